@@ -1,0 +1,1 @@
+"""Analysis runs and their results (city-level equalization, portraits, forecasts, allocation)."""

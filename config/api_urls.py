@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("residents.api_urls")),
+    path("", include("services.api_urls")),
+]

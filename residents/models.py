@@ -1,0 +1,286 @@
+"""People and places: regions, cities, communities, accounts, resident profiles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents import pii
+from residents.fields import EncryptedTextField
+
+
+class Region(models.Model):
+    """One of the seven major regions of China used by the source paper."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_zh = models.CharField(_("Chinese name"), max_length=20)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class City(models.Model):
+    """A prefecture-level city (or municipality), identified by its administrative code."""
+
+    adcode = models.CharField(_("administrative code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    province = models.CharField(_("province"), max_length=50)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cities")
+
+    class Meta:
+        ordering = ["adcode"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.adcode})"
+
+
+class Community(models.Model):
+    class Kind(models.TextChoices):
+        URBAN = "urban", _("Urban")
+        RURAL = "rural", _("Rural")
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="communities")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    district = models.CharField(_("district or county"), max_length=100, blank=True)
+    kind = models.CharField(_("urban or rural"), max_length=5, choices=Kind.choices)
+    population = models.PositiveIntegerField(_("population"))
+    households = models.PositiveIntegerField(_("households"))
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["city__adcode", "code"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(households__lte=models.F("population")),
+                name="community_households_not_above_population",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """An account. The role decides what it may see; workers see their communities only."""
+
+    class Role(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        WORKER = "worker", _("Community worker")
+        ADMIN = "admin", _("Administrator")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.RESIDENT)
+    communities = models.ManyToManyField(
+        Community,
+        blank=True,
+        related_name="workers",
+        verbose_name=_("assigned communities"),
+        help_text=_("Communities a community worker serves."),
+    )
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
+    def is_worker(self) -> bool:
+        return self.role == self.Role.WORKER
+
+
+class Resident(models.Model):
+    """A resident's profile. Identifiers are encrypted; only their keyed hashes are searchable."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other or not stated")
+
+    class Employment(models.TextChoices):
+        EMPLOYED = "employed", _("Employed")
+        SELF_EMPLOYED = "self_employed", _("Self-employed")
+        UNEMPLOYED = "unemployed", _("Unemployed")
+        RETIRED = "retired", _("Retired")
+        STUDENT = "student", _("Student")
+        FARMER = "farmer", _("Farming")
+        OTHER = "other", _("Other")
+
+    class IncomeBand(models.TextChoices):
+        LOW = "low", _("Low")
+        LOWER_MIDDLE = "lower_middle", _("Lower middle")
+        UPPER_MIDDLE = "upper_middle", _("Upper middle")
+        HIGH = "high", _("High")
+
+    class Education(models.TextChoices):
+        NONE = "none", _("No schooling")
+        PRIMARY = "primary", _("Primary")
+        JUNIOR = "junior_secondary", _("Junior secondary")
+        SENIOR = "senior_secondary", _("Senior secondary")
+        TERTIARY = "tertiary", _("Tertiary")
+
+    class HealthNeeds(models.TextChoices):
+        NONE = "none", _("None")
+        CHRONIC = "chronic", _("Chronic disease")
+        DISABILITY = "disability", _("Disability")
+        BOTH = "both", _("Chronic disease and disability")
+
+    class Hukou(models.TextChoices):
+        LOCAL_URBAN = "local_urban", _("Local urban hukou")
+        LOCAL_RURAL = "local_rural", _("Local rural hukou")
+        NON_LOCAL = "non_local", _("Non-local hukou")
+
+    class Channel(models.TextChoices):
+        SELF_SERVICE = "self_service", _("Self-service (web or app)")
+        COMMUNITY_WORKER = "community_worker", _("Community worker")
+        HOTLINE = "hotline", _("Hotline")
+
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="resident_profile"
+    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="residents")
+
+    name = EncryptedTextField(_("name"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    national_id = EncryptedTextField(_("national ID number"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    household_size = models.PositiveSmallIntegerField(
+        _("household size"), default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    employment_status = models.CharField(
+        _("employment status"), max_length=16, choices=Employment.choices
+    )
+    income_band = models.CharField(_("income band"), max_length=16, choices=IncomeBand.choices)
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    health_needs = models.CharField(
+        _("health or disability needs"),
+        max_length=12,
+        choices=HealthNeeds.choices,
+        default=HealthNeeds.NONE,
+    )
+    elderly_living_alone = models.BooleanField(_("elderly, living alone"), default=False)
+    children_in_household = models.PositiveSmallIntegerField(
+        _("children in household"), default=0, validators=[MaxValueValidator(20)]
+    )
+    hukou_type = models.CharField(_("hukou type"), max_length=12, choices=Hukou.choices)
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=16,
+        choices=Channel.choices,
+        default=Channel.SELF_SERVICE,
+    )
+
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(
+        _("personal data erased at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the resident asked for their personal data to be deleted."),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            # One profile per national ID; blank IDs (unknown) may repeat.
+            models.UniqueConstraint(
+                fields=["national_id_hash"],
+                condition=~models.Q(national_id_hash=""),
+                name="resident_unique_national_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Resident')} #{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The lookup hashes are derived from the identifiers: keep them in step on every save.
+        self.phone_hash = pii.lookup_hash(pii.normalise_phone(self.phone)) if self.phone else ""
+        self.national_id_hash = (
+            pii.lookup_hash(pii.normalise_national_id(self.national_id)) if self.national_id else ""
+        )
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        for field, validate in (
+            ("phone", pii.validate_phone),
+            ("national_id", pii.validate_national_id),
+        ):
+            value = getattr(self, field)
+            if value:
+                try:
+                    setattr(self, field, validate(value))
+                except ValidationError as exc:
+                    errors[field] = exc.messages
+        this_year = timezone.now().year
+        if self.birth_year and self.birth_year > this_year:
+            errors["birth_year"] = [_("Birth year cannot be in the future.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def masked_name(self) -> str:
+        return pii.mask_name(self.name)
+
+    @property
+    def masked_phone(self) -> str:
+        return pii.mask_phone(self.phone)
+
+    @property
+    def masked_national_id(self) -> str:
+        return pii.mask_national_id(self.national_id)
+
+    def age(self, year: int | None = None) -> int:
+        return (year or timezone.now().year) - self.birth_year
+
+
+class PersonalDataAccess(models.Model):
+    """Audit trail: who saw a resident's unmasked identifiers, when and through which page.
+
+    Never stores the identifiers themselves.
+    """
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        WEB = "web", _("Web page")
+        ADMIN = "admin", _("Admin site")
+        EXPORT = "export", _("Export")
+
+    accessor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="access_log")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self) -> str:
+        return f"{self.accessor_id} → resident #{self.resident_id} ({self.channel})"

@@ -1,0 +1,303 @@
+"""Service categories, service requests with their status history, and supply capacity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceCategory(models.Model):
+    """A two-level taxonomy.
+
+    The first level is one of the five dimensions of the basic public service equalization
+    index; the second level holds the concrete services residents ask for. Requests always
+    name a second-level category.
+    """
+
+    class Dimension(models.TextChoices):
+        INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+        PUBLIC_EDUCATION = "public_education", _("Public education")
+        HEALTH_CARE = "health_care", _("Health care")
+        EMPLOYMENT_SOCIAL_SECURITY = (
+            "employment_social_security",
+            _("Employment and social security"),
+        )
+        ENVIRONMENTAL_PROTECTION = "environmental_protection", _("Environmental protection")
+
+    code = models.SlugField(_("service code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=50, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    dimension = models.CharField(_("dimension"), max_length=32, choices=Dimension.choices)
+    sla_hours = models.PositiveIntegerField(
+        _("expected resolution time (hours)"), null=True, blank=True
+    )
+    unit_cost = models.DecimalField(
+        _("unit cost of one served request (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    extra_fields = models.JSONField(
+        _("extra fields"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Additional questions the category asks, as a list of objects with code, "
+            "label, datatype (string, number, datetime, text, singlevaluelist, multivaluelist), "
+            "required, and values for list types."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dimension", "order", "code"]
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.parent_id is not None
+
+
+class ServiceRequest(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        ASSIGNED = "assigned", _("Assigned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+
+    class Urgency(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Channel(models.TextChoices):
+        SELF_SERVICE = "self_service", _("Self-service (web or app)")
+        COMMUNITY_WORKER = "community_worker", _("Community worker")
+        HOTLINE = "hotline", _("Hotline")
+        OPEN311 = "open311", _("Open311 client")
+
+    # The lifecycle. Anything not listed here is refused with the allowed moves named.
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.SUBMITTED: (Status.ACCEPTED, Status.REJECTED),
+        Status.ACCEPTED: (Status.ASSIGNED, Status.IN_PROGRESS, Status.REJECTED),
+        Status.ASSIGNED: (Status.IN_PROGRESS, Status.ACCEPTED, Status.REJECTED),
+        Status.IN_PROGRESS: (Status.RESOLVED, Status.ASSIGNED),
+        Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS),
+        Status.CLOSED: (),
+        Status.REJECTED: (),
+    }
+    OPEN_STATUSES = (
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+    )
+    URGENCY_SLA_FACTOR = {
+        Urgency.LOW: 1.5,
+        Urgency.NORMAL: 1.0,
+        Urgency.HIGH: 0.5,
+        Urgency.CRITICAL: 0.25,
+    }
+
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    community = models.ForeignKey(
+        "residents.Community", on_delete=models.PROTECT, related_name="requests"
+    )
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="requests")
+    description = models.TextField(_("description"), max_length=4000)
+    urgency = models.CharField(
+        _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    attributes = models.JSONField(
+        _("answers to the category's extra fields"), default=dict, blank=True
+    )
+    address_string = models.CharField(_("address"), max_length=255, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
+
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="logged_requests",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    expected_completion_at = models.DateTimeField(_("expected completion"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        indexes = [
+            models.Index(fields=["community", "status"]),
+            models.Index(fields=["community", "category", "created_at"]),
+            models.Index(fields=["-created_at", "-id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="request_satisfaction_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category}"
+
+    def allowed_transitions(self) -> tuple[str, ...]:
+        return tuple(str(s) for s in self.TRANSITIONS[self.status])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.is_open
+            and self.expected_completion_at
+            and self.expected_completion_at < timezone.now()
+        )
+
+    @classmethod
+    def expected_completion_for(cls, category: ServiceCategory, urgency: str, start):
+        if not category.sla_hours:
+            return None
+        return start + timedelta(hours=category.sla_hours * cls.URGENCY_SLA_FACTOR[urgency])
+
+
+class RequestStatusChange(models.Model):
+    """One step in a request's history: who moved it, when, from what to what, and why."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"#{self.request_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class IdempotencyRecord(models.Model):
+    """Remembers the request created for a client's ``Idempotency-Key``, so a retry creates
+    nothing twice and gets the first answer back."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class SupplyCapacity(models.Model):
+    """What can be supplied to a community for a category in one period, and by whom."""
+
+    class Provider(models.TextChoices):
+        GOVERNMENT = "government", _("Government")
+        SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+        MARKET = "market", _("Market")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by hand")
+        PLAN = "plan", _("Approved allocation plan")
+        IMPORT = "import", _("Imported")
+
+    community = models.ForeignKey(
+        "residents.Community", on_delete=models.PROTECT, related_name="capacities"
+    )
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.PROTECT, related_name="capacities"
+    )
+    period = models.DateField(_("period (first day of month)"))
+    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    capacity = models.PositiveIntegerField(_("capacity (requests that can be served)"))
+    budget = models.DecimalField(_("budget (CNY)"), max_digits=14, decimal_places=2, default=0)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period", "community_id", "category_id", "provider"]
+        verbose_name = _("supply capacity")
+        verbose_name_plural = _("supply capacities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "category", "period", "provider"],
+                name="capacity_unique_per_community_category_period_provider",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget__gte=0), name="capacity_budget_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__day=1), name="capacity_period_first_of_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id}/{self.category_id} {self.period:%Y-%m} {self.provider}"

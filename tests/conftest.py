@@ -1,0 +1,44 @@
+"""Test-wide set-up.
+
+When CI asks for the production services (``REQUIRE_SERVICES=1``), the run stops at once
+with an error if PostgreSQL or the Celery broker is not what it uses: a missing service must
+fail the suite, never quietly fall back to SQLite or eager tasks.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("REQUIRE_SERVICES") != "1":
+        return
+    from django.conf import settings
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.CELERY_BROKER_URL or settings.CELERY_TASK_ALWAYS_EAGER:
+        problems.append("CELERY_BROKER_URL is not set, so Celery would run eagerly")
+    else:
+        from kombu import Connection
+
+        try:
+            with Connection(settings.CELERY_BROKER_URL, connect_timeout=5) as conn:
+                conn.ensure_connection(max_retries=1)
+        except Exception as exc:  # any failure to reach the broker is fatal here
+            problems.append(f"Celery broker unreachable: {exc.__class__.__name__}")
+    if problems:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but: " + "; ".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_in_tests(settings):
+    """Unit tests run tasks in-process; the real-worker tests opt out explicitly."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
