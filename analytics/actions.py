@@ -1,0 +1,113 @@
+"""Writes for analysis runs: start one (queued after commit) and execute one (from a task)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from analytics import runs
+from analytics.engine.errors import EngineInputError
+from analytics.models import AnalysisRun
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def analysis_run_start(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
+    """Record a run and queue it once the surrounding transaction commits."""
+    from analytics.tasks import analysis_run_execute_task
+
+    run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
+    transaction.on_commit(lambda: analysis_run_execute_task.delay(run.pk))
+    return run
+
+
+def _claim(run_id: int) -> AnalysisRun | None:
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+        if run.is_finished:
+            return None
+        run.status = AnalysisRun.Status.RUNNING
+        run.attempts += 1
+        run.started_at = timezone.now()
+        run.worker_pid = os.getpid()
+        run.progress = 0
+        run.save(update_fields=["status", "attempts", "started_at", "worker_pid", "progress"])
+        return run
+
+
+def _progress_reporter(run_id: int):
+    def report(percent: int, message: str = "") -> None:
+        AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
+            progress=max(0, min(100, int(percent))), progress_message=message[:200]
+        )
+
+    return report
+
+
+def _finish(run_id: int, **fields: Any) -> bool:
+    """Store the outcome unless another delivery of the same run already did."""
+    writes = fields.pop("writes", None)
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+        if run.is_finished:
+            return False
+        for name, value in fields.items():
+            setattr(run, name, value)
+        run.finished_at = timezone.now()
+        run.save()
+        if writes is not None:
+            writes(run)
+    return True
+
+
+def analysis_run_execute(*, run_id: int) -> AnalysisRun:
+    """Compute a run's result and store it exactly once in effect.
+
+    Safe to call again for the same run (a redelivered task): a finished run is left as it
+    is, and a run whose worker died is recomputed from its parameters; the result and the
+    rows it writes land in one transaction with the status change.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return AnalysisRun.objects.get(pk=run_id)
+    started = time.perf_counter()
+    try:
+        outcome = runs.runner_for(run.kind)(run, _progress_reporter(run_id))
+    except (EngineInputError, LookupError) as exc:
+        _finish(
+            run_id,
+            status=AnalysisRun.Status.FAILED,
+            error=str(exc),
+            timings={"total": round(time.perf_counter() - started, 3)},
+        )
+    except Exception:
+        logger.exception("analysis run %s (%s) failed", run_id, run.kind)
+        _finish(
+            run_id,
+            status=AnalysisRun.Status.FAILED,
+            error="The run failed with an internal error; it has been logged for the operators.",
+            timings={"total": round(time.perf_counter() - started, 3)},
+        )
+    else:
+        result, writes = outcome if isinstance(outcome, tuple) else (outcome, None)
+        timings = dict(result.pop("_timings", {})) if isinstance(result, dict) else {}
+        timings["total"] = round(time.perf_counter() - started, 3)
+        _finish(
+            run_id,
+            status=AnalysisRun.Status.SUCCEEDED,
+            result=result,
+            progress=100,
+            progress_message="",
+            timings=timings,
+            data_fingerprint=(result or {}).get("data_fingerprint", "")
+            if isinstance(result, dict)
+            else "",
+            writes=writes,
+        )
+    return AnalysisRun.objects.get(pk=run_id)
