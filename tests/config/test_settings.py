@@ -1,0 +1,74 @@
+"""Settings come from the environment: the embedded defaults and the production path."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    clean.pop("DATABASE_URL", None)
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def _settings(expr: str, **env: str) -> str:
+    code = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; "
+        f"django.setup(); from django.conf import settings as s; print({expr})"
+    )
+    result = _run(code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_no_environment_means_sqlite_and_eager_celery():
+    out = _settings("s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG")
+    assert out == "django.db.backends.sqlite3 True False"
+
+
+def test_database_and_broker_urls_switch_to_postgres_and_a_real_worker():
+    out = _settings(
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_TASK_ACKS_LATE, "
+        "s.CELERY_TASK_REJECT_ON_WORKER_LOST, s.CELERY_WORKER_PREFETCH_MULTIPLIER",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/somewhere",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+    assert out == "django.db.backends.postgresql somewhere False True True 1"
+
+
+def _deploy_check(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_settings_pass_the_deployment_check():
+    result = _deploy_check(
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="1",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="services.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_deployment_check_catches_a_site_not_served_over_https():
+    result = _deploy_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stderr
