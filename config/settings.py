@@ -227,6 +227,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Open311 GeoReport v2 (docs/open311.md).
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="precision-supply.local")
+# Request descriptions are free text a resident typed: public only where a city decides so.
+OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -59,6 +59,7 @@ class Community(models.Model):
     kind = models.CharField(_("urban or rural"), max_length=5, choices=Kind.choices)
     population = models.PositiveIntegerField(_("population"))
     households = models.PositiveIntegerField(_("households"))
+    schools = models.PositiveSmallIntegerField(_("schools"), default=0)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
@@ -219,11 +220,7 @@ class Resident(models.Model):
         return f"{_('Resident')} #{self.pk}"
 
     def save(self, *args, **kwargs) -> None:
-        # The lookup hashes are derived from the identifiers: keep them in step on every save.
-        self.phone_hash = pii.lookup_hash(pii.normalise_phone(self.phone)) if self.phone else ""
-        self.national_id_hash = (
-            pii.lookup_hash(pii.normalise_national_id(self.national_id)) if self.national_id else ""
-        )
+        self.refresh_lookup_hashes()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -243,6 +240,16 @@ class Resident(models.Model):
             errors["birth_year"] = [_("Birth year cannot be in the future.")]
         if errors:
             raise ValidationError(errors)
+
+    def refresh_lookup_hashes(self) -> None:
+        """The lookup hashes are derived from the identifiers: keep them in step.
+
+        ``save()`` calls this; code that bypasses ``save()`` (``bulk_create``) must call it.
+        """
+        self.phone_hash = pii.lookup_hash(pii.normalise_phone(self.phone)) if self.phone else ""
+        self.national_id_hash = (
+            pii.lookup_hash(pii.normalise_national_id(self.national_id)) if self.national_id else ""
+        )
 
     @property
     def masked_name(self) -> str:

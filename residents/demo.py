@@ -1,0 +1,295 @@
+"""The SYNTHETIC demo city: one real prefecture-level city (Chengdu), its real districts and
+counties, and synthetic communities, residents and three years of service requests.
+
+Residents and requests come from the supply engine's synthetic generator
+(``analytics.engine.supply.synthetic``), so the demo has the seasonality, growth and community
+differences a forecast needs. Identifiers are fake and cannot belong to anyone: ID numbers use
+the unassigned region prefix 99 and phone numbers the unallocated prefix 100.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.engine.supply.synthetic import SYNTHETIC_LABEL, generate_synthetic_demand
+from residents.models import City, Community, Region, Resident, User
+from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+
+DEMO_CITY_ADCODE = "510100"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 -- published demo password, refused outside DEBUG
+DEMO_USERS = ("admin", "worker", "resident")
+DISTRICTS_CSV = Path(__file__).parent / "data" / "demo_city_districts.csv"
+COMMUNITY_PREFIX = "DEMO-"
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉梅文辉海燕红"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    communities: int
+    residents: int
+    requests: int
+    status_changes: int
+    capacities: int
+    start: str
+    end: str
+    already_seeded: bool = False
+
+
+def _fake_national_id(rng: random.Random, birth_year: int) -> str:
+    body = f"99{rng.randrange(10_000):04d}{birth_year:04d}{rng.randint(1, 12):02d}"
+    body += f"{rng.randint(1, 28):02d}{rng.randrange(1000):03d}"
+    total = sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True))
+    return body + "10X98765432"[total % 11]
+
+
+def _fake_phone(rng: random.Random) -> str:
+    return f"100{rng.randrange(10**8):08d}"
+
+
+def _fake_name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def _districts() -> list[dict[str, str]]:
+    with DISTRICTS_CSV.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def demo_exists() -> bool:
+    return Community.objects.filter(code__startswith=COMMUNITY_PREFIX).exists()
+
+
+def _wipe_demo() -> None:
+    demo = Community.objects.filter(code__startswith=COMMUNITY_PREFIX)
+    ServiceRequest.objects.filter(community__in=demo).delete()
+    SupplyCapacity.objects.filter(community__in=demo).delete()
+    Resident.objects.filter(community__in=demo).delete()
+    User.objects.filter(username__in=DEMO_USERS).delete()
+    demo.delete()
+
+
+def _place_communities(frame: pd.DataFrame, city: City, rng: random.Random) -> list[Community]:
+    districts = _districts()
+    by_kind = {kind: [d for d in districts if d["kind"] == kind] for kind in ("urban", "rural")}
+    counters: dict[str, int] = {}
+    communities = []
+    for row in frame.itertuples(index=False):
+        district = by_kind[row.kind][len(communities) % len(by_kind[row.kind])]
+        counters[district["name"]] = counters.get(district["name"], 0) + 1
+        number = counters[district["name"]]
+        suffix = "社区" if row.kind == "urban" else "村"
+        communities.append(
+            Community(
+                city=city,
+                code=f"{COMMUNITY_PREFIX}{district['adcode']}-{number:02d}",
+                name=f"{district['name']}第{number}{suffix}（合成）",
+                district=district["name"],
+                kind=row.kind,
+                population=int(row.population),
+                households=int(min(row.households, row.population)),
+                schools=int(row.schools),
+                latitude=float(district["latitude"]) + rng.uniform(-0.03, 0.03),
+                longitude=float(district["longitude"]) + rng.uniform(-0.03, 0.03),
+            )
+        )
+    return Community.objects.bulk_create(communities)
+
+
+def _lifecycle(created: np.ndarray, now, sla_hours: np.ndarray, rng: np.random.Generator):
+    """Status and step times for each request: older requests have run their course."""
+    n = len(created)
+    hours = lambda scale: pd.to_timedelta(rng.gamma(2.0, scale, n), unit="h")  # noqa: E731
+    accepted = created + hours(2)
+    assigned = accepted + hours(3)
+    started = assigned + hours(6)
+    resolved = started + pd.to_timedelta(rng.gamma(2.0, sla_hours / 3.0), unit="h")
+    closed = resolved + hours(24)
+    rejected = rng.random(n) < 0.03
+    steps = np.select(
+        [closed <= now, resolved <= now, started <= now, assigned <= now, accepted <= now],
+        [5, 4, 3, 2, 1],
+        0,
+    )
+    # Django stores microseconds; drop the rest so conversions are exact.
+    times = [t.floor("us") for t in (created, accepted, assigned, started, resolved, closed)]
+    return steps, rejected, times
+
+
+@transaction.atomic
+def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
+    """Create the SYNTHETIC demo city. Deterministic for a given seed (apart from 'now')."""
+    if demo_exists() and not reset:
+        requests = ServiceRequest.objects.filter(community__code__startswith=COMMUNITY_PREFIX)
+        return DemoSummary(0, 0, requests.count(), 0, 0, "", "", already_seeded=True)
+    _wipe_demo()
+    rng = random.Random(seed)
+    np_rng = np.random.default_rng(seed)
+    now = timezone.now()
+    first_month = (pd.Period(now.strftime("%Y-%m"), freq="M") - 36).strftime("%Y-%m")
+    city = City.objects.filter(adcode=DEMO_CITY_ADCODE).first() or City.objects.create(
+        adcode=DEMO_CITY_ADCODE,
+        name="成都市",
+        province="四川省",
+        region=Region.objects.get(code="southwest"),
+    )
+    demand = generate_synthetic_demand(
+        n_communities=48, n_residents=4_000, n_months=36, start=first_month, seed=seed
+    )
+    communities = _place_communities(demand.communities, city, rng)
+    community_of = dict(zip(demand.communities["community"], communities, strict=True))
+
+    residents = []
+    for row in demand.residents.itertuples(index=False):
+        resident = Resident(
+            community=community_of[row.community],
+            name=_fake_name(rng),
+            phone=_fake_phone(rng),
+            national_id=_fake_national_id(rng, int(row.birth_year)),
+            birth_year=int(row.birth_year),
+            gender=row.gender,
+            household_size=int(row.household_size),
+            employment_status=row.employment_status,
+            income_band=row.income_band,
+            education=row.education,
+            health_needs=row.health_needs,
+            elderly_living_alone=bool(row.elderly_living_alone),
+            children_in_household=int(row.children_in_household),
+            hukou_type=row.hukou_type,
+            preferred_channel=row.preferred_channel,
+        )
+        resident.refresh_lookup_hashes()
+        residents.append(resident)
+    residents = Resident.objects.bulk_create(residents, batch_size=2000)
+
+    admin = User.objects.create_superuser(
+        "admin", password=DEMO_PASSWORD, role=User.Role.ADMIN, first_name="Demo administrator"
+    )
+    worker = User.objects.create_user(
+        "worker", password=DEMO_PASSWORD, role=User.Role.WORKER, first_name="Demo worker"
+    )
+    worker.communities.set(communities[:12])
+    resident_user = User.objects.create_user(
+        "resident", password=DEMO_PASSWORD, role=User.Role.RESIDENT, first_name="Demo resident"
+    )
+    own = residents[0]
+    own.user = resident_user
+    own.save(update_fields=["user"])
+
+    categories = {c.code: c for c in ServiceCategory.objects.filter(parent__isnull=False)}
+    frame = demand.requests
+    created = pd.to_datetime(frame["created"]).dt.tz_localize(timezone.get_current_timezone())
+    created = created.to_numpy(dtype="datetime64[ns]")  # UTC instants
+    created = pd.DatetimeIndex(created, tz="UTC")
+    sla = frame["category"].map(lambda code: categories[code].sla_hours or 72).to_numpy(float)
+    steps, rejected, times = _lifecycle(created, now, sla, np_rng)
+    order = [
+        ServiceRequest.Status.SUBMITTED,
+        ServiceRequest.Status.ACCEPTED,
+        ServiceRequest.Status.ASSIGNED,
+        ServiceRequest.Status.IN_PROGRESS,
+        ServiceRequest.Status.RESOLVED,
+        ServiceRequest.Status.CLOSED,
+    ]
+    resident_index = frame["resident"].to_numpy()
+    satisfaction = frame["satisfaction"].to_numpy()
+    workers_by_community = {c.pk: worker for c in communities[:12]}
+    requests = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        step = int(steps[i])
+        is_rejected = bool(rejected[i]) and step >= 1
+        status = ServiceRequest.Status.REJECTED if is_rejected else order[step]
+        community = community_of[row.community]
+        category = categories[row.category]
+        resident = None if pd.isna(resident_index[i]) else residents[int(resident_index[i])]
+        created_at = times[0][i].to_pydatetime()
+        resolved = step >= 4 and not is_rejected
+        requests.append(
+            ServiceRequest(
+                resident=resident,
+                community=community,
+                category=category,
+                description=f"{category.name} — {SYNTHETIC_LABEL}",
+                urgency=row.urgency,
+                channel=row.channel,
+                logged_by=worker
+                if row.channel != "self_service" and community.pk in workers_by_community
+                else None,
+                assigned_to=workers_by_community.get(community.pk) if step >= 2 else None,
+                status=status,
+                created_at=created_at,
+                expected_completion_at=ServiceRequest.expected_completion_for(
+                    category, row.urgency, created_at
+                ),
+                resolved_at=times[4][i].to_pydatetime() if resolved else None,
+                satisfaction=int(satisfaction[i])
+                if resolved and resident is not None and not np.isnan(satisfaction[i])
+                else None,
+            )
+        )
+    requests = ServiceRequest.objects.bulk_create(requests, batch_size=2000)
+
+    changes = []
+    for i, request in enumerate(requests):
+        step = int(steps[i])
+        changes.append(
+            RequestStatusChange(
+                request=request, from_status="", to_status=order[0], changed_at=request.created_at
+            )
+        )
+        last = 1 if request.status == ServiceRequest.Status.REJECTED else step
+        for k in range(1, last + 1):
+            to = ServiceRequest.Status.REJECTED if request.status == "rejected" else order[k]
+            changes.append(
+                RequestStatusChange(
+                    request=request,
+                    from_status=order[k - 1],
+                    to_status=to,
+                    changed_by=worker if request.community_id in workers_by_community else admin,
+                    changed_at=times[k][i].to_pydatetime(),
+                    note="Synthetic demo history",
+                )
+            )
+    RequestStatusChange.objects.bulk_create(changes, batch_size=5000)
+
+    # Current supply: a government baseline for the coming month, short of demand in places.
+    next_month = (pd.Period(now.strftime("%Y-%m"), freq="M") + 1).to_timestamp().date()
+    last_quarter = sorted(demand.counts["period"].unique())[-3:]
+    recent = demand.counts[demand.counts["period"].isin(last_quarter)]
+    mean_recent = recent.groupby(["community", "category"])["count"].mean()
+    capacities = []
+    for (community_code, category_code), mean in mean_recent.items():
+        category = categories[category_code]
+        units = int(max(0, round(mean * rng.uniform(0.5, 1.0))))
+        capacities.append(
+            SupplyCapacity(
+                community=community_of[community_code],
+                category=category,
+                period=next_month,
+                provider=SupplyCapacity.Provider.GOVERNMENT,
+                capacity=units,
+                budget=Decimal(units) * (category.unit_cost or Decimal(0)),
+                created_by=admin,
+            )
+        )
+    SupplyCapacity.objects.bulk_create(capacities)
+    return DemoSummary(
+        communities=len(communities),
+        residents=len(residents),
+        requests=len(requests),
+        status_changes=len(changes),
+        capacities=len(capacities),
+        start=first_month,
+        end=now.strftime("%Y-%m"),
+    )

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from residents.demo import DEMO_PASSWORD, DEMO_USERS, demo_city_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with a SYNTHETIC demo city (Chengdu's real districts, synthetic "
+        "communities, residents and three years of requests) and three demo logins. "
+        "Refused unless DEBUG is on."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--reset", action="store_true", help="delete the demo data first and seed again"
+        )
+
+    def handle(self, *args, seed: int, reset: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates logins with a published password, so it only runs with "
+                "DEBUG on (DJANGO_DEBUG=1)."
+            )
+        summary = demo_city_seed(seed=seed, reset=reset)
+        if summary.already_seeded:
+            self.stdout.write("The SYNTHETIC demo city is already there (use --reset to redo it).")
+        else:
+            self.stdout.write(
+                f"Seeded a SYNTHETIC demo city: {summary.communities} communities, "
+                f"{summary.residents} residents, {summary.requests} requests "
+                f"({summary.start} to {summary.end}), {summary.status_changes} status changes, "
+                f"{summary.capacities} supply capacities."
+            )
+        self.stdout.write("Demo logins (synthetic data only):")
+        for username in DEMO_USERS:
+            self.stdout.write(f"  {username:<9} password: {DEMO_PASSWORD}")
