@@ -111,3 +111,9 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun:
             writes=writes,
         )
     return AnalysisRun.objects.get(pk=run_id)
+
+
+def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
+    """Record a run and execute it in this process (management commands, tests)."""
+    run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
+    return analysis_run_execute(run_id=run.pk)

@@ -16,7 +16,12 @@ from typing import Any
 Progress = Callable[[int, str], None]
 Runner = Callable[[Any, Progress], Any]
 
-_RUNNERS: dict[str, str] = {}
+_RUNNERS: dict[str, str] = {
+    "equalization": "analytics.equalization.equalization_run",
+    "portraits": "analytics.runners.portraits_run",
+    "forecast": "analytics.runners.forecast_run",
+    "allocation": "analytics.runners.allocation_run",
+}
 
 
 def register(kind: str, dotted_path: str) -> None:

@@ -263,8 +263,10 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
             )
     RequestStatusChange.objects.bulk_create(changes, batch_size=5000)
 
-    # Current supply: a government baseline for the coming month, short of demand in places.
-    next_month = (pd.Period(now.strftime("%Y-%m"), freq="M") + 1).to_timestamp().date()
+    # Current supply: a government baseline for this month and the next, short of demand in
+    # places (the allocation plans the first month not yet complete).
+    this_month = pd.Period(now.strftime("%Y-%m"), freq="M")
+    periods = [this_month.to_timestamp().date(), (this_month + 1).to_timestamp().date()]
     last_quarter = sorted(demand.counts["period"].unique())[-3:]
     recent = demand.counts[demand.counts["period"].isin(last_quarter)]
     mean_recent = recent.groupby(["community", "category"])["count"].mean()
@@ -272,17 +274,18 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
     for (community_code, category_code), mean in mean_recent.items():
         category = categories[category_code]
         units = int(max(0, round(mean * rng.uniform(0.5, 1.0))))
-        capacities.append(
+        capacities += [
             SupplyCapacity(
                 community=community_of[community_code],
                 category=category,
-                period=next_month,
+                period=period,
                 provider=SupplyCapacity.Provider.GOVERNMENT,
                 capacity=units,
                 budget=Decimal(units) * (category.unit_cost or Decimal(0)),
                 created_by=admin,
             )
-        )
+            for period in periods
+        ]
     SupplyCapacity.objects.bulk_create(capacities)
     return DemoSummary(
         communities=len(communities),

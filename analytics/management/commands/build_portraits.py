@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+
+from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.models import AnalysisRun
+
+
+class Command(BaseCommand):
+    help = "Segment residents into portraits (scikit-learn) and describe each segment."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args, **options):
+        run = run_and_check(AnalysisRun.Kind.PORTRAITS, {})
+        result = run.result
+        if options["json"]:
+            dump_json(self.stdout, {"run": run.pk, **result})
+            return
+        self.stdout.write(
+            f"Portraits run #{run.pk}: {result['n_residents']} residents, {result['k']} segments "
+            f"({result['criterion']}), {run.timings['total']:.1f} s"
+        )
+        for segment in result["segments"]:
+            self.stdout.write(
+                f"  segment {segment['segment']}: {segment['size']} residents "
+                f"({segment['share']:.0%}) - {segment['description']}"
+            )

@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pandas as pd
+from django.core.management.base import BaseCommand, CommandError
+
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.forecast import ForecastConfig, backtest_demand, forecast_demand
+from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.models import AnalysisRun
+
+
+class Command(BaseCommand):
+    help = (
+        "Forecast monthly requests per community and category (with a rolling-origin backtest "
+        "against the naive and seasonal-naive baselines). With --data, forecast and backtest a "
+        "history from a CSV file (columns series, period as YYYY-MM, count) instead."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--horizon", type=int, default=6, help="months ahead, 1 to 6")
+        parser.add_argument("--data", type=Path, help="a CSV history: series, period, count")
+        parser.add_argument("--out", type=Path, help="with --data: write the forecasts here")
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args, horizon: int, data: Path | None, out: Path | None, **options):
+        if not 1 <= horizon <= 6:
+            raise CommandError("--horizon must be between 1 and 6 months")
+        if data is None:
+            if out is not None:
+                raise CommandError("--out goes with --data (database forecasts are stored)")
+            run = run_and_check(AnalysisRun.Kind.FORECAST, {"horizon": horizon})
+            if options["json"]:
+                dump_json(self.stdout, {"run": run.pk, **run.result})
+            else:
+                backtest = run.result["backtest"]
+                self.stdout.write(
+                    f"Forecast run #{run.pk}: {run.result['n_series']} series, "
+                    f"{horizon} months after {run.result['last_month']}, "
+                    f"{run.timings['total']:.1f} s"
+                )
+                self._print_backtest(backtest)
+            return
+        try:
+            frame = pd.read_csv(data, dtype={"series": str, "period": str})
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise CommandError(f"cannot read {data}: {exc}") from exc
+        config = ForecastConfig(horizon=horizon)
+        try:
+            backtest = backtest_demand(frame, config=config, group_column=None)
+            forecasts = forecast_demand(frame, config=config, horizon=horizon, group_column=None)
+        except EngineInputError as exc:
+            raise CommandError(str(exc)) from exc
+        if out is not None:
+            forecasts[["series", "period", "forecast", "lower", "upper"]].to_csv(out, index=False)
+        if options["json"]:
+            dump_json(
+                self.stdout, {"backtest": backtest.to_dict(), "forecast_file": str(out or "")}
+            )
+            return
+        self._print_backtest(backtest.to_dict())
+        if out is not None:
+            self.stdout.write(f"Wrote {len(forecasts)} forecasts to {out}")
+
+    def _print_backtest(self, backtest: dict) -> None:
+        overall = backtest["overall"]
+        self.stdout.write(
+            f"Backtest ({len(backtest['origins'])} origins, horizon {backtest['horizon']}, "
+            f"{backtest['interval']:.0%} intervals): {backtest['method']}"
+        )
+        header = f"{'group':<28}{'WAPE model':>11}{'naive':>8}{'s-naive':>9}{'MASE':>7}{'cover':>7}"
+        self.stdout.write(header)
+        rows = [{"group": "overall", **overall}, *backtest["by_group"]]
+        for row in rows:
+            self.stdout.write(
+                f"{row['group']:<28}{row['wape_model']:>11.3f}{row['wape_naive']:>8.3f}"
+                f"{row['wape_seasonal_naive']:>9.3f}{(row.get('mase_model') or 0):>7.2f}"
+                f"{(row.get('coverage') or 0):>7.0%}"
+            )
+        self.stdout.write(
+            f"Model WAPE is {backtest['improvement_over_seasonal_naive']:.1%} lower than the "
+            "seasonal-naive baseline's."
+        )

@@ -1,0 +1,49 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.models import AnalysisRun
+
+
+class Command(BaseCommand):
+    help = (
+        "Recommend how to supply next month's capacity across communities and categories "
+        "(linear program solved by HiGHS), compared with a population-proportional baseline."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--budget", type=float, required=True, help="total budget (CNY)")
+        parser.add_argument(
+            "--min-coverage", type=float, help="require every community's coverage ≥ this (0-1)"
+        )
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args, budget: float, min_coverage: float | None, **options):
+        if budget < 0:
+            raise CommandError("--budget must be a non-negative amount")
+        params = {"budget": budget}
+        if min_coverage is not None:
+            params["min_coverage"] = min_coverage
+        run = run_and_check(AnalysisRun.Kind.ALLOCATION, params)
+        result = run.result
+        if options["json"]:
+            lines = list(
+                run.allocation_lines.values(
+                    "community__code",
+                    "category__code",
+                    "provider",
+                    "recommended_units",
+                    "cost",
+                    "explanation",
+                )
+            )
+            dump_json(self.stdout, {"run": run.pk, **result, "lines": lines})
+            return
+        self.stdout.write(
+            f"Allocation run #{run.pk} for {result['period']}, budget {budget:,.0f}: "
+            f"{run.allocation_lines.count()} lines, {run.timings['total']:.1f} s"
+        )
+        self.stdout.write(f"{'metric':<30}{'LP plan':>14}{'baseline':>14}")
+        for row in result["comparison"]:
+            self.stdout.write(f"{row['metric']:<30}{row['lp']:>14,.4g}{row['baseline']:>14,.4g}")
+        for note in result.get("notes", []):
+            self.stdout.write(f"note: {note}")

@@ -1,0 +1,237 @@
+"""Runners: load what a run needs from the database, call the pure engine, and hand back the
+result and the rows to write (the executor writes them in the run's finishing transaction).
+
+Each runner is registered in ``analytics.runs`` under its run kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from analytics import queries
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.allocation import AllocationConfig, allocate, default_suppliers
+from analytics.engine.supply.forecast import (
+    ForecastConfig,
+    backtest_demand,
+    build_series_frame,
+    fit_forecaster,
+)
+from analytics.engine.supply.portraits import build_portraits, community_profile
+from analytics.models import AllocationLine, AnalysisRun, DemandForecast, ResidentSegment
+from residents.models import Community
+from services.models import ServiceCategory
+
+
+def _fingerprint(*frames: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def portraits_run(run: AnalysisRun, progress) -> tuple[dict, object]:
+    progress(5, "loading residents and requests")
+    residents = queries.resident_profiles_frame()
+    requests = queries.request_history_frame()
+    previous = queries.latest_run(AnalysisRun.Kind.PORTRAITS)
+    progress(20, "segmenting residents")
+    result = build_portraits(
+        residents,
+        requests,
+        previous=previous.result if previous and previous.result else None,
+        as_of=run.params.get("as_of"),
+    )
+    progress(90, "storing segments")
+    payload = result.to_dict()
+    payload["data_fingerprint"] = _fingerprint(residents, requests)
+    payload["n_residents"] = len(residents)
+    payload["_timings"] = {"engine": round(result.seconds, 3)}
+    labels = result.labels
+
+    def write(stored_run: AnalysisRun) -> None:
+        ResidentSegment.objects.bulk_create(
+            [
+                ResidentSegment(run=stored_run, resident_id=int(rid), segment=int(segment))
+                for rid, segment in labels.items()
+            ],
+            batch_size=5000,
+        )
+
+    return payload, write
+
+
+def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
+    requests = queries.request_history_frame()
+    if requests.empty:
+        raise EngineInputError("there are no service requests yet, so there is nothing to forecast")
+    communities = queries.community_frame()
+    residents = queries.resident_profiles_frame()
+    profile = community_profile(residents) if not residents.empty else None
+    categories = list(
+        ServiceCategory.objects.filter(parent__isnull=False, active=True).values_list(
+            "code", flat=True
+        )
+    )
+    frame = build_series_frame(
+        requests[["community", "category", "created"]],
+        communities=communities,
+        community_attributes=profile,
+        categories=categories,
+    )
+    return frame, requests
+
+
+def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
+    horizon = int(run.params.get("horizon", 6))
+    if not 1 <= horizon <= 6:
+        raise EngineInputError("the forecast horizon must be between 1 and 6 months")
+    progress(5, "building monthly series")
+    frame, requests = _series_frame()
+    # The current month is still filling up: forecast from the last complete month.
+    last_complete = (pd.Timestamp.now().to_period("M") - 1).strftime("%Y-%m")
+    frame = frame[frame["period"] <= last_complete]
+    config = ForecastConfig(horizon=horizon)
+    progress(15, "backtesting against the naive baselines")
+    backtest = backtest_demand(frame, config=config)
+    progress(65, "fitting on all the history")
+    forecaster = fit_forecaster(frame, config=config)
+    forecasts = forecaster.forecast()
+    payload = {
+        "backtest": backtest.to_dict(),
+        "horizon": horizon,
+        "last_month": str(forecaster.last_period),
+        "n_series": int(frame["series"].nunique()),
+        "data_fingerprint": _fingerprint(requests),
+        "_timings": {"backtest": round(backtest.seconds, 3)},
+    }
+    communities = dict(Community.objects.values_list("code", "id"))
+    categories = dict(ServiceCategory.objects.values_list("code", "id"))
+
+    def write(stored_run: AnalysisRun) -> None:
+        rows = []
+        for row in forecasts.itertuples(index=False):
+            community_code, category_code = row.series.split("|", 1)
+            rows.append(
+                DemandForecast(
+                    run=stored_run,
+                    community_id=communities[community_code],
+                    category_id=categories[category_code],
+                    period=pd.Period(row.period, freq="M").to_timestamp().date(),
+                    forecast=float(row.forecast),
+                    lower=float(row.lower),
+                    upper=float(row.upper),
+                )
+            )
+        DemandForecast.objects.bulk_create(rows, batch_size=5000)
+
+    return payload, write
+
+
+def _equity_weights() -> pd.DataFrame | None:
+    """Community weights from the latest city-level equalization run, when there is one."""
+    run = queries.latest_run(AnalysisRun.Kind.EQUALIZATION)
+    if run is None or not run.result or "community_type_weights" not in run.result:
+        return None
+    by_kind = run.result["community_type_weights"]
+    rows = [
+        {
+            "community": code,
+            "weight": float(by_kind[kind]["weight"]),
+            "reason": by_kind[kind]["reason"],
+        }
+        for code, kind in Community.objects.values_list("code", "kind")
+        if kind in by_kind
+    ]
+    return pd.DataFrame(rows) if rows else None
+
+
+def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
+    params = run.params
+    if params.get("budget") in (None, ""):
+        raise EngineInputError("a total budget is needed for an allocation (budget)")
+    forecast_run_ = (
+        AnalysisRun.objects.filter(pk=params["forecast_run"]).first()
+        if params.get("forecast_run")
+        else queries.latest_run(AnalysisRun.Kind.FORECAST)
+    )
+    if forecast_run_ is None or forecast_run_.status != AnalysisRun.Status.SUCCEEDED:
+        raise EngineInputError(
+            "no finished demand forecast to allocate against: run a forecast first"
+        )
+    progress(10, "loading forecasts, supply and costs")
+    first = forecast_run_.forecasts.order_by("period").values_list("period", flat=True).first()
+    period: date = first
+    rows = forecast_run_.forecasts.filter(period=period).values_list(
+        "community__code", "category__code", "forecast", "lower", "upper"
+    )
+    demand = pd.DataFrame.from_records(
+        rows, columns=["community", "category", "forecast", "lower", "upper"]
+    )
+    communities = queries.community_frame()
+    costs = queries.unit_costs()
+    supply = queries.supply_frame(period)
+    weights = _equity_weights()
+    suppliers = default_suppliers(demand, costs)
+    config = AllocationConfig(
+        min_coverage=params.get("min_coverage"),
+        need_basis=params.get("need_basis", "forecast"),
+    )
+    progress(30, "solving the allocation linear program")
+    result = allocate(
+        demand,
+        budget=params["budget"],
+        communities=communities,
+        unit_costs=costs,
+        current_supply=supply if not supply.empty else None,
+        suppliers=suppliers,
+        equity_weights=weights,
+        category_budgets=params.get("category_budgets") or None,
+        config=config,
+    )
+    payload = result.to_dict(max_lines=0)
+    payload.update(
+        period=period.isoformat(),
+        budget=float(params["budget"]),
+        forecast_run=forecast_run_.pk,
+        equity_weights="equalization analysis"
+        if weights is not None
+        else "equal (no analysis run)",
+        data_fingerprint=hashlib.sha256(
+            json.dumps([forecast_run_.pk, float(params["budget"])]).encode()
+        ).hexdigest(),
+    )
+    lines = result.lines
+    community_ids = dict(Community.objects.values_list("code", "id"))
+    category_ids = dict(ServiceCategory.objects.values_list("code", "id"))
+
+    def write(stored_run: AnalysisRun) -> None:
+        AllocationLine.objects.bulk_create(
+            [
+                AllocationLine(
+                    run=stored_run,
+                    community_id=community_ids[line["community"]],
+                    category_id=category_ids[line["category"]],
+                    provider=line["supplier"],
+                    forecast=line["forecast"],
+                    lower=line.get("lower", line["forecast"]),
+                    upper=line.get("upper", line["forecast"]),
+                    current_supply=line.get("current_supply", 0.0),
+                    gap=line.get("gap", 0.0),
+                    recommended_units=line["units"],
+                    cost=Decimal(str(round(line["cost"], 2))),
+                    weight=line.get("weight", 1.0),
+                    weight_reason=line.get("weight_reason", ""),
+                    explanation=line.get("explanation", ""),
+                )
+                for line in lines.to_dict("records")
+            ],
+            batch_size=5000,
+        )
+
+    return payload, write
