@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -117,3 +118,54 @@ def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> Analysi
     """Record a run and execute it in this process (management commands, tests)."""
     run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
     return analysis_run_execute(run_id=run.pk)
+
+
+class PlanNotApprovable(Exception):
+    """An allocation plan that cannot be approved; the message says why."""
+
+
+@transaction.atomic
+def allocation_plan_approve(*, run_id: int, user) -> int:
+    """Approve an allocation plan: its recommended units (whole requests, rounded down) become
+    the planned supply capacities of its period, by provider. Returns the lines written.
+
+    Approving twice, or approving a plan for a period another approved plan already covers,
+    is refused, so capacities are never counted twice.
+    """
+    from services.models import SupplyCapacity
+
+    run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+    if run.kind != AnalysisRun.Kind.ALLOCATION or run.status != AnalysisRun.Status.SUCCEEDED:
+        raise PlanNotApprovable("only a finished allocation run can be approved")
+    if run.approved_at:
+        raise PlanNotApprovable(f"this plan was already approved on {run.approved_at:%Y-%m-%d}")
+    period = run.result["period"]
+    if AnalysisRun.objects.filter(
+        kind=AnalysisRun.Kind.ALLOCATION, approved_at__isnull=False, result__period=period
+    ).exists():
+        raise PlanNotApprovable(f"another plan for {period} is already approved")
+    written = 0
+    for line in run.allocation_lines.all():
+        units = int(line.recommended_units + 1e-6)
+        if units <= 0:
+            continue
+        capacity, _ = SupplyCapacity.objects.get_or_create(
+            community_id=line.community_id,
+            category_id=line.category_id,
+            period=period,
+            provider=line.provider,
+            defaults={"capacity": 0, "budget": 0, "source": SupplyCapacity.Source.PLAN},
+        )
+        capacity.capacity += units
+        # The plan's cost is for fractional units; the capacity budgets the whole ones.
+        capacity.budget += (
+            line.cost * Decimal(units) / Decimal(str(line.recommended_units))
+        ).quantize(Decimal("0.01"))
+        capacity.source = SupplyCapacity.Source.PLAN
+        capacity.created_by = user
+        capacity.save()
+        written += 1
+    run.approved_by = user
+    run.approved_at = timezone.now()
+    run.save(update_fields=["approved_by", "approved_at"])
+    return written
