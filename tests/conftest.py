@@ -42,3 +42,14 @@ def _eager_celery_in_tests(settings):
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request to a /zh-hans/ page activates Chinese in this thread; start every test in
+    the default language so reverse() and messages are predictable."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
