@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("config.api_urls")),
+    path("open311/v2/", include("services.open311.urls")),
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(

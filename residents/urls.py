@@ -1,10 +1,29 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from residents import views
+from residents.forms import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("me/", views.profile, name="profile"),
+    path("me/edit/", views.profile_edit, name="profile_edit"),
+    path("me/delete/", views.account_erase, name="account_erase"),
+    path("residents/find/", views.resident_find, name="resident_find"),
+    path("residents/new/", views.resident_create, name="resident_create"),
+    path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
+    path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
+    # The service pages sit beside these under the same language prefix. (config/urls.py
+    # includes only this module inside i18n_patterns.)
+    path("", include("services.urls")),
 ]

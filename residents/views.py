@@ -1,8 +1,253 @@
+"""Pages for accounts and resident profiles. Views validate with a form, call a query or an
+action, and render; the rules live in ``residents/queries.py`` and ``residents/actions.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from residents import actions, queries
+from residents.forms import (
+    IDENTIFIER_FIELDS,
+    EraseAccountForm,
+    IdentifierLookupForm,
+    ResidentProfileForm,
+    SignupForm,
+)
+from residents.models import User
+from services import queries as service_queries
+
+RESIDENT = "resident"
+WORKER = "worker"
+ADMIN = "admin"
+STAFF = (WORKER, ADMIN)
 
 
-@login_required
+def user_roles(user: User) -> set[str]:
+    """The page roles a user holds; administrators may also use every worker page."""
+    if queries.is_administrator(user):
+        return {ADMIN, WORKER}
+    if queries.is_worker(user):
+        return {WORKER}
+    if queries.is_resident(user):
+        return {RESIDENT}
+    return set()
+
+
+def role_required(*roles: str) -> Callable:
+    """Anonymous visitors go to the login page; a signed-in user without the role gets 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not user_roles(request.user) & set(roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def add_action_errors(form, exc: ValidationError) -> None:
+    """Put an action's validation errors next to the form fields they name."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(request.user)
+    if ADMIN in roles:
+        return redirect("services:overview")
+    if WORKER in roles:
+        return redirect("services:queue")
+    if RESIDENT in roles:
+        return redirect("services:my_requests")
     return render(request, "home.html")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None, communities=queries.community_choices())
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.resident_signup(**form.account_kwargs(), **form.action_kwargs())
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("services:my_requests")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def _own_profile(user: User):
+    return queries.resident_own_profile(user=user)
+
+
+@role_required(RESIDENT)
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "residents/profile.html", {"resident": _own_profile(request.user)})
+
+
+@role_required(RESIDENT)
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    resident = _own_profile(request.user)
+    if resident is None:
+        raise Http404
+    form = ResidentProfileForm(
+        request.POST or None, instance=resident, communities=queries.community_choices()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.resident_update(user=request.user, resident=resident, **form.action_kwargs())
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("profile")
+    return render(
+        request,
+        "residents/profile_form.html",
+        {
+            "form": form,
+            "heading": _("Edit my profile"),
+            "identifier_fields": IDENTIFIER_FIELDS,
+            "cancel_url": reverse("profile"),
+        },
+    )
+
+
+@role_required(RESIDENT)
+def account_erase(request: HttpRequest) -> HttpResponse:
+    form = EraseAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        resident = _own_profile(request.user)
+        actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+        logout(request)
+        return render(request, "residents/erased.html")
+    return render(request, "residents/erase_confirm.html", {"form": form})
+
+
+@role_required(*STAFF)
+def resident_find(request: HttpRequest) -> HttpResponse:
+    """Find a resident by national ID or phone. The number is posted, never put in a URL,
+    and matched through its keyed hash inside the worker's communities."""
+    form = IdentifierLookupForm(request.POST or None)
+    context = {"form": form, "searched": False, "found": None}
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        context["searched"] = True
+        context["found"] = actions.resident_find_by_identifier(
+            user=request.user, **{kind: form.cleaned_data["value"]}
+        )
+        # The number is not echoed back into the page.
+        context["form"] = IdentifierLookupForm(initial={"kind": kind})
+    return render(request, "residents/find.html", context)
+
+
+def _staff_resident(request: HttpRequest, pk: int):
+    resident = queries.resident_get(user=request.user, pk=pk)
+    if resident is None:
+        raise Http404
+    return resident
+
+
+def _profile_form_page(request: HttpRequest, form, heading: str, cancel_url: str):
+    return render(
+        request,
+        "residents/profile_form.html",
+        {
+            "form": form,
+            "heading": heading,
+            "identifier_fields": IDENTIFIER_FIELDS,
+            "cancel_url": cancel_url,
+        },
+    )
+
+
+@role_required(*STAFF)
+def resident_create(request: HttpRequest) -> HttpResponse:
+    communities = queries.community_choices(user=request.user)
+    form = ResidentProfileForm(request.POST or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = actions.resident_create(user=request.user, **form.action_kwargs())
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Resident profile created."))
+            return redirect("resident_detail", pk=resident.pk)
+    return _profile_form_page(request, form, _("New resident profile"), reverse("resident_find"))
+
+
+@role_required(*STAFF)
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _staff_resident(request, pk)
+    form = ResidentProfileForm(
+        request.POST or None,
+        instance=resident,
+        communities=queries.community_choices(user=request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.resident_update(user=request.user, resident=resident, **form.action_kwargs())
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Resident profile saved."))
+            return redirect("resident_detail", pk=resident.pk)
+    return _profile_form_page(
+        request,
+        form,
+        _("Edit resident #%(id)s") % {"id": resident.pk},
+        reverse("resident_detail", kwargs={"pk": resident.pk}),
+    )
+
+
+def _resident_page(request: HttpRequest, resident, revealed: dict | None = None) -> HttpResponse:
+    return render(
+        request,
+        "residents/resident_detail.html",
+        {
+            "resident": resident,
+            "revealed": revealed,
+            "requests": service_queries.request_list(user=request.user).filter(resident=resident)[
+                :50
+            ],
+        },
+    )
+
+
+@role_required(*STAFF)
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _resident_page(request, _staff_resident(request, pk))
+
+
+@require_POST
+@role_required(*STAFF)
+def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the identifiers in full in this response only; the action writes the audit entry."""
+    resident = _staff_resident(request, pk)
+    revealed = actions.resident_identifiers_reveal(user=request.user, resident=resident)
+    response = _resident_page(request, resident, revealed)
+    response["Cache-Control"] = "no-store"
+    return response

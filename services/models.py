@@ -301,3 +301,75 @@ class SupplyCapacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id}/{self.category_id} {self.period:%Y-%m} {self.provider}"
+
+
+class Open311ApiKey(models.Model):
+    """A key an Open311 client sends as ``api_key`` to submit service requests.
+
+    Only the SHA-256 digest of the key is stored, so a leaked database does not leak usable
+    keys; the key itself is shown once, when it is issued. ``prefix`` (its first characters)
+    lets an administrator tell keys apart without seeing them. Requests submitted with a key
+    are logged by its owner, a community worker, an administrator or an organisation's account.
+    """
+
+    PREFIX_LENGTH = 8
+
+    prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(_("SHA-256 of the key"), max_length=64, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="open311_api_keys",
+        verbose_name=_("owner"),
+        help_text=_("Requests submitted with this key are logged by this account."),
+    )
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    default_community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default community"),
+        help_text=_("Used when a request's location does not name or locate a community."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.organisation or self.owner_id}"
+
+    @staticmethod
+    def digest(raw_key: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    def assign_new_key(self) -> str:
+        """Give this key fresh secret material and return the key, to be shown once."""
+        import secrets
+
+        raw_key = secrets.token_urlsafe(32)
+        self.prefix = raw_key[: self.PREFIX_LENGTH]
+        self.key_hash = self.digest(raw_key)
+        return raw_key
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        owner = self.owner if self.owner_id else None
+        if owner is not None and not (owner.is_worker or owner.is_administrator):
+            raise ValidationError(
+                {
+                    "owner": _(
+                        "Open311 keys are issued to community workers, administrators or "
+                        "organisation accounts, not to residents."
+                    )
+                }
+            )

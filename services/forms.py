@@ -1,0 +1,408 @@
+"""Web forms for service requests. They validate input and shape it for the actions in
+``services/actions.py``; they never write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import Community
+from services.models import ServiceCategory, ServiceRequest
+from services.templatetags.localised import localised_name
+
+EXTRA_PREFIX = "extra__"
+
+# The catalogue's extra-field labels and answers are data (they also feed Open311 clients in
+# English); they are listed here so that makemessages collects them and the pages can show
+# them in Chinese.
+CATALOGUE_STRINGS = (
+    gettext_noop("What is wrong?"),
+    gettext_noop("Pothole"),
+    gettext_noop("Subsidence or collapse"),
+    gettext_noop("Street light out"),
+    gettext_noop("Child's year of birth"),
+    gettext_noop("School level"),
+    gettext_noop("Kindergarten"),
+    gettext_noop("Primary school"),
+    gettext_noop("Junior secondary school"),
+    gettext_noop("Kind of help"),
+    gettext_noop("Meals"),
+    gettext_noop("Cleaning"),
+    gettext_noop("Bathing and personal care"),
+    gettext_noop("Escort to a clinic"),
+)
+
+
+def extra_field_name(category_code: str, field_code: str) -> str:
+    return f"{EXTRA_PREFIX}{category_code}__{field_code}"
+
+
+def _extra_form_field(spec: dict) -> forms.Field:
+    """One Django form field for one of a category's extra questions (Open311 datatypes).
+
+    Every extra field is optional at form level: whether an answer is needed depends on the
+    service chosen, which ``request_submit`` checks.
+    """
+    label = gettext(spec.get("label") or spec["code"])
+    datatype = spec.get("datatype", "string")
+    choices = [(v["key"], gettext(v.get("name") or v["key"])) for v in spec.get("values", [])]
+    field = _extra_form_field_of_type(datatype, label, choices)
+    # Shown as required in the page; ``request_submit`` enforces it for the chosen service.
+    field.shown_required = bool(spec.get("required"))
+    return field
+
+
+def _extra_form_field_of_type(datatype: str, label: str, choices: list) -> forms.Field:
+    if datatype == "number":
+        return forms.DecimalField(label=label, required=False)
+    if datatype == "datetime":
+        return forms.DateTimeField(
+            label=label,
+            required=False,
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        )
+    if datatype == "text":
+        return forms.CharField(
+            label=label, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        )
+    if datatype == "singlevaluelist":
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *choices])
+    if datatype == "multivaluelist":
+        return forms.MultipleChoiceField(
+            label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+        )
+    return forms.CharField(label=label, required=False, max_length=500)
+
+
+def _json_value(value: object) -> object:
+    """Answers are stored as JSON: decimals become numbers, datetimes ISO 8601 strings."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def category_choices(categories: Iterable[ServiceCategory]) -> list:
+    """Second-level categories grouped under their dimension, in the active language."""
+    groups: dict[int, tuple[ServiceCategory, list]] = {}
+    for category in categories:
+        if category.parent is None:
+            continue
+        groups.setdefault(category.parent_id, (category.parent, []))[1].append(
+            (category.pk, localised_name(category))
+        )
+    return [("", "—")] + [
+        (localised_name(parent), options)
+        for parent, options in sorted(groups.values(), key=lambda g: (g[0].order, g[0].code))
+    ]
+
+
+class CategorySelect(forms.Select):
+    """A ``<select>`` whose options carry their dimension, for the two-level picker's script."""
+
+    def __init__(self, *args, option_dimensions: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.option_dimensions = option_dimensions or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        dimension = self.option_dimensions.get(_as_int(value))
+        if dimension:
+            option["attrs"]["data-dimension"] = dimension
+        return option
+
+
+def _as_int(value: object) -> int | None:
+    value = getattr(value, "value", value)  # ModelChoiceIteratorValue
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class RequestForm(forms.Form):
+    """A new service request: two-level category picker, description, optional photo,
+    community or address, and the chosen category's extra questions."""
+
+    dimension = forms.ChoiceField(
+        label=_("Area of need"),
+        required=False,
+        help_text=_("Narrows the list of services below."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Service"), queryset=ServiceCategory.objects.none(), empty_label="—"
+    )
+    description = forms.CharField(
+        label=_("Describe what you need"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=ServiceRequest.Urgency.choices,
+        initial=ServiceRequest.Urgency.NORMAL,
+    )
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=Community.objects.none(), empty_label="—"
+    )
+    address_string = forms.CharField(
+        label=_("Address or place"),
+        required=False,
+        max_length=255,
+        help_text=_("Where the problem is, if not at your home address."),
+    )
+    photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Optional; up to 5 MB."))
+
+    def __init__(
+        self,
+        *args,
+        categories: Iterable[ServiceCategory],
+        communities,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        categories = [c for c in categories if c.active]
+        leaves = [c for c in categories if c.parent_id]
+        self.fields["community"].queryset = communities
+        if communities.count() == 1:
+            self.fields["community"].initial = communities.first()
+        self.fields["category"].queryset = ServiceCategory.objects.filter(
+            pk__in=[c.pk for c in leaves]
+        )
+        # The widget first: setting a field's choices hands them to its current widget.
+        self.fields["category"].widget = CategorySelect(
+            attrs={"data-service-select": ""},
+            option_dimensions={c.pk: c.parent.dimension for c in leaves},
+        )
+        self.fields["category"].choices = category_choices(leaves)
+        parents = {c.parent_id: c.parent for c in leaves}
+        self.fields["dimension"].choices = [("", "—")] + [
+            (p.dimension, localised_name(p))
+            for p in sorted(parents.values(), key=lambda p: (p.order, p.code))
+        ]
+        self.fields["dimension"].widget.attrs["data-dimension-select"] = ""
+
+        # Every category's extra questions are on the page; the script shows the chosen one's.
+        self.extra_groups: list[tuple[ServiceCategory, list[str]]] = []
+        for category in leaves:
+            names = []
+            for spec in category.extra_fields or []:
+                name = extra_field_name(category.code, spec["code"])
+                self.fields[name] = _extra_form_field(spec)
+                names.append(name)
+            if names:
+                self.extra_groups.append((category, names))
+
+    def extra_fieldsets(self) -> list[tuple[ServiceCategory, list[forms.BoundField]]]:
+        return [(c, [self[name] for name in names]) for c, names in self.extra_groups]
+
+    def base_fields_for_template(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if not name.startswith(EXTRA_PREFIX)]
+
+    def clean(self) -> dict:
+        # Collect the chosen category's answers; ``request_submit`` checks them (required,
+        # datatypes) and its errors come back next to these fields (``add_submit_errors``).
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        attributes = {}
+        if category is not None:
+            for spec in category.extra_fields or []:
+                value = cleaned.get(extra_field_name(category.code, spec["code"]))
+                if value not in (None, "", []):
+                    attributes[spec["code"]] = _json_value(value)
+        cleaned["attributes"] = attributes
+        return cleaned
+
+    def add_submit_errors(self, exc: ValidationError) -> None:
+        """Put ``request_submit``'s errors next to the fields they concern: answers are keyed
+        by the question's code, the rest by the form field's name."""
+        category = self.cleaned_data.get("category")
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            return
+        for key, messages in exc.message_dict.items():
+            field = key if key in self.fields else None
+            if field is None and category is not None:
+                name = extra_field_name(category.code, key)
+                field = name if name in self.fields else None
+            for message in messages:
+                self.add_error(field, message)
+
+    def action_kwargs(self) -> dict:
+        """The validated input, named as ``request_submit`` takes it."""
+        data = self.cleaned_data
+        return {
+            "category": data["category"],
+            "community": data["community"],
+            "description": data["description"],
+            "urgency": data["urgency"],
+            "address_string": data.get("address_string", ""),
+            "attributes": data["attributes"],
+            "photo": data.get("photo"),
+        }
+
+
+class WorkerRequestForm(RequestForm):
+    """A need logged by a community worker, on the resident's behalf or without a resident."""
+
+    channel = forms.ChoiceField(
+        label=_("How the need reached you"),
+        choices=[
+            (
+                ServiceRequest.Channel.COMMUNITY_WORKER,
+                ServiceRequest.Channel.COMMUNITY_WORKER.label,
+            ),
+            (ServiceRequest.Channel.HOTLINE, ServiceRequest.Channel.HOTLINE.label),
+        ],
+        initial=ServiceRequest.Channel.COMMUNITY_WORKER,
+    )
+
+    def action_kwargs(self) -> dict:
+        return {**super().action_kwargs(), "channel": self.cleaned_data["channel"]}
+
+
+class RatingForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you with the service?"),
+        coerce=int,
+        choices=[
+            (5, _("5 – very satisfied")),
+            (4, _("4 – satisfied")),
+            (3, _("3 – neither satisfied nor dissatisfied")),
+            (2, _("2 – dissatisfied")),
+            (1, _("1 – very dissatisfied")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), choices=ServiceRequest.Status.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to the resident in the request's history."),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label="—")
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+        self.fields["assignee"].label_from_instance = _person_label
+
+
+def _person_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class QueueFilterForm(forms.Form):
+    """Filters of the worker queue (GET): nothing here is personal data."""
+
+    OVERDUE_CHOICES = [
+        ("", _("Any")),
+        ("overdue", _("Overdue against the SLA")),
+        ("on_time", _("Within the SLA")),
+    ]
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    category = forms.ChoiceField(label=_("Service"), required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    overdue = forms.ChoiceField(label=_("Deadline"), required=False, choices=OVERDUE_CHOICES)
+    community = forms.ModelChoiceField(
+        label=_("Community"), required=False, queryset=None, empty_label=_("All my communities")
+    )
+
+    def __init__(self, *args, categories: Iterable[ServiceCategory], communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", _("Any")),
+            ("open", _("Open (not yet resolved)")),
+            *ServiceRequest.Status.choices,
+        ]
+        self.fields["urgency"].choices = [("", _("Any")), *ServiceRequest.Urgency.choices]
+        leaves = [c for c in categories if c.parent_id]
+        self.fields["category"].choices = [
+            ("", _("Any")),
+            *[(str(c.pk), localised_name(c)) for c in leaves],
+        ]
+        self.fields["community"].queryset = communities
+
+    def filters(self) -> dict:
+        """The chosen filters, without the empty ones, for the queue query."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        result = {}
+        if data.get("status"):
+            result["status"] = data["status"]
+        if data.get("category"):
+            result["category_id"] = int(data["category"])
+        if data.get("urgency"):
+            result["urgency"] = data["urgency"]
+        if data.get("overdue"):
+            result["overdue"] = data["overdue"] == "overdue"
+        if data.get("community"):
+            result["community"] = data["community"]
+        return result
+
+
+class BulkActionForm(forms.Form):
+    """Bulk assign or bulk status change of selected queue rows."""
+
+    ASSIGN = "assign"
+    TRANSITION = "transition"
+
+    selected = forms.TypedMultipleChoiceField(
+        label=_("Selected requests"),
+        coerce=int,
+        error_messages={"required": _("Select at least one request.")},
+    )
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(ASSIGN, _("Assign to")), (TRANSITION, _("Change status to"))],
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Worker"), required=False, queryset=None, empty_label="—"
+    )
+    # Moving to "assigned" needs a worker, which the assign action names.
+    to_status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", "—")]
+        + [c for c in ServiceRequest.Status.choices if c[0] != ServiceRequest.Status.ASSIGNED],
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, request_ids: Iterable[int], assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only rows the worker may see can be chosen: anything else is refused as invalid.
+        self.fields["selected"].choices = [(pk, pk) for pk in request_ids]
+        self.fields["assignee"].queryset = assignees
+        self.fields["assignee"].label_from_instance = _person_label
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("action") == self.ASSIGN and not cleaned.get("assignee"):
+            self.add_error("assignee", _("Choose who to assign the requests to."))
+        if cleaned.get("action") == self.TRANSITION and not cleaned.get("to_status"):
+            self.add_error("to_status", _("Choose the new status."))
+        return cleaned

@@ -1,0 +1,104 @@
+"""Admin pages for Open311 API keys. A key is shown once, on the page right after it is
+issued, and never stored: the database keeps its SHA-256 digest and a short prefix."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from services.models import Open311ApiKey
+from services.open311 import actions
+
+ISSUED_KEYS_ATTRIBUTE = "_open311_issued_keys"
+
+
+def issued_keys_page(
+    request: HttpRequest, model_admin: admin.ModelAdmin, issued: list[actions.IssuedKey]
+) -> HttpResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Copy the new Open311 API key now"),
+        "opts": model_admin.model._meta,
+        "issued": issued,
+    }
+    response = TemplateResponse(request, "admin/open311/key_issued.html", context)
+    # The page carries a secret: no browser or proxy may keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@admin.register(Open311ApiKey)
+class Open311ApiKeyAdmin(admin.ModelAdmin):
+    list_display = (
+        "prefix",
+        "organisation",
+        "owner",
+        "default_community",
+        "active",
+        "created_at",
+        "last_used_at",
+    )
+    list_filter = ("active",)
+    search_fields = ("prefix", "organisation", "owner__username")
+    raw_id_fields = ("owner", "default_community")
+    actions = ("replace_keys", "deactivate_keys")
+
+    def get_fields(self, request: HttpRequest, obj: Open311ApiKey | None = None) -> list[str]:
+        if obj is None:
+            return ["owner", "organisation", "default_community"]
+        return [
+            "prefix",
+            "owner",
+            "organisation",
+            "default_community",
+            "active",
+            "created_at",
+            "last_used_at",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Open311ApiKey | None = None):
+        if obj is None:
+            return ()
+        return ("prefix", "owner", "created_at", "last_used_at")
+
+    def save_model(self, request: HttpRequest, obj: Open311ApiKey, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        issued = actions.open311_api_key_issue(
+            owner=obj.owner,
+            organisation=obj.organisation,
+            default_community=obj.default_community,
+        )
+        obj.pk = issued.api_key.pk
+        obj.prefix, obj.key_hash = issued.api_key.prefix, issued.api_key.key_hash
+        setattr(request, ISSUED_KEYS_ATTRIBUTE, [issued])
+
+    def response_add(self, request: HttpRequest, obj: Open311ApiKey, post_url_continue=None):
+        issued = getattr(request, ISSUED_KEYS_ATTRIBUTE, None)
+        if not issued:
+            return super().response_add(request, obj, post_url_continue)
+        return issued_keys_page(request, self, issued)
+
+    @admin.action(description=_("Replace the selected keys with new ones (shown once)"))
+    def replace_keys(self, request: HttpRequest, queryset) -> HttpResponse:
+        with transaction.atomic():
+            issued = [
+                actions.open311_api_key_replace(api_key=api_key)
+                for api_key in queryset.select_related("owner", "default_community")
+            ]
+        return issued_keys_page(request, self, issued)
+
+    @admin.action(description=_("Deactivate the selected keys"))
+    def deactivate_keys(self, request: HttpRequest, queryset) -> None:
+        count = actions.open311_api_keys_deactivate(api_keys=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d key deactivated.", "%(count)d keys deactivated.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,337 @@
+"""GeoReport v2 input: query-string filters of GET requests and the form-encoded body of
+POST requests. Parsers only read and check the wire format; every problem is collected and
+raised as one 400 naming the parameter, so a client can fix all of them at once."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from services.open311 import conf
+from services.open311.errors import Open311Error, bad_request
+
+OPEN = "open"
+CLOSED = "closed"
+STATUSES = (OPEN, CLOSED)
+
+_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+# A "+" of a time-zone offset arrives as a space when a client forgot to percent-encode it.
+_SPACE_FOR_PLUS = re.compile(r" (\d{2}:?\d{2})$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """What GET requests asked for, with the default window already applied."""
+
+    service_request_ids: list[int] | None = None
+    service_codes: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The parts of a POST request the service keeps. The personal fields GeoReport v2 allows
+    (email, device_id, account_id, first_name, last_name, phone) and media_url are not read:
+    this endpoint never stores a submitter's personal data."""
+
+    service_code: str
+    latitude: float | None
+    longitude: float | None
+    address_string: str
+    address_id: str
+    description: str
+    raw_attributes: dict[str, list[str]]
+
+
+def _values(params: QueryDict, name: str) -> list[str]:
+    """A parameter that may be repeated and comma-delimited; empty values are ignored, as the
+    spec treats an empty parameter like one not sent."""
+    result = []
+    for value in params.getlist(name):
+        result.extend(part.strip() for part in value.split(",") if part.strip())
+    return result
+
+
+def parse_request_id(raw: str) -> int | None:
+    """A service request id, or None for anything that cannot be one (also ids too large for
+    the database's 64-bit key)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+def find_null_characters(params: QueryDict, url_values: dict[str, str]) -> list[str]:
+    """Parameters holding a NUL character, which no database text column can store."""
+    names = [
+        name
+        for name, values in params.lists()
+        if "\x00" in name or any("\x00" in value for value in values)
+    ]
+    names += [name for name, value in url_values.items() if "\x00" in str(value)]
+    return [
+        f"{name.replace(chr(0), '')} contains a null character, which is not allowed."
+        for name in names
+    ]
+
+
+def _single(params: QueryDict, name: str) -> str:
+    return (params.get(name) or "").strip()
+
+
+def parse_w3c_datetime(value: str, name: str, *, end_of_day: bool = False) -> datetime:
+    """A W3C (ISO 8601 subset) date-time with a time zone, or a bare date read in the
+    jurisdiction's time zone (its start, or with ``end_of_day`` its last instant)."""
+    text = _SPACE_FOR_PLUS.sub(r"+\1", value.strip())
+    example = "e.g. 2010-01-01T00:00:00Z or 2010-01-01T08:00:00+08:00"
+    if _DATE_ONLY.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise bad_request(f"{name} '{value}' is not a valid date ({example}).") from None
+        moment = datetime.combine(day, time.max if end_of_day else time.min)
+        return timezone.make_aware(moment)
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise bad_request(
+            f"{name} '{value}' is not a W3C date and time with a time zone ({example})."
+        ) from None
+    if moment.tzinfo is None:
+        raise bad_request(f"{name} '{value}' must include a time zone, Z or ±hh:mm ({example}).")
+    return moment
+
+
+def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> RequestFilters:
+    """Filters of GET requests. ``service_request_id`` overrides every other argument; without
+    it, the range defaults to the most recent 90 days and may not span more than 90 days."""
+    raw_ids = _values(params, "service_request_id")
+    if raw_ids:
+        bad = [raw for raw in raw_ids if parse_request_id(raw) is None]
+        if bad:
+            raise bad_request(
+                *(f"service_request_id '{raw}' is not a service request id." for raw in bad)
+            )
+        if len(raw_ids) > conf.MAX_REQUESTS:
+            raise bad_request(
+                f"service_request_id lists {len(raw_ids)} ids; at most {conf.MAX_REQUESTS} "
+                "may be asked for at once."
+            )
+        return RequestFilters(
+            service_request_ids=list(dict.fromkeys(parse_request_id(r) for r in raw_ids))
+        )
+
+    errors = []
+    statuses = [s.lower() for s in _values(params, "status")]
+    for status in statuses:
+        if status not in STATUSES:
+            errors.append(f"status '{status}' is not one of: open, closed.")
+
+    window = timedelta(days=conf.DEFAULT_WINDOW_DAYS)
+    start = end = None
+    for name in ("start_date", "end_date"):
+        raw = _single(params, name)
+        if not raw:
+            continue
+        try:
+            moment = parse_w3c_datetime(raw, name, end_of_day=name == "end_date")
+        except Open311Error as exc:
+            errors.extend(exc.descriptions)
+            continue
+        if name == "start_date":
+            start = moment
+        else:
+            end = moment
+    if start and end:
+        if end < start:
+            errors.append("end_date is earlier than start_date.")
+        elif end - start > window:
+            errors.append(
+                f"start_date to end_date spans more than {conf.DEFAULT_WINDOW_DAYS} days; "
+                "ask for a shorter range."
+            )
+    if errors:
+        raise bad_request(*errors)
+    if start is None and end is None:
+        end = now or timezone.now()
+        start = end - window
+    elif start is None:
+        start = end - window
+    elif end is None:
+        end = start + window
+    return RequestFilters(
+        service_codes=list(dict.fromkeys(_values(params, "service_code"))),
+        statuses=list(dict.fromkeys(statuses)),
+        start=start,
+        end=end,
+    )
+
+
+def parse_submission(data: QueryDict) -> Submission:
+    """The body of POST requests, checked for shape: a service code, a full location, a
+    description within 4,000 characters and well-formed attribute keys."""
+    errors = []
+    service_code = _single(data, "service_code")
+    if not service_code:
+        errors.append("service_code was not provided.")
+
+    latitude = longitude = None
+    raw_lat, raw_long = _single(data, "lat"), _single(data, "long")
+    if raw_lat or raw_long:
+        if not (raw_lat and raw_long):
+            errors.append("lat and long must both be sent.")
+        else:
+            latitude = _coordinate(raw_lat, "lat", 90.0, errors)
+            longitude = _coordinate(raw_long, "long", 180.0, errors)
+
+    address_string = _single(data, "address_string")
+    address_id = _single(data, "address_id")
+    if not (raw_lat or raw_long or address_string or address_id):
+        errors.append(
+            "A location is required: lat and long, address_string, or address_id "
+            "(a community code)."
+        )
+    if len(address_string) > 255:
+        errors.append("address_string is longer than 255 characters.")
+
+    description = (data.get("description") or "").strip()
+    if len(description) > conf.MAX_DESCRIPTION_LENGTH:
+        errors.append(
+            f"description is longer than {conf.MAX_DESCRIPTION_LENGTH:,} characters "
+            f"({len(description):,})."
+        )
+
+    raw_attributes: dict[str, list[str]] = {}
+    for key in data:
+        if not key.startswith("attribute"):
+            continue
+        match = _ATTRIBUTE_KEY.match(key)
+        if not match:
+            errors.append(f"'{key}' is not of the form attribute[code] or attribute[code][].")
+            continue
+        values = [v for v in data.getlist(key) if v.strip()]
+        raw_attributes.setdefault(match.group(1), []).extend(values)
+
+    if errors:
+        raise bad_request(*errors)
+    return Submission(
+        service_code=service_code,
+        latitude=latitude,
+        longitude=longitude,
+        address_string=address_string,
+        address_id=address_id,
+        description=description,
+        raw_attributes=raw_attributes,
+    )
+
+
+def _coordinate(raw: str, name: str, limit: float, errors: list[str]) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        errors.append(f"{name} '{raw}' is not a number (WGS84 decimal degrees).")
+        return None
+    if not math.isfinite(value) or abs(value) > limit:
+        errors.append(f"{name} {raw} is outside -{limit:g}..{limit:g}.")
+        return None
+    return value
+
+
+def parse_attributes(
+    raw_attributes: dict[str, list[str]], extra_fields: list[dict], service_code: str
+) -> dict[str, object]:
+    """Answers to a service's attributes, typed as its definition says (number, datetime,
+    string, text, singlevaluelist, multivaluelist) and checked: known codes only, required
+    ones present, list answers among the listed keys. Raises one 400 naming every problem."""
+    specs = {spec["code"]: spec for spec in extra_fields}
+    errors = []
+    answers: dict[str, object] = {}
+    for code, values in raw_attributes.items():
+        name = f"attribute[{code}]"
+        spec = specs.get(code)
+        if spec is None:
+            known = ", ".join(specs) or "none"
+            errors.append(
+                f"{name} is not an attribute of service '{service_code}' (its attributes: {known})."
+            )
+            continue
+        if not values:
+            continue
+        datatype = spec.get("datatype", "string")
+        if datatype == "multivaluelist":
+            allowed = [str(v["key"]) for v in spec.get("values", [])]
+            chosen = list(dict.fromkeys(v.strip() for v in values))
+            wrong = [v for v in chosen if v not in allowed]
+            if wrong:
+                errors.append(
+                    f"{name}: {', '.join(wrong)} not among the allowed keys {', '.join(allowed)}."
+                )
+                continue
+            answers[code] = chosen
+            continue
+        if len(values) > 1:
+            errors.append(f"{name} takes one value, not {len(values)}.")
+            continue
+        try:
+            answers[code] = _typed(values[0], spec, name)
+        except ValueError as exc:
+            errors.append(str(exc))
+    for code, spec in specs.items():
+        if (
+            spec.get("required")
+            and code not in answers
+            and not any(e.startswith(f"attribute[{code}]") for e in errors)
+        ):
+            label = spec.get("label") or code
+            errors.append(f"attribute[{code}] is required for service '{service_code}' ({label}).")
+    if errors:
+        raise bad_request(*errors)
+    return answers
+
+
+def _typed(raw: str, spec: dict, name: str) -> object:
+    datatype = spec.get("datatype", "string")
+    value = raw.strip()
+    if datatype == "number":
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{name} '{raw}' is not a number.") from None
+        if not number.is_finite():
+            raise ValueError(f"{name} '{raw}' is not a finite number.")
+        return int(number) if number == number.to_integral_value() else float(number)
+    if datatype == "datetime":
+        text = _SPACE_FOR_PLUS.sub(r"+\1", value)
+        try:
+            moment = datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            raise ValueError(
+                f"{name} '{raw}' is not an ISO 8601 date and time (e.g. 2024-05-01T09:00:00+08:00)."
+            ) from None
+        if moment.tzinfo is None:
+            moment = timezone.make_aware(moment)
+        return moment.isoformat()
+    if datatype == "singlevaluelist":
+        allowed = [str(v["key"]) for v in spec.get("values", [])]
+        if value not in allowed:
+            raise ValueError(
+                f"{name}: '{value}' is not among the allowed keys {', '.join(allowed)}."
+            )
+        return value
+    if datatype == "text":
+        if len(value) > conf.MAX_DESCRIPTION_LENGTH:
+            raise ValueError(f"{name} is longer than {conf.MAX_DESCRIPTION_LENGTH:,} characters.")
+        return value
+    # string: one line, as the spec defines it; line breaks a client sent become spaces.
+    value = " ".join(value.splitlines())
+    if len(value) > 500:
+        raise ValueError(f"{name} is longer than 500 characters.")
+    return value

@@ -1,0 +1,234 @@
+"""Reads behind the Open311 endpoint. GET methods are public by the specification, so these
+queries return anonymous data only; the views turn it into GeoReport v2 fields through
+``representations``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from residents.models import Community, User
+from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
+from services.open311 import conf
+from services.open311.errors import bad_request, forbidden, not_found
+from services.open311.parsers import RequestFilters, parse_request_id
+from services.open311.representations import CLOSED_STATUSES, our_statuses
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def check_jurisdiction(jurisdiction_id: str) -> None:
+    """This endpoint serves one jurisdiction, so ``jurisdiction_id`` may be left out (the spec
+    lets single-jurisdiction servers treat it as optional); a different one is not found."""
+    if jurisdiction_id and jurisdiction_id != conf.jurisdiction_id():
+        raise not_found(
+            f"jurisdiction_id '{jurisdiction_id}' was not found; this endpoint serves "
+            f"'{conf.jurisdiction_id()}'."
+        )
+
+
+def services() -> QuerySet[ServiceCategory]:
+    """Second-level, active categories: the services a request can be made for."""
+    return (
+        ServiceCategory.objects.filter(active=True, parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__order", "parent__code", "order", "code")
+    )
+
+
+def service(service_code: str) -> ServiceCategory:
+    category = services().filter(code=service_code).first()
+    if category is None:
+        raise not_found(f"service_code '{service_code}' was not found.")
+    return category
+
+
+def _public_requests() -> QuerySet[ServiceRequest]:
+    closed_at = (
+        RequestStatusChange.objects.filter(request=OuterRef("pk"), to_status__in=CLOSED_STATUSES)
+        .order_by("-changed_at", "-id")
+        .values("changed_at")[:1]
+    )
+    return (
+        ServiceRequest.objects.select_related("category", "community__city")
+        .only(
+            "id",
+            "status",
+            "description",
+            "created_at",
+            "updated_at",
+            "expected_completion_at",
+            "category__code",
+            "category__name",
+            "category__name_zh",
+            "category__sla_hours",
+            "community__code",
+            "community__name",
+            "community__district",
+            "community__latitude",
+            "community__longitude",
+            "community__city__name",
+            "community__city__province",
+        )
+        .annotate(closed_at=Subquery(closed_at))
+        .order_by("-created_at", "-id")
+    )
+
+
+def service_requests(filters: RequestFilters) -> list[ServiceRequest]:
+    """At most 1000 requests, newest first: by id when ids were given (they override every
+    other argument), otherwise within the date window and the service and status filters."""
+    requests = _public_requests()
+    if filters.service_request_ids is not None:
+        return list(requests.filter(pk__in=filters.service_request_ids)[: conf.MAX_REQUESTS])
+    if filters.service_codes:
+        known = set(
+            ServiceCategory.objects.filter(
+                parent__isnull=False, code__in=filters.service_codes
+            ).values_list("code", flat=True)
+        )
+        unknown = [code for code in filters.service_codes if code not in known]
+        if unknown:
+            raise bad_request(*(f"service_code '{code}' was not found." for code in unknown))
+        requests = requests.filter(category__code__in=filters.service_codes)
+    if filters.statuses:
+        requests = requests.filter(status__in=our_statuses(filters.statuses))
+    requests = requests.filter(created_at__gte=filters.start, created_at__lte=filters.end)
+    return list(requests[: conf.MAX_REQUESTS])
+
+
+def service_request(service_request_id: str) -> ServiceRequest:
+    pk = parse_request_id(service_request_id)
+    request = _public_requests().filter(pk=pk).first() if pk is not None else None
+    if request is None:
+        raise not_found(f"service_request_id '{service_request_id}' was not found.")
+    return request
+
+
+def active_api_key(raw_key: str) -> Open311ApiKey:
+    """The active key matching ``api_key``, or 403 as the spec asks for a missing or invalid one."""
+    if not raw_key:
+        raise forbidden("api_key is missing: submitting a request needs an API key.")
+    api_key = (
+        Open311ApiKey.objects.select_related("owner", "default_community")
+        .filter(key_hash=Open311ApiKey.digest(raw_key), active=True, owner__is_active=True)
+        .first()
+    )
+    if api_key is None:
+        raise forbidden("Invalid api_key received -- can't proceed with create_request.")
+    return api_key
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float | None
+    longitude: float | None
+    address_string: str
+    address_id: str
+
+
+def community_for_location(location: Location, api_key: Open311ApiKey) -> Community:
+    """The community a submitted request belongs to.
+
+    In order: ``address_id`` is a community code; ``lat``/``long`` picks the nearest community
+    centre within the configured distance; ``address_string`` is searched for a community's
+    name; finally the key's default community (or the owner's only community). An unknown
+    ``address_id`` is an error rather than a fallback, since the client named a place.
+    """
+    if location.address_id:
+        community = Community.objects.filter(code=location.address_id).first()
+        if community is None:
+            raise bad_request(f"address_id '{location.address_id}' is not a known community code.")
+        return community
+    if location.latitude is not None and location.longitude is not None:
+        community = nearest_community(location.latitude, location.longitude)
+        if community is not None:
+            return community
+    if location.address_string:
+        community = community_named_in(location.address_string, api_key.owner)
+        if community is not None:
+            return community
+    community = default_community(api_key)
+    if community is not None:
+        return community
+    tried = []
+    if location.latitude is not None:
+        tried.append(
+            f"no community centre lies within {conf.nearest_community_max_km():g} km of "
+            f"lat/long {location.latitude:g},{location.longitude:g}"
+        )
+    if location.address_string:
+        tried.append("address_string names no community")
+    raise bad_request(
+        "No community could be determined for this request: "
+        + "; ".join([*tried, "and the api_key has no default community"])
+        + ". Send address_id with a community code."
+    )
+
+
+def nearest_community(latitude: float, longitude: float) -> Community | None:
+    max_km = conf.nearest_community_max_km()
+    # A bounding box narrows the candidates in the database; the great-circle distance decides.
+    dlat = max_km / 111.0
+    dlon = max_km / max(111.0 * math.cos(math.radians(latitude)), 1e-6)
+    candidates = Community.objects.filter(
+        latitude__isnull=False,
+        longitude__isnull=False,
+        latitude__range=(latitude - dlat, latitude + dlat),
+        longitude__range=(longitude - dlon, longitude + dlon),
+    ).only("id", "code", "latitude", "longitude")
+    best, best_km = None, max_km
+    for community in candidates:
+        km = haversine_km(latitude, longitude, community.latitude, community.longitude)
+        if km <= best_km:
+            best, best_km = community, km
+    return best
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def community_named_in(address: str, owner: User) -> Community | None:
+    """The community whose name appears in the address; the longest name wins, and a name
+    shared by several communities counts only if one of them is among the owner's."""
+    text = address.casefold()
+    matches = [
+        (len(name), pk)
+        for pk, name in Community.objects.values_list("pk", "name")
+        if name and name.casefold() in text
+    ]
+    if not matches:
+        return None
+    longest = max(length for length, _ in matches)
+    ids = [pk for length, pk in matches if length == longest]
+    if len(ids) > 1 and not owner.is_administrator:
+        ids = list(owner.communities.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(ids) != 1:
+        return None
+    return Community.objects.get(pk=ids[0])
+
+
+def default_community(api_key: Open311ApiKey) -> Community | None:
+    if api_key.default_community is not None:
+        return api_key.default_community
+    owner_communities = list(api_key.owner.communities.all()[:2])
+    return owner_communities[0] if len(owner_communities) == 1 else None
+
+
+def check_owner_may_submit_for(api_key: Open311ApiKey, community: Community) -> None:
+    """A worker's (or organisation's) key submits only for the communities its owner serves;
+    an administrator's key for any. Refused as a key problem, 403."""
+    owner = api_key.owner
+    if owner.is_administrator:
+        return
+    if not owner.communities.filter(pk=community.pk).exists():
+        raise forbidden(
+            f"This api_key may not submit requests for community '{community.code}': its "
+            "owner does not serve that community."
+        )

@@ -1,0 +1,194 @@
+"""GeoReport v2 endpoints. Each view reads its parameters with ``parsers``, asks ``queries``
+or ``actions``, and answers through ``renderers`` in the format named by the URL suffix.
+
+GET methods are public, as the specification has them; submitting a request (POST) needs an
+``api_key``.
+Errors are GeoReport v2 error bodies: 404 for what does not exist, 403 for a missing or
+invalid key, 400 for everything else.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from services.models import ServiceCategory
+from services.open311 import actions, conf, parsers, queries, renderers, representations
+from services.open311.errors import Open311Error, bad_request, forbidden, not_found
+
+# Sortable stamp of the discovery document: bump it when the endpoint's shape changes.
+DISCOVERY_CHANGESET = "2026-11-25 00:00"
+
+# Where each field an action names arrives in a GeoReport v2 request.
+ACTION_FIELDS = {
+    "category": "service_code",
+    "community": "address_id",
+    "description": "description",
+    "attributes": "attribute",
+    "address_string": "address_string",
+    "latitude": "lat",
+    "longitude": "long",
+}
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # clients authenticate with api_key, not cookies
+class Open311View(View):
+    allowed = ("GET",)
+
+    def dispatch(self, request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+        fmt = fmt.lower()
+        try:
+            if not renderers.is_supported(fmt):
+                raise not_found(f"Format '{fmt}' is not supported: use .xml or .json.")
+            method = request.method if request.method != "HEAD" else "GET"
+            nul = parsers.find_null_characters(request.GET, kwargs) + (
+                parsers.find_null_characters(request.POST, {}) if method == "POST" else []
+            )
+            if nul:
+                raise bad_request(*nul)
+            if method not in self.allowed:
+                response = renderers.render_error(
+                    bad_request(
+                        f"{request.method} is not supported here; use {', '.join(self.allowed)}."
+                    ),
+                    fmt,
+                )
+                response["Allow"] = ", ".join(self.allowed)
+                return response
+            # The spec sends a POST's parameters in the form; some clients put jurisdiction_id
+            # and api_key in the query string instead, so both places are read.
+            jurisdiction_id = (request.POST.get("jurisdiction_id") if method == "POST" else "") or (
+                request.GET.get("jurisdiction_id") or ""
+            )
+            queries.check_jurisdiction(jurisdiction_id.strip())
+            handler = getattr(self, method.lower())
+            return handler(request, fmt=fmt, **kwargs)
+        except Open311Error as error:
+            return renderers.render_error(error, fmt)
+
+
+class DiscoveryView(Open311View):
+    def get(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
+        endpoint = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt}))
+        payload = representations.discovery(
+            endpoint.rsplit("/", 1)[0],
+            production=not settings.DEBUG,
+            changeset=DISCOVERY_CHANGESET,
+        )
+        return renderers.render(payload, fmt=fmt, root="discovery")
+
+
+class ServiceListView(Open311View):
+    def get(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
+        payload = [representations.service(c) for c in queries.services()]
+        return renderers.render(payload, fmt=fmt, root="services")
+
+
+class ServiceDefinitionView(Open311View):
+    def get(self, request: HttpRequest, *, fmt: str, service_code: str) -> HttpResponse:
+        category = queries.service(service_code)
+        payload = representations.service_definition(category)
+        return renderers.render(payload, fmt=fmt, root="service_definition")
+
+
+class RequestsView(Open311View):
+    allowed = ("GET", "POST")
+
+    def get(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
+        filters = parsers.parse_request_filters(request.GET)
+        include_description = conf.description_is_public()
+        payload = [
+            representations.service_request(r, include_description=include_description)
+            for r in queries.service_requests(filters)
+        ]
+        return renderers.render(payload, fmt=fmt, root="service_requests")
+
+    def post(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
+        content_type = request.content_type or ""
+        if content_type not in FORM_CONTENT_TYPES:
+            raise bad_request(
+                f"POST requests must be form-encoded (Content-Type: "
+                f"application/x-www-form-urlencoded), not '{content_type or 'none'}'."
+            )
+        api_key = queries.active_api_key(
+            (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+        )
+        submission = parsers.parse_submission(request.POST)
+        category = queries.service(submission.service_code)
+        attributes = parsers.parse_attributes(
+            submission.raw_attributes, category.extra_fields or [], category.code
+        )
+        community = queries.community_for_location(
+            queries.Location(
+                latitude=submission.latitude,
+                longitude=submission.longitude,
+                address_string=submission.address_string,
+                address_id=submission.address_id,
+            ),
+            api_key,
+        )
+        queries.check_owner_may_submit_for(api_key, community)
+        try:
+            created = actions.open311_request_submit(
+                api_key=api_key,
+                category=category,
+                community=community,
+                description=submission.description,
+                attributes=attributes,
+                address_string=submission.address_string,
+                latitude=submission.latitude,
+                longitude=submission.longitude,
+            )
+        except ValidationError as exc:
+            raise bad_request(*action_error_descriptions(exc, category)) from None
+        except PermissionDenied as exc:
+            raise forbidden(
+                str(exc) or "This api_key's owner may not submit this request."
+            ) from None
+        payload = [representations.created_request(created)]
+        return renderers.render(payload, fmt=fmt, root="service_requests", status=201)
+
+
+class RequestDetailView(Open311View):
+    def get(self, request: HttpRequest, *, fmt: str, service_request_id: str) -> HttpResponse:
+        found = queries.service_request(service_request_id)
+        payload = [
+            representations.service_request(found, include_description=conf.description_is_public())
+        ]
+        return renderers.render(payload, fmt=fmt, root="service_requests")
+
+
+class UnknownResourceView(Open311View):
+    def dispatch(self, request: HttpRequest, *args, path: str, **kwargs) -> HttpResponse:
+        fmt = path.rsplit(".", 1)[-1].lower() if "." in path else renderers.DEFAULT_FORMAT
+        error = not_found(
+            f"'{path}' is not a GeoReport v2 resource: use discovery, services, "
+            "services/<service_code>, requests or requests/<service_request_id>, followed by "
+            ".xml or .json."
+        )
+        return renderers.render_error(error, fmt)
+
+
+def action_error_descriptions(exc: ValidationError, category: ServiceCategory) -> list[str]:
+    """An action's validation errors, each naming the GeoReport v2 parameter it concerns: an
+    extra field's code becomes ``attribute[code]``."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    attribute_codes = {spec["code"] for spec in category.extra_fields or []}
+    descriptions = []
+    for field, messages in exc.message_dict.items():
+        if field in attribute_codes:
+            name = f"attribute[{field}]"
+        elif field == "__all__":
+            name = ""
+        else:
+            name = ACTION_FIELDS.get(field, field)
+        for message in messages:
+            descriptions.append(f"{name}: {message}" if name else message)
+    return descriptions

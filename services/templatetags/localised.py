@@ -1,0 +1,31 @@
+"""Names that exist in English and Chinese (categories, regions): show the active language's."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+def chinese_active() -> bool:
+    return (get_language() or "").lower().startswith("zh")
+
+
+def localised_name(obj: object) -> str:
+    """``name_zh`` when Chinese is active and the object has one, otherwise ``name``.
+
+    Works for anything with ``name`` and ``name_zh`` (``ServiceCategory``, ``Region``); other
+    objects fall back to ``str``.
+    """
+    if obj is None:
+        return ""
+    name_zh = getattr(obj, "name_zh", "")
+    if name_zh and chinese_active():
+        return name_zh
+    return getattr(obj, "name", None) or str(obj)
+
+
+@register.filter(name="local_name")
+def local_name(obj: object) -> str:
+    return localised_name(obj)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from services import views
+
+app_name = "services"
+
+urlpatterns = [
+    path("requests/", views.my_requests, name="my_requests"),
+    path("requests/new/", views.request_submit, name="request_submit"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/rate/", views.request_rate, name="request_rate"),
+    path("requests/<int:pk>/status/", views.request_transition, name="request_transition"),
+    path("requests/<int:pk>/assign/", views.request_assign, name="request_assign"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/log/", views.request_log_anonymous, name="request_log_anonymous"),
+    path("queue/log/<int:resident_id>/", views.request_log, name="request_log"),
+    path("overview/", views.overview, name="overview"),
+]

@@ -1,0 +1,393 @@
+"""Pages for service requests: the resident's requests, the worker queue, request detail and
+the administrator overview. Views validate with a form, call a query or an action, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from residents import queries as resident_queries
+from residents.views import ADMIN, RESIDENT, STAFF, role_required, user_roles
+from services import actions, queries
+from services.forms import (
+    AssignForm,
+    BulkActionForm,
+    QueueFilterForm,
+    RatingForm,
+    RequestForm,
+    TransitionForm,
+    WorkerRequestForm,
+)
+from services.models import ServiceRequest
+from services.templatetags.localised import localised_name
+
+QUEUE_PAGE_SIZE = 50
+BULK_RESULTS_SESSION_KEY = "queue_bulk_results"
+RATABLE_STATUSES = (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.CLOSED)
+
+
+def _page(request: HttpRequest, items, size: int):
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def _categories():
+    return queries.category_list()
+
+
+def _request_or_404(request: HttpRequest, pk: int) -> ServiceRequest:
+    item = queries.request_get(user=request.user, pk=pk)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+# Residents -----------------------------------------------------------------------------------
+
+
+@role_required(RESIDENT)
+def my_requests(request: HttpRequest) -> HttpResponse:
+    items = queries.request_list(user=request.user).prefetch_related("history")
+    return render(request, "services/my_requests.html", {"page_obj": _page(request, items, 20)})
+
+
+@role_required(RESIDENT)
+def request_submit(request: HttpRequest) -> HttpResponse:
+    resident = resident_queries.resident_own_profile(user=request.user)
+    if resident is None:
+        raise Http404
+    form = RequestForm(
+        request.POST or None,
+        request.FILES or None,
+        categories=_categories(),
+        # Residents ask for their own community; the address says where, if elsewhere in it.
+        communities=resident_queries.community_choices(user=request.user).filter(
+            pk=resident.community_id
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = actions.request_submit(
+                user=request.user,
+                resident=resident,
+                channel=ServiceRequest.Channel.SELF_SERVICE,
+                **form.action_kwargs(),
+            )
+        except ValidationError as exc:
+            form.add_submit_errors(exc)
+        else:
+            messages.success(request, _("Your request has been submitted."))
+            return redirect("services:request_detail", pk=item.pk)
+    return render(
+        request,
+        "services/request_form.html",
+        {
+            "form": form,
+            "heading": _("New request"),
+            "intro": _("Tell your community what you need. You can follow the request here."),
+            "cancel_url": reverse("services:my_requests"),
+        },
+    )
+
+
+@require_POST
+@role_required(RESIDENT)
+def request_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, item, rating_form=form, status=400)
+    try:
+        actions.request_rate(
+            user=request.user,
+            request=item,
+            satisfaction=form.cleaned_data["satisfaction"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Thank you for rating the service."))
+    return redirect("services:request_detail", pk=item.pk)
+
+
+# Request detail (resident owner and staff) --------------------------------------------------
+
+
+def _answers(item: ServiceRequest) -> list[dict]:
+    """The category's extra questions with the request's answers, labelled for display."""
+    answers = []
+    for spec in item.category.extra_fields or []:
+        if spec["code"] not in (item.attributes or {}):
+            continue
+        value = item.attributes[spec["code"]]
+        names = {v["key"]: _(v.get("name") or v["key"]) for v in spec.get("values", [])}
+        if isinstance(value, list):
+            shown = ", ".join(str(names.get(v, v)) for v in value)
+        else:
+            shown = names.get(value, value)
+        answers.append({"label": _(spec.get("label") or spec["code"]), "value": shown})
+    return answers
+
+
+def _detail_page(
+    request: HttpRequest,
+    item: ServiceRequest,
+    *,
+    rating_form: RatingForm | None = None,
+    assign_form: AssignForm | None = None,
+    transition_form: TransitionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    roles = user_roles(request.user)
+    is_staff_view = bool(roles & set(STAFF))
+    context = {
+        "item": item,
+        "history": item.history.select_related("changed_by"),
+        "answers": _answers(item),
+        "is_staff_view": is_staff_view,
+        "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
+    }
+    if is_staff_view:
+        labels = dict(ServiceRequest.Status.choices)
+        # Moving to "assigned" names a worker: that is the assign form's job.
+        context["transitions"] = [
+            (s, labels[s])
+            for s in item.allowed_transitions()
+            if s != ServiceRequest.Status.ASSIGNED
+        ]
+        context["transition_form"] = transition_form or TransitionForm()
+        if item.is_open:
+            context["assign_form"] = assign_form or AssignForm(
+                assignees=queries.assignee_choices(user=request.user, community=item.community),
+                initial={"assignee": item.assigned_to},
+            )
+    elif item.status in RATABLE_STATUSES and item.satisfaction is None:
+        context["rating_form"] = rating_form or RatingForm()
+    return render(request, "services/request_detail.html", context, status=status)
+
+
+@role_required(RESIDENT, *STAFF)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _request_or_404(request, pk))
+
+
+@require_POST
+@role_required(*STAFF)
+def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.request_transition(
+                user=request.user,
+                request=item,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("Request #%(id)s is now “%(status)s”.")
+                % {
+                    "id": item.pk,
+                    "status": ServiceRequest.Status(form.cleaned_data["to_status"]).label,
+                },
+            )
+        return redirect("services:request_detail", pk=item.pk)
+    return _detail_page(request, item, transition_form=form, status=400)
+
+
+@require_POST
+@role_required(*STAFF)
+def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = AssignForm(
+        request.POST,
+        assignees=queries.assignee_choices(user=request.user, community=item.community),
+    )
+    if form.is_valid():
+        try:
+            actions.request_assign(
+                user=request.user,
+                request=item,
+                assignee=form.cleaned_data["assignee"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Request #%(id)s assigned.") % {"id": item.pk})
+        return redirect("services:request_detail", pk=item.pk)
+    return _detail_page(request, item, assign_form=form, status=400)
+
+
+# Worker queue -------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def queue(request: HttpRequest) -> HttpResponse:
+    communities = resident_queries.community_choices(user=request.user)
+    filter_form = QueueFilterForm(
+        request.GET or None, categories=_categories(), communities=communities
+    )
+    items = queries.request_queue(user=request.user, **filter_form.filters())
+    page_obj = _page(request, items, QUEUE_PAGE_SIZE)
+    assignees = queries.assignee_choices(user=request.user)
+    bulk_form = BulkActionForm(
+        request.POST or None,
+        request_ids=[item.pk for item in page_obj],
+        assignees=assignees,
+    )
+    if request.method == "POST" and bulk_form.is_valid():
+        request.session[BULK_RESULTS_SESSION_KEY] = _bulk_apply(request, bulk_form)
+        return redirect(request.get_full_path())
+    bulk_results = request.session.pop(BULK_RESULTS_SESSION_KEY, None)
+    return render(
+        request,
+        "services/queue.html",
+        {
+            "filter_form": filter_form,
+            "bulk_form": bulk_form,
+            "page_obj": page_obj,
+            "bulk_results": bulk_results,
+            # After a refused bulk action the same rows stay ticked.
+            "selected_ids": {
+                int(pk) for pk in request.POST.getlist("selected") if str(pk).isdigit()
+            },
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:
+    """Apply the action row by row, each through its own action (and transaction), and report
+    which rows failed and why; one bad row does not stop the others."""
+    data = form.cleaned_data
+    succeeded, failed = [], []
+    for pk in data["selected"]:
+        item = queries.request_get(user=request.user, pk=pk)
+        if item is None:
+            failed.append({"id": pk, "reason": _("Not found in your communities.")})
+            continue
+        try:
+            if data["action"] == BulkActionForm.ASSIGN:
+                actions.request_assign(
+                    user=request.user, request=item, assignee=data["assignee"], note=data["note"]
+                )
+            else:
+                actions.request_transition(
+                    user=request.user, request=item, to_status=data["to_status"], note=data["note"]
+                )
+        except ValidationError as exc:
+            failed.append({"id": pk, "reason": _error_text(exc)})
+        else:
+            succeeded.append(pk)
+    return {"succeeded": succeeded, "failed": failed}
+
+
+# Logging a need for a resident (workers) ----------------------------------------------------
+
+
+def _log_need(request: HttpRequest, resident) -> HttpResponse:
+    communities = resident_queries.community_choices(user=request.user)
+    form = WorkerRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        categories=_categories(),
+        communities=communities,
+        initial={"community": resident.community} if resident else None,
+    )
+    similar = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.POST.get("confirm_duplicate"):
+            similar = list(
+                queries.open_similar_requests(
+                    user=request.user, community=data["community"], category=data["category"]
+                )[:5]
+            )
+        if not similar:
+            try:
+                item = actions.request_submit(
+                    user=request.user, resident=resident, **form.action_kwargs()
+                )
+            except ValidationError as exc:
+                form.add_submit_errors(exc)
+            else:
+                messages.success(request, _("Request #%(id)s logged.") % {"id": item.pk})
+                return redirect("services:request_detail", pk=item.pk)
+    return render(
+        request,
+        "services/request_form.html",
+        {
+            "form": form,
+            "resident": resident,
+            "similar": similar,
+            "heading": _("Log a need"),
+            "intro": _("For someone without a resident profile; no personal data is recorded."),
+            "cancel_url": reverse("resident_find"),
+        },
+    )
+
+
+@role_required(*STAFF)
+def request_log(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = resident_queries.resident_get(user=request.user, pk=resident_id)
+    if resident is None:
+        raise Http404
+    return _log_need(request, resident)
+
+
+@role_required(*STAFF)
+def request_log_anonymous(request: HttpRequest) -> HttpResponse:
+    return _log_need(request, None)
+
+
+# Administrator overview ---------------------------------------------------------------------
+
+
+@role_required(ADMIN)
+def overview(request: HttpRequest) -> HttpResponse:
+    dashboard = queries.overview_dashboard(user=request.user)
+    trend = dashboard["demand_trend"]
+    by_community = dashboard["by_community"]
+    return render(
+        request,
+        "services/overview.html",
+        {
+            "summary": dashboard["summary"],
+            "open_by_dimension": [
+                {**row, "label": localised_name(row["dimension"])}
+                for row in dashboard["open_by_dimension"]
+            ],
+            "demand_trend": {
+                "labels": trend["months"],
+                "y_label": _("Requests per month"),
+                "series": [
+                    {"label": localised_name(s["dimension"]), "values": s["counts"]}
+                    for s in trend["series"]
+                ],
+            },
+            "by_community": {
+                "labels": by_community["communities"],
+                "series": [
+                    {"label": _("Open"), "values": by_community["open"]},
+                    {"label": _("Finished"), "values": by_community["finished"]},
+                ],
+            },
+        },
+    )

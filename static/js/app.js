@@ -1,0 +1,67 @@
+/* Small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // Language switcher: submit as soon as a language is chosen.
+  document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+    var button = select.form.querySelector("[data-autosubmit-button]");
+    if (button) { button.hidden = true; }
+  });
+
+  // Two-level category picker: the dimension narrows the services offered, and only the
+  // chosen service's extra questions are shown (the others are disabled so they are not sent).
+  var dimension = document.querySelector("[data-dimension-select]");
+  var service = document.querySelector("[data-service-select]");
+  function showExtraFields() {
+    var chosen = service ? service.value : "";
+    document.querySelectorAll("[data-extra-for]").forEach(function (box) {
+      var on = box.getAttribute("data-extra-for") === chosen;
+      box.hidden = !on;
+      box.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !on; });
+    });
+  }
+  function filterServices() {
+    if (!dimension || !service) { return; }
+    var dim = dimension.value;
+    service.querySelectorAll("option[data-dimension]").forEach(function (option) {
+      var on = !dim || option.getAttribute("data-dimension") === dim;
+      option.hidden = !on;
+      option.disabled = !on;
+    });
+    service.querySelectorAll("optgroup").forEach(function (group) {
+      group.hidden = !group.querySelector("option:not([disabled])");
+    });
+    var current = service.options[service.selectedIndex];
+    if (current && current.disabled) { service.value = ""; }
+    showExtraFields();
+  }
+  if (dimension && service) {
+    dimension.addEventListener("change", filterServices);
+    service.addEventListener("change", function () {
+      var option = service.options[service.selectedIndex];
+      if (option && option.getAttribute("data-dimension")) {
+        dimension.value = option.getAttribute("data-dimension");
+      }
+      showExtraFields();
+    });
+    filterServices();
+  }
+
+  // "Select all" on the worker queue.
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    var name = box.getAttribute("data-select-all");
+    box.addEventListener("change", function () {
+      document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (row) {
+        row.checked = box.checked;
+      });
+    });
+  });
+
+  // Ask before destructive submits.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+})();

@@ -1,0 +1,311 @@
+"""The community worker's pages: the queue with filters and bulk actions, request detail,
+finding or creating a resident, logging a need, and the duplicate warning."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from residents.models import PersonalDataAccess, Resident
+from services.models import ServiceRequest
+
+from .conftest import MASKED_PHONE, NAME, NATIONAL_ID, OTHER_NATIONAL_ID, PHONE
+
+
+@pytest.fixture
+def worker_client(client, worker):
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def colleague(worker, community):
+    from residents.models import User
+
+    user = User.objects.create_user("worker2", password="x-long-passphrase", role="worker")
+    user.communities.add(community)
+    return user
+
+
+def test_queue_lists_only_the_workers_communities(
+    worker_client, community, other_community, resident_user, make_request
+):
+    mine = make_request(community=community, resident=resident_user.resident_profile)
+    theirs = make_request(community=other_community)
+    html = worker_client.get(reverse("services:queue")).content.decode()
+    assert f'name="selected" value="{mine.pk}"' in html
+    assert f'name="selected" value="{theirs.pk}"' not in html
+
+
+def test_queue_never_shows_identifiers_unmasked(
+    worker_client, community, resident_user, make_request
+):
+    make_request(community=community, resident=resident_user.resident_profile)
+    html = worker_client.get(reverse("services:queue")).content.decode()
+    assert "王*" in html  # the masked name
+    for identifier in (NATIONAL_ID, PHONE, NAME):
+        assert identifier not in html
+
+
+def test_queue_filters_by_status_urgency_and_overdue(worker_client, community, make_request):
+    now = timezone.now()
+    overdue = make_request(
+        community=community, urgency="high", expected_completion_at=now - timedelta(hours=1)
+    )
+    on_time = make_request(community=community, expected_completion_at=now + timedelta(days=2))
+    closed = make_request(community=community, status=ServiceRequest.Status.CLOSED)
+
+    def listed(**params):
+        html = worker_client.get(reverse("services:queue"), params).content.decode()
+        return {
+            pk
+            for pk in (overdue.pk, on_time.pk, closed.pk)
+            if f'name="selected" value="{pk}"' in html
+        }
+
+    assert listed() == {overdue.pk, on_time.pk, closed.pk}
+    assert listed(overdue="overdue") == {overdue.pk}
+    assert listed(overdue="on_time") == {on_time.pk}
+    assert listed(status="open") == {overdue.pk, on_time.pk}
+    assert listed(status="closed") == {closed.pk}
+    assert listed(urgency="high") == {overdue.pk}
+
+
+def test_bulk_assign(worker_client, community, colleague, make_request):
+    first = make_request(community=community, status=ServiceRequest.Status.ACCEPTED)
+    second = make_request(community=community, status=ServiceRequest.Status.ACCEPTED)
+    response = worker_client.post(
+        reverse("services:queue"),
+        {"selected": [first.pk, second.pk], "action": "assign", "assignee": colleague.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "2 requests updated." in response.content.decode()
+    for item in (first, second):
+        item.refresh_from_db()
+        assert item.assigned_to == colleague
+
+
+def test_bulk_status_change_reports_each_row_that_fails(worker_client, community, make_request):
+    movable = make_request(community=community)
+    closed = make_request(community=community, status=ServiceRequest.Status.CLOSED)
+    response = worker_client.post(
+        reverse("services:queue") + "?status=",
+        {"selected": [movable.pk, closed.pk], "action": "transition", "to_status": "accepted"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 request updated." in html
+    assert "1 request could not be updated:" in html
+    assert f"#{closed.pk}</a>:" in html
+    movable.refresh_from_db()
+    closed.refresh_from_db()
+    assert movable.status == ServiceRequest.Status.ACCEPTED
+    assert closed.status == ServiceRequest.Status.CLOSED
+    assert movable.history.filter(to_status="accepted").exists()
+
+
+def test_bulk_action_refuses_requests_outside_the_workers_communities(
+    worker_client, other_community, make_request
+):
+    theirs = make_request(community=other_community)
+    response = worker_client.post(
+        reverse("services:queue"),
+        {"selected": [theirs.pk], "action": "transition", "to_status": "accepted"},
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.status == ServiceRequest.Status.SUBMITTED
+
+
+def test_request_detail_offers_the_allowed_transitions(worker_client, community, make_request):
+    item = make_request(community=community)
+    html = worker_client.get(reverse("services:request_detail", args=[item.pk])).content.decode()
+    assert 'name="to_status" value="accepted"' in html
+    assert 'name="to_status" value="rejected"' in html
+    assert 'name="to_status" value="resolved"' not in html
+    response = worker_client.post(
+        reverse("services:request_transition", args=[item.pk]),
+        {"to_status": "accepted", "note": "We will call tomorrow."},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "accepted"
+    assert item.history.get(to_status="accepted").note == "We will call tomorrow."
+
+
+def test_an_invalid_transition_is_explained_not_applied(worker_client, community, make_request):
+    item = make_request(community=community)
+    response = worker_client.post(
+        reverse("services:request_transition", args=[item.pk]), {"to_status": "closed"}, follow=True
+    )
+    item.refresh_from_db()
+    assert item.status == ServiceRequest.Status.SUBMITTED
+    assert 'class="error"' in response.content.decode()
+
+
+def test_find_a_resident_by_national_id_is_a_post_and_shows_masked_data(
+    worker_client, resident_user
+):
+    url = reverse("resident_find")
+    response = worker_client.post(url, {"kind": "national_id", "value": NATIONAL_ID.lower()})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Resident found" in html
+    assert MASKED_PHONE in html
+    assert NATIONAL_ID not in html and NATIONAL_ID.lower() not in html
+    assert reverse("services:request_log", args=[resident_user.resident_profile.pk]) in html
+
+
+def test_find_by_phone_and_not_found_outside_the_workers_communities(
+    worker_client, resident_user, other_resident_user
+):
+    url = reverse("resident_find")
+    found = worker_client.post(
+        url, {"kind": "phone", "value": f"{PHONE[:3]}-{PHONE[3:7]}-{PHONE[7:]}"}
+    )
+    assert "Resident found" in found.content.decode()
+    missing = worker_client.post(url, {"kind": "national_id", "value": OTHER_NATIONAL_ID})
+    assert "No resident in your communities matches that number." in missing.content.decode()
+
+
+def test_find_rejects_a_malformed_number_next_to_the_field(worker_client):
+    response = worker_client.post(reverse("resident_find"), {"kind": "national_id", "value": "123"})
+    assert 'id="id_value_error"' in response.content.decode()
+
+
+def _profile_post(community, **overrides) -> dict:
+    return {
+        "name": "孙七",
+        "phone": "10000002222",
+        "national_id": "",
+        "community": community.pk,
+        "birth_year": 1940,
+        "gender": "male",
+        "household_size": 1,
+        "children_in_household": 0,
+        "elderly_living_alone": "on",
+        "employment_status": "retired",
+        "income_band": "low",
+        "education": "none",
+        "health_needs": "disability",
+        "hukou_type": "local_rural",
+        "preferred_channel": "community_worker",
+        **overrides,
+    }
+
+
+def test_worker_creates_and_edits_a_resident_profile(worker_client, worker, community):
+    response = worker_client.post(reverse("resident_create"), _profile_post(community))
+    resident = Resident.objects.get(birth_year=1940)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("resident_detail", args=[resident.pk])
+    assert resident.user is None
+    assert resident.phone == "10000002222"
+    detail = worker_client.get(response["Location"]).content.decode()
+    assert "100****2222" in detail and "10000002222" not in detail
+
+    response = worker_client.post(
+        reverse("resident_edit", args=[resident.pk]),
+        _profile_post(community, name="", phone="", household_size=2),
+    )
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert resident.household_size == 2
+    assert resident.phone == "10000002222"
+    assert resident.name == "孙七"
+
+
+def test_worker_cannot_create_a_resident_in_another_community(worker_client, other_community):
+    response = worker_client.post(reverse("resident_create"), _profile_post(other_community))
+    assert response.status_code == 200
+    assert 'id="id_community_error"' in response.content.decode()
+    assert not Resident.objects.filter(birth_year=1940).exists()
+
+
+def test_revealing_identifiers_is_audited(worker_client, worker, resident_user):
+    resident = resident_user.resident_profile
+    response = worker_client.post(reverse("resident_reveal", args=[resident.pk]))
+    html = response.content.decode()
+    assert NATIONAL_ID in html
+    assert response["Cache-Control"] == "no-store"
+    assert PersonalDataAccess.objects.filter(accessor=worker, resident=resident).count() == 1
+    assert worker_client.get(reverse("resident_reveal", args=[resident.pk])).status_code == 405
+
+
+def test_worker_logs_a_need_for_a_resident(
+    worker_client, worker, resident_user, community, category
+):
+    resident = resident_user.resident_profile
+    url = reverse("services:request_log", args=[resident.pk])
+    page = worker_client.get(url).content.decode()
+    assert "王*" in page
+    response = worker_client.post(
+        url,
+        {
+            "category": category.pk,
+            "description": "Needs meals delivered.",
+            "urgency": "high",
+            "community": community.pk,
+            "channel": "hotline",
+            "extra__elderly_home_care__service_type": "meals",
+        },
+    )
+    item = ServiceRequest.objects.get()
+    assert response.status_code == 302
+    assert item.resident == resident
+    assert item.logged_by == worker
+    assert item.channel == ServiceRequest.Channel.HOTLINE
+    assert item.attributes == {"service_type": "meals"}
+
+
+def test_duplicate_warning_then_confirmed_submission(
+    worker_client, community, category, make_request
+):
+    existing = make_request(community=community)
+    url = reverse("services:request_log_anonymous")
+    data = {
+        "category": category.pk,
+        "description": "Neighbour reports an elderly man needs meals.",
+        "urgency": "normal",
+        "community": community.pk,
+        "channel": "community_worker",
+    }
+    response = worker_client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A similar request is already open in this community:" in html
+    assert f"#{existing.pk}" in html
+    assert ServiceRequest.objects.count() == 1
+
+    response = worker_client.post(url, {**data, "confirm_duplicate": "1"})
+    assert response.status_code == 302
+    assert ServiceRequest.objects.count() == 2
+    assert ServiceRequest.objects.exclude(pk=existing.pk).get().resident is None
+
+
+def test_a_rejected_lookup_does_not_echo_the_number(worker_client):
+    almost = NATIONAL_ID[:-1] + "1"  # wrong check character (the right one is X)
+    response = worker_client.post(
+        reverse("resident_find"), {"kind": "national_id", "value": almost}
+    )
+    assert 'id="id_value_error"' in response.content.decode()
+    assert almost not in response.content.decode()
+
+
+def test_a_bulk_action_without_its_target_keeps_the_selection(
+    worker_client, community, make_request
+):
+    item = make_request(community=community)
+    response = worker_client.post(
+        reverse("services:queue"), {"selected": [item.pk], "action": "assign"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Choose who to assign the requests to." in html
+    assert f'name="selected" value="{item.pk}" aria-label' in html
+    assert "checked" in html.split(f'name="selected" value="{item.pk}"')[1].split(">")[0]
