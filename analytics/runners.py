@@ -134,20 +134,26 @@ def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
 
 
 def _equity_weights() -> pd.DataFrame | None:
-    """Community weights from the latest city-level equalization run, when there is one."""
+    """Community weights from the latest city-level equalization run, when there is one: a
+    community takes the weight of its type (urban or rural) in its city."""
     run = queries.latest_run(AnalysisRun.Kind.EQUALIZATION)
-    if run is None or not run.result or "community_type_weights" not in run.result:
+    if run is None or not run.result:
         return None
-    by_kind = run.result["community_type_weights"]
-    rows = [
-        {
-            "community": code,
-            "weight": float(by_kind[kind]["weight"]),
-            "reason": by_kind[kind]["reason"],
-        }
-        for code, kind in Community.objects.values_list("code", "kind")
-        if kind in by_kind
-    ]
+    by_city_kind = {
+        (str(row["city_code"]), row["kind"]): row
+        for row in run.result.get("equity_weights", {}).get("community_types", [])
+    }
+    rows = []
+    for code, kind, adcode in Community.objects.values_list("code", "kind", "city__adcode"):
+        weight = by_city_kind.get((adcode, kind))
+        if weight is not None:
+            rows.append(
+                {
+                    "community": code,
+                    "weight": float(weight["weight"]),
+                    "reason": f"{weight['reason']} (equalization run #{run.pk})",
+                }
+            )
     return pd.DataFrame(rows) if rows else None
 
 
