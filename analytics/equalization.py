@@ -46,9 +46,9 @@ def load_panel() -> tuple[pd.DataFrame, bool, str, PanelDataset | None]:
 
 def _pooled_adl_estimator(scores: pd.DataFrame):
     """The pooled ADL(1,1) of pubindicator by system GMM, for the effect lag."""
-    from analytics.engine.paper import estimate_adl
+    from analytics.engine.paper import adl_for_equity, estimate_adl
 
-    return estimate_adl(scores, dependent="pubindicator")
+    return adl_for_equity(estimate_adl(scores, dependent="pubindicator"))
 
 
 def equalization_run(run: AnalysisRun, progress) -> tuple[dict, Any]:

@@ -12,25 +12,28 @@ government, ``(β0 + β1) / (1 − α)``, with its delta-method standard error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
 from analytics.engine.errors import EngineInputError
-from analytics.engine.gmm import adl_model_string, estimate, long_run_effect
+from analytics.engine.gmm import GmmResult, long_run_effect
+from analytics.engine.gmm import estimate_adl as estimate_adl_gmm
 
 REGRESSORS = ("diggovment", "strindu", "rgdp")
 MODELS = {"model1": "pubindicator", "model2": "E"}
+DEPENDENT_LABELS = {"pubindicator": "Public service score", "E": "Urban-rural differentiation"}
 REGION_ORDER = ("Northeast", "North", "Northwest", "Southwest", "South", "Central", "East")
 # Row labels in the paper's order: (key, label, lag?)
 ROWS = (
     ("diggovment", "Digital government construction level", False),
     ("L1.diggovment", "Digital government construction level*", True),
-    ("L1.{y}", "Public service score*", True),
+    ("L1.{y}", "{y_label}*", True),
     ("rgdp", "GDP per capita", False),
     ("L1.rgdp", "GDP per capita*", True),
     ("strindu", "Industrial structure", False),
     ("L1.strindu", "Industrial structure*", True),
-    ("_con", "Constant term", False),
+    ("_cons", "Constant term", False),
 )
 
 
@@ -40,40 +43,63 @@ def stars(p: float | None) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
 
 
-def estimate_adl(frame: pd.DataFrame, *, dependent: str):
-    """Fit the paper's ADL(1,1) by two-step system GMM on one sample of city-years."""
+def estimate_adl(frame: pd.DataFrame, *, dependent: str) -> GmmResult:
+    """Fit the paper's ADL(1,1) with year effects by two-step system GMM on one sample of
+    city-years: collapsed instruments, the GMM lag depth lowered until instruments number
+    fewer than the cities (regional samples have 20-90 cities)."""
     if frame["city_code"].nunique() < 5:
         raise EngineInputError("the dynamic panel model needs at least 5 cities")
-    model = adl_model_string(dependent, list(REGRESSORS), n_groups=frame["city_code"].nunique())
-    return estimate(frame, model, id_col="city_code", time_col="year")
+    return estimate_adl_gmm(frame, dependent, list(REGRESSORS), "city_code", "year")
 
 
-def _column(result, dependent: str) -> dict:
+@dataclass(frozen=True)
+class AdlCoefficients:
+    """A fitted ADL in the shape the equity weights read: ``coef`` and a labelled ``vcov``."""
+
+    coef: dict[str, float]
+    vcov: pd.DataFrame
+
+
+def adl_for_equity(result: GmmResult) -> AdlCoefficients:
+    return AdlCoefficients(
+        coef=result.params,
+        vcov=pd.DataFrame(result.vcov, index=result.names, columns=result.names),
+    )
+
+
+def _column(result: GmmResult, dependent: str) -> dict:
     cells = {}
     for key, label, _ in ROWS:
         name = key.format(y=dependent)
-        if name not in result.coef:
+        label = label.format(y_label=DEPENDENT_LABELS[dependent])
+        if name not in result.names:
             cells[label] = None
             continue
-        stat = result.t if result.small else result.z
-        p = result.p[name]
+        c = result.coefficient(name)
         cells[label] = {
-            "coef": float(result.coef[name]),
-            "se": float(result.se[name]),
-            "t": float(stat[name]),
-            "p": float(p),
-            "stars": stars(float(p)),
+            "coef": c.coef,
+            "se": c.se,
+            "t": c.stat,
+            "p": c.p,
+            "stars": stars(c.p),
         }
-    long_run = long_run_effect(result, "diggovment")
+    try:
+        long_run = long_run_effect(result, "diggovment")
+        long_run_cell = {"effect": long_run.estimate, "se": long_run.se, "p": long_run.p}
+    except EngineInputError as exc:
+        long_run_cell = {"error": str(exc)}
+    ar2 = next((t for t in result.ar_tests if t.order == 2), None)
     return {
         "cells": cells,
-        "sargan_p": float(result.sargan.p) if result.sargan else None,
-        "hansen_p": float(result.hansen.p) if result.hansen else None,
-        "ar2_p": float(result.ar[2].p) if 2 in result.ar else None,
-        "instruments": int(result.n_instruments),
-        "groups": int(result.n_groups),
-        "observations": int(result.n_obs),
-        "long_run_diggovment": {"effect": long_run.effect, "se": long_run.se},
+        "sargan_p": result.sargan.p if result.sargan else None,
+        "hansen_p": result.hansen.p if result.hansen else None,
+        "ar2_p": ar2.p if ar2 else None,
+        "instruments": result.n_instruments,
+        "groups": result.n_groups,
+        "observations": result.n_obs,
+        "statistic": result.statistic_name,
+        "long_run_diggovment": long_run_cell,
+        "dropped": list(result.dropped),
         "warnings": list(result.warnings),
     }
 
@@ -102,7 +128,7 @@ def paper_table2(
             done += 1
         tables[model_key] = {
             "dependent": dependent,
-            "rows": [label for _, label, _ in ROWS],
+            "rows": [label.format(y_label=DEPENDENT_LABELS[dependent]) for _, label, _ in ROWS],
             "columns": columns,
         }
     return tables
@@ -131,4 +157,16 @@ def format_table2(table: dict, *, latex: bool = False) -> str:
             value = table["columns"][region].get(key)
             row.append("" if value is None else f"{value:.3f}")
         lines.append(sep.join(row) + end)
+    return "\n".join(lines)
+
+
+def format_table1(table1: dict, *, latex: bool = False) -> str:
+    """Table 1: the coefficient of variation by region, computed next to the paper's."""
+    regions = list(table1["computed"])
+    sep = " & " if latex else "\t"
+    end = r" \\" if latex else ""
+    lines = [sep.join(["Area", *regions]) + end]
+    for key, label in (("computed", "Coefficient of variation"), ("paper", "Paper (Table 1)")):
+        values = [table1[key].get(region) for region in regions]
+        lines.append(sep.join([label, *("" if v is None else f"{v:.2f}" for v in values)]) + end)
     return "\n".join(lines)

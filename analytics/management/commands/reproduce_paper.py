@@ -1,10 +1,9 @@
 from pathlib import Path
 
-import pandas as pd
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from analytics.engine.paper import format_table2
+from analytics.engine.paper import format_table1, format_table2
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -25,14 +24,8 @@ class Command(BaseCommand):
         result = run.result
         out = out or Path(settings.VAR_DIR) / "paper"
         out.mkdir(parents=True, exist_ok=True)
-        table1 = pd.DataFrame(
-            {
-                "computed": result["table1"]["computed"],
-                "paper": result["table1"]["paper"],
-            }
-        ).T
-        table1.to_csv(out / "table1.csv", float_format="%.3f")
-        (out / "table1.tex").write_text(table1.to_latex(float_format="%.2f"))
+        (out / "table1.tex").write_text(format_table1(result["table1"], latex=True))
+        (out / "table1.csv").write_text(format_table1(result["table1"]).replace("\t", ","))
         for key, table in result["table2"].items():
             (out / f"table2_{key}.tex").write_text(format_table2(table, latex=True))
             (out / f"table2_{key}.csv").write_text(format_table2(table).replace("\t", ","))
@@ -54,7 +47,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Table 1. Coefficients of variation of public services among the seven regions"
         )
-        self.stdout.write(table1.to_string(float_format=lambda v: f"{v:.2f}"))
+        self.stdout.write(format_table1(result["table1"]))
         for key, table in result["table2"].items():
             self.stdout.write(
                 f"\nTable 2 ({key}: dependent variable {table['dependent']}). Coefficients, "
