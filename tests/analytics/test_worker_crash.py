@@ -42,6 +42,9 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def worker_queue():
+    from config.celery import app
+
+    app.conf.task_always_eager = False  # the unit-test default; here a real worker runs tasks
     queue = f"crash-test-{uuid.uuid4().hex[:8]}"
     env = dict(os.environ, DATABASE_URL=_test_database_url(), DATABASE_CONN_MAX_AGE="0")
     process = subprocess.Popen(
