@@ -169,3 +169,26 @@ def allocation_plan_approve(*, run_id: int, user) -> int:
     run.approved_at = timezone.now()
     run.save(update_fields=["approved_by", "approved_at"])
     return written
+
+
+@transaction.atomic
+def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
+    """Retrain and re-forecast once a month (celery beat): a portraits run, then a forecast.
+
+    Idempotent within a month: runs already started this month are not started again.
+    """
+    today = today or timezone.localdate()
+    started = []
+    for kind, params in (
+        (AnalysisRun.Kind.PORTRAITS, {"scheduled": True}),
+        (AnalysisRun.Kind.FORECAST, {"horizon": 6, "scheduled": True}),
+    ):
+        this_month = AnalysisRun.objects.filter(
+            kind=kind,
+            params__scheduled=True,
+            created_at__year=today.year,
+            created_at__month=today.month,
+        )
+        if not this_month.exists():
+            started.append(analysis_run_start(kind=kind, params=params))
+    return started

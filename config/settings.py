@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.utils.translation import gettext_lazy as _
 
@@ -229,7 +230,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Retrain portraits and re-forecast demand on the first day of each month (celery beat).
+CELERY_BEAT_SCHEDULE = {
+    "monthly-portraits-and-forecast": {
+        "task": "analytics.monthly_refresh",
+        "schedule": crontab(minute=30, hour=2, day_of_month=1),
+    },
+}
 
 # Open311 GeoReport v2 (docs/open311.md).
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="precision-supply.local")
