@@ -1,4 +1,13 @@
-"""API-wide error handling: every error body names what is wrong; nothing leaks a traceback."""
+"""API-wide error handling: every error body names what is wrong; nothing leaks a traceback.
+
+The actions raise domain errors (``services.errors``); this is the one place that turns them
+into HTTP statuses:
+
+* ``ValidationError`` (Django's or DRF's) → 400 with field-level messages;
+* ``ActionNotAllowed`` → 403 with its message;
+* ``StateConflict`` → 409; ``InvalidTransition`` → 409 naming ``allowed_transitions``;
+* ``IdempotencyKeyReused`` → 422 naming the original request.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +18,63 @@ from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from services.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
 
 logger = logging.getLogger(__name__)
 
 
+def _validation_detail(exc: DjangoValidationError) -> dict:
+    if not hasattr(exc, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+    detail = {}
+    for field, messages in exc.message_dict.items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field
+        detail.setdefault(key, []).extend(messages)
+    return detail
+
+
+def _domain_response(exc: Exception) -> Response | None:
+    if isinstance(exc, InvalidTransition):
+        return Response(
+            {
+                "detail": exc.messages[0],
+                "code": "invalid_transition",
+                "current_status": exc.current,
+                "requested_status": exc.requested,
+                "allowed_transitions": list(exc.allowed),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IdempotencyKeyReused):
+        return Response(
+            {
+                "detail": exc.messages[0],
+                "code": "idempotency_key_reused",
+                "original_request": exc.original_id,
+            },
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, StateConflict):
+        return Response(
+            {"detail": " ".join(exc.messages), "code": "conflict"}, status=exc.http_status
+        )
+    if isinstance(exc, ActionNotAllowed):
+        return Response(
+            {"detail": str(exc) or "You may not do this.", "code": "permission_denied"},
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    return None
+
+
 def exception_handler(exc, context):
+    response = _domain_response(exc)
+    if response is not None:
+        return response
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        exc = ValidationError(detail=detail)
+        exc = ValidationError(detail=_validation_detail(exc))
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

@@ -1,0 +1,348 @@
+"""Writes to resident profiles and accounts.
+
+Every action takes the acting user, checks what that user's role may do, validates the whole
+input before writing anything, and runs in one transaction: bad input raises a
+``ValidationError`` naming the fields, and nothing is written. Messages never quote a name,
+phone number or ID number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residents import pii
+from residents.models import Community, PersonalDataAccess, Resident, User
+from residents.queries import (
+    is_administrator,
+    is_resident,
+    is_worker,
+    resident_list_by_identifier,
+    user_serves_community,
+)
+from services.errors import ActionNotAllowed, StateConflict
+
+IDENTIFIER_FIELDS = ("name", "phone", "national_id")
+PROFILE_FIELDS = (
+    "community",
+    "birth_year",
+    "gender",
+    "household_size",
+    "children_in_household",
+    "elderly_living_alone",
+    "employment_status",
+    "income_band",
+    "education",
+    "health_needs",
+    "hukou_type",
+    "preferred_channel",
+)
+UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
+NAME_MAX_LENGTH = 100
+ERASED_DESCRIPTION = "(description erased at the resident's request)"
+
+
+def _check_may_file_for(*, user: User, community: Community) -> None:
+    """Workers file profiles for the communities they serve; a resident for themself."""
+    if is_administrator(user) or is_resident(user):
+        return
+    if not user_serves_community(user=user, community_id=community.pk):
+        raise ValidationError(
+            {"community": _("You can only file profiles for the communities you serve.")}
+        )
+
+
+def _validate_and_save(resident: Resident) -> Resident:
+    """Validate every field (identifiers normalised, choices, ranges, one profile per national
+    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+    errors: dict[str, list[str]] = {}
+    if len(resident.name or "") > NAME_MAX_LENGTH:
+        errors["name"] = [
+            _("Ensure the name has at most %(max)d characters.") % {"max": NAME_MAX_LENGTH}
+        ]
+    try:
+        resident.full_clean(
+            exclude=["user", "created_by", *errors],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    resident.refresh_lookup_hashes()
+    duplicate_message = _("A resident with this national ID number is already registered.")
+    if (
+        resident.national_id_hash
+        and Resident.objects.filter(national_id_hash=resident.national_id_hash)
+        .exclude(pk=resident.pk)
+        .exists()
+    ):
+        raise ValidationError({"national_id": [duplicate_message]})
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        # A concurrent insert of the same national ID won the race the check above lost.
+        raise ValidationError({"national_id": [duplicate_message]}) from None
+    return resident
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    user: User,
+    community: Community,
+    birth_year: int,
+    gender: str,
+    employment_status: str,
+    income_band: str,
+    education: str,
+    hukou_type: str,
+    household_size: int = 1,
+    children_in_household: int = 0,
+    elderly_living_alone: bool = False,
+    health_needs: str = Resident.HealthNeeds.NONE,
+    preferred_channel: str = Resident.Channel.SELF_SERVICE,
+    name: str = "",
+    phone: str = "",
+    national_id: str = "",
+) -> Resident:
+    """Create a resident profile.
+
+    Workers create profiles (without a login) in the communities they serve; administrators
+    anywhere; a resident with a login but no profile creates their own, linked to the login.
+    """
+    if is_resident(user):
+        if Resident.objects.filter(user_id=user.pk).exists():
+            raise ActionNotAllowed(_("You already have a resident profile; edit it instead."))
+        account = user
+    elif is_worker(user) or is_administrator(user):
+        account = None
+    else:
+        raise ActionNotAllowed(_("You may not create resident profiles."))
+    _check_may_file_for(user=user, community=community)
+    resident = Resident(
+        user=account,
+        community=community,
+        name=(name or "").strip(),
+        phone=phone or "",
+        national_id=national_id or "",
+        birth_year=birth_year,
+        gender=gender,
+        household_size=household_size,
+        children_in_household=children_in_household,
+        elderly_living_alone=elderly_living_alone,
+        employment_status=employment_status,
+        income_band=income_band,
+        education=education,
+        health_needs=health_needs,
+        hukou_type=hukou_type,
+        preferred_channel=preferred_channel,
+        created_by=user,
+    )
+    return _validate_and_save(resident)
+
+
+@transaction.atomic
+def resident_signup(*, username: str, password: str, **profile: Any) -> User:
+    """A resident's own sign-up: a login with the resident role and their profile.
+
+    ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``).
+    """
+    errors: dict[str, list[str]] = {}
+    account = User(username=(username or "").strip(), role=User.Role.RESIDENT)
+    try:
+        account.clean_fields(exclude=[f.name for f in User._meta.fields if f.name != "username"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if "username" not in errors and User.objects.filter(username__iexact=account.username).exists():
+        errors["username"] = [_("That user name is taken; choose another.")]
+    try:
+        validate_password(password, user=account)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    account.set_password(password)
+    account.save()
+    resident_create(user=account, **profile)
+    return account
+
+
+def _check_may_edit(*, user: User, resident: Resident) -> None:
+    if is_administrator(user):
+        return
+    if is_worker(user) and user_serves_community(user=user, community_id=resident.community_id):
+        return
+    if is_resident(user) and resident.user_id == user.pk:
+        return
+    raise ActionNotAllowed(_("You may not change this resident's profile."))
+
+
+@transaction.atomic
+def resident_update(*, user: User, resident: Resident, **changes: Any) -> Resident:
+    """Change profile fields and identifiers. Only the given fields change; an identifier
+    given as ``""`` is cleared. Residents edit their own profile; workers the profiles of
+    their communities (and may move one only to another community they serve)."""
+    unknown = sorted(set(changes) - UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"resident_update() got unexpected fields: {', '.join(unknown)}")
+    _check_may_edit(user=user, resident=resident)
+    if resident.erased_at is not None:
+        raise StateConflict(_("This profile was erased at the resident's request."))
+    if "community" in changes and changes["community"].pk != resident.community_id:
+        _check_may_file_for(user=user, community=changes["community"])
+    for field, value in changes.items():
+        if field in IDENTIFIER_FIELDS:
+            value = (value or "").strip() if field == "name" else (value or "")
+        setattr(resident, field, value)
+    return _validate_and_save(resident)
+
+
+def _erase_request_free_text(resident: Resident) -> int:
+    """Keep each request's statistics (category, community, dates, status, rating) but
+    nothing the person wrote or that locates them."""
+    from services.models import ServiceRequest
+
+    categorical = {"singlevaluelist", "multivaluelist"}
+    requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
+    for request in requests:
+        kept_codes = {
+            spec["code"]
+            for spec in request.category.extra_fields or []
+            if spec.get("datatype") in categorical
+        }
+        if request.photo:
+            request.photo.delete(save=False)
+        request.description = ERASED_DESCRIPTION
+        request.address_string = ""
+        request.latitude = request.longitude = None
+        request.satisfaction_comment = ""
+        request.attributes = {
+            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
+        }
+    ServiceRequest.objects.bulk_update(
+        requests,
+        [
+            "description",
+            "address_string",
+            "latitude",
+            "longitude",
+            "satisfaction_comment",
+            "attributes",
+            "photo",
+        ],
+    )
+    return len(requests)
+
+
+def _account_close(account: User) -> None:
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=account).delete()
+    account.username = f"erased-{account.pk}"
+    account.first_name = account.last_name = account.email = ""
+    account.is_active = False
+    account.set_unusable_password()
+    account.save()
+
+
+@transaction.atomic
+def resident_erase(
+    *, user: User, resident: Resident | None, delete_account: bool = True
+) -> Resident | None:
+    """The resident's "delete my account and personal data".
+
+    Clears name, phone and ID number (and their lookup hashes), unlinks and deactivates the
+    login (its user name and names are scrubbed too, and its API tokens deleted), and strips
+    the free text of the resident's requests. The profile's coarse facts (birth year, gender,
+    household, community) and the requests' categories, dates, statuses and ratings stay, so
+    statistics and demand analysis keep their counts without the person.
+
+    Allowed to the resident themself and to administrators. A resident login without a
+    profile (``resident=None``) only has its login closed.
+    """
+    if resident is None:
+        if not is_resident(user):
+            raise ActionNotAllowed(_("Only a resident may close their own account this way."))
+        if delete_account:
+            _account_close(user)
+        return None
+    if not (is_administrator(user) or (is_resident(user) and resident.user_id == user.pk)):
+        raise ActionNotAllowed(_("Only the resident or an administrator may erase a profile."))
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    account = resident.user
+    resident.name = resident.phone = resident.national_id = ""
+    resident.user = None
+    resident.erased_at = resident.erased_at or timezone.now()
+    resident.save()  # save() recomputes the (now empty) lookup hashes
+    _erase_request_free_text(resident)
+    if account is not None and delete_account:
+        _account_close(account)
+    return resident
+
+
+@transaction.atomic
+def resident_identifiers_reveal(
+    *,
+    user: User,
+    resident: Resident,
+    channel: str = PersonalDataAccess.Channel.WEB,
+) -> dict[str, str]:
+    """Return a resident's identifiers in clear, and record who saw them, when, and through
+    which channel (never the identifiers). Workers for their communities; administrators."""
+    if not (
+        is_administrator(user)
+        or (
+            is_worker(user) and user_serves_community(user=user, community_id=resident.community_id)
+        )
+    ):
+        raise ActionNotAllowed(_("You may not see this resident's identifiers."))
+    if channel not in PersonalDataAccess.Channel.values:
+        raise ValueError(f"unknown access channel {channel!r}")
+    PersonalDataAccess.objects.create(accessor=user, resident=resident, channel=channel)
+    return {
+        "name": resident.name,
+        "phone": resident.phone,
+        "national_id": resident.national_id,
+    }
+
+
+def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str, str]:
+    """Exactly one identifier, validated and normalised, keyed by its kind. The messages
+    name the field and never repeat the value."""
+    national_id, phone = (national_id or "").strip(), (phone or "").strip()
+    if bool(national_id) == bool(phone):
+        raise ValidationError(
+            _("Give either a national ID number or a phone number, not both.")
+            if national_id
+            else _("Give a national ID number or a phone number.")
+        )
+    if national_id:
+        try:
+            return {"national_id": pii.validate_national_id(national_id)}
+        except ValidationError as exc:
+            raise ValidationError({"national_id": exc.messages}) from None
+    try:
+        return {"phone": pii.validate_phone(phone)}
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from None
+
+
+def resident_find_by_identifier(
+    *, user: User, national_id: str = "", phone: str = ""
+) -> Resident | None:
+    """Find one resident by exact national ID or phone, through the keyed hash, inside the
+    user's scope (workers: their communities). ``None`` when nobody there matches. Several
+    people may share a phone; the most recently updated profile is returned."""
+    if not (is_worker(user) or is_administrator(user)):
+        raise ActionNotAllowed(_("Only community workers and administrators look residents up."))
+    identifier = normalised_identifier(national_id=national_id, phone=phone)
+    return resident_list_by_identifier(user=user, **identifier).first()

@@ -1,0 +1,301 @@
+"""Admin for places, accounts and resident profiles.
+
+Resident identifiers are masked in the list and on the change page, never pre-filled in the
+form, and never searchable (the changelist search sits in the URL): an administrator finds a
+resident by exact national ID or phone through a posted form matched on the keyed hash, and
+sees the clear values only through an audited reveal.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from residents import actions, pii
+from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
+from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
+from residents.queries import is_administrator
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_zh", "order"]
+    search_fields = ["code", "name", "name_zh"]
+    ordering = ["order"]
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["adcode", "name", "province", "region"]
+    list_filter = ["region"]
+    search_fields = ["adcode", "name", "province"]
+    list_select_related = ["region"]
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "city", "district", "kind", "population", "households"]
+    list_filter = ["kind", "city__region", "city"]
+    search_fields = ["code", "name", "district", "city__name", "city__adcode"]
+    list_select_related = ["city"]
+    autocomplete_fields = ["city"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "role", "first_name", "last_name", "is_active", "is_staff"]
+    list_filter = ["role", "is_active", "is_staff", "is_superuser"]
+    filter_horizontal = ["communities", "groups", "user_permissions"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Role and communities"), {"fields": ["role", "communities"]}),
+    ]
+    add_fieldsets = [
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Role and communities"), {"fields": ["role", "communities"]}),
+    ]
+
+
+class ResidentAdminForm(forms.ModelForm):
+    """Identifiers are write-only here: never pre-filled (that would display them unmasked);
+    left blank, they keep their stored value."""
+
+    class Meta:
+        model = Resident
+        fields = [
+            "user",
+            "community",
+            *IDENTIFIER_FIELDS,
+            *(f for f in PROFILE_FIELDS if f != "community"),
+            "created_by",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        editing = bool(self.instance and self.instance.pk)
+        masked = {
+            "name": self.instance.masked_name,
+            "phone": self.instance.masked_phone,
+            "national_id": self.instance.masked_national_id,
+        }
+        for name in IDENTIFIER_FIELDS:
+            field = self.fields[name]
+            field.widget = forms.TextInput(attrs={"autocomplete": "off"})
+            self.initial[name] = ""
+            if editing and masked[name]:
+                field.help_text = _("Stored as %(masked)s. Leave blank to keep it.") % {
+                    "masked": masked[name]
+                }
+
+    def _kept(self, name: str, value: str) -> str:
+        if value or not (self.instance and self.instance.pk):
+            return value
+        return getattr(self.instance, name)
+
+    def clean_name(self) -> str:
+        return self._kept("name", (self.cleaned_data.get("name") or "").strip())
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone") or ""
+        return self._kept("phone", pii.validate_phone(value) if value else "")
+
+    def clean_national_id(self) -> str:
+        value = self.cleaned_data.get("national_id") or ""
+        value = self._kept("national_id", pii.validate_national_id(value) if value else "")
+        if value:
+            duplicate = Resident.objects.filter(
+                national_id_hash=pii.lookup_hash(pii.normalise_national_id(value))
+            )
+            if self.instance and self.instance.pk:
+                duplicate = duplicate.exclude(pk=self.instance.pk)
+            if duplicate.exists():
+                raise ValidationError(
+                    _("A resident with this national ID number is already registered.")
+                )
+        return value
+
+
+class ErasedFilter(admin.SimpleListFilter):
+    title = _("personal data erased")
+    parameter_name = "erased"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Erased")), ("no", _("Not erased"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(erased_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(erased_at__isnull=True)
+        return queryset
+
+
+class IdentifierFindForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Search by"),
+        choices=[("national_id", _("National ID number")), ("phone", _("Phone number"))],
+    )
+    value = forms.CharField(label=_("Number"), max_length=32)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned.get("value"):
+            try:
+                cleaned["identifier"] = actions.normalised_identifier(
+                    **{cleaned["kind"]: cleaned["value"]}
+                )
+            except ValidationError as exc:
+                self.add_error("value", next(iter(exc.message_dict.values())))
+        return cleaned
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    form = ResidentAdminForm
+    change_form_template = "admin/residents/resident/change_form.html"
+    change_list_template = "admin/residents/resident/change_list.html"
+    list_display = [
+        "id",
+        "shown_name",
+        "shown_phone",
+        "shown_national_id",
+        "community",
+        "birth_year",
+        "gender",
+        "has_account",
+        "erased_at",
+    ]
+    list_filter = [
+        ErasedFilter,
+        "gender",
+        "employment_status",
+        "income_band",
+        "hukou_type",
+        "health_needs",
+        "elderly_living_alone",
+        "community__city",
+    ]
+    # Never an identifier (encrypted, and the search term would sit in the URL): id only.
+    search_fields = ["=id"]
+    search_help_text = _(
+        "Search by profile number. To find someone by national ID or phone, use "
+        "“Find by ID or phone”."
+    )
+    list_select_related = ["community"]
+    raw_id_fields = ["user", "created_by"]
+    autocomplete_fields = ["community"]
+    readonly_fields = ["created_at", "updated_at", "erased_at"]
+    actions = ["erase_personal_data"]
+
+    @admin.display(description=_("name"))
+    def shown_name(self, resident: Resident) -> str:
+        return resident.masked_name or "—"
+
+    @admin.display(description=_("phone"))
+    def shown_phone(self, resident: Resident) -> str:
+        return resident.masked_phone or "—"
+
+    @admin.display(description=_("national ID number"))
+    def shown_national_id(self, resident: Resident) -> str:
+        return resident.masked_national_id or "—"
+
+    @admin.display(description=_("login"), boolean=True)
+    def has_account(self, resident: Resident) -> bool:
+        return resident.user_id is not None
+
+    def get_urls(self):
+        return [
+            path(
+                "find/",
+                self.admin_site.admin_view(self.find_view),
+                name="residents_resident_find",
+            ),
+            path(
+                "<int:pk>/reveal/",
+                self.admin_site.admin_view(require_POST(self.reveal_view)),
+                name="residents_resident_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The clear identifiers in this response only, with an audit entry (channel admin)."""
+        resident = get_object_or_404(Resident, pk=pk)
+        if not (self.has_view_permission(request, resident) and is_administrator(request.user)):
+            raise PermissionDenied
+        revealed = actions.resident_identifiers_reveal(
+            user=request.user, resident=resident, channel=PersonalDataAccess.Channel.ADMIN
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": resident,
+            "title": _("Identifiers of %(resident)s") % {"resident": resident},
+            "revealed": revealed,
+        }
+        response = TemplateResponse(
+            request, "admin/residents/resident/reveal_identifiers.html", context
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def find_view(self, request: HttpRequest) -> HttpResponse:
+        """Find a resident by exact national ID or phone: posted, matched on the keyed hash."""
+        if not (self.has_view_permission(request) and is_administrator(request.user)):
+            raise PermissionDenied
+        form = IdentifierFindForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            found = actions.resident_find_by_identifier(
+                user=request.user, **form.cleaned_data["identifier"]
+            )
+            if found is not None:
+                return HttpResponseRedirect(
+                    reverse("admin:residents_resident_change", args=[found.pk])
+                )
+            messages.warning(request, _("No resident matches that number."))
+            form = IdentifierFindForm(initial={"kind": form.cleaned_data["kind"]})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Find a resident by ID or phone"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/residents/resident/find.html", context)
+
+    @admin.action(description=_("Erase the personal data of the selected residents"))
+    def erase_personal_data(self, request: HttpRequest, queryset) -> None:
+        if not is_administrator(request.user):
+            raise PermissionDenied
+        count = 0
+        for resident in queryset:
+            actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+            count += 1
+        self.message_user(request, _("%(count)d profiles erased.") % {"count": count})
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The audit trail is read-only: nobody edits or deletes who saw what."""
+
+    list_display = ["accessed_at", "accessor", "resident", "channel"]
+    list_filter = ["channel", "accessed_at"]
+    search_fields = ["accessor__username", "=resident__id"]
+    list_select_related = ["accessor", "resident"]
+    date_hierarchy = "accessed_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

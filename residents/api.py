@@ -1,0 +1,208 @@
+"""REST API for communities and resident profiles (``/api/v1/``).
+
+Views get their querysets from ``residents.queries`` (so anything outside the caller's scope
+is 404), validate with a serializer, call an action, and return. Identifiers appear masked in
+every response except the audited ``reveal``, and are only ever sent in request bodies.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from residents import actions, queries
+from residents.models import Community, PersonalDataAccess, Resident
+from residents.serializers import (
+    CommunitySerializer,
+    IdentifierLookupSerializer,
+    ResidentLookupResultSerializer,
+    ResidentSerializer,
+    ResidentWriteSerializer,
+    RevealedIdentifiersSerializer,
+)
+from services.pagination import ApiCursorPagination, CommunityCursorPagination
+
+
+class ApiViewMixin:
+    """Token first, so an unauthenticated call gets 401 with ``WWW-Authenticate: Token``;
+    the browsable API and the web pages' session work too."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class IsWorkerOrAdministrator(permissions.BasePermission):
+    message = "Only community workers and administrators may do this."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return queries.is_worker(request.user) or queries.is_administrator(request.user)
+
+
+class CommunityFilter(django_filters.FilterSet):
+    city = django_filters.CharFilter(field_name="city__adcode", help_text="City adcode.")
+    region = django_filters.CharFilter(field_name="city__region__code")
+
+    class Meta:
+        model = Community
+        fields = ["city", "region", "kind", "district"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List communities (reference data, any signed-in user)"),
+    retrieve=extend_schema(summary="One community"),
+)
+class CommunityViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"[0-9]+"
+    serializer_class = CommunitySerializer
+    pagination_class = CommunityCursorPagination
+    filterset_class = CommunityFilter
+
+    def get_queryset(self):
+        return queries.community_list(user=self.request.user)
+
+
+class ResidentFilter(django_filters.FilterSet):
+    # Never a filter on an identifier: those are looked up by POST (``lookup``).
+    erased = django_filters.BooleanFilter(
+        field_name="erased_at", lookup_expr="isnull", exclude=True, help_text="Erased profiles."
+    )
+
+    class Meta:
+        model = Resident
+        fields = ["community", "erased"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List resident profiles in scope (identifiers masked)",
+        description=(
+            "Residents see their own profile; workers the profiles of their communities; "
+            "administrators all."
+        ),
+    ),
+    retrieve=extend_schema(summary="One resident profile (identifiers masked)"),
+    create=extend_schema(
+        summary="Create a resident profile",
+        description=(
+            "Workers in the communities they serve; administrators anywhere; a resident login "
+            "without a profile creates its own. Identifiers are write-only."
+        ),
+        request=ResidentWriteSerializer,
+        responses={201: ResidentSerializer},
+    ),
+    update=extend_schema(request=ResidentWriteSerializer, responses=ResidentSerializer),
+    partial_update=extend_schema(
+        summary='Change a resident profile (only the fields sent; "" clears an identifier)',
+        request=ResidentWriteSerializer,
+        responses=ResidentSerializer,
+    ),
+    destroy=extend_schema(
+        summary="Erase the resident's personal data and close their login",
+        description=(
+            "The resident themself or an administrator. Identifiers and the login go; the "
+            "profile's coarse facts and the requests' statistics stay."
+        ),
+        responses={204: None},
+    ),
+)
+class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    lookup_value_regex = r"[0-9]+"
+    serializer_class = ResidentSerializer
+    pagination_class = ApiCursorPagination
+    filterset_class = ResidentFilter
+
+    def get_queryset(self):
+        return queries.resident_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ResidentWriteSerializer
+        return ResidentSerializer
+
+    def get_permissions(self):
+        if self.action == "lookup":
+            return [permissions.IsAuthenticated(), IsWorkerOrAdministrator()]
+        return super().get_permissions()
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = ResidentWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        resident = actions.resident_create(user=request.user, **serializer.validated_data)
+        return Response(ResidentSerializer(resident).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        resident = self.get_object()
+        serializer = ResidentWriteSerializer(
+            resident,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={"request": request},
+        )
+        serializer.is_valid(raise_exception=True)
+        resident = actions.resident_update(
+            user=request.user, resident=resident, **serializer.validated_data
+        )
+        return Response(ResidentSerializer(resident).data)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        resident = self.get_object()
+        actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="The signed-in resident's own profile",
+        responses={200: ResidentSerializer, 404: OpenApiResponse(description="No profile.")},
+    )
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        resident = queries.resident_own_profile(user=request.user)
+        if resident is None:
+            raise Http404
+        return Response(ResidentSerializer(resident).data)
+
+    @extend_schema(
+        summary="Reveal a resident's identifiers (audited)",
+        description=(
+            "Workers for the residents of their communities, administrators for all. Each call "
+            "records who saw which resident's identifiers, when and through which channel "
+            "(never the identifiers). The response must not be cached."
+        ),
+        request=None,
+        responses={200: RevealedIdentifiersSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        resident = self.get_object()
+        revealed = actions.resident_identifiers_reveal(
+            user=request.user, resident=resident, channel=PersonalDataAccess.Channel.API
+        )
+        response = Response(RevealedIdentifiersSerializer(revealed).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        summary="Find residents by exact national ID or phone (sent in the body)",
+        description=(
+            "Exactly one of national_id or phone. Matched through a keyed hash within the "
+            "caller's communities; results are masked. Identifiers never go in URLs."
+        ),
+        request=IdentifierLookupSerializer,
+        responses={200: ResidentLookupResultSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def lookup(self, request: Request) -> Response:
+        serializer = IdentifierLookupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = queries.resident_list_by_identifier(user=request.user, **serializer.validated_data)
+        response = Response({"results": ResidentSerializer(found[:20], many=True).data})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+__all__ = ["ApiViewMixin", "CommunityViewSet", "IsWorkerOrAdministrator", "ResidentViewSet"]

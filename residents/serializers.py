@@ -1,0 +1,164 @@
+"""API shapes for communities and resident profiles. Serializers validate input and shape
+output; writes go through ``residents.actions``.
+
+Identifiers (name, phone, national ID) are write-only: every normal response carries only the
+``masked_*`` forms. The clear values leave the server only through the audited reveal.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from residents import pii
+from residents.actions import NAME_MAX_LENGTH, normalised_identifier
+from residents.models import Community, Resident
+from residents.queries import community_choices
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    city = serializers.CharField(source="city.adcode", read_only=True, help_text="City adcode.")
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    province = serializers.CharField(source="city.province", read_only=True)
+    region = serializers.CharField(source="city.region.code", read_only=True)
+
+    class Meta:
+        model = Community
+        fields = [
+            "id",
+            "code",
+            "name",
+            "district",
+            "kind",
+            "population",
+            "households",
+            "schools",
+            "latitude",
+            "longitude",
+            "city",
+            "city_name",
+            "province",
+            "region",
+        ]
+        read_only_fields = fields
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    """A profile as every normal response shows it: identifiers masked."""
+
+    masked_name = serializers.CharField(read_only=True)
+    masked_phone = serializers.CharField(read_only=True)
+    masked_national_id = serializers.CharField(read_only=True)
+    has_account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "community",
+            "masked_name",
+            "masked_phone",
+            "masked_national_id",
+            "birth_year",
+            "gender",
+            "household_size",
+            "children_in_household",
+            "elderly_living_alone",
+            "employment_status",
+            "income_band",
+            "education",
+            "health_needs",
+            "hukou_type",
+            "preferred_channel",
+            "has_account",
+            "created_at",
+            "updated_at",
+            "erased_at",
+        ]
+        read_only_fields = fields
+
+    def get_has_account(self, resident: Resident) -> bool:
+        return resident.user_id is not None
+
+
+def _checked_identifier(validate, value: str) -> str:
+    """The normalised identifier; the error message names what is wrong, never the value."""
+    if not value:
+        return ""
+    try:
+        return validate(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
+
+
+class ResidentWriteSerializer(serializers.ModelSerializer):
+    """Input for creating or changing a profile. On a change, only the fields sent change;
+    an identifier sent as ``""`` is cleared."""
+
+    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.none())
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=NAME_MAX_LENGTH, write_only=True
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32, write_only=True)
+    national_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, write_only=True
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "community",
+            "name",
+            "phone",
+            "national_id",
+            "birth_year",
+            "gender",
+            "household_size",
+            "children_in_household",
+            "elderly_living_alone",
+            "employment_status",
+            "income_band",
+            "education",
+            "health_needs",
+            "hukou_type",
+            "preferred_channel",
+        ]
+        validators: list = []  # one profile per national ID is checked by the action
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        self.fields["community"].queryset = community_choices(user=user)
+
+    def validate_phone(self, value: str) -> str:
+        return _checked_identifier(pii.validate_phone, value)
+
+    def validate_national_id(self, value: str) -> str:
+        return _checked_identifier(pii.validate_national_id, value)
+
+
+class RevealedIdentifiersSerializer(serializers.Serializer):
+    """The clear identifiers, returned only by the audited reveal."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    national_id = serializers.CharField()
+
+
+class IdentifierLookupSerializer(serializers.Serializer):
+    """Exactly one of ``national_id`` or ``phone``, sent in the body (never in a URL)."""
+
+    national_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, write_only=True
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32, write_only=True)
+
+    def validate(self, attrs: dict) -> dict:
+        return normalised_identifier(
+            national_id=attrs.get("national_id", ""), phone=attrs.get("phone", "")
+        )
+
+
+class ResidentLookupResultSerializer(serializers.Serializer):
+    results = ResidentSerializer(many=True)

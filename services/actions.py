@@ -1,0 +1,680 @@
+"""Writes to service requests and supply capacity.
+
+Every action takes the acting user and checks what the role may do (``ActionNotAllowed``),
+validates the whole input (``ValidationError`` naming each field) and the object's state
+(``StateConflict``, ``InvalidTransition``) before writing anything, and runs in a transaction.
+The web pages, the REST API and Open311 all call these, so the rules hold on every channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from residents.models import Community, Resident, User
+from residents.queries import (
+    is_administrator,
+    is_resident,
+    is_worker,
+    resident_own_profile,
+    user_serves_community,
+)
+from services.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
+from services.models import (
+    IdempotencyRecord,
+    RequestStatusChange,
+    ServiceCategory,
+    ServiceRequest,
+    SupplyCapacity,
+)
+from services.queries import may_rate_request, may_work_request
+
+Status = ServiceRequest.Status
+DESCRIPTION_MAX_LENGTH = 4000
+NOTE_MAX_LENGTH = 2000
+ADDRESS_MAX_LENGTH = 255
+STRING_ANSWER_MAX_LENGTH = 500
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+STAFF_CHANNELS = (
+    ServiceRequest.Channel.COMMUNITY_WORKER,
+    ServiceRequest.Channel.HOTLINE,
+    ServiceRequest.Channel.OPEN311,
+)
+
+
+# Submitting a request -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome of an idempotent submission: the request, and whether it was created
+    earlier by a call with the same key and body (a replay) rather than now."""
+
+    request: ServiceRequest
+    replayed: bool
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _has_null_character(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_null_character(v) for v in value)
+    return False
+
+
+def _answer(spec: dict, value: object) -> tuple[object, str | None]:
+    """One extra-field answer, typed as the category defines it, or an error message.
+
+    Free-text answers are never quoted back in a message; list keys are short codes and are.
+    """
+    datatype = spec.get("datatype", "string")
+    allowed = [str(v["key"]) for v in spec.get("values", [])]
+    if _has_null_character(value):
+        return None, _("Null characters are not allowed.")
+    if datatype == "number":
+        if isinstance(value, str):
+            try:
+                value = Decimal(value.strip())
+            except InvalidOperation:
+                return None, _("Enter a number.")
+        if not _is_number(value) or not math.isfinite(float(value)):
+            return None, _("Enter a number.")
+        number = Decimal(str(value))
+        return (int(number) if number == number.to_integral_value() else float(number)), None
+    if datatype == "datetime":
+        moment = value if isinstance(value, datetime) else None
+        if isinstance(value, str):
+            try:
+                moment = parse_datetime(value.strip())
+            except ValueError:
+                moment = None
+        if moment is None:
+            return None, _(
+                "Enter a date and time in ISO 8601 form, e.g. 2026-05-01T09:00:00+08:00."
+            )
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment.isoformat(), None
+    if datatype == "singlevaluelist":
+        if not isinstance(value, str) or value not in allowed:
+            return None, _("Choose one of: %(keys)s.") % {"keys": ", ".join(allowed)}
+        return value, None
+    if datatype == "multivaluelist":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return None, _("Give a list of keys.")
+        wrong = [v for v in value if v not in allowed]
+        if wrong:
+            return None, _("%(wrong)s not among the allowed keys %(keys)s.") % {
+                "wrong": ", ".join(wrong[:10]),
+                "keys": ", ".join(allowed),
+            }
+        return list(dict.fromkeys(value)), None
+    if not isinstance(value, str):
+        return None, _("Enter text.")
+    limit = DESCRIPTION_MAX_LENGTH if datatype == "text" else STRING_ANSWER_MAX_LENGTH
+    value = value.strip() if datatype == "text" else " ".join(value.split())
+    if len(value) > limit:
+        return None, _("Ensure this answer has at most %(max)d characters.") % {"max": limit}
+    return value, None
+
+
+def validate_attributes(
+    category: ServiceCategory, attributes: object
+) -> tuple[dict[str, object], dict[str, list[str]]]:
+    """Check answers against the category's ``extra_fields``: known codes only, required ones
+    present, each of its datatype. Returns the typed answers and errors keyed by field code."""
+    if attributes in (None, ""):
+        attributes = {}
+    if not isinstance(attributes, dict):
+        return {}, {"attributes": [_("Give the answers as an object of code: value.")]}
+    specs = {spec["code"]: spec for spec in category.extra_fields or []}
+    answers: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
+    for code, value in attributes.items():
+        spec = specs.get(code)
+        if spec is None:
+            known = ", ".join(specs) or _("none")
+            errors[str(code)] = [
+                _("Not a question of this service (its questions: %(known)s).") % {"known": known}
+            ]
+            continue
+        if value in (None, "", [], ()):
+            continue
+        answer, error = _answer(spec, value)
+        if error:
+            errors[code] = [error]
+        else:
+            answers[code] = answer
+    for code, spec in specs.items():
+        if spec.get("required") and code not in answers and code not in errors:
+            errors[code] = [_("This service needs an answer here.")]
+    return answers, errors
+
+
+def _fingerprint(**arguments: Any) -> str:
+    """A digest of what was asked, so a retry can be told from a different request."""
+
+    def plain(value: object) -> object:
+        if hasattr(value, "pk"):
+            return value.pk
+        if isinstance(value, UploadedFile):
+            return [value.name, value.size]
+        if isinstance(value, Decimal | datetime | date):
+            return str(value)
+        return value
+
+    canonical = json.dumps(
+        {k: plain(v) for k, v in arguments.items()}, sort_keys=True, ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_submit(
+    *,
+    user: User,
+    category: ServiceCategory | None,
+    community: Community | None,
+    description: str,
+    urgency: str,
+    channel: str,
+    resident: Resident | None,
+    attributes: object,
+    address_string: str,
+    latitude: float | None,
+    longitude: float | None,
+) -> dict[str, Any]:
+    """Everything ``request_submit`` checks before it writes; returns the cleaned values."""
+    errors: dict[str, list[str]] = {}
+    if is_resident(user):
+        own = resident_own_profile(user=user)
+        if own is None or own.erased_at is not None:
+            raise StateConflict(_("Create your resident profile before submitting requests."))
+        if resident is not None and resident.pk != own.pk:
+            errors["resident"] = [_("You can submit requests for yourself only.")]
+        resident = own
+        channel = channel or ServiceRequest.Channel.SELF_SERVICE
+        if channel != ServiceRequest.Channel.SELF_SERVICE:
+            errors["channel"] = [_("Residents submit through self-service.")]
+    elif is_worker(user) or is_administrator(user):
+        channel = channel or ServiceRequest.Channel.COMMUNITY_WORKER
+        if channel not in STAFF_CHANNELS:
+            errors["channel"] = [
+                _("Choose one of: %(channels)s.") % {"channels": ", ".join(STAFF_CHANNELS)}
+            ]
+    else:
+        raise ActionNotAllowed(_("You may not submit service requests."))
+
+    if community is None:
+        errors["community"] = [_("Choose the community the request is for.")]
+    elif not (is_resident(user) or user_serves_community(user=user, community_id=community.pk)):
+        errors["community"] = [_("You can log requests only for the communities you serve.")]
+    if resident is not None and community is not None and "community" not in errors:
+        if resident.erased_at is not None:
+            errors["resident"] = [_("This profile was erased at the resident's request.")]
+        elif resident.community_id != community.pk:
+            if is_resident(user):
+                errors["community"] = [_("You can submit requests for your own community only.")]
+            else:
+                errors["resident"] = [_("This resident lives in another community.")]
+
+    answers: dict[str, object] = {}
+    if category is None:
+        errors["category"] = [_("Choose a service.")]
+    elif category.parent_id is None:
+        errors["category"] = [_("Choose a concrete service, not a whole area of need.")]
+    elif not category.active:
+        errors["category"] = [_("This service is no longer offered.")]
+    else:
+        answers, attribute_errors = validate_attributes(category, attributes)
+        errors.update(attribute_errors)
+
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("Describe what you need.")]
+    elif len(description) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = [
+            _("Ensure the description has at most %(max)d characters.")
+            % {"max": DESCRIPTION_MAX_LENGTH}
+        ]
+    if urgency not in ServiceRequest.Urgency.values:
+        errors["urgency"] = [
+            _("Choose one of: %(values)s.") % {"values": ", ".join(ServiceRequest.Urgency.values)}
+        ]
+    address_string = (address_string or "").strip()
+    if len(address_string) > ADDRESS_MAX_LENGTH:
+        errors["address_string"] = [
+            _("Ensure the address has at most %(max)d characters.") % {"max": ADDRESS_MAX_LENGTH}
+        ]
+    if (latitude is None) != (longitude is None):
+        errors["latitude" if latitude is None else "longitude"] = [
+            _("Give both latitude and longitude, or neither.")
+        ]
+    if latitude is not None and not (_is_number(latitude) and -90 <= latitude <= 90):
+        errors["latitude"] = [_("Latitude lies between -90 and 90.")]
+    if longitude is not None and not (_is_number(longitude) and -180 <= longitude <= 180):
+        errors["longitude"] = [_("Longitude lies between -180 and 180.")]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "resident": resident,
+        "channel": channel,
+        "description": description,
+        "address_string": address_string,
+        "attributes": answers,
+    }
+
+
+def _create_request(
+    *,
+    user: User,
+    category: ServiceCategory,
+    community: Community,
+    urgency: str,
+    photo: UploadedFile | None,
+    latitude: float | None,
+    longitude: float | None,
+    cleaned: dict[str, Any],
+) -> ServiceRequest:
+    now = timezone.now()
+    request = ServiceRequest(
+        community=community,
+        category=category,
+        urgency=urgency,
+        latitude=latitude,
+        longitude=longitude,
+        logged_by=user,
+        created_at=now,
+        expected_completion_at=ServiceRequest.expected_completion_for(category, urgency, now),
+        **cleaned,
+    )
+    if photo:
+        request.photo = photo
+    request.save()
+    first = RequestStatusChange.objects.create(
+        request=request, from_status="", to_status=Status.SUBMITTED, changed_by=user, changed_at=now
+    )
+    # As ``queries.request_get`` hands it out: the history comes along, nothing to re-read.
+    request.history_rows = [first]
+    return request
+
+
+def _recorded_submission(*, user: User, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.select_related("request").filter(user=user, key=key).first()
+
+
+def _replay(*, record: IdempotencyRecord, fingerprint: str) -> Submission:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(original_id=record.request_id)
+    return Submission(request=record.request, replayed=True)
+
+
+@transaction.atomic
+def request_submit_idempotent(
+    *,
+    user: User,
+    category: ServiceCategory | None,
+    community: Community | None,
+    description: str,
+    urgency: str = ServiceRequest.Urgency.NORMAL,
+    channel: str = "",
+    resident: Resident | None = None,
+    attributes: dict | None = None,
+    address_string: str = "",
+    photo: UploadedFile | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    idempotency_key: str = "",
+) -> Submission:
+    """Submit a service request, at most once per ``idempotency_key`` of this user.
+
+    Checks: the category is a concrete (second-level) service that is still offered; the
+    community is one the user may log for (residents: their own); a resident named belongs to
+    that community; the answers fit the category's extra fields. Sets the expected completion
+    from the category's SLA and the urgency, and writes the first history entry.
+
+    With a key: a retry with the same arguments returns the first request (``replayed``);
+    the same key with different arguments raises ``IdempotencyKeyReused``. Two concurrent
+    calls with one key create one request: the loser of the race on the unique
+    (user, key) constraint rolls back its own and returns the winner's.
+    """
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "idempotency_key": [
+                    _("An Idempotency-Key has at most %(max)d characters.")
+                    % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}
+                ]
+            }
+        )
+    fingerprint = ""
+    if idempotency_key:
+        fingerprint = _fingerprint(
+            category=category,
+            community=community,
+            description=description,
+            urgency=urgency,
+            channel=channel,
+            resident=resident,
+            attributes=attributes,
+            address_string=address_string,
+            photo=photo,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        record = _recorded_submission(user=user, key=idempotency_key)
+        if record is not None:
+            return _replay(record=record, fingerprint=fingerprint)
+
+    cleaned = _check_submit(
+        user=user,
+        category=category,
+        community=community,
+        description=description,
+        urgency=urgency,
+        channel=channel,
+        resident=resident,
+        attributes=attributes,
+        address_string=address_string,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    arguments = {
+        "user": user,
+        "category": category,
+        "community": community,
+        "urgency": urgency,
+        "photo": photo,
+        "latitude": latitude,
+        "longitude": longitude,
+        "cleaned": cleaned,
+    }
+    if not idempotency_key:
+        return Submission(request=_create_request(**arguments), replayed=False)
+    try:
+        with transaction.atomic():
+            request = _create_request(**arguments)
+            IdempotencyRecord.objects.create(
+                user=user, key=idempotency_key, fingerprint=fingerprint, request=request
+            )
+    except IntegrityError:
+        # Another call with this key committed first: ours is rolled back, theirs stands.
+        record = IdempotencyRecord.objects.select_related("request").get(
+            user=user, key=idempotency_key
+        )
+        return _replay(record=record, fingerprint=fingerprint)
+    return Submission(request=request, replayed=False)
+
+
+def request_submit(**kwargs: Any) -> ServiceRequest:
+    """``request_submit_idempotent`` for callers that only need the request (web pages,
+    Open311). Takes the same keyword arguments."""
+    return request_submit_idempotent(**kwargs).request
+
+
+# Working a request ----------------------------------------------------------------------------
+
+
+def _check_may_work(*, user: User, request: ServiceRequest) -> None:
+    """Workers work the requests of their communities; administrators any; residents none."""
+    if may_work_request(user=user, request=request):
+        return
+    if is_resident(user):
+        raise ActionNotAllowed(_("Residents cannot change the status of a request."))
+    raise ActionNotAllowed(_("You do not work the requests of this community."))
+
+
+def _check_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": [
+                    _("Ensure the note has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
+                ]
+            }
+        )
+    return note
+
+
+def _locked(request: ServiceRequest) -> ServiceRequest:
+    """The request re-read under a row lock, so two concurrent moves cannot both pass."""
+    return ServiceRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _record_move(
+    *, request: ServiceRequest, original: ServiceRequest, from_status: str, user: User, note: str
+) -> ServiceRequest:
+    now = timezone.now()
+    request.save(update_fields=["status", "assigned_to", "resolved_at", "updated_at"])
+    RequestStatusChange.objects.create(
+        request=request,
+        from_status=from_status,
+        to_status=request.status,
+        changed_by=user,
+        changed_at=now,
+        note=note,
+    )
+    # The caller's instance reflects the change too.
+    original.status, original.assigned_to_id = request.status, request.assigned_to_id
+    original.resolved_at, original.updated_at = request.resolved_at, request.updated_at
+    return request
+
+
+@transaction.atomic
+def request_transition(
+    *,
+    user: User,
+    request: ServiceRequest,
+    to_status: str,
+    note: str = "",
+    only_from: tuple[str, ...] = (),
+) -> ServiceRequest:
+    """Move a request along its lifecycle (``ServiceRequest.TRANSITIONS``) and record who,
+    when and why. An invalid move raises ``InvalidTransition`` naming the allowed ones.
+
+    Resolving sets ``resolved_at``; reopening (resolved → in progress) clears it; handing an
+    assigned request back (assigned → accepted) clears the assignee. Moving to "assigned"
+    needs an assignee: use ``request_assign``. ``only_from`` narrows a named move (e.g.
+    "reopen" applies to resolved requests only, though "start" also reaches in progress).
+    """
+    _check_may_work(user=user, request=request)
+    if to_status not in Status.values:
+        raise ValidationError(
+            {"to_status": [_("Choose one of: %(values)s.") % {"values": ", ".join(Status.values)}]}
+        )
+    note = _check_note(note)
+    locked = _locked(request)
+    allowed = locked.allowed_transitions()
+    if only_from and locked.status not in only_from:
+        raise InvalidTransition(
+            current=locked.status, requested=to_status, allowed=allowed, only_from=only_from
+        )
+    if to_status not in allowed:
+        raise InvalidTransition(current=locked.status, requested=to_status, allowed=allowed)
+    if to_status == Status.ASSIGNED and locked.assigned_to_id is None:
+        raise ValidationError(
+            {"assignee": [_("Choose the worker to assign the request to (assign).")]}
+        )
+    from_status = locked.status
+    locked.status = to_status
+    if to_status == Status.RESOLVED:
+        locked.resolved_at = timezone.now()
+    elif from_status == Status.RESOLVED:
+        locked.resolved_at = None
+    if from_status == Status.ASSIGNED and to_status == Status.ACCEPTED:
+        locked.assigned_to = None
+    return _record_move(
+        request=locked, original=request, from_status=from_status, user=user, note=note
+    )
+
+
+@transaction.atomic
+def request_assign(
+    *, user: User, request: ServiceRequest, assignee: User, note: str = ""
+) -> ServiceRequest:
+    """Assign a request to a community worker who serves its community (or reassign it).
+
+    The request moves to "assigned" if the lifecycle allows it from where it is; an
+    already-assigned request changes hands and keeps its status.
+    """
+    _check_may_work(user=user, request=request)
+    note = _check_note(note)
+    locked = _locked(request)
+    if not (
+        assignee is not None
+        and assignee.is_active
+        and is_worker(assignee)
+        and user_serves_community(user=assignee, community_id=locked.community_id)
+    ):
+        raise ValidationError(
+            {"assignee": [_("Choose an active community worker who serves this community.")]}
+        )
+    if locked.status != Status.ASSIGNED and Status.ASSIGNED not in locked.allowed_transitions():
+        raise InvalidTransition(
+            current=locked.status, requested=Status.ASSIGNED, allowed=locked.allowed_transitions()
+        )
+    if locked.status == Status.ASSIGNED and locked.assigned_to_id == assignee.pk:
+        return locked  # already so: nothing to record
+    from_status = locked.status
+    locked.status = Status.ASSIGNED
+    locked.assigned_to = assignee
+    return _record_move(
+        request=locked, original=request, from_status=from_status, user=user, note=note
+    )
+
+
+@transaction.atomic
+def request_rate(
+    *, user: User, request: ServiceRequest, satisfaction: int, comment: str = ""
+) -> ServiceRequest:
+    """The resident who made the request rates it, 1 to 5, once, after it was resolved."""
+    if not may_rate_request(user=user, request=request):
+        raise ActionNotAllowed(_("Only the resident who made the request can rate it."))
+    errors: dict[str, list[str]] = {}
+    if (
+        isinstance(satisfaction, bool)
+        or not isinstance(satisfaction, int)
+        or not (1 <= satisfaction <= 5)
+    ):
+        errors["satisfaction"] = [_("Rate from 1 (very dissatisfied) to 5 (very satisfied).")]
+    comment = (comment or "").strip()
+    if len(comment) > NOTE_MAX_LENGTH:
+        errors["comment"] = [
+            _("Ensure the comment has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    locked = _locked(request)
+    if locked.status not in (Status.RESOLVED, Status.CLOSED):
+        raise StateConflict(_("A request can be rated once it has been resolved."))
+    if locked.satisfaction is not None:
+        raise StateConflict(_("This request has already been rated."))
+    locked.satisfaction = satisfaction
+    locked.satisfaction_comment = comment
+    locked.save(update_fields=["satisfaction", "satisfaction_comment", "updated_at"])
+    request.satisfaction, request.satisfaction_comment = satisfaction, comment
+    return locked
+
+
+# Supply capacity ----------------------------------------------------------------------------------
+
+
+def _check_administrator(user: User) -> None:
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators change supply capacity."))
+
+
+def _validate_capacity(capacity: SupplyCapacity) -> SupplyCapacity:
+    errors: dict[str, list[str]] = {}
+    if capacity.category_id is not None and capacity.category.parent_id is None:
+        errors["category"] = [_("Choose a concrete service, not a whole area of need.")]
+    if isinstance(capacity.period, date):
+        capacity.period = capacity.period.replace(day=1)
+    try:
+        capacity.budget = Decimal(str(capacity.budget))
+        if capacity.budget < 0:
+            errors["budget"] = [_("The budget cannot be negative.")]
+    except InvalidOperation:
+        errors["budget"] = [_("Enter a number.")]
+    try:
+        capacity.full_clean(exclude=["created_by", *errors])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    capacity.save()
+    return capacity
+
+
+@transaction.atomic
+def capacity_set(
+    *,
+    user: User,
+    community: Community,
+    category: ServiceCategory,
+    period: date,
+    provider: str,
+    capacity: int,
+    budget: Decimal | int = 0,
+    source: str = SupplyCapacity.Source.MANUAL,
+) -> tuple[SupplyCapacity, bool]:
+    """Set what a provider can supply to a community for a service in a month (any date of
+    the month; stored as its first day). Creates or replaces that row; returns it and whether
+    it was created. Administrators only."""
+    _check_administrator(user)
+    month = period.replace(day=1) if isinstance(period, date) else period
+    existing = (
+        SupplyCapacity.objects.select_for_update()
+        .filter(community=community, category=category, period=month, provider=provider)
+        .first()
+    )
+    row = existing or SupplyCapacity(
+        community=community, category=category, period=month, provider=provider, created_by=user
+    )
+    row.capacity, row.budget, row.source = capacity, budget, source
+    return _validate_capacity(row), existing is None
+
+
+CAPACITY_UPDATABLE_FIELDS = frozenset(
+    {"community", "category", "period", "provider", "capacity", "budget", "source"}
+)
+
+
+@transaction.atomic
+def capacity_update(
+    *, user: User, supply_capacity: SupplyCapacity, **changes: Any
+) -> SupplyCapacity:
+    """Change fields of one capacity row (``capacity`` is the number it can serve).
+    Administrators only."""
+    unknown = sorted(set(changes) - CAPACITY_UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"capacity_update() got unexpected fields: {', '.join(unknown)}")
+    _check_administrator(user)
+    for field, value in changes.items():
+        setattr(supply_capacity, field, value)
+    return _validate_capacity(supply_capacity)
+
+
+@transaction.atomic
+def capacity_delete(*, user: User, supply_capacity: SupplyCapacity) -> None:
+    _check_administrator(user)
+    supply_capacity.delete()

@@ -1,0 +1,172 @@
+"""Admin for the catalogue, service requests with their history, idempotency records and
+supply capacity. (Open311 keys have their own admin in ``services.open311.admin``.)
+
+A request's status, history and rating are read-only here: they change only through the
+actions (``request_transition``, ``request_assign``, ``request_rate``), which keep the
+history complete.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from services.models import (
+    IdempotencyRecord,
+    RequestStatusChange,
+    ServiceCategory,
+    ServiceRequest,
+    SupplyCapacity,
+)
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ServiceInline(admin.TabularInline):
+    model = ServiceCategory
+    fk_name = "parent"
+    fields = ["code", "name", "name_zh", "sla_hours", "unit_cost", "active", "order"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "name_zh",
+        "parent",
+        "dimension",
+        "sla_hours",
+        "unit_cost",
+        "active",
+        "order",
+    ]
+    list_filter = ["dimension", "active", ("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "name", "name_zh"]
+    list_select_related = ["parent"]
+    ordering = ["dimension", "parent__code", "order", "code"]
+
+    def get_inlines(self, request, obj):
+        return [ServiceInline] if obj is not None and obj.parent_id is None else []
+
+
+class StatusHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RequestStatusChange
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    readonly_fields = fields
+    extra = 0
+    ordering = ["changed_at", "id"]
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue against the SLA")), ("no", _("Within the SLA"))]
+
+    def queryset(self, request, queryset):
+        from services.queries import overdue_condition
+
+        if self.value() in ("yes", "no"):
+            return queryset.filter(overdue_condition(self.value() == "yes"))
+        return queryset
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "category",
+        "community",
+        "status",
+        "urgency",
+        "channel",
+        "created_at",
+        "expected_completion_at",
+        "overdue",
+        "assigned_to",
+        "satisfaction",
+    ]
+    list_filter = [
+        "status",
+        OverdueFilter,
+        "urgency",
+        "channel",
+        "category__dimension",
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "community__city",
+    ]
+    search_fields = ["=id", "category__code", "community__code", "community__name"]
+    list_select_related = ["category", "community", "assigned_to"]
+    date_hierarchy = "created_at"
+    # The table grows to hundreds of thousands of rows: no full count on every filter.
+    show_full_result_count = False
+    raw_id_fields = ["resident", "logged_by", "assigned_to"]
+    autocomplete_fields = ["community", "category"]
+    readonly_fields = [
+        "status",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "satisfaction",
+        "satisfaction_comment",
+    ]
+    inlines = [StatusHistoryInline]
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, request: ServiceRequest) -> bool:
+        return request.is_overdue
+
+
+@admin.register(RequestStatusChange)
+class RequestStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["request", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status", "changed_at"]
+    search_fields = ["=request__id", "changed_by__username"]
+    list_select_related = ["request__category", "changed_by"]
+    show_full_result_count = False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["key", "user", "request", "created_at"]
+    search_fields = ["=key", "user__username", "=request__id"]
+    list_select_related = ["user", "request__category"]
+    show_full_result_count = False
+
+
+@admin.register(SupplyCapacity)
+class SupplyCapacityAdmin(admin.ModelAdmin):
+    list_display = [
+        "period",
+        "community",
+        "category",
+        "provider",
+        "capacity",
+        "budget",
+        "source",
+    ]
+    list_filter = ["provider", "source", "period", "category__dimension", "community__city"]
+    search_fields = ["community__code", "community__name", "category__code"]
+    list_select_related = ["community", "category"]
+    autocomplete_fields = ["community", "category"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "period"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

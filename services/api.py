@@ -1,0 +1,426 @@
+"""REST API for categories, service requests and supply capacity (``/api/v1/``).
+
+Views get querysets from ``services.queries`` (outside the caller's scope is 404), check the
+role for the action (403), validate with a serializer (400), call an action (409 for a state
+conflict, 422 for a reused idempotency key) and return.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from residents.api import ApiViewMixin
+from residents.queries import is_administrator, is_worker
+from services import actions, queries
+from services.errors import ActionNotAllowed, StateConflict
+from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
+from services.pagination import CapacityCursorPagination, RequestCursorPagination
+from services.serializers import (
+    AssignSerializer,
+    CapacitySerializer,
+    CategorySerializer,
+    CategoryTreeSerializer,
+    ErrorSerializer,
+    IdempotencyConflictSerializer,
+    NoteSerializer,
+    RateSerializer,
+    RequestCreateSerializer,
+    RequestDetailSerializer,
+    RequestListSerializer,
+    TransitionConflictSerializer,
+)
+
+Status = ServiceRequest.Status
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The columns a list row needs; the rest (answers, photo, comments) waits for the detail.
+LIST_COLUMNS = (
+    "id",
+    "status",
+    "category__code",
+    "community_id",
+    "resident_id",
+    "urgency",
+    "channel",
+    "description",
+    "created_at",
+    "expected_completion_at",
+    "resolved_at",
+    "assigned_to_id",
+    "satisfaction",
+)
+
+
+# Categories -------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The category tree: the five dimensions, each with its active services",
+        responses=CategoryTreeSerializer(many=True),
+    ),
+    retrieve=extend_schema(summary="One category by code", responses=CategoryTreeSerializer),
+)
+class CategoryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    pagination_class = None
+    filter_backends: list = []
+    serializer_class = CategoryTreeSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            return queries.category_tree()
+        return queries.category_list()
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        category = self.get_object()
+        serializer = CategoryTreeSerializer if category.parent_id is None else CategorySerializer
+        return Response(serializer(category, context=self.get_serializer_context()).data)
+
+
+# Requests ----------------------------------------------------------------------------------------
+
+
+class RequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[("open", "open"), *Status.choices],
+        method="filter_status",
+        help_text="A status, or `open` for submitted, accepted, assigned and in progress.",
+    )
+    category = django_filters.CharFilter(
+        field_name="category__code", help_text="Code of a second-level category."
+    )
+    dimension = django_filters.ChoiceFilter(
+        field_name="category__dimension", choices=ServiceCategory.Dimension.choices
+    )
+    community = django_filters.NumberFilter(field_name="community_id")
+    resident = django_filters.NumberFilter(field_name="resident_id")
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    urgency = django_filters.ChoiceFilter(choices=ServiceRequest.Urgency.choices)
+    channel = django_filters.ChoiceFilter(choices=ServiceRequest.Channel.choices)
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="true: open and past the expected completion; false: open and within it.",
+    )
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
+    )
+
+    class Meta:
+        model = ServiceRequest
+        fields: list = []
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(queries.status_condition(value))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(queries.overdue_condition(value))
+
+
+def _transition_endpoint(name: str, to_status: str, summary: str, only_from: tuple[str, ...] = ()):
+    def endpoint(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, to_status=to_status, only_from=only_from)
+
+    endpoint.__name__ = name
+    endpoint = action(detail=True, methods=["post"])(endpoint)
+    return extend_schema(
+        summary=summary,
+        description=(
+            "Workers for the requests of their communities; administrators for all. "
+            f"Moves the request to `{to_status}` and records who, when and the note. "
+            + (f"Applies to requests that are {' or '.join(only_from)}. " if only_from else "")
+            + "An invalid move is 409 with `allowed_transitions`."
+        ),
+        request=NoteSerializer,
+        responses={
+            200: RequestDetailSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+            409: OpenApiResponse(TransitionConflictSerializer, description="Invalid move."),
+        },
+    )(endpoint)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List requests in scope, newest first (cursor pagination)",
+        description=(
+            "Residents see their own requests, workers those of their communities, "
+            "administrators all. Follow `next`/`previous`; there is no total count."
+        ),
+    ),
+    retrieve=extend_schema(summary="One request with its status history"),
+)
+class ServiceRequestViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_value_regex = r"[0-9]+"
+    pagination_class = RequestCursorPagination
+    filterset_class = RequestFilter
+    serializer_class = RequestListSerializer
+    queryset = ServiceRequest.objects.none()  # for the schema; requests come from queries
+
+    def get_queryset(self):
+        requests = queries.request_list(user=self.request.user)
+        if self.action == "list":
+            return requests.select_related(None).select_related("category").only(*LIST_COLUMNS)
+        return requests
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return RequestListSerializer
+        return RequestDetailSerializer
+
+    def _detail(self, pk) -> ServiceRequest:
+        item = queries.request_get(user=self.request.user, pk=pk)
+        if item is None:
+            raise Http404
+        return item
+
+    def _detail_response(self, pk, **kwargs) -> Response:
+        data = RequestDetailSerializer(self._detail(pk), context=self.get_serializer_context()).data
+        return Response(data, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._detail_response(kwargs["pk"])
+
+    @extend_schema(
+        summary="Submit a request (idempotent with an Idempotency-Key header)",
+        description=(
+            "The category must be an active second-level service; the community one you may "
+            "log for (residents: their own, which is the default); `attributes` answer the "
+            "category's `extra_fields`. With an `Idempotency-Key`, a retry with the same body "
+            "returns the first request (header `Idempotent-Replayed: true`) and creates "
+            "nothing; the same key with a different body is 422."
+        ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="A client-chosen unique key (up to 255 characters) per request.",
+            )
+        ],
+        request=RequestCreateSerializer,
+        responses={
+            201: RequestDetailSerializer,
+            400: OpenApiResponse(description="Field-level messages."),
+            422: OpenApiResponse(IdempotencyConflictSerializer, description="Key reused."),
+        },
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if len(key) > 255 or not key.isprintable():
+            raise ValidationError(
+                {IDEMPOTENCY_HEADER: ["Use up to 255 printable characters for the key."]}
+            )
+        serializer = RequestCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            submission = actions.request_submit_idempotent(
+                user=request.user, idempotency_key=key, **data
+            )
+        except StateConflict:
+            raise
+        except DjangoValidationError as exc:
+            raise _with_nested_answers(exc, data["category"]) from None
+        item = submission.request
+        if submission.replayed:
+            response = self._detail_response(item.pk, status=status.HTTP_201_CREATED)
+            response["Idempotent-Replayed"] = "true"
+        else:
+            # Everything the detail shows is in memory, its first history row included.
+            data = RequestDetailSerializer(item, context=self.get_serializer_context()).data
+            response = Response(data, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("request-detail", args=[item.pk], request=request)
+        return response
+
+    def _scoped(self, pk) -> ServiceRequest:
+        try:
+            item = queries.request_list(user=self.request.user).filter(pk=int(pk)).first()
+        except (TypeError, ValueError):
+            item = None
+        if item is None:
+            raise Http404
+        return item
+
+    def _transition(
+        self, request: Request, *, to_status: str, only_from: tuple[str, ...] = ()
+    ) -> Response:
+        item = self._scoped(self.kwargs["pk"])
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community change its status.")
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actions.request_transition(
+            user=request.user,
+            request=item,
+            to_status=to_status,
+            only_from=only_from,
+            **serializer.validated_data,
+        )
+        return self._detail_response(item.pk)
+
+    accept = _transition_endpoint("accept", Status.ACCEPTED, "Accept a submitted request")
+    start = _transition_endpoint(
+        "start",
+        Status.IN_PROGRESS,
+        "Start work on a request",
+        only_from=(Status.ACCEPTED, Status.ASSIGNED),
+    )
+    resolve = _transition_endpoint("resolve", Status.RESOLVED, "Mark a request resolved")
+    close = _transition_endpoint("close", Status.CLOSED, "Close a resolved request")
+    reject = _transition_endpoint("reject", Status.REJECTED, "Reject a request")
+    reopen = _transition_endpoint(
+        "reopen",
+        Status.IN_PROGRESS,
+        "Reopen a resolved request (back to in progress)",
+        only_from=(Status.RESOLVED,),
+    )
+
+    @extend_schema(
+        summary="Assign a request to a worker of its community",
+        request=AssignSerializer,
+        responses={
+            200: RequestDetailSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            409: OpenApiResponse(TransitionConflictSerializer, description="Invalid move."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community assign its requests.")
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actions.request_assign(user=request.user, request=item, **serializer.validated_data)
+        return self._detail_response(item.pk)
+
+    @extend_schema(
+        summary="Rate a resolved request (the resident who made it, once, 1-5)",
+        request=RateSerializer,
+        responses={
+            200: RequestDetailSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Not your request to rate."),
+            409: OpenApiResponse(ErrorSerializer, description="Not resolved, or rated."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_rate_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the resident who made the request can rate it.")
+        serializer = RateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actions.request_rate(user=request.user, request=item, **serializer.validated_data)
+        return self._detail_response(item.pk)
+
+
+def _with_nested_answers(exc: DjangoValidationError, category: ServiceCategory) -> ValidationError:
+    """The action keys errors of extra-field answers by the question's code (as Open311
+    reports them); the API nests them under ``attributes``."""
+    if not hasattr(exc, "error_dict"):
+        return ValidationError({"non_field_errors": exc.messages})
+    top_level = set(RequestCreateSerializer._declared_fields)
+    detail: dict = {}
+    for field, messages in exc.message_dict.items():
+        if field == "__all__":
+            detail["non_field_errors"] = messages
+        elif field in top_level:
+            detail[field] = messages
+        else:  # a question's code, known or not
+            detail.setdefault("attributes", {})[field] = messages
+    return ValidationError(detail)
+
+
+# Supply capacity -----------------------------------------------------------------------------------
+
+
+class CapacityPermission(permissions.BasePermission):
+    """Administrators: everything. Workers: read, for their communities. Residents: nothing."""
+
+    message = "Only administrators change supply capacity; workers may read it."
+
+    def has_permission(self, request: Request, view) -> bool:
+        if is_administrator(request.user):
+            return True
+        return is_worker(request.user) and request.method in permissions.SAFE_METHODS
+
+
+class CapacityFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(field_name="category__code")
+    period_from = django_filters.DateFilter(field_name="period", lookup_expr="gte")
+    period_to = django_filters.DateFilter(field_name="period", lookup_expr="lte")
+
+    class Meta:
+        model = SupplyCapacity
+        fields = ["community", "category", "provider", "source", "period"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Supply capacity in scope (workers: their communities)"),
+    retrieve=extend_schema(summary="One capacity row"),
+    create=extend_schema(
+        summary="Set capacity for a community, service, month and provider (administrators)",
+        description="Creates the row (201) or replaces the one for that key (200).",
+        responses={201: CapacitySerializer, 200: CapacitySerializer},
+    ),
+    update=extend_schema(summary="Change a capacity row (administrators)"),
+    partial_update=extend_schema(summary="Change fields of a capacity row (administrators)"),
+    destroy=extend_schema(summary="Delete a capacity row (administrators)"),
+)
+class CapacityViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CapacityPermission]
+    lookup_value_regex = r"[0-9]+"
+    serializer_class = CapacitySerializer
+    pagination_class = CapacityCursorPagination
+    filterset_class = CapacityFilter
+
+    def get_queryset(self):
+        return queries.capacity_list(user=self.request.user)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row, created = actions.capacity_set(user=request.user, **serializer.validated_data)
+        return Response(
+            self.get_serializer(row).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        row = self.get_object()
+        serializer = self.get_serializer(row, data=request.data, partial=kwargs.get("partial"))
+        serializer.is_valid(raise_exception=True)
+        row = actions.capacity_update(
+            user=request.user, supply_capacity=row, **serializer.validated_data
+        )
+        return Response(self.get_serializer(row).data)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        actions.capacity_delete(user=request.user, supply_capacity=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,83 @@
+"""Domain errors raised by the actions and mapped to HTTP statuses in one place
+(``config.api.exception_handler``).
+
+They subclass Django's own exceptions on purpose: the web pages already show a
+``ValidationError``'s messages next to a form and turn ``PermissionDenied`` into a 403 page, so
+they need no special handling there; only the API distinguishes the finer cases.
+
+* ``ActionNotAllowed`` (403): the caller's role may not do this to an object it can see.
+* ``StateConflict`` (409): the input is well formed but does not fit the object's current state.
+* ``InvalidTransition`` (409): a status change the lifecycle does not allow; names the allowed.
+* ``IdempotencyKeyReused`` (422): an ``Idempotency-Key`` sent again with a different body.
+
+None of the messages ever quotes a personal identifier.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+
+class ActionNotAllowed(PermissionDenied):
+    """The user may see the object but their role may not do this to it."""
+
+
+class StateConflict(ValidationError):
+    """Valid input that conflicts with the current state of the object (HTTP 409)."""
+
+    http_status = 409
+
+
+class InvalidTransition(StateConflict):
+    def __init__(
+        self,
+        *,
+        current: str,
+        requested: str,
+        allowed: tuple[str, ...],
+        only_from: tuple[str, ...] = (),
+    ):
+        self.current = str(current)
+        self.requested = str(requested)
+        self.allowed = tuple(str(s) for s in allowed)
+        if only_from:
+            message = _(
+                "This move applies only to requests that are %(only_from)s; this one is "
+                "“%(current)s” (allowed next: %(allowed)s)."
+            ) % {
+                "only_from": " or ".join(f"“{s}”" for s in only_from),
+                "current": self.current,
+                "allowed": ", ".join(self.allowed) or _("none, it is final"),
+            }
+        elif self.allowed:
+            message = _(
+                "A request that is “%(current)s” cannot become “%(requested)s”; "
+                "allowed: %(allowed)s."
+            ) % {
+                "current": self.current,
+                "requested": self.requested,
+                "allowed": ", ".join(self.allowed),
+            }
+        else:
+            message = _(
+                "A request that is “%(current)s” is final and cannot become “%(requested)s”."
+            ) % {"current": self.current, "requested": self.requested}
+        super().__init__(message, code="invalid_transition")
+
+
+class IdempotencyKeyReused(StateConflict):
+    """The same ``Idempotency-Key`` came back with a different request body."""
+
+    http_status = 422
+
+    def __init__(self, *, original_id: int):
+        self.original_id = original_id
+        super().__init__(
+            _(
+                "This Idempotency-Key was already used for a different request (#%(id)s). "
+                "Send the same body to get that result again, or use a new key."
+            )
+            % {"id": original_id},
+            code="idempotency_key_reused",
+        )

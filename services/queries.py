@@ -1,0 +1,272 @@
+"""Reads of categories, service requests and supply capacity, always scoped to the user.
+
+Scoping rules (the same as ``residents.queries``): administrators see everything; community
+workers see the requests and capacities of the communities they serve; residents see the
+requests of their own profile and no capacities. Callers answer 404 for anything outside the
+returned queryset.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from residents.models import Community, Resident, User
+from residents.queries import (
+    is_administrator,
+    is_resident,
+    is_worker,
+    served_community_ids,
+    user_serves_community,
+)
+from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+
+DASHBOARD_MONTHS = 12
+DASHBOARD_COMMUNITIES = 20
+
+
+# Categories: reference data, readable by every signed-in user ----------------------------------
+
+
+def category_list() -> QuerySet[ServiceCategory]:
+    """Every category, first level and second level, parents joined."""
+    return ServiceCategory.objects.select_related("parent").order_by(
+        "parent__order", "order", "code"
+    )
+
+
+def category_tree(*, include_inactive: bool = False) -> QuerySet[ServiceCategory]:
+    """First-level categories (the five dimensions) with their services prefetched as
+    ``services``, both in catalogue order."""
+    children = ServiceCategory.objects.order_by("order", "code")
+    if not include_inactive:
+        children = children.filter(active=True)
+    return (
+        ServiceCategory.objects.filter(parent__isnull=True)
+        .order_by("order", "code")
+        .prefetch_related(Prefetch("children", queryset=children, to_attr="services"))
+    )
+
+
+def category_for_request(*, code: str) -> ServiceCategory | None:
+    return ServiceCategory.objects.select_related("parent").filter(code=code).first()
+
+
+# Requests ---------------------------------------------------------------------------------------
+
+
+def request_list(*, user: User) -> QuerySet[ServiceRequest]:
+    """The requests a user may see, newest first, with category and community joined."""
+    requests = ServiceRequest.objects.select_related("category", "community").order_by(
+        "-created_at", "-id"
+    )
+    if is_administrator(user):
+        return requests
+    if is_worker(user):
+        return requests.filter(community_id__in=served_community_ids(user=user))
+    if is_resident(user):
+        return requests.filter(resident__user_id=user.pk)
+    return requests.none()
+
+
+def request_get(*, user: User, pk: int) -> ServiceRequest | None:
+    """One request the user may see, or ``None`` (the caller answers 404). Its status history
+    comes along as the list ``history_rows``, oldest first."""
+    history = RequestStatusChange.objects.select_related("changed_by").order_by("changed_at", "id")
+    try:
+        return (
+            request_list(user=user)
+            .select_related("category__parent", "resident", "assigned_to", "logged_by")
+            .prefetch_related(Prefetch("history", queryset=history, to_attr="history_rows"))
+            .get(pk=pk)
+        )
+    except (ServiceRequest.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def may_work_request(*, user: User, request: ServiceRequest) -> bool:
+    """Workers work the requests of the communities they serve; administrators any."""
+    if is_administrator(user):
+        return True
+    return is_worker(user) and user_serves_community(user=user, community_id=request.community_id)
+
+
+def may_rate_request(*, user: User, request: ServiceRequest) -> bool:
+    """Only the resident who made the request rates it."""
+    return (
+        is_resident(user)
+        and request.resident_id is not None
+        and Resident.objects.filter(pk=request.resident_id, user_id=user.pk).exists()
+    )
+
+
+def overdue_condition(overdue: bool) -> Q:
+    """``True``: open and past the expected completion. ``False``: open and still within it
+    (or without a deadline). Finished requests are neither."""
+    now = timezone.now()
+    is_open = Q(status__in=ServiceRequest.OPEN_STATUSES)
+    late = Q(expected_completion_at__lt=now)
+    return is_open & late if overdue else is_open & ~late
+
+
+def status_condition(status: str) -> Q:
+    """A status, or ``open`` for every status not yet resolved."""
+    if status == "open":
+        return Q(status__in=ServiceRequest.OPEN_STATUSES)
+    return Q(status=status)
+
+
+def request_queue(
+    *,
+    user: User,
+    status: str | None = None,
+    category_id: int | None = None,
+    urgency: str | None = None,
+    overdue: bool | None = None,
+    community: Community | None = None,
+) -> QuerySet[ServiceRequest]:
+    """The worker's queue: the scoped requests, filtered, with what a queue row shows (the
+    resident's masked name needs only the name decrypted)."""
+    requests = (
+        request_list(user=user)
+        .select_related("resident", "assigned_to")
+        .defer("resident__phone", "resident__national_id")
+    )
+    if status:
+        requests = requests.filter(status_condition(status))
+    if category_id:
+        requests = requests.filter(category_id=category_id)
+    if urgency:
+        requests = requests.filter(urgency=urgency)
+    if overdue is not None:
+        requests = requests.filter(overdue_condition(overdue))
+    if community is not None:
+        requests = requests.filter(community=community)
+    return requests
+
+
+def open_similar_requests(
+    *, user: User, community: Community, category: ServiceCategory
+) -> QuerySet[ServiceRequest]:
+    """Open requests for the same service in the same community: a likely duplicate."""
+    return request_list(user=user).filter(
+        community=community, category=category, status__in=ServiceRequest.OPEN_STATUSES
+    )
+
+
+def assignee_choices(*, user: User, community: Community | None = None) -> QuerySet[User]:
+    """Active community workers a request may be assigned to: those serving ``community``,
+    or without one, those serving any community the user may act for."""
+    workers = User.objects.filter(role=User.Role.WORKER, is_active=True).order_by("username")
+    if community is not None:
+        if not (is_administrator(user) or is_worker(user)):
+            return workers.none()
+        return workers.filter(communities=community).distinct()
+    if is_administrator(user):
+        return workers.filter(communities__isnull=False).distinct()
+    if is_worker(user):
+        return workers.filter(communities__in=served_community_ids(user=user)).distinct()
+    return workers.none()
+
+
+def overview_dashboard(*, user: User) -> dict:
+    """Headline figures and chart series over the requests the user may see: open, overdue,
+    mean satisfaction, the last 30 days; open and overdue by dimension; requests per month
+    and dimension over the last twelve months; open and finished per community."""
+    requests = request_list(user=user).order_by()
+    now = timezone.now()
+    summary = requests.aggregate(
+        open=Count("id", filter=Q(status__in=ServiceRequest.OPEN_STATUSES)),
+        overdue=Count("id", filter=overdue_condition(True)),
+        rated=Count("id", filter=Q(satisfaction__isnull=False)),
+        mean_satisfaction=Avg("satisfaction"),
+        last_30_days=Count("id", filter=Q(created_at__gte=now - timedelta(days=30))),
+    )
+    if summary["mean_satisfaction"] is not None:
+        summary["mean_satisfaction"] = float(summary["mean_satisfaction"])
+
+    dimensions = list(ServiceCategory.objects.filter(parent__isnull=True).order_by("order", "code"))
+    open_counts = {
+        row["category__parent_id"]: row
+        for row in requests.filter(status__in=ServiceRequest.OPEN_STATUSES)
+        .values("category__parent_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=overdue_condition(True)))
+    }
+    open_by_dimension = [
+        {
+            "dimension": d,
+            "open": open_counts.get(d.pk, {}).get("open", 0),
+            "overdue": open_counts.get(d.pk, {}).get("overdue", 0),
+        }
+        for d in dimensions
+    ]
+
+    local_now = timezone.localtime(now)
+    first_month = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    months = []
+    year, month = first_month.year, first_month.month
+    for _ in range(DASHBOARD_MONTHS):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    months.reverse()
+    start_year, start_month = (int(part) for part in months[0].split("-"))
+    start = first_month.replace(year=start_year, month=start_month)
+    counts: dict[tuple[int, str], int] = {}
+    for row in (
+        requests.filter(created_at__gte=start)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "category__parent_id")
+        .annotate(n=Count("id"))
+    ):
+        month_label = timezone.localtime(row["month"]).strftime("%Y-%m")
+        key = (row["category__parent_id"], month_label)
+        counts[key] = counts.get(key, 0) + row["n"]
+    demand_trend = {
+        "months": months,
+        "series": [
+            {"dimension": d, "counts": [counts.get((d.pk, m), 0) for m in months]}
+            for d in dimensions
+        ],
+    }
+
+    per_community = list(
+        requests.values("community_id", "community__name")
+        .annotate(
+            total=Count("id"), open=Count("id", filter=Q(status__in=ServiceRequest.OPEN_STATUSES))
+        )
+        .order_by("-total", "community__name")[:DASHBOARD_COMMUNITIES]
+    )
+    by_community = {
+        "communities": [row["community__name"] for row in per_community],
+        "open": [row["open"] for row in per_community],
+        "finished": [row["total"] - row["open"] for row in per_community],
+    }
+    return {
+        "summary": summary,
+        "open_by_dimension": open_by_dimension,
+        "demand_trend": demand_trend,
+        "by_community": by_community,
+    }
+
+
+# Supply capacity ----------------------------------------------------------------------------------
+
+
+def capacity_list(*, user: User) -> QuerySet[SupplyCapacity]:
+    capacities = SupplyCapacity.objects.select_related("community", "category").order_by(
+        "-period", "community_id", "category_id", "provider", "id"
+    )
+    if is_administrator(user):
+        return capacities
+    if is_worker(user):
+        return capacities.filter(community_id__in=served_community_ids(user=user))
+    return capacities.none()

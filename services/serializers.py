@@ -1,0 +1,284 @@
+"""API shapes for categories, service requests and supply capacity. Serializers validate and
+shape; every write goes through ``services.actions``."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from residents.models import Community, Resident, User
+from residents.queries import community_choices, resident_list
+from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+
+
+def _request_user(serializer: serializers.Serializer) -> User | None:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+# Categories -------------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ServiceCategory
+        fields = [
+            "code",
+            "name",
+            "name_zh",
+            "description",
+            "dimension",
+            "parent",
+            "sla_hours",
+            "unit_cost",
+            "extra_fields",
+            "active",
+            "order",
+        ]
+        read_only_fields = fields
+
+
+class CategoryTreeSerializer(CategorySerializer):
+    """A first-level category (a dimension of the index) with its concrete services."""
+
+    services = serializers.SerializerMethodField()
+
+    class Meta(CategorySerializer.Meta):
+        fields = [*CategorySerializer.Meta.fields, "services"]
+        read_only_fields = fields
+
+    @extend_schema_field(CategorySerializer(many=True))
+    def get_services(self, category: ServiceCategory) -> list[dict]:
+        children = getattr(category, "services", None)
+        if children is None:
+            children = category.children.filter(active=True).order_by("order", "code")
+        return CategorySerializer(children, many=True, context=self.context).data
+
+
+# Requests -------------------------------------------------------------------------------------
+
+
+# Statuses outside the request's own ``status`` field are plain strings in the schema, so the
+# status enum is documented once (StatusEnum) rather than under several names.
+_STATUS_HELP = "One of the request statuses (see StatusEnum)."
+
+
+def _status_string(**kwargs) -> serializers.CharField:
+    return serializers.CharField(help_text=_STATUS_HELP, **kwargs)
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    from_status = _status_string(read_only=True)
+    to_status = _status_string(read_only=True)
+
+    class Meta:
+        model = RequestStatusChange
+        fields = ["from_status", "to_status", "changed_at", "changed_by", "note"]
+        read_only_fields = fields
+
+
+class RequestRowSerializer(serializers.ModelSerializer):
+    """A request as lists show it: no history, no answers."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "id",
+            "status",
+            "category",
+            "community",
+            "resident",
+            "urgency",
+            "channel",
+            "description",
+            "created_at",
+            "expected_completion_at",
+            "resolved_at",
+            "is_overdue",
+            "assigned_to",
+            "satisfaction",
+        ]
+        read_only_fields = fields
+
+
+def _datetime(value) -> str | None:
+    """As DRF's DateTimeField renders it: ISO 8601 in the current time zone, UTC as Z."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class RequestListSerializer(RequestRowSerializer):
+    """``RequestRowSerializer``'s output, built directly: a page holds up to 200 rows and
+    DRF's per-field machinery was most of the list endpoint's time. (The declared fields still
+    document the schema; a test checks both give the same output.)"""
+
+    def to_representation(self, item: ServiceRequest) -> dict:
+        return {
+            "id": item.pk,
+            "status": item.status,
+            "category": item.category.code,
+            "community": item.community_id,
+            "resident": item.resident_id,
+            "urgency": item.urgency,
+            "channel": item.channel,
+            "description": item.description,
+            "created_at": _datetime(item.created_at),
+            "expected_completion_at": _datetime(item.expected_completion_at),
+            "resolved_at": _datetime(item.resolved_at),
+            "is_overdue": item.is_overdue,
+            "assigned_to": item.assigned_to_id,
+            "satisfaction": item.satisfaction,
+        }
+
+
+class RequestDetailSerializer(RequestRowSerializer):
+    history = StatusChangeSerializer(source="history_rows", many=True, read_only=True)
+    allowed_transitions = serializers.ListField(
+        child=_status_string(),
+        read_only=True,
+        help_text="Statuses this request may move to next.",
+    )
+    photo = serializers.ImageField(read_only=True, use_url=True)
+
+    class Meta(RequestRowSerializer.Meta):
+        fields = [
+            *RequestRowSerializer.Meta.fields,
+            "attributes",
+            "address_string",
+            "latitude",
+            "longitude",
+            "photo",
+            "logged_by",
+            "updated_at",
+            "satisfaction_comment",
+            "allowed_transitions",
+            "history",
+        ]
+        read_only_fields = fields
+
+
+class RequestCreateSerializer(serializers.Serializer):
+    """Input of a new request. Residents may leave out ``community`` (their own is used) and
+    ``resident`` (themself); workers name the community and, optionally, the resident."""
+
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ServiceCategory.objects.all(),
+        help_text="Code of a second-level (concrete) service, e.g. water_supply.",
+    )
+    community = serializers.PrimaryKeyRelatedField(
+        queryset=Community.objects.none(), required=False
+    )
+    resident = serializers.PrimaryKeyRelatedField(
+        queryset=Resident.objects.none(), required=False, allow_null=True
+    )
+    description = serializers.CharField(max_length=4000)
+    urgency = serializers.ChoiceField(
+        choices=ServiceRequest.Urgency.choices, default=ServiceRequest.Urgency.NORMAL
+    )
+    channel = serializers.ChoiceField(
+        choices=ServiceRequest.Channel.choices,
+        required=False,
+        help_text="Defaults to self_service for residents and community_worker for workers.",
+    )
+    attributes = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Answers to the category's extra_fields, keyed by their code.",
+    )
+    address_string = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+    latitude = serializers.FloatField(
+        min_value=-90, max_value=90, required=False, allow_null=True, default=None
+    )
+    longitude = serializers.FloatField(
+        min_value=-180, max_value=180, required=False, allow_null=True, default=None
+    )
+    photo = serializers.ImageField(required=False, allow_null=True, default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _request_user(self)
+        if user is not None and user.is_authenticated:
+            self.fields["community"].queryset = community_choices(user=user)
+            self.fields["resident"].queryset = resident_list(user=user)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("community") is None:
+            own = getattr(_request_user(self), "resident_profile", None)
+            if own is None:
+                raise serializers.ValidationError({"community": ["This field is required."]})
+            attrs["community"] = own.community
+        return attrs
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(NoteSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=User.Role.WORKER, is_active=True),
+        help_text="A community worker who serves the request's community.",
+    )
+
+
+class RateSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# Supply capacity ---------------------------------------------------------------------------------
+
+
+class CapacitySerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServiceCategory.objects.filter(parent__isnull=False)
+    )
+    period = serializers.DateField(
+        help_text="Any date in the month; stored as the first day of the month."
+    )
+
+    class Meta:
+        model = SupplyCapacity
+        fields = [
+            "id",
+            "community",
+            "category",
+            "period",
+            "provider",
+            "capacity",
+            "budget",
+            "source",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_by", "created_at"]
+        validators: list = []  # the action checks one row per community/category/month/provider
+
+
+# Error bodies (documentation of the API's error responses) -----------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class TransitionConflictSerializer(ErrorSerializer):
+    current_status = _status_string()
+    requested_status = _status_string()
+    allowed_transitions = serializers.ListField(child=_status_string())
+
+
+class IdempotencyConflictSerializer(ErrorSerializer):
+    original_request = serializers.IntegerField()

@@ -1,0 +1,274 @@
+"""Resident actions called directly (as the web pages call them): creation within scope,
+changes, sign-up, erasure, the audited reveal and the exact lookup."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework.authtoken.models import Token
+
+from residents import actions
+from residents.models import PersonalDataAccess, Resident, User
+from services.errors import StateConflict
+from services.models import ServiceRequest
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceCategoryFactory,
+    ServiceRequestFactory,
+    UserFactory,
+    WorkerFactory,
+    synthetic_national_id,
+)
+
+PROFILE = {
+    "birth_year": 1958,
+    "gender": "female",
+    "employment_status": "retired",
+    "income_band": "lower_middle",
+    "education": "junior_secondary",
+    "hukou_type": "local_urban",
+}
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory()
+
+
+@pytest.fixture
+def worker(community):
+    return WorkerFactory(communities=[community])
+
+
+def test_a_worker_creates_a_profile_in_their_community(community, worker):
+    created = actions.resident_create(
+        user=worker,
+        community=community,
+        name=" 赵六 ",
+        phone="100 0000 1111",
+        national_id=synthetic_national_id(5).lower(),
+        **PROFILE,
+    )
+    assert created.name == "赵六"
+    assert created.phone == "10000001111"
+    assert created.national_id == synthetic_national_id(5)
+    assert created.national_id_hash and created.phone_hash
+    assert created.created_by == worker and created.user is None
+
+
+def test_a_worker_cannot_create_in_another_community(worker):
+    with pytest.raises(ValidationError) as caught:
+        actions.resident_create(user=worker, community=CommunityFactory(), **PROFILE)
+    assert "community" in caught.value.message_dict
+    assert not Resident.objects.exists()
+
+
+def test_every_field_error_comes_at_once_and_nothing_is_written(community, worker):
+    with pytest.raises(ValidationError) as caught:
+        actions.resident_create(
+            user=worker,
+            community=community,
+            **{**PROFILE, "gender": "x", "birth_year": 1800},
+            phone="123",
+            national_id="110105194912310021",
+        )
+    assert {"gender", "birth_year", "phone", "national_id"} <= set(caught.value.message_dict)
+    text = str(caught.value.message_dict)
+    assert "110105194912310021" not in text
+    assert not Resident.objects.exists()
+
+
+def test_one_profile_per_national_id(community, worker):
+    existing = ResidentFactory(community=community)
+    with pytest.raises(ValidationError) as caught:
+        actions.resident_create(
+            user=worker, community=community, national_id=existing.national_id, **PROFILE
+        )
+    assert caught.value.message_dict["national_id"] == [
+        "A resident with this national ID number is already registered."
+    ]
+    # Blank IDs (unknown) may repeat.
+    actions.resident_create(user=worker, community=community, **PROFILE)
+    actions.resident_create(user=worker, community=community, **PROFILE)
+    assert Resident.objects.filter(national_id_hash="").count() == 2
+
+
+def test_signup_makes_a_resident_login_and_its_profile(community):
+    user = actions.resident_signup(
+        username="synthetic-newcomer",
+        password="a-long-synthetic-passphrase",
+        community=community,
+        phone="10099998888",
+        **PROFILE,
+    )
+    assert user.role == User.Role.RESIDENT and user.check_password("a-long-synthetic-passphrase")
+    assert user.resident_profile.community == community
+    with pytest.raises(ValidationError) as caught:
+        actions.resident_signup(
+            username="SYNTHETIC-NEWCOMER", password="short", community=community, **PROFILE
+        )
+    assert {"username", "password"} <= set(caught.value.message_dict)
+    assert User.objects.count() == 1
+
+
+def test_signup_with_a_bad_profile_leaves_no_login_behind(community):
+    with pytest.raises(ValidationError):
+        actions.resident_signup(
+            username="synthetic-half",
+            password="a-long-synthetic-passphrase",
+            community=community,
+            **{**PROFILE, "gender": "x"},
+        )
+    assert not User.objects.filter(username="synthetic-half").exists()
+
+
+def test_update_rules(community, worker):
+    resident = ResidentFactory(community=community, with_account=True)
+    neighbour = ResidentFactory(community=community, with_account=True)
+    actions.resident_update(user=resident.user, resident=resident, household_size=3)
+    with pytest.raises(PermissionDenied):
+        actions.resident_update(user=neighbour.user, resident=resident, household_size=1)
+    with pytest.raises(PermissionDenied):
+        actions.resident_update(
+            user=WorkerFactory(communities=[CommunityFactory()]), resident=resident, gender="male"
+        )
+    with pytest.raises(TypeError):
+        actions.resident_update(user=worker, resident=resident, national_id_hash="x")
+    # A resident may move house; a worker only within the communities they serve.
+    elsewhere = CommunityFactory()
+    with pytest.raises(ValidationError):
+        actions.resident_update(user=worker, resident=resident, community=elsewhere)
+    actions.resident_update(user=resident.user, resident=resident, community=elsewhere)
+    resident.refresh_from_db()
+    assert (resident.household_size, resident.community) == (3, elsewhere)
+
+
+def test_erasure_keeps_statistics_but_not_the_person(community):
+    resident = ResidentFactory(community=community, with_account=True)
+    account = resident.user
+    Token.objects.create(user=account)
+    category = ServiceCategoryFactory(
+        code="synthetic_erasure_service",
+        extra_fields=[
+            {"code": "note", "datatype": "string"},
+            {"code": "kind", "datatype": "singlevaluelist", "values": [{"key": "a"}]},
+        ],
+    )
+    item = ServiceRequestFactory(
+        resident=resident,
+        category=category,
+        status="closed",
+        satisfaction=4,
+        satisfaction_comment="Synthetic: thanks to Mr Wang next door.",
+        address_string="Synthetic Road 3, flat 2",
+        latitude=32.01,
+        longitude=118.8,
+        attributes={"note": "my daughter's name", "kind": "a"},
+    )
+    PersonalDataAccess.objects.create(
+        accessor=AdministratorFactory(), resident=resident, channel="web"
+    )
+
+    actions.resident_erase(user=account, resident=resident)
+
+    resident.refresh_from_db()
+    assert (resident.name, resident.phone, resident.national_id) == ("", "", "")
+    assert (resident.phone_hash, resident.national_id_hash) == ("", "")
+    assert resident.user is None and resident.erased_at is not None
+    assert resident.birth_year and resident.community == community  # coarse facts stay
+    account.refresh_from_db()
+    assert not account.is_active and not account.has_usable_password()
+    assert account.username == f"erased-{account.pk}"
+    assert not Token.objects.filter(user=account).exists()
+    item.refresh_from_db()
+    assert (item.status, item.satisfaction, item.category, item.community) == (
+        "closed",
+        4,
+        category,
+        community,
+    )
+    assert item.address_string == "" and item.satisfaction_comment == ""
+    assert item.latitude is None and item.longitude is None
+    assert item.attributes == {"kind": "a"}
+    assert item.description == actions.ERASED_DESCRIPTION
+    assert PersonalDataAccess.objects.filter(resident=resident).count() == 1
+    with pytest.raises(StateConflict):
+        actions.resident_update(user=AdministratorFactory(), resident=resident, gender="male")
+
+
+def test_only_the_resident_or_an_administrator_erases(community, worker):
+    resident = ResidentFactory(community=community, with_account=True)
+    for user in (worker, ResidentFactory(community=community, with_account=True).user):
+        with pytest.raises(PermissionDenied):
+            actions.resident_erase(user=user, resident=resident)
+    actions.resident_erase(user=AdministratorFactory(), resident=resident)
+    assert Resident.objects.get(pk=resident.pk).erased_at is not None
+
+
+def test_a_login_without_a_profile_can_close_itself(db):
+    user = UserFactory()
+    assert actions.resident_erase(user=user, resident=None) is None
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_reveal_is_audited_and_scoped(community, worker):
+    resident = ResidentFactory(community=community)
+    revealed = actions.resident_identifiers_reveal(user=worker, resident=resident)
+    assert revealed == {
+        "name": resident.name,
+        "phone": resident.phone,
+        "national_id": resident.national_id,
+    }
+    access = PersonalDataAccess.objects.get()
+    assert (access.accessor, access.resident, access.channel) == (worker, resident, "web")
+    for user in (
+        WorkerFactory(communities=[CommunityFactory()]),
+        ResidentFactory(community=community, with_account=True).user,
+    ):
+        with pytest.raises(PermissionDenied):
+            actions.resident_identifiers_reveal(user=user, resident=resident)
+    assert PersonalDataAccess.objects.count() == 1
+
+
+def test_find_by_identifier_is_exact_normalised_and_scoped(community, worker):
+    resident = ResidentFactory(community=community, phone="10055556666")
+    elsewhere = ResidentFactory()
+    found = actions.resident_find_by_identifier(
+        user=worker, national_id=resident.national_id.lower()
+    )
+    assert found == resident
+    assert actions.resident_find_by_identifier(user=worker, phone="100-5555-6666") == resident
+    assert actions.resident_find_by_identifier(user=worker, phone="10055556667") is None
+    assert (
+        actions.resident_find_by_identifier(user=worker, national_id=elsewhere.national_id) is None
+    )
+    with pytest.raises(ValidationError) as caught:
+        actions.resident_find_by_identifier(user=worker, national_id="123")
+    assert "national_id" in caught.value.message_dict
+    with pytest.raises(PermissionDenied):
+        actions.resident_find_by_identifier(
+            user=resident_user(community), national_id=resident.national_id
+        )
+
+
+def resident_user(community) -> User:
+    return ResidentFactory(community=community, with_account=True).user
+
+
+def test_shared_phone_returns_the_most_recently_updated(community, worker):
+    older = ResidentFactory(community=community, phone="10011112222")
+    newer = ResidentFactory(community=community, phone="10011112222")
+    assert actions.resident_find_by_identifier(user=worker, phone="10011112222") == newer
+    older.household_size += 1
+    older.save()
+    assert actions.resident_find_by_identifier(user=worker, phone="10011112222") == older
+
+
+def test_requests_of_an_erased_resident_still_count(community):
+    resident = ResidentFactory(community=community, with_account=True)
+    ServiceRequestFactory.create_batch(3, resident=resident)
+    actions.resident_erase(user=resident.user, resident=resident)
+    assert ServiceRequest.objects.filter(community=community).count() == 3

@@ -1,0 +1,417 @@
+"""The request API end to end: the resident–worker flow, filters, cursor pagination, query
+counts, request creation rules and bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from services.catalogue import sync_catalogue
+from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceCategoryFactory,
+    ServiceRequestFactory,
+    WorkerFactory,
+    api_client,
+)
+
+URL = "/api/v1/requests/"
+Status = ServiceRequest.Status
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory()
+
+
+@pytest.fixture
+def worker(community):
+    return WorkerFactory(communities=[community])
+
+
+@pytest.fixture
+def resident(community):
+    return ResidentFactory(community=community, with_account=True)
+
+
+@pytest.fixture
+def road_repair(db):
+    """The catalogue's road repair service, which asks one required question."""
+    category = ServiceCategoryFactory(code="road_repair", parent__code="infrastructure")
+    category.sla_hours = 72
+    category.extra_fields = [
+        {
+            "code": "hazard",
+            "label": "What is wrong?",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "values": [{"key": "pothole", "name": "Pothole"}, {"key": "lighting", "name": "Light"}],
+        }
+    ]
+    category.save()
+    return category
+
+
+# The flow --------------------------------------------------------------------------------------
+
+
+def test_resident_submits_worker_works_it_resident_rates(community, worker, resident):
+    colleague = WorkerFactory(communities=[community])
+    ServiceCategoryFactory(code="elderly_home_care")
+    mine = api_client(resident.user)
+    response = mine.post(
+        URL,
+        {"category": "elderly_home_care", "description": "Synthetic: meals twice a week."},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["community"] == community.pk  # the resident's own, by default
+    assert created["resident"] == resident.pk
+    assert created["channel"] == "self_service"
+    assert created["status"] == "submitted"
+    assert [h["to_status"] for h in created["history"]] == ["submitted"]
+    detail_url = f"{URL}{created['id']}/"
+
+    staff = api_client(worker)
+    assert created["id"] in [row["id"] for row in staff.get(URL).json()["results"]]
+    assert staff.post(f"{detail_url}accept/", {"note": "We call tomorrow."}).status_code == 200
+    response = staff.post(f"{detail_url}assign/", {"assignee": colleague.pk}, format="json")
+    assert response.json()["assigned_to"] == colleague.pk
+    helper = api_client(colleague)
+    assert helper.post(f"{detail_url}start/", {}).json()["status"] == "in_progress"
+    resolved = helper.post(f"{detail_url}resolve/", {"note": "Meals arranged."}).json()
+    assert resolved["status"] == "resolved"
+    assert resolved["resolved_at"] is not None
+
+    seen = mine.get(detail_url).json()
+    assert [h["to_status"] for h in seen["history"]] == [
+        "submitted",
+        "accepted",
+        "assigned",
+        "in_progress",
+        "resolved",
+    ]
+    assert seen["history"][1]["note"] == "We call tomorrow."
+    assert seen["history"][1]["changed_by"] == worker.pk
+
+    rated = mine.post(f"{detail_url}rate/", {"satisfaction": 5, "comment": "Quick."}).json()
+    assert rated["satisfaction"] == 5
+    again = mine.post(f"{detail_url}rate/", {"satisfaction": 1})
+    assert again.status_code == 409
+    assert "already been rated" in again.json()["detail"]
+
+    admin = api_client(AdministratorFactory())
+    assert admin.post(f"{detail_url}close/", {}).json()["status"] == "closed"
+    assert ServiceRequest.objects.get().satisfaction == 5
+
+
+def test_a_resident_cannot_rate_an_open_request_or_out_of_range(resident):
+    item = ServiceRequestFactory(resident=resident)
+    client = api_client(resident.user)
+    response = client.post(f"{URL}{item.pk}/rate/", {"satisfaction": 4})
+    assert response.status_code == 409
+    item.status = Status.RESOLVED
+    item.save()
+    for bad in (0, 6, "great"):
+        response = client.post(f"{URL}{item.pk}/rate/", {"satisfaction": bad})
+        assert response.status_code == 400
+        assert "satisfaction" in response.json()
+    item.refresh_from_db()
+    assert item.satisfaction is None
+
+
+def test_a_worker_logs_a_request_for_a_resident_of_their_community(community, worker, resident):
+    ServiceCategoryFactory(code="elderly_home_care")
+    response = api_client(worker).post(
+        URL,
+        {
+            "category": "elderly_home_care",
+            "community": community.pk,
+            "resident": resident.pk,
+            "description": "Synthetic: reported by phone.",
+            "channel": "hotline",
+            "urgency": "critical",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    item = ServiceRequest.objects.get()
+    assert (item.resident, item.logged_by, item.channel) == (resident, worker, "hotline")
+    assert response["Location"].endswith(f"{URL}{item.pk}/")
+
+
+def test_expected_completion_follows_sla_and_urgency(community, worker, road_repair):
+    client = api_client(worker)
+    factors = {"low": 1.5, "normal": 1.0, "high": 0.5, "critical": 0.25}
+    for urgency, factor in factors.items():
+        body = client.post(
+            URL,
+            {
+                "category": "road_repair",
+                "community": community.pk,
+                "description": "Synthetic pothole.",
+                "urgency": urgency,
+                "attributes": {"hazard": "pothole"},
+            },
+            format="json",
+        ).json()
+        created = parse_datetime(body["created_at"])
+        expected = parse_datetime(body["expected_completion_at"])
+        assert expected - created == timedelta(hours=72 * factor)
+
+
+# Creation rules and bad input ------------------------------------------------------------------
+
+
+def _assert_nothing_written():
+    assert not ServiceRequest.objects.exists()
+    assert not RequestStatusChange.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "fragment"),
+    [
+        ({"category": "infrastructure"}, "category", "concrete service"),
+        ({"category": "no_such_service"}, "category", "does not exist"),
+        ({"description": ""}, "description", ""),
+        ({"description": "x" * 4001}, "description", "4000"),
+        ({"urgency": "yesterday"}, "urgency", ""),
+        ({"channel": "self_service"}, "channel", ""),
+        ({"latitude": 95, "longitude": 10}, "latitude", ""),
+        ({"latitude": 30.0}, "longitude", "both"),
+        ({"community": "north"}, "community", ""),
+        ({"attributes": {}}, "attributes", ""),
+        ({"attributes": {"hazard": "volcano"}}, "attributes", "pothole, lighting"),
+        ({"attributes": {"hazard": "pothole", "colour": "red"}}, "attributes", "hazard"),
+        ({"attributes": ["pothole"]}, "attributes", ""),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(
+    community, worker, road_repair, change, field, fragment
+):
+    body = {
+        "category": "road_repair",
+        "community": community.pk,
+        "description": "Synthetic pothole.",
+        "attributes": {"hazard": "pothole"},
+        **change,
+    }
+    response = api_client(worker).post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert field in errors
+    assert fragment in str(errors[field])
+    _assert_nothing_written()
+
+
+def test_answer_errors_are_nested_under_attributes_by_question(community, worker, road_repair):
+    response = api_client(worker).post(
+        URL,
+        {"category": "road_repair", "community": community.pk, "description": "Synthetic."},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"attributes": {"hazard": ["This service needs an answer here."]}}
+
+
+def test_an_inactive_service_is_refused(community, worker):
+    ServiceCategoryFactory(code="synthetic_retired_service", active=False)
+    response = api_client(worker).post(
+        URL,
+        {
+            "category": "synthetic_retired_service",
+            "community": community.pk,
+            "description": "Synthetic.",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "no longer offered" in response.json()["category"][0]
+    _assert_nothing_written()
+
+
+def test_a_worker_cannot_name_a_resident_of_another_community(community, worker):
+    elsewhere = ResidentFactory()
+    ServiceCategoryFactory(code="elderly_home_care")
+    response = api_client(worker).post(
+        URL,
+        {
+            "category": "elderly_home_care",
+            "community": community.pk,
+            "resident": elsewhere.pk,
+            "description": "Synthetic.",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "resident" in response.json()
+    _assert_nothing_written()
+
+
+def test_a_resident_cannot_file_for_another_community(resident):
+    elsewhere = CommunityFactory()
+    ServiceCategoryFactory(code="elderly_home_care")
+    response = api_client(resident.user).post(
+        URL,
+        {"category": "elderly_home_care", "community": elsewhere.pk, "description": "Synthetic."},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "own community" in response.json()["community"][0]
+    _assert_nothing_written()
+
+
+def test_malformed_json_is_a_400_not_a_500(worker):
+    response = api_client(worker).post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+def test_invalid_filters_are_a_400_naming_the_parameter(worker):
+    client = api_client(worker)
+    response = client.get(URL, {"urgency": "whenever", "created_after": "last week"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"urgency", "created_after"}
+
+
+# Lists: filters, cursor pagination, query counts ---------------------------------------------------
+
+
+def _ids(response) -> set[int]:
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+def test_list_filters(community, worker):
+    now = timezone.now()
+    water = ServiceCategoryFactory(code="water_supply", parent__code="infrastructure")
+    care = ServiceCategoryFactory(code="elderly_home_care")
+    other_place = CommunityFactory()
+    worker.communities.add(other_place)
+    overdue = ServiceRequestFactory(
+        community=community,
+        category=water,
+        urgency="high",
+        created_at=now - timedelta(days=10),
+        expected_completion_at=now - timedelta(days=1),
+    )
+    on_time = ServiceRequestFactory(
+        community=community, category=care, expected_completion_at=now + timedelta(days=1)
+    )
+    closed = ServiceRequestFactory(community=other_place, category=care, status=Status.CLOSED)
+    client = api_client(worker)
+
+    assert _ids(client.get(URL)) == {overdue.pk, on_time.pk, closed.pk}
+    assert _ids(client.get(URL, {"status": "open"})) == {overdue.pk, on_time.pk}
+    assert _ids(client.get(URL, {"status": "closed"})) == {closed.pk}
+    assert _ids(client.get(URL, {"category": "water_supply"})) == {overdue.pk}
+    assert _ids(client.get(URL, {"dimension": "health_care"})) == {on_time.pk, closed.pk}
+    assert _ids(client.get(URL, {"community": other_place.pk})) == {closed.pk}
+    assert _ids(client.get(URL, {"urgency": "high"})) == {overdue.pk}
+    assert _ids(client.get(URL, {"overdue": "true"})) == {overdue.pk}
+    assert _ids(client.get(URL, {"overdue": "false"})) == {on_time.pk}
+    since = (now - timedelta(days=5)).isoformat()
+    assert _ids(client.get(URL, {"created_after": since})) == {on_time.pk, closed.pk}
+    assert _ids(client.get(URL, {"created_before": since})) == {overdue.pk}
+
+
+def test_cursor_pagination_walks_newest_first_without_counting(community, worker):
+    now = timezone.now()
+    # Two share a timestamp, so the id breaks the tie.
+    stamps = [now - timedelta(minutes=m) for m in (1, 2, 2, 3, 4, 5, 6)]
+    made = [ServiceRequestFactory(community=community, created_at=t) for t in stamps]
+    expected = [r.pk for r in sorted(made, key=lambda r: (r.created_at, r.pk), reverse=True)]
+    client = api_client(worker)
+    seen = []
+    url = f"{URL}?page_size=3"
+    with CaptureQueriesContext(connection) as queries:
+        while url:
+            page = client.get(url).json()
+            assert "count" not in page
+            seen += [row["id"] for row in page["results"]]
+            url = page["next"]
+    assert seen == expected
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_list_query_count_does_not_grow_with_rows(community, worker, django_assert_max_num_queries):
+    client = api_client(worker)
+    for _ in range(3):
+        ServiceRequestFactory(resident=ResidentFactory(community=community))
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for _ in range(40):
+        ServiceRequestFactory(
+            resident=ResidentFactory(community=community), assigned_to=worker, status="assigned"
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(URL, {"page_size": 50})
+    assert len(response.json()["results"]) == 43
+    # One query for the page (scope by subquery, category joined); nothing per row.
+    assert len(few.captured_queries) <= 2
+
+
+def test_detail_query_count_is_bounded(community, worker, django_assert_max_num_queries):
+    item = ServiceRequestFactory(community=community, status=Status.CLOSED)
+    with django_assert_max_num_queries(3):
+        response = api_client(worker).get(f"{URL}{item.pk}/")
+    body = response.json()
+    assert len(body["history"]) == 6
+    assert body["allowed_transitions"] == []
+
+
+def test_create_query_count_is_bounded(community, worker, django_assert_max_num_queries):
+    ServiceCategoryFactory(code="elderly_home_care")
+    body = {"category": "elderly_home_care", "community": community.pk, "description": "Syn."}
+    with django_assert_max_num_queries(12):
+        response = api_client(worker).post(URL, body, format="json")
+    assert response.status_code == 201
+
+
+# Categories --------------------------------------------------------------------------------------
+
+
+def test_category_tree_lists_dimensions_with_their_active_services(worker):
+    sync_catalogue(ServiceCategory)
+    ServiceCategoryFactory(code="synthetic_hidden", active=False)
+    tree = api_client(worker).get("/api/v1/categories/").json()
+    assert [node["code"] for node in tree] == [
+        "infrastructure",
+        "public_education",
+        "health_care",
+        "employment_social_security",
+        "environmental_protection",
+    ]
+    health = next(node for node in tree if node["code"] == "health_care")
+    codes = {service["code"] for service in health["services"]}
+    assert {"elderly_home_care", "chronic_disease_followup"} <= codes
+    assert "synthetic_hidden" not in codes
+    leaf = api_client(worker).get("/api/v1/categories/school_enrolment/").json()
+    assert leaf["parent"] == "public_education"
+    assert leaf["sla_hours"] == ServiceCategory.objects.get(code="school_enrolment").sla_hours
+    assert {f["code"] for f in leaf["extra_fields"]} == {"child_birth_year", "school_level"}
+
+
+def test_the_fast_list_rows_match_the_generic_serializer(community):
+    from services.serializers import RequestListSerializer, RequestRowSerializer
+
+    now = timezone.now()
+    rows = [
+        ServiceRequestFactory(community=community, status=Status.CLOSED, satisfaction=4),
+        ServiceRequestFactory(
+            resident=ResidentFactory(community=community),
+            expected_completion_at=now - timedelta(hours=1),
+        ),
+        ServiceRequestFactory(community=community, category=ServiceCategoryFactory(sla_hours=None)),
+    ]
+    for item in rows:
+        assert RequestListSerializer(item).data == RequestRowSerializer(item).data
