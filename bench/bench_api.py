@@ -206,6 +206,7 @@ def main() -> None:
                 "category": category[category_key],
                 "description": "Street light out near the east gate (benchmark)",
                 "urgency": "normal",
+                "channel": "community_worker",
             }
             return "POST", path, json.dumps(body), auth
 

@@ -1,0 +1,503 @@
+"""Bulk upload of residents and service requests from a CSV or XLSX table.
+
+Reading is done by pandas (openpyxl for XLSX). Validation is column-wise over the whole
+table and collects every problem as ``(row, column, reason)``, where ``row`` is the row
+number as a spreadsheet shows it (the header is row 1, the first data row is row 2). The
+import actions write nothing unless the whole file is clean, and then write with
+``bulk_create`` in one transaction.
+
+No problem reason ever quotes a cell's value: a bad name, phone or ID number is named by its
+row and column only.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residents import pii
+from residents.models import Community, Resident, User
+from residents.queries import community_choices, is_administrator, is_worker, resident_list
+from services.actions import DESCRIPTION_MAX_LENGTH, STAFF_CHANNELS
+from services.errors import ActionNotAllowed
+from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
+
+RESIDENT_COLUMNS = (
+    "community",
+    "name",
+    "phone",
+    "national_id",
+    "birth_year",
+    "gender",
+    "household_size",
+    "employment_status",
+    "income_band",
+    "education",
+    "health_needs",
+    "elderly_living_alone",
+    "children_in_household",
+    "hukou_type",
+    "preferred_channel",
+)
+RESIDENT_REQUIRED = (
+    "community",
+    "birth_year",
+    "gender",
+    "employment_status",
+    "income_band",
+    "education",
+    "hukou_type",
+)
+REQUEST_COLUMNS = (
+    "community",
+    "category",
+    "description",
+    "urgency",
+    "channel",
+    "created_at",
+    "resident_national_id",
+)
+REQUEST_REQUIRED = ("community", "category", "description")
+NAME_MAX_LENGTH = 100
+MAX_ROWS = 200_000
+BATCH_SIZE = 2_000
+FIRST_DATA_ROW = 2  # the header is row 1
+TRUE_WORDS = frozenset({"true", "yes", "1", "y", "是"})
+FALSE_WORDS = frozenset({"false", "no", "0", "n", "否", ""})
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
+
+class BulkImportError(ValidationError):
+    """The upload was refused; ``problems`` lists every bad cell. Nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.row, p.column))
+        super().__init__(
+            _("The file has %(count)d problem(s); nothing was imported.")
+            % {"count": len(self.problems)},
+            code="bulk_import_invalid",
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+
+
+# Reading ------------------------------------------------------------------------------------------
+
+
+def read_table(file: IO[bytes] | bytes, filename: str) -> pd.DataFrame:
+    """The uploaded table as strings (blank cells are ""), column names trimmed and lowered.
+
+    Raises ``BulkImportError`` with a row-1 problem when the file cannot be read at all.
+    """
+    data = file if isinstance(file, bytes) else file.read()
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    try:
+        if suffix == "csv":
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                skip_blank_lines=True,
+            )
+        elif suffix == "xlsx":
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
+        else:
+            raise BulkImportError([Problem(1, "file", _("Upload a .csv or .xlsx file."))])
+    except BulkImportError:
+        raise
+    except Exception as exc:  # any parser failure: say so, without a stack trace
+        raise BulkImportError(
+            [Problem(1, "file", _("The file could not be read as %(kind)s.") % {"kind": suffix})]
+        ) from exc
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    return frame
+
+
+# Column checks: each returns a boolean Series "bad" over the rows -------------------------------
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, bad: pd.Series, column: str, reason: str) -> None:
+        self.problems.extend(Problem(int(row), column, reason) for row in bad.index[bad])
+
+    def add_rows(self, rows: Iterable[int], column: str, reason: str) -> None:
+        self.problems.extend(Problem(int(row), column, reason) for row in rows)
+
+
+def _check_header(
+    frame: pd.DataFrame, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> list[Problem]:
+    problems = [
+        Problem(1, column, _("This column is required."))
+        for column in required
+        if column not in frame.columns
+    ]
+    problems += [
+        Problem(1, column, _("Unknown column; allowed: %(cols)s.") % {"cols": ", ".join(allowed)})
+        for column in frame.columns
+        if column not in allowed
+    ]
+    if len(frame) == 0:
+        problems.append(Problem(1, "file", _("The file has no data rows.")))
+    if len(frame) > MAX_ROWS:
+        problems.append(
+            Problem(1, "file", _("At most %(max)d rows per upload.") % {"max": MAX_ROWS})
+        )
+    return problems
+
+
+def _required(frame: pd.DataFrame, required: tuple[str, ...], out: _Collector) -> None:
+    for column in required:
+        out.add(frame[column] == "", column, _("A value is required."))
+
+
+def _choice(
+    frame: pd.DataFrame, column: str, values: list[str], out: _Collector, *, default: str = ""
+) -> pd.Series:
+    series = frame[column].str.lower() if column in frame else pd.Series("", index=frame.index)
+    if default:
+        series = series.where(series != "", default)
+    bad = (series != "") & ~series.isin(values)
+    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": ", ".join(values)})
+    return series
+
+
+def _integer(
+    frame: pd.DataFrame, column: str, low: int, high: int, out: _Collector, *, default: int | None
+) -> pd.Series:
+    raw = frame[column] if column in frame else pd.Series("", index=frame.index)
+    numbers = pd.to_numeric(raw, errors="coerce")
+    blank = raw == ""
+    not_whole = ~blank & (numbers.isna() | (numbers % 1 != 0))
+    out.add(not_whole, column, _("Enter a whole number."))
+    out_of_range = ~blank & ~not_whole & ((numbers < low) | (numbers > high))
+    out.add(
+        out_of_range,
+        column,
+        _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high},
+    )
+    if default is not None:
+        numbers = numbers.where(~blank, default)
+    return numbers.fillna(0).astype("int64")
+
+
+def _identifier(
+    frame: pd.DataFrame, column: str, validate, out: _Collector
+) -> tuple[pd.Series, pd.Series]:
+    """Normalised identifiers ("" when blank or bad) and their keyed hashes."""
+    normalised = pd.Series("", index=frame.index, dtype=object)
+    if column not in frame:
+        return normalised, normalised.copy()
+    bad_rows = []
+    for row, value in frame[column].items():
+        if not value:
+            continue
+        try:
+            normalised[row] = validate(value)
+        except ValidationError:
+            bad_rows.append(row)
+    reason = (
+        _("Enter a valid 18-character resident ID number.")
+        if validate is pii.validate_national_id
+        else _("Enter a valid phone number.")
+    )
+    out.add_rows(bad_rows, column, reason)
+    hashes = normalised.map(lambda v: pii.lookup_hash(v) if v else "")
+    return normalised, hashes
+
+
+def _communities(frame: pd.DataFrame, user: User, out: _Collector) -> pd.Series:
+    """Community ids by row (0 when bad); unknown codes and codes outside the user's scope
+    are problems of the ``community`` column."""
+    codes = frame["community"]
+    wanted = set(codes.unique()) - {""}
+    in_scope = dict(community_choices(user=user).filter(code__in=wanted).values_list("code", "pk"))
+    existing = set(Community.objects.filter(code__in=wanted).values_list("code", flat=True))
+    present = codes != ""
+    out.add(present & ~codes.isin(existing), "community", _("Unknown community code."))
+    out.add(
+        present & codes.isin(existing) & ~codes.isin(in_scope),
+        "community",
+        _("You do not serve this community."),
+    )
+    return codes.map(in_scope).fillna(0).astype("int64")
+
+
+def _check_user(user: User) -> None:
+    if not (is_worker(user) or is_administrator(user)):
+        raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
+
+
+def _duplicates(hashes: pd.Series, column: str, out: _Collector) -> None:
+    present = hashes != ""
+    repeated = present & hashes.duplicated(keep="first")
+    out.add(repeated, column, _("This ID number appears earlier in the file."))
+
+
+# Residents ----------------------------------------------------------------------------------------
+
+
+def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], list[Problem]]:
+    """Clean resident rows (model field values) and every problem found."""
+    header = _check_header(frame, RESIDENT_COLUMNS, RESIDENT_REQUIRED)
+    if header:
+        return [], header
+    out = _Collector()
+    _required(frame, RESIDENT_REQUIRED, out)
+    community_ids = _communities(frame, user, out)
+
+    names = frame["name"] if "name" in frame else pd.Series("", index=frame.index)
+    out.add(
+        names.str.len() > NAME_MAX_LENGTH,
+        "name",
+        _("Ensure the name has at most %(max)d characters.") % {"max": NAME_MAX_LENGTH},
+    )
+    phones, _phone_hashes = _identifier(frame, "phone", pii.validate_phone, out)
+    national_ids, id_hashes = _identifier(frame, "national_id", pii.validate_national_id, out)
+    _duplicates(id_hashes, "national_id", out)
+    taken = set(
+        Resident.objects.filter(national_id_hash__in=set(id_hashes) - {""}).values_list(
+            "national_id_hash", flat=True
+        )
+    )
+    out.add(
+        (id_hashes != "") & id_hashes.isin(taken),
+        "national_id",
+        _("A resident with this ID number already exists."),
+    )
+
+    this_year = timezone.now().year
+    birth_year = _integer(frame, "birth_year", 1900, this_year, out, default=None)
+    household = _integer(frame, "household_size", 1, 30, out, default=1)
+    children = _integer(frame, "children_in_household", 0, 20, out, default=0)
+    choices = {
+        "gender": _choice(frame, "gender", Resident.Gender.values, out),
+        "employment_status": _choice(frame, "employment_status", Resident.Employment.values, out),
+        "income_band": _choice(frame, "income_band", Resident.IncomeBand.values, out),
+        "education": _choice(frame, "education", Resident.Education.values, out),
+        "health_needs": _choice(
+            frame, "health_needs", Resident.HealthNeeds.values, out, default="none"
+        ),
+        "hukou_type": _choice(frame, "hukou_type", Resident.Hukou.values, out),
+        "preferred_channel": _choice(
+            frame, "preferred_channel", Resident.Channel.values, out, default="self_service"
+        ),
+    }
+    elderly_raw = (
+        frame["elderly_living_alone"].str.lower()
+        if "elderly_living_alone" in frame
+        else pd.Series("", index=frame.index)
+    )
+    out.add(
+        ~elderly_raw.isin(TRUE_WORDS | FALSE_WORDS),
+        "elderly_living_alone",
+        _("Enter true or false."),
+    )
+    if out.problems:
+        return [], out.problems
+
+    clean = pd.DataFrame(
+        {
+            "community_id": community_ids,
+            "name": names,
+            "phone": phones,
+            "national_id": national_ids,
+            "birth_year": birth_year,
+            "household_size": household,
+            "children_in_household": children,
+            "elderly_living_alone": elderly_raw.isin(TRUE_WORDS),
+            **choices,
+        }
+    )
+    return clean.to_dict("records"), []
+
+
+@transaction.atomic
+def bulk_import_residents(*, user: User, file: IO[bytes] | bytes, filename: str) -> ImportResult:
+    """Import every row of the file as a resident profile, or nothing (``BulkImportError``)."""
+    _check_user(user)
+    rows, problems = validate_residents(user=user, frame=read_table(file, filename))
+    if problems:
+        raise BulkImportError(problems)
+    now = timezone.now()
+    residents = []
+    for row in rows:
+        resident = Resident(created_by=user, created_at=now, **row)
+        resident.refresh_lookup_hashes()
+        residents.append(resident)
+    Resident.objects.bulk_create(residents, batch_size=BATCH_SIZE)
+    return ImportResult(created=len(residents))
+
+
+# Service requests ---------------------------------------------------------------------------------
+
+
+def _created_at(frame: pd.DataFrame, now: datetime, out: _Collector) -> pd.Series:
+    """Submission times in UTC. Values with an offset keep it; values without one are read in
+    the site's time zone; blank means now."""
+    raw = frame["created_at"] if "created_at" in frame else pd.Series("", index=frame.index)
+    blank = raw == ""
+    with_offset = raw.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    aware = pd.to_datetime(
+        raw.where(with_offset, None), errors="coerce", format="ISO8601", utc=True
+    )
+    naive = pd.to_datetime(
+        raw.where(~blank & ~with_offset, None), errors="coerce", format="ISO8601"
+    )
+    if naive.dt.tz is not None:  # nothing naive was parsed; keep one dtype
+        naive = naive.dt.tz_convert("UTC")
+    else:
+        naive = naive.dt.tz_localize(
+            timezone.get_current_timezone(), ambiguous="NaT", nonexistent="NaT"
+        ).dt.tz_convert("UTC")
+    parsed = aware.where(with_offset, naive)
+    bad = ~blank & parsed.isna()
+    out.add(bad, "created_at", _("Enter an ISO date and time, e.g. 2025-03-01T09:30."))
+    out.add(
+        ~blank & ~bad & (parsed > pd.Timestamp(now)), "created_at", _("Cannot be in the future.")
+    )
+    return parsed.where(~blank, pd.Timestamp(now))
+
+
+def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], list[Problem]]:
+    """Clean request rows (model field values) and every problem found."""
+    header = _check_header(frame, REQUEST_COLUMNS, REQUEST_REQUIRED)
+    if header:
+        return [], header
+    now = timezone.now()
+    out = _Collector()
+    _required(frame, REQUEST_REQUIRED, out)
+    community_ids = _communities(frame, user, out)
+
+    codes = frame["category"]
+    categories = {
+        c.code: c
+        for c in ServiceCategory.objects.filter(
+            code__in=set(codes) - {""}, parent__isnull=False, active=True
+        )
+    }
+    out.add(
+        (codes != "") & ~codes.isin(categories),
+        "category",
+        _("Not an active service code (use a second-level category)."),
+    )
+    out.add(
+        frame["description"].str.len() > DESCRIPTION_MAX_LENGTH,
+        "description",
+        _("Ensure the description has at most %(max)d characters.")
+        % {"max": DESCRIPTION_MAX_LENGTH},
+    )
+    urgency = _choice(frame, "urgency", ServiceRequest.Urgency.values, out, default="normal")
+    channel = _choice(
+        frame, "channel", [str(c) for c in STAFF_CHANNELS], out, default="community_worker"
+    )
+    created_at = _created_at(frame, now, out)
+
+    _ids, id_hashes = _identifier(frame, "resident_national_id", pii.validate_national_id, out)
+    known = dict(
+        resident_list(user=user)
+        .filter(national_id_hash__in=set(id_hashes) - {""}, erased_at__isnull=True)
+        .values_list("national_id_hash", "pk")
+    )
+    resident_community = dict(
+        Resident.objects.filter(pk__in=known.values()).values_list("pk", "community_id")
+    )
+    resident_ids = id_hashes.map(known)
+    given = id_hashes != ""
+    out.add(
+        given & resident_ids.isna(),
+        "resident_national_id",
+        _("No resident with this ID number among the residents you serve."),
+    )
+    lives_elsewhere = (
+        given
+        & resident_ids.notna()
+        & (community_ids != 0)
+        & (resident_ids.map(resident_community) != community_ids)
+    )
+    out.add(lives_elsewhere, "resident_national_id", _("This resident lives in another community."))
+    if out.problems:
+        return [], out.problems
+
+    clean = pd.DataFrame(
+        {
+            "community_id": community_ids,
+            "category": codes.map(categories),
+            "description": frame["description"],
+            "urgency": urgency,
+            "channel": channel,
+            "created_at": created_at,
+            "resident_id": resident_ids.astype(object).where(resident_ids.notna(), None),
+        }
+    )
+    records = clean.to_dict("records")
+    for record in records:
+        record["created_at"] = record["created_at"].to_pydatetime()
+        if record["resident_id"] is not None:
+            record["resident_id"] = int(record["resident_id"])
+    return records, []
+
+
+@transaction.atomic
+def bulk_import_requests(*, user: User, file: IO[bytes] | bytes, filename: str) -> ImportResult:
+    """Import every row of the file as a submitted service request with its first history
+    row and SLA deadline, or nothing (``BulkImportError``)."""
+    _check_user(user)
+    rows, problems = validate_requests(user=user, frame=read_table(file, filename))
+    if problems:
+        raise BulkImportError(problems)
+    requests: list[ServiceRequest] = []
+    for row in rows:
+        requests.append(
+            ServiceRequest(
+                logged_by=user,
+                status=ServiceRequest.Status.SUBMITTED,
+                expected_completion_at=ServiceRequest.expected_completion_for(
+                    row["category"], row["urgency"], row["created_at"]
+                ),
+                **row,
+            )
+        )
+    created = ServiceRequest.objects.bulk_create(requests, batch_size=BATCH_SIZE)
+    RequestStatusChange.objects.bulk_create(
+        (
+            RequestStatusChange(
+                request_id=request.pk,
+                from_status="",
+                to_status=ServiceRequest.Status.SUBMITTED,
+                changed_by=user,
+                changed_at=request.created_at,
+                note=_("Imported from a bulk upload."),
+            )
+            for request in created
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    return ImportResult(created=len(created))

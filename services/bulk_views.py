@@ -1,0 +1,78 @@
+"""Pages for bulk upload of residents and requests, and the request exports.
+
+The upload page shows either the table of problems (row, column, reason; never a cell's
+value) or the number of rows imported. Views validate the form, call an action, render.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from residents.views import STAFF, role_required
+from services import bulk, exports
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+IMPORTERS = {
+    "requests": bulk.bulk_import_requests,
+    "residents": bulk.bulk_import_residents,
+}
+
+
+class BulkUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[("requests", _("Service requests")), ("residents", _("Residents"))],
+    )
+    file = forms.FileField(label=_("CSV or XLSX file"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return upload
+
+
+@role_required(*STAFF)
+def bulk_upload(request: HttpRequest) -> HttpResponse:
+    form = BulkUploadForm(request.POST or None, request.FILES or None)
+    context: dict = {"form": form, "problems": None, "imported": None}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        importer = IMPORTERS[form.cleaned_data["kind"]]
+        upload = form.cleaned_data["file"]
+        try:
+            result = importer(user=request.user, file=upload.read(), filename=upload.name)
+        except bulk.BulkImportError as exc:
+            context["problems"] = exc.problems
+            status = 422
+        else:
+            context["imported"] = result.created
+            context["form"] = BulkUploadForm()
+    elif request.method == "POST":
+        status = 400
+    return render(request, "services/bulk_upload.html", context, status=status)
+
+
+def _download(export: exports.ExportFile) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@role_required(*STAFF)
+def requests_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in exports.FORMATS:
+        raise Http404
+    return _download(exports.requests_export(user=request.user, fmt=fmt))
+
+
+def public_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Anonymised aggregate counts: open to everyone, like published statistics."""
+    if fmt not in exports.FORMATS:
+        raise Http404
+    return _download(exports.public_export(fmt=fmt))

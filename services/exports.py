@@ -1,0 +1,112 @@
+"""Exports of service requests as CSV or XLSX.
+
+* ``requests_export``: the requests a user may see (``queries.request_list``), one row each,
+  with codes and timestamps. No resident identifiers and no free text (descriptions and
+  comments may name people), so the file can be shared inside the service.
+* ``public_export``: an anonymised table for publication, counts of requests by community,
+  category and month. No identifiers, no free text, and any count below
+  ``SUPPRESSION_THRESHOLD`` is suppressed so that small groups cannot be singled out.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from residents.models import User
+from services.models import ServiceRequest
+from services.queries import request_list
+
+SUPPRESSION_THRESHOLD = 5
+SUPPRESSED = f"<{SUPPRESSION_THRESHOLD}"
+FORMATS = ("csv", "xlsx")
+REQUEST_EXPORT_COLUMNS = (
+    "id",
+    "community",
+    "category",
+    "urgency",
+    "channel",
+    "status",
+    "created_at",
+    "expected_completion_at",
+    "resolved_at",
+)
+PUBLIC_EXPORT_COLUMNS = ("community", "category", "month", "requests")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def _to_file(frame: pd.DataFrame, fmt: str, stem: str) -> ExportFile:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if fmt == "csv":
+        # A BOM so spreadsheet programs read the Chinese names as UTF-8.
+        content = frame.to_csv(index=False).encode("utf-8-sig")
+    else:
+        buffer = io.BytesIO()
+        frame.to_excel(buffer, index=False, engine="openpyxl")
+        content = buffer.getvalue()
+    return ExportFile(content, CONTENT_TYPES[fmt], f"{stem}.{fmt}")
+
+
+def requests_frame(*, user: User) -> pd.DataFrame:
+    rows = request_list(user=user).values_list(
+        "id",
+        "community__code",
+        "category__code",
+        "urgency",
+        "channel",
+        "status",
+        "created_at",
+        "expected_completion_at",
+        "resolved_at",
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=list(REQUEST_EXPORT_COLUMNS))
+    for column in ("created_at", "expected_completion_at", "resolved_at"):
+        # Spreadsheets cannot hold time-zone-aware values: export ISO text in UTC.
+        frame[column] = frame[column].map(lambda v: v.isoformat() if v is not None else "")
+    return frame
+
+
+def requests_export(*, user: User, fmt: str) -> ExportFile:
+    """The requests the user may see, as CSV or XLSX."""
+    return _to_file(requests_frame(user=user), fmt, "service-requests")
+
+
+def public_frame() -> pd.DataFrame:
+    """Requests per community × category × month over all requests; counts below the
+    threshold are replaced by ``"<5"``."""
+    rows = (
+        ServiceRequest.objects.annotate(month=TruncMonth("created_at"))
+        .values("community__code", "category__code", "month")
+        .annotate(requests=Count("id"))
+        .order_by("community__code", "category__code", "month")
+    )
+    frame = pd.DataFrame.from_records(
+        [
+            (r["community__code"], r["category__code"], f"{r['month']:%Y-%m}", r["requests"])
+            for r in rows
+        ],
+        columns=list(PUBLIC_EXPORT_COLUMNS),
+    )
+    frame["requests"] = frame["requests"].map(
+        lambda n: SUPPRESSED if n < SUPPRESSION_THRESHOLD else str(n)
+    )
+    return frame
+
+
+def public_export(*, fmt: str) -> ExportFile:
+    return _to_file(public_frame(), fmt, "service-requests-public")

@@ -1,0 +1,56 @@
+"""Import service requests from a CSV or XLSX file (columns: docs/bulk-import.md).
+
+Every problem is printed as ``row R, column C: reason``; if there is any, nothing is imported
+and the command exits with status 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from residents.models import User
+from services import bulk
+
+
+class BulkImportCommand(BaseCommand):
+    importer = staticmethod(bulk.bulk_import_requests)
+    noun = "service requests"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Path of a .csv or .xlsx file.")
+        parser.add_argument(
+            "--user",
+            required=True,
+            help="Username of the worker or administrator the rows are imported as.",
+        )
+
+    def handle(self, *args, file: str, user: str, **options) -> None:
+        account = User.objects.filter(username=user, is_active=True).first()
+        if account is None:
+            raise CommandError(f"No active user named '{user}'.")
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {path.name}")
+        try:
+            result = self.importer(user=account, file=path.read_bytes(), filename=path.name)
+        except bulk.BulkImportError as exc:
+            for problem in exc.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(
+                f"{len(exc.problems)} problem(s) found; nothing was imported."
+            ) from None
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        self.stdout.write(self.style.SUCCESS(f"Imported {result.created} {self.noun}."))
+
+
+class Command(BulkImportCommand):
+    help = (
+        "Import service requests from a CSV or XLSX file. The whole file is checked first; "
+        "problems are printed with row, column and reason and nothing is imported."
+    )

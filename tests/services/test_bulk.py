@@ -1,0 +1,338 @@
+"""Bulk upload of residents and requests, and the exports. All data here is SYNTHETIC."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import include, path
+
+from config.urls import urlpatterns as _site_urlpatterns
+from residents.models import Resident
+from services import bulk, exports
+from services.errors import ActionNotAllowed
+from services.models import RequestStatusChange, ServiceRequest
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceCategoryFactory,
+    ServiceRequestFactory,
+    UserFactory,
+    WorkerFactory,
+    synthetic_national_id,
+    synthetic_phone,
+)
+
+# The site's routes plus the bulk pages, until the lead wires them into config/urls.py.
+urlpatterns = [*_site_urlpatterns, path("bulk/", include("services.bulk_urls"))]
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(rows: list[dict]) -> bytes:
+    return pd.DataFrame(rows).to_csv(index=False).encode()
+
+
+def _xlsx(rows: list[dict]) -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(rows).to_excel(buffer, index=False, engine="openpyxl")
+    return buffer.getvalue()
+
+
+def _resident_row(place_community, n: int, **overrides) -> dict:
+    row = {
+        "community": place_community.code,
+        "name": f"合成{n}",
+        "phone": synthetic_phone(90_000 + n),
+        "national_id": synthetic_national_id(900_000 + n),
+        "birth_year": 1960 + n,
+        "gender": "female",
+        "household_size": 2,
+        "employment_status": "retired",
+        "income_band": "low",
+        "education": "primary",
+        "health_needs": "chronic",
+        "elderly_living_alone": "false",
+        "children_in_household": 0,
+        "hukou_type": "local_urban",
+        "preferred_channel": "hotline",
+    }
+    return {**row, **overrides}
+
+
+@pytest.fixture
+def place():
+    community = CommunityFactory()
+    other = CommunityFactory()
+    return {
+        "community": community,
+        "other": other,
+        "worker": WorkerFactory(communities=[community]),
+        "category": ServiceCategoryFactory(sla_hours=48),
+    }
+
+
+def _request_row(place, **overrides) -> dict:
+    row = {
+        "community": place["community"].code,
+        "category": place["category"].code,
+        "description": "Synthetic request: help with shopping",
+        "urgency": "high",
+        "channel": "hotline",
+        "created_at": "2025-03-01T09:30:00+08:00",
+        "resident_national_id": "",
+    }
+    return {**row, **overrides}
+
+
+def test_good_resident_file_imports_every_row_with_lookup_hashes(place):
+    rows = [_resident_row(place["community"], n) for n in range(3)]
+    result = bulk.bulk_import_residents(
+        user=place["worker"], file=_csv(rows), filename="residents.csv"
+    )
+    assert result.created == 3
+    imported = Resident.objects.filter(community=place["community"]).order_by("birth_year")
+    assert imported.count() == 3
+    first = imported[0]
+    assert first.national_id == rows[0]["national_id"]
+    assert first.national_id_hash and first.phone_hash
+    assert first.preferred_channel == "hotline" and first.elderly_living_alone is False
+
+
+def test_good_request_file_imports_rows_with_history_and_sla(place):
+    resident = ResidentFactory(community=place["community"])
+    rows = [
+        _request_row(place),
+        _request_row(place, urgency="", channel="", created_at="", description="Second"),
+        _request_row(place, resident_national_id=resident.national_id),
+    ]
+    result = bulk.bulk_import_requests(
+        user=place["worker"], file=_csv(rows), filename="requests.csv"
+    )
+    assert result.created == 3
+    first = ServiceRequest.objects.get(
+        created_at=datetime.fromisoformat(rows[0]["created_at"]), resident__isnull=True
+    )
+    # 48 h SLA x 0.5 for high urgency
+    assert (first.expected_completion_at - first.created_at).total_seconds() == 24 * 3600
+    assert first.status == "submitted" and first.logged_by == place["worker"]
+    second = ServiceRequest.objects.get(description="Second")
+    assert second.urgency == "normal" and second.channel == "community_worker"
+    assert ServiceRequest.objects.filter(resident=resident).count() == 1
+    history = RequestStatusChange.objects.filter(request__community=place["community"])
+    assert history.count() == 3
+    assert set(history.values_list("to_status", flat=True)) == {"submitted"}
+
+
+def test_xlsx_upload_imports(place):
+    rows = [_request_row(place), _request_row(place, description="Another")]
+    result = bulk.bulk_import_requests(
+        user=AdministratorFactory(), file=_xlsx(rows), filename="requests.xlsx"
+    )
+    assert result.created == 2
+    resident_rows = [_resident_row(place["community"], 50)]
+    assert (
+        bulk.bulk_import_residents(
+            user=place["worker"], file=_xlsx(resident_rows), filename="r.xlsx"
+        ).created
+        == 1
+    )
+
+
+def test_bad_request_file_reports_each_problem_and_imports_nothing(place):
+    ServiceRequestFactory(community=place["community"], category=place["category"])
+    before = (ServiceRequest.objects.count(), RequestStatusChange.objects.count())
+    rows = [
+        _request_row(place),  # row 2: fine
+        _request_row(place, category="no_such_service"),  # row 3
+        _request_row(place, urgency="whenever"),  # row 4
+        _request_row(place, created_at="yesterday-ish"),  # row 5
+        _request_row(place, description=""),  # row 6
+        _request_row(place, resident_national_id="123456789012345678"),  # row 7
+        _request_row(place, category=place["category"].parent.code),  # row 8: first level
+    ]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="bad.csv")
+    found = {(p.row, p.column) for p in caught.value.problems}
+    assert found == {
+        (3, "category"),
+        (4, "urgency"),
+        (5, "created_at"),
+        (6, "description"),
+        (7, "resident_national_id"),
+        (8, "category"),
+    }
+    assert all(p.reason for p in caught.value.problems)
+    assert (ServiceRequest.objects.count(), RequestStatusChange.objects.count()) == before
+
+
+def test_bad_resident_file_reports_problems_never_echoes_identifiers(place):
+    existing = ResidentFactory(community=place["community"])
+    before = Resident.objects.count()
+    bad_phone = "12ab"
+    rows = [
+        _resident_row(place["community"], 1),
+        _resident_row(place["community"], 2, phone=bad_phone),  # row 3
+        _resident_row(place["community"], 3, national_id=existing.national_id),  # row 4
+        _resident_row(place["community"], 1),  # row 5: same ID as row 2
+        _resident_row(place["community"], 4, birth_year="nineteen", gender="x"),  # row 6
+        _resident_row(place["community"], 5, community="NO-SUCH-CODE"),  # row 7
+    ]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_residents(user=place["worker"], file=_csv(rows), filename="bad.csv")
+    found = {(p.row, p.column) for p in caught.value.problems}
+    assert found == {
+        (3, "phone"),
+        (4, "national_id"),
+        (5, "national_id"),
+        (6, "birth_year"),
+        (6, "gender"),
+        (7, "community"),
+    }
+    text = " ".join(str(p) for p in caught.value.problems)
+    assert existing.national_id not in text and bad_phone not in text
+    assert Resident.objects.count() == before
+
+
+def test_missing_required_column_is_a_header_problem(place):
+    rows = [{k: v for k, v in _request_row(place).items() if k != "category"}]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="x.csv")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(1, "category")]
+
+
+def test_worker_cannot_import_into_a_community_they_do_not_serve(place):
+    before = ServiceRequest.objects.count()
+    rows = [_request_row(place), _request_row(place, community=place["other"].code)]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="x.csv")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "community")]
+    assert ServiceRequest.objects.count() == before
+    resident_rows = [_resident_row(place["other"], 7)]
+    with pytest.raises(bulk.BulkImportError):
+        bulk.bulk_import_residents(user=place["worker"], file=_csv(resident_rows), filename="r.csv")
+    assert not Resident.objects.filter(community=place["other"]).exists()
+
+
+def test_residents_may_not_bulk_import(place):
+    with pytest.raises(ActionNotAllowed):
+        bulk.bulk_import_requests(
+            user=UserFactory(), file=_csv([_request_row(place)]), filename="x.csv"
+        )
+
+
+def test_public_export_suppresses_small_counts_and_has_no_identifiers(place):
+    resident = ResidentFactory(community=place["community"])
+    month = datetime.fromisoformat("2025-02-10T10:00:00+00:00")
+    for _ in range(6):
+        ServiceRequestFactory(
+            community=place["community"], category=place["category"], created_at=month
+        )
+    ServiceRequestFactory(
+        resident=resident, category=place["category"], created_at=month.replace(month=3)
+    )
+    frame = exports.public_frame()
+    assert list(frame.columns) == ["community", "category", "month", "requests"]
+    counts = dict(zip(frame["month"], frame["requests"], strict=True))
+    assert counts == {"2025-02": "6", "2025-03": "<5"}
+    csv_text = exports.public_export(fmt="csv").content.decode("utf-8-sig")
+    for secret in (resident.national_id, resident.phone, resident.name, "Synthetic"):
+        assert secret not in csv_text
+    xlsx = exports.public_export(fmt="xlsx").content
+    assert list(pd.read_excel(io.BytesIO(xlsx)).columns) == list(exports.PUBLIC_EXPORT_COLUMNS)
+
+
+def test_requests_export_is_scoped_to_the_worker(place):
+    mine = ServiceRequestFactory(community=place["community"], category=place["category"])
+    ServiceRequestFactory(community=place["other"], category=place["category"])
+    frame = exports.requests_frame(user=place["worker"])
+    assert list(frame["id"]) == [mine.pk]
+    assert "description" not in frame.columns
+    xlsx = exports.requests_export(user=place["worker"], fmt="xlsx").content
+    assert len(pd.read_excel(io.BytesIO(xlsx))) == 1
+
+
+@pytest.mark.urls(__name__)
+def test_upload_page_shows_problem_table_without_values(client, place):
+    client.force_login(place["worker"])
+    bad_id = "123456789012345678"
+    upload = io.BytesIO(_csv([_request_row(place, resident_national_id=bad_id)]))
+    upload.name = "bad.csv"
+    response = client.post("/bulk/upload/", {"kind": "requests", "file": upload})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "resident_national_id" in page and bad_id not in page
+    good = io.BytesIO(_csv([_request_row(place)]))
+    good.name = "good.csv"
+    response = client.post("/bulk/upload/", {"kind": "requests", "file": good})
+    assert response.status_code == 200 and "Imported 1 rows" in response.content.decode()
+
+
+@pytest.mark.urls(__name__)
+def test_upload_page_refuses_residents(client):
+    client.force_login(UserFactory())
+    assert client.get("/bulk/upload/").status_code == 403
+
+
+def test_command_prints_problems_and_imports_nothing(place, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv([_request_row(place, urgency="soon")]))
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_requests", str(bad), "--user", place["worker"].username)
+    assert "row 2, column urgency" in capsys.readouterr().err
+    assert not ServiceRequest.objects.exists()
+    good = tmp_path / "good.csv"
+    good.write_bytes(_csv([_resident_row(place["community"], 9)]))
+    call_command("import_residents", str(good), "--user", place["worker"].username)
+    assert Resident.objects.filter(community=place["community"]).count() == 1
+
+
+def test_created_at_mixes_offsets_naive_times_and_blanks(place, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    rows = [
+        _request_row(place, created_at="2025-03-01T09:30:00+08:00", description="a"),
+        _request_row(place, created_at="2025-03-01T01:30:00Z", description="b"),
+        _request_row(place, created_at="2025-03-01 09:30", description="c"),
+        _request_row(place, created_at="", description="d"),
+        _request_row(place, created_at="2999-01-01T00:00:00", description="e"),
+    ]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="x.csv")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(6, "created_at")]
+    bulk.bulk_import_requests(user=place["worker"], file=_csv(rows[:4]), filename="x.csv")
+    times = dict(ServiceRequest.objects.values_list("description", "created_at"))
+    assert times["a"] == times["b"] == times["c"]
+    assert times["d"] > times["a"]
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "reason"),
+    [
+        (b"\xff\xfe\x00not a table", "x.csv", "could not be read"),
+        (b"not a workbook", "x.xlsx", "could not be read"),
+        (b"community,category,description\n", "x.csv", "no data rows"),
+        (b"community,category,description", "x.txt", ".csv or .xlsx"),
+    ],
+)
+def test_unreadable_or_empty_file_is_one_clear_problem(place, content, filename, reason):
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=content, filename=filename)
+    [problem] = caught.value.problems
+    assert problem.row == 1 and reason in problem.reason
+
+
+@pytest.mark.urls(__name__)
+def test_export_pages(client, place):
+    ServiceRequestFactory(community=place["community"], category=place["category"])
+    assert client.get("/bulk/export/public.csv").status_code == 200
+    assert client.get("/bulk/export/public.pdf").status_code == 404
+    assert client.get("/bulk/export/requests.csv").status_code == 302  # to the login page
+    client.force_login(place["worker"])
+    response = client.get("/bulk/export/requests.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="service-requests.xlsx"'
