@@ -16,6 +16,7 @@ import pandas as pd
 from analytics import queries
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.allocation import AllocationConfig, allocate, default_suppliers
+from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.forecast import (
     ForecastConfig,
     backtest_demand,
@@ -102,8 +103,17 @@ def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
     progress(65, "fitting on all the history")
     forecaster = fit_forecaster(frame, config=config)
     forecasts = forecaster.forecast()
+    # Backtest errors per community and category, kept for the fairness audit of allocations.
+    scored = backtest.predictions.dropna(subset=["actual", "forecast"])
+    split = scored["series"].str.split("|", n=1, expand=True)
+    errors = (
+        scored.assign(community=split[0], category=split[1])
+        .groupby(["community", "category"], as_index=False)[["actual", "forecast"]]
+        .sum()
+    )
     payload = {
         "backtest": backtest.to_dict(),
+        "backtest_cells": errors.to_dict("records"),
         "horizon": horizon,
         "last_month": str(forecaster.last_period),
         "n_series": int(frame["series"].nunique()),
@@ -200,7 +210,23 @@ def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
         category_budgets=params.get("category_budgets") or None,
         config=config,
     )
+    progress(80, "auditing the plan for groups served below the rest")
+    residents = queries.resident_profiles_frame()
+    errors = pd.DataFrame(forecast_run_.result.get("backtest_cells") or [])
+    audits = {}
+    if not residents.empty:
+        for plan in ("lp", "baseline"):
+            audits[plan] = audit_allocation(
+                result,
+                residents,
+                communities,
+                as_of_year=period.year,
+                backtest_predictions=errors if not errors.empty else None,
+                plan=plan,
+            ).to_dict()
     payload = result.to_dict(max_lines=0)
+    payload["fairness"] = audits.get("lp")
+    payload["fairness_baseline"] = audits.get("baseline")
     payload.update(
         period=period.isoformat(),
         budget=float(params["budget"]),
