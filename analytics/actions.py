@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from decimal import Decimal
@@ -67,6 +68,21 @@ def _finish(run_id: int, **fields: Any) -> bool:
     return True
 
 
+def _json_safe(value: Any) -> Any:
+    """Results are stored as JSON: numpy scalars become Python numbers, NaN and infinities
+    become null (an engine may report "no value" that way, e.g. a gap with no rural
+    communities)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def analysis_run_execute(*, run_id: int) -> AnalysisRun:
     """Compute a run's result and store it exactly once in effect.
 
@@ -99,18 +115,29 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun:
         result, writes = outcome if isinstance(outcome, tuple) else (outcome, None)
         timings = dict(result.pop("_timings", {})) if isinstance(result, dict) else {}
         timings["total"] = round(time.perf_counter() - started, 3)
-        _finish(
-            run_id,
-            status=AnalysisRun.Status.SUCCEEDED,
-            result=result,
-            progress=100,
-            progress_message="",
-            timings=timings,
-            data_fingerprint=(result or {}).get("data_fingerprint", "")
-            if isinstance(result, dict)
-            else "",
-            writes=writes,
-        )
+        result = _json_safe(result)
+        try:
+            _finish(
+                run_id,
+                status=AnalysisRun.Status.SUCCEEDED,
+                result=result,
+                progress=100,
+                progress_message="",
+                timings=timings,
+                data_fingerprint=(result or {}).get("data_fingerprint", "")
+                if isinstance(result, dict)
+                else "",
+                writes=writes,
+            )
+        except Exception:
+            # A result that cannot be stored must not leave the run "running" for ever.
+            logger.exception("analysis run %s (%s): storing the result failed", run_id, run.kind)
+            _finish(
+                run_id,
+                status=AnalysisRun.Status.FAILED,
+                error="The result could not be stored; it has been logged for the operators.",
+                timings=timings,
+            )
     return AnalysisRun.objects.get(pk=run_id)
 
 

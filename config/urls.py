@@ -15,7 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(
+    path("bulk/", include("services.bulk_urls")),
     path("", include("residents.urls")),
+    path("analytics/", include("analytics.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

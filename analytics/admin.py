@@ -1,0 +1,72 @@
+"""Admin for analysis runs and imported panels: for looking, not editing.
+
+Runs change only through the actions (start, execute, approve), which keep status, result and
+the rows a run wrote consistent; panels are imported with ``import_panel`` (validated and
+atomic). So everything here is read-only, except that an administrator may delete a run or a
+panel that is no longer wanted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from analytics.models import AnalysisRun, PanelDataset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(AnalysisRun)
+class AnalysisRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "progress",
+        "attempts",
+        "created_by",
+        "created_at",
+        "finished_at",
+        "approved_at",
+    ]
+    list_filter = ["kind", "status", ("approved_at", admin.EmptyFieldListFilter)]
+    date_hierarchy = "created_at"
+    list_select_related = ["created_by"]
+    fieldsets = [
+        (None, {"fields": ["kind", "status", "progress", "progress_message", "error"]}),
+        (_("Input"), {"fields": ["params", "data_fingerprint", "data_cutoff"]}),
+        (
+            _("Execution"),
+            {
+                "fields": [
+                    "attempts",
+                    "worker_pid",
+                    "timings",
+                    "created_by",
+                    "created_at",
+                    "started_at",
+                    "finished_at",
+                ]
+            },
+        ),
+        (_("Approval"), {"fields": ["approved_by", "approved_at"]}),
+        (_("Result"), {"classes": ["collapse"], "fields": ["result"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        # The list never needs the (large) result.
+        return super().get_queryset(request).defer("result")
+
+
+@admin.register(PanelDataset)
+class PanelDatasetAdmin(ReadOnlyAdmin):
+    list_display = ["name", "synthetic", "fingerprint", "imported_by", "imported_at"]
+    list_filter = ["synthetic"]
+    search_fields = ["name", "source"]

@@ -1,0 +1,173 @@
+"""REST API for analysis runs (``/api/v1/analysis-runs/``).
+
+Administrators list, read and start every kind of run and approve allocation plans.
+Community workers read portrait and forecast runs (results cut to their communities).
+Residents may do nothing here (403). A run outside the caller's scope is 404.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from analytics import actions, queries, reports
+from analytics.models import AnalysisRun
+from analytics.serializers import (
+    AnalysisRunDetailSerializer,
+    AnalysisRunSerializer,
+    PlanApprovalSerializer,
+    RunCreateSerializer,
+)
+from residents.api import ApiViewMixin
+from residents.queries import is_administrator, is_worker
+from services.pagination import ApiCursorPagination
+from services.serializers import ErrorSerializer
+
+
+class MayReadRuns(permissions.BasePermission):
+    message = "Only community workers and administrators may see analysis runs."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return is_worker(request.user) or is_administrator(request.user)
+
+
+class MayStartRuns(permissions.BasePermission):
+    message = "Only administrators may start analysis runs or approve plans."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return is_administrator(request.user)
+
+
+class RunFilter(django_filters.FilterSet):
+    class Meta:
+        model = AnalysisRun
+        fields = ["kind", "status"]
+
+
+class RunCursorPagination(ApiCursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List analysis runs in scope, newest first, with status and progress",
+        description=(
+            "Administrators see every run; community workers see portrait and forecast runs. "
+            "Poll a run (or this list) for `status` and `progress` while it is queued or running."
+        ),
+        responses={
+            200: AnalysisRunSerializer(many=True),
+            403: OpenApiResponse(ErrorSerializer, description="Residents may not see runs."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One analysis run with its progress and result",
+        responses={
+            200: AnalysisRunDetailSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Residents may not see runs."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+        },
+    ),
+    create=extend_schema(
+        summary="Start an analysis run (administrators)",
+        description=(
+            "Validates `params` for the `kind` and queues the run; it executes in a Celery "
+            "worker (or at once when no broker is configured). Answers 202 with the run: poll "
+            "it until `finished`. Bad input in the data (e.g. an infeasible coverage floor) "
+            "makes the run fail with a message in `error`."
+        ),
+        request=RunCreateSerializer,
+        responses={
+            202: AnalysisRunSerializer,
+            400: OpenApiResponse(description="Invalid kind or parameters, by field."),
+            403: OpenApiResponse(ErrorSerializer, description="Only administrators."),
+        },
+    ),
+)
+class AnalysisRunViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    pagination_class = RunCursorPagination
+    filterset_class = RunFilter
+    serializer_class = AnalysisRunSerializer
+    queryset = AnalysisRun.objects.none()  # for the schema; runs come from queries
+
+    def get_permissions(self):
+        needed = MayStartRuns if self.action in ("create", "approve") else MayReadRuns
+        return [permissions.IsAuthenticated(), needed()]
+
+    def get_queryset(self):
+        runs = queries.runs_for(self.request.user).select_related("created_by", "approved_by")
+        if self.action == "list":
+            return runs.defer("result")
+        return runs
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return RunCreateSerializer
+        if self.action == "retrieve":
+            return AnalysisRunDetailSerializer
+        return AnalysisRunSerializer
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = RunCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = actions.analysis_run_start(user=request.user, **serializer.validated_data)
+        # With eager execution the run may already be finished: answer with its state now.
+        run.refresh_from_db()
+        body = AnalysisRunSerializer(run, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Approve an allocation plan (administrators)",
+        description=(
+            "Writes the plan's recommended units (rounded down to whole requests) as the supply "
+            "capacities of its period, by supplier. Refused with 409 when the run is not a "
+            "finished allocation, was approved already, or another plan for the period is."
+        ),
+        request=None,
+        responses={
+            200: PlanApprovalSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Only administrators."),
+            404: OpenApiResponse(ErrorSerializer, description="No such run."),
+            409: OpenApiResponse(ErrorSerializer, description="The plan cannot be approved."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk=None) -> Response:
+        run = reports.run_get(user=request.user, pk=self._pk(pk))
+        if run is None:
+            raise Http404
+        try:
+            written = actions.allocation_plan_approve(run_id=run.pk, user=request.user)
+        except actions.PlanNotApprovable as exc:
+            return Response(
+                {"detail": str(exc), "code": "plan_not_approvable"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        run.refresh_from_db()
+        body = PlanApprovalSerializer(
+            {
+                "run": run.pk,
+                "lines_written": written,
+                "period": reports.month_of((run.result or {}).get("period")),
+                "approved_at": run.approved_at,
+            }
+        ).data
+        return Response(body)
+
+    @staticmethod
+    def _pk(value) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise Http404 from None

@@ -1,0 +1,125 @@
+"""Number formatting for the analytics pages: shares as percentages, differences as signed
+percentage points, and the palette colour of a segment."""
+
+from __future__ import annotations
+
+import math
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
+
+register = template.Library()
+DASH = "—"
+# The same palette as the charts (static/analytics/analytics.js), so a segment keeps its colour.
+PALETTE = (
+    "#0f6e6e",
+    "#d97706",
+    "#2563eb",
+    "#b42318",
+    "#7c3aed",
+    "#15803d",
+    "#db2777",
+    "#475569",
+    "#0891b2",
+    "#a16207",
+    "#4d7c0f",
+    "#9333ea",
+)
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@register.filter
+def pct(value: object, digits: int = 1) -> str:
+    """0.1234 → "12.3%"."""
+    number = _number(value)
+    return DASH if number is None else f"{floatformat(100 * number, digits)}%"
+
+
+@register.filter
+def pp(value: object, digits: int = 1) -> str:
+    """A difference of shares in percentage points, signed: 0.021 → "+2.1 pp"."""
+    number = _number(value)
+    if number is None:
+        return DASH
+    sign = "+" if number > 0 else ""
+    unit = _("pp")  # percentage points
+    return f"{sign}{floatformat(100 * number, digits)} {unit}"
+
+
+@register.filter
+def signed(value: object, digits: int = 1) -> str:
+    number = _number(value)
+    if number is None:
+        return DASH
+    sign = "+" if number > 0 else ""
+    return f"{sign}{floatformat(number, digits)}"
+
+
+@register.filter
+def num(value: object, digits: int = 2) -> str:
+    number = _number(value)
+    return DASH if number is None else floatformat(number, digits)
+
+
+@register.filter
+def metric(value: object, unit: str) -> str:
+    """A comparison figure in its unit: shares in %, gaps in pp, money and counts grouped."""
+    number = _number(value)
+    if number is None:
+        return DASH
+    if unit == "share":
+        return pct(number)
+    if unit == "pp":
+        return pp(number)
+    if unit == "money":
+        return floatformat(number, "0g")
+    if unit == "count":
+        return floatformat(number, "1g")
+    return floatformat(number, 3)
+
+
+@register.filter
+def metric_difference(value: object, unit: str) -> str:
+    number = _number(value)
+    if number is None:
+        return DASH
+    if unit in ("share", "pp"):
+        return pp(number)
+    sign = "+" if number > 0 else ""
+    if unit in ("money", "count"):
+        return sign + floatformat(number, "1g")
+    return sign + floatformat(number, 3)
+
+
+@register.filter
+def swatch(index: object) -> str:
+    try:
+        return PALETTE[int(index) % len(PALETTE)]  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return PALETTE[-1]
+
+
+@register.filter
+def get_item(mapping: object, key: object) -> object:
+    if isinstance(mapping, dict):
+        return mapping.get(key, mapping.get(str(key)))
+    return None
+
+
+@register.filter
+def provider_label(code: str) -> str:
+    """The translated name of a supplier type (government, social organisation, market)."""
+    from services.models import SupplyCapacity
+
+    try:
+        return str(SupplyCapacity.Provider(code).label)
+    except ValueError:
+        return str(code).replace("_", " ")

@@ -1,0 +1,334 @@
+"""Pages of the analytics app: runs (list, start, live progress), resident portraits, demand
+forecasts, allocation recommendations with scenarios and approval, and the city-level
+equalization tables.
+
+Administrators see and start everything. Community workers see portrait and forecast results
+for the communities they serve. Views validate with a form, read through ``analytics.reports``
+(scoped to the user), call an action, render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from analytics import actions, queries, reports
+from analytics.forms import (
+    START_FORMS,
+    LineFilterForm,
+    ScenarioCompareForm,
+    SeriesChoiceForm,
+)
+from analytics.models import AnalysisRun
+from residents.views import ADMIN, STAFF, role_required, user_roles
+
+Kind = AnalysisRun.Kind
+RUNS_PAGE_SIZE = 25
+LINES_PAGE_SIZE = 50
+COMMUNITIES_PAGE_SIZE = 100
+RESULT_TEMPLATES = {
+    Kind.PORTRAITS: "analytics/portraits.html",
+    Kind.FORECAST: "analytics/forecast.html",
+    Kind.ALLOCATION: "analytics/allocation.html",
+    Kind.EQUALIZATION: "analytics/equalization.html",
+}
+RESULT_URLS = {
+    Kind.PORTRAITS: "analytics:portraits",
+    Kind.FORECAST: "analytics:forecast",
+    Kind.ALLOCATION: "analytics:allocation",
+    Kind.EQUALIZATION: "analytics:equalization",
+}
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in Kind.values:
+        raise Http404
+    return kind
+
+
+def _require_kind(request: HttpRequest, kind: str) -> None:
+    if not reports.may_see_kind(request.user, kind):
+        raise PermissionDenied
+
+
+def _run_or_404(request: HttpRequest, pk: int) -> AnalysisRun:
+    run = reports.run_get(user=request.user, pk=pk)
+    if run is None:
+        raise Http404
+    return run
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    return ADMIN in user_roles(request.user)
+
+
+def _base_context(request: HttpRequest, kind: str) -> dict:
+    return {
+        "kind": kind,
+        "kind_label": Kind(kind).label,
+        "can_start": _is_admin(request),
+        "runs_url": reverse("analytics:run_list", kwargs={"kind": kind}),
+        "page_url": reverse(RESULT_URLS[kind]),
+    }
+
+
+# Hub and runs ------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def index(request: HttpRequest) -> HttpResponse:
+    """One card per kind of analysis the user may see, with its latest run."""
+    cards = []
+    for kind in Kind.values:
+        if not reports.may_see_kind(request.user, kind):
+            continue
+        runs = queries.runs_for(request.user, kind=kind)
+        cards.append(
+            {
+                **_base_context(request, kind),
+                "latest": runs.first(),
+                "latest_succeeded": queries.latest_run(kind),
+            }
+        )
+    return render(request, "analytics/index.html", {"cards": cards})
+
+
+@role_required(*STAFF)
+def run_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """The runs of one kind; administrators start a new run here (POST)."""
+    kind = _kind_or_404(kind)
+    _require_kind(request, kind)
+    form_class = START_FORMS[kind]
+    form = None
+    if _is_admin(request):
+        # Bound on every POST: a kind without parameters posts an empty form.
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            run = actions.analysis_run_start(kind=kind, params=form.params(), user=request.user)
+            messages.success(request, _("Run #%(id)s has been started.") % {"id": run.pk})
+            return redirect("analytics:run_detail", pk=run.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    runs = queries.runs_for(request.user, kind=kind).select_related("created_by")
+    page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    for run in page:
+        run.params_display = reports.params_summary(run)
+    return render(
+        request,
+        "analytics/run_list.html",
+        {**_base_context(request, kind), "form": form, "page_obj": page},
+        status=400 if form is not None and form.is_bound and form.errors else 200,
+    )
+
+
+@role_required(*STAFF)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run: live progress while queued or running, the error of a failed run, and the
+    result page once it succeeded."""
+    run = _run_or_404(request, pk)
+    if run.status == AnalysisRun.Status.SUCCEEDED:
+        return _result_page(request, run)
+    return render(
+        request,
+        "analytics/run_progress.html",
+        {
+            **_base_context(request, run.kind),
+            "run": run,
+            "params": reports.params_summary(run),
+        },
+    )
+
+
+@role_required(*STAFF)
+def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the progress bar polls: status and percentage, and where to go when finished."""
+    run = _run_or_404(request, pk)
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "kind": run.kind,
+            "status": run.status,
+            "status_display": run.get_status_display(),
+            "progress": run.progress,
+            "progress_message": run.progress_message,
+            "finished": run.is_finished,
+            "error": run.error,
+            "url": reverse("analytics:run_detail", kwargs={"pk": run.pk}),
+        }
+    )
+
+
+# Result pages ------------------------------------------------------------------------------
+
+
+def _latest_page(request: HttpRequest, kind: str) -> HttpResponse:
+    _require_kind(request, kind)
+    run = reports.latest_visible_run(user=request.user, kind=kind)
+    if run is None:
+        return render(
+            request,
+            "analytics/no_result.html",
+            {
+                **_base_context(request, kind),
+                "pending": queries.runs_for(request.user, kind=kind)
+                .filter(status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING])
+                .first(),
+            },
+        )
+    return _result_page(request, run)
+
+
+def _result_page(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
+    context = {
+        **_base_context(request, run.kind),
+        "run": run,
+        "params": reports.params_summary(run),
+        "is_latest": queries.latest_run(run.kind) == run,
+    }
+    builders = {
+        Kind.PORTRAITS: _portraits_context,
+        Kind.FORECAST: _forecast_context,
+        Kind.ALLOCATION: _allocation_context,
+        Kind.EQUALIZATION: _equalization_context,
+    }
+    context.update(builders[run.kind](request, run))
+    return render(request, RESULT_TEMPLATES[run.kind], context)
+
+
+def _portraits_context(request: HttpRequest, run: AnalysisRun) -> dict:
+    portraits = reports.portraits_view_data(user=request.user, run=run)
+    page = Paginator(portraits["communities"], COMMUNITIES_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return {"portraits": portraits, "page_obj": page}
+
+
+def _forecast_context(request: HttpRequest, run: AnalysisRun) -> dict:
+    result = run.result or {}
+    backtest = result.get("backtest") or {}
+    communities = reports.community_scope(request.user)
+    categories = reports.forecast_categories(run)
+    form = SeriesChoiceForm(
+        request.GET if "community" in request.GET or "category" in request.GET else None,
+        communities=communities,
+        categories=categories,
+    )
+    community = category = None
+    if form.is_bound and form.is_valid():
+        community, category = form.cleaned_data["community"], form.cleaned_data["category"]
+    else:
+        community, category = communities.first(), categories.first()
+        if form.is_bound:
+            form = SeriesChoiceForm(
+                initial={"community": community, "category": category},
+                communities=communities,
+                categories=categories,
+            )
+        else:
+            form.initial = {"community": community, "category": category}
+    chart = table = None
+    if community is not None and category is not None:
+        chart = reports.forecast_chart(run=run, community=community, category=category)
+    if community is not None:
+        table = reports.community_forecast_table(run=run, community=community)
+    return {
+        "backtest": backtest,
+        "backtest_rows": reports.backtest_rows(result),
+        "improvement": backtest.get("improvement_over_seasonal_naive"),
+        "coverage": (backtest.get("overall") or {}).get("coverage"),
+        "interval": backtest.get("interval") or 0.8,
+        "series_form": form,
+        "community": community,
+        "category": category,
+        "chart": chart,
+        "community_table": table,
+        "no_communities": not communities.exists(),
+    }
+
+
+def _allocation_context(request: HttpRequest, run: AnalysisRun) -> dict:
+    filters = LineFilterForm(request.GET or None)
+    community = category = None
+    if filters.is_bound and filters.is_valid():
+        community = filters.cleaned_data["community"]
+        category = filters.cleaned_data["category"]
+    lines = reports.allocation_lines(run=run, community=community, category=category)
+    page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
+    scenarios = ScenarioCompareForm(
+        initial={"runs": [run.pk]}, runs=reports.allocation_runs_for_comparison()
+    )
+    return {
+        "allocation": reports.allocation_view_data(run=run),
+        "filter_form": filters,
+        "page_obj": page,
+        "scenario_form": scenarios,
+    }
+
+
+def _equalization_context(request: HttpRequest, run: AnalysisRun) -> dict:
+    return {"equalization": reports.equalization_view_data(run=run)}
+
+
+@role_required(*STAFF)
+def portraits(request: HttpRequest) -> HttpResponse:
+    return _latest_page(request, Kind.PORTRAITS)
+
+
+@role_required(*STAFF)
+def forecast(request: HttpRequest) -> HttpResponse:
+    return _latest_page(request, Kind.FORECAST)
+
+
+@role_required(ADMIN)
+def allocation(request: HttpRequest) -> HttpResponse:
+    return _latest_page(request, Kind.ALLOCATION)
+
+
+@role_required(ADMIN)
+def equalization(request: HttpRequest) -> HttpResponse:
+    return _latest_page(request, Kind.EQUALIZATION)
+
+
+# Allocation: approval and scenarios ---------------------------------------------------------
+
+
+@require_POST
+@role_required(ADMIN)
+def allocation_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_or_404(request, pk)
+    try:
+        written = actions.allocation_plan_approve(run_id=run.pk, user=request.user)
+    except actions.PlanNotApprovable as exc:
+        messages.error(request, _("The plan cannot be approved: %(reason)s") % {"reason": str(exc)})
+    else:
+        period = reports.month_of((run.result or {}).get("period"))
+        messages.success(
+            request,
+            _("Plan #%(id)s approved: %(lines)d supply capacity lines written for %(period)s.")
+            % {"id": run.pk, "lines": written, "period": period},
+        )
+    return redirect("analytics:run_detail", pk=run.pk)
+
+
+@role_required(ADMIN)
+def allocation_compare(request: HttpRequest) -> HttpResponse:
+    """Two to four allocation runs (e.g. different budgets) side by side."""
+    form = ScenarioCompareForm(request.GET or None, runs=reports.allocation_runs_for_comparison())
+    table = None
+    if form.is_bound and form.is_valid():
+        chosen = sorted(
+            form.cleaned_data["runs"], key=lambda r: ((r.result or {}).get("budget") or 0, r.pk)
+        )
+        table = reports.scenario_table(chosen)
+    return render(
+        request,
+        "analytics/allocation_compare.html",
+        {**_base_context(request, Kind.ALLOCATION), "form": form, "table": table},
+        status=400 if form.is_bound and form.errors else 200,
+    )

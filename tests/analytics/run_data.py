@@ -1,0 +1,310 @@
+"""Hand-made, SYNTHETIC analysis runs for the page and API tests: finished runs with results
+shaped like the engine's (``PortraitResult.to_dict``, ``BacktestResult.to_dict``,
+``AllocationResult.to_dict``) and the rows they write, without running the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from analytics.models import AllocationLine, AnalysisRun, DemandForecast, ResidentSegment
+from tests.factories import World, make_world
+
+Kind = AnalysisRun.Kind
+Status = AnalysisRun.Status
+
+
+def month_start(months_back: int) -> date:
+    """The first day of the month ``months_back`` months before this one."""
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _finished(kind: str, result: dict, **fields) -> AnalysisRun:
+    now = timezone.now()
+    return AnalysisRun.objects.create(
+        kind=kind,
+        status=Status.SUCCEEDED,
+        progress=100,
+        result=result,
+        attempts=1,
+        timings={"total": 1.4},
+        started_at=now - timedelta(seconds=2),
+        finished_at=now,
+        **fields,
+    )
+
+
+def _segment(number: int, description: str, size: int, share: float) -> dict:
+    return {
+        "segment": number,
+        "size": size,
+        "share": share,
+        "description": description,
+        "traits": [
+            {"trait": "age_65_plus", "share": 0.9, "population_share": 0.3, "lift": 3.0},
+        ],
+        "needs": [
+            {
+                "category": "elderly_home_care",
+                "dimension": "health_care",
+                "requests_per_100_residents_year": 40.0 + number,
+                "lift": 2.0,
+            },
+            {
+                "category": "school_enrolment",
+                "dimension": "public_education",
+                "requests_per_100_residents_year": 5.0,
+                "lift": 0.5,
+            },
+        ],
+        "profile": {"trait_age_65_plus": 0.9},
+        "mean_age": 70.0 - 30 * number,
+        "requests_per_resident_month": 0.3,
+        "mean_satisfaction": 4.1,
+    }
+
+
+def portraits_run(world: World) -> AnalysisRun:
+    home, other = world.home.code, world.other.code
+    result = {
+        "k": 2,
+        "criterion": "mean silhouette over k=2..3 (synthetic test result)",
+        "as_of": "2026-10",
+        "window_months": 12,
+        "residents": 2,
+        "segments": [
+            _segment(0, "older residents living alone (synthetic)", 1, 0.5),
+            _segment(1, "families with school-age children (synthetic)", 1, 0.5),
+        ],
+        "communities": [
+            {
+                "community": home,
+                "residents": 1,
+                "segment_0_share": 1.0,
+                "segment_1_share": 0.0,
+                "dominant_segment": 0,
+                "requests_per_month": 2.5,
+                "top_category": "elderly_home_care",
+            },
+            {
+                "community": other,
+                "residents": 1,
+                "segment_0_share": 0.0,
+                "segment_1_share": 1.0,
+                "dominant_segment": 1,
+                "requests_per_month": 7.5,
+                "top_category": "school_enrolment",
+            },
+        ],
+        "changes": {
+            "previous_as_of": "2026-07",
+            "segments": [
+                {"segment": 0, "status": "matched", "previous_segment": 1, "share_change_pp": 5.0},
+                {"segment": 1, "status": "new", "previous_segment": None},
+            ],
+            "segments_gone": [],
+            "communities": [
+                {
+                    "community": home,
+                    "status": "compared",
+                    "segment_mix_change_pp": {"segment_0": 12.5},
+                    "residents_change": 1,
+                    "requests_per_month_change": 0.5,
+                },
+                {
+                    "community": other,
+                    "status": "compared",
+                    "segment_mix_change_pp": {"segment_0": -3.0},
+                    "residents_change": 0,
+                    "requests_per_month_change": -1.0,
+                },
+            ],
+        },
+        "data_fingerprint": "synthetic",
+    }
+    run = _finished(Kind.PORTRAITS, result)
+    ResidentSegment.objects.create(run=run, resident=world.owner_profile, segment=0)
+    ResidentSegment.objects.create(run=run, resident=world.other_profile, segment=1)
+    return run
+
+
+def _metrics(model: float, naive: float, seasonal: float, coverage: float) -> dict:
+    return {
+        "n": 24.0,
+        "wape_model": model,
+        "wape_naive": naive,
+        "wape_seasonal_naive": seasonal,
+        "mase_model": model * 2,
+        "mase_naive": naive * 2,
+        "mase_seasonal_naive": seasonal * 2,
+        "coverage": coverage,
+        "mean_interval_width": 3.0,
+    }
+
+
+def forecast_run(world: World, *, horizon: int = 2) -> AnalysisRun:
+    category = world.owner_request.category
+    last = month_start(1)
+    result = {
+        "backtest": {
+            "method": "synthetic test backtest",
+            "baselines": {"naive": "last observed month", "seasonal_naive": "same month"},
+            "origins": ["2025-10", "2026-01"],
+            "horizon": horizon,
+            "interval": 0.8,
+            "group_column": "category",
+            "overall": _metrics(0.4, 0.7, 0.5, 0.83),
+            "improvement_over_seasonal_naive": 0.2,
+            "by_group": [{"group": category.code, **_metrics(0.4, 0.7, 0.5, 0.83)}],
+            "by_horizon": [],
+        },
+        "horizon": horizon,
+        "last_month": last.strftime("%Y-%m"),
+        "n_series": 2,
+        "data_fingerprint": "synthetic",
+    }
+    run = _finished(Kind.FORECAST, result)
+    for community, level in ((world.home, 4.0), (world.other, 9.0)):
+        for step in range(horizon):
+            DemandForecast.objects.create(
+                run=run,
+                community=community,
+                category=category,
+                period=month_start(-step),
+                forecast=level + step,
+                lower=level - 2,
+                upper=level + 3 + step,
+            )
+    return run
+
+
+def _comparison() -> list[dict]:
+    rows = {
+        "total_need": (20.0, 20.0),
+        "total_covered": (18.0, 16.0),
+        "coverage": (0.9, 0.8),
+        "weighted_coverage": (0.91, 0.8),
+        "coverage_cv": (0.02, 0.15),
+        "min_community_coverage": (0.88, 0.6),
+        "urban_coverage": (0.9, 0.85),
+        "rural_coverage": (0.89, 0.7),
+        "urban_rural_gap": (0.01, 0.15),
+        "spent": (1000.0, 1000.0),
+    }
+    return [
+        {"metric": name, "lp": lp, "baseline": base, "difference": lp - base}
+        for name, (lp, base) in rows.items()
+    ]
+
+
+@dataclass
+class AllocationSetup:
+    run: AnalysisRun
+    period: date
+
+
+def allocation_run(
+    world: World,
+    *,
+    budget: float = 50_000.0,
+    period: date | None = None,
+    fairness: dict | None = None,
+) -> AnalysisRun:
+    period = period or month_start(0)
+    category = world.owner_request.category
+    comparison = _comparison()
+    lp = {r["metric"]: r["lp"] for r in comparison}
+    base = {r["metric"]: r["baseline"] for r in comparison}
+    result = {
+        "summary": {
+            "budget": budget,
+            "committed": 1000.0,
+            "available": budget - 1000.0,
+            "spent": 1000.0,
+            "tau_star": 0.9,
+            "tau_used": 0.89,
+            "lp": lp,
+            "baseline": base,
+            "spend_by_supplier": {"government": 600.0, "social_organisation": 400.0},
+            "solver": "HiGHS via scipy.optimize.linprog (synthetic test result)",
+            "solve_seconds": 0.01,
+        },
+        "comparison": comparison,
+        "lines": [],
+        "communities": [
+            {
+                "community": world.home.code,
+                "kind": world.home.kind,
+                "need": 10.0,
+                "coverage_before": 0.5,
+                "coverage_after": 0.9,
+                "coverage_baseline": 0.8,
+            },
+            {
+                "community": world.other.code,
+                "kind": world.other.kind,
+                "need": 10.0,
+                "coverage_before": 0.4,
+                "coverage_after": 0.88,
+                "coverage_baseline": 0.6,
+            },
+        ],
+        "notes": ["Floor: every community covered at least 89.0% (synthetic test result)."],
+        "period": period.isoformat(),
+        "budget": budget,
+        "forecast_run": None,
+        "equity_weights": "equal (no analysis run)",
+    }
+    if fairness is not None:
+        result["fairness"] = fairness
+    run = _finished(Kind.ALLOCATION, result, params={"budget": budget})
+    lines = [
+        (world.home, "government", 3.6, Decimal("720.00")),
+        (world.home, "social_organisation", 1.5, Decimal("255.00")),
+        (world.other, "government", 0.4, Decimal("80.00")),
+    ]
+    for community, provider, units, cost in lines:
+        AllocationLine.objects.create(
+            run=run,
+            community=community,
+            category=category,
+            provider=provider,
+            forecast=6.0,
+            lower=3.0,
+            upper=9.0,
+            current_supply=2.0,
+            gap=4.0,
+            recommended_units=units,
+            cost=cost,
+            weight=1.2,
+            weight_reason="rural community: larger urban-rural gap (synthetic)",
+            explanation=f"{community.code}: add {units} from {provider} (synthetic explanation)",
+        )
+    return run
+
+
+@dataclass
+class RunWorld:
+    world: World
+    portraits: AnalysisRun
+    forecast: AnalysisRun
+    allocation: AnalysisRun
+
+
+def run_world() -> RunWorld:
+    """The factories' world with one urban and one rural community, and three finished runs."""
+    world = make_world()
+    for community, kind in ((world.home, "urban"), (world.other, "rural")):
+        community.kind = kind
+        community.save(update_fields=["kind"])
+    return RunWorld(
+        world=world,
+        portraits=portraits_run(world),
+        forecast=forecast_run(world),
+        allocation=allocation_run(world),
+    )

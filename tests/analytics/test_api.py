@@ -1,0 +1,258 @@
+"""The analysis-runs API: scope per role, validated creation, plan approval, the schema."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from analytics.models import AnalysisRun
+from services.models import SupplyCapacity
+from tests.analytics import run_data
+from tests.factories import api_client
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/analysis-runs/"
+
+
+def detail(pk: int) -> str:
+    return f"{LIST}{pk}/"
+
+
+@pytest.fixture
+def runs():
+    return run_data.run_world()
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "expected_status", "expected_kinds"),
+    [
+        ("anonymous", 401, None),
+        ("resident_owner", 403, None),
+        ("worker_assigned", 200, {"portraits", "forecast"}),
+        ("admin", 200, {"portraits", "forecast", "allocation"}),
+    ],
+)
+def test_list_is_scoped_by_role(runs, role, expected_status, expected_kinds):
+    response = api_client(runs.world.users[role]).get(LIST)
+    assert response.status_code == expected_status
+    if expected_kinds is not None:
+        rows = response.json()["results"]
+        assert {r["kind"] for r in rows} == expected_kinds
+        assert all("result" not in r for r in rows)  # lists stay light
+        assert {"status", "progress", "progress_message", "timings", "attempts"} <= set(rows[0])
+
+
+def test_list_filters_by_kind(runs):
+    rows = api_client(runs.world.admin).get(LIST, {"kind": "forecast"}).json()["results"]
+    assert [r["id"] for r in rows] == [runs.forecast.pk]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "expected"),
+    [
+        ("worker_assigned", "allocation", 404),
+        ("worker_assigned", "forecast", 200),
+        ("resident_owner", "portraits", 403),
+        ("admin", "allocation", 200),
+    ],
+)
+def test_retrieve_is_scoped(runs, role, kind, expected):
+    run = getattr(runs, kind)
+    assert api_client(runs.world.users[role]).get(detail(run.pk)).status_code == expected
+
+
+def test_workers_get_results_cut_to_their_communities(runs):
+    body = api_client(runs.world.worker_assigned).get(detail(runs.portraits.pk)).json()
+    assert [c["community"] for c in body["result"]["communities"]] == [runs.world.home.code]
+    assert [c["community"] for c in body["result"]["changes"]["communities"]] == [
+        runs.world.home.code
+    ]
+    assert len(body["result"]["segments"]) == 2  # city-wide segments stay
+    admin_body = api_client(runs.world.admin).get(detail(runs.portraits.pk)).json()
+    assert len(admin_body["result"]["communities"]) == 2
+
+
+def test_retrieve_shows_progress_of_a_running_run(runs):
+    run = AnalysisRun.objects.create(
+        kind="portraits", status="running", progress=55, progress_message="segmenting"
+    )
+    body = api_client(runs.world.admin).get(detail(run.pk)).json()
+    assert (body["status"], body["progress"], body["progress_message"], body["finished"]) == (
+        "running",
+        55,
+        "segmenting",
+        False,
+    )
+    assert body["result"] is None
+    assert body["page"].endswith(reverse("analytics:run_detail", kwargs={"pk": run.pk}))
+
+
+# Creating -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident_owner", "worker_assigned"])
+def test_only_administrators_start_runs(runs, role):
+    response = api_client(runs.world.users[role]).post(
+        LIST, {"kind": "portraits", "params": {}}, format="json"
+    )
+    assert response.status_code in (401, 403)
+    assert AnalysisRun.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("payload", "message_part"),
+    [
+        ({"kind": "astrology"}, "kind"),
+        ({"kind": "forecast", "params": {"horizon": 9}}, "horizon"),
+        ({"kind": "forecast", "params": {"horizon": 0}}, "horizon"),
+        ({"kind": "allocation", "params": {}}, "budget"),
+        ({"kind": "allocation", "params": {"budget": -1}}, "budget"),
+        ({"kind": "allocation", "params": {"budget": 10, "min_coverage": 1.5}}, "min_coverage"),
+        ({"kind": "allocation", "params": {"budget": 10, "forecast_run": 999999}}, "forecast_run"),
+        (
+            {"kind": "allocation", "params": {"budget": 10, "category_budgets": {"nope": 5}}},
+            "nope",
+        ),
+        ({"kind": "forecast", "params": {"horizn": 3}}, "horizn"),
+        ({"kind": "portraits", "params": {"as_of": "2026-13"}}, "as_of"),
+        ({"kind": "portraits", "params": [1, 2]}, "params"),
+    ],
+)
+def test_bad_parameters_are_refused_by_field(runs, payload, message_part):
+    response = api_client(runs.world.admin).post(LIST, payload, format="json")
+    assert response.status_code == 400
+    assert message_part in str(response.json())
+    assert AnalysisRun.objects.count() == 3
+
+
+def test_creating_a_run_queues_it_and_it_runs(runs, django_capture_on_commit_callbacks):
+    SupplyCapacity.objects.update(capacity=0, budget=0)  # leave a gap to fill
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api_client(runs.world.admin).post(
+            LIST,
+            {"kind": "allocation", "params": {"budget": "100000.50", "min_coverage": 0.5}},
+            format="json",
+        )
+    assert response.status_code == 202
+    assert len(callbacks) == 1
+    run = AnalysisRun.objects.get(pk=response.json()["id"])
+    assert run.params == {"budget": 100000.5, "min_coverage": 0.5}
+    assert run.created_by == runs.world.admin
+    body = api_client(runs.world.admin).get(detail(run.pk)).json()
+    # Allocated against the latest forecast (the hand-made one), no broker: run at once.
+    assert body["status"] == "succeeded", body["error"]
+    assert body["progress"] == 100
+    assert body["result"]["forecast_run"] == runs.forecast.pk
+    assert run.allocation_lines.exists()
+
+
+def test_a_budget_below_committed_spending_fails_with_a_clear_message(
+    runs, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(runs.world.admin).post(
+            LIST, {"kind": "allocation", "params": {"budget": 10}}, format="json"
+        )
+    body = api_client(runs.world.admin).get(detail(response.json()["id"])).json()
+    assert body["status"] == "failed"
+    assert "below the cost of the supply already committed" in body["error"]
+    assert not AnalysisRun.objects.get(pk=body["id"]).allocation_lines.exists()
+
+
+def test_a_forecast_with_too_little_history_fails_with_what_is_needed(
+    runs, django_capture_on_commit_callbacks
+):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from tests.factories import ServiceRequestFactory
+
+    for months_back in (1, 2, 3):
+        day = run_data.month_start(months_back).replace(day=5)
+        ServiceRequestFactory(
+            community=runs.world.home,
+            created_at=timezone.make_aware(datetime.combine(day, time(9))),
+            history=False,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(runs.world.admin).post(
+            LIST, {"kind": "forecast", "params": {"horizon": 3}}, format="json"
+        )
+    assert response.status_code == 202
+    body = api_client(runs.world.admin).get(detail(response.json()["id"])).json()
+    assert body["status"] == "failed"
+    assert "too little history" in body["error"]
+    assert "need at least" in body["error"]
+
+
+# Approving ----------------------------------------------------------------------------------
+
+
+def test_approving_writes_capacities_and_refuses_a_second_time(runs):
+    client = api_client(runs.world.admin)
+    url = f"{detail(runs.allocation.pk)}approve/"
+    first = client.post(url)
+    assert first.status_code == 200
+    body = first.json()
+    assert body["lines_written"] == 2
+    assert body["period"] == run_data.month_start(0).strftime("%Y-%m")
+    assert body["run"] == runs.allocation.pk and body["approved_at"]
+    written = SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).count()
+    assert written == 2
+
+    second = client.post(url)
+    assert second.status_code == 409
+    assert second.json()["code"] == "plan_not_approvable"
+    assert "already approved" in second.json()["detail"]
+    assert SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).count() == written
+
+
+def test_another_plan_for_an_approved_period_is_refused(runs):
+    client = api_client(runs.world.admin)
+    assert client.post(f"{detail(runs.allocation.pk)}approve/").status_code == 200
+    rival = run_data.allocation_run(runs.world, budget=70_000.0)
+    response = client.post(f"{detail(rival.pk)}approve/")
+    assert response.status_code == 409
+    assert "already approved" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "expected"),
+    [
+        ("worker_assigned", "allocation", 403),
+        ("resident_owner", "allocation", 403),
+        ("anonymous", "allocation", 401),
+        ("admin", "forecast", 409),
+    ],
+)
+def test_approval_is_for_administrators_and_allocation_runs(runs, role, kind, expected):
+    run = getattr(runs, kind)
+    response = api_client(runs.world.users[role]).post(f"{detail(run.pk)}approve/")
+    assert response.status_code == expected
+    assert not SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).exists()
+
+
+def test_approving_an_unknown_run_is_404(runs):
+    assert api_client(runs.world.admin).post(f"{detail(999999)}approve/").status_code == 404
+
+
+# Schema -------------------------------------------------------------------------------------
+
+
+def test_the_schema_documents_the_runs_api():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = schema["paths"]
+    assert set(paths["/api/v1/analysis-runs/"]) == {"get", "post"}
+    assert set(paths["/api/v1/analysis-runs/{id}/approve/"]) == {"post"}
+    create = paths["/api/v1/analysis-runs/"]["post"]
+    assert "202" in create["responses"]
+    params = schema["components"]["schemas"]["RunParamsRequest"]
+    refs = {item["$ref"].rsplit("/", 1)[-1] for item in params["oneOf"]}
+    assert {"ForecastParamsRequest", "AllocationParamsRequest"} <= refs

@@ -1,0 +1,556 @@
+"""The analytics pages: who may see what, starting runs, live progress, the result pages and
+plan approval. Runs are hand-made (``run_data``) except where a test starts one for real."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics.models import AnalysisRun
+from services.models import SupplyCapacity
+from tests.analytics import run_data
+from tests.factories import ResidentFactory, ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = AnalysisRun.Status
+
+
+@pytest.fixture
+def runs():
+    return run_data.run_world()
+
+
+def _client(client, user):
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+# Access by role ---------------------------------------------------------------------------
+
+STAFF_PAGES = [
+    ("analytics:index", {}),
+    ("analytics:run_list", {"kind": "portraits"}),
+    ("analytics:run_list", {"kind": "forecast"}),
+    ("analytics:portraits", {}),
+    ("analytics:forecast", {}),
+]
+ADMIN_PAGES = [
+    ("analytics:run_list", {"kind": "allocation"}),
+    ("analytics:run_list", {"kind": "equalization"}),
+    ("analytics:allocation", {}),
+    ("analytics:allocation_compare", {}),
+    ("analytics:equalization", {}),
+]
+ROLES = ["resident_owner", "worker_assigned", "admin"]
+
+
+def _expected(page: tuple, role: str) -> int:
+    if role == "admin":
+        return 200
+    if role == "worker_assigned" and page in STAFF_PAGES:
+        return 200
+    return 403
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES + ADMIN_PAGES, ids=lambda p: f"{p[0]}{p[1]}")
+@pytest.mark.parametrize("role", ROLES)
+def test_page_access_by_role(client, runs, page, role):
+    name, kwargs = page
+    response = _client(client, runs.world.users[role]).get(reverse(name, kwargs=kwargs))
+    assert response.status_code == _expected(page, role)
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES + ADMIN_PAGES, ids=lambda p: f"{p[0]}{p[1]}")
+def test_anonymous_visitors_go_to_login(client, db, page):
+    name, kwargs = page
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "role", "expected"),
+    [
+        ("portraits", "worker_assigned", 200),
+        ("forecast", "worker_assigned", 200),
+        ("allocation", "worker_assigned", 404),
+        ("allocation", "admin", 200),
+        ("portraits", "resident_owner", 403),
+    ],
+)
+def test_run_detail_is_scoped(client, runs, kind, role, expected):
+    run = getattr(runs, kind)
+    c = _client(client, runs.world.users[role])
+    assert c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).status_code == expected
+    progress = c.get(reverse("analytics:run_progress", kwargs={"pk": run.pk}))
+    assert progress.status_code == expected
+
+
+def test_unknown_kind_is_404(client, runs):
+    response = _client(client, runs.world.admin).get("/analytics/runs/astrology/")
+    assert response.status_code == 404
+
+
+def test_workers_cannot_start_runs(client, runs):
+    response = _client(client, runs.world.worker_assigned).post(
+        reverse("analytics:run_list", kwargs={"kind": "portraits"})
+    )
+    assert response.status_code == 403
+    assert AnalysisRun.objects.count() == 3
+
+
+def test_the_nav_links_to_analytics_for_staff_only(client, runs):
+    url = reverse("analytics:index")
+    staff = _client(client, runs.world.worker_assigned).get(reverse("services:queue"))
+    assert f'href="{url}"' in staff.content.decode()
+    client.logout()
+    resident = _client(client, runs.world.resident_owner).get(reverse("services:my_requests"))
+    assert f'href="{url}"' not in resident.content.decode()
+
+
+# Starting runs and following them -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "field"),
+    [
+        ("forecast", {"horizon": "7"}, "horizon"),
+        ("forecast", {"horizon": "0"}, "horizon"),
+        ("allocation", {"budget": "-5"}, "budget"),
+        ("allocation", {"budget": ""}, "budget"),
+        ("allocation", {"budget": "1000", "min_coverage": "120"}, "min_coverage"),
+        ("allocation", {"budget": "1000", "category_budget_elderly_home_care": "-1"}, None),
+    ],
+)
+def test_start_forms_refuse_bad_input_next_to_the_field(client, runs, kind, data, field):
+    before = AnalysisRun.objects.count()
+    response = _client(client, runs.world.admin).post(
+        reverse("analytics:run_list", kwargs={"kind": kind}), data
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors
+    if field:
+        assert field in form.errors
+    assert AnalysisRun.objects.count() == before
+
+
+def test_allocation_form_turns_fields_into_params(client, runs, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _client(client, runs.world.admin).post(
+            reverse("analytics:run_list", kwargs={"kind": "allocation"}),
+            {
+                "budget": "120000",
+                "min_coverage": "75",
+                "forecast_run": str(runs.forecast.pk),
+                "category_budget_elderly_home_care": "30000",
+            },
+        )
+    run = AnalysisRun.objects.latest("id")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("analytics:run_detail", kwargs={"pk": run.pk})
+    assert run.params == {
+        "budget": 120000.0,
+        "min_coverage": 0.75,
+        "forecast_run": runs.forecast.pk,
+        "category_budgets": {"elderly_home_care": 30000.0},
+    }
+    assert len(callbacks) == 1  # queued after commit, not run inside the request's transaction
+
+
+def test_starting_a_run_from_the_page_runs_it_and_shows_the_result(
+    client, runs, django_capture_on_commit_callbacks
+):
+    for i in range(40):
+        resident = ResidentFactory(
+            community=runs.world.home if i % 2 else runs.world.other,
+            birth_year=1940 + i,
+            household_size=1 + i % 5,
+        )
+        ServiceRequestFactory(resident=resident, history=False)
+    c = _client(client, runs.world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(reverse("analytics:run_list", kwargs={"kind": "portraits"}))
+    run = AnalysisRun.objects.latest("id")
+    assert run.kind == "portraits"
+    assert run.status == Status.SUCCEEDED, run.error
+    assert run.created_by == runs.world.admin
+    page = c.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Resident portraits" in html
+    # Every segment the engine found has its card with the generated description.
+    for segment in run.result["segments"]:
+        assert f'id="segment-{segment["segment"]}"' in html
+        assert segment["description"].split(",")[0] in html
+    assert "data-progress-url" not in html
+
+
+def test_a_running_run_shows_a_polling_progress_bar(client, runs):
+    run = AnalysisRun.objects.create(
+        kind="forecast", status=Status.RUNNING, progress=42, progress_message="fitting"
+    )
+    c = _client(client, runs.world.admin)
+    html = c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).content.decode()
+    progress_url = reverse("analytics:run_progress", kwargs={"pk": run.pk})
+    assert f'data-progress-url="{progress_url}"' in html
+    assert '<progress max="100" value="42"' in html
+    assert "analytics/analytics.js" in html
+
+    data = c.get(progress_url).json()
+    assert data == {
+        "id": run.pk,
+        "kind": "forecast",
+        "status": "running",
+        "status_display": "Running",
+        "progress": 42,
+        "progress_message": "fitting",
+        "finished": False,
+        "error": "",
+        "url": reverse("analytics:run_detail", kwargs={"pk": run.pk}),
+    }
+    AnalysisRun.objects.filter(pk=run.pk).update(status=Status.SUCCEEDED, progress=100)
+    assert c.get(progress_url).json()["finished"] is True
+
+
+def test_a_failed_run_shows_its_error_plainly(client, runs):
+    run = AnalysisRun.objects.create(
+        kind="allocation",
+        status=Status.FAILED,
+        error="the coverage floor of 95% cannot be met: the highest floor is 81.2%",
+        finished_at=timezone.now(),
+    )
+    response = _client(client, runs.world.admin).get(
+        reverse("analytics:run_detail", kwargs={"pk": run.pk})
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This run failed." in html
+    assert "the coverage floor of 95% cannot be met" in html
+    assert "Traceback" not in html and "data-progress-url" not in html
+
+
+def test_run_list_shows_status_progress_timings_and_attempts(client, runs):
+    AnalysisRun.objects.create(kind="forecast", status=Status.RUNNING, progress=37, attempts=2)
+    html = (
+        _client(client, runs.world.admin)
+        .get(reverse("analytics:run_list", kwargs={"kind": "forecast"}))
+        .content.decode()
+    )
+    assert "37%" in html and "100%" in html
+    assert re.search(r'data-label="Time \(s\)" class="num">1.4<', html)
+    assert re.search(r'data-label="Attempts" class="num">2<', html)
+    assert 'id="start"' in html
+
+
+def test_no_result_yet_offers_to_start_one(client, db):
+    from tests.factories import AdministratorFactory
+
+    response = _client(client, AdministratorFactory()).get(reverse("analytics:allocation"))
+    assert response.status_code == 200
+    assert "There is no finished run of this analysis yet." in response.content.decode()
+
+
+# Portraits ----------------------------------------------------------------------------------
+
+
+def test_administrators_see_every_community_portrait(client, runs):
+    html = _client(client, runs.world.admin).get(reverse("analytics:portraits")).content.decode()
+    assert runs.world.home.name in html and runs.world.other.name in html
+    assert "older residents living alone (synthetic)" in html
+    assert "segment 0 +12.5 pp" in html
+
+
+def test_workers_see_portraits_of_their_communities_only(client, runs):
+    response = _client(client, runs.world.worker_assigned).get(reverse("analytics:portraits"))
+    html = response.content.decode()
+    assert runs.world.home.name in html
+    assert runs.world.other.name not in html
+    assert runs.world.other.code not in html
+    # Segment cards stay (city-wide), with the count in the worker's communities.
+    cards = response.context["portraits"]["segments"]
+    assert [c["local_size"] for c in cards] == [1, 0]
+
+
+# Forecasts ----------------------------------------------------------------------------------
+
+
+def _chart(response) -> dict:
+    match = re.search(
+        r'<script id="forecast-chart-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, "the forecast chart data is missing"
+    return json.loads(match.group(1))
+
+
+def test_forecast_page_shows_backtest_and_chart_with_actuals(client, runs):
+    world = runs.world
+    last = run_data.month_start(1)
+    when = timezone.make_aware(datetime.combine(last.replace(day=10), time(10)))
+    for _ in range(3):
+        ServiceRequestFactory(
+            community=world.home, category=world.owner_request.category, created_at=when
+        )
+    response = _client(client, world.admin).get(
+        reverse("analytics:forecast"),
+        {"community": world.home.pk, "category": world.owner_request.category.pk},
+    )
+    html = response.content.decode()
+    assert "20.0% lower than the seasonal-naive" in html
+    assert "83.0%" in html  # interval coverage
+    chart = _chart(response)
+    month = last.strftime("%Y-%m")
+    assert chart["actual"][chart["labels"].index(month)] == 3
+    first_forecast = run_data.month_start(0).strftime("%Y-%m")
+    index = chart["labels"].index(first_forecast)
+    assert chart["forecast"][index] == 4.0
+    assert chart["lower"][index] == 2.0 and chart["upper"][index] == 7.0
+
+
+def test_workers_cannot_chart_another_community(client, runs):
+    world = runs.world
+    response = _client(client, world.worker_assigned).get(
+        reverse("analytics:forecast"),
+        {"community": world.other.pk, "category": world.owner_request.category.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["community"] == world.home
+    assert world.other.name not in response.content.decode()
+    assert _chart(response)["forecast"][-2] == 4.0  # home's forecast, not other's 9.0
+
+
+# Allocation ---------------------------------------------------------------------------------
+
+
+def test_allocation_page_shows_comparison_lines_and_fairness_placeholder(client, runs):
+    response = _client(client, runs.world.admin).get(reverse("analytics:allocation"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Coverage CV across communities" in html
+    assert "LP better" in html
+    assert "(synthetic explanation)" in html
+    assert "Not yet computed for this run." in html
+    assert 'id="coverage-chart-data"' in html and 'id="comparison-chart-data"' in html
+    assert response.context["page_obj"].paginator.count == 3
+
+
+def test_allocation_lines_filter_by_community(client, runs):
+    response = _client(client, runs.world.admin).get(
+        reverse("analytics:allocation"), {"community": runs.world.other.pk}
+    )
+    lines = list(response.context["page_obj"])
+    assert [line.community for line in lines] == [runs.world.other]
+
+
+def test_allocation_page_shows_a_stored_fairness_audit(client, runs):
+    audit = {
+        "overall_allocation_ratio": 0.9,
+        "overall_forecast_wape": 0.4,
+        "threshold": 0.1,
+        "groups": [
+            {
+                "dimension": "urban_rural",
+                "group": "rural",
+                "residents": 10,
+                "need": 5.0,
+                "allocated": 3.5,
+                "allocation_per_need": 0.7,
+                "overall_ratio": 0.9,
+                "ratio_to_overall": 0.78,
+                "flagged": True,
+            }
+        ],
+        "flags": ["urban rural 'rural': served 70.0% of need against 90.0% overall"],
+        "unattributed_need_share": 0.0,
+        "weighting": "equal",
+    }
+    run = run_data.allocation_run(runs.world, fairness=audit, period=run_data.month_start(-1))
+    html = (
+        _client(client, runs.world.admin)
+        .get(reverse("analytics:run_detail", kwargs={"pk": run.pk}))
+        .content.decode()
+    )
+    assert "Not yet computed" not in html
+    assert "served 70.0% of need against 90.0% overall" in html
+    assert "under-served" in html
+
+
+def test_approving_a_plan_writes_capacities_once(client, runs):
+    world, run = runs.world, runs.allocation
+    existing = world.home_capacity  # government, this month: the plan adds to it
+    before = existing.capacity
+    c = _client(client, world.admin)
+    url = reverse("analytics:allocation_approve", kwargs={"pk": run.pk})
+    response = c.post(url, follow=True)
+    html = response.content.decode()
+    assert "2 supply capacity lines written" in html
+    plan_rows = SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN)
+    # 3.6 → 3 and 1.5 → 1 at home; 0.4 rounds down to nothing for the other community.
+    assert sorted(plan_rows.values_list("community", "provider", "capacity")) == [
+        (world.home.pk, "government", before + 3),
+        (world.home.pk, "social_organisation", 1),
+    ]
+    run.refresh_from_db()
+    assert run.approved_by == world.admin and run.approved_at is not None
+
+    again = c.post(url, follow=True).content.decode()
+    assert "The plan cannot be approved: this plan was already approved" in again
+    assert SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).count() == 2
+
+
+def test_only_administrators_approve_and_only_by_post(client, runs):
+    url = reverse("analytics:allocation_approve", kwargs={"pk": runs.allocation.pk})
+    assert _client(client, runs.world.admin).get(url).status_code == 405
+    client.logout()
+    assert _client(client, runs.world.worker_assigned).post(url).status_code == 403
+    assert not SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).exists()
+
+
+def test_a_forecast_run_cannot_be_approved(client, runs):
+    url = reverse("analytics:allocation_approve", kwargs={"pk": runs.forecast.pk})
+    html = _client(client, runs.world.admin).post(url, follow=True).content.decode()
+    assert "only a finished allocation run can be approved" in html
+
+
+def test_scenarios_side_by_side(client, runs):
+    second = run_data.allocation_run(runs.world, budget=80_000.0)
+    c = _client(client, runs.world.admin)
+    response = c.get(
+        reverse("analytics:allocation_compare"), {"runs": [runs.allocation.pk, second.pk]}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "50,000" in html and "80,000" in html
+    columns = response.context["table"]["columns"]
+    assert [col["run"] for col in columns] == [runs.allocation, second]  # by budget
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_scenarios_need_two_to_four_runs(client, runs, count):
+    chosen = [runs.allocation.pk] + [
+        run_data.allocation_run(runs.world, budget=1000.0 * i).pk for i in range(1, count)
+    ]
+    response = _client(client, runs.world.admin).get(
+        reverse("analytics:allocation_compare"), {"runs": chosen}
+    )
+    assert response.status_code == 400
+    assert "Choose between 2 and 4 runs" in response.content.decode()
+
+
+# Language -----------------------------------------------------------------------------------
+
+
+def test_pages_are_translated_to_chinese(client, runs):
+    response = _client(client, runs.world.admin).get("/zh-hans/analytics/allocation/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "配置建议" in html  # "Allocation recommendation"
+    assert "公平性审计" in html  # "Fairness audit"
+    assert "线性规划方案" in html  # "LP plan", from the comparison rows built in Python
+    assert "Fairness audit" not in html
+
+
+# Equalization -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {},
+        {"synthetic": True, "table1": {"computed": {"North": 0.3}}},
+        {"table2": {"model1": {"rows": ["Constant term"], "columns": {"North": {"error": "x"}}}}},
+        {"trends": {"pubindicator": {"2009": {"cv": 0.4}}}, "equity_weights": {"cities": []}},
+    ],
+    ids=["empty", "table1-only", "table2-error", "partial-trends"],
+)
+def test_equalization_page_tolerates_missing_parts(client, runs, result):
+    run = run_data._finished("equalization", result)
+    response = _client(client, runs.world.admin).get(
+        reverse("analytics:run_detail", kwargs={"pk": run.pk})
+    )
+    assert response.status_code == 200
+    assert "City-level equalization analysis" in response.content.decode()
+
+
+def test_an_equalization_run_started_from_the_page_shows_tables_1_and_2(
+    client, runs, django_capture_on_commit_callbacks
+):
+    c = _client(client, runs.world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(reverse("analytics:run_list", kwargs={"kind": "equalization"}))
+    run = AnalysisRun.objects.latest("id")
+    assert run.kind == "equalization"
+    assert run.status == Status.SUCCEEDED, run.error
+    page = c.get(response["Location"])
+    html = page.content.decode()
+    data = page.context["equalization"]
+    assert "SYNTHETIC data." in html
+    # Table 1: one row per region with the paper's figure beside it, plus all cities.
+    regions = [row for row in data["table1"] if not row["all"]]
+    assert len(regions) == 7
+    assert all(row["paper"] is not None and row["cv"] is not None for row in regions)
+    # Table 2: both models, seven regions and the pooled sample, with the test statistics.
+    assert [t["key"] for t in data["table2"]] == ["model1", "model2"]
+    for table in data["table2"]:
+        assert len(table["regions"]) == 8
+        stats = {row["stat"] for row in table["footer"]}
+        assert {"sargan_p", "ar2_p"} <= stats
+    assert "Sargan test (p)" in html and "AR(2) test (p)" in html
+    assert data["trends"]["pubindicator"] and data["trends_chart"]
+    assert data["equity"]["n_cities"] > 0
+
+
+# Details ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metric", "lp", "baseline", "expected"),
+    [
+        ("coverage", 0.90, 0.80, "better"),
+        ("coverage_cv", 0.10, 0.05, "worse"),
+        ("urban_rural_gap", -0.01, 0.03, "better"),  # the smaller gap wins, whatever its sign
+        ("urban_rural_gap", -0.0165, -0.0162, "same"),  # shown as the same 0.1 pp
+        ("urban_coverage", 0.5, 0.9, ""),  # no better or worse direction
+    ],
+)
+def test_comparison_verdicts(metric, lp, baseline, expected):
+    from analytics import reports
+
+    assert reports._verdict(reports.METRICS[metric], lp, baseline) == expected
+
+
+def test_runs_are_read_only_in_the_django_admin(client, runs):
+    from residents.models import User
+
+    superuser = User.objects.create_superuser("synthetic-root", password="x-synthetic-pass-9")
+    c = _client(client, superuser)
+    assert c.get("/admin/analytics/analysisrun/").status_code == 200
+    change = c.get(f"/admin/analytics/analysisrun/{runs.allocation.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    assert c.get("/admin/analytics/analysisrun/add/").status_code == 403
+
+
+def test_the_coverage_chart_keeps_the_least_covered_communities(db):
+    from analytics import reports
+
+    result = {
+        "communities": [
+            {"community": f"SYN-{i:03d}", "kind": "urban", "coverage_after": i / 100}
+            for i in range(100, 0, -1)
+        ]
+    }
+    chart = reports.coverage_chart(result)
+    assert (chart["shown"], chart["total"]) == (reports.COVERAGE_CHART_MAX, 100)
+    lp = chart["series"][1]["values"]
+    assert lp[0] == 1.0 and lp == sorted(lp)  # least covered first
+    assert max(lp) < 100 * reports.COVERAGE_CHART_MAX / 100 + 1
