@@ -1,0 +1,86 @@
+"""The precision-supply engine: resident portraits, demand forecasts, allocation by linear
+programming and a fairness audit. Plain functions over pandas/numpy/scipy/scikit-learn, no
+Django: the analytics app wraps them in runs, tasks and pages.
+
+Method notes: docs/precision-supply.md.
+"""
+
+from analytics.engine.supply.allocation import (
+    AllocationConfig,
+    AllocationResult,
+    allocate,
+    allocation_scenarios,
+    default_suppliers,
+)
+from analytics.engine.supply.catalogue import CATEGORIES, DIMENSIONS, UNIT_COSTS
+from analytics.engine.supply.fairness import (
+    FairnessAudit,
+    audit_allocation,
+    fairness_audit,
+    segment_need_weights,
+)
+from analytics.engine.supply.forecast import (
+    AttributeChange,
+    BacktestResult,
+    DemandForecaster,
+    ForecastConfig,
+    WhatIfResult,
+    backtest_demand,
+    build_series_frame,
+    fit_forecaster,
+    forecast_demand,
+    more_older_residents,
+    new_school,
+    prepare_history,
+    what_if,
+)
+from analytics.engine.supply.portraits import (
+    PortraitConfig,
+    PortraitResult,
+    build_portraits,
+    community_profile,
+    compare_portraits,
+    resident_features,
+)
+from analytics.engine.supply.synthetic import (
+    SYNTHETIC_LABEL,
+    SyntheticDemand,
+    generate_synthetic_demand,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "DIMENSIONS",
+    "SYNTHETIC_LABEL",
+    "UNIT_COSTS",
+    "AllocationConfig",
+    "AllocationResult",
+    "AttributeChange",
+    "BacktestResult",
+    "DemandForecaster",
+    "FairnessAudit",
+    "ForecastConfig",
+    "PortraitConfig",
+    "PortraitResult",
+    "SyntheticDemand",
+    "WhatIfResult",
+    "allocate",
+    "allocation_scenarios",
+    "audit_allocation",
+    "backtest_demand",
+    "build_portraits",
+    "build_series_frame",
+    "community_profile",
+    "compare_portraits",
+    "default_suppliers",
+    "fairness_audit",
+    "fit_forecaster",
+    "forecast_demand",
+    "generate_synthetic_demand",
+    "more_older_residents",
+    "new_school",
+    "prepare_history",
+    "resident_features",
+    "segment_need_weights",
+    "what_if",
+]

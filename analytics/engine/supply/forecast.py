@@ -1,0 +1,1070 @@
+"""Monthly demand forecasts per series (community × service category) with a global model.
+
+Method (also in docs/precision-supply.md):
+
+* **One global model across all series**: scikit-learn ``HistGradientBoostingRegressor`` with
+  Poisson loss. Every training row is a (series, forecast origin, horizon) triple; features
+  are taken at the origin: lags 1, 2, 3, 6 and 12 months back, rolling means over 3/6/12
+  months, the value in the target month a year and two years earlier, year-on-year change,
+  share of zero months, the calendar month of the target, the horizon, a seasonal index of the
+  series' group (e.g. category) estimated from the training window, and the series'
+  attributes (community population, urban/rural, category, segment mix, ...).
+* **Scale-free target**: the model predicts the ratio of the target to the series' recent
+  level (mean of the last 12 months + 0.1) with the level as sample weight. With a log link
+  this is Poisson regression with ``log(level)`` as offset, so one model serves series of
+  one request a month and of hundreds.
+* **Direct multi-step**: the horizon is a feature and every horizon is trained on its own
+  observed targets; nothing is fed back recursively, so errors do not compound.
+* **80% prediction intervals from quantile models**: two more gradient-boosting models with
+  quantile loss (0.1 and 0.9) on the same features and target; lower ≤ forecast ≤ upper is
+  enforced. Their coverage is measured in the backtest, not assumed.
+* **Rolling-origin backtest**: the model is refitted at each origin on data up to it only and
+  compared with naive (last month) and seasonal-naive (same month last year) forecasts by
+  WAPE and MASE (scaled by the in-sample one-step naive error), overall, per group and per
+  horizon, plus interval coverage.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.catalogue import CATEGORIES
+from analytics.engine.supply.frames import (
+    require_columns,
+    require_numeric,
+    strip_identifiers,
+    to_month,
+)
+
+MAX_HORIZON = 12  # the same-month-last-year feature needs the target within a year
+MAX_CATEGORICAL_LEVELS = 250  # histogram gradient boosting's limit on categories per feature
+SERIES_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Settings of the forecast model and its backtest."""
+
+    horizon: int = 6
+    lags: tuple[int, ...] = (1, 2, 3, 6, 12)
+    interval: float = 0.8
+    backtest_origins: int = 3
+    backtest_step: int = 3
+    min_training_origins: int = 3
+    max_train_rows: int = 250_000
+    max_iter: int = 160
+    quantile_max_iter: int = 80
+    learning_rate: float = 0.12
+    max_leaf_nodes: int = 31
+    min_samples_leaf: int = 40
+    l2_regularization: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.horizon <= MAX_HORIZON:
+            raise EngineInputError(
+                f"horizon must be between 1 and {MAX_HORIZON} months, got {self.horizon}"
+            )
+        if not self.lags or min(self.lags) < 1 or max(self.lags) > 24:
+            raise EngineInputError("lags must be whole months between 1 and 24")
+        if not 0.5 <= self.interval < 1:
+            raise EngineInputError(f"interval must be in [0.5, 1), got {self.interval}")
+        if self.backtest_origins < 1 or self.backtest_step < 1:
+            raise EngineInputError("backtest_origins and backtest_step must be at least 1")
+        if self.min_training_origins < 1 or self.max_train_rows < 1000:
+            raise EngineInputError("min_training_origins >= 1 and max_train_rows >= 1000")
+
+    @property
+    def window(self) -> int:
+        """Months of history a forecast origin needs for its longest lag and the 12-month level."""
+        return max(*self.lags, 12)
+
+    def months_needed(self, *, backtest: bool) -> int:
+        """Months of history needed to fit (and, with ``backtest``, to backtest) the model."""
+        fit = self.window + self.horizon + self.min_training_origins - 1
+        if not backtest:
+            return fit
+        return fit + self.horizon + (self.backtest_origins - 1) * self.backtest_step
+
+    def describe(self) -> str:
+        return (
+            "global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/"
+            "attribute features, level offset; direct multi-step (horizon as a feature); "
+            f"{self.interval:.0%} intervals from quantile-loss models "
+            f"({(1 - self.interval) / 2:.2f}/{1 - (1 - self.interval) / 2:.2f})"
+        )
+
+
+@dataclass
+class History:
+    """Validated monthly counts as a dense series × month matrix plus per-series attributes.
+
+    ``values`` is NaN before a series' first observation; later months missing from the input
+    are zero (no request that month).
+    """
+
+    series: pd.Index
+    periods: pd.PeriodIndex
+    values: np.ndarray
+    attributes: pd.DataFrame
+    group_column: str | None
+    groups: np.ndarray
+    categorical: list[str]
+    numeric: list[str]
+    labels: list[str] = field(default_factory=list)
+    unused_attributes: list[str] = field(default_factory=list)
+
+    @property
+    def n_months(self) -> int:
+        return len(self.periods)
+
+    def month_of(self, index: np.ndarray | int) -> np.ndarray:
+        """Calendar month (1-12) of period position(s), also beyond the last period."""
+        return (self.periods[0].month - 1 + np.asarray(index)) % 12 + 1
+
+
+def prepare_history(
+    frame: pd.DataFrame,
+    *,
+    group_column: str | None = "auto",
+    series_column: str = "series",
+    period_column: str = "period",
+    count_column: str = "count",
+    label_columns: Sequence[str] = ("community",),
+) -> History:
+    """Validate a long frame of monthly counts and turn it into a :class:`History`.
+
+    Columns: ``series``, ``period`` (YYYY-MM), ``count`` and optional attribute columns
+    (constant per series; where they vary the latest value is used). Numeric attributes are
+    features as they are, text attributes categorical features (at most 250 distinct values).
+    Text attributes are also carried into the forecasts as labels; ``label_columns`` (and
+    text columns with too many values) are labels only, never features: a community code is
+    an identity, not a property. Identifier-like columns (name, phone, ...) are dropped.
+    ``group_column`` names the attribute by which the backtest is broken down and the
+    seasonal index pooled ("auto": ``category`` when present).
+    """
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise EngineInputError(
+            "the demand history is empty; expected rows of series, period, count"
+        )
+    require_columns(frame, [series_column, period_column, count_column], what="demand history")
+    frame, identifiers = strip_identifiers(frame)
+    counts = require_numeric(frame, count_column, what="demand history", minimum=0)
+    periods = to_month(frame[period_column], what="demand history", column=period_column)
+    series = frame[series_column].astype("string")
+    if series.isna().any():
+        row = int(series.isna().to_numpy().nonzero()[0][0])
+        raise EngineInputError(f"demand history: column {series_column!r} is empty in row {row}")
+
+    keyed = pd.DataFrame({"series": series.to_numpy(), "period": periods, "count": counts})
+    duplicated = keyed.duplicated(["series", "period"])
+    if duplicated.any():
+        row = int(duplicated.to_numpy().nonzero()[0][0])
+        raise EngineInputError(
+            f"demand history: series {keyed['series'].iloc[row]!r} has more than one row for "
+            f"{keyed['period'].iloc[row]} (row {row}); give one count per series and month"
+        )
+
+    all_periods = pd.period_range(periods.min(), periods.max(), freq="M")
+    series_index = pd.Index(pd.unique(keyed["series"]), name="series")
+    s_idx = series_index.get_indexer(keyed["series"])
+    t_idx = np.asarray(periods.asi8 - all_periods[0].ordinal, dtype=np.int64)
+    values = np.zeros((len(series_index), len(all_periods)), dtype=float)
+    values[s_idx, t_idx] = keyed["count"].to_numpy()
+    first = np.full(len(series_index), len(all_periods), dtype=np.int64)
+    np.minimum.at(first, s_idx, t_idx)
+    values[np.arange(len(all_periods))[None, :] < first[:, None]] = np.nan
+
+    attribute_names = [
+        c for c in frame.columns if c not in (series_column, period_column, count_column)
+    ]
+    unused = list(identifiers)
+    categorical: list[str] = []
+    numeric: list[str] = []
+    labels: list[str] = []
+    if attribute_names:
+        order = np.argsort(t_idx, kind="stable")
+        latest = (
+            frame.iloc[order][attribute_names]
+            .assign(_series=keyed["series"].to_numpy()[order])
+            .groupby("_series", sort=False)
+            .last()
+            .reindex(series_index)
+        )
+        attributes = pd.DataFrame(index=series_index)
+        for name in attribute_names:
+            column = latest[name]
+            if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+                levels = column.astype("string")
+                attributes[name] = pd.Categorical(levels.astype(object))
+                labels.append(name)
+                if name in label_columns or levels.nunique() > MAX_CATEGORICAL_LEVELS:
+                    unused.append(name)
+                else:
+                    categorical.append(name)
+            else:
+                attributes[name] = column.astype(float)
+                numeric.append(name)
+    else:
+        attributes = pd.DataFrame(index=series_index)
+
+    if group_column == "auto":
+        group_column = "category" if "category" in labels else None
+    if group_column is not None and group_column not in attributes.columns:
+        raise EngineInputError(
+            f"demand history has no attribute column {group_column!r} to group by"
+        )
+    groups = (
+        attributes[group_column].astype(str).to_numpy()
+        if group_column
+        else np.full(len(series_index), "all", dtype=object)
+    )
+    return History(
+        series=series_index,
+        periods=all_periods,
+        values=values,
+        attributes=attributes,
+        group_column=group_column,
+        groups=groups,
+        categorical=categorical,
+        numeric=numeric,
+        labels=labels,
+        unused_attributes=unused,
+    )
+
+
+def _require_history(history: History, config: ForecastConfig, *, backtest: bool) -> None:
+    needed = config.months_needed(backtest=backtest)
+    if history.n_months < needed:
+        task = "forecast and backtest" if backtest else "forecast"
+        raise EngineInputError(
+            f"too little history to {task} {config.horizon} month(s) ahead: need at least "
+            f"{needed} months ({config.window} months of lags, the horizon, "
+            f"{config.min_training_origins} training origins"
+            + (
+                f", {config.backtest_origins} backtest origins {config.backtest_step} months apart"
+                if backtest
+                else ""
+            )
+            + f"); the data covers {history.n_months} months "
+            f"({history.periods[0]} to {history.periods[-1]})"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Features
+
+
+class _FeatureContext:
+    """Precomputed sums for fast window statistics on the history up to a cut-off."""
+
+    def __init__(self, history: History, cutoff: int, config: ForecastConfig) -> None:
+        self.history = history
+        self.config = config
+        values = history.values[:, : cutoff + 1]
+        self.values = values
+        observed = ~np.isnan(values)
+        zero_col = np.zeros((values.shape[0], 1))
+        self.csum = np.concatenate([zero_col, np.cumsum(np.nan_to_num(values), axis=1)], axis=1)
+        self.ccount = np.concatenate([zero_col, np.cumsum(observed, axis=1)], axis=1)
+        self.czero = np.concatenate([zero_col, np.cumsum(values == 0, axis=1)], axis=1)
+        self.group_codes, self.group_index = self._group_seasonal_index(values)
+
+    def _group_seasonal_index(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Seasonal index per group and calendar month from the training window only
+        (ratio to a centred 12-month moving average, averaged by month, mean 1)."""
+        codes, uniques = pd.factorize(self.history.groups)
+        n_groups, n_t = len(uniques), values.shape[1]
+        totals = np.zeros((n_groups, n_t))
+        np.add.at(totals, codes, np.nan_to_num(values))
+        index = np.ones((n_groups, 12))
+        if n_t >= 13:
+            weights = np.r_[0.5, np.ones(11), 0.5] / 12
+            centred = np.stack(
+                [totals[:, t - 6 : t + 7] @ weights for t in range(6, n_t - 6)], axis=1
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = totals[:, 6 : n_t - 6] / centred
+            months = self.history.month_of(np.arange(6, n_t - 6)) - 1
+            for m in range(12):
+                cols = ratio[:, months == m]
+                if cols.shape[1]:
+                    with np.errstate(invalid="ignore"):
+                        index[:, m] = np.nanmean(np.where(np.isfinite(cols), cols, np.nan), axis=1)
+            index = np.where(np.isfinite(index), index, 1.0)
+            index = index / index.mean(axis=1, keepdims=True)
+        return codes, index
+
+    def _window_mean(self, s: np.ndarray, end: np.ndarray, length: int) -> np.ndarray:
+        start = np.maximum(end - length + 1, 0)
+        valid = end >= 0
+        end_c = np.clip(end, -1, self.values.shape[1] - 1)
+        total = self.csum[s, end_c + 1] - self.csum[s, start]
+        count = self.ccount[s, end_c + 1] - self.ccount[s, start]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / count
+        return np.where(valid & (count > 0), mean, np.nan)
+
+    def _value(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        inside = (t >= 0) & (t < self.values.shape[1])
+        out = np.full(len(s), np.nan)
+        out[inside] = self.values[s[inside], t[inside]]
+        return out
+
+    def build(
+        self, s: np.ndarray, origin: np.ndarray, horizon: np.ndarray
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Features for (series, origin, horizon) rows and the level each is scaled by."""
+        target = origin + horizon
+        mean12 = self._window_mean(s, origin, 12)
+        level = mean12 + 0.1
+        columns: dict[str, np.ndarray] = {
+            "horizon": horizon.astype(np.float32),
+            "level": level,
+        }
+        for lag in self.config.lags:
+            columns[f"lag_{lag}"] = self._value(s, origin - lag + 1) / level
+        columns["mean_3"] = self._window_mean(s, origin, 3) / level
+        columns["mean_6"] = self._window_mean(s, origin, 6) / level
+        columns["same_month_last_year"] = self._value(s, target - 12) / level
+        columns["same_month_two_years_ago"] = self._value(s, target - 24) / level
+        previous = self._window_mean(s, origin - 12, 12)
+        columns["year_on_year"] = (mean12 + 0.1) / (previous + 0.1)
+        start = np.maximum(origin - 11, 0)
+        zeros = self.czero[s, origin + 1] - self.czero[s, start]
+        seen = self.ccount[s, origin + 1] - self.ccount[s, start]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns["zero_share"] = np.where(seen > 0, zeros / seen, np.nan)
+        columns["months_observed"] = np.minimum(self.ccount[s, origin + 1], 36)
+        g = self.group_codes[s]
+        target_month = self.history.month_of(target)
+        columns["group_season_target"] = self.group_index[g, target_month - 1]
+        recent = np.zeros(len(s))
+        for back in range(3):
+            recent += self.group_index[g, self.history.month_of(origin - back) - 1]
+        columns["group_season_recent"] = recent / 3
+        features = pd.DataFrame({k: np.asarray(v, dtype=np.float32) for k, v in columns.items()})
+        features["target_month"] = pd.Categorical(target_month, categories=range(1, 13))
+        attributes = self.history.attributes
+        for name in self.history.numeric:
+            features[f"attr_{name}"] = attributes[name].to_numpy(dtype=np.float32)[s]
+        for name in self.history.categorical:
+            column = attributes[name]
+            features[f"attr_{name}"] = pd.Categorical.from_codes(
+                column.cat.codes.to_numpy()[s], categories=column.cat.categories
+            )
+        return features, level
+
+
+@dataclass
+class _Models:
+    mean: HistGradientBoostingRegressor
+    lower: HistGradientBoostingRegressor
+    upper: HistGradientBoostingRegressor
+    columns: list[str]
+    training_rows: int
+    fit_seconds: float
+
+
+def _training_rows(
+    history: History, cutoff: int, config: ForecastConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A uniform sample of (series, origin, horizon) triples whose target is known at cutoff."""
+    first_origin = config.window - 1
+    n_series = len(history.series)
+    per_h = np.array([max(0, cutoff - h - first_origin + 1) for h in range(1, config.horizon + 1)])
+    blocks = n_series * per_h
+    total = int(blocks.sum())
+    if total == 0:
+        return (np.empty(0, np.int64),) * 3
+    take = min(total, config.max_train_rows)
+    flat = rng.choice(total, size=take, replace=False) if take < total else np.arange(total)
+    flat.sort()
+    edges = np.concatenate([[0], np.cumsum(blocks)])
+    h_pos = np.searchsorted(edges, flat, side="right") - 1
+    within = flat - edges[h_pos]
+    n_origins = per_h[h_pos]
+    s = within // n_origins
+    origin = first_origin + within % n_origins
+    return s.astype(np.int64), origin.astype(np.int64), (h_pos + 1).astype(np.int64)
+
+
+def _regressor(
+    config: ForecastConfig, max_iter: int, **loss: object
+) -> HistGradientBoostingRegressor:
+    return HistGradientBoostingRegressor(
+        max_iter=max_iter,
+        learning_rate=config.learning_rate,
+        max_leaf_nodes=config.max_leaf_nodes,
+        min_samples_leaf=config.min_samples_leaf,
+        l2_regularization=config.l2_regularization,
+        categorical_features="from_dtype",
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=15,
+        random_state=config.seed,
+        **loss,
+    )
+
+
+def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models, _FeatureContext]:
+    started = time.perf_counter()
+    rng = np.random.default_rng(config.seed + cutoff)
+    context = _FeatureContext(history, cutoff, config)
+    s, origin, horizon = _training_rows(history, cutoff, config, rng)
+    target = history.values[s, origin + horizon]
+    features, level = context.build(s, origin, horizon)
+    keep = np.isfinite(target) & np.isfinite(level)
+    if keep.sum() < 50:
+        raise EngineInputError(
+            f"too few usable training rows ({int(keep.sum())}) up to {history.periods[cutoff]}: "
+            "most series start too late; give longer histories"
+        )
+    features = features.loc[keep].reset_index(drop=True)
+    # A feature with no value in the training window (e.g. two years back in a short history)
+    # carries nothing and cannot be binned.
+    columns = [c for c in features.columns if features[c].notna().any()]
+    features = features[columns]
+    ratio = target[keep] / level[keep]
+    tail = (1 - config.interval) / 2
+    mean = _regressor(config, config.max_iter, loss="poisson").fit(features, ratio, sample_weight=level[keep])
+    lower = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=tail)
+    lower.fit(features, ratio)
+    upper = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=1 - tail)
+    upper.fit(features, ratio)
+    models = _Models(mean, lower, upper, columns, int(keep.sum()), time.perf_counter() - started)
+    return models, context
+
+
+def _predict(
+    models: _Models, features: pd.DataFrame, level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    usable = np.isfinite(level)
+    forecast = np.full(len(level), np.nan)
+    lower = np.full(len(level), np.nan)
+    upper = np.full(len(level), np.nan)
+    if usable.any():
+        rows = features.loc[usable, models.columns]
+        forecast[usable] = np.maximum(models.mean.predict(rows), 0) * level[usable]
+        lower[usable] = np.maximum(models.lower.predict(rows), 0) * level[usable]
+        upper[usable] = np.maximum(models.upper.predict(rows), 0) * level[usable]
+    lower = np.minimum(lower, forecast)
+    upper = np.maximum(upper, forecast)
+    return forecast, lower, upper
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitted model and forecasts beyond the data
+
+
+@dataclass
+class DemandForecaster:
+    """A forecast model fitted on all the history, ready to forecast beyond its last month."""
+
+    history: History
+    config: ForecastConfig
+    models: _Models
+    context: _FeatureContext
+
+    @property
+    def last_period(self) -> pd.Period:
+        return self.history.periods[-1]
+
+    def forecast(self) -> pd.DataFrame:
+        """Forecasts for months 1..horizon after the last period."""
+        history = self.history
+        context = self.context
+        n_series, horizon = len(history.series), self.config.horizon
+        s = np.repeat(np.arange(n_series), horizon)
+        h = np.tile(np.arange(1, horizon + 1), n_series)
+        origin = np.full(len(s), history.n_months - 1)
+        features, level = context.build(s, origin, h)
+        forecast, lower, upper = _predict(self.models, features, level)
+        out = pd.DataFrame(
+            {
+                "series": history.series.to_numpy()[s],
+                "period": [str(history.periods[-1] + int(k)) for k in range(1, horizon + 1)]
+                * n_series,
+                "horizon": h,
+                "forecast": forecast,
+                "lower": lower,
+                "upper": upper,
+            }
+        )
+        for name in history.labels:
+            out[name] = history.attributes[name].astype(str).to_numpy()[s]
+        return out
+
+
+def fit_forecaster(
+    frame: pd.DataFrame | History,
+    *,
+    config: ForecastConfig | None = None,
+    group_column: str | None = "auto",
+) -> DemandForecaster:
+    """Fit the global model on all the history (see :func:`prepare_history` for the frame)."""
+    config = config or ForecastConfig()
+    history = (
+        frame if isinstance(frame, History) else prepare_history(frame, group_column=group_column)
+    )
+    _require_history(history, config, backtest=False)
+    models, context = _fit(history, history.n_months - 1, config)
+    return DemandForecaster(history=history, config=config, models=models, context=context)
+
+
+def forecast_demand(
+    frame: pd.DataFrame | History,
+    *,
+    horizon: int = 6,
+    config: ForecastConfig | None = None,
+    group_column: str | None = "auto",
+) -> pd.DataFrame:
+    """Forecast ``horizon`` months beyond the last period given.
+
+    Returns one row per series and future month: ``series``, ``period`` (YYYY-MM),
+    ``horizon``, ``forecast``, ``lower``, ``upper`` (the 80% interval by default) and the
+    series' text attributes (e.g. ``community``, ``category``).
+    """
+    config = _with_horizon(config, horizon)
+    return fit_forecaster(frame, config=config, group_column=group_column).forecast()
+
+
+def _with_horizon(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:
+    config = config or ForecastConfig()
+    if horizon is not None and horizon != config.horizon:
+        config = ForecastConfig(**{**asdict(config), "horizon": horizon})
+    return config
+
+
+# ---------------------------------------------------------------------------------------------
+# Backtest
+
+
+@dataclass
+class BacktestResult:
+    """Rolling-origin backtest of the model against the naive and seasonal-naive baselines."""
+
+    predictions: pd.DataFrame
+    overall: dict[str, float]
+    by_group: pd.DataFrame
+    by_horizon: pd.DataFrame
+    group_column: str | None
+    origins: list[str]
+    config: ForecastConfig
+    seconds: float
+
+    @property
+    def improvement_over_seasonal_naive(self) -> float:
+        """1 - WAPE(model) / WAPE(seasonal naive): 0.15 means 15% lower error."""
+        return 1 - self.overall["wape_model"] / self.overall["wape_seasonal_naive"]
+
+    def table(self) -> str:
+        """The backtest as a plain-text table (overall row first, then one row per group)."""
+        rows = [("overall", self.overall)] + [
+            (str(name), row.to_dict()) for name, row in self.by_group.iterrows()
+        ]
+        width = max(len(name) for name, _ in rows) + 2
+        head = (
+            f"{'group':<{width}}{'n':>8}{'WAPE model':>12}{'naive':>8}{'s-naive':>9}"
+            f"{'MASE model':>12}{'naive':>8}{'s-naive':>9}{'coverage':>10}"
+        )
+        lines = [head, "-" * len(head)]
+        for name, m in rows:
+            lines.append(
+                f"{name:<{width}}{int(m['n']):>8}{m['wape_model']:>12.3f}{m['wape_naive']:>8.3f}"
+                f"{m['wape_seasonal_naive']:>9.3f}{m['mase_model']:>12.3f}{m['mase_naive']:>8.3f}"
+                f"{m['mase_seasonal_naive']:>9.3f}{m['coverage']:>10.1%}"
+            )
+        lines.append(
+            f"model WAPE vs seasonal naive: {self.improvement_over_seasonal_naive:+.1%} better; "
+            f"{self.config.interval:.0%} interval coverage {self.overall['coverage']:.1%}; "
+            f"origins {', '.join(self.origins)}, horizon 1-{self.config.horizon}"
+        )
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        def clean(d: Mapping) -> dict:
+            return {
+                k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in d.items()
+            }
+
+        return {
+            "method": self.config.describe(),
+            "baselines": {
+                "naive": "last observed month",
+                "seasonal_naive": "same month one year earlier",
+            },
+            "origins": self.origins,
+            "horizon": self.config.horizon,
+            "interval": self.config.interval,
+            "group_column": self.group_column,
+            "overall": clean(self.overall),
+            "improvement_over_seasonal_naive": float(self.improvement_over_seasonal_naive),
+            "by_group": [
+                {"group": str(k), **clean(v)} for k, v in self.by_group.to_dict("index").items()
+            ],
+            "by_horizon": [
+                {"horizon": int(k), **clean(v)} for k, v in self.by_horizon.to_dict("index").items()
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _metrics(rows: pd.DataFrame) -> dict[str, float]:
+    actual = rows["actual"].to_numpy()
+    total = actual.sum()
+    scale = rows["mase_scale"].to_numpy()
+    scaled = np.isfinite(scale) & (scale > 0)
+    out: dict[str, float] = {"n": float(len(rows))}
+    for name, column in (
+        ("model", "forecast"),
+        ("naive", "naive"),
+        ("seasonal_naive", "seasonal_naive"),
+    ):
+        error = np.abs(actual - rows[column].to_numpy())
+        out[f"wape_{name}"] = float(error.sum() / total) if total > 0 else float("nan")
+        out[f"mase_{name}"] = (
+            float(np.mean(error[scaled] / scale[scaled])) if scaled.any() else float("nan")
+        )
+    inside = (rows["lower"].to_numpy() <= actual) & (actual <= rows["upper"].to_numpy())
+    out["coverage"] = float(inside.mean()) if len(rows) else float("nan")
+    out["mean_interval_width"] = float((rows["upper"] - rows["lower"]).mean())
+    return out
+
+
+def backtest_demand(
+    frame: pd.DataFrame | History,
+    *,
+    config: ForecastConfig | None = None,
+    horizon: int | None = None,
+    group_column: str | None = "auto",
+) -> BacktestResult:
+    """Rolling-origin backtest: at each origin refit on data up to it, forecast 1..horizon
+    months ahead and score against the actual counts and the two baselines.
+
+    Origins are ``backtest_step`` months apart, the last one ``horizon`` months before the
+    end. Scores use the rows where the model and both baselines have a forecast (a series
+    needs a year of history for the seasonal naive).
+    """
+    started = time.perf_counter()
+    config = _with_horizon(config, horizon)
+    history = (
+        frame if isinstance(frame, History) else prepare_history(frame, group_column=group_column)
+    )
+    _require_history(history, config, backtest=True)
+    last_origin = history.n_months - 1 - config.horizon
+    origins = [
+        last_origin - i * config.backtest_step for i in reversed(range(config.backtest_origins))
+    ]
+    n_series, horizon_ = len(history.series), config.horizon
+    diffs = np.abs(np.diff(history.values, axis=1))
+    parts = []
+    for origin in origins:
+        models, context = _fit(history, origin, config)
+        s = np.repeat(np.arange(n_series), horizon_)
+        h = np.tile(np.arange(1, horizon_ + 1), n_series)
+        o = np.full(len(s), origin)
+        features, level = context.build(s, o, h)
+        forecast, lower, upper = _predict(models, features, level)
+        target = o + h
+        with np.errstate(invalid="ignore"):
+            scale = np.nanmean(diffs[:, :origin], axis=1)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "series": history.series.to_numpy()[s],
+                    "group": history.groups[s],
+                    "origin": str(history.periods[origin]),
+                    "period": history.periods[target].astype(str),
+                    "horizon": h,
+                    "actual": history.values[s, target],
+                    "forecast": forecast,
+                    "lower": lower,
+                    "upper": upper,
+                    "naive": history.values[s, o],
+                    "seasonal_naive": history.values[s, target - 12],
+                    "mase_scale": scale[s],
+                    **{
+                        name: history.attributes[name].astype(str).to_numpy()[s]
+                        for name in history.labels
+                    },
+                }
+            )
+        )
+    predictions = pd.concat(parts, ignore_index=True)
+    scored = predictions.dropna(subset=["actual", "forecast", "naive", "seasonal_naive"])
+    if scored.empty:
+        raise EngineInputError(
+            "no series has a year of history before the backtest origins; give longer histories"
+        )
+    overall = _metrics(scored)
+    by_group = pd.DataFrame(
+        {name: _metrics(rows) for name, rows in scored.groupby("group", sort=True)}
+    ).T
+    by_horizon = pd.DataFrame(
+        {name: _metrics(rows) for name, rows in scored.groupby("horizon", sort=True)}
+    ).T
+    return BacktestResult(
+        predictions=predictions,
+        overall=overall,
+        by_group=by_group,
+        by_horizon=by_horizon,
+        group_column=history.group_column,
+        origins=[str(history.periods[o]) for o in origins],
+        config=config,
+        seconds=time.perf_counter() - started,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What-if
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """A change to one series attribute for a what-if: multiply, add or set, optionally only
+    where other attributes match (e.g. ``where={"community": "C-12"}``)."""
+
+    attribute: str
+    multiply: float | None = None
+    add: float | None = None
+    set_to: float | str | None = None
+    where: Mapping[str, object] | None = None
+
+    def apply(self, attributes: pd.DataFrame) -> pd.DataFrame:
+        if self.attribute not in attributes.columns:
+            raise EngineInputError(
+                f"what-if: unknown attribute {self.attribute!r}; the model knows "
+                f"{', '.join(attributes.columns) or 'no attributes'}"
+            )
+        mask = _matching(attributes, self.where)
+        out = attributes.copy()
+        column = out[self.attribute]
+        if self.set_to is not None:
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                out[self.attribute] = column.astype(str).where(~mask, str(self.set_to))
+            else:
+                out.loc[mask, self.attribute] = float(self.set_to)
+            return out
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            raise EngineInputError(f"what-if: {self.attribute!r} is text; use set_to")
+        values = column.to_numpy(dtype=float).copy()
+        if self.multiply is not None:
+            values[mask] *= self.multiply
+        if self.add is not None:
+            values[mask] += self.add
+        out[self.attribute] = values
+        return out
+
+
+def _matching(attributes: pd.DataFrame, where: Mapping[str, object] | None) -> np.ndarray:
+    mask = np.ones(len(attributes), dtype=bool)
+    for name, value in (where or {}).items():
+        if name not in attributes.columns:
+            raise EngineInputError(f"what-if: unknown attribute {name!r} in 'where'")
+        mask &= (attributes[name].astype(str) == str(value)).to_numpy()
+    if not mask.any():
+        raise EngineInputError(f"what-if: no series matches {dict(where or {})}")
+    return mask
+
+
+ELDERLY_SHARES = ("share_65plus", "share_75plus", "share_elderly_alone")
+
+
+def more_older_residents(
+    percent: float, *, where: Mapping[str, object] | None = None
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """What-if: ``percent`` % more residents aged 65+, like the current ones, adding to the
+    population.
+
+    Uses the attributes of :func:`analytics.engine.supply.portraits.community_profile`:
+    ``population`` grows by ``share_65plus * percent``; the elderly shares (65+, 75+, living
+    alone) grow by ``(1 + percent) / growth``; the other shares are diluted by the growth.
+    """
+
+    def change(attributes: pd.DataFrame) -> pd.DataFrame:
+        for name in ("share_65plus", "population"):
+            if name not in attributes.columns:
+                raise EngineInputError(f"what-if 'older residents' needs attribute {name!r}")
+        mask = _matching(attributes, where)
+        share = attributes["share_65plus"].to_numpy(dtype=float)
+        growth = np.where(mask, 1 + share * percent / 100, 1.0)
+        out = attributes.copy()
+        out["population"] = attributes["population"].to_numpy(dtype=float) * growth
+        for name in attributes.columns:
+            if not name.startswith("share_"):
+                continue
+            values = attributes[name].to_numpy(dtype=float)
+            if name in ELDERLY_SHARES:
+                out[name] = np.where(mask, values * (1 + percent / 100) / growth, values)
+            else:
+                out[name] = values / growth
+        return out
+
+    return change
+
+
+def new_school(*, where: Mapping[str, object] | None = None) -> AttributeChange:
+    """What-if: one more school (attribute ``schools``) where ``where`` matches."""
+    return AttributeChange("schools", add=1, where=where)
+
+
+@dataclass
+class WhatIfResult:
+    """Baseline versus scenario forecasts, per series and summed per group and overall."""
+
+    per_series: pd.DataFrame
+    by_group: pd.DataFrame
+    total_baseline: float
+    total_scenario: float
+
+    @property
+    def change(self) -> float:
+        return self.total_scenario - self.total_baseline
+
+    @property
+    def change_percent(self) -> float:
+        return 100 * self.change / self.total_baseline if self.total_baseline else float("nan")
+
+    def summary(self) -> list[str]:
+        lines = [
+            f"total: {_direction(self.change_percent)} {self.change_percent:+.1f}% "
+            f"({self.change:+.1f} requests over the horizon)"
+        ]
+        for name, row in self.by_group.iterrows():
+            lines.append(
+                f"{name}: {row['direction']} {row['change_percent']:+.1f}% "
+                f"({row['change']:+.1f} requests)"
+            )
+        return lines
+
+    def to_dict(self) -> dict:
+        return {
+            "total_baseline": float(self.total_baseline),
+            "total_scenario": float(self.total_scenario),
+            "change": float(self.change),
+            "change_percent": float(self.change_percent),
+            "direction": _direction(self.change_percent),
+            "by_group": [
+                {
+                    "group": str(k),
+                    **{c: (v if isinstance(v, str) else float(v)) for c, v in row.items()},
+                }
+                for k, row in self.by_group.iterrows()
+            ],
+            "summary": self.summary(),
+        }
+
+
+def _direction(percent: float) -> str:
+    if not np.isfinite(percent) or abs(percent) < 0.5:
+        return "no material change"
+    return "up" if percent > 0 else "down"
+
+
+def _level_design(
+    attributes: pd.DataFrame, history: History, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Numeric attributes (log1p for counts such as population, as-is for shares in [0, 1])
+    and one-hot text attributes, for the level model."""
+    reference = attributes if reference is None else reference
+    columns: dict[str, np.ndarray] = {}
+    for name in history.numeric:
+        values = attributes[name].to_numpy(dtype=float)
+        ref = reference[name].to_numpy(dtype=float)
+        if np.nanmin(ref) >= 0 and np.nanmax(ref) > 1:
+            values = np.log1p(np.maximum(values, 0))
+        columns[name] = values
+    for name in history.categorical:
+        if name == history.group_column:
+            continue
+        for level in history.attributes[name].cat.categories:
+            columns[f"{name}={level}"] = (attributes[name].astype(str) == str(level)).to_numpy(
+                dtype=float
+            )
+    return pd.DataFrame(columns, index=attributes.index)
+
+
+LEVEL_ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def _level_effects(history: History, changed: pd.DataFrame, seed: int = 0) -> np.ndarray:
+    """Per series, the factor by which the changed attributes move demand: exp of the change
+    in the linear predictor of a Poisson GLM of the series' recent level on its attributes,
+    fitted per group (e.g. category) across all series, its L2 penalty chosen by 3-fold
+    cross-validated Poisson deviance."""
+    from sklearn.linear_model import PoissonRegressor
+    from sklearn.metrics import mean_poisson_deviance
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import StandardScaler
+
+    if not history.numeric and not [c for c in history.categorical if c != history.group_column]:
+        raise EngineInputError("what-if needs series attributes; the history has none")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmean(history.values[:, -12:], axis=1)
+    before = _level_design(history.attributes, history)
+    after = _level_design(changed, history, reference=history.attributes)
+    factor = np.ones(len(history.series))
+    for group in np.unique(history.groups):
+        members = np.nonzero((history.groups == group) & np.isfinite(level))[0]
+        if len(members) < 5 or level[members].sum() <= 0:
+            continue
+        x_before = before.iloc[members].to_numpy()
+        usable = np.nanstd(x_before, axis=0) > 0
+        if not usable.any():
+            continue
+        scaler = StandardScaler().fit(x_before[:, usable])
+        x = np.nan_to_num(scaler.transform(x_before[:, usable]))
+        y = level[members]
+        alpha = 0.3
+        if len(members) >= 20:
+            folds = KFold(n_splits=3, shuffle=True, random_state=seed)
+            scores = {}
+            for candidate in LEVEL_ALPHAS:
+                deviance = 0.0
+                for train, test in folds.split(x):
+                    fitted = PoissonRegressor(alpha=candidate, max_iter=500).fit(x[train], y[train])
+                    deviance += mean_poisson_deviance(
+                        y[test], np.maximum(fitted.predict(x[test]), 1e-9)
+                    )
+                scores[candidate] = deviance
+            alpha = min(scores, key=scores.get)
+        model = PoissonRegressor(alpha=alpha, max_iter=1000).fit(x, y)
+        x_after = np.nan_to_num(scaler.transform(after.iloc[members].to_numpy()[:, usable]))
+        factor[members] = np.exp((x_after - x) @ model.coef_)
+    return factor
+
+
+def what_if(
+    forecaster: DemandForecaster,
+    changes: Sequence[AttributeChange] | Callable[[pd.DataFrame], pd.DataFrame],
+) -> WhatIfResult:
+    """Re-forecast with changed series attributes and report direction and size of change.
+
+    The forecaster scales every series by its own recent level, so its attribute features
+    only shape month-to-month dynamics. How the *level* of demand depends on attributes is
+    learnt across series by a Poisson GLM per group (log-linear: log level ~ attributes, count
+    attributes on a log scale, L2-regularised); the scenario forecast is the baseline forecast
+    times ``exp(change in the GLM's linear predictor)``. It is a cross-sectional association
+    (communities with more older residents ask for more home care), not a causal estimate.
+    """
+    history = forecaster.history
+    attributes = history.attributes.copy()
+    if callable(changes):
+        attributes = changes(attributes)
+    else:
+        for change in changes:
+            attributes = change.apply(attributes)
+    missing = [c for c in history.attributes.columns if c not in attributes.columns]
+    if missing or not attributes.index.equals(history.attributes.index):
+        raise EngineInputError("what-if changes must keep every series and attribute")
+    factor = _level_effects(history, attributes, seed=forecaster.config.seed)
+    baseline = forecaster.forecast()
+    per_series = baseline[["series", "period", "horizon", "forecast"]].rename(
+        columns={"forecast": "baseline"}
+    )
+    position = history.series.get_indexer(per_series["series"])
+    per_series["scenario"] = per_series["baseline"].to_numpy() * factor[position]
+    per_series["group"] = history.groups[position]
+    per_series["change"] = per_series["scenario"] - per_series["baseline"]
+    grouped = per_series.groupby("group")[["baseline", "scenario", "change"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grouped["change_percent"] = 100 * grouped["change"] / grouped["baseline"]
+    grouped["direction"] = [_direction(p) for p in grouped["change_percent"]]
+    return WhatIfResult(
+        per_series=per_series,
+        by_group=grouped,
+        total_baseline=float(per_series["baseline"].sum()),
+        total_scenario=float(per_series["scenario"].sum()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Platform input
+
+
+def series_key(community: object, category: object) -> str:
+    return f"{community}{SERIES_SEPARATOR}{category}"
+
+
+def build_series_frame(
+    data: pd.DataFrame,
+    *,
+    communities: pd.DataFrame | None = None,
+    community_attributes: pd.DataFrame | None = None,
+    categories: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> pd.DataFrame:
+    """Monthly counts per community × category in the long form the forecaster takes.
+
+    ``data`` is either requests (``community``, ``category``, ``created`` datetime or month) or
+    counts (``community``, ``category``, ``period``, ``count``). Every community × category is
+    given every month from ``start`` (default: the first month in the data) to ``end``
+    (default: the last), zero where there was no request. ``communities`` (``community`` plus
+    e.g. ``kind``, ``population``) and ``community_attributes`` (indexed by community, e.g.
+    from :func:`~analytics.engine.supply.portraits.community_profile`) become series
+    attributes.
+    """
+    require_columns(data, ["community", "category"], what="requests")
+    if "period" in data.columns and "count" in data.columns:
+        months = to_month(data["period"], what="counts", column="period")
+        counts = require_numeric(data, "count", what="counts", minimum=0)
+    else:
+        require_columns(data, ["created"], what="requests")
+        months = to_month(data["created"], what="requests", column="created")
+        counts = np.ones(len(data))
+    cells = pd.DataFrame(
+        {
+            "community": data["community"].astype(str).to_numpy(),
+            "category": data["category"].astype(str).to_numpy(),
+            "period": months,
+            "count": counts,
+        }
+    )
+    totals = cells.groupby(["community", "category", "period"], sort=False)["count"].sum()
+    first = pd.Period(start, freq="M") if start else months.min()
+    last = pd.Period(end, freq="M") if end else months.max()
+    if first > last:
+        raise EngineInputError(f"start {first} is after end {last}")
+    community_codes = (
+        communities["community"].astype(str).unique()
+        if communities is not None
+        else np.sort(cells["community"].unique())
+    )
+    category_codes = (
+        list(categories)
+        if categories
+        else [c for c in CATEGORIES if c in set(cells["category"])]
+        + sorted(set(cells["category"]) - set(CATEGORIES))
+    )
+    grid = pd.MultiIndex.from_product(
+        [community_codes, category_codes, pd.period_range(first, last, freq="M")],
+        names=["community", "category", "period"],
+    )
+    frame = totals.reindex(grid, fill_value=0).reset_index()
+    frame.insert(0, "series", frame["community"] + SERIES_SEPARATOR + frame["category"])
+    frame["period"] = frame["period"].astype(str)
+    if communities is not None:
+        extra = communities.drop_duplicates("community").set_index(
+            communities.drop_duplicates("community")["community"].astype(str)
+        )
+        extra = extra.drop(columns=["community"] + [c for c in ("name",) if c in extra.columns])
+        frame = frame.join(extra, on="community")
+    if community_attributes is not None:
+        attrs = community_attributes.copy()
+        attrs.index = attrs.index.astype(str)
+        frame = frame.merge(
+            attrs, left_on="community", right_index=True, how="left", suffixes=("", "_profile")
+        )
+    return frame

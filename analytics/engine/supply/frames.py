@@ -1,0 +1,134 @@
+"""Input checks shared by the supply engine: required columns, personal identifiers, periods."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from analytics.engine.errors import EngineInputError
+
+# Column names that carry personal identifiers. They never enter a feature matrix.
+IDENTIFIER_COLUMN = re.compile(
+    r"(^|_)(name|names|full_?name|surname|phone|mobile|tel|telephone|national_?id|id_?number|"
+    r"id_?card|identity|passport|email|e_?mail|address)($|_)",
+    re.IGNORECASE,
+)
+# Values that look like a mainland mobile number or an 18-character resident identity number.
+IDENTIFIER_VALUE = re.compile(r"^(\+?86)?1[3-9]\d{9}$|^\d{17}[\dXx]$")
+
+
+def identifier_columns(columns: Iterable[object]) -> list[str]:
+    """Columns whose names say they hold personal identifiers (name, phone, national ID...)."""
+    return [str(c) for c in columns if IDENTIFIER_COLUMN.search(str(c))]
+
+
+def strip_identifiers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Drop identifier columns; return the remaining frame and what was dropped."""
+    dropped = identifier_columns(frame.columns)
+    return frame.drop(columns=dropped), dropped
+
+
+def assert_no_identifiers(columns: Iterable[object], *, where: str) -> None:
+    """Refuse a feature matrix that has an identifier-like column. A programming error, not
+    bad user input, so it is an assertion that fails loudly in every environment."""
+    leaked = identifier_columns(columns)
+    if leaked:
+        raise AssertionError(f"personal identifier columns reached {where}: {leaked}")
+
+
+def refuse_identifier_values(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Refuse categorical columns whose values look like phone or national ID numbers."""
+    for column in columns:
+        values = pd.unique(frame[column].dropna().to_numpy())
+        if any(IDENTIFIER_VALUE.match(str(v)) for v in values[:10_000]):
+            raise EngineInputError(
+                f"column {column!r} holds values that look like phone or national ID numbers; "
+                "personal identifiers may not be used as features"
+            )
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise EngineInputError(
+            f"{what} is missing column(s) {', '.join(missing)}; "
+            f"it has {', '.join(map(str, frame.columns)) or 'no columns'}"
+        )
+
+
+def require_allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str], *, what: str) -> None:
+    """Every non-missing value of ``column`` must be one of ``allowed``; name the first bad row."""
+    allowed = set(allowed)
+    values = frame[column]
+    bad = values.notna() & ~values.isin(allowed)
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        raise EngineInputError(
+            f"{what}: column {column!r} has value {values.iloc[first]!r} in row {first}; "
+            f"expected one of {', '.join(sorted(allowed))}"
+        )
+
+
+def require_numeric(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    what: str,
+    minimum: float | None = None,
+    allow_missing: bool = False,
+) -> np.ndarray:
+    """The column as float; a clear message for text, missing or too-small values."""
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    text = np.isnan(values) & frame[column].notna().to_numpy()
+    if text.any():
+        row = int(text.nonzero()[0][0])
+        raise EngineInputError(
+            f"{what}: column {column!r} has a non-numeric value {frame[column].iloc[row]!r} "
+            f"in row {row}"
+        )
+    if not allow_missing and np.isnan(values).any():
+        row = int(np.isnan(values).nonzero()[0][0])
+        raise EngineInputError(f"{what}: column {column!r} is missing in row {row}")
+    if np.isinf(values).any():
+        row = int(np.isinf(values).nonzero()[0][0])
+        raise EngineInputError(f"{what}: column {column!r} is infinite in row {row}")
+    if minimum is not None:
+        low = values < minimum
+        if low.any():
+            row = int(low.nonzero()[0][0])
+            raise EngineInputError(
+                f"{what}: column {column!r} must be at least {minimum:g}, "
+                f"got {values[row]:g} in row {row}"
+            )
+    return values
+
+
+def to_month(values: pd.Series, *, what: str, column: str) -> pd.PeriodIndex:
+    """Parse 'YYYY-MM' strings, dates or periods into monthly periods, naming the bad row."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return pd.PeriodIndex(values).asfreq("M")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values
+        if getattr(values.dt, "tz", None) is not None:
+            stamps = values.dt.tz_localize(None)
+        return pd.PeriodIndex(stamps.dt.to_period("M"))
+    text = values.astype("string").str.strip()
+    parsed = pd.to_datetime(text, format="%Y-%m", errors="coerce")
+    fallback = parsed.isna() & text.notna()
+    if fallback.any():
+        parsed = parsed.where(
+            ~fallback, pd.to_datetime(text.where(fallback), errors="coerce", format="mixed")
+        )
+    bad = parsed.isna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise EngineInputError(
+            f"{what}: column {column!r} has {values.iloc[row]!r} in row {row}; "
+            "expected a month as YYYY-MM"
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return pd.PeriodIndex(parsed.dt.to_period("M"))
