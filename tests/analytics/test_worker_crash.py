@@ -21,6 +21,8 @@ from django.db import connection
 
 from analytics.models import AnalysisRun
 from analytics.tasks import analysis_run_execute_task
+from residents.models import City, Region
+from residents.reference import sync_cities
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,6 +94,8 @@ def _wait_for(predicate, timeout: float, poll: float = 0.01):
 
 
 def test_killed_worker_process_loses_no_run_and_the_run_takes_effect_once(worker_queue):
+    # An earlier transactional test may have flushed the reference data the migrations load.
+    sync_cities(Region, City)
     run = AnalysisRun.objects.create(kind=AnalysisRun.Kind.EQUALIZATION, params={})
     analysis_run_execute_task.apply_async(args=[run.pk], queue=worker_queue)
 
