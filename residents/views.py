@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -13,8 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from residents import actions, queries
 from residents.forms import (
@@ -251,3 +255,16 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     response = _resident_page(request, resident, revealed)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language``, run with the language of the page the visitor came from.
+
+    Django translates the ``next`` address into the new language by resolving it in the
+    currently active language; from a ``/zh-hans/`` page that is Chinese, so the address is
+    resolved as it is, not the (English) default, and switching back to English works.
+    """
+    next_url = request.POST.get("next", request.GET.get("next", ""))
+    language = translation.get_language_from_path(urlsplit(next_url).path)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return django_set_language(request)

@@ -45,15 +45,9 @@ def test_switching_to_chinese_on_a_page_shows_it_in_chinese(new_page, screenshot
     screenshots.take(page, "resident-new-request-zh", phone=True)
 
 
-# Django's ``set_language`` translates the page's address in the language active during the
-# switch request; ``/i18n/setlang/`` has no prefix, so that is English, "/zh-hans/requests/new/"
-# does not resolve in English, and the visitor is sent back to the Chinese address, where
-# the prefix outranks the new cookie. Fixed by running ``set_language`` with the language of
-# the ``next`` address active (the lead's to apply: see docs/browser-tests.md).
-@pytest.mark.xfail(
-    strict=True,
-    reason="switching from a /zh-hans/ page to English returns to the /zh-hans/ page",
-)
+# Django's own ``set_language`` resolves the page's address in the language active during the
+# switch request (English, as ``/i18n/setlang/`` has no prefix), fails on "/zh-hans/...", and
+# sends the visitor back to the Chinese page; ours runs it in the page's language.
 def test_switching_back_to_english_from_a_chinese_page(new_page, resident_user):
     page = new_page()
     log_in(page, "resident-amy")
