@@ -1,0 +1,123 @@
+"""``manage.py estimate_gmm``: readable table, JSON, the pydynpd engine, and clean errors."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+ABDATA = Path(__file__).resolve().parents[1] / "fixtures" / "abdata" / "abdata.csv"
+MODEL = "n L1.n w k | gmm(n, 2:4) iv(w k) | collapse"
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("estimate_gmm", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_table_by_default():
+    text = run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", MODEL)
+    assert "two-step system GMM" in text
+    assert "Hansen test of overid. restrictions: chi2(3)" in text
+    assert "Arellano-Bond test for AR(2)" in text
+    assert "L1.n" in text
+
+
+def test_json_has_coefficients_tests_and_counts():
+    payload = json.loads(
+        run(
+            "--data",
+            str(ABDATA),
+            "--id",
+            "id",
+            "--time",
+            "year",
+            "--model",
+            MODEL + " small",
+            "--json",
+        )
+    )
+    assert set(payload["coefficients"]["L1.n"]) == {"coef", "se", "t", "p"}
+    assert payload["n_groups"] == 140 and payload["n_instruments"] == 7
+    assert payload["hansen"]["df"] == 3 and payload["sargan"]["df"] == 3
+    assert [t["order"] for t in payload["ar_tests"]] == [1, 2]
+    assert payload["engine"] == "ours"
+
+
+def test_pydynpd_engine_matches_and_names_what_it_cannot_give():
+    ours = json.loads(
+        run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", MODEL, "--json")
+    )
+    theirs = json.loads(
+        run(
+            "--data",
+            str(ABDATA),
+            "--id",
+            "id",
+            "--time",
+            "year",
+            "--model",
+            MODEL,
+            "--engine",
+            "pydynpd",
+            "--json",
+        )
+    )
+    assert theirs["engine"] == "pydynpd"
+    for name, values in ours["coefficients"].items():
+        assert theirs["coefficients"][name]["coef"] == pytest.approx(values["coef"], rel=1e-8)
+    assert theirs["sargan"] is None
+    assert "Sargan test" in theirs["unavailable"]
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("n L1.n w | gmm(n, 2:4) iv(w) | colapse", "unknown option 'colapse'"),
+        ("n L1.n q | gmm(n, 2:4) iv(q)", "'q' is not a column"),
+    ],
+)
+def test_bad_input_is_a_command_error(model, message):
+    with pytest.raises(CommandError, match=message):
+        run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", model)
+
+
+def test_pydynpd_engine_refuses_a_model_it_would_change():
+    with pytest.raises(CommandError, match="name k, w in iv"):
+        run(
+            "--data",
+            str(ABDATA),
+            "--id",
+            "id",
+            "--time",
+            "year",
+            "--model",
+            "n L1.n w k | gmm(n, 2:4)",
+            "--engine",
+            "pydynpd",
+        )
+
+
+def test_pydynpd_exit_is_contained(tmp_path):
+    # pydynpd calls exit() when lag 1 of the dependent variable is missing
+    with pytest.raises(CommandError, match="pydynpd rejected the model: lag 1 of the dependent"):
+        run(
+            "--data",
+            str(ABDATA),
+            "--id",
+            "id",
+            "--time",
+            "year",
+            "--model",
+            "n L2.n w | gmm(n, 3:4) iv(w)",
+            "--engine",
+            "pydynpd",
+        )
+
+
+def test_unreadable_file(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        run("--data", str(tmp_path / "nope.csv"), "--id", "id", "--time", "year", "--model", MODEL)
