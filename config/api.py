@@ -15,6 +15,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -24,6 +25,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from services.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
 
 logger = logging.getLogger(__name__)
+
+# Related-field errors that do not echo the submitted value: a value typed into the wrong
+# field may be a phone or ID number, and error bodies never carry identifiers.
+RELATED_ERRORS_WITHOUT_ECHO = {
+    "does_not_exist": _("No such object, or not one you may use."),
+    "incorrect_type": _("Give the id as a number."),
+}
 
 
 def _validation_detail(exc: DjangoValidationError) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from config.api import RELATED_ERRORS_WITHOUT_ECHO
 from residents import pii
 from residents.actions import NAME_MAX_LENGTH, normalised_identifier
 from residents.models import Community, Resident
@@ -95,7 +96,9 @@ class ResidentWriteSerializer(serializers.ModelSerializer):
     """Input for creating or changing a profile. On a change, only the fields sent change;
     an identifier sent as ``""`` is cleared."""
 
-    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.none())
+    community = serializers.PrimaryKeyRelatedField(
+        error_messages=RELATED_ERRORS_WITHOUT_ECHO, queryset=Community.objects.none()
+    )
     name = serializers.CharField(
         required=False, allow_blank=True, max_length=NAME_MAX_LENGTH, write_only=True
     )

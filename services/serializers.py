@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import RELATED_ERRORS_WITHOUT_ECHO
 from residents.models import Community, Resident, User
 from residents.queries import community_choices, resident_list
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
@@ -170,15 +171,21 @@ class RequestCreateSerializer(serializers.Serializer):
     ``resident`` (themself); workers name the community and, optionally, the resident."""
 
     category = serializers.SlugRelatedField(
+        error_messages=RELATED_ERRORS_WITHOUT_ECHO,
         slug_field="code",
         queryset=ServiceCategory.objects.all(),
         help_text="Code of a second-level (concrete) service, e.g. water_supply.",
     )
     community = serializers.PrimaryKeyRelatedField(
-        queryset=Community.objects.none(), required=False
+        error_messages=RELATED_ERRORS_WITHOUT_ECHO,
+        queryset=Community.objects.none(),
+        required=False,
     )
     resident = serializers.PrimaryKeyRelatedField(
-        queryset=Resident.objects.none(), required=False, allow_null=True
+        error_messages=RELATED_ERRORS_WITHOUT_ECHO,
+        queryset=Resident.objects.none(),
+        required=False,
+        allow_null=True,
     )
     description = serializers.CharField(max_length=4000)
     urgency = serializers.ChoiceField(
@@ -227,6 +234,7 @@ class NoteSerializer(serializers.Serializer):
 
 class AssignSerializer(NoteSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
+        error_messages=RELATED_ERRORS_WITHOUT_ECHO,
         queryset=User.objects.filter(role=User.Role.WORKER, is_active=True),
         help_text="A community worker who serves the request's community.",
     )

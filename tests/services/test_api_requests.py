@@ -181,7 +181,7 @@ def _assert_nothing_written():
     ("change", "field", "fragment"),
     [
         ({"category": "infrastructure"}, "category", "concrete service"),
-        ({"category": "no_such_service"}, "category", "does not exist"),
+        ({"category": "no_such_service"}, "category", "No such object"),
         ({"description": ""}, "description", ""),
         ({"description": "x" * 4001}, "description", "4000"),
         ({"urgency": "yesterday"}, "urgency", ""),
