@@ -26,6 +26,7 @@ Method (also in docs/precision-supply.md):
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import CATEGORIES
@@ -415,6 +417,15 @@ def _regressor(
     )
 
 
+SMALL_FIT_ROWS = 100_000
+
+
+def _threads_for(rows: int) -> threadpool_limits | contextlib.nullcontext:
+    """Small fits run on one thread: OpenMP synchronisation costs more than it saves there,
+    and its spinning threads slow to a crawl on a machine busy with other work."""
+    return threadpool_limits(limits=1) if rows < SMALL_FIT_ROWS else contextlib.nullcontext()
+
+
 def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models, _FeatureContext]:
     started = time.perf_counter()
     rng = np.random.default_rng(config.seed + cutoff)
@@ -435,11 +446,14 @@ def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models
     features = features[columns]
     ratio = target[keep] / level[keep]
     tail = (1 - config.interval) / 2
-    mean = _regressor(config, config.max_iter, loss="poisson").fit(features, ratio, sample_weight=level[keep])
-    lower = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=tail)
-    lower.fit(features, ratio)
-    upper = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=1 - tail)
-    upper.fit(features, ratio)
+    with _threads_for(len(ratio)):
+        mean = _regressor(config, config.max_iter, loss="poisson").fit(
+            features, ratio, sample_weight=level[keep]
+        )
+        lower = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=tail)
+        lower.fit(features, ratio)
+        upper = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=1 - tail)
+        upper.fit(features, ratio)
     models = _Models(mean, lower, upper, columns, int(keep.sum()), time.perf_counter() - started)
     return models, context
 
@@ -453,9 +467,10 @@ def _predict(
     upper = np.full(len(level), np.nan)
     if usable.any():
         rows = features.loc[usable, models.columns]
-        forecast[usable] = np.maximum(models.mean.predict(rows), 0) * level[usable]
-        lower[usable] = np.maximum(models.lower.predict(rows), 0) * level[usable]
-        upper[usable] = np.maximum(models.upper.predict(rows), 0) * level[usable]
+        with _threads_for(len(rows)):
+            forecast[usable] = np.maximum(models.mean.predict(rows), 0) * level[usable]
+            lower[usable] = np.maximum(models.lower.predict(rows), 0) * level[usable]
+            upper[usable] = np.maximum(models.upper.predict(rows), 0) * level[usable]
     lower = np.minimum(lower, forecast)
     upper = np.maximum(upper, forecast)
     return forecast, lower, upper
@@ -902,11 +917,6 @@ def _level_effects(history: History, changed: pd.DataFrame, seed: int = 0) -> np
     in the linear predictor of a Poisson GLM of the series' recent level on its attributes,
     fitted per group (e.g. category) across all series, its L2 penalty chosen by 3-fold
     cross-validated Poisson deviance."""
-    from sklearn.linear_model import PoissonRegressor
-    from sklearn.metrics import mean_poisson_deviance
-    from sklearn.model_selection import KFold
-    from sklearn.preprocessing import StandardScaler
-
     if not history.numeric and not [c for c in history.categorical if c != history.group_column]:
         raise EngineInputError("what-if needs series attributes; the history has none")
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -915,34 +925,47 @@ def _level_effects(history: History, changed: pd.DataFrame, seed: int = 0) -> np
     before = _level_design(history.attributes, history)
     after = _level_design(changed, history, reference=history.attributes)
     factor = np.ones(len(history.series))
-    for group in np.unique(history.groups):
-        members = np.nonzero((history.groups == group) & np.isfinite(level))[0]
-        if len(members) < 5 or level[members].sum() <= 0:
-            continue
-        x_before = before.iloc[members].to_numpy()
-        usable = np.nanstd(x_before, axis=0) > 0
-        if not usable.any():
-            continue
-        scaler = StandardScaler().fit(x_before[:, usable])
-        x = np.nan_to_num(scaler.transform(x_before[:, usable]))
-        y = level[members]
-        alpha = 0.3
-        if len(members) >= 20:
-            folds = KFold(n_splits=3, shuffle=True, random_state=seed)
-            scores = {}
-            for candidate in LEVEL_ALPHAS:
-                deviance = 0.0
-                for train, test in folds.split(x):
-                    fitted = PoissonRegressor(alpha=candidate, max_iter=500).fit(x[train], y[train])
-                    deviance += mean_poisson_deviance(
-                        y[test], np.maximum(fitted.predict(x[test]), 1e-9)
-                    )
-                scores[candidate] = deviance
-            alpha = min(scores, key=scores.get)
-        model = PoissonRegressor(alpha=alpha, max_iter=1000).fit(x, y)
-        x_after = np.nan_to_num(scaler.transform(after.iloc[members].to_numpy()[:, usable]))
-        factor[members] = np.exp((x_after - x) @ model.coef_)
+    with threadpool_limits(limits=1):  # many tiny fits: threads only add overhead
+        for group in np.unique(history.groups):
+            members = np.nonzero((history.groups == group) & np.isfinite(level))[0]
+            if len(members) >= 5 and level[members].sum() > 0:
+                factor[members] = _group_level_effect(
+                    before.iloc[members].to_numpy(),
+                    after.iloc[members].to_numpy(),
+                    level[members],
+                    seed,
+                )
     return factor
+
+
+def _group_level_effect(
+    x_before: np.ndarray, x_after: np.ndarray, level: np.ndarray, seed: int
+) -> np.ndarray:
+    from sklearn.linear_model import PoissonRegressor
+    from sklearn.metrics import mean_poisson_deviance
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import StandardScaler
+
+    usable = np.nanstd(x_before, axis=0) > 0
+    if not usable.any():
+        return np.ones(len(level))
+    scaler = StandardScaler().fit(x_before[:, usable])
+    x = np.nan_to_num(scaler.transform(x_before[:, usable]))
+    alpha = 0.3
+    if len(level) >= 20:
+        folds = KFold(n_splits=3, shuffle=True, random_state=seed)
+        scores = {}
+        for candidate in LEVEL_ALPHAS:
+            deviance = 0.0
+            for train, test in folds.split(x):
+                fitted = PoissonRegressor(alpha=candidate, max_iter=500).fit(x[train], level[train])
+                predicted = np.maximum(fitted.predict(x[test]), 1e-9)
+                deviance += mean_poisson_deviance(level[test], predicted)
+            scores[candidate] = deviance
+        alpha = min(scores, key=scores.get)
+    model = PoissonRegressor(alpha=alpha, max_iter=1000).fit(x, level)
+    x_changed = np.nan_to_num(scaler.transform(x_after[:, usable]))
+    return np.exp((x_changed - x) @ model.coef_)
 
 
 def what_if(

@@ -218,9 +218,7 @@ def _normalised_requests(
         community = pd.Categorical(
             np.where(position >= 0, resident_community[np.maximum(position, 0)], None)
         )
-    dimension_codes = pd.Index(DIMENSIONS).get_indexer(
-        [mapping[c] for c in category.categories]
-    )
+    dimension_codes = pd.Index(DIMENSIONS).get_indexer([mapping[c] for c in category.categories])
     frame = pd.DataFrame(
         {
             "position": position,

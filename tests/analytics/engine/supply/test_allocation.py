@@ -1,0 +1,273 @@
+"""Allocation LP: never over budget or capacity, beats the proportional baseline, names the
+constraint it cannot meet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.allocation import (
+    AllocationConfig,
+    allocate,
+    allocation_scenarios,
+    default_suppliers,
+)
+from analytics.engine.supply.catalogue import UNIT_COSTS
+
+TOL = 1e-6
+
+
+@st.composite
+def instances(draw):
+    n_comm = draw(st.integers(1, 6))
+    categories = ["a", "b", "c"][: draw(st.integers(1, 3))]
+    suppliers = draw(
+        st.lists(
+            st.sampled_from(["government", "social_organisation", "market"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    amounts = st.floats(0, 50, allow_nan=False, allow_infinity=False)
+    demand, supply = [], []
+    for c in range(n_comm):
+        for k in categories:
+            forecast = draw(amounts)
+            demand.append((f"c{c}", k, forecast, 0.8 * forecast, 1.3 * forecast))
+            supply.append((f"c{c}", k, draw(amounts)))
+    offers = []
+    for s in suppliers:
+        for k in categories:
+            capacity = draw(st.one_of(st.none(), st.floats(0, 80)))
+            offers.append((s, k, draw(st.floats(1, 500)), np.nan if capacity is None else capacity))
+    communities = pd.DataFrame(
+        {
+            "community": [f"c{c}" for c in range(n_comm)],
+            "population": [draw(st.integers(0, 20_000)) for _ in range(n_comm)],
+            "kind": [draw(st.sampled_from(["urban", "rural"])) for _ in range(n_comm)],
+        }
+    )
+    weights = pd.DataFrame(
+        {
+            "community": communities["community"],
+            "weight": [draw(st.floats(0.2, 3.0)) for _ in range(n_comm)],
+            "reason": "test weight",
+        }
+    )
+    category_budgets = draw(
+        st.one_of(st.none(), st.dictionaries(st.sampled_from(categories), st.floats(0, 5_000)))
+    )
+    return {
+        "demand": pd.DataFrame(
+            demand, columns=["community", "category", "forecast", "lower", "upper"]
+        ),
+        "current_supply": pd.DataFrame(supply, columns=["community", "category", "capacity"]),
+        "suppliers": pd.DataFrame(
+            offers, columns=["supplier", "category", "unit_cost", "capacity"]
+        ),
+        "communities": communities,
+        "equity_weights": weights,
+        "category_budgets": category_budgets,
+        "budget": draw(st.floats(0, 20_000)),
+        "config": AllocationConfig(
+            floor_level=draw(st.sampled_from(["community", "community_category"])),
+            need_basis=draw(st.sampled_from(["forecast", "upper"])),
+        ),
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_plan_never_exceeds_budget_capacity_or_need(instance):
+    result = allocate(**instance)
+    lines, cells = result.lines, result.cells
+    budget = instance["budget"]
+    assert (lines["units"] >= 0).all()
+    assert lines["cost"].sum() <= budget * (1 + 1e-7) + TOL
+    for category, cap in (instance["category_budgets"] or {}).items():
+        assert lines.loc[lines["category"] == category, "cost"].sum() <= cap * (1 + 1e-7) + TOL
+    used = lines.groupby(["supplier", "category"])["units"].sum()
+    for offer in instance["suppliers"].itertuples():
+        if not np.isnan(offer.capacity):
+            assert (
+                used.get((offer.supplier, offer.category), 0.0) <= offer.capacity * (1 + 1e-7) + TOL
+            )
+    added = lines.groupby(["community", "category"])["units"].sum()
+    gap = cells.set_index(["community", "category"])["gap"]
+    assert (added <= gap.reindex(added.index) * (1 + 1e-7) + TOL).all()
+    assert (cells["covered_after"] <= cells["need"] + 1e-6).all()
+    # The baseline obeys the same limits, so the comparison is fair.
+    assert result.summary["baseline"]["spent"] <= budget * (1 + 1e-7) + TOL
+    # Every community reaches the floor the plan promises.
+    communities = result.communities[result.communities["need"] > 1e-7]
+    assert (communities["coverage_after"] >= result.summary["tau_used"] - 1e-5).all()
+
+
+@pytest.fixture(scope="module")
+def demo_allocation(demo, demo_forecaster):
+    forecast = demo_forecaster.forecast()
+    demand = forecast[forecast["horizon"] == 1][
+        ["community", "category", "forecast", "lower", "upper"]
+    ]
+    current = demand[["community", "category"]].assign(capacity=np.floor(0.5 * demand["forecast"]))
+    suppliers = default_suppliers(demand, UNIT_COSTS)
+    gap_cost = (
+        (demand["forecast"] - current["capacity"]).clip(lower=0)
+        * demand["category"].map(UNIT_COSTS)
+    ).sum()
+    rural = demo.communities["kind"] == "rural"
+    weights = pd.DataFrame(
+        {
+            "community": demo.communities["community"],
+            "weight": np.where(rural, 1.2, 1.0),
+            "reason": np.where(
+                rural, "rural community: lower equalization score (demo)", "urban community (demo)"
+            ),
+        }
+    )
+    inputs = {
+        "demand": demand,
+        "communities": demo.communities,
+        "current_supply": current,
+        "suppliers": suppliers,
+        "equity_weights": weights,
+    }
+    return inputs, gap_cost, allocate(budget=0.4 * gap_cost, **inputs)
+
+
+def test_lp_beats_the_proportional_baseline_on_demo_data(demo_allocation):
+    _, _, result = demo_allocation
+    lp, baseline = result.summary["lp"], result.summary["baseline"]
+    assert lp["weighted_coverage"] > baseline["weighted_coverage"]
+    assert lp["coverage_cv"] < baseline["coverage_cv"]
+    assert lp["min_community_coverage"] > baseline["min_community_coverage"]
+    assert abs(lp["urban_rural_gap"]) <= abs(baseline["urban_rural_gap"]) + 0.02
+    assert set(result.comparison["metric"]) >= {"total_covered", "coverage_cv", "urban_rural_gap"}
+    assert "LP plan" in result.table()
+
+
+def test_every_line_explains_itself(demo_allocation):
+    _, _, result = demo_allocation
+    assert len(result.lines)
+    for line in result.lines.itertuples():
+        assert line.community in line.explanation and line.category in line.explanation
+        assert "forecast" in line.explanation and "current supply" in line.explanation
+        assert line.supplier.replace("_", " ") in line.explanation
+        assert line.weight_reason in line.explanation
+    assert {
+        "forecast",
+        "lower",
+        "upper",
+        "current_supply",
+        "gap",
+        "weight",
+        "weight_reason",
+    } <= set(result.lines.columns)
+    assert result.to_dict(max_lines=5)["lines"][0]["explanation"]
+
+
+def test_more_budget_never_lowers_the_floor(demo_allocation):
+    inputs, gap_cost, _ = demo_allocation
+    table = allocation_scenarios([0.2 * gap_cost, 0.5 * gap_cost, 1.2 * gap_cost], **inputs)
+    assert table["tau_star"].is_monotonic_increasing
+    assert table["tau_star"].iloc[-1] == pytest.approx(1.0)
+
+
+def _small():
+    demand = pd.DataFrame(
+        {
+            "community": ["u", "u", "r", "r"],
+            "category": ["heating_gas", "job_placement"] * 2,
+            "forecast": [10.0, 4.0, 6.0, 2.0],
+        }
+    )
+    communities = pd.DataFrame(
+        {"community": ["u", "r"], "population": [8000, 2000], "kind": ["urban", "rural"]}
+    )
+    return demand, communities
+
+
+def test_bad_budget_is_refused_with_a_message():
+    demand, communities = _small()
+    for budget in (-1, None, float("nan"), "lots"):
+        with pytest.raises(EngineInputError, match="budget must be a non-negative amount"):
+            allocate(demand, budget=budget, communities=communities, unit_costs=UNIT_COSTS)
+    with pytest.raises(EngineInputError, match="run a forecast first"):
+        allocate(demand.head(0), budget=100, communities=communities, unit_costs=UNIT_COSTS)
+    with pytest.raises(EngineInputError, match="community 'x'"):
+        allocate(
+            demand.assign(community="x"), budget=100, communities=communities, unit_costs=UNIT_COSTS
+        )
+    with pytest.raises(EngineInputError, match="no unit cost for category 'job_placement'"):
+        allocate(demand, budget=100, communities=communities, unit_costs={"heating_gas": 250})
+
+
+def test_infeasible_category_budget_names_the_category():
+    demand, communities = _small()
+    committed = pd.DataFrame(
+        {
+            "community": ["u", "r"],
+            "category": ["heating_gas", "heating_gas"],
+            "capacity": [5, 3],
+            "committed_cost": [1500.0, 900.0],
+        }
+    )
+    with pytest.raises(EngineInputError) as error:
+        allocate(
+            demand,
+            budget=10_000,
+            communities=communities,
+            unit_costs=UNIT_COSTS,
+            current_supply=committed,
+            category_budgets={"heating_gas": 2000},
+        )
+    message = str(error.value)
+    assert "per-category budget for 'heating_gas'" in message
+    assert "2,000" in message and "2,400" in message
+    with pytest.raises(EngineInputError, match="below the cost of the supply already committed"):
+        allocate(
+            demand,
+            budget=1000,
+            communities=communities,
+            unit_costs=UNIT_COSTS,
+            current_supply=committed,
+        )
+
+
+def test_unreachable_coverage_floor_names_the_floor_and_the_communities():
+    demand, communities = _small()
+    with pytest.raises(EngineInputError) as error:
+        allocate(
+            demand,
+            budget=1000,
+            communities=communities,
+            unit_costs=UNIT_COSTS,
+            config=AllocationConfig(min_coverage=0.9),
+        )
+    message = str(error.value)
+    assert "coverage floor of 90% cannot be met" in message
+    assert "highest floor every community can reach" in message and "u (0% now)" in message
+
+
+def test_floor_first_then_weights():
+    demand, communities = _small()
+    weights = pd.DataFrame({"community": ["r"], "weight": [3.0], "reason": ["rural, low score"]})
+    result = allocate(
+        demand,
+        budget=2000,
+        communities=communities,
+        unit_costs={"heating_gas": 100.0, "job_placement": 100.0},
+        equity_weights=weights,
+        config=AllocationConfig(epsilon=0.5),
+    )
+    coverage = result.communities["coverage_after"]
+    # With the floor relaxed to half of its maximum, the heavier-weighted community is served first.
+    assert coverage["r"] == pytest.approx(1.0)
+    assert coverage["u"] >= result.summary["tau_used"] - 1e-9
+    assert result.communities.loc["u", "weight_reason"].startswith("default weight 1.0")
+    assert result.summary["spent"] == pytest.approx(2000)

@@ -1,0 +1,154 @@
+"""Demand forecasts: the global model against the baselines, the generic entry points,
+too-little-history and bad-input messages, what-ifs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.forecast import (
+    AttributeChange,
+    ForecastConfig,
+    backtest_demand,
+    fit_forecaster,
+    forecast_demand,
+    more_older_residents,
+    new_school,
+    prepare_history,
+    what_if,
+)
+
+QUICK = ForecastConfig(max_iter=40, max_train_rows=20_000)
+
+
+@pytest.fixture(scope="module")
+def demo_backtest(demo_series):
+    return backtest_demand(demo_series)
+
+
+def test_model_beats_seasonal_naive_wape_by_15_percent_on_demo_data(demo_backtest):
+    overall = demo_backtest.overall
+    assert demo_backtest.improvement_over_seasonal_naive >= 0.15, demo_backtest.table()
+    assert overall["wape_model"] < overall["wape_naive"]
+    assert overall["mase_model"] < overall["mase_seasonal_naive"]
+
+
+def test_backtest_reports_coverage_per_category_and_horizon(demo_backtest):
+    assert 0.6 <= demo_backtest.overall["coverage"] <= 0.98
+    assert len(demo_backtest.by_group) == 11
+    assert list(demo_backtest.by_horizon.index) == [1, 2, 3, 4, 5, 6]
+    assert demo_backtest.origins == ["2023-12", "2024-03", "2024-06"]
+    table = demo_backtest.table()
+    assert "overall" in table and "school_enrolment" in table and "coverage" in table
+    result = demo_backtest.to_dict()
+    assert result["baselines"]["seasonal_naive"] == "same month one year earlier"
+    # Predictions never look past their origin: every target is after it.
+    predictions = demo_backtest.predictions
+    assert (predictions["period"] > predictions["origin"]).all()
+    assert {"community", "category"} <= set(predictions.columns)
+
+
+def _plain_export(demo, months: int | None = None) -> pd.DataFrame:
+    """Only series, period, count: the shape of another city's 311 export."""
+    counts = demo.counts
+    if months is not None:
+        keep = sorted(counts["period"].unique())[-months:]
+        counts = counts[counts["period"].isin(keep)]
+    return pd.DataFrame(
+        {
+            "series": counts["community"] + "/" + counts["category"],
+            "period": counts["period"],
+            "count": counts["count"],
+        }
+    )
+
+
+def test_generic_export_forecasts_beyond_the_last_period(demo):
+    export = _plain_export(demo)
+    out = forecast_demand(export, horizon=3, config=QUICK)
+    assert list(out.columns[:6]) == ["series", "period", "horizon", "forecast", "lower", "upper"]
+    assert sorted(out["period"].unique()) == ["2025-01", "2025-02", "2025-03"]
+    assert len(out) == export["series"].nunique() * 3
+    assert (out["lower"] <= out["forecast"]).all() and (out["forecast"] <= out["upper"]).all()
+    assert (out["lower"] >= 0).all()
+    # The forecast follows the level of each series.
+    level = export.groupby("series")["count"].apply(lambda s: s.tail(12).mean())
+    mean_forecast = out.groupby("series")["forecast"].mean()
+    assert np.corrcoef(level, mean_forecast.reindex(level.index))[0, 1] > 0.9
+
+
+def test_too_little_history_says_how_many_months_are_needed(demo):
+    short = _plain_export(demo, months=14)
+    with pytest.raises(EngineInputError) as error:
+        forecast_demand(short, horizon=6)
+    message = str(error.value)
+    assert "need at least 20 months" in message and "covers 14 months" in message
+    with pytest.raises(EngineInputError, match="need at least 32 months"):
+        backtest_demand(_plain_export(demo, months=30))
+    assert ForecastConfig(horizon=6).months_needed(backtest=True) == 32
+
+
+def test_bad_history_input_is_named():
+    good = pd.DataFrame({"series": ["a", "a"], "period": ["2024-01", "2024-02"], "count": [1, 2]})
+    with pytest.raises(EngineInputError, match="count"):
+        prepare_history(good.drop(columns=["count"]))
+    with pytest.raises(EngineInputError, match=r"'period' has '2024-13' in row 1"):
+        prepare_history(good.assign(period=["2024-01", "2024-13"]))
+    with pytest.raises(EngineInputError, match=r"at least 0.*-3.*row 0"):
+        prepare_history(good.assign(count=[-3, 2]))
+    with pytest.raises(EngineInputError, match="more than one row"):
+        prepare_history(good.assign(period=["2024-01", "2024-01"]))
+    with pytest.raises(EngineInputError, match="horizon"):
+        ForecastConfig(horizon=0)
+
+
+def test_history_fills_gaps_with_zero_and_drops_identifiers():
+    frame = pd.DataFrame(
+        {
+            "series": ["a", "a", "b"],
+            "period": ["2024-01", "2024-04", "2024-03"],
+            "count": [5, 7, 2],
+            "category": ["x", "x", "y"],
+            "phone": ["13800138000", "13800138000", "13900139000"],
+        }
+    )
+    history = prepare_history(frame)
+    assert list(history.periods.astype(str)) == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert history.values[0].tolist() == [5, 0, 0, 7]
+    assert np.isnan(history.values[1, :2]).all() and history.values[1, 2:].tolist() == [2, 0]
+    assert "phone" not in history.attributes.columns and "phone" in history.unused_attributes
+    assert history.group_column == "category"
+
+
+def test_what_if_without_change_changes_nothing(demo_forecaster):
+    result = what_if(demo_forecaster, [AttributeChange("population", multiply=1.0)])
+    assert result.change == pytest.approx(0.0, abs=1e-6)
+    assert result.summary()[0].startswith("total: no material change")
+
+
+def test_more_older_residents_raises_home_care_demand(demo_forecaster):
+    result = what_if(demo_forecaster, more_older_residents(20))
+    home_care = result.by_group.loc["elderly_home_care"]
+    assert home_care["direction"] == "up" and home_care["change_percent"] > 2
+    assert result.to_dict()["by_group"]
+
+
+def test_what_if_learns_the_attribute_effect_across_series():
+    """Series whose level doubles with an attribute: the what-if reproduces the direction
+    and roughly the size."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(60):
+        clinics = i % 4
+        level = 5 * 2.0**clinics
+        for period in pd.period_range("2021-01", periods=30, freq="M"):
+            season = 1 + 0.3 * np.sin(2 * np.pi * period.month / 12)
+            rows.append((f"s{i}", str(period), rng.poisson(level * season), clinics, "k"))
+    frame = pd.DataFrame(rows, columns=["series", "period", "count", "clinics", "category"])
+    forecaster = fit_forecaster(frame, config=QUICK)
+    result = what_if(forecaster, [AttributeChange("clinics", add=1)])
+    assert 60 < result.change_percent < 140
+    with pytest.raises(EngineInputError, match="unknown attribute 'schools'"):
+        what_if(forecaster, [new_school()])

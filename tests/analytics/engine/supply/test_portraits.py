@@ -1,0 +1,169 @@
+"""Resident portraits: no identifiers in features, stated k criterion, data-driven words."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.frames import assert_no_identifiers
+from analytics.engine.supply.portraits import (
+    PortraitConfig,
+    _describe,
+    build_portraits,
+    community_profile,
+    compare_portraits,
+    resident_features,
+)
+
+FAST = PortraitConfig(k_max=6, selection_sample=3000, silhouette_sample=1500)
+
+
+@pytest.fixture(scope="module")
+def portraits(demo):
+    return build_portraits(demo.residents, demo.requests, config=FAST)
+
+
+def _with_identifiers(residents: pd.DataFrame) -> pd.DataFrame:
+    n = len(residents)
+    return residents.assign(
+        name=[f"Resident Zhang {i}" for i in range(n)],
+        phone=[f"1380013{i:04d}" for i in range(n)],
+        national_id=[f"11010519491231{i:04d}" for i in range(n)],
+        contact_email="someone@example.org",
+    )
+
+
+def test_identifier_columns_never_reach_the_feature_matrix(demo):
+    residents = _with_identifiers(demo.residents.head(600))
+    requests = demo.requests[demo.requests["resident"].isin(residents.index)]
+    result = build_portraits(residents, requests, config=FAST)
+
+    assert set(result.dropped_identifier_columns) == {
+        "name",
+        "phone",
+        "national_id",
+        "contact_email",
+    }
+    names = " ".join(result.feature_names).lower()
+    for word in ("name", "phone", "national", "email", "zhang", "1380013"):
+        assert word not in names
+    matrix = result.pipeline.named_steps["features"].transform(
+        resident_features(residents, requests)
+    )
+    assert matrix.shape[1] == len(result.feature_names)
+    assert np.issubdtype(matrix.dtype, np.floating)  # numbers only: no text could hide in it
+    table = resident_features(residents, requests)
+    assert not {"name", "phone", "national_id", "contact_email"} & set(table.columns)
+    assert "Resident Zhang 0" not in table.astype(str).to_numpy()
+
+
+def test_identifier_guard_refuses_leaks_and_identifier_like_values(demo):
+    with pytest.raises(AssertionError, match="national_id"):
+        assert_no_identifiers(["age", "national_id"], where="a matrix")
+    residents = demo.residents.head(50).copy()
+    residents["community"] = "13800138000"  # a phone number smuggled into a feature column
+    with pytest.raises(EngineInputError, match="phone or national ID"):
+        build_portraits(residents, config=FAST)
+
+
+def test_k_is_chosen_by_the_best_silhouette(portraits):
+    assert set(portraits.selection) == set(range(3, 7))
+    assert portraits.k == max(portraits.selection, key=portraits.selection.get)
+    assert "silhouette" in portraits.criterion
+    assert len(portraits.segments) == portraits.k
+    assert sum(s.size for s in portraits.segments) == len(portraits.labels)
+    assert [s.size for s in portraits.segments] == sorted(
+        (s.size for s in portraits.segments), reverse=True
+    )
+
+
+def test_deterministic_with_a_seed(demo, portraits):
+    again = build_portraits(demo.residents, demo.requests, config=FAST)
+    assert (again.labels == portraits.labels).all()
+    assert [s.description for s in again.segments] == [s.description for s in portraits.segments]
+
+
+def test_descriptions_follow_what_distinguishes_each_segment(demo, portraits):
+    table = resident_features(demo.residents, demo.requests)
+    old = (table["age"] >= 65).to_numpy()
+    for segment in portraits.segments:
+        members = portraits.labels.to_numpy() == segment.segment
+        share_old = old[members].mean()
+        if share_old > 2 * old.mean() and share_old > 0.5:
+            assert segment.description.startswith("older residents")
+        if "older residents" in segment.description:
+            assert share_old > old.mean()
+        assert (
+            segment.needs
+            and segment.needs[0]["requests_per_100_residents_year"]
+            >= segment.needs[-1]["requests_per_100_residents_year"]
+        )
+    # The segment with the highest home-care demand is described by its health-care demand.
+    top = max(
+        portraits.segments,
+        key=lambda s: next(n["lift"] for n in s.needs if n["category"] == "elderly_home_care"),
+    )
+    assert "older residents" in top.description
+
+
+def test_describe_builds_words_from_lifts_not_from_cluster_ids():
+    traits = pd.DataFrame(
+        {"share": [0.9, 0.7, 0.8, 0.1], "lift": [4.5, 3.0, 2.4, 0.3]},
+        index=["age_65_plus", "elderly_living_alone", "rural_hukou", "tertiary"],
+    )
+    demand = pd.Series({"health_care": 3.0, "infrastructure": 1.0})
+    words = _describe(traits, demand, 1.2, PortraitConfig())
+    assert (
+        words == "older residents (65+) living alone, mostly rural hukou, high health-care demand"
+    )
+    flipped = pd.DataFrame(
+        {"share": [0.6, 0.5], "lift": [2.0, 3.0]}, index=["age_under_35", "unemployed"]
+    )
+    assert _describe(flipped, pd.Series({"health_care": 1.0}), 0.4, PortraitConfig()) == (
+        "younger residents (under 35), often unemployed, few requests"
+    )
+
+
+def test_community_portraits_and_change_since_a_previous_run(demo, portraits):
+    mix = portraits.segment_mix()
+    assert np.allclose(mix.sum(axis=1), 1.0)
+    assert set(mix.index) == set(demo.communities["community"])
+    assert "requests_per_month" in portraits.communities.columns
+
+    same = compare_portraits(portraits.to_dict(), portraits)
+    assert all(s["status"] == "matched" and s["share_change_pp"] == 0 for s in same["segments"])
+    assert all(
+        all(v == 0 for v in c["segment_mix_change_pp"].values()) for c in same["communities"]
+    )
+
+    earlier = demo.requests[demo.requests["created"] < "2024-01-01"]
+    before = build_portraits(demo.residents, earlier, config=FAST)
+    after = build_portraits(demo.residents, demo.requests, previous=before.to_dict(), config=FAST)
+    assert after.changes["previous_as_of"] == "2023-12"
+    assert len(after.changes["communities"]) == len(demo.communities)
+    json.dumps(after.to_dict())  # storable as a run result
+
+
+def test_community_profile_gives_shares(demo):
+    profile = community_profile(demo.residents, as_of="2024-12")
+    shares = profile[[c for c in profile.columns if c.startswith("share_")]]
+    assert ((shares >= 0) & (shares <= 1)).all(axis=None)
+    assert profile["registered_residents"].sum() == len(demo.residents)
+
+
+def test_bad_input_is_named(demo):
+    with pytest.raises(EngineInputError, match="hukou_type"):
+        build_portraits(demo.residents.drop(columns=["hukou_type"]), config=FAST)
+    wrong = demo.residents.head(30).copy()
+    wrong.loc[wrong.index[3], "health_needs"] = "terrible"
+    with pytest.raises(EngineInputError, match=r"health_needs.*'terrible'.*row 3"):
+        build_portraits(wrong, config=FAST)
+    requests = demo.requests.head(20).assign(category="bee_removal")
+    with pytest.raises(EngineInputError, match="bee_removal"):
+        build_portraits(demo.residents, requests, config=FAST)
+    with pytest.raises(EngineInputError, match="no residents"):
+        build_portraits(demo.residents.head(0), config=FAST)
