@@ -2,22 +2,21 @@
 
 Method (also in docs/precision-supply.md):
 
-Variables ``x[c,k,s] >= 0``: units (requests that can be served) added next period in community
-``c`` for category ``k`` by supplier ``s``; ``tau``: the coverage floor.
-
 * need ``n[c,k]`` = the forecast (or, with ``need_basis="upper"``, the upper bound of its
   interval); already covered ``b[c,k] = min(current supply, need)``; gap ``g = n - b``;
-* supply never exceeds need: ``sum_s x[c,k,s] <= g[c,k]``;
-* budget: ``sum cost[k,s] * x <= budget - committed``; optional per-category budgets likewise;
-* supplier capacity: ``sum_c x[c,k,s] <= capacity[k,s]``;
-* equalization floor: every community's coverage ``(sum_k b + x) / sum_k n >= tau``
-  (``floor_level="community_category"`` puts the floor on every community × category).
+* variables: ``y[c,k]`` units added in community ``c`` for category ``k``, ``z[k,s]`` units
+  bought from supplier ``s`` (a city-wide pool with a unit cost and a capacity per category),
+  linked by ``sum_c y[c,k] = sum_s z[k,s]``; ``tau`` the coverage floor;
+* supply never exceeds need: ``y <= g``; budget: ``sum cost[k,s] * z <= budget - committed``;
+  optional per-category budgets likewise; capacities: ``z <= capacity``;
+* equalization floor: every community's coverage ``(sum_k b + y) / sum_k n >= tau``
+  (``floor_level="community_category"`` puts it on every community × category).
 
-Two stages, both ``scipy.optimize.linprog(method="highs")`` on sparse matrices:
+Two stages, both ``scipy.optimize.linprog`` (HiGHS) on sparse matrices:
 
 1. maximise ``tau`` → ``tau*``, the highest floor the budget and capacities allow;
 2. fix ``tau >= (1 - epsilon) * tau*`` and maximise equity-weighted covered units
-   ``sum w[c] * x[c,k,s]``, with a negligible cost term so that, between equally good plans,
+   ``sum w[c] * y[c,k]``, with a negligible cost term so that, between equally good plans,
    the cheaper supplier wins.
 
 The naive baseline shares the same budget between communities in proportion to population and,
@@ -37,7 +36,12 @@ from scipy.optimize import linprog
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import SUPPLIER_KINDS
-from analytics.engine.supply.frames import require_allowed, require_columns, require_numeric
+from analytics.engine.supply.frames import (
+    jsonable,
+    require_allowed,
+    require_columns,
+    require_numeric,
+)
 
 DEFAULT_WEIGHT_REASON = "default weight 1.0 (no equalization weight given)"
 _TINY = 1e-7
@@ -106,7 +110,7 @@ def default_suppliers(
 @dataclass
 class _Problem:
     cells: pd.DataFrame  # one row per community x category
-    options: pd.DataFrame  # one row per cell x supplier (the LP variables)
+    options: pd.DataFrame  # one row per cell with a gap x supplier that offers its category
     communities: pd.DataFrame
     available_budget: float
     category_available: dict[str, float]
@@ -632,24 +636,15 @@ class AllocationResult:
 
     def to_dict(self, *, max_lines: int | None = None) -> dict:
         lines = self.lines if max_lines is None else self.lines.head(max_lines)
-        return {
-            "summary": _clean(self.summary),
-            "comparison": [_clean(r) for r in self.comparison.to_dict("records")],
-            "lines": [_clean(r) for r in lines.to_dict("records")],
-            "communities": [_clean(r) for r in self.communities.reset_index().to_dict("records")],
-            "notes": self.notes,
-        }
-
-
-def _clean(row: Mapping) -> dict:
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and not np.isfinite(value):
-            value = None
-        out[str(key)] = value
-    return out
+        return jsonable(
+            {
+                "summary": self.summary,
+                "comparison": self.comparison.to_dict("records"),
+                "lines": lines.to_dict("records"),
+                "communities": self.communities.reset_index().to_dict("records"),
+                "notes": self.notes,
+            }
+        )
 
 
 def allocate(

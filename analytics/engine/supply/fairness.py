@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.engine.errors import EngineInputError
-from analytics.engine.supply.frames import require_columns, require_numeric
+from analytics.engine.supply.frames import jsonable, require_columns, require_numeric
 
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
     (0, 35, "under 35"),
@@ -105,28 +105,18 @@ class FairnessAudit:
         return self.table[self.table["flagged"]]
 
     def to_dict(self) -> dict:
-        rows = []
-        for row in self.table.to_dict("records"):
-            rows.append(
-                {
-                    k: (
-                        None
-                        if isinstance(v, float) and not np.isfinite(v)
-                        else (v.item() if isinstance(v, np.generic) else v)
-                    )
-                    for k, v in row.items()
-                }
-            )
-        return {
-            "overall_allocation_ratio": self.overall_allocation_ratio,
-            "overall_forecast_wape": self.overall_forecast_wape,
-            "threshold": self.threshold,
-            "groups": rows,
-            "flags": self.flags,
-            "unattributed_need_share": self.unattributed_need_share,
-            "weighting": self.weighting,
-            "notes": self.notes,
-        }
+        return jsonable(
+            {
+                "overall_allocation_ratio": self.overall_allocation_ratio,
+                "overall_forecast_wape": self.overall_forecast_wape,
+                "threshold": self.threshold,
+                "groups": self.table.to_dict("records"),
+                "flags": self.flags,
+                "unattributed_need_share": self.unattributed_need_share,
+                "weighting": self.weighting,
+                "notes": self.notes,
+            }
+        )
 
 
 def _cell_frame(frame: pd.DataFrame, value_columns: list[str], what: str) -> pd.DataFrame:

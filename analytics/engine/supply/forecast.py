@@ -40,6 +40,7 @@ from threadpoolctl import threadpool_limits
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import CATEGORIES
 from analytics.engine.supply.frames import (
+    jsonable,
     require_columns,
     require_numeric,
     strip_identifiers,
@@ -606,32 +607,28 @@ class BacktestResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        def clean(d: Mapping) -> dict:
-            return {
-                k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                for k, v in d.items()
+        return jsonable(
+            {
+                "method": self.config.describe(),
+                "baselines": {
+                    "naive": "last observed month",
+                    "seasonal_naive": "same month one year earlier",
+                },
+                "origins": self.origins,
+                "horizon": self.config.horizon,
+                "interval": self.config.interval,
+                "group_column": self.group_column,
+                "overall": self.overall,
+                "improvement_over_seasonal_naive": float(self.improvement_over_seasonal_naive),
+                "by_group": [
+                    {"group": str(k), **v} for k, v in self.by_group.to_dict("index").items()
+                ],
+                "by_horizon": [
+                    {"horizon": int(k), **v} for k, v in self.by_horizon.to_dict("index").items()
+                ],
+                "seconds": round(self.seconds, 3),
             }
-
-        return {
-            "method": self.config.describe(),
-            "baselines": {
-                "naive": "last observed month",
-                "seasonal_naive": "same month one year earlier",
-            },
-            "origins": self.origins,
-            "horizon": self.config.horizon,
-            "interval": self.config.interval,
-            "group_column": self.group_column,
-            "overall": clean(self.overall),
-            "improvement_over_seasonal_naive": float(self.improvement_over_seasonal_naive),
-            "by_group": [
-                {"group": str(k), **clean(v)} for k, v in self.by_group.to_dict("index").items()
-            ],
-            "by_horizon": [
-                {"horizon": int(k), **clean(v)} for k, v in self.by_horizon.to_dict("index").items()
-            ],
-            "seconds": round(self.seconds, 3),
-        }
+        )
 
 
 def _metrics(rows: pd.DataFrame) -> dict[str, float]:
@@ -863,21 +860,19 @@ class WhatIfResult:
         return lines
 
     def to_dict(self) -> dict:
-        return {
-            "total_baseline": float(self.total_baseline),
-            "total_scenario": float(self.total_scenario),
-            "change": float(self.change),
-            "change_percent": float(self.change_percent),
-            "direction": _direction(self.change_percent),
-            "by_group": [
-                {
-                    "group": str(k),
-                    **{c: (v if isinstance(v, str) else float(v)) for c, v in row.items()},
-                }
-                for k, row in self.by_group.iterrows()
-            ],
-            "summary": self.summary(),
-        }
+        return jsonable(
+            {
+                "total_baseline": float(self.total_baseline),
+                "total_scenario": float(self.total_scenario),
+                "change": float(self.change),
+                "change_percent": float(self.change_percent),
+                "direction": _direction(self.change_percent),
+                "by_group": [
+                    {"group": str(k), **row} for k, row in self.by_group.to_dict("index").items()
+                ],
+                "summary": self.summary(),
+            }
+        )
 
 
 def _direction(percent: float) -> str:

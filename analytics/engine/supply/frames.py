@@ -132,3 +132,21 @@ def to_month(values: pd.Series, *, what: str, column: str) -> pd.PeriodIndex:
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return pd.PeriodIndex(parsed.dt.to_period("M"))
+
+
+def jsonable(value: object) -> object:
+    """Plain JSON types, recursively: numpy scalars unwrapped, NaN and infinities as None
+    (results are stored in JSON fields, which refuse NaN)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value

@@ -41,6 +41,7 @@ from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import CHANNELS, DIMENSION_LABELS, DIMENSIONS, dimension_of
 from analytics.engine.supply.frames import (
     assert_no_identifiers,
+    jsonable,
     refuse_identifier_values,
     require_columns,
     require_numeric,
@@ -585,39 +586,23 @@ class PortraitResult:
 
     def to_dict(self) -> dict:
         communities = self.communities.reset_index()
-        return {
-            "k": self.k,
-            "criterion": self.criterion,
-            "selection": {str(k): v for k, v in self.selection.items()},
-            "as_of": self.as_of,
-            "window_months": self.window_months,
-            "residents": len(self.labels),
-            "feature_names": self.feature_names,
-            "dropped_identifier_columns": self.dropped_identifier_columns,
-            "segments": [s.to_dict() for s in self.segments],
-            "communities": _records(communities),
-            "changes": self.changes,
-            "seed": self.seed,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for row in frame.to_dict("records"):
-        out.append(
+        return jsonable(
             {
-                k: (None if isinstance(v, float) and not np.isfinite(v) else _plain(v))
-                for k, v in row.items()
+                "k": self.k,
+                "criterion": self.criterion,
+                "selection": {str(k): v for k, v in self.selection.items()},
+                "as_of": self.as_of,
+                "window_months": self.window_months,
+                "residents": len(self.labels),
+                "feature_names": self.feature_names,
+                "dropped_identifier_columns": self.dropped_identifier_columns,
+                "segments": [s.to_dict() for s in self.segments],
+                "communities": communities.to_dict("records"),
+                "changes": self.changes,
+                "seed": self.seed,
+                "seconds": round(self.seconds, 3),
             }
         )
-    return out
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -699,6 +684,9 @@ def build_portraits(
     renumber = np.empty(best_k, dtype=np.int64)
     renumber[order] = np.arange(best_k)
     labels = renumber[raw_labels]
+    # Reorder the centres the same way, so the stored pipeline predicts these numbers.
+    final.cluster_centers_ = final.cluster_centers_[order]
+    final.labels_ = labels
     pipeline = Pipeline([*encoder.steps, ("segments", final)])
 
     segments = _segments(table, per_category, labels, best_k, config, category_dimensions)

@@ -3,6 +3,8 @@ constraint it cannot meet."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,7 +170,8 @@ def test_every_line_explains_itself(demo_allocation):
         "weight",
         "weight_reason",
     } <= set(result.lines.columns)
-    assert result.to_dict(max_lines=5)["lines"][0]["explanation"]
+    stored = json.loads(json.dumps(result.to_dict(max_lines=5), allow_nan=False))
+    assert stored["lines"][0]["explanation"]
 
 
 def test_more_budget_never_lowers_the_floor(demo_allocation):

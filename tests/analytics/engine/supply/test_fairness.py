@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -141,4 +143,4 @@ def test_audit_of_a_demo_run(demo, demo_forecaster):
         assert audit.weighting.startswith("by segment")
         for _, part in audit.table.groupby("dimension"):
             assert part["need"].sum() == pytest.approx(result.cells["need"].sum(), rel=1e-6)
-        assert audit.to_dict()["groups"]
+        assert json.loads(json.dumps(audit.to_dict(), allow_nan=False))["groups"]

@@ -3,6 +3,8 @@ too-little-history and bad-input messages, what-ifs."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,7 +44,7 @@ def test_backtest_reports_coverage_per_category_and_horizon(demo_backtest):
     assert demo_backtest.origins == ["2023-12", "2024-03", "2024-06"]
     table = demo_backtest.table()
     assert "overall" in table and "school_enrolment" in table and "coverage" in table
-    result = demo_backtest.to_dict()
+    result = json.loads(json.dumps(demo_backtest.to_dict(), allow_nan=False))
     assert result["baselines"]["seasonal_naive"] == "same month one year earlier"
     # Predictions never look past their origin: every target is after it.
     predictions = demo_backtest.predictions
@@ -132,7 +134,7 @@ def test_more_older_residents_raises_home_care_demand(demo_forecaster):
     result = what_if(demo_forecaster, more_older_residents(20))
     home_care = result.by_group.loc["elderly_home_care"]
     assert home_care["direction"] == "up" and home_care["change_percent"] > 2
-    assert result.to_dict()["by_group"]
+    assert json.loads(json.dumps(result.to_dict(), allow_nan=False))["by_group"]
 
 
 def test_what_if_learns_the_attribute_effect_across_series():

@@ -51,11 +51,16 @@ def test_identifier_columns_never_reach_the_feature_matrix(demo):
     names = " ".join(result.feature_names).lower()
     for word in ("name", "phone", "national", "email", "zhang", "1380013"):
         assert word not in names
-    matrix = result.pipeline.named_steps["features"].transform(
-        resident_features(residents, requests)
-    )
+    features = resident_features(residents, requests)
+    matrix = result.pipeline[:-1].transform(features)
     assert matrix.shape[1] == len(result.feature_names)
     assert np.issubdtype(matrix.dtype, np.floating)  # numbers only: no text could hide in it
+    assert "profile__hukou_type=local_rural" in result.feature_names
+    # Each one-hot block has exactly one 1 per resident: the categories were really encoded.
+    hukou = [i for i, n in enumerate(result.feature_names) if n.startswith("profile__hukou_type=")]
+    assert (matrix[:, hukou].sum(axis=1) == 1).all()
+    # The stored pipeline reproduces the segments from the feature table.
+    assert (result.pipeline.predict(features) == result.labels.to_numpy()).all()
     table = resident_features(residents, requests)
     assert not {"name", "phone", "national_id", "contact_email"} & set(table.columns)
     assert "Resident Zhang 0" not in table.astype(str).to_numpy()
@@ -145,7 +150,7 @@ def test_community_portraits_and_change_since_a_previous_run(demo, portraits):
     after = build_portraits(demo.residents, demo.requests, previous=before.to_dict(), config=FAST)
     assert after.changes["previous_as_of"] == "2023-12"
     assert len(after.changes["communities"]) == len(demo.communities)
-    json.dumps(after.to_dict())  # storable as a run result
+    json.dumps(after.to_dict(), allow_nan=False)  # storable in a JSON field
 
 
 def test_community_profile_gives_shares(demo):

@@ -52,11 +52,8 @@ def test_rural_communities_are_older_and_mostly_rural_hukou(demo):
     means = by_kind.groupby("kind")[["old", "rural_hukou"]].mean()
     assert means.loc["rural", "old"] > means.loc["urban", "old"]
     assert means.loc["rural", "rural_hukou"] > 0.5 > means.loc["urban", "rural_hukou"]
-    assert (
-        demo.communities.groupby("kind")["population"]
-        .median()
-        .pipe(lambda s: s["urban"] > s["rural"])
-    )
+    median_population = demo.communities.groupby("kind")["population"].median()
+    assert median_population["urban"] > median_population["rural"]
 
 
 def test_seasonality_enrolment_in_summer_heating_in_winter(demo):
