@@ -144,7 +144,7 @@ class AnalysisRunViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk=None) -> Response:
-        run = reports.run_get(user=request.user, pk=self._pk(pk))
+        run = queries.run_get(user=request.user, pk=self._pk(pk))
         if run is None:
             raise Http404
         try:

@@ -1,4 +1,6 @@
-"""Reads for the analytics app: runs visible to a user, and the data frames the engine needs.
+"""Reads for the analytics app: runs and results visible to a user (administrators: all;
+community workers: portrait and forecast runs, cut to the communities they serve), plain reads
+the pages shape (``analytics.reports``), and the data frames the engine needs.
 
 The frames never carry a name, phone or ID number: they are built from explicit lists of
 non-identifying columns.
@@ -6,12 +8,19 @@ non-identifying columns.
 
 from __future__ import annotations
 
-import pandas as pd
-from django.db.models import QuerySet
+from datetime import date
 
-from analytics.models import AnalysisRun
-from residents.models import Community, Resident
+import pandas as pd
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+
+from analytics.models import AllocationLine, AnalysisRun, DemandForecast
+from residents.models import Community, Resident, User
+from residents.queries import is_administrator, is_worker, served_community_ids
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
+
+# The kinds of run community workers may see (for their own communities).
+STAFF_KINDS = (AnalysisRun.Kind.PORTRAITS, AnalysisRun.Kind.FORECAST)
 
 PROFILE_FIELDS = (
     "community__code",
@@ -29,16 +38,16 @@ PROFILE_FIELDS = (
 )
 
 
-def runs_for(user, *, kind: str | None = None) -> QuerySet[AnalysisRun]:
+def runs_for(user: User | None, *, kind: str | None = None) -> QuerySet[AnalysisRun]:
     """Administrators see every run; community workers see portrait and forecast runs (whose
-    pages they filter to their communities); residents see none."""
+    pages they filter to their communities); residents, inactive and anonymous users none."""
     runs = AnalysisRun.objects.all()
     if kind:
         runs = runs.filter(kind=kind)
-    if getattr(user, "is_administrator", False):
+    if is_administrator(user):
         return runs
-    if getattr(user, "is_worker", False):
-        return runs.filter(kind__in=[AnalysisRun.Kind.PORTRAITS, AnalysisRun.Kind.FORECAST])
+    if is_worker(user):
+        return runs.filter(kind__in=STAFF_KINDS)
     return runs.none()
 
 
@@ -98,3 +107,101 @@ def unit_costs() -> dict[str, float]:
             parent__isnull=False, unit_cost__isnull=False
         ).values_list("code", "unit_cost")
     }
+
+
+# What a user may see of the runs (pages and API) --------------------------------------------
+
+
+def may_see_kind(user: User, kind: str) -> bool:
+    if is_administrator(user):
+        return kind in AnalysisRun.Kind.values
+    return is_worker(user) and kind in STAFF_KINDS
+
+
+def run_get(*, user: User, pk: int) -> AnalysisRun | None:
+    """A run the user may see, or ``None`` (the caller answers 404)."""
+    return runs_for(user).filter(pk=pk).select_related("created_by", "approved_by").first()
+
+
+def latest_visible_run(*, user: User, kind: str) -> AnalysisRun | None:
+    """The newest finished, successful run of a kind that the user may see."""
+    if not may_see_kind(user, kind):
+        return None
+    return latest_run(kind)
+
+
+def community_scope(user: User) -> QuerySet[Community]:
+    """Communities whose figures the user may see: all for administrators, the served ones
+    for workers, none otherwise."""
+    communities = Community.objects.order_by("code")
+    if is_administrator(user):
+        return communities
+    if is_worker(user):
+        return communities.filter(pk__in=served_community_ids(user=user))
+    return communities.none()
+
+
+def visible_community_codes(user: User) -> set[str] | None:
+    """``None`` means every community (administrators)."""
+    if is_administrator(user):
+        return None
+    return set(community_scope(user).values_list("code", flat=True))
+
+
+def result_for(*, user: User, run: AnalysisRun) -> dict | None:
+    """The stored result as the user may see it: per-community parts cut to the communities a
+    worker serves (for the API; the pages go through the view-data functions below)."""
+    result = run.result
+    codes = visible_community_codes(user)
+    if result is None or codes is None:
+        return result
+    trimmed = dict(result)
+    if isinstance(result.get("communities"), list):
+        trimmed["communities"] = [r for r in result["communities"] if r.get("community") in codes]
+    changes = result.get("changes")
+    if isinstance(changes, dict) and isinstance(changes.get("communities"), list):
+        trimmed["changes"] = {
+            **changes,
+            "communities": [r for r in changes["communities"] if r.get("community") in codes],
+        }
+    return trimmed
+
+
+def forecast_categories(run: AnalysisRun) -> QuerySet[ServiceCategory]:
+    return ServiceCategory.objects.filter(
+        pk__in=DemandForecast.objects.filter(run=run).values("category_id")
+    ).order_by("parent__order", "order", "code")
+
+
+def monthly_actuals(*, community: Community, category: ServiceCategory, start: date) -> dict:
+    """Requests per month for one community and category since ``start`` (month keys
+    ``YYYY-MM``; months without requests are absent)."""
+    rows = (
+        ServiceRequest.objects.filter(
+            community=community, category=category, created_at__date__gte=start
+        )
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
+    )
+    return {month.strftime("%Y-%m"): n for month, n in rows}
+
+
+def allocation_lines(
+    *, run: AnalysisRun, community: Community | None = None, category: ServiceCategory | None = None
+) -> QuerySet[AllocationLine]:
+    lines = run.allocation_lines.select_related("community", "category").order_by(
+        "community__code", "category__code", "provider"
+    )
+    if community is not None:
+        lines = lines.filter(community=community)
+    if category is not None:
+        lines = lines.filter(category=category)
+    return lines
+
+
+def allocation_runs_for_comparison() -> QuerySet[AnalysisRun]:
+    return AnalysisRun.objects.filter(
+        kind=AnalysisRun.Kind.ALLOCATION, status=AnalysisRun.Status.SUCCEEDED
+    ).order_by("-finished_at", "-id")

@@ -1,10 +1,8 @@
-"""Read side of the analytics pages and API: a run's stored result shaped for display,
-always scoped to the requesting user.
+"""A run's stored result shaped for the analytics pages: tables, chart data and verdicts.
 
-Administrators see every run and every community. Community workers see portrait and
-forecast runs only (``queries.runs_for``), and within them only the communities they serve:
-the per-community parts of a result are cut down to those, while city-wide aggregates (segment
-descriptions, backtest errors) stay, as they describe no one in particular.
+What a user may see comes from ``analytics.queries`` (runs by role, results cut to the
+communities a worker serves); this module only arranges it for display. City-wide aggregates
+(segment descriptions, backtest errors) stay whole, as they describe no one in particular.
 
 Nothing here writes. Engine-generated text (segment descriptions, line explanations, notes)
 is shown as the engine wrote it.
@@ -17,88 +15,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics import queries
-from analytics.models import AllocationLine, AnalysisRun, DemandForecast
+from analytics.models import AnalysisRun, DemandForecast
 from residents.models import Community, User
-from residents.queries import is_administrator, is_worker, served_community_ids
-from services.models import ServiceCategory, ServiceRequest
+from services.models import ServiceCategory
 from services.templatetags.localised import localised_name
 
 Kind = AnalysisRun.Kind
-STAFF_KINDS = (Kind.PORTRAITS, Kind.FORECAST)
 HISTORY_MONTHS = 24
 COVERAGE_CHART_MAX = 60
 LP_COLOUR = "#0f6e6e"
 BASELINE_COLOUR = "#d97706"
 
 
-# Scope --------------------------------------------------------------------------------------
-
-
-def may_see_kind(user: User, kind: str) -> bool:
-    if is_administrator(user):
-        return kind in Kind.values
-    return is_worker(user) and kind in STAFF_KINDS
-
-
-def run_get(*, user: User, pk: int) -> AnalysisRun | None:
-    """A run the user may see, or ``None`` (the caller answers 404)."""
-    return queries.runs_for(user).filter(pk=pk).select_related("created_by", "approved_by").first()
-
-
-def latest_visible_run(*, user: User, kind: str) -> AnalysisRun | None:
-    """The newest finished, successful run of a kind that the user may see."""
-    if not may_see_kind(user, kind):
-        return None
-    return queries.latest_run(kind)
-
-
-def community_scope(user: User) -> QuerySet[Community]:
-    """Communities whose figures the user may see: all for administrators, the served ones
-    for workers, none otherwise."""
-    communities = Community.objects.order_by("code")
-    if is_administrator(user):
-        return communities
-    if is_worker(user):
-        return communities.filter(pk__in=served_community_ids(user=user))
-    return communities.none()
-
-
-def _visible_codes(user: User) -> set[str] | None:
-    """``None`` means every community (administrators)."""
-    if is_administrator(user):
-        return None
-    return set(community_scope(user).values_list("code", flat=True))
-
-
 def _names() -> tuple[dict[str, str], dict[str, str]]:
     communities = dict(Community.objects.values_list("code", "name"))
     categories = {c.code: localised_name(c) for c in ServiceCategory.objects.all()}
     return communities, categories
-
-
-def result_for(*, user: User, run: AnalysisRun) -> dict | None:
-    """The stored result as the user may see it: per-community parts cut to the communities a
-    worker serves (for the API; the pages go through the view-data functions below)."""
-    result = run.result
-    codes = _visible_codes(user)
-    if result is None or codes is None:
-        return result
-    trimmed = dict(result)
-    if isinstance(result.get("communities"), list):
-        trimmed["communities"] = [r for r in result["communities"] if r.get("community") in codes]
-    changes = result.get("changes")
-    if isinstance(changes, dict) and isinstance(changes.get("communities"), list):
-        trimmed["changes"] = {
-            **changes,
-            "communities": [r for r in changes["communities"] if r.get("community") in codes],
-        }
-    return trimmed
 
 
 def _finite(value: object) -> float | None:
@@ -148,7 +85,7 @@ def params_summary(run: AnalysisRun) -> list[tuple[str, str]]:
 
 def portraits_view_data(*, user: User, run: AnalysisRun) -> dict:
     result = run.result or {}
-    codes = _visible_codes(user)
+    codes = queries.visible_community_codes(user)
     community_names, category_names = _names()
     segments = result.get("segments") or []
     k = len(segments)
@@ -274,27 +211,6 @@ def backtest_rows(result: dict) -> list[dict]:
     return rows
 
 
-def forecast_categories(run: AnalysisRun) -> QuerySet[ServiceCategory]:
-    return ServiceCategory.objects.filter(
-        pk__in=DemandForecast.objects.filter(run=run).values("category_id")
-    ).order_by("parent__order", "order", "code")
-
-
-def monthly_actuals(*, community: Community, category: ServiceCategory, start: date) -> dict:
-    """Requests per month for one community and category since ``start`` (month keys
-    ``YYYY-MM``; months without requests are absent)."""
-    rows = (
-        ServiceRequest.objects.filter(
-            community=community, category=category, created_at__date__gte=start
-        )
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .values_list("month", "n")
-    )
-    return {month.strftime("%Y-%m"): n for month, n in rows}
-
-
 def _month_range(first: str, last: str) -> list[str]:
     year, month = map(int, first.split("-"))
     end_year, end_month = map(int, last.split("-"))
@@ -330,7 +246,7 @@ def forecast_chart(
         last_month = _shift_month(forecasts[0][0].strftime("%Y-%m"), -1)
     first_month = _shift_month(last_month, -(HISTORY_MONTHS - 1))
     start = date(*map(int, first_month.split("-")), 1)
-    actual = monthly_actuals(community=community, category=category, start=start)
+    actual = queries.monthly_actuals(community=community, category=category, start=start)
     forecast_months = [p.strftime("%Y-%m") for p, *_ in forecasts]
     history = _month_range(first_month, last_month)
     # Forecast months already over (an older run) show their actual counts for comparison.
@@ -569,25 +485,6 @@ def allocation_view_data(*, run: AnalysisRun) -> dict:
         "forecast_run": result.get("forecast_run"),
         "spend_by_supplier": summary.get("spend_by_supplier") or {},
     }
-
-
-def allocation_lines(
-    *, run: AnalysisRun, community: Community | None = None, category: ServiceCategory | None = None
-) -> QuerySet[AllocationLine]:
-    lines = run.allocation_lines.select_related("community", "category").order_by(
-        "community__code", "category__code", "provider"
-    )
-    if community is not None:
-        lines = lines.filter(community=community)
-    if category is not None:
-        lines = lines.filter(category=category)
-    return lines
-
-
-def allocation_runs_for_comparison() -> QuerySet[AnalysisRun]:
-    return AnalysisRun.objects.filter(
-        kind=Kind.ALLOCATION, status=AnalysisRun.Status.SUCCEEDED
-    ).order_by("-finished_at", "-id")
 
 
 SCENARIO_METRICS = (

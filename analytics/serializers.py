@@ -9,8 +9,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from analytics import reports
+from analytics import queries
 from analytics.models import AnalysisRun
+from config.api import ApiModelSerializer, ChoiceFieldWithoutEcho
 from services.models import ServiceCategory
 
 Kind = AnalysisRun.Kind
@@ -122,7 +123,7 @@ class RunParamsField(serializers.JSONField):
 
 
 class RunCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Kind.choices)
+    kind = ChoiceFieldWithoutEcho(choices=Kind.choices)
     params = RunParamsField(
         required=False,
         default=dict,
@@ -151,7 +152,7 @@ class RunCreateSerializer(serializers.Serializer):
         return {"kind": attrs["kind"], "params": _plain(dict(checker.validated_data))}
 
 
-class AnalysisRunSerializer(serializers.ModelSerializer):
+class AnalysisRunSerializer(ApiModelSerializer):
     # Plain strings in the output: enums named "kind" and "status" exist elsewhere in the API,
     # and one name per choice set keeps the schema's enum components unambiguous.
     kind = serializers.CharField(
@@ -213,7 +214,7 @@ class AnalysisRunDetailSerializer(AnalysisRunSerializer):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_result(self, run: AnalysisRun) -> dict | None:
         request = self.context.get("request")
-        return reports.result_for(user=request.user, run=run) if request else None
+        return queries.result_for(user=request.user, run=run) if request else None
 
 
 class PlanApprovalSerializer(serializers.Serializer):

@@ -53,12 +53,12 @@ def _kind_or_404(kind: str) -> str:
 
 
 def _require_kind(request: HttpRequest, kind: str) -> None:
-    if not reports.may_see_kind(request.user, kind):
+    if not queries.may_see_kind(request.user, kind):
         raise PermissionDenied
 
 
 def _run_or_404(request: HttpRequest, pk: int) -> AnalysisRun:
-    run = reports.run_get(user=request.user, pk=pk)
+    run = queries.run_get(user=request.user, pk=pk)
     if run is None:
         raise Http404
     return run
@@ -86,7 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """One card per kind of analysis the user may see, with its latest run."""
     cards = []
     for kind in Kind.values:
-        if not reports.may_see_kind(request.user, kind):
+        if not queries.may_see_kind(request.user, kind):
             continue
         runs = queries.runs_for(request.user, kind=kind)
         cards.append(
@@ -169,7 +169,7 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _latest_page(request: HttpRequest, kind: str) -> HttpResponse:
     _require_kind(request, kind)
-    run = reports.latest_visible_run(user=request.user, kind=kind)
+    run = queries.latest_visible_run(user=request.user, kind=kind)
     if run is None:
         return render(
             request,
@@ -212,8 +212,8 @@ def _portraits_context(request: HttpRequest, run: AnalysisRun) -> dict:
 def _forecast_context(request: HttpRequest, run: AnalysisRun) -> dict:
     result = run.result or {}
     backtest = result.get("backtest") or {}
-    communities = reports.community_scope(request.user)
-    categories = reports.forecast_categories(run)
+    communities = queries.community_scope(request.user)
+    categories = queries.forecast_categories(run)
     form = SeriesChoiceForm(
         request.GET if "community" in request.GET or "category" in request.GET else None,
         communities=communities,
@@ -258,10 +258,10 @@ def _allocation_context(request: HttpRequest, run: AnalysisRun) -> dict:
     if filters.is_bound and filters.is_valid():
         community = filters.cleaned_data["community"]
         category = filters.cleaned_data["category"]
-    lines = reports.allocation_lines(run=run, community=community, category=category)
+    lines = queries.allocation_lines(run=run, community=community, category=category)
     page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
     scenarios = ScenarioCompareForm(
-        initial={"runs": [run.pk]}, runs=reports.allocation_runs_for_comparison()
+        initial={"runs": [run.pk]}, runs=queries.allocation_runs_for_comparison()
     )
     return {
         "allocation": reports.allocation_view_data(run=run),
@@ -319,7 +319,7 @@ def allocation_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMIN)
 def allocation_compare(request: HttpRequest) -> HttpResponse:
     """Two to four allocation runs (e.g. different budgets) side by side."""
-    form = ScenarioCompareForm(request.GET or None, runs=reports.allocation_runs_for_comparison())
+    form = ScenarioCompareForm(request.GET or None, runs=queries.allocation_runs_for_comparison())
     table = None
     if form.is_bound and form.is_valid():
         chosen = sorted(

@@ -5,6 +5,7 @@ same table (``bench/urls.py``) side by side, with the same clients, in one run, 
 requests/s and p50/p99 latency for each, plus the product's share of the baseline.
 
     python bench/bench_api.py [--clients 8] [--seconds 20] [--rows 100000] [--workers 4]
+                              [--rounds 4]
 
 Uses the PostgreSQL server of ``BENCH_DATABASE_URL`` (default: a ``precision_supply_bench``
 database on 127.0.0.1:5432, dropped and recreated). Not a test: figures go into the docs.
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +131,8 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def hammer(port, clients, seconds, make_request):
+def hammer(port, clients, seconds, make_request) -> dict:
+    """``clients`` threads, each on its own keep-alive connection, for ``seconds``."""
     latencies: list[float] = []
     errors = []
     lock = threading.Lock()
@@ -158,11 +161,16 @@ def hammer(port, clients, seconds, make_request):
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    return {"latencies": latencies, "elapsed": time.perf_counter() - started, "errors": errors}
+
+
+def summarise(rounds: list[dict]) -> dict:
+    """One scenario's rounds pooled: requests/s over all its time, latency percentiles."""
+    latencies = sorted(x for r in rounds for x in r["latencies"])
+    errors = [e for r in rounds for e in r["errors"]]
     return {
         "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
+        "rps": len(latencies) / sum(r["elapsed"] for r in rounds),
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "errors": len(errors),
@@ -176,13 +184,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="scenarios take turns this many times (each for seconds/rounds), so a change in "
+        "the machine's load falls on product and baseline alike",
+    )
     args = parser.parse_args()
 
     recreate_database()
     data = seed(args.rows)
     auth = {"Authorization": f"Token {data['token']}", "Content-Type": "application/json"}
 
-    def create(path, category_key):
+    def create(path, category_key, keyed=False):
         def make(rng):
             category = rng.choice(data["categories"])
             body = {
@@ -192,7 +207,10 @@ def main() -> None:
                 "urgency": "normal",
                 "channel": "community_worker",
             }
-            return "POST", path, json.dumps(body), auth
+            # A fresh key each time: every round re-seeds the clients' generators, so a key
+            # drawn from them would repeat and measure replays instead of creations.
+            headers = {**auth, "Idempotency-Key": str(uuid.uuid4())} if keyed else auth
+            return "POST", path, json.dumps(body), headers
 
         return make
 
@@ -202,6 +220,9 @@ def main() -> None:
     scenarios = [
         ("create", "product", create("/api/v1/requests/", 1)),
         ("create", "baseline", create("/bench/baseline/requests/", 0)),
+        # Not part of the target: the same create with an Idempotency-Key (one more lookup and
+        # one more row per request), against the same baseline.
+        ("create", "product, Idempotency-Key", create("/api/v1/requests/", 1, keyed=True)),
         ("list", "product", listing("/api/v1/requests/")),
         ("list", "baseline", listing("/bench/baseline/requests/")),
     ]
@@ -210,23 +231,28 @@ def main() -> None:
     try:
         for _, _, make in scenarios:  # warm every worker's connections and caches
             hammer(port, args.clients, 2, make)
-        results = {
-            (op, who): hammer(port, args.clients, args.seconds, make) for op, who, make in scenarios
-        }
+        rounds: dict[tuple[str, str], list[dict]] = {(op, who): [] for op, who, _ in scenarios}
+        for _ in range(args.rounds):
+            for op, who, make in scenarios:
+                rounds[(op, who)].append(
+                    hammer(port, args.clients, args.seconds / args.rounds, make)
+                )
+        results = {key: summarise(value) for key, value in rounds.items()}
     finally:
         server.terminate()
         server.wait()
 
     print(
         f"\nAPI throughput: gunicorn {args.workers} workers, {args.clients} concurrent clients, "
-        f"{args.seconds:.0f} s per scenario, {args.rows:,} rows in the table, PostgreSQL, "
+        f"{args.seconds:.0f} s per scenario in {args.rounds} turns, {args.rows:,} rows in the "
+        f"table, PostgreSQL, "
         f"{os.cpu_count()} cores\n"
     )
     print("| operation | endpoint | requests/s | p50 ms | p99 ms | errors | share of baseline |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for op in ("create", "list"):
         base = results[(op, "baseline")]["rps"]
-        for who in ("product", "baseline"):
+        for who in [w for o, w in results if o == op]:
             r = results[(op, who)]
             print(
                 f"| {op} | {who} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "

@@ -16,7 +16,7 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -32,6 +32,24 @@ RELATED_ERRORS_WITHOUT_ECHO = {
     "does_not_exist": _("No such object, or not one you may use."),
     "incorrect_type": _("Give the id as a number."),
 }
+
+
+class ChoiceFieldWithoutEcho(serializers.ChoiceField):
+    """A choice field whose error names the allowed values instead of echoing the input (DRF's
+    says ``"<input>" is not a valid choice.``), for the same reason as above."""
+
+    default_error_messages = {"invalid_choice": _("Choose one of: {choices}.")}
+
+    def fail(self, key: str, **kwargs) -> None:
+        if key == "invalid_choice":
+            kwargs = {"choices": ", ".join(self.choice_strings_to_values)}
+        super().fail(key, **kwargs)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """The API's model serializers: choice fields built from model fields never echo input."""
+
+    serializer_choice_field = ChoiceFieldWithoutEcho
 
 
 def _validation_detail(exc: DjangoValidationError) -> dict:

@@ -233,11 +233,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Retrain portraits and re-forecast demand on the first day of each month (celery beat).
 CELERY_BEAT_SCHEDULE = {
+    "daily-idempotency-key-expiry": {
+        "task": "services.idempotency_records_prune",
+        "schedule": crontab(minute=10, hour=3),
+    },
     "monthly-portraits-and-forecast": {
         "task": "analytics.monthly_refresh",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
 }
+
+# How long a request's Idempotency-Key is remembered: a retry within it replays the first
+# answer; after it, the key is forgotten (docs/api.md). Days, not hours, because a worker's
+# phone may queue submissions offline for that long.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=7 * 24)
 
 # Open311 GeoReport v2 (docs/open311.md).
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="precision-supply.local")

@@ -3,16 +3,7 @@ prefecture-level cities (see ``residents/data/README.md`` for the city list's so
 
 from __future__ import annotations
 
-# (code, English name, Chinese name); the order is the paper's Table 1 order.
-REGIONS = [
-    ("northeast", "Northeast", "东北"),
-    ("north", "North", "华北"),
-    ("northwest", "Northwest", "西北"),
-    ("southwest", "Southwest", "西南"),
-    ("south", "South", "华南"),
-    ("central", "Central", "华中"),
-    ("east", "East", "华东"),
-]
+from residents.data import REGIONS, load_prefecture_cities
 
 
 def sync_regions(region_model) -> dict[str, object]:
@@ -34,8 +25,6 @@ def region_code(label: str) -> str:
 
 
 def sync_cities(region_model, city_model) -> int:
-    from residents.data import load_prefecture_cities
-
     regions = sync_regions(region_model)
     cities = load_prefecture_cities()
     for row in cities.itertuples(index=False):

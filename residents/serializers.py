@@ -10,14 +10,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from config.api import RELATED_ERRORS_WITHOUT_ECHO
+from config.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
 from residents import pii
 from residents.actions import NAME_MAX_LENGTH, normalised_identifier
 from residents.models import Community, Resident
 from residents.queries import community_choices
 
 
-class CommunitySerializer(serializers.ModelSerializer):
+class CommunitySerializer(ApiModelSerializer):
     city = serializers.CharField(source="city.adcode", read_only=True, help_text="City adcode.")
     city_name = serializers.CharField(source="city.name", read_only=True)
     province = serializers.CharField(source="city.province", read_only=True)
@@ -44,7 +44,7 @@ class CommunitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ResidentSerializer(serializers.ModelSerializer):
+class ResidentSerializer(ApiModelSerializer):
     """A profile as every normal response shows it: identifiers masked."""
 
     masked_name = serializers.CharField(read_only=True)
@@ -92,7 +92,7 @@ def _checked_identifier(validate, value: str) -> str:
         raise serializers.ValidationError(exc.messages) from None
 
 
-class ResidentWriteSerializer(serializers.ModelSerializer):
+class ResidentWriteSerializer(ApiModelSerializer):
     """Input for creating or changing a profile. On a change, only the fields sent change;
     an identifier sent as ``""`` is cleared."""
 

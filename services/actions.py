@@ -12,10 +12,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -317,7 +318,10 @@ def _create_request(
 
 
 def _recorded_submission(*, user: User, key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.select_related("request").filter(user=user, key=key).first()
+    try:
+        return IdempotencyRecord.objects.select_related("request").get(user=user, key=key)
+    except IdempotencyRecord.DoesNotExist:
+        return None
 
 
 def _replay(*, record: IdempotencyRecord, fingerprint: str) -> Submission:
@@ -421,6 +425,19 @@ def request_submit_idempotent(
         )
         return _replay(record=record, fingerprint=fingerprint)
     return Submission(request=request, replayed=False)
+
+
+@transaction.atomic
+def idempotency_records_prune(*, now: datetime | None = None) -> int:
+    """Forget idempotency keys older than ``IDEMPOTENCY_KEY_TTL_HOURS``; returns how many.
+
+    A client retrying with a forgotten key creates a new request, so the time to live is
+    set well beyond any client's retry window (a worker's phone may stay offline for days in
+    a rural community). The requests themselves are untouched.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def request_submit(**kwargs: Any) -> ServiceRequest:

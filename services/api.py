@@ -10,6 +10,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -47,22 +48,6 @@ from services.serializers import (
 
 Status = ServiceRequest.Status
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-# The columns a list row needs; the rest (answers, photo, comments) waits for the detail.
-LIST_COLUMNS = (
-    "id",
-    "status",
-    "category__code",
-    "community_id",
-    "resident_id",
-    "urgency",
-    "channel",
-    "description",
-    "created_at",
-    "expected_completion_at",
-    "resolved_at",
-    "assigned_to_id",
-    "satisfaction",
-)
 
 
 # Categories -------------------------------------------------------------------------------------
@@ -182,10 +167,20 @@ class ServiceRequestViewSet(
     queryset = ServiceRequest.objects.none()  # for the schema; requests come from queries
 
     def get_queryset(self):
-        requests = queries.request_list(user=self.request.user)
         if self.action == "list":
-            return requests.select_related(None).select_related("category").only(*LIST_COLUMNS)
-        return requests
+            return queries.request_rows(user=self.request.user)
+        return queries.request_list(user=self.request.user)
+
+    def filter_queryset(self, queryset):
+        # django-filter builds (and deep-copies) a form on every call; a plain page, with no
+        # filter in the query string, has nothing for it to check or apply.
+        if self.request.query_params.keys().isdisjoint(RequestFilter.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_serializer_context(self) -> dict:
+        # One clock for a whole page, so rows agree on what is overdue.
+        return {**super().get_serializer_context(), "now": timezone.now()}
 
     def get_serializer_class(self):
         if self.action == "list":

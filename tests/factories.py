@@ -24,8 +24,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from residents.data import REGIONS
 from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
-from residents.reference import REGIONS
 from services.models import (
     IdempotencyRecord,
     Open311ApiKey,

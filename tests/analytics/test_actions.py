@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from analytics import actions, reports
+from analytics import actions, queries
 from analytics.models import AnalysisRun, DemandForecast
 from residents.models import Community
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
@@ -187,7 +187,7 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
         assert page.status_code == 200
     allocation_page = client.get(reverse("analytics:allocation")).content.decode()
     assert "Recommended supply" in allocation_page
-    first_line = reports.allocation_lines(run=allocation).first()  # the page's order
+    first_line = queries.allocation_lines(run=allocation).first()  # the page's order
     assert escape(first_line.explanation) in allocation_page
 
     written = actions.allocation_plan_approve(run_id=allocation.pk, user=admin)

@@ -257,6 +257,19 @@ def test_a_worker_cannot_name_a_resident_of_another_community(community, worker)
     _assert_nothing_written()
 
 
+def test_a_worker_cannot_log_for_a_community_they_do_not_serve(worker):
+    elsewhere = CommunityFactory()
+    ServiceCategoryFactory(code="elderly_home_care")
+    response = api_client(worker).post(
+        URL,
+        {"category": "elderly_home_care", "community": elsewhere.pk, "description": "Synthetic."},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "communities you serve" in response.json()["community"][0]
+    _assert_nothing_written()
+
+
 def test_a_resident_cannot_file_for_another_community(resident):
     elsewhere = CommunityFactory()
     ServiceCategoryFactory(code="elderly_home_care")
@@ -372,9 +385,13 @@ def test_detail_query_count_is_bounded(community, worker, django_assert_max_num_
 def test_create_query_count_is_bounded(community, worker, django_assert_max_num_queries):
     ServiceCategoryFactory(code="elderly_home_care")
     body = {"category": "elderly_home_care", "community": community.pk, "description": "Syn."}
-    with django_assert_max_num_queries(12):
-        response = api_client(worker).post(URL, body, format="json")
+    client = api_client(worker)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, body, format="json")
     assert response.status_code == 201
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    # Category, community, the worker's scope; the request and its first history row.
+    assert statements.count("SELECT") <= 3 and statements.count("INSERT") == 2, statements
 
 
 # Categories --------------------------------------------------------------------------------------
@@ -402,6 +419,7 @@ def test_category_tree_lists_dimensions_with_their_active_services(worker):
 
 
 def test_the_fast_list_rows_match_the_generic_serializer(community):
+    from services.queries import request_rows
     from services.serializers import RequestListSerializer, RequestRowSerializer
 
     now = timezone.now()
@@ -413,5 +431,49 @@ def test_the_fast_list_rows_match_the_generic_serializer(community):
         ),
         ServiceRequestFactory(community=community, category=ServiceCategoryFactory(sla_hours=None)),
     ]
+    admin = AdministratorFactory()
     for item in rows:
-        assert RequestListSerializer(item).data == RequestRowSerializer(item).data
+        row = request_rows(user=admin).get(pk=item.pk)
+        assert RequestListSerializer(row).data == RequestRowSerializer(item).data
+
+
+def test_the_fast_detail_matches_the_generic_serializer(community, worker, rf):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from services.queries import request_get
+    from services.serializers import RequestDetailFieldsSerializer, RequestDetailSerializer
+
+    resolved = ServiceRequestFactory(
+        community=community,
+        attributes={"school_level": "primary"},
+        latitude=30.66,
+        longitude=104.06,
+        address_string="3 East Gate Road",
+    )
+    for to_status in (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED):
+        RequestStatusChange.objects.create(
+            request=resolved,
+            from_status=resolved.status,
+            to_status=to_status,
+            changed_by=worker,
+            note=f"moved to {to_status}",
+        )
+        resolved.status = to_status
+    resolved.satisfaction, resolved.satisfaction_comment = 5, "Quick and kind."
+    resolved.photo = SimpleUploadedFile("gate.png", b"not really a png", "image/png")
+    resolved.save()
+    plain = ServiceRequestFactory(community=community)
+    http_request = rf.get("/api/v1/requests/")
+    for item in (resolved, plain):
+        loaded = request_get(user=worker, pk=item.pk)
+        for context in ({}, {"request": http_request}):
+            fast = RequestDetailSerializer(loaded, context=context).data
+            assert fast == RequestDetailFieldsSerializer(loaded, context=context).data
+    assert [change["to_status"] for change in fast["history"]] == [Status.SUBMITTED]
+    detail = RequestDetailSerializer(request_get(user=worker, pk=resolved.pk)).data
+    assert [change["note"] for change in detail["history"]][1:] == [
+        "moved to accepted",
+        "moved to in_progress",
+        "moved to resolved",
+    ]
+    assert detail["photo"].endswith(".png") and detail["attributes"] == {"school_level": "primary"}

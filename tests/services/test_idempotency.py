@@ -196,3 +196,36 @@ def test_concurrent_retries_create_one_request():
     assert len(created) == 8 and len(set(created)) == 1
     assert ServiceRequest.objects.count() == 1
     assert RequestStatusChange.objects.count() == 1
+
+
+def test_keys_are_forgotten_after_their_time_to_live(worker, body, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
+    client = api_client(worker)
+    first = _post(client, body, key="synthetic-old-key").json()["id"]
+    recent = _post(client, body, key="synthetic-recent-key").json()["id"]
+    IdempotencyRecord.objects.filter(key="synthetic-old-key").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    IdempotencyRecord.objects.filter(key="synthetic-recent-key").update(
+        created_at=timezone.now() - timedelta(hours=23)
+    )
+
+    assert actions.idempotency_records_prune() == 1
+
+    assert _post(client, body, key="synthetic-recent-key")["Idempotent-Replayed"] == "true"
+    again = _post(client, body, key="synthetic-old-key")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert again.json()["id"] not in (first, recent)
+    assert ServiceRequest.objects.filter(pk=first).exists()  # the request itself stays
+
+
+def test_key_expiry_runs_daily_from_the_beat_schedule(settings):
+    from services.tasks import idempotency_records_prune_task
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["daily-idempotency-key-expiry"]
+    assert schedule["task"] == idempotency_records_prune_task.name
+    assert schedule["schedule"].hour == {3}

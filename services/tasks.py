@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from services import actions
+
+
+@shared_task(name="services.idempotency_records_prune")
+def idempotency_records_prune_task() -> int:
+    return actions.idempotency_records_prune()
