@@ -10,15 +10,13 @@ of the gaps; each size runs in a fresh process. Target: 5,000 × 11 in under 5 s
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.supply_measure import measure, print_table, run_sizes  # noqa: E402
+from bench.supply_measure import bench_main, measure  # noqa: E402
 
 
 def one(n_communities: int) -> dict:
@@ -84,19 +82,14 @@ def one(n_communities: int) -> dict:
     return {"communities": n_communities, "cells": len(demand), **measure(run)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="500,2000,5000")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one(args.one)))
-        return
-    rows = run_sizes(__file__, args.sizes.split(","))
-    print_table(
-        "Allocation LP (SYNTHETIC data): HiGHS two stages + baseline + explanations",
-        rows,
-        [
+if __name__ == "__main__":
+    bench_main(
+        __file__,
+        __doc__,
+        one,
+        default_sizes="500,2000,5000",
+        title="Allocation LP (SYNTHETIC data): HiGHS two stages + baseline + explanations",
+        columns=[
             ("communities", "communities", ","),
             ("cells", "cells", ","),
             ("variables", "LP vars", ","),
@@ -111,7 +104,3 @@ def main() -> None:
             ("baseline_cv", "base CV", ".3f"),
         ],
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -11,8 +11,6 @@ refitted at each) and the final fit + 6-month forecast. Target: 5,000 communitie
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.supply_measure import measure, print_table, run_sizes  # noqa: E402
+from bench.supply_measure import bench_main, measure  # noqa: E402
 
 
 def one(n_communities: int) -> dict:
@@ -62,19 +60,14 @@ def one(n_communities: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="500,2000,5000")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one(args.one)))
-        return
-    rows = run_sizes(__file__, args.sizes.split(","))
-    print_table(
-        "Demand forecast (SYNTHETIC data): 11 categories x 36 months, backtest 3 origins x 6 months",
-        rows,
-        [
+if __name__ == "__main__":
+    bench_main(
+        __file__,
+        __doc__,
+        one,
+        default_sizes="500,2000,5000",
+        title="Demand forecast (SYNTHETIC data): 11 categories x 36 months, backtest 3 origins x 6 months",
+        columns=[
             ("communities", "communities", ","),
             ("series", "series", ","),
             ("rows", "rows", ","),
@@ -87,7 +80,3 @@ def main() -> None:
             ("coverage", "80% cover", ".1%"),
         ],
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -8,15 +8,13 @@ in a fresh process. Target: 1,000,000 residents in under 60 s on 2 cores. Not a 
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.supply_measure import measure, print_table, run_sizes  # noqa: E402
+from bench.supply_measure import bench_main, measure  # noqa: E402
 
 
 def one(n_residents: int) -> dict:
@@ -38,19 +36,14 @@ def one(n_residents: int) -> dict:
     return {"residents": n_residents, "requests": len(city.requests), **figures}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="100000,300000,1000000")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        print(json.dumps(one(args.one)))
-        return
-    rows = run_sizes(__file__, args.sizes.split(","))
-    print_table(
-        "Resident portraits (SYNTHETIC data): build_portraits, k chosen over 3..8 by silhouette",
-        rows,
-        [
+if __name__ == "__main__":
+    bench_main(
+        __file__,
+        __doc__,
+        one,
+        default_sizes="100000,300000,1000000",
+        title="Resident portraits (SYNTHETIC data): build_portraits, k chosen over 3..8 by silhouette",
+        columns=[
             ("residents", "residents", ","),
             ("requests", "requests", ","),
             ("k", "k", "d"),
@@ -59,7 +52,3 @@ def main() -> None:
             ("peak_above_start_mb", "engine MB", ",.0f"),
         ],
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,8 +1,10 @@
 """Helpers for the supply-engine benchmarks: run each size in a fresh process, time the
-engine call and read its peak resident memory (Linux), print a table."""
+engine call and read its peak resident memory (Linux), print a table. ``bench_main`` is the
+whole command line of such a benchmark."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -78,3 +80,26 @@ def print_table(title: str, rows: list[dict], columns: list[tuple[str, str, str]
             value = row.get(key)
             cells.append(f"{'-' if value is None else format(value, spec):>{width}}")
         print("  ".join(cells))
+
+
+def bench_main(
+    script: str,
+    description: str,
+    one: Callable[[int], dict],
+    *,
+    default_sizes: str,
+    title: str,
+    columns: list[tuple[str, str, str]],
+) -> None:
+    """``--sizes a,b,c`` runs ``one(size)`` for each size in a fresh process of ``script``
+    (so one size's memory does not inflate the next) and prints the table."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default=default_sizes)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one)))
+        return
+    print_table(title, run_sizes(script, args.sizes.split(",")), columns)
