@@ -45,6 +45,7 @@ PROFILE_FIELDS = (
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
 ERASED_DESCRIPTION = "(description erased at the resident's request)"
+ERASED_NOTE = "(note erased at the resident's request)"
 
 
 def _check_may_file_for(*, user: User, community: Community) -> None:
@@ -207,9 +208,10 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
 
 
 def _erase_request_free_text(resident: Resident) -> int:
-    """Keep each request's statistics (category, community, dates, status, rating) but
-    nothing the person wrote or that locates them."""
-    from services.models import ServiceRequest
+    """Keep each request's statistics (category, community, dates, status, rating) and its
+    status history (who moved it, when, to what) but nothing the person wrote, nothing that
+    locates them, and no worker's note about them (notes often quote the person)."""
+    from services.models import RequestStatusChange, ServiceRequest
 
     categorical = {"singlevaluelist", "multivaluelist"}
     requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
@@ -239,6 +241,9 @@ def _erase_request_free_text(resident: Resident) -> int:
             "attributes",
             "photo",
         ],
+    )
+    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
+        note=ERASED_NOTE
     )
     return len(requests)
 

@@ -272,3 +272,36 @@ def test_requests_of_an_erased_resident_still_count(community):
     ServiceRequestFactory.create_batch(3, resident=resident)
     actions.resident_erase(user=resident.user, resident=resident)
     assert ServiceRequest.objects.filter(community=community).count() == 3
+
+
+def test_erasure_clears_the_notes_of_the_request_history_but_keeps_its_moves(community, worker):
+    from services.models import RequestStatusChange
+
+    resident = ResidentFactory(community=community, with_account=True)
+    request = ServiceRequestFactory(resident=resident, community=community)
+    other = ServiceRequestFactory(community=community)
+    for item in (request, other):
+        RequestStatusChange.objects.create(
+            request=item,
+            from_status="submitted",
+            to_status="accepted",
+            changed_by=worker,
+            note="Synthetic: called Ms Wang on 13800138000, lives at 3 East Gate Road.",
+        )
+    moves_before = list(
+        RequestStatusChange.objects.filter(request=request).values_list(
+            "from_status", "to_status", "changed_by", "changed_at"
+        )
+    )
+
+    actions.resident_erase(user=resident.user, resident=resident)
+
+    notes = set(RequestStatusChange.objects.filter(request=request).values_list("note", flat=True))
+    assert notes <= {"", actions.ERASED_NOTE} and actions.ERASED_NOTE in notes
+    assert moves_before == list(
+        RequestStatusChange.objects.filter(request=request).values_list(
+            "from_status", "to_status", "changed_by", "changed_at"
+        )
+    )
+    kept = RequestStatusChange.objects.filter(request=other).exclude(note="").get()
+    assert "13800138000" in kept.note  # another resident's request is not touched
