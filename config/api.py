@@ -6,7 +6,8 @@ into HTTP statuses:
 * ``ValidationError`` (Django's or DRF's) → 400 with field-level messages;
 * ``ActionNotAllowed`` → 403 with its message;
 * ``StateConflict`` → 409; ``InvalidTransition`` → 409 naming ``allowed_transitions``;
-* ``IdempotencyKeyReused`` → 422 naming the original request.
+* ``IdempotencyKeyReused`` → 422 naming the original request;
+* ``LimitReached`` → 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from services.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
+from services.errors import (
+    ActionNotAllowed,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    LimitReached,
+    StateConflict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +89,12 @@ def _domain_response(exc: Exception) -> Response | None:
                 "original_request": exc.original_id,
             },
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, LimitReached):
+        return Response(
+            {"detail": exc.messages[0], "code": "rate_limited"},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
         )
     if isinstance(exc, StateConflict):
         return Response(

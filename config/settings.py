@@ -243,6 +243,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Counters every server process must share (the identifier-lookup allowance): Redis in
+# production (CACHE_URL=redis://host:6379/1); this process's memory on the embedded path.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# Lookups of residents by national ID or phone per user and clock hour (residents.actions).
+IDENTIFIER_LOOKUPS_PER_HOUR = env.int("IDENTIFIER_LOOKUPS_PER_HOUR", default=120)
+
 # How long a request's Idempotency-Key is remembered: a retry within it replays the first
 # answer; after it, the key is forgotten (docs/api.md). Days, not hours, because a worker's
 # phone may queue submissions offline for that long.

@@ -8,11 +8,15 @@ phone number or ID number.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +29,7 @@ from residents.queries import (
     resident_list_by_identifier,
     user_serves_community,
 )
-from services.errors import ActionNotAllowed, StateConflict
+from services.errors import ActionNotAllowed, LimitReached, StateConflict
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 PROFILE_FIELDS = (
@@ -341,13 +345,52 @@ def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def resident_find_by_identifier(
+def _identifier_lookup_allowance_take(user: User) -> None:
+    """Count one lookup against the user's hourly allowance, or refuse once it is used up.
+
+    Looking people up by ID or phone is how a stolen or curious account would enumerate
+    residents, so each worker and administrator gets ``IDENTIFIER_LOOKUPS_PER_HOUR`` per clock
+    hour. The count lives in the shared cache (Redis in production, so every server process
+    sees it).
+    """
+    now = time.time()
+    window = int(now // 3600)
+    key = f"identifier-lookups:{user.pk}:{window}"
+    cache.add(key, 0, timeout=3600 + 60)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the first of a new window
+        cache.set(key, 1, timeout=3600 + 60)
+        used = 1
+    if used > settings.IDENTIFIER_LOOKUPS_PER_HOUR:
+        retry_after = int((window + 1) * 3600 - now) + 1
+        raise LimitReached(
+            _(
+                "You have looked up %(limit)d residents by ID or phone this hour, the most "
+                "allowed. Try again in %(minutes)d minutes."
+            )
+            % {"limit": settings.IDENTIFIER_LOOKUPS_PER_HOUR, "minutes": -(-retry_after // 60)},
+            retry_after=retry_after,
+        )
+
+
+@transaction.atomic
+def residents_find_by_identifier(
     *, user: User, national_id: str = "", phone: str = ""
-) -> Resident | None:
-    """Find one resident by exact national ID or phone, through the keyed hash, inside the
-    user's scope (workers: their communities). ``None`` when nobody there matches. Several
-    people may share a phone; the most recently updated profile is returned."""
+) -> QuerySet[Resident]:
+    """The residents with exactly this national ID or phone, through the keyed hash, inside
+    the user's scope (workers: their communities); several people may share a phone, the
+    most recently updated first. Each call counts against the user's hourly allowance of
+    identifier lookups (``LimitReached`` once it is used up)."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators look residents up."))
     identifier = normalised_identifier(national_id=national_id, phone=phone)
-    return resident_list_by_identifier(user=user, **identifier).first()
+    _identifier_lookup_allowance_take(user)
+    return resident_list_by_identifier(user=user, **identifier)
+
+
+def resident_find_by_identifier(
+    *, user: User, national_id: str = "", phone: str = ""
+) -> Resident | None:
+    """``residents_find_by_identifier``'s first match, or ``None`` when nobody matches."""
+    return residents_find_by_identifier(user=user, national_id=national_id, phone=phone).first()

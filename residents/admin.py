@@ -23,6 +23,7 @@ from residents import actions, pii
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
 from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
 from residents.queries import is_administrator
+from services.errors import LimitReached
 
 
 @admin.register(Region)
@@ -253,14 +254,18 @@ class ResidentAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = IdentifierFindForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            found = actions.resident_find_by_identifier(
-                user=request.user, **form.cleaned_data["identifier"]
-            )
-            if found is not None:
-                return HttpResponseRedirect(
-                    reverse("admin:residents_resident_change", args=[found.pk])
+            try:
+                found = actions.resident_find_by_identifier(
+                    user=request.user, **form.cleaned_data["identifier"]
                 )
-            messages.warning(request, _("No resident matches that number."))
+            except LimitReached as exc:
+                messages.error(request, exc.messages[0])
+            else:
+                if found is not None:
+                    return HttpResponseRedirect(
+                        reverse("admin:residents_resident_change", args=[found.pk])
+                    )
+                messages.warning(request, _("No resident matches that number."))
             form = IdentifierFindForm(initial={"kind": form.cleaned_data["kind"]})
         context = {
             **self.admin_site.each_context(request),

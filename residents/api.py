@@ -190,16 +190,21 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
         summary="Find residents by exact national ID or phone (sent in the body)",
         description=(
             "Exactly one of national_id or phone. Matched through a keyed hash within the "
-            "caller's communities; results are masked. Identifiers never go in URLs."
+            "caller's communities; results are masked. Identifiers never go in URLs. Each "
+            "user has an hourly allowance of lookups (IDENTIFIER_LOOKUPS_PER_HOUR); beyond it "
+            "the answer is 429 with Retry-After."
         ),
         request=IdentifierLookupSerializer,
-        responses={200: ResidentLookupResultSerializer},
+        responses={
+            200: ResidentLookupResultSerializer,
+            429: OpenApiResponse(description="The hourly allowance of lookups is used up."),
+        },
     )
     @action(detail=False, methods=["post"])
     def lookup(self, request: Request) -> Response:
         serializer = IdentifierLookupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        found = queries.resident_list_by_identifier(user=request.user, **serializer.validated_data)
+        found = actions.residents_find_by_identifier(user=request.user, **serializer.validated_data)
         response = Response({"results": ResidentSerializer(found[:20], many=True).data})
         response["Cache-Control"] = "no-store"
         return response

@@ -30,6 +30,7 @@ from residents.forms import (
 )
 from residents.models import User
 from services import queries as service_queries
+from services.errors import LimitReached
 
 RESIDENT = "resident"
 WORKER = "worker"
@@ -159,10 +160,13 @@ def resident_find(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "searched": False, "found": None}
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
-        context["searched"] = True
-        context["found"] = actions.resident_find_by_identifier(
-            user=request.user, **{kind: form.cleaned_data["value"]}
-        )
+        try:
+            context["found"] = actions.resident_find_by_identifier(
+                user=request.user, **{kind: form.cleaned_data["value"]}
+            )
+            context["searched"] = True
+        except LimitReached as exc:
+            messages.error(request, exc.messages[0])
         # The number is not echoed back into the page.
         context["form"] = IdentifierLookupForm(initial={"kind": kind})
     return render(request, "residents/find.html", context)

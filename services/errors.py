@@ -9,6 +9,7 @@ they need no special handling there; only the API distinguishes the finer cases.
 * ``StateConflict`` (409): the input is well formed but does not fit the object's current state.
 * ``InvalidTransition`` (409): a status change the lifecycle does not allow; names the allowed.
 * ``IdempotencyKeyReused`` (422): an ``Idempotency-Key`` sent again with a different body.
+* ``LimitReached`` (429): a rate limit on a sensitive action (looking residents up by ID).
 
 None of the messages ever quotes a personal identifier.
 """
@@ -81,3 +82,13 @@ class IdempotencyKeyReused(StateConflict):
             % {"id": original_id},
             code="idempotency_key_reused",
         )
+
+
+class LimitReached(StateConflict):
+    """A user used up an allowance (e.g. identifier lookups per hour); says when it renews."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message, code="rate_limited")

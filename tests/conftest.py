@@ -1,8 +1,9 @@
 """Test-wide set-up.
 
 When CI asks for the production services (``REQUIRE_SERVICES=1``), the run stops at once
-with an error if PostgreSQL or the Celery broker is not what it uses: a missing service must
-fail the suite, never quietly fall back to SQLite or eager tasks.
+with an error if PostgreSQL, the Celery broker or the shared cache is not what it uses: a
+missing service must fail the suite, never quietly fall back to SQLite, eager tasks or
+per-process memory.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def pytest_configure(config: pytest.Config) -> None:
                 conn.ensure_connection(max_retries=1)
         except Exception as exc:  # any failure to reach the broker is fatal here
             problems.append(f"Celery broker unreachable: {exc.__class__.__name__}")
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        problems.append("CACHE_URL does not point at Redis")
+    else:
+        from django.core.cache import cache
+
+        try:
+            cache.set("ci-cache-check", 1, timeout=5)
+        except Exception as exc:  # any failure to reach the cache is fatal here
+            problems.append(f"cache unreachable: {exc.__class__.__name__}")
     if problems:
         raise pytest.UsageError("REQUIRE_SERVICES=1 but: " + "; ".join(problems))
 
@@ -41,6 +51,15 @@ def _eager_celery_in_tests(settings):
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_between_tests():
+    """Rate-limit counters live in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
     yield
 
 

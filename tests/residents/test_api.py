@@ -122,6 +122,27 @@ def test_lookup_by_body_exact_and_scoped(community, worker, resident):
     assert [r["id"] for r in seen.json()["results"]] == [elsewhere.pk]
 
 
+def test_lookups_beyond_the_hourly_allowance_are_429_with_retry_after(
+    community, worker, resident, settings
+):
+    settings.IDENTIFIER_LOOKUPS_PER_HOUR = 3
+    client = api_client(worker)
+    for _ in range(3):
+        ok = client.post(f"{URL}lookup/", {"national_id": NATIONAL_ID}, format="json")
+        assert ok.status_code == 200
+    refused = client.post(f"{URL}lookup/", {"phone": PHONE}, format="json")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert "3 residents" in refused.json()["detail"]
+    assert 0 < int(refused["Retry-After"]) <= 3601
+    assert PHONE not in refused.content.decode()
+    # The allowance is per user: a colleague is not held up.
+    colleague = api_client(WorkerFactory(communities=[community]))
+    assert colleague.post(f"{URL}lookup/", {"phone": PHONE}, format="json").status_code == 200
+    # Bad input does not use the allowance up, and is still told what is wrong.
+    assert client.post(f"{URL}lookup/", {"phone": "12345"}, format="json").status_code == 400
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -309,3 +309,16 @@ def test_a_bulk_action_without_its_target_keeps_the_selection(
     assert "Choose who to assign the requests to." in html
     assert f'name="selected" value="{item.pk}" aria-label' in html
     assert "checked" in html.split(f'name="selected" value="{item.pk}"')[1].split(">")[0]
+
+
+def test_the_find_page_says_when_the_hourly_lookup_allowance_is_used_up(
+    worker_client, resident_user, settings
+):
+    settings.IDENTIFIER_LOOKUPS_PER_HOUR = 1
+    url = reverse("resident_find")
+    worker_client.post(url, {"kind": "national_id", "value": NATIONAL_ID})
+    response = worker_client.post(url, {"kind": "national_id", "value": NATIONAL_ID})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "the most allowed" in html and "Resident found" not in html
+    assert NATIONAL_ID not in html
