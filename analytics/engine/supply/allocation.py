@@ -44,7 +44,10 @@ from analytics.engine.supply.frames import (
 )
 
 DEFAULT_WEIGHT_REASON = "default weight 1.0 (no equalization weight given)"
-_TINY = 1e-7
+# Needs, gaps and supplied amounts at or below a millionth of a unit are zero: a forecast of
+# 1e-7 requests is rounding noise, and keeping it made the LP promise a floor on a need whose
+# supply the unit rounding below then dropped.
+_TINY = 1e-6
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,8 @@ def _prepare(
             f"demand has more than one row for community {cells['community'].iloc[row]!r}, "
             f"category {cells['category'].iloc[row]!r} (row {row})"
         )
-    cells["need"] = cells["upper"] if config.need_basis == "upper" else cells["forecast"]
+    need = cells["upper"] if config.need_basis == "upper" else cells["forecast"]
+    cells["need"] = need.where(need > _TINY, 0.0)
 
     require_columns(communities, ["community", "population", "kind"], what="communities")
     require_allowed(communities, "kind", ("urban", "rural"), what="communities")
@@ -382,7 +386,9 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
                 )
             )
             rhs.append([amount])
-    # equalization floor: tau * need - added <= covered_before
+    # equalization floor, as a share of each need: tau - added / need <= covered_before / need.
+    # In that form the solver's feasibility tolerance is a tolerance on coverage, not on units,
+    # so a community with a tiny need cannot slip under the floor by rounding.
     if config.floor_level == "community":
         codes, _ = pd.factorize(cells["community"])
         need = np.bincount(codes, weights=cells["need"].to_numpy())
@@ -399,7 +405,7 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
     rows.append(
         sparse.coo_array(
             (
-                np.concatenate([-np.ones(pick.sum()), need[active]]),
+                np.concatenate([-1.0 / need[y_group[pick]], np.ones(len(active))]),
                 (
                     np.concatenate([row_of[y_group][pick], np.arange(len(active))]),
                     np.concatenate([np.nonzero(pick)[0], np.full(len(active), tau)]),
@@ -408,7 +414,7 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
             shape=(len(active), n_var),
         )
     )
-    rhs.append(base[active])
+    rhs.append(base[active] / need[active])
     a_ub = sparse.vstack(rows).tocsr()
     b_ub = np.concatenate([np.asarray(r, dtype=float) for r in rhs])
 
@@ -503,7 +509,7 @@ def _split_by_supplier(
             [y_cells[pick_y[cell_pos]], offers["supplier"].to_numpy()[pick_z[offer_pos]]]
         )
         np.add.at(units, lookup.reindex(keys).to_numpy(), lengths[keep])
-    units[units < 1e-6] = 0.0
+    units[units <= _TINY] = 0.0
     return units
 
 

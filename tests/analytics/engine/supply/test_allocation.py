@@ -274,3 +274,34 @@ def test_floor_first_then_weights():
     assert coverage["u"] >= result.summary["tau_used"] - 1e-9
     assert result.communities.loc["u", "weight_reason"].startswith("default weight 1.0")
     assert result.summary["spent"] == pytest.approx(2000)
+
+
+def test_a_need_of_a_ten_millionth_of_a_request_is_no_need():
+    # Found by the property above: such a need got a floor row, while the rounding of units
+    # dropped its supply, so the plan promised 99% coverage and delivered none.
+    names = ["c0", "c1", "c2", "c3"]
+    result = allocate(
+        pd.DataFrame(
+            {
+                "community": names,
+                "category": "a",
+                "forecast": [0, 0, 0, 1.192093e-07],
+                "lower": [0, 0, 0, 9.536743e-08],
+                "upper": [0, 0, 0, 1.549721e-07],
+            }
+        ),
+        budget=1.0,
+        communities=pd.DataFrame({"community": names, "population": 0, "kind": "urban"}),
+        current_supply=pd.DataFrame({"community": names, "category": "a", "capacity": 0.0}),
+        suppliers=pd.DataFrame(
+            {
+                "supplier": ["government"],
+                "category": ["a"],
+                "unit_cost": [1.0],
+                "capacity": [np.nan],
+            }
+        ),
+    )
+    assert result.communities["need"].sum() == 0
+    assert result.lines.empty
+    assert result.summary["baseline"]["spent"] == 0
