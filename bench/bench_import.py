@@ -1,12 +1,13 @@
-"""Time of a bulk import of SYNTHETIC service requests on PostgreSQL.
+"""Time of a bulk import of SYNTHETIC service requests or resident profiles on PostgreSQL.
 
 Generates a CSV of synthetic requests (random communities, catalogue services, urgencies,
-channels and timestamps; descriptions are labelled synthetic), then runs the product's
-``services.bulk.bulk_import_requests`` as an administrator and prints a table: the time of
-reading + validation alone (a dry run), the total import time (reading, validation and
-writing) and the rows per second.
+channels and timestamps; descriptions are labelled synthetic) or residents (synthetic names,
+phones under the unallocated prefix 100, ID numbers under the unassigned region 99), then
+runs the product's ``services.bulk.bulk_import_requests`` / ``bulk_import_residents`` as an
+administrator and prints a table: the time of reading + validation alone (a dry run), the
+total import time (reading, validation, encryption and writing) and the rows per second.
 
-    python bench/bench_import.py [--rows 100000] [--communities 50]
+    python bench/bench_import.py [--kind requests|residents] [--rows 100000] [--communities 50]
 
 Uses ``DATABASE_URL`` (default: a ``precision_supply_bench_import`` database on
 127.0.0.1:5432, dropped, recreated and migrated). Not a test: figures go into the docs.
@@ -62,8 +63,43 @@ def synthetic_requests_csv(
     return frame.to_csv(index=False).encode()
 
 
+def synthetic_residents_csv(*, rows: int, community_codes: list[str]) -> bytes:
+    """A SYNTHETIC residents table in the upload format (docs/bulk-import.md); every ID
+    number is distinct, as the import requires."""
+    from residents.models import Resident
+    from residents.pii import national_id_check_character
+
+    rng = np.random.default_rng(20251125)
+    birth_year = rng.integers(1930, 2008, rows)
+    bodies = [
+        f"99{n // 1000 % 10000:04d}{year}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+        for n, year in enumerate(birth_year)
+    ]
+    frame = pd.DataFrame(
+        {
+            "community": rng.choice(community_codes, rows),
+            "name": [f"Synthetic resident {n}" for n in range(rows)],
+            "phone": [f"100{n:08d}" for n in range(rows)],
+            "national_id": [body + national_id_check_character(body) for body in bodies],
+            "birth_year": birth_year,
+            "gender": rng.choice(["female", "male"], rows),
+            "household_size": rng.integers(1, 6, rows),
+            "employment_status": rng.choice(Resident.Employment.values, rows),
+            "income_band": rng.choice(Resident.IncomeBand.values, rows),
+            "education": rng.choice(Resident.Education.values, rows),
+            "health_needs": rng.choice(Resident.HealthNeeds.values, rows),
+            "elderly_living_alone": rng.choice(["false", "true"], rows, p=[0.9, 0.1]),
+            "children_in_household": rng.integers(0, 3, rows),
+            "hukou_type": rng.choice(Resident.Hukou.values, rows),
+            "preferred_channel": rng.choice(Resident.Channel.values, rows),
+        }
+    )
+    return frame.to_csv(index=False).encode()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=["requests", "residents"], default="requests")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--communities", type=int, default=50)
     args = parser.parse_args()
@@ -73,7 +109,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from residents.models import City, Community, Region, User
+    from residents.models import City, Community, Region, Resident, User
     from services import bulk
     from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
 
@@ -101,22 +137,32 @@ def main() -> None:
     )
     admin = User.objects.create(username="synthetic-bench-admin", role=User.Role.ADMIN)
 
-    content = synthetic_requests_csv(rows=args.rows, community_codes=codes, categories=categories)
+    if args.kind == "residents":
+        content = synthetic_residents_csv(rows=args.rows, community_codes=codes)
+        validate, run_import, model = bulk.validate_residents, bulk.bulk_import_residents, Resident
+    else:
+        content = synthetic_requests_csv(
+            rows=args.rows, community_codes=codes, categories=categories
+        )
+        validate, run_import, model = (
+            bulk.validate_requests,
+            bulk.bulk_import_requests,
+            ServiceRequest,
+        )
     # A dry run of reading and validation alone, to split the total into its two phases.
     started = time.perf_counter()
-    _rows, problems = bulk.validate_requests(
-        user=admin, frame=bulk.read_table(content, "synthetic.csv")
-    )
+    _rows, problems = validate(user=admin, frame=bulk.read_table(content, "synthetic.csv"))
     validation = time.perf_counter() - started
     assert not problems, problems[:5]
 
     started = time.perf_counter()
-    result = bulk.bulk_import_requests(user=admin, file=content, filename="synthetic.csv")
+    result = run_import(user=admin, file=content, filename="synthetic.csv")
     elapsed = time.perf_counter() - started
-    assert ServiceRequest.objects.count() == args.rows == result.created
-    assert RequestStatusChange.objects.count() == args.rows
+    assert model.objects.count() == args.rows == result.created
+    if args.kind == "requests":
+        assert RequestStatusChange.objects.count() == args.rows
 
-    print("Bulk import of SYNTHETIC service requests (PostgreSQL)")
+    print(f"Bulk import of SYNTHETIC {args.kind} (PostgreSQL)")
     print(f"{'rows':>10} {'file MB':>8} {'read+validate s':>16} {'total s':>8} {'rows/s':>9}")
     print(
         f"{result.created:>10,} {len(content) / 1e6:>8.1f} {validation:>16.1f} "

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.engine.supply.synthetic import SYNTHETIC_LABEL, generate_synthetic_demand
+from residents import pii
 from residents.models import City, Community, Region, Resident, User
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
 
@@ -32,8 +33,6 @@ COMMUNITY_PREFIX = "DEMO-"
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉梅文辉海燕红"
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -50,8 +49,7 @@ class DemoSummary:
 def _fake_national_id(rng: random.Random, birth_year: int) -> str:
     body = f"99{rng.randrange(10_000):04d}{birth_year:04d}{rng.randint(1, 12):02d}"
     body += f"{rng.randint(1, 28):02d}{rng.randrange(1000):03d}"
-    total = sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True))
-    return body + "10X98765432"[total % 11]
+    return body + pii.national_id_check_character(body)
 
 
 def _fake_phone(rng: random.Random) -> str:

@@ -57,9 +57,14 @@ def normalise_national_id(value: str) -> str:
     return (value or "").strip().upper()
 
 
+def national_id_check_character(body17: str) -> str:
+    """The 18th character of a resident ID number from its first 17 (GB 11643, ISO 7064)."""
+    total = sum(int(d) * w for d, w in zip(body17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
 def national_id_checksum_ok(value: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == value[17]
+    return national_id_check_character(value[:17]) == value[17]
 
 
 def validate_national_id(value: str) -> str:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from residents.data import REGIONS
 from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
+from residents.pii import national_id_check_character
 from services.models import (
     IdempotencyRecord,
     Open311ApiKey,
@@ -36,8 +37,6 @@ from services.models import (
 )
 
 PASSWORD = "synthetic-test-passphrase-7"
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞"
 
@@ -51,11 +50,6 @@ STATUS_PATHS: dict[str, tuple[str, ...]] = {
     "closed": ("submitted", "accepted", "assigned", "in_progress", "resolved", "closed"),
     "rejected": ("submitted", "rejected"),
 }
-
-
-def national_id_check_character(body17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(body17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
 
 
 def synthetic_national_id(n: int, birth: date | None = None) -> str:
