@@ -191,6 +191,10 @@ class AllocationLine(models.Model):
     weight = models.FloatField()
     weight_reason = models.TextField(blank=True)
     explanation = models.TextField(blank=True)
+    # The explanation as language-neutral parts (codes and numbers, see
+    # analytics.engine.supply.allocation), worded in the reader's language by analytics.texts;
+    # null for lines stored before parts existed, which show the English text.
+    explanation_parts = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["run_id", "community_id", "category_id", "provider"]

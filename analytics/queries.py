@@ -201,6 +201,29 @@ def allocation_lines(
     return lines
 
 
+def forecast_rows(*, run: AnalysisRun, codes: set[str] | None) -> QuerySet[DemandForecast]:
+    """A forecast run's rows for the given community codes (``None``: all), in series order:
+    (community code, community name, category code, period, forecast, lower, upper)."""
+    rows = DemandForecast.objects.filter(run=run)
+    if codes is not None:
+        rows = rows.filter(community__code__in=codes)
+    return rows.order_by("community__code", "category__code", "period").values_list(
+        "community__code",
+        "community__name",
+        "category__code",
+        "period",
+        "forecast",
+        "lower",
+        "upper",
+    )
+
+
+def local_city_codes() -> set[str]:
+    """The cities this installation has communities in (their equity weights reach the
+    allocation)."""
+    return set(Community.objects.values_list("city__adcode", flat=True).distinct())
+
+
 def allocation_runs_for_comparison() -> QuerySet[AnalysisRun]:
     return AnalysisRun.objects.filter(
         kind=AnalysisRun.Kind.ALLOCATION, status=AnalysisRun.Status.SUCCEEDED

@@ -4,8 +4,10 @@ What a user may see comes from ``analytics.queries`` (runs by role, results cut 
 communities a worker serves); this module only arranges it for display. City-wide aggregates
 (segment descriptions, backtest errors) stay whole, as they describe no one in particular.
 
-Nothing here writes. Engine-generated text (segment descriptions, line explanations, notes)
-is shown as the engine wrote it.
+Nothing here writes. Engine-generated text (segment descriptions, line explanations, weight
+reasons, notes, fairness flags) is worded in the active language from the language-neutral
+parts the engine stores next to it (``analytics.texts``); results stored before the parts
+existed show the engine's English.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics import queries
-from analytics.models import AnalysisRun, DemandForecast
-from residents.models import Community, User
+from analytics import queries, texts
+from analytics.models import AllocationLine, AnalysisRun, DemandForecast
+from residents.models import City, Community, User
 from services.models import ServiceCategory
 from services.templatetags.localised import localised_name
 
@@ -109,7 +111,10 @@ def portraits_view_data(*, user: User, run: AnalysisRun) -> dict:
         cards.append(
             {
                 "number": number,
-                "description": segment.get("description", ""),
+                "description": texts.description_text(
+                    parts=segment.get("description_parts"),
+                    fallback=segment.get("description", ""),
+                ),
                 "size": segment.get("size"),
                 "share": segment.get("share"),
                 "local_size": local_counts.get(number, 0),
@@ -118,7 +123,7 @@ def portraits_view_data(*, user: User, run: AnalysisRun) -> dict:
                 "requests_per_month": _finite(segment.get("requests_per_resident_month")),
                 "satisfaction": _finite(segment.get("mean_satisfaction")),
                 "traits": [
-                    {**t, "label": str(t.get("trait", "")).replace("_", " ")}
+                    {**t, "label": texts.trait_label(trait=str(t.get("trait", "")))}
                     for t in (segment.get("traits") or [])[:4]
                 ],
                 "change": segment_changes.get(number),
@@ -174,9 +179,19 @@ def portraits_view_data(*, user: User, run: AnalysisRun) -> dict:
         "communities": rows,
         "has_changes": bool(changes),
         "previous_as_of": changes.get("previous_as_of"),
-        "segments_gone": changes.get("segments_gone") or [],
+        "segments_gone": [
+            {
+                **gone,
+                "description": texts.description_text(
+                    parts=gone.get("description_parts"), fallback=gone.get("description", "")
+                ),
+            }
+            for gone in changes.get("segments_gone") or []
+        ],
         "k": k,
-        "criterion": result.get("criterion", ""),
+        "criterion": texts.criterion_text(
+            parts=result.get("criterion_parts"), fallback=result.get("criterion", "")
+        ),
         "as_of": result.get("as_of", ""),
         "residents": result.get("residents") or result.get("n_residents"),
         "window_months": result.get("window_months"),
@@ -454,16 +469,19 @@ def fairness_view_data(result: dict) -> dict | None:
                 "dimension_label": FAIRNESS_DIMENSIONS.get(
                     row.get("dimension"), str(row.get("dimension", "")).replace("_", " ")
                 ),
+                "group_label": texts.fairness_group_label(group=row.get("group", "")),
             }
         )
     return {
         "groups": groups,
-        "flags": audit.get("flags") or [],
+        "flags": texts.flag_texts(flags=audit.get("flags") or [], parts=audit.get("flag_parts")),
         "threshold": _finite(audit.get("threshold")),
         "overall_allocation_ratio": _finite(audit.get("overall_allocation_ratio")),
         "overall_forecast_wape": _finite(audit.get("overall_forecast_wape")),
         "unattributed_need_share": _finite(audit.get("unattributed_need_share")),
-        "weighting": audit.get("weighting", ""),
+        "weighting": texts.fairness_weighting_text(
+            code=audit.get("weighting_code"), fallback=audit.get("weighting", "")
+        ),
         "notes": audit.get("notes") or [],
         "has_forecast_error": any("forecast_wape" in g for g in groups),
     }
@@ -480,11 +498,41 @@ def allocation_view_data(*, run: AnalysisRun) -> dict:
         "comparison_chart": comparison_chart(result),
         "coverage_chart": coverage_chart(result),
         "fairness": fairness_view_data(result),
-        "notes": result.get("notes") or [],
-        "equity_weights": result.get("equity_weights", ""),
+        "notes": texts.note_texts(notes=result.get("notes") or [], parts=result.get("note_parts")),
+        "equity_weights": texts.equity_source_text(
+            code=result.get("equity_weights_source"), fallback=result.get("equity_weights", "")
+        ),
         "forecast_run": result.get("forecast_run"),
         "spend_by_supplier": summary.get("spend_by_supplier") or {},
     }
+
+
+def allocation_line_texts(*, lines: Iterable[AllocationLine]) -> list[AllocationLine]:
+    """The lines (with ``community`` and ``category`` loaded) with their explanation and
+    weight reason in the active language, as ``explanation_text`` and ``weight_reason_text``.
+
+    Lines stored before explanations had parts keep the engine's English text.
+    """
+    lines = list(lines)
+    cities = dict(City.objects.values_list("adcode", "name"))
+    regions = _region_names()
+    for line in lines:
+        names = texts.Names(
+            communities={line.community.code: line.community.name},
+            categories={line.category.code: localised_name(line.category)},
+            cities=cities,
+            regions=regions,
+        )
+        line.explanation_text = texts.explanation_text(
+            parts=line.explanation_parts,
+            fallback=line.explanation,
+            weight_reason=line.weight_reason,
+            names=names,
+        )
+        line.weight_reason_text = texts.explanation_weight_reason(
+            parts=line.explanation_parts, fallback=line.weight_reason, names=names
+        )
+    return lines
 
 
 SCENARIO_METRICS = (
@@ -688,16 +736,27 @@ def _equity(result: dict) -> dict:
     local = set(Community.objects.values_list("city__adcode", flat=True).distinct())
     names = {r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows}
     kind_labels = dict(Community.Kind.choices)
+    reason_names = texts.Names(cities=names, regions=_region_names())
+
+    def reason(row: dict) -> str:
+        return texts.weight_reason_text(
+            parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
+        )
+
     local_types = [
         {
             **r,
             "city": names.get(r.get("city_code"), r.get("city_code")),
             "kind_label": kind_labels.get(r.get("kind"), r.get("kind")),
+            "reason": reason(r),
         }
         for r in types
         if r.get("city_code") in local
     ]
-    top = sorted(city_rows, key=lambda r: -(_finite(r.get("weight")) or 0))[:15]
+    top = [
+        {**r, "reason": reason(r)}
+        for r in sorted(city_rows, key=lambda r: -(_finite(r.get("weight")) or 0))[:15]
+    ]
     return {
         "year": weights.get("year"),
         "lag": _dict(weights.get("lag")) or None,

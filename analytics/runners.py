@@ -23,6 +23,7 @@ from analytics.engine.supply.forecast import (
     build_series_frame,
     fit_forecaster,
 )
+from analytics.engine.supply.frames import jsonable
 from analytics.engine.supply.portraits import build_portraits, community_profile
 from analytics.models import AllocationLine, AnalysisRun, DemandForecast, ResidentSegment
 from residents.models import Community
@@ -157,11 +158,18 @@ def _equity_weights() -> pd.DataFrame | None:
     for code, kind, adcode in Community.objects.values_list("code", "kind", "city__adcode"):
         weight = by_city_kind.get((adcode, kind))
         if weight is not None:
+            parts = weight.get("reason_parts")
             rows.append(
                 {
                     "community": code,
                     "weight": float(weight["weight"]),
                     "reason": f"{weight['reason']} (equalization run #{run.pk})",
+                    # Runs stored before reasons had parts give none: the text is shown.
+                    "reason_parts": (
+                        [{"code": "equalization_run", "run": run.pk, "reason": parts}]
+                        if isinstance(parts, list) and parts
+                        else None
+                    ),
                 }
             )
     return pd.DataFrame(rows) if rows else None
@@ -234,6 +242,7 @@ def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
         equity_weights="equalization analysis"
         if weights is not None
         else "equal (no analysis run)",
+        equity_weights_source="equalization" if weights is not None else "equal",
         data_fingerprint=hashlib.sha256(
             json.dumps([forecast_run_.pk, float(params["budget"])]).encode()
         ).hexdigest(),
@@ -260,6 +269,7 @@ def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
                     weight=line.get("weight", 1.0),
                     weight_reason=line.get("weight_reason", ""),
                     explanation=line.get("explanation", ""),
+                    explanation_parts=jsonable(line.get("explanation_parts")),
                 )
                 for line in lines.to_dict("records")
             ],

@@ -4,7 +4,8 @@ equalization tables.
 
 Administrators see and start everything. Community workers see portrait and forecast results
 for the communities they serve. Views validate with a form, read through ``analytics.reports``
-(scoped to the user), call an action, render.
+(scoped to the user), call an action, render. The tables download as CSV with the same scope
+(``analytics.exports``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from analytics import actions, queries, reports
+from analytics import actions, exports, queries, reports
 from analytics.forms import (
     START_FORMS,
     LineFilterForm,
@@ -27,6 +35,7 @@ from analytics.forms import (
 )
 from analytics.models import AnalysisRun
 from residents.views import ADMIN, STAFF, role_required, user_roles
+from services.exports import CONTENT_TYPES, csv_stream
 
 Kind = AnalysisRun.Kind
 RUNS_PAGE_SIZE = 25
@@ -260,6 +269,7 @@ def _allocation_context(request: HttpRequest, run: AnalysisRun) -> dict:
         category = filters.cleaned_data["category"]
     lines = queries.allocation_lines(run=run, community=community, category=category)
     page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = reports.allocation_line_texts(lines=page.object_list)
     scenarios = ScenarioCompareForm(
         initial={"runs": [run.pk]}, runs=queries.allocation_runs_for_comparison()
     )
@@ -316,19 +326,78 @@ def allocation_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("analytics:run_detail", pk=run.pk)
 
 
+def _chosen_scenarios(form: ScenarioCompareForm) -> list[AnalysisRun]:
+    """The runs of a valid comparison form, by budget (then id)."""
+    return sorted(
+        form.cleaned_data["runs"], key=lambda r: ((r.result or {}).get("budget") or 0, r.pk)
+    )
+
+
 @role_required(ADMIN)
 def allocation_compare(request: HttpRequest) -> HttpResponse:
     """Two to four allocation runs (e.g. different budgets) side by side."""
     form = ScenarioCompareForm(request.GET or None, runs=queries.allocation_runs_for_comparison())
     table = None
     if form.is_bound and form.is_valid():
-        chosen = sorted(
-            form.cleaned_data["runs"], key=lambda r: ((r.result or {}).get("budget") or 0, r.pk)
-        )
-        table = reports.scenario_table(chosen)
+        table = reports.scenario_table(_chosen_scenarios(form))
     return render(
         request,
         "analytics/allocation_compare.html",
         {**_base_context(request, Kind.ALLOCATION), "form": form, "table": table},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+# Downloads ----------------------------------------------------------------------------------
+
+
+def _csv_download(table: exports.Table, filename: str) -> StreamingHttpResponse:
+    # Streamed: the forecast and allocation tables of a large city run to hundreds of
+    # thousands of rows.
+    response = StreamingHttpResponse(
+        csv_stream(columns=table.columns, rows=table.rows), content_type=CONTENT_TYPES["csv"]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A city's analysis results: kept out of shared caches and the browser's disk cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*STAFF)
+def run_export(request: HttpRequest, pk: int, table: str) -> StreamingHttpResponse:
+    """One table of a finished run as CSV, cut like its page: a run the user may not see, an
+    unfinished run or a table its kind does not have is 404."""
+    run = _run_or_404(request, pk)
+    if run.status != AnalysisRun.Status.SUCCEEDED:
+        raise Http404
+    data = exports.run_table(
+        run=run,
+        table=table,
+        result=queries.result_for(user=request.user, run=run),
+        codes=queries.visible_community_codes(request.user),
+    )
+    if data is None:
+        raise Http404
+    name = exports.filename(
+        kind=run.kind, run_ids=[run.pk], table=table, synthetic=exports.is_synthetic(run.result)
+    )
+    return _csv_download(data, name)
+
+
+@role_required(ADMIN)
+def allocation_compare_export(request: HttpRequest) -> HttpResponse:
+    """The scenario comparison of the runs in the query (as on the comparison page) as CSV."""
+    # Always bound: no runs chosen is an error ("required"), said in the response.
+    form = ScenarioCompareForm(request.GET, runs=queries.allocation_runs_for_comparison())
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            form.errors.as_text(), content_type="text/plain; charset=utf-8"
+        )
+    runs = _chosen_scenarios(form)
+    name = exports.filename(
+        kind=Kind.ALLOCATION,
+        run_ids=[run.pk for run in runs],
+        table="scenarios",
+        synthetic=any(exports.is_synthetic(run.result) for run in runs),
+    )
+    return _csv_download(exports.scenarios(runs=runs), name)

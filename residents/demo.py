@@ -34,6 +34,7 @@ COMMUNITY_PREFIX = "DEMO-"
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉梅文辉海燕红"
 
+
 @dataclass(frozen=True)
 class DemoSummary:
     communities: int

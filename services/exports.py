@@ -6,13 +6,19 @@
 * ``public_export``: an anonymised table for publication, counts of requests by community,
   category and month. No identifiers, no free text, and any count below
   ``SUPPRESSION_THRESHOLD`` is suppressed so that small groups cannot be singled out.
+
+``csv_stream`` writes every CSV of the site (these and the analytics tables) the same way.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -42,6 +48,44 @@ CONTENT_TYPES = {
 }
 
 
+# Cells a spreadsheet would read as a formula (CSV injection); such text gets a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_CHUNK_ROWS = 500
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        # Full precision (shortest round-trip form), no thousands separators; NaN/inf empty.
+        return repr(float(value)) if math.isfinite(value) else ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_stream(*, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
+    """A CSV table as UTF-8 bytes in chunks of rows: a byte-order mark first (without it Excel
+    on Chinese Windows reads the file as GBK and garbles Chinese), then the header row.
+
+    Empty for ``None`` and non-finite numbers, ``true``/``false`` for booleans, floats in full
+    precision; text that a spreadsheet would run as a formula is prefixed with ``'``.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(columns)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if count % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
 @dataclass(frozen=True)
 class ExportFile:
     content: bytes
@@ -53,8 +97,9 @@ def _to_file(frame: pd.DataFrame, fmt: str, stem: str) -> ExportFile:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     if fmt == "csv":
-        # A BOM so spreadsheet programs read the Chinese names as UTF-8.
-        content = frame.to_csv(index=False).encode("utf-8-sig")
+        content = b"".join(
+            csv_stream(columns=list(frame.columns), rows=frame.itertuples(index=False, name=None))
+        )
     else:
         buffer = io.BytesIO()
         frame.to_excel(buffer, index=False, engine="openpyxl")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from analytics import actions, queries
+from analytics import actions, queries, reports, texts
 from analytics.models import AnalysisRun, DemandForecast
 from residents.models import Community
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
@@ -188,7 +188,15 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     allocation_page = client.get(reverse("analytics:allocation")).content.decode()
     assert "Recommended supply" in allocation_page
     first_line = queries.allocation_lines(run=allocation).first()  # the page's order
-    assert escape(first_line.explanation) in allocation_page
+    # The stored parts word the stored English exactly; the page words them with the
+    # community's and the service's names in place of their codes.
+    assert first_line.explanation_parts
+    assert first_line.explanation == texts.explanation_text(
+        parts=first_line.explanation_parts, fallback="", weight_reason=first_line.weight_reason
+    )
+    shown = reports.allocation_line_texts(lines=[first_line])[0].explanation_text
+    assert shown.startswith(f"{first_line.community.name} / {first_line.category.name}: ")
+    assert escape(shown) in allocation_page
 
     written = actions.allocation_plan_approve(run_id=allocation.pk, user=admin)
     assert written > 0

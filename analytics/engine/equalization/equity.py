@@ -207,9 +207,12 @@ class EquityOptions:
 @dataclass(frozen=True)
 class EquityWeights:
     """``cities``: one row per city (city_code, name, region, year, pubindicator, E,
-    median_pubindicator, shortfall, regional_cv, mean_regional_cv, weight, reason).
-    ``community_types``: one row per city and community type (city_code, kind, weight,
-    uplift, reason). ``lag``: the effect lag when a dynamic model was given."""
+    median_pubindicator, shortfall, regional_cv, mean_regional_cv, weight, reason,
+    reason_parts). ``community_types``: one row per city and community type (city_code, kind,
+    weight, uplift, reason, reason_parts). ``reason_parts`` is the English ``reason`` as
+    language-neutral parts (a list of ``{"code", ...}`` dicts whose parameters are numbers and
+    identifiers: city code, region, kind), for the analytics app to word in another language.
+    ``lag``: the effect lag when a dynamic model was given."""
 
     year: int
     cities: pd.DataFrame
@@ -223,7 +226,11 @@ class EquityWeights:
         if rows.empty:
             raise EngineInputError(f"no equity weights for city {city_code}")
         return {
-            row.kind: {"weight": float(row.weight), "reason": row.reason}
+            row.kind: {
+                "weight": float(row.weight),
+                "reason": row.reason,
+                "reason_parts": row.reason_parts,
+            }
             for row in rows.itertuples(index=False)
         }
 
@@ -289,10 +296,14 @@ def equity_weights(
     current["shortfall"] = np.clip(1.0 - current["pubindicator"] / median, 0.0, None)
     current["regional_cv"] = current["region"].map(regional_cv)
     current["mean_regional_cv"] = mean_cv
-    relative_cv = (current["regional_cv"] / mean_cv).fillna(1.0) if mean_cv > 0 else 1.0
-    current["weight"] = 1.0 + options.level_weight * current["shortfall"] * relative_cv
+    # With no spread in any region (every CV zero) the regional factor is neutral.
+    current["relative_cv"] = (current["regional_cv"] / mean_cv).fillna(1.0) if mean_cv > 0 else 1.0
+    current["weight"] = 1.0 + options.level_weight * current["shortfall"] * current["relative_cv"]
     current["reason"] = [
         _city_reason(row, year, options) for row in current.itertuples(index=False)
+    ]
+    current["reason_parts"] = [
+        _city_reason_parts(row, year, options) for row in current.itertuples(index=False)
     ]
 
     type_rows = []
@@ -309,6 +320,7 @@ def equity_weights(
                     "weight": float(row.weight * factor),
                     "uplift": float(factor),
                     "reason": _type_reason(row, kind, favoured, factor, year, options),
+                    "reason_parts": _type_reason_parts(row, kind, favoured, factor, year, options),
                 }
             )
 
@@ -325,6 +337,7 @@ def equity_weights(
         "mean_regional_cv",
         "weight",
         "reason",
+        "reason_parts",
     ]
     lag = effect_lag(dynamic_model) if dynamic_model is not None else None
     return EquityWeights(
@@ -348,8 +361,63 @@ def _city_reason(row: Any, year: int, options: EquityOptions) -> str:
         f"{row.region}'s coefficient of variation {row.regional_cv:.2f} against "
         f"{row.mean_regional_cv:.2f} on average over regions; weight 1 + "
         f"{options.level_weight:g} x {row.shortfall:.2f} x "
-        f"{row.regional_cv / row.mean_regional_cv:.2f} = {row.weight:.2f}"
+        f"{row.relative_cv:.2f} = {row.weight:.2f}"
     )
+
+
+def _city_reason_parts(row: Any, year: int, options: EquityOptions) -> list[dict]:
+    """:func:`_city_reason` as parts: ``city_at_or_above_median`` or ``city_below_median``."""
+    common = {
+        "city": str(row.city_code),
+        "region": str(row.region),
+        "level": float(row.pubindicator),
+        "year": int(year),
+        "median": float(row.median_pubindicator),
+    }
+    if row.shortfall <= 0:
+        return [{"code": "city_at_or_above_median", **common}]
+    return [
+        {
+            "code": "city_below_median",
+            **common,
+            "shortfall": float(row.shortfall),
+            "regional_cv": float(row.regional_cv),
+            "mean_regional_cv": float(row.mean_regional_cv),
+            "level_weight": float(options.level_weight),
+            "relative_cv": float(row.relative_cv),
+            "weight": float(row.weight),
+        }
+    ]
+
+
+def _type_reason_parts(
+    row: Any, kind: str, favoured: str, factor: float, year: int, options: EquityOptions
+) -> list[dict]:
+    """:func:`_type_reason` as parts: ``community_type_better_provided``,
+    ``community_type_equally_provided`` or ``community_type_uplift``."""
+    common = {
+        "kind": kind,
+        "city": str(row.city_code),
+        "city_weight": float(row.weight),
+        "E": float(row.E),
+        "year": int(year),
+        "weight": float(row.weight * factor),
+    }
+    if kind == favoured:
+        code = (
+            "community_type_better_provided"
+            if abs(row.E) > 0
+            else "community_type_equally_provided"
+        )
+        return [{"code": code, **common}]
+    return [
+        {
+            "code": "community_type_uplift",
+            **common,
+            "uplift": float(factor),
+            "gap_weight": float(options.gap_weight),
+        }
+    ]
 
 
 def _type_reason(row: Any, kind: str, favoured: str, factor: float, year: int, options) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,11 @@ from analytics.engine.supply.frames import (
 )
 
 DEFAULT_WEIGHT_REASON = "default weight 1.0 (no equalization weight given)"
+NO_REASON_GIVEN = "equalization weight (no reason given)"
+# Weight reasons as language-neutral parts (a list of ``{"code", ...}`` dicts) next to the
+# English text; a reason given only as free text has no parts (``None``).
+DEFAULT_WEIGHT_REASON_CODE = "default_weight"
+NO_REASON_GIVEN_CODE = "equalization_weight_no_reason"
 # Needs, gaps and supplied amounts at or below a millionth of a unit are zero: a forecast of
 # 1e-7 requests is rounding noise, and keeping it made the LP promise a floor on a need whose
 # supply the unit rounding below then dropped.
@@ -190,6 +196,9 @@ def _prepare(
 
     comm["weight"] = 1.0
     comm["weight_reason"] = DEFAULT_WEIGHT_REASON
+    reason_parts: list[list[dict] | None] = [
+        [{"code": DEFAULT_WEIGHT_REASON_CODE}] for _ in range(len(comm))
+    ]
     if equity_weights is not None and len(equity_weights):
         require_columns(equity_weights, ["community", "weight"], what="equity weights")
         weights = require_numeric(equity_weights, "weight", what="equity weights", minimum=0)
@@ -204,6 +213,11 @@ def _prepare(
                     if "reason" in equity_weights.columns
                     else ""
                 ),
+                "reason_parts": (
+                    equity_weights["reason_parts"].to_numpy()
+                    if "reason_parts" in equity_weights.columns
+                    else None
+                ),
             },
             index=equity_weights["community"].astype(str).to_numpy(),
         )
@@ -211,9 +225,17 @@ def _prepare(
         hit = comm.index.isin(table.index)
         comm.loc[hit, "weight"] = table.loc[comm.index[hit], "weight"].to_numpy()
         reasons = table.loc[comm.index[hit], "reason"].to_numpy()
-        comm.loc[hit, "weight_reason"] = np.where(
-            reasons == "", "equalization weight (no reason given)", reasons
-        )
+        comm.loc[hit, "weight_reason"] = np.where(reasons == "", NO_REASON_GIVEN, reasons)
+        given_parts = table.loc[comm.index[hit], "reason_parts"].to_numpy()
+        for position, reason, parts in zip(np.flatnonzero(hit), reasons, given_parts, strict=True):
+            if reason == "":
+                reason_parts[position] = [{"code": NO_REASON_GIVEN_CODE}]
+            elif isinstance(parts, list) and parts:
+                reason_parts[position] = parts
+            else:
+                # Free text only: it cannot be worded in another language.
+                reason_parts[position] = None
+    comm["weight_reason_parts"] = pd.Series(reason_parts, index=comm.index, dtype=object)
 
     cells["current_supply"] = 0.0
     committed_by_category: dict[str, float] = {}
@@ -630,6 +652,8 @@ class AllocationResult:
     comparison: pd.DataFrame
     config: AllocationConfig
     notes: list[str] = field(default_factory=list)
+    # One language-neutral part per note, in the same order (codes: see allocate).
+    note_parts: list[dict] = field(default_factory=list)
 
     def table(self) -> str:
         lines = [f"{'metric':<26}{'LP plan':>16}{'baseline':>16}{'difference':>14}"]
@@ -649,6 +673,7 @@ class AllocationResult:
                 "lines": lines.to_dict("records"),
                 "communities": self.communities.reset_index().to_dict("records"),
                 "notes": self.notes,
+                "note_parts": self.note_parts,
             }
         )
 
@@ -673,7 +698,8 @@ def allocate(
     committed_cost (spending already committed from this budget).
     ``suppliers``: supplier (government/social_organisation/market), category, unit_cost,
     capacity (blank = unlimited); default: the government at ``unit_costs``, unlimited.
-    ``equity_weights``: community, weight (> 0), reason; missing communities get 1.0.
+    ``equity_weights``: community, weight (> 0), reason, optionally reason_parts (the reason
+    as language-neutral parts, e.g. from the equalization weights); missing communities get 1.0.
     ``category_budgets``: optional caps on spending per category.
 
     Bad or infeasible input raises :class:`EngineInputError` naming the constraint.
@@ -776,10 +802,23 @@ def allocate(
         f"relaxed by {config.epsilon:.0%} to leave room for equity weights).",
         "Units are LP values (requests that can be served); round down when writing capacities.",
     ]
+    note_parts = [
+        {
+            "code": "coverage_floor",
+            "level": config.floor_level,
+            "tau_used": float(solution.tau_used),
+            "tau_star": float(solution.tau_star),
+            "epsilon": float(config.epsilon),
+        },
+        {"code": "units_are_lp_values"},
+    ]
     if solution.budget_marginal > 0:
         notes.append(
             f"Another 10,000 of budget would cover about {10_000 * solution.budget_marginal:.1f} "
             "more weighted requests."
+        )
+        note_parts.append(
+            {"code": "budget_marginal", "requests": float(10_000 * solution.budget_marginal)}
         )
     return AllocationResult(
         lines=lines,
@@ -789,6 +828,7 @@ def allocate(
         comparison=comparison,
         config=config,
         notes=notes,
+        note_parts=note_parts,
     )
 
 
@@ -817,6 +857,7 @@ def _lines(problem: _Problem, units: np.ndarray, cells: pd.DataFrame) -> pd.Data
             "coverage_after": cell_rows["coverage_after"].to_numpy(),
             "weight": comm["weight"].reindex(opt["community"]).to_numpy(),
             "weight_reason": comm["weight_reason"].reindex(opt["community"]).to_numpy(),
+            "weight_reason_parts": comm["weight_reason_parts"].reindex(opt["community"]).to_numpy(),
             "kind": comm["kind"].reindex(opt["community"]).to_numpy(),
         }
     )
@@ -837,7 +878,45 @@ def _lines(problem: _Problem, units: np.ndarray, cells: pd.DataFrame) -> pd.Data
         )
         for r, low in zip(lines.itertuples(index=False), cheaper, strict=True)
     ]
+    lines["explanation_parts"] = [
+        _explanation_parts(r, cheapest=r.unit_cost <= low + 1e-9)
+        for r, low in zip(lines.itertuples(index=False), cheaper, strict=True)
+    ]
     return lines.sort_values(["community", "category", "supplier"]).reset_index(drop=True)
+
+
+def _explanation_parts(r: Any, *, cheapest: bool) -> list[dict]:
+    """A line's explanation as language-neutral parts, in the order of the English text:
+    ``line_supply`` (the figures), ``cheapest_supplier`` or ``cheaper_suppliers_at_capacity``,
+    ``equity_weight`` (with the weight reason's own parts, ``None`` for free text) and
+    ``coverage_change``. ``r`` is a row of the lines frame (``itertuples``)."""
+    return [
+        {
+            "code": "line_supply",
+            "community": str(r.community),
+            "category": str(r.category),
+            "forecast": float(r.forecast),
+            "lower": float(r.lower),
+            "upper": float(r.upper),
+            "current_supply": float(r.current_supply),
+            "gap": float(r.gap),
+            "units": float(r.units),
+            "supplier": str(r.supplier),
+            "unit_cost": float(r.unit_cost),
+            "cost": float(r.cost),
+        },
+        {"code": "cheapest_supplier" if cheapest else "cheaper_suppliers_at_capacity"},
+        {
+            "code": "equity_weight",
+            "weight": float(r.weight),
+            "reason": r.weight_reason_parts,
+        },
+        {
+            "code": "coverage_change",
+            "before": float(r.coverage_before),
+            "after": float(r.coverage_after),
+        },
+    ]
 
 
 def _floor_message(problem: _Problem, solution: _Solution, wanted: float) -> str:

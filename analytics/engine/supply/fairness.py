@@ -99,6 +99,10 @@ class FairnessAudit:
     unattributed_need_share: float
     weighting: str
     notes: list[str] = field(default_factory=list)
+    # Language-neutral forms of the texts above: one part per flag (same order) and the code
+    # of the weighting ("equal" or "by_segment").
+    flag_parts: list[dict] = field(default_factory=list)
+    weighting_code: str = ""
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -112,8 +116,10 @@ class FairnessAudit:
                 "threshold": self.threshold,
                 "groups": self.table.to_dict("records"),
                 "flags": self.flags,
+                "flag_parts": self.flag_parts,
                 "unattributed_need_share": self.unattributed_need_share,
                 "weighting": self.weighting,
+                "weighting_code": self.weighting_code,
                 "notes": self.notes,
             }
         )
@@ -200,12 +206,14 @@ def fairness_audit(
     if need_weights is None:
         weights = pd.DataFrame(1.0, index=groups.index, columns=categories)
         weighting = "equal: every registered resident carries an equal share of each need"
+        weighting_code = "equal"
     else:
         weights = need_weights.reindex(index=groups.index, columns=categories)
         if weights.isna().all(axis=None):
             raise EngineInputError("need weights do not cover the residents or categories given")
         weights = weights.fillna(weights.stack().mean())
         weighting = "by segment: residents carry their segment's request rate per category"
+        weighting_code = "by_segment"
 
     total_need = cells["need"].sum()
     overall = cells["covered"].sum() / total_need if total_need > 0 else float("nan")
@@ -284,10 +292,33 @@ def fairness_audit(
         f"threshold {threshold:.0%})"
         for r in table[table["flagged"]].itertuples()
     ]
+    flag_parts = [
+        {
+            "code": "under_served",
+            "dimension": str(r.dimension),
+            "group": str(r.group),
+            "served": float(r.allocation_per_need),
+            "overall": float(r.overall_ratio),
+            "below": float(1 - r.ratio_to_overall),
+            "threshold": float(threshold),
+        }
+        for r in table[table["flagged"]].itertuples()
+    ]
     if errors is not None:
         flags += [
             f"{r.dimension.replace('_', ' ')} '{r.group}': forecast error (WAPE "
             f"{r.forecast_wape:.1%}) more than {threshold:.0%} above overall ({overall_wape:.1%})"
+            for r in table[table["forecast_flagged"]].itertuples()
+        ]
+        flag_parts += [
+            {
+                "code": "high_forecast_error",
+                "dimension": str(r.dimension),
+                "group": str(r.group),
+                "wape": float(r.forecast_wape),
+                "threshold": float(threshold),
+                "overall": None if overall_wape is None else float(overall_wape),
+            }
             for r in table[table["forecast_flagged"]].itertuples()
         ]
     return FairnessAudit(
@@ -298,6 +329,8 @@ def fairness_audit(
         flags=flags,
         unattributed_need_share=unattributed,
         weighting=weighting,
+        flag_parts=flag_parts,
+        weighting_code=weighting_code,
     )
 
 

@@ -485,46 +485,77 @@ def _describe(
     traits: pd.DataFrame, demand_lift: pd.Series, request_lift: float, config: PortraitConfig
 ) -> str:
     """Turn the traits that set a segment apart (share, lift) into a phrase."""
+    return _describe_with_parts(traits, demand_lift, request_lift, config)[0]
+
+
+def _describe_with_parts(
+    traits: pd.DataFrame, demand_lift: pd.Series, request_lift: float, config: PortraitConfig
+) -> tuple[str, list[dict]]:
+    """The English description and the same words as language-neutral parts.
+
+    Each part is ``{"code", "slot", ...}``: ``code`` is a trait key (or ``"residents"``,
+    ``"high_demand"``, ``"few_requests"``), ``slot`` its grammatical role (``who``,
+    ``living``, ``needs``, a qualified slot with ``degree`` ``mostly``/``often``,
+    ``channel``, ``demand`` with ``dimension``, ``activity``), in the order of the English
+    text, so the analytics app can word them in another language. Both come out of the same
+    choices here, so they cannot drift apart.
+    """
     by_key = {t.key: t for t in TRAITS}
-    chosen: dict[str, list[tuple[float, str, float]]] = {}
+    chosen: dict[str, list[tuple[float, str, float, str]]] = {}
     for key, row in traits.iterrows():
         share, lift = row["share"], row["lift"]
         strong = lift >= config.min_lift and share >= config.min_trait_share
         dominant = share >= 0.6 and lift >= 1.15
         if strong or dominant:
             trait = by_key[key]
-            chosen.setdefault(trait.slot, []).append((lift, trait.phrase, share))
+            # The key comes last: phrases are unique, so it never changes the order.
+            chosen.setdefault(trait.slot, []).append((lift, trait.phrase, share, trait.key))
     for slot in chosen:
         chosen[slot].sort(reverse=True)
 
-    who = chosen.get("who", [(0, "residents", 0)])[0][1]
+    _, who, _, who_key = chosen.get("who", [(0, "residents", 0, "residents")])[0]
     head = who
+    parts: list[dict] = [{"code": who_key, "slot": "who"}]
     if "living" in chosen:
-        head += " " + chosen["living"][0][1]
+        _, phrase, _, key = chosen["living"][0]
+        head += " " + phrase
+        parts.append({"code": key, "slot": "living"})
     if "needs" in chosen:
-        head += " with " + " and ".join(p for _, p, _ in chosen["needs"][:2])
+        needs = chosen["needs"][:2]
+        head += " with " + " and ".join(p for _, p, _, _ in needs)
+        parts += [{"code": key, "slot": "needs"} for _, _, _, key in needs]
 
-    extras: list[tuple[float, str]] = []
+    extras: list[tuple[float, str, dict]] = []
     for slot in (*_QUALIFIED_SLOTS, "channel"):
         if slot not in chosen:
             continue
-        lift, phrase, share = chosen[slot][0]
+        lift, phrase, share, key = chosen[slot][0]
+        part = {"code": key, "slot": slot}
         if slot in _QUALIFIED_SLOTS:
-            phrase = ("mostly " if share >= 0.6 else "often ") + phrase
-        extras.append((lift, phrase))
+            degree = "mostly" if share >= 0.6 else "often"
+            phrase = f"{degree} {phrase}"
+            part["degree"] = degree
+        extras.append((lift, phrase, part))
     high = [
-        (lift, f"high {DIMENSION_LABELS.get(d, d)} demand")
+        (
+            lift,
+            f"high {DIMENSION_LABELS.get(d, d)} demand",
+            {"code": "high_demand", "slot": "demand", "dimension": str(d)},
+        )
         for d, lift in demand_lift.items()
         if lift >= 1.5
     ]
-    extras.sort(reverse=True)
-    high.sort(reverse=True)
+    # Ordered by (lift, English phrase) as before the parts existed, so texts stay the same.
+    extras.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    high.sort(key=lambda e: (e[0], e[1]), reverse=True)
     budget = max(0, config.max_traits - 1)
-    words = [p for _, p in extras[: max(0, budget - min(len(high), 2))]]
-    words += [p for _, p in high[:2]]
+    picked = extras[: max(0, budget - min(len(high), 2))] + high[:2]
+    words = [p for _, p, _ in picked]
+    parts += [part for _, _, part in picked]
     if request_lift <= 0.5:
         words.append("few requests")
-    return ", ".join([head, *words])
+        parts.append({"code": "few_requests", "slot": "activity"})
+    return ", ".join([head, *words]), parts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,6 +574,8 @@ class SegmentPortrait:
     mean_age: float
     requests_per_resident_month: float
     mean_satisfaction: float | None
+    # The description as language-neutral parts (see _describe_with_parts).
+    description_parts: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -550,6 +583,7 @@ class SegmentPortrait:
             "size": self.size,
             "share": self.share,
             "description": self.description,
+            "description_parts": self.description_parts,
             "traits": self.traits,
             "needs": self.needs,
             "profile": self.profile,
@@ -577,6 +611,8 @@ class PortraitResult:
     seconds: float
     seed: int
     changes: dict = field(default_factory=dict)
+    # The criterion as language-neutral parts: [{"code": "silhouette", k_min, k_max, ...}].
+    criterion_parts: list[dict] = field(default_factory=list)
 
     def segment_mix(self) -> pd.DataFrame:
         """Share of each community's residents in each segment (columns ``segment_<n>_share``),
@@ -590,6 +626,7 @@ class PortraitResult:
             {
                 "k": self.k,
                 "criterion": self.criterion,
+                "criterion_parts": self.criterion_parts,
                 "selection": {str(k): v for k, v in self.selection.items()},
                 "as_of": self.as_of,
                 "window_months": self.window_months,
@@ -701,6 +738,15 @@ def build_portraits(
             f"mean silhouette over k={config.k_min}..{config.k_max}, MiniBatchKMeans fitted on "
             f"{len(sample)} residents and scored on {len(scoring)}"
         ),
+        criterion_parts=[
+            {
+                "code": "silhouette",
+                "k_min": config.k_min,
+                "k_max": config.k_max,
+                "fitted": len(sample),
+                "scored": len(scoring),
+            }
+        ],
         pipeline=pipeline,
         feature_names=feature_names,
         dropped_identifier_columns=dropped,
@@ -768,12 +814,16 @@ def _segments(
             (trait_frame["lift"] >= config.min_lift) | (trait_frame["share"] >= 0.6)
         ]
         satisfaction = table.loc[members, "mean_satisfaction"].mean()
+        description, description_parts = _describe_with_parts(
+            trait_frame, demand_lift, request_lift, config
+        )
         out.append(
             SegmentPortrait(
                 segment=segment,
                 size=int(sizes[segment]),
                 share=float(sizes[segment] / len(labels)),
-                description=_describe(trait_frame, demand_lift, request_lift, config),
+                description=description,
+                description_parts=description_parts,
                 traits=[
                     {
                         "trait": key,
@@ -795,15 +845,29 @@ def _segments(
                 mean_satisfaction=None if np.isnan(satisfaction) else float(satisfaction),
             )
         )
-    # Segments that came out with the same words get their most distinctive trait figure added.
+    _distinguish_duplicates(out)
+    return out
+
+
+def _distinguish_duplicates(segments: list[SegmentPortrait]) -> None:
+    """Segments that came out with the same words get their most distinctive trait figure
+    added (in place), to the text and, as a ``distinguishing_trait`` part, to the parts."""
     seen: dict[str, int] = {}
-    for segment in out:
+    for segment in segments:
         seen[segment.description] = seen.get(segment.description, 0) + 1
-    for segment in out:
+    for segment in segments:
         if seen[segment.description] > 1 and segment.traits:
             top = segment.traits[0]
             segment.description += f" ({top['trait'].replace('_', ' ')} {top['share']:.0%})"
-    return out
+            segment.description_parts = [
+                *segment.description_parts,
+                {
+                    "code": "distinguishing_trait",
+                    "slot": "suffix",
+                    "trait": str(top["trait"]),
+                    "share": float(top["share"]),
+                },
+            ]
 
 
 def _communities(
@@ -887,7 +951,13 @@ def compare_portraits(
     for s in curr["segments"]:
         sid = int(s["segment"])
         match = matches.get(sid)
-        entry = {"segment": sid, "description": s["description"], "share": s["share"]}
+        # Parts are copied when the run has them (runs stored before they existed do not).
+        entry = {
+            "segment": sid,
+            "description": s["description"],
+            "description_parts": s.get("description_parts"),
+            "share": s["share"],
+        }
         if match is None:
             entry.update({"status": "new", "previous_segment": None})
         else:
@@ -897,13 +967,18 @@ def compare_portraits(
                     "status": "matched",
                     "previous_segment": match,
                     "previous_description": old["description"],
+                    "previous_description_parts": old.get("description_parts"),
                     "share_change_pp": 100 * (s["share"] - old["share"]),
                     "profile_distance": float(distance[curr_ids.index(sid), prev_ids.index(match)]),
                 }
             )
         segments.append(entry)
     gone = [
-        {"segment": pid, "description": prev_by_id[pid]["description"]}
+        {
+            "segment": pid,
+            "description": prev_by_id[pid]["description"],
+            "description_parts": prev_by_id[pid].get("description_parts"),
+        }
         for pid in prev_ids
         if pid not in matches.values()
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,20 @@ def test_city_weights_favour_lagging_cities_in_unequal_regions():
     assert "weight 1.00" in cities.loc["120000", "reason"]
 
 
+def test_no_spread_in_any_region_makes_the_regional_factor_neutral():
+    # Every region's cities equal within the region (all CVs 0): the lagging city is still
+    # lifted by its shortfall, the regional factor is 1, and nothing divides by zero.
+    scores = _scores().assign(pubindicator=[50.0, 50.0, 100.0, 100.0])
+    scores = pd.concat(
+        [scores, scores.iloc[2:].assign(city_code=["440400", "440500"])], ignore_index=True
+    )
+    cities = equity_weights(scores, ddof=0).cities.set_index("city_code")
+    assert cities.loc["110000", "shortfall"] == pytest.approx(0.5)
+    assert cities.loc["110000", "weight"] == pytest.approx(1 + 1.0 * 0.5 * 1.0)
+    assert "x 0.50 x 1.00 = 1.50" in cities.loc["110000", "reason"]
+    assert cities.loc["110000", "reason_parts"][0]["relative_cv"] == 1.0
+
+
 def test_community_type_weights_lift_the_less_provided_side():
     weights = equity_weights(_scores(), ddof=0, options=EquityOptions(gap_weight=0.5))
     beijing = weights.community_type_weights_for("110000")
@@ -108,3 +123,42 @@ def test_weights_carry_the_lag_and_serialise():
 def test_reference_year_must_exist():
     with pytest.raises(EngineInputError, match="2015"):
         equity_weights(_scores(), options=EquityOptions(reference_year=2015))
+
+
+def test_reasons_have_parts_with_codes_and_figures_only():
+    weights = equity_weights(_scores(), ddof=0, options=EquityOptions(gap_weight=0.5))
+    payload = json.loads(json.dumps(weights.to_dict()))
+    cities = {row["city_code"]: row["reason_parts"] for row in payload["cities"]}
+    assert cities["120000"] == [
+        {
+            "code": "city_at_or_above_median",
+            "city": "120000",
+            "region": "North",
+            "level": 150.0,
+            "year": 2018,
+            "median": 100.0,
+        }
+    ]
+    (beijing,) = cities["110000"]
+    assert beijing["code"] == "city_below_median"
+    assert beijing["shortfall"] == pytest.approx(0.5)
+    assert beijing["relative_cv"] == pytest.approx(2.0)
+    assert beijing["weight"] == pytest.approx(2.0)
+    types = {
+        (row["city_code"], row["kind"]): row["reason_parts"] for row in payload["community_types"]
+    }
+    assert types[("110000", "urban")][0]["code"] == "community_type_better_provided"
+    assert types[("110000", "rural")][0]["code"] == "community_type_uplift"
+    assert types[("110000", "rural")][0]["uplift"] == pytest.approx(1.6)
+    assert types[("440100", "urban")][0]["code"] == "community_type_equally_provided"
+    assert types[("440300", "urban")][0]["code"] == "community_type_uplift"  # E < 0
+    rural = weights.community_type_weights_for("110000")["rural"]
+    assert rural["reason_parts"] == types[("110000", "rural")]
+    for parts in [*cities.values(), *types.values()]:
+        (part,) = parts
+        # Codes and numbers only: a city is named by its code, the page looks its name up.
+        assert all(
+            isinstance(v, int | float)
+            for k, v in part.items()
+            if k not in ("code", "city", "region", "kind")
+        )

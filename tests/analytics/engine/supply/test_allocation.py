@@ -305,3 +305,78 @@ def test_a_need_of_a_ten_millionth_of_a_request_is_no_need():
     assert result.communities["need"].sum() == 0
     assert result.lines.empty
     assert result.summary["baseline"]["spent"] == 0
+
+
+# Language-neutral parts of the texts ----------------------------------------------------------
+
+
+def test_every_line_explanation_has_parts_with_its_figures(demo_allocation):
+    _, _, result = demo_allocation
+    stored = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert len(stored["lines"]) == len(result.lines)
+    for line in stored["lines"]:
+        parts = line["explanation_parts"]
+        codes = [p["code"] for p in parts]
+        assert codes[0] == "line_supply" and codes[2:] == ["equity_weight", "coverage_change"]
+        assert codes[1] in ("cheapest_supplier", "cheaper_suppliers_at_capacity")
+        assert (codes[1] == "cheapest_supplier") == ("the cheapest supplier" in line["explanation"])
+        figures = parts[0]
+        for key in ("community", "category", "supplier", "forecast", "gap", "units", "cost"):
+            assert figures[key] == line[key]
+        assert parts[2]["weight"] == line["weight"]
+        # The demo's reasons are free text: they have no parts and are shown as written.
+        assert parts[2]["reason"] is None and line["weight_reason_parts"] is None
+        assert parts[3] == {
+            "code": "coverage_change",
+            "before": line["coverage_before"],
+            "after": line["coverage_after"],
+        }
+
+
+def test_weight_reasons_have_parts_unless_given_as_free_text():
+    demand, communities = _small()
+    communities = pd.concat(
+        [communities, communities.assign(community=["u2", "r2"])], ignore_index=True
+    )
+    demand = pd.concat([demand, demand.assign(community=demand["community"] + "2")])
+    given = [{"code": "community_type_uplift", "kind": "rural", "city": "510100"}]
+    weights = pd.DataFrame(
+        {
+            "community": ["r", "u2", "r2"],
+            "weight": [2.0, 1.5, 1.2],
+            "reason": ["rural type weight", "", "typed by hand"],
+            "reason_parts": [given, None, None],
+        }
+    )
+    result = allocate(
+        demand,
+        budget=2000,
+        communities=communities,
+        unit_costs={"heating_gas": 100.0, "job_placement": 100.0},
+        equity_weights=weights,
+    )
+    parts = result.communities["weight_reason_parts"]
+    assert parts["u"] == [{"code": "default_weight"}]  # no weight given
+    assert parts["r"] == given
+    assert parts["u2"] == [{"code": "equalization_weight_no_reason"}]
+    assert parts["r2"] is None  # free text cannot be worded in another language
+    reasons = result.communities["weight_reason"]
+    assert reasons["u2"] == "equalization weight (no reason given)"
+    assert reasons["r2"] == "typed by hand"
+
+
+def test_notes_have_one_part_each(demo_allocation):
+    _, _, result = demo_allocation
+    assert len(result.note_parts) == len(result.notes) == 3
+    floor, units, marginal = result.note_parts
+    assert floor == {
+        "code": "coverage_floor",
+        "level": "community",
+        "tau_used": result.summary["tau_used"],
+        "tau_star": result.summary["tau_star"],
+        "epsilon": result.config.epsilon,
+    }
+    assert units == {"code": "units_are_lp_values"}
+    assert marginal["code"] == "budget_marginal"
+    assert marginal["requests"] == pytest.approx(result.summary["weighted_units_per_10000"])
+    assert result.to_dict()["note_parts"] == result.note_parts

@@ -144,3 +144,47 @@ def test_audit_of_a_demo_run(demo, demo_forecaster):
         for _, part in audit.table.groupby("dimension"):
             assert part["need"].sum() == pytest.approx(result.cells["need"].sum(), rel=1e-6)
         assert json.loads(json.dumps(audit.to_dict(), allow_nan=False))["groups"]
+
+
+def test_every_flag_has_a_part_with_its_figures():
+    cells = pd.DataFrame(
+        {
+            "community": ["A", "B"],
+            "category": ["x", "x"],
+            "need": [10.0, 10.0],
+            "covered": [9.0, 5.0],
+        }
+    )
+    errors = pd.DataFrame(
+        {"community": ["A", "B"], "category": ["x", "x"], "actual": [10, 10], "forecast": [10, 2]}
+    )
+    audit = fairness_audit(
+        _residents(), COMMUNITIES, cells, forecast_errors=errors, as_of_year=2024
+    )
+    stored = json.loads(json.dumps(audit.to_dict(), allow_nan=False))
+    assert len(stored["flag_parts"]) == len(stored["flags"]) > 1
+    assert stored["weighting_code"] == "equal"
+    codes = {part["code"] for part in stored["flag_parts"]}
+    assert codes == {"under_served", "high_forecast_error"}
+    rural = next(
+        p for p in stored["flag_parts"] if p["code"] == "under_served" and p["group"] == "rural"
+    )
+    assert rural == {
+        "code": "under_served",
+        "dimension": "urban_rural",
+        "group": "rural",
+        "served": pytest.approx(0.5),
+        "overall": pytest.approx(0.7),
+        "below": pytest.approx(1 - 0.5 / 0.7),
+        "threshold": 0.1,
+    }
+    groups = {row["group"] for row in stored["groups"]}
+    for part in stored["flag_parts"]:
+        # Group names and dimension codes only: nothing about a person.
+        assert part["dimension"] in ("urban_rural", "age_band", "disability", "hukou_type")
+        assert part["group"] in groups
+        assert all(
+            isinstance(v, int | float)
+            for k, v in part.items()
+            if k not in ("code", "dimension", "group")
+        )

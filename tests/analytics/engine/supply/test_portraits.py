@@ -9,10 +9,15 @@ import pandas as pd
 import pytest
 
 from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.catalogue import DIMENSIONS
 from analytics.engine.supply.frames import assert_no_identifiers
 from analytics.engine.supply.portraits import (
+    TRAITS,
     PortraitConfig,
+    SegmentPortrait,
     _describe,
+    _describe_with_parts,
+    _distinguish_duplicates,
     build_portraits,
     community_profile,
     compare_portraits,
@@ -172,3 +177,134 @@ def test_bad_input_is_named(demo):
         build_portraits(demo.residents, requests, config=FAST)
     with pytest.raises(EngineInputError, match="no residents"):
         build_portraits(demo.residents.head(0), config=FAST)
+
+
+# Language-neutral parts of the descriptions --------------------------------------------------
+
+PART_CODES = {t.key for t in TRAITS} | {
+    "residents",
+    "high_demand",
+    "few_requests",
+    "distinguishing_trait",
+}
+PART_KEYS = {"code", "slot", "degree", "dimension", "trait", "share"}
+
+
+def _check_description_parts(parts: list) -> None:
+    """Codes, slots and parameters only from the engine's own vocabulary: no free text."""
+    assert parts and parts[0]["slot"] == "who"
+    for part in parts:
+        assert set(part) <= PART_KEYS
+        assert part["code"] in PART_CODES
+        assert part.get("degree") in (None, "mostly", "often")
+        assert part.get("dimension") in (None, *DIMENSIONS)
+        assert part.get("trait") in (None, *(t.key for t in TRAITS))
+        assert part.get("share") is None or 0 <= part["share"] <= 1
+
+
+def test_every_description_has_parts_from_a_closed_vocabulary(portraits):
+    stored = json.loads(json.dumps(portraits.to_dict(), allow_nan=False))
+    for segment in stored["segments"]:
+        _check_description_parts(segment["description_parts"])
+    assert stored["criterion_parts"] == [
+        {
+            "code": "silhouette",
+            "k_min": FAST.k_min,
+            "k_max": FAST.k_max,
+            "fitted": FAST.selection_sample,
+            "scored": FAST.silhouette_sample,
+        }
+    ]
+    assert stored["criterion"] == (
+        f"mean silhouette over k={FAST.k_min}..{FAST.k_max}, MiniBatchKMeans fitted on "
+        f"{FAST.selection_sample} residents and scored on {FAST.silhouette_sample}"
+    )
+
+
+def test_description_parts_carry_no_personal_data(demo):
+    residents = _with_identifiers(demo.residents.head(600))
+    requests = demo.requests[demo.requests["resident"].isin(residents.index)]
+    result = build_portraits(residents, requests, config=FAST)
+    text = json.dumps(
+        [s.description_parts for s in result.segments] + [result.criterion_parts]
+    ).lower()
+    for word in ("zhang", "1380013", "110105", "example.org"):
+        assert word not in text
+    for segment in result.segments:
+        _check_description_parts(segment.description_parts)
+
+
+def test_describe_gives_the_text_and_its_parts_from_the_same_choices():
+    traits = pd.DataFrame(
+        {"share": [0.9, 0.7, 0.8, 0.3, 0.5], "lift": [4.5, 3.0, 2.4, 2.0, 1.6]},
+        index=["age_65_plus", "elderly_living_alone", "rural_hukou", "chronic", "hotline"],
+    )
+    demand = pd.Series({"health_care": 3.0, "infrastructure": 1.0})
+    text, parts = _describe_with_parts(traits, demand, 0.3, PortraitConfig())
+    assert text == _describe(traits, demand, 0.3, PortraitConfig())
+    assert text == (
+        "older residents (65+) living alone with chronic-disease needs, mostly rural hukou, "
+        "mostly via the hotline, high health-care demand, few requests"
+    )
+    assert parts == [
+        {"code": "age_65_plus", "slot": "who"},
+        {"code": "elderly_living_alone", "slot": "living"},
+        {"code": "chronic", "slot": "needs"},
+        {"code": "rural_hukou", "slot": "hukou", "degree": "mostly"},
+        {"code": "hotline", "slot": "channel"},
+        {"code": "high_demand", "slot": "demand", "dimension": "health_care"},
+        {"code": "few_requests", "slot": "activity"},
+    ]
+    # No distinctive trait at all: plain "residents".
+    flat = pd.DataFrame({"share": [0.3], "lift": [1.0]}, index=["retired"])
+    assert _describe_with_parts(flat, pd.Series({"health_care": 1.0}), 1.0, PortraitConfig()) == (
+        "residents",
+        [{"code": "residents", "slot": "who"}],
+    )
+
+
+def test_segments_with_the_same_words_get_a_distinguishing_trait_part():
+    def segment(number: int, share: float) -> SegmentPortrait:
+        return SegmentPortrait(
+            segment=number,
+            size=10,
+            share=0.5,
+            description="residents, mostly retired",
+            traits=[{"trait": "age_65_plus", "share": share, "population_share": 0.2, "lift": 3}],
+            needs=[],
+            profile={},
+            mean_age=70.0,
+            requests_per_resident_month=0.2,
+            mean_satisfaction=None,
+            description_parts=[
+                {"code": "residents", "slot": "who"},
+                {"code": "retired", "slot": "work", "degree": "mostly"},
+            ],
+        )
+
+    segments = [segment(0, 0.8), segment(1, 0.65)]
+    _distinguish_duplicates(segments)
+    assert [s.description for s in segments] == [
+        "residents, mostly retired (age 65 plus 80%)",
+        "residents, mostly retired (age 65 plus 65%)",
+    ]
+    assert segments[0].description_parts[-1] == {
+        "code": "distinguishing_trait",
+        "slot": "suffix",
+        "trait": "age_65_plus",
+        "share": 0.8,
+    }
+
+
+def test_changes_copy_description_parts_and_tolerate_runs_without_them(portraits):
+    changes = compare_portraits(portraits.to_dict(), portraits)
+    for entry in changes["segments"]:
+        assert entry["description_parts"]
+        assert entry["previous_description_parts"]
+    # A previous run stored before parts existed: its descriptions have none.
+    old = portraits.to_dict()
+    for segment in old["segments"]:
+        del segment["description_parts"]
+    changes = compare_portraits(old, portraits)
+    assert all(entry["previous_description_parts"] is None for entry in changes["segments"])
+    assert all(entry["description_parts"] for entry in changes["segments"])
