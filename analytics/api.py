@@ -1,7 +1,8 @@
 """REST API for analysis runs (``/api/v1/analysis-runs/``).
 
 Administrators list, read and start every kind of run and approve allocation plans.
-Community workers read portrait and forecast runs (results cut to their communities).
+Community workers read portrait and forecast runs (results cut to their communities), and start
+and read their own what-if scenarios for the communities they serve.
 Residents may do nothing here (403). A run outside the caller's scope is 404.
 """
 
@@ -37,10 +38,18 @@ class MayReadRuns(permissions.BasePermission):
 
 
 class MayStartRuns(permissions.BasePermission):
-    message = "Only administrators may start analysis runs or approve plans."
+    message = (
+        "Only administrators may start analysis runs or approve plans; community workers may "
+        "start what-if scenarios."
+    )
 
     def has_permission(self, request: Request, view) -> bool:
-        return is_administrator(request.user)
+        if is_administrator(request.user):
+            return True
+        if view.action != "create" or not isinstance(request.data, dict):
+            return False
+        # Which community is in scope is checked with the parameters (400 naming the field).
+        return queries.may_start_kind(request.user, request.data.get("kind"))
 
 
 class RunFilter(django_filters.FilterSet):
@@ -57,7 +66,8 @@ class RunCursorPagination(ApiCursorPagination):
     list=extend_schema(
         summary="List analysis runs in scope, newest first, with status and progress",
         description=(
-            "Administrators see every run; community workers see portrait and forecast runs. "
+            "Administrators see every run; community workers see portrait and forecast runs "
+            "and the what-if scenarios they started for communities they serve. "
             "Poll a run (or this list) for `status` and `progress` while it is queued or running."
         ),
         responses={
@@ -74,7 +84,7 @@ class RunCursorPagination(ApiCursorPagination):
         },
     ),
     create=extend_schema(
-        summary="Start an analysis run (administrators)",
+        summary="Start an analysis run (administrators; workers: what-if scenarios)",
         description=(
             "Validates `params` for the `kind` and queues the run; it executes in a Celery "
             "worker (or at once when no broker is configured). Answers 202 with the run: poll "
@@ -85,7 +95,10 @@ class RunCursorPagination(ApiCursorPagination):
         responses={
             202: AnalysisRunSerializer,
             400: OpenApiResponse(description="Invalid kind or parameters, by field."),
-            403: OpenApiResponse(ErrorSerializer, description="Only administrators."),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="Only administrators; community workers only what-if scenarios.",
+            ),
         },
     ),
 )
@@ -119,7 +132,7 @@ class AnalysisRunViewSet(
         return AnalysisRunSerializer
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = RunCreateSerializer(data=request.data)
+        serializer = RunCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         run = actions.analysis_run_start(user=request.user, **serializer.validated_data)
         # With eager execution the run may already be finished: answer with its state now.

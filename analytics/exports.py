@@ -430,6 +430,61 @@ def backtest(*, result: dict, **_: object) -> Table:
     )
 
 
+# What-if scenarios --------------------------------------------------------------------------
+
+WHAT_IF_COLUMNS = (
+    "community",
+    "community_name",
+    "category",
+    "category_name",
+    "baseline",
+    "scenario",
+    "change",
+    "change_percent",
+    "direction",
+)
+
+
+def what_if_scenario(*, result: dict, codes: set[str] | None, **_: object) -> Table:
+    """Baseline and scenario requests per service of the community, summed over the horizon,
+    then the community's total (``category`` = ``total``)."""
+    code = result.get("community")
+    if not _in_scope(code, codes):
+        return Table(WHAT_IF_COLUMNS, [])
+    community_names, category_names = reports._names()
+    name = community_names.get(code, "")
+    rows = [
+        (
+            code,
+            name,
+            row.get("category", ""),
+            category_names.get(row.get("category"), ""),
+            _num(row.get("baseline")),
+            _num(row.get("scenario")),
+            _num(row.get("change")),
+            _num(row.get("change_percent")),
+            row.get("direction", ""),
+        )
+        for row in _list(result.get("categories"))
+    ]
+    total = reports._dict(result.get("total"))
+    if total:
+        rows.append(
+            (
+                code,
+                name,
+                "total",
+                "",
+                _num(total.get("baseline")),
+                _num(total.get("scenario")),
+                _num(total.get("change")),
+                _num(total.get("change_percent")),
+                total.get("direction", ""),
+            )
+        )
+    return Table(WHAT_IF_COLUMNS, rows)
+
+
 # Allocation ---------------------------------------------------------------------------------
 
 LINE_COLUMNS = (
@@ -631,6 +686,7 @@ TABLES: dict[str, dict[str, Builder]] = {
         "comparison": comparison,
         "fairness": fairness,
     },
+    Kind.WHAT_IF: {"scenario": what_if_scenario},
 }
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from analytics import queries, scenarios
 from analytics.models import AnalysisRun
 from residents.models import Community
 from services.models import ServiceCategory
@@ -20,7 +21,12 @@ MAX_SCENARIOS = 4
 
 
 class RunStartForm(forms.Form):
-    """Base of the start forms: ``params()`` gives the run parameters."""
+    """Base of the start forms: ``params()`` gives the run parameters. ``user`` is the one
+    starting the run (forms whose choices depend on the user's scope use it)."""
+
+    def __init__(self, *args: Any, user=None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -41,6 +47,74 @@ class ForecastStartForm(RunStartForm):
 
     def params(self) -> dict[str, Any]:
         return {"horizon": self.cleaned_data["horizon"]}
+
+
+class WhatIfStartForm(RunStartForm):
+    """One community from the user's scope, the planned changes (at least one) and the
+    horizon. Removing residents or schools is a negative number, no more than there are."""
+
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=Community.objects.none(), empty_label=None
+    )
+    older_residents_added = forms.IntegerField(
+        label=_("Residents aged 65+ added"),
+        initial=0,
+        min_value=-scenarios.LIMITS.older_residents,
+        max_value=scenarios.LIMITS.older_residents,
+        help_text=_("Negative to remove; the population changes by as many."),
+    )
+    schools_added = forms.IntegerField(
+        label=_("Schools added"),
+        initial=0,
+        min_value=-scenarios.LIMITS.schools,
+        max_value=scenarios.LIMITS.schools,
+        help_text=_("Negative to close schools."),
+    )
+    population_change_percent = forms.DecimalField(
+        label=_("Population change (%)"),
+        initial=0,
+        min_value=Decimal(str(scenarios.LIMITS.population_change_min)),
+        max_value=Decimal(str(scenarios.LIMITS.population_change_max)),
+        decimal_places=1,
+        help_text=_("Newcomers like the current residents; -50 to 100."),
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+    )
+    horizon = forms.IntegerField(
+        label=_("Horizon (months)"),
+        initial=3,
+        validators=[MinValueValidator(1), MaxValueValidator(scenarios.LIMITS.horizon_max)],
+        help_text=_("How many months ahead to forecast, 1 to 6."),
+        widget=forms.NumberInput(attrs={"min": 1, "max": 6}),
+    )
+
+    def __init__(self, *args: Any, user=None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["community"].queryset = queries.community_scope(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        _, errors = scenarios.what_if_errors(
+            user=self.user,
+            community=data["community"],
+            older_residents_added=data["older_residents_added"],
+            schools_added=data["schools_added"],
+            population_change_percent=float(data["population_change_percent"]),
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
+        return data
+
+    def params(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "community": data["community"].code,
+            "older_residents_added": data["older_residents_added"],
+            "schools_added": data["schools_added"],
+            "population_change_percent": float(data["population_change_percent"]),
+            "horizon": data["horizon"],
+        }
 
 
 class _CategoryChoiceField(forms.ModelChoiceField):
@@ -138,6 +212,7 @@ START_FORMS: dict[str, type[RunStartForm]] = {
     AnalysisRun.Kind.FORECAST: ForecastStartForm,
     AnalysisRun.Kind.ALLOCATION: AllocationStartForm,
     AnalysisRun.Kind.EQUALIZATION: RunStartForm,
+    AnalysisRun.Kind.WHAT_IF: WhatIfStartForm,
 }
 
 

@@ -1,5 +1,6 @@
-"""Analysis runs: long jobs (city-level equalization, portraits, forecasts, allocation)
-with their parameters, data fingerprint, status, progress, timings and results."""
+"""Analysis runs: long jobs (city-level equalization, portraits, forecasts, allocation,
+what-if scenarios) with their parameters, data fingerprint, status, progress, timings and
+results."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class AnalysisRun(models.Model):
         PORTRAITS = "portraits", _("Resident portraits")
         FORECAST = "forecast", _("Demand forecast")
         ALLOCATION = "allocation", _("Allocation recommendation")
+        WHAT_IF = "what_if", _("What-if scenario")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -1,5 +1,6 @@
 """Reads for the analytics app: runs and results visible to a user (administrators: all;
-community workers: portrait and forecast runs, cut to the communities they serve), plain reads
+community workers: portrait and forecast runs, cut to the communities they serve, and the
+what-if scenarios they started themselves for communities they serve), plain reads
 the pages shape (``analytics.reports``), and the data frames the engine needs.
 
 The frames never carry a name, phone or ID number: they are built from explicit lists of
@@ -11,8 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from analytics.models import AllocationLine, AnalysisRun, DemandForecast
 from residents.models import Community, Resident, User
@@ -21,6 +23,9 @@ from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 
 # The kinds of run community workers may see (for their own communities).
 STAFF_KINDS = (AnalysisRun.Kind.PORTRAITS, AnalysisRun.Kind.FORECAST)
+# The kinds of run community workers may start (for the communities they serve); they see
+# only their own runs of these kinds (see ``runs_for``).
+WORKER_START_KINDS = (AnalysisRun.Kind.WHAT_IF,)
 
 PROFILE_FIELDS = (
     "community__code",
@@ -40,14 +45,23 @@ PROFILE_FIELDS = (
 
 def runs_for(user: User | None, *, kind: str | None = None) -> QuerySet[AnalysisRun]:
     """Administrators see every run; community workers see portrait and forecast runs (whose
-    pages they filter to their communities); residents, inactive and anonymous users none."""
+    pages they filter to their communities) and the what-if scenarios they started for a
+    community they still serve; residents, inactive and anonymous users none.
+
+    A what-if is a worker's planning sketch for one community: another worker, even one
+    serving the same community, does not see it, and a worker moved off the community no
+    longer does. Administrators see them all."""
     runs = AnalysisRun.objects.all()
     if kind:
         runs = runs.filter(kind=kind)
     if is_administrator(user):
         return runs
     if is_worker(user):
-        return runs.filter(kind__in=STAFF_KINDS)
+        codes = list(community_scope(user).values_list("code", flat=True))
+        return runs.filter(
+            Q(kind__in=STAFF_KINDS)
+            | Q(kind__in=WORKER_START_KINDS, created_by=user, params__community__in=codes)
+        )
     return runs.none()
 
 
@@ -115,7 +129,15 @@ def unit_costs() -> dict[str, float]:
 def may_see_kind(user: User, kind: str) -> bool:
     if is_administrator(user):
         return kind in AnalysisRun.Kind.values
-    return is_worker(user) and kind in STAFF_KINDS
+    return is_worker(user) and (kind in STAFF_KINDS or kind in WORKER_START_KINDS)
+
+
+def may_start_kind(user: User, kind: object) -> bool:
+    """Administrators start every kind of run; community workers what-if scenarios (for the
+    communities they serve, which the parameters' validation checks)."""
+    if is_administrator(user):
+        return kind in AnalysisRun.Kind.values
+    return is_worker(user) and kind in WORKER_START_KINDS
 
 
 def run_get(*, user: User, pk: int) -> AnalysisRun | None:
@@ -127,7 +149,12 @@ def latest_visible_run(*, user: User, kind: str) -> AnalysisRun | None:
     """The newest finished, successful run of a kind that the user may see."""
     if not may_see_kind(user, kind):
         return None
-    return latest_run(kind)
+    return (
+        runs_for(user, kind=kind)
+        .filter(status=AnalysisRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
 
 
 def community_scope(user: User) -> QuerySet[Community]:
@@ -146,6 +173,29 @@ def visible_community_codes(user: User) -> set[str] | None:
     if is_administrator(user):
         return None
     return set(community_scope(user).values_list("code", flat=True))
+
+
+def what_if_community(*, user: User, code: object) -> tuple[Community | None, str]:
+    """The community a what-if names, if the user may plan for it: ``(community, "")``, or
+    ``(None, reason)`` with reason ``"unknown"`` or ``"out_of_scope"``."""
+    community = Community.objects.filter(code=str(code)).first()
+    if community is None:
+        return None, "unknown"
+    if not community_scope(user).filter(pk=community.pk).exists():
+        return None, "out_of_scope"
+    return community, ""
+
+
+def older_residents_estimate(community: Community) -> int | None:
+    """About how many residents aged 65+ the community has, as the what-if reckons it: its
+    population times the share aged 65+ among its registered residents (ages by calendar
+    year, as the community profile counts them); ``None`` when none are registered."""
+    residents = Resident.objects.filter(community=community, erased_at__isnull=True)
+    registered = residents.count()
+    if not registered:
+        return None
+    older = residents.filter(birth_year__lte=timezone.localdate().year - 65).count()
+    return round(community.population * older / registered)
 
 
 def result_for(*, user: User, run: AnalysisRun) -> dict | None:

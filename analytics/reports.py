@@ -65,10 +65,17 @@ def params_summary(run: AnalysisRun) -> list[tuple[str, str]]:
         "forecast_run": _("Forecast run"),
         "need_basis": _("Need basis"),
         "as_of": _("As of"),
+        "community": _("Community"),
+        "older_residents_added": _("Residents aged 65+ added"),
+        "schools_added": _("Schools added"),
+        "population_change_percent": _("Population change (%)"),
     }
     out = []
     for key, value in params.items():
-        if key == "min_coverage" and _finite(value) is not None:
+        if key == "community":
+            name = Community.objects.filter(code=str(value)).values_list("name", flat=True).first()
+            text = f"{name} ({value})" if name else str(value)
+        elif key == "min_coverage" and _finite(value) is not None:
             text = f"{100 * float(value):.0f}%"
         elif key == "budget" and _finite(value) is not None:
             text = f"{float(value):,.0f}"
@@ -317,6 +324,81 @@ def community_forecast_table(*, run: AnalysisRun, community: Community) -> dict:
         for e in sorted(by_category.values(), key=lambda e: e["category"])
     ]
     return {"months": months, "rows": table}
+
+
+# What-if scenarios --------------------------------------------------------------------------
+
+SCENARIO_COLOUR = LP_COLOUR
+WHAT_IF_BASELINE_COLOUR = "#b8c0cc"
+
+
+def what_if_view_data(*, run: AnalysisRun) -> dict:
+    """A what-if run's table (baseline and scenario per service, summed over the horizon), its
+    bar chart, the total, the assumptions and the caveat, in the active language."""
+    result = run.result or {}
+    community_names, category_names = _names()
+    code = result.get("community") or (run.params or {}).get("community", "")
+    rows = []
+    for row in result.get("categories") or []:
+        category = row.get("category", "")
+        rows.append(
+            {
+                "category": category,
+                "label": category_names.get(category, category),
+                "baseline": _finite(row.get("baseline")),
+                "scenario": _finite(row.get("scenario")),
+                "change": _finite(row.get("change")),
+                "change_percent": _finite(row.get("change_percent")),
+                "direction": row.get("direction", ""),
+                "direction_label": texts.direction_text(code=row.get("direction")),
+            }
+        )
+    total = result.get("total") or {}
+    return {
+        "community_code": code,
+        "community_name": community_names.get(code, code),
+        "rows": rows,
+        "total": {
+            "baseline": _finite(total.get("baseline")),
+            "scenario": _finite(total.get("scenario")),
+            "change": _finite(total.get("change")),
+            "change_percent": _finite(total.get("change_percent")),
+            "direction": total.get("direction", ""),
+            "direction_label": texts.direction_text(code=total.get("direction")),
+        },
+        "summary": texts.what_if_summary_text(
+            parts=result.get("summary_parts"), fallback=result.get("summary", "")
+        ),
+        "assumptions": texts.what_if_assumption_texts(
+            assumptions=result.get("assumptions") or [], parts=result.get("assumption_parts")
+        ),
+        "caveat": texts.what_if_caveat_text(
+            parts=result.get("caveat_parts"), fallback=result.get("caveat", "")
+        ),
+        "first_month": result.get("first_month"),
+        "last_month": result.get("last_month"),
+        "horizon": result.get("horizon"),
+        "chart": {
+            "labels": [str(r["label"]) for r in rows],
+            "series": [
+                {
+                    "label": str(_("Baseline forecast")),
+                    "values": [
+                        None if r["baseline"] is None else round(r["baseline"], 2) for r in rows
+                    ],
+                    "color": WHAT_IF_BASELINE_COLOUR,
+                },
+                {
+                    "label": str(_("Scenario")),
+                    "values": [
+                        None if r["scenario"] is None else round(r["scenario"], 2) for r in rows
+                    ],
+                    "color": SCENARIO_COLOUR,
+                },
+            ],
+            "y_label": str(_("Requests over the horizon")),
+        },
+    }
 
 
 # Allocation ---------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.allocation import AllocationConfig, allocate, default_suppliers
 from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.forecast import (
+    CommunityScenario,
     ForecastConfig,
     backtest_demand,
     build_series_frame,
+    community_what_if,
     fit_forecaster,
 )
 from analytics.engine.supply.frames import jsonable
@@ -89,15 +91,26 @@ def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame, requests
 
 
-def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
-    horizon = int(run.params.get("horizon", 6))
+def _horizon(params: dict) -> int:
+    horizon = int(params.get("horizon", 6))
     if not 1 <= horizon <= 6:
         raise EngineInputError("the forecast horizon must be between 1 and 6 months")
-    progress(5, "building monthly series")
+    return horizon
+
+
+def _complete_months_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly series up to the last complete month, and the requests they count: what
+    the forecast and the what-if both fit on."""
     frame, requests = _series_frame()
     # The current month is still filling up: forecast from the last complete month.
     last_complete = (pd.Timestamp.now().to_period("M") - 1).strftime("%Y-%m")
-    frame = frame[frame["period"] <= last_complete]
+    return frame[frame["period"] <= last_complete], requests
+
+
+def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
+    horizon = _horizon(run.params)
+    progress(5, "building monthly series")
+    frame, requests = _complete_months_frame()
     config = ForecastConfig(horizon=horizon)
     progress(15, "backtesting against the naive baselines")
     backtest = backtest_demand(frame, config=config)
@@ -142,6 +155,36 @@ def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
         DemandForecast.objects.bulk_create(rows, batch_size=5000)
 
     return payload, write
+
+
+def what_if_run(run: AnalysisRun, progress) -> dict:
+    """Refit the forecast on the current data as a forecast run does (without its backtest),
+    then re-forecast one community with the planned changes (``params``: ``community`` code,
+    ``older_residents_added``, ``schools_added``, ``population_change_percent``, ``horizon``).
+    Writes no rows: the result holds the community's baseline and scenario per category."""
+    params = run.params
+    if not params.get("community"):
+        raise EngineInputError("a what-if needs a community (community)")
+    horizon = _horizon(params)
+    scenario = CommunityScenario(
+        community=str(params["community"]),
+        older_residents_added=int(params.get("older_residents_added") or 0),
+        schools_added=int(params.get("schools_added") or 0),
+        population_change_percent=float(params.get("population_change_percent") or 0.0),
+    )
+    progress(5, "building monthly series")
+    frame, requests = _complete_months_frame()
+    progress(20, "fitting on all the history")
+    forecaster = fit_forecaster(frame, config=ForecastConfig(horizon=horizon))
+    progress(75, "re-forecasting with the changes")
+    payload = community_what_if(forecaster, scenario)
+    payload.update(
+        horizon=horizon,
+        last_month=str(forecaster.last_period),
+        n_series=int(frame["series"].nunique()),
+        data_fingerprint=_fingerprint(requests),
+    )
+    return payload
 
 
 def _equity_weights() -> pd.DataFrame | None:

@@ -21,6 +21,7 @@ _RUNNERS: dict[str, str] = {
     "portraits": "analytics.runners.portraits_run",
     "forecast": "analytics.runners.forecast_run",
     "allocation": "analytics.runners.allocation_run",
+    "what_if": "analytics.runners.what_if_run",
 }
 
 

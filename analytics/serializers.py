@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from analytics import queries
+from analytics import queries, scenarios
 from analytics.models import AnalysisRun
 from config.api import ApiModelSerializer, ChoiceFieldWithoutEcho
 from services.models import ServiceCategory
@@ -91,11 +91,61 @@ class EqualizationParamsSerializer(serializers.Serializer):
     synthetic one); it needs no parameters."""
 
 
+class WhatIfParamsSerializer(serializers.Serializer):
+    """One community and its planned changes (at least one); the caller must serve the
+    community (administrators: any). Needs ``request`` in the context."""
+
+    community = serializers.CharField(
+        max_length=32, help_text="Code of the community (one the caller may plan for)."
+    )
+    older_residents_added = serializers.IntegerField(
+        min_value=-scenarios.LIMITS.older_residents,
+        max_value=scenarios.LIMITS.older_residents,
+        default=0,
+        help_text=(
+            "Residents aged 65+ added (negative: removed, at most as many as the community "
+            "has); the population changes by as many."
+        ),
+    )
+    schools_added = serializers.IntegerField(
+        min_value=-scenarios.LIMITS.schools,
+        max_value=scenarios.LIMITS.schools,
+        default=0,
+        help_text="Schools added (negative: closed, at most as many as there are).",
+    )
+    population_change_percent = serializers.FloatField(
+        min_value=scenarios.LIMITS.population_change_min,
+        max_value=scenarios.LIMITS.population_change_max,
+        default=0.0,
+        help_text="Population change in percent, -50 to 100 (newcomers like the residents).",
+    )
+    horizon = serializers.IntegerField(
+        min_value=1,
+        max_value=scenarios.LIMITS.horizon_max,
+        default=3,
+        help_text="Months to forecast ahead, 1 to 6.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        request = self.context.get("request")
+        _, errors = scenarios.what_if_errors(
+            user=request.user if request else None,
+            community=attrs["community"],
+            older_residents_added=attrs["older_residents_added"],
+            schools_added=attrs["schools_added"],
+            population_change_percent=attrs["population_change_percent"],
+        )
+        if errors:
+            raise serializers.ValidationError({k: [v] for k, v in errors.items()})
+        return attrs
+
+
 PARAMS_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     Kind.PORTRAITS: PortraitsParamsSerializer,
     Kind.FORECAST: ForecastParamsSerializer,
     Kind.ALLOCATION: AllocationParamsSerializer,
     Kind.EQUALIZATION: EqualizationParamsSerializer,
+    Kind.WHAT_IF: WhatIfParamsSerializer,
 }
 
 
@@ -129,7 +179,9 @@ class RunCreateSerializer(serializers.Serializer):
         default=dict,
         help_text=(
             "portraits: {as_of?}; forecast: {horizon (1-6)}; allocation: {budget, "
-            "min_coverage?, forecast_run?, category_budgets?}; equalization: {}."
+            "min_coverage?, forecast_run?, category_budgets?}; equalization: {}; what_if: "
+            "{community, older_residents_added?, schools_added?, population_change_percent?, "
+            "horizon?}."
         ),
     )
 
@@ -137,7 +189,7 @@ class RunCreateSerializer(serializers.Serializer):
         params = attrs.get("params") or {}
         if not isinstance(params, dict):
             raise serializers.ValidationError({"params": ["params must be a JSON object."]})
-        checker = PARAMS_SERIALIZERS[attrs["kind"]](data=params)
+        checker = PARAMS_SERIALIZERS[attrs["kind"]](data=params, context=self.context)
         if not checker.is_valid():
             raise serializers.ValidationError({"params": checker.errors})
         unknown = sorted(set(params) - set(checker.fields))
@@ -156,7 +208,7 @@ class AnalysisRunSerializer(ApiModelSerializer):
     # Plain strings in the output: enums named "kind" and "status" exist elsewhere in the API,
     # and one name per choice set keeps the schema's enum components unambiguous.
     kind = serializers.CharField(
-        read_only=True, help_text="portraits, forecast, allocation or equalization."
+        read_only=True, help_text="portraits, forecast, allocation, equalization or what_if."
     )
     status = serializers.CharField(
         read_only=True, help_text="queued, running, succeeded or failed."

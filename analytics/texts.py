@@ -601,3 +601,80 @@ def fairness_weighting_text(*, code: object, fallback: str) -> str:
         ),
     }
     return _worded(lambda: _phrase(weightings, code), fallback)
+
+
+# What-if scenarios (analytics.engine.supply.forecast.community_what_if) -----------------------
+
+_DIRECTIONS = {
+    "up": gettext_noop("up"),
+    "down": gettext_noop("down"),
+    "no material change": gettext_noop("no material change"),
+}
+
+
+def direction_text(*, code: object) -> str:
+    """A what-if's direction of change (``up``, ``down``, ``no material change``)."""
+    return _worded(lambda: _phrase(_DIRECTIONS, code), str(code or ""))
+
+
+def _signed_percent(value: object) -> str:
+    return f"{_number(value, '+.1f')}%"
+
+
+def what_if_summary_text(*, parts: object, fallback: str) -> str:
+    """A what-if's total change (``summary_parts``) in the active language."""
+
+    def render() -> str:
+        part = _single(parts)
+        if part["code"] != "what_if_total":
+            raise _Unworded(part)
+        # Translators: the total change of demand in a what-if, e.g. "total: up +4.2% (+3.5
+        # requests over the horizon)"; direction is "up", "down" or "no material change".
+        return gettext(
+            "total: %(direction)s %(change_percent)s (%(change)s requests over the horizon)"
+        ) % {
+            "direction": _phrase(_DIRECTIONS, part["direction"]),
+            "change_percent": _signed_percent(part["change_percent"]),
+            "change": _number(part["change"], "+.1f"),
+        }
+
+    return _worded(render, fallback)
+
+
+def _assumption(part: Part) -> str:
+    code = part["code"]
+    if code == "population_change":
+        return gettext(
+            "population changes by %(percent)s, the newcomers like the current residents"
+        ) % {"percent": _signed_percent(part["percent"])}
+    if code == "older_residents":
+        return gettext(
+            "%(count)s residents aged 65+, like the community's current older residents; the "
+            "population changes by as many"
+        ) % {"count": format(int(part["count"]), "+d")}
+    if code == "schools":
+        return gettext("%(count)s schools") % {"count": format(int(part["count"]), "+d")}
+    if code == "everything_else_unchanged":
+        return gettext("everything else stays as it is, in this community and in every other")
+    raise _Unworded(part)
+
+
+def what_if_assumption_texts(*, assumptions: Sequence[str], parts: object) -> list[str]:
+    """A what-if's assumptions (``assumption_parts``, one per assumption)."""
+    return _each(assumptions, parts, _assumption)
+
+
+def what_if_caveat_text(*, parts: object, fallback: str) -> str:
+    """Why a what-if is no causal estimate (``caveat_parts``)."""
+
+    def render() -> str:
+        part = _single(parts)
+        if part["code"] != "association_not_causal":
+            raise _Unworded(part)
+        return gettext(
+            "An association learnt across %(communities)s communities, not a causal estimate: "
+            "communities that differ in these attributes differ in demand, which does not show "
+            "that the change would cause the difference. With few communities it is noisy."
+        ) % {"communities": _integer(part["communities"])}
+
+    return _worded(render, fallback)

@@ -1,9 +1,10 @@
 """Pages of the analytics app: runs (list, start, live progress), resident portraits, demand
-forecasts, allocation recommendations with scenarios and approval, and the city-level
-equalization tables.
+forecasts with what-if scenarios, allocation recommendations with scenarios and approval, and
+the city-level equalization tables.
 
 Administrators see and start everything. Community workers see portrait and forecast results
-for the communities they serve. Views validate with a form, read through ``analytics.reports``
+for the communities they serve, and start what-if scenarios for those communities (which only
+they and administrators see). Views validate with a form, read through ``analytics.reports``
 (scoped to the user), call an action, render. The tables download as CSV with the same scope
 (``analytics.exports``).
 """
@@ -32,9 +33,10 @@ from analytics.forms import (
     LineFilterForm,
     ScenarioCompareForm,
     SeriesChoiceForm,
+    WhatIfStartForm,
 )
 from analytics.models import AnalysisRun
-from residents.views import ADMIN, STAFF, role_required, user_roles
+from residents.views import ADMIN, STAFF, role_required
 from services.exports import CONTENT_TYPES, csv_stream
 
 Kind = AnalysisRun.Kind
@@ -46,13 +48,17 @@ RESULT_TEMPLATES = {
     Kind.FORECAST: "analytics/forecast.html",
     Kind.ALLOCATION: "analytics/allocation.html",
     Kind.EQUALIZATION: "analytics/equalization.html",
+    Kind.WHAT_IF: "analytics/what_if.html",
 }
 RESULT_URLS = {
     Kind.PORTRAITS: "analytics:portraits",
     Kind.FORECAST: "analytics:forecast",
     Kind.ALLOCATION: "analytics:allocation",
     Kind.EQUALIZATION: "analytics:equalization",
+    # What-ifs are started from the forecast page and have no "latest result" of their own.
+    Kind.WHAT_IF: "analytics:forecast",
 }
+WHAT_IF_RECENT = 5
 
 
 def _kind_or_404(kind: str) -> str:
@@ -73,15 +79,11 @@ def _run_or_404(request: HttpRequest, pk: int) -> AnalysisRun:
     return run
 
 
-def _is_admin(request: HttpRequest) -> bool:
-    return ADMIN in user_roles(request.user)
-
-
 def _base_context(request: HttpRequest, kind: str) -> dict:
     return {
         "kind": kind,
         "kind_label": Kind(kind).label,
-        "can_start": _is_admin(request),
+        "can_start": queries.may_start_kind(request.user, kind),
         "runs_url": reverse("analytics:run_list", kwargs={"kind": kind}),
         "page_url": reverse(RESULT_URLS[kind]),
     }
@@ -102,7 +104,7 @@ def index(request: HttpRequest) -> HttpResponse:
             {
                 **_base_context(request, kind),
                 "latest": runs.first(),
-                "latest_succeeded": queries.latest_run(kind),
+                "latest_succeeded": queries.latest_visible_run(user=request.user, kind=kind),
             }
         )
     return render(request, "analytics/index.html", {"cards": cards})
@@ -110,14 +112,15 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF)
 def run_list(request: HttpRequest, kind: str) -> HttpResponse:
-    """The runs of one kind; administrators start a new run here (POST)."""
+    """The runs of one kind; administrators (and, for what-ifs, community workers) start a new
+    run here (POST)."""
     kind = _kind_or_404(kind)
     _require_kind(request, kind)
     form_class = START_FORMS[kind]
     form = None
-    if _is_admin(request):
+    if queries.may_start_kind(request.user, kind):
         # Bound on every POST: a kind without parameters posts an empty form.
-        form = form_class(request.POST if request.method == "POST" else None)
+        form = form_class(request.POST if request.method == "POST" else None, user=request.user)
         if request.method == "POST" and form.is_valid():
             run = actions.analysis_run_start(kind=kind, params=form.params(), user=request.user)
             messages.success(request, _("Run #%(id)s has been started.") % {"id": run.pk})
@@ -198,13 +201,15 @@ def _result_page(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
         **_base_context(request, run.kind),
         "run": run,
         "params": reports.params_summary(run),
-        "is_latest": queries.latest_run(run.kind) == run,
+        # A what-if is a scenario of its own, never superseded by a later one.
+        "is_latest": run.kind == Kind.WHAT_IF or queries.latest_run(run.kind) == run,
     }
     builders = {
         Kind.PORTRAITS: _portraits_context,
         Kind.FORECAST: _forecast_context,
         Kind.ALLOCATION: _allocation_context,
         Kind.EQUALIZATION: _equalization_context,
+        Kind.WHAT_IF: _what_if_context,
     }
     context.update(builders[run.kind](request, run))
     return render(request, RESULT_TEMPLATES[run.kind], context)
@@ -246,7 +251,16 @@ def _forecast_context(request: HttpRequest, run: AnalysisRun) -> dict:
         chart = reports.forecast_chart(run=run, community=community, category=category)
     if community is not None:
         table = reports.community_forecast_table(run=run, community=community)
+    what_if_form = None
+    if queries.may_start_kind(request.user, Kind.WHAT_IF) and community is not None:
+        # Its own ids: the series form above has a "community" field too.
+        what_if_form = WhatIfStartForm(
+            user=request.user, initial={"community": community}, auto_id="what-if-%s"
+        )
     return {
+        "what_if_form": what_if_form,
+        "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
+        "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
         "backtest": backtest,
         "backtest_rows": reports.backtest_rows(result),
         "improvement": backtest.get("improvement_over_seasonal_naive"),
@@ -283,6 +297,10 @@ def _allocation_context(request: HttpRequest, run: AnalysisRun) -> dict:
 
 def _equalization_context(request: HttpRequest, run: AnalysisRun) -> dict:
     return {"equalization": reports.equalization_view_data(run=run)}
+
+
+def _what_if_context(request: HttpRequest, run: AnalysisRun) -> dict:
+    return {"what_if": reports.what_if_view_data(run=run)}
 
 
 @role_required(*STAFF)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from analytics.models import AllocationLine, AnalysisRun, DemandForecast, ResidentSegment
+from residents.models import Community, User
 from tests.factories import World, make_world
 
 Kind = AnalysisRun.Kind
@@ -286,6 +287,64 @@ def allocation_run(
             explanation=f"{community.code}: add {units} from {provider} (synthetic explanation)",
         )
     return run
+
+
+def what_if_result(community: Community, category: str = "elderly_home_care") -> dict:
+    """A result shaped like ``community_what_if``'s: +500 residents aged 65+ in one community."""
+    return {
+        "community": community.code,
+        "categories": [
+            {
+                "category": category,
+                "baseline": 10.0,
+                "scenario": 12.5,
+                "change": 2.5,
+                "change_percent": 25.0,
+                "direction": "up",
+            }
+        ],
+        "total": {
+            "baseline": 10.0,
+            "scenario": 12.5,
+            "change": 2.5,
+            "change_percent": 25.0,
+            "direction": "up",
+        },
+        "summary": "total: up +25.0% (+2.5 requests over the horizon)",
+        "summary_parts": [
+            {"code": "what_if_total", "direction": "up", "change_percent": 25.0, "change": 2.5}
+        ],
+        "assumptions": [
+            "+500 residents aged 65+, like the community's current older residents; the "
+            "population changes by as many",
+            "everything else stays as it is, in this community and in every other",
+        ],
+        "assumption_parts": [
+            {"code": "older_residents", "count": 500},
+            {"code": "everything_else_unchanged"},
+        ],
+        "caveat": (
+            "An association learnt across 6 communities, not a causal estimate: communities "
+            "that differ in these attributes differ in demand, which does not show that the "
+            "change would cause the difference. With few communities it is noisy."
+        ),
+        "caveat_parts": [{"code": "association_not_causal", "communities": 6}],
+        "first_month": "2026-12",
+        "last_month": "2027-01",
+        "horizon": 2,
+        "n_communities": 6,
+        "other_communities_change": 0.0,
+        "data_fingerprint": "synthetic",
+    }
+
+
+def what_if_run(community: Community, user: User) -> AnalysisRun:
+    return _finished(
+        "what_if",
+        what_if_result(community),
+        params={"community": community.code, "older_residents_added": 500, "horizon": 2},
+        created_by=user,
+    )
 
 
 @dataclass

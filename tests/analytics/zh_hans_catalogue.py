@@ -153,4 +153,23 @@ CATALOGUE: dict[str, str] = {
     "居民平均分担每项需求",
     "by segment: residents carry their segment's request rate per category": "按群体分摊：居民"
     "按所属群体在各类服务上的诉求率分担需求",
+    # What-if scenarios: directions, the total, assumptions and the caveat.
+    "up": "上升",
+    "down": "下降",
+    "no material change": "无明显变化",
+    "total: %(direction)s %(change_percent)s (%(change)s requests over the horizon)": "合计："
+    "%(direction)s %(change_percent)s（预测期内 %(change)s 件诉求）",
+    "population changes by %(percent)s, the newcomers like the current residents": "人口变化 "
+    "%(percent)s，新增居民构成与现有居民相同",
+    "%(count)s residents aged 65+, like the community's current older residents; the "
+    "population changes by as many": "65岁及以上居民 %(count)s 人，构成与社区现有老年居民相同；"
+    "人口随之增减同样人数",
+    "%(count)s schools": "学校 %(count)s 所",
+    "everything else stays as it is, in this community and in every other": "本社区及其他所有"
+    "社区的其余情况保持不变",
+    "An association learnt across %(communities)s communities, not a causal estimate: "
+    "communities that differ in these attributes differ in demand, which does not show that the "
+    "change would cause the difference. With few communities it is noisy.": "这是从 "
+    "%(communities)s 个社区之间的差异中学到的相关关系，而非因果估计：这些属性不同的社区需求也"
+    "不同，但这并不表明该变化会导致需求差异。社区数量较少时结果波动较大。",
 }

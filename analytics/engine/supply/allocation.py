@@ -54,6 +54,8 @@ NO_REASON_GIVEN_CODE = "equalization_weight_no_reason"
 # 1e-7 requests is rounding noise, and keeping it made the LP promise a floor on a need whose
 # supply the unit rounding below then dropped.
 _TINY = 1e-6
+# HiGHS's default primal feasibility tolerance.
+_FEASIBILITY_SLACK = 1e-7
 
 
 @dataclass(frozen=True)
@@ -467,6 +469,11 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
     # faster than dual simplex on it (HiGHS crossover still returns a vertex).
     first = run(stage1, 0.0, "highs-ipm")
     tau_star = float(min(1.0, max(0.0, first.x[tau])))
+    # The floor is only known to HiGHS's primal feasibility tolerance (1e-7): a floor below a
+    # millionth of need is rounding, and stage two gets that tolerance as slack, or a floor
+    # that stage one reached only within tolerance can make stage two infeasible.
+    if tau_star < _TINY:
+        tau_star = 0.0
     tau_used = (1 - config.epsilon) * tau_star
 
     weights = (
@@ -476,7 +483,7 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
     stage2[:n_y] = -weights
     # Between plans of equal weighted coverage, prefer the cheaper one.
     stage2[n_y : n_y + n_z] = 1e-4 * weights.min() / max(cost.max(), 1.0) * cost if n_y else 0.0
-    second = run(stage2, tau_used, "highs-ds")
+    second = run(stage2, max(0.0, tau_used - _FEASIBILITY_SLACK), "highs-ds")
     added = np.clip(second.x[:n_y], 0, None)
     bought = np.clip(second.x[n_y : n_y + n_z], 0, None)
     units = _split_by_supplier(options, y_cells, added, offers, bought)

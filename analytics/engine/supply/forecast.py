@@ -830,6 +830,63 @@ def new_school(*, where: Mapping[str, object] | None = None) -> AttributeChange:
     return AttributeChange("schools", add=1, where=where)
 
 
+def older_residents_added(
+    count: float, *, where: Mapping[str, object] | None = None
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """What-if: ``count`` more residents aged 65+ (fewer when negative) where ``where`` matches.
+
+    A head count is turned into the attributes of
+    :func:`analytics.engine.supply.portraits.community_profile` the model knows. With
+    population ``P`` and share ``S`` of residents aged 65+, the community has about ``S * P``
+    older residents; afterwards it has ``P' = P + count`` residents, of whom ``S * P + count``
+    are 65+. The newcomers are like the community's current older residents, so the shares of
+    75+ and of older people living alone keep their ratio to the 65+ share; every other share
+    is diluted by ``P / P'`` (the newcomers are counted in none of them). For a positive count
+    and ``S > 0`` this is :func:`more_older_residents` with ``percent = 100 * count / (S * P)``.
+    """
+
+    def change(attributes: pd.DataFrame) -> pd.DataFrame:
+        for name in ("share_65plus", "population"):
+            if name not in attributes.columns:
+                raise EngineInputError(f"what-if 'older residents' needs attribute {name!r}")
+        mask = _matching(attributes, where)
+        population = attributes["population"].to_numpy(dtype=float)
+        share = attributes["share_65plus"].to_numpy(dtype=float)
+        if not np.isfinite(share[mask]).all():
+            raise EngineInputError(
+                "what-if 'older residents': no residents are registered there, so the share "
+                "aged 65+ is unknown"
+            )
+        older = share * population
+        if (older[mask] + count < -0.5).any():
+            raise EngineInputError(
+                f"what-if 'older residents': cannot remove {-count:.0f} residents aged 65+ "
+                f"where there are about {older[mask].min():.0f}"
+            )
+        grown = np.where(mask, population + count, population)
+        if (grown[mask] <= 0).any():
+            raise EngineInputError("what-if 'older residents': no population would be left")
+        older_after = np.where(mask, np.maximum(older + count, 0.0), older)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            older_growth = np.where(older > 0, older_after / older, 0.0)
+        out = attributes.copy()
+        out["population"] = grown
+        for name in attributes.columns:
+            if not name.startswith("share_"):
+                continue
+            values = attributes[name].to_numpy(dtype=float)
+            if name == "share_65plus":
+                changed = older_after / grown
+            elif name in ELDERLY_SHARES:
+                changed = values * population * older_growth / grown
+            else:
+                changed = values * population / grown
+            out[name] = np.where(mask, changed, values)
+        return out
+
+    return change
+
+
 @dataclass
 class WhatIfResult:
     """Baseline versus scenario forecasts, per series and summed per group and overall."""
@@ -1004,6 +1061,145 @@ def what_if(
         by_group=grouped,
         total_baseline=float(per_series["baseline"].sum()),
         total_scenario=float(per_series["scenario"].sum()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What-if for one community's planned changes
+
+MIN_WHAT_IF_COMMUNITIES = 5  # the level model is fitted per category across communities
+
+
+@dataclass(frozen=True)
+class CommunityScenario:
+    """Planned changes in one community (by code): residents aged 65+ added (negative:
+    removed), schools added, and a population change in percent (newcomers like the current
+    residents). They are applied in that order: population, older residents, schools."""
+
+    community: str
+    older_residents_added: int = 0
+    schools_added: int = 0
+    population_change_percent: float = 0.0
+
+    @property
+    def where(self) -> dict[str, str]:
+        return {"community": str(self.community)}
+
+    def apply(self, attributes: pd.DataFrame) -> pd.DataFrame:
+        out = attributes
+        if self.population_change_percent:
+            factor = 1 + self.population_change_percent / 100
+            if factor <= 0:
+                raise EngineInputError("what-if: the population change must leave residents")
+            out = AttributeChange("population", multiply=factor, where=self.where).apply(out)
+        if self.older_residents_added:
+            out = older_residents_added(self.older_residents_added, where=self.where)(out)
+        if self.schools_added:
+            out = AttributeChange("schools", add=self.schools_added, where=self.where).apply(out)
+            if (out["schools"].to_numpy(dtype=float) < 0).any():
+                raise EngineInputError("what-if: cannot remove more schools than there are")
+        return out
+
+    def assumptions(self) -> tuple[list[str], list[dict]]:
+        """The scenario in words (English) and as parts, one per assumption."""
+        lines: list[str] = []
+        parts: list[dict] = []
+        if self.population_change_percent:
+            percent = float(self.population_change_percent)
+            lines.append(
+                f"population changes by {percent:+.1f}%, the newcomers like the current residents"
+            )
+            parts.append({"code": "population_change", "percent": percent})
+        if self.older_residents_added:
+            count = int(self.older_residents_added)
+            lines.append(
+                f"{count:+d} residents aged 65+, like the community's current older residents; "
+                "the population changes by as many"
+            )
+            parts.append({"code": "older_residents", "count": count})
+        if self.schools_added:
+            count = int(self.schools_added)
+            lines.append(f"{count:+d} schools")
+            parts.append({"code": "schools", "count": count})
+        lines.append("everything else stays as it is, in this community and in every other")
+        parts.append({"code": "everything_else_unchanged"})
+        return lines, parts
+
+
+def _what_if_total_text(direction: str, percent: float, change: float) -> str:
+    return f"total: {direction} {percent:+.1f}% ({change:+.1f} requests over the horizon)"
+
+
+def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario) -> dict:
+    """Baseline against scenario forecasts for one community, summed over the horizon per
+    category (the series' group) and in total, with the scenario's assumptions and the caveat,
+    each in English and as parts. Other communities are untouched by construction;
+    ``other_communities_change`` (their summed absolute change) shows it.
+
+    Needs at least :data:`MIN_WHAT_IF_COMMUNITIES` communities: with fewer, the level model has
+    nothing to learn from and every change would read "no material change".
+    """
+    history = forecaster.history
+    if "community" not in history.attributes.columns:
+        raise EngineInputError("what-if per community needs a 'community' attribute")
+    communities = history.attributes["community"].astype(str)
+    n_communities = int(communities.nunique())
+    if n_communities < MIN_WHAT_IF_COMMUNITIES:
+        raise EngineInputError(
+            f"a what-if learns from differences between communities and needs at least "
+            f"{MIN_WHAT_IF_COMMUNITIES}; the data has {n_communities}"
+        )
+    if str(scenario.community) not in set(communities):
+        raise EngineInputError(f"what-if: there are no series of community {scenario.community!r}")
+    result = what_if(forecaster, scenario.apply)
+    per_series = result.per_series
+    community_of = communities.to_numpy()[history.series.get_indexer(per_series["series"])]
+    mine = community_of == str(scenario.community)
+    rows = per_series[mine].groupby("group", sort=False)[["baseline", "scenario", "change"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows["change_percent"] = 100 * rows["change"] / rows["baseline"]
+    rows["direction"] = [_direction(p) for p in rows["change_percent"]]
+    baseline = float(rows["baseline"].sum())
+    scenario_total = float(rows["scenario"].sum())
+    change = scenario_total - baseline
+    percent = 100 * change / baseline if baseline else float("nan")
+    direction = _direction(percent)
+    assumptions, assumption_parts = scenario.assumptions()
+    periods = sorted(per_series["period"].unique())
+    return jsonable(
+        {
+            "community": str(scenario.community),
+            "categories": [{"category": str(k), **row} for k, row in rows.to_dict("index").items()],
+            "total": {
+                "baseline": baseline,
+                "scenario": scenario_total,
+                "change": change,
+                "change_percent": percent,
+                "direction": direction,
+            },
+            "summary": _what_if_total_text(direction, percent, change),
+            "summary_parts": [
+                {
+                    "code": "what_if_total",
+                    "direction": direction,
+                    "change_percent": percent,
+                    "change": change,
+                }
+            ],
+            "assumptions": assumptions,
+            "assumption_parts": assumption_parts,
+            "caveat": (
+                f"An association learnt across {n_communities} communities, not a causal "
+                "estimate: communities that differ in these attributes differ in demand, which "
+                "does not show that the change would cause the difference. With few "
+                "communities it is noisy."
+            ),
+            "caveat_parts": [{"code": "association_not_causal", "communities": n_communities}],
+            "first_month": str(periods[0]) if periods else None,
+            "last_month": str(periods[-1]) if periods else None,
+            "n_communities": n_communities,
+            "other_communities_change": float(per_series.loc[~mine, "change"].abs().sum()),
+        }
     )
 
 

@@ -307,6 +307,37 @@ def test_a_need_of_a_ten_millionth_of_a_request_is_no_need():
     assert result.summary["baseline"]["spent"] == 0
 
 
+def test_a_floor_reached_only_within_solver_tolerance_is_no_floor():
+    # Found by the property above: with no budget, stage one reported a floor of 6e-8 (within
+    # HiGHS's feasibility tolerance of zero) and stage two, asked to keep 99% of it, was
+    # infeasible, so the run failed instead of recommending nothing.
+    names = ["c0", "c1"]
+    result = allocate(
+        pd.DataFrame(
+            {
+                "community": names,
+                "category": "a",
+                "forecast": [1.0, 2.0],
+                "lower": [0.8, 1.6],
+                "upper": [1.3, 2.6],
+            }
+        ),
+        budget=0.0,
+        communities=pd.DataFrame({"community": names, "population": 0, "kind": "urban"}),
+        current_supply=pd.DataFrame({"community": names, "category": "a", "capacity": 0.0}),
+        suppliers=pd.DataFrame(
+            {
+                "supplier": ["government"],
+                "category": ["a"],
+                "unit_cost": [1.0],
+                "capacity": [5.960464e-08],
+            }
+        ),
+    )
+    assert result.summary["tau_star"] == 0
+    assert result.lines.empty
+
+
 # Language-neutral parts of the texts ----------------------------------------------------------
 
 

@@ -12,12 +12,15 @@ import pytest
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import (
     AttributeChange,
+    CommunityScenario,
     ForecastConfig,
     backtest_demand,
+    community_what_if,
     fit_forecaster,
     forecast_demand,
     more_older_residents,
     new_school,
+    older_residents_added,
     prepare_history,
     what_if,
 )
@@ -154,3 +157,75 @@ def test_what_if_learns_the_attribute_effect_across_series():
     assert 60 < result.change_percent < 140
     with pytest.raises(EngineInputError, match="unknown attribute 'schools'"):
         what_if(forecaster, [new_school()])
+
+
+def _profile_attributes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "community": pd.Categorical(["A", "B"]),
+            "population": [2000.0, 5000.0],
+            "share_65plus": [0.25, 0.1],
+            "share_75plus": [0.1, 0.04],
+            "share_elderly_alone": [0.05, 0.02],
+            "share_children": [0.3, 0.2],
+            "schools": [1.0, 2.0],
+        },
+        index=pd.Index(["A|x", "B|x"], name="series"),
+    )
+
+
+def test_older_residents_added_is_a_head_count_of_more_older_residents():
+    attributes = _profile_attributes()
+    # 200 more in A, which has 500 aged 65+: 40% more older residents.
+    by_count = older_residents_added(200, where={"community": "A"})(attributes)
+    by_percent = more_older_residents(40, where={"community": "A"})(attributes)
+    pd.testing.assert_frame_equal(by_count, by_percent)
+    assert by_count.loc["A|x", "population"] == 2200
+    assert by_count.loc["A|x", "share_65plus"] == pytest.approx(700 / 2200)
+    assert by_count.loc["B|x"].equals(attributes.loc["B|x"])
+
+
+def test_older_residents_removed_cannot_exceed_those_there():
+    attributes = _profile_attributes()
+    fewer = older_residents_added(-500, where={"community": "A"})(attributes)
+    assert fewer.loc["A|x", "share_65plus"] == 0 and fewer.loc["A|x", "population"] == 1500
+    with pytest.raises(EngineInputError, match="cannot remove 501 residents aged 65"):
+        older_residents_added(-501, where={"community": "A"})(attributes)
+
+
+def test_community_scenario_applies_its_changes_and_words_them():
+    scenario = CommunityScenario(
+        "B", older_residents_added=100, schools_added=-2, population_change_percent=10
+    )
+    changed = scenario.apply(_profile_attributes())
+    assert changed.loc["B|x", "population"] == pytest.approx(5600)
+    assert changed.loc["B|x", "schools"] == 0
+    assert changed.loc["A|x"].equals(_profile_attributes().loc["A|x"])
+    lines, parts = scenario.assumptions()
+    assert [p["code"] for p in parts] == [
+        "population_change",
+        "older_residents",
+        "schools",
+        "everything_else_unchanged",
+    ]
+    assert lines[:3] == [
+        "population changes by +10.0%, the newcomers like the current residents",
+        "+100 residents aged 65+, like the community's current older residents; the population "
+        "changes by as many",
+        "-2 schools",
+    ]
+    with pytest.raises(EngineInputError, match="more schools than there are"):
+        CommunityScenario("A", schools_added=-2).apply(_profile_attributes())
+
+
+def test_community_what_if_changes_one_community_only(demo_forecaster):
+    community = str(demo_forecaster.history.attributes["community"].iloc[0])
+    result = community_what_if(
+        demo_forecaster, CommunityScenario(community, older_residents_added=300)
+    )
+    assert result["community"] == community
+    assert result["other_communities_change"] == pytest.approx(0.0, abs=1e-9)
+    care = {r["category"]: r for r in result["categories"]}["elderly_home_care"]
+    assert care["direction"] == "up"
+    assert result["summary"].startswith("total: ")
+    assert json.loads(json.dumps(result, allow_nan=False))["caveat_parts"]
