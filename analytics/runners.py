@@ -180,7 +180,8 @@ def what_if_run(run: AnalysisRun, progress) -> dict:
     payload = community_what_if(forecaster, scenario)
     payload.update(
         horizon=horizon,
-        last_month=str(forecaster.last_period),
+        # Not "last_month": the engine's first_month/last_month are the forecast months.
+        last_observed_month=str(forecaster.last_period),
         n_series=int(frame["series"].nunique()),
         data_fingerprint=_fingerprint(requests),
     )

@@ -113,6 +113,10 @@ def test_more_older_residents_raise_home_care_in_that_community_only(
     assert "not a causal estimate" in result["caveat"]
     assert any("+600 residents aged 65+" in line for line in result["assumptions"])
     assert run.progress == 100 and not run.forecasts.exists()
+    # Fitted on the complete months; the one forecast month is this one.
+    this_month = run_data.month_start(0).strftime("%Y-%m")
+    assert result["last_observed_month"] == run_data.month_start(1).strftime("%Y-%m")
+    assert result["first_month"] == result["last_month"] == this_month
 
     # The stored parts word the stored English exactly.
     with translation.override("en"):
