@@ -586,6 +586,7 @@ def allocation_view_data(*, run: AnalysisRun) -> dict:
         ),
         "forecast_run": result.get("forecast_run"),
         "spend_by_supplier": summary.get("spend_by_supplier") or {},
+        "solver": texts.solver_text(solver=summary.get("solver")),
     }
 
 
@@ -839,9 +840,12 @@ def _equity(result: dict) -> dict:
         {**r, "reason": reason(r)}
         for r in sorted(city_rows, key=lambda r: -(_finite(r.get("weight")) or 0))[:15]
     ]
+    lag = _dict(weights.get("lag"))
+    if lag:
+        lag = {**lag, "summary": texts.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
     return {
         "year": weights.get("year"),
-        "lag": _dict(weights.get("lag")) or None,
+        "lag": lag or None,
         "local_types": local_types,
         "top_cities": top,
         "n_cities": len(city_rows),
@@ -870,7 +874,7 @@ def equalization_view_data(*, run: AnalysisRun) -> dict:
                 "label": SCORE_LABELS.get(score, data.get("label", score)),
                 "indicators": len(data.get("columns") or []),
                 "retained": data.get("retained"),
-                "rule": data.get("retention_rule", ""),
+                "rule": texts.retention_rule_text(rule=data.get("retention_rule")),
                 "variance": _finite(data.get("cumulative_variance_retained")),
                 "kmo": _finite(data.get("kmo")),
                 "bartlett_p": _finite(bartlett.get("p_value")),

@@ -17,11 +17,15 @@ from a newer engine), fall back to the stored English text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
+
+from analytics.engine.supply.allocation import SOLVER_DESCRIPTION
+from analytics.engine.supply.forecast import ForecastConfig
 
 Part = Mapping[str, Any]
 
@@ -678,3 +682,91 @@ def what_if_caveat_text(*, parts: object, fallback: str) -> str:
         ) % {"communities": _integer(part["communities"])}
 
     return _worded(render, fallback)
+
+
+# Method descriptions: the effect lag, PCA retention, forecaster and solver ---------------------
+
+
+def effect_lag_text(*, lag: Mapping[str, Any], fallback: str) -> str:
+    """The effect lag of an ADL(1,1) model (``analytics.engine.equalization.equity.effect_lag``)
+    worded from its figures, so results stored before this module existed are worded too."""
+
+    def render() -> str:
+        names = {"regressor": str(lag["regressor"]), "dependent": str(lag["dependent"])}
+        if lag["long_run"] is None:
+            return (
+                gettext(
+                    "no long-run effect of %(regressor)s on %(dependent)s (dynamics not stable)"
+                )
+                % names
+            )
+        text = gettext(
+            "a lasting one-unit rise in %(regressor)s changes %(dependent)s by %(short_run)s in "
+            "the same year and by %(long_run)s in the long run"
+        ) % {
+            **names,
+            "short_run": _number(lag["short_run"], ".3g"),
+            "long_run": _number(lag["long_run"], ".3g"),
+        }
+        if lag.get("mean_lag_years") is not None:
+            text += gettext("; mean lag %(years)s years") % {
+                "years": _number(lag["mean_lag_years"], ".1f")
+            }
+        if lag.get("years_to_half") is not None:
+            text += gettext(", half of the long-run effect after %(years)s year(s)") % {
+                "years": _integer(lag["years_to_half"])
+            }
+        if lag.get("years_to_90_percent") is not None:
+            text += gettext(", %(share)s after %(years)s year(s)") % {
+                "share": "90%",
+                "years": _integer(lag["years_to_90_percent"]),
+            }
+        return text
+
+    return _worded(render, fallback)
+
+
+_EIGENVALUE_RULE = re.compile(r"eigenvalue > (?P<value>[0-9.eE+-]+)")
+_VARIANCE_RULE = re.compile(r"cumulative variance share >= (?P<share>[0-9]+%)")
+
+
+def retention_rule_text(*, rule: object) -> str:
+    """How many principal components an index retained (``PCAOptions.rule``)."""
+    text = str(rule or "")
+    if match := _EIGENVALUE_RULE.fullmatch(text):
+        return gettext("eigenvalue > %(value)s") % match.groupdict()
+    if match := _VARIANCE_RULE.fullmatch(text):
+        return gettext("cumulative variance share >= %(share)s") % match.groupdict()
+    return text
+
+
+def forecast_method_text(*, method: object, interval: object) -> str:
+    """The forecaster's description (a backtest's ``method``); any other text as stored."""
+
+    def render() -> str:
+        share = float(interval)  # type: ignore[arg-type]
+        if not 0.5 <= share < 1 or method != ForecastConfig(interval=share).describe():
+            raise _Unworded(method)
+        return gettext(
+            "global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/"
+            "attribute features, level offset; direct multi-step (horizon as a feature); "
+            "%(interval)s intervals from quantile-loss models (%(low)s/%(high)s)"
+        ) % {
+            "interval": format(share, ".0%"),
+            "low": format((1 - share) / 2, ".2f"),
+            "high": format(1 - (1 - share) / 2, ".2f"),
+        }
+
+    return _worded(render, str(method or ""))
+
+
+_SOLVERS = {
+    SOLVER_DESCRIPTION: gettext_noop(
+        "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds"
+    ),
+}
+
+
+def solver_text(*, solver: object) -> str:
+    """Which solver an allocation run used (``summary["solver"]``)."""
+    return _worded(lambda: _phrase(_SOLVERS, solver), str(solver or ""))

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from analytics import actions, exports, queries, reports
+from analytics import actions, exports, queries, reports, texts
 from analytics.forms import (
     START_FORMS,
     LineFilterForm,
@@ -262,6 +262,9 @@ def _forecast_context(request: HttpRequest, run: AnalysisRun) -> dict:
         "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
         "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
         "backtest": backtest,
+        "method": texts.forecast_method_text(
+            method=backtest.get("method"), interval=backtest.get("interval")
+        ),
         "backtest_rows": reports.backtest_rows(result),
         "improvement": backtest.get("improvement_over_seasonal_naive"),
         "coverage": (backtest.get("overall") or {}).get("coverage"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics import texts
-from analytics.engine.equalization.equity import EquityOptions, equity_weights
+from analytics.engine.equalization.equity import EquityOptions, effect_lag, equity_weights
+from analytics.engine.equalization.pca import PCAOptions
 from analytics.engine.supply import catalogue
-from analytics.engine.supply.allocation import allocate
+from analytics.engine.supply.allocation import SOLVER_DESCRIPTION, allocate
 from analytics.engine.supply.fairness import AGE_BANDS, fairness_audit
 from analytics.engine.supply.fairness import DIMENSIONS as FAIRNESS_DIMENSIONS
+from analytics.engine.supply.forecast import ForecastConfig
 from analytics.engine.supply.portraits import (
     _QUALIFIED_SLOTS,
     TRAITS,
@@ -562,3 +565,80 @@ def test_old_results_show_the_stored_english_on_chinese_pages(client, runs, chin
     assert "Floor: every community covered at least 89.0% (synthetic test result)." in html
     assert "相同权重（尚未运行分析）" not in html
     assert "equal (no analysis run)" in html
+
+
+# Method descriptions ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Fit:
+    coef: dict
+    vcov: pd.DataFrame | None = None
+
+
+@SLOW
+@given(
+    alpha=st.floats(-1.5, 1.5),
+    short_run=st.floats(-5, 5),
+    lagged=st.floats(-5, 5),
+)
+def test_the_effect_lag_is_worded_as_the_engine_wrote_it(alpha, short_run, lagged):
+    fit = _Fit({"L1.pubindicator": alpha, "diggovment": short_run, "L1.diggovment": lagged})
+    lag = effect_lag(fit)
+    stored = _stored(lag.to_dict())
+    assert texts.effect_lag_text(lag=stored, fallback=SENTINEL) == lag.summary
+
+
+def test_an_effect_lag_without_its_figures_shows_the_stored_english():
+    assert texts.effect_lag_text(lag={"summary": "x"}, fallback="stored") == "stored"
+
+
+@pytest.mark.parametrize(
+    "options", [PCAOptions(), PCAOptions(min_eigenvalue=0.7), PCAOptions(variance_share=0.85)]
+)
+def test_retention_rules_are_worded_as_the_engine_wrote_them(options):
+    assert texts.retention_rule_text(rule=options.rule) == options.rule
+
+
+@pytest.mark.parametrize("interval", [0.5, 0.8, 0.9, 0.95])
+def test_the_forecast_method_is_worded_as_the_engine_wrote_it(interval):
+    method = ForecastConfig(interval=interval).describe()
+    assert texts.forecast_method_text(method=method, interval=interval) == method
+
+
+def test_other_method_texts_are_shown_as_stored():
+    assert texts.retention_rule_text(rule="by hand") == "by hand"
+    assert texts.forecast_method_text(method="ARIMA", interval=0.8) == "ARIMA"
+    assert texts.forecast_method_text(method="ARIMA", interval=None) == "ARIMA"
+    assert texts.solver_text(solver=SOLVER_DESCRIPTION) == SOLVER_DESCRIPTION
+    assert texts.solver_text(solver="another solver") == "another solver"
+
+
+def test_chinese_pages_word_the_method_descriptions(client, runs, chinese):
+    method = ForecastConfig(interval=0.8).describe()
+    forecast = run_data.forecast_run(runs.world)
+    forecast.result = {**forecast.result}
+    forecast.result["backtest"] = {**forecast.result["backtest"], "method": method}
+    forecast.save(update_fields=["result"])
+    html = _zh_get(_admin(client, runs), "analytics:run_detail", pk=forecast.pk)
+    assert "80% 预测区间" in html and "HistGradientBoostingRegressor" in html
+    assert "level offset" not in html
+
+    allocation = runs.allocation
+    allocation.result = {**allocation.result}
+    allocation.result["summary"] = {**allocation.result["summary"], "solver": SOLVER_DESCRIPTION}
+    allocation.save(update_fields=["result"])
+    html = _zh_get(_admin(client, runs), "analytics:run_detail", pk=allocation.pk)
+    assert "第一阶段 highs-ipm" in html
+
+    lag = effect_lag(
+        _Fit({"L1.pubindicator": 0.5, "diggovment": 1.0, "L1.diggovment": 0.5})
+    ).to_dict()
+    scores = {"pubindicator": {"label": "x", "retention_rule": PCAOptions().rule, "retained": 2}}
+    equalization = run_data._finished(
+        "equalization",
+        {"scores": scores, "equity_weights": {"year": 2020, "lag": _stored(lag), "cities": []}},
+    )
+    html = _zh_get(_admin(client, runs), "analytics:run_detail", pk=equalization.pk)
+    assert "长期" in html and "in the long run" not in html
+    assert "特征值 &gt; 1" in html

@@ -172,4 +172,22 @@ CATALOGUE: dict[str, str] = {
     "change would cause the difference. With few communities it is noisy.": "这是从 "
     "%(communities)s 个社区之间的差异中学到的相关关系，而非因果估计：这些属性不同的社区需求也"
     "不同，但这并不表明该变化会导致需求差异。社区数量较少时结果波动较大。",
+    # Method descriptions: the effect lag, PCA retention, forecaster and solver.
+    "no long-run effect of %(regressor)s on %(dependent)s (dynamics not stable)": "%(regressor)s"
+    " 对 %(dependent)s 没有长期效应（动态不稳定）",
+    "a lasting one-unit rise in %(regressor)s changes %(dependent)s by %(short_run)s in the "
+    "same year and by %(long_run)s in the long run": "%(regressor)s 持续提高一个单位，当年使 "
+    "%(dependent)s 变化 %(short_run)s，长期变化 %(long_run)s",
+    "; mean lag %(years)s years": "；平均滞后 %(years)s 年",
+    ", half of the long-run effect after %(years)s year(s)": "，%(years)s 年后达到长期效应的一半",
+    ", %(share)s after %(years)s year(s)": "，%(years)s 年后达到 %(share)s",
+    "eigenvalue > %(value)s": "特征值 > %(value)s",
+    "cumulative variance share >= %(share)s": "累计方差贡献率 ≥ %(share)s",
+    "global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/attribute "
+    "features, level offset; direct multi-step (horizon as a feature); %(interval)s intervals "
+    "from quantile-loss models (%(low)s/%(high)s)": "全局 HistGradientBoostingRegressor"
+    "（loss='poisson'），特征为滞后、滚动、日历和社区属性，以水平值为偏移；直接多步预测（预测步长"
+    "作为特征）；%(interval)s 预测区间来自分位数损失模型（%(low)s/%(high)s）",
+    "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds": "HiGHS（通过 "
+    "scipy.optimize.linprog）：第一阶段 highs-ipm，第二阶段 highs-ds",
 }

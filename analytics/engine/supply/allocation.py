@@ -56,6 +56,7 @@ NO_REASON_GIVEN_CODE = "equalization_weight_no_reason"
 _TINY = 1e-6
 # HiGHS's default primal feasibility tolerance.
 _FEASIBILITY_SLACK = 1e-7
+SOLVER_DESCRIPTION = "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds"
 
 
 @dataclass(frozen=True)
@@ -798,7 +799,7 @@ def allocate(
         "lp": lp_metrics,
         "baseline": base_metrics,
         "variables": solution.variables,
-        "solver": "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds",
+        "solver": SOLVER_DESCRIPTION,
         "solver_iterations": solution.iterations,
         "solve_seconds": solution.seconds,
         "seconds": time.perf_counter() - started,
