@@ -332,6 +332,18 @@ SCENARIO_COLOUR = LP_COLOUR
 WHAT_IF_BASELINE_COLOUR = "#b8c0cc"
 
 
+def _what_if_figures(row: dict) -> dict:
+    """A what-if row's (a service's or the total's) figures and direction, for the page."""
+    return {
+        "baseline": _finite(row.get("baseline")),
+        "scenario": _finite(row.get("scenario")),
+        "change": _finite(row.get("change")),
+        "change_percent": _finite(row.get("change_percent")),
+        "direction": row.get("direction", ""),
+        "direction_label": texts.direction_text(code=row.get("direction")),
+    }
+
+
 def what_if_view_data(*, run: AnalysisRun) -> dict:
     """A what-if run's table (baseline and scenario per service, summed over the horizon), its
     bar chart, the total, the assumptions and the caveat, in the active language."""
@@ -345,12 +357,7 @@ def what_if_view_data(*, run: AnalysisRun) -> dict:
             {
                 "category": category,
                 "label": category_names.get(category, category),
-                "baseline": _finite(row.get("baseline")),
-                "scenario": _finite(row.get("scenario")),
-                "change": _finite(row.get("change")),
-                "change_percent": _finite(row.get("change_percent")),
-                "direction": row.get("direction", ""),
-                "direction_label": texts.direction_text(code=row.get("direction")),
+                **_what_if_figures(row),
             }
         )
     total = result.get("total") or {}
@@ -358,14 +365,7 @@ def what_if_view_data(*, run: AnalysisRun) -> dict:
         "community_code": code,
         "community_name": community_names.get(code, code),
         "rows": rows,
-        "total": {
-            "baseline": _finite(total.get("baseline")),
-            "scenario": _finite(total.get("scenario")),
-            "change": _finite(total.get("change")),
-            "change_percent": _finite(total.get("change_percent")),
-            "direction": total.get("direction", ""),
-            "direction_label": texts.direction_text(code=total.get("direction")),
-        },
+        "total": _what_if_figures(total),
         "summary": texts.what_if_summary_text(
             parts=result.get("summary_parts"), fallback=result.get("summary", "")
         ),
