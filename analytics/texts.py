@@ -657,7 +657,7 @@ def _assumption(part: Part) -> str:
             "population changes by as many"
         ) % {"count": format(int(part["count"]), "+d")}
     if code == "schools":
-        return gettext("%(count)s schools") % {"count": format(int(part["count"]), "+d")}
+        return gettext("schools: %(count)s") % {"count": format(int(part["count"]), "+d")}
     if code == "everything_else_unchanged":
         return gettext("everything else stays as it is, in this community and in every other")
     raise _Unworded(part)

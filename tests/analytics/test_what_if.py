@@ -242,7 +242,7 @@ def test_the_result_page_is_chinese_on_chinese_pages(client, runs, scenarios, mo
     with translation.override("zh-hans"):
         url = reverse("analytics:run_detail", kwargs={"pk": run.pk})
     html = _client(client, runs.world.admin).get(url).content.decode()
-    for msgid in ("up", "%(count)s schools", "no material change"):
+    for msgid in ("up", "schools: %(count)s", "no material change"):
         assert msgid in CATALOGUE
     assert CATALOGUE["up"] in html
     assert "not a causal estimate" not in html

@@ -164,7 +164,7 @@ CATALOGUE: dict[str, str] = {
     "%(count)s residents aged 65+, like the community's current older residents; the "
     "population changes by as many": "65岁及以上居民 %(count)s 人，构成与社区现有老年居民相同；"
     "人口随之增减同样人数",
-    "%(count)s schools": "学校 %(count)s 所",
+    "schools: %(count)s": "学校：%(count)s 所",
     "everything else stays as it is, in this community and in every other": "本社区及其他所有"
     "社区的其余情况保持不变",
     "An association learnt across %(communities)s communities, not a causal estimate: "

@@ -1119,7 +1119,7 @@ class CommunityScenario:
             parts.append({"code": "older_residents", "count": count})
         if self.schools_added:
             count = int(self.schools_added)
-            lines.append(f"{count:+d} schools")
+            lines.append(f"schools: {count:+d}")
             parts.append({"code": "schools", "count": count})
         lines.append("everything else stays as it is, in this community and in every other")
         parts.append({"code": "everything_else_unchanged"})

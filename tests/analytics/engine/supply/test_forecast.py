@@ -212,7 +212,7 @@ def test_community_scenario_applies_its_changes_and_words_them():
         "population changes by +10.0%, the newcomers like the current residents",
         "+100 residents aged 65+, like the community's current older residents; the population "
         "changes by as many",
-        "-2 schools",
+        "schools: -2",
     ]
     with pytest.raises(EngineInputError, match="more schools than there are"):
         CommunityScenario("A", schools_added=-2).apply(_profile_attributes())
