@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time
 
-import numpy as np
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,9 +15,8 @@ from analytics import actions, texts
 from analytics.engine.supply.forecast import CommunityScenario
 from analytics.models import AnalysisRun
 from residents.models import Community, Resident
-from services.models import ServiceCategory, ServiceRequest
-from tests.analytics import run_data
-from tests.factories import AdministratorFactory, CommunityFactory, ResidentFactory, api_client
+from tests.analytics import run_data, what_if_city
+from tests.factories import AdministratorFactory, api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -35,65 +32,11 @@ def _client(client, user):
 
 # End to end on a tiny synthetic city ---------------------------------------------------------
 
-TINY_MONTHS = 18  # horizon 1 needs 15 months to fit (no backtest in a what-if)
-SHARES_65PLUS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
-REGISTERED = 10
-
-
-def _seed_city() -> list[Community]:
-    """Six SYNTHETIC urban communities alike in all but their share of residents aged 65+
-    (registered residents), whose home-care requests grow with that share; school enrolment
-    requests do not depend on it."""
-    rng = np.random.default_rng(11)
-    year = timezone.localdate().year
-    communities = []
-    for share in SHARES_65PLUS:
-        community = CommunityFactory(kind="urban", population=3000, households=1000, schools=1)
-        older = round(share * REGISTERED)
-        for i in range(REGISTERED):
-            ResidentFactory(
-                community=community,
-                birth_year=year - (70 if i < older else 40),
-                household_size=2,
-                children_in_household=0,
-                employment_status=Resident.Employment.RETIRED
-                if i < older
-                else Resident.Employment.EMPLOYED,
-                income_band=Resident.IncomeBand.LOWER_MIDDLE,
-                health_needs=Resident.HealthNeeds.NONE,
-                hukou_type=Resident.Hukou.LOCAL_URBAN,
-                elderly_living_alone=False,
-            )
-        communities.append(community)
-    ServiceCategory.objects.filter(parent__isnull=False).exclude(code__in=(CARE, SCHOOL)).update(
-        active=False
-    )
-    categories = {c.code: c for c in ServiceCategory.objects.filter(code__in=(CARE, SCHOOL))}
-    requests = []
-    for m in range(TINY_MONTHS, 0, -1):
-        month = run_data.month_start(m)
-        for community, share in zip(communities, SHARES_65PLUS, strict=True):
-            for code, level in ((CARE, 2 + 30 * share), (SCHOOL, 6.0)):
-                for day in rng.integers(1, 28, size=rng.poisson(level)):
-                    requests.append(
-                        ServiceRequest(
-                            community=community,
-                            category=categories[code],
-                            description="Synthetic request (what-if test city)",
-                            channel=ServiceRequest.Channel.COMMUNITY_WORKER,
-                            created_at=timezone.make_aware(
-                                datetime.combine(month.replace(day=int(day)), time(10))
-                            ),
-                        )
-                    )
-    ServiceRequest.objects.bulk_create(requests, batch_size=2000)
-    return communities
-
 
 def test_more_older_residents_raise_home_care_in_that_community_only(
     client, django_capture_on_commit_callbacks
 ):
-    communities = _seed_city()
+    communities = what_if_city.seed()
     target = communities[2]  # 30% aged 65+: about 900 of 3,000
     admin = AdministratorFactory()
     params = {"community": target.code, "older_residents_added": 600, "horizon": 1}
