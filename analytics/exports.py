@@ -2,7 +2,8 @@
 
 Each table is a plain function from a finished run's stored result to a :class:`Table`: stable
 English column names (listed in ``docs/precision-supply.md``) and rows of raw values, numbers
-at full precision, codes beside names, ``None`` where the result has nothing. The caller
+at full precision, codes beside names, ``None`` where the result has nothing. Names and the
+engine's texts are in the active language (``analytics.texts``), as on the pages. The caller
 passes the result as the user may see it (``queries.result_for``) and the community codes the
 user may see (``queries.visible_community_codes``); the tables kept as database rows rather
 than in the result (forecasts, allocation lines) are read through ``analytics.queries`` with
@@ -18,7 +19,9 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from analytics import queries, reports
+from django.utils import translation
+
+from analytics import queries, reports, texts
 from analytics.models import AnalysisRun
 from services.models import SupplyCapacity
 
@@ -224,6 +227,16 @@ def equity_weights(*, result: dict, **_: object) -> Table:
     for row in _list(weights.get("community_types")):
         types.setdefault(str(row.get("city_code")), []).append(row)
     local = queries.local_city_codes() if cities or types else set()
+    reason_names = texts.Names(
+        cities={code: str(city.get("name", code)) for code, city in cities.items()},
+        regions=reports._region_names() if cities or types else {},
+    )
+
+    def reason(row: dict) -> str:
+        return texts.weight_reason_text(
+            parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
+        )
+
     rows = []
     for code in [*cities, *(c for c in types if c not in cities)]:
         city = cities.get(code, {})
@@ -245,8 +258,8 @@ def equity_weights(*, result: dict, **_: object) -> Table:
                     _num(city.get("regional_cv")),
                     _num(city.get("mean_regional_cv")),
                     code in local,
-                    kind.get("reason", ""),
-                    city.get("reason", ""),
+                    reason(kind) if kind else "",
+                    reason(city) if city else "",
                 )
             )
     return Table(EQUITY_COLUMNS, rows)
@@ -310,7 +323,10 @@ def segments(*, result: dict, **_: object) -> Table:
         rows.append(
             (
                 number,
-                segment.get("description", ""),
+                texts.description_text(
+                    parts=segment.get("description_parts"),
+                    fallback=segment.get("description", ""),
+                ),
                 _count(segment.get("size")),
                 _num(segment.get("share")),
                 _num(segment.get("mean_age")),
@@ -545,9 +561,22 @@ def lines(*, run: AnalysisRun, codes: set[str] | None, **_: object) -> Table:
     selected = queries.allocation_lines(run=run)
     if codes is not None:
         selected = selected.filter(community__code__in=codes)
+    names = reports.engine_text_names()
+    language = translation.get_language()
 
     def rows() -> Iterator[tuple]:
         for line in selected.iterator(chunk_size=2000):
+            # The response streams after the view has returned: word in the request's language.
+            with translation.override(language):
+                explanation = texts.explanation_text(
+                    parts=line.explanation_parts,
+                    fallback=line.explanation,
+                    weight_reason=line.weight_reason,
+                    names=names,
+                )
+                weight_reason = texts.explanation_weight_reason(
+                    parts=line.explanation_parts, fallback=line.weight_reason, names=names
+                )
             yield (
                 line.community.code,
                 line.community.name,
@@ -563,8 +592,8 @@ def lines(*, run: AnalysisRun, codes: set[str] | None, **_: object) -> Table:
                 line.recommended_units,
                 line.cost,
                 line.weight,
-                line.weight_reason,
-                line.explanation,
+                weight_reason,
+                explanation,
             )
 
     return Table(LINE_COLUMNS, rows())
@@ -572,7 +601,8 @@ def lines(*, run: AnalysisRun, codes: set[str] | None, **_: object) -> Table:
 
 def allocation_communities(*, result: dict, codes: set[str] | None, **_: object) -> Table:
     """Coverage of need per community before the plan, after it and after the baseline."""
-    community_names = reports._names()[0]
+    names = reports.engine_text_names()
+    community_names = names.communities
     rows = [
         (
             row.get("community"),
@@ -587,7 +617,11 @@ def allocation_communities(*, result: dict, codes: set[str] | None, **_: object)
             _num(row.get("coverage_after")),
             _num(row.get("coverage_baseline")),
             _num(row.get("weight")),
-            row.get("weight_reason", ""),
+            texts.weight_reason_text(
+                parts=row.get("weight_reason_parts"),
+                fallback=row.get("weight_reason", ""),
+                names=names,
+            ),
         )
         for row in _list(result.get("communities"))
         if _in_scope(row.get("community"), codes)

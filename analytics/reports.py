@@ -691,6 +691,18 @@ TABLE2_MODELS = {
 TREND_COLUMNS = ("cv", "theil", "theil_within", "theil_between", "theil_between_share", "gini")
 
 
+def engine_text_names() -> texts.Names:
+    """The names the engine's texts are worded with, in the active language: communities,
+    categories, cities and regions by code."""
+    communities, categories = _names()
+    return texts.Names(
+        communities=communities,
+        categories=categories,
+        cities=dict(City.objects.values_list("adcode", "name")),
+        regions=_region_names(),
+    )
+
+
 def _region_names() -> dict[str, str]:
     from residents.models import Region
 

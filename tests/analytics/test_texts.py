@@ -392,6 +392,14 @@ def _zh_get(client, name: str, **kwargs) -> str:
     return response.content.decode()
 
 
+def _zh_download(client, run, table: str) -> str:
+    with translation.override("zh-hans"):
+        url = reverse("analytics:run_export", kwargs={"pk": run.pk, "table": table})
+    response = client.get(url)
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
 def test_a_chinese_portraits_page_words_the_descriptions_in_chinese(client, runs, chinese):
     run = runs.portraits
     parts = [
@@ -424,6 +432,9 @@ def test_a_chinese_portraits_page_words_the_descriptions_in_chinese(client, runs
     # The other segment was stored without parts: its English description is shown.
     assert "families with school-age children (synthetic)" in html
     assert {"older residents (65+)", "living alone", "age 65 plus"} <= set(chinese)
+    segments_csv = _zh_download(client, run, "segments")
+    assert "独居的65岁及以上老年居民，有慢性病需求，多为退休，医疗卫生需求高" in segments_csv
+    assert "families with school-age children (synthetic)" in segments_csv
 
 
 def test_a_chinese_allocation_page_words_explanations_notes_and_flags(client, runs, chinese):
@@ -505,6 +516,13 @@ def test_a_chinese_allocation_page_words_explanations_notes_and_flags(client, ru
     # Lines stored without parts show their English explanation.
     assert "(synthetic explanation)" in html
 
+    # The downloads word them the same way (the lines stream after the view has returned).
+    lines_csv = _zh_download(client, run, "lines")
+    assert "由政府新增 3.6，单价 200（合计 720）——最便宜的供给方" in lines_csv
+    assert "南京市的农村社区：城市权重 1.20 × 供给较弱一侧的上调系数 1.40" in lines_csv
+    assert "(synthetic explanation)" in lines_csv
+    assert "cheapest supplier" not in lines_csv
+
 
 def test_a_chinese_equalization_page_words_the_weight_reasons(client, runs, chinese):
     city = {
@@ -555,6 +573,13 @@ def test_a_chinese_equalization_page_words_the_weight_reasons(client, runs, chin
     assert "南京市的城市社区：城市权重 1.00；城乡供给相当" in html
     assert "南京市的农村社区" in html
     assert "development level" not in html
+    weights_csv = _zh_download(client, run, "equity-weights")
+    assert (
+        "南京市（华东）：2020 年发展水平 80.0，不低于中位城市（75.5），因此权重为 1.00"
+        in weights_csv
+    )
+    assert "南京市的城市社区：城市权重 1.00；城乡供给相当" in weights_csv
+    assert "development level" not in weights_csv
 
 
 def test_old_results_show_the_stored_english_on_chinese_pages(client, runs, chinese):
