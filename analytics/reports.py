@@ -894,7 +894,7 @@ def equalization_view_data(*, run: AnalysisRun) -> dict:
         )
     return {
         "synthetic": bool(result.get("synthetic")),
-        "data_source": result.get("data_source", ""),
+        "data_source": texts.data_source_text(source=result.get("data_source")),
         "panel": _dict(result.get("panel")),
         "imputed_cells": _dict(result.get("interpolation")).get("imputed_cells"),
         "table1": table1,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from analytics.engine.supply.allocation import SOLVER_DESCRIPTION
 from analytics.engine.supply.forecast import ForecastConfig
+from analytics.equalization import SYNTHETIC_SOURCE
 
 Part = Mapping[str, Any]
 
@@ -770,3 +771,11 @@ _SOLVERS = {
 def solver_text(*, solver: object) -> str:
     """Which solver an allocation run used (``summary["solver"]``)."""
     return _worded(lambda: _phrase(_SOLVERS, solver), str(solver or ""))
+
+
+def data_source_text(*, source: object) -> str:
+    """Where an equalization run's panel came from: the project's SYNTHETIC panel in the
+    reader's language, an imported dataset's own source as its importer wrote it."""
+    if source == SYNTHETIC_SOURCE:
+        return gettext(SYNTHETIC_SOURCE)
+    return str(source or "")

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from analytics.equalization import SYNTHETIC_SOURCE
 from analytics.models import AnalysisRun
 from services.models import SupplyCapacity
 from tests.analytics import run_data
@@ -457,6 +458,23 @@ def test_pages_are_translated_to_chinese(client, runs):
     assert "公平性审计" in html  # "Fairness audit"
     assert "线性规划方案" in html  # "LP plan", from the comparison rows built in Python
     assert "Fairness audit" not in html
+
+
+def test_the_synthetic_panels_source_is_worded_in_the_readers_language(client, runs):
+    run = run_data._finished("equalization", {"synthetic": True, "data_source": SYNTHETIC_SOURCE})
+    admin = _client(client, runs.world.admin)
+    html = admin.get(f"/zh-hans/analytics/runs/{run.pk}/").content.decode()
+    assert "SYNTHETIC 合成面板：由本项目代码基于 286 个地级市的真实名单生成" in html
+    assert "not yearbook data" not in html
+    assert SYNTHETIC_SOURCE in admin.get(f"/analytics/runs/{run.pk}/").content.decode().replace(
+        "&#x27;", "'"
+    )
+    # An imported dataset's source is shown as its importer wrote it.
+    imported = run_data._finished("equalization", {"data_source": "统计年鉴 2019 (imported)"})
+    assert (
+        "统计年鉴 2019 (imported)"
+        in admin.get(f"/zh-hans/analytics/runs/{imported.pk}/").content.decode()
+    )
 
 
 # Equalization -------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.template.defaultfilters import floatformat
+from django.utils import translation
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -72,3 +75,11 @@ def test_the_deployment_check_catches_a_site_not_served_over_https():
     result = _deploy_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr
+
+
+def test_chinese_pages_group_amounts_by_thousands():
+    # Django's own Simplified Chinese formats write 444140.
+    with translation.override("zh-hans"):
+        assert floatformat(444140.0, "0g") == "444,140"
+    with translation.override("en"):
+        assert floatformat(444140.0, "0g") == "444,140"
