@@ -10,7 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from analytics import queries, scenarios
+from analytics import queries, run_params
 from analytics.models import AnalysisRun
 from residents.models import Community
 from services.models import ServiceCategory
@@ -59,22 +59,22 @@ class WhatIfStartForm(RunStartForm):
     older_residents_added = forms.IntegerField(
         label=_("Residents aged 65+ added"),
         initial=0,
-        min_value=-scenarios.LIMITS.older_residents,
-        max_value=scenarios.LIMITS.older_residents,
+        min_value=-run_params.LIMITS.older_residents,
+        max_value=run_params.LIMITS.older_residents,
         help_text=_("Negative to remove; the population changes by as many."),
     )
     schools_added = forms.IntegerField(
         label=_("Schools added"),
         initial=0,
-        min_value=-scenarios.LIMITS.schools,
-        max_value=scenarios.LIMITS.schools,
+        min_value=-run_params.LIMITS.schools,
+        max_value=run_params.LIMITS.schools,
         help_text=_("Negative to close schools."),
     )
     population_change_percent = forms.DecimalField(
         label=_("Population change (%)"),
         initial=0,
-        min_value=Decimal(str(scenarios.LIMITS.population_change_min)),
-        max_value=Decimal(str(scenarios.LIMITS.population_change_max)),
+        min_value=Decimal(str(run_params.LIMITS.population_change_min)),
+        max_value=Decimal(str(run_params.LIMITS.population_change_max)),
         decimal_places=1,
         help_text=_("Newcomers like the current residents; -50 to 100."),
         widget=forms.NumberInput(attrs={"step": "0.1"}),
@@ -82,7 +82,7 @@ class WhatIfStartForm(RunStartForm):
     horizon = forms.IntegerField(
         label=_("Horizon (months)"),
         initial=3,
-        validators=[MinValueValidator(1), MaxValueValidator(scenarios.LIMITS.horizon_max)],
+        validators=[MinValueValidator(1), MaxValueValidator(run_params.LIMITS.horizon_max)],
         help_text=_("How many months ahead to forecast, 1 to 6."),
         widget=forms.NumberInput(attrs={"min": 1, "max": 6}),
     )
@@ -95,7 +95,7 @@ class WhatIfStartForm(RunStartForm):
         data = super().clean()
         if self.errors:
             return data
-        _, errors = scenarios.what_if_errors(
+        _, errors = run_params.what_if_errors(
             user=self.user,
             community=data["community"],
             older_residents_added=data["older_residents_added"],
@@ -181,6 +181,32 @@ class AllocationStartForm(RunStartForm):
             name = f"{self.CATEGORY_PREFIX}{category.code}"
             self.fields[name] = _amount_field(label=localised_name(category), required=False)
             self.category_fields.append(name)
+        latest = run_params.allocation_commitments()
+        if latest is not None:
+            self.fields["budget"].help_text = _(
+                "The whole budget for the period, including spending already committed to "
+                "existing capacity: %(committed)s for %(month)s (against the latest forecast)."
+            ) % {"committed": run_params.format_amount(latest.total), "month": latest.month}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        caps = {
+            name.removeprefix(self.CATEGORY_PREFIX): data[name]
+            for name in self.category_fields
+            if data.get(name) is not None
+        }
+        total_error, category_errors = run_params.allocation_budget_errors(
+            budget=data["budget"],
+            category_budgets=caps,
+            commitments=run_params.allocation_commitments(data.get("forecast_run")),
+        )
+        if total_error:
+            self.add_error("budget", total_error)
+        for code, message in category_errors.items():
+            self.add_error(f"{self.CATEGORY_PREFIX}{code}", message)
+        return data
 
     @property
     def main_fields(self) -> list:

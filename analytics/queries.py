@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -71,6 +71,26 @@ def latest_run(kind: str) -> AnalysisRun | None:
         .order_by("-finished_at", "-id")
         .first()
     )
+
+
+def allocation_period(forecast_run: AnalysisRun | None = None) -> date | None:
+    """The month an allocation against ``forecast_run`` (default: the latest successful
+    forecast) plans for: the run's first forecast month; ``None`` without one."""
+    run = forecast_run or latest_run(AnalysisRun.Kind.FORECAST)
+    if run is None:
+        return None
+    return run.forecasts.order_by("period").values_list("period", flat=True).first()
+
+
+def committed_costs(period: date) -> dict[str, float]:
+    """What the supply capacities of ``period`` already cost, per service code: the part of a
+    budget an allocation for that month cannot spend again."""
+    rows = (
+        SupplyCapacity.objects.filter(period=period)
+        .values_list("category__code")
+        .annotate(total=Sum("budget"))
+    )
+    return {code: float(total or 0) for code, total in rows}
 
 
 def resident_profiles_frame() -> pd.DataFrame:

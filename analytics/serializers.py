@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from analytics import queries, scenarios
+from analytics import queries, run_params
 from analytics.models import AnalysisRun
 from config.api import ApiModelSerializer, ChoiceFieldWithoutEcho
 from services.models import ServiceCategory
@@ -72,6 +72,24 @@ class AllocationParamsSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"run {value} is not a successful forecast run.")
         return value
 
+    def validate(self, attrs: dict) -> dict:
+        forecast_run = attrs.get("forecast_run")
+        total_error, category_errors = run_params.allocation_budget_errors(
+            budget=attrs["budget"],
+            category_budgets=attrs.get("category_budgets") or {},
+            commitments=run_params.allocation_commitments(
+                AnalysisRun.objects.get(pk=forecast_run) if forecast_run else None
+            ),
+        )
+        errors: dict = {}
+        if total_error:
+            errors["budget"] = [total_error]
+        if category_errors:
+            errors["category_budgets"] = {code: [m] for code, m in category_errors.items()}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
     def validate_category_budgets(self, value: dict) -> dict:
         known = set(
             ServiceCategory.objects.filter(parent__isnull=False, active=True).values_list(
@@ -99,8 +117,8 @@ class WhatIfParamsSerializer(serializers.Serializer):
         max_length=32, help_text="Code of the community (one the caller may plan for)."
     )
     older_residents_added = serializers.IntegerField(
-        min_value=-scenarios.LIMITS.older_residents,
-        max_value=scenarios.LIMITS.older_residents,
+        min_value=-run_params.LIMITS.older_residents,
+        max_value=run_params.LIMITS.older_residents,
         default=0,
         help_text=(
             "Residents aged 65+ added (negative: removed, at most as many as the community "
@@ -108,27 +126,27 @@ class WhatIfParamsSerializer(serializers.Serializer):
         ),
     )
     schools_added = serializers.IntegerField(
-        min_value=-scenarios.LIMITS.schools,
-        max_value=scenarios.LIMITS.schools,
+        min_value=-run_params.LIMITS.schools,
+        max_value=run_params.LIMITS.schools,
         default=0,
         help_text="Schools added (negative: closed, at most as many as there are).",
     )
     population_change_percent = serializers.FloatField(
-        min_value=scenarios.LIMITS.population_change_min,
-        max_value=scenarios.LIMITS.population_change_max,
+        min_value=run_params.LIMITS.population_change_min,
+        max_value=run_params.LIMITS.population_change_max,
         default=0.0,
         help_text="Population change in percent, -50 to 100 (newcomers like the residents).",
     )
     horizon = serializers.IntegerField(
         min_value=1,
-        max_value=scenarios.LIMITS.horizon_max,
+        max_value=run_params.LIMITS.horizon_max,
         default=3,
         help_text="Months to forecast ahead, 1 to 6.",
     )
 
     def validate(self, attrs: dict) -> dict:
         request = self.context.get("request")
-        _, errors = scenarios.what_if_errors(
+        _, errors = run_params.what_if_errors(
             user=request.user if request else None,
             community=attrs["community"],
             older_residents_added=attrs["older_residents_added"],

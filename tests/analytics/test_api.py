@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from analytics import actions
 from analytics.models import AnalysisRun
 from services.models import SupplyCapacity
 from tests.analytics import run_data
@@ -150,17 +151,35 @@ def test_creating_a_run_queues_it_and_it_runs(runs, django_capture_on_commit_cal
     assert run.allocation_lines.exists()
 
 
-def test_a_budget_below_committed_spending_fails_with_a_clear_message(
+def _committed(period) -> tuple[str, float]:
+    costs = SupplyCapacity.objects.filter(period=period)
+    assert costs.exists()
+    return period.strftime("%Y-%m"), float(sum(c.budget for c in costs))
+
+
+def test_a_budget_below_committed_spending_is_refused_naming_the_cost(runs):
+    month, committed = _committed(runs.forecast.forecasts.order_by("period").first().period)
+    response = api_client(runs.world.admin).post(
+        LIST, {"kind": "allocation", "params": {"budget": 10}}, format="json"
+    )
+    assert response.status_code == 400
+    message = response.json()["params"]["budget"][0]
+    assert f"committed for {month} costs {committed:,.0f}" in message
+    assert AnalysisRun.objects.filter(kind="allocation").count() == 1  # run_data's only
+
+
+def test_a_run_whose_budget_fell_below_committed_spending_fails_with_a_clear_message(
     runs, django_capture_on_commit_callbacks
 ):
+    # Capacity added between the check and the run: the engine refuses it as well.
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_client(runs.world.admin).post(
-            LIST, {"kind": "allocation", "params": {"budget": 10}}, format="json"
+        run = actions.analysis_run_start(
+            kind="allocation", params={"budget": 10}, user=runs.world.admin
         )
-    body = api_client(runs.world.admin).get(detail(response.json()["id"])).json()
-    assert body["status"] == "failed"
-    assert "below the cost of the supply already committed" in body["error"]
-    assert not AnalysisRun.objects.get(pk=body["id"]).allocation_lines.exists()
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "below the cost of the supply already committed" in run.error
+    assert not run.allocation_lines.exists()
 
 
 def test_a_forecast_with_too_little_history_fails_with_what_is_needed(

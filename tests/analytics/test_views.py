@@ -143,6 +143,33 @@ def test_start_forms_refuse_bad_input_next_to_the_field(client, runs, kind, data
     assert AnalysisRun.objects.count() == before
 
 
+def test_the_allocation_form_names_and_enforces_the_committed_cost(client, runs):
+    period = runs.forecast.forecasts.order_by("period").first().period
+    capacity = SupplyCapacity.objects.filter(period=period).select_related("category").first()
+    committed = sum(c.budget for c in SupplyCapacity.objects.filter(period=period))
+    category_committed = sum(
+        c.budget for c in SupplyCapacity.objects.filter(period=period, category=capacity.category)
+    )
+    assert committed > 0 and category_committed > 0
+    month, amount = period.strftime("%Y-%m"), f"{committed:,.0f}"
+    admin = _client(client, runs.world.admin)
+    url = reverse("analytics:run_list", kwargs={"kind": "allocation"})
+    page = admin.get(url).content.decode()
+    assert f"{amount} for {month} (against the latest forecast)" in page
+
+    before = AnalysisRun.objects.count()
+    field = f"category_budget_{capacity.category.code}"
+    response = admin.post(url, {"budget": str(committed - 1), field: "0"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert f"committed for {month} costs {amount}" in errors["budget"][0]
+    assert f"costs {category_committed:,.0f}" in errors[field][0]
+    assert AnalysisRun.objects.count() == before
+
+    response = admin.post(url, {"budget": str(committed)})
+    assert response.status_code == 302
+
+
 def test_allocation_form_turns_fields_into_params(client, runs, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = _client(client, runs.world.admin).post(
