@@ -6,24 +6,60 @@ import logging
 import math
 import os
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from analytics import runs
 from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
+from services.errors import LimitReached
 
 logger = logging.getLogger(__name__)
 
 
+# A run queued this long ago and still unfinished is stuck (its worker lost), not in flight.
+IN_FLIGHT_WINDOW = timedelta(hours=1)
+WHAT_IF_RETRY_AFTER_SECONDS = 30
+
+
+def _check_what_if_allowance(user) -> None:
+    limit = settings.WHAT_IF_RUNS_IN_FLIGHT
+    in_flight = AnalysisRun.objects.filter(
+        kind=AnalysisRun.Kind.WHAT_IF,
+        created_by=user,
+        status__in=(AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING),
+        created_at__gte=timezone.now() - IN_FLIGHT_WINDOW,
+    ).count()
+    if in_flight >= limit:
+        raise LimitReached(
+            ngettext(
+                "You already have %(count)d what-if scenario being computed; start another "
+                "when it has finished.",
+                "You already have %(count)d what-if scenarios being computed; start another "
+                "when one has finished.",
+                in_flight,
+            )
+            % {"count": in_flight},
+            retry_after=WHAT_IF_RETRY_AFTER_SECONDS,
+        )
+
+
 @transaction.atomic
 def analysis_run_start(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
-    """Record a run and queue it once the surrounding transaction commits."""
+    """Record a run and queue it once the surrounding transaction commits.
+
+    A user may have only ``WHAT_IF_RUNS_IN_FLIGHT`` what-ifs queued or running at once
+    (``LimitReached`` beyond that); other kinds are started by administrators only."""
     from analytics.tasks import analysis_run_execute_task
 
+    if kind == AnalysisRun.Kind.WHAT_IF and user is not None:
+        _check_what_if_allowance(user)
     run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
     transaction.on_commit(lambda: analysis_run_execute_task.delay(run.pk))
     return run

@@ -37,6 +37,7 @@ from analytics.forms import (
 )
 from analytics.models import AnalysisRun
 from residents.views import ADMIN, STAFF, role_required
+from services.errors import LimitReached
 from services.exports import CONTENT_TYPES, csv_stream
 
 Kind = AnalysisRun.Kind
@@ -118,24 +119,31 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     _require_kind(request, kind)
     form_class = START_FORMS[kind]
     form = None
+    limited = False
     if queries.may_start_kind(request.user, kind):
         # Bound on every POST: a kind without parameters posts an empty form.
         form = form_class(request.POST if request.method == "POST" else None, user=request.user)
         if request.method == "POST" and form.is_valid():
-            run = actions.analysis_run_start(kind=kind, params=form.params(), user=request.user)
-            messages.success(request, _("Run #%(id)s has been started.") % {"id": run.pk})
-            return redirect("analytics:run_detail", pk=run.pk)
+            try:
+                run = actions.analysis_run_start(kind=kind, params=form.params(), user=request.user)
+            except LimitReached as exc:
+                form.add_error(None, exc.message)
+                limited = True
+            else:
+                messages.success(request, _("Run #%(id)s has been started.") % {"id": run.pk})
+                return redirect("analytics:run_detail", pk=run.pk)
     elif request.method == "POST":
         raise PermissionDenied
     runs = queries.runs_for(request.user, kind=kind).select_related("created_by")
     page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
     for run in page:
         run.params_display = reports.params_summary(run)
+    refused = form is not None and form.is_bound and bool(form.errors)
     return render(
         request,
         "analytics/run_list.html",
         {**_base_context(request, kind), "form": form, "page_obj": page},
-        status=400 if form is not None and form.is_bound and form.errors else 200,
+        status=429 if limited else 400 if refused else 200,
     )
 
 

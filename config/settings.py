@@ -251,6 +251,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Lookups of residents by national ID or phone per user and clock hour (residents.actions).
 IDENTIFIER_LOOKUPS_PER_HOUR = env.int("IDENTIFIER_LOOKUPS_PER_HOUR", default=120)
+# What-ifs one user may have queued or running at once: each refits the forecaster, and the
+# workers are shared with the scheduled runs.
+WHAT_IF_RUNS_IN_FLIGHT = env.int("WHAT_IF_RUNS_IN_FLIGHT", default=2)
 
 # How long a request's Idempotency-Key is remembered: a retry within it replays the first
 # answer; after it, the key is forgotten (docs/api.md). Days, not hours, because a worker's

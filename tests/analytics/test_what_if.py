@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -344,6 +345,66 @@ def test_a_worker_starts_a_what_if_through_the_api(runs, django_capture_on_commi
     }
     assert run.created_by == world.worker_assigned
     assert api_client(world.worker_other).get(f"{LIST}{run.pk}/").status_code == 404
+
+
+def _post_what_if(user, community):
+    return api_client(user).post(
+        LIST,
+        {"kind": "what_if", "params": {"community": community.code, "schools_added": 1}},
+        format="json",
+    )
+
+
+def test_a_user_has_at_most_two_what_ifs_in_flight(
+    runs, settings, django_capture_on_commit_callbacks
+):
+    settings.WHAT_IF_RUNS_IN_FLIGHT = 2
+    world = runs.world
+    with django_capture_on_commit_callbacks(execute=False):  # held in the queue
+        assert _post_what_if(world.worker_assigned, world.home).status_code == 202
+        assert _post_what_if(world.worker_assigned, world.home).status_code == 202
+        refused = _post_what_if(world.worker_assigned, world.home)
+        # Another user's allowance is their own.
+        assert _post_what_if(world.admin, world.home).status_code == 202
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"
+    assert "2 what-if scenarios being computed" in refused.json()["detail"]
+    mine = AnalysisRun.objects.filter(kind="what_if", created_by=world.worker_assigned)
+    assert mine.count() == 2
+
+    # A finished one frees its place; one queued over an hour ago is stuck, not in flight.
+    first, second = mine.order_by("id")
+    first.status = Status.SUCCEEDED
+    first.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _post_what_if(world.worker_assigned, world.home).status_code == 202
+        AnalysisRun.objects.filter(pk=second.pk).update(
+            created_at=timezone.now() - timedelta(hours=2)
+        )
+        assert _post_what_if(world.worker_assigned, world.home).status_code == 202
+        assert _post_what_if(world.worker_assigned, world.home).status_code == 429
+
+
+def test_the_page_says_when_the_what_if_allowance_is_used_up(
+    client, runs, settings, django_capture_on_commit_callbacks
+):
+    settings.WHAT_IF_RUNS_IN_FLIGHT = 1
+    world = runs.world
+    page = _client(client, world.worker_assigned)
+    url = reverse("analytics:run_list", kwargs={"kind": "what_if"})
+    data = {
+        "community": world.home.pk,
+        "older_residents_added": 0,
+        "schools_added": 1,
+        "population_change_percent": 0,
+        "horizon": 3,
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        assert page.post(url, data).status_code == 302
+        response = page.post(url, data)
+    assert response.status_code == 429
+    assert "1 what-if scenario being computed" in response.content.decode()
+    assert AnalysisRun.objects.filter(kind="what_if").count() == 1
 
 
 def test_the_api_returns_a_what_if_result(runs, scenarios):
