@@ -29,6 +29,7 @@ from analytics.engine.supply.frames import jsonable
 from analytics.engine.supply.portraits import build_portraits, community_profile
 from analytics.models import AllocationLine, AnalysisRun, DemandForecast, ResidentSegment
 from residents.models import Community
+from residents.queries import demo_city_present
 from services.models import ServiceCategory
 
 
@@ -55,6 +56,7 @@ def portraits_run(run: AnalysisRun, progress) -> tuple[dict, object]:
     payload = result.to_dict()
     payload["data_fingerprint"] = _fingerprint(residents, requests)
     payload["n_residents"] = len(residents)
+    payload["synthetic"] = demo_city_present()
     payload["_timings"] = {"engine": round(result.seconds, 3)}
     labels = result.labels
 
@@ -132,6 +134,7 @@ def forecast_run(run: AnalysisRun, progress) -> tuple[dict, object]:
         "last_month": str(forecaster.last_period),
         "n_series": int(frame["series"].nunique()),
         "data_fingerprint": _fingerprint(requests),
+        "synthetic": demo_city_present(),
         "_timings": {"backtest": round(backtest.seconds, 3)},
     }
     communities = dict(Community.objects.values_list("code", "id"))
@@ -184,6 +187,7 @@ def what_if_run(run: AnalysisRun, progress) -> dict:
         last_observed_month=str(forecaster.last_period),
         n_series=int(frame["series"].nunique()),
         data_fingerprint=_fingerprint(requests),
+        synthetic=demo_city_present(),
     )
     return payload
 
@@ -280,6 +284,7 @@ def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
     payload["fairness"] = audits.get("lp")
     payload["fairness_baseline"] = audits.get("baseline")
     payload.update(
+        synthetic=demo_city_present(),
         period=period.isoformat(),
         budget=float(params["budget"]),
         forecast_run=forecast_run_.pk,

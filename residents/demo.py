@@ -23,13 +23,14 @@ from django.utils import timezone
 from analytics.engine.supply.synthetic import SYNTHETIC_LABEL, generate_synthetic_demand
 from residents import pii
 from residents.models import City, Community, Region, Resident, User
+from residents.queries import demo_city_present
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
 
 DEMO_CITY_ADCODE = "510100"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 -- published demo password, refused outside DEBUG
 DEMO_USERS = ("admin", "worker", "resident")
 DISTRICTS_CSV = Path(__file__).parent / "data" / "demo_city_districts.csv"
-COMMUNITY_PREFIX = "DEMO-"
+COMMUNITY_PREFIX = Community.DEMO_CODE_PREFIX
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉梅文辉海燕红"
@@ -67,7 +68,7 @@ def _districts() -> list[dict[str, str]]:
 
 
 def demo_exists() -> bool:
-    return Community.objects.filter(code__startswith=COMMUNITY_PREFIX).exists()
+    return demo_city_present()
 
 
 def _wipe_demo() -> None:

@@ -52,6 +52,9 @@ class Community(models.Model):
         URBAN = "urban", _("Urban")
         RURAL = "rural", _("Rural")
 
+    # The SYNTHETIC demo city's communities (``seed_demo``) carry codes with this prefix.
+    DEMO_CODE_PREFIX = "DEMO-"
+
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="communities")
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)

@@ -118,3 +118,9 @@ def resident_list_by_identifier(
     if phone:
         return residents.filter(phone_hash=pii.lookup_hash(phone)).order_by("-updated_at", "-id")
     return residents.none()
+
+
+def demo_city_present() -> bool:
+    """Whether the database holds the SYNTHETIC demo city (``seed_demo``): then the pages say
+    so, and analyses computed on its data are labelled synthetic."""
+    return Community.objects.filter(code__startswith=Community.DEMO_CODE_PREFIX).exists()

@@ -219,6 +219,28 @@ def test_starting_a_run_from_the_page_runs_it_and_shows_the_result(
         assert f'id="segment-{segment["segment"]}"' in html
         assert segment["description"].split(",")[0] in html
     assert "data-progress-url" not in html
+    # Not the demo city: nothing says synthetic, and the download is named plainly.
+    assert run.result["synthetic"] is False
+    export = c.get(reverse("analytics:run_export", kwargs={"pk": run.pk, "table": "segments"}))
+    assert "SYNTHETIC" not in export["Content-Disposition"]
+
+
+def test_runs_on_the_demo_city_are_labelled_synthetic(
+    client, runs, django_capture_on_commit_callbacks
+):
+    runs.world.home.code = "DEMO-510104-01"
+    runs.world.home.save(update_fields=["code"])
+    for i in range(40):
+        resident = ResidentFactory(community=runs.world.home, birth_year=1940 + i)
+        ServiceRequestFactory(resident=resident, history=False)
+    c = _client(client, runs.world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("analytics:run_list", kwargs={"kind": "portraits"}))
+    run = AnalysisRun.objects.latest("id")
+    assert run.status == Status.SUCCEEDED, run.error
+    assert run.result["synthetic"] is True
+    export = c.get(reverse("analytics:run_export", kwargs={"pk": run.pk, "table": "segments"}))
+    assert export["Content-Disposition"].endswith('-segments-SYNTHETIC.csv"')
 
 
 def test_a_running_run_shows_a_polling_progress_bar(client, runs):

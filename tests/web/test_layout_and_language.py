@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
+
+from tests.factories import CommunityFactory
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -20,6 +23,18 @@ def test_start_page_is_english_by_default(client):
     assert response.status_code == 200
     assert response.headers["Content-Language"] == "en"
     assert "Community public services" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_every_page_says_so_while_the_demo_city_is_in_the_database(client):
+    assert "SYNTHETIC demo data" not in client.get("/").content.decode()
+    CommunityFactory(code="DEMO-510104-01")
+    assert "SYNTHETIC demo data" not in client.get("/").content.decode()  # checked once a minute
+    cache.clear()
+    for url in ("/", reverse("login"), "/zh-hans/"):
+        html = client.get(url).content.decode()
+        assert 'id="synthetic-data"' in html
+    assert "SYNTHETIC 演示数据" in client.get("/zh-hans/").content.decode()
 
 
 PREFERRED_LANGUAGE = "residents.middleware.PreferredLanguageMiddleware"

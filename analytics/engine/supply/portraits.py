@@ -363,7 +363,16 @@ def _pipeline_steps() -> list[tuple[str, object]]:
                         "attitude",
                         Pipeline(
                             [
-                                ("impute", SimpleImputer(strategy="mean", add_indicator=True)),
+                                # Before anyone has rated a request the column is empty: keep
+                                # it (as a constant) rather than drop it with a warning.
+                                (
+                                    "impute",
+                                    SimpleImputer(
+                                        strategy="mean",
+                                        add_indicator=True,
+                                        keep_empty_features=True,
+                                    ),
+                                ),
                                 ("scale", StandardScaler()),
                             ]
                         ),

@@ -11,7 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, **options):
-        run = run_and_check(AnalysisRun.Kind.PORTRAITS, {})
+        run = run_and_check(
+            AnalysisRun.Kind.PORTRAITS, {}, stdout=None if options["json"] else self.stdout
+        )
         result = run.result
         if options["json"]:
             dump_json(self.stdout, {"run": run.pk, **result})

@@ -28,7 +28,11 @@ class Command(BaseCommand):
         if data is None:
             if out is not None:
                 raise CommandError("--out goes with --data (database forecasts are stored)")
-            run = run_and_check(AnalysisRun.Kind.FORECAST, {"horizon": horizon})
+            run = run_and_check(
+                AnalysisRun.Kind.FORECAST,
+                {"horizon": horizon},
+                stdout=None if options["json"] else self.stdout,
+            )
             if options["json"]:
                 dump_json(self.stdout, {"run": run.pk, **run.result})
             else:

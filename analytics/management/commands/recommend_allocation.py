@@ -23,7 +23,9 @@ class Command(BaseCommand):
         params = {"budget": budget}
         if min_coverage is not None:
             params["min_coverage"] = min_coverage
-        run = run_and_check(AnalysisRun.Kind.ALLOCATION, params)
+        run = run_and_check(
+            AnalysisRun.Kind.ALLOCATION, params, stdout=None if options["json"] else self.stdout
+        )
         result = run.result
         if options["json"]:
             lines = list(

@@ -1,0 +1,80 @@
+"""The analysis commands' own behaviour: the SYNTHETIC label on text output, JSON left clean,
+and the file path of ``forecast_demand`` (errors named, forecasts written). Data SYNTHETIC."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+
+from analytics.management.commands._runs import SYNTHETIC_NOTE
+from tests.factories import ResidentFactory, ServiceRequestFactory, make_world
+
+
+def _city(code: str | None = None):
+    world = make_world()
+    if code:
+        world.home.code = code
+        world.home.save(update_fields=["code"])
+    for i in range(40):
+        resident = ResidentFactory(
+            community=world.home if i % 2 else world.other, birth_year=1940 + i
+        )
+        ServiceRequestFactory(resident=resident, history=False)
+    return world
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_portraits_of_the_demo_city_say_they_are_synthetic():
+    _city("DEMO-510104-01")
+    text = _run("build_portraits")
+    assert text.splitlines()[0] == SYNTHETIC_NOTE
+    # JSON stays JSON: the label is the result's own "synthetic" field.
+    payload = json.loads(_run("build_portraits", "--json"))
+    assert payload["synthetic"] is True
+
+
+@pytest.mark.django_db
+def test_portraits_of_other_data_carry_no_label():
+    _city()
+    text = _run("build_portraits")
+    assert SYNTHETIC_NOTE not in text
+    assert text.startswith("Portraits run #")
+
+
+def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
+    rng = np.random.default_rng(0)
+    periods = pd.period_range("2021-01", "2024-06", freq="M").strftime("%Y-%m")
+    history = pd.DataFrame(
+        [(s, p, int(rng.poisson(20))) for s in ("a", "b", "c") for p in periods],
+        columns=["series", "period", "count"],
+    )
+    data, out = tmp_path / "history.csv", tmp_path / "forecasts.csv"
+    history.to_csv(data, index=False)
+    text = _run("forecast_demand", "--data", str(data), "--horizon", "2", "--out", str(out))
+    assert SYNTHETIC_NOTE not in text
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["series", "period", "forecast", "lower", "upper"]
+    assert len(written) == 6 and set(written["period"]) == {"2024-07", "2024-08"}
+    assert (
+        (written["lower"] <= written["forecast"]) & (written["forecast"] <= written["upper"])
+    ).all()
+
+
+def test_forecast_from_a_bad_file_names_the_problem(tmp_path):
+    data = tmp_path / "history.csv"
+    data.write_text("series,month,count\na,2024-01,3\n")
+    with pytest.raises(CommandError, match="period"):
+        _run("forecast_demand", "--data", str(data))
+    with pytest.raises(CommandError, match="cannot read"):
+        _run("forecast_demand", "--data", str(tmp_path / "missing.csv"))
