@@ -469,35 +469,24 @@ def what_if_scenario(*, result: dict, codes: set[str] | None, **_: object) -> Ta
         return Table(WHAT_IF_COLUMNS, [])
     community_names, category_names = reports._names()
     name = community_names.get(code, "")
-    rows = [
-        (
+
+    def row_of(category: object, category_name: str, figures: dict) -> tuple:
+        return (
             code,
             name,
-            row.get("category", ""),
-            category_names.get(row.get("category"), ""),
-            _num(row.get("baseline")),
-            _num(row.get("scenario")),
-            _num(row.get("change")),
-            _num(row.get("change_percent")),
-            row.get("direction", ""),
+            category,
+            category_name,
+            *(_num(figures.get(c)) for c in ("baseline", "scenario", "change", "change_percent")),
+            figures.get("direction", ""),
         )
+
+    rows = [
+        row_of(row.get("category", ""), category_names.get(row.get("category"), ""), row)
         for row in _list(result.get("categories"))
     ]
     total = reports._dict(result.get("total"))
     if total:
-        rows.append(
-            (
-                code,
-                name,
-                "total",
-                "",
-                _num(total.get("baseline")),
-                _num(total.get("scenario")),
-                _num(total.get("change")),
-                _num(total.get("change_percent")),
-                total.get("direction", ""),
-            )
-        )
+        rows.append(row_of("total", "", total))
     return Table(WHAT_IF_COLUMNS, rows)
 
 

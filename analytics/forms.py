@@ -192,14 +192,9 @@ class AllocationStartForm(RunStartForm):
         data = super().clean()
         if self.errors:
             return data
-        caps = {
-            name.removeprefix(self.CATEGORY_PREFIX): data[name]
-            for name in self.category_fields
-            if data.get(name) is not None
-        }
         total_error, category_errors = run_params.allocation_budget_errors(
             budget=data["budget"],
-            category_budgets=caps,
+            category_budgets=self._category_caps(),
             commitments=run_params.allocation_commitments(data.get("forecast_run")),
         )
         if total_error:
@@ -223,14 +218,19 @@ class AllocationStartForm(RunStartForm):
             params["min_coverage"] = float(data["min_coverage"]) / 100
         if data.get("forecast_run") is not None:
             params["forecast_run"] = data["forecast_run"].pk
-        caps = {
-            name.removeprefix(self.CATEGORY_PREFIX): float(data[name])
-            for name in self.category_fields
-            if data.get(name) is not None
-        }
+        caps = {code: float(cap) for code, cap in self._category_caps().items()}
         if caps:
             params["category_budgets"] = caps
         return params
+
+    def _category_caps(self) -> dict[str, Decimal]:
+        """The per-service caps given, by service code."""
+        data = self.cleaned_data
+        return {
+            name.removeprefix(self.CATEGORY_PREFIX): data[name]
+            for name in self.category_fields
+            if data.get(name) is not None
+        }
 
 
 START_FORMS: dict[str, type[RunStartForm]] = {

@@ -19,8 +19,6 @@ from analytics import queries
 from analytics.models import AnalysisRun
 from residents.models import Community, User
 
-CHANGE_FIELDS = ("older_residents_added", "schools_added", "population_change_percent")
-
 
 @dataclass(frozen=True)
 class Limits:

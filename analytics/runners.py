@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from analytics import queries
+from analytics import queries, run_params
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.allocation import AllocationConfig, allocate, default_suppliers
 from analytics.engine.supply.fairness import audit_allocation
@@ -94,9 +94,10 @@ def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _horizon(params: dict) -> int:
-    horizon = int(params.get("horizon", 6))
-    if not 1 <= horizon <= 6:
-        raise EngineInputError("the forecast horizon must be between 1 and 6 months")
+    most = run_params.LIMITS.horizon_max
+    horizon = int(params.get("horizon", most))
+    if not 1 <= horizon <= most:
+        raise EngineInputError(f"the forecast horizon must be between 1 and {most} months")
     return horizon
 
 
@@ -237,8 +238,7 @@ def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
             "no finished demand forecast to allocate against: run a forecast first"
         )
     progress(10, "loading forecasts, supply and costs")
-    first = forecast_run_.forecasts.order_by("period").values_list("period", flat=True).first()
-    period: date = first
+    period: date = queries.allocation_period(forecast_run_)
     rows = forecast_run_.forecasts.filter(period=period).values_list(
         "community__code", "category__code", "forecast", "lower", "upper"
     )
