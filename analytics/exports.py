@@ -82,6 +82,9 @@ TABLE1_COLUMNS = (
     "region",
     "cities",
     "cv_pubindicator",
+    # "calibrated" on the SYNTHETIC panel (its generator tuned the CVs to the paper's, so the
+    # difference is zero by construction), else "computed".
+    "cv_pubindicator_status",
     "paper_cv_pubindicator",
     "difference",
     "cv_E",
@@ -89,6 +92,7 @@ TABLE1_COLUMNS = (
     "mean_pubindicator",
 )
 TABLE2_COLUMNS = (
+    "specification",
     "model",
     "dependent",
     "region",
@@ -107,7 +111,21 @@ TABLE2_COLUMNS = (
     "long_run_effect",
     "long_run_se",
     "long_run_p",
+    "exogeneity_dih_statistic",
+    "exogeneity_dih_df",
+    "exogeneity_dih_p",
     "error",
+)
+RECOVERY_COLUMNS = (
+    "specification",
+    "model",
+    "term",
+    "true",
+    "estimate",
+    "se",
+    "ci95_lower",
+    "ci95_upper",
+    "covered",
 )
 TRENDS_COLUMNS = ("score", "year", *reports.TREND_COLUMNS)
 EQUITY_COLUMNS = (
@@ -137,11 +155,14 @@ PCA_COLUMNS = (
     "variance_explained",
     "kmo",
     "bartlett_p",
+    # Each component's anchor: the reference indicator its loading is positive on.
+    "orientation",
 )
 
 
 def table1(*, result: dict, **_: object) -> Table:
     """Table 1 as on the page: one row per region, then all cities (``region`` = ``All``)."""
+    status = "calibrated" if reports.table1_calibrated(result) else "computed"
     return Table(
         TABLE1_COLUMNS,
         [
@@ -149,6 +170,7 @@ def table1(*, result: dict, **_: object) -> Table:
                 row["region"],
                 _count(row["cities"]),
                 row["cv"],
+                status,
                 row["paper"],
                 row["difference"],
                 row["cv_e"],
@@ -166,13 +188,13 @@ def table2(*, result: dict, **_: object) -> Table:
     test statistics, long-run effect and error repeat on each of its rows, so one file holds
     the whole table and a filter or pivot table gives any layout."""
     rows = []
-    for model, table in reports._dict(result.get("table2")).items():
-        table = reports._dict(table)
+    for model, table in _table2_models(result):
         terms = [t for t in _items(table.get("rows")) if isinstance(t, str)]
         for region, column in reports._dict(table.get("columns")).items():
             column = reports._dict(column)
             cells = reports._dict(column.get("cells"))
             long_run = reports._dict(column.get("long_run_diggovment"))
+            exogeneity = reports._dict(column.get("exogeneity_test"))
             region_values = (
                 _num(column.get("sargan_p")),
                 _num(column.get("hansen_p")),
@@ -183,6 +205,9 @@ def table2(*, result: dict, **_: object) -> Table:
                 _num(long_run.get("effect")),
                 _num(long_run.get("se")),
                 _num(long_run.get("p")),
+                _num(exogeneity.get("statistic")),
+                _count(exogeneity.get("df")),
+                _num(exogeneity.get("p")),
                 column.get("error") or long_run.get("error") or "",
             )
             # A region without terms still gets a row, so its error is not lost.
@@ -190,6 +215,7 @@ def table2(*, result: dict, **_: object) -> Table:
                 cell = reports._dict(cells.get(term))
                 rows.append(
                     (
+                        table.get("specification") or "paper",
                         model,
                         table.get("dependent", ""),
                         region,
@@ -203,6 +229,38 @@ def table2(*, result: dict, **_: object) -> Table:
                     )
                 )
     return Table(TABLE2_COLUMNS, rows)
+
+
+def _table2_models(result: dict) -> list[tuple[str, dict]]:
+    """(model key, table) of the default specification, then of the paper's."""
+    return [
+        (model, reports._dict(table))
+        for key in ("table2", "table2_paper")
+        for model, table in reports._dict(result.get(key)).items()
+    ]
+
+
+def adl_recovery(*, result: dict, **_: object) -> Table:
+    """On a SYNTHETIC panel: the generator's ADL coefficients beside the pooled estimates
+    and their 95% intervals, for each specification and model (empty otherwise)."""
+    rows = []
+    for model, table in _table2_models(result):
+        pooled = reports._dict(reports._dict(table.get("columns")).get("Pooled"))
+        for row in _list(pooled.get("recovery")):
+            rows.append(
+                (
+                    table.get("specification") or "paper",
+                    model,
+                    row.get("name", ""),
+                    _num(row.get("true")),
+                    _num(row.get("estimate")),
+                    _num(row.get("se")),
+                    _num(row.get("lower")),
+                    _num(row.get("upper")),
+                    bool(row.get("covered")),
+                )
+            )
+    return Table(RECOVERY_COLUMNS, rows)
 
 
 def trends(*, result: dict, **_: object) -> Table:
@@ -244,7 +302,7 @@ def equity_weights(*, result: dict, **_: object) -> Table:
             rows.append(
                 (
                     code,
-                    city.get("name", ""),
+                    reports.equity_city_name(city, reason_names) if city else "",
                     city.get("region", ""),
                     _count(city.get("year", weights.get("year"))),
                     kind.get("kind", ""),
@@ -279,6 +337,7 @@ def pca(*, result: dict, **_: object) -> Table:
                 _num(data.get("cumulative_variance_retained")),
                 _num(data.get("kmo")),
                 _num(reports._dict(data.get("bartlett")).get("p_value")),
+                reports.pca_orientation_text(data),
             )
         )
     return Table(PCA_COLUMNS, rows)
@@ -697,6 +756,7 @@ TABLES: dict[str, dict[str, Builder]] = {
     Kind.EQUALIZATION: {
         "table1": table1,
         "table2": table2,
+        "adl-recovery": adl_recovery,
         "trends": trends,
         "equity-weights": equity_weights,
         "pca": pca,

@@ -719,6 +719,25 @@ def _dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def pca_orientation_text(score: dict) -> str:
+    """Each retained component's anchor, e.g. ``PC1 + road_area_pc (0.81); PC2 + ...``: the
+    reference indicator whose loading is positive (an eigenvector's sign is otherwise
+    arbitrary)."""
+    parts = []
+    for component, stated in _dict(score.get("orientation")).items():
+        stated = _dict(stated)
+        loading = _finite(stated.get("loading"))
+        figure = f" ({loading:.2f})" if loading is not None else ""
+        parts.append(f"{component} + {stated.get('anchor', '')}{figure}")
+    return "; ".join(parts)
+
+
+def table1_calibrated(result: dict) -> bool:
+    """Whether Table 1's CVs were calibrated to the paper (the SYNTHETIC panel's generator
+    tunes them until they match, so agreement is by construction)."""
+    return _dict(result.get("table1")).get("calibrated") is True
+
+
 def _table1(result: dict, regions: dict[str, str]) -> list[dict]:
     table1 = _dict(result.get("table1"))
     computed, paper = _dict(table1.get("computed")), _dict(table1.get("paper"))
@@ -758,10 +777,25 @@ def _trend_rows(result: dict, score: str) -> list[dict]:
     ]
 
 
-def _table2(result: dict, regions: dict[str, str]) -> list[dict]:
+TABLE2_SPECIFICATIONS = {
+    "endogenous": _(
+        "Regressors treated as potentially endogenous: their values two or more years back "
+        "instrument them in the differenced equation only (eq(diff)). The exogeneity row is "
+        "the Difference-in-Hansen test of the paper's assumption (its instruments added to "
+        "these); a p-value below 0.05 rejects the paper's exogenous specification."
+    ),
+    "paper": _(
+        "The paper's specification: regressors strictly exogenous, used as their own "
+        "instruments in the differenced and level equations (iv()). Valid only if the "
+        "exogeneity test does not reject."
+    ),
+}
+
+
+def _table2(result: dict, regions: dict[str, str], *, key_name: str = "table2") -> list[dict]:
     tables = []
     for key, title in TABLE2_MODELS.items():
-        table = _dict(_dict(result.get("table2")).get(key))
+        table = _dict(_dict(result.get(key_name)).get(key))
         if not table:
             continue
         columns = _dict(table.get("columns"))
@@ -793,11 +827,24 @@ def _table2(result: dict, regions: dict[str, str]) -> list[dict]:
             values = [columns[r].get(stat) for r in names]
             if any(v is not None for v in values):
                 footer.append({"label": label, "stat": stat, "values": values})
+        exogeneity = [_finite(_dict(columns[r].get("exogeneity_test")).get("p")) for r in names]
+        if any(v is not None for v in exogeneity):
+            footer.append(
+                {
+                    "label": _("Exogeneity of the regressors, Difference-in-Hansen (p)"),
+                    "stat": "exogeneity_p",
+                    "values": exogeneity,
+                }
+            )
         long_run = [_dict(columns[r].get("long_run_diggovment")) for r in names]
+        specification = table.get("specification") or "paper"
         tables.append(
             {
                 "key": key,
                 "title": title,
+                "specification": specification,
+                "specification_text": TABLE2_SPECIFICATIONS.get(specification, ""),
+                "recovery": _recovery_rows(columns.get("Pooled")),
                 "dependent": table.get("dependent", ""),
                 "regions": [_("Pooled") if r == "Pooled" else regions.get(r, r) for r in names],
                 "rows": rows,
@@ -823,15 +870,50 @@ def _table2(result: dict, regions: dict[str, str]) -> list[dict]:
     return tables
 
 
+def equity_city_name(row: dict, names: texts.Names) -> str:
+    """An equity-weight city row's name for display: its synthetic label (in the active
+    language) when it comes from a SYNTHETIC panel, else the name the run stored."""
+    return texts.city_name(
+        code=row.get("city_code"),
+        names=names,
+        synthetic_number=row.get("synthetic_number"),
+        region=row.get("region", ""),
+    )
+
+
+def _recovery_rows(column: object) -> list[dict]:
+    """The SYNTHETIC generator's coefficients beside the pooled estimates (empty otherwise)."""
+    rows = []
+    for row in _dict(column).get("recovery") or []:
+        row = _dict(row)
+        name = str(row.get("name", ""))
+        rows.append(
+            {
+                "term": name,
+                "true": _finite(row.get("true")),
+                "estimate": _finite(row.get("estimate")),
+                "se": _finite(row.get("se")),
+                "lower": _finite(row.get("lower")),
+                "upper": _finite(row.get("upper")),
+                "covered": row.get("covered") is True,
+            }
+        )
+    return rows
+
+
 def _equity(result: dict) -> dict:
     weights = _dict(result.get("equity_weights"))
     city_rows = [r for r in weights.get("cities") or [] if isinstance(r, dict)]
     types = [r for r in weights.get("community_types") or [] if isinstance(r, dict)]
     # The cities this installation has communities in: their weights reach the allocation.
     local = set(Community.objects.values_list("city__adcode", flat=True).distinct())
-    names = {r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows}
+    stored = texts.Names(
+        cities={r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows},
+        regions=_region_names(),
+    )
+    names = {r.get("city_code"): equity_city_name(r, stored) for r in city_rows}
     kind_labels = dict(Community.Kind.choices)
-    reason_names = texts.Names(cities=names, regions=_region_names())
+    reason_names = stored
 
     def reason(row: dict) -> str:
         return texts.weight_reason_text(
@@ -849,7 +931,7 @@ def _equity(result: dict) -> dict:
         if r.get("city_code") in local
     ]
     top = [
-        {**r, "reason": reason(r)}
+        {**r, "name": names.get(r.get("city_code")), "reason": reason(r)}
         for r in sorted(city_rows, key=lambda r: -(_finite(r.get("weight")) or 0))[:15]
     ]
     lag = _dict(weights.get("lag"))
@@ -890,6 +972,7 @@ def equalization_view_data(*, run: AnalysisRun) -> dict:
                 "variance": _finite(data.get("cumulative_variance_retained")),
                 "kmo": _finite(data.get("kmo")),
                 "bartlett_p": _finite(bartlett.get("p_value")),
+                "orientation": pca_orientation_text(data),
             }
         )
     return {
@@ -902,7 +985,11 @@ def equalization_view_data(*, run: AnalysisRun) -> dict:
             "labels": [str(r["label"]) for r in by_region],
             "series": [
                 {
-                    "label": str(_("This run")),
+                    "label": str(
+                        _("This run (calibrated to the paper)")
+                        if table1_calibrated(result)
+                        else _("This run")
+                    ),
                     "values": [r["cv"] for r in by_region],
                     "color": LP_COLOUR,
                 },
@@ -942,7 +1029,9 @@ def equalization_view_data(*, run: AnalysisRun) -> dict:
         }
         if main_trend
         else None,
+        "table1_calibrated": table1_calibrated(result),
         "table2": _table2(result, regions),
+        "table2_paper": _table2(result, regions, key_name="table2_paper"),
         "pca": pca,
         "equity": _equity(result),
         "score_labels": SCORE_LABELS,

@@ -255,8 +255,35 @@ def criterion_text(*, parts: object, fallback: str) -> str:
 _KINDS = {"urban": gettext_noop("urban"), "rural": gettext_noop("rural")}
 
 
+# A city of a SYNTHETIC panel is never named after the real city whose code it uses.
+SYNTHETIC_CITY = gettext_noop("Synthetic city %(number)s · %(region)s")
+
+
+def city_name(
+    *, code: object, names: Names, synthetic_number: object = None, region: object = ""
+) -> str:
+    """A city as a page, CSV or command shows it: the synthetic label (in the active language)
+    for a city of a SYNTHETIC panel, else its name, else its code."""
+    if synthetic_number is not None:
+        region_name = names.regions.get(str(region), str(region))
+        return gettext(SYNTHETIC_CITY) % {
+            "number": f"{int(synthetic_number):03d}",
+            "region": region_name,
+        }
+    return names.cities.get(str(code), str(code))
+
+
+def _city_of(part: Part, names: Names) -> str:
+    return city_name(
+        code=part["city"],
+        names=names,
+        synthetic_number=part.get("synthetic_city"),
+        region=part.get("region", ""),
+    )
+
+
 def _city_reason(part: Part, names: Names) -> str:
-    city = names.cities.get(part["city"], part["city"])
+    city = _city_of(part, names)
     region = names.regions.get(part["region"], part["region"])
     values = {
         "city": city,
@@ -295,7 +322,7 @@ def _city_reason(part: Part, names: Names) -> str:
 def _community_type_reason(part: Part, names: Names) -> str:
     values = {
         "kind": _phrase(_KINDS, part["kind"]),
-        "city": names.cities.get(part["city"], part["city"]),
+        "city": _city_of(part, names),
         "city_weight": _number(part["city_weight"], ".2f"),
         "e": _number(part["E"], ".1f"),
         "year": _integer(part["year"]),

@@ -190,4 +190,5 @@ CATALOGUE: dict[str, str] = {
     "作为特征）；%(interval)s 预测区间来自分位数损失模型（%(low)s/%(high)s）",
     "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds": "HiGHS（通过 "
     "scipy.optimize.linprog）：第一阶段 highs-ipm，第二阶段 highs-ds",
+    "Synthetic city %(number)s · %(region)s": "合成城市 %(number)s · %(region)s",
 }

@@ -279,6 +279,18 @@ def equity_weights(
         else {}
     )
     current["name"] = [names.get(code, code) for code in current["city_code"].astype(str)]
+    # A SYNTHETIC panel's cities go by numbered labels (see synthetic_labels); the number
+    # travels in the reason parts so that every page words the label in its own language.
+    numbers = (
+        dict(zip(cities["adcode"].astype(str), cities["synthetic_number"], strict=True))
+        if cities is not None and "synthetic_number" in cities.columns
+        else {}
+    )
+    current["synthetic_number"] = pd.Series(
+        [_optional_int(numbers.get(code)) for code in current["city_code"].astype(str)],
+        index=current.index,
+        dtype=object,
+    )
 
     median = float(current["pubindicator"].median())
     regional_cv = {}
@@ -327,6 +339,7 @@ def equity_weights(
     city_columns = [
         "city_code",
         "name",
+        "synthetic_number",
         "region",
         "year",
         "pubindicator",
@@ -349,6 +362,18 @@ def equity_weights(
     )
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _city_identity(row: Any) -> dict:
+    """The reason parts' city: its code, and its synthetic number when it has one."""
+    identity: dict[str, Any] = {"city": str(row.city_code)}
+    if row.synthetic_number is not None:
+        identity["synthetic_city"] = int(row.synthetic_number)
+    return identity
+
+
 def _city_reason(row: Any, year: int, options: EquityOptions) -> str:
     if row.shortfall <= 0:
         return (
@@ -368,7 +393,7 @@ def _city_reason(row: Any, year: int, options: EquityOptions) -> str:
 def _city_reason_parts(row: Any, year: int, options: EquityOptions) -> list[dict]:
     """:func:`_city_reason` as parts: ``city_at_or_above_median`` or ``city_below_median``."""
     common = {
-        "city": str(row.city_code),
+        **_city_identity(row),
         "region": str(row.region),
         "level": float(row.pubindicator),
         "year": int(year),
@@ -397,7 +422,8 @@ def _type_reason_parts(
     ``community_type_equally_provided`` or ``community_type_uplift``."""
     common = {
         "kind": kind,
-        "city": str(row.city_code),
+        **_city_identity(row),
+        "region": str(row.region),
         "city_weight": float(row.weight),
         "E": float(row.E),
         "year": int(year),
