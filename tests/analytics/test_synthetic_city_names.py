@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from analytics import exports
 from analytics.models import AnalysisRun
-from residents.data import load_prefecture_cities
+from geography import load_prefecture_cities
 from tests.analytics import run_data
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from analytics.engine.equalization import (
     validate_panel,
 )
 from analytics.engine.errors import EngineInputError
-from residents.data import load_prefecture_cities
+from geography import load_prefecture_cities
 
 
 def test_panel_is_286_cities_by_ten_years_and_labelled_synthetic(synthetic_panel):
@@ -129,7 +129,7 @@ def test_parameters_are_checked():
 
 
 def test_no_city_of_the_panel_or_its_results_carries_a_real_name(synthetic_panel, synthetic_result):
-    from residents.data import load_prefecture_cities
+    from geography import load_prefecture_cities
 
     real = set(load_prefecture_cities()["name"])
     labels = synthetic_panel.panel.drop_duplicates("city_code")["city_name"]
