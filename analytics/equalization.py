@@ -61,11 +61,12 @@ def load_panel() -> LoadedPanel:
     return LoadedPanel(frame, dataset.synthetic, dataset.source or dataset.name, dataset)
 
 
-def _pooled_adl_estimator(scores: pd.DataFrame):
-    """The pooled ADL(1,1) of pubindicator by system GMM, for the effect lag."""
+def _pooled_adl_estimator(scores: pd.DataFrame, dependent: str):
+    """The pooled ADL(1,1) of a score by system GMM (Table 2's default specification), from
+    which the equity weights and the effect lag are derived."""
     from analytics.engine.paper import adl_for_equity, estimate_adl
 
-    return adl_for_equity(estimate_adl(scores, dependent="pubindicator"))
+    return adl_for_equity(estimate_adl(scores, dependent=dependent))
 
 
 def equalization_run(run: AnalysisRun, progress) -> tuple[dict, Any]:
@@ -78,7 +79,7 @@ def equalization_run(run: AnalysisRun, progress) -> tuple[dict, Any]:
         cities=cities,
         synthetic=loaded.synthetic,
         data_source=loaded.source,
-        dynamic_estimator=_pooled_adl_estimator,
+        adl_estimator=_pooled_adl_estimator,
         progress=lambda percent, message: progress(int(percent * 0.6), message),
     )
     from analytics.engine.paper import PAPER, paper_table2

@@ -870,6 +870,9 @@ def _table2(result: dict, regions: dict[str, str], *, key_name: str = "table2") 
     return tables
 
 
+EQUITY_BENCHMARKS = {"region": _("the city's region"), "nation": _("all cities")}
+
+
 def equity_city_name(row: dict, names: texts.Names) -> str:
     """An equity-weight city row's name for display: its synthetic label (in the active
     language) when it comes from a SYNTHETIC panel, else the name the run stored."""
@@ -937,8 +940,13 @@ def _equity(result: dict) -> dict:
     lag = _dict(weights.get("lag"))
     if lag:
         lag = {**lag, "summary": texts.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
+    options = _dict(weights.get("options"))
     return {
         "year": weights.get("year"),
+        "method": weights.get("method") or "current_gap",
+        "strength": _finite(options.get("strength")),
+        "horizon": options.get("horizon"),
+        "benchmark": EQUITY_BENCHMARKS.get(options.get("benchmark"), ""),
         "lag": lag or None,
         "local_types": local_types,
         "top_cities": top,

@@ -362,6 +362,96 @@ def _community_type_reason(part: Part, names: Names) -> str:
     }
 
 
+_BENCHMARKS = {
+    "region": gettext_noop("regional benchmark"),
+    "nation": gettext_noop("national benchmark"),
+}
+
+
+def _standard_error(value: object) -> str:
+    if value is None:
+        return ""
+    # Translators: the standard error of a weight, after the weight, e.g. " (SE 0.03)".
+    return gettext(" (SE %(se)s)") % {"se": _number(value, ".2f")}
+
+
+def _projected_city_reason(part: Part, names: Names) -> str:
+    """A city weight derived from the fitted dynamic model (evidence_weights.py)."""
+    values = {
+        "city": _city_of(part, names),
+        "level": _number(part["level"], ".1f"),
+        "year": _integer(part["year"]),
+        "projected": _number(part["projected"], ".1f"),
+        "horizon": _integer(part["horizon"]),
+        "benchmark_kind": _phrase(_BENCHMARKS, part["benchmark_kind"]),
+        "benchmark": _number(part["benchmark"], ".1f"),
+    }
+    # Translators: city is a city's name; benchmark_kind "regional benchmark" or "national
+    # benchmark".
+    head = (
+        gettext(
+            "%(city)s: development level %(level)s in %(year)s, projected %(projected)s in "
+            "%(horizon)s years by the fitted dynamic model against a %(benchmark_kind)s of "
+            "%(benchmark)s"
+        )
+        % values
+    )
+    if part["code"] == "city_projected_at_or_above_benchmark":
+        return gettext("%(head)s; at or above it, so weight 1.00") % {"head": head}
+    # Translators: "x" is a multiplication sign; gap is a percentage, gap_ratio the same as a
+    # fraction; se the weight's standard error, e.g. " (SE 0.03)".
+    return gettext(
+        "%(head)s; %(gap)s below it, weight 1 + %(strength)s x %(gap_ratio)s = %(weight)s%(se)s"
+    ) % {
+        "head": head,
+        "gap": _number(part["gap"], ".0%"),
+        "strength": _number(part["strength"], "g"),
+        "gap_ratio": _number(part["gap"], ".2f"),
+        "weight": _number(part["weight"], ".2f"),
+        "se": _standard_error(part.get("se")),
+    }
+
+
+def _projected_type_reason(part: Part, names: Names) -> str:
+    """A community type's weight derived from the fitted dynamic model."""
+    values = {
+        "kind": _phrase(_KINDS, part["kind"]),
+        "city": _city_of(part, names),
+        "city_weight": _number(part["city_weight"], ".2f"),
+        "e": _number(part["E"], ".1f"),
+        "year": _integer(part["year"]),
+        "projected": _number(part["projected_E"], ".1f"),
+        "horizon": _integer(part["horizon"]),
+        "benchmark_kind": _phrase(_BENCHMARKS, part["benchmark_kind"]),
+        "benchmark": _number(part["benchmark_E"], ".1f"),
+    }
+    # Translators: kind is "urban" or "rural"; E is the urban-rural differentiation score.
+    head = (
+        gettext(
+            "%(kind)s communities of %(city)s: city weight %(city_weight)s; urban-rural "
+            "differentiation E %(e)s in %(year)s, projected %(projected)s in %(horizon)s years "
+            "(%(benchmark_kind)s %(benchmark)s)"
+        )
+        % values
+    )
+    if part["code"] == "community_type_projected_better_provided":
+        return gettext("%(head)s; the better provided side, no uplift; weight %(weight)s") % {
+            "head": head,
+            "weight": _number(part["weight"], ".2f"),
+        }
+    # Translators: "x" is a multiplication sign; |E| the absolute value of E.
+    return gettext(
+        "%(head)s; the less provided side, uplift 1 + %(strength)s x |E|/benchmark = "
+        "%(uplift)s; weight %(weight)s%(se)s"
+    ) % {
+        "head": head,
+        "strength": _number(part["strength"], "g"),
+        "uplift": _number(part["uplift"], ".2f"),
+        "weight": _number(part["weight"], ".2f"),
+        "se": _standard_error(part.get("se")),
+    }
+
+
 def _reason(parts: object, names: Names) -> str:
     part = _single(parts)
     code = part["code"]
@@ -376,6 +466,10 @@ def _reason(parts: object, names: Names) -> str:
         }
     if code in ("city_at_or_above_median", "city_below_median"):
         return _city_reason(part, names)
+    if code in ("city_projected_below_benchmark", "city_projected_at_or_above_benchmark"):
+        return _projected_city_reason(part, names)
+    if code in ("community_type_projected_uplift", "community_type_projected_better_provided"):
+        return _projected_type_reason(part, names)
     if code in (
         "community_type_better_provided",
         "community_type_equally_provided",

@@ -667,3 +667,27 @@ def test_chinese_pages_word_the_method_descriptions(client, runs, chinese):
     html = _zh_get(_admin(client, runs), "analytics:run_detail", pk=equalization.pk)
     assert "长期" in html and "in the long run" not in html
     assert "特征值 &gt; 1" in html
+
+
+def test_evidence_weight_reasons_are_worded_as_the_engine_wrote_them():
+    from analytics.engine.equalization import generate_synthetic_panel, run_equalization
+    from analytics.engine.paper import adl_for_equity, estimate_adl
+
+    def estimator(scores, dependent):
+        return adl_for_equity(estimate_adl(scores, dependent=dependent))
+
+    result = run_equalization(
+        generate_synthetic_panel().panel, synthetic=True, adl_estimator=estimator
+    )
+    payload = _stored(result.equity.to_dict())
+    assert payload["method"] == "adl_projection"
+    names = texts.Names(regions={"North": "华北"})
+    rows = payload["cities"][:20] + payload["community_types"][:40]
+    for row in rows:
+        worded = texts.weight_reason_text(parts=row["reason_parts"], fallback=SENTINEL)
+        assert worded == row["reason"]
+    with translation.override("zh-hans"):
+        chinese = texts.weight_reason_text(
+            parts=payload["community_types"][1]["reason_parts"], fallback=SENTINEL, names=names
+        )
+    assert chinese.startswith("合成城市 001 · 华北的农村社区") and "标准误" in chinese

@@ -191,4 +191,25 @@ CATALOGUE: dict[str, str] = {
     "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds": "HiGHS（通过 "
     "scipy.optimize.linprog）：第一阶段 highs-ipm，第二阶段 highs-ds",
     "Synthetic city %(number)s · %(region)s": "合成城市 %(number)s · %(region)s",
+    "regional benchmark": "区域基准",
+    "national benchmark": "全国基准",
+    " (SE %(se)s)": "（标准误 %(se)s）",
+    "%(city)s: development level %(level)s in %(year)s, projected %(projected)s in "
+    "%(horizon)s years by the fitted dynamic model against a %(benchmark_kind)s of "
+    "%(benchmark)s": "%(city)s：%(year)s 年发展水平 %(level)s，按估计的动态模型预测 "
+    "%(horizon)s 年后为 %(projected)s，%(benchmark_kind)s为 %(benchmark)s",
+    "%(head)s; at or above it, so weight 1.00": "%(head)s；不低于基准，因此权重 1.00",
+    "%(head)s; %(gap)s below it, weight 1 + %(strength)s x %(gap_ratio)s = "
+    "%(weight)s%(se)s": "%(head)s；低于基准 %(gap)s，权重 1 + %(strength)s × %(gap_ratio)s = "
+    "%(weight)s%(se)s",
+    "%(kind)s communities of %(city)s: city weight %(city_weight)s; urban-rural "
+    "differentiation E %(e)s in %(year)s, projected %(projected)s in %(horizon)s years "
+    "(%(benchmark_kind)s %(benchmark)s)": "%(city)s的%(kind)s社区：城市权重 %(city_weight)s；"
+    "%(year)s 年城乡差异 E 为 %(e)s，预测 %(horizon)s 年后为 %(projected)s"
+    "（%(benchmark_kind)s %(benchmark)s）",
+    "%(head)s; the better provided side, no uplift; weight %(weight)s": "%(head)s；供给较好的"
+    "一侧，不上调；权重 %(weight)s",
+    "%(head)s; the less provided side, uplift 1 + %(strength)s x |E|/benchmark = "
+    "%(uplift)s; weight %(weight)s%(se)s": "%(head)s；供给较差的一侧，上调 1 + %(strength)s × "
+    "|E|/基准 = %(uplift)s；权重 %(weight)s%(se)s",
 }

@@ -217,8 +217,11 @@ class EquityWeights:
     year: int
     cities: pd.DataFrame
     community_types: pd.DataFrame
-    options: EquityOptions
+    options: Any
     lag: EffectLag | None = None
+    # "adl_projection": derived from the fitted dynamic model (evidence_weights.py, with
+    # standard errors); "current_gap": this module's descriptive fallback when no model fits.
+    method: str = "current_gap"
 
     def community_type_weights_for(self, city_code: str) -> dict[str, dict[str, object]]:
         """``{"urban": {"weight", "reason"}, "rural": {...}}`` for one city."""
@@ -235,12 +238,18 @@ class EquityWeights:
         }
 
     def to_dict(self) -> dict:
-        return {
-            "year": self.year,
-            "options": {
+        options = (
+            self.options.to_dict()
+            if hasattr(self.options, "to_dict")
+            else {
                 "level_weight": self.options.level_weight,
                 "gap_weight": self.options.gap_weight,
-            },
+            }
+        )
+        return {
+            "year": self.year,
+            "method": self.method,
+            "options": options,
             "cities": _records(self.cities),
             "community_types": _records(self.community_types),
             "lag": self.lag.to_dict() if self.lag else None,
