@@ -30,11 +30,11 @@ def test_one_replication_records_every_coefficient_of_both_models_and_specificat
 @pytest.mark.slow
 def test_monte_carlo_coverage_of_the_95_percent_intervals():
     result = adl_coverage(60, first_seed=5000)
-    for spec in (ENDOGENOUS, PAPER):
-        for model in ("model1", "model2"):
-            # 60 replications x 7 coefficients (correlated): allow a few points either way.
-            assert 0.85 <= result.rate(spec, model) <= 0.995, (
-                spec,
-                model,
-                result.rate(spec, model),
-            )
+    for model in ("model1", "model2"):
+        # 60 replications x 7 coefficients (correlated): allow a few points either way. The
+        # endogenous specification's intervals are conservative (0.99 over 200 replications in
+        # the bench: weak difference-only instruments, Windmeijer-corrected SEs); the paper's
+        # a little short of 95% (0.93: the small-sample lean of two-step system GMM).
+        endogenous, paper = result.rate(ENDOGENOUS, model), result.rate(PAPER, model)
+        assert endogenous >= 0.9, (model, endogenous)
+        assert 0.85 <= paper <= 0.99, (model, paper)
