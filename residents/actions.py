@@ -25,6 +25,7 @@ from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
 from residents.models import Community, PersonalDataAccess, Resident, User
 from residents.queries import resident_list_by_identifier, user_serves_community
+from residents.signals import resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 PROFILE_FIELDS = (
@@ -43,8 +44,6 @@ PROFILE_FIELDS = (
 )
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
-ERASED_DESCRIPTION = "(description erased at the resident's request)"
-ERASED_NOTE = "(note erased at the resident's request)"
 
 
 def _check_may_file_for(*, user: User, community: Community) -> None:
@@ -206,47 +205,6 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
     return _validate_and_save(resident)
 
 
-def _erase_request_free_text(resident: Resident) -> int:
-    """Keep each request's statistics (category, community, dates, status, rating) and its
-    status history (who moved it, when, to what) but nothing the person wrote, nothing that
-    locates them, and no worker's note about them (notes often quote the person)."""
-    from services.models import RequestStatusChange, ServiceRequest
-
-    categorical = {"singlevaluelist", "multivaluelist"}
-    requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
-    for request in requests:
-        kept_codes = {
-            spec["code"]
-            for spec in request.category.extra_fields or []
-            if spec.get("datatype") in categorical
-        }
-        if request.photo:
-            request.photo.delete(save=False)
-        request.description = ERASED_DESCRIPTION
-        request.address_string = ""
-        request.latitude = request.longitude = None
-        request.satisfaction_comment = ""
-        request.attributes = {
-            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
-        }
-    ServiceRequest.objects.bulk_update(
-        requests,
-        [
-            "description",
-            "address_string",
-            "latitude",
-            "longitude",
-            "satisfaction_comment",
-            "attributes",
-            "photo",
-        ],
-    )
-    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
-        note=ERASED_NOTE
-    )
-    return len(requests)
-
-
 def _account_close(account: User) -> None:
     from rest_framework.authtoken.models import Token
 
@@ -287,7 +245,8 @@ def resident_erase(
     resident.user = None
     resident.erased_at = resident.erased_at or timezone.now()
     resident.save()  # save() recomputes the (now empty) lookup hashes
-    _erase_request_free_text(resident)
+    # The services app strips the free text of the person's requests (its own action).
+    resident_erased.send(sender=Resident, resident=resident)
     if account is not None and delete_account:
         _account_close(account)
     return resident

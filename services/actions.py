@@ -690,3 +690,50 @@ def capacity_update(
 def capacity_delete(*, user: User, supply_capacity: SupplyCapacity) -> None:
     _check_administrator(user)
     supply_capacity.delete()
+
+
+# Erasure -------------------------------------------------------------------------------------
+
+ERASED_DESCRIPTION = "(description erased at the resident's request)"
+ERASED_NOTE = "(note erased at the resident's request)"
+
+
+@transaction.atomic
+def resident_requests_erase(*, resident: Resident) -> int:
+    """Strip what an erased resident wrote from their requests (``residents.actions.resident_erase``
+    sends ``resident_erased``; ``services.apps`` calls this). Keep each request's statistics (category, community, dates, status, rating) and its
+    status history (who moved it, when, to what) but nothing the person wrote, nothing that
+    locates them, and no worker's note about them (notes often quote the person)."""
+    categorical = {"singlevaluelist", "multivaluelist"}
+    requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
+    for request in requests:
+        kept_codes = {
+            spec["code"]
+            for spec in request.category.extra_fields or []
+            if spec.get("datatype") in categorical
+        }
+        if request.photo:
+            request.photo.delete(save=False)
+        request.description = ERASED_DESCRIPTION
+        request.address_string = ""
+        request.latitude = request.longitude = None
+        request.satisfaction_comment = ""
+        request.attributes = {
+            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
+        }
+    ServiceRequest.objects.bulk_update(
+        requests,
+        [
+            "description",
+            "address_string",
+            "latitude",
+            "longitude",
+            "satisfaction_comment",
+            "attributes",
+            "photo",
+        ],
+    )
+    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
+        note=ERASED_NOTE
+    )
+    return len(requests)
