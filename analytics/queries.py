@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -102,9 +102,24 @@ def resident_profiles_frame() -> pd.DataFrame:
 
 def request_history_frame() -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
-    satisfaction."""
-    rows = ServiceRequest.objects.values_list(
-        "resident_id", "community__code", "category__code", "channel", "created_at", "satisfaction"
+    satisfaction.
+
+    A request of a resident who erased their account is no longer tied to them (resident
+    missing, like a need logged for someone without an account): it still counts as demand in
+    its community, while the person is gone from ``resident_profiles_frame``."""
+    rows = ServiceRequest.objects.annotate(
+        active_resident=Case(
+            When(resident__erased_at__isnull=True, then=F("resident_id")),
+            default=None,
+            output_field=BigIntegerField(),
+        )
+    ).values_list(
+        "active_resident",
+        "community__code",
+        "category__code",
+        "channel",
+        "created_at",
+        "satisfaction",
     )
     frame = pd.DataFrame.from_records(
         rows,
