@@ -9,9 +9,10 @@ non-identifying columns.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -63,6 +64,25 @@ def runs_for(user: User | None, *, kind: str | None = None) -> QuerySet[Analysis
             | Q(kind__in=WORKER_START_KINDS, created_by=user, params__community__in=codes)
         )
     return runs.none()
+
+
+def runs_in_flight() -> QuerySet[AnalysisRun]:
+    """Runs that are still going to finish: queued and not yet given up on (within
+    ``RUN_QUEUED_TIMEOUT_SECONDS``), or running with a worker heard from within
+    ``RUN_STALE_AFTER_SECONDS``. Stuck and failed runs are not in flight: they count against
+    no allowance, and the sweeper fails the stuck ones (``actions.analysis_runs_sweep``)."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
+    given_up_before = now - timedelta(seconds=settings.RUN_QUEUED_TIMEOUT_SECONDS)
+    return AnalysisRun.objects.filter(
+        Q(status=AnalysisRun.Status.QUEUED, created_at__gte=given_up_before)
+        | Q(status=AnalysisRun.Status.RUNNING, heartbeat_at__gte=stale_before)
+        | Q(
+            status=AnalysisRun.Status.RUNNING,
+            heartbeat_at__isnull=True,
+            started_at__gte=stale_before,
+        )
+    )
 
 
 def latest_run(kind: str) -> AnalysisRun | None:
