@@ -26,7 +26,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from analytics import queries, runs
 from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
-from services.errors import LimitReached, ServiceUnavailable
+from core.errors import LimitReached, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
