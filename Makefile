@@ -44,6 +44,7 @@ format: install
 
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest
 
 test-fast: lint
