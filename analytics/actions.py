@@ -13,12 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from analytics import runs
 from analytics.engine.errors import EngineInputError
-from analytics.models import AnalysisRun
-from core.errors import LimitReached
+from analytics.models import AnalysisRun, PanelDataset
+from core.errors import ActionNotAllowed, LimitReached
+from core.roles import is_administrator
 
 logger = logging.getLogger(__name__)
 
@@ -255,3 +257,24 @@ def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
         if not this_month.exists():
             started.append(analysis_run_start(kind=kind, params=params))
     return started
+
+
+# Removing what is no longer wanted (administrators, through the admin site) --------------------
+
+
+@transaction.atomic
+def analysis_run_delete(*, user, run: AnalysisRun) -> None:
+    """Delete a run and the rows it wrote (segments, forecasts, plan lines go with it).
+    Administrators only."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators may delete analysis runs."))
+    run.delete()
+
+
+@transaction.atomic
+def panel_dataset_delete(*, user, dataset: PanelDataset) -> None:
+    """Delete an imported panel and its rows; the equalization falls back to the next newest
+    (or the SYNTHETIC panel). Administrators only."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators may delete panels."))
+    dataset.delete()

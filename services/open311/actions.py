@@ -50,6 +50,20 @@ def open311_api_key_replace(*, api_key: Open311ApiKey) -> IssuedKey:
     )
 
 
+@transaction.atomic
+def open311_api_key_update(
+    *, api_key: Open311ApiKey, organisation: str, default_community: Community | None, active: bool
+) -> Open311ApiKey:
+    """Change what a key is for (organisation, default community) or switch it off or on; the
+    key itself never changes (``open311_api_key_replace`` issues a new one)."""
+    api_key.organisation = organisation.strip()
+    api_key.default_community = default_community
+    api_key.active = active
+    api_key.full_clean()
+    api_key.save(update_fields=["organisation", "default_community", "active"])
+    return api_key
+
+
 def open311_api_keys_deactivate(*, api_keys: Iterable[Open311ApiKey]) -> int:
     return Open311ApiKey.objects.filter(pk__in=[k.pk for k in api_keys]).update(active=False)
 
