@@ -168,3 +168,35 @@ def test_catalogue_and_communities_save_through_their_actions(admin_client, monk
     assert response.status_code == 302, response.content.decode()[:3000]
     assert len(community_saves) == 1
     assert Community.objects.get(pk=community.pk).name == "Synthetic renamed community"
+
+
+def test_a_profile_added_in_the_admin_goes_through_resident_create(
+    admin_client, superuser, monkeypatch
+):
+    from residents import actions
+
+    created = _recorded(monkeypatch, actions, "resident_create")
+    community = CommunityFactory()
+    response = admin_client.post(
+        reverse("admin:residents_resident_add"),
+        {
+            "community": community.pk,
+            "name": "合成 测试",
+            "phone": "",
+            "national_id": "",
+            "birth_year": 1950,
+            "gender": "female",
+            "household_size": 1,
+            "children_in_household": 0,
+            "employment_status": "retired",
+            "income_band": "low",
+            "education": "primary",
+            "health_needs": "none",
+            "hukou_type": "local_urban",
+            "preferred_channel": "hotline",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert len(created) == 1
+    resident = Resident.objects.get()
+    assert resident.created_by == superuser and resident.name == "合成 测试"
