@@ -10,9 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import AnalysisRun
+from core.localisation import localised_name
 from residents.models import Community
 from services.models import ServiceCategory
-from services.templatetags.localised import localised_name
 
 MIN_SCENARIOS = 2
 MAX_SCENARIOS = 4

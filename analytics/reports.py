@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import texts
 from analytics.models import AnalysisRun
+from core.localisation import localised_name
 from residents.models import City, Community, Region
 from services.models import ServiceCategory
-from services.templatetags.localised import localised_name
 
 LP_COLOUR = "#0f6e6e"
 

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from analytics import kinds
 from analytics.models import AnalysisRun
-from config.api import ApiModelSerializer, ChoiceFieldWithoutEcho
+from core.api import ApiModelSerializer, ChoiceFieldWithoutEcho
 
 Kind = AnalysisRun.Kind
 

@@ -31,9 +31,9 @@ from analytics import actions, exports, kinds, queries, reports
 from analytics.forms import ScenarioCompareForm
 from analytics.kinds.allocation.report import scenario_table
 from analytics.models import AnalysisRun
-from residents.views import ADMIN, STAFF, role_required
-from services.errors import LimitReached
-from services.exports import CONTENT_TYPES, csv_stream
+from core.errors import LimitReached
+from core.exports import CONTENT_TYPES, csv_stream
+from core.roles import ADMIN, STAFF, role_required
 
 Kind = AnalysisRun.Kind
 RUNS_PAGE_SIZE = 25

@@ -15,7 +15,7 @@ from analytics.kinds.allocation import tables as allocation_tables
 from analytics.kinds.equalization import tables as equalization_tables
 from analytics.kinds.forecast import tables as forecast_tables
 from analytics.models import AnalysisRun
-from services.exports import csv_stream
+from core.exports import csv_stream
 from tests.analytics import run_data
 
 TABLES = {name: kind.tables for name, kind in kinds.registry().items()}

@@ -20,8 +20,8 @@ from rest_framework import serializers
 from analytics import queries
 from analytics.kinds.params import RunStartForm
 from analytics.models import AnalysisRun
+from core.localisation import localised_name
 from services.models import ServiceCategory
-from services.templatetags.localised import localised_name
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from analytics.reports import (
     names,
     region_names,
 )
+from core.localisation import localised_name
 from residents.models import City
-from services.templatetags.localised import localised_name
 
 LINES_PAGE_SIZE = 50
 

@@ -17,7 +17,7 @@ from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.equalization.result import EqualizationResult
 from analytics.kinds.schema import record
 from analytics.models import AnalysisRun, CityYearScore, PanelDataset
-from residents.data import load_prefecture_cities
+from geography import load_prefecture_cities
 from residents.models import City
 
 

@@ -17,9 +17,9 @@ from analytics.kinds.forecast.result import ForecastResult
 from analytics.kinds.what_if.params import WhatIfStartForm
 from analytics.models import AnalysisRun, DemandForecast
 from analytics.reports import finite, names
+from core.localisation import localised_name
 from residents.models import Community
 from services.models import ServiceCategory
-from services.templatetags.localised import localised_name
 
 HISTORY_MONTHS = 24
 WHAT_IF_RECENT = 5
