@@ -4,7 +4,7 @@ Each kind's tables are plain functions in ``analytics.kinds.<kind>.tables`` from
 run's result, as the reader may see it (the kind's ``scope``), to a :class:`Table`: stable
 English column names (listed in ``docs/precision-supply.md``) and rows of raw values, numbers
 at full precision, codes beside names, ``None`` where the result has nothing. Names and the
-engine's texts are in the active language (``analytics.texts``), as on the pages. Tables kept
+engine's texts are in the active language (``analytics.wording``), as on the pages. Tables kept
 as database rows rather than in the result (forecasts, allocation lines) are read through
 ``analytics.queries`` for the reader's communities. A result missing a part (an older run)
 gives the header and no rows.

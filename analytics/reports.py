@@ -3,7 +3,7 @@ regions in the active language, finite numbers, months, and a run's parameters a
 (label, value) pairs. Each kind's page is ``analytics.kinds.<kind>.report``.
 
 Nothing here writes. Engine-generated text is worded in the active language from the
-language-neutral parts the engine stores next to it (``analytics.texts``).
+language-neutral parts the engine stores next to it (``analytics.wording``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 from django.utils.translation import gettext_lazy as _
 
-from analytics import texts
+from analytics import wording
 from analytics.models import AnalysisRun
 from core.localisation import localised_name
 from residents.models import City, Community, Region
@@ -76,11 +76,11 @@ def params_summary(run: AnalysisRun) -> list[tuple[str, str]]:
     return out
 
 
-def engine_text_names() -> texts.Names:
+def engine_text_names() -> wording.Names:
     """The names the engine's texts are worded with, in the active language: communities,
     categories, cities and regions by code."""
     communities, categories = names()
-    return texts.Names(
+    return wording.Names(
         communities=communities,
         categories=categories,
         cities=dict(City.objects.values_list("adcode", "name")),

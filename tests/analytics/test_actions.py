@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from analytics import actions, queries, texts
+from analytics import actions, queries, wording
 from analytics.kinds.allocation import report as allocation_report
 from analytics.models import AnalysisRun, DemandForecast
 from services.models import SupplyCapacity
@@ -134,7 +134,7 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     # The stored parts word the stored English exactly; the page words them with the
     # community's and the service's names in place of their codes.
     assert first_line.explanation_parts
-    assert first_line.explanation == texts.explanation_text(
+    assert first_line.explanation == wording.explanation_text(
         parts=first_line.explanation_parts, fallback="", weight_reason=first_line.weight_reason
     )
     shown = allocation_report.allocation_line_texts(lines=[first_line])[0].explanation_text

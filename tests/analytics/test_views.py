@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.equalization import SYNTHETIC_SOURCE
 from analytics.models import AnalysisRun
+from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
 from tests.analytics import run_data
 from tests.factories import ResidentFactory, ServiceRequestFactory

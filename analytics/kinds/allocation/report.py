@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from analytics import kinds, queries, texts
+from analytics import kinds, queries, wording
 from analytics.forms import LineFilterForm, ScenarioCompareForm
 from analytics.kinds.allocation.result import AllocationCommunity, AllocationResult
 from analytics.models import AllocationLine, AnalysisRun
@@ -176,17 +176,17 @@ def fairness_view_data(result: AllocationResult) -> dict | None:
                 "dimension_label": FAIRNESS_DIMENSIONS.get(
                     row.get("dimension"), str(row.get("dimension", "")).replace("_", " ")
                 ),
-                "group_label": texts.fairness_group_label(group=row.get("group", "")),
+                "group_label": wording.fairness_group_label(group=row.get("group", "")),
             }
         )
     return {
         "groups": groups,
-        "flags": texts.flag_texts(flags=audit.get("flags") or [], parts=audit.get("flag_parts")),
+        "flags": wording.flag_texts(flags=audit.get("flags") or [], parts=audit.get("flag_parts")),
         "threshold": finite(audit.get("threshold")),
         "overall_allocation_ratio": finite(audit.get("overall_allocation_ratio")),
         "overall_forecast_wape": finite(audit.get("overall_forecast_wape")),
         "unattributed_need_share": finite(audit.get("unattributed_need_share")),
-        "weighting": texts.fairness_weighting_text(
+        "weighting": wording.fairness_weighting_text(
             code=audit.get("weighting_code"), fallback=audit.get("weighting", "")
         ),
         "notes": audit.get("notes") or [],
@@ -204,13 +204,13 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
         "comparison_chart": comparison_chart(result),
         "coverage_chart": coverage_chart(result),
         "fairness": fairness_view_data(result),
-        "notes": texts.note_texts(notes=result.notes, parts=result.note_parts or None),
-        "equity_weights": texts.equity_source_text(
+        "notes": wording.note_texts(notes=result.notes, parts=result.note_parts or None),
+        "equity_weights": wording.equity_source_text(
             code=result.equity_weights_source or None, fallback=result.equity_weights
         ),
         "forecast_run": result.forecast_run,
         "spend_by_supplier": summary.get("spend_by_supplier") or {},
-        "solver": texts.solver_text(solver=summary.get("solver")),
+        "solver": wording.solver_text(solver=summary.get("solver")),
     }
 
 
@@ -224,19 +224,19 @@ def allocation_line_texts(*, lines: Iterable[AllocationLine]) -> list[Allocation
     cities = dict(City.objects.values_list("adcode", "name"))
     regions = region_names()
     for line in lines:
-        names = texts.Names(
+        names = wording.Names(
             communities={line.community.code: line.community.name},
             categories={line.category.code: localised_name(line.category)},
             cities=cities,
             regions=regions,
         )
-        line.explanation_text = texts.explanation_text(
+        line.explanation_text = wording.explanation_text(
             parts=line.explanation_parts,
             fallback=line.explanation,
             weight_reason=line.weight_reason,
             names=names,
         )
-        line.weight_reason_text = texts.explanation_weight_reason(
+        line.weight_reason_text = wording.explanation_weight_reason(
             parts=line.explanation_parts, fallback=line.weight_reason, names=names
         )
     return lines

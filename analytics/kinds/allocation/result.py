@@ -64,14 +64,41 @@ class AllocationResult(Result):
     data_fingerprint: str = ""
 
 
+# The figures of an audit group that would tell about its residents when they are few.
+_GROUP_FIGURES = (
+    "residents",
+    "need",
+    "allocated",
+    "allocation_per_need",
+    "ratio_to_overall",
+    "forecast_wape",
+    "forecast_error_ratio",
+)
+
+
+def _audit(audit: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+    """An audit with the groups of fewer residents than the public export shows suppressed."""
+    if not audit:
+        return audit
+    groups = [
+        {**g, **dict.fromkeys(_GROUP_FIGURES), "suppressed": True}
+        if audience.too_small(g.get("residents"))
+        else g
+        for g in audit.get("groups") or []
+    ]
+    return {**audit, "groups": groups}
+
+
 def scope(result: AllocationResult, audience: Audience) -> AllocationResult:
-    """Headline figures and audits are city-wide; communities (and any stored lines) are cut
-    to the reader's. The figures are forecasts and plans, not counts of people: none is
-    suppressed."""
+    """Headline figures are city-wide; communities (and any stored lines) are cut to the
+    reader's, and audit groups of fewer residents than the public export shows are
+    suppressed. (Only administrators read allocations today; the cut holds for anyone.)"""
     if audience.sees_all:
         return result
     return replace(
         result,
         communities=[c for c in result.communities if audience.sees(c.community)],
         lines=[line for line in result.lines if audience.sees(line.get("community"))],
+        fairness=_audit(result.fairness, audience),
+        fairness_baseline=_audit(result.fairness_baseline, audience),
     )

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import translation
 
-from analytics import queries, texts
+from analytics import queries, wording
 from analytics.exports import Table, count, dict_list, num
 from analytics.kinds.allocation.report import SCENARIO_METRICS, comparison_rows, scenario_table
 from analytics.kinds.allocation.result import AllocationResult
@@ -88,13 +88,13 @@ def lines(*, run: AnalysisRun, audience: Audience, **_: object) -> Table:
         for line in selected.iterator(chunk_size=2000):
             # The response streams after the view has returned: word in the request's language.
             with translation.override(language):
-                explanation = texts.explanation_text(
+                explanation = wording.explanation_text(
                     parts=line.explanation_parts,
                     fallback=line.explanation,
                     weight_reason=line.weight_reason,
                     names=text_names,
                 )
-                weight_reason = texts.explanation_weight_reason(
+                weight_reason = wording.explanation_weight_reason(
                     parts=line.explanation_parts, fallback=line.weight_reason, names=text_names
                 )
             yield (
@@ -137,7 +137,7 @@ def allocation_communities(*, result: AllocationResult, **_: object) -> Table:
             num(row.coverage_after),
             num(row.coverage_baseline),
             num(row.weight),
-            texts.weight_reason_text(
+            wording.weight_reason_text(
                 parts=row.weight_reason_parts, fallback=row.weight_reason, names=text_names
             ),
         )

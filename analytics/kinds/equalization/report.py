@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from analytics import texts
+from analytics import wording
 from analytics.kinds.equalization.result import EqualizationResult
 from analytics.models import AnalysisRun
 from analytics.reports import BASELINE_COLOUR, LP_COLOUR, finite, region_names
@@ -163,10 +163,10 @@ def _equity(result: EqualizationResult) -> dict:
     local = set(Community.objects.values_list("city__adcode", flat=True).distinct())
     names = {r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows}
     kind_labels = dict(Community.Kind.choices)
-    reason_names = texts.Names(cities=names, regions=region_names())
+    reason_names = wording.Names(cities=names, regions=region_names())
 
     def reason(row: dict) -> str:
-        return texts.weight_reason_text(
+        return wording.weight_reason_text(
             parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
         )
 
@@ -186,7 +186,7 @@ def _equity(result: EqualizationResult) -> dict:
     ]
     lag = as_dict(weights.get("lag"))
     if lag:
-        lag = {**lag, "summary": texts.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
+        lag = {**lag, "summary": wording.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
     return {
         "year": weights.get("year"),
         "lag": lag or None,
@@ -217,7 +217,7 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
                 "label": SCORE_LABELS.get(score, data.get("label", score)),
                 "indicators": len(data.get("columns") or []),
                 "retained": data.get("retained"),
-                "rule": texts.retention_rule_text(rule=data.get("retention_rule")),
+                "rule": wording.retention_rule_text(rule=data.get("retention_rule")),
                 "variance": finite(data.get("cumulative_variance_retained")),
                 "kmo": finite(data.get("kmo")),
                 "bartlett_p": finite(bartlett.get("p_value")),
@@ -225,7 +225,7 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
         )
     return {
         "synthetic": result.synthetic,
-        "data_source": texts.data_source_text(source=result.data_source),
+        "data_source": wording.data_source_text(source=result.data_source),
         "panel": as_dict(result.panel),
         "imputed_cells": as_dict(result.interpolation).get("imputed_cells"),
         "table1": table1,

@@ -12,11 +12,11 @@ import pandas as pd
 from analytics.engine.equalization.pipeline import run_equalization
 from analytics.engine.equalization.schema import CITY_COLUMN, YEAR_COLUMN
 from analytics.engine.equalization.synthetic import generate_synthetic_panel
-from analytics.equalization import SYNTHETIC_SOURCE
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.equalization.result import EqualizationResult
 from analytics.kinds.schema import record
 from analytics.models import AnalysisRun, CityYearScore, PanelDataset
+from analytics.wording import SYNTHETIC_SOURCE
 from geography import load_prefecture_cities
 from residents.models import City
 

@@ -3,7 +3,7 @@ equity weights and the PCA diagnostics (all city-level)."""
 
 from __future__ import annotations
 
-from analytics import queries, texts
+from analytics import queries, wording
 from analytics.exports import Table, count, dict_list, items, num
 from analytics.kinds.equalization.report import TREND_COLUMNS, as_dict, table1_rows, trend_rows
 from analytics.kinds.equalization.result import EqualizationResult
@@ -166,13 +166,13 @@ def equity_weights(*, result: EqualizationResult, **_: object) -> Table:
     for row in dict_list(weights.get("community_types")):
         types.setdefault(str(row.get("city_code")), []).append(row)
     local = queries.local_city_codes() if cities or types else set()
-    reason_names = texts.Names(
+    reason_names = wording.Names(
         cities={code: str(city.get("name", code)) for code, city in cities.items()},
         regions=region_names() if cities or types else {},
     )
 
     def reason(row: dict) -> str:
-        return texts.weight_reason_text(
+        return wording.weight_reason_text(
             parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
         )
 

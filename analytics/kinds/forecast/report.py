@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics import queries, texts
+from analytics import queries, wording
 from analytics.forms import SeriesChoiceForm
 from analytics.kinds.forecast.result import ForecastResult
 from analytics.kinds.what_if.params import WhatIfStartForm
@@ -181,7 +181,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
         "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
         "backtest": backtest,
-        "method": texts.forecast_method_text(method=backtest.method, interval=backtest.interval),
+        "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
         "backtest_rows": backtest_rows(result),
         "improvement": backtest.improvement_over_seasonal_naive,
         "coverage": backtest.overall.get("coverage"),

@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from analytics import texts
+from analytics import wording
 from analytics.kinds.base import Audience
 from analytics.kinds.portraits.result import PortraitsResult
 from analytics.models import AnalysisRun
@@ -48,7 +48,7 @@ def portraits_view_data(
         cards.append(
             {
                 "number": number,
-                "description": texts.description_text(
+                "description": wording.description_text(
                     parts=segment.description_parts or None, fallback=segment.description
                 ),
                 "size": segment.size,
@@ -59,7 +59,7 @@ def portraits_view_data(
                 "requests_per_month": finite(segment.requests_per_resident_month),
                 "satisfaction": finite(segment.mean_satisfaction),
                 "traits": [
-                    {**t, "label": texts.trait_label(trait=str(t.get("trait", "")))}
+                    {**t, "label": wording.trait_label(trait=str(t.get("trait", "")))}
                     for t in segment.traits[:4]
                 ],
                 "change": segment_changes.get(number),
@@ -120,14 +120,14 @@ def portraits_view_data(
         "segments_gone": [
             {
                 **gone,
-                "description": texts.description_text(
+                "description": wording.description_text(
                     parts=gone.get("description_parts"), fallback=gone.get("description", "")
                 ),
             }
             for gone in (changes.segments_gone if changes else [])
         ],
         "k": k,
-        "criterion": texts.criterion_text(
+        "criterion": wording.criterion_text(
             parts=result.criterion_parts or None, fallback=result.criterion
         ),
         "as_of": result.as_of,

@@ -3,7 +3,7 @@ community's mix, demand and change, for the communities in the reader's scope.""
 
 from __future__ import annotations
 
-from analytics import texts
+from analytics import wording
 from analytics.exports import Table, count, num
 from analytics.kinds.portraits.result import PortraitsResult
 from analytics.reports import names
@@ -41,7 +41,7 @@ def segments(*, result: PortraitsResult, **_: object) -> Table:
         rows.append(
             (
                 segment.segment,
-                texts.description_text(
+                wording.description_text(
                     parts=segment.description_parts or None, fallback=segment.description
                 ),
                 count(segment.size),

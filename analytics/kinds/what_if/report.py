@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from analytics import texts
+from analytics import wording
 from analytics.kinds.what_if.result import WhatIfFigures, WhatIfResult
 from analytics.models import AnalysisRun
 from analytics.reports import LP_COLOUR, names
@@ -24,7 +24,7 @@ def _figures(row: WhatIfFigures | None) -> dict:
         "change": row.change,
         "change_percent": row.change_percent,
         "direction": row.direction,
-        "direction_label": texts.direction_text(code=row.direction or None),
+        "direction_label": wording.direction_text(code=row.direction or None),
     }
 
 
@@ -44,13 +44,13 @@ def what_if_view_data(*, run: AnalysisRun, result: WhatIfResult) -> dict:
         "community_name": community_names.get(code, code),
         "rows": rows,
         "total": _figures(result.total),
-        "summary": texts.what_if_summary_text(
+        "summary": wording.what_if_summary_text(
             parts=result.summary_parts or None, fallback=result.summary
         ),
-        "assumptions": texts.what_if_assumption_texts(
+        "assumptions": wording.what_if_assumption_texts(
             assumptions=result.assumptions, parts=result.assumption_parts or None
         ),
-        "caveat": texts.what_if_caveat_text(
+        "caveat": wording.what_if_caveat_text(
             parts=result.caveat_parts or None, fallback=result.caveat
         ),
         "first_month": result.first_month,
