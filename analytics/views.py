@@ -31,7 +31,7 @@ from analytics import actions, exports, kinds, queries, reports
 from analytics.forms import ScenarioCompareForm
 from analytics.kinds.allocation.report import scenario_table
 from analytics.models import AnalysisRun
-from core.errors import LimitReached
+from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
 from core.roles import ADMIN, STAFF, role_required
 
@@ -113,7 +113,7 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     _require_kind(request, kind)
     form_class = kinds.get(kind).form
     form = None
-    limited = False
+    limited = unavailable = False
     if queries.may_start_kind(request.user, kind):
         # Bound on every POST: a kind without parameters posts an empty form.
         form = form_class(request.POST if request.method == "POST" else None, user=request.user)
@@ -123,6 +123,9 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
             except LimitReached as exc:
                 form.add_error(None, exc.message)
                 limited = True
+            except ServiceUnavailable as exc:
+                form.add_error(None, exc.message)
+                unavailable = True
             else:
                 messages.success(request, _("Run #%(id)s has been started.") % {"id": run.pk})
                 return redirect("analytics:run_detail", pk=run.pk)
@@ -133,12 +136,15 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     for run in page:
         run.params_display = reports.params_summary(run)
     refused = form is not None and form.is_bound and bool(form.errors)
-    return render(
+    response = render(
         request,
         "analytics/run_list.html",
         {**_base_context(request, kind), "form": form, "page_obj": page},
-        status=429 if limited else 400 if refused else 200,
+        status=429 if limited else 503 if unavailable else 400 if refused else 200,
     )
+    if unavailable:
+        response["Retry-After"] = str(actions.QUEUE_RETRY_AFTER_SECONDS)
+    return response
 
 
 @role_required(*STAFF)
