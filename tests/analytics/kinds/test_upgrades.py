@@ -15,7 +15,7 @@ from tests.analytics import run_data
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("analytics.migrations.0004_result_schema_v2")
+migration = importlib.import_module("analytics.migrations.0005_result_schema_v2")
 
 
 def test_every_kind_has_its_current_schema_version():

@@ -22,6 +22,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("analytics", "0003_analysisrun_kind_what_if")]
+    dependencies = [("analytics", "0004_analysisrun_lifecycle")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]
