@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from analytics import exports
+from analytics import kinds
 from analytics.models import AnalysisRun
 from geography import load_prefecture_cities
 from tests.analytics import run_data
@@ -65,7 +65,7 @@ def test_no_real_city_name_in_any_output_of_a_synthetic_panel(client, synthetic_
     outputs: dict[str, str] = {}
     for prefix in ("", "/zh-hans"):
         outputs[f"page{prefix}"] = client.get(f"{prefix}/analytics/runs/{run.pk}/").content.decode()
-        for table in exports.TABLES[run.kind]:
+        for table in kinds.registry()[run.kind].tables:
             url = reverse("analytics:run_export", kwargs={"pk": run.pk, "table": table})
             outputs[f"csv{prefix} {table}"] = _body(client.get(f"{prefix}{url}"))
     outputs["api"] = _body(client.get(f"/api/v1/analysis-runs/{run.pk}/"))
