@@ -249,7 +249,6 @@ def evidence_weights(
                 "level_gap": float(point["level_gap"][k]),
                 "weight": float(point["city"][k]),
                 "weight_se": _json_float(se["city"][k]),
-                "reason": _city_reason(name, figures),
                 "reason_parts": city_parts,
             }
         )
@@ -282,7 +281,6 @@ def evidence_weights(
                     "weight": float(point[kind][k]),
                     "weight_se": _json_float(se[kind][k]),
                     "uplift": uplift,
-                    "reason": _type_reason(name, type_figures, kind == less),
                     "reason_parts": [{"code": type_code, **identity, **type_figures}],
                 }
             )
@@ -337,38 +335,3 @@ def _names(cities: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, int]]
 
 def _json_float(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
-
-
-def _se_text(se: float | None) -> str:
-    return f" (SE {se:.2f})" if se is not None else ""
-
-
-_BENCHMARK_WORDS = {"region": "regional benchmark", "nation": "national benchmark"}
-
-
-def _city_reason(name: str, f: dict) -> str:
-    head = (
-        f"{name}: development level {f['level']:.1f} in {f['year']}, projected "
-        f"{f['projected']:.1f} in {f['horizon']} years by the fitted dynamic model against a "
-        f"{_BENCHMARK_WORDS[f['benchmark_kind']]} of {f['benchmark']:.1f}"
-    )
-    if f["gap"] <= 0:
-        return f"{head}; at or above it, so weight 1.00"
-    return (
-        f"{head}; {f['gap']:.0%} below it, weight 1 + {f['strength']:g} x {f['gap']:.2f} = "
-        f"{f['weight']:.2f}{_se_text(f['se'])}"
-    )
-
-
-def _type_reason(name: str, f: dict, less_provided: bool) -> str:
-    head = (
-        f"{f['kind']} communities of {name}: city weight {f['city_weight']:.2f}; urban-rural "
-        f"differentiation E {f['E']:.1f} in {f['year']}, projected {f['projected_E']:.1f} in "
-        f"{f['horizon']} years ({_BENCHMARK_WORDS[f['benchmark_kind']]} {f['benchmark_E']:.1f})"
-    )
-    if not less_provided:
-        return f"{head}; the better provided side, no uplift; weight {f['weight']:.2f}"
-    return (
-        f"{head}; the less provided side, uplift 1 + {f['strength']:g} x |E|/benchmark = "
-        f"{f['uplift']:.2f}; weight {f['weight']:.2f}{_se_text(f['se'])}"
-    )

@@ -252,9 +252,7 @@ def _equity(result: EqualizationResult) -> dict:
     reason_names = stored
 
     def reason(row: dict) -> str:
-        return wording.weight_reason_text(
-            parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
-        )
+        return wording.weight_reason_text(parts=row.get("reason_parts"), names=reason_names)
 
     local_types = [
         {
@@ -272,7 +270,7 @@ def _equity(result: EqualizationResult) -> dict:
     ]
     lag = as_dict(weights.get("lag"))
     if lag:
-        lag = {**lag, "summary": wording.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
+        lag = {**lag, "summary": wording.effect_lag_text(lag=lag)}
     options = as_dict(weights.get("options"))
     return {
         "year": weights.get("year"),

@@ -110,9 +110,9 @@ def test_national_benchmark_and_reasons(fitted):
     cities = weights.cities
     assert np.allclose(cities["benchmark_pubindicator"], cities["projected_pubindicator"].mean())
     below = cities.loc[cities["level_gap"] > 0].iloc[0]
-    assert "national benchmark" in below["reason"] and "(SE " in below["reason"]
     part = below["reason_parts"][0]
     assert part["code"] == "city_projected_below_benchmark" and part["horizon"] == 5
+    assert part["benchmark_kind"] == "nation" and part["se"] == below["weight_se"]
     with pytest.raises(EngineInputError, match="benchmark"):
         EvidenceWeightOptions(benchmark="province")
     with pytest.raises(EngineInputError, match="strength"):

@@ -99,6 +99,6 @@ def test_community_type_weights_for_a_city(synthetic_result):
     city = synthetic_result.equity.community_type_weights_for("510100")
     assert set(city) == {"urban", "rural"}
     assert all(entry["weight"] >= 1.0 for entry in city.values())
-    # On the SYNTHETIC panel the city is named by its label, never 成都市.
-    assert all("Synthetic city" in entry["reason"] for entry in city.values())
-    assert not any("成都" in entry["reason"] for entry in city.values())
+    # On the SYNTHETIC panel the city goes by its synthetic number, never by 成都市.
+    assert all(entry["reason_parts"][0]["city"] == "510100" for entry in city.values())
+    assert all(isinstance(e["reason_parts"][0]["synthetic_city"], int) for e in city.values())
