@@ -138,10 +138,6 @@ def test_no_city_of_the_panel_or_its_results_carries_a_real_name(synthetic_panel
     cities = synthetic_result.equity.cities
     assert not set(cities["name"]) & real
     assert cities["synthetic_number"].notna().all()
-    text = " ".join(synthetic_result.equity.cities["reason"]) + " ".join(
-        synthetic_result.equity.community_types["reason"]
-    )
-    assert not any(name in text for name in real)
     for parts in synthetic_result.equity.community_types["reason_parts"]:
         assert all(isinstance(part["synthetic_city"], int) for part in parts)
 
