@@ -183,11 +183,13 @@ CATALOGUE: dict[str, str] = {
     ", %(share)s after %(years)s year(s)": "，%(years)s 年后达到 %(share)s",
     "eigenvalue > %(value)s": "特征值 > %(value)s",
     "cumulative variance share >= %(share)s": "累计方差贡献率 ≥ %(share)s",
-    "global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/attribute "
-    "features, level offset; direct multi-step (horizon as a feature); %(interval)s intervals "
-    "from quantile-loss models (%(low)s/%(high)s)": "全局 HistGradientBoostingRegressor"
-    "（loss='poisson'），特征为滞后、滚动、日历和社区属性，以水平值为偏移；直接多步预测（预测步长"
-    "作为特征）；%(interval)s 预测区间来自分位数损失模型（%(low)s/%(high)s）",
+    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/"
+    "attribute features, damped-trend exponential smoothing, the Theta method and the seasonal "
+    "naive, weighted per horizon by their rolling-origin backtest errors; %(interval)s conformal "
+    "intervals from the backtest residuals per horizon, scaled per series": "全局 "
+    "HistGradientBoostingRegressor（loss='poisson'，特征为滞后、滚动、日历和属性）、阻尼趋势指数"
+    "平滑、Theta 方法与季节性朴素预测的集成，按各预测步长的滚动原点回测误差加权；%(interval)s "
+    "预测区间由各预测步长的回测残差保形校准，按序列尺度缩放",
     "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds": "HiGHS（通过 "
     "scipy.optimize.linprog）：第一阶段 highs-ipm，第二阶段 highs-ds",
 }
