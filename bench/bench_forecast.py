@@ -43,7 +43,8 @@ from bench.supply_measure import measure, print_table  # noqa: E402
 
 
 def _frame(case: str):
-    from analytics.engine.supply import build_series_frame, generate_synthetic_demand
+    from analytics.engine.supply import build_series_frame
+    from demo.demand import generate_synthetic_demand
 
     kind, size = case.split(":")
     communities, months = (int(size), 36) if kind == "wide" else map(int, size.split("x"))
