@@ -74,7 +74,7 @@ class ForecastConfig:
     min_training_origins: int = 3
     calibration_origins: int = 3
     max_calibration_origins: int = 12
-    min_calibration_rows: int = 240
+    min_calibration_rows: int = 1000
     validation_months: int = 3
     max_train_rows: int = 60_000
     max_iter: int = 160
