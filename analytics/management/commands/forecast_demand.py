@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import ForecastConfig, forecast_with_backtest
-from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.management.commands._runs import checked_params, dump_json, run_and_check
 from analytics.models import AnalysisRun
 
 
@@ -31,8 +31,6 @@ class Command(BaseCommand):
     def handle(
         self, *args, horizon: int, data: Path | None, out: Path | None, level: float, **options
     ):
-        if not 1 <= horizon <= 6:
-            raise CommandError("--horizon must be between 1 and 6 months")
         if not 50 <= level <= 99:
             raise CommandError(f"--level must be a percentage between 50 and 99, got {level:g}")
         if data is None:
@@ -56,6 +54,7 @@ class Command(BaseCommand):
                 )
                 self._print_backtest(backtest)
             return
+        horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
         try:
             frame = pd.read_csv(data, dtype={"series": str, "period": str})
         except (OSError, ValueError, pd.errors.ParserError) as exc:
