@@ -133,6 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "residents.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "residents.login_protection.DemoPasswordRefusal",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,13 +146,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed logins lock the account (by username, whatever the address) for a while,
-# and an address that keeps failing across usernames is locked out too.
+# Failed logins lock one user name from one address after AXES_FAILURE_LIMIT, and one user
+# name from everywhere after LOGIN_FAILURES_PER_USERNAME; nothing ever locks an address, so
+# nobody can lock everyone behind a proxy out (residents/login_protection.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "residents.login_protection.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "residents.login_protection.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Addresses or networks of the reverse proxies in front of the app (comma-separated, e.g.
+# 10.0.0.5,10.1.0.0/16). Only a connection from one of them may name the client in
+# X-Forwarded-For; with none set the header is ignored.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
