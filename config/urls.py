@@ -24,5 +24,11 @@ urlpatterns += i18n_patterns(
     path("analytics/", include("analytics.urls")),
     prefix_default_language=False,
 )
+# Errors under /api/ are JSON like the rest of the API (config/api_guards.py).
+handler400 = "config.api_guards.bad_request"
+handler403 = "config.api_guards.permission_denied"
+handler404 = "config.api_guards.page_not_found"
+handler500 = "config.api_guards.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -90,12 +90,10 @@ class DemoPasswordRefusal:
     login with the published demo password (``PermissionDenied`` ends the backend chain).
 
     ``seed_demo`` refuses to run without ``DEBUG``, but a database seeded on a laptop can
-    later be served with ``DEBUG`` off; its demo logins must not open there."""
+    later be served with ``DEBUG`` off; its demo logins must not open there. (No
+    ``get_user``: sessions are restored by the backend that signed the user in.)"""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if password == DEMO_PASSWORD and not settings.DEBUG:
             raise PermissionDenied
-        return None
-
-    def get_user(self, user_id):
         return None

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from config.time_bounds import QueryDateTimeFilter
 from residents.api import ApiViewMixin
 from residents.queries import is_administrator, is_worker
 from services import actions, queries
@@ -102,10 +103,10 @@ class RequestFilter(django_filters.FilterSet):
         method="filter_overdue",
         help_text="true: open and past the expected completion; false: open and within it.",
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = QueryDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = QueryDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
     )
 

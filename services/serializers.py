@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import time_bounds
 from config.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer, ChoiceFieldWithoutEcho
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
@@ -347,6 +348,12 @@ class CapacitySerializer(ApiModelSerializer):
         ]
         read_only_fields = ["id", "created_by", "created_at"]
         validators: list = []  # the action checks one row per community/category/month/provider
+
+    def validate_period(self, value):
+        problem = time_bounds.period_problem(value, today=timezone.localdate())
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 # Error bodies (documentation of the API's error responses) -----------------------------------
