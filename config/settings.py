@@ -76,20 +76,22 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "core",
     "residents",
     "services",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.api_guards.NullCharacterMiddleware",
+    "core.api_guards.NullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Unprefixed URLs are English; a visitor whose cookie or browser prefers Chinese is sent
     # to the /zh-hans/ address of the page.
-    "residents.middleware.PreferredLanguageMiddleware",
+    "core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -113,7 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "residents.context_processors.synthetic_data",
+                "demo.context_processors.synthetic_data",
             ],
         },
     },
@@ -212,9 +214,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "config.api_guards.JSONParser",
+        "core.api_guards.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -284,7 +286,7 @@ OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=Fals
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_pii": {"()": "residents.logging.RedactPersonalDataFilter"}},
+    "filters": {"redact_pii": {"()": "core.logging.RedactPersonalDataFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_pii"]},
     },

@@ -5,11 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from residents import views as residents_views
+from core.views import set_language
 
 urlpatterns = [
     # Our set_language (see its docstring) shadows Django's; the rest of i18n/ is Django's.
-    path("i18n/setlang/", residents_views.set_language, name="set_language"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -24,11 +24,11 @@ urlpatterns += i18n_patterns(
     path("analytics/", include("analytics.urls")),
     prefix_default_language=False,
 )
-# Errors under /api/ are JSON like the rest of the API (config/api_guards.py).
-handler400 = "config.api_guards.bad_request"
-handler403 = "config.api_guards.permission_denied"
-handler404 = "config.api_guards.page_not_found"
-handler500 = "config.api_guards.server_error"
+# Errors under /api/ are JSON like the rest of the API (core/api_guards.py).
+handler400 = "core.api_guards.bad_request"
+handler403 = "core.api_guards.permission_denied"
+handler404 = "core.api_guards.page_not_found"
+handler500 = "core.api_guards.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

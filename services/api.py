@@ -25,19 +25,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from config.time_bounds import QueryDateTimeFilter
-from residents.api import ApiViewMixin
-from residents.queries import is_administrator, is_worker
+from core.api import ApiViewMixin, ErrorSerializer
+from core.errors import ActionNotAllowed, StateConflict
+from core.pagination import ApiCursorPagination
+from core.roles import is_administrator, is_worker
+from core.time_bounds import QueryDateTimeFilter
 from services import actions, queries
-from services.errors import ActionNotAllowed, StateConflict
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
-from services.pagination import CapacityCursorPagination, RequestCursorPagination
 from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
     CategorySerializer,
     CategoryTreeSerializer,
-    ErrorSerializer,
     IdempotencyConflictSerializer,
     NoteSerializer,
     RateSerializer,
@@ -49,6 +48,16 @@ from services.serializers import (
 
 Status = ServiceRequest.Status
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class RequestCursorPagination(ApiCursorPagination):
+    """Newest first, by the ``(-created_at, -id)`` index."""
+
+    ordering = ("-created_at", "-id")
+
+
+class CapacityCursorPagination(ApiCursorPagination):
+    ordering = ("-period", "-id")
 
 
 # Categories -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import QueryDict
 from django.utils import timezone
 
-from config.time_bounds import as_utc, query_time_problem
+from core.time_bounds import as_utc, query_time_problem
 from services.open311 import conf
 from services.open311.errors import Open311Error, bad_request
 
