@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -202,6 +203,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts and styles only from our own files, never
+# inline (every template keeps them in static/; a test checks). The API documentation pages
+# relax styles for their vendored viewers only (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -269,6 +287,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Lookups of residents by national ID or phone per user and clock hour (residents.actions).
 IDENTIFIER_LOOKUPS_PER_HOUR = env.int("IDENTIFIER_LOOKUPS_PER_HOUR", default=120)
+# Residents entering an ID number on their own profile, and anonymous sign-ups with one per
+# client address: each such entry is checked against the registered numbers, so it is
+# metered too (residents.actions).
+SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR = env.int(
+    "SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR", default=10
+)
 # What-ifs one user may have queued or running at once: each refits the forecaster, and the
 # workers are shared with the scheduled runs.
 WHAT_IF_RUNS_IN_FLIGHT = env.int("WHAT_IF_RUNS_IN_FLIGHT", default=2)

@@ -57,9 +57,14 @@ def _check_may_file_for(*, user: User, community: Community) -> None:
         )
 
 
-def _validate_and_save(resident: Resident) -> Resident:
+def _validate_and_save(
+    resident: Resident, *, user: User, previous_id_hash: str | None = None
+) -> Resident:
     """Validate every field (identifiers normalised, choices, ranges, one profile per national
-    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then.
+
+    Checking a new national ID against the registered ones could tell whether someone holds
+    it, so it takes one use of ``user``'s identifier allowance first (``LimitReached``)."""
     errors: dict[str, list[str]] = {}
     if len(resident.name or "") > NAME_MAX_LENGTH:
         errors["name"] = [
@@ -77,6 +82,8 @@ def _validate_and_save(resident: Resident) -> Resident:
     if errors:
         raise ValidationError(errors)
     resident.refresh_lookup_hashes()
+    if resident.national_id_hash and resident.national_id_hash != previous_id_hash:
+        _identifier_lookup_allowance_take(user)
     duplicate_message = _("A resident with this national ID number is already registered.")
     if (
         resident.national_id_hash
@@ -147,14 +154,18 @@ def resident_create(
         preferred_channel=preferred_channel,
         created_by=user,
     )
-    return _validate_and_save(resident)
+    return _validate_and_save(resident, user=user)
 
 
 @transaction.atomic
-def resident_signup(*, username: str, password: str, **profile: Any) -> User:
+def resident_signup(
+    *, username: str, password: str, client_address: str = "", **profile: Any
+) -> User:
     """A resident's own sign-up: a login with the resident role and their profile.
 
-    ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``).
+    ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``). A
+    sign-up that gives an ID number takes one use of its client address's hourly allowance
+    first (``LimitReached``): an anonymous form must not test ID numbers unmetered.
     """
     errors: dict[str, list[str]] = {}
     account = User(username=(username or "").strip(), role=User.Role.RESIDENT)
@@ -170,6 +181,8 @@ def resident_signup(*, username: str, password: str, **profile: Any) -> User:
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
+    if profile.get("national_id"):
+        _signup_allowance_take(client_address)
     account.set_password(password)
     account.save()
     resident_create(user=account, **profile)
@@ -199,11 +212,12 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
         raise StateConflict(_("This profile was erased at the resident's request."))
     if "community" in changes and changes["community"].pk != resident.community_id:
         _check_may_file_for(user=user, community=changes["community"])
+    previous_id_hash = resident.national_id_hash
     for field, value in changes.items():
         if field in IDENTIFIER_FIELDS:
             value = (value or "").strip() if field == "name" else (value or "")
         setattr(resident, field, value)
-    return _validate_and_save(resident)
+    return _validate_and_save(resident, user=user, previous_id_hash=previous_id_hash)
 
 
 def _erase_request_free_text(resident: Resident) -> int:
@@ -340,33 +354,68 @@ def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def _identifier_lookup_allowance_take(user: User) -> None:
-    """Count one lookup against the user's hourly allowance, or refuse once it is used up.
-
-    Looking people up by ID or phone is how a stolen or curious account would enumerate
-    residents, so each worker and administrator gets ``IDENTIFIER_LOOKUPS_PER_HOUR`` per clock
-    hour. The count lives in the shared cache (Redis in production, so every server process
-    sees it).
-    """
+def _allowance_take(*, holder: str, limit: int, message: str) -> None:
+    """Count one use against ``holder``'s allowance for this clock hour, or raise
+    ``LimitReached`` (``message`` formatted with ``limit`` and ``minutes``) once it is used
+    up. The count lives in the shared cache (Redis in production, so every server process
+    sees it)."""
     now = time.time()
     window = int(now // 3600)
-    key = f"identifier-lookups:{user.pk}:{window}"
+    key = f"identifier-checks:{holder}:{window}"
     cache.add(key, 0, timeout=3600 + 60)
     try:
         used = cache.incr(key)
     except ValueError:  # expired between add and incr: this is the first of a new window
         cache.set(key, 1, timeout=3600 + 60)
         used = 1
-    if used > settings.IDENTIFIER_LOOKUPS_PER_HOUR:
+    if used > limit:
         retry_after = int((window + 1) * 3600 - now) + 1
         raise LimitReached(
-            _(
-                "You have looked up %(limit)d residents by ID or phone this hour, the most "
-                "allowed. Try again in %(minutes)d minutes."
-            )
-            % {"limit": settings.IDENTIFIER_LOOKUPS_PER_HOUR, "minutes": -(-retry_after // 60)},
+            message % {"limit": limit, "minutes": -(-retry_after // 60)},
             retry_after=retry_after,
         )
+
+
+def _identifier_lookup_allowance_take(user: User) -> None:
+    """Count one lookup or check of an identifier against the user's hourly allowance.
+
+    Every path that can confirm that an ID number is registered (lookups, creating or
+    changing a profile with an ID, bulk import, admin) takes from it, so none of them is an
+    unmetered oracle. Workers and administrators get ``IDENTIFIER_LOOKUPS_PER_HOUR``;
+    residents, who only ever enter their own number, ``SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR``.
+    """
+    staff = is_worker(user) or is_administrator(user)
+    _allowance_take(
+        holder=f"user:{user.pk}",
+        limit=(
+            settings.IDENTIFIER_LOOKUPS_PER_HOUR
+            if staff
+            else settings.SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR
+        ),
+        message=_(
+            "You have looked up or entered ID or phone numbers %(limit)d times this hour, the "
+            "most allowed. Try again in %(minutes)d minutes."
+        ),
+    )
+
+
+def identifier_checks_take(*, user: User, count: int) -> None:
+    """Take ``count`` uses at once (a bulk import's already-registered ID numbers); raises
+    ``LimitReached`` if they do not all fit, without saying which rows matched."""
+    for _used in range(count):
+        _identifier_lookup_allowance_take(user)
+
+
+def _signup_allowance_take(client_address: str) -> None:
+    """Anonymous sign-ups that give an ID number, per client address and hour."""
+    _allowance_take(
+        holder=f"address:{client_address or 'unknown'}",
+        limit=settings.SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR,
+        message=_(
+            "Too many sign-ups with an ID number from your network this hour. Try again in "
+            "%(minutes)d minutes, or ask your community office."
+        ),
+    )
 
 
 @transaction.atomic

@@ -23,10 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ActionNotAllowed
+from core.errors import ActionNotAllowed, LimitReached
 from core.roles import is_administrator, is_worker
 from core.time_bounds import EARLIEST, future_message, too_early_message
 from residents import pii
+from residents.actions import identifier_checks_take
 from residents.models import Community, Resident, User
 from residents.queries import community_choices, resident_list
 from services import tables
@@ -282,11 +283,14 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
             "national_id_hash", flat=True
         )
     )
-    out.add(
-        (id_hashes != "") & id_hashes.isin(taken),
-        "national_id",
-        _("A resident with this ID number already exists."),
-    )
+    already_registered = (id_hashes != "") & id_hashes.isin(taken)
+    # Each row that would confirm a registered number takes from the importer's hourly
+    # allowance of identifier checks, like a lookup; past it, the rows are not named.
+    try:
+        identifier_checks_take(user=user, count=int(already_registered.sum()))
+    except LimitReached as exc:
+        return [], [Problem(1, "national_id", exc.messages[0])]
+    out.add(already_registered, "national_id", _("A resident with this ID number already exists."))
 
     this_year = timezone.now().year
     birth_year = _integer(frame, "birth_year", 1900, this_year, out, default=None)
