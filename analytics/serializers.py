@@ -232,7 +232,9 @@ class AnalysisRunSerializer(ApiModelSerializer):
         read_only=True, help_text="queued, running, succeeded or failed."
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     page = serializers.SerializerMethodField(help_text="The run's web page.")
 

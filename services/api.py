@@ -35,7 +35,6 @@ from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
-    CategorySerializer,
     CategoryTreeSerializer,
     IdempotencyConflictSerializer,
     NoteSerializer,
@@ -68,7 +67,10 @@ class CapacityCursorPagination(ApiCursorPagination):
         summary="The category tree: the five dimensions, each with its active services",
         responses=CategoryTreeSerializer(many=True),
     ),
-    retrieve=extend_schema(summary="One category by code", responses=CategoryTreeSerializer),
+    retrieve=extend_schema(
+        summary="One category by code, with its services (none for a service itself)",
+        responses=CategoryTreeSerializer,
+    ),
 )
 class CategoryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
@@ -83,9 +85,11 @@ class CategoryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return queries.category_list()
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        # One shape for both levels, as the schema says: a service's ``services`` is empty.
         category = self.get_object()
-        serializer = CategoryTreeSerializer if category.parent_id is None else CategorySerializer
-        return Response(serializer(category, context=self.get_serializer_context()).data)
+        return Response(
+            CategoryTreeSerializer(category, context=self.get_serializer_context()).data
+        )
 
 
 # Requests ----------------------------------------------------------------------------------------
