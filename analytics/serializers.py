@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -283,7 +282,9 @@ class AnalysisRunDetailSerializer(AnalysisRunSerializer):
         fields = [*AnalysisRunSerializer.Meta.fields, "result"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    # Null until the run succeeded, as the help text says (schemathesis found the schema
+    # promising an object).
+    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
     def get_result(self, run: AnalysisRun) -> dict | None:
         request = self.context.get("request")
         return queries.result_for(user=request.user, run=run) if request else None
