@@ -9,7 +9,7 @@ phone number or ID number.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -100,7 +100,7 @@ def _validate_and_save(
         raise ValidationError(errors)
     resident.refresh_lookup_hashes()
     if resident.national_id_hash and resident.national_id_hash != previous_id_hash:
-        _identifier_lookup_allowance_take(user)
+        _identifier_lookup_allowance_take(user, number_hash=resident.national_id_hash)
     duplicate_message = _duplicate_message()
     if (
         resident.national_id_hash
@@ -225,7 +225,8 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     # Naming the rows whose number is registered confirms those numbers: metered like a
     # lookup (LimitReached names no row).
     identifier_checks_take(
-        user=user, count=sum(1 for r in residents if r.national_id_hash in registered)
+        user=user,
+        number_hashes=[r.national_id_hash for r in residents if r.national_id_hash in registered],
     )
     for index, resident in enumerate(residents):
         if resident.national_id_hash in registered:
@@ -260,7 +261,9 @@ def resident_signup(
     if errors:
         raise ValidationError(errors)
     if profile.get("national_id"):
-        _signup_allowance_take(client_address)
+        _signup_allowance_take(
+            client_address, pii.lookup_hash(pii.normalise_national_id(profile["national_id"]))
+        )
     account.set_password(password)
     account.save()
     resident_create(user=account, **profile)
@@ -392,13 +395,21 @@ def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def _allowance_take(*, holder: str, limit: int, message: str) -> None:
+def _allowance_take(*, holder: str, limit: int, message: str, number_hash: str = "") -> None:
     """Count one use against ``holder``'s allowance for this clock hour, or raise
     ``LimitReached`` (``message`` formatted with ``limit`` and ``minutes``) once it is used
     up. The count lives in the shared cache (Redis in production, so every server process
-    sees it)."""
+    sees it).
+
+    With ``number_hash`` (the keyed hash of the number entered) a number counts once per
+    hour: checking it again tells nothing new, and one edit passing through a form's check
+    and then the action's is one check, not two."""
     now = time.time()
     window = int(now // 3600)
+    if number_hash and not cache.add(
+        f"identifier-checked:{holder}:{window}:{number_hash}", 1, timeout=3600 + 60
+    ):
+        return
     key = f"identifier-checks:{holder}:{window}"
     cache.add(key, 0, timeout=3600 + 60)
     try:
@@ -414,8 +425,9 @@ def _allowance_take(*, holder: str, limit: int, message: str) -> None:
         )
 
 
-def _identifier_lookup_allowance_take(user: User) -> None:
-    """Count one lookup or check of an identifier against the user's hourly allowance.
+def _identifier_lookup_allowance_take(user: User, *, number_hash: str = "") -> None:
+    """Count one lookup or check of an identifier against the user's hourly allowance
+    (a check of an entered number once per number, see ``_allowance_take``).
 
     Every path that can confirm that an ID number is registered (lookups, creating or
     changing a profile with an ID, bulk import, admin) takes from it, so none of them is an
@@ -434,20 +446,23 @@ def _identifier_lookup_allowance_take(user: User) -> None:
             "You have looked up or entered ID or phone numbers %(limit)d times this hour, the "
             "most allowed. Try again in %(minutes)d minutes."
         ),
+        number_hash=number_hash,
     )
 
 
-def identifier_checks_take(*, user: User, count: int) -> None:
-    """Take ``count`` uses at once (a bulk import's already-registered ID numbers); raises
+def identifier_checks_take(*, user: User, number_hashes: Iterable[str]) -> None:
+    """Count each entered number (by its keyed hash) against the user's allowance: a bulk
+    import's already-registered ID numbers, or one the admin form is about to check. Raises
     ``LimitReached`` if they do not all fit, without saying which rows matched."""
-    for _used in range(count):
-        _identifier_lookup_allowance_take(user)
+    for number_hash in dict.fromkeys(h for h in number_hashes if h):
+        _identifier_lookup_allowance_take(user, number_hash=number_hash)
 
 
-def _signup_allowance_take(client_address: str) -> None:
+def _signup_allowance_take(client_address: str, number_hash: str) -> None:
     """Anonymous sign-ups that give an ID number, per client address and hour."""
     _allowance_take(
         holder=f"address:{client_address or 'unknown'}",
+        number_hash=number_hash,
         limit=settings.SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR,
         message=_(
             "Too many sign-ups with an ID number from your network this hour. Try again in "

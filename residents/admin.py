@@ -131,7 +131,7 @@ class ResidentAdminForm(forms.ModelForm):
         if changed:
             # The duplicate check below confirms whether a number is registered: metered like
             # every other path (LimitReached is a ValidationError, shown on the field).
-            actions.identifier_checks_take(user=self.actor, count=1)
+            actions.identifier_checks_take(user=self.actor, number_hashes=[pii.lookup_hash(value)])
         if value:
             duplicate = Resident.objects.filter(
                 national_id_hash=pii.lookup_hash(pii.normalise_national_id(value))

@@ -323,7 +323,9 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
     # Each row that would confirm a registered number takes from the importer's hourly
     # allowance of identifier checks, like a lookup; past it, the rows are not named.
     try:
-        resident_actions.identifier_checks_take(user=user, count=int(already_registered.sum()))
+        resident_actions.identifier_checks_take(
+            user=user, number_hashes=id_hashes[already_registered].tolist()
+        )
     except LimitReached as exc:
         return [], [Problem(1, "national_id", exc.messages[0])]
     out.add(already_registered, "national_id", _("A resident with this ID number already exists."))
