@@ -121,7 +121,11 @@ def mix_parts(shares: object) -> list[MixPart]:
     rectangles: the Content-Security-Policy allows no style attributes)."""
     parts, start = [], 0.0
     for index, share in enumerate(shares or []):
-        width = max(float(share), 0.0) * 100
+        # A share suppressed for small counts (None) takes no room in the bar.
+        try:
+            width = max(float(share), 0.0) * 100
+        except (TypeError, ValueError):
+            width = 0.0
         parts.append(MixPart(index=index, start=start, width=width))
         start += width
     return parts
