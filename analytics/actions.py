@@ -255,3 +255,13 @@ def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
         if not this_month.exists():
             started.append(analysis_run_start(kind=kind, params=params))
     return started
+
+
+@transaction.atomic
+def resident_segments_forget(*, resident_id: int) -> int:
+    """Delete the segments portrait runs gave a resident who withdrew consent or was erased
+    (the runs' community-level results are aggregates and stay). Returns how many went."""
+    from analytics.models import ResidentSegment
+
+    deleted, _ = ResidentSegment.objects.filter(resident_id=resident_id).delete()
+    return deleted

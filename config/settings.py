@@ -265,6 +265,10 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=7 * 24)
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="precision-supply.local")
 # Request descriptions are free text a resident typed: public only where a city decides so.
 OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=False)
+# k of the public feed: a request is placed at its community only if at least this many
+# residents are registered there; otherwise at its district or city, timed to the day
+# (docs/open311.md).
+OPEN311_MIN_RESIDENTS = env.int("OPEN311_MIN_RESIDENTS", default=10)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ phone number or ID number.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residents import pii
-from residents.models import Community, PersonalDataAccess, Resident, User
+from residents.consent import PORTRAIT_PURPOSE_VERSION
+from residents.exports import ResidentData, resident_data
+from residents.models import (
+    PORTRAIT_FIELDS,
+    Community,
+    PersonalDataAccess,
+    PortraitConsent,
+    Resident,
+    User,
+)
 from residents.queries import (
     is_administrator,
     is_resident,
@@ -32,20 +42,10 @@ from residents.queries import (
 from services.errors import ActionNotAllowed, LimitReached, StateConflict
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
-PROFILE_FIELDS = (
-    "community",
-    "birth_year",
-    "gender",
-    "household_size",
-    "children_in_household",
-    "elderly_living_alone",
-    "employment_status",
-    "income_band",
-    "education",
-    "health_needs",
-    "hukou_type",
-    "preferred_channel",
-)
+# What every profile holds: where the person lives and how to reach them about a request.
+# The portrait facts (``PORTRAIT_FIELDS``) are written only with consent, by
+# ``resident_portrait_save``.
+PROFILE_FIELDS = ("community", "preferred_channel")
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
 ERASED_DESCRIPTION = "(description erased at the resident's request)"
@@ -99,30 +99,58 @@ def _validate_and_save(resident: Resident) -> Resident:
     return resident
 
 
+@dataclass(frozen=True)
+class PortraitAnswers:
+    """The portrait facts, all given together with consent to the stated purpose (an answer
+    such as "other or not stated" is one of the choices; leaving one out is not)."""
+
+    birth_year: int
+    gender: str
+    household_size: int
+    children_in_household: int
+    elderly_living_alone: bool
+    employment_status: str
+    income_band: str
+    education: str
+    health_needs: str
+    hukou_type: str
+
+
+assert tuple(PortraitAnswers.__dataclass_fields__) == PORTRAIT_FIELDS
+
+
+def _portrait_consent_record(*, user: User, resident: Resident) -> PortraitConsent:
+    """The standing consent to the current purpose; recorded now if there is none (an
+    older version's is withdrawn: consent is to one stated purpose)."""
+    standing = PortraitConsent.objects.select_for_update().filter(
+        resident=resident, withdrawn_at__isnull=True
+    )
+    current = next((c for c in standing if c.version == PORTRAIT_PURPOSE_VERSION), None)
+    if current is not None:
+        return current
+    standing.update(withdrawn_at=timezone.now())
+    return PortraitConsent.objects.create(
+        resident=resident, version=PORTRAIT_PURPOSE_VERSION, recorded_by=user
+    )
+
+
 @transaction.atomic
 def resident_create(
     *,
     user: User,
     community: Community,
-    birth_year: int,
-    gender: str,
-    employment_status: str,
-    income_band: str,
-    education: str,
-    hukou_type: str,
-    household_size: int = 1,
-    children_in_household: int = 0,
-    elderly_living_alone: bool = False,
-    health_needs: str = Resident.HealthNeeds.NONE,
     preferred_channel: str = Resident.Channel.SELF_SERVICE,
     name: str = "",
     phone: str = "",
     national_id: str = "",
+    portrait: PortraitAnswers | None = None,
 ) -> Resident:
     """Create a resident profile.
 
     Workers create profiles (without a login) in the communities they serve; administrators
     anywhere; a resident with a login but no profile creates their own, linked to the login.
+    ``portrait`` (optional) also records the person's consent to its purpose, given to
+    ``user``: the resident themself, or the worker they told in person.
     """
     if is_resident(user):
         if Resident.objects.filter(user_id=user.pk).exists():
@@ -139,20 +167,61 @@ def resident_create(
         name=(name or "").strip(),
         phone=phone or "",
         national_id=national_id or "",
-        birth_year=birth_year,
-        gender=gender,
-        household_size=household_size,
-        children_in_household=children_in_household,
-        elderly_living_alone=elderly_living_alone,
-        employment_status=employment_status,
-        income_band=income_band,
-        education=education,
-        health_needs=health_needs,
-        hukou_type=hukou_type,
         preferred_channel=preferred_channel,
         created_by=user,
     )
-    return _validate_and_save(resident)
+    if portrait is None:
+        return _validate_and_save(resident)
+    return _portrait_save(user=user, resident=resident, portrait=portrait)
+
+
+def _portrait_save(*, user: User, resident: Resident, portrait: PortraitAnswers) -> Resident:
+    answers = asdict(portrait)
+    missing = [field for field, value in answers.items() if value is None or value == ""]
+    if missing:
+        raise ValidationError(
+            {field: [_("Answer this too, or do not share these facts.")] for field in missing}
+        )
+    for field, value in answers.items():
+        setattr(resident, field, value)
+    resident = _validate_and_save(resident)
+    _portrait_consent_record(user=user, resident=resident)
+    return resident
+
+
+@transaction.atomic
+def resident_portrait_save(
+    *, user: User, resident: Resident, portrait: PortraitAnswers
+) -> Resident:
+    """Store the portrait facts with the person's consent to their stated purpose (recorded
+    with its version and time, by ``user``: the resident, or a worker they told in person).
+    Residents for themselves; workers for their communities; administrators."""
+    _check_may_edit(user=user, resident=resident)
+    if resident.erased_at is not None:
+        raise StateConflict(_("This profile was erased at the resident's request."))
+    return _portrait_save(user=user, resident=resident, portrait=portrait)
+
+
+@transaction.atomic
+def resident_portrait_withdraw(*, user: User, resident: Resident) -> Resident:
+    """Withdraw consent: the portrait facts are cleared, the resident leaves every later
+    analysis (``residents_with_portrait_consent``) and the segments earlier portrait runs
+    gave them are deleted. Works without a standing consent too (facts stored before
+    consent was asked for are cleared the same way)."""
+    _check_may_edit(user=user, resident=resident)
+    return _portrait_withdraw(resident)
+
+
+def _portrait_withdraw(resident: Resident) -> Resident:
+    from analytics.actions import resident_segments_forget
+
+    PortraitConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    resident.portrait_clear()
+    resident.save(update_fields=[*PORTRAIT_FIELDS, "updated_at"])
+    resident_segments_forget(resident_id=resident.pk)
+    return resident
 
 
 @transaction.atomic
@@ -265,15 +334,20 @@ def _account_close(account: User) -> None:
 
 @transaction.atomic
 def resident_erase(
-    *, user: User, resident: Resident | None, delete_account: bool = True
+    *,
+    user: User,
+    resident: Resident | None,
+    delete_account: bool = True,
+    channel: str = PersonalDataAccess.Channel.WEB,
 ) -> Resident | None:
     """The resident's "delete my account and personal data".
 
     Clears name, phone and ID number (and their lookup hashes), unlinks and deactivates the
-    login (its user name and names are scrubbed too, and its API tokens deleted), and strips
-    the free text of the resident's requests. The profile's coarse facts (birth year, gender,
-    household, community) and the requests' categories, dates, statuses and ratings stay, so
-    statistics and demand analysis keep their counts without the person.
+    login (its user name and names are scrubbed too, and its API tokens deleted), clears the
+    portrait facts and withdraws consent to their use, and strips the free text of the
+    resident's requests. The community and the requests' categories, dates, statuses and
+    ratings stay, so statistics keep their counts without the person. The erasure is
+    recorded in the personal-data audit log (who, when, how; nothing erased).
 
     Allowed to the resident themself and to administrators. A resident login without a
     profile (``resident=None``) only has its login closed.
@@ -292,7 +366,14 @@ def resident_erase(
     resident.user = None
     resident.erased_at = resident.erased_at or timezone.now()
     resident.save()  # save() recomputes the (now empty) lookup hashes
+    _portrait_withdraw(resident)
     _erase_request_free_text(resident)
+    PersonalDataAccess.objects.create(
+        accessor=user,
+        resident=resident,
+        action=PersonalDataAccess.Action.ERASE,
+        channel=channel,
+    )
     if account is not None and delete_account:
         _account_close(account)
     return resident
@@ -322,6 +403,23 @@ def resident_identifiers_reveal(
         "phone": resident.phone,
         "national_id": resident.national_id,
     }
+
+
+@transaction.atomic
+def resident_data_export(
+    *, user: User, channel: str = PersonalDataAccess.Channel.WEB
+) -> ResidentData | None:
+    """The signed-in resident's copy of all their data (``None`` without a profile). The
+    download is itself recorded in the audit log, so it shows in their access log."""
+    if not is_resident(user):
+        raise ActionNotAllowed(_("Only a resident may download their own data."))
+    resident = Resident.objects.filter(user_id=user.pk).select_related("community").first()
+    if resident is None:
+        return None
+    PersonalDataAccess.objects.create(
+        accessor=user, resident=resident, action=PersonalDataAccess.Action.EXPORT, channel=channel
+    )
+    return resident_data(resident=resident, account=user)
 
 
 def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str, str]:

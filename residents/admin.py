@@ -21,7 +21,16 @@ from django.views.decorators.http import require_POST
 
 from residents import actions, pii
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
-from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
+from residents.models import (
+    PORTRAIT_FIELDS,
+    City,
+    Community,
+    PersonalDataAccess,
+    PortraitConsent,
+    Region,
+    Resident,
+    User,
+)
 from residents.queries import is_administrator
 from services.errors import LimitReached
 
@@ -193,7 +202,9 @@ class ResidentAdmin(admin.ModelAdmin):
     list_select_related = ["community"]
     raw_id_fields = ["user", "created_by"]
     autocomplete_fields = ["community"]
-    readonly_fields = ["created_at", "updated_at", "erased_at"]
+    # The portrait facts are shown, never edited here: they are written only with the
+    # resident's consent (the resident's or a worker's portrait page, or the API).
+    readonly_fields = ["created_at", "updated_at", "erased_at", *PORTRAIT_FIELDS]
     actions = ["erase_personal_data"]
 
     @admin.display(description=_("name"))
@@ -281,7 +292,12 @@ class ResidentAdmin(admin.ModelAdmin):
             raise PermissionDenied
         count = 0
         for resident in queryset:
-            actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+            actions.resident_erase(
+                user=request.user,
+                resident=resident,
+                delete_account=True,
+                channel=PersonalDataAccess.Channel.ADMIN,
+            )
             count += 1
         self.message_user(request, _("%(count)d profiles erased.") % {"count": count})
 
@@ -290,11 +306,30 @@ class ResidentAdmin(admin.ModelAdmin):
 class PersonalDataAccessAdmin(admin.ModelAdmin):
     """The audit trail is read-only: nobody edits or deletes who saw what."""
 
-    list_display = ["accessed_at", "accessor", "resident", "channel"]
-    list_filter = ["channel", "accessed_at"]
+    list_display = ["accessed_at", "accessor", "action", "resident", "channel", "records"]
+    list_filter = ["action", "channel", "accessed_at"]
     search_fields = ["accessor__username", "=resident__id"]
     list_select_related = ["accessor", "resident"]
     date_hierarchy = "accessed_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PortraitConsent)
+class PortraitConsentAdmin(admin.ModelAdmin):
+    """Consents are the residents' own acts: shown, never added, changed or deleted here."""
+
+    list_display = ["resident", "version", "given_at", "withdrawn_at", "recorded_by"]
+    list_filter = ["version", "withdrawn_at"]
+    search_fields = ["=resident__id"]
+    list_select_related = ["resident", "recorded_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import permissions, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +22,7 @@ from residents.models import Community, PersonalDataAccess, Resident
 from residents.serializers import (
     CommunitySerializer,
     IdentifierLookupSerializer,
+    PortraitWriteSerializer,
     ResidentLookupResultSerializer,
     ResidentSerializer,
     ResidentWriteSerializer,
@@ -152,7 +154,12 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         resident = self.get_object()
-        actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+        actions.resident_erase(
+            user=request.user,
+            resident=resident,
+            delete_account=True,
+            channel=PersonalDataAccess.Channel.API,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -164,6 +171,62 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
         resident = queries.resident_own_profile(user=request.user)
         if resident is None:
             raise Http404
+        return Response(ResidentSerializer(resident).data)
+
+    @extend_schema(
+        summary="The signed-in resident's copy of all their data (JSON; recorded in the audit)",
+        description=(
+            "Account, profile with identifiers in clear, portrait facts and consents, requests "
+            "with their history, and the personal-data audit entries about the resident. The "
+            "download itself is recorded. The CSV form is on the web page My data."
+        ),
+        responses={
+            200: OpenApiResponse(description="All the resident's data."),
+            403: OpenApiResponse(description="Only residents download their own data."),
+            404: OpenApiResponse(description="No profile."),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="me/data")
+    def my_data(self, request: Request) -> Response:
+        if not queries.is_resident(request.user):
+            raise PermissionDenied("Only residents download their own data.")
+        data = actions.resident_data_export(
+            user=request.user, channel=PersonalDataAccess.Channel.API
+        )
+        if data is None:
+            raise Http404
+        response = Response(data.as_dict())
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Store the portrait facts with the resident's consent",
+        description=(
+            "All the facts, with consent: true (the resident, or a worker recording what the "
+            "resident agreed to in person). Records the consent with the purpose version "
+            "and time. Residents for themselves, workers for their communities."
+        ),
+        request=PortraitWriteSerializer,
+        responses={200: ResidentSerializer},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Withdraw consent: the portrait facts are deleted and left out of analysis",
+        request=None,
+        responses={200: ResidentSerializer},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def portrait(self, request: Request, pk: str | None = None) -> Response:
+        resident = self.get_object()
+        if request.method == "DELETE":
+            resident = actions.resident_portrait_withdraw(user=request.user, resident=resident)
+            return Response(ResidentSerializer(resident).data)
+        serializer = PortraitWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        resident = actions.resident_portrait_save(
+            user=request.user, resident=resident, portrait=serializer.portrait()
+        )
         return Response(ResidentSerializer(resident).data)
 
     @extend_schema(

@@ -22,14 +22,19 @@ from tests.factories import (
     synthetic_national_id,
 )
 
-PROFILE = {
+ANSWERS = {
     "birth_year": 1958,
     "gender": "female",
+    "household_size": 2,
+    "children_in_household": 0,
+    "elderly_living_alone": False,
     "employment_status": "retired",
     "income_band": "lower_middle",
     "education": "junior_secondary",
+    "health_needs": "none",
     "hukou_type": "local_urban",
 }
+PROFILE = {"portrait": actions.PortraitAnswers(**ANSWERS)}
 
 
 @pytest.fixture
@@ -70,7 +75,7 @@ def test_every_field_error_comes_at_once_and_nothing_is_written(community, worke
         actions.resident_create(
             user=worker,
             community=community,
-            **{**PROFILE, "gender": "x", "birth_year": 1800},
+            portrait=actions.PortraitAnswers(**{**ANSWERS, "gender": "x", "birth_year": 1800}),
             phone="123",
             national_id="110105194912310021",
         )
@@ -119,7 +124,7 @@ def test_signup_with_a_bad_profile_leaves_no_login_behind(community):
             username="synthetic-half",
             password="a-long-synthetic-passphrase",
             community=community,
-            **{**PROFILE, "gender": "x"},
+            portrait=actions.PortraitAnswers(**{**ANSWERS, "gender": "x"}),
         )
     assert not User.objects.filter(username="synthetic-half").exists()
 
@@ -127,13 +132,15 @@ def test_signup_with_a_bad_profile_leaves_no_login_behind(community):
 def test_update_rules(community, worker):
     resident = ResidentFactory(community=community, with_account=True)
     neighbour = ResidentFactory(community=community, with_account=True)
-    actions.resident_update(user=resident.user, resident=resident, household_size=3)
+    actions.resident_update(user=resident.user, resident=resident, preferred_channel="hotline")
     with pytest.raises(PermissionDenied):
-        actions.resident_update(user=neighbour.user, resident=resident, household_size=1)
+        actions.resident_update(user=neighbour.user, resident=resident, preferred_channel="hotline")
     with pytest.raises(PermissionDenied):
         actions.resident_update(
-            user=WorkerFactory(communities=[CommunityFactory()]), resident=resident, gender="male"
+            user=WorkerFactory(communities=[CommunityFactory()]), resident=resident, name="x"
         )
+    with pytest.raises(TypeError):  # portrait facts change only with consent
+        actions.resident_update(user=resident.user, resident=resident, gender="male")
     with pytest.raises(TypeError):
         actions.resident_update(user=worker, resident=resident, national_id_hash="x")
     # A resident may move house; a worker only within the communities they serve.
@@ -142,7 +149,7 @@ def test_update_rules(community, worker):
         actions.resident_update(user=worker, resident=resident, community=elsewhere)
     actions.resident_update(user=resident.user, resident=resident, community=elsewhere)
     resident.refresh_from_db()
-    assert (resident.household_size, resident.community) == (3, elsewhere)
+    assert (resident.preferred_channel, resident.community) == ("hotline", elsewhere)
 
 
 def test_erasure_keeps_statistics_but_not_the_person(community):
@@ -177,7 +184,9 @@ def test_erasure_keeps_statistics_but_not_the_person(community):
     assert (resident.name, resident.phone, resident.national_id) == ("", "", "")
     assert (resident.phone_hash, resident.national_id_hash) == ("", "")
     assert resident.user is None and resident.erased_at is not None
-    assert resident.birth_year and resident.community == community  # coarse facts stay
+    assert resident.community == community  # where the requests were counted stays
+    assert resident.birth_year is None and resident.hukou_type == ""  # portrait facts go
+    assert not resident.portrait_consents.filter(withdrawn_at__isnull=True).exists()
     account.refresh_from_db()
     assert not account.is_active and not account.has_usable_password()
     assert account.username == f"erased-{account.pk}"
@@ -193,9 +202,11 @@ def test_erasure_keeps_statistics_but_not_the_person(community):
     assert item.latitude is None and item.longitude is None
     assert item.attributes == {"kind": "a"}
     assert item.description == actions.ERASED_DESCRIPTION
-    assert PersonalDataAccess.objects.filter(resident=resident).count() == 1
+    assert list(
+        PersonalDataAccess.objects.filter(resident=resident).values_list("action", flat=True)
+    ) == ["erase", "reveal"]
     with pytest.raises(StateConflict):
-        actions.resident_update(user=AdministratorFactory(), resident=resident, gender="male")
+        actions.resident_update(user=AdministratorFactory(), resident=resident, name="x")
 
 
 def test_only_the_resident_or_an_administrator_erases(community, worker):
@@ -262,7 +273,7 @@ def test_shared_phone_returns_the_most_recently_updated(community, worker):
     older = ResidentFactory(community=community, phone="10011112222")
     newer = ResidentFactory(community=community, phone="10011112222")
     assert actions.resident_find_by_identifier(user=worker, phone="10011112222") == newer
-    older.household_size += 1
+    older.preferred_channel = "hotline"
     older.save()
     assert actions.resident_find_by_identifier(user=worker, phone="10011112222") == older
 
