@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.idempotency_records_prune",
         "schedule": crontab(minute=10, hour=3),
     },
+    "daily-retention-purge": {
+        "task": "services.requests_free_text_purge",
+        "schedule": crontab(minute=40, hour=3),
+    },
     "monthly-portraits-and-forecast": {
         "task": "analytics.monthly_refresh",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
@@ -260,6 +264,11 @@ WHAT_IF_RUNS_IN_FLIGHT = env.int("WHAT_IF_RUNS_IN_FLIGHT", default=2)
 # answer; after it, the key is forgotten (docs/api.md). Days, not hours, because a worker's
 # phone may queue submissions offline for that long.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=7 * 24)
+
+# Retention (docs/security.md): the free text, answers typed in, addresses and photos of
+# requests closed or rejected more than this many months ago are erased every night (the
+# statistics stay), and each purge is counted in the personal-data audit log.
+REQUEST_FREE_TEXT_RETENTION_MONTHS = env.int("REQUEST_FREE_TEXT_RETENTION_MONTHS", default=24)
 
 # Open311 GeoReport v2 (docs/open311.md).
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="precision-supply.local")

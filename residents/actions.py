@@ -48,8 +48,6 @@ IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 PROFILE_FIELDS = ("community", "preferred_channel")
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
-ERASED_DESCRIPTION = "(description erased at the resident's request)"
-ERASED_NOTE = "(note erased at the resident's request)"
 
 
 def _check_may_file_for(*, user: User, community: Community) -> None:
@@ -281,44 +279,17 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
 
 
 def _erase_request_free_text(resident: Resident) -> int:
-    """Keep each request's statistics (category, community, dates, status, rating) and its
-    status history (who moved it, when, to what) but nothing the person wrote, nothing that
-    locates them, and no worker's note about them (notes often quote the person)."""
-    from services.models import RequestStatusChange, ServiceRequest
+    from services.actions import (
+        ERASED_DESCRIPTION,
+        ERASED_NOTE,
+        requests_free_text_erase,
+    )
+    from services.models import ServiceRequest
 
-    categorical = {"singlevaluelist", "multivaluelist"}
     requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
-    for request in requests:
-        kept_codes = {
-            spec["code"]
-            for spec in request.category.extra_fields or []
-            if spec.get("datatype") in categorical
-        }
-        if request.photo:
-            request.photo.delete(save=False)
-        request.description = ERASED_DESCRIPTION
-        request.address_string = ""
-        request.latitude = request.longitude = None
-        request.satisfaction_comment = ""
-        request.attributes = {
-            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
-        }
-    ServiceRequest.objects.bulk_update(
-        requests,
-        [
-            "description",
-            "address_string",
-            "latitude",
-            "longitude",
-            "satisfaction_comment",
-            "attributes",
-            "photo",
-        ],
+    return requests_free_text_erase(
+        requests, description=ERASED_DESCRIPTION, note=ERASED_NOTE, now=timezone.now()
     )
-    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
-        note=ERASED_NOTE
-    )
-    return len(requests)
 
 
 def _account_close(account: User) -> None:
@@ -403,6 +374,19 @@ def resident_identifiers_reveal(
         "phone": resident.phone,
         "national_id": resident.national_id,
     }
+
+
+def personal_data_purge_record(*, records: int) -> PersonalDataAccess | None:
+    """Record in the audit log what the retention policy purged (nothing when nothing)."""
+    if records <= 0:
+        return None
+    return PersonalDataAccess.objects.create(
+        accessor=None,
+        resident=None,
+        action=PersonalDataAccess.Action.PURGE,
+        channel=PersonalDataAccess.Channel.TASK,
+        records=records,
+    )
 
 
 @transaction.atomic

@@ -198,7 +198,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(synthetic_phone)
     birth_year = factory.Sequence(lambda n: 1935 + (n * 7) % 70)
     national_id = factory.LazyAttributeSequence(
-        lambda o, n: synthetic_national_id(n, date(o.birth_year, 1 + n % 12, 1 + n % 28))
+        lambda o, n: synthetic_national_id(n, date(o.birth_year or 1980, 1 + n % 12, 1 + n % 28))
     )
     gender = factory.Iterator([Resident.Gender.FEMALE, Resident.Gender.MALE])
     household_size = factory.Sequence(lambda n: 1 + n % 5)

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from residents import actions
 from residents.models import PersonalDataAccess, Resident, User
+from services import actions as service_actions
 from services.errors import StateConflict
 from services.models import ServiceRequest
 from tests.factories import (
@@ -201,7 +202,7 @@ def test_erasure_keeps_statistics_but_not_the_person(community):
     assert item.address_string == "" and item.satisfaction_comment == ""
     assert item.latitude is None and item.longitude is None
     assert item.attributes == {"kind": "a"}
-    assert item.description == actions.ERASED_DESCRIPTION
+    assert item.description == service_actions.ERASED_DESCRIPTION
     assert list(
         PersonalDataAccess.objects.filter(resident=resident).values_list("action", flat=True)
     ) == ["erase", "reveal"]
@@ -308,7 +309,7 @@ def test_erasure_clears_the_notes_of_the_request_history_but_keeps_its_moves(com
     actions.resident_erase(user=resident.user, resident=resident)
 
     notes = set(RequestStatusChange.objects.filter(request=request).values_list("note", flat=True))
-    assert notes <= {"", actions.ERASED_NOTE} and actions.ERASED_NOTE in notes
+    assert notes <= {"", service_actions.ERASED_NOTE} and service_actions.ERASED_NOTE in notes
     assert moves_before == list(
         RequestStatusChange.objects.filter(request=request).values_list(
             "from_status", "to_status", "changed_by", "changed_at"

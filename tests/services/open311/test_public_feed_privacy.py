@@ -59,3 +59,37 @@ def test_a_village_with_fewer_than_k_residents_is_not_named(client, settings):
     assert "Tiny Synthetic Village" not in shown["address"]
     assert shown["address_id"] is None and shown["lat"] is None and shown["long"] is None
     assert shown["requested_datetime"].endswith("T00:00:00+08:00")
+
+
+def test_a_coarse_request_cannot_be_timed_by_narrow_windows(client, settings):
+    """Filtering or sorting on the exact time would give it away: both use the day."""
+    settings.OPEN311_MIN_RESIDENTS = 10
+    village = CommunityFactory(code="SYN-V", name="Tiny Synthetic Village", district="Syn County")
+    _registered(village, 3)
+    _registered(CommunityFactory(code="SYN-T", district="Syn County"), 9)
+    request = _request(village, "road_repair")
+    exact = timezone.localtime(request.created_at)
+    window = {
+        "start_date": (exact - timedelta(minutes=1)).isoformat(),
+        "end_date": (exact + timedelta(minutes=1)).isoformat(),
+    }
+    listed = json_body(client.get("/open311/v2/requests.json", window))
+    if exact.hour or exact.minute > 1:
+        assert listed == []
+    [shown] = json_body(
+        client.get(
+            "/open311/v2/requests.json",
+            {"start_date": exact.replace(hour=0, minute=0, second=0).isoformat()},
+        )
+    )
+    assert shown["service_request_id"] == request.pk
+    assert shown["address"] == "Syn County, 南京市, 江苏省"
+
+
+def test_a_city_with_fewer_than_k_residents_shows_nothing(client, settings):
+    settings.OPEN311_MIN_RESIDENTS = 10
+    lonely = CommunityFactory(code="SYN-L")
+    _registered(lonely, 9)
+    request = _request(lonely, "road_repair")
+    assert client.get(f"/open311/v2/requests/{request.pk}.json").status_code == 404
+    assert json_body(client.get("/open311/v2/requests.json")) == []
