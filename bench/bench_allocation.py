@@ -23,12 +23,8 @@ def one(n_communities: int) -> dict:
     import numpy as np
     import pandas as pd
 
-    from analytics.engine.supply import (
-        UNIT_COSTS,
-        allocate,
-        default_suppliers,
-        generate_synthetic_demand,
-    )
+    from analytics.engine.supply import UNIT_COSTS, allocate, default_suppliers
+    from demo.demand import generate_synthetic_demand
 
     city = generate_synthetic_demand(
         n_communities=n_communities, n_residents=0, n_months=13, with_requests=False, seed=0

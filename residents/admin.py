@@ -19,6 +19,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.errors import LimitReached
+from core.roles import is_administrator
 from residents import actions, pii
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
 from residents.models import (
@@ -31,8 +33,6 @@ from residents.models import (
     Resident,
     User,
 )
-from residents.queries import is_administrator
-from services.errors import LimitReached
 
 
 @admin.register(Region)

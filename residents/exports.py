@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from core.exports import csv_stream
 from residents.models import PORTRAIT_FIELDS, PersonalDataAccess, PortraitConsent, Resident, User
-from services.exports import csv_stream
 
 CSV_COLUMNS = ("section", "record", "field", "value")
 

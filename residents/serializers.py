@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
+from core.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
 from residents import pii
 from residents.actions import NAME_MAX_LENGTH, PortraitAnswers, normalised_identifier
 from residents.models import PORTRAIT_FIELDS, Community, PortraitConsent, Resident

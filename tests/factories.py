@@ -24,8 +24,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from geography import REGIONS
 from residents.consent import PORTRAIT_PURPOSE_VERSION
-from residents.data import REGIONS
 from residents.models import (
     PORTRAIT_FIELDS,
     City,
