@@ -195,6 +195,25 @@ def resident_portrait_save(
     return _portrait_save(user=user, resident=resident, portrait=portrait)
 
 
+def portrait_consents_import(
+    *, residents: list[Resident], recorded_by: User, given_at
+) -> list[PortraitConsent]:
+    """Consent recorded for newly imported residents whose rows said they gave it (the
+    bulk import's ``portrait_consent`` column), to the current purpose version."""
+    return PortraitConsent.objects.bulk_create(
+        [
+            PortraitConsent(
+                resident=resident,
+                version=PORTRAIT_PURPOSE_VERSION,
+                given_at=given_at,
+                recorded_by=recorded_by,
+            )
+            for resident in residents
+        ],
+        batch_size=2000,
+    )
+
+
 @transaction.atomic
 def resident_portrait_withdraw(*, user: User, resident: Resident) -> Resident:
     """Withdraw consent: the portrait facts are cleared, the resident leaves every later
