@@ -210,14 +210,15 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def portrait(self, request: Request, pk: str | None = None) -> Response:
         resident = self.get_object()
         if request.method == "DELETE":
-            resident = actions.resident_portrait_withdraw(user=request.user, resident=resident)
-            return Response(ResidentSerializer(resident).data)
-        serializer = PortraitWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        resident = actions.resident_portrait_save(
-            user=request.user, resident=resident, portrait=serializer.portrait()
-        )
-        return Response(ResidentSerializer(resident).data)
+            actions.resident_portrait_withdraw(user=request.user, resident=resident)
+        else:
+            serializer = PortraitWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            actions.resident_portrait_save(
+                user=request.user, resident=resident, portrait=serializer.portrait()
+            )
+        # Read again: the consent shown is the one now standing.
+        return Response(ResidentSerializer(self.get_object()).data)
 
     @extend_schema(
         summary="Reveal a resident's identifiers (audited)",

@@ -13,7 +13,7 @@ leaks through a 403.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
@@ -57,8 +57,20 @@ def community_choices(*, user: User | None = None) -> QuerySet[Community]:
     return communities.none()
 
 
+def _standing_consents() -> Prefetch:
+    """Each listed resident's standing consent to the current purpose, in one query for the
+    whole page (``Resident.standing_portrait_consents``)."""
+    return Prefetch(
+        "portrait_consents",
+        queryset=PortraitConsent.objects.filter(
+            withdrawn_at__isnull=True, version=PORTRAIT_PURPOSE_VERSION
+        ),
+        to_attr="standing_portrait_consents",
+    )
+
+
 def resident_list(*, user: User) -> QuerySet[Resident]:
-    residents = Resident.objects.select_related("community")
+    residents = Resident.objects.select_related("community").prefetch_related(_standing_consents())
     if is_administrator(user):
         return residents
     if is_worker(user):
@@ -103,6 +115,9 @@ def demo_city_present() -> bool:
 
 def standing_portrait_consent(resident: Resident) -> PortraitConsent | None:
     """The resident's consent to the current purpose, if it stands."""
+    prefetched = getattr(resident, "standing_portrait_consents", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
     return (
         PortraitConsent.objects.filter(
             resident=resident, withdrawn_at__isnull=True, version=PORTRAIT_PURPOSE_VERSION

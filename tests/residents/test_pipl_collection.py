@@ -51,3 +51,37 @@ def test_portraits_read_no_resident_without_consent(client, community):
     )
     resident = Resident.objects.get(user__username="streetlight")
     assert resident.pk not in analytics_queries.resident_profiles_frame().index
+
+
+def test_the_api_gives_and_withdraws_consent(community):
+    from residents.consent import PORTRAIT_PURPOSE_VERSION
+    from tests.factories import ResidentFactory, api_client
+
+    resident = ResidentFactory(community=community, with_account=True, without_portrait=True)
+    client = api_client(resident.user)
+    url = f"/api/v1/residents/{resident.pk}/portrait/"
+    answers = {
+        "birth_year": 1955,
+        "gender": "male",
+        "household_size": 2,
+        "children_in_household": 0,
+        "elderly_living_alone": False,
+        "employment_status": "retired",
+        "income_band": "low",
+        "education": "primary",
+        "health_needs": "none",
+        "hukou_type": "local_rural",
+    }
+    refused = client.post(url, {**answers, "consent": False}, format="json")
+    assert refused.status_code == 400 and "consent" in refused.json()
+    partial = client.post(url, {"birth_year": 1955, "consent": True}, format="json")
+    assert partial.status_code == 400 and "hukou_type" in partial.json()
+    given = client.post(url, {**answers, "consent": True}, format="json").json()
+    assert given["birth_year"] == 1955
+    assert given["portrait_consent"]["version"] == PORTRAIT_PURPOSE_VERSION
+    assert resident.pk in analytics_queries.resident_profiles_frame().index
+    withdrawn = client.delete(url).json()
+    assert withdrawn["portrait_consent"] is None and withdrawn["birth_year"] is None
+    assert resident.pk not in analytics_queries.resident_profiles_frame().index
+    data = client.get("/api/v1/residents/me/data/").json()
+    assert data["portrait_consents"][0]["withdrawn_at"] is not None
