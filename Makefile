@@ -37,4 +37,5 @@ format: install
 
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest

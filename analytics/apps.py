@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from residents.signals import portrait_withdrawn
+
+        portrait_withdrawn.connect(
+            _forget_segments_of, dispatch_uid="analytics.resident_segments_forget"
+        )
+
+
+def _forget_segments_of(sender, *, resident, **kwargs) -> None:
+    from analytics.actions import resident_segments_forget
+
+    resident_segments_forget(resident_id=resident.pk)

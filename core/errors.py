@@ -92,3 +92,18 @@ class LimitReached(StateConflict):
     def __init__(self, message: str, *, retry_after: int):
         self.retry_after = retry_after
         super().__init__(message, code="rate_limited")
+
+
+class RowsInvalid(ValidationError):
+    """A batch write (a bulk import) was refused: nothing was written.
+
+    ``rows`` maps each bad row's position in the batch (0-based) to its errors by field, as
+    the single-object action would have raised them for that row.
+    """
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]):
+        self.rows = dict(sorted(rows.items()))
+        super().__init__(
+            _("%(count)d row(s) have problems; nothing was written.") % {"count": len(self.rows)},
+            code="rows_invalid",
+        )

@@ -9,6 +9,7 @@ phone number or ID number.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,11 +22,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ActionNotAllowed, LimitReached, StateConflict
+from core.errors import ActionNotAllowed, LimitReached, RowsInvalid, StateConflict
 from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
 from residents.consent import PORTRAIT_PURPOSE_VERSION
-from residents.exports import ResidentData, resident_data
 from residents.models import (
     PORTRAIT_FIELDS,
     Community,
@@ -34,7 +34,12 @@ from residents.models import (
     Resident,
     User,
 )
-from residents.queries import resident_list_by_identifier, user_serves_community
+from residents.queries import (
+    resident_list_by_identifier,
+    served_community_ids,
+    user_serves_community,
+)
+from residents.signals import portrait_withdrawn, resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 # What every profile holds: where the person lives and how to reach them about a request.
@@ -43,6 +48,7 @@ IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 PROFILE_FIELDS = ("community", "preferred_channel")
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
+IMPORT_BATCH_SIZE = 2_000
 
 
 def _check_may_file_for(*, user: User, community: Community) -> None:
@@ -55,9 +61,10 @@ def _check_may_file_for(*, user: User, community: Community) -> None:
         )
 
 
-def _validate_and_save(resident: Resident) -> Resident:
-    """Validate every field (identifiers normalised, choices, ranges, one profile per national
-    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+def _field_errors(resident: Resident, *, known_community: bool = False) -> dict[str, list[str]]:
+    """Every field's rules (identifiers normalised in place, choices, ranges): the same for one
+    profile and for each row of a bulk import. ``known_community``: the caller already holds
+    the community (a bulk import resolves them all at once), so no query per row checks it."""
     errors: dict[str, list[str]] = {}
     if len(resident.name or "") > NAME_MAX_LENGTH:
         errors["name"] = [
@@ -65,17 +72,28 @@ def _validate_and_save(resident: Resident) -> Resident:
         ]
     try:
         resident.full_clean(
-            exclude=["user", "created_by", *errors],
+            exclude=["user", "created_by", *(["community"] if known_community else []), *errors],
             validate_unique=False,
             validate_constraints=False,
         )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def _duplicate_message() -> str:
+    return _("A resident with this national ID number is already registered.")
+
+
+def _validate_and_save(resident: Resident) -> Resident:
+    """Validate every field (identifiers normalised, choices, ranges, one profile per national
+    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+    errors = _field_errors(resident)
     if errors:
         raise ValidationError(errors)
     resident.refresh_lookup_hashes()
-    duplicate_message = _("A resident with this national ID number is already registered.")
+    duplicate_message = _duplicate_message()
     if (
         resident.national_id_hash
         and Resident.objects.filter(national_id_hash=resident.national_id_hash)
@@ -225,15 +243,91 @@ def resident_portrait_withdraw(*, user: User, resident: Resident) -> Resident:
 
 
 def _portrait_withdraw(resident: Resident) -> Resident:
-    from analytics.actions import resident_segments_forget
-
     PortraitConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
     resident.portrait_clear()
     resident.save(update_fields=[*PORTRAIT_FIELDS, "updated_at"])
-    resident_segments_forget(resident_id=resident.pk)
+    # The analytics app forgets the segments its runs gave the resident (its own action).
+    portrait_withdrawn.send(sender=Resident, resident=resident)
     return resident
+
+
+@transaction.atomic
+def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Create many resident profiles at once (a bulk upload by staff), all or none.
+
+    Each row holds ``resident_create``'s keyword arguments (``community_id`` for the
+    community; the portrait facts as fields, with ``portrait_consent`` true, which records
+    the consent for ``user``) and passes its checks: a community the user serves, every field's rules, one
+    profile per national ID (in the database and within the rows). Problems raise
+    ``RowsInvalid`` naming each row's fields; otherwise all rows are written in one go.
+    Returns how many were created."""
+    if not (is_worker(user) or is_administrator(user)):
+        raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
+    served = (
+        None
+        if is_administrator(user)
+        else set(served_community_ids(user=user).values_list("community_id", flat=True))
+    )
+    communities = set(
+        Community.objects.filter(pk__in={row.get("community_id") for row in rows}).values_list(
+            "pk", flat=True
+        )
+    )
+    now = timezone.now()
+    problems: dict[int, dict[str, list[str]]] = {}
+    residents: list[Resident] = []
+    consenting: list[Resident] = []
+    first_row_of_id: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        row = dict(row)
+        consented = bool(row.pop("portrait_consent", False))
+        resident = Resident(created_by=user, created_at=now, **row)
+        resident.name = (resident.name or "").strip()
+        errors = _field_errors(resident, known_community=True)
+        portrait = {name: getattr(resident, name) for name in PORTRAIT_FIELDS}
+        if consented:
+            consenting.append(resident)
+            for name, value in portrait.items():
+                if value is None or value == "":
+                    errors.setdefault(name, []).append(
+                        _("With consent, every portrait fact is needed.")
+                    )
+        elif any(value is not None and value != "" for value in portrait.values()):
+            errors.setdefault("portrait_consent", []).append(
+                _(
+                    "Portrait facts are kept only with the person's consent: enter yes, or "
+                    "leave them out."
+                )
+            )
+        if resident.community_id not in communities:
+            errors["community"] = [_("Choose the community the profile is for.")]
+        elif served is not None and resident.community_id not in served:
+            errors["community"] = [_("You can only file profiles for the communities you serve.")]
+        resident.refresh_lookup_hashes()
+        if (
+            resident.national_id_hash
+            and "national_id" not in errors
+            and first_row_of_id.setdefault(resident.national_id_hash, index) != index
+        ):
+            errors["national_id"] = [_duplicate_message()]
+        if errors:
+            problems[index] = errors
+        residents.append(resident)
+    registered = set(
+        Resident.objects.filter(national_id_hash__in=set(first_row_of_id)).values_list(
+            "national_id_hash", flat=True
+        )
+    )
+    for index, resident in enumerate(residents):
+        if resident.national_id_hash in registered:
+            problems.setdefault(index, {}).setdefault("national_id", [_duplicate_message()])
+    if problems:
+        raise RowsInvalid(problems)
+    created = Resident.objects.bulk_create(residents, batch_size=IMPORT_BATCH_SIZE)
+    portrait_consents_import(residents=consenting, recorded_by=user, given_at=now)
+    return len(created)
 
 
 @transaction.atomic
@@ -292,20 +386,6 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
     return _validate_and_save(resident)
 
 
-def _erase_request_free_text(resident: Resident) -> int:
-    from services.actions import (
-        ERASED_DESCRIPTION,
-        ERASED_NOTE,
-        requests_free_text_erase,
-    )
-    from services.models import ServiceRequest
-
-    requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
-    return requests_free_text_erase(
-        requests, description=ERASED_DESCRIPTION, note=ERASED_NOTE, now=timezone.now()
-    )
-
-
 def _account_close(account: User) -> None:
     from rest_framework.authtoken.models import Token
 
@@ -352,7 +432,8 @@ def resident_erase(
     resident.erased_at = resident.erased_at or timezone.now()
     resident.save()  # save() recomputes the (now empty) lookup hashes
     _portrait_withdraw(resident)
-    _erase_request_free_text(resident)
+    # The services app strips the free text of the person's requests (its own action).
+    resident_erased.send(sender=Resident, resident=resident)
     PersonalDataAccess.objects.create(
         accessor=user,
         resident=resident,
@@ -404,11 +485,12 @@ def personal_data_purge_record(*, records: int) -> PersonalDataAccess | None:
 
 
 @transaction.atomic
-def resident_data_export(
+def resident_data_export_record(
     *, user: User, channel: str = PersonalDataAccess.Channel.WEB
-) -> ResidentData | None:
-    """The signed-in resident's copy of all their data (``None`` without a profile). The
-    download is itself recorded in the audit log, so it shows in their access log."""
+) -> Resident | None:
+    """The signed-in resident's own profile, about to be downloaded in full (``None``
+    without one); the download is recorded in the audit log, so it shows in their access
+    log. (``services.personal_data`` gathers the data.)"""
     if not is_resident(user):
         raise ActionNotAllowed(_("Only a resident may download their own data."))
     resident = Resident.objects.filter(user_id=user.pk).select_related("community").first()
@@ -417,7 +499,7 @@ def resident_data_export(
     PersonalDataAccess.objects.create(
         accessor=user, resident=resident, action=PersonalDataAccess.Action.EXPORT, channel=channel
     )
-    return resident_data(resident=resident, account=user)
+    return resident
 
 
 def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str, str]:

@@ -12,13 +12,11 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import ApiViewMixin, IsWorkerOrAdministrator
 from core.pagination import ApiCursorPagination
-from core.roles import is_resident
 from residents import actions, queries
 from residents.models import Community, PersonalDataAccess, Resident
 from residents.serializers import (
@@ -162,32 +160,6 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
         if resident is None:
             raise Http404
         return Response(ResidentSerializer(resident).data)
-
-    @extend_schema(
-        summary="The signed-in resident's copy of all their data (JSON; recorded in the audit)",
-        description=(
-            "Account, profile with identifiers in clear, portrait facts and consents, requests "
-            "with their history, and the personal-data audit entries about the resident. The "
-            "download itself is recorded. The CSV form is on the web page My data."
-        ),
-        responses={
-            200: OpenApiResponse(description="All the resident's data."),
-            403: OpenApiResponse(description="Only residents download their own data."),
-            404: OpenApiResponse(description="No profile."),
-        },
-    )
-    @action(detail=False, methods=["get"], url_path="me/data")
-    def my_data(self, request: Request) -> Response:
-        if not is_resident(request.user):
-            raise PermissionDenied("Only residents download their own data.")
-        data = actions.resident_data_export(
-            user=request.user, channel=PersonalDataAccess.Channel.API
-        )
-        if data is None:
-            raise Http404
-        response = Response(data.as_dict())
-        response["Cache-Control"] = "no-store"
-        return response
 
     @extend_schema(
         methods=["POST"],

@@ -23,8 +23,6 @@ urlpatterns = [
         "me/portrait/withdraw/", views.profile_portrait_withdraw, name="profile_portrait_withdraw"
     ),
     path("me/data/", views.my_data, name="my_data"),
-    path("me/data.json", views.my_data_download, {"fmt": "json"}, name="my_data_json"),
-    path("me/data.csv", views.my_data_download, {"fmt": "csv"}, name="my_data_csv"),
     path("audit/", views.audit_log, name="audit_log"),
     path("residents/find/", views.resident_find, name="resident_find"),
     path("residents/new/", views.resident_create, name="resident_create"),

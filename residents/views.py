@@ -28,7 +28,6 @@ from residents.forms import (
     SignupForm,
 )
 from residents.models import User
-from services import queries as service_queries
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -144,20 +143,6 @@ def my_data(request: HttpRequest) -> HttpResponse:
             "page_obj": Paginator(entries, 50).get_page(request.GET.get("page")),
         },
     )
-
-
-@role_required(RESIDENT)
-def my_data_download(request: HttpRequest, fmt: str) -> HttpResponse:
-    data = actions.resident_data_export(user=request.user)
-    if data is None:
-        raise Http404
-    if fmt == "json":
-        response = HttpResponse(data.as_json(), content_type="application/json; charset=utf-8")
-    else:
-        response = HttpResponse(data.as_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="my-data.{fmt}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @role_required(ADMIN)
@@ -300,9 +285,6 @@ def _resident_page(request: HttpRequest, resident, revealed: dict | None = None)
             "resident": resident,
             "revealed": revealed,
             "consent": queries.standing_portrait_consent(resident),
-            "requests": service_queries.request_list(user=request.user).filter(resident=resident)[
-                :50
-            ],
         },
     )
 

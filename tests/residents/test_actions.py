@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.authtoken.models import Token
 
-from core.errors import StateConflict
+from core.errors import ActionNotAllowed, RowsInvalid, StateConflict
 from residents import actions
 from residents.models import PersonalDataAccess, Resident, User
 from services import actions as service_actions
@@ -99,6 +99,40 @@ def test_one_profile_per_national_id(community, worker):
     actions.resident_create(user=worker, community=community, **PROFILE)
     actions.resident_create(user=worker, community=community, **PROFILE)
     assert Resident.objects.filter(national_id_hash="").count() == 2
+
+
+def test_bulk_import_checks_every_row_as_a_single_profile_and_writes_all_or_none(community, worker):
+    existing = ResidentFactory(community=community)
+    good = {"community_id": community.pk, **ANSWERS, "portrait_consent": True}
+    rows = [
+        {**good, "national_id": synthetic_national_id(61)},  # 0: fine
+        {**good, "community_id": CommunityFactory().pk},  # 1: not served
+        {**good, "gender": "x", "birth_year": 1800},  # 2: field rules
+        {**good, "national_id": existing.national_id},  # 3: already registered
+        {**good, "national_id": synthetic_national_id(61)},  # 4: same as row 0
+        {**good, "phone": "123"},  # 5: not a phone number
+    ]
+    with pytest.raises(RowsInvalid) as caught:
+        actions.residents_import(user=worker, rows=rows)
+    assert {index: set(errors) for index, errors in caught.value.rows.items()} == {
+        1: {"community"},
+        2: {"gender", "birth_year"},
+        3: {"national_id"},
+        4: {"national_id"},
+        5: {"phone"},
+    }
+    assert existing.national_id not in str(caught.value.rows)
+    assert Resident.objects.count() == 1
+    without_consent = {**good, "portrait_consent": False}
+    with pytest.raises(RowsInvalid) as caught:
+        actions.residents_import(user=worker, rows=[without_consent])
+    assert set(caught.value.rows[0]) == {"portrait_consent"}
+    assert actions.residents_import(user=worker, rows=[rows[0], good]) == 2
+    created = Resident.objects.exclude(pk=existing.pk).exclude(national_id_hash="").get()
+    assert created.national_id_hash and created.created_by == worker
+    assert created.portrait_consents.get().recorded_by == worker
+    with pytest.raises(ActionNotAllowed):
+        actions.residents_import(user=ResidentFactory(with_account=True).user, rows=[good])
 
 
 def test_signup_makes_a_resident_login_and_its_profile(community):

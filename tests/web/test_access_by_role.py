@@ -12,8 +12,8 @@ RESIDENT_PAGES = [
     "account_erase",
     "profile_portrait",
     "my_data",
-    "my_data_json",
-    "my_data_csv",
+    "services:my_data_json",
+    "services:my_data_csv",
     "services:my_requests",
     "services:request_submit",
 ]

@@ -128,7 +128,7 @@ def test_the_resident_downloads_all_their_data(client, resident_user, make_reque
     resident = resident_user.resident_profile
     request = make_request(community=community, resident=resident, description="Synthetic leak")
     _login(client, resident_user)
-    response = client.get(reverse("my_data_json"))
+    response = client.get(reverse("services:my_data_json"))
     assert response["Content-Disposition"] == 'attachment; filename="my-data.json"'
     assert response["Cache-Control"] == "no-store"
     data = json.loads(response.content)
@@ -137,7 +137,9 @@ def test_the_resident_downloads_all_their_data(client, resident_user, make_reque
     assert data["requests"][0]["description"] == "Synthetic leak"
     assert data["portrait_consents"][0]["version"] == PORTRAIT_PURPOSE_VERSION
     assert data["request_history"]
-    rows = list(csv.reader(io.StringIO(client.get(reverse("my_data_csv")).content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("services:my_data_csv")).content.decode()))
+    )
     assert rows[0] == ["\ufeffsection", "record", "field", "value"]
     assert ["profile", "1", "national_id", NATIONAL_ID] in rows
     assert ["requests", "1", "description", "Synthetic leak"] in rows
@@ -150,7 +152,7 @@ def test_the_resident_downloads_all_their_data(client, resident_user, make_reque
 def test_nobody_else_downloads_a_residents_data(client, worker, administrator):
     for user in (worker, administrator):
         _login(client, user)
-        assert client.get(reverse("my_data_json")).status_code == 403
+        assert client.get(reverse("services:my_data_json")).status_code == 403
 
 
 def test_erased_data_is_gone_from_the_download_and_the_analysis(client, resident_user):

@@ -1,4 +1,5 @@
-"""A resident's copy of all their personal data (PIPL art. 45), as JSON or CSV.
+"""A resident's copy of all their personal data (PIPL art. 45), as JSON or CSV. (In the
+services app: it gathers the residents app's records and this app's requests.)
 
 ``resident_data`` reads everything the service holds about one resident: the account, the
 profile with its identifiers in clear (it is the person's own), the portrait facts and every
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from core.exports import csv_stream
 from residents.models import PORTRAIT_FIELDS, PersonalDataAccess, PortraitConsent, Resident, User
+from services.models import RequestStatusChange, ServiceRequest
 
 CSV_COLUMNS = ("section", "record", "field", "value")
 
@@ -77,8 +79,6 @@ def _accessor(entry: PersonalDataAccess, account: User | None) -> str:
 
 def resident_data(*, resident: Resident, account: User | None) -> ResidentData:
     """Everything held about ``resident`` (whose login is ``account``)."""
-    from services.models import RequestStatusChange, ServiceRequest
-
     requests = list(
         ServiceRequest.objects.filter(resident=resident)
         .select_related("category", "community")
