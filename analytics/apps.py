@@ -7,8 +7,14 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
+        from django.utils.translation import get_language
+
+        from analytics import wording
         from residents.signals import portrait_withdrawn
 
+        # The engine's codes are worded in the language of the request (or of the command).
+        wording.use_language_source(get_language)
+        # A resident who withdraws consent (or is erased) leaves the stored portrait runs.
         portrait_withdrawn.connect(
             _forget_segments_of, dispatch_uid="analytics.resident_segments_forget"
         )

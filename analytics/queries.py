@@ -126,12 +126,16 @@ def request_history_frame() -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
     satisfaction.
 
-    A request of a resident who erased their account is no longer tied to them (resident
-    missing, like a need logged for someone without an account): it still counts as demand in
-    its community, while the person is gone from ``resident_profiles_frame``."""
+    A request of a resident who erased their account, withdrew consent or never gave it is
+    not tied to them (resident missing, like a need logged for someone without an account):
+    it still counts as demand in its community, while the person is not in
+    ``resident_profiles_frame``."""
     rows = ServiceRequest.objects.annotate(
         active_resident=Case(
-            When(resident__erased_at__isnull=True, then=F("resident_id")),
+            When(
+                resident_id__in=residents_with_portrait_consent().values("pk"),
+                then=F("resident_id"),
+            ),
             default=None,
             output_field=BigIntegerField(),
         )
@@ -254,25 +258,6 @@ def older_residents_estimate(community: Community) -> int | None:
         return None
     older = residents.filter(birth_year__lte=timezone.localdate().year - 65).count()
     return round(community.population * older / registered)
-
-
-def result_for(*, user: User, run: AnalysisRun) -> dict | None:
-    """The stored result as the user may see it: per-community parts cut to the communities a
-    worker serves (for the API; the pages go through the view-data functions below)."""
-    result = run.result
-    codes = visible_community_codes(user)
-    if result is None or codes is None:
-        return result
-    trimmed = dict(result)
-    if isinstance(result.get("communities"), list):
-        trimmed["communities"] = [r for r in result["communities"] if r.get("community") in codes]
-    changes = result.get("changes")
-    if isinstance(changes, dict) and isinstance(changes.get("communities"), list):
-        trimmed["changes"] = {
-            **changes,
-            "communities": [r for r in changes["communities"] if r.get("community") in codes],
-        }
-    return trimmed
 
 
 def forecast_categories(run: AnalysisRun) -> QuerySet[ServiceCategory]:

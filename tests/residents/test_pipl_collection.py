@@ -85,3 +85,15 @@ def test_the_api_gives_and_withdraws_consent(community):
     assert resident.pk not in analytics_queries.resident_profiles_frame().index
     data = client.get("/api/v1/residents/me/data/").json()
     assert data["portrait_consents"][0]["withdrawn_at"] is not None
+
+
+def test_requests_of_residents_without_consent_count_but_are_not_theirs(community):
+    from tests.factories import ResidentFactory, ServiceRequestFactory
+
+    consenting = ResidentFactory(community=community)
+    silent = ResidentFactory(community=community, without_portrait=True)
+    ServiceRequestFactory(community=community, resident=consenting)
+    ServiceRequestFactory(community=community, resident=silent)
+    history = analytics_queries.request_history_frame()
+    assert len(history) == 2
+    assert set(history["resident"].dropna()) == {consenting.pk}
