@@ -411,6 +411,16 @@ def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
     return started
 
 
+@transaction.atomic
+def resident_segments_forget(*, resident_id: int) -> int:
+    """Delete the segments portrait runs gave a resident who withdrew consent or was erased
+    (the runs' community-level results are aggregates and stay). Returns how many went."""
+    from analytics.models import ResidentSegment
+
+    deleted, _ = ResidentSegment.objects.filter(resident_id=resident_id).delete()
+    return deleted
+
+
 def analysis_runs_sweep() -> dict[str, int]:
     """Make sure no run hangs (celery beat, every ``RUN_SWEEP_SECONDS``).
 
