@@ -155,6 +155,7 @@ def _seed_tiny_city() -> list[Community]:
     return communities
 
 
+@pytest.mark.slow
 def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     client, django_capture_on_commit_callbacks
 ):

@@ -46,6 +46,7 @@ def _city_with_requests(n: int = 40):
     return world, residents
 
 
+@pytest.mark.slow  # a real portraits run
 def test_a_portraits_run_succeeds_after_a_resident_erased_their_account():
     world, residents = _city_with_requests()
     resident_erase(user=world.admin, resident=residents[3])

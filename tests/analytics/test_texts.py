@@ -98,6 +98,7 @@ def test_description_parts_word_the_engines_description(inputs):
     assert texts.description_text(parts=_stored(parts), fallback=SENTINEL) == text
 
 
+@pytest.mark.demo_city
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_synthetic_citys_portraits_are_worded_as_the_engine_wrote_them(seed):
     demo = generate_synthetic_demand(seed=seed, n_communities=8, n_residents=600, n_months=14)
