@@ -3,21 +3,18 @@ SYNTHETIC city: forecast → allocation → approval, with the pages showing eac
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from decimal import Decimal
 
-import numpy as np
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
-from analytics import actions, queries, reports, texts
+from analytics import actions, queries, wording
+from analytics.kinds.allocation import report as allocation_report
 from analytics.models import AnalysisRun, DemandForecast
-from residents.models import Community
-from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
-from tests.analytics import run_data
-from tests.factories import AdministratorFactory, CommunityFactory, SupplyCapacityFactory
+from services.models import SupplyCapacity
+from tests.analytics import run_data, tiny_city
+from tests.factories import AdministratorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,66 +97,12 @@ def test_only_finished_allocations_can_be_approved(world, make):
 
 # End to end on a tiny synthetic city ---------------------------------------------------------
 
-TINY_MONTHS = 26  # horizon 1 needs 22 months to backtest; a little more for a stable fit
-TINY_CATEGORIES = ("elderly_home_care", "school_enrolment")
-
-
-def _seed_tiny_city() -> list[Community]:
-    """Four SYNTHETIC communities, two services, 26 complete months of requests with a yearly
-    season and community-sized levels (about 1,500 requests)."""
-    rng = np.random.default_rng(7)
-    communities = [
-        CommunityFactory(kind=kind, population=population, households=population // 3)
-        for kind, population in (
-            ("urban", 9000),
-            ("urban", 6000),
-            ("rural", 2500),
-            ("rural", 1800),
-        )
-    ]
-    categories = list(ServiceCategory.objects.filter(code__in=TINY_CATEGORIES))
-    # Only these two services are offered, so the forecast has 8 series rather than 44.
-    ServiceCategory.objects.filter(parent__isnull=False).exclude(code__in=TINY_CATEGORIES).update(
-        active=False
-    )
-    requests = []
-    for m in range(TINY_MONTHS, 0, -1):
-        month = run_data.month_start(m)
-        season = 1 + 0.3 * np.sin(2 * np.pi * month.month / 12)
-        for community in communities:
-            for k, category in enumerate(categories):
-                level = community.population / 1500 * (1.5 if k == 0 else 0.8) * season
-                for day in rng.integers(1, 28, size=rng.poisson(level)):
-                    created = timezone.make_aware(
-                        datetime.combine(month.replace(day=int(day)), time(10))
-                    )
-                    requests.append(
-                        ServiceRequest(
-                            community=community,
-                            category=category,
-                            description="Synthetic request (tiny test city)",
-                            channel=ServiceRequest.Channel.COMMUNITY_WORKER,
-                            created_at=created,
-                        )
-                    )
-    ServiceRequest.objects.bulk_create(requests, batch_size=2000)
-    for community in communities:
-        for category in categories:
-            SupplyCapacityFactory(
-                community=community,
-                category=category,
-                period=run_data.month_start(0),
-                capacity=2,
-                budget=Decimal("100.00"),
-            )
-    return communities
-
 
 @pytest.mark.slow
 def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     client, django_capture_on_commit_callbacks
 ):
-    communities = _seed_tiny_city()
+    communities = tiny_city.seed()
     admin = AdministratorFactory()
     with django_capture_on_commit_callbacks(execute=True):
         forecast = actions.analysis_run_start(kind="forecast", params={"horizon": 1}, user=admin)
@@ -192,10 +135,10 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     # The stored parts word the stored English exactly; the page words them with the
     # community's and the service's names in place of their codes.
     assert first_line.explanation_parts
-    assert first_line.explanation == texts.explanation_text(
+    assert first_line.explanation == wording.explanation_text(
         parts=first_line.explanation_parts, fallback="", weight_reason=first_line.weight_reason
     )
-    shown = reports.allocation_line_texts(lines=[first_line])[0].explanation_text
+    shown = allocation_report.allocation_line_texts(lines=[first_line])[0].explanation_text
     assert shown.startswith(f"{first_line.community.name} / {first_line.category.name}: ")
     assert escape(shown) in allocation_page
 

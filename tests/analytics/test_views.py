@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.equalization import SYNTHETIC_SOURCE
 from analytics.models import AnalysisRun
+from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
 from tests.analytics import run_data
 from tests.factories import ResidentFactory, ServiceRequestFactory
@@ -592,7 +592,7 @@ def test_an_equalization_run_started_from_the_page_shows_tables_1_and_2(
     ],
 )
 def test_comparison_verdicts(metric, lp, baseline, expected):
-    from analytics import reports
+    from analytics.kinds.allocation import report as reports
 
     assert reports._verdict(reports.METRICS[metric], lp, baseline) == expected
 
@@ -610,14 +610,15 @@ def test_runs_are_read_only_in_the_django_admin(client, runs):
 
 
 def test_the_coverage_chart_keeps_the_least_covered_communities(db):
-    from analytics import reports
+    from analytics.kinds.allocation import report as reports
+    from analytics.kinds.allocation.result import AllocationCommunity, AllocationResult
 
-    result = {
-        "communities": [
-            {"community": f"SYN-{i:03d}", "kind": "urban", "coverage_after": i / 100}
+    result = AllocationResult(
+        communities=[
+            AllocationCommunity(community=f"SYN-{i:03d}", kind="urban", coverage_after=i / 100)
             for i in range(100, 0, -1)
         ]
-    }
+    )
     chart = reports.coverage_chart(result)
     assert (chart["shown"], chart["total"]) == (reports.COVERAGE_CHART_MAX, 100)
     lp = chart["series"][1]["values"]
