@@ -157,10 +157,10 @@ def test_every_line_explains_itself(demo_allocation):
     _, _, result = demo_allocation
     assert len(result.lines)
     for line in result.lines.itertuples():
-        assert line.community in line.explanation and line.category in line.explanation
-        assert "forecast" in line.explanation and "current supply" in line.explanation
-        assert line.supplier.replace("_", " ") in line.explanation
-        assert line.weight_reason in line.explanation
+        figures = line.explanation_parts[0]
+        assert (figures["community"], figures["category"]) == (line.community, line.category)
+        assert figures["supplier"] == line.supplier
+        assert line.explanation_parts[2]["reason"] == line.weight_reason_parts
     assert {
         "forecast",
         "lower",
@@ -168,10 +168,11 @@ def test_every_line_explains_itself(demo_allocation):
         "current_supply",
         "gap",
         "weight",
-        "weight_reason",
+        "weight_reason_parts",
     } <= set(result.lines.columns)
     stored = json.loads(json.dumps(result.to_dict(max_lines=5), allow_nan=False))
-    assert stored["lines"][0]["explanation"]
+    assert stored["lines"][0]["explanation_parts"]
+    assert "explanation" not in stored["lines"][0]  # codes and numbers only
 
 
 def test_more_budget_never_lowers_the_floor(demo_allocation):
@@ -272,7 +273,7 @@ def test_floor_first_then_weights():
     # With the floor relaxed to half of its maximum, the heavier-weighted community is served first.
     assert coverage["r"] == pytest.approx(1.0)
     assert coverage["u"] >= result.summary["tau_used"] - 1e-9
-    assert result.communities.loc["u", "weight_reason"].startswith("default weight 1.0")
+    assert result.communities.loc["u", "weight_reason_parts"] == [{"code": "default_weight"}]
     assert result.summary["spent"] == pytest.approx(2000)
 
 
@@ -350,13 +351,13 @@ def test_every_line_explanation_has_parts_with_its_figures(demo_allocation):
         codes = [p["code"] for p in parts]
         assert codes[0] == "line_supply" and codes[2:] == ["equity_weight", "coverage_change"]
         assert codes[1] in ("cheapest_supplier", "cheaper_suppliers_at_capacity")
-        assert (codes[1] == "cheapest_supplier") == ("the cheapest supplier" in line["explanation"])
         figures = parts[0]
         for key in ("community", "category", "supplier", "forecast", "gap", "units", "cost"):
             assert figures[key] == line[key]
         assert parts[2]["weight"] == line["weight"]
-        # The demo's reasons are free text: they have no parts and are shown as written.
-        assert parts[2]["reason"] is None and line["weight_reason_parts"] is None
+        # The demo's reasons are free text: kept as a text part, shown as written.
+        assert parts[2]["reason"] == line["weight_reason_parts"]
+        assert parts[2]["reason"][0]["code"] == "text"
         assert parts[3] == {
             "code": "coverage_change",
             "before": line["coverage_before"],
@@ -364,7 +365,7 @@ def test_every_line_explanation_has_parts_with_its_figures(demo_allocation):
         }
 
 
-def test_weight_reasons_have_parts_unless_given_as_free_text():
+def test_weight_reasons_are_parts_and_free_text_is_kept_as_a_text_part():
     demand, communities = _small()
     communities = pd.concat(
         [communities, communities.assign(community=["u2", "r2"])], ignore_index=True
@@ -390,15 +391,13 @@ def test_weight_reasons_have_parts_unless_given_as_free_text():
     assert parts["u"] == [{"code": "default_weight"}]  # no weight given
     assert parts["r"] == given
     assert parts["u2"] == [{"code": "equalization_weight_no_reason"}]
-    assert parts["r2"] is None  # free text cannot be worded in another language
-    reasons = result.communities["weight_reason"]
-    assert reasons["u2"] == "equalization weight (no reason given)"
-    assert reasons["r2"] == "typed by hand"
+    # Free text cannot be worded in another language: it is shown as written.
+    assert parts["r2"] == [{"code": "text", "text": "typed by hand"}]
 
 
 def test_notes_have_one_part_each(demo_allocation):
     _, _, result = demo_allocation
-    assert len(result.note_parts) == len(result.notes) == 3
+    assert len(result.note_parts) == 3
     floor, units, marginal = result.note_parts
     assert floor == {
         "code": "coverage_floor",
