@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from analytics import queries, wording
 from analytics.kinds.allocation.report import allocation_line_texts
@@ -20,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, budget: float, min_coverage: float | None, **options):
-        if budget < 0:
-            raise CommandError("--budget must be a non-negative amount")
         params = {"budget": budget}
         if min_coverage is not None:
             params["min_coverage"] = min_coverage
