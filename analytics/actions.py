@@ -318,9 +318,11 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
 
 
 def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
-    """Record a run and execute it in this process (management commands, tests)."""
+    """Record a run and execute it in this process (management commands, the demo's seed,
+    tests). It says it is alive as a worker does, so the sweeper of a deployment's workers
+    never fails a run a command is still computing."""
     run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
-    return analysis_run_execute(run_id=run.pk)
+    return analysis_run_execute(run_id=run.pk, heartbeat_seconds=settings.RUN_HEARTBEAT_SECONDS)
 
 
 class PlanNotApprovable(Exception):
