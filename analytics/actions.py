@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from analytics import runs
 from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
-from services.errors import LimitReached
+from core.errors import LimitReached
 
 logger = logging.getLogger(__name__)
 

@@ -24,10 +24,9 @@ from analytics.serializers import (
     PlanApprovalSerializer,
     RunCreateSerializer,
 )
-from residents.api import ApiViewMixin
-from residents.queries import is_administrator, is_worker
-from services.pagination import ApiCursorPagination
-from services.serializers import ErrorSerializer
+from core.api import ApiViewMixin, ErrorSerializer
+from core.pagination import ApiCursorPagination
+from core.roles import is_administrator, is_worker
 
 
 class MayReadRuns(permissions.BasePermission):

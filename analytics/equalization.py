@@ -24,7 +24,7 @@ from analytics.engine.equalization.schema import (
 from analytics.engine.equalization.synthetic import generate_synthetic_panel
 from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun, CityYearScore, PanelDataset, PanelRow
-from residents.data import load_prefecture_cities
+from geography import load_prefecture_cities
 from residents.models import City
 
 # Stored in English with the result; the pages word it in the reader's language.

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import queries, run_params
 from analytics.models import AnalysisRun
+from core.localisation import localised_name
 from residents.models import Community
 from services.models import ServiceCategory
-from services.templatetags.localised import localised_name
 
 MIN_SCENARIOS = 2
 MAX_SCENARIOS = 4

@@ -17,8 +17,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from analytics.models import AllocationLine, AnalysisRun, DemandForecast
+from core.roles import is_administrator, is_worker
 from residents.models import Community, Resident, User
-from residents.queries import is_administrator, is_worker, served_community_ids
+from residents.queries import served_community_ids
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 
 # The kinds of run community workers may see (for their own communities).

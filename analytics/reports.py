@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import queries, texts
 from analytics.models import AllocationLine, AnalysisRun, DemandForecast
+from core.localisation import localised_name
 from residents.models import City, Community, User
 from services.models import ServiceCategory
-from services.templatetags.localised import localised_name
 
 Kind = AnalysisRun.Kind
 HISTORY_MONTHS = 24

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from analytics import queries, run_params
 from analytics.models import AnalysisRun
-from config.api import ApiModelSerializer, ChoiceFieldWithoutEcho
+from core.api import ApiModelSerializer, ChoiceFieldWithoutEcho
 from services.models import ServiceCategory
 
 Kind = AnalysisRun.Kind

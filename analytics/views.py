@@ -36,9 +36,9 @@ from analytics.forms import (
     WhatIfStartForm,
 )
 from analytics.models import AnalysisRun
-from residents.views import ADMIN, STAFF, role_required
-from services.errors import LimitReached
-from services.exports import CONTENT_TYPES, csv_stream
+from core.errors import LimitReached
+from core.exports import CONTENT_TYPES, csv_stream
+from core.roles import ADMIN, STAFF, role_required
 
 Kind = AnalysisRun.Kind
 RUNS_PAGE_SIZE = 25

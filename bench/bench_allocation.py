@@ -27,12 +27,8 @@ def one(size: int) -> dict:
     import numpy as np
     import pandas as pd
 
-    from analytics.engine.supply import (
-        UNIT_COSTS,
-        allocate,
-        default_suppliers,
-        generate_synthetic_demand,
-    )
+    from analytics.engine.supply import UNIT_COSTS, allocate, default_suppliers
+    from demo.demand import generate_synthetic_demand
 
     from analytics.engine.supply.allocation import AllocationConfig
 

@@ -26,9 +26,9 @@ def one(n_communities: int) -> dict:
         backtest_demand,
         build_series_frame,
         fit_forecaster,
-        generate_synthetic_demand,
         prepare_history,
     )
+    from demo.demand import generate_synthetic_demand
 
     city = generate_synthetic_demand(
         n_communities=n_communities, n_residents=0, n_months=36, with_requests=False, seed=0

@@ -18,7 +18,8 @@ from bench.supply_measure import bench_main, measure  # noqa: E402
 
 
 def one(n_residents: int) -> dict:
-    from analytics.engine.supply import build_portraits, generate_synthetic_demand
+    from analytics.engine.supply import build_portraits
+    from demo.demand import generate_synthetic_demand
 
     city = generate_synthetic_demand(
         n_communities=max(10, n_residents // 200),

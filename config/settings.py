@@ -76,9 +76,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "core",
     "residents",
     "services",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +90,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Unprefixed URLs are English; a visitor whose cookie or browser prefers Chinese is sent
     # to the /zh-hans/ address of the page.
-    "residents.middleware.PreferredLanguageMiddleware",
+    "core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "residents.context_processors.synthetic_data",
+                "demo.context_processors.synthetic_data",
             ],
         },
     },
@@ -202,7 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Precision supply of community public services API",
@@ -269,7 +271,7 @@ OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=Fals
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_pii": {"()": "residents.logging.RedactPersonalDataFilter"}},
+    "filters": {"redact_pii": {"()": "core.logging.RedactPersonalDataFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_pii"]},
     },

@@ -5,11 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from residents import views as residents_views
+from core.views import set_language
 
 urlpatterns = [
     # Our set_language (see its docstring) shadows Django's; the rest of i18n/ is Django's.
-    path("i18n/setlang/", residents_views.set_language, name="set_language"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -20,16 +20,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ActionNotAllowed, LimitReached, StateConflict
+from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
 from residents.models import Community, PersonalDataAccess, Resident, User
-from residents.queries import (
-    is_administrator,
-    is_resident,
-    is_worker,
-    resident_list_by_identifier,
-    user_serves_community,
-)
-from services.errors import ActionNotAllowed, LimitReached, StateConflict
+from residents.queries import resident_list_by_identifier, user_serves_community
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 PROFILE_FIELDS = (

@@ -19,11 +19,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.errors import LimitReached
+from core.roles import is_administrator
 from residents import actions, pii
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
 from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
-from residents.queries import is_administrator
-from services.errors import LimitReached
 
 
 @admin.register(Region)

@@ -11,11 +11,12 @@ import django_filters
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import ApiViewMixin, IsWorkerOrAdministrator
+from core.pagination import ApiCursorPagination
 from residents import actions, queries
 from residents.models import Community, PersonalDataAccess, Resident
 from residents.serializers import (
@@ -26,22 +27,10 @@ from residents.serializers import (
     ResidentWriteSerializer,
     RevealedIdentifiersSerializer,
 )
-from services.pagination import ApiCursorPagination, CommunityCursorPagination
 
 
-class ApiViewMixin:
-    """Token first, so an unauthenticated call gets 401 with ``WWW-Authenticate: Token``;
-    the browsable API and the web pages' session work too."""
-
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
-
-
-class IsWorkerOrAdministrator(permissions.BasePermission):
-    message = "Only community workers and administrators may do this."
-
-    def has_permission(self, request: Request, view) -> bool:
-        return queries.is_worker(request.user) or queries.is_administrator(request.user)
+class CommunityCursorPagination(ApiCursorPagination):
+    ordering = ("code",)
 
 
 class CommunityFilter(django_filters.FilterSet):

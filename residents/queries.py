@@ -15,35 +15,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
 from residents.models import Community, Resident, User
-
-
-def is_administrator(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active) and (
-        user.is_administrator
-    )
-
-
-def is_worker(user: User | None) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_worker
-        and not user.is_superuser
-    )
-
-
-def is_resident(user: User | None) -> bool:
-    """A signed-in person who is neither a worker nor an administrator."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and not is_worker(user)
-        and not is_administrator(user)
-    )
 
 
 def served_community_ids(*, user: User) -> QuerySet:

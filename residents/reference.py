@@ -1,9 +1,9 @@
 """Reference geography loaded into every installation: the seven regions and the
-prefecture-level cities (see ``residents/data/README.md`` for the city list's source)."""
+prefecture-level cities (see ``geography/README.md`` for the city list's source)."""
 
 from __future__ import annotations
 
-from residents.data import REGIONS, load_prefecture_cities
+from geography import REGIONS, load_prefecture_cities
 
 
 def sync_regions(region_model) -> dict[str, object]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from config.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
+from core.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
 from residents import pii
 from residents.actions import NAME_MAX_LENGTH, normalised_identifier
 from residents.models import Community, Resident

@@ -3,23 +3,18 @@ action, and render; the rules live in ``residents/queries.py`` and ``residents/a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.i18n import set_language as django_set_language
 
+from core.errors import LimitReached
+from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
+from core.views import add_action_errors
 from residents import actions, queries
 from residents.forms import (
     IDENTIFIER_FIELDS,
@@ -30,51 +25,6 @@ from residents.forms import (
 )
 from residents.models import User
 from services import queries as service_queries
-from services.errors import LimitReached
-
-RESIDENT = "resident"
-WORKER = "worker"
-ADMIN = "admin"
-STAFF = (WORKER, ADMIN)
-
-
-def user_roles(user: User) -> set[str]:
-    """The page roles a user holds; administrators may also use every worker page."""
-    if queries.is_administrator(user):
-        return {ADMIN, WORKER}
-    if queries.is_worker(user):
-        return {WORKER}
-    if queries.is_resident(user):
-        return {RESIDENT}
-    return set()
-
-
-def role_required(*roles: str) -> Callable:
-    """Anonymous visitors go to the login page; a signed-in user without the role gets 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not user_roles(request.user) & set(roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def add_action_errors(form, exc: ValidationError) -> None:
-    """Put an action's validation errors next to the form fields they name."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -259,16 +209,3 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     response = _resident_page(request, resident, revealed)
     response["Cache-Control"] = "no-store"
     return response
-
-
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's ``set_language``, run with the language of the page the visitor came from.
-
-    Django translates the ``next`` address into the new language by resolving it in the
-    currently active language; from a ``/zh-hans/`` page that is Chinese, so the address is
-    resolved as it is, not the (English) default, and switching back to English works.
-    """
-    next_url = request.POST.get("next", request.GET.get("next", ""))
-    language = translation.get_language_from_path(urlsplit(next_url).path)
-    with translation.override(language or settings.LANGUAGE_CODE):
-        return django_set_language(request)

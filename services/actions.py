@@ -24,15 +24,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
+from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
-from residents.queries import (
-    is_administrator,
-    is_resident,
-    is_worker,
-    resident_own_profile,
-    user_serves_community,
-)
-from services.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
+from residents.queries import resident_own_profile, user_serves_community
 from services.models import (
     IdempotencyRecord,
     RequestStatusChange,

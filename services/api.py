@@ -25,18 +25,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from residents.api import ApiViewMixin
-from residents.queries import is_administrator, is_worker
+from core.api import ApiViewMixin, ErrorSerializer
+from core.errors import ActionNotAllowed, StateConflict
+from core.pagination import ApiCursorPagination
+from core.roles import is_administrator, is_worker
 from services import actions, queries
-from services.errors import ActionNotAllowed, StateConflict
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
-from services.pagination import CapacityCursorPagination, RequestCursorPagination
 from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
     CategorySerializer,
     CategoryTreeSerializer,
-    ErrorSerializer,
     IdempotencyConflictSerializer,
     NoteSerializer,
     RateSerializer,
@@ -48,6 +47,16 @@ from services.serializers import (
 
 Status = ServiceRequest.Status
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class RequestCursorPagination(ApiCursorPagination):
+    """Newest first, by the ``(-created_at, -id)`` index."""
+
+    ordering = ("-created_at", "-id")
+
+
+class CapacityCursorPagination(ApiCursorPagination):
+    ordering = ("-period", "-id")
 
 
 # Categories -------------------------------------------------------------------------------------

@@ -24,11 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ActionNotAllowed
+from core.roles import is_administrator, is_worker
 from residents import pii
 from residents.models import Community, Resident, User
-from residents.queries import community_choices, is_administrator, is_worker, resident_list
+from residents.queries import community_choices, resident_list
 from services.actions import DESCRIPTION_MAX_LENGTH, STAFF_CHANNELS
-from services.errors import ActionNotAllowed
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
 
 RESIDENT_COLUMNS = (

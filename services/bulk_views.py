@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from residents.views import STAFF, role_required
+from core.roles import STAFF, role_required
 from services import bulk, exports
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -7,22 +7,19 @@
   category and month. No identifiers, no free text, and any count below
   ``SUPPRESSION_THRESHOLD`` is suppressed so that small groups cannot be singled out.
 
-``csv_stream`` writes every CSV of the site (these and the analytics tables) the same way.
+Every CSV is written by ``core.exports.csv_stream``, as all the site's CSVs are.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import math
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
+from core.exports import CONTENT_TYPES, csv_stream
 from residents.models import User
 from services.models import ServiceRequest
 from services.queries import request_list
@@ -42,48 +39,6 @@ REQUEST_EXPORT_COLUMNS = (
     "resolved_at",
 )
 PUBLIC_EXPORT_COLUMNS = ("community", "category", "month", "requests")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-# Cells a spreadsheet would read as a formula (CSV injection); such text gets a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CSV_CHUNK_ROWS = 500
-
-
-def _csv_cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float | np.floating):
-        # Full precision (shortest round-trip form), no thousands separators; NaN/inf empty.
-        return repr(float(value)) if math.isfinite(value) else ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def csv_stream(*, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
-    """A CSV table as UTF-8 bytes in chunks of rows: a byte-order mark first (without it Excel
-    on Chinese Windows reads the file as GBK and garbles Chinese), then the header row.
-
-    Empty for ``None`` and non-finite numbers, ``true``/``false`` for booleans, floats in full
-    precision; text that a spreadsheet would run as a formula is prefixed with ``'``.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(columns)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(value) for value in row])
-        if count % CSV_CHUNK_ROWS == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import localised_name
 from residents.models import Community
 from services.models import ServiceCategory, ServiceRequest
-from services.templatetags.localised import localised_name
 
 EXTRA_PREFIX = "extra__"
 

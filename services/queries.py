@@ -21,14 +21,9 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
-from residents.queries import (
-    is_administrator,
-    is_resident,
-    is_worker,
-    served_community_ids,
-    user_serves_community,
-)
+from residents.queries import served_community_ids, user_serves_community
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
 
 DASHBOARD_MONTHS = 12

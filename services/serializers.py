@@ -7,7 +7,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer, ChoiceFieldWithoutEcho
+from core.api import (
+    RELATED_ERRORS_WITHOUT_ECHO,
+    ApiModelSerializer,
+    ChoiceFieldWithoutEcho,
+    ErrorSerializer,
+)
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
@@ -350,11 +355,6 @@ class CapacitySerializer(ApiModelSerializer):
 
 
 # Error bodies (documentation of the API's error responses) -----------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
 
 
 class TransitionConflictSerializer(ErrorSerializer):

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.localisation import localised_name
+from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import queries as resident_queries
-from residents.views import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from services import actions, queries
 from services.forms import (
     AssignForm,
@@ -25,7 +26,6 @@ from services.forms import (
     WorkerRequestForm,
 )
 from services.models import ServiceRequest
-from services.templatetags.localised import localised_name
 
 QUEUE_PAGE_SIZE = 50
 BULK_RESULTS_SESSION_KEY = "queue_bulk_results"

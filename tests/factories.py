@@ -24,7 +24,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from residents.data import REGIONS
+from geography import REGIONS
 from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
 from residents.pii import national_id_check_character
 from services.models import (

@@ -14,11 +14,11 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from core.localisation import localised_name
 from residents.models import Community
 from services.models import ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.parsers import CLOSED, OPEN
-from services.templatetags.localised import localised_name
 
 CLOSED_STATUSES = (
     ServiceRequest.Status.RESOLVED,

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from analytics import exports
 from analytics.models import AnalysisRun
-from services.exports import csv_stream
+from core.exports import csv_stream
 from tests.analytics import run_data
 
 pytestmark = pytest.mark.django_db

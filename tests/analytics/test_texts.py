@@ -35,8 +35,8 @@ from analytics.engine.supply.portraits import (
     _distinguish_duplicates,
     build_portraits,
 )
-from analytics.engine.supply.synthetic import generate_synthetic_demand
 from analytics.models import AllocationLine
+from demo.demand import generate_synthetic_demand
 from tests.analytics import run_data
 from tests.analytics.engine.supply.test_allocation import instances
 from tests.analytics.zh_hans_catalogue import CATALOGUE

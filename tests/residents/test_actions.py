@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.authtoken.models import Token
 
+from core.errors import StateConflict
 from residents import actions
 from residents.models import PersonalDataAccess, Resident, User
-from services.errors import StateConflict
 from services.models import ServiceRequest
 from tests.factories import (
     AdministratorFactory,

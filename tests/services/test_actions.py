@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.errors import ActionNotAllowed, InvalidTransition, StateConflict
 from residents.models import User
 from services import actions
-from services.errors import ActionNotAllowed, InvalidTransition, StateConflict
 from services.models import RequestStatusChange, ServiceRequest, SupplyCapacity
 from tests.factories import (
     AdministratorFactory,

@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 from django.urls import include, path
 
 from config.urls import urlpatterns as _site_urlpatterns
+from core.errors import ActionNotAllowed
 from residents.models import Resident
 from services import bulk, exports
-from services.errors import ActionNotAllowed
 from services.models import RequestStatusChange, ServiceRequest
 from tests.factories import (
     AdministratorFactory,

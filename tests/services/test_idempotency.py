@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import IdempotencyKeyReused
 from services import actions
-from services.errors import IdempotencyKeyReused
 from services.models import IdempotencyRecord, RequestStatusChange, ServiceRequest
 from tests.factories import CommunityFactory, ServiceCategoryFactory, WorkerFactory, api_client
 

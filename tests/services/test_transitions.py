@@ -9,8 +9,8 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from core.errors import InvalidTransition
 from services import actions
-from services.errors import InvalidTransition
 from services.models import ServiceRequest
 from tests.factories import (
     CommunityFactory,

@@ -37,7 +37,7 @@ def test_every_page_says_so_while_the_demo_city_is_in_the_database(client):
     assert "SYNTHETIC 演示数据" in client.get("/zh-hans/").content.decode()
 
 
-PREFERRED_LANGUAGE = "residents.middleware.PreferredLanguageMiddleware"
+PREFERRED_LANGUAGE = "core.middleware.PreferredLanguageMiddleware"
 
 
 @pytest.fixture

@@ -176,7 +176,7 @@ def run_equalization(
     config = config or EqualizationConfig()
     report = progress or (lambda percent, message: None)
     if cities is None:
-        from residents.data import load_prefecture_cities
+        from geography import load_prefecture_cities
 
         cities = load_prefecture_cities()
     timings: dict[str, float] = {}

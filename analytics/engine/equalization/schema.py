@@ -230,7 +230,7 @@ def validate_panel(
     if not isinstance(frame, pd.DataFrame):
         raise EngineInputError("the panel must be a table (a pandas DataFrame)")
     if city_codes is None:
-        from residents.data import load_prefecture_cities
+        from geography import load_prefecture_cities
 
         city_codes = load_prefecture_cities()["adcode"]
     known_codes = {str(code) for code in city_codes}

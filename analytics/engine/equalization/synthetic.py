@@ -388,7 +388,7 @@ def generate_synthetic_panel(
     """
     params = parameters or SyntheticPanelParameters()
     if cities is None:
-        from residents.data import load_prefecture_cities
+        from geography import load_prefecture_cities
 
         cities = load_prefecture_cities()
     cities = cities.sort_values("adcode").reset_index(drop=True)

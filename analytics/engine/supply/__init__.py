@@ -45,16 +45,10 @@ from analytics.engine.supply.portraits import (
     compare_portraits,
     resident_features,
 )
-from analytics.engine.supply.synthetic import (
-    SYNTHETIC_LABEL,
-    SyntheticDemand,
-    generate_synthetic_demand,
-)
 
 __all__ = [
     "CATEGORIES",
     "DIMENSIONS",
-    "SYNTHETIC_LABEL",
     "UNIT_COSTS",
     "AllocationConfig",
     "AllocationResult",
@@ -66,7 +60,6 @@ __all__ = [
     "ForecastConfig",
     "PortraitConfig",
     "PortraitResult",
-    "SyntheticDemand",
     "WhatIfResult",
     "allocate",
     "allocation_scenarios",
@@ -81,7 +74,6 @@ __all__ = [
     "fairness_audit",
     "fit_forecaster",
     "forecast_demand",
-    "generate_synthetic_demand",
     "more_older_residents",
     "new_school",
     "older_residents_added",

@@ -16,7 +16,7 @@ from analytics.engine.equalization import (
     validate_panel,
 )
 from analytics.engine.errors import EngineInputError
-from residents.data import load_prefecture_cities
+from geography import load_prefecture_cities
 
 
 def test_panel_is_286_cities_by_ten_years_and_labelled_synthetic(synthetic_panel):

@@ -9,8 +9,8 @@ from analytics.engine.supply import (
     build_series_frame,
     community_profile,
     fit_forecaster,
-    generate_synthetic_demand,
 )
+from demo.demand import generate_synthetic_demand
 
 DEMO_SEED = 0
 

@@ -10,7 +10,7 @@ from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import CATEGORIES, DIMENSIONS, UNIT_COSTS
 from analytics.engine.supply.frames import identifier_columns
 from analytics.engine.supply.portraits import RESIDENT_COLUMNS
-from analytics.engine.supply.synthetic import generate_synthetic_demand
+from demo.demand import generate_synthetic_demand
 
 
 def test_catalogue_matches_the_platform_catalogue():

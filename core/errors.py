@@ -1,5 +1,5 @@
 """Domain errors raised by the actions and mapped to HTTP statuses in one place
-(``config.api.exception_handler``).
+(``core.api.exception_handler``).
 
 They subclass Django's own exceptions on purpose: the web pages already show a
 ``ValidationError``'s messages next to a form and turn ``PermissionDenied`` into a 403 page, so

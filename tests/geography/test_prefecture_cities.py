@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from residents.data import (
+from geography import (
     PROVINCE_REGION,
     REGION_NAMES,
     REGIONS,

@@ -2,7 +2,7 @@
 counties, and synthetic communities, residents and three years of service requests.
 
 Residents and requests come from the supply engine's synthetic generator
-(``analytics.engine.supply.synthetic``), so the demo has the seasonality, growth and community
+(``demo.demand``), so the demo has the seasonality, growth and community
 differences a forecast needs. Identifiers are fake and cannot belong to anyone: ID numbers use
 the unassigned region prefix 99 and phone numbers the unallocated prefix 100.
 """
@@ -20,7 +20,7 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.engine.supply.synthetic import SYNTHETIC_LABEL, generate_synthetic_demand
+from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
 from residents import pii
 from residents.models import City, Community, Region, Resident, User
 from residents.queries import demo_city_present
@@ -29,7 +29,7 @@ from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
 DEMO_CITY_ADCODE = "510100"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 -- published demo password, refused outside DEBUG
 DEMO_USERS = ("admin", "worker", "resident")
-DISTRICTS_CSV = Path(__file__).parent / "data" / "demo_city_districts.csv"
+DISTRICTS_CSV = Path(__file__).with_name("demo_city_districts.csv")
 COMMUNITY_PREFIX = Community.DEMO_CODE_PREFIX
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
