@@ -28,9 +28,8 @@ def one(size: int) -> dict:
     import pandas as pd
 
     from analytics.engine.supply import UNIT_COSTS, allocate, default_suppliers
-    from demo.demand import generate_synthetic_demand
-
     from analytics.engine.supply.allocation import AllocationConfig
+    from demo.demand import generate_synthetic_demand
 
     n_communities, whole = abs(size), size > 0
     city = generate_synthetic_demand(
