@@ -18,11 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import translation
 
 from analytics import queries, reports, texts
 from analytics.models import AnalysisRun
+from core.localisation import localised_name
 from services.models import SupplyCapacity
 
 Kind = AnalysisRun.Kind
@@ -724,3 +726,55 @@ def run_table(
     if builder is None:
         return None
     return builder(run=run, result=result if isinstance(result, dict) else {}, codes=codes)
+
+
+# The month's supply ---------------------------------------------------------------------------
+
+SUPPLY_COLUMNS = (
+    "month",
+    "community",
+    "community_name",
+    "service",
+    "service_name",
+    "provider",
+    "source",
+    "plan_run",
+    "units",
+    "cost",
+    "forecast_need",
+    "gap_to_need",
+)
+
+
+def month_supply_table(supply: queries.MonthSupply) -> Table:
+    """One row per supply line (a community × service without supply: one row without a
+    provider), with its cell's forecast need and the gap to it; provider and source in the
+    reader's language, as on the page."""
+    providers = {code: str(label) for code, label in SupplyCapacity.Provider.choices}
+    sources = {code: str(label) for code, label in SupplyCapacity.Source.choices}
+    month = supply.period.strftime("%Y-%m")
+
+    def rows() -> Iterable[Sequence[object]]:
+        for cell in supply.cells:
+            head = (
+                month,
+                cell.community.code,
+                cell.community.name,
+                cell.category.code,
+                localised_name(cell.category),
+            )
+            tail = (cell.need, cell.gap)
+            if not cell.lines:
+                yield (*head, "", "", None, 0, Decimal(0), *tail)
+            for line in cell.lines:
+                yield (
+                    *head,
+                    providers.get(line.provider, line.provider),
+                    sources.get(line.source, line.source),
+                    line.plan_run_id,
+                    line.units,
+                    line.cost,
+                    *tail,
+                )
+
+    return Table(columns=SUPPLY_COLUMNS, rows=rows())

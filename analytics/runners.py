@@ -297,32 +297,37 @@ def allocation_run(run: AnalysisRun, progress) -> tuple[dict, object]:
         ).hexdigest(),
     )
     lines = result.lines
-    community_ids = dict(Community.objects.values_list("code", "id"))
-    category_ids = dict(ServiceCategory.objects.values_list("code", "id"))
 
     def write(stored_run: AnalysisRun) -> None:
-        AllocationLine.objects.bulk_create(
-            [
-                AllocationLine(
-                    run=stored_run,
-                    community_id=community_ids[line["community"]],
-                    category_id=category_ids[line["category"]],
-                    provider=line["supplier"],
-                    forecast=line["forecast"],
-                    lower=line.get("lower", line["forecast"]),
-                    upper=line.get("upper", line["forecast"]),
-                    current_supply=line.get("current_supply", 0.0),
-                    gap=line.get("gap", 0.0),
-                    recommended_units=line["units"],
-                    cost=Decimal(str(round(line["cost"], 2))),
-                    weight=line.get("weight", 1.0),
-                    weight_reason=line.get("weight_reason", ""),
-                    explanation=line.get("explanation", ""),
-                    explanation_parts=jsonable(line.get("explanation_parts")),
-                )
-                for line in lines.to_dict("records")
-            ],
-            batch_size=5000,
-        )
+        allocation_lines_write(run=stored_run, lines=lines)
 
     return payload, write
+
+
+def allocation_lines_write(*, run: AnalysisRun, lines: pd.DataFrame) -> None:
+    """Store an allocation result's lines (whole units at their cost in fen) for ``run``."""
+    community_ids = dict(Community.objects.values_list("code", "id"))
+    category_ids = dict(ServiceCategory.objects.values_list("code", "id"))
+    AllocationLine.objects.bulk_create(
+        [
+            AllocationLine(
+                run=run,
+                community_id=community_ids[line["community"]],
+                category_id=category_ids[line["category"]],
+                provider=line["supplier"],
+                forecast=line["forecast"],
+                lower=line.get("lower", line["forecast"]),
+                upper=line.get("upper", line["forecast"]),
+                current_supply=line.get("current_supply", 0.0),
+                gap=line.get("gap", 0.0),
+                recommended_units=line["units"],
+                cost=Decimal(str(round(line["cost"], 2))),
+                weight=line.get("weight", 1.0),
+                weight_reason=line.get("weight_reason", ""),
+                explanation=line.get("explanation", ""),
+                explanation_parts=jsonable(line.get("explanation_parts")),
+            )
+            for line in lines.to_dict("records")
+        ],
+        batch_size=5000,
+    )

@@ -12,7 +12,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from services import actions
 from services.models import (
+    CapacityChange,
     IdempotencyRecord,
     RequestStatusChange,
     ServiceCategory,
@@ -163,10 +165,78 @@ class SupplyCapacityAdmin(admin.ModelAdmin):
     search_fields = ["community__code", "community__name", "category__code"]
     list_select_related = ["community", "category"]
     autocomplete_fields = ["community", "category"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = ["plan_run_id", "created_by", "created_at"]
     date_hierarchy = "period"
 
+    # The admin site writes through the one write path of capacity (validated, audited);
+    # rows from an approved plan change only by approving or revoking plans.
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        reason = CapacityChange.Reason.ADMIN
+        if change:
+            fields = {name: getattr(obj, name) for name in actions.CAPACITY_UPDATABLE_FIELDS}
+            saved = actions.capacity_update(
+                user=request.user, supply_capacity=obj, reason=reason, **fields
+            )
+        else:
+            saved, _ = actions.capacity_set(
+                user=request.user,
+                community=obj.community,
+                category=obj.category,
+                period=obj.period,
+                provider=obj.provider,
+                capacity=obj.capacity,
+                budget=obj.budget,
+                source=obj.source,
+                reason=reason,
+            )
+        obj.pk = saved.pk
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["choices"] = [
+                choice
+                for choice in SupplyCapacity.Source.choices
+                if choice[0] != SupplyCapacity.Source.PLAN
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def delete_model(self, request, obj) -> None:
+        actions.capacity_delete(
+            user=request.user, supply_capacity=obj, reason=CapacityChange.Reason.ADMIN
+        )
+
+    def delete_queryset(self, request, queryset) -> None:
+        for row in queryset:
+            self.delete_model(request, row)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.source == SupplyCapacity.Source.PLAN:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.source == SupplyCapacity.Source.PLAN:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(CapacityChange)
+class CapacityChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "changed_at",
+        "period",
+        "community",
+        "category",
+        "provider",
+        "source",
+        "reason",
+        "plan_run_id",
+        "capacity_before",
+        "capacity_after",
+        "budget_before",
+        "budget_after",
+        "changed_by",
+    ]
+    list_filter = ["reason", "source", "period"]
+    search_fields = ["community__code", "category__code", "=plan_run_id"]
+    list_select_related = ["community", "category", "changed_by"]

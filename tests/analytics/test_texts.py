@@ -505,7 +505,7 @@ def test_a_chinese_allocation_page_words_explanations_notes_and_flags(client, ru
     category = line.category.name_zh or line.category.name
     assert (
         f"{world.home.name} / {category}：预测 6.0（区间 3.0-9.0），现有供给 2.0，缺口 4.0；"
-        f"由政府新增 3.6，单价 200（合计 720）——最便宜的供给方；公平权重 1.68："
+        f"由政府新增 4，单价 200（合计 800）——最便宜的供给方；公平权重 1.68："
         "南京市的农村社区：城市权重 1.20 × 供给较弱一侧的上调系数 1.40"
     ) in html
     assert "（均等化分析 #12）；覆盖率 33% → 95%" in html
@@ -518,7 +518,7 @@ def test_a_chinese_allocation_page_words_explanations_notes_and_flags(client, ru
 
     # The downloads word them the same way (the lines stream after the view has returned).
     lines_csv = _zh_download(client, run, "lines")
-    assert "由政府新增 3.6，单价 200（合计 720）——最便宜的供给方" in lines_csv
+    assert "由政府新增 4，单价 200（合计 800）——最便宜的供给方" in lines_csv
     assert "南京市的农村社区：城市权重 1.20 × 供给较弱一侧的上调系数 1.40" in lines_csv
     assert "(synthetic explanation)" in lines_csv
     assert "cheapest supplier" not in lines_csv
@@ -654,7 +654,7 @@ def test_chinese_pages_word_the_method_descriptions(client, runs, chinese):
     allocation.result["summary"] = {**allocation.result["summary"], "solver": SOLVER_DESCRIPTION}
     allocation.save(update_fields=["result"])
     html = _zh_get(_admin(client, runs), "analytics:run_detail", pk=allocation.pk)
-    assert "第一阶段 highs-ipm" in html
+    assert "下限由 linprog（highs-ipm）与整件搜索确定" in html
 
     lag = effect_lag(
         _Fit({"L1.pubindicator": 0.5, "diggovment": 1.0, "L1.diggovment": 0.5})

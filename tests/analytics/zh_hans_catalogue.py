@@ -128,6 +128,12 @@ CATALOGUE: dict[str, str] = {
     "留出空间）。",
     "Units are LP values (requests that can be served); round down when writing "
     "capacities.": "数量为线性规划的取值（可满足的诉求数）；写入供给能力时请向下取整。",
+    # Whole-unit plans.
+    "Units are whole requests that can be served (mixed-integer program): the plan is within %(target)s of the best whole-unit plan (gap reached %(gap)s, solved in %(seconds)s s).": "数量为可满足的整件诉求数（混合整数规划）：方案与最优整件方案的差距在 %(target)s 以内（达到的间隙 %(gap)s，求解用时 %(seconds)s 秒）。",
+    "The solver reached its time limit of %(limit)s s before proving the plan within %(target)s of the best: a better whole-unit plan may cover up to %(gap)s more weighted requests. The plan is in whole units and within every budget.": "求解器在 %(limit)s 秒的时限内未能证明方案与最优方案的差距在 %(target)s 以内：更好的整件方案最多可能多覆盖 %(gap)s 的加权诉求。本方案为整件单位，且不超过任何预算。",
+    "Whole units cannot bring %(count)s of the floor's rows to %(floor)s: %(rows)s.": "整件单位无法使 %(count)s 个下限行达到 %(floor)s：%(rows)s。",
+    "Whole units cover %(covered)s forecast requests; the fractional (LP) optimum at the same floor would cover %(fractional)s.": "整件方案覆盖 %(covered)s 件预测诉求；同一下限下的分数（线性规划）最优解可覆盖 %(fractional)s 件。",
+    "HiGHS via scipy.optimize: floor by linprog (highs-ipm) and a whole-unit search, plan by milp (whole units)": "HiGHS（通过 scipy.optimize）：下限由 linprog（highs-ipm）与整件搜索确定，方案由 milp 求解（整件单位）",
     "Another 10,000 of budget would cover about %(requests)s more weighted requests.": "预算每"
     "增加 10,000，约可多满足 %(requests)s 件加权诉求。",
     # Fairness audit.
