@@ -1,12 +1,16 @@
 # Two commands for a fresh machine with Python 3.11:
 #   make demo   set up, migrate, seed the synthetic demo city and serve on 127.0.0.1:8000
 #   make test   install and run the lint and the whole test suite
+#   make test-fast   lint and the quick tier (no browser, property, demo-city, real-worker or slow tests)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEMO_ENV := DJANGO_DEBUG=1
+# The demo runs analyses in a background worker, as production does, on a broker that needs
+# no server: messages are files under var/broker (Celery's filesystem transport).
+DEMO_ENV := DJANGO_DEBUG=1 CELERY_BROKER_URL=filesystem://
 
-.PHONY: install demo serve test lint format migrate seed
+.PHONY: install demo serve test test-fast lint format migrate seed
+FAST_TIER := not browser and not slow and not celery_worker and not hypothesis and not demo_city
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +28,10 @@ seed: migrate
 
 demo: seed
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore '.venv' -v0 || true
-	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	@echo "Serving on http://127.0.0.1:8000/ with a background worker for analysis runs (Ctrl-C stops both)"
+	@$(DEMO_ENV) $(PY) -m celery -A config worker --beat --schedule var/celerybeat-schedule \
+		--concurrency=1 --without-gossip --without-mingle --loglevel=WARNING & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install
@@ -37,4 +44,8 @@ format: install
 
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest
+
+test-fast: lint
+	$(VENV)/bin/pytest -q -m "$(FAST_TIER)"

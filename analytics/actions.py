@@ -5,40 +5,55 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
+from kombu.exceptions import OperationalError as KombuOperationalError
 
-from analytics import runs
+from analytics import queries, runs
 from analytics.engine.errors import EngineInputError
 from analytics.models import AllocationPlan, AnalysisRun
-from core.errors import LimitReached
+from core.errors import LimitReached, ServiceUnavailable
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import CapacityChange, SupplyCapacity
 
 logger = logging.getLogger(__name__)
 
 
-# A run queued this long ago and still unfinished is stuck (its worker lost), not in flight.
-IN_FLIGHT_WINDOW = timedelta(hours=1)
 WHAT_IF_RETRY_AFTER_SECONDS = 30
+QUEUE_RETRY_AFTER_SECONDS = 60
+
+# What a run's error says when its life, not its computation, went wrong. Stored in English
+# and worded in the reader's language where shown.
+NOT_QUEUED_ERROR = gettext_noop(
+    "The run could not be queued because the task queue was unreachable; start it again."
+)
+WORKER_LOST_ERROR = gettext_noop(
+    "The worker computing this run stopped responding; start the run again."
+)
+NEVER_STARTED_ERROR = gettext_noop("No worker started this run in time; start it again.")
+# The broker cannot be reached: kombu's OperationalError, or the socket error itself.
+BROKER_ERRORS = (KombuOperationalError, OSError)
 
 
 def _check_what_if_allowance(user) -> None:
     limit = settings.WHAT_IF_RUNS_IN_FLIGHT
-    in_flight = AnalysisRun.objects.filter(
-        kind=AnalysisRun.Kind.WHAT_IF,
-        created_by=user,
-        status__in=(AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING),
-        created_at__gte=timezone.now() - IN_FLIGHT_WINDOW,
-    ).count()
+    in_flight = (
+        queries.runs_in_flight().filter(kind=AnalysisRun.Kind.WHAT_IF, created_by=user).count()
+    )
     if in_flight >= limit:
         raise LimitReached(
             ngettext(
@@ -53,39 +68,158 @@ def _check_what_if_allowance(user) -> None:
         )
 
 
-@transaction.atomic
-def analysis_run_start(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
-    """Record a run and queue it once the surrounding transaction commits.
-
-    A user may have only ``WHAT_IF_RUNS_IN_FLIGHT`` what-ifs queued or running at once
-    (``LimitReached`` beyond that); other kinds are started by administrators only."""
+def _publish(run_id: int) -> bool:
+    """Hand the run's task to the broker (with no broker, run it here). False when the broker
+    cannot be reached, after the short retry of ``CELERY_TASK_PUBLISH_RETRY_POLICY``."""
     from analytics.tasks import analysis_run_execute_task
 
-    if kind == AnalysisRun.Kind.WHAT_IF and user is not None:
-        _check_what_if_allowance(user)
-    run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
-    transaction.on_commit(lambda: analysis_run_execute_task.delay(run.pk))
+    try:
+        analysis_run_execute_task.apply_async(args=[run_id], retry=True)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "analysis run %s: the broker is unreachable (%s)", run_id, exc.__class__.__name__
+        )
+        return False
+    return True
+
+
+def _fail_unless_finished(run_id: int, error: str, *, only_if=None) -> bool:
+    """Mark a run failed unless it has finished meanwhile (or, with ``only_if``, unless it no
+    longer matches that check, read under the row lock). True if it was marked."""
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.is_finished or (only_if is not None and not only_if(run)):
+            return False
+        run.status = AnalysisRun.Status.FAILED
+        run.error = error
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+    return True
+
+
+def _queue_or_fail(run_id: int) -> None:
+    if not _publish(run_id):
+        _fail_unless_finished(run_id, NOT_QUEUED_ERROR)
+        raise ServiceUnavailable(
+            _(
+                "The task queue cannot be reached just now, so run #%(id)s could not be "
+                "started (it is marked failed). Try again in a minute."
+            )
+            % {"id": run_id},
+            retry_after=QUEUE_RETRY_AFTER_SECONDS,
+        )
+
+
+def analysis_run_start(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
+    """Record a run and queue it once its row is committed.
+
+    A user may have only ``WHAT_IF_RUNS_IN_FLIGHT`` what-ifs in flight at once
+    (``LimitReached`` beyond that); other kinds are started by administrators only. When the
+    broker cannot be reached the run is marked failed, with that reason, and
+    ``ServiceUnavailable`` is raised (after the surrounding transaction commits): no run is
+    left queued with no message behind it."""
+    with transaction.atomic():
+        if kind == AnalysisRun.Kind.WHAT_IF and user is not None:
+            _check_what_if_allowance(user)
+        run = AnalysisRun.objects.create(
+            kind=kind, params=params, created_by=user, queued_at=timezone.now()
+        )
+        transaction.on_commit(partial(_queue_or_fail, run.pk), robust=False)
     return run
 
 
+def _worker_alive(run: AnalysisRun) -> bool:
+    """Whether the worker that claimed ``run`` may still be computing it: its heartbeat is
+    recent and, when it ran on this machine, its process still exists."""
+    if run.heartbeat_at is None or run.heartbeat_at < _stale_before():
+        return False
+    if run.worker_host == socket.gethostname() and run.worker_pid:
+        try:
+            os.kill(run.worker_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+    return True
+
+
+def _stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
+
+
 def _claim(run_id: int) -> AnalysisRun | None:
+    """Take the run for this process: a queued one, or a running one whose worker died (a
+    redelivery after a crash). A finished run, or one another live worker is computing (a
+    duplicate message), is left alone (``None``)."""
     with transaction.atomic():
-        run = AnalysisRun.objects.select_for_update().get(pk=run_id)
-        if run.is_finished:
+        run = AnalysisRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.is_finished:
             return None
+        if run.status == AnalysisRun.Status.RUNNING and _worker_alive(run):
+            return None
+        now = timezone.now()
         run.status = AnalysisRun.Status.RUNNING
         run.attempts += 1
-        run.started_at = timezone.now()
+        run.started_at = now
+        run.heartbeat_at = now
         run.worker_pid = os.getpid()
+        run.worker_host = socket.gethostname()[:200]
         run.progress = 0
-        run.save(update_fields=["status", "attempts", "started_at", "worker_pid", "progress"])
+        run.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "started_at",
+                "heartbeat_at",
+                "worker_pid",
+                "worker_host",
+                "progress",
+            ]
+        )
         return run
+
+
+def _beat(run_id: int, attempt: int) -> int:
+    return AnalysisRun.objects.filter(
+        pk=run_id, status=AnalysisRun.Status.RUNNING, attempts=attempt
+    ).update(heartbeat_at=timezone.now())
+
+
+@contextmanager
+def _heartbeat(run_id: int, attempt: int, every: float | None):
+    """While the body runs, say every ``every`` seconds that this attempt is alive (a thread,
+    so a long engine step with no progress report still counts as alive). Dies with the
+    process, which is the point."""
+    if not every:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    _beat(run_id, attempt)
+                except Exception:  # a missed beat is retried; the run goes on
+                    logger.warning("analysis run %s: heartbeat not stored", run_id)
+        finally:
+            db.connection.close()
+
+    thread = threading.Thread(target=beat, name=f"run-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 5)
 
 
 def _progress_reporter(run_id: int):
     def report(percent: int, message: str = "") -> None:
         AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
-            progress=max(0, min(100, int(percent))), progress_message=message[:200]
+            progress=max(0, min(100, int(percent))),
+            progress_message=message[:200],
+            heartbeat_at=timezone.now(),
         )
 
     return report
@@ -122,19 +256,23 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def analysis_run_execute(*, run_id: int) -> AnalysisRun:
+def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None) -> AnalysisRun:
     """Compute a run's result and store it exactly once in effect.
 
-    Safe to call again for the same run (a redelivered task): a finished run is left as it
-    is, and a run whose worker died is recomputed from its parameters; the result and the
-    rows it writes land in one transaction with the status change.
+    Safe to call again for the same run (a redelivered or duplicate task): a finished run is
+    left as it is, as is one another live worker is computing; a run whose worker died is
+    recomputed from its parameters; the result and the rows it writes land in one transaction
+    with the status change, which happens only if the run is not finished by then (e.g.
+    failed by the sweeper). With ``heartbeat_seconds`` (in a worker) a thread records that
+    the computation is alive.
     """
     run = _claim(run_id)
     if run is None:
         return AnalysisRun.objects.get(pk=run_id)
     started = time.perf_counter()
     try:
-        outcome = runs.runner_for(run.kind)(run, _progress_reporter(run_id))
+        with _heartbeat(run_id, run.attempts, heartbeat_seconds):
+            outcome = runs.runner_for(run.kind)(run, _progress_reporter(run_id))
     except (EngineInputError, LookupError) as exc:
         _finish(
             run_id,
@@ -356,11 +494,18 @@ def allocation_plan_revoke(*, run_id: int, user) -> PlanDecision:
     )
 
 
-@transaction.atomic
-def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
-    """Retrain and re-forecast once a month (celery beat): a portraits run, then a forecast.
+# A scheduled run that keeps failing is tried at most this many times a month.
+MONTHLY_REFRESH_TRIES = 3
 
-    Idempotent within a month: runs already started this month are not started again.
+
+def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
+    """Retrain and re-forecast once a month (celery beat, checked hourly): a portraits run,
+    then a forecast.
+
+    Idempotent within a month: a kind whose scheduled run this month succeeded or is in
+    flight is not started again; one whose runs all failed (or were lost and failed by the
+    sweeper) is started again, up to ``MONTHLY_REFRESH_TRIES`` times a month. A broker that
+    cannot be reached leaves the run failed, so the next hour tries again.
     """
     today = today or timezone.localdate()
     started = []
@@ -374,6 +519,62 @@ def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
             created_at__year=today.year,
             created_at__month=today.month,
         )
-        if not this_month.exists():
+        done_or_going = this_month.filter(status=AnalysisRun.Status.SUCCEEDED).exists() or (
+            queries.runs_in_flight().filter(pk__in=this_month.values("pk")).exists()
+        )
+        if done_or_going or this_month.count() >= MONTHLY_REFRESH_TRIES:
+            continue
+        try:
             started.append(analysis_run_start(kind=kind, params=params))
+        except ServiceUnavailable:
+            logger.warning("monthly refresh: %s not queued, the broker is unreachable", kind)
     return started
+
+
+def analysis_runs_sweep() -> dict[str, int]:
+    """Make sure no run hangs (celery beat, every ``RUN_SWEEP_SECONDS``).
+
+    * a running run whose worker went silent for ``RUN_STALE_AFTER_SECONDS`` (killed, machine
+      lost) is failed, saying so; if its message is redelivered later the finished run is
+      left alone, so its effects never apply twice;
+    * a queued run never started within ``RUN_QUEUED_TIMEOUT_SECONDS`` is failed;
+    * a queued run not picked up for ``RUN_STALE_AFTER_SECONDS`` is queued again: its message
+      may have been lost (a broker restarted without persistence). If the first message was
+      only waiting, the second finds the run taken or finished and does nothing.
+
+    Returns how many runs were failed and re-queued.
+    """
+    stale_before = _stale_before()
+    now = timezone.now()
+    failed = requeued = 0
+    running = AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+    )
+    for run_id in running.values_list("pk", flat=True):
+        if _fail_unless_finished(
+            run_id,
+            WORKER_LOST_ERROR,
+            only_if=lambda run: run.status == AnalysisRun.Status.RUNNING and not _worker_alive(run),
+        ):
+            failed += 1
+            logger.warning("analysis run %s: its worker stopped; marked failed", run_id)
+    queued = AnalysisRun.objects.filter(status=AnalysisRun.Status.QUEUED)
+    never_started = now - timedelta(seconds=settings.RUN_QUEUED_TIMEOUT_SECONDS)
+    for run_id in queued.filter(created_at__lt=never_started).values_list("pk", flat=True):
+        if _fail_unless_finished(
+            run_id,
+            NEVER_STARTED_ERROR,
+            only_if=lambda run: run.status == AnalysisRun.Status.QUEUED,
+        ):
+            failed += 1
+            logger.warning("analysis run %s: never started; marked failed", run_id)
+    waiting = queued.filter(
+        Q(queued_at__lt=stale_before) | Q(queued_at__isnull=True, created_at__lt=stale_before)
+    )
+    for run_id in waiting.values_list("pk", flat=True):
+        updated = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
+            queued_at=now
+        )
+        if updated and _publish(run_id):
+            requeued += 1
+    return {"failed": failed, "requeued": requeued}

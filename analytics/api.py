@@ -103,6 +103,13 @@ class RunCursorPagination(ApiCursorPagination):
                 ErrorSerializer,
                 description="Only administrators; community workers only what-if scenarios.",
             ),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "The task broker is unreachable: the run is recorded as failed and none is "
+                    "left queued. Try again after Retry-After seconds."
+                ),
+            ),
         },
     ),
 )

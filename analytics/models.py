@@ -42,6 +42,13 @@ class AnalysisRun(models.Model):
         help_text=_("How many times a worker started it; above one means it was redelivered."),
     )
     worker_pid = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Which machine runs it, and when its worker last said it was alive: a run whose worker
+    # went silent is failed by the sweeper (analytics.actions.analysis_runs_sweep).
+    worker_host = models.CharField(max_length=200, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When its message was last handed to the broker: a run queued long ago whose message the
+    # broker lost is queued again by the sweeper.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -10,11 +10,12 @@ non-identifying columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Count, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -69,6 +70,25 @@ def runs_for(user: User | None, *, kind: str | None = None) -> QuerySet[Analysis
     return runs.none()
 
 
+def runs_in_flight() -> QuerySet[AnalysisRun]:
+    """Runs that are still going to finish: queued and not yet given up on (within
+    ``RUN_QUEUED_TIMEOUT_SECONDS``), or running with a worker heard from within
+    ``RUN_STALE_AFTER_SECONDS``. Stuck and failed runs are not in flight: they count against
+    no allowance, and the sweeper fails the stuck ones (``actions.analysis_runs_sweep``)."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
+    given_up_before = now - timedelta(seconds=settings.RUN_QUEUED_TIMEOUT_SECONDS)
+    return AnalysisRun.objects.filter(
+        Q(status=AnalysisRun.Status.QUEUED, created_at__gte=given_up_before)
+        | Q(status=AnalysisRun.Status.RUNNING, heartbeat_at__gte=stale_before)
+        | Q(
+            status=AnalysisRun.Status.RUNNING,
+            heartbeat_at__isnull=True,
+            started_at__gte=stale_before,
+        )
+    )
+
+
 def latest_run(kind: str) -> AnalysisRun | None:
     return (
         AnalysisRun.objects.filter(kind=kind, status=AnalysisRun.Status.SUCCEEDED)
@@ -103,9 +123,24 @@ def resident_profiles_frame() -> pd.DataFrame:
 
 def request_history_frame() -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
-    satisfaction."""
-    rows = ServiceRequest.objects.values_list(
-        "resident_id", "community__code", "category__code", "channel", "created_at", "satisfaction"
+    satisfaction.
+
+    A request of a resident who erased their account is no longer tied to them (resident
+    missing, like a need logged for someone without an account): it still counts as demand in
+    its community, while the person is gone from ``resident_profiles_frame``."""
+    rows = ServiceRequest.objects.annotate(
+        active_resident=Case(
+            When(resident__erased_at__isnull=True, then=F("resident_id")),
+            default=None,
+            output_field=BigIntegerField(),
+        )
+    ).values_list(
+        "active_resident",
+        "community__code",
+        "category__code",
+        "channel",
+        "created_at",
+        "satisfaction",
     )
     frame = pd.DataFrame.from_records(
         rows,

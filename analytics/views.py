@@ -39,7 +39,7 @@ from analytics.forms import (
     WhatIfStartForm,
 )
 from analytics.models import AnalysisRun
-from core.errors import LimitReached
+from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
 from core.roles import ADMIN, STAFF, is_administrator, role_required
 from residents.queries import demo_city_present
@@ -124,7 +124,7 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     _require_kind(request, kind)
     form_class = START_FORMS[kind]
     form = None
-    limited = False
+    limited = unavailable = False
     if queries.may_start_kind(request.user, kind):
         # Bound on every POST: a kind without parameters posts an empty form.
         form = form_class(request.POST if request.method == "POST" else None, user=request.user)
@@ -134,6 +134,9 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
             except LimitReached as exc:
                 form.add_error(None, exc.message)
                 limited = True
+            except ServiceUnavailable as exc:
+                form.add_error(None, exc.message)
+                unavailable = True
             else:
                 messages.success(request, _("Run #%(id)s has been started.") % {"id": run.pk})
                 return redirect("analytics:run_detail", pk=run.pk)
@@ -144,12 +147,15 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     for run in page:
         run.params_display = reports.params_summary(run)
     refused = form is not None and form.is_bound and bool(form.errors)
-    return render(
+    response = render(
         request,
         "analytics/run_list.html",
         {**_base_context(request, kind), "form": form, "page_obj": page},
-        status=429 if limited else 400 if refused else 200,
+        status=429 if limited else 503 if unavailable else 400 if refused else 200,
     )
+    if unavailable:
+        response["Retry-After"] = str(actions.QUEUE_RETRY_AFTER_SECONDS)
+    return response
 
 
 @role_required(*STAFF)

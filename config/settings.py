@@ -127,9 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    # SQLite waits for a writer instead of failing at once when the eager worker and a
-    # request write together.
+    # SQLite waits for a writer instead of failing at once when a worker and a request write
+    # together; in WAL mode pages read while the demo's worker writes a run's progress.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "residents.User"
@@ -234,17 +235,56 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# ``filesystem://``: a broker that needs no server (messages are files under var/broker),
+# what ``make demo`` uses so runs execute in a background worker as in production.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+    for folder in ("processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR),
+        "data_folder_out": str(BROKER_DIR),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Retrain portraits and re-forecast demand on the first day of each month (celery beat).
+# Handing a task to the broker gives up after about a second when the broker is unreachable:
+# the request that started the run answers 503 instead of hanging (analytics.actions).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+
+# Runs that cannot hang (analytics.actions.analysis_runs_sweep, every RUN_SWEEP_SECONDS):
+# a worker computing a run says it is alive every RUN_HEARTBEAT_SECONDS; a running run
+# silent for RUN_STALE_AFTER_SECONDS lost its worker and is failed; a queued run not picked
+# up for RUN_STALE_AFTER_SECONDS is queued again (its message may have been lost with a
+# broker restart); one never started within RUN_QUEUED_TIMEOUT_SECONDS is failed.
+RUN_SWEEP_SECONDS = env.float("RUN_SWEEP_SECONDS", default=120.0)
+RUN_HEARTBEAT_SECONDS = env.float("RUN_HEARTBEAT_SECONDS", default=10.0)
+RUN_STALE_AFTER_SECONDS = env.float("RUN_STALE_AFTER_SECONDS", default=60.0)
+RUN_QUEUED_TIMEOUT_SECONDS = env.float("RUN_QUEUED_TIMEOUT_SECONDS", default=3600.0)
+
 CELERY_BEAT_SCHEDULE = {
     "daily-idempotency-key-expiry": {
         "task": "services.idempotency_records_prune",
         "schedule": crontab(minute=10, hour=3),
     },
+    # Retrain portraits and re-forecast demand once a month: checked every hour, so a run that
+    # failed (or could not be queued) is tried again (analytics.actions).
     "monthly-portraits-and-forecast": {
         "task": "analytics.monthly_refresh",
-        "schedule": crontab(minute=30, hour=2, day_of_month=1),
+        "schedule": crontab(minute=30),
+    },
+    "analysis-runs-sweep": {
+        "task": "analytics.runs_sweep",
+        "schedule": RUN_SWEEP_SECONDS,
     },
 }
 

@@ -9,7 +9,8 @@ turns them into HTTP statuses:
 * ``ActionNotAllowed`` → 403 with its message;
 * ``StateConflict`` → 409; ``InvalidTransition`` → 409 naming ``allowed_transitions``;
 * ``IdempotencyKeyReused`` → 422 naming the original request;
-* ``LimitReached`` → 429 with ``Retry-After``.
+* ``LimitReached`` → 429 with ``Retry-After``;
+* ``ServiceUnavailable`` → 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from core.errors import (
     IdempotencyKeyReused,
     InvalidTransition,
     LimitReached,
+    ServiceUnavailable,
     StateConflict,
 )
 from core.roles import is_administrator, is_worker
@@ -122,6 +124,12 @@ def _domain_response(exc: Exception) -> Response | None:
         return Response(
             {"detail": exc.messages[0], "code": "rate_limited"},
             status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    if isinstance(exc, ServiceUnavailable):
+        return Response(
+            {"detail": exc.messages[0], "code": "service_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(exc.retry_after)},
         )
     if isinstance(exc, StateConflict):

@@ -10,6 +10,7 @@ they need no special handling there; only the API distinguishes the finer cases.
 * ``InvalidTransition`` (409): a status change the lifecycle does not allow; names the allowed.
 * ``IdempotencyKeyReused`` (422): an ``Idempotency-Key`` sent again with a different body.
 * ``LimitReached`` (429): a rate limit on a sensitive action (looking residents up by ID).
+* ``ServiceUnavailable`` (503): a service the action needs (the task broker) is unreachable.
 
 None of the messages ever quotes a personal identifier.
 """
@@ -92,3 +93,29 @@ class LimitReached(StateConflict):
     def __init__(self, message: str, *, retry_after: int):
         self.retry_after = retry_after
         super().__init__(message, code="rate_limited")
+
+
+class ServiceUnavailable(StateConflict):
+    """A service the action needs (e.g. the task broker) cannot be reached; says when to try
+    again. Nothing is left half done: the action says what it recorded."""
+
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message, code="service_unavailable")
+
+
+class RowsInvalid(ValidationError):
+    """A batch write (a bulk import) was refused: nothing was written.
+
+    ``rows`` maps each bad row's position in the batch (0-based) to its errors by field, as
+    the single-object action would have raised them for that row.
+    """
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]):
+        self.rows = dict(sorted(rows.items()))
+        super().__init__(
+            _("%(count)d row(s) have problems; nothing was written.") % {"count": len(self.rows)},
+            code="rows_invalid",
+        )

@@ -9,6 +9,7 @@ phone number or ID number.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -20,11 +21,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ActionNotAllowed, LimitReached, StateConflict
+from core.errors import ActionNotAllowed, LimitReached, RowsInvalid, StateConflict
 from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
 from residents.models import Community, PersonalDataAccess, Resident, User
-from residents.queries import resident_list_by_identifier, user_serves_community
+from residents.queries import (
+    resident_list_by_identifier,
+    served_community_ids,
+    user_serves_community,
+)
+from residents.signals import resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 PROFILE_FIELDS = (
@@ -43,8 +49,7 @@ PROFILE_FIELDS = (
 )
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
-ERASED_DESCRIPTION = "(description erased at the resident's request)"
-ERASED_NOTE = "(note erased at the resident's request)"
+IMPORT_BATCH_SIZE = 2_000
 
 
 def _check_may_file_for(*, user: User, community: Community) -> None:
@@ -57,9 +62,10 @@ def _check_may_file_for(*, user: User, community: Community) -> None:
         )
 
 
-def _validate_and_save(resident: Resident) -> Resident:
-    """Validate every field (identifiers normalised, choices, ranges, one profile per national
-    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+def _field_errors(resident: Resident, *, known_community: bool = False) -> dict[str, list[str]]:
+    """Every field's rules (identifiers normalised in place, choices, ranges): the same for one
+    profile and for each row of a bulk import. ``known_community``: the caller already holds
+    the community (a bulk import resolves them all at once), so no query per row checks it."""
     errors: dict[str, list[str]] = {}
     if len(resident.name or "") > NAME_MAX_LENGTH:
         errors["name"] = [
@@ -67,17 +73,28 @@ def _validate_and_save(resident: Resident) -> Resident:
         ]
     try:
         resident.full_clean(
-            exclude=["user", "created_by", *errors],
+            exclude=["user", "created_by", *(["community"] if known_community else []), *errors],
             validate_unique=False,
             validate_constraints=False,
         )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def _duplicate_message() -> str:
+    return _("A resident with this national ID number is already registered.")
+
+
+def _validate_and_save(resident: Resident) -> Resident:
+    """Validate every field (identifiers normalised, choices, ranges, one profile per national
+    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+    errors = _field_errors(resident)
     if errors:
         raise ValidationError(errors)
     resident.refresh_lookup_hashes()
-    duplicate_message = _("A resident with this national ID number is already registered.")
+    duplicate_message = _duplicate_message()
     if (
         resident.national_id_hash
         and Resident.objects.filter(national_id_hash=resident.national_id_hash)
@@ -151,6 +168,62 @@ def resident_create(
 
 
 @transaction.atomic
+def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Create many resident profiles at once (a bulk upload by staff), all or none.
+
+    Each row holds ``resident_create``'s keyword arguments (``community_id`` for the
+    community) and passes its checks: a community the user serves, every field's rules, one
+    profile per national ID (in the database and within the rows). Problems raise
+    ``RowsInvalid`` naming each row's fields; otherwise all rows are written in one go.
+    Returns how many were created."""
+    if not (is_worker(user) or is_administrator(user)):
+        raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
+    served = (
+        None
+        if is_administrator(user)
+        else set(served_community_ids(user=user).values_list("community_id", flat=True))
+    )
+    communities = set(
+        Community.objects.filter(pk__in={row.get("community_id") for row in rows}).values_list(
+            "pk", flat=True
+        )
+    )
+    now = timezone.now()
+    problems: dict[int, dict[str, list[str]]] = {}
+    residents: list[Resident] = []
+    first_row_of_id: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        resident = Resident(created_by=user, created_at=now, **row)
+        resident.name = (resident.name or "").strip()
+        errors = _field_errors(resident, known_community=True)
+        if resident.community_id not in communities:
+            errors["community"] = [_("Choose the community the profile is for.")]
+        elif served is not None and resident.community_id not in served:
+            errors["community"] = [_("You can only file profiles for the communities you serve.")]
+        resident.refresh_lookup_hashes()
+        if (
+            resident.national_id_hash
+            and "national_id" not in errors
+            and first_row_of_id.setdefault(resident.national_id_hash, index) != index
+        ):
+            errors["national_id"] = [_duplicate_message()]
+        if errors:
+            problems[index] = errors
+        residents.append(resident)
+    registered = set(
+        Resident.objects.filter(national_id_hash__in=set(first_row_of_id)).values_list(
+            "national_id_hash", flat=True
+        )
+    )
+    for index, resident in enumerate(residents):
+        if resident.national_id_hash in registered:
+            problems.setdefault(index, {}).setdefault("national_id", [_duplicate_message()])
+    if problems:
+        raise RowsInvalid(problems)
+    return len(Resident.objects.bulk_create(residents, batch_size=IMPORT_BATCH_SIZE))
+
+
+@transaction.atomic
 def resident_signup(*, username: str, password: str, **profile: Any) -> User:
     """A resident's own sign-up: a login with the resident role and their profile.
 
@@ -206,47 +279,6 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
     return _validate_and_save(resident)
 
 
-def _erase_request_free_text(resident: Resident) -> int:
-    """Keep each request's statistics (category, community, dates, status, rating) and its
-    status history (who moved it, when, to what) but nothing the person wrote, nothing that
-    locates them, and no worker's note about them (notes often quote the person)."""
-    from services.models import RequestStatusChange, ServiceRequest
-
-    categorical = {"singlevaluelist", "multivaluelist"}
-    requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
-    for request in requests:
-        kept_codes = {
-            spec["code"]
-            for spec in request.category.extra_fields or []
-            if spec.get("datatype") in categorical
-        }
-        if request.photo:
-            request.photo.delete(save=False)
-        request.description = ERASED_DESCRIPTION
-        request.address_string = ""
-        request.latitude = request.longitude = None
-        request.satisfaction_comment = ""
-        request.attributes = {
-            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
-        }
-    ServiceRequest.objects.bulk_update(
-        requests,
-        [
-            "description",
-            "address_string",
-            "latitude",
-            "longitude",
-            "satisfaction_comment",
-            "attributes",
-            "photo",
-        ],
-    )
-    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
-        note=ERASED_NOTE
-    )
-    return len(requests)
-
-
 def _account_close(account: User) -> None:
     from rest_framework.authtoken.models import Token
 
@@ -287,7 +319,8 @@ def resident_erase(
     resident.user = None
     resident.erased_at = resident.erased_at or timezone.now()
     resident.save()  # save() recomputes the (now empty) lookup hashes
-    _erase_request_free_text(resident)
+    # The services app strips the free text of the person's requests (its own action).
+    resident_erased.send(sender=Resident, resident=resident)
     if account is not None and delete_account:
         _account_close(account)
     return resident

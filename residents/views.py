@@ -24,7 +24,6 @@ from residents.forms import (
     SignupForm,
 )
 from residents.models import User
-from services import queries as service_queries
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -188,9 +187,6 @@ def _resident_page(request: HttpRequest, resident, revealed: dict | None = None)
         {
             "resident": resident,
             "revealed": revealed,
-            "requests": service_queries.request_list(user=request.user).filter(resident=resident)[
-                :50
-            ],
         },
     )
 

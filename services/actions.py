@@ -8,6 +8,7 @@ The web pages, the REST API and Open311 all call these, so the rules hold on eve
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -25,10 +26,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.errors import ActionNotAllowed, IdempotencyKeyReused, InvalidTransition, StateConflict
+from core.errors import (
+    ActionNotAllowed,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    RowsInvalid,
+    StateConflict,
+)
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
-from residents.queries import resident_own_profile, user_serves_community
+from residents.queries import resident_own_profile, served_community_ids, user_serves_community
 from services.models import (
     CapacityChange,
     IdempotencyRecord,
@@ -45,6 +52,7 @@ NOTE_MAX_LENGTH = 2000
 ADDRESS_MAX_LENGTH = 255
 STRING_ANSWER_MAX_LENGTH = 500
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IMPORT_BATCH_SIZE = 2_000
 STAFF_CHANNELS = (
     ServiceRequest.Channel.COMMUNITY_WORKER,
     ServiceRequest.Channel.HOTLINE,
@@ -185,54 +193,21 @@ def _fingerprint(**arguments: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _check_submit(
+def _check_request_fields(
     *,
-    user: User,
     category: ServiceCategory | None,
-    community: Community | None,
     description: str,
     urgency: str,
-    channel: str,
-    resident: Resident | None,
     attributes: object,
-    address_string: str,
-    latitude: float | None,
-    longitude: float | None,
-) -> dict[str, Any]:
-    """Everything ``request_submit`` checks before it writes; returns the cleaned values."""
+    address_string: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The rules of a request's own fields, the same for one submission and a bulk import:
+    a concrete service still offered, the service's questions answered (``validate_attributes``),
+    a description, an urgency, an address and a location that fit. No database access, so a
+    bulk import runs it on every row. Returns the cleaned values and the errors by field."""
     errors: dict[str, list[str]] = {}
-    if is_resident(user):
-        own = resident_own_profile(user=user)
-        if own is None or own.erased_at is not None:
-            raise StateConflict(_("Create your resident profile before submitting requests."))
-        if resident is not None and resident.pk != own.pk:
-            errors["resident"] = [_("You can submit requests for yourself only.")]
-        resident = own
-        channel = channel or ServiceRequest.Channel.SELF_SERVICE
-        if channel != ServiceRequest.Channel.SELF_SERVICE:
-            errors["channel"] = [_("Residents submit through self-service.")]
-    elif is_worker(user) or is_administrator(user):
-        channel = channel or ServiceRequest.Channel.COMMUNITY_WORKER
-        if channel not in STAFF_CHANNELS:
-            errors["channel"] = [
-                _("Choose one of: %(channels)s.") % {"channels": ", ".join(STAFF_CHANNELS)}
-            ]
-    else:
-        raise ActionNotAllowed(_("You may not submit service requests."))
-
-    if community is None:
-        errors["community"] = [_("Choose the community the request is for.")]
-    elif not (is_resident(user) or user_serves_community(user=user, community_id=community.pk)):
-        errors["community"] = [_("You can log requests only for the communities you serve.")]
-    if resident is not None and community is not None and "community" not in errors:
-        if resident.erased_at is not None:
-            errors["resident"] = [_("This profile was erased at the resident's request.")]
-        elif resident.community_id != community.pk:
-            if is_resident(user):
-                errors["community"] = [_("You can submit requests for your own community only.")]
-            else:
-                errors["resident"] = [_("This resident lives in another community.")]
-
     answers: dict[str, object] = {}
     if category is None:
         errors["category"] = [_("Choose a service.")]
@@ -269,15 +244,81 @@ def _check_submit(
         errors["latitude"] = [_("Latitude lies between -90 and 90.")]
     if longitude is not None and not (_is_number(longitude) and -180 <= longitude <= 180):
         errors["longitude"] = [_("Longitude lies between -180 and 180.")]
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "resident": resident,
-        "channel": channel,
+    cleaned = {
         "description": description,
         "address_string": address_string,
         "attributes": answers,
     }
+    return cleaned, errors
+
+
+def _check_staff_channel(channel: str) -> tuple[str, dict[str, list[str]]]:
+    """Staff log requests taken by a worker (the default), on the hotline or through Open311."""
+    channel = channel or ServiceRequest.Channel.COMMUNITY_WORKER
+    if channel in STAFF_CHANNELS:
+        return channel, {}
+    message = _("Choose one of: %(channels)s.") % {"channels": ", ".join(STAFF_CHANNELS)}
+    return channel, {"channel": [message]}
+
+
+def _check_submit(
+    *,
+    user: User,
+    category: ServiceCategory | None,
+    community: Community | None,
+    description: str,
+    urgency: str,
+    channel: str,
+    resident: Resident | None,
+    attributes: object,
+    address_string: str,
+    latitude: float | None,
+    longitude: float | None,
+) -> dict[str, Any]:
+    """Everything ``request_submit`` checks before it writes; returns the cleaned values."""
+    errors: dict[str, list[str]] = {}
+    if is_resident(user):
+        own = resident_own_profile(user=user)
+        if own is None or own.erased_at is not None:
+            raise StateConflict(_("Create your resident profile before submitting requests."))
+        if resident is not None and resident.pk != own.pk:
+            errors["resident"] = [_("You can submit requests for yourself only.")]
+        resident = own
+        channel = channel or ServiceRequest.Channel.SELF_SERVICE
+        if channel != ServiceRequest.Channel.SELF_SERVICE:
+            errors["channel"] = [_("Residents submit through self-service.")]
+    elif is_worker(user) or is_administrator(user):
+        channel, channel_errors = _check_staff_channel(channel)
+        errors.update(channel_errors)
+    else:
+        raise ActionNotAllowed(_("You may not submit service requests."))
+
+    if community is None:
+        errors["community"] = [_("Choose the community the request is for.")]
+    elif not (is_resident(user) or user_serves_community(user=user, community_id=community.pk)):
+        errors["community"] = [_("You can log requests only for the communities you serve.")]
+    if resident is not None and community is not None and "community" not in errors:
+        if resident.erased_at is not None:
+            errors["resident"] = [_("This profile was erased at the resident's request.")]
+        elif resident.community_id != community.pk:
+            if is_resident(user):
+                errors["community"] = [_("You can submit requests for your own community only.")]
+            else:
+                errors["resident"] = [_("This resident lives in another community.")]
+
+    cleaned, field_errors = _check_request_fields(
+        category=category,
+        description=description,
+        urgency=urgency,
+        attributes=attributes,
+        address_string=address_string,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    errors.update(field_errors)
+    if errors:
+        raise ValidationError(errors)
+    return {"resident": resident, "channel": channel, **cleaned}
 
 
 def _create_request(
@@ -441,6 +482,97 @@ def request_submit(**kwargs: Any) -> ServiceRequest:
     """``request_submit_idempotent`` for callers that only need the request (web pages,
     Open311). Takes the same keyword arguments."""
     return request_submit_idempotent(**kwargs).request
+
+
+@dataclass(frozen=True)
+class ImportedRequest:
+    """One row of a bulk import of requests, as ``services.bulk`` read it."""
+
+    community_id: int
+    category: ServiceCategory
+    description: str
+    created_at: datetime
+    urgency: str = ServiceRequest.Urgency.NORMAL
+    channel: str = ""
+    resident_id: int | None = None
+    attributes: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+@transaction.atomic
+def requests_import(*, user: User, rows: Sequence[ImportedRequest]) -> int:
+    """Submit many requests logged by staff at once (a bulk upload): every row passes the
+    checks of ``request_submit`` (the communities the user serves, the channel, a resident of
+    that community who was not erased, the service and its questions, description, urgency),
+    then all are written with their first history row and SLA deadline, or none
+    (``RowsInvalid``, naming each row's fields). Returns how many were created."""
+    if not (is_worker(user) or is_administrator(user)):
+        raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
+    served = (
+        None
+        if is_administrator(user)
+        else set(served_community_ids(user=user).values_list("community_id", flat=True))
+    )
+    residents = Resident.objects.filter(
+        pk__in={row.resident_id for row in rows if row.resident_id is not None}
+    ).in_bulk()
+    problems: dict[int, dict[str, list[str]]] = {}
+    requests: list[ServiceRequest] = []
+    for index, row in enumerate(rows):
+        channel, errors = _check_staff_channel(row.channel)
+        if served is not None and row.community_id not in served:
+            errors["community"] = [_("You can log requests only for the communities you serve.")]
+        resident = residents.get(row.resident_id) if row.resident_id is not None else None
+        if row.resident_id is not None and "community" not in errors:
+            if resident is None:
+                errors["resident"] = [_("No such resident.")]
+            elif resident.erased_at is not None:
+                errors["resident"] = [_("This profile was erased at the resident's request.")]
+            elif resident.community_id != row.community_id:
+                errors["resident"] = [_("This resident lives in another community.")]
+        cleaned, field_errors = _check_request_fields(
+            category=row.category,
+            description=row.description,
+            urgency=row.urgency,
+            attributes=row.attributes,
+        )
+        errors.update(field_errors)
+        if errors:
+            problems[index] = errors
+            continue
+        requests.append(
+            ServiceRequest(
+                community_id=row.community_id,
+                category=row.category,
+                urgency=row.urgency,
+                channel=channel,
+                resident_id=row.resident_id,
+                logged_by=user,
+                status=Status.SUBMITTED,
+                created_at=row.created_at,
+                expected_completion_at=ServiceRequest.expected_completion_for(
+                    row.category, row.urgency, row.created_at
+                ),
+                **cleaned,
+            )
+        )
+    if problems:
+        raise RowsInvalid(problems)
+    created = ServiceRequest.objects.bulk_create(requests, batch_size=IMPORT_BATCH_SIZE)
+    RequestStatusChange.objects.bulk_create(
+        (
+            RequestStatusChange(
+                request_id=request.pk,
+                from_status="",
+                to_status=Status.SUBMITTED,
+                changed_by=user,
+                changed_at=request.created_at,
+                note=_("Imported from a bulk upload."),
+            )
+            for request in created
+        ),
+        batch_size=IMPORT_BATCH_SIZE,
+    )
+    return len(created)
 
 
 # Working a request ----------------------------------------------------------------------------
@@ -903,3 +1035,50 @@ def capacity_delete(
         reason=reason,
         remove=[supply_capacity],
     )
+
+
+# Erasure -------------------------------------------------------------------------------------
+
+ERASED_DESCRIPTION = "(description erased at the resident's request)"
+ERASED_NOTE = "(note erased at the resident's request)"
+
+
+@transaction.atomic
+def resident_requests_erase(*, resident: Resident) -> int:
+    """Strip what an erased resident wrote from their requests (``residents.actions.resident_erase``
+    sends ``resident_erased``; ``services.apps`` calls this). Keep each request's statistics (category, community, dates, status, rating) and its
+    status history (who moved it, when, to what) but nothing the person wrote, nothing that
+    locates them, and no worker's note about them (notes often quote the person)."""
+    categorical = {"singlevaluelist", "multivaluelist"}
+    requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
+    for request in requests:
+        kept_codes = {
+            spec["code"]
+            for spec in request.category.extra_fields or []
+            if spec.get("datatype") in categorical
+        }
+        if request.photo:
+            request.photo.delete(save=False)
+        request.description = ERASED_DESCRIPTION
+        request.address_string = ""
+        request.latitude = request.longitude = None
+        request.satisfaction_comment = ""
+        request.attributes = {
+            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
+        }
+    ServiceRequest.objects.bulk_update(
+        requests,
+        [
+            "description",
+            "address_string",
+            "latitude",
+            "longitude",
+            "satisfaction_comment",
+            "attributes",
+            "photo",
+        ],
+    )
+    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
+        note=ERASED_NOTE
+    )
+    return len(requests)

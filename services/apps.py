@@ -8,4 +8,13 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         # The Open311 package lives inside this app; its admin pages register here.
+        from residents.signals import resident_erased
         from services.open311 import admin  # noqa: F401
+
+        resident_erased.connect(_erase_requests_of, dispatch_uid="services.resident_requests_erase")
+
+
+def _erase_requests_of(sender, *, resident, **kwargs) -> None:
+    from services.actions import resident_requests_erase
+
+    resident_requests_erase(resident=resident)

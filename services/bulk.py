@@ -20,17 +20,18 @@ from typing import IO
 
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ActionNotAllowed
+from core.errors import ActionNotAllowed, RowsInvalid
 from core.roles import is_administrator, is_worker
+from residents import actions as resident_actions
 from residents import pii
 from residents.models import Community, Resident, User
 from residents.queries import community_choices, resident_list
+from services import actions
 from services.actions import DESCRIPTION_MAX_LENGTH, STAFF_CHANNELS
-from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
+from services.models import ServiceCategory, ServiceRequest
 
 RESIDENT_COLUMNS = (
     "community",
@@ -68,6 +69,9 @@ REQUEST_COLUMNS = (
     "resident_national_id",
 )
 REQUEST_REQUIRED = ("community", "category", "description")
+# ``answer:<code>`` holds the answer to the service's extra question ``<code>`` (list keys of a
+# multi-value question separated by commas); blank cells are no answer.
+ANSWER_PREFIX = "answer:"
 NAME_MAX_LENGTH = 100
 MAX_ROWS = 200_000
 BATCH_SIZE = 2_000
@@ -153,8 +157,10 @@ class _Collector:
 
 
 def _check_header(
-    frame: pd.DataFrame, allowed: tuple[str, ...], required: tuple[str, ...]
+    frame: pd.DataFrame, allowed: tuple[str, ...], required: tuple[str, ...], *, answers: bool
 ) -> list[Problem]:
+    """Missing and unknown columns, and the row count; ``answers``: ``answer:<code>`` columns
+    are allowed too."""
     problems = [
         Problem(1, column, _("This column is required."))
         for column in required
@@ -163,7 +169,7 @@ def _check_header(
     problems += [
         Problem(1, column, _("Unknown column; allowed: %(cols)s.") % {"cols": ", ".join(allowed)})
         for column in frame.columns
-        if column not in allowed
+        if column not in allowed and not (answers and _is_answer_column(column))
     ]
     if len(frame) == 0:
         problems.append(Problem(1, "file", _("The file has no data rows.")))
@@ -172,6 +178,32 @@ def _check_header(
             Problem(1, "file", _("At most %(max)d rows per upload.") % {"max": MAX_ROWS})
         )
     return problems
+
+
+def _is_answer_column(column: str) -> bool:
+    return column.startswith(ANSWER_PREFIX) and len(column) > len(ANSWER_PREFIX)
+
+
+def _answers(frame: pd.DataFrame, categories: pd.Series, out: _Collector) -> list[dict]:
+    """Each row's answers to its service's questions, checked as every channel checks them
+    (``services.actions.validate_attributes``): known questions only, required ones answered,
+    each of its type."""
+    columns = [c for c in frame.columns if _is_answer_column(c)]
+    answers: list[dict] = []
+    for row, category in categories.items():
+        given = {c[len(ANSWER_PREFIX) :]: frame.at[row, c] for c in columns if frame.at[row, c]}
+        if category is None or pd.isna(category):
+            answers.append({})
+            continue
+        kinds = {spec["code"]: spec.get("datatype") for spec in category.extra_fields or []}
+        for code, value in given.items():
+            if kinds.get(code) == "multivaluelist":
+                given[code] = [key.strip() for key in value.split(",") if key.strip()]
+        cleaned, errors = actions.validate_attributes(category, given)
+        for code, messages in errors.items():
+            out.add_rows([row], f"{ANSWER_PREFIX}{code}", " ".join(messages))
+        answers.append(cleaned)
+    return answers
 
 
 def _required(frame: pd.DataFrame, required: tuple[str, ...], out: _Collector) -> None:
@@ -267,7 +299,7 @@ def _duplicates(hashes: pd.Series, column: str, out: _Collector) -> None:
 
 def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], list[Problem]]:
     """Clean resident rows (model field values) and every problem found."""
-    header = _check_header(frame, RESIDENT_COLUMNS, RESIDENT_REQUIRED)
+    header = _check_header(frame, RESIDENT_COLUMNS, RESIDENT_REQUIRED, answers=False)
     if header:
         return [], header
     out = _Collector()
@@ -340,21 +372,19 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
     return clean.to_dict("records"), []
 
 
-@transaction.atomic
 def bulk_import_residents(*, user: User, file: IO[bytes] | bytes, filename: str) -> ImportResult:
-    """Import every row of the file as a resident profile, or nothing (``BulkImportError``)."""
+    """Import every row of the file as a resident profile, or nothing (``BulkImportError``).
+    The rows are written by ``residents.actions.residents_import``, which checks each as a
+    single profile is checked."""
     _check_user(user)
     rows, problems = validate_residents(user=user, frame=read_table(file, filename))
     if problems:
         raise BulkImportError(problems)
-    now = timezone.now()
-    residents = []
-    for row in rows:
-        resident = Resident(created_by=user, created_at=now, **row)
-        resident.refresh_lookup_hashes()
-        residents.append(resident)
-    Resident.objects.bulk_create(residents, batch_size=BATCH_SIZE)
-    return ImportResult(created=len(residents))
+    try:
+        created = resident_actions.residents_import(user=user, rows=rows)
+    except RowsInvalid as exc:
+        raise BulkImportError(_problems(exc, {"community_id": "community"})) from None
+    return ImportResult(created=created)
 
 
 # Service requests ---------------------------------------------------------------------------------
@@ -389,7 +419,7 @@ def _created_at(frame: pd.DataFrame, now: datetime, out: _Collector) -> pd.Serie
 
 def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], list[Problem]]:
     """Clean request rows (model field values) and every problem found."""
-    header = _check_header(frame, REQUEST_COLUMNS, REQUEST_REQUIRED)
+    header = _check_header(frame, REQUEST_COLUMNS, REQUEST_REQUIRED, answers=True)
     if header:
         return [], header
     now = timezone.now()
@@ -415,6 +445,7 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
         _("Ensure the description has at most %(max)d characters.")
         % {"max": DESCRIPTION_MAX_LENGTH},
     )
+    answers = _answers(frame, codes.map(categories), out)
     urgency = _choice(frame, "urgency", ServiceRequest.Urgency.values, out, default="normal")
     channel = _choice(
         frame, "channel", [str(c) for c in STAFF_CHANNELS], out, default="community_worker"
@@ -456,7 +487,9 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
             "channel": channel,
             "created_at": created_at,
             "resident_id": resident_ids.astype(object).where(resident_ids.notna(), None),
-        }
+            "attributes": answers,
+        },
+        index=frame.index,
     )
     records = clean.to_dict("records")
     for record in records:
@@ -466,39 +499,37 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
     return records, []
 
 
-@transaction.atomic
+def _problems(exc: RowsInvalid, column_of: dict[str, str]) -> list[Problem]:
+    """An action's per-row errors as problems of the file's rows and columns."""
+    return [
+        Problem(FIRST_DATA_ROW + index, column_of.get(field, field), " ".join(messages))
+        for index, errors in exc.rows.items()
+        for field, messages in errors.items()
+    ]
+
+
+# The action's field names -> the request file's columns (a service's question: its answer column).
+REQUEST_FIELD_COLUMNS = {"resident": "resident_national_id", "attributes": "category"}
+
+
 def bulk_import_requests(*, user: User, file: IO[bytes] | bytes, filename: str) -> ImportResult:
     """Import every row of the file as a submitted service request with its first history
-    row and SLA deadline, or nothing (``BulkImportError``)."""
+    row and SLA deadline, or nothing (``BulkImportError``). The rows are written by
+    ``services.actions.requests_import``, which checks each as a single submission is checked."""
     _check_user(user)
     rows, problems = validate_requests(user=user, frame=read_table(file, filename))
     if problems:
         raise BulkImportError(problems)
-    requests: list[ServiceRequest] = []
-    for row in rows:
-        requests.append(
-            ServiceRequest(
-                logged_by=user,
-                status=ServiceRequest.Status.SUBMITTED,
-                expected_completion_at=ServiceRequest.expected_completion_for(
-                    row["category"], row["urgency"], row["created_at"]
-                ),
-                **row,
-            )
+    try:
+        created = actions.requests_import(
+            user=user, rows=[actions.ImportedRequest(**row) for row in rows]
         )
-    created = ServiceRequest.objects.bulk_create(requests, batch_size=BATCH_SIZE)
-    RequestStatusChange.objects.bulk_create(
-        (
-            RequestStatusChange(
-                request_id=request.pk,
-                from_status="",
-                to_status=ServiceRequest.Status.SUBMITTED,
-                changed_by=user,
-                changed_at=request.created_at,
-                note=_("Imported from a bulk upload."),
-            )
-            for request in created
-        ),
-        batch_size=BATCH_SIZE,
-    )
-    return ImportResult(created=len(created))
+    except RowsInvalid as exc:
+        codes = {
+            code
+            for row in rows
+            for code in (spec["code"] for spec in row["category"].extra_fields or [])
+        }
+        column_of = {**REQUEST_FIELD_COLUMNS, **{c: f"{ANSWER_PREFIX}{c}" for c in codes}}
+        raise BulkImportError(_problems(exc, column_of)) from None
+    return ImportResult(created=created)

@@ -1,5 +1,11 @@
 """Test-wide set-up.
 
+Tiers: ``make test`` runs everything; ``make test-fast`` leaves out the tests marked
+``browser``, ``slow``, ``celery_worker``, ``hypothesis`` (every property test, marked here
+automatically) and ``demo_city`` (tests on the generated demo city, marked here by the
+fixtures they use). Hypothesis runs derandomised under the ``ci`` profile, which the ``CI``
+environment variable selects (``.ci/run`` sets it), so CI sees the same examples every run.
+
 When CI asks for the production services (``REQUIRE_SERVICES=1``), the run stops at once
 with an error if PostgreSQL, the Celery broker or the shared cache is not what it uses: a
 missing service must fail the suite, never quietly fall back to SQLite, eager tasks or
@@ -11,6 +17,22 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+# Session fixtures that generate the SYNTHETIC demo city (tests/analytics/engine/supply and
+# tests/demo): a test using one is a demo-city test.
+DEMO_CITY_FIXTURES = frozenset({"demo", "demo_series", "demo_forecaster"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.hypothesis)
+        if DEMO_CITY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.demo_city)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -63,8 +63,8 @@ class HeldQueue:
     def __init__(self) -> None:
         self.run_ids: list[int] = []
 
-    def delay(self, run_id: int) -> None:
-        self.run_ids.append(run_id)
+    def apply_async(self, args: list, **options) -> None:
+        self.run_ids.append(args[0])
 
 
 def test_administrator_starts_a_run_sees_its_progress_and_then_the_results(

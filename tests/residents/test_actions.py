@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.authtoken.models import Token
 
-from core.errors import StateConflict
+from core.errors import ActionNotAllowed, RowsInvalid, StateConflict
 from residents import actions
 from residents.models import PersonalDataAccess, Resident, User
+from services import actions as service_actions
 from services.models import ServiceRequest
 from tests.factories import (
     AdministratorFactory,
@@ -93,6 +94,35 @@ def test_one_profile_per_national_id(community, worker):
     actions.resident_create(user=worker, community=community, **PROFILE)
     actions.resident_create(user=worker, community=community, **PROFILE)
     assert Resident.objects.filter(national_id_hash="").count() == 2
+
+
+def test_bulk_import_checks_every_row_as_a_single_profile_and_writes_all_or_none(community, worker):
+    existing = ResidentFactory(community=community)
+    good = {"community_id": community.pk, **PROFILE}
+    rows = [
+        {**good, "national_id": synthetic_national_id(61)},  # 0: fine
+        {**good, "community_id": CommunityFactory().pk},  # 1: not served
+        {**good, "gender": "x", "birth_year": 1800},  # 2: field rules
+        {**good, "national_id": existing.national_id},  # 3: already registered
+        {**good, "national_id": synthetic_national_id(61)},  # 4: same as row 0
+        {**good, "phone": "123"},  # 5: not a phone number
+    ]
+    with pytest.raises(RowsInvalid) as caught:
+        actions.residents_import(user=worker, rows=rows)
+    assert {index: set(errors) for index, errors in caught.value.rows.items()} == {
+        1: {"community"},
+        2: {"gender", "birth_year"},
+        3: {"national_id"},
+        4: {"national_id"},
+        5: {"phone"},
+    }
+    assert existing.national_id not in str(caught.value.rows)
+    assert Resident.objects.count() == 1
+    assert actions.residents_import(user=worker, rows=[rows[0], good]) == 2
+    created = Resident.objects.exclude(pk=existing.pk).exclude(national_id_hash="").get()
+    assert created.national_id_hash and created.created_by == worker
+    with pytest.raises(ActionNotAllowed):
+        actions.residents_import(user=ResidentFactory(with_account=True).user, rows=[good])
 
 
 def test_signup_makes_a_resident_login_and_its_profile(community):
@@ -192,7 +222,7 @@ def test_erasure_keeps_statistics_but_not_the_person(community):
     assert item.address_string == "" and item.satisfaction_comment == ""
     assert item.latitude is None and item.longitude is None
     assert item.attributes == {"kind": "a"}
-    assert item.description == actions.ERASED_DESCRIPTION
+    assert item.description == service_actions.ERASED_DESCRIPTION
     assert PersonalDataAccess.objects.filter(resident=resident).count() == 1
     with pytest.raises(StateConflict):
         actions.resident_update(user=AdministratorFactory(), resident=resident, gender="male")
@@ -297,7 +327,7 @@ def test_erasure_clears_the_notes_of_the_request_history_but_keeps_its_moves(com
     actions.resident_erase(user=resident.user, resident=resident)
 
     notes = set(RequestStatusChange.objects.filter(request=request).values_list("note", flat=True))
-    assert notes <= {"", actions.ERASED_NOTE} and actions.ERASED_NOTE in notes
+    assert notes <= {"", service_actions.ERASED_NOTE} and service_actions.ERASED_NOTE in notes
     assert moves_before == list(
         RequestStatusChange.objects.filter(request=request).values_list(
             "from_status", "to_status", "changed_by", "changed_at"

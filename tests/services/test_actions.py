@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.errors import ActionNotAllowed, InvalidTransition, StateConflict
+from core.errors import ActionNotAllowed, InvalidTransition, RowsInvalid, StateConflict
 from residents.models import User
 from services import actions
 from services.models import RequestStatusChange, ServiceRequest, SupplyCapacity
@@ -332,3 +332,51 @@ def test_an_administrator_role_or_superuser_is_an_administrator(community):
     item = ServiceRequestFactory(community=community)
     actions.request_transition(user=superuser, request=item, to_status=Status.ACCEPTED)
     assert item.status == Status.ACCEPTED
+
+
+# Bulk submission: the single path's checks on every row -----------------------------------------
+
+
+def test_requests_import_checks_each_row_as_a_submission_and_writes_all_or_none(
+    community, worker, all_types
+):
+    from django.utils import timezone
+
+    erased = ResidentFactory(community=community)
+    erased.erased_at = timezone.now()
+    erased.save()
+    elsewhere = ResidentFactory()
+    now = timezone.now()
+    good = actions.ImportedRequest(
+        community_id=community.pk,
+        category=all_types,
+        description="Synthetic: bulk row",
+        created_at=now,
+        attributes={"count": 3},
+    )
+    rows = [
+        good,
+        actions.ImportedRequest(**{**good.__dict__, "attributes": {}}),  # required answer
+        actions.ImportedRequest(**{**good.__dict__, "community_id": CommunityFactory().pk}),
+        actions.ImportedRequest(**{**good.__dict__, "resident_id": erased.pk}),
+        actions.ImportedRequest(**{**good.__dict__, "resident_id": elsewhere.pk}),
+        actions.ImportedRequest(**{**good.__dict__, "channel": "self_service"}),
+        actions.ImportedRequest(**{**good.__dict__, "category": all_types.parent}),
+    ]
+    with pytest.raises(RowsInvalid) as caught:
+        actions.requests_import(user=worker, rows=rows)
+    assert {index: set(errors) for index, errors in caught.value.rows.items()} == {
+        1: {"count"},
+        2: {"community"},
+        3: {"resident"},
+        4: {"resident"},
+        5: {"channel"},
+        6: {"category"},
+    }
+    assert not ServiceRequest.objects.exists()
+    assert actions.requests_import(user=worker, rows=[good]) == 1
+    created = ServiceRequest.objects.get()
+    assert created.attributes == {"count": 3} and created.channel == "community_worker"
+    assert created.history.get().to_status == Status.SUBMITTED
+    with pytest.raises(ActionNotAllowed):
+        actions.requests_import(user=UserFactory(), rows=[good])

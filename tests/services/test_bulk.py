@@ -336,3 +336,56 @@ def test_export_pages(client, place):
     response = client.get("/bulk/export/requests.xlsx")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="service-requests.xlsx"'
+
+
+# The catalogue's extra questions, as the web, API and Open311 enforce them ----------------------
+
+
+@pytest.fixture
+def road_repair(place):
+    """A service that asks one required question (a list) and one optional number."""
+    place["category"].extra_fields = [
+        {
+            "code": "hazard",
+            "label": "What is wrong?",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "values": [{"key": "pothole", "name": "Pothole"}, {"key": "lighting", "name": "Light"}],
+        },
+        {"code": "width_m", "label": "Width (m)", "datatype": "number", "required": False},
+    ]
+    place["category"].save()
+    return place["category"]
+
+
+def test_bulk_requests_need_the_services_required_answers(place, road_repair):
+    before = ServiceRequest.objects.count()
+    rows = [_request_row(place)]  # no answer to the required question
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="r.csv")
+    assert {(p.row, p.column) for p in caught.value.problems} == {(2, "answer:hazard")}
+    assert ServiceRequest.objects.count() == before
+
+
+def test_bulk_request_answers_are_checked_and_stored_like_the_single_path(place, road_repair):
+    rows = [
+        _request_row(place, **{"answer:hazard": "pothole", "answer:width_m": "2.5"}),
+        _request_row(place, **{"answer:hazard": "volcano", "answer:width_m": ""}),  # row 3
+        _request_row(place, **{"answer:hazard": "lighting", "answer:width_m": "wide"}),  # row 4
+    ]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="r.csv")
+    assert {(p.row, p.column) for p in caught.value.problems} == {
+        (3, "answer:hazard"),
+        (4, "answer:width_m"),
+    }
+    result = bulk.bulk_import_requests(user=place["worker"], file=_csv(rows[:1]), filename="r.csv")
+    assert result.created == 1
+    assert ServiceRequest.objects.get().attributes == {"hazard": "pothole", "width_m": 2.5}
+
+
+def test_an_answer_to_a_question_the_service_does_not_ask_is_a_problem(place):
+    rows = [_request_row(place, **{"answer:hazard": "pothole"})]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="r.csv")
+    assert {(p.row, p.column) for p in caught.value.problems} == {(2, "answer:hazard")}

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.city import DEMO_PASSWORD, DEMO_USERS, demo_city_seed
+from demo.runs import demo_runs_compute
 
 
 class Command(BaseCommand):
@@ -16,8 +17,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete the demo data first and seed again"
         )
+        parser.add_argument(
+            "--no-runs",
+            action="store_true",
+            help="do not compute the finished run of every kind the analytics pages show",
+        )
 
-    def handle(self, *args, seed: int, reset: bool, **options):
+    def handle(self, *args, seed: int, reset: bool, no_runs: bool = False, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates logins with a published password, so it only runs with "
@@ -33,6 +39,9 @@ class Command(BaseCommand):
                 f"({summary.start} to {summary.end}), {summary.status_changes} status changes, "
                 f"{summary.capacities} supply capacities."
             )
+        if not no_runs:
+            self.stdout.write("Analysis runs on the SYNTHETIC demo city (one of every kind):")
+            demo_runs_compute(missing_only=summary.already_seeded, report=self.stdout.write)
         self.stdout.write("Demo logins (synthetic data only):")
         for username in DEMO_USERS:
             self.stdout.write(f"  {username:<9} password: {DEMO_PASSWORD}")

@@ -1,0 +1,14 @@
+"""What the residents app announces to the apps above it (which it must not import).
+
+``resident_erased`` is sent inside ``residents.actions.resident_erase``'s transaction once the
+profile is scrubbed; a receiver erases what its app holds about the person through that app's
+own action (``services`` strips the free text of their requests), so a failure there rolls
+the whole erasure back.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Keyword argument: ``resident`` (the erased ``Resident``).
+resident_erased = Signal()
