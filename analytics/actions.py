@@ -25,8 +25,9 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from analytics import queries, runs
 from analytics.engine.errors import EngineInputError
-from analytics.models import AllocationPlan, AnalysisRun
-from core.errors import LimitReached, ServiceUnavailable
+from analytics.models import AllocationPlan, AnalysisRun, PanelDataset
+from core.errors import ActionNotAllowed, LimitReached, ServiceUnavailable
+from core.roles import is_administrator
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import CapacityChange, SupplyCapacity
 
@@ -578,3 +579,24 @@ def analysis_runs_sweep() -> dict[str, int]:
         if updated and _publish(run_id):
             requeued += 1
     return {"failed": failed, "requeued": requeued}
+
+
+# Removing what is no longer wanted (administrators, through the admin site) --------------------
+
+
+@transaction.atomic
+def analysis_run_delete(*, user, run: AnalysisRun) -> None:
+    """Delete a run and the rows it wrote (segments, forecasts, plan lines go with it).
+    Administrators only."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators may delete analysis runs."))
+    run.delete()
+
+
+@transaction.atomic
+def panel_dataset_delete(*, user, dataset: PanelDataset) -> None:
+    """Delete an imported panel and its rows; the equalization falls back to the next newest
+    (or the SYNTHETIC panel). Administrators only."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators may delete panels."))
+    dataset.delete()

@@ -3,7 +3,7 @@
 Runs change only through the actions (start, execute, approve), which keep status, result and
 the rows a run wrote consistent; panels are imported with ``import_panel`` (validated and
 atomic). So everything here is read-only, except that an administrator may delete a run or a
-panel that is no longer wanted.
+panel that is no longer wanted (through ``analysis_run_delete`` and ``panel_dataset_delete``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from analytics import actions
 from analytics.models import AnalysisRun, PanelDataset
+from core.admin import ActionAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ActionAdminMixin, admin.ModelAdmin):
+    """Shown, not edited; deleted only through the action each subclass names."""
+
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
@@ -64,9 +68,15 @@ class AnalysisRunAdmin(ReadOnlyAdmin):
         # The list never needs the (large) result.
         return super().get_queryset(request).defer("result")
 
+    def delete_through_action(self, request: HttpRequest, obj: AnalysisRun) -> None:
+        actions.analysis_run_delete(user=request.user, run=obj)
+
 
 @admin.register(PanelDataset)
 class PanelDatasetAdmin(ReadOnlyAdmin):
     list_display = ["name", "synthetic", "fingerprint", "imported_by", "imported_at"]
     list_filter = ["synthetic"]
     search_fields = ["name", "source"]
+
+    def delete_through_action(self, request: HttpRequest, obj: PanelDataset) -> None:
+        actions.panel_dataset_delete(user=request.user, dataset=obj)

@@ -42,22 +42,40 @@ def recreate_database() -> None:
     scratch_db.recreate_database(DATABASE_URL, "config.settings")
 
 
+def _synthetic_answer(spec: dict) -> str:
+    """An answer of the question's type: a list's first key, a number, some text."""
+    if spec.get("values"):
+        return str(spec["values"][0]["key"])
+    return "2018" if spec.get("datatype") == "number" else "Synthetic answer"
+
+
 def synthetic_requests_csv(
-    *, rows: int, community_codes: list[str], categories: list[str]
+    *, rows: int, community_codes: list[str], categories: dict[str, list[dict]]
 ) -> bytes:
-    """A SYNTHETIC requests table in the upload format (docs/bulk-import.md)."""
+    """A SYNTHETIC requests table in the upload format (docs/bulk-import.md), with an
+    ``answer:<code>`` column for every required question of the services (``categories``:
+    code -> extra questions), filled on the rows of a service that asks it."""
     rng = np.random.default_rng(20251125)
     start = pd.Timestamp("2024-01-01T00:00:00+08:00")
     offsets = pd.to_timedelta(rng.integers(0, 600 * 24 * 3600, rows), unit="s")
+    chosen = rng.choice(sorted(categories), rows)
+    answers: dict[str, list[str]] = {}
+    for code, questions in categories.items():
+        for spec in questions or []:
+            if spec.get("required"):
+                column = answers.setdefault(f"answer:{spec['code']}", [""] * rows)
+                for i in np.flatnonzero(chosen == code):
+                    column[i] = _synthetic_answer(spec)
     frame = pd.DataFrame(
         {
             "community": rng.choice(community_codes, rows),
-            "category": rng.choice(categories, rows),
+            "category": chosen,
             "description": [f"Synthetic request {i}" for i in range(rows)],
             "urgency": rng.choice(["low", "normal", "high", "critical"], rows),
             "channel": rng.choice(["community_worker", "hotline", "open311"], rows),
             "created_at": (start + offsets).strftime("%Y-%m-%dT%H:%M:%S%z"),
             "resident_national_id": "",
+            **answers,
         }
     )
     return frame.to_csv(index=False).encode()
@@ -130,9 +148,9 @@ def main() -> None:
         )
         for code in codes
     )
-    categories = list(
+    categories = dict(
         ServiceCategory.objects.filter(parent__isnull=False, active=True).values_list(
-            "code", flat=True
+            "code", "extra_fields"
         )
     )
     admin = User.objects.create(username="synthetic-bench-admin", role=User.Role.ADMIN)

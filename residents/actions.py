@@ -422,3 +422,50 @@ def resident_find_by_identifier(
 ) -> Resident | None:
     """``residents_find_by_identifier``'s first match, or ``None`` when nobody matches."""
     return residents_find_by_identifier(user=user, national_id=national_id, phone=phone).first()
+
+
+# Places and accounts, kept by administrators (the admin site) --------------------------------
+
+
+def _check_administrator(user: User) -> None:
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators may do this."))
+
+
+@transaction.atomic
+def community_save(*, user: User, community: Community) -> Community:
+    """Create or change a community (all fields validated). Administrators only."""
+    _check_administrator(user)
+    community.full_clean()
+    community.save()
+    return community
+
+
+@transaction.atomic
+def community_delete(*, user: User, community: Community) -> None:
+    """Delete a community no profile, request or capacity refers to (the database protects
+    those). Administrators only."""
+    _check_administrator(user)
+    community.delete()
+
+
+@transaction.atomic
+def account_save(*, user: User, account: User) -> User:
+    """Create or change a login (role, names, active flag; its password already set by the
+    caller's form). Administrators only; an administrator cannot take away their own role or
+    deactivate themself, so the site always keeps the one changing it."""
+    _check_administrator(user)
+    if account.pk == user.pk and not (account.is_active and is_administrator(account)):
+        raise ValidationError(_("You cannot deactivate your own account or drop your own role."))
+    account.save()
+    return account
+
+
+@transaction.atomic
+def account_delete(*, user: User, account: User) -> None:
+    """Delete a login (its profile, if any, stays without one). Administrators only, and
+    never their own."""
+    _check_administrator(user)
+    if account.pk == user.pk:
+        raise ValidationError(_("You cannot delete your own account."))
+    account.delete()

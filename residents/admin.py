@@ -4,6 +4,11 @@ Resident identifiers are masked in the list and on the change page, never pre-fi
 form, and never searchable (the changelist search sits in the URL): an administrator finds a
 resident by exact national ID or phone through a posted form matched on the keyed hash, and
 sees the clear values only through an audited reveal.
+
+The admin writes through ``residents.actions`` like every other channel: profiles through
+``resident_create``/``resident_update`` (a profile is erased, never deleted), communities and
+logins through ``community_save``/``account_save`` and their deletes. Regions and cities are
+reference data (the ``geography`` package, loaded by a migration) and read-only here.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
 from core.errors import LimitReached
 from core.roles import is_administrator
 from residents import actions, pii
@@ -27,14 +33,14 @@ from residents.models import City, Community, PersonalDataAccess, Region, Reside
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "name_zh", "order"]
     search_fields = ["code", "name", "name_zh"]
     ordering = ["order"]
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["adcode", "name", "province", "region"]
     list_filter = ["region"]
     search_fields = ["adcode", "name", "province"]
@@ -42,16 +48,22 @@ class CityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(ActionAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "city", "district", "kind", "population", "households"]
     list_filter = ["kind", "city__region", "city"]
     search_fields = ["code", "name", "district", "city__name", "city__adcode"]
     list_select_related = ["city"]
     autocomplete_fields = ["city"]
 
+    def save_through_action(self, request, obj, form, change):
+        return actions.community_save(user=request.user, community=obj)
+
+    def delete_through_action(self, request, obj) -> None:
+        actions.community_delete(user=request.user, community=obj)
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
     list_display = ["username", "role", "first_name", "last_name", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     filter_horizontal = ["communities", "groups", "user_permissions"]
@@ -64,6 +76,12 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role and communities"), {"fields": ["role", "communities"]}),
     ]
 
+    def save_through_action(self, request, obj, form, change):
+        return actions.account_save(user=request.user, account=obj)
+
+    def delete_through_action(self, request, obj) -> None:
+        actions.account_delete(user=request.user, account=obj)
+
 
 class ResidentAdminForm(forms.ModelForm):
     """Identifiers are write-only here: never pre-filled (that would display them unmasked);
@@ -72,11 +90,9 @@ class ResidentAdminForm(forms.ModelForm):
     class Meta:
         model = Resident
         fields = [
-            "user",
             "community",
             *IDENTIFIER_FIELDS,
             *(f for f in PROFILE_FIELDS if f != "community"),
-            "created_by",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -159,7 +175,7 @@ class IdentifierFindForm(forms.Form):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
     form = ResidentAdminForm
     change_form_template = "admin/residents/resident/change_form.html"
     change_list_template = "admin/residents/resident/change_list.html"
@@ -191,10 +207,25 @@ class ResidentAdmin(admin.ModelAdmin):
         "“Find by ID or phone”."
     )
     list_select_related = ["community"]
-    raw_id_fields = ["user", "created_by"]
+    raw_id_fields = ["user"]
     autocomplete_fields = ["community"]
-    readonly_fields = ["created_at", "updated_at", "erased_at"]
+    # The login is linked at sign-up and unlinked by erasure; the creator is whoever created it.
+    readonly_fields = ["user", "created_by", "created_at", "updated_at", "erased_at"]
     actions = ["erase_personal_data"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Resident | None = None) -> bool:
+        # A profile is erased (the action below), never deleted: requests keep their counts.
+        return False
+
+    def save_through_action(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in (*IDENTIFIER_FIELDS, *PROFILE_FIELDS)}
+        if change:
+            stored = Resident.objects.get(pk=obj.pk)
+            return actions.resident_update(user=request.user, resident=stored, **fields)
+        return actions.resident_create(user=request.user, **fields)
+
+    def delete_through_action(self, request, obj) -> None:
+        raise PermissionDenied
 
     @admin.display(description=_("name"))
     def shown_name(self, resident: Resident) -> str:

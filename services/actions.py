@@ -1082,3 +1082,26 @@ def resident_requests_erase(*, resident: Resident) -> int:
         note=ERASED_NOTE
     )
     return len(requests)
+
+
+# The catalogue, kept by administrators (the admin site) ---------------------------------------
+
+
+@transaction.atomic
+def category_save(*, user: User, category: ServiceCategory) -> ServiceCategory:
+    """Create or change a catalogue entry (an area of need or a service; all fields
+    validated, the extra questions included). Administrators only."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators change the catalogue."))
+    category.full_clean()
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_delete(*, user: User, category: ServiceCategory) -> None:
+    """Delete a catalogue entry no request, capacity or service refers to (the database
+    protects those; retire a used service with ``active = False``). Administrators only."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators change the catalogue."))
+    category.delete()

@@ -1,17 +1,19 @@
 """Admin for the catalogue, service requests with their history, idempotency records and
 supply capacity. (Open311 keys have their own admin in ``services.open311.admin``.)
 
-A request's status, history and rating are read-only here: they change only through the
-actions (``request_transition``, ``request_assign``, ``request_rate``), which keep the
-history complete.
+The admin writes through ``services.actions`` like every other channel: the catalogue through
+``category_save``/``category_delete``, capacity through ``capacity_set``/``capacity_update``/
+``capacity_delete``. Requests, their history and idempotency records are read-only here:
+requests change only through the pages, the API and Open311 (``request_transition``,
+``request_assign``, ``request_rate``), which keep the history complete.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
 from services import actions
 from services.models import (
     CapacityChange,
@@ -23,27 +25,19 @@ from services.models import (
 )
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+class ServiceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The services of an area of need, each edited on its own page (through the action)."""
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ServiceInline(admin.TabularInline):
     model = ServiceCategory
     fk_name = "parent"
     fields = ["code", "name", "name_zh", "sla_hours", "unit_cost", "active", "order"]
+    readonly_fields = fields
     extra = 0
     show_change_link = True
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(admin.ModelAdmin):
+class ServiceCategoryAdmin(ActionAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -62,6 +56,12 @@ class ServiceCategoryAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [ServiceInline] if obj is not None and obj.parent_id is None else []
+
+    def save_through_action(self, request, obj, form, change):
+        return actions.category_save(user=request.user, category=obj)
+
+    def delete_through_action(self, request, obj) -> None:
+        actions.category_delete(user=request.user, category=obj)
 
 
 class StatusHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -88,7 +88,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
+class ServiceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "category",
@@ -151,7 +151,7 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SupplyCapacity)
-class SupplyCapacityAdmin(admin.ModelAdmin):
+class SupplyCapacityAdmin(ActionAdminMixin, admin.ModelAdmin):
     list_display = [
         "period",
         "community",
@@ -170,26 +170,33 @@ class SupplyCapacityAdmin(admin.ModelAdmin):
 
     # The admin site writes through the one write path of capacity (validated, audited);
     # rows from an approved plan change only by approving or revoking plans.
-    def save_model(self, request, obj, form, change) -> None:
+    def save_through_action(self, request, obj, form, change):
         reason = CapacityChange.Reason.ADMIN
         if change:
-            fields = {name: getattr(obj, name) for name in actions.CAPACITY_UPDATABLE_FIELDS}
-            saved = actions.capacity_update(
-                user=request.user, supply_capacity=obj, reason=reason, **fields
-            )
-        else:
-            saved, _ = actions.capacity_set(
+            fields = actions.CAPACITY_UPDATABLE_FIELDS & set(form.changed_data)
+            return actions.capacity_update(
                 user=request.user,
-                community=obj.community,
-                category=obj.category,
-                period=obj.period,
-                provider=obj.provider,
-                capacity=obj.capacity,
-                budget=obj.budget,
-                source=obj.source,
+                supply_capacity=obj,
                 reason=reason,
+                **{field: getattr(obj, field) for field in fields},
             )
-        obj.pk = saved.pk
+        row, _created = actions.capacity_set(
+            user=request.user,
+            community=obj.community,
+            category=obj.category,
+            period=obj.period,
+            provider=obj.provider,
+            capacity=obj.capacity,
+            budget=obj.budget,
+            source=obj.source,
+            reason=reason,
+        )
+        return row
+
+    def delete_through_action(self, request, obj) -> None:
+        actions.capacity_delete(
+            user=request.user, supply_capacity=obj, reason=CapacityChange.Reason.ADMIN
+        )
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "source":
@@ -199,15 +206,6 @@ class SupplyCapacityAdmin(admin.ModelAdmin):
                 if choice[0] != SupplyCapacity.Source.PLAN
             ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
-
-    def delete_model(self, request, obj) -> None:
-        actions.capacity_delete(
-            user=request.user, supply_capacity=obj, reason=CapacityChange.Reason.ADMIN
-        )
-
-    def delete_queryset(self, request, queryset) -> None:
-        for row in queryset:
-            self.delete_model(request, row)
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.source == SupplyCapacity.Source.PLAN:

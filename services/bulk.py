@@ -189,11 +189,17 @@ def _answers(frame: pd.DataFrame, categories: pd.Series, out: _Collector) -> lis
     (``services.actions.validate_attributes``): known questions only, required ones answered,
     each of its type."""
     columns = [c for c in frame.columns if _is_answer_column(c)]
+    codes = [c[len(ANSWER_PREFIX) :] for c in columns]
+    cells = zip(*(frame[c].tolist() for c in columns), strict=True) if columns else None
     answers: list[dict] = []
     for row, category in categories.items():
-        given = {c[len(ANSWER_PREFIX) :]: frame.at[row, c] for c in columns if frame.at[row, c]}
+        values = next(cells) if cells is not None else ()
+        given = {code: value for code, value in zip(codes, values, strict=True) if value}
         if category is None or pd.isna(category):
             answers.append({})
+            continue
+        if not given and not category.extra_fields:
+            answers.append({})  # nothing asked, nothing answered: the common case
             continue
         kinds = {spec["code"]: spec.get("datatype") for spec in category.extra_fields or []}
         for code, value in given.items():

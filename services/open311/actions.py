@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from residents.models import Community, User
-from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
+from services import actions as service_actions
+from services.models import Open311ApiKey, ServiceCategory, ServiceRequest
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,20 @@ def open311_api_key_replace(*, api_key: Open311ApiKey) -> IssuedKey:
     )
 
 
+@transaction.atomic
+def open311_api_key_update(
+    *, api_key: Open311ApiKey, organisation: str, default_community: Community | None, active: bool
+) -> Open311ApiKey:
+    """Change what a key is for (organisation, default community) or switch it off or on; the
+    key itself never changes (``open311_api_key_replace`` issues a new one)."""
+    api_key.organisation = organisation.strip()
+    api_key.default_community = default_community
+    api_key.active = active
+    api_key.full_clean()
+    api_key.save(update_fields=["organisation", "default_community", "active"])
+    return api_key
+
+
 def open311_api_keys_deactivate(*, api_keys: Iterable[Open311ApiKey]) -> int:
     return Open311ApiKey.objects.filter(pk__in=[k.pk for k in api_keys]).update(active=False)
 
@@ -68,9 +81,10 @@ def open311_request_submit(
     longitude: float | None = None,
 ) -> ServiceRequest:
     """Submit a request received through Open311: channel ``open311``, logged by the key's
-    owner, no resident, through the same action as every other channel. Records the point
-    the client sent and when the key was used."""
-    request = submit_through_platform(
+    owner, no resident, through ``services.actions.request_submit`` like every other channel
+    (category and community checks, the service's questions, the SLA deadline). Records when
+    the key was used."""
+    request = service_actions.request_submit(
         user=api_key.owner,
         resident=None,
         channel=ServiceRequest.Channel.OPEN311,
@@ -81,66 +95,8 @@ def open311_request_submit(
         urgency=ServiceRequest.Urgency.NORMAL,
         address_string=address_string,
         attributes=attributes,
-        photo=None,
+        latitude=latitude,
+        longitude=longitude,
     )
-    if latitude is not None and longitude is not None:
-        ServiceRequest.objects.filter(pk=request.pk).update(latitude=latitude, longitude=longitude)
-        request.latitude, request.longitude = latitude, longitude
     Open311ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
-    return request
-
-
-def submit_through_platform(**kwargs) -> ServiceRequest:
-    """Adapter to the platform's ``services.actions.request_submit`` (keyword arguments as the
-    web pages pass them), so that Open311 submissions follow the same rules as every other
-    channel: category and community checks, extra-field answers, the SLA deadline."""
-    request_submit = platform_request_submit() or _submit_without_platform_action
-    return request_submit(**kwargs)
-
-
-def platform_request_submit() -> Callable[..., ServiceRequest] | None:
-    # TEMPORARY: services/actions.py is being written; until it lands, the fallback below
-    # does what it will. Once it exists, import errors inside it surface as they should.
-    if importlib.util.find_spec("services.actions") is None:
-        return None
-    from services.actions import request_submit
-
-    return request_submit
-
-
-def _submit_without_platform_action(
-    *,
-    user: User,
-    resident: None,
-    channel: str,
-    category: ServiceCategory,
-    community: Community,
-    description: str,
-    urgency: str,
-    address_string: str,
-    attributes: dict,
-    photo: None,
-) -> ServiceRequest:
-    if not category.active or category.parent_id is None:
-        raise ValidationError({"category": "Requests are made for an active, concrete service."})
-    now = timezone.now()
-    request = ServiceRequest.objects.create(
-        community=community,
-        category=category,
-        description=description,
-        urgency=urgency,
-        channel=channel,
-        attributes=attributes,
-        address_string=address_string,
-        logged_by=user,
-        created_at=now,
-        expected_completion_at=ServiceRequest.expected_completion_for(category, urgency, now),
-    )
-    RequestStatusChange.objects.create(
-        request=request,
-        from_status="",
-        to_status=ServiceRequest.Status.SUBMITTED,
-        changed_by=user,
-        changed_at=now,
-    )
     return request

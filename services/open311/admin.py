@@ -4,12 +4,14 @@ issued, and never stored: the database keeps its SHA-256 digest and a short pref
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ActionAdminMixin
 from services.models import Open311ApiKey
 from services.open311 import actions
 
@@ -32,7 +34,7 @@ def issued_keys_page(
 
 
 @admin.register(Open311ApiKey)
-class Open311ApiKeyAdmin(admin.ModelAdmin):
+class Open311ApiKeyAdmin(ActionAdminMixin, admin.ModelAdmin):
     list_display = (
         "prefix",
         "organisation",
@@ -65,24 +67,36 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
             return ()
         return ("prefix", "owner", "created_at", "last_used_at")
 
-    def save_model(self, request: HttpRequest, obj: Open311ApiKey, form, change: bool) -> None:
+    def save_through_action(
+        self, request: HttpRequest, obj: Open311ApiKey, form, change: bool
+    ) -> Open311ApiKey:
         if change:
-            super().save_model(request, obj, form, change)
-            return
+            return actions.open311_api_key_update(
+                api_key=obj,
+                organisation=obj.organisation,
+                default_community=obj.default_community,
+                active=obj.active,
+            )
         issued = actions.open311_api_key_issue(
             owner=obj.owner,
             organisation=obj.organisation,
             default_community=obj.default_community,
         )
-        obj.pk = issued.api_key.pk
-        obj.prefix, obj.key_hash = issued.api_key.prefix, issued.api_key.key_hash
         setattr(request, ISSUED_KEYS_ATTRIBUTE, [issued])
+        return issued.api_key
+
+    def delete_through_action(self, request: HttpRequest, obj: Open311ApiKey) -> None:
+        raise PermissionDenied
 
     def response_add(self, request: HttpRequest, obj: Open311ApiKey, post_url_continue=None):
         issued = getattr(request, ISSUED_KEYS_ATTRIBUTE, None)
         if not issued:
             return super().response_add(request, obj, post_url_continue)
         return issued_keys_page(request, self, issued)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Open311ApiKey | None = None) -> bool:
+        # A key is deactivated (or replaced), never deleted: requests keep who logged them.
+        return False
 
     @admin.action(description=_("Replace the selected keys with new ones (shown once)"))
     def replace_keys(self, request: HttpRequest, queryset) -> HttpResponse:

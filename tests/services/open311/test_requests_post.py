@@ -351,14 +351,12 @@ def test_submitters_personal_fields_are_never_stored(client, worker_key):
 def test_errors_of_the_platform_action_become_open311_errors(client, worker_key, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from services.open311 import actions
-
     def refuse(**kwargs):
         raise ValidationError(
             {"community": ["This community is closed."], "hazard": ["Not for this road."]}
         )
 
-    monkeypatch.setattr(actions, "submit_through_platform", refuse)
+    monkeypatch.setattr("services.actions.request_submit", refuse)
     before = ServiceRequest.objects.count()
     response = post(
         client,
@@ -382,15 +380,16 @@ def test_submissions_go_through_the_platforms_request_submit(
 ):
     """The keyword arguments Open311 passes to ``services.actions.request_submit``, the action
     the web pages and the REST API use (replaced here by a recorder)."""
-    from services.open311 import actions
+    from services import actions
 
     received = {}
+    platform_request_submit = actions.request_submit
 
     def request_submit(**kwargs):
         received.update(kwargs)
-        return actions._submit_without_platform_action(**kwargs)
+        return platform_request_submit(**kwargs)
 
-    monkeypatch.setattr(actions, "platform_request_submit", lambda: request_submit)
+    monkeypatch.setattr(actions, "request_submit", request_submit)
     response = post(
         client,
         api_key=worker_key.key,
@@ -411,7 +410,8 @@ def test_submissions_go_through_the_platforms_request_submit(
         "urgency": "normal",
         "address_string": "",
         "attributes": {"hazard": "lighting"},
-        "photo": None,
+        "latitude": 32.01,
+        "longitude": 118.79,
     }
     stored = ServiceRequest.objects.get()
     assert (stored.latitude, stored.longitude) == (32.01, 118.79)
@@ -420,12 +420,10 @@ def test_submissions_go_through_the_platforms_request_submit(
 def test_a_refusal_by_the_platform_action_is_403(client, worker_key, monkeypatch):
     from django.core.exceptions import PermissionDenied
 
-    from services.open311 import actions
-
     def refuse(**kwargs):
         raise PermissionDenied("Workers log requests for their own communities only.")
 
-    monkeypatch.setattr(actions, "submit_through_platform", refuse)
+    monkeypatch.setattr("services.actions.request_submit", refuse)
     response = post(client, api_key=worker_key.key, service_code="water_supply", address_id="SYN-N")
     assert response.status_code == 403
     assert error_descriptions(response) == ["Workers log requests for their own communities only."]
