@@ -201,7 +201,7 @@ class AllocationLine(models.Model):
     weight_reason = models.TextField(blank=True)
     explanation = models.TextField(blank=True)
     # The explanation as language-neutral parts (codes and numbers, see
-    # analytics.engine.supply.allocation), worded in the reader's language by analytics.texts;
+    # analytics.engine.supply.allocation), worded in the reader's language by analytics.wording;
     # null for lines stored before parts existed, which show the English text.
     explanation_parts = models.JSONField(null=True, blank=True)
 

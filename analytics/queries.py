@@ -260,25 +260,6 @@ def older_residents_estimate(community: Community) -> int | None:
     return round(community.population * older / registered)
 
 
-def result_for(*, user: User, run: AnalysisRun) -> dict | None:
-    """The stored result as the user may see it: per-community parts cut to the communities a
-    worker serves (for the API; the pages go through the view-data functions below)."""
-    result = run.result
-    codes = visible_community_codes(user)
-    if result is None or codes is None:
-        return result
-    trimmed = dict(result)
-    if isinstance(result.get("communities"), list):
-        trimmed["communities"] = [r for r in result["communities"] if r.get("community") in codes]
-    changes = result.get("changes")
-    if isinstance(changes, dict) and isinstance(changes.get("communities"), list):
-        trimmed["changes"] = {
-            **changes,
-            "communities": [r for r in changes["communities"] if r.get("community") in codes],
-        }
-    return trimmed
-
-
 def forecast_categories(run: AnalysisRun) -> QuerySet[ServiceCategory]:
     return ServiceCategory.objects.filter(
         pk__in=DemandForecast.objects.filter(run=run).values("category_id")

@@ -1,11 +1,9 @@
-"""The registry of run kinds: each kind names the function that computes its result.
+"""How the executor (``analytics.actions``) finds a run's code: through the registry of run
+kinds (``analytics.kinds``), real callables rather than dotted paths.
 
-A runner takes the run (parameters in ``run.params``) and a ``progress(percent, message)``
-callback, and returns a JSON-serialisable result dict. It must not write anything itself
-except through the callback: the executor stores the result in the same transaction that
-marks the run finished, so a run redelivered after a worker crash takes effect once.
-Runners may return ``(result, after_commit_writes)`` where the second item is a callable
-run inside that transaction (e.g. per-community forecast rows).
+A runner returns the kind's typed result; the executor gets it as JSON (``_timings`` apart)
+with the writes to make in the run's finishing transaction, so a run redelivered after a worker
+crash takes effect once.
 """
 
 from __future__ import annotations
@@ -13,26 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from analytics import kinds
+
 Progress = Callable[[int, str], None]
 Runner = Callable[[Any, Progress], Any]
 
-_RUNNERS: dict[str, str] = {
-    "equalization": "analytics.equalization.equalization_run",
-    "portraits": "analytics.runners.portraits_run",
-    "forecast": "analytics.runners.forecast_run",
-    "allocation": "analytics.runners.allocation_run",
-    "what_if": "analytics.runners.what_if_run",
-}
-
-
-def register(kind: str, dotted_path: str) -> None:
-    _RUNNERS[kind] = dotted_path
-
 
 def runner_for(kind: str) -> Runner:
-    from django.utils.module_loading import import_string
-
-    try:
-        return import_string(_RUNNERS[kind])
-    except KeyError as exc:
-        raise LookupError(f"no runner is registered for runs of kind {kind!r}") from exc
+    """The callable that computes a run of ``kind``; ``LookupError`` for an unknown kind."""
+    return kinds.get(kind).execute

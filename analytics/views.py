@@ -30,18 +30,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from analytics import actions, exports, queries, reports, texts
-from analytics.forms import (
-    START_FORMS,
-    LineFilterForm,
-    ScenarioCompareForm,
-    SeriesChoiceForm,
-    WhatIfStartForm,
-)
+from analytics import actions, exports, kinds, queries, reports
+from analytics.forms import ScenarioCompareForm
+from analytics.kinds.allocation.report import scenario_table
 from analytics.models import AnalysisRun
 from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
-from core.roles import ADMIN, STAFF, is_administrator, role_required
+from core.roles import ADMIN, STAFF, role_required
 from residents.queries import demo_city_present
 
 Kind = AnalysisRun.Kind
@@ -64,7 +59,6 @@ RESULT_URLS = {
     # What-ifs are started from the forecast page and have no "latest result" of their own.
     Kind.WHAT_IF: "analytics:forecast",
 }
-WHAT_IF_RECENT = 5
 
 
 def _kind_or_404(kind: str) -> str:
@@ -122,7 +116,7 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     run here (POST)."""
     kind = _kind_or_404(kind)
     _require_kind(request, kind)
-    form_class = START_FORMS[kind]
+    form_class = kinds.get(kind).form
     form = None
     limited = unavailable = False
     if queries.may_start_kind(request.user, kind):
@@ -223,107 +217,9 @@ def _result_page(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
         # A what-if is a scenario of its own, never superseded by a later one.
         "is_latest": run.kind == Kind.WHAT_IF or queries.latest_run(run.kind) == run,
     }
-    builders = {
-        Kind.PORTRAITS: _portraits_context,
-        Kind.FORECAST: _forecast_context,
-        Kind.ALLOCATION: _allocation_context,
-        Kind.EQUALIZATION: _equalization_context,
-        Kind.WHAT_IF: _what_if_context,
-    }
-    context.update(builders[run.kind](request, run))
-    return render(request, RESULT_TEMPLATES[run.kind], context)
-
-
-def _portraits_context(request: HttpRequest, run: AnalysisRun) -> dict:
-    portraits = reports.portraits_view_data(user=request.user, run=run)
-    page = Paginator(portraits["communities"], COMMUNITIES_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return {"portraits": portraits, "page_obj": page}
-
-
-def _forecast_context(request: HttpRequest, run: AnalysisRun) -> dict:
-    result = run.result or {}
-    backtest = result.get("backtest") or {}
-    communities = queries.community_scope(request.user)
-    categories = queries.forecast_categories(run)
-    form = SeriesChoiceForm(
-        request.GET if "community" in request.GET or "category" in request.GET else None,
-        communities=communities,
-        categories=categories,
-    )
-    community = category = None
-    if form.is_bound and form.is_valid():
-        community, category = form.cleaned_data["community"], form.cleaned_data["category"]
-    else:
-        community, category = communities.first(), categories.first()
-        if form.is_bound:
-            form = SeriesChoiceForm(
-                initial={"community": community, "category": category},
-                communities=communities,
-                categories=categories,
-            )
-        else:
-            form.initial = {"community": community, "category": category}
-    chart = table = None
-    if community is not None and category is not None:
-        chart = reports.forecast_chart(run=run, community=community, category=category)
-    if community is not None:
-        table = reports.community_forecast_table(run=run, community=community)
-    what_if_form = None
-    if queries.may_start_kind(request.user, Kind.WHAT_IF) and community is not None:
-        # Its own ids: the series form above has a "community" field too.
-        what_if_form = WhatIfStartForm(
-            user=request.user, initial={"community": community}, auto_id="what-if-%s"
-        )
-    return {
-        "what_if_form": what_if_form,
-        "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
-        "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
-        "backtest": backtest,
-        "method": texts.forecast_method_text(
-            method=backtest.get("method"), interval=backtest.get("interval")
-        ),
-        "backtest_rows": reports.backtest_rows(result),
-        "improvement": backtest.get("improvement_over_seasonal_naive"),
-        "coverage": (backtest.get("overall") or {}).get("coverage"),
-        "interval": backtest.get("interval") or 0.8,
-        "series_form": form,
-        "community": community,
-        "category": category,
-        "chart": chart,
-        "community_table": table,
-        "no_communities": not communities.exists(),
-    }
-
-
-def _allocation_context(request: HttpRequest, run: AnalysisRun) -> dict:
-    filters = LineFilterForm(request.GET or None)
-    community = category = None
-    if filters.is_bound and filters.is_valid():
-        community = filters.cleaned_data["community"]
-        category = filters.cleaned_data["category"]
-    lines = queries.allocation_lines(run=run, community=community, category=category)
-    page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = reports.allocation_line_texts(lines=page.object_list)
-    scenarios = ScenarioCompareForm(
-        initial={"runs": [run.pk]}, runs=queries.allocation_runs_for_comparison()
-    )
-    return {
-        "allocation": reports.allocation_view_data(run=run),
-        "plan_status": queries.plan_status(run=run) if is_administrator(request.user) else None,
-        "filter_form": filters,
-        "page_obj": page,
-        "scenario_form": scenarios,
-    }
-
-
-def _equalization_context(request: HttpRequest, run: AnalysisRun) -> dict:
-    return {"equalization": reports.equalization_view_data(run=run)}
-
-
-def _what_if_context(request: HttpRequest, run: AnalysisRun) -> dict:
-    return {"what_if": reports.what_if_view_data(run=run)}
+    kind = kinds.get(run.kind)
+    context.update(kind.page(request, run, kind.for_audience(run, request.user)))
+    return render(request, kind.template, context)
 
 
 @role_required(*STAFF)
@@ -429,7 +325,7 @@ def allocation_compare(request: HttpRequest) -> HttpResponse:
     form = ScenarioCompareForm(request.GET or None, runs=queries.allocation_runs_for_comparison())
     table = None
     if form.is_bound and form.is_valid():
-        table = reports.scenario_table(_chosen_scenarios(form))
+        table = scenario_table(_chosen_scenarios(form))
     return render(
         request,
         "analytics/allocation_compare.html",
@@ -503,12 +399,7 @@ def run_export(request: HttpRequest, pk: int, table: str) -> StreamingHttpRespon
     run = _run_or_404(request, pk)
     if run.status != AnalysisRun.Status.SUCCEEDED:
         raise Http404
-    data = exports.run_table(
-        run=run,
-        table=table,
-        result=queries.result_for(user=request.user, run=run),
-        codes=queries.visible_community_codes(request.user),
-    )
+    data = exports.run_table(run=run, table=table, user=request.user)
     if data is None:
         raise Http404
     name = exports.filename(

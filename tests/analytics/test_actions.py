@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from analytics import actions, queries, reports, texts
+from analytics import actions, queries, wording
+from analytics.kinds.allocation import report as allocation_report
 from analytics.models import AllocationPlan, AnalysisRun, DemandForecast
 from services.models import CapacityChange, SupplyCapacity
-from tests.analytics import allocation_city, run_data
+from tests.analytics import run_data, tiny_city
 from tests.factories import AdministratorFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +175,7 @@ def test_only_finished_allocations_can_be_approved(world, make):
 def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     client, django_capture_on_commit_callbacks
 ):
-    communities = allocation_city.seed()
+    communities = tiny_city.seed()
     admin = AdministratorFactory()
     with django_capture_on_commit_callbacks(execute=True):
         forecast = actions.analysis_run_start(kind="forecast", params={"horizon": 1}, user=admin)
@@ -207,10 +208,10 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     # The stored parts word the stored English exactly; the page words them with the
     # community's and the service's names in place of their codes.
     assert first_line.explanation_parts
-    assert first_line.explanation == texts.explanation_text(
+    assert first_line.explanation == wording.explanation_text(
         parts=first_line.explanation_parts, fallback="", weight_reason=first_line.weight_reason
     )
-    shown = reports.allocation_line_texts(lines=[first_line])[0].explanation_text
+    shown = allocation_report.allocation_line_texts(lines=[first_line])[0].explanation_text
     assert shown.startswith(f"{first_line.community.name} / {first_line.category.name}: ")
     assert escape(shown) in allocation_page
 

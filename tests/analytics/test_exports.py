@@ -10,10 +10,15 @@ import io
 import pytest
 from django.urls import reverse
 
-from analytics import exports
+from analytics import kinds
+from analytics.kinds.allocation import tables as allocation_tables
+from analytics.kinds.equalization import tables as equalization_tables
+from analytics.kinds.forecast import tables as forecast_tables
 from analytics.models import AnalysisRun
 from core.exports import csv_stream
 from tests.analytics import run_data
+
+TABLES = {name: kind.tables for name, kind in kinds.registry().items()}
 
 pytestmark = pytest.mark.django_db
 
@@ -145,17 +150,27 @@ EXPECTED = [
         ["community", "community_name", "residents", "segment_0_share", "segment_1_share"],
         2,
     ),
-    ("forecast", "forecasts", list(exports.FORECAST_COLUMNS), 4),
+    ("forecast", "forecasts", list(forecast_tables.FORECAST_COLUMNS), 4),
     ("forecast", "backtest", ["group", "group_name", "n", "wape_model"], 2),
-    ("allocation", "lines", list(exports.LINE_COLUMNS), 3),
-    ("allocation", "communities", list(exports.ALLOCATION_COMMUNITY_COLUMNS), 2),
-    ("allocation", "comparison", list(exports.COMPARISON_COLUMNS), 10),
-    ("allocation", "fairness", list(exports.FAIRNESS_COLUMNS), 0),  # none stored with this run
-    ("equalization", "table1", list(exports.TABLE1_COLUMNS), 3),  # two regions and all cities
-    ("equalization", "table2", list(exports.TABLE2_COLUMNS), 4),  # 2 regions × 2 terms
-    ("equalization", "trends", list(exports.TRENDS_COLUMNS), 3),
-    ("equalization", "equity-weights", list(exports.EQUITY_COLUMNS), 3),
-    ("equalization", "pca", list(exports.PCA_COLUMNS), 1),
+    ("allocation", "lines", list(allocation_tables.LINE_COLUMNS), 3),
+    ("allocation", "communities", list(allocation_tables.ALLOCATION_COMMUNITY_COLUMNS), 2),
+    ("allocation", "comparison", list(allocation_tables.COMPARISON_COLUMNS), 10),
+    (
+        "allocation",
+        "fairness",
+        list(allocation_tables.FAIRNESS_COLUMNS),
+        0,
+    ),  # none stored with this run
+    (
+        "equalization",
+        "table1",
+        list(equalization_tables.TABLE1_COLUMNS),
+        3,
+    ),  # two regions and all cities
+    ("equalization", "table2", list(equalization_tables.TABLE2_COLUMNS), 4),  # 2 regions × 2 terms
+    ("equalization", "trends", list(equalization_tables.TRENDS_COLUMNS), 3),
+    ("equalization", "equity-weights", list(equalization_tables.EQUITY_COLUMNS), 3),
+    ("equalization", "pca", list(equalization_tables.PCA_COLUMNS), 1),
 ]
 
 
@@ -326,7 +341,7 @@ def test_no_personal_data_in_any_table(client, runs):
         "equalization": equalization,
         "what_if": run_data.what_if_run(world.home, world.worker_assigned),
     }
-    for kind, tables in exports.TABLES.items():
+    for kind, tables in TABLES.items():
         run = extra[kind] if kind in extra else getattr(runs, kind)
         for table in tables:
             body = _body(c.get(_url(run, table))).decode("utf-8-sig")
@@ -368,14 +383,14 @@ def test_chinese_names_in_chinese_pages_downloads(client, runs):
     c = _client(client, runs.world.admin)
     url = f"/zh-hans{_url(runs.forecast, 'forecasts')}"
     header, rows = _rows(c.get(url))
-    assert header == list(exports.FORECAST_COLUMNS)
+    assert header == list(forecast_tables.FORECAST_COLUMNS)
     assert {r["category_name"] for r in rows} == {"居家养老服务"}
 
 
 @pytest.mark.parametrize("result", [None, {}, {"segments": "broken", "communities": [1, "x"]}])
 @pytest.mark.parametrize(
     ("kind", "table"),
-    [(kind, table) for kind, tables in exports.TABLES.items() for table in tables],
+    [(kind, table) for kind, tables in TABLES.items() for table in tables],
     ids=lambda v: str(v),
 )
 def test_old_or_minimal_results_give_an_empty_table(client, runs, kind, table, result):
@@ -408,7 +423,7 @@ def test_pages_link_to_their_downloads(client, runs):
     c = _client(client, runs.world.admin)
     for run in (runs.portraits, runs.forecast, runs.allocation, equalization):
         html = c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).content.decode()
-        for table in exports.TABLES[run.kind]:
+        for table in TABLES[run.kind]:
             if run.kind == "allocation" and table == "fairness":
                 continue  # no audit stored with this run, so no table to download
             assert f'href="{_url(run, table)}"' in html, (run.kind, table)

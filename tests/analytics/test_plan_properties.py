@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from analytics import actions, queries
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.allocation import AllocationConfig, allocate
+from analytics.kinds.allocation.runner import allocation_lines_write
 from analytics.models import AnalysisRun
-from analytics.runners import allocation_lines_write
 from residents.models import Community
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import CapacityChange, SupplyCapacity

@@ -1,12 +1,15 @@
 """Executing runs: results are stored as JSON-safe values, failures never leave a run running."""
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
-from analytics import runs
+from analytics import kinds
 from analytics.actions import analysis_run_now
+from analytics.kinds.base import Outcome
+from analytics.kinds.forecast.result import Backtest, ForecastResult
 from analytics.models import AnalysisRun
 
 pytestmark = pytest.mark.django_db
@@ -15,20 +18,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fake_runner(monkeypatch):
     def install(function):
-        monkeypatch.setitem(runs._RUNNERS, "forecast", f"{__name__}.{function.__name__}")
-        globals()[function.__name__] = function
+        kind = dataclasses.replace(kinds.get("forecast"), run=function)
+        monkeypatch.setitem(kinds.registry(), "forecast", kind)
 
     return install
 
 
 def test_nan_and_numpy_values_are_stored_as_json(fake_runner):
     def runner_with_nan(run, progress):
-        return {"gap": float("nan"), "n": np.int64(3), "nested": {"x": [np.float64(math.inf)]}}
+        backtest = Backtest(
+            improvement_over_seasonal_naive=float("nan"),
+            overall={"coverage": np.float64(math.inf)},
+        )
+        return Outcome(ForecastResult(backtest=backtest, n_series=np.int64(3)))
 
     fake_runner(runner_with_nan)
     run = analysis_run_now(kind="forecast", params={})
     assert run.status == AnalysisRun.Status.SUCCEEDED
-    assert run.result == {"gap": None, "n": 3, "nested": {"x": [None]}}
+    assert run.result["backtest"]["improvement_over_seasonal_naive"] is None
+    assert run.result["backtest"]["overall"] == {"coverage": None}
+    assert run.result["n_series"] == 3 and isinstance(run.result["n_series"], int)
 
 
 def test_an_engine_input_error_fails_the_run_with_its_message(fake_runner):
@@ -47,7 +56,7 @@ def test_a_result_that_cannot_be_stored_fails_the_run(fake_runner):
         def write(stored):
             raise RuntimeError("disk full")
 
-        return {"ok": True}, write
+        return Outcome(ForecastResult(), write)
 
     fake_runner(runner_with_unstorable_writes)
     run = analysis_run_now(kind="forecast", params={})

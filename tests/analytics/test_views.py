@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from analytics import actions
-from analytics.equalization import SYNTHETIC_SOURCE
 from analytics.models import AnalysisRun
+from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
 from tests.analytics import run_data
 from tests.factories import ResidentFactory, ServiceRequestFactory
@@ -179,7 +179,9 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
                 "budget": "120000",
                 "min_coverage": "75",
                 "forecast_run": str(runs.forecast.pk),
-                "category_budget_elderly_home_care": "30000",
+                # Above what the world's capacities can cost (at most 2 × 49 units × 350),
+                # whichever factory sequence numbers they got.
+                "category_budget_elderly_home_care": "40000",
             },
         )
     run = AnalysisRun.objects.latest("id")
@@ -189,7 +191,7 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
         "budget": 120000.0,
         "min_coverage": 0.75,
         "forecast_run": runs.forecast.pk,
-        "category_budgets": {"elderly_home_care": 30000.0},
+        "category_budgets": {"elderly_home_care": 40000.0},
     }
     assert len(callbacks) == 1  # queued after commit, not run inside the request's transaction
 
@@ -601,7 +603,7 @@ def test_an_equalization_run_started_from_the_page_shows_tables_1_and_2(
     ],
 )
 def test_comparison_verdicts(metric, lp, baseline, expected):
-    from analytics import reports
+    from analytics.kinds.allocation import report as reports
 
     assert reports._verdict(reports.METRICS[metric], lp, baseline) == expected
 
@@ -619,14 +621,15 @@ def test_runs_are_read_only_in_the_django_admin(client, runs):
 
 
 def test_the_coverage_chart_keeps_the_least_covered_communities(db):
-    from analytics import reports
+    from analytics.kinds.allocation import report as reports
+    from analytics.kinds.allocation.result import AllocationCommunity, AllocationResult
 
-    result = {
-        "communities": [
-            {"community": f"SYN-{i:03d}", "kind": "urban", "coverage_after": i / 100}
+    result = AllocationResult(
+        communities=[
+            AllocationCommunity(community=f"SYN-{i:03d}", kind="urban", coverage_after=i / 100)
             for i in range(100, 0, -1)
         ]
-    }
+    )
     chart = reports.coverage_chart(result)
     assert (chart["shown"], chart["total"]) == (reports.COVERAGE_CHART_MAX, 100)
     lp = chart["series"][1]["values"]

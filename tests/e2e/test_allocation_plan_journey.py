@@ -2,7 +2,7 @@
 allocation, approves it, reads the month's supply, runs a second plan, replaces the approved
 one after reading what changes, revokes it, and finds the month as it was.
 
-The city is the tiny SYNTHETIC one of the allocation tests (four communities, two services,
+The city is the tiny SYNTHETIC one of the allocation tests (tests/analytics/tiny_city.py) (four communities, two services,
 26 months of requests, a little supply entered by hand this month), forecast before the
 journey starts. As in journey 2, the queued allocation run is held, as a broker would hold
 it, and executed by the test as the worker; the page's timers are paused so that it polls
@@ -20,7 +20,7 @@ import analytics.tasks
 from analytics import actions
 from analytics.models import AllocationPlan, AnalysisRun
 from services.models import SupplyCapacity
-from tests.analytics import allocation_city
+from tests.analytics import tiny_city
 from tests.e2e.conftest import BROWSER_DB, log_in, path_id
 from tests.e2e.test_analysis_run_journey import HeldQueue
 
@@ -57,7 +57,7 @@ def _month_rows() -> list[tuple]:
 def test_administrator_approves_replaces_and_revokes_a_plan(
     new_page, screenshots, monkeypatch, admin_user, language
 ):
-    allocation_city.seed()
+    tiny_city.seed()
     forecast = actions.analysis_run_now(kind="forecast", params={"horizon": 1}, user=admin_user)
     assert forecast.status == AnalysisRun.Status.SUCCEEDED, forecast.error
     worker_task = analytics.tasks.analysis_run_execute_task

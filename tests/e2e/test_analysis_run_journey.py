@@ -15,14 +15,15 @@ share one in-memory database, and a poll must not land in the middle of the run'
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-import analytics.runners
 import analytics.tasks
+from analytics import kinds
 from analytics.models import AnalysisRun
 from services.models import ServiceCategory
 from tests.e2e.conftest import BROWSER_DB, log_in, path_id
@@ -105,7 +106,7 @@ def test_administrator_starts_a_run_sees_its_progress_and_then_the_results(
     # shows the same percentage and message.
     seen: list[tuple[int, str]] = []
     problems: list[AssertionError] = []
-    portraits_run = analytics.runners.portraits_run
+    portraits_run = kinds.get("portraits").run
 
     def portraits_run_watched(run, progress):
         def progress_and_look(percent: int, message: str = "") -> None:
@@ -126,7 +127,11 @@ def test_administrator_starts_a_run_sees_its_progress_and_then_the_results(
 
         return portraits_run(run, progress_and_look)
 
-    monkeypatch.setattr(analytics.runners, "portraits_run", portraits_run_watched)
+    monkeypatch.setitem(
+        kinds.registry(),
+        "portraits",
+        dataclasses.replace(kinds.get("portraits"), run=portraits_run_watched),
+    )
     worker_task.apply(args=[run_id])
     if problems:
         raise problems[0]

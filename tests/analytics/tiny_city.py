@@ -1,6 +1,5 @@
-"""A tiny SYNTHETIC city for real forecast and allocation runs: four communities, two
-services, 26 complete months of requests, and a little existing supply this month (tests of
-the runs, and the browser journey of allocation plans)."""
+"""A tiny SYNTHETIC city for forecast and allocation runs end to end: four communities (two
+urban, two rural), two services, 26 complete months of requests with a yearly season."""
 
 from __future__ import annotations
 

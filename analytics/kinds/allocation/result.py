@@ -1,0 +1,106 @@
+"""The typed result of an allocation run: the plan's headline figures against the
+population-proportional baseline, coverage per community, the fairness audits, and what a
+reader may see of them. The recommended lines are rows (``AllocationLine``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from analytics.kinds.base import Audience
+from analytics.kinds.schema import Result
+
+
+@dataclass(kw_only=True)
+class ComparisonRow:
+    metric: str = ""
+    lp: float | None = None
+    baseline: float | None = None
+    difference: float | None = None
+
+
+@dataclass(kw_only=True)
+class AllocationCommunity:
+    """Need and coverage of one community before the plan, after it and after the baseline,
+    and the equity weight the plan gave it (with its reason)."""
+
+    community: str = ""
+    population: float | None = None
+    kind: str = ""
+    weight: float | None = None
+    weight_reason: str = ""
+    weight_reason_parts: list[dict[str, Any]] | None = None
+    need: float | None = None
+    covered_before: float | None = None
+    covered_after: float | None = None
+    baseline_added: float | None = None
+    # Requests the baseline covers (its whole units count up to the need).
+    covered_baseline: float | None = None
+    coverage_before: float | None = None
+    coverage_after: float | None = None
+    coverage_baseline: float | None = None
+
+
+@dataclass(kw_only=True)
+class AllocationResult(Result):
+    SCHEMA_VERSION = 2
+    KIND = "allocation"
+
+    # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.
+    summary: dict[str, Any] = field(default_factory=dict)
+    comparison: list[ComparisonRow] = field(default_factory=list)
+    # The lines are stored as rows; a result keeps none (kept for older runs' shape).
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    communities: list[AllocationCommunity] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    note_parts: list[dict[str, Any]] = field(default_factory=list)
+    # The audits by resident group (city-wide), of the plan and of the baseline.
+    fairness: dict[str, Any] | None = None
+    fairness_baseline: dict[str, Any] | None = None
+    synthetic: bool = False
+    period: str | None = None
+    budget: float | None = None
+    forecast_run: int | None = None
+    equity_weights: str = ""
+    equity_weights_source: str = ""
+    data_fingerprint: str = ""
+
+
+# The figures of an audit group that would tell about its residents when they are few.
+_GROUP_FIGURES = (
+    "residents",
+    "need",
+    "allocated",
+    "allocation_per_need",
+    "ratio_to_overall",
+    "forecast_wape",
+    "forecast_error_ratio",
+)
+
+
+def _audit(audit: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+    """An audit with the groups of fewer residents than the public export shows suppressed."""
+    if not audit:
+        return audit
+    groups = [
+        {**g, **dict.fromkeys(_GROUP_FIGURES), "suppressed": True}
+        if audience.too_small(g.get("residents"))
+        else g
+        for g in audit.get("groups") or []
+    ]
+    return {**audit, "groups": groups}
+
+
+def scope(result: AllocationResult, audience: Audience) -> AllocationResult:
+    """Headline figures are city-wide; communities (and any stored lines) are cut to the
+    reader's, and audit groups of fewer residents than the public export shows are
+    suppressed. (Only administrators read allocations today; the cut holds for anyone.)"""
+    if audience.sees_all:
+        return result
+    return replace(
+        result,
+        communities=[c for c in result.communities if audience.sees(c.community)],
+        lines=[line for line in result.lines if audience.sees(line.get("community"))],
+        fairness=_audit(result.fairness, audience),
+        fairness_baseline=_audit(result.fairness_baseline, audience),
+    )

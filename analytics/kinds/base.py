@@ -1,0 +1,115 @@
+"""What every run kind declares (:class:`RunKind`), what a runner hands back
+(:class:`Outcome`), and who is looking at a result (:class:`Audience`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from analytics.kinds.schema import Result, SchemaError
+from analytics.kinds.upgrades import upgrade
+from services.exports import SUPPRESSION_THRESHOLD
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.http import HttpRequest
+    from rest_framework import serializers
+
+    from analytics.models import AnalysisRun
+    from residents.models import User
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+Writes = Callable[["AnalysisRun"], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A runner's result, the rows to write in the run's finishing transaction (the executor
+    calls ``writes(run)`` there, so a redelivered run takes effect once) and its timings."""
+
+    result: Result
+    writes: Writes | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who reads a result: the community codes they may see (``None``: every community, for
+    administrators) and whether small counts are suppressed for them (everyone but
+    administrators, with the threshold of the public export)."""
+
+    codes: frozenset[str] | None
+
+    @classmethod
+    def of(cls, user: User | Audience | None) -> Audience:
+        if isinstance(user, Audience):
+            return user
+        from analytics import queries
+
+        codes = queries.visible_community_codes(user)
+        return cls(None if codes is None else frozenset(codes))
+
+    @classmethod
+    def everyone(cls) -> Audience:
+        return cls(None)
+
+    @property
+    def sees_all(self) -> bool:
+        return self.codes is None
+
+    def sees(self, community: object) -> bool:
+        return self.codes is None or community in self.codes
+
+    def too_small(self, count: float | None) -> bool:
+        """A count of requests or residents this audience may not see exactly."""
+        return self.codes is not None and count is not None and count < SUPPRESSION_THRESHOLD
+
+
+@dataclass(frozen=True)
+class RunKind:
+    """One kind of analysis run, whole: its parameters (the page form and the API serializer,
+    which the management commands validate with too), its runner, its typed result, the one
+    ``scope`` that cuts a result for a reader (used by the API, the pages and the CSV files
+    alike), its page and its downloadable tables."""
+
+    name: str
+    result_type: type[Result]
+    run: Callable[[AnalysisRun, Progress], Outcome]
+    scope: Callable[[Any, Audience], Any]
+    form: type[forms.Form]
+    serializer: type[serializers.Serializer]
+    template: str
+    page: Callable[[HttpRequest, AnalysisRun, Any], dict]
+    tables: Mapping[str, Callable[..., Any]]
+
+    def load(self, run: AnalysisRun) -> Any | None:
+        """The run's stored result, typed (``None`` while it has none). A stored result that
+        does not fit the schema reads as an empty one (logged, by key, for the operators):
+        a page or a download shows nothing rather than failing."""
+        if run.result is None:
+            return None
+        try:
+            if not isinstance(run.result, Mapping):
+                raise SchemaError(f"result: expected an object, got {type(run.result).__name__}")
+            return self.result_type.from_json(upgrade(self.name, run.result))
+        except SchemaError as exc:
+            logger.warning("analysis run %s (%s): %s", run.pk, self.name, exc)
+            return self.result_type()
+
+    def for_audience(self, run: AnalysisRun, user: User | Audience | None) -> Any | None:
+        """The run's result as ``user`` may see it."""
+        result = self.load(run)
+        return None if result is None else self.scope(result, Audience.of(user))
+
+    def execute(self, run: AnalysisRun, progress: Progress) -> tuple[dict, Writes | None]:
+        """Run, and hand the executor the result as JSON (``_timings`` apart) and the writes."""
+        outcome = self.run(run, progress)
+        if not isinstance(outcome.result, self.result_type):
+            raise SchemaError(f"a {self.name} run returned {type(outcome.result).__name__}")
+        payload = outcome.result.to_json()
+        payload["_timings"] = dict(outcome.timings)
+        return payload, outcome.writes

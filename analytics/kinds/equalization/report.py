@@ -1,0 +1,284 @@
+"""The equalization page: Table 1 (CV by region against the paper), Table 2 (system GMM by
+region), long-run effects, inequality trends, PCA diagnostics and equity weights. Every part is
+optional: a missing part leaves its section out."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from analytics import wording
+from analytics.kinds.equalization.result import EqualizationResult
+from analytics.models import AnalysisRun
+from analytics.reports import BASELINE_COLOUR, LP_COLOUR, finite, region_names
+from residents.models import Community
+
+SCORE_LABELS = {
+    "pubindicator": _("Development level (pubindicator)"),
+    "E": _("Urban–rural differentiation (E)"),
+    "diggovment": _("Digital government level (diggovment)"),
+}
+
+
+TABLE2_LABELS = {
+    "Digital government construction level": _("Digital government construction level"),
+    "Public service score": _("Public service score"),
+    "Urban-rural differentiation": _("Urban–rural differentiation"),
+    "GDP per capita": _("GDP per capita"),
+    "Industrial structure": _("Industrial structure"),
+    "Constant term": _("Constant term"),
+}
+
+
+TABLE2_MODELS = {
+    "model1": _("Model 1: development level (pubindicator)"),
+    "model2": _("Model 2: urban–rural differentiation (E)"),
+}
+
+
+TREND_COLUMNS = ("cv", "theil", "theil_within", "theil_between", "theil_between_share", "gini")
+
+
+def _table2_label(label: str) -> str:
+    """Translate an engine row label; a trailing ``*`` (the lagged term) is kept."""
+    base, lagged = (label[:-1], "*") if label.endswith("*") else (label, "")
+    return f"{TABLE2_LABELS.get(base, base)}{lagged}"
+
+
+def as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def table1_rows(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
+    table1 = as_dict(result.table1)
+    computed, paper = as_dict(table1.get("computed")), as_dict(table1.get("paper"))
+    regional = as_dict(result.regional_cv)
+    names = list(computed) or [r for r in as_dict(regional.get("pubindicator")) if r != "All"]
+    rows = []
+    for region in [*names, "All"]:
+        by_score = {
+            score: as_dict(as_dict(regional.get(score)).get(region)) for score in SCORE_LABELS
+        }
+        value = finite(computed.get(region))
+        if value is None:
+            value = finite(by_score["pubindicator"].get("cv"))
+        if region == "All" and value is None:
+            continue
+        target = finite(paper.get(region))
+        rows.append(
+            {
+                "region": region,
+                "label": _("All cities") if region == "All" else regions.get(region, region),
+                "all": region == "All",
+                "cv": value,
+                "paper": target,
+                "difference": None if value is None or target is None else value - target,
+                "cv_e": finite(by_score["E"].get("cv")),
+                "cv_digital": finite(by_score["diggovment"].get("cv")),
+                "cities": by_score["pubindicator"].get("cities"),
+                "mean": finite(by_score["pubindicator"].get("mean")),
+            }
+        )
+    return rows
+
+
+def trend_rows(result: EqualizationResult, score: str) -> list[dict]:
+    trends = as_dict(as_dict(result.trends).get(score))
+    return [
+        {"year": year, **{c: finite(as_dict(row).get(c)) for c in TREND_COLUMNS}}
+        for year, row in sorted(trends.items())
+    ]
+
+
+def _table2(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
+    tables = []
+    for key, title in TABLE2_MODELS.items():
+        table = as_dict(as_dict(result.table2).get(key))
+        if not table:
+            continue
+        columns = as_dict(table.get("columns"))
+        names = list(columns)
+        rows = []
+        for label in table.get("rows") or []:
+            cells = []
+            for region in names:
+                cell = as_dict(as_dict(columns[region].get("cells")).get(label))
+                cells.append(
+                    {
+                        "coef": finite(cell.get("coef")),
+                        "t": finite(cell.get("t")),
+                        "stars": cell.get("stars", ""),
+                    }
+                    if cell
+                    else None
+                )
+            rows.append({"label": _table2_label(label), "cells": cells})
+        footer = []
+        for stat, label in (
+            ("sargan_p", _("Sargan test (p)")),
+            ("hansen_p", _("Hansen test (p)")),
+            ("ar2_p", _("AR(2) test (p)")),
+            ("observations", _("Observations")),
+            ("groups", _("Cities")),
+            ("instruments", _("Instruments")),
+        ):
+            values = [columns[r].get(stat) for r in names]
+            if any(v is not None for v in values):
+                footer.append({"label": label, "stat": stat, "values": values})
+        long_run = [as_dict(columns[r].get("long_run_diggovment")) for r in names]
+        tables.append(
+            {
+                "key": key,
+                "title": title,
+                "dependent": table.get("dependent", ""),
+                "regions": [_("Pooled") if r == "Pooled" else regions.get(r, r) for r in names],
+                "rows": rows,
+                "footer": footer,
+                "long_run": [
+                    {
+                        "effect": finite(lr.get("effect")),
+                        "se": finite(lr.get("se")),
+                        "p": finite(lr.get("p")),
+                    }
+                    for lr in long_run
+                ],
+                "errors": [
+                    (regions.get(r, r), columns[r]["error"])
+                    for r in names
+                    if columns[r].get("error")
+                ],
+                "warnings": [
+                    (regions.get(r, r), w) for r in names for w in columns[r].get("warnings") or []
+                ],
+            }
+        )
+    return tables
+
+
+def _equity(result: EqualizationResult) -> dict:
+    weights = as_dict(result.equity_weights)
+    city_rows = [r for r in weights.get("cities") or [] if isinstance(r, dict)]
+    types = [r for r in weights.get("community_types") or [] if isinstance(r, dict)]
+    # The cities this installation has communities in: their weights reach the allocation.
+    local = set(Community.objects.values_list("city__adcode", flat=True).distinct())
+    names = {r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows}
+    kind_labels = dict(Community.Kind.choices)
+    reason_names = wording.Names(cities=names, regions=region_names())
+
+    def reason(row: dict) -> str:
+        return wording.weight_reason_text(
+            parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
+        )
+
+    local_types = [
+        {
+            **r,
+            "city": names.get(r.get("city_code"), r.get("city_code")),
+            "kind_label": kind_labels.get(r.get("kind"), r.get("kind")),
+            "reason": reason(r),
+        }
+        for r in types
+        if r.get("city_code") in local
+    ]
+    top = [
+        {**r, "reason": reason(r)}
+        for r in sorted(city_rows, key=lambda r: -(finite(r.get("weight")) or 0))[:15]
+    ]
+    lag = as_dict(weights.get("lag"))
+    if lag:
+        lag = {**lag, "summary": wording.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
+    return {
+        "year": weights.get("year"),
+        "lag": lag or None,
+        "local_types": local_types,
+        "top_cities": top,
+        "n_cities": len(city_rows),
+        "n_above_one": sum(1 for r in city_rows if (finite(r.get("weight")) or 0) > 1 + 1e-9),
+    }
+
+
+def equalization_view_data(*, result: EqualizationResult) -> dict:
+    """Table 1, Table 2, long-run effects, trends, PCA diagnostics and equity weights of an
+    equalization run. Every part is optional: a missing key leaves its section out."""
+    regions = region_names()
+    table1 = table1_rows(result, regions)
+    by_region = [r for r in table1 if not r["all"]]
+    cv_by_year = as_dict(as_dict(result.cv_by_year).get("pubindicator"))
+    years = sorted(cv_by_year)
+    region_keys = [r["region"] for r in by_region]
+    trends = {score: trend_rows(result, score) for score in ("pubindicator", "E")}
+    main_trend = trends["pubindicator"]
+    pca = []
+    for score, data in as_dict(result.scores).items():
+        data = as_dict(data)
+        bartlett = as_dict(data.get("bartlett"))
+        pca.append(
+            {
+                "label": SCORE_LABELS.get(score, data.get("label", score)),
+                "indicators": len(data.get("columns") or []),
+                "retained": data.get("retained"),
+                "rule": wording.retention_rule_text(rule=data.get("retention_rule")),
+                "variance": finite(data.get("cumulative_variance_retained")),
+                "kmo": finite(data.get("kmo")),
+                "bartlett_p": finite(bartlett.get("p_value")),
+            }
+        )
+    return {
+        "synthetic": result.synthetic,
+        "data_source": wording.data_source_text(source=result.data_source),
+        "panel": as_dict(result.panel),
+        "imputed_cells": as_dict(result.interpolation).get("imputed_cells"),
+        "table1": table1,
+        "table1_chart": {
+            "labels": [str(r["label"]) for r in by_region],
+            "series": [
+                {
+                    "label": str(_("This run")),
+                    "values": [r["cv"] for r in by_region],
+                    "color": LP_COLOUR,
+                },
+                {
+                    "label": str(_("Paper, Table 1")),
+                    "values": [r["paper"] for r in by_region],
+                    "color": BASELINE_COLOUR,
+                },
+            ],
+            "y_label": str(_("Coefficient of variation")),
+        },
+        "cv_by_year_chart": {
+            "labels": years,
+            "series": [
+                {
+                    "label": str(r["label"]),
+                    "values": [finite(as_dict(cv_by_year[y]).get(key)) for y in years],
+                }
+                for key, r in zip(region_keys, by_region, strict=True)
+            ],
+            "y_label": str(_("Coefficient of variation")),
+        }
+        if years
+        else None,
+        "trends": trends,
+        "trends_chart": {
+            "labels": [r["year"] for r in main_trend],
+            "series": [
+                {"label": str(_("Theil index")), "values": [r["theil"] for r in main_trend]},
+                {"label": str(_("Gini coefficient")), "values": [r["gini"] for r in main_trend]},
+                {
+                    "label": str(_("Coefficient of variation")),
+                    "values": [r["cv"] for r in main_trend],
+                },
+            ],
+            "begin_at_zero": True,
+        }
+        if main_trend
+        else None,
+        "table2": _table2(result, regions),
+        "pca": pca,
+        "equity": _equity(result),
+        "score_labels": SCORE_LABELS,
+    }
+
+
+def page(request: HttpRequest, run: AnalysisRun, result: EqualizationResult) -> dict:
+    return {"equalization": equalization_view_data(result=result)}

@@ -1,0 +1,16 @@
+"""Demand forecasts per community and service, with their backtest."""
+
+from analytics.kinds.base import RunKind
+from analytics.kinds.forecast import params, report, result, runner, tables
+
+KIND = RunKind(
+    name="forecast",
+    result_type=result.ForecastResult,
+    run=runner.forecast_run,
+    scope=result.scope,
+    form=params.ForecastStartForm,
+    serializer=params.ForecastParamsSerializer,
+    template="analytics/forecast.html",
+    page=report.page,
+    tables=tables.TABLES,
+)

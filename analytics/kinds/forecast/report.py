@@ -1,0 +1,195 @@
+"""The forecast page: the backtest against the naive baselines (city-wide), one community's
+series charted with its 80% band, the community's forecasts by service and month, and the
+what-if scenarios started from here. Communities come from the reader's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from analytics import queries, wording
+from analytics.forms import SeriesChoiceForm
+from analytics.kinds.forecast.result import ForecastResult
+from analytics.kinds.what_if.params import WhatIfStartForm
+from analytics.models import AnalysisRun, DemandForecast
+from analytics.reports import finite, names
+from core.localisation import localised_name
+from residents.models import Community
+from services.models import ServiceCategory
+
+HISTORY_MONTHS = 24
+WHAT_IF_RECENT = 5
+Kind = AnalysisRun.Kind
+
+
+def _improvement(row: dict) -> float | None:
+    model, seasonal = finite(row.get("wape_model")), finite(row.get("wape_seasonal_naive"))
+    if model is None or not seasonal:
+        return None
+    return 1 - model / seasonal
+
+
+def backtest_rows(result: ForecastResult) -> list[dict]:
+    """Overall row first, then one per category, each with the improvement over seasonal
+    naive WAPE (positive = the model's error is lower)."""
+    backtest = result.backtest
+    category_names = names()[1]
+    rows = []
+    if backtest.overall:
+        rows.append({"label": _("Overall"), "overall": True, **backtest.overall})
+    for row in backtest.by_group:
+        group = row.get("group", "")
+        rows.append({"label": category_names.get(group, group), "overall": False, **row})
+    for row in rows:
+        row["improvement"] = _improvement(row)
+    return rows
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    end_year, end_month = map(int, last.split("-"))
+    out = []
+    while (year, month) <= (end_year, end_month):
+        out.append(f"{year:04d}-{month:02d}")
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+def _shift_month(month: str, delta: int) -> str:
+    year, mon = map(int, month.split("-"))
+    index = year * 12 + (mon - 1) + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def forecast_chart(
+    *, run: AnalysisRun, result: ForecastResult, community: Community, category: ServiceCategory
+) -> dict | None:
+    """Actual monthly counts (the last two years up to the run's last month) and the run's
+    forecasts with their 80% band, for one community and category."""
+    forecasts = list(
+        DemandForecast.objects.filter(run=run, community=community, category=category)
+        .order_by("period")
+        .values_list("period", "forecast", "lower", "upper")
+    )
+    last_month = result.last_month
+    if not forecasts and not last_month:
+        return None
+    if not last_month:
+        last_month = _shift_month(forecasts[0][0].strftime("%Y-%m"), -1)
+    first_month = _shift_month(last_month, -(HISTORY_MONTHS - 1))
+    start = date(*map(int, first_month.split("-")), 1)
+    actual = queries.monthly_actuals(community=community, category=category, start=start)
+    forecast_months = [p.strftime("%Y-%m") for p, *_ in forecasts]
+    history = _month_range(first_month, last_month)
+    # Forecast months already over (an older run) show their actual counts for comparison.
+    this_month = timezone.localdate().strftime("%Y-%m")
+    labels = history + [m for m in forecast_months if m not in history]
+    by_month = {p.strftime("%Y-%m"): (f, lo, hi) for p, f, lo, hi in forecasts}
+
+    def series(index: int) -> list[float | None]:
+        values: list[float | None] = []
+        for month in labels:
+            if month in by_month:
+                values.append(round(by_month[month][index], 2))
+            elif month == last_month:
+                # Join the forecast line to the last actual month.
+                values.append(float(actual.get(month, 0)))
+            else:
+                values.append(None)
+        return values
+
+    return {
+        "labels": labels,
+        # A month still under way would look like a drop: only complete months are shown.
+        "actual": [actual.get(m, 0) if m < this_month else None for m in labels],
+        "forecast": series(0),
+        "lower": series(1),
+        "upper": series(2),
+        "names": {
+            "actual": str(_("Actual requests")),
+            "forecast": str(_("Forecast")),
+            "lower": str(_("%(level)s interval, lower") % {"level": "80%"}),
+            "upper": str(_("%(level)s interval, upper") % {"level": "80%"}),
+        },
+        "y_label": str(_("Requests per month")),
+        "table": [
+            {"month": m, "forecast": f, "lower": lo, "upper": hi}
+            for m, (f, lo, hi) in sorted(by_month.items())
+        ],
+    }
+
+
+def community_forecast_table(*, run: AnalysisRun, community: Community) -> dict:
+    """The run's forecasts for one community: one row per category, one column per month."""
+    rows = DemandForecast.objects.filter(run=run, community=community).select_related("category")
+    months: list[str] = sorted({r.period.strftime("%Y-%m") for r in rows})
+    by_category: dict[int, dict] = {}
+    for r in rows:
+        entry = by_category.setdefault(
+            r.category_id, {"category": localised_name(r.category), "cells": {}}
+        )
+        entry["cells"][r.period.strftime("%Y-%m")] = r
+    table = [
+        {"category": e["category"], "cells": [e["cells"].get(m) for m in months]}
+        for e in sorted(by_category.values(), key=lambda e: e["category"])
+    ]
+    return {"months": months, "rows": table}
+
+
+def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict:
+    """The forecast page: backtest, one series charted, one community's table, what-ifs."""
+    backtest = result.backtest
+    communities = queries.community_scope(request.user)
+    categories = queries.forecast_categories(run)
+    form = SeriesChoiceForm(
+        request.GET if "community" in request.GET or "category" in request.GET else None,
+        communities=communities,
+        categories=categories,
+    )
+    community = category = None
+    if form.is_bound and form.is_valid():
+        community, category = form.cleaned_data["community"], form.cleaned_data["category"]
+    else:
+        community, category = communities.first(), categories.first()
+        if form.is_bound:
+            form = SeriesChoiceForm(
+                initial={"community": community, "category": category},
+                communities=communities,
+                categories=categories,
+            )
+        else:
+            form.initial = {"community": community, "category": category}
+    chart = table = None
+    if community is not None and category is not None:
+        chart = forecast_chart(run=run, result=result, community=community, category=category)
+    if community is not None:
+        table = community_forecast_table(run=run, community=community)
+    what_if_form = None
+    if queries.may_start_kind(request.user, Kind.WHAT_IF) and community is not None:
+        # Its own ids: the series form above has a "community" field too.
+        what_if_form = WhatIfStartForm(
+            user=request.user, initial={"community": community}, auto_id="what-if-%s"
+        )
+    return {
+        "what_if_form": what_if_form,
+        "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
+        "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
+        "backtest": backtest,
+        "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
+        "backtest_rows": backtest_rows(result),
+        "improvement": backtest.improvement_over_seasonal_naive,
+        "coverage": backtest.overall.get("coverage"),
+        "interval": backtest.interval or 0.8,
+        "series_form": form,
+        "community": community,
+        "category": category,
+        "chart": chart,
+        "community_table": table,
+        "no_communities": not communities.exists(),
+    }

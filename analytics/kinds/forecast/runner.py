@@ -1,0 +1,125 @@
+"""The forecast runner: monthly series per community and service from the request history,
+a rolling-origin backtest against the naive baselines, then a fit on all the history whose
+forecasts are written as rows (``DemandForecast``) when the run finishes.
+
+The series helpers are shared with the what-if runner, which fits the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from analytics import queries
+from analytics.engine.errors import EngineInputError
+from analytics.engine.supply.forecast import (
+    ForecastConfig,
+    backtest_demand,
+    build_series_frame,
+    fit_forecaster,
+)
+from analytics.engine.supply.portraits import community_profile
+from analytics.kinds.base import Outcome, Progress
+from analytics.kinds.forecast.params import HORIZON_MAX
+from analytics.kinds.forecast.result import Backtest, BacktestCell, ForecastResult
+from analytics.kinds.schema import record
+from analytics.models import AnalysisRun, DemandForecast
+from residents.models import Community
+from residents.queries import demo_city_present
+from services.models import ServiceCategory
+
+
+def fingerprint(*frames: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
+    requests = queries.request_history_frame()
+    if requests.empty:
+        raise EngineInputError("there are no service requests yet, so there is nothing to forecast")
+    communities = queries.community_frame()
+    residents = queries.resident_profiles_frame()
+    profile = community_profile(residents) if not residents.empty else None
+    categories = list(
+        ServiceCategory.objects.filter(parent__isnull=False, active=True).values_list(
+            "code", flat=True
+        )
+    )
+    frame = build_series_frame(
+        requests[["community", "category", "created"]],
+        communities=communities,
+        community_attributes=profile,
+        categories=categories,
+    )
+    return frame, requests
+
+
+def horizon_of(params: dict) -> int:
+    most = HORIZON_MAX
+    horizon = int(params.get("horizon", most))
+    if not 1 <= horizon <= most:
+        raise EngineInputError(f"the forecast horizon must be between 1 and {most} months")
+    return horizon
+
+
+def complete_months_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly series up to the last complete month, and the requests they count: what
+    the forecast and the what-if both fit on."""
+    frame, requests = _series_frame()
+    # The current month is still filling up: forecast from the last complete month.
+    last_complete = (pd.Timestamp.now().to_period("M") - 1).strftime("%Y-%m")
+    return frame[frame["period"] <= last_complete], requests
+
+
+def forecast_run(run: AnalysisRun, progress: Progress) -> Outcome:
+    horizon = horizon_of(run.params)
+    progress(5, "building monthly series")
+    frame, requests = complete_months_frame()
+    config = ForecastConfig(horizon=horizon)
+    progress(15, "backtesting against the naive baselines")
+    backtest = backtest_demand(frame, config=config)
+    progress(65, "fitting on all the history")
+    forecaster = fit_forecaster(frame, config=config)
+    forecasts = forecaster.forecast()
+    # Backtest errors per community and category, kept for the fairness audit of allocations.
+    scored = backtest.predictions.dropna(subset=["actual", "forecast"])
+    split = scored["series"].str.split("|", n=1, expand=True)
+    errors = (
+        scored.assign(community=split[0], category=split[1])
+        .groupby(["community", "category"], as_index=False)[["actual", "forecast"]]
+        .sum()
+    )
+    result = ForecastResult(
+        backtest=record(Backtest, backtest.to_dict(), where="backtest"),
+        backtest_cells=[record(BacktestCell, cell) for cell in errors.to_dict("records")],
+        horizon=horizon,
+        last_month=str(forecaster.last_period),
+        n_series=int(frame["series"].nunique()),
+        data_fingerprint=fingerprint(requests),
+        synthetic=demo_city_present(),
+    )
+    communities = dict(Community.objects.values_list("code", "id"))
+    categories = dict(ServiceCategory.objects.values_list("code", "id"))
+
+    def write(stored_run: AnalysisRun) -> None:
+        rows = []
+        for row in forecasts.itertuples(index=False):
+            community_code, category_code = row.series.split("|", 1)
+            rows.append(
+                DemandForecast(
+                    run=stored_run,
+                    community_id=communities[community_code],
+                    category_id=categories[category_code],
+                    period=pd.Period(row.period, freq="M").to_timestamp().date(),
+                    forecast=float(row.forecast),
+                    lower=float(row.lower),
+                    upper=float(row.upper),
+                )
+            )
+        DemandForecast.objects.bulk_create(rows, batch_size=5000)
+
+    return Outcome(result, write, {"backtest": round(backtest.seconds, 3)})

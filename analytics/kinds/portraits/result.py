@@ -1,0 +1,180 @@
+"""The typed result of a portraits run: resident segments (city-wide: they describe no one in
+particular), each community's mix of segments and demand, the changes since the previous run,
+and what a reader may see of them.
+
+The segment of each resident is a row (``ResidentSegment``), never part of the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Self
+
+from analytics.kinds.base import Audience
+from analytics.kinds.schema import Result, SchemaError, record, to_json
+
+_SEGMENT_SHARE = re.compile(r"^segment_(\d+)_share$")
+_NEED_SHARE = "need_share_"
+
+
+@dataclass(kw_only=True)
+class Segment:
+    segment: int = 0
+    size: int | None = None
+    share: float | None = None
+    description: str = ""
+    description_parts: list[dict[str, Any]] = field(default_factory=list)
+    traits: list[dict[str, Any]] = field(default_factory=list)
+    needs: list[dict[str, Any]] = field(default_factory=list)
+    profile: dict[str, float | None] = field(default_factory=dict)
+    mean_age: float | None = None
+    requests_per_resident_month: float | None = None
+    mean_satisfaction: float | None = None
+
+
+@dataclass(kw_only=True)
+class PortraitCommunity:
+    """One community's residents, segment mix, demand and most requested service. Stored
+    flat, one key per segment (``segment_<n>_share``) and per dimension of need
+    (``need_share_<dimension>``), as the engine's table has them. ``suppressed``: too few
+    residents for the reader to see its figures."""
+
+    community: str = ""
+    residents: int | None = None
+    segment_shares: list[float | None] = field(default_factory=list)
+    dominant_segment: int | None = None
+    dominant_description: str = ""
+    requests_per_month: float | None = None
+    need_shares: dict[str, float | None] = field(default_factory=dict)
+    top_category: str | None = None
+    suppressed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"community": self.community, "residents": self.residents}
+        data.update({f"segment_{i}_share": s for i, s in enumerate(self.segment_shares)})
+        data.update(
+            dominant_segment=self.dominant_segment,
+            dominant_description=self.dominant_description,
+            requests_per_month=self.requests_per_month,
+        )
+        data.update({f"{_NEED_SHARE}{d}": s for d, s in self.need_shares.items()})
+        data.update(top_category=self.top_category, suppressed=self.suppressed)
+        return to_json(data)
+
+    @classmethod
+    def from_json(cls, data: Mapping, *, where: str = "community") -> Self:
+        plain: dict[str, Any] = {}
+        shares: dict[int, float | None] = {}
+        needs: dict[str, float | None] = {}
+        for key, value in data.items():
+            if match := _SEGMENT_SHARE.match(key):
+                shares[int(match.group(1))] = value
+            elif key.startswith(_NEED_SHARE):
+                needs[key.removeprefix(_NEED_SHARE)] = value
+            else:
+                plain[key] = value
+        if shares and sorted(shares) != list(range(len(shares))):
+            raise SchemaError(f"{where}: segment shares are not numbered 0 to {len(shares) - 1}")
+        row = record(cls, plain, where=where)
+        row.segment_shares = [shares[i] for i in range(len(shares))]
+        row.need_shares = needs
+        return row
+
+
+@dataclass(kw_only=True)
+class CommunityChange:
+    community: str = ""
+    status: str = ""  # "new" or "compared"
+    segment_mix_change_pp: dict[str, float | None] = field(default_factory=dict)
+    residents_change: int | None = None
+    requests_per_month_change: float | None = None
+    need_share_change_pp: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class PortraitChanges:
+    """Against the previous portraits run (its segments matched to this run's)."""
+
+    previous_as_of: str | None = None
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    segments_gone: list[dict[str, Any]] = field(default_factory=list)
+    communities: list[CommunityChange] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class PortraitsResult(Result):
+    SCHEMA_VERSION = 2
+    KIND = "portraits"
+
+    k: int | None = None
+    criterion: str = ""
+    criterion_parts: list[dict[str, Any]] = field(default_factory=list)
+    selection: dict[str, float | None] = field(default_factory=dict)
+    as_of: str = ""
+    window_months: int | None = None
+    residents: int | None = None
+    feature_names: list[str] = field(default_factory=list)
+    dropped_identifier_columns: list[str] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    communities: list[PortraitCommunity] = field(default_factory=list)
+    # None: no previous run to compare with (stored as {}).
+    changes: PortraitChanges | None = None
+    seed: int | None = None
+    seconds: float | None = None
+    data_fingerprint: str = ""
+    n_residents: int | None = None
+    synthetic: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        data["changes"] = data["changes"] or {}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping, *, where: str = "result") -> Self:
+        if not data.get("changes"):
+            data = {**data, "changes": None}
+        return super().from_json(data, where=where)
+
+
+def _suppress(row: PortraitCommunity) -> PortraitCommunity:
+    return replace(
+        row,
+        residents=None,
+        segment_shares=[None] * len(row.segment_shares),
+        dominant_segment=None,
+        dominant_description="",
+        requests_per_month=None,
+        need_shares={},
+        top_category=None,
+        suppressed=True,
+    )
+
+
+def scope(result: PortraitsResult, audience: Audience) -> PortraitsResult:
+    """Segments stay whole (city-wide); communities and their changes are cut to those the
+    reader serves, and a community with fewer residents than the public export shows keeps
+    only its code (its mix would single residents out)."""
+    if audience.sees_all:
+        return result
+    small = {row.community for row in result.communities if audience.too_small(row.residents)}
+    communities = [
+        _suppress(row) if row.community in small else row
+        for row in result.communities
+        if audience.sees(row.community)
+    ]
+    changes = result.changes
+    if changes is not None:
+        changes = replace(
+            changes,
+            communities=[
+                CommunityChange(community=c.community, status=c.status)
+                if c.community in small
+                else c
+                for c in changes.communities
+                if audience.sees(c.community)
+            ],
+        )
+    return replace(result, communities=communities, changes=changes)

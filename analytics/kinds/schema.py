@@ -1,0 +1,114 @@
+"""Typed, versioned run results: dataclasses read from and written to the JSON stored in
+``AnalysisRun.result``.
+
+A result class declares every key it stores, with a type; ``from_json`` refuses a key it does
+not know (a new key is a new field, so nothing reaches the API unnamed) and fills a missing one
+with its default (older runs lack newer parts). ``schema_version`` says which shape a stored
+result has; ``analytics.kinds.upgrades`` brings older shapes to the current one (the data
+migration does so once for stored runs; ``load`` does it in memory for anything older).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+
+class SchemaError(ValueError):
+    """A stored result that does not fit its kind's schema (the message names the key)."""
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON values: dataclasses become dicts (through their own ``to_json`` when they
+    have one), numpy scalars become numbers, NaN and infinities become ``None``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "to_json"):
+            return value.to_json()
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _from(tp: Any, data: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if tp is Any or tp is object:
+        return data
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        if data is None:
+            return None
+        return _from(options[0], data, where) if len(options) == 1 else data
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, Mapping):
+            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
+        return (
+            tp.from_json(data, where=where)
+            if hasattr(tp, "from_json")
+            else _record(tp, data, where)
+        )
+    if origin is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        if not isinstance(data, list):
+            raise SchemaError(f"{where}: expected a list, got {type(data).__name__}")
+        return [_from(item, v, f"{where}[{i}]") for i, v in enumerate(data)]
+    if origin is dict:
+        _key, item = typing.get_args(tp) or (str, Any)
+        if not isinstance(data, Mapping):
+            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
+        return {str(k): _from(item, v, f"{where}.{k}") for k, v in data.items()}
+    if tp is float and isinstance(data, int) and not isinstance(data, bool):
+        return float(data)
+    return data
+
+
+def _record(cls: type, data: Mapping, where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise SchemaError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    return cls(**{k: _from(hints[k], v, f"{where}.{k}") for k, v in data.items()})
+
+
+def record(cls: type, data: Mapping, *, where: str = "result") -> Any:
+    """``cls`` (a dataclass) from its JSON object, strictly (see the module's docstring)."""
+    return _record(cls, data, where)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Result:
+    """Base of the typed result of each run kind. Subclasses set ``SCHEMA_VERSION`` and give
+    every field a default."""
+
+    SCHEMA_VERSION: ClassVar[int] = 1
+    KIND: ClassVar[str] = ""
+
+    schema_version: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.schema_version:
+            self.schema_version = self.SCHEMA_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: to_json(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Mapping, *, where: str = "result") -> Self:
+        version = data.get("schema_version", 1)
+        if version != cls.SCHEMA_VERSION:
+            raise SchemaError(
+                f"{where}: a {cls.KIND} result of schema {version}, expected "
+                f"{cls.SCHEMA_VERSION} (upgrade it with analytics.kinds.upgrades)"
+            )
+        return _record(cls, data, where)
