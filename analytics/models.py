@@ -198,11 +198,10 @@ class AllocationLine(models.Model):
     recommended_units = models.FloatField()
     cost = models.DecimalField(max_digits=14, decimal_places=2)
     weight = models.FloatField()
-    weight_reason = models.TextField(blank=True)
-    explanation = models.TextField(blank=True)
-    # The explanation as language-neutral parts (codes and numbers, see
-    # analytics.engine.supply.allocation), worded in the reader's language by analytics.wording;
-    # null for lines stored before parts existed, which show the English text.
+    # The explanation (and the equity weight's reason inside it) as language-neutral parts
+    # (codes and numbers, see analytics.engine.supply.allocation), worded in the reader's
+    # language by analytics.wording. Lines stored before parts existed keep their English text
+    # as one {"code": "text", "text", "weight_reason"} part (migration 0005).
     explanation_parts = models.JSONField(null=True, blank=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -115,13 +115,30 @@ def _integer(value: object) -> str:
     return str(int(value))  # type: ignore[call-overload]
 
 
-def _worded(render: Callable[[], str], fallback: str) -> str:
-    # Parts come from stored JSON: a missing key, a wrong type or an unknown code must not
-    # break a page, it only means the English text is shown.
+STORED_TEXT = "text"
+
+
+def _stored_text(parts: object) -> str | None:
+    """The text of a result stored before the engine gave parts (the data migration kept it as
+    one ``{"code": "text", "text": ...}`` part): shown as it was written, in English."""
+    if isinstance(parts, Mapping) and parts.get("code") == STORED_TEXT:
+        return str(parts.get("text", ""))
+    if isinstance(parts, list) and len(parts) == 1:
+        return _stored_text(parts[0])
+    return None
+
+
+def _worded(render: Callable[[], str], parts: object = None) -> str:
+    # Parts come from stored JSON: a missing key, a wrong type or a code from a newer engine
+    # must not break a page; it shows nothing there (the tests word every code the engine
+    # gives).
+    stored = _stored_text(parts)
+    if stored is not None:
+        return stored
     try:
         return render()
     except (_Unworded, KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return fallback
+        return ""
 
 
 def _phrase(table: Mapping[str, str], code: object) -> str:
@@ -280,13 +297,13 @@ def _description(parts: object) -> str:
     return text
 
 
-def description_text(*, parts: object, fallback: str) -> str:
-    """A segment description (``description_parts``) in the active language; ``fallback``
+def description_text(*, parts: object) -> str:
+    """A segment description (``description_parts``) in the active language.
     (the stored English description) when there are no parts or they cannot be worded."""
-    return _worded(lambda: _description(parts), fallback)
+    return _worded(lambda: _description(parts), parts)
 
 
-def criterion_text(*, parts: object, fallback: str) -> str:
+def criterion_text(*, parts: object) -> str:
     """How a portraits run chose its number of segments (``criterion_parts``)."""
 
     def render() -> str:
@@ -303,7 +320,7 @@ def criterion_text(*, parts: object, fallback: str) -> str:
             "scored": _integer(part["scored"]),
         }
 
-    return _worded(render, fallback)
+    return _worded(render, parts)
 
 
 # Equity weight reasons (analytics.engine.equalization.equity, the allocation and its runner) --
@@ -394,6 +411,8 @@ def _community_type_reason(part: Part, names: Names) -> str:
 def _reason(parts: object, names: Names) -> str:
     part = _single(parts)
     code = part["code"]
+    if code == STORED_TEXT:
+        return str(part["text"])
     if code == "default_weight":
         return gettext("default weight 1.0 (no equalization weight given)")
     if code == "equalization_weight_no_reason":
@@ -414,19 +433,19 @@ def _reason(parts: object, names: Names) -> str:
     raise _Unworded(part)
 
 
-def weight_reason_text(*, parts: object, fallback: str, names: Names = NO_NAMES) -> str:
+def weight_reason_text(*, parts: object, names: Names = NO_NAMES) -> str:
     """An equity weight's reason (``reason_parts`` of the equalization weights,
     ``weight_reason_parts`` of the allocation) in the active language."""
-    return _worded(lambda: _reason(parts, names), fallback)
+    return _worded(lambda: _reason(parts, names), parts)
 
 
-def equity_source_text(*, code: object, fallback: str) -> str:
+def equity_source_text(*, code: object) -> str:
     """Where an allocation run's equity weights came from (``equity_weights_source``)."""
     sources = {
         "equalization": gettext_noop("equalization analysis"),
         "equal": gettext_noop("equal (no analysis run)"),
     }
-    return _worded(lambda: _phrase(sources, code), fallback)
+    return _worded(lambda: _phrase(sources, code))
 
 
 # Allocation lines and notes (analytics.engine.supply.allocation) ------------------------------
@@ -438,7 +457,7 @@ _SUPPLIERS = {
 }
 
 
-def _explanation(parts: object, weight_reason: str, names: Names) -> str:
+def _explanation(parts: object, names: Names) -> str:
     if not isinstance(parts, list) or not parts:
         raise _Unworded(parts)
     line = parts[0]
@@ -477,14 +496,9 @@ def _explanation(parts: object, weight_reason: str, names: Names) -> str:
                 "explanation": text
             }
         elif code == "equity_weight":
-            reason_parts = part["reason"]
-            if reason_parts is None:
-                # A reason given as free text only: shown as written.
-                if not weight_reason:
-                    raise _Unworded(part)
-                reason = weight_reason
-            else:
-                reason = _reason(reason_parts, names)
+            reason = _worded(lambda p=part: _reason(p["reason"], names), part["reason"])
+            if not reason:
+                raise _Unworded(part)
             text = gettext("%(explanation)s; equity weight %(weight)s: %(reason)s") % {
                 "explanation": text,
                 "weight": _number(part["weight"], ".2f"),
@@ -502,27 +516,23 @@ def _explanation(parts: object, weight_reason: str, names: Names) -> str:
     return text
 
 
-def explanation_text(
-    *, parts: object, fallback: str, weight_reason: str = "", names: Names = NO_NAMES
-) -> str:
-    """An allocation line's explanation (``explanation_parts``) in the active language.
-
-    ``weight_reason`` is the line's stored English weight reason, used inside the worded
-    explanation when the reason was given as free text (it has no parts).
-    """
-    return _worded(lambda: _explanation(parts, weight_reason, names), fallback)
+def explanation_text(*, parts: object, names: Names = NO_NAMES) -> str:
+    """An allocation line's explanation (``explanation_parts``) in the active language."""
+    return _worded(lambda: _explanation(parts, names), parts)
 
 
-def explanation_weight_reason(*, parts: object, fallback: str, names: Names = NO_NAMES) -> str:
+def explanation_weight_reason(*, parts: object, names: Names = NO_NAMES) -> str:
     """The weight reason inside a line's ``explanation_parts``, in the active language."""
 
     def render() -> str:
         for part in parts if isinstance(parts, list) else []:
             if part["code"] == "equity_weight":
-                return _reason(part["reason"], names)
-        raise _Unworded(parts)
+                return _worded(lambda p=part: _reason(p["reason"], names), part["reason"])
+            if part["code"] == STORED_TEXT and "weight_reason" in part:
+                return str(part["weight_reason"])
+        return ""
 
-    return _worded(render, fallback)
+    return _worded(render)
 
 
 def _note(part: Part) -> str:
@@ -602,20 +612,16 @@ def _note(part: Part) -> str:
     raise _Unworded(part)
 
 
-def _each(texts: Sequence[str], parts: object, render: Callable[[Part], str]) -> list[str]:
-    """Texts of a list worded from one part each; the stored texts when the parts do not
-    match them one for one."""
-    texts = [str(t) for t in texts]
-    if not isinstance(parts, list) or len(parts) != len(texts):
-        return texts
-    return [
-        _worded(lambda p=part: render(p), text) for part, text in zip(parts, texts, strict=True)
-    ]
+def _each(parts: object, render: Callable[[Part], str]) -> list[str]:
+    """Texts of a list worded from one part each."""
+    if not isinstance(parts, list):
+        return []
+    return [_worded(lambda p=part: render(p), part) for part in parts]
 
 
-def note_texts(*, notes: Sequence[str], parts: object) -> list[str]:
+def note_texts(*, parts: object) -> list[str]:
     """An allocation run's notes (``note_parts``, one per note) in the active language."""
-    return _each(notes, parts, _note)
+    return _each(parts, _note)
 
 
 # Fairness audit (analytics.engine.supply.fairness) -------------------------------------------
@@ -687,12 +693,12 @@ def _flag(part: Part) -> str:
     raise _Unworded(part)
 
 
-def flag_texts(*, flags: Sequence[str], parts: object) -> list[str]:
+def flag_texts(*, parts: object) -> list[str]:
     """A fairness audit's flags (``flag_parts``, one per flag) in the active language."""
-    return _each(flags, parts, _flag)
+    return _each(parts, _flag)
 
 
-def fairness_weighting_text(*, code: object, fallback: str) -> str:
+def fairness_weighting_text(*, code: object) -> str:
     """How the audit attributed need to residents (``weighting_code``)."""
     weightings = {
         "equal": gettext_noop(
@@ -702,7 +708,7 @@ def fairness_weighting_text(*, code: object, fallback: str) -> str:
             "by segment: residents carry their segment's request rate per category"
         ),
     }
-    return _worded(lambda: _phrase(weightings, code), fallback)
+    return _worded(lambda: _phrase(weightings, code))
 
 
 # What-if scenarios (analytics.engine.supply.forecast.community_what_if) -----------------------
@@ -716,14 +722,14 @@ _DIRECTIONS = {
 
 def direction_text(*, code: object) -> str:
     """A what-if's direction of change (``up``, ``down``, ``no material change``)."""
-    return _worded(lambda: _phrase(_DIRECTIONS, code), str(code or ""))
+    return _worded(lambda: _phrase(_DIRECTIONS, code))
 
 
 def _signed_percent(value: object) -> str:
     return f"{_number(value, '+.1f')}%"
 
 
-def what_if_summary_text(*, parts: object, fallback: str) -> str:
+def what_if_summary_text(*, parts: object) -> str:
     """A what-if's total change (``summary_parts``) in the active language."""
 
     def render() -> str:
@@ -740,7 +746,7 @@ def what_if_summary_text(*, parts: object, fallback: str) -> str:
             "change": _number(part["change"], "+.1f"),
         }
 
-    return _worded(render, fallback)
+    return _worded(render, parts)
 
 
 def _assumption(part: Part) -> str:
@@ -761,12 +767,12 @@ def _assumption(part: Part) -> str:
     raise _Unworded(part)
 
 
-def what_if_assumption_texts(*, assumptions: Sequence[str], parts: object) -> list[str]:
+def what_if_assumption_texts(*, parts: object) -> list[str]:
     """A what-if's assumptions (``assumption_parts``, one per assumption)."""
-    return _each(assumptions, parts, _assumption)
+    return _each(parts, _assumption)
 
 
-def what_if_caveat_text(*, parts: object, fallback: str) -> str:
+def what_if_caveat_text(*, parts: object) -> str:
     """Why a what-if is no causal estimate (``caveat_parts``)."""
 
     def render() -> str:
@@ -779,13 +785,13 @@ def what_if_caveat_text(*, parts: object, fallback: str) -> str:
             "that the change would cause the difference. With few communities it is noisy."
         ) % {"communities": _integer(part["communities"])}
 
-    return _worded(render, fallback)
+    return _worded(render, parts)
 
 
 # Method descriptions: the effect lag, PCA retention, forecaster and solver ---------------------
 
 
-def effect_lag_text(*, lag: Mapping[str, Any], fallback: str) -> str:
+def effect_lag_text(*, lag: Mapping[str, Any]) -> str:
     """The effect lag of an ADL(1,1) model (``analytics.engine.equalization.equity.effect_lag``)
     worded from its figures, so results stored before this module existed are worded too."""
 
@@ -821,7 +827,7 @@ def effect_lag_text(*, lag: Mapping[str, Any], fallback: str) -> str:
             }
         return text
 
-    return _worded(render, fallback)
+    return _worded(render)
 
 
 _EIGENVALUE_RULE = re.compile(r"eigenvalue > (?P<value>[0-9.eE+-]+)")
@@ -855,7 +861,8 @@ def forecast_method_text(*, method: object, interval: object) -> str:
             "high": format(1 - (1 - share) / 2, ".2f"),
         }
 
-    return _worded(render, str(method or ""))
+    # Another forecaster's description is shown as it names itself.
+    return _worded(render) or str(method or "")
 
 
 _SOLVERS = {
@@ -870,7 +877,7 @@ _SOLVERS = {
 
 def solver_text(*, solver: object) -> str:
     """Which solver an allocation run used (``summary["solver"]``)."""
-    return _worded(lambda: _phrase(_SOLVERS, solver), str(solver or ""))
+    return _worded(lambda: _phrase(_SOLVERS, solver)) or str(solver or "")
 
 
 def data_source_text(*, source: object) -> str:

@@ -297,8 +297,14 @@ def allocation_run(
             recommended_units=units,
             cost=cost,
             weight=1.2,
-            weight_reason="rural community: larger urban-rural gap (synthetic)",
-            explanation=f"{community.code}: add {units} from {provider} (synthetic explanation)",
+            # As lines stored before the engine gave parts keep their English (migration 0005).
+            explanation_parts=[
+                {
+                    "code": "text",
+                    "text": f"{community.code}: add {units} from {provider} (synthetic explanation)",
+                    "weight_reason": "rural community: larger urban-rural gap (synthetic)",
+                }
+            ],
         )
     return run
 

@@ -78,3 +78,23 @@ def test_forecast_from_a_bad_file_names_the_problem(tmp_path):
         _run("forecast_demand", "--data", str(data))
     with pytest.raises(CommandError, match="cannot read"):
         _run("forecast_demand", "--data", str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("forecast_demand", "--horizon", "9"), "horizon"),
+        (("forecast_demand", "--horizon", "0", "--data", "unused.csv"), "horizon"),
+        (("recommend_allocation", "--budget", "-5"), "budget"),
+        (("recommend_allocation", "--budget", "100", "--min-coverage", "1.5"), "min_coverage"),
+    ],
+)
+def test_commands_check_parameters_as_the_api_does(args, named):
+    """The commands validate with the kind's parameters (the API's serializer), before any run
+    is recorded, and name the parameter."""
+    from analytics.models import AnalysisRun
+
+    with pytest.raises(CommandError, match=f"invalid parameters for a .* run: {named}: "):
+        _run(*args)
+    assert not AnalysisRun.objects.exists()

@@ -358,7 +358,10 @@ def test_bom_and_chinese_text_round_trip(client, runs):
     world.home.save(update_fields=["name"])
     result = dict(runs.portraits.result)
     result["segments"] = [
-        {**result["segments"][0], "description": "独居老人（合成）"},
+        {
+            **result["segments"][0],
+            "description_parts": [{"code": "text", "text": "独居老人（合成）"}],
+        },
         result["segments"][1],
     ]
     runs.portraits.result = result

@@ -33,7 +33,9 @@ from tests.factories import AdministratorFactory, api_client
 
 pytestmark = [
     pytest.mark.celery_worker,
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after these tests must not re-create the content types
+    # that the next serialized test restores (they would collide on PostgreSQL).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL or connection.vendor != "postgresql",
         reason="needs a Celery broker and PostgreSQL (set CELERY_BROKER_URL and DATABASE_URL)",

@@ -10,8 +10,9 @@ from datetime import datetime, time
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
-from analytics import actions
+from analytics import actions, wording
 from analytics.models import AnalysisRun
 from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
@@ -220,7 +221,8 @@ def test_starting_a_run_from_the_page_runs_it_and_shows_the_result(
     # Every segment the engine found has its card with the generated description.
     for segment in run.result["segments"]:
         assert f'id="segment-{segment["segment"]}"' in html
-        assert segment["description"].split(",")[0] in html
+        described = wording.description_text(parts=segment["description_parts"])
+        assert escape(described.split(",")[0]) in html
     assert "data-progress-url" not in html
     # Not the demo city: nothing says synthetic, and the download is named plainly.
     assert run.result["synthetic"] is False

@@ -62,7 +62,6 @@ class EffectLag:
     years_to_half: int | None
     years_to_90_percent: int | None
     cumulative: tuple[float, ...]
-    summary: str
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict:
@@ -78,7 +77,6 @@ class EffectLag:
             "years_to_half": self.years_to_half,
             "years_to_90_percent": self.years_to_90_percent,
             "cumulative": list(self.cumulative),
-            "summary": self.summary,
             "notes": list(self.notes),
         }
 
@@ -139,7 +137,6 @@ def effect_lag(
             result, lagged_dependent, regressor, lagged_regressor, alpha, b0, b1
         )
 
-    summary = _lag_summary(regressor, dependent, b0, long_run, mean_lag, to_half, to_90, notes)
     return EffectLag(
         dependent=dependent,
         regressor=regressor,
@@ -152,7 +149,6 @@ def effect_lag(
         years_to_half=to_half,
         years_to_90_percent=to_90,
         cumulative=tuple(float(v) for v in cumulative),
-        summary=summary,
         notes=tuple(notes),
     )
 
@@ -177,22 +173,6 @@ def _long_run_se(
     return float(np.sqrt(variance)) if variance >= 0 else None
 
 
-def _lag_summary(regressor, dependent, b0, long_run, mean_lag, to_half, to_90, notes) -> str:
-    if long_run is None:
-        return f"no long-run effect of {regressor} on {dependent} (dynamics not stable)"
-    text = (
-        f"a lasting one-unit rise in {regressor} changes {dependent} by {b0:.3g} in the same "
-        f"year and by {long_run:.3g} in the long run"
-    )
-    if mean_lag is not None:
-        text += f"; mean lag {mean_lag:.1f} years"
-    if to_half is not None:
-        text += f", half of the long-run effect after {to_half} year(s)"
-    if to_90 is not None:
-        text += f", 90% after {to_90} year(s)"
-    return text
-
-
 @dataclass(frozen=True)
 class EquityOptions:
     level_weight: float = 1.0
@@ -207,11 +187,11 @@ class EquityOptions:
 @dataclass(frozen=True)
 class EquityWeights:
     """``cities``: one row per city (city_code, name, region, year, pubindicator, E,
-    median_pubindicator, shortfall, regional_cv, mean_regional_cv, weight, reason,
-    reason_parts). ``community_types``: one row per city and community type (city_code, kind,
-    weight, uplift, reason, reason_parts). ``reason_parts`` is the English ``reason`` as
-    language-neutral parts (a list of ``{"code", ...}`` dicts whose parameters are numbers and
-    identifiers: city code, region, kind), for the analytics app to word in another language.
+    median_pubindicator, shortfall, regional_cv, mean_regional_cv, weight, reason_parts).
+    ``community_types``: one row per city and community type (city_code, kind, weight, uplift,
+    reason_parts). ``reason_parts`` is the weight's reason as language-neutral parts (a list of
+    ``{"code", ...}`` dicts whose parameters are numbers and identifiers: city code, region,
+    kind), which the analytics app words in the reader's language.
     ``lag``: the effect lag when a dynamic model was given."""
 
     year: int
@@ -221,14 +201,13 @@ class EquityWeights:
     lag: EffectLag | None = None
 
     def community_type_weights_for(self, city_code: str) -> dict[str, dict[str, object]]:
-        """``{"urban": {"weight", "reason"}, "rural": {...}}`` for one city."""
+        """``{"urban": {"weight", "reason_parts"}, "rural": {...}}`` for one city."""
         rows = self.community_types.loc[self.community_types["city_code"] == str(city_code)]
         if rows.empty:
             raise EngineInputError(f"no equity weights for city {city_code}")
         return {
             row.kind: {
                 "weight": float(row.weight),
-                "reason": row.reason,
                 "reason_parts": row.reason_parts,
             }
             for row in rows.itertuples(index=False)
@@ -299,9 +278,6 @@ def equity_weights(
     # With no spread in any region (every CV zero) the regional factor is neutral.
     current["relative_cv"] = (current["regional_cv"] / mean_cv).fillna(1.0) if mean_cv > 0 else 1.0
     current["weight"] = 1.0 + options.level_weight * current["shortfall"] * current["relative_cv"]
-    current["reason"] = [
-        _city_reason(row, year, options) for row in current.itertuples(index=False)
-    ]
     current["reason_parts"] = [
         _city_reason_parts(row, year, options) for row in current.itertuples(index=False)
     ]
@@ -319,7 +295,6 @@ def equity_weights(
                     "kind": kind,
                     "weight": float(row.weight * factor),
                     "uplift": float(factor),
-                    "reason": _type_reason(row, kind, favoured, factor, year, options),
                     "reason_parts": _type_reason_parts(row, kind, favoured, factor, year, options),
                 }
             )
@@ -336,7 +311,6 @@ def equity_weights(
         "regional_cv",
         "mean_regional_cv",
         "weight",
-        "reason",
         "reason_parts",
     ]
     lag = effect_lag(dynamic_model) if dynamic_model is not None else None
@@ -349,24 +323,8 @@ def equity_weights(
     )
 
 
-def _city_reason(row: Any, year: int, options: EquityOptions) -> str:
-    if row.shortfall <= 0:
-        return (
-            f"{row.name} ({row.region}): development level {row.pubindicator:.1f} in {year} is "
-            f"at or above the median city ({row.median_pubindicator:.1f}), so weight 1.00"
-        )
-    return (
-        f"{row.name} ({row.region}): development level {row.pubindicator:.1f} in {year} is "
-        f"{row.shortfall:.0%} below the median city ({row.median_pubindicator:.1f}); "
-        f"{row.region}'s coefficient of variation {row.regional_cv:.2f} against "
-        f"{row.mean_regional_cv:.2f} on average over regions; weight 1 + "
-        f"{options.level_weight:g} x {row.shortfall:.2f} x "
-        f"{row.relative_cv:.2f} = {row.weight:.2f}"
-    )
-
-
 def _city_reason_parts(row: Any, year: int, options: EquityOptions) -> list[dict]:
-    """:func:`_city_reason` as parts: ``city_at_or_above_median`` or ``city_below_median``."""
+    """Why a city has its weight: ``city_at_or_above_median`` or ``city_below_median``."""
     common = {
         "city": str(row.city_code),
         "region": str(row.region),
@@ -393,7 +351,7 @@ def _city_reason_parts(row: Any, year: int, options: EquityOptions) -> list[dict
 def _type_reason_parts(
     row: Any, kind: str, favoured: str, factor: float, year: int, options: EquityOptions
 ) -> list[dict]:
-    """:func:`_type_reason` as parts: ``community_type_better_provided``,
+    """Why a community type has its weight: ``community_type_better_provided``,
     ``community_type_equally_provided`` or ``community_type_uplift``."""
     common = {
         "kind": kind,

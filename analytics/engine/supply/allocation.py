@@ -51,11 +51,10 @@ from analytics.engine.supply.frames import (
     require_numeric,
 )
 
-DEFAULT_WEIGHT_REASON = "default weight 1.0 (no equalization weight given)"
-NO_REASON_GIVEN = "equalization weight (no reason given)"
-# Weight reasons as language-neutral parts (a list of ``{"code", ...}`` dicts) next to the
-# English text; a reason given only as free text has no parts (``None``).
+# Weight reasons are language-neutral parts (a list of ``{"code", ...}`` dicts); a reason a
+# caller gives only as free text is kept as one ``{"code": "text", "text": ...}`` part.
 DEFAULT_WEIGHT_REASON_CODE = "default_weight"
+TEXT_CODE = "text"
 NO_REASON_GIVEN_CODE = "equalization_weight_no_reason"
 # Needs, gaps and supplied amounts at or below a millionth of a unit are zero: a forecast of
 # 1e-7 requests is rounding noise, and keeping it made the LP promise a floor on a need whose
@@ -227,7 +226,6 @@ def _prepare(
     comm = comm.loc[pd.unique(cells["community"])]
 
     comm["weight"] = 1.0
-    comm["weight_reason"] = DEFAULT_WEIGHT_REASON
     reason_parts: list[list[dict] | None] = [
         [{"code": DEFAULT_WEIGHT_REASON_CODE}] for _ in range(len(comm))
     ]
@@ -257,16 +255,14 @@ def _prepare(
         hit = comm.index.isin(table.index)
         comm.loc[hit, "weight"] = table.loc[comm.index[hit], "weight"].to_numpy()
         reasons = table.loc[comm.index[hit], "reason"].to_numpy()
-        comm.loc[hit, "weight_reason"] = np.where(reasons == "", NO_REASON_GIVEN, reasons)
         given_parts = table.loc[comm.index[hit], "reason_parts"].to_numpy()
         for position, reason, parts in zip(np.flatnonzero(hit), reasons, given_parts, strict=True):
-            if reason == "":
-                reason_parts[position] = [{"code": NO_REASON_GIVEN_CODE}]
-            elif isinstance(parts, list) and parts:
+            if isinstance(parts, list) and parts:
                 reason_parts[position] = parts
+            elif reason:
+                reason_parts[position] = [{"code": TEXT_CODE, "text": str(reason)}]
             else:
-                # Free text only: it cannot be worded in another language.
-                reason_parts[position] = None
+                reason_parts[position] = [{"code": NO_REASON_GIVEN_CODE}]
     comm["weight_reason_parts"] = pd.Series(reason_parts, index=comm.index, dtype=object)
 
     cells["current_supply"] = 0.0
@@ -1126,7 +1122,6 @@ class AllocationResult:
     summary: dict
     comparison: pd.DataFrame
     config: AllocationConfig
-    notes: list[str] = field(default_factory=list)
     # One language-neutral part per note, in the same order (codes: see allocate).
     note_parts: list[dict] = field(default_factory=list)
 
@@ -1147,7 +1142,6 @@ class AllocationResult:
                 "comparison": self.comparison.to_dict("records"),
                 "lines": lines.to_dict("records"),
                 "communities": self.communities.reset_index().to_dict("records"),
-                "notes": self.notes,
                 "note_parts": self.note_parts,
             }
         )
@@ -1285,11 +1279,6 @@ def allocate(
         },
         "seconds": time.perf_counter() - started,
     }
-    notes = [
-        f"Floor: every {'community' if config.floor_level == 'community' else 'community and category'} "
-        f"covered at least {solution.tau_used:.1%} (highest possible {solution.tau_star:.1%}, "
-        f"relaxed by {config.epsilon:.0%} to leave room for equity weights).",
-    ]
     note_parts: list[dict] = [
         {
             "code": "coverage_floor",
@@ -1301,16 +1290,8 @@ def allocate(
     ]
     report = solution.report
     if not config.whole_units:
-        notes.append(
-            "Units are LP values (requests that can be served); round down when writing capacities."
-        )
         note_parts.append({"code": "units_are_lp_values"})
     elif report.gap_closed:
-        notes.append(
-            f"Units are whole requests that can be served (mixed-integer program): the plan is "
-            f"within {report.gap_target:.1%} of the best whole-unit plan (gap reached "
-            f"{report.gap:.2%}, solved in {report.seconds:.1f} s)."
-        )
         note_parts.append(
             {
                 "code": "whole_units",
@@ -1320,12 +1301,6 @@ def allocate(
             }
         )
     else:
-        notes.append(
-            f"The solver reached its time limit of {report.time_limit_seconds:g} s before "
-            f"proving the plan within {report.gap_target:.1%} of the best: a better whole-unit "
-            f"plan may cover up to {report.gap:.1%} more weighted requests. The plan is in "
-            "whole units and within every budget."
-        )
         note_parts.append(
             {
                 "code": "mip_gap_open",
@@ -1336,13 +1311,6 @@ def allocate(
         )
     if solution.short_of_floor:
         shown = solution.short_of_floor[:10]
-        notes.append(
-            f"Whole units cannot bring {len(solution.short_of_floor)} of the floor's rows to "
-            f"{solution.tau_used:.1%}: "
-            + ", ".join(f"{name} ({coverage:.1%})" for name, coverage in shown)
-            + ("" if len(shown) == len(solution.short_of_floor) else ", ...")
-            + "."
-        )
         note_parts.append(
             {
                 "code": "floor_missed",
@@ -1353,10 +1321,6 @@ def allocate(
         )
     relaxed = summary["relaxation"]["covered"]
     if config.whole_units and np.isfinite(relaxed):
-        notes.append(
-            f"Whole units cover {lp_metrics['total_covered']:.1f} forecast requests; the "
-            f"fractional (LP) optimum at the same floor would cover {relaxed:.1f}."
-        )
         note_parts.append(
             {
                 "code": "integrality_cost",
@@ -1365,10 +1329,6 @@ def allocate(
             }
         )
     if solution.budget_marginal > 0:
-        notes.append(
-            f"Another 10,000 of budget would cover about {10_000 * solution.budget_marginal:.1f} "
-            "more weighted requests."
-        )
         note_parts.append(
             {"code": "budget_marginal", "requests": float(10_000 * solution.budget_marginal)}
         )
@@ -1379,7 +1339,6 @@ def allocate(
         summary=summary,
         comparison=comparison,
         config=config,
-        notes=notes,
         note_parts=note_parts,
     )
 
@@ -1408,28 +1367,11 @@ def _lines(problem: _Problem, units: np.ndarray, cells: pd.DataFrame) -> pd.Data
             "coverage_before": cell_rows["coverage_before"].to_numpy(),
             "coverage_after": cell_rows["coverage_after"].to_numpy(),
             "weight": comm["weight"].reindex(opt["community"]).to_numpy(),
-            "weight_reason": comm["weight_reason"].reindex(opt["community"]).to_numpy(),
             "weight_reason_parts": comm["weight_reason_parts"].reindex(opt["community"]).to_numpy(),
             "kind": comm["kind"].reindex(opt["community"]).to_numpy(),
         }
     )
     cheaper = options.groupby("cell")["unit_cost"].transform("min").to_numpy()[chosen]
-    lines["explanation"] = [
-        (
-            f"{r.community} / {r.category}: forecast {r.forecast:.1f} "
-            f"(interval {r.lower:.1f}-{r.upper:.1f}), current supply {r.current_supply:.1f}, "
-            f"gap {r.gap:.1f}; add {_units_text(r.units)} from {r.supplier.replace('_', ' ')} at "
-            f"{r.unit_cost:,.0f} each ({r.cost:,.0f})"
-            + (
-                " - the cheapest supplier"
-                if r.unit_cost <= low + 1e-9
-                else " - cheaper suppliers are at capacity"
-            )
-            + f"; equity weight {r.weight:.2f}: {r.weight_reason}; "
-            f"coverage {r.coverage_before:.0%} -> {r.coverage_after:.0%}"
-        )
-        for r, low in zip(lines.itertuples(index=False), cheaper, strict=True)
-    ]
     lines["explanation_parts"] = [
         _explanation_parts(r, cheapest=r.unit_cost <= low + 1e-9)
         for r, low in zip(lines.itertuples(index=False), cheaper, strict=True)
@@ -1437,15 +1379,10 @@ def _lines(problem: _Problem, units: np.ndarray, cells: pd.DataFrame) -> pd.Data
     return lines.sort_values(["community", "category", "supplier"]).reset_index(drop=True)
 
 
-def _units_text(units: float) -> str:
-    """Whole units as whole numbers ("add 3"), LP values with a decimal ("add 0.4")."""
-    return f"{units:.0f}" if float(units).is_integer() else f"{units:.1f}"
-
-
 def _explanation_parts(r: Any, *, cheapest: bool) -> list[dict]:
-    """A line's explanation as language-neutral parts, in the order of the English text:
-    ``line_supply`` (the figures), ``cheapest_supplier`` or ``cheaper_suppliers_at_capacity``,
-    ``equity_weight`` (with the weight reason's own parts, ``None`` for free text) and
+    """A line's explanation as language-neutral parts, in reading order: ``line_supply`` (the
+    figures), ``cheapest_supplier`` or ``cheaper_suppliers_at_capacity``, ``equity_weight``
+    (with the weight reason's own parts) and
     ``coverage_change``. ``r`` is a row of the lines frame (``itertuples``)."""
     return [
         {

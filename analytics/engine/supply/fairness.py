@@ -95,12 +95,10 @@ class FairnessAudit:
     overall_allocation_ratio: float
     overall_forecast_wape: float | None
     threshold: float
-    flags: list[str]
     unattributed_need_share: float
-    weighting: str
     notes: list[str] = field(default_factory=list)
-    # Language-neutral forms of the texts above: one part per flag (same order) and the code
-    # of the weighting ("equal" or "by_segment").
+    # The flagged groups as language-neutral parts, one per flag, and the code of the
+    # weighting ("equal" or "by_segment"); the analytics app words them.
     flag_parts: list[dict] = field(default_factory=list)
     weighting_code: str = ""
 
@@ -115,10 +113,8 @@ class FairnessAudit:
                 "overall_forecast_wape": self.overall_forecast_wape,
                 "threshold": self.threshold,
                 "groups": self.table.to_dict("records"),
-                "flags": self.flags,
                 "flag_parts": self.flag_parts,
                 "unattributed_need_share": self.unattributed_need_share,
-                "weighting": self.weighting,
                 "weighting_code": self.weighting_code,
                 "notes": self.notes,
             }
@@ -205,14 +201,12 @@ def fairness_audit(
     categories = sorted(cells["category"].unique())
     if need_weights is None:
         weights = pd.DataFrame(1.0, index=groups.index, columns=categories)
-        weighting = "equal: every registered resident carries an equal share of each need"
         weighting_code = "equal"
     else:
         weights = need_weights.reindex(index=groups.index, columns=categories)
         if weights.isna().all(axis=None):
             raise EngineInputError("need weights do not cover the residents or categories given")
         weights = weights.fillna(weights.stack().mean())
-        weighting = "by segment: residents carry their segment's request rate per category"
         weighting_code = "by_segment"
 
     total_need = cells["need"].sum()
@@ -286,12 +280,6 @@ def fairness_audit(
     table = table.sort_values(["dimension", "group"]).reset_index(drop=True)
     table["dimension"] = table["dimension"].astype(str)
 
-    flags = [
-        f"{r.dimension.replace('_', ' ')} '{r.group}': served {r.allocation_per_need:.1%} of "
-        f"need against {r.overall_ratio:.1%} overall ({1 - r.ratio_to_overall:.0%} below; "
-        f"threshold {threshold:.0%})"
-        for r in table[table["flagged"]].itertuples()
-    ]
     flag_parts = [
         {
             "code": "under_served",
@@ -305,11 +293,6 @@ def fairness_audit(
         for r in table[table["flagged"]].itertuples()
     ]
     if errors is not None:
-        flags += [
-            f"{r.dimension.replace('_', ' ')} '{r.group}': forecast error (WAPE "
-            f"{r.forecast_wape:.1%}) more than {threshold:.0%} above overall ({overall_wape:.1%})"
-            for r in table[table["forecast_flagged"]].itertuples()
-        ]
         flag_parts += [
             {
                 "code": "high_forecast_error",
@@ -326,9 +309,7 @@ def fairness_audit(
         overall_allocation_ratio=float(overall),
         overall_forecast_wape=overall_wape,
         threshold=threshold,
-        flags=flags,
         unattributed_need_share=unattributed,
-        weighting=weighting,
         flag_parts=flag_parts,
         weighting_code=weighting_code,
     )

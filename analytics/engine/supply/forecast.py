@@ -1100,40 +1100,24 @@ class CommunityScenario:
                 raise EngineInputError("what-if: cannot remove more schools than there are")
         return out
 
-    def assumptions(self) -> tuple[list[str], list[dict]]:
-        """The scenario in words (English) and as parts, one per assumption."""
-        lines: list[str] = []
+    def assumptions(self) -> list[dict]:
+        """The scenario's assumptions as language-neutral parts, one each (worded by the app)."""
         parts: list[dict] = []
         if self.population_change_percent:
             percent = float(self.population_change_percent)
-            lines.append(
-                f"population changes by {percent:+.1f}%, the newcomers like the current residents"
-            )
             parts.append({"code": "population_change", "percent": percent})
         if self.older_residents_added:
-            count = int(self.older_residents_added)
-            lines.append(
-                f"{count:+d} residents aged 65+, like the community's current older residents; "
-                "the population changes by as many"
-            )
-            parts.append({"code": "older_residents", "count": count})
+            parts.append({"code": "older_residents", "count": int(self.older_residents_added)})
         if self.schools_added:
-            count = int(self.schools_added)
-            lines.append(f"schools: {count:+d}")
-            parts.append({"code": "schools", "count": count})
-        lines.append("everything else stays as it is, in this community and in every other")
+            parts.append({"code": "schools", "count": int(self.schools_added)})
         parts.append({"code": "everything_else_unchanged"})
-        return lines, parts
-
-
-def _what_if_total_text(direction: str, percent: float, change: float) -> str:
-    return f"total: {direction} {percent:+.1f}% ({change:+.1f} requests over the horizon)"
+        return parts
 
 
 def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario) -> dict:
     """Baseline against scenario forecasts for one community, summed over the horizon per
-    category (the series' group) and in total, with the scenario's assumptions and the caveat,
-    each in English and as parts. Other communities are untouched by construction;
+    category (the series' group) and in total, with the scenario's assumptions and the caveat
+    as language-neutral parts. Other communities are untouched by construction;
     ``other_communities_change`` (their summed absolute change) shows it.
 
     Needs at least :data:`MIN_WHAT_IF_COMMUNITIES` communities: with fewer, the level model has
@@ -1164,7 +1148,7 @@ def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario)
     change = scenario_total - baseline
     percent = 100 * change / baseline if baseline else float("nan")
     direction = _direction(percent)
-    assumptions, assumption_parts = scenario.assumptions()
+    assumption_parts = scenario.assumptions()
     periods = sorted(per_series["period"].unique())
     return jsonable(
         {
@@ -1177,7 +1161,6 @@ def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario)
                 "change_percent": percent,
                 "direction": direction,
             },
-            "summary": _what_if_total_text(direction, percent, change),
             "summary_parts": [
                 {
                     "code": "what_if_total",
@@ -1186,14 +1169,7 @@ def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario)
                     "change": change,
                 }
             ],
-            "assumptions": assumptions,
             "assumption_parts": assumption_parts,
-            "caveat": (
-                f"An association learnt across {n_communities} communities, not a causal "
-                "estimate: communities that differ in these attributes differ in demand, which "
-                "does not show that the change would cause the difference. With few "
-                "communities it is noisy."
-            ),
             "caveat_parts": [{"code": "association_not_causal", "communities": n_communities}],
             "first_month": str(periods[0]) if periods else None,
             "last_month": str(periods[-1]) if periods else None,

@@ -23,6 +23,7 @@ Method (also in docs/precision-supply.md):
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from analytics.engine.errors import EngineInputError
-from analytics.engine.supply.catalogue import CHANNELS, DIMENSION_LABELS, DIMENSIONS, dimension_of
+from analytics.engine.supply.catalogue import CHANNELS, DIMENSIONS, dimension_of
 from analytics.engine.supply.frames import (
     assert_no_identifiers,
     jsonable,
@@ -413,7 +414,6 @@ def _readable(name: str) -> str:
 class _Trait:
     key: str
     slot: str
-    phrase: str
     test: Callable[[pd.DataFrame], np.ndarray]
 
 
@@ -422,64 +422,55 @@ def _eq(column: str, *values: str) -> Callable[[pd.DataFrame], np.ndarray]:
 
 
 TRAITS: tuple[_Trait, ...] = (
-    _Trait("age_65_plus", "who", "older residents (65+)", lambda t: (t["age"] >= 65).to_numpy()),
+    _Trait("age_65_plus", "who", lambda t: (t["age"] >= 65).to_numpy()),
     _Trait(
         "age_under_35",
         "who",
-        "younger residents (under 35)",
         lambda t: (t["age"] < 35).to_numpy(),
     ),
     _Trait(
         "age_35_64",
         "who",
-        "middle-aged residents (35-64)",
         lambda t: ((t["age"] >= 35) & (t["age"] < 65)).to_numpy(),
     ),
     _Trait(
         "elderly_living_alone",
         "living",
-        "living alone",
         lambda t: (t["elderly_living_alone"] > 0).to_numpy(),
     ),
     _Trait(
         "children",
         "living",
-        "in households with children",
         lambda t: (t["children_in_household"] > 0).to_numpy(),
     ),
     _Trait(
         "large_household",
         "living",
-        "in large households",
         lambda t: (t["household_size"] >= 5).to_numpy(),
     ),
-    _Trait("chronic", "needs", "chronic-disease needs", _eq("health_needs", "chronic", "both")),
-    _Trait("disability", "needs", "disability needs", _eq("health_needs", "disability", "both")),
-    _Trait("unemployed", "work", "unemployed", _eq("employment_status", "unemployed")),
-    _Trait("retired", "work", "retired", _eq("employment_status", "retired")),
-    _Trait("farmer", "work", "farming", _eq("employment_status", "farmer")),
-    _Trait("student", "work", "students", _eq("employment_status", "student")),
-    _Trait("employed", "work", "in work", _eq("employment_status", "employed", "self_employed")),
-    _Trait("low_income", "income", "low income", _eq("income_band", "low")),
-    _Trait("high_income", "income", "higher income", _eq("income_band", "upper_middle", "high")),
-    _Trait(
-        "little_schooling", "education", "little schooling", _eq("education", "none", "primary")
-    ),
-    _Trait("tertiary", "education", "university-educated", _eq("education", "tertiary")),
-    _Trait("rural_hukou", "hukou", "rural hukou", _eq("hukou_type", "local_rural")),
-    _Trait("non_local", "hukou", "non-local hukou", _eq("hukou_type", "non_local")),
-    _Trait("urban_hukou", "hukou", "local urban hukou", _eq("hukou_type", "local_urban")),
-    _Trait("hotline", "channel", "mostly via the hotline", _eq("preferred_channel", "hotline")),
+    _Trait("chronic", "needs", _eq("health_needs", "chronic", "both")),
+    _Trait("disability", "needs", _eq("health_needs", "disability", "both")),
+    _Trait("unemployed", "work", _eq("employment_status", "unemployed")),
+    _Trait("retired", "work", _eq("employment_status", "retired")),
+    _Trait("farmer", "work", _eq("employment_status", "farmer")),
+    _Trait("student", "work", _eq("employment_status", "student")),
+    _Trait("employed", "work", _eq("employment_status", "employed", "self_employed")),
+    _Trait("low_income", "income", _eq("income_band", "low")),
+    _Trait("high_income", "income", _eq("income_band", "upper_middle", "high")),
+    _Trait("little_schooling", "education", _eq("education", "none", "primary")),
+    _Trait("tertiary", "education", _eq("education", "tertiary")),
+    _Trait("rural_hukou", "hukou", _eq("hukou_type", "local_rural")),
+    _Trait("non_local", "hukou", _eq("hukou_type", "non_local")),
+    _Trait("urban_hukou", "hukou", _eq("hukou_type", "local_urban")),
+    _Trait("hotline", "channel", _eq("preferred_channel", "hotline")),
     _Trait(
         "community_worker",
         "channel",
-        "mostly via community workers",
         _eq("preferred_channel", "community_worker"),
     ),
     _Trait(
         "self_service",
         "channel",
-        "mostly self-service",
         _eq("preferred_channel", "self_service"),
     ),
 )
@@ -492,79 +483,56 @@ def _trait_matrix(table: pd.DataFrame) -> pd.DataFrame:
 
 def _describe(
     traits: pd.DataFrame, demand_lift: pd.Series, request_lift: float, config: PortraitConfig
-) -> str:
-    """Turn the traits that set a segment apart (share, lift) into a phrase."""
-    return _describe_with_parts(traits, demand_lift, request_lift, config)[0]
-
-
-def _describe_with_parts(
-    traits: pd.DataFrame, demand_lift: pd.Series, request_lift: float, config: PortraitConfig
-) -> tuple[str, list[dict]]:
-    """The English description and the same words as language-neutral parts.
+) -> list[dict]:
+    """What sets a segment apart (traits by share and lift, demand, activity), as
+    language-neutral parts that the analytics app words in the reader's language.
 
     Each part is ``{"code", "slot", ...}``: ``code`` is a trait key (or ``"residents"``,
     ``"high_demand"``, ``"few_requests"``), ``slot`` its grammatical role (``who``,
     ``living``, ``needs``, a qualified slot with ``degree`` ``mostly``/``often``,
-    ``channel``, ``demand`` with ``dimension``, ``activity``), in the order of the English
-    text, so the analytics app can word them in another language. Both come out of the same
-    choices here, so they cannot drift apart.
+    ``channel``, ``demand`` with ``dimension``, ``activity``), in reading order.
     """
     by_key = {t.key: t for t in TRAITS}
-    chosen: dict[str, list[tuple[float, str, float, str]]] = {}
+    chosen: dict[str, list[tuple[float, str, float]]] = {}
     for key, row in traits.iterrows():
         share, lift = row["share"], row["lift"]
         strong = lift >= config.min_lift and share >= config.min_trait_share
         dominant = share >= 0.6 and lift >= 1.15
         if strong or dominant:
             trait = by_key[key]
-            # The key comes last: phrases are unique, so it never changes the order.
-            chosen.setdefault(trait.slot, []).append((lift, trait.phrase, share, trait.key))
+            chosen.setdefault(trait.slot, []).append((lift, trait.key, share))
     for slot in chosen:
         chosen[slot].sort(reverse=True)
 
-    _, who, _, who_key = chosen.get("who", [(0, "residents", 0, "residents")])[0]
-    head = who
+    _, who_key, _ = chosen.get("who", [(0, "residents", 0)])[0]
     parts: list[dict] = [{"code": who_key, "slot": "who"}]
     if "living" in chosen:
-        _, phrase, _, key = chosen["living"][0]
-        head += " " + phrase
-        parts.append({"code": key, "slot": "living"})
+        parts.append({"code": chosen["living"][0][1], "slot": "living"})
     if "needs" in chosen:
-        needs = chosen["needs"][:2]
-        head += " with " + " and ".join(p for _, p, _, _ in needs)
-        parts += [{"code": key, "slot": "needs"} for _, _, _, key in needs]
+        parts += [{"code": key, "slot": "needs"} for _, key, _ in chosen["needs"][:2]]
 
     extras: list[tuple[float, str, dict]] = []
     for slot in (*_QUALIFIED_SLOTS, "channel"):
         if slot not in chosen:
             continue
-        lift, phrase, share, key = chosen[slot][0]
+        lift, key, share = chosen[slot][0]
         part = {"code": key, "slot": slot}
         if slot in _QUALIFIED_SLOTS:
-            degree = "mostly" if share >= 0.6 else "often"
-            phrase = f"{degree} {phrase}"
-            part["degree"] = degree
-        extras.append((lift, phrase, part))
+            part["degree"] = "mostly" if share >= 0.6 else "often"
+        extras.append((lift, key, part))
     high = [
-        (
-            lift,
-            f"high {DIMENSION_LABELS.get(d, d)} demand",
-            {"code": "high_demand", "slot": "demand", "dimension": str(d)},
-        )
+        (lift, str(d), {"code": "high_demand", "slot": "demand", "dimension": str(d)})
         for d, lift in demand_lift.items()
         if lift >= 1.5
     ]
-    # Ordered by (lift, English phrase) as before the parts existed, so texts stay the same.
     extras.sort(key=lambda e: (e[0], e[1]), reverse=True)
     high.sort(key=lambda e: (e[0], e[1]), reverse=True)
     budget = max(0, config.max_traits - 1)
     picked = extras[: max(0, budget - min(len(high), 2))] + high[:2]
-    words = [p for _, p, _ in picked]
     parts += [part for _, _, part in picked]
     if request_lift <= 0.5:
-        words.append("few requests")
         parts.append({"code": "few_requests", "slot": "activity"})
-    return ", ".join([head, *words]), parts
+    return parts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,14 +544,13 @@ class SegmentPortrait:
     segment: int
     size: int
     share: float
-    description: str
     traits: list[dict]
     needs: list[dict]
     profile: dict[str, float]
     mean_age: float
     requests_per_resident_month: float
     mean_satisfaction: float | None
-    # The description as language-neutral parts (see _describe_with_parts).
+    # What sets the segment apart, as language-neutral parts (see _describe).
     description_parts: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -591,7 +558,6 @@ class SegmentPortrait:
             "segment": self.segment,
             "size": self.size,
             "share": self.share,
-            "description": self.description,
             "description_parts": self.description_parts,
             "traits": self.traits,
             "needs": self.needs,
@@ -611,7 +577,6 @@ class PortraitResult:
     labels: pd.Series
     k: int
     selection: dict[int, float]
-    criterion: str
     pipeline: Pipeline
     feature_names: list[str]
     dropped_identifier_columns: list[str]
@@ -620,7 +585,7 @@ class PortraitResult:
     seconds: float
     seed: int
     changes: dict = field(default_factory=dict)
-    # The criterion as language-neutral parts: [{"code": "silhouette", k_min, k_max, ...}].
+    # How k was chosen, as language-neutral parts: [{"code": "silhouette", k_min, k_max, ...}].
     criterion_parts: list[dict] = field(default_factory=list)
 
     def segment_mix(self) -> pd.DataFrame:
@@ -634,7 +599,6 @@ class PortraitResult:
         return jsonable(
             {
                 "k": self.k,
-                "criterion": self.criterion,
                 "criterion_parts": self.criterion_parts,
                 "selection": {str(k): v for k, v in self.selection.items()},
                 "as_of": self.as_of,
@@ -743,10 +707,6 @@ def build_portraits(
         labels=pd.Series(labels, index=residents.index, name="segment"),
         k=best_k,
         selection=selection,
-        criterion=(
-            f"mean silhouette over k={config.k_min}..{config.k_max}, MiniBatchKMeans fitted on "
-            f"{len(sample)} residents and scored on {len(scoring)}"
-        ),
         criterion_parts=[
             {
                 "code": "silhouette",
@@ -823,15 +783,12 @@ def _segments(
             (trait_frame["lift"] >= config.min_lift) | (trait_frame["share"] >= 0.6)
         ]
         satisfaction = table.loc[members, "mean_satisfaction"].mean()
-        description, description_parts = _describe_with_parts(
-            trait_frame, demand_lift, request_lift, config
-        )
+        description_parts = _describe(trait_frame, demand_lift, request_lift, config)
         out.append(
             SegmentPortrait(
                 segment=segment,
                 size=int(sizes[segment]),
                 share=float(sizes[segment] / len(labels)),
-                description=description,
                 description_parts=description_parts,
                 traits=[
                     {
@@ -859,15 +816,18 @@ def _segments(
 
 
 def _distinguish_duplicates(segments: list[SegmentPortrait]) -> None:
-    """Segments that came out with the same words get their most distinctive trait figure
-    added (in place), to the text and, as a ``distinguishing_trait`` part, to the parts."""
+    """Segments that came out with the same description get their most distinctive trait
+    figure added (in place), as a ``distinguishing_trait`` part."""
+
+    def words(segment: SegmentPortrait) -> str:
+        return json.dumps(segment.description_parts, sort_keys=True)
+
     seen: dict[str, int] = {}
     for segment in segments:
-        seen[segment.description] = seen.get(segment.description, 0) + 1
+        seen[words(segment)] = seen.get(words(segment), 0) + 1
     for segment in segments:
-        if seen[segment.description] > 1 and segment.traits:
+        if seen[words(segment)] > 1 and segment.traits:
             top = segment.traits[0]
-            segment.description += f" ({top['trait'].replace('_', ' ')} {top['share']:.0%})"
             segment.description_parts = [
                 *segment.description_parts,
                 {
@@ -896,7 +856,6 @@ def _communities(
     for segment in range(k):
         frame[f"segment_{segment}_share"] = counts[:, segment] / size
     frame["dominant_segment"] = counts.argmax(axis=1)
-    frame["dominant_description"] = [segments[i].description for i in frame["dominant_segment"]]
 
     window = table.attrs["window_months"]
     if req is not None and len(req):
@@ -963,7 +922,6 @@ def compare_portraits(
         # Parts are copied when the run has them (runs stored before they existed do not).
         entry = {
             "segment": sid,
-            "description": s["description"],
             "description_parts": s.get("description_parts"),
             "share": s["share"],
         }
@@ -975,7 +933,6 @@ def compare_portraits(
                 {
                     "status": "matched",
                     "previous_segment": match,
-                    "previous_description": old["description"],
                     "previous_description_parts": old.get("description_parts"),
                     "share_change_pp": 100 * (s["share"] - old["share"]),
                     "profile_distance": float(distance[curr_ids.index(sid), prev_ids.index(match)]),
@@ -985,7 +942,6 @@ def compare_portraits(
     gone = [
         {
             "segment": pid,
-            "description": prev_by_id[pid]["description"],
             "description_parts": prev_by_id[pid].get("description_parts"),
         }
         for pid in prev_ids

@@ -182,14 +182,12 @@ def fairness_view_data(result: AllocationResult) -> dict | None:
         )
     return {
         "groups": groups,
-        "flags": wording.flag_texts(flags=audit.get("flags") or [], parts=audit.get("flag_parts")),
+        "flags": wording.flag_texts(parts=audit.get("flag_parts")),
         "threshold": finite(audit.get("threshold")),
         "overall_allocation_ratio": finite(audit.get("overall_allocation_ratio")),
         "overall_forecast_wape": finite(audit.get("overall_forecast_wape")),
         "unattributed_need_share": finite(audit.get("unattributed_need_share")),
-        "weighting": wording.fairness_weighting_text(
-            code=audit.get("weighting_code"), fallback=audit.get("weighting", "")
-        ),
+        "weighting": wording.fairness_weighting_text(code=audit.get("weighting_code")),
         "notes": audit.get("notes") or [],
         "has_forecast_error": any("forecast_wape" in g for g in groups),
     }
@@ -205,10 +203,8 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
         "comparison_chart": comparison_chart(result),
         "coverage_chart": coverage_chart(result),
         "fairness": fairness_view_data(result),
-        "notes": wording.note_texts(notes=result.notes, parts=result.note_parts or None),
-        "equity_weights": wording.equity_source_text(
-            code=result.equity_weights_source or None, fallback=result.equity_weights
-        ),
+        "notes": wording.note_texts(parts=result.note_parts or None),
+        "equity_weights": wording.equity_source_text(code=result.equity_weights_source or None),
         "forecast_run": result.forecast_run,
         "spend_by_supplier": summary.get("spend_by_supplier") or {},
         "solver": wording.solver_text(solver=summary.get("solver")),
@@ -233,12 +229,10 @@ def allocation_line_texts(*, lines: Iterable[AllocationLine]) -> list[Allocation
         )
         line.explanation_text = wording.explanation_text(
             parts=line.explanation_parts,
-            fallback=line.explanation,
-            weight_reason=line.weight_reason,
             names=names,
         )
         line.weight_reason_text = wording.explanation_weight_reason(
-            parts=line.explanation_parts, fallback=line.weight_reason, names=names
+            parts=line.explanation_parts, names=names
         )
     return lines
 

@@ -28,7 +28,6 @@ class AllocationCommunity:
     population: float | None = None
     kind: str = ""
     weight: float | None = None
-    weight_reason: str = ""
     weight_reason_parts: list[dict[str, Any]] | None = None
     need: float | None = None
     covered_before: float | None = None
@@ -43,7 +42,7 @@ class AllocationCommunity:
 
 @dataclass(kw_only=True)
 class AllocationResult(Result):
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.
@@ -52,7 +51,6 @@ class AllocationResult(Result):
     # The lines are stored as rows; a result keeps none (kept for older runs' shape).
     lines: list[dict[str, Any]] = field(default_factory=list)
     communities: list[AllocationCommunity] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     note_parts: list[dict[str, Any]] = field(default_factory=list)
     # The audits by resident group (city-wide), of the plan and of the baseline.
     fairness: dict[str, Any] | None = None
@@ -61,7 +59,6 @@ class AllocationResult(Result):
     period: str | None = None
     budget: float | None = None
     forecast_run: int | None = None
-    equity_weights: str = ""
     equity_weights_source: str = ""
     data_fingerprint: str = ""
 

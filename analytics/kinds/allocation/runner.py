@@ -20,6 +20,7 @@ from analytics.engine.supply.frames import jsonable
 from analytics.kinds.allocation.result import AllocationResult
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.schema import record
+from analytics.kinds.upgrades import from_engine
 from analytics.models import AllocationLine, AnalysisRun
 from residents.models import Community
 from residents.queries import demo_city_present
@@ -41,18 +42,17 @@ def _equity_weights() -> pd.DataFrame | None:
     for code, kind, adcode in Community.objects.values_list("code", "kind", "city__adcode"):
         weight = by_city_kind.get((adcode, kind))
         if weight is not None:
-            parts = weight.get("reason_parts")
             rows.append(
                 {
                     "community": code,
                     "weight": float(weight["weight"]),
-                    "reason": f"{weight['reason']} (equalization run #{run.pk})",
-                    # Runs stored before reasons had parts give none: the text is shown.
-                    "reason_parts": (
-                        [{"code": "equalization_run", "run": run.pk, "reason": parts}]
-                        if isinstance(parts, list) and parts
-                        else None
-                    ),
+                    "reason_parts": [
+                        {
+                            "code": "equalization_run",
+                            "run": run.pk,
+                            "reason": weight["reason_parts"],
+                        }
+                    ],
                 }
             )
     return pd.DataFrame(rows) if rows else None
@@ -120,22 +120,25 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
             ).to_dict()
     typed = record(
         AllocationResult,
-        {
-            **result.to_dict(max_lines=0),
-            "fairness": audits.get("lp"),
-            "fairness_baseline": audits.get("baseline"),
-            "synthetic": demo_city_present(),
-            "period": period.isoformat(),
-            "budget": float(params["budget"]),
-            "forecast_run": forecast_run_.pk,
-            "equity_weights": "equalization analysis"
-            if weights is not None
-            else "equal (no analysis run)",
-            "equity_weights_source": "equalization" if weights is not None else "equal",
-            "data_fingerprint": hashlib.sha256(
-                json.dumps([forecast_run_.pk, float(params["budget"])]).encode()
-            ).hexdigest(),
-        },
+        from_engine(
+            "allocation",
+            {
+                **result.to_dict(max_lines=0),
+                "fairness": audits.get("lp"),
+                "fairness_baseline": audits.get("baseline"),
+                "synthetic": demo_city_present(),
+                "period": period.isoformat(),
+                "budget": float(params["budget"]),
+                "forecast_run": forecast_run_.pk,
+                "equity_weights": "equalization analysis"
+                if weights is not None
+                else "equal (no analysis run)",
+                "equity_weights_source": "equalization" if weights is not None else "equal",
+                "data_fingerprint": hashlib.sha256(
+                    json.dumps([forecast_run_.pk, float(params["budget"])]).encode()
+                ).hexdigest(),
+            },
+        ),
     )
     lines = result.lines
 
@@ -164,8 +167,6 @@ def allocation_lines_write(*, run: AnalysisRun, lines: pd.DataFrame) -> None:
                 recommended_units=line["units"],
                 cost=Decimal(str(round(line["cost"], 2))),
                 weight=line.get("weight", 1.0),
-                weight_reason=line.get("weight_reason", ""),
-                explanation=line.get("explanation", ""),
                 explanation_parts=jsonable(line.get("explanation_parts")),
             )
             for line in lines.to_dict("records")

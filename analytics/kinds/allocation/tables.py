@@ -90,12 +90,10 @@ def lines(*, run: AnalysisRun, audience: Audience, **_: object) -> Table:
             with translation.override(language):
                 explanation = wording.explanation_text(
                     parts=line.explanation_parts,
-                    fallback=line.explanation,
-                    weight_reason=line.weight_reason,
                     names=text_names,
                 )
                 weight_reason = wording.explanation_weight_reason(
-                    parts=line.explanation_parts, fallback=line.weight_reason, names=text_names
+                    parts=line.explanation_parts, names=text_names
                 )
             yield (
                 line.community.code,
@@ -137,9 +135,7 @@ def allocation_communities(*, result: AllocationResult, **_: object) -> Table:
             num(row.coverage_after),
             num(row.coverage_baseline),
             num(row.weight),
-            wording.weight_reason_text(
-                parts=row.weight_reason_parts, fallback=row.weight_reason, names=text_names
-            ),
+            wording.weight_reason_text(parts=row.weight_reason_parts, names=text_names),
         )
         for row in result.communities
     ]

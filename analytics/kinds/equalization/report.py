@@ -166,9 +166,7 @@ def _equity(result: EqualizationResult) -> dict:
     reason_names = wording.Names(cities=names, regions=region_names())
 
     def reason(row: dict) -> str:
-        return wording.weight_reason_text(
-            parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
-        )
+        return wording.weight_reason_text(parts=row.get("reason_parts"), names=reason_names)
 
     local_types = [
         {
@@ -186,7 +184,7 @@ def _equity(result: EqualizationResult) -> dict:
     ]
     lag = as_dict(weights.get("lag"))
     if lag:
-        lag = {**lag, "summary": wording.effect_lag_text(lag=lag, fallback=lag.get("summary", ""))}
+        lag = {**lag, "summary": wording.effect_lag_text(lag=lag)}
     return {
         "year": weights.get("year"),
         "lag": lag or None,

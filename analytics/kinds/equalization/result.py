@@ -13,7 +13,7 @@ from analytics.kinds.schema import Result
 
 @dataclass(kw_only=True)
 class EqualizationResult(Result):
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
     KIND = "equalization"
 
     synthetic: bool = False

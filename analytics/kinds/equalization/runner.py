@@ -15,6 +15,7 @@ from analytics.engine.equalization.synthetic import generate_synthetic_panel
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.equalization.result import EqualizationResult
 from analytics.kinds.schema import record
+from analytics.kinds.upgrades import from_engine
 from analytics.models import AnalysisRun, CityYearScore, PanelDataset
 from analytics.wording import SYNTHETIC_SOURCE
 from geography import load_prefecture_cities
@@ -62,13 +63,16 @@ def equalization_run(run: AnalysisRun, progress: Progress) -> Outcome:
     scores = result.scores.frame
     typed = record(
         EqualizationResult,
-        {
-            **result.to_dict(include_scores=False),
-            "table2": table2,
-            "dataset": dataset.pk if dataset else None,
-            "data_fingerprint": result.fingerprint,
-            "n_city_years": len(scores),
-        },
+        from_engine(
+            "equalization",
+            {
+                **result.to_dict(include_scores=False),
+                "table2": table2,
+                "dataset": dataset.pk if dataset else None,
+                "data_fingerprint": result.fingerprint,
+                "n_city_years": len(scores),
+            },
+        ),
     )
     city_ids = dict(City.objects.values_list("adcode", "id"))
 

@@ -172,9 +172,7 @@ def equity_weights(*, result: EqualizationResult, **_: object) -> Table:
     )
 
     def reason(row: dict) -> str:
-        return wording.weight_reason_text(
-            parts=row.get("reason_parts"), fallback=row.get("reason", ""), names=reason_names
-        )
+        return wording.weight_reason_text(parts=row.get("reason_parts"), names=reason_names)
 
     rows = []
     for code in [*cities, *(c for c in types if c not in cities)]:

@@ -46,7 +46,7 @@ class BacktestCell:
 
 @dataclass(kw_only=True)
 class ForecastResult(Result):
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
     KIND = "forecast"
 
     backtest: Backtest = field(default_factory=Backtest)

@@ -48,9 +48,7 @@ def portraits_view_data(
         cards.append(
             {
                 "number": number,
-                "description": wording.description_text(
-                    parts=segment.description_parts or None, fallback=segment.description
-                ),
+                "description": wording.description_text(parts=segment.description_parts or None),
                 "size": segment.size,
                 "share": segment.share,
                 "local_size": local_counts.get(number, 0),
@@ -120,16 +118,12 @@ def portraits_view_data(
         "segments_gone": [
             {
                 **gone,
-                "description": wording.description_text(
-                    parts=gone.get("description_parts"), fallback=gone.get("description", "")
-                ),
+                "description": wording.description_text(parts=gone.get("description_parts")),
             }
             for gone in (changes.segments_gone if changes else [])
         ],
         "k": k,
-        "criterion": wording.criterion_text(
-            parts=result.criterion_parts or None, fallback=result.criterion
-        ),
+        "criterion": wording.criterion_text(parts=result.criterion_parts or None),
         "as_of": result.as_of,
         "residents": result.residents or result.n_residents,
         "window_months": result.window_months,

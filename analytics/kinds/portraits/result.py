@@ -24,7 +24,6 @@ class Segment:
     segment: int = 0
     size: int | None = None
     share: float | None = None
-    description: str = ""
     description_parts: list[dict[str, Any]] = field(default_factory=list)
     traits: list[dict[str, Any]] = field(default_factory=list)
     needs: list[dict[str, Any]] = field(default_factory=list)
@@ -45,7 +44,6 @@ class PortraitCommunity:
     residents: int | None = None
     segment_shares: list[float | None] = field(default_factory=list)
     dominant_segment: int | None = None
-    dominant_description: str = ""
     requests_per_month: float | None = None
     need_shares: dict[str, float | None] = field(default_factory=dict)
     top_category: str | None = None
@@ -56,7 +54,6 @@ class PortraitCommunity:
         data.update({f"segment_{i}_share": s for i, s in enumerate(self.segment_shares)})
         data.update(
             dominant_segment=self.dominant_segment,
-            dominant_description=self.dominant_description,
             requests_per_month=self.requests_per_month,
         )
         data.update({f"{_NEED_SHARE}{d}": s for d, s in self.need_shares.items()})
@@ -105,11 +102,10 @@ class PortraitChanges:
 
 @dataclass(kw_only=True)
 class PortraitsResult(Result):
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
     KIND = "portraits"
 
     k: int | None = None
-    criterion: str = ""
     criterion_parts: list[dict[str, Any]] = field(default_factory=list)
     selection: dict[str, float | None] = field(default_factory=dict)
     as_of: str = ""
@@ -145,7 +141,6 @@ def _suppress(row: PortraitCommunity) -> PortraitCommunity:
         residents=None,
         segment_shares=[None] * len(row.segment_shares),
         dominant_segment=None,
-        dominant_description="",
         requests_per_month=None,
         need_shares={},
         top_category=None,

@@ -10,6 +10,7 @@ from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.forecast.runner import fingerprint
 from analytics.kinds.portraits.result import PortraitsResult
 from analytics.kinds.schema import record
+from analytics.kinds.upgrades import from_engine
 from analytics.models import AnalysisRun, ResidentSegment
 from residents.queries import demo_city_present
 
@@ -29,12 +30,15 @@ def portraits_run(run: AnalysisRun, progress: Progress) -> Outcome:
     progress(90, "storing segments")
     typed = record(
         PortraitsResult,
-        {
-            **result.to_dict(),
-            "data_fingerprint": fingerprint(residents, requests),
-            "n_residents": len(residents),
-            "synthetic": demo_city_present(),
-        },
+        from_engine(
+            "portraits",
+            {
+                **result.to_dict(),
+                "data_fingerprint": fingerprint(residents, requests),
+                "n_residents": len(residents),
+                "synthetic": demo_city_present(),
+            },
+        ),
     )
     labels = result.labels
 

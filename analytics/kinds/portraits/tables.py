@@ -41,9 +41,7 @@ def segments(*, result: PortraitsResult, **_: object) -> Table:
         rows.append(
             (
                 segment.segment,
-                wording.description_text(
-                    parts=segment.description_parts or None, fallback=segment.description
-                ),
+                wording.description_text(parts=segment.description_parts or None),
                 count(segment.size),
                 num(segment.share),
                 num(segment.mean_age),

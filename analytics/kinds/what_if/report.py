@@ -44,15 +44,9 @@ def what_if_view_data(*, run: AnalysisRun, result: WhatIfResult) -> dict:
         "community_name": community_names.get(code, code),
         "rows": rows,
         "total": _figures(result.total),
-        "summary": wording.what_if_summary_text(
-            parts=result.summary_parts or None, fallback=result.summary
-        ),
-        "assumptions": wording.what_if_assumption_texts(
-            assumptions=result.assumptions, parts=result.assumption_parts or None
-        ),
-        "caveat": wording.what_if_caveat_text(
-            parts=result.caveat_parts or None, fallback=result.caveat
-        ),
+        "summary": wording.what_if_summary_text(parts=result.summary_parts or None),
+        "assumptions": wording.what_if_assumption_texts(parts=result.assumption_parts or None),
+        "caveat": wording.what_if_caveat_text(parts=result.caveat_parts or None),
         "first_month": result.first_month,
         "last_month": result.last_month,
         "horizon": result.horizon,

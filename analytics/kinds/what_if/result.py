@@ -25,17 +25,14 @@ class WhatIfFigures:
 
 @dataclass(kw_only=True)
 class WhatIfResult(Result):
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
     KIND = "what_if"
 
     community: str = ""
     categories: list[WhatIfFigures] = field(default_factory=list)
     total: WhatIfFigures | None = None
-    summary: str = ""
     summary_parts: list[dict[str, Any]] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
     assumption_parts: list[dict[str, Any]] = field(default_factory=list)
-    caveat: str = ""
     caveat_parts: list[dict[str, Any]] = field(default_factory=list)
     first_month: str | None = None
     last_month: str | None = None

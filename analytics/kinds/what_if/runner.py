@@ -13,6 +13,7 @@ from analytics.engine.supply.forecast import (
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.forecast.runner import complete_months_frame, fingerprint, horizon_of
 from analytics.kinds.schema import record
+from analytics.kinds.upgrades import from_engine
 from analytics.kinds.what_if.result import WhatIfResult
 from analytics.models import AnalysisRun
 from residents.queries import demo_city_present
@@ -41,14 +42,17 @@ def what_if_run(run: AnalysisRun, progress: Progress) -> Outcome:
     payload = community_what_if(forecaster, scenario)
     result = record(
         WhatIfResult,
-        {
-            **payload,
-            "horizon": horizon,
-            # Not "last_month": the engine's first_month/last_month are the forecast months.
-            "last_observed_month": str(forecaster.last_period),
-            "n_series": int(frame["series"].nunique()),
-            "data_fingerprint": fingerprint(requests),
-            "synthetic": demo_city_present(),
-        },
+        from_engine(
+            "what_if",
+            {
+                **payload,
+                "horizon": horizon,
+                # Not "last_month": the engine's first_month/last_month are the forecast months.
+                "last_observed_month": str(forecaster.last_period),
+                "n_series": int(frame["series"].nunique()),
+                "data_fingerprint": fingerprint(requests),
+                "synthetic": demo_city_present(),
+            },
+        ),
     )
     return Outcome(result)

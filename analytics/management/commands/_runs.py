@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import CommandError
 
+from analytics import kinds
 from analytics.actions import analysis_run_now
 from analytics.models import AnalysisRun
 
@@ -14,10 +15,30 @@ SYNTHETIC_NOTE = (
 )
 
 
+def checked_params(kind: str, params: dict) -> dict:
+    """``params`` checked by the kind's parameters (the API's serializer: the same bounds and
+    the same database checks), with its defaults; a CommandError naming each bad parameter."""
+    serializer = kinds.get(kind).serializer(data=params, context={"request": None})
+    if not serializer.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(str(m) for m in messages)}"
+            if isinstance(messages, list)
+            else f"{field}: {messages}"
+            for field, messages in serializer.errors.items()
+        )
+        raise CommandError(f"invalid parameters for a {kind} run: {problems}")
+    return {
+        key: float(value) if hasattr(value, "as_tuple") else value
+        for key, value in serializer.validated_data.items()
+        if value is not None
+    }
+
+
 def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:
-    """Run now; a failed run is a CommandError with its message. With ``stdout`` (text
-    output, not JSON), a run computed on the demo city says so first."""
-    run = analysis_run_now(kind=kind, params=params)
+    """Check the parameters as the API does, run now; a failed run is a CommandError with its
+    message. With ``stdout`` (text output, not JSON), a run computed on the demo city says so
+    first."""
+    run = analysis_run_now(kind=kind, params=checked_params(kind, params))
     if run.status != AnalysisRun.Status.SUCCEEDED:
         raise CommandError(run.error or f"the {kind} run failed")
     if stdout is not None and (run.result or {}).get("synthetic") is True:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from analytics import wording
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -20,10 +21,12 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"Portraits run #{run.pk}: {result['n_residents']} residents, {result['k']} segments "
-            f"({result['criterion']}), {run.timings['total']:.1f} s"
+            f"({wording.criterion_text(parts=result['criterion_parts'])}), "
+            f"{run.timings['total']:.1f} s"
         )
         for segment in result["segments"]:
             self.stdout.write(
                 f"  segment {segment['segment']}: {segment['size']} residents "
-                f"({segment['share']:.0%}) - {segment['description']}"
+                f"({segment['share']:.0%}) - "
+                f"{wording.description_text(parts=segment['description_parts'])}"
             )

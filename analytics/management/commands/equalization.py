@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from analytics import wording
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -34,4 +35,4 @@ class Command(BaseCommand):
             )
         lag = result["equity_weights"].get("lag")
         if lag:
-            self.stdout.write(f"Effect of digital government: {lag['summary']}")
+            self.stdout.write(f"Effect of digital government: {wording.effect_lag_text(lag=lag)}")

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import ForecastConfig, backtest_demand, forecast_demand
-from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.management.commands._runs import checked_params, dump_json, run_and_check
 from analytics.models import AnalysisRun
 
 
@@ -23,8 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, horizon: int, data: Path | None, out: Path | None, **options):
-        if not 1 <= horizon <= 6:
-            raise CommandError("--horizon must be between 1 and 6 months")
         if data is None:
             if out is not None:
                 raise CommandError("--out goes with --data (database forecasts are stored)")
@@ -44,6 +42,7 @@ class Command(BaseCommand):
                 )
                 self._print_backtest(backtest)
             return
+        horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
         try:
             frame = pd.read_csv(data, dtype={"series": str, "period": str})
         except (OSError, ValueError, pd.errors.ParserError) as exc:

@@ -1,5 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from analytics import queries, wording
+from analytics.kinds.allocation.report import allocation_line_texts
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -19,8 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, budget: float, min_coverage: float | None, **options):
-        if budget < 0:
-            raise CommandError("--budget must be a non-negative amount")
         params = {"budget": budget}
         if min_coverage is not None:
             params["min_coverage"] = min_coverage
@@ -29,16 +29,17 @@ class Command(BaseCommand):
         )
         result = run.result
         if options["json"]:
-            lines = list(
-                run.allocation_lines.values(
-                    "community__code",
-                    "category__code",
-                    "provider",
-                    "recommended_units",
-                    "cost",
-                    "explanation",
-                )
-            )
+            lines = [
+                {
+                    "community__code": line.community.code,
+                    "category__code": line.category.code,
+                    "provider": line.provider,
+                    "recommended_units": line.recommended_units,
+                    "cost": line.cost,
+                    "explanation": line.explanation_text,
+                }
+                for line in allocation_line_texts(lines=queries.allocation_lines(run=run))
+            ]
             dump_json(self.stdout, {"run": run.pk, **result, "lines": lines})
             return
         self.stdout.write(
@@ -62,5 +63,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{'metric':<30}{'plan':>14}{'baseline':>14}")
         for row in result["comparison"]:
             self.stdout.write(f"{row['metric']:<30}{row['lp']:>14,.4g}{row['baseline']:>14,.4g}")
-        for note in result.get("notes", []):
+        for note in wording.note_texts(parts=result["note_parts"]):
             self.stdout.write(f"note: {note}")

@@ -43,3 +43,23 @@ def test_the_migration_stamps_stored_results_once_and_leaves_others():
 def test_upgrading_a_current_result_changes_nothing():
     result = {"schema_version": CURRENT["forecast"], "horizon": 2}
     assert upgrade("forecast", result) is result
+
+
+def test_texts_stored_without_parts_become_text_parts_and_english_beside_parts_goes():
+    stored = {
+        "schema_version": 2,
+        "community": "SYN-1",
+        "summary": "total: up +4.0% (+2.0 requests over the horizon)",
+        "summary_parts": [{"code": "what_if_total", "direction": "up"}],
+        "assumptions": ["schools: +1", "everything else stays as it is"],
+        "caveat": "An association, not a causal estimate.",
+    }
+    upgraded = upgrade("what_if", stored)
+    assert upgraded["schema_version"] == CURRENT["what_if"] == 3
+    assert not {"summary", "assumptions", "caveat"} & set(upgraded)
+    assert upgraded["summary_parts"] == stored["summary_parts"]
+    assert upgraded["caveat_parts"] == [{"code": "text", "text": stored["caveat"]}]
+    assert [p["text"] for p in upgraded["assumption_parts"]] == stored["assumptions"]
+    assert "caveat" in stored  # the stored dict is not changed in place
+    result = kinds.get("what_if").result_type.from_json(upgraded)
+    assert result.caveat_parts[0]["code"] == "text"

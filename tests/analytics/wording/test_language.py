@@ -26,9 +26,9 @@ def test_it_imports_and_words_without_django():
 def test_the_language_given_wins_over_the_source():
     wording.use_language_source(lambda: "zh-hans")
     try:
-        chinese = wording.what_if_caveat_text(parts=CAVEAT, fallback="")
+        chinese = wording.what_if_caveat_text(parts=CAVEAT)
         with wording.language("en"):
-            english = wording.what_if_caveat_text(parts=CAVEAT, fallback="")
+            english = wording.what_if_caveat_text(parts=CAVEAT)
     finally:
         from django.utils.translation import get_language
 

@@ -98,4 +98,4 @@ def test_community_type_weights_for_a_city(synthetic_result):
     chengdu = synthetic_result.equity.community_type_weights_for("510100")
     assert set(chengdu) == {"urban", "rural"}
     assert all(entry["weight"] >= 1.0 for entry in chengdu.values())
-    assert all("成都市" in entry["reason"] for entry in chengdu.values())
+    assert all(entry["reason_parts"][0]["city"] == "510100" for entry in chengdu.values())

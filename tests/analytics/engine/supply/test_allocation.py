@@ -200,10 +200,10 @@ def test_every_line_explains_itself(demo_allocation):
     _, _, result = demo_allocation
     assert len(result.lines)
     for line in result.lines.itertuples():
-        assert line.community in line.explanation and line.category in line.explanation
-        assert "forecast" in line.explanation and "current supply" in line.explanation
-        assert line.supplier.replace("_", " ") in line.explanation
-        assert line.weight_reason in line.explanation
+        figures = line.explanation_parts[0]
+        assert (figures["community"], figures["category"]) == (line.community, line.category)
+        assert figures["supplier"] == line.supplier
+        assert line.explanation_parts[2]["reason"] == line.weight_reason_parts
     assert {
         "forecast",
         "lower",
@@ -211,10 +211,11 @@ def test_every_line_explains_itself(demo_allocation):
         "current_supply",
         "gap",
         "weight",
-        "weight_reason",
+        "weight_reason_parts",
     } <= set(result.lines.columns)
     stored = json.loads(json.dumps(result.to_dict(max_lines=5), allow_nan=False))
-    assert stored["lines"][0]["explanation"]
+    assert stored["lines"][0]["explanation_parts"]
+    assert "explanation" not in stored["lines"][0]  # codes and numbers only
 
 
 def test_more_budget_never_lowers_the_floor(demo_allocation):
@@ -315,7 +316,7 @@ def test_floor_first_then_weights():
     # With the floor relaxed to half of its maximum, the heavier-weighted community is served first.
     assert coverage["r"] == pytest.approx(1.0)
     assert coverage["u"] >= result.summary["tau_used"] - 1e-9
-    assert result.communities.loc["u", "weight_reason"].startswith("default weight 1.0")
+    assert result.communities.loc["u", "weight_reason_parts"] == [{"code": "default_weight"}]
     assert result.summary["spent"] == pytest.approx(2000)
 
 
@@ -393,13 +394,13 @@ def test_every_line_explanation_has_parts_with_its_figures(demo_allocation):
         codes = [p["code"] for p in parts]
         assert codes[0] == "line_supply" and codes[2:] == ["equity_weight", "coverage_change"]
         assert codes[1] in ("cheapest_supplier", "cheaper_suppliers_at_capacity")
-        assert (codes[1] == "cheapest_supplier") == ("the cheapest supplier" in line["explanation"])
         figures = parts[0]
         for key in ("community", "category", "supplier", "forecast", "gap", "units", "cost"):
             assert figures[key] == line[key]
         assert parts[2]["weight"] == line["weight"]
-        # The demo's reasons are free text: they have no parts and are shown as written.
-        assert parts[2]["reason"] is None and line["weight_reason_parts"] is None
+        # The demo's reasons are free text: kept as a text part, shown as written.
+        assert parts[2]["reason"] == line["weight_reason_parts"]
+        assert parts[2]["reason"][0]["code"] == "text"
         assert parts[3] == {
             "code": "coverage_change",
             "before": line["coverage_before"],
@@ -407,7 +408,7 @@ def test_every_line_explanation_has_parts_with_its_figures(demo_allocation):
         }
 
 
-def test_weight_reasons_have_parts_unless_given_as_free_text():
+def test_weight_reasons_are_parts_and_free_text_is_kept_as_a_text_part():
     demand, communities = _small()
     communities = pd.concat(
         [communities, communities.assign(community=["u2", "r2"])], ignore_index=True
@@ -433,15 +434,12 @@ def test_weight_reasons_have_parts_unless_given_as_free_text():
     assert parts["u"] == [{"code": "default_weight"}]  # no weight given
     assert parts["r"] == given
     assert parts["u2"] == [{"code": "equalization_weight_no_reason"}]
-    assert parts["r2"] is None  # free text cannot be worded in another language
-    reasons = result.communities["weight_reason"]
-    assert reasons["u2"] == "equalization weight (no reason given)"
-    assert reasons["r2"] == "typed by hand"
+    # Free text cannot be worded in another language: it is shown as written.
+    assert parts["r2"] == [{"code": "text", "text": "typed by hand"}]
 
 
 def test_notes_have_one_part_each(demo_allocation):
     _, _, result = demo_allocation
-    assert len(result.note_parts) == len(result.notes)
     by_code = {part["code"]: part for part in result.note_parts}
     floor, units = result.note_parts[:2]
     integrality, marginal = by_code["integrality_cost"], by_code["budget_marginal"]
@@ -480,7 +478,7 @@ def test_an_open_gap_is_said_in_words(demo_allocation):
     )
     report = result.summary["solver_report"]
     assert report["status"] == "gap_open"
-    assert any("reached its time limit" in note for note in result.notes)
+    assert report["gap"] > 0 or report["gap"] != report["gap"]  # open, or no plan of its own
     part = next(p for p in result.note_parts if p["code"] == "mip_gap_open")
     assert part["gap"] == report["gap"] and part["time_limit"] == 0.01
     assert (result.lines["units"] == np.rint(result.lines["units"])).all()

@@ -193,7 +193,7 @@ def test_older_residents_removed_cannot_exceed_those_there():
         older_residents_added(-501, where={"community": "A"})(attributes)
 
 
-def test_community_scenario_applies_its_changes_and_words_them():
+def test_community_scenario_applies_its_changes_and_gives_them_as_parts():
     scenario = CommunityScenario(
         "B", older_residents_added=100, schools_added=-2, population_change_percent=10
     )
@@ -201,18 +201,11 @@ def test_community_scenario_applies_its_changes_and_words_them():
     assert changed.loc["B|x", "population"] == pytest.approx(5600)
     assert changed.loc["B|x", "schools"] == 0
     assert changed.loc["A|x"].equals(_profile_attributes().loc["A|x"])
-    lines, parts = scenario.assumptions()
-    assert [p["code"] for p in parts] == [
-        "population_change",
-        "older_residents",
-        "schools",
-        "everything_else_unchanged",
-    ]
-    assert lines[:3] == [
-        "population changes by +10.0%, the newcomers like the current residents",
-        "+100 residents aged 65+, like the community's current older residents; the population "
-        "changes by as many",
-        "schools: -2",
+    assert scenario.assumptions() == [
+        {"code": "population_change", "percent": 10.0},
+        {"code": "older_residents", "count": 100},
+        {"code": "schools", "count": -2},
+        {"code": "everything_else_unchanged"},
     ]
     with pytest.raises(EngineInputError, match="more schools than there are"):
         CommunityScenario("A", schools_added=-2).apply(_profile_attributes())
@@ -227,5 +220,6 @@ def test_community_what_if_changes_one_community_only(demo_forecaster):
     assert result["other_communities_change"] == pytest.approx(0.0, abs=1e-9)
     care = {r["category"]: r for r in result["categories"]}["elderly_home_care"]
     assert care["direction"] == "up"
-    assert result["summary"].startswith("total: ")
+    assert result["summary_parts"][0]["code"] == "what_if_total"
+    assert not {"summary", "assumptions", "caveat"} & set(result)  # codes and numbers only
     assert json.loads(json.dumps(result, allow_nan=False))["caveat_parts"]

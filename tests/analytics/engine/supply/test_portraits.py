@@ -16,7 +16,6 @@ from analytics.engine.supply.portraits import (
     PortraitConfig,
     SegmentPortrait,
     _describe,
-    _describe_with_parts,
     _distinguish_duplicates,
     build_portraits,
     community_profile,
@@ -83,7 +82,7 @@ def test_identifier_guard_refuses_leaks_and_identifier_like_values(demo):
 def test_k_is_chosen_by_the_best_silhouette(portraits):
     assert set(portraits.selection) == set(range(3, 7))
     assert portraits.k == max(portraits.selection, key=portraits.selection.get)
-    assert "silhouette" in portraits.criterion
+    assert portraits.criterion_parts[0]["code"] == "silhouette"
     assert len(portraits.segments) == portraits.k
     assert sum(s.size for s in portraits.segments) == len(portraits.labels)
     assert [s.size for s in portraits.segments] == sorted(
@@ -94,7 +93,9 @@ def test_k_is_chosen_by_the_best_silhouette(portraits):
 def test_deterministic_with_a_seed(demo, portraits):
     again = build_portraits(demo.residents, demo.requests, config=FAST)
     assert (again.labels == portraits.labels).all()
-    assert [s.description for s in again.segments] == [s.description for s in portraits.segments]
+    assert [s.description_parts for s in again.segments] == [
+        s.description_parts for s in portraits.segments
+    ]
 
 
 def test_descriptions_follow_what_distinguishes_each_segment(demo, portraits):
@@ -103,9 +104,10 @@ def test_descriptions_follow_what_distinguishes_each_segment(demo, portraits):
     for segment in portraits.segments:
         members = portraits.labels.to_numpy() == segment.segment
         share_old = old[members].mean()
+        who = segment.description_parts[0]["code"]
         if share_old > 2 * old.mean() and share_old > 0.5:
-            assert segment.description.startswith("older residents")
-        if "older residents" in segment.description:
+            assert who == "age_65_plus"
+        if who == "age_65_plus":
             assert share_old > old.mean()
         assert (
             segment.needs
@@ -117,7 +119,7 @@ def test_descriptions_follow_what_distinguishes_each_segment(demo, portraits):
         portraits.segments,
         key=lambda s: next(n["lift"] for n in s.needs if n["category"] == "elderly_home_care"),
     )
-    assert "older residents" in top.description
+    assert top.description_parts[0]["code"] == "age_65_plus"
 
 
 def test_describe_builds_words_from_lifts_not_from_cluster_ids():
@@ -126,16 +128,20 @@ def test_describe_builds_words_from_lifts_not_from_cluster_ids():
         index=["age_65_plus", "elderly_living_alone", "rural_hukou", "tertiary"],
     )
     demand = pd.Series({"health_care": 3.0, "infrastructure": 1.0})
-    words = _describe(traits, demand, 1.2, PortraitConfig())
-    assert (
-        words == "older residents (65+) living alone, mostly rural hukou, high health-care demand"
-    )
+    assert _describe(traits, demand, 1.2, PortraitConfig()) == [
+        {"code": "age_65_plus", "slot": "who"},
+        {"code": "elderly_living_alone", "slot": "living"},
+        {"code": "rural_hukou", "slot": "hukou", "degree": "mostly"},
+        {"code": "high_demand", "slot": "demand", "dimension": "health_care"},
+    ]
     flipped = pd.DataFrame(
         {"share": [0.6, 0.5], "lift": [2.0, 3.0]}, index=["age_under_35", "unemployed"]
     )
-    assert _describe(flipped, pd.Series({"health_care": 1.0}), 0.4, PortraitConfig()) == (
-        "younger residents (under 35), often unemployed, few requests"
-    )
+    assert _describe(flipped, pd.Series({"health_care": 1.0}), 0.4, PortraitConfig()) == [
+        {"code": "age_under_35", "slot": "who"},
+        {"code": "unemployed", "slot": "work", "degree": "often"},
+        {"code": "few_requests", "slot": "activity"},
+    ]
 
 
 def test_community_portraits_and_change_since_a_previous_run(demo, portraits):
@@ -215,10 +221,7 @@ def test_every_description_has_parts_from_a_closed_vocabulary(portraits):
             "scored": FAST.silhouette_sample,
         }
     ]
-    assert stored["criterion"] == (
-        f"mean silhouette over k={FAST.k_min}..{FAST.k_max}, MiniBatchKMeans fitted on "
-        f"{FAST.selection_sample} residents and scored on {FAST.silhouette_sample}"
-    )
+    assert "criterion" not in stored and "description" not in stored["segments"][0]
 
 
 def test_description_parts_carry_no_personal_data(demo):
@@ -234,19 +237,13 @@ def test_description_parts_carry_no_personal_data(demo):
         _check_description_parts(segment.description_parts)
 
 
-def test_describe_gives_the_text_and_its_parts_from_the_same_choices():
+def test_describe_orders_the_parts_as_they_read():
     traits = pd.DataFrame(
         {"share": [0.9, 0.7, 0.8, 0.3, 0.5], "lift": [4.5, 3.0, 2.4, 2.0, 1.6]},
         index=["age_65_plus", "elderly_living_alone", "rural_hukou", "chronic", "hotline"],
     )
     demand = pd.Series({"health_care": 3.0, "infrastructure": 1.0})
-    text, parts = _describe_with_parts(traits, demand, 0.3, PortraitConfig())
-    assert text == _describe(traits, demand, 0.3, PortraitConfig())
-    assert text == (
-        "older residents (65+) living alone with chronic-disease needs, mostly rural hukou, "
-        "mostly via the hotline, high health-care demand, few requests"
-    )
-    assert parts == [
+    assert _describe(traits, demand, 0.3, PortraitConfig()) == [
         {"code": "age_65_plus", "slot": "who"},
         {"code": "elderly_living_alone", "slot": "living"},
         {"code": "chronic", "slot": "needs"},
@@ -257,10 +254,9 @@ def test_describe_gives_the_text_and_its_parts_from_the_same_choices():
     ]
     # No distinctive trait at all: plain "residents".
     flat = pd.DataFrame({"share": [0.3], "lift": [1.0]}, index=["retired"])
-    assert _describe_with_parts(flat, pd.Series({"health_care": 1.0}), 1.0, PortraitConfig()) == (
-        "residents",
-        [{"code": "residents", "slot": "who"}],
-    )
+    assert _describe(flat, pd.Series({"health_care": 1.0}), 1.0, PortraitConfig()) == [
+        {"code": "residents", "slot": "who"}
+    ]
 
 
 def test_segments_with_the_same_words_get_a_distinguishing_trait_part():
@@ -269,7 +265,6 @@ def test_segments_with_the_same_words_get_a_distinguishing_trait_part():
             segment=number,
             size=10,
             share=0.5,
-            description="residents, mostly retired",
             traits=[{"trait": "age_65_plus", "share": share, "population_share": 0.2, "lift": 3}],
             needs=[],
             profile={},
@@ -284,10 +279,6 @@ def test_segments_with_the_same_words_get_a_distinguishing_trait_part():
 
     segments = [segment(0, 0.8), segment(1, 0.65)]
     _distinguish_duplicates(segments)
-    assert [s.description for s in segments] == [
-        "residents, mostly retired (age 65 plus 80%)",
-        "residents, mostly retired (age 65 plus 65%)",
-    ]
     assert segments[0].description_parts[-1] == {
         "code": "distinguishing_trait",
         "slot": "suffix",

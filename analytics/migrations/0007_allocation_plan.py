@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0005_result_schema_v2'),
+        ('analytics', '0006_texts_as_parts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
