@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 
 class ReadOnlyAdminMixin:
@@ -25,7 +27,12 @@ class ReadOnlyAdminMixin:
 
 
 class ActionAdminMixin:
-    """Subclasses implement ``save_through_action`` and ``delete_through_action``."""
+    """Subclasses implement ``save_through_action`` and ``delete_through_action``.
+
+    An action may refuse what the form let through (a state the form cannot see, such as an
+    erased profile, or an administrator deleting their own login): the admin's transaction is
+    rolled back, nothing is written, and the page says why instead of failing with a 500.
+    """
 
     def save_through_action(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Any:
         raise NotImplementedError
@@ -48,3 +55,25 @@ class ActionAdminMixin:
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
             self.delete_through_action(request, obj)
+
+    def _refused(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as exc:
+            return self._refused(request, exc)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().delete_view(request, *args, **kwargs)
+        except ValidationError as exc:
+            return self._refused(request, exc)
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changelist_view(request, *args, **kwargs)
+        except ValidationError as exc:
+            return self._refused(request, exc)

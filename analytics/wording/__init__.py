@@ -849,17 +849,15 @@ def forecast_method_text(*, method: object, interval: object) -> str:
 
     def render() -> str:
         share = float(interval)  # type: ignore[arg-type]
-        if not 0.5 <= share < 1 or method != ForecastConfig(interval=share).describe():
+        if not 0.5 <= share <= 0.99 or method != ForecastConfig(interval=share).describe():
             raise _Unworded(method)
         return gettext(
-            "global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/"
-            "attribute features, level offset; direct multi-step (horizon as a feature); "
-            "%(interval)s intervals from quantile-loss models (%(low)s/%(high)s)"
-        ) % {
-            "interval": format(share, ".0%"),
-            "low": format((1 - share) / 2, ".2f"),
-            "high": format(1 - (1 - share) / 2, ".2f"),
-        }
+            "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
+            "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
+            "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
+            "errors; %(interval)s conformal intervals from the backtest residuals per horizon, "
+            "scaled per series"
+        ) % {"interval": format(share, ".0%")}
 
     # Another forecaster's description is shown as it names itself.
     return _worded(render) or str(method or "")

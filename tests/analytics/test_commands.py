@@ -69,6 +69,25 @@ def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
     assert (
         (written["lower"] <= written["forecast"]) & (written["forecast"] <= written["upper"])
     ).all()
+    assert "Interval coverage by horizon" in text and "gbm" in text and "theta" in text
+    # --level: the same file and columns, a wider interval at 95%.
+    wide = tmp_path / "wide.csv"
+    _run(
+        "forecast_demand",
+        "--data",
+        str(data),
+        "--horizon",
+        "2",
+        "--out",
+        str(wide),
+        "--level",
+        "95",
+    )
+    wider = pd.read_csv(wide)
+    assert list(wider.columns) == list(written.columns)
+    assert (wider["upper"] - wider["lower"]).mean() > (written["upper"] - written["lower"]).mean()
+    with pytest.raises(CommandError, match="--level must be a percentage between 50 and 99"):
+        _run("forecast_demand", "--data", str(data), "--level", "0.8")
 
 
 def test_forecast_from_a_bad_file_names_the_problem(tmp_path):

@@ -200,3 +200,34 @@ def test_a_profile_added_in_the_admin_goes_through_resident_create(
     assert len(created) == 1
     resident = Resident.objects.get()
     assert resident.created_by == superuser and resident.name == "合成 测试"
+
+
+def test_an_action_refusing_in_the_admin_is_a_message_not_a_500(admin_client, superuser):
+    from django.contrib.messages import get_messages
+
+    from residents.models import User
+
+    response = admin_client.post(
+        reverse("admin:residents_user_delete", args=[superuser.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "You cannot delete your own account."
+    ]
+    assert User.objects.filter(pk=superuser.pk).exists()
+
+
+def test_an_erased_profile_cannot_be_changed_in_the_admin(admin_client):
+    from django.contrib.messages import get_messages
+    from django.utils import timezone
+
+    resident = ResidentFactory(household_size=2)
+    Resident.objects.filter(pk=resident.pk).update(erased_at=timezone.now())
+    change = reverse("admin:residents_resident_change", args=[resident.pk])
+    form = admin_client.get(change).context["adminform"].form
+    data = {n: ("" if form[n].value() is None else form[n].value()) for n in form.fields}
+    data["household_size"] = 5
+    response = admin_client.post(change, data)
+    assert response.status_code == 302
+    assert "erased" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert Resident.objects.get(pk=resident.pk).household_size == 2

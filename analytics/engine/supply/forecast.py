@@ -1,27 +1,35 @@
-"""Monthly demand forecasts per series (community × service category) with a global model.
+"""Monthly demand forecasts per series (community × service category): an ensemble of a
+global gradient-boosting model and per-series statistical methods, with conformal intervals.
 
-Method (also in docs/precision-supply.md):
+Method (also in docs/forecasting.md):
 
-* **One global model across all series**: scikit-learn ``HistGradientBoostingRegressor`` with
-  Poisson loss. Every training row is a (series, forecast origin, horizon) triple; features
-  are taken at the origin: lags 1, 2, 3, 6 and 12 months back, rolling means over 3/6/12
-  months, the value in the target month a year and two years earlier, year-on-year change,
-  share of zero months, the calendar month of the target, the horizon, a seasonal index of the
-  series' group (e.g. category) estimated from the training window, and the series'
-  attributes (community population, urban/rural, category, segment mix, ...).
-* **Scale-free target**: the model predicts the ratio of the target to the series' recent
-  level (mean of the last 12 months + 0.1) with the level as sample weight. With a log link
-  this is Poisson regression with ``log(level)`` as offset, so one model serves series of
-  one request a month and of hundreds.
-* **Direct multi-step**: the horizon is a feature and every horizon is trained on its own
-  observed targets; nothing is fed back recursively, so errors do not compound.
-* **80% prediction intervals from quantile models**: two more gradient-boosting models with
-  quantile loss (0.1 and 0.9) on the same features and target; lower ≤ forecast ≤ upper is
-  enforced. Their coverage is measured in the backtest, not assumed.
-* **Rolling-origin backtest**: the model is refitted at each origin on data up to it only and
-  compared with naive (last month) and seasonal-naive (same month last year) forecasts by
-  WAPE and MASE (scaled by the in-sample one-step naive error), overall, per group and per
-  horizon, plus interval coverage.
+* **Global gradient-boosting member**: scikit-learn ``HistGradientBoostingRegressor`` with
+  Poisson loss across all series. Every training row is a (series, forecast origin, horizon)
+  triple; features are taken at the origin: lags 1, 2, 3, 6 and 12 months back, rolling means
+  over 3/6/12 months, the value in the target month a year and two years earlier,
+  year-on-year change, share of zero months, the calendar month of the target, the horizon, a
+  seasonal index of the series' group (e.g. category) estimated from the training window, and
+  the series' attributes as of the origin (community population, urban/rural, category,
+  segment mix, ...). The model predicts the ratio of the target to the series' recent level
+  with the level as sample weight (Poisson regression with ``log(level)`` as offset), one
+  model for every horizon (direct multi-step). Early stopping watches the last months before
+  the origin (a split in time).
+* **Statistical members** (:mod:`analytics.engine.supply.statistical`): damped-trend
+  exponential smoothing and the Theta method on seasonally adjusted series, and the seasonal
+  naive, each per series.
+* **Ensemble weights learnt on the rolling-origin backtest**: the members are refitted at
+  earlier origins (``backtest_step`` months apart) on the data up to each; per horizon the
+  weights (a grid on the simplex, so every single member is a candidate) minimise the pooled
+  absolute error of those forecasts. Too few backtest rows for a horizon: the best single
+  member; none at all: equal weights.
+* **Conformal intervals**: the same backtest residuals of the ensemble, divided by each
+  series' scale (mean absolute month-to-month change over the two years before the origin),
+  give per horizon the lower and upper quantiles of a split-conformal interval at the
+  requested level (80% by default).
+* **Rolling-origin backtest**: at each backtest origin everything above is redone with data
+  up to it only (weights and interval from still earlier origins) and compared with naive
+  (last month) and seasonal-naive (same month last year) forecasts by WAPE and MASE, overall,
+  per member, per group and per horizon, plus interval coverage.
 """
 
 from __future__ import annotations
@@ -34,10 +42,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from analytics.engine.errors import EngineInputError
+from analytics.engine.supply import statistical
 from analytics.engine.supply.catalogue import CATEGORIES
 from analytics.engine.supply.frames import (
     jsonable,
@@ -62,9 +72,12 @@ class ForecastConfig:
     backtest_origins: int = 3
     backtest_step: int = 3
     min_training_origins: int = 3
-    max_train_rows: int = 250_000
+    calibration_origins: int = 3
+    max_calibration_origins: int = 12
+    min_calibration_rows: int = 1000
+    validation_months: int = 3
+    max_train_rows: int = 60_000
     max_iter: int = 160
-    quantile_max_iter: int = 80
     learning_rate: float = 0.12
     max_leaf_nodes: int = 31
     min_samples_leaf: int = 40
@@ -78,10 +91,16 @@ class ForecastConfig:
             )
         if not self.lags or min(self.lags) < 1 or max(self.lags) > 24:
             raise EngineInputError("lags must be whole months between 1 and 24")
-        if not 0.5 <= self.interval < 1:
-            raise EngineInputError(f"interval must be in [0.5, 1), got {self.interval}")
+        if not 0.5 <= self.interval <= 0.99:
+            raise EngineInputError(f"interval must be between 0.5 and 0.99, got {self.interval}")
         if self.backtest_origins < 1 or self.backtest_step < 1:
             raise EngineInputError("backtest_origins and backtest_step must be at least 1")
+        if not 1 <= self.calibration_origins <= self.max_calibration_origins:
+            raise EngineInputError(
+                "calibration_origins must be at least 1 and at most max_calibration_origins"
+            )
+        if self.validation_months < 1:
+            raise EngineInputError("validation_months must be at least 1")
         if self.min_training_origins < 1 or self.max_train_rows < 1000:
             raise EngineInputError("min_training_origins >= 1 and max_train_rows >= 1000")
 
@@ -99,10 +118,11 @@ class ForecastConfig:
 
     def describe(self) -> str:
         return (
-            "global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/calendar/"
-            "attribute features, level offset; direct multi-step (horizon as a feature); "
-            f"{self.interval:.0%} intervals from quantile-loss models "
-            f"({(1 - self.interval) / 2:.2f}/{1 - (1 - self.interval) / 2:.2f})"
+            "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
+            "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
+            "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
+            f"errors; {self.interval:.0%} conformal intervals from the backtest residuals per "
+            "horizon, scaled per series"
         )
 
 
@@ -124,10 +144,26 @@ class History:
     numeric: list[str]
     labels: list[str] = field(default_factory=list)
     unused_attributes: list[str] = field(default_factory=list)
+    attribute_history: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_months(self) -> int:
         return len(self.periods)
+
+    def attributes_at(self, cutoff: int) -> pd.DataFrame:
+        """Attributes as they were in month position ``cutoff`` (the latest value given at or
+        before it; the first one given before that): no backtest sees a later value."""
+        if not self.attribute_history or cutoff >= self.n_months - 1:
+            return self.attributes
+        out = self.attributes.copy()
+        for name, values in self.attribute_history.items():
+            column = values[:, cutoff]
+            if isinstance(out[name].dtype, pd.CategoricalDtype):
+                categories = out[name].cat.categories
+                out[name] = pd.Categorical.from_codes(column.astype(int), categories=categories)
+            else:
+                out[name] = column
+        return out
 
     def month_of(self, index: np.ndarray | int) -> np.ndarray:
         """Calendar month (1-12) of period position(s), also beyond the last period."""
@@ -146,7 +182,8 @@ def prepare_history(
     """Validate a long frame of monthly counts and turn it into a :class:`History`.
 
     Columns: ``series``, ``period`` (YYYY-MM), ``count`` and optional attribute columns
-    (constant per series; where they vary the latest value is used). Numeric attributes are
+    (per series; where they vary over time, the forecast uses the latest value and each
+    backtest origin the value as of that month). Numeric attributes are
     features as they are, text attributes categorical features (at most 250 distinct values).
     Text attributes are also carried into the forecasts as labels; ``label_columns`` (and
     text columns with too many values) are labels only, never features: a community code is
@@ -218,6 +255,9 @@ def prepare_history(
                 numeric.append(name)
     else:
         attributes = pd.DataFrame(index=series_index)
+    attribute_history = _attribute_history(
+        frame, attributes, s_idx, t_idx, len(series_index), len(all_periods)
+    )
 
     if group_column == "auto":
         group_column = "category" if "category" in labels else None
@@ -241,7 +281,45 @@ def prepare_history(
         numeric=numeric,
         labels=labels,
         unused_attributes=unused,
+        attribute_history=attribute_history,
     )
+
+
+def _attribute_history(
+    frame: pd.DataFrame,
+    attributes: pd.DataFrame,
+    s_idx: np.ndarray,
+    t_idx: np.ndarray,
+    n_series: int,
+    n_months: int,
+) -> dict[str, np.ndarray]:
+    """Series × month values of the attributes that change over time within a series
+    (category codes for text attributes), carried forward from each month given and back
+    to the months before the first."""
+    out: dict[str, np.ndarray] = {}
+    order = np.lexsort((t_idx, s_idx))
+    for name in attributes.columns:
+        column = attributes[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            raw = pd.Categorical(
+                frame[name].astype("string").astype(object), categories=column.cat.categories
+            ).codes.astype(float)
+            raw[raw < 0] = np.nan
+        else:
+            raw = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        values = raw[order]
+        series = s_idx[order]
+        same = series[1:] == series[:-1]
+        changed = same & ~(
+            (values[1:] == values[:-1]) | (np.isnan(values[1:]) & np.isnan(values[:-1]))
+        )
+        if not changed.any():
+            continue
+        grid = np.full((n_series, n_months), np.nan)
+        grid[series, t_idx[order]] = values
+        grid = pd.DataFrame(grid.T).ffill().bfill().to_numpy().T
+        out[name] = grid
+    return out
 
 
 def _require_history(history: History, config: ForecastConfig, *, backtest: bool) -> None:
@@ -272,6 +350,7 @@ class _FeatureContext:
     def __init__(self, history: History, cutoff: int, config: ForecastConfig) -> None:
         self.history = history
         self.config = config
+        self.attributes = history.attributes_at(cutoff)
         values = history.values[:, : cutoff + 1]
         self.values = values
         observed = ~np.isnan(values)
@@ -356,7 +435,7 @@ class _FeatureContext:
         columns["group_season_recent"] = recent / 3
         features = pd.DataFrame({k: np.asarray(v, dtype=np.float32) for k, v in columns.items()})
         features["target_month"] = pd.Categorical(target_month, categories=range(1, 13))
-        attributes = self.history.attributes
+        attributes = self.attributes
         for name in self.history.numeric:
             features[f"attr_{name}"] = attributes[name].to_numpy(dtype=np.float32)[s]
         for name in self.history.categorical:
@@ -369,12 +448,14 @@ class _FeatureContext:
 
 @dataclass
 class _Models:
+    """The fitted global gradient-boosting member (point forecasts; the intervals are
+    conformal, from the ensemble's backtest residuals)."""
+
     mean: HistGradientBoostingRegressor
-    lower: HistGradientBoostingRegressor
-    upper: HistGradientBoostingRegressor
     columns: list[str]
     training_rows: int
     fit_seconds: float
+    validation_rows: int = 0
 
 
 def _training_rows(
@@ -400,25 +481,23 @@ def _training_rows(
     return s.astype(np.int64), origin.astype(np.int64), (h_pos + 1).astype(np.int64)
 
 
-def _regressor(
-    config: ForecastConfig, max_iter: int, **loss: object
-) -> HistGradientBoostingRegressor:
+def _regressor(config: ForecastConfig, *, early_stopping: bool) -> HistGradientBoostingRegressor:
     return HistGradientBoostingRegressor(
-        max_iter=max_iter,
+        loss="poisson",
+        max_iter=config.max_iter,
         learning_rate=config.learning_rate,
         max_leaf_nodes=config.max_leaf_nodes,
         min_samples_leaf=config.min_samples_leaf,
         l2_regularization=config.l2_regularization,
         categorical_features="from_dtype",
-        early_stopping=True,
-        validation_fraction=0.1,
+        early_stopping=early_stopping,
         n_iter_no_change=15,
         random_state=config.seed,
-        **loss,
     )
 
 
 SMALL_FIT_ROWS = 100_000
+MIN_VALIDATION_ROWS = 50
 
 
 def _threads_for(rows: int) -> threadpool_limits | contextlib.nullcontext:
@@ -428,6 +507,9 @@ def _threads_for(rows: int) -> threadpool_limits | contextlib.nullcontext:
 
 
 def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models, _FeatureContext]:
+    """Fit the global model on data up to ``cutoff``. Early stopping watches the rows whose
+    target month is among the last ``validation_months`` before the cutoff, all later than
+    every training target: a split in time, never a random split of overlapping windows."""
     started = time.perf_counter()
     rng = np.random.default_rng(config.seed + cutoff)
     context = _FeatureContext(history, cutoff, config)
@@ -446,33 +528,350 @@ def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models
     columns = [c for c in features.columns if features[c].notna().any()]
     features = features[columns]
     ratio = target[keep] / level[keep]
-    tail = (1 - config.interval) / 2
+    weight = level[keep]
+    late = (origin + horizon)[keep] > cutoff - config.validation_months
+    early_stopping = late.sum() >= MIN_VALIDATION_ROWS and (~late).sum() >= 4 * late.sum()
     with _threads_for(len(ratio)):
-        mean = _regressor(config, config.max_iter, loss="poisson").fit(
-            features, ratio, sample_weight=level[keep]
-        )
-        lower = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=tail)
-        lower.fit(features, ratio)
-        upper = _regressor(config, config.quantile_max_iter, loss="quantile", quantile=1 - tail)
-        upper.fit(features, ratio)
-    models = _Models(mean, lower, upper, columns, int(keep.sum()), time.perf_counter() - started)
+        model = _regressor(config, early_stopping=early_stopping)
+        if early_stopping:
+            model.fit(
+                features.loc[~late],
+                ratio[~late],
+                sample_weight=weight[~late],
+                X_val=features.loc[late],
+                y_val=ratio[late],
+                sample_weight_val=weight[late],
+            )
+        else:
+            model.fit(features, ratio, sample_weight=weight)
+    models = _Models(
+        model,
+        columns,
+        int((~late).sum() if early_stopping else keep.sum()),
+        time.perf_counter() - started,
+        int(late.sum()) if early_stopping else 0,
+    )
     return models, context
 
 
-def _predict(
-    models: _Models, features: pd.DataFrame, level: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _predict(models: _Models, features: pd.DataFrame, level: np.ndarray) -> np.ndarray:
     usable = np.isfinite(level)
     forecast = np.full(len(level), np.nan)
-    lower = np.full(len(level), np.nan)
-    upper = np.full(len(level), np.nan)
     if usable.any():
         rows = features.loc[usable, models.columns]
         with _threads_for(len(rows)):
             forecast[usable] = np.maximum(models.mean.predict(rows), 0) * level[usable]
-            lower[usable] = np.maximum(models.lower.predict(rows), 0) * level[usable]
-            upper[usable] = np.maximum(models.upper.predict(rows), 0) * level[usable]
-    lower = np.minimum(lower, forecast)
+    return forecast
+
+
+# ---------------------------------------------------------------------------------------------
+# Ensemble members at a forecast origin, learnt weights and conformal intervals
+
+MEMBERS = ("gbm", "ets", "theta", "seasonal_naive")
+MEMBER_METHODS = {
+    "gbm": "global gradient boosting (Poisson loss) on lag, calendar and attribute features",
+    "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC)",
+    "theta": "Theta method (simple exponential smoothing with half the linear drift)",
+    "seasonal_naive": "same month one year earlier",
+}
+MIN_WEIGHT_ROWS = 100  # below this per horizon, the best single member (pooled) is used
+MIN_FALLBACK_ROWS = 30  # below this in all, equal weights and no calibrated interval
+MIN_CONFORMAL_ROWS = 30
+WEIGHT_GRID_STEP = 0.1
+MAX_WEIGHT_ROWS = 40_000
+
+
+@dataclass
+class _AtOrigin:
+    """Every member's forecasts made at one origin from the data up to it."""
+
+    origin: int
+    members: np.ndarray  # member × series × horizon
+    scale: np.ndarray  # per series: the interval's scale, known at the origin
+    models: _Models | None
+    context: _FeatureContext | None
+
+
+def _interval_scale(values: np.ndarray) -> np.ndarray:
+    """Per series, the mean absolute month-to-month change over the last two years: the
+    unit in which the conformal residuals are measured, so that one quantile fits series of
+    one request a month and of thousands."""
+    recent = values[:, -25:]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        change = np.nanmean(np.abs(np.diff(recent, axis=1)), axis=1)
+    return np.where(np.isfinite(change), np.fmax(change, 0.1), 1.0)
+
+
+class _OriginCache:
+    """Member forecasts per origin, computed once and shared by the calibration, the
+    backtest and the final forecast."""
+
+    def __init__(self, history: History, config: ForecastConfig) -> None:
+        self.history = history
+        self.config = config
+        self._at: dict[int, _AtOrigin] = {}
+        self.gbm_seconds = 0.0
+        self.statistical_seconds = 0.0
+
+    def at(self, origin: int, *, require_gbm: bool = False) -> _AtOrigin:
+        cached = self._at.get(origin)
+        if cached is not None and (cached.models is not None or not require_gbm):
+            return cached
+        history, config = self.history, self.config
+        horizon = config.horizon
+        n_series = len(history.series)
+        members = np.full((len(MEMBERS), n_series, horizon), np.nan)
+        started = time.perf_counter()
+        models = context = None
+        try:
+            models, context = _fit(history, origin, config)
+        except EngineInputError:
+            if require_gbm:
+                raise
+        if models is not None:
+            s = np.repeat(np.arange(n_series), horizon)
+            h = np.tile(np.arange(1, horizon + 1), n_series)
+            features, level = context.build(s, np.full(len(s), origin), h)
+            members[0] = _predict(models, features, level).reshape(n_series, horizon)
+        self.gbm_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        values = history.values[:, : origin + 1]
+        first_month = int(history.periods[0].month)
+        members[1] = statistical.ets_damped(values, horizon, first_month)
+        members[2] = statistical.theta(values, horizon, first_month)
+        members[3] = statistical.seasonal_naive(values, horizon)
+        self.statistical_seconds += time.perf_counter() - started
+        result = _AtOrigin(origin, members, _interval_scale(values), models, context)
+        self._at[origin] = result
+        return result
+
+    def calibration_origins(self, cutoff: int, h: int) -> list[int]:
+        """The latest origins (``backtest_step`` apart, counted back from the last month) whose
+        ``h``-month-ahead target is known at ``cutoff``; enough of them for about
+        ``min_calibration_rows`` residuals per horizon."""
+        config = self.config
+        n_series = len(self.history.series)
+        wanted = int(
+            np.clip(
+                np.ceil(config.min_calibration_rows / max(n_series, 1)),
+                config.calibration_origins,
+                config.max_calibration_origins,
+            )
+        )
+        anchor = self.history.n_months - 1
+        earliest = config.window  # the smoothers and the seasonal naive need a year
+        out: list[int] = []
+        origin = anchor - config.backtest_step
+        while origin >= earliest and len(out) < wanted:
+            if origin + h <= cutoff:
+                out.append(origin)
+            origin -= config.backtest_step
+        return out
+
+
+def _combine(forecasts: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean of the members (rows × members), re-weighted over the members that have
+    a forecast for the row; the plain mean of the available members where none of the
+    weighted ones has."""
+    available = np.isfinite(forecasts)
+    mass = (available * weights).sum(axis=1)
+    weighted = np.nansum(np.where(available, forecasts, 0.0) * weights, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(mass > 0, weighted / mass, np.nan)
+        plain = np.nanmean(np.where(available, forecasts, np.nan), axis=1)
+    return np.where(np.isfinite(out), out, plain)
+
+
+def _simplex_grid(n_members: int, step: float) -> np.ndarray:
+    units = round(1 / step)
+    points = [c for c in np.ndindex(*(units + 1,) * (n_members - 1)) if sum(c) <= units]
+    grid = np.array([[*c, units - sum(c)] for c in points], dtype=float) / units
+    return grid
+
+
+@dataclass
+class _Calibration:
+    """What the rolling-origin residuals before a cutoff say: member weights and conformal
+    residual quantiles per horizon."""
+
+    weights: np.ndarray  # horizon × member
+    weight_basis: list[str]  # per horizon: "learnt", "best single member", "equal (no backtest)"
+    lower: np.ndarray  # per horizon: scaled residual quantile for the lower bound
+    upper: np.ndarray
+    interval_basis: list[str]  # per horizon: "conformal", "conformal (pooled)", "poisson"
+    rows: int
+    origins: list[int]
+
+    def table(self) -> list[dict]:
+        """Per horizon: each member's weight, how the weights and the interval were found."""
+        return [
+            {
+                "horizon": k + 1,
+                **dict(zip(MEMBERS, map(float, self.weights[k]), strict=True)),
+                "basis": self.weight_basis[k],
+                "interval": self.interval_basis[k],
+            }
+            for k in range(len(self.weights))
+        ]
+
+
+def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
+    config = cache.config
+    history = cache.history
+    horizon = config.horizon
+    n_members = len(MEMBERS)
+    forecasts, actual, scale, horizons, from_origin = [], [], [], [], []
+    for h in range(1, horizon + 1):
+        for origin in cache.calibration_origins(cutoff, h):
+            at = cache.at(origin)
+            forecasts.append(at.members[:, :, h - 1].T)
+            actual.append(history.values[:, origin + h])
+            scale.append(at.scale)
+            horizons.append(np.full(len(history.series), h))
+            from_origin.append(np.full(len(history.series), origin))
+    if forecasts:
+        f = np.concatenate(forecasts)
+        y = np.concatenate(actual)
+        sc = np.concatenate(scale)
+        hz = np.concatenate(horizons)
+        org = np.concatenate(from_origin)
+        keep = np.isfinite(y) & np.isfinite(f).any(axis=1)
+        f, y, sc, hz, org = f[keep], y[keep], sc[keep], hz[keep], org[keep]
+    else:
+        f = np.empty((0, n_members))
+        y = sc = np.empty(0)
+        hz = org = np.empty(0, dtype=int)
+    rows = _CalibrationRows(f, y, hz, config)
+    weights, basis = rows.weights(np.ones(len(y), dtype=bool))
+
+    # Conformal residuals of each origin's ensemble forecasts, with weights learnt on the
+    # other origins (cross-fitting): residuals of weights fitted to the same rows would be
+    # optimistic and the interval too narrow.
+    ensemble = np.full(len(y), np.nan)
+    for origin in np.unique(org):
+        mine = org == origin
+        held_out, _ = rows.weights(~mine) if len(np.unique(org)) > 1 else (weights, None)
+        for h in range(1, horizon + 1):
+            at_h = mine & (hz == h)
+            if at_h.any():
+                ensemble[at_h] = _combine(f[at_h], held_out[h - 1])
+    score = (y - ensemble) / sc
+    usable = np.isfinite(score)
+    tail = (1 - config.interval) / 2
+    lower = np.full(horizon, np.nan)
+    upper = np.full(horizon, np.nan)
+    interval_basis: list[str] = []
+    for h in range(1, horizon + 1):
+        own = score[usable & (hz == h)]
+        if len(own) >= MIN_CONFORMAL_ROWS:
+            lower[h - 1], upper[h - 1] = _conformal_quantiles(own, tail)
+            interval_basis.append("conformal")
+        elif usable.sum() >= MIN_CONFORMAL_ROWS:
+            lower[h - 1], upper[h - 1] = _conformal_quantiles(score[usable], tail)
+            interval_basis.append("conformal (pooled horizons)")
+        else:
+            interval_basis.append("poisson")
+    return _Calibration(
+        weights=weights,
+        weight_basis=basis,
+        lower=lower,
+        upper=upper,
+        interval_basis=interval_basis,
+        rows=len(y),
+        origins=sorted(int(o) for o in np.unique(org)),
+    )
+
+
+class _CalibrationRows:
+    """Backtest forecasts (rows × members), actuals and horizons, and the weight search."""
+
+    def __init__(self, f: np.ndarray, y: np.ndarray, hz: np.ndarray, config: ForecastConfig):
+        self.f, self.y, self.hz, self.config = f, y, hz, config
+        n_members = f.shape[1]
+        # A member counts where it has forecasts for most rows (the global model needs more
+        # history than the smoothers); complete rows over those members.
+        self.present = (
+            np.isfinite(f).mean(axis=0) >= 0.5 if len(f) else np.zeros(n_members, dtype=bool)
+        )
+        self.complete = (
+            np.isfinite(f[:, self.present]).all(axis=1) if len(f) else np.zeros(0, dtype=bool)
+        )
+        self.grid = (
+            _simplex_grid(int(self.present.sum()), WEIGHT_GRID_STEP) if self.present.any() else None
+        )
+
+    def _grid_best(self, rows: np.ndarray) -> np.ndarray:
+        if len(rows) > MAX_WEIGHT_ROWS:
+            rows = np.random.default_rng(self.config.seed).choice(
+                rows, MAX_WEIGHT_ROWS, replace=False
+            )
+        f = self.f[np.ix_(rows, self.present)]
+        errors = np.abs(self.y[rows, None] - f @ self.grid.T).sum(axis=0)
+        full = np.zeros(self.f.shape[1])
+        full[self.present] = self.grid[int(np.argmin(errors))]
+        return full
+
+    def weights(self, among: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Per horizon: weights learnt on the rows (of ``among``) within one month of the
+        horizon; the best single member on all rows where those are too few; equal weights
+        where there is hardly any backtest."""
+        n_members = self.f.shape[1]
+        horizon = self.config.horizon
+        usable = self.complete & among
+        pooled = np.nonzero(usable)[0]
+        single = None
+        if len(pooled) >= MIN_FALLBACK_ROWS:
+            errors = np.abs(self.y[pooled, None] - self.f[pooled][:, self.present]).sum(axis=0)
+            single = np.zeros(n_members)
+            single[np.nonzero(self.present)[0][int(np.argmin(errors))]] = 1.0
+        weights = np.zeros((horizon, n_members))
+        basis: list[str] = []
+        for h in range(1, horizon + 1):
+            near = np.nonzero(usable & (np.abs(self.hz - h) <= 1))[0]
+            if len(near) >= MIN_WEIGHT_ROWS:
+                weights[h - 1] = self._grid_best(near)
+                basis.append("learnt")
+            elif single is not None:
+                weights[h - 1] = single
+                basis.append("best single member")
+            else:
+                weights[h - 1] = 1.0 / n_members
+                basis.append("equal (no backtest)")
+        return weights, basis
+
+
+def _conformal_quantiles(scores: np.ndarray, tail: float) -> tuple[float, float]:
+    """Split-conformal quantiles of signed scaled residuals, each tail at ``tail``, with the
+    finite-sample rank ceil((n + 1)(1 - tail))."""
+    ordered = np.sort(scores)
+    n = len(ordered)
+    upper_rank = min(int(np.ceil((n + 1) * (1 - tail))), n)
+    lower_rank = max(int(np.floor((n + 1) * tail)), 1)
+    return float(ordered[lower_rank - 1]), float(ordered[upper_rank - 1])
+
+
+def _ensemble_at(
+    at: _AtOrigin, calibration: _Calibration, config: ForecastConfig, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ensemble forecast and conformal interval (series × horizon) at one origin."""
+    n_series = at.members.shape[1]
+    forecast = np.full((n_series, config.horizon), np.nan)
+    lower = np.full_like(forecast, np.nan)
+    upper = np.full_like(forecast, np.nan)
+    last = values[:, at.origin]
+    tail = (1 - config.interval) / 2
+    for k in range(config.horizon):
+        point = _combine(at.members[:, :, k].T, calibration.weights[k])
+        point = np.where(np.isfinite(point), point, last)
+        forecast[:, k] = np.maximum(point, 0.0)
+        if np.isfinite(calibration.lower[k]):
+            lower[:, k] = forecast[:, k] + calibration.lower[k] * at.scale
+            upper[:, k] = forecast[:, k] + calibration.upper[k] * at.scale
+        else:
+            lower[:, k] = poisson.ppf(tail, np.maximum(forecast[:, k], 1e-9))
+            upper[:, k] = poisson.ppf(1 - tail, np.maximum(forecast[:, k], 1e-9))
+    lower = np.maximum(np.minimum(lower, forecast), 0.0)
     upper = np.maximum(upper, forecast)
     return forecast, lower, upper
 
@@ -483,41 +882,70 @@ def _predict(
 
 @dataclass
 class DemandForecaster:
-    """A forecast model fitted on all the history, ready to forecast beyond its last month."""
+    """The ensemble fitted on all the history, ready to forecast beyond its last month."""
 
     history: History
     config: ForecastConfig
     models: _Models
     context: _FeatureContext
+    members: np.ndarray
+    calibration: _Calibration
+    scale: np.ndarray
 
     @property
     def last_period(self) -> pd.Period:
         return self.history.periods[-1]
 
+    def weights(self) -> list[dict]:
+        """The ensemble's member weights per horizon and how they were found."""
+        return self.calibration.table()
+
     def forecast(self) -> pd.DataFrame:
-        """Forecasts for months 1..horizon after the last period."""
+        """Forecasts for months 1..horizon after the last period: the ensemble with its
+        conformal interval, then each member's forecast (``member_<name>``)."""
         history = self.history
-        context = self.context
         n_series, horizon = len(history.series), self.config.horizon
+        at = _AtOrigin(history.n_months - 1, self.members, self.scale, self.models, self.context)
+        forecast, lower, upper = _ensemble_at(at, self.calibration, self.config, history.values)
         s = np.repeat(np.arange(n_series), horizon)
-        h = np.tile(np.arange(1, horizon + 1), n_series)
-        origin = np.full(len(s), history.n_months - 1)
-        features, level = context.build(s, origin, h)
-        forecast, lower, upper = _predict(self.models, features, level)
         out = pd.DataFrame(
             {
                 "series": history.series.to_numpy()[s],
                 "period": [str(history.periods[-1] + int(k)) for k in range(1, horizon + 1)]
                 * n_series,
-                "horizon": h,
-                "forecast": forecast,
-                "lower": lower,
-                "upper": upper,
+                "horizon": np.tile(np.arange(1, horizon + 1), n_series),
+                "forecast": forecast.ravel(),
+                "lower": lower.ravel(),
+                "upper": upper.ravel(),
             }
         )
         for name in history.labels:
             out[name] = history.attributes[name].astype(str).to_numpy()[s]
+        for m, name in enumerate(MEMBERS):
+            out[f"member_{name}"] = self.members[m].ravel()
         return out
+
+
+def _forecaster(cache: _OriginCache) -> DemandForecaster:
+    history = cache.history
+    cutoff = history.n_months - 1
+    at = cache.at(cutoff, require_gbm=True)
+    calibration = _calibrate(cache, cutoff)
+    return DemandForecaster(
+        history=history,
+        config=cache.config,
+        models=at.models,
+        context=at.context,
+        members=at.members,
+        calibration=calibration,
+        scale=at.scale,
+    )
+
+
+def _as_history(frame: pd.DataFrame | History, group_column: str | None) -> History:
+    return (
+        frame if isinstance(frame, History) else prepare_history(frame, group_column=group_column)
+    )
 
 
 def fit_forecaster(
@@ -526,14 +954,13 @@ def fit_forecaster(
     config: ForecastConfig | None = None,
     group_column: str | None = "auto",
 ) -> DemandForecaster:
-    """Fit the global model on all the history (see :func:`prepare_history` for the frame)."""
+    """Fit the ensemble on all the history (see :func:`prepare_history` for the frame): the
+    members at the last month, and their weights and interval from the rolling origins
+    before it."""
     config = config or ForecastConfig()
-    history = (
-        frame if isinstance(frame, History) else prepare_history(frame, group_column=group_column)
-    )
+    history = _as_history(frame, group_column)
     _require_history(history, config, backtest=False)
-    models, context = _fit(history, history.n_months - 1, config)
-    return DemandForecaster(history=history, config=config, models=models, context=context)
+    return _forecaster(_OriginCache(history, config))
 
 
 def forecast_demand(
@@ -546,11 +973,28 @@ def forecast_demand(
     """Forecast ``horizon`` months beyond the last period given.
 
     Returns one row per series and future month: ``series``, ``period`` (YYYY-MM),
-    ``horizon``, ``forecast``, ``lower``, ``upper`` (the 80% interval by default) and the
-    series' text attributes (e.g. ``community``, ``category``).
+    ``horizon``, ``forecast``, ``lower``, ``upper`` (the 80% interval by default), the
+    series' text attributes (e.g. ``community``, ``category``) and each member's forecast.
     """
     config = _with_horizon(config, horizon)
     return fit_forecaster(frame, config=config, group_column=group_column).forecast()
+
+
+def forecast_with_backtest(
+    frame: pd.DataFrame | History,
+    *,
+    config: ForecastConfig | None = None,
+    group_column: str | None = "auto",
+) -> tuple[DemandForecaster, BacktestResult]:
+    """The fitted ensemble and its rolling-origin backtest, sharing the member fits at the
+    origins both need (what a forecast run and ``forecast_demand --data`` do)."""
+    config = config or ForecastConfig()
+    history = _as_history(frame, group_column)
+    _require_history(history, config, backtest=True)
+    cache = _OriginCache(history, config)
+    backtest = _backtest(cache)
+    forecaster = _forecaster(cache)
+    return forecaster, backtest
 
 
 def _with_horizon(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:
@@ -566,7 +1010,9 @@ def _with_horizon(config: ForecastConfig | None, horizon: int | None) -> Forecas
 
 @dataclass
 class BacktestResult:
-    """Rolling-origin backtest of the model against the naive and seasonal-naive baselines."""
+    """Rolling-origin backtest of the ensemble and each of its members against the naive and
+    seasonal-naive baselines. At every origin the ensemble's weights and interval come only
+    from the residuals of earlier origins whose targets were known by then."""
 
     predictions: pd.DataFrame
     overall: dict[str, float]
@@ -576,11 +1022,21 @@ class BacktestResult:
     origins: list[str]
     config: ForecastConfig
     seconds: float
+    weights: list[dict] = field(default_factory=list)
 
     @property
     def improvement_over_seasonal_naive(self) -> float:
-        """1 - WAPE(model) / WAPE(seasonal naive): 0.15 means 15% lower error."""
+        """1 - WAPE(ensemble) / WAPE(seasonal naive): 0.15 means 15% lower error."""
         return 1 - self.overall["wape_model"] / self.overall["wape_seasonal_naive"]
+
+    @property
+    def best_member(self) -> str:
+        return min(MEMBERS, key=lambda name: self.overall[f"wape_{name}"])
+
+    @property
+    def gap_to_best_member(self) -> float:
+        """WAPE(ensemble) / WAPE(best member) - 1: 0.01 means 1% worse than the best member."""
+        return self.overall["wape_model"] / self.overall[f"wape_{self.best_member}"] - 1
 
     def table(self) -> str:
         """The backtest as a plain-text table (overall row first, then one row per group)."""
@@ -589,18 +1045,19 @@ class BacktestResult:
         ]
         width = max(len(name) for name, _ in rows) + 2
         head = (
-            f"{'group':<{width}}{'n':>8}{'WAPE model':>12}{'naive':>8}{'s-naive':>9}"
-            f"{'MASE model':>12}{'naive':>8}{'s-naive':>9}{'coverage':>10}"
+            f"{'group':<{width}}{'n':>8}{'WAPE ens':>10}{'gbm':>8}{'ets':>8}{'theta':>8}"
+            f"{'s-naive':>9}{'naive':>8}{'MASE ens':>10}{'coverage':>10}"
         )
         lines = [head, "-" * len(head)]
         for name, m in rows:
             lines.append(
-                f"{name:<{width}}{int(m['n']):>8}{m['wape_model']:>12.3f}{m['wape_naive']:>8.3f}"
-                f"{m['wape_seasonal_naive']:>9.3f}{m['mase_model']:>12.3f}{m['mase_naive']:>8.3f}"
-                f"{m['mase_seasonal_naive']:>9.3f}{m['coverage']:>10.1%}"
+                f"{name:<{width}}{int(m['n']):>8}{m['wape_model']:>10.3f}{m['wape_gbm']:>8.3f}"
+                f"{m['wape_ets']:>8.3f}{m['wape_theta']:>8.3f}{m['wape_seasonal_naive']:>9.3f}"
+                f"{m['wape_naive']:>8.3f}{m['mase_model']:>10.3f}{m['coverage']:>10.1%}"
             )
         lines.append(
-            f"model WAPE vs seasonal naive: {self.improvement_over_seasonal_naive:+.1%} better; "
+            f"ensemble WAPE vs seasonal naive: {self.improvement_over_seasonal_naive:+.1%} "
+            f"better; vs the best member ({self.best_member}): {-self.gap_to_best_member:+.1%}; "
             f"{self.config.interval:.0%} interval coverage {self.overall['coverage']:.1%}; "
             f"origins {', '.join(self.origins)}, horizon 1-{self.config.horizon}"
         )
@@ -610,6 +1067,7 @@ class BacktestResult:
         return jsonable(
             {
                 "method": self.config.describe(),
+                "members": dict(MEMBER_METHODS),
                 "baselines": {
                     "naive": "last observed month",
                     "seasonal_naive": "same month one year earlier",
@@ -620,6 +1078,9 @@ class BacktestResult:
                 "group_column": self.group_column,
                 "overall": self.overall,
                 "improvement_over_seasonal_naive": float(self.improvement_over_seasonal_naive),
+                "best_member": self.best_member,
+                "gap_to_best_member": float(self.gap_to_best_member),
+                "weights": self.weights,
                 "by_group": [
                     {"group": str(k), **v} for k, v in self.by_group.to_dict("index").items()
                 ],
@@ -637,11 +1098,10 @@ def _metrics(rows: pd.DataFrame) -> dict[str, float]:
     scale = rows["mase_scale"].to_numpy()
     scaled = np.isfinite(scale) & (scale > 0)
     out: dict[str, float] = {"n": float(len(rows))}
-    for name, column in (
-        ("model", "forecast"),
-        ("naive", "naive"),
-        ("seasonal_naive", "seasonal_naive"),
-    ):
+    columns = [("model", "forecast"), ("naive", "naive")] + [
+        (name, name if name == "seasonal_naive" else f"forecast_{name}") for name in MEMBERS
+    ]
+    for name, column in columns:
         error = np.abs(actual - rows[column].to_numpy())
         out[f"wape_{name}"] = float(error.sum() / total) if total > 0 else float("nan")
         out[f"mase_{name}"] = (
@@ -660,19 +1120,23 @@ def backtest_demand(
     horizon: int | None = None,
     group_column: str | None = "auto",
 ) -> BacktestResult:
-    """Rolling-origin backtest: at each origin refit on data up to it, forecast 1..horizon
+    """Rolling-origin backtest: at each origin refit every member on data up to it, learn
+    the ensemble's weights and interval from the earlier origins only, forecast 1..horizon
     months ahead and score against the actual counts and the two baselines.
 
     Origins are ``backtest_step`` months apart, the last one ``horizon`` months before the
-    end. Scores use the rows where the model and both baselines have a forecast (a series
-    needs a year of history for the seasonal naive).
+    end. Scores use the rows where the ensemble, every member and both baselines have a
+    forecast (a series needs a year of history for the seasonal naive).
     """
-    started = time.perf_counter()
     config = _with_horizon(config, horizon)
-    history = (
-        frame if isinstance(frame, History) else prepare_history(frame, group_column=group_column)
-    )
+    history = _as_history(frame, group_column)
     _require_history(history, config, backtest=True)
+    return _backtest(_OriginCache(history, config))
+
+
+def _backtest(cache: _OriginCache) -> BacktestResult:
+    started = time.perf_counter()
+    history, config = cache.history, cache.config
     last_origin = history.n_months - 1 - config.horizon
     origins = [
         last_origin - i * config.backtest_step for i in reversed(range(config.backtest_origins))
@@ -680,15 +1144,17 @@ def backtest_demand(
     n_series, horizon_ = len(history.series), config.horizon
     diffs = np.abs(np.diff(history.values, axis=1))
     parts = []
+    calibration = None
     for origin in origins:
-        models, context = _fit(history, origin, config)
+        at = cache.at(origin, require_gbm=True)
+        calibration = _calibrate(cache, origin)
+        forecast, lower, upper = _ensemble_at(at, calibration, config, history.values)
         s = np.repeat(np.arange(n_series), horizon_)
         h = np.tile(np.arange(1, horizon_ + 1), n_series)
         o = np.full(len(s), origin)
-        features, level = context.build(s, o, h)
-        forecast, lower, upper = _predict(models, features, level)
         target = o + h
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             scale = np.nanmean(diffs[:, :origin], axis=1)
         parts.append(
             pd.DataFrame(
@@ -699,9 +1165,14 @@ def backtest_demand(
                     "period": history.periods[target].astype(str),
                     "horizon": h,
                     "actual": history.values[s, target],
-                    "forecast": forecast,
-                    "lower": lower,
-                    "upper": upper,
+                    "forecast": forecast.ravel(),
+                    "lower": lower.ravel(),
+                    "upper": upper.ravel(),
+                    **{
+                        f"forecast_{name}": at.members[m].ravel()
+                        for m, name in enumerate(MEMBERS)
+                        if name != "seasonal_naive"
+                    },
                     "naive": history.values[s, o],
                     "seasonal_naive": history.values[s, target - 12],
                     "mase_scale": scale[s],
@@ -713,7 +1184,10 @@ def backtest_demand(
             )
         )
     predictions = pd.concat(parts, ignore_index=True)
-    scored = predictions.dropna(subset=["actual", "forecast", "naive", "seasonal_naive"])
+    scored = predictions.dropna(
+        subset=["actual", "forecast", "naive", "seasonal_naive"]
+        + [f"forecast_{name}" for name in MEMBERS if name != "seasonal_naive"]
+    )
     if scored.empty:
         raise EngineInputError(
             "no series has a year of history before the backtest origins; give longer histories"
@@ -725,6 +1199,7 @@ def backtest_demand(
     by_horizon = pd.DataFrame(
         {name: _metrics(rows) for name, rows in scored.groupby("horizon", sort=True)}
     ).T
+    weights = calibration.table()
     return BacktestResult(
         predictions=predictions,
         overall=overall,
@@ -734,6 +1209,7 @@ def backtest_demand(
         origins=[str(history.periods[o]) for o in origins],
         config=config,
         seconds=time.perf_counter() - started,
+        weights=weights,
     )
 
 

@@ -16,10 +16,12 @@ from analytics.kinds.schema import Result
 
 @dataclass(kw_only=True)
 class Backtest:
-    """The rolling-origin backtest against the naive baselines, city-wide (overall, by
-    service, by months ahead)."""
+    """The rolling-origin backtest of the ensemble and each member (``wape_<member>``,
+    ``mase_<member>`` beside ``wape_model``) against the naive baselines, city-wide
+    (overall, by service, by months ahead), and the weights at its last origin."""
 
     method: str = ""
+    members: dict[str, str] = field(default_factory=dict)
     baselines: dict[str, str] = field(default_factory=dict)
     origins: list[str] = field(default_factory=list)
     horizon: int | None = None
@@ -27,6 +29,9 @@ class Backtest:
     group_column: str | None = None
     overall: dict[str, float | None] = field(default_factory=dict)
     improvement_over_seasonal_naive: float | None = None
+    best_member: str | None = None
+    gap_to_best_member: float | None = None
+    weights: list[dict[str, Any]] = field(default_factory=list)
     by_group: list[dict[str, Any]] = field(default_factory=list)
     by_horizon: list[dict[str, Any]] = field(default_factory=list)
     seconds: float | None = None
@@ -51,6 +56,9 @@ class ForecastResult(Result):
 
     backtest: Backtest = field(default_factory=Backtest)
     backtest_cells: list[BacktestCell] = field(default_factory=list)
+    # Per months ahead: each member's weight in the forecasts, and how weights and interval
+    # were found (learnt, best single member; conformal, Poisson).
+    ensemble_weights: list[dict[str, Any]] = field(default_factory=list)
     horizon: int | None = None
     last_month: str | None = None
     n_series: int | None = None

@@ -15,9 +15,8 @@ from analytics import queries
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import (
     ForecastConfig,
-    backtest_demand,
     build_series_frame,
-    fit_forecaster,
+    forecast_with_backtest,
 )
 from analytics.engine.supply.portraits import community_profile
 from analytics.kinds.base import Outcome, Progress
@@ -43,7 +42,6 @@ def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
         raise EngineInputError("there are no service requests yet, so there is nothing to forecast")
     communities = queries.community_frame()
     residents = queries.resident_profiles_frame()
-    profile = community_profile(residents) if not residents.empty else None
     categories = list(
         ServiceCategory.objects.filter(parent__isnull=False, active=True).values_list(
             "code", flat=True
@@ -52,10 +50,29 @@ def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = build_series_frame(
         requests[["community", "category", "created"]],
         communities=communities,
-        community_attributes=profile,
         categories=categories,
     )
+    if not residents.empty:
+        frame = _with_profiles_by_year(frame, residents)
     return frame, requests
+
+
+def _with_profiles_by_year(frame: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    """Each month's rows carry the community profile as of that year (ages as then), so a
+    backtest origin sees the attributes it would have seen, not today's."""
+    years = frame["period"].str[:4]
+    profiles = pd.concat(
+        [
+            community_profile(residents, as_of=f"{year}-12").assign(_year=year)
+            for year in sorted(years.unique())
+        ]
+    )
+    profiles.index.name = "community"
+    return (
+        frame.assign(_year=years)
+        .merge(profiles.reset_index(), on=["community", "_year"], how="left")
+        .drop(columns="_year")
+    )
 
 
 def horizon_of(params: dict) -> int:
@@ -80,10 +97,8 @@ def forecast_run(run: AnalysisRun, progress: Progress) -> Outcome:
     progress(5, "building monthly series")
     frame, requests = complete_months_frame()
     config = ForecastConfig(horizon=horizon)
-    progress(15, "backtesting against the naive baselines")
-    backtest = backtest_demand(frame, config=config)
-    progress(65, "fitting on all the history")
-    forecaster = fit_forecaster(frame, config=config)
+    progress(15, "backtesting the ensemble and its members against the naive baselines")
+    forecaster, backtest = forecast_with_backtest(frame, config=config)
     forecasts = forecaster.forecast()
     # Backtest errors per community and category, kept for the fairness audit of allocations.
     scored = backtest.predictions.dropna(subset=["actual", "forecast"])
@@ -96,6 +111,7 @@ def forecast_run(run: AnalysisRun, progress: Progress) -> Outcome:
     result = ForecastResult(
         backtest=record(Backtest, backtest.to_dict(), where="backtest"),
         backtest_cells=[record(BacktestCell, cell) for cell in errors.to_dict("records")],
+        ensemble_weights=forecaster.weights(),
         horizon=horizon,
         last_month=str(forecaster.last_period),
         n_series=int(frame["series"].nunique()),

@@ -4,7 +4,7 @@ import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.engine.errors import EngineInputError
-from analytics.engine.supply.forecast import ForecastConfig, backtest_demand, forecast_demand
+from analytics.engine.supply.forecast import ForecastConfig, forecast_with_backtest
 from analytics.management.commands._runs import checked_params, dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -20,12 +20,24 @@ class Command(BaseCommand):
         parser.add_argument("--horizon", type=int, default=6, help="months ahead, 1 to 6")
         parser.add_argument("--data", type=Path, help="a CSV history: series, period, count")
         parser.add_argument("--out", type=Path, help="with --data: write the forecasts here")
+        parser.add_argument(
+            "--level",
+            type=float,
+            default=80,
+            help="with --data: the prediction interval's level in percent, 50 to 99 (default 80)",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    def handle(self, *args, horizon: int, data: Path | None, out: Path | None, **options):
+    def handle(
+        self, *args, horizon: int, data: Path | None, out: Path | None, level: float, **options
+    ):
+        if not 50 <= level <= 99:
+            raise CommandError(f"--level must be a percentage between 50 and 99, got {level:g}")
         if data is None:
             if out is not None:
                 raise CommandError("--out goes with --data (database forecasts are stored)")
+            if level != 80:
+                raise CommandError("--level goes with --data (database forecasts are 80%)")
             run = run_and_check(
                 AnalysisRun.Kind.FORECAST,
                 {"horizon": horizon},
@@ -47,10 +59,10 @@ class Command(BaseCommand):
             frame = pd.read_csv(data, dtype={"series": str, "period": str})
         except (OSError, ValueError, pd.errors.ParserError) as exc:
             raise CommandError(f"cannot read {data}: {exc}") from exc
-        config = ForecastConfig(horizon=horizon)
+        config = ForecastConfig(horizon=horizon, interval=level / 100)
         try:
-            backtest = backtest_demand(frame, config=config, group_column=None)
-            forecasts = forecast_demand(frame, config=config, horizon=horizon, group_column=None)
+            forecaster, backtest = forecast_with_backtest(frame, config=config, group_column=None)
+            forecasts = forecaster.forecast()
         except EngineInputError as exc:
             raise CommandError(str(exc)) from exc
         if out is not None:
@@ -70,16 +82,35 @@ class Command(BaseCommand):
             f"Backtest ({len(backtest['origins'])} origins, horizon {backtest['horizon']}, "
             f"{backtest['interval']:.0%} intervals): {backtest['method']}"
         )
-        header = f"{'group':<28}{'WAPE model':>11}{'naive':>8}{'s-naive':>9}{'MASE':>7}{'cover':>7}"
+        members = ("gbm", "ets", "theta")
+        header = (
+            f"{'group':<28}{'WAPE ens':>9}"
+            + "".join(f"{name:>7}" for name in members)
+            + f"{'s-naive':>8}{'naive':>7}{'MASE':>7}{'cover':>7}"
+        )
         self.stdout.write(header)
         rows = [{"group": "overall", **overall}, *backtest["by_group"]]
         for row in rows:
             self.stdout.write(
-                f"{row['group']:<28}{row['wape_model']:>11.3f}{row['wape_naive']:>8.3f}"
-                f"{row['wape_seasonal_naive']:>9.3f}{(row.get('mase_model') or 0):>7.2f}"
-                f"{(row.get('coverage') or 0):>7.0%}"
+                f"{row['group']:<28}{row['wape_model']:>9.3f}"
+                + "".join(f"{_number(row.get(f'wape_{name}')):>7.3f}" for name in members)
+                + f"{row['wape_seasonal_naive']:>8.3f}{row['wape_naive']:>7.3f}"
+                f"{_number(row.get('mase_model')):>7.2f}{_number(row.get('coverage')):>7.0%}"
             )
         self.stdout.write(
-            f"Model WAPE is {backtest['improvement_over_seasonal_naive']:.1%} lower than the "
+            f"Ensemble WAPE is {backtest['improvement_over_seasonal_naive']:.1%} lower than the "
             "seasonal-naive baseline's."
         )
+        by_horizon = backtest.get("by_horizon") or []
+        if by_horizon:
+            self.stdout.write(
+                "Interval coverage by horizon: "
+                + ", ".join(
+                    f"{row['horizon']}: {_number(row.get('coverage')):.0%}" for row in by_horizon
+                )
+            )
+
+
+def _number(value: object) -> float:
+    """A stored figure, or NaN where an older run has none."""
+    return float(value) if isinstance(value, int | float) else float("nan")

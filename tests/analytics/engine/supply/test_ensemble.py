@@ -1,0 +1,154 @@
+"""The forecast ensemble: its statistical members, the weights and conformal intervals learnt
+on the rolling-origin backtest, and no look-ahead at any origin. Data SYNTHETIC (generated
+here or by the engine's own generator)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.engine.supply import statistical
+from analytics.engine.supply.forecast import (
+    MEMBERS,
+    ForecastConfig,
+    _fit,
+    _OriginCache,
+    fit_forecaster,
+    forecast_with_backtest,
+    prepare_history,
+)
+
+QUICK = ForecastConfig(horizon=3, max_iter=40, max_train_rows=20_000)
+SEASON = 1 + 0.4 * np.sin(2 * np.pi * np.arange(12) / 12)
+
+
+def _seasonal_frame(n_series: int = 40, n_months: int = 72, seed: int = 1) -> pd.DataFrame:
+    """Poisson counts around a level times one shared seasonal pattern (SYNTHETIC)."""
+    rng = np.random.default_rng(seed)
+    periods = pd.period_range("2019-01", periods=n_months, freq="M").astype(str)
+    rows = []
+    for s in range(n_series):
+        level = rng.uniform(20, 200)
+        counts = rng.poisson(level * SEASON[np.arange(n_months) % 12])
+        rows.append(pd.DataFrame({"series": f"s{s}", "period": periods, "count": counts}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_smoothers_continue_a_constant_and_a_trend():
+    constant = np.full((1, 48), 10.0)
+    assert np.allclose(statistical.ets_damped(constant, 3, 1), 10.0)
+    assert np.allclose(statistical.theta(constant, 3, 1), 10.0)
+    trend = (50 + 2.0 * np.arange(48))[None, :]
+    ets = statistical.ets_damped(trend, 3, 1)[0]
+    theta = statistical.theta(trend, 3, 1)[0]
+    assert (np.diff(ets) > 0).all() and ets[0] > trend[0, -1]
+    assert (np.diff(theta) > 0).all() and theta[0] > trend[0, -1] - 2
+
+
+def test_seasonal_factors_found_where_the_series_is_seasonal_only():
+    months = np.arange(60)
+    seasonal = (100 * SEASON[months % 12])[None, :]
+    flat = np.random.default_rng(0).poisson(100, size=(1, 60)).astype(float)
+    factors = statistical.seasonal_factors(np.vstack([seasonal, flat]), first_month=1)
+    assert np.allclose(factors[0], SEASON / SEASON.mean(), atol=0.02)
+    assert np.allclose(factors[1], 1.0)
+    # The seasonal naive repeats last year's months.
+    assert np.allclose(statistical.seasonal_naive(seasonal, 3)[0], seasonal[0, 48:51])
+
+
+def test_series_too_short_for_a_method_get_no_forecast_from_it():
+    values = np.full((1, 24), np.nan)
+    values[0, -2:] = [3.0, 4.0]
+    assert np.isnan(statistical.ets_damped(values, 2, 1)).all()
+    assert np.isnan(statistical.theta(values, 2, 1)).all()
+    assert np.isnan(statistical.seasonal_naive(values, 2)).all()
+
+
+@pytest.fixture(scope="module")
+def seasonal_run():
+    frame = _seasonal_frame()
+    return frame, *forecast_with_backtest(frame, config=QUICK, group_column=None)
+
+
+def test_ensemble_reports_every_member_beside_its_own_error(seasonal_run):
+    _, forecaster, backtest = seasonal_run
+    overall = backtest.overall
+    for name in MEMBERS:
+        assert np.isfinite(overall[f"wape_{name}"]) and np.isfinite(overall[f"mase_{name}"])
+    # Learnt weights: non-negative, summing to one per horizon.
+    for row in forecaster.weights():
+        weights = np.array([row[name] for name in MEMBERS])
+        assert (weights >= 0).all() and weights.sum() == pytest.approx(1)
+        assert row["basis"] == "learnt" and row["interval"] == "conformal"
+    # Seasonal Poisson series: the ensemble is far better than the naive, not worse than
+    # the best member by more than a few percent.
+    assert overall["wape_model"] < 0.6 * overall["wape_naive"], backtest.table()
+    assert backtest.gap_to_best_member < 0.05, backtest.table()
+    out = forecaster.forecast()
+    assert {f"member_{name}" for name in MEMBERS} <= set(out.columns)
+
+
+def test_conformal_intervals_cover_near_their_level(seasonal_run):
+    _, _, backtest = seasonal_run
+    assert 0.7 <= backtest.overall["coverage"] <= 0.9, backtest.table()
+    assert list(backtest.by_horizon.index) == [1, 2, 3]
+
+
+def test_a_higher_level_widens_the_interval(seasonal_run):
+    frame, forecaster, _ = seasonal_run
+    wide = fit_forecaster(
+        frame, config=ForecastConfig(**{**QUICK.__dict__, "interval": 0.95}), group_column=None
+    ).forecast()
+    narrow = forecaster.forecast()
+    assert ((wide["upper"] - wide["lower"]) >= (narrow["upper"] - narrow["lower"]) - 1e-9).all()
+    assert (wide["upper"] - wide["lower"]).mean() > (narrow["upper"] - narrow["lower"]).mean()
+
+
+def test_one_best_member_takes_the_weight():
+    """Exactly repeating seasons: the seasonal naive is perfect and the learnt weights find it."""
+    periods = pd.period_range("2019-01", periods=60, freq="M").astype(str)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "series": f"s{s}",
+                    "period": periods,
+                    "count": np.round((10 + 3 * s) * SEASON[np.arange(60) % 12] * 10),
+                }
+            )
+            for s in range(40)
+        ]
+    )
+    forecaster = fit_forecaster(frame, config=QUICK, group_column=None)
+    for row in forecaster.weights():
+        assert row["seasonal_naive"] >= 0.5
+
+
+def test_no_member_sees_past_its_origin():
+    """Forecasts made at an origin inside the full history equal those made on the history cut
+    at that origin, although the later months and a time-varying attribute changed."""
+    frame = _seasonal_frame(n_series=30, n_months=60, seed=3)
+    frame["population"] = 1000.0
+    months = sorted(frame["period"].unique())
+    origin = 47
+    later = frame["period"] > months[origin]
+    changed = frame.copy()
+    changed.loc[later, "count"] = changed.loc[later, "count"] * 5
+    changed.loc[later, "population"] = 9000.0
+    full = prepare_history(changed, group_column=None)
+    cut = prepare_history(frame[~later], group_column=None)
+    assert full.attributes["population"].iloc[0] == 9000.0
+    assert full.attributes_at(origin)["population"].iloc[0] == 1000.0
+    at_full = _OriginCache(full, QUICK).at(origin)
+    at_cut = _OriginCache(cut, QUICK).at(origin)
+    np.testing.assert_allclose(at_full.members, at_cut.members)
+    np.testing.assert_allclose(at_full.scale, at_cut.scale)
+
+
+def test_early_stopping_watches_the_last_months_before_the_origin():
+    history = prepare_history(_seasonal_frame(n_series=30, n_months=60), group_column=None)
+    config = ForecastConfig(horizon=3, max_iter=300, max_train_rows=20_000)
+    models, _ = _fit(history, 47, config)
+    assert models.validation_rows > 0
+    assert models.mean.n_iter_ < config.max_iter
