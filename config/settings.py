@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.api_guards.NullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -136,6 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "residents.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "residents.login_protection.DemoPasswordRefusal",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -148,13 +151,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed logins lock the account (by username, whatever the address) for a while,
-# and an address that keeps failing across usernames is locked out too.
+# Failed logins lock one user name from one address after AXES_FAILURE_LIMIT, and one user
+# name from everywhere after LOGIN_FAILURES_PER_USERNAME; nothing ever locks an address, so
+# nobody can lock everyone behind a proxy out (residents/login_protection.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "residents.login_protection.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "residents.login_protection.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Addresses or networks of the reverse proxies in front of the app (comma-separated, e.g.
+# 10.0.0.5,10.1.0.0/16). Only a connection from one of them may name the client in
+# X-Forwarded-For; with none set the header is ignored.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -193,6 +204,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts and styles only from our own files, never
+# inline (every template keeps them in static/; a test checks). The API documentation pages
+# relax styles for their vendored viewers only (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -206,6 +234,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api_guards.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Precision supply of community public services API",
@@ -220,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every error status an operation can answer is in the schema (core/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_schema.document_error_responses",
+    ],
 }
 
 # Celery: no broker configured means the embedded path, where tasks run eagerly in-process.
@@ -294,6 +332,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Lookups of residents by national ID or phone per user and clock hour (residents.actions).
 IDENTIFIER_LOOKUPS_PER_HOUR = env.int("IDENTIFIER_LOOKUPS_PER_HOUR", default=120)
+# Residents entering an ID number on their own profile, and anonymous sign-ups with one per
+# client address: each such entry is checked against the registered numbers, so it is
+# metered too (residents.actions).
+SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR = env.int(
+    "SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR", default=10
+)
 # What-ifs one user may have queued or running at once: each refits the forecaster, and the
 # workers are shared with the scheduled runs.
 WHAT_IF_RUNS_IN_FLIGHT = env.int("WHAT_IF_RUNS_IN_FLIGHT", default=2)

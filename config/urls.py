@@ -1,22 +1,41 @@
-from django.conf import settings
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from core.views import set_language
+from services.media import request_photo
+
+API_VIEWER_CSP = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["'self'", "blob:"]})
 
 urlpatterns = [
     # Our set_language (see its docstring) shadows Django's; the rest of i18n/ is Django's.
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # The viewers' own pages hold a <style> element (and ReDoc styles itself at run time):
+    # styles are relaxed there, scripts never. Swagger UI's start-up script is a file.
+    path(
+        "api/docs/",
+        API_VIEWER_CSP(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        API_VIEWER_CSP(SpectacularRedocView.as_view(url_name="schema")),
+        name="api-redoc",
+    ),
     path("api/v1/", include("config.api_urls")),
     path("open311/v2/", include("services.open311.urls")),
     path("admin/", admin.site.urls),
+    # Uploaded photos, with or without DEBUG, only to those who may see their request.
+    re_path(r"^media/(?P<name>requests/[^\x00]+)$", request_photo, name="request_photo"),
 ]
 urlpatterns += i18n_patterns(
     path("bulk/", include("services.bulk_urls")),
@@ -24,5 +43,8 @@ urlpatterns += i18n_patterns(
     path("analytics/", include("analytics.urls")),
     prefix_default_language=False,
 )
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Errors under /api/ are JSON like the rest of the API (core/api_guards.py).
+handler400 = "core.api_guards.bad_request"
+handler403 = "core.api_guards.permission_denied"
+handler404 = "core.api_guards.page_not_found"
+handler500 = "core.api_guards.server_error"

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
 from residents import pii
+from residents.login_protection import DEMO_PASSWORD
 from residents.models import City, Community, Region, Resident, User
 from residents.queries import demo_city_present
 from services.actions import CapacityLine, supply_capacities_write
@@ -34,7 +35,6 @@ from services.models import (
 )
 
 DEMO_CITY_ADCODE = "510100"
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 -- published demo password, refused outside DEBUG
 DEMO_USERS = ("admin", "worker", "resident")
 DISTRICTS_CSV = Path(__file__).with_name("demo_city_districts.csv")
 COMMUNITY_PREFIX = Community.DEMO_CODE_PREFIX

@@ -9,7 +9,7 @@ phone number or ID number.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -87,13 +87,20 @@ def _duplicate_message() -> str:
     return _("A resident with this national ID number is already registered.")
 
 
-def _validate_and_save(resident: Resident) -> Resident:
+def _validate_and_save(
+    resident: Resident, *, user: User, previous_id_hash: str | None = None
+) -> Resident:
     """Validate every field (identifiers normalised, choices, ranges, one profile per national
-    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then."""
+    ID) and save. Raises one ``ValidationError`` with all field errors, writes nothing then.
+
+    Checking a new national ID against the registered ones could tell whether someone holds
+    it, so it takes one use of ``user``'s identifier allowance first (``LimitReached``)."""
     errors = _field_errors(resident)
     if errors:
         raise ValidationError(errors)
     resident.refresh_lookup_hashes()
+    if resident.national_id_hash and resident.national_id_hash != previous_id_hash:
+        _identifier_lookup_allowance_take(user, number_hash=resident.national_id_hash)
     duplicate_message = _duplicate_message()
     if (
         resident.national_id_hash
@@ -164,7 +171,7 @@ def resident_create(
         preferred_channel=preferred_channel,
         created_by=user,
     )
-    return _validate_and_save(resident)
+    return _validate_and_save(resident, user=user)
 
 
 @transaction.atomic
@@ -215,6 +222,12 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
             "national_id_hash", flat=True
         )
     )
+    # Naming the rows whose number is registered confirms those numbers: metered like a
+    # lookup (LimitReached names no row).
+    identifier_checks_take(
+        user=user,
+        number_hashes=[r.national_id_hash for r in residents if r.national_id_hash in registered],
+    )
     for index, resident in enumerate(residents):
         if resident.national_id_hash in registered:
             problems.setdefault(index, {}).setdefault("national_id", [_duplicate_message()])
@@ -224,10 +237,14 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
 
 
 @transaction.atomic
-def resident_signup(*, username: str, password: str, **profile: Any) -> User:
+def resident_signup(
+    *, username: str, password: str, client_address: str = "", **profile: Any
+) -> User:
     """A resident's own sign-up: a login with the resident role and their profile.
 
-    ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``).
+    ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``). A
+    sign-up that gives an ID number takes one use of its client address's hourly allowance
+    first (``LimitReached``): an anonymous form must not test ID numbers unmetered.
     """
     errors: dict[str, list[str]] = {}
     account = User(username=(username or "").strip(), role=User.Role.RESIDENT)
@@ -243,6 +260,10 @@ def resident_signup(*, username: str, password: str, **profile: Any) -> User:
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
+    if profile.get("national_id"):
+        _signup_allowance_take(
+            client_address, pii.lookup_hash(pii.normalise_national_id(profile["national_id"]))
+        )
     account.set_password(password)
     account.save()
     resident_create(user=account, **profile)
@@ -272,11 +293,12 @@ def resident_update(*, user: User, resident: Resident, **changes: Any) -> Reside
         raise StateConflict(_("This profile was erased at the resident's request."))
     if "community" in changes and changes["community"].pk != resident.community_id:
         _check_may_file_for(user=user, community=changes["community"])
+    previous_id_hash = resident.national_id_hash
     for field, value in changes.items():
         if field in IDENTIFIER_FIELDS:
             value = (value or "").strip() if field == "name" else (value or "")
         setattr(resident, field, value)
-    return _validate_and_save(resident)
+    return _validate_and_save(resident, user=user, previous_id_hash=previous_id_hash)
 
 
 def _account_close(account: User) -> None:
@@ -373,33 +395,80 @@ def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def _identifier_lookup_allowance_take(user: User) -> None:
-    """Count one lookup against the user's hourly allowance, or refuse once it is used up.
-
-    Looking people up by ID or phone is how a stolen or curious account would enumerate
-    residents, so each worker and administrator gets ``IDENTIFIER_LOOKUPS_PER_HOUR`` per clock
-    hour. The count lives in the shared cache (Redis in production, so every server process
+def _allowance_take(*, holder: str, limit: int, message: str, number_hash: str = "") -> None:
+    """Count one use against ``holder``'s allowance for this clock hour, or raise
+    ``LimitReached`` (``message`` formatted with ``limit`` and ``minutes``) once it is used
+    up. The count lives in the shared cache (Redis in production, so every server process
     sees it).
-    """
+
+    With ``number_hash`` (the keyed hash of the number entered) a number counts once per
+    hour: checking it again tells nothing new, and one edit passing through a form's check
+    and then the action's is one check, not two."""
     now = time.time()
     window = int(now // 3600)
-    key = f"identifier-lookups:{user.pk}:{window}"
+    if number_hash and not cache.add(
+        f"identifier-checked:{holder}:{window}:{number_hash}", 1, timeout=3600 + 60
+    ):
+        return
+    key = f"identifier-checks:{holder}:{window}"
     cache.add(key, 0, timeout=3600 + 60)
     try:
         used = cache.incr(key)
     except ValueError:  # expired between add and incr: this is the first of a new window
         cache.set(key, 1, timeout=3600 + 60)
         used = 1
-    if used > settings.IDENTIFIER_LOOKUPS_PER_HOUR:
+    if used > limit:
         retry_after = int((window + 1) * 3600 - now) + 1
         raise LimitReached(
-            _(
-                "You have looked up %(limit)d residents by ID or phone this hour, the most "
-                "allowed. Try again in %(minutes)d minutes."
-            )
-            % {"limit": settings.IDENTIFIER_LOOKUPS_PER_HOUR, "minutes": -(-retry_after // 60)},
+            message % {"limit": limit, "minutes": -(-retry_after // 60)},
             retry_after=retry_after,
         )
+
+
+def _identifier_lookup_allowance_take(user: User, *, number_hash: str = "") -> None:
+    """Count one lookup or check of an identifier against the user's hourly allowance
+    (a check of an entered number once per number, see ``_allowance_take``).
+
+    Every path that can confirm that an ID number is registered (lookups, creating or
+    changing a profile with an ID, bulk import, admin) takes from it, so none of them is an
+    unmetered oracle. Workers and administrators get ``IDENTIFIER_LOOKUPS_PER_HOUR``;
+    residents, who only ever enter their own number, ``SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR``.
+    """
+    staff = is_worker(user) or is_administrator(user)
+    _allowance_take(
+        holder=f"user:{user.pk}",
+        limit=(
+            settings.IDENTIFIER_LOOKUPS_PER_HOUR
+            if staff
+            else settings.SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR
+        ),
+        message=_(
+            "You have looked up or entered ID or phone numbers %(limit)d times this hour, the "
+            "most allowed. Try again in %(minutes)d minutes."
+        ),
+        number_hash=number_hash,
+    )
+
+
+def identifier_checks_take(*, user: User, number_hashes: Iterable[str]) -> None:
+    """Count each entered number (by its keyed hash) against the user's allowance: a bulk
+    import's already-registered ID numbers, or one the admin form is about to check. Raises
+    ``LimitReached`` if they do not all fit, without saying which rows matched."""
+    for number_hash in dict.fromkeys(h for h in number_hashes if h):
+        _identifier_lookup_allowance_take(user, number_hash=number_hash)
+
+
+def _signup_allowance_take(client_address: str, number_hash: str) -> None:
+    """Anonymous sign-ups that give an ID number, per client address and hour."""
+    _allowance_take(
+        holder=f"address:{client_address or 'unknown'}",
+        number_hash=number_hash,
+        limit=settings.SELF_SERVICE_IDENTIFIER_CHECKS_PER_HOUR,
+        message=_(
+            "Too many sign-ups with an ID number from your network this hour. Try again in "
+            "%(minutes)d minutes, or ask your community office."
+        ),
+    )
 
 
 @transaction.atomic

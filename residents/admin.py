@@ -127,6 +127,11 @@ class ResidentAdminForm(forms.ModelForm):
     def clean_national_id(self) -> str:
         value = self.cleaned_data.get("national_id") or ""
         value = self._kept("national_id", pii.validate_national_id(value) if value else "")
+        changed = value and pii.lookup_hash(value) != getattr(self.instance, "national_id_hash", "")
+        if changed:
+            # The duplicate check below confirms whether a number is registered: metered like
+            # every other path (LimitReached is a ValidationError, shown on the field).
+            actions.identifier_checks_take(user=self.actor, number_hashes=[pii.lookup_hash(value)])
         if value:
             duplicate = Resident.objects.filter(
                 national_id_hash=pii.lookup_hash(pii.normalise_national_id(value))
@@ -177,6 +182,12 @@ class IdentifierFindForm(forms.Form):
 @admin.register(Resident)
 class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
     form = ResidentAdminForm
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # a fresh class per call: whose allowance the checks use
+        return form
+
     change_form_template = "admin/residents/resident/change_form.html"
     change_list_template = "admin/residents/resident/change_list.html"
     list_display = [

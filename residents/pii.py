@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -18,10 +19,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# Mainland resident ID: 17 digits and a check character (digit or X).
-NATIONAL_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# Mainland resident ID: 17 ASCII digits and a check character (digit or X). ``[0-9]``, not
+# ``\d``: Python's ``\d`` matches every script's digits, and two spellings of one number must
+# never pass as two identifiers.
+NATIONAL_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 # Mainland mobile numbers; landlines with an area code are accepted too.
-PHONE_PATTERN = re.compile(r"^(1\d{10}|0\d{2,3}\d{7,8})$")
+PHONE_PATTERN = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}[0-9]{7,8})$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -46,15 +49,24 @@ def decrypt(token: str) -> str:
         raise ValueError("personal data cannot be decrypted with the configured keys") from exc
 
 
+def canonical_text(value: str) -> str:
+    """NFKC: full-width digits and letters (``１２３``, ``Ｘ``) become their ASCII forms, so a
+    number typed on a Chinese keyboard is the same number. Digits of other scripts stay as
+    they are, and the patterns above refuse them."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
 def normalise_phone(value: str) -> str:
-    digits = re.sub(r"[\s\-()+]", "", value or "")
+    """The canonical form of a phone number: NFKC, separators and a +86 prefix removed."""
+    digits = re.sub(r"[\s\-()+]", "", canonical_text(value))
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits
 
 
 def normalise_national_id(value: str) -> str:
-    return (value or "").strip().upper()
+    """The canonical form of a resident ID number: NFKC, trimmed, check letter upper case."""
+    return canonical_text(value).strip().upper()
 
 
 def national_id_check_character(body17: str) -> str:
@@ -84,7 +96,8 @@ def validate_phone(value: str) -> str:
 
 
 def lookup_hash(value: str) -> str:
-    """Keyed hash of an already-normalised identifier, for exact-match lookup."""
+    """Keyed hash of an identifier in its canonical form (``normalise_*``), for exact-match
+    lookup; stored hashes and lookups both hash that form."""
     key = settings.FIELD_LOOKUP_HASH_KEY.encode()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 

@@ -23,6 +23,7 @@ from residents.forms import (
     ResidentProfileForm,
     SignupForm,
 )
+from residents.login_protection import client_address
 from residents.models import User
 
 
@@ -43,7 +44,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, communities=queries.community_choices())
     if request.method == "POST" and form.is_valid():
         try:
-            user = actions.resident_signup(**form.account_kwargs(), **form.action_kwargs())
+            user = actions.resident_signup(
+                **form.account_kwargs(),
+                client_address=client_address(request),
+                **form.action_kwargs(),
+            )
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:

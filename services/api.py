@@ -29,12 +29,12 @@ from core.api import ApiViewMixin, ErrorSerializer
 from core.errors import ActionNotAllowed, StateConflict
 from core.pagination import ApiCursorPagination
 from core.roles import is_administrator, is_worker
+from core.time_bounds import QueryDateTimeFilter
 from services import actions, queries
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
-    CategorySerializer,
     CategoryTreeSerializer,
     IdempotencyConflictSerializer,
     NoteSerializer,
@@ -67,7 +67,10 @@ class CapacityCursorPagination(ApiCursorPagination):
         summary="The category tree: the five dimensions, each with its active services",
         responses=CategoryTreeSerializer(many=True),
     ),
-    retrieve=extend_schema(summary="One category by code", responses=CategoryTreeSerializer),
+    retrieve=extend_schema(
+        summary="One category by code, with its services (none for a service itself)",
+        responses=CategoryTreeSerializer,
+    ),
 )
 class CategoryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
@@ -82,9 +85,11 @@ class CategoryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return queries.category_list()
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        # One shape for both levels, as the schema says: a service's ``services`` is empty.
         category = self.get_object()
-        serializer = CategoryTreeSerializer if category.parent_id is None else CategorySerializer
-        return Response(serializer(category, context=self.get_serializer_context()).data)
+        return Response(
+            CategoryTreeSerializer(category, context=self.get_serializer_context()).data
+        )
 
 
 # Requests ----------------------------------------------------------------------------------------
@@ -111,10 +116,10 @@ class RequestFilter(django_filters.FilterSet):
         method="filter_overdue",
         help_text="true: open and past the expected completion; false: open and within it.",
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = QueryDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = QueryDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
     )
 

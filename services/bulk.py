@@ -12,7 +12,6 @@ row and column only.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,13 +22,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ActionNotAllowed, RowsInvalid
+from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
 from core.roles import is_administrator, is_worker
+from core.time_bounds import EARLIEST, future_message, too_early_message
 from residents import actions as resident_actions
 from residents import pii
 from residents.models import Community, Resident, User
 from residents.queries import community_choices, resident_list
-from services import actions
+from services import actions, tables
 from services.actions import DESCRIPTION_MAX_LENGTH, STAFF_CHANNELS
 from services.models import ServiceCategory, ServiceRequest
 
@@ -73,7 +73,7 @@ REQUEST_REQUIRED = ("community", "category", "description")
 # multi-value question separated by commas); blank cells are no answer.
 ANSWER_PREFIX = "answer:"
 NAME_MAX_LENGTH = 100
-MAX_ROWS = 200_000
+MAX_ROWS = tables.MAX_ROWS
 BATCH_SIZE = 2_000
 FIRST_DATA_ROW = 2  # the header is row 1
 TRUE_WORDS = frozenset({"true", "yes", "1", "y", "是"})
@@ -113,31 +113,24 @@ class ImportResult:
 def read_table(file: IO[bytes] | bytes, filename: str) -> pd.DataFrame:
     """The uploaded table as strings (blank cells are ""), column names trimmed and lowered.
 
-    Raises ``BulkImportError`` with a row-1 problem when the file cannot be read at all.
+    Read within the limits of ``services.tables`` (rows, columns, cell length, unpacked
+    size), checked while reading; a file over one, or one that cannot be read at all, raises
+    ``BulkImportError`` naming where.
     """
     data = file if isinstance(file, bytes) else file.read()
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     try:
-        if suffix == "csv":
-            frame = pd.read_csv(
-                io.BytesIO(data),
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",
-                skip_blank_lines=True,
-            )
-        elif suffix == "xlsx":
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
-        else:
-            raise BulkImportError([Problem(1, "file", _("Upload a .csv or .xlsx file."))])
-    except BulkImportError:
-        raise
-    except Exception as exc:  # any parser failure: say so, without a stack trace
+        header, rows = tables.read_rows(data, suffix)
+    except tables.TableRefused as exc:
+        problem = exc.problem
+        raise BulkImportError([Problem(problem.row, problem.column, problem.reason)]) from None
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    if frame.columns.duplicated().any():
+        duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise BulkImportError(
-            [Problem(1, "file", _("The file could not be read as %(kind)s.") % {"kind": suffix})]
-        ) from exc
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+            [Problem(1, column, _("This column appears twice.")) for column in duplicated]
+        )
+    frame = frame.astype(str).apply(lambda col: col.str.strip())
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     return frame
 
@@ -326,11 +319,16 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
             "national_id_hash", flat=True
         )
     )
-    out.add(
-        (id_hashes != "") & id_hashes.isin(taken),
-        "national_id",
-        _("A resident with this ID number already exists."),
-    )
+    already_registered = (id_hashes != "") & id_hashes.isin(taken)
+    # Each row that would confirm a registered number takes from the importer's hourly
+    # allowance of identifier checks, like a lookup; past it, the rows are not named.
+    try:
+        resident_actions.identifier_checks_take(
+            user=user, number_hashes=id_hashes[already_registered].tolist()
+        )
+    except LimitReached as exc:
+        return [], [Problem(1, "national_id", exc.messages[0])]
+    out.add(already_registered, "national_id", _("A resident with this ID number already exists."))
 
     this_year = timezone.now().year
     birth_year = _integer(frame, "birth_year", 1900, this_year, out, default=None)
@@ -390,6 +388,8 @@ def bulk_import_residents(*, user: User, file: IO[bytes] | bytes, filename: str)
         created = resident_actions.residents_import(user=user, rows=rows)
     except RowsInvalid as exc:
         raise BulkImportError(_problems(exc, {"community_id": "community"})) from None
+    except LimitReached as exc:
+        raise BulkImportError([Problem(1, "national_id", exc.messages[0])]) from None
     return ImportResult(created=created)
 
 
@@ -417,9 +417,9 @@ def _created_at(frame: pd.DataFrame, now: datetime, out: _Collector) -> pd.Serie
     parsed = aware.where(with_offset, naive)
     bad = ~blank & parsed.isna()
     out.add(bad, "created_at", _("Enter an ISO date and time, e.g. 2025-03-01T09:30."))
-    out.add(
-        ~blank & ~bad & (parsed > pd.Timestamp(now)), "created_at", _("Cannot be in the future.")
-    )
+    out.add(~blank & ~bad & (parsed > pd.Timestamp(now)), "created_at", future_message())
+    # Bounded below as well: a year-1700 row made the next forecast build a 3,924-month grid.
+    out.add(~blank & ~bad & (parsed < pd.Timestamp(EARLIEST)), "created_at", too_early_message())
     return parsed.where(~blank, pd.Timestamp(now))
 
 

@@ -119,6 +119,13 @@ def request_get(*, user: User, pk: int) -> ServiceRequest | None:
         return None
 
 
+def request_with_photo(*, user: User, name: str) -> ServiceRequest | None:
+    """The request a stored photo belongs to, if the user may see that request."""
+    if not name:
+        return None
+    return request_list(user=user).select_related(None).filter(photo=name).only("photo").first()
+
+
 def may_work_request(*, user: User, request: ServiceRequest) -> bool:
     """Workers work the requests of the communities they serve; administrators any."""
     if is_administrator(user):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import time_bounds
 from core.api import (
     RELATED_ERRORS_WITHOUT_ECHO,
     ApiModelSerializer,
@@ -45,7 +46,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class CategorySerializer(ApiModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = ServiceCategory
@@ -352,6 +353,12 @@ class CapacitySerializer(ApiModelSerializer):
         ]
         read_only_fields = ["id", "created_by", "created_at"]
         validators: list = []  # the action checks one row per community/category/month/provider
+
+    def validate_period(self, value):
+        problem = time_bounds.period_problem(value, today=timezone.localdate())
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 # Error bodies (documentation of the API's error responses) -----------------------------------

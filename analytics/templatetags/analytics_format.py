@@ -4,6 +4,7 @@ percentage points, and the palette colour of a segment."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from django import template
 from django.template.defaultfilters import floatformat
@@ -105,6 +106,29 @@ def swatch(index: object) -> str:
         return PALETTE[int(index) % len(PALETTE)]  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return PALETTE[-1]
+
+
+@dataclass(frozen=True)
+class MixPart:
+    index: int
+    start: float  # percent of the bar
+    width: float
+
+
+@register.filter
+def mix_parts(shares: object) -> list[MixPart]:
+    """A community's segment shares as consecutive parts of a 100-wide bar (drawn as SVG
+    rectangles: the Content-Security-Policy allows no style attributes)."""
+    parts, start = [], 0.0
+    for index, share in enumerate(shares or []):
+        # A share suppressed for small counts (None) takes no room in the bar.
+        try:
+            width = max(float(share), 0.0) * 100
+        except (TypeError, ValueError):
+            width = 0.0
+        parts.append(MixPart(index=index, start=start, width=width))
+        start += width
+    return parts
 
 
 @register.filter

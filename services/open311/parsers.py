@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.time_bounds import as_utc, query_time_problem
 from services.open311 import conf
 from services.open311.errors import Open311Error, bad_request
 
@@ -146,6 +147,11 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
         except Open311Error as exc:
             errors.extend(exc.descriptions)
             continue
+        problem = query_time_problem(moment, now=now or timezone.now())
+        if problem:
+            errors.append(f"{name} '{raw}': {problem}")
+            continue
+        moment = as_utc(moment)
         if name == "start_date":
             start = moment
         else:

@@ -121,6 +121,13 @@
     });
   }
 
+  // A chart's height computed on the server (its number of rows) arrives as a data attribute:
+  // the Content-Security-Policy allows no style attributes in the markup.
+  document.querySelectorAll(".chart-box[data-height-rem]").forEach(function (box) {
+    var rem = parseFloat(box.getAttribute("data-height-rem"));
+    if (rem > 0) { box.style.height = rem + "rem"; }
+  });
+
   var renderers = { "grouped-bar": groupedBar, needs: needs, forecast: forecast, lines: lines };
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var d = data(canvas.getAttribute("data-chart"));

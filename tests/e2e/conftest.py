@@ -118,13 +118,25 @@ def new_page(browser, live_server, request, tmp_path) -> Iterator[Callable]:
     signed in), English, desktop width, with relative URLs resolved against the live server.
     When the test fails, every page's last state is saved as a PNG under ``tmp_path``."""
     contexts = []
+    # Anything the Content-Security-Policy blocked (an inline script or style, a foreign
+    # source): the journey must not depend on it, so it fails the test.
+    csp_violations: list[str] = []
 
     def open_page(**options):
         options = {"locale": "en-US", "viewport": DESKTOP, **options}
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
 
     yield open_page
     if request.node.stash.get(FAILED, False):
@@ -134,6 +146,7 @@ def new_page(browser, live_server, request, tmp_path) -> Iterator[Callable]:
         print(f"Screenshots of the failed pages are in {tmp_path}")
     for context in contexts:
         context.close()
+    assert csp_violations == [], csp_violations
 
 
 class Screenshots:

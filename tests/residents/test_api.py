@@ -133,7 +133,7 @@ def test_lookups_beyond_the_hourly_allowance_are_429_with_retry_after(
     refused = client.post(f"{URL}lookup/", {"phone": PHONE}, format="json")
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
-    assert "3 residents" in refused.json()["detail"]
+    assert "3 times" in refused.json()["detail"]
     assert 0 < int(refused["Retry-After"]) <= 3601
     assert PHONE not in refused.content.decode()
     # The allowance is per user: a colleague is not held up.

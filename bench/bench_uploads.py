@@ -1,0 +1,172 @@
+"""Time and memory to refuse over-limit XLSX uploads (issue 13, finding 4), and to read one
+within the limits.
+
+Builds the files of the report with ``zipfile`` (no spreadsheet program needed): a small
+workbook whose one cell unpacks to 200 MB, a workbook of a million rows, and for reference
+a workbook of 10,000 good rows. Each file is read by the product's ``services.tables``
+(the reader behind the bulk upload) in a fresh subprocess; printed are the file size, the
+outcome (refused at which row and column, or rows read), the time, and the subprocess's
+peak resident memory (``ru_maxrss``; Python, Django and pandas alone are ~100 MB of it).
+
+    python bench/bench_uploads.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+SHEET_TAIL = "</sheetData></worksheet>"
+HEADER = ("community", "category", "description", "created_at")
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _row(n: int, values: tuple[str, ...]) -> str:
+    cells = "".join(_cell(f"{'ABCD'[i]}{n}", v) for i, v in enumerate(values))
+    return f'<row r="{n}">{cells}</row>'
+
+
+def _workbook(write_rows) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(SHEET_HEAD.encode())
+            sheet.write(_row(1, HEADER).encode())
+            write_rows(sheet)
+            sheet.write(SHEET_TAIL.encode())
+    return buffer.getvalue()
+
+
+def huge_cell() -> bytes:
+    def rows(sheet):
+        sheet.write(b'<row r="2"><c r="A2" t="inlineStr"><is><t>')
+        block = b"a" * (1024 * 1024)
+        for _ in range(200):
+            sheet.write(block)
+        sheet.write(b"</t></is></c></row>")
+
+    return _workbook(rows)
+
+
+def million_rows() -> bytes:
+    def rows(sheet):
+        values = ("DEMO-0001", "home_care", "synthetic", "2025-03-01T09:30:00")
+        for n in range(2, 1_000_002):
+            sheet.write(_row(n, values).encode())
+
+    return _workbook(rows)
+
+
+def good_rows() -> bytes:
+    def rows(sheet):
+        values = ("DEMO-0001", "home_care", "synthetic request", "2025-03-01T09:30:00")
+        for n in range(2, 10_002):
+            sheet.write(_row(n, values).encode())
+
+    return _workbook(rows)
+
+
+CASES = {"200 MB cell": huge_cell, "1,000,000 rows": million_rows, "10,000 good rows": good_rows}
+
+
+def _measure(case: str, path: str) -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from services import tables
+
+    data = Path(path).read_bytes()
+    start = time.perf_counter()
+    try:
+        _header, rows = tables.read_rows(data, "xlsx")
+        outcome = f"read {len(rows):,} rows"
+    except tables.TableRefused as exc:
+        outcome = f"refused: row {exc.problem.row}, {exc.problem.column}: {exc.problem.reason}"
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": case, "outcome": outcome, "seconds": seconds, "peak_mb": peak_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measure", nargs=2, metavar=("CASE", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(_measure(*args.measure)))
+        return
+    scratch = ROOT / "var" / "bench_uploads"
+    scratch.mkdir(parents=True, exist_ok=True)
+    print(f"{'file':<18} {'size MB':>8} {'seconds':>8} {'peak MB':>8}  outcome")
+    for case, build in CASES.items():
+        path = scratch / (case.replace(" ", "_").replace(",", "") + ".xlsx")
+        path.write_bytes(build())
+        result = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--measure", case, str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        size = path.stat().st_size / 1e6
+        print(
+            f"{case:<18} {size:>8.2f} {result['seconds']:>8.3f} {result['peak_mb']:>8.0f}  "
+            f"{result['outcome']}"
+        )
+        path.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Every error status an API operation can answer, documented in the OpenAPI schema.
+
+A drf-spectacular post-processing hook: each operation under ``/api/v1/`` gets the error
+responses the shared machinery can produce (``core.api.exception_handler``,
+``core.api_guards``), unless the view documented them itself:
+
+* 400 — a validation error (an object of field → messages, or ``detail``); every operation
+  that takes input;
+* 401 — no or a wrong token (``WWW-Authenticate: Token``); every operation;
+* 403 — the role may not do this; every operation;
+* 404 — not found, or not in the caller's scope (also a stale ``cursor``); every operation;
+* 409 — a state conflict; every write;
+* 429 — an allowance is used up (``Retry-After``); every write.
+
+Nothing here invents an answer a view cannot give; the fuzzing tests
+(``tests/fuzz``) fail on any status or body the schema does not describe.
+"""
+
+from __future__ import annotations
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": "Field names (or non_field_errors, or detail) with what is wrong.",
+    "additionalProperties": True,
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def _json(schema: dict, description: str, **extra) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+        **extra,
+    }
+
+
+def document_error_responses(result: dict, generator, request, public) -> dict:
+    result.setdefault("components", {}).setdefault("schemas", {})["ValidationError"] = (
+        VALIDATION_ERROR
+    )
+    validation_ref = {"$ref": "#/components/schemas/ValidationError"}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if method not in WRITES | {"get", "head"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            standard = {
+                "400": _json(validation_ref, "The input is not valid; each problem is named."),
+                "401": _json(
+                    ERROR_REF,
+                    "No valid token or session.",
+                    headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
+                ),
+                "403": _json(ERROR_REF, "Your role may not do this."),
+                "404": _json(ERROR_REF, "Not found, or not yours to see."),
+            }
+            if method in WRITES:
+                standard["409"] = _json(ERROR_REF, "The change conflicts with the current state.")
+                standard["429"] = _json(
+                    ERROR_REF,
+                    "An allowance is used up; Retry-After says when it renews.",
+                    headers={"Retry-After": {"schema": {"type": "integer"}}},
+                )
+            for code, response in standard.items():
+                responses.setdefault(code, response)
+    return result

@@ -1,0 +1,258 @@
+"""Reading an uploaded CSV or XLSX table within fixed limits, checked while reading.
+
+An XLSX file is a zip of XML. Before any XML is parsed, the zip's declared unpacked sizes are
+summed (``zipfile`` also stops at the declared size when it unpacks, so a lying header only
+fails the check sum); then the first worksheet and the shared strings are streamed through
+``zlib`` once, counting rows and measuring the longest text run between two tags (one no
+cell within the limit could make).
+Only a file within every limit is read, row by row, by openpyxl in read-only mode, which
+checks columns, cell lengths and NUL characters as it goes. A file over a limit is refused
+in well under a second (``bench/bench_uploads.py``), never after parsing it all.
+
+Row numbers are as a spreadsheet shows them: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 200_000  # data rows, under the header
+MAX_COLUMNS = 50
+MAX_CELL_CHARACTERS = 4_000  # the longest text a table cell may carry (a description)
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+# An XML text run longer than this cannot hold a cell within MAX_CELL_CHARACTERS (UTF-8 takes
+# at most 4 bytes a character; an escaped character such as &quot; 6).
+_MAX_TEXT_RUN_BYTES = MAX_CELL_CHARACTERS * 6
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TableProblem:
+    row: int
+    column: str
+    reason: str
+
+
+class TableRefused(Exception):
+    def __init__(self, problem: TableProblem):
+        self.problem = problem
+        super().__init__(f"row {problem.row}, column {problem.column}: {problem.reason}")
+
+
+def _refuse(row: int, column: str, reason: str) -> TableRefused:
+    return TableRefused(TableProblem(row, column, reason))
+
+
+def _too_many_rows() -> TableRefused:
+    return _refuse(1, "file", _("At most %(max)d rows per upload.") % {"max": MAX_ROWS})
+
+
+def _cell_too_long(row: int, column: str) -> TableRefused:
+    return _refuse(
+        row,
+        column,
+        _("A cell may hold at most %(max)d characters.") % {"max": MAX_CELL_CHARACTERS},
+    )
+
+
+def read_rows(data: bytes, suffix: str) -> tuple[list[str], list[list[str]]]:
+    """The header (trimmed, lower case) and the data rows as text ("" for blank cells),
+    refused with one ``TableRefused`` at the first limit crossed."""
+    if suffix == "csv":
+        return _read_csv(data)
+    if suffix == "xlsx":
+        return _read_xlsx(data)
+    raise _refuse(1, "file", _("Upload a .csv or .xlsx file."))
+
+
+def _check_cells(row_number: int, header: list[str], cells: list[str]) -> None:
+    for index, cell in enumerate(cells):
+        column = header[index] if index < len(header) else _("column %(n)d") % {"n": index + 1}
+        if len(cell) > MAX_CELL_CHARACTERS:
+            raise _cell_too_long(row_number, column)
+        if "\x00" in cell:
+            raise _refuse(row_number, column, _("Contains a null character, which is not allowed."))
+
+
+def _header(cells: list[str]) -> list[str]:
+    while cells and not cells[-1].strip():
+        cells = cells[:-1]
+    if len(cells) > MAX_COLUMNS:
+        raise _refuse(1, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS})
+    _check_cells(1, [f"column {n + 1}" for n in range(len(cells))], cells)
+    return [c.strip().lower() for c in cells]
+
+
+def _fit(row_number: int, header: list[str], cells: list[str]) -> list[str]:
+    """The row cut or padded to the header's width; cells right of the header must be empty."""
+    extra = [c for c in cells[len(header) :] if c.strip()]
+    if extra:
+        raise _refuse(row_number, "file", _("This row has more cells than the header."))
+    cells = cells[: len(header)]
+    return cells + [""] * (len(header) - len(cells))
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _refuse(
+            1, "file", _("The file could not be read as csv: it is not UTF-8 text.")
+        ) from None
+    # csv's own field limit (128 KiB) stays as it is: it is process-wide. A longer field is
+    # refused as a long cell; shorter ones are checked against MAX_CELL_CHARACTERS below.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    try:
+        for cells in reader:
+            if header is None:
+                header = _header(cells)
+                continue
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are skipped and not numbered, as before
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows()
+            number = len(rows) + 2
+            _check_cells(number, header, cells)
+            rows.append(_fit(number, header, cells))
+    except csv.Error as exc:
+        number = len(rows) + 2 if header is not None else 1
+        if "field larger than field limit" in str(exc):
+            raise _cell_too_long(number, "file") from None
+        raise _refuse(number, "file", _("The file could not be read as csv.")) from None
+    if header is None:
+        raise _refuse(1, "file", _("The file could not be read as csv."))
+    return header, rows
+
+
+# XLSX ----------------------------------------------------------------------------------------
+
+
+def _xlsx_prescan(data: bytes) -> None:
+    """Sizes from the zip directory, then one streamed pass over the first sheet and the
+    shared strings: row count and text runs, without parsing XML."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
+    with archive:
+        infos = archive.infolist()
+        if sum(info.file_size for info in infos) > MAX_XLSX_UNPACKED_BYTES:
+            raise _refuse(
+                1,
+                "file",
+                _("The workbook unpacks to more than %(mb)d MB.")
+                % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
+            )
+        names = {info.filename for info in infos}
+        sheets = sorted(
+            (n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+            key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1]).group()),
+        )
+        for name in sheets[:1] + [n for n in ("xl/sharedStrings.xml",) if n in names]:
+            _scan_entry(archive, name, count_rows=name != "xl/sharedStrings.xml")
+
+
+def _row_tags(data: bytes) -> int:
+    # Spreadsheet writers put rows as <row ...> without a namespace prefix; a prefixed sheet
+    # is still held to MAX_ROWS by the reading loop, only later.
+    return data.count(b"<row ") + data.count(b"<row>")
+
+
+def _scan_entry(archive: zipfile.ZipFile, name: str, *, count_rows: bool) -> None:
+    """One streamed pass: rows counted by their tags, and the longest run of bytes between
+    two ``<`` measured (text longer than any cell may be), chunk by chunk in numpy."""
+    rows = 0
+    run = 0  # bytes since the last "<" of the previous chunks
+    tail = b""  # enough of the previous chunk to see a row tag across the boundary
+    try:
+        with archive.open(name) as stream:
+            while chunk := stream.read(_CHUNK):
+                tags = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == ord("<"))
+                if tags.size == 0:
+                    run += len(chunk)
+                    long_at = 0 if run > _MAX_TEXT_RUN_BYTES else -1
+                else:
+                    gaps = np.diff(tags, prepend=-run - 1) - 1
+                    longest = int(gaps.argmax())
+                    long_at = int(tags[longest]) if gaps[longest] > _MAX_TEXT_RUN_BYTES else -1
+                    run = len(chunk) - 1 - int(tags[-1])
+                if long_at >= 0:
+                    row = rows + _row_tags(tail + chunk[:long_at]) - _row_tags(tail)
+                    raise _cell_too_long(max(row, 1) if count_rows else 1, "file")
+                if count_rows:
+                    rows += _row_tags(tail + chunk) - _row_tags(tail)
+                    if rows > MAX_ROWS + 1:  # the header row is a row too
+                        raise _too_many_rows()
+                    tail = chunk[-5:]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text a CSV would carry (pandas' reading of the same sheet)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
+    import openpyxl
+
+    _xlsx_prescan(data)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any parser failure: say so, without a stack trace
+        raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
+    try:
+        header: list[str] = []
+        rows: list[list[str]] = []
+        blank_run: list[list[str]] = []  # blank rows are kept only if data follows them
+        for number, values in enumerate(
+            workbook.worksheets[0].iter_rows(values_only=True), start=1
+        ):
+            if number > MAX_ROWS + 1:
+                raise _too_many_rows()
+            if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
+                raise _refuse(
+                    number, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS}
+                )
+            cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
+            if number == 1:
+                header = _header(cells)
+                continue
+            _check_cells(number, header, cells)
+            cells = _fit(number, header, cells)
+            if any(c.strip() for c in cells):
+                rows.extend(blank_run)
+                blank_run = []
+                rows.append(cells)
+            else:
+                blank_run.append(cells)
+    except TableRefused:
+        raise
+    except Exception:  # a malformed sheet: say so, without a stack trace
+        raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
+    finally:
+        workbook.close()
+    return header, rows

@@ -1,0 +1,149 @@
+"""Findings 4 and 6: uploads are read within limits checked while reading, and refused by
+row and column; dates are bounded. (The refusals' times are measured by
+``bench/bench_uploads.py``, not asserted here.)"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from services import bulk, tables
+from tests.factories import CommunityFactory, ServiceCategoryFactory, WorkerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def place():
+    community = CommunityFactory()
+    return {
+        "community": community,
+        "worker": WorkerFactory(communities=[community]),
+        "category": ServiceCategoryFactory(),
+    }
+
+
+HEADER = ["community", "category", "description", "created_at"]
+
+
+def _refusal(place, content: bytes, filename: str = "r.xlsx") -> list[tuple[int, str]]:
+    with pytest.raises(bulk.BulkImportError) as refused:
+        bulk.bulk_import_requests(user=place["worker"], file=content, filename=filename)
+    return [(p.row, p.column) for p in refused.value.problems]
+
+
+def _row(place, description="help", created_at="2025-03-01T09:30:00+08:00"):
+    return [place["community"].code, place["category"].code, description, created_at]
+
+
+def test_a_long_cell_is_refused_at_its_row_and_column(place):
+    content = _xlsx([HEADER, _row(place), _row(place, "x" * (tables.MAX_CELL_CHARACTERS + 1))])
+    assert _refusal(place, content) == [(3, "description")]
+
+
+def test_a_huge_cell_is_refused_before_the_xml_is_parsed(place, monkeypatch):
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("openpyxl should not be reached")
+
+    content = _xlsx([HEADER, _row(place, "y" * 2_000_000)])
+    monkeypatch.setattr(openpyxl, "load_workbook", no_parsing)
+    # The text sits in the shared strings, which do not say which row uses it.
+    assert [column for _row, column in _refusal(place, content)] == ["file"]
+
+
+def test_too_many_rows_are_refused_before_parsing(place, monkeypatch):
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    content = _xlsx([HEADER] + [_row(place)] * 6)
+    monkeypatch.setattr(openpyxl, "load_workbook", None)  # never reached
+    assert _refusal(place, content) == [(1, "file")]
+    monkeypatch.undo()
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    assert (
+        bulk.bulk_import_requests(
+            user=place["worker"], file=_xlsx([HEADER] + [_row(place)] * 5), filename="r.xlsx"
+        ).created
+        == 5
+    )
+
+
+def test_too_many_rows_in_a_csv_are_refused(place, monkeypatch):
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    frame = pd.DataFrame([_row(place)] * 6, columns=HEADER)
+    assert _refusal(place, frame.to_csv(index=False).encode(), "r.csv") == [(1, "file")]
+
+
+def test_too_many_columns_are_refused(place):
+    content = _xlsx([[f"c{n}" for n in range(tables.MAX_COLUMNS + 1)], ["a"]])
+    assert _refusal(place, content) == [(1, "file")]
+
+
+def test_the_declared_unpacked_size_is_checked_first(place, monkeypatch):
+    content = _xlsx([HEADER, _row(place)])
+    declared = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    monkeypatch.setattr(tables, "MAX_XLSX_UNPACKED_BYTES", declared - 1)
+    assert _refusal(place, content) == [(1, "file")]
+
+
+def test_a_long_csv_cell_is_refused_at_its_row_and_column(place):
+    frame = pd.DataFrame(
+        [_row(place), _row(place, "z" * (tables.MAX_CELL_CHARACTERS + 1))], columns=HEADER
+    )
+    assert _refusal(place, frame.to_csv(index=False).encode(), "r.csv") == [(3, "description")]
+
+
+def test_xlsx_cells_read_as_csv_text(place):
+    """Numbers, dates and blanks in a sheet arrive as the text the CSV path would carry."""
+    from datetime import datetime
+
+    header, rows = tables.read_rows(
+        _xlsx([["a", "b", "c", "d"], [1960, 2.0, datetime(2025, 3, 1, 9, 30), None], [], []]),
+        "xlsx",
+    )
+    assert header == ["a", "b", "c", "d"]
+    assert rows == [["1960", "2", "2025-03-01 09:30:00", ""]]
+
+
+@pytest.mark.parametrize(
+    "created_at", ["1700-01-01T00:00:00", "1999-12-31T23:59:59+00:00", "2999-01-01T00:00:00Z"]
+)
+def test_import_dates_are_bounded(place, created_at):
+    """Finding 6: a 1700 date was accepted, and the next forecast built a 3,924-month grid."""
+    content = _xlsx([HEADER, _row(place), _row(place, created_at=created_at)])
+    assert _refusal(place, content) == [(3, "created_at")]
+    frame = pd.DataFrame([_row(place), _row(place, created_at=created_at)], columns=HEADER)
+    assert _refusal(place, frame.to_csv(index=False).encode(), "r.csv") == [(3, "created_at")]
+
+
+def test_capacity_periods_are_bounded():
+    from tests.factories import AdministratorFactory, api_client
+
+    community = CommunityFactory()
+    category = ServiceCategoryFactory()
+    response = api_client(AdministratorFactory()).post(
+        "/api/v1/capacities/",
+        {
+            "community": community.pk,
+            "category": category.code,
+            "period": "1700-01-01",
+            "provider": "government",
+            "capacity": 1,
+            "budget": "1.00",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"period"}
