@@ -47,5 +47,6 @@ test: lint
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest
 
+# The quick tier, spread over the machine's cores (pytest-xdist).
 test-fast: lint
-	$(VENV)/bin/pytest -q -m "$(FAST_TIER)"
+	$(VENV)/bin/pytest -q -n auto -m "$(FAST_TIER)"

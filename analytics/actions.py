@@ -320,9 +320,11 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
 
 
 def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
-    """Record a run and execute it in this process (management commands, tests)."""
+    """Record a run and execute it in this process (management commands, the demo's seed,
+    tests). It says it is alive as a worker does, so the sweeper of a deployment's workers
+    never fails a run a command is still computing."""
     run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
-    return analysis_run_execute(run_id=run.pk)
+    return analysis_run_execute(run_id=run.pk, heartbeat_seconds=settings.RUN_HEARTBEAT_SECONDS)
 
 
 class PlanNotApprovable(Exception):
@@ -530,6 +532,16 @@ def analytics_monthly_refresh(*, today=None) -> list[AnalysisRun]:
         except ServiceUnavailable:
             logger.warning("monthly refresh: %s not queued, the broker is unreachable", kind)
     return started
+
+
+@transaction.atomic
+def resident_segments_forget(*, resident_id: int) -> int:
+    """Delete the segments portrait runs gave a resident who withdrew consent or was erased
+    (the runs' community-level results are aggregates and stay). Returns how many went."""
+    from analytics.models import ResidentSegment
+
+    deleted, _ = ResidentSegment.objects.filter(resident_id=resident_id).delete()
+    return deleted
 
 
 def analysis_runs_sweep() -> dict[str, int]:

@@ -22,8 +22,8 @@ from django.utils import timezone
 from analytics.models import AllocationLine, AllocationPlan, AnalysisRun, DemandForecast
 from core.localisation import chinese_active
 from core.roles import is_administrator, is_worker
-from residents.models import Community, Resident, User
-from residents.queries import served_community_ids
+from residents.models import Community, User
+from residents.queries import residents_with_portrait_consent, served_community_ids
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 
 # The kinds of run community workers may see (for their own communities).
@@ -115,8 +115,9 @@ def committed_costs(period: date) -> dict[str, float]:
 
 
 def resident_profiles_frame() -> pd.DataFrame:
-    """One row per active resident (index = resident id), profile columns only."""
-    rows = Resident.objects.filter(erased_at__isnull=True).values_list("id", *PROFILE_FIELDS)
+    """One row per resident whose consent to the analysis stands (index = resident id),
+    profile columns only: a resident who never consented or withdrew is not read at all."""
+    rows = residents_with_portrait_consent().values_list("id", *PROFILE_FIELDS)
     frame = pd.DataFrame.from_records(rows, columns=["id", "community", *PROFILE_FIELDS[1:]])
     return frame.set_index("id")
 
@@ -125,12 +126,16 @@ def request_history_frame() -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
     satisfaction.
 
-    A request of a resident who erased their account is no longer tied to them (resident
-    missing, like a need logged for someone without an account): it still counts as demand in
-    its community, while the person is gone from ``resident_profiles_frame``."""
+    A request of a resident who erased their account, withdrew consent or never gave it is
+    not tied to them (resident missing, like a need logged for someone without an account):
+    it still counts as demand in its community, while the person is not in
+    ``resident_profiles_frame``."""
     rows = ServiceRequest.objects.annotate(
         active_resident=Case(
-            When(resident__erased_at__isnull=True, then=F("resident_id")),
+            When(
+                resident_id__in=residents_with_portrait_consent().values("pk"),
+                then=F("resident_id"),
+            ),
             default=None,
             output_field=BigIntegerField(),
         )
@@ -250,9 +255,10 @@ def what_if_community(*, user: User, code: object) -> tuple[Community | None, st
 
 def older_residents_estimate(community: Community) -> int | None:
     """About how many residents aged 65+ the community has, as the what-if reckons it: its
-    population times the share aged 65+ among its registered residents (ages by calendar
-    year, as the community profile counts them); ``None`` when none are registered."""
-    residents = Resident.objects.filter(community=community, erased_at__isnull=True)
+    population times the share aged 65+ among its registered residents who consented to the
+    analysis (ages by calendar year, as the community profile counts them); ``None`` when
+    none are."""
+    residents = residents_with_portrait_consent().filter(community=community)
     registered = residents.count()
     if not registered:
         return None

@@ -314,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.idempotency_records_prune",
         "schedule": crontab(minute=10, hour=3),
     },
+    "daily-retention-purge": {
+        "task": "services.requests_free_text_purge",
+        "schedule": crontab(minute=40, hour=3),
+    },
     # Retrain portraits and re-forecast demand once a month: checked every hour, so a run that
     # failed (or could not be queued) is tried again (analytics.actions).
     "monthly-portraits-and-forecast": {
@@ -347,10 +351,19 @@ WHAT_IF_RUNS_IN_FLIGHT = env.int("WHAT_IF_RUNS_IN_FLIGHT", default=2)
 # phone may queue submissions offline for that long.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=7 * 24)
 
+# Retention (docs/security.md): the free text, answers typed in, addresses and photos of
+# requests closed or rejected more than this many months ago are erased every night (the
+# statistics stay), and each purge is counted in the personal-data audit log.
+REQUEST_FREE_TEXT_RETENTION_MONTHS = env.int("REQUEST_FREE_TEXT_RETENTION_MONTHS", default=24)
+
 # Open311 GeoReport v2 (docs/open311.md).
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="precision-supply.local")
 # Request descriptions are free text a resident typed: public only where a city decides so.
 OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=False)
+# k of the public feed: a request is placed at its community only if at least this many
+# residents are registered there; otherwise at its district or city, timed to the day
+# (docs/open311.md).
+OPEN311_MIN_RESIDENTS = env.int("OPEN311_MIN_RESIDENTS", default=10)
 
 LOGGING = {
     "version": 1,

@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
 from residents import pii
+from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.login_protection import DEMO_PASSWORD
-from residents.models import City, Community, Region, Resident, User
+from residents.models import City, Community, PortraitConsent, Region, Resident, User
 from residents.queries import demo_city_present
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import (
@@ -179,6 +180,15 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
         resident.refresh_lookup_hashes()
         residents.append(resident)
     residents = Resident.objects.bulk_create(residents, batch_size=2000)
+    # The SYNTHETIC people "consented" to the analysis of their facts, so the demo's
+    # portraits and forecasts have residents to read (real residents consent one by one).
+    PortraitConsent.objects.bulk_create(
+        [
+            PortraitConsent(resident=r, version=PORTRAIT_PURPOSE_VERSION, given_at=now)
+            for r in residents
+        ],
+        batch_size=2000,
+    )
 
     admin = User.objects.create_superuser(
         "admin", password=DEMO_PASSWORD, role=User.Role.ADMIN, first_name="Demo administrator"

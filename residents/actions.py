@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,29 +25,27 @@ from django.utils.translation import gettext as _
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid, StateConflict
 from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
-from residents.models import Community, PersonalDataAccess, Resident, User
+from residents.consent import PORTRAIT_PURPOSE_VERSION
+from residents.models import (
+    PORTRAIT_FIELDS,
+    Community,
+    PersonalDataAccess,
+    PortraitConsent,
+    Resident,
+    User,
+)
 from residents.queries import (
     resident_list_by_identifier,
     served_community_ids,
     user_serves_community,
 )
-from residents.signals import resident_erased
+from residents.signals import portrait_withdrawn, resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
-PROFILE_FIELDS = (
-    "community",
-    "birth_year",
-    "gender",
-    "household_size",
-    "children_in_household",
-    "elderly_living_alone",
-    "employment_status",
-    "income_band",
-    "education",
-    "health_needs",
-    "hukou_type",
-    "preferred_channel",
-)
+# What every profile holds: where the person lives and how to reach them about a request.
+# The portrait facts (``PORTRAIT_FIELDS``) are written only with consent, by
+# ``resident_portrait_save``.
+PROFILE_FIELDS = ("community", "preferred_channel")
 UPDATABLE_FIELDS = frozenset(IDENTIFIER_FIELDS + PROFILE_FIELDS)
 NAME_MAX_LENGTH = 100
 IMPORT_BATCH_SIZE = 2_000
@@ -118,30 +117,58 @@ def _validate_and_save(
     return resident
 
 
+@dataclass(frozen=True)
+class PortraitAnswers:
+    """The portrait facts, all given together with consent to the stated purpose (an answer
+    such as "other or not stated" is one of the choices; leaving one out is not)."""
+
+    birth_year: int
+    gender: str
+    household_size: int
+    children_in_household: int
+    elderly_living_alone: bool
+    employment_status: str
+    income_band: str
+    education: str
+    health_needs: str
+    hukou_type: str
+
+
+assert tuple(PortraitAnswers.__dataclass_fields__) == PORTRAIT_FIELDS
+
+
+def _portrait_consent_record(*, user: User, resident: Resident) -> PortraitConsent:
+    """The standing consent to the current purpose; recorded now if there is none (an
+    older version's is withdrawn: consent is to one stated purpose)."""
+    standing = PortraitConsent.objects.select_for_update().filter(
+        resident=resident, withdrawn_at__isnull=True
+    )
+    current = next((c for c in standing if c.version == PORTRAIT_PURPOSE_VERSION), None)
+    if current is not None:
+        return current
+    standing.update(withdrawn_at=timezone.now())
+    return PortraitConsent.objects.create(
+        resident=resident, version=PORTRAIT_PURPOSE_VERSION, recorded_by=user
+    )
+
+
 @transaction.atomic
 def resident_create(
     *,
     user: User,
     community: Community,
-    birth_year: int,
-    gender: str,
-    employment_status: str,
-    income_band: str,
-    education: str,
-    hukou_type: str,
-    household_size: int = 1,
-    children_in_household: int = 0,
-    elderly_living_alone: bool = False,
-    health_needs: str = Resident.HealthNeeds.NONE,
     preferred_channel: str = Resident.Channel.SELF_SERVICE,
     name: str = "",
     phone: str = "",
     national_id: str = "",
+    portrait: PortraitAnswers | None = None,
 ) -> Resident:
     """Create a resident profile.
 
     Workers create profiles (without a login) in the communities they serve; administrators
     anywhere; a resident with a login but no profile creates their own, linked to the login.
+    ``portrait`` (optional) also records the person's consent to its purpose, given to
+    ``user``: the resident themself, or the worker they told in person.
     """
     if is_resident(user):
         if Resident.objects.filter(user_id=user.pk).exists():
@@ -158,20 +185,91 @@ def resident_create(
         name=(name or "").strip(),
         phone=phone or "",
         national_id=national_id or "",
-        birth_year=birth_year,
-        gender=gender,
-        household_size=household_size,
-        children_in_household=children_in_household,
-        elderly_living_alone=elderly_living_alone,
-        employment_status=employment_status,
-        income_band=income_band,
-        education=education,
-        health_needs=health_needs,
-        hukou_type=hukou_type,
         preferred_channel=preferred_channel,
         created_by=user,
     )
-    return _validate_and_save(resident, user=user)
+    if portrait is None:
+        return _validate_and_save(resident, user=user)
+    return _portrait_save(user=user, resident=resident, portrait=portrait)
+
+
+def _portrait_save(
+    *,
+    user: User,
+    resident: Resident,
+    portrait: PortraitAnswers,
+    previous_id_hash: str | None = None,
+) -> Resident:
+    answers = asdict(portrait)
+    missing = [field for field, value in answers.items() if value is None or value == ""]
+    if missing:
+        raise ValidationError(
+            {field: [_("Answer this too, or do not share these facts.")] for field in missing}
+        )
+    for field, value in answers.items():
+        setattr(resident, field, value)
+    resident = _validate_and_save(resident, user=user, previous_id_hash=previous_id_hash)
+    _portrait_consent_record(user=user, resident=resident)
+    return resident
+
+
+@transaction.atomic
+def resident_portrait_save(
+    *, user: User, resident: Resident, portrait: PortraitAnswers
+) -> Resident:
+    """Store the portrait facts with the person's consent to their stated purpose (recorded
+    with its version and time, by ``user``: the resident, or a worker they told in person).
+    Residents for themselves; workers for their communities; administrators."""
+    _check_may_edit(user=user, resident=resident)
+    if resident.erased_at is not None:
+        raise StateConflict(_("This profile was erased at the resident's request."))
+    # The national ID is unchanged here: no identifier check is spent on it.
+    return _portrait_save(
+        user=user,
+        resident=resident,
+        portrait=portrait,
+        previous_id_hash=resident.national_id_hash,
+    )
+
+
+def portrait_consents_import(
+    *, residents: list[Resident], recorded_by: User, given_at
+) -> list[PortraitConsent]:
+    """Consent recorded for newly imported residents whose rows said they gave it (the
+    bulk import's ``portrait_consent`` column), to the current purpose version."""
+    return PortraitConsent.objects.bulk_create(
+        [
+            PortraitConsent(
+                resident=resident,
+                version=PORTRAIT_PURPOSE_VERSION,
+                given_at=given_at,
+                recorded_by=recorded_by,
+            )
+            for resident in residents
+        ],
+        batch_size=2000,
+    )
+
+
+@transaction.atomic
+def resident_portrait_withdraw(*, user: User, resident: Resident) -> Resident:
+    """Withdraw consent: the portrait facts are cleared, the resident leaves every later
+    analysis (``residents_with_portrait_consent``) and the segments earlier portrait runs
+    gave them are deleted. Works without a standing consent too (facts stored before
+    consent was asked for are cleared the same way)."""
+    _check_may_edit(user=user, resident=resident)
+    return _portrait_withdraw(resident)
+
+
+def _portrait_withdraw(resident: Resident) -> Resident:
+    PortraitConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    resident.portrait_clear()
+    resident.save(update_fields=[*PORTRAIT_FIELDS, "updated_at"])
+    # The analytics app forgets the segments its runs gave the resident (its own action).
+    portrait_withdrawn.send(sender=Resident, resident=resident)
+    return resident
 
 
 @transaction.atomic
@@ -179,7 +277,8 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     """Create many resident profiles at once (a bulk upload by staff), all or none.
 
     Each row holds ``resident_create``'s keyword arguments (``community_id`` for the
-    community) and passes its checks: a community the user serves, every field's rules, one
+    community; the portrait facts as fields, with ``portrait_consent`` true, which records
+    the consent for ``user``) and passes its checks: a community the user serves, every field's rules, one
     profile per national ID (in the database and within the rows). Problems raise
     ``RowsInvalid`` naming each row's fields; otherwise all rows are written in one go.
     Returns how many were created."""
@@ -198,11 +297,29 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     now = timezone.now()
     problems: dict[int, dict[str, list[str]]] = {}
     residents: list[Resident] = []
+    consenting: list[Resident] = []
     first_row_of_id: dict[str, int] = {}
     for index, row in enumerate(rows):
+        row = dict(row)
+        consented = bool(row.pop("portrait_consent", False))
         resident = Resident(created_by=user, created_at=now, **row)
         resident.name = (resident.name or "").strip()
         errors = _field_errors(resident, known_community=True)
+        portrait = {name: getattr(resident, name) for name in PORTRAIT_FIELDS}
+        if consented:
+            consenting.append(resident)
+            for name, value in portrait.items():
+                if value is None or value == "":
+                    errors.setdefault(name, []).append(
+                        _("With consent, every portrait fact is needed.")
+                    )
+        elif any(value is not None and value != "" for value in portrait.values()):
+            errors.setdefault("portrait_consent", []).append(
+                _(
+                    "Portrait facts are kept only with the person's consent: enter yes, or "
+                    "leave them out."
+                )
+            )
         if resident.community_id not in communities:
             errors["community"] = [_("Choose the community the profile is for.")]
         elif served is not None and resident.community_id not in served:
@@ -233,7 +350,9 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
             problems.setdefault(index, {}).setdefault("national_id", [_duplicate_message()])
     if problems:
         raise RowsInvalid(problems)
-    return len(Resident.objects.bulk_create(residents, batch_size=IMPORT_BATCH_SIZE))
+    created = Resident.objects.bulk_create(residents, batch_size=IMPORT_BATCH_SIZE)
+    portrait_consents_import(residents=consenting, recorded_by=user, given_at=now)
+    return len(created)
 
 
 @transaction.atomic
@@ -314,15 +433,20 @@ def _account_close(account: User) -> None:
 
 @transaction.atomic
 def resident_erase(
-    *, user: User, resident: Resident | None, delete_account: bool = True
+    *,
+    user: User,
+    resident: Resident | None,
+    delete_account: bool = True,
+    channel: str = PersonalDataAccess.Channel.WEB,
 ) -> Resident | None:
     """The resident's "delete my account and personal data".
 
     Clears name, phone and ID number (and their lookup hashes), unlinks and deactivates the
-    login (its user name and names are scrubbed too, and its API tokens deleted), and strips
-    the free text of the resident's requests. The profile's coarse facts (birth year, gender,
-    household, community) and the requests' categories, dates, statuses and ratings stay, so
-    statistics and demand analysis keep their counts without the person.
+    login (its user name and names are scrubbed too, and its API tokens deleted), clears the
+    portrait facts and withdraws consent to their use, and strips the free text of the
+    resident's requests. The community and the requests' categories, dates, statuses and
+    ratings stay, so statistics keep their counts without the person. The erasure is
+    recorded in the personal-data audit log (who, when, how; nothing erased).
 
     Allowed to the resident themself and to administrators. A resident login without a
     profile (``resident=None``) only has its login closed.
@@ -341,8 +465,15 @@ def resident_erase(
     resident.user = None
     resident.erased_at = resident.erased_at or timezone.now()
     resident.save()  # save() recomputes the (now empty) lookup hashes
+    _portrait_withdraw(resident)
     # The services app strips the free text of the person's requests (its own action).
     resident_erased.send(sender=Resident, resident=resident)
+    PersonalDataAccess.objects.create(
+        accessor=user,
+        resident=resident,
+        action=PersonalDataAccess.Action.ERASE,
+        channel=channel,
+    )
     if account is not None and delete_account:
         _account_close(account)
     return resident
@@ -372,6 +503,37 @@ def resident_identifiers_reveal(
         "phone": resident.phone,
         "national_id": resident.national_id,
     }
+
+
+def personal_data_purge_record(*, records: int) -> PersonalDataAccess | None:
+    """Record in the audit log what the retention policy purged (nothing when nothing)."""
+    if records <= 0:
+        return None
+    return PersonalDataAccess.objects.create(
+        accessor=None,
+        resident=None,
+        action=PersonalDataAccess.Action.PURGE,
+        channel=PersonalDataAccess.Channel.TASK,
+        records=records,
+    )
+
+
+@transaction.atomic
+def resident_data_export_record(
+    *, user: User, channel: str = PersonalDataAccess.Channel.WEB
+) -> Resident | None:
+    """The signed-in resident's own profile, about to be downloaded in full (``None``
+    without one); the download is recorded in the audit log, so it shows in their access
+    log. (``services.personal_data`` gathers the data.)"""
+    if not is_resident(user):
+        raise ActionNotAllowed(_("Only a resident may download their own data."))
+    resident = Resident.objects.filter(user_id=user.pk).select_related("community").first()
+    if resident is None:
+        return None
+    PersonalDataAccess.objects.create(
+        accessor=user, resident=resident, action=PersonalDataAccess.Action.EXPORT, channel=channel
+    )
+    return resident
 
 
 def normalised_identifier(*, national_id: str = "", phone: str = "") -> dict[str, str]:

@@ -29,7 +29,16 @@ from core.errors import LimitReached
 from core.roles import is_administrator
 from residents import actions, pii
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
-from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
+from residents.models import (
+    PORTRAIT_FIELDS,
+    City,
+    Community,
+    PersonalDataAccess,
+    PortraitConsent,
+    Region,
+    Resident,
+    User,
+)
 
 
 @admin.register(Region)
@@ -221,7 +230,16 @@ class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["user"]
     autocomplete_fields = ["community"]
     # The login is linked at sign-up and unlinked by erasure; the creator is whoever created it.
-    readonly_fields = ["user", "created_by", "created_at", "updated_at", "erased_at"]
+    # The portrait facts are shown, never edited here: they are written only with the
+    # resident's consent (the resident's or a worker's portrait page, or the API).
+    readonly_fields = [
+        "user",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "erased_at",
+        *PORTRAIT_FIELDS,
+    ]
     actions = ["erase_personal_data"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Resident | None = None) -> bool:
@@ -323,7 +341,12 @@ class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         count = 0
         for resident in queryset:
-            actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+            actions.resident_erase(
+                user=request.user,
+                resident=resident,
+                delete_account=True,
+                channel=PersonalDataAccess.Channel.ADMIN,
+            )
             count += 1
         self.message_user(request, _("%(count)d profiles erased.") % {"count": count})
 
@@ -332,8 +355,8 @@ class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
 class PersonalDataAccessAdmin(admin.ModelAdmin):
     """The audit trail is read-only: nobody edits or deletes who saw what."""
 
-    list_display = ["accessed_at", "accessor", "resident", "channel"]
-    list_filter = ["channel", "accessed_at"]
+    list_display = ["accessed_at", "accessor", "action", "resident", "channel", "records"]
+    list_filter = ["action", "channel", "accessed_at"]
     search_fields = ["accessor__username", "=resident__id"]
     list_select_related = ["accessor", "resident"]
     date_hierarchy = "accessed_at"
@@ -346,3 +369,13 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(PortraitConsent)
+class PortraitConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Consents are the residents' own acts: shown, never added, changed or deleted here."""
+
+    list_display = ["resident", "version", "given_at", "withdrawn_at", "recorded_by"]
+    list_filter = ["version", "withdrawn_at"]
+    search_fields = ["=resident__id"]
+    list_select_related = ["resident", "recorded_by"]

@@ -22,6 +22,7 @@ from residents.models import Community, PersonalDataAccess, Resident
 from residents.serializers import (
     CommunitySerializer,
     IdentifierLookupSerializer,
+    PortraitWriteSerializer,
     ResidentLookupResultSerializer,
     ResidentSerializer,
     ResidentWriteSerializer,
@@ -141,7 +142,12 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         resident = self.get_object()
-        actions.resident_erase(user=request.user, resident=resident, delete_account=True)
+        actions.resident_erase(
+            user=request.user,
+            resident=resident,
+            delete_account=True,
+            channel=PersonalDataAccess.Channel.API,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -154,6 +160,37 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
         if resident is None:
             raise Http404
         return Response(ResidentSerializer(resident).data)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Store the portrait facts with the resident's consent",
+        description=(
+            "All the facts, with consent: true (the resident, or a worker recording what the "
+            "resident agreed to in person). Records the consent with the purpose version "
+            "and time. Residents for themselves, workers for their communities."
+        ),
+        request=PortraitWriteSerializer,
+        responses={200: ResidentSerializer},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Withdraw consent: the portrait facts are deleted and left out of analysis",
+        request=None,
+        responses={200: ResidentSerializer},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def portrait(self, request: Request, pk: str | None = None) -> Response:
+        resident = self.get_object()
+        if request.method == "DELETE":
+            actions.resident_portrait_withdraw(user=request.user, resident=resident)
+        else:
+            serializer = PortraitWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            actions.resident_portrait_save(
+                user=request.user, resident=resident, portrait=serializer.portrait()
+            )
+        # Read again: the consent shown is the one now standing.
+        return Response(ResidentSerializer(self.get_object()).data)
 
     @extend_schema(
         summary="Reveal a resident's identifiers (audited)",

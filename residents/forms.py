@@ -10,23 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from residents import pii
-from residents.models import Community, Resident
+from residents.actions import PROFILE_FIELDS, PortraitAnswers
+from residents.consent import PORTRAIT_PURPOSE
+from residents.models import PORTRAIT_FIELDS, Community, PersonalDataAccess, Resident
 
-# Profile facts a resident or worker fills in; identifiers are handled apart (see below).
-PROFILE_FIELDS = [
-    "community",
-    "birth_year",
-    "gender",
-    "household_size",
-    "children_in_household",
-    "elderly_living_alone",
-    "employment_status",
-    "income_band",
-    "education",
-    "health_needs",
-    "hukou_type",
-    "preferred_channel",
-]
+# Identifiers are handled apart from the profile facts (see below); the portrait facts
+# only on their own form, with consent (``PortraitForm``).
+PROFILE_FIELDS = list(PROFILE_FIELDS)
 IDENTIFIER_FIELDS = ["name", "phone", "national_id"]
 
 
@@ -108,8 +98,10 @@ class ResidentProfileForm(forms.ModelForm):
         return data
 
 
-class SignupForm(ResidentProfileForm):
-    """A resident's own sign-up: an account plus their profile in a chosen community."""
+class SignupForm(forms.Form):
+    """A resident's own sign-up: what reporting a need takes and nothing more. An account,
+    the community the need is in, and (optionally) a name and phone for a call back. The
+    portrait facts are asked afterwards, apart, with their purpose (``PortraitForm``)."""
 
     username = forms.CharField(
         label=_("User name"),
@@ -128,14 +120,32 @@ class SignupForm(ResidentProfileForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    community = CommunityChoiceField(
+        label=_("Community"),
+        queryset=Community.objects.none(),
+        help_text=_("The community where you live: your requests go to its workers."),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=100,
+        help_text=_("Optional: how a community worker should address you."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=32,
+        help_text=_("Optional: so a community worker can call you back about a request."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
 
     ACCOUNT_FIELDS = ("username", "password1", "password2")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Order: account first, then profile.
-        self.order_fields([*self.ACCOUNT_FIELDS, *IDENTIFIER_FIELDS, *PROFILE_FIELDS])
-        self.fields["community"].help_text = _("The community where you live.")
+        if communities is not None:
+            self.fields["community"].queryset = communities.select_related("city")
 
     def account_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.ACCOUNT_FIELDS]
@@ -150,6 +160,10 @@ class SignupForm(ResidentProfileForm):
         if user_model.objects.filter(username__iexact=username).exists():
             raise ValidationError(_("This user name is taken; choose another."))
         return username
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        return pii.validate_phone(value) if value else ""
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -169,6 +183,49 @@ class SignupForm(ResidentProfileForm):
             "username": self.cleaned_data["username"],
             "password": self.cleaned_data["password1"],
         }
+
+    def action_kwargs(self) -> dict:
+        return {
+            "community": self.cleaned_data["community"],
+            "name": self.cleaned_data.get("name", "").strip(),
+            "phone": self.cleaned_data.get("phone", ""),
+        }
+
+
+class PortraitForm(forms.ModelForm):
+    """The portrait facts, asked apart from everything else, with their purpose stated and
+    consent asked for: every fact is needed once someone chooses to share them."""
+
+    YES_NO = [("true", _("Yes")), ("false", _("No"))]
+
+    elderly_living_alone = forms.TypedChoiceField(
+        label=_("Elderly, living alone"),
+        choices=YES_NO,
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that these facts are used for the purpose stated above."),
+    )
+
+    class Meta:
+        model = Resident
+        fields = list(PORTRAIT_FIELDS)
+
+    purpose = PORTRAIT_PURPOSE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PORTRAIT_FIELDS:
+            self.fields[name].required = True
+        if self.instance.elderly_living_alone is not None:
+            self.initial["elderly_living_alone"] = (
+                "true" if self.instance.elderly_living_alone else "false"
+            )
+        self.order_fields([*PORTRAIT_FIELDS, "consent"])
+
+    def portrait(self) -> PortraitAnswers:
+        return PortraitAnswers(**{name: self.cleaned_data[name] for name in PORTRAIT_FIELDS})
 
 
 class NoEchoTextInput(forms.TextInput):
@@ -234,3 +291,50 @@ class EraseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("The password is not correct."))
         return password
+
+
+class AuditLogFilterForm(forms.Form):
+    """Filters of the administrators' audit log page (all optional, sent in the address:
+    nothing here identifies a person beyond an account name and a profile number)."""
+
+    action = forms.ChoiceField(
+        label=_("What was done"),
+        required=False,
+        choices=[("", _("Any")), *PersonalDataAccess.Action.choices],
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("Any")), *PersonalDataAccess.Channel.choices],
+    )
+    accessor = forms.CharField(label=_("By (user name)"), required=False, max_length=150)
+    resident = forms.IntegerField(label=_("Resident #"), required=False, min_value=1)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        return cleaned
+
+    def filter(self, entries):
+        data = self.cleaned_data
+        if data.get("action"):
+            entries = entries.filter(action=data["action"])
+        if data.get("channel"):
+            entries = entries.filter(channel=data["channel"])
+        if data.get("accessor"):
+            entries = entries.filter(accessor__username__iexact=data["accessor"].strip())
+        if data.get("resident"):
+            entries = entries.filter(resident_id=data["resident"])
+        if data.get("since"):
+            entries = entries.filter(accessed_at__date__gte=data["since"])
+        if data.get("until"):
+            entries = entries.filter(accessed_at__date__lte=data["until"])
+        return entries

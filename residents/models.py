@@ -81,6 +81,23 @@ class Community(models.Model):
         return self.name
 
 
+# The profile facts used for resident portraits (and the forecasts and fairness audits that
+# read them): the one list of what consent covers, what withdrawal clears, what the
+# separate "portrait" form asks.
+PORTRAIT_FIELDS = (
+    "birth_year",
+    "gender",
+    "household_size",
+    "children_in_household",
+    "elderly_living_alone",
+    "employment_status",
+    "income_band",
+    "education",
+    "health_needs",
+    "hukou_type",
+)
+
+
 class User(AbstractUser):
     """An account. The role decides what it may see; workers see their communities only."""
 
@@ -164,29 +181,40 @@ class Resident(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
 
+    # The facts portraits and the analyses built on them use (``PORTRAIT_FIELDS``). None is
+    # needed to make a request, so each is optional, asked apart from sign-up with its
+    # purpose stated, kept only while the resident's consent stands (``PortraitConsent``),
+    # and cleared when it is withdrawn. Empty means "not given", never a default answer.
     birth_year = models.PositiveSmallIntegerField(
-        _("birth year"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+        _("birth year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
     )
-    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
     household_size = models.PositiveSmallIntegerField(
-        _("household size"), default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
+        _("household size"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
     employment_status = models.CharField(
-        _("employment status"), max_length=16, choices=Employment.choices
+        _("employment status"), max_length=16, choices=Employment.choices, blank=True
     )
-    income_band = models.CharField(_("income band"), max_length=16, choices=IncomeBand.choices)
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    income_band = models.CharField(
+        _("income band"), max_length=16, choices=IncomeBand.choices, blank=True
+    )
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
     health_needs = models.CharField(
-        _("health or disability needs"),
-        max_length=12,
-        choices=HealthNeeds.choices,
-        default=HealthNeeds.NONE,
+        _("health or disability needs"), max_length=12, choices=HealthNeeds.choices, blank=True
     )
-    elderly_living_alone = models.BooleanField(_("elderly, living alone"), default=False)
+    elderly_living_alone = models.BooleanField(_("elderly, living alone"), null=True, blank=True)
     children_in_household = models.PositiveSmallIntegerField(
-        _("children in household"), default=0, validators=[MaxValueValidator(20)]
+        _("children in household"), null=True, blank=True, validators=[MaxValueValidator(20)]
     )
-    hukou_type = models.CharField(_("hukou type"), max_length=12, choices=Hukou.choices)
+    hukou_type = models.CharField(_("hukou type"), max_length=12, choices=Hukou.choices, blank=True)
     preferred_channel = models.CharField(
         _("preferred channel"),
         max_length=16,
@@ -266,31 +294,92 @@ class Resident(models.Model):
     def masked_national_id(self) -> str:
         return pii.mask_national_id(self.national_id)
 
-    def age(self, year: int | None = None) -> int:
+    def age(self, year: int | None = None) -> int | None:
+        if self.birth_year is None:
+            return None
         return (year or timezone.now().year) - self.birth_year
+
+    def portrait_clear(self) -> None:
+        """Empty every portrait fact (not saved): what withdrawal and erasure leave."""
+        for field in PORTRAIT_FIELDS:
+            setattr(self, field, self._meta.get_field(field).get_default())
 
 
 class PersonalDataAccess(models.Model):
-    """Audit trail: who saw a resident's unmasked identifiers, when and through which page.
+    """The personal-data audit log: who saw a resident's unmasked identifiers, who downloaded
+    a resident's data, who erased it, and what the retention policy purged; when, and
+    through which channel.
 
-    Never stores the identifiers themselves.
+    Never stores the identifiers themselves. ``accessor`` is empty for the scheduled
+    retention task; ``resident`` is empty for a purge, which counts its ``records``.
     """
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("Viewed the identifiers unmasked")
+        EXPORT = "export", _("Downloaded all the personal data")
+        ERASE = "erase", _("Erased the personal data")
+        PURGE = "purge", _("Purged the free text and photos of old closed requests")
 
     class Channel(models.TextChoices):
         API = "api", _("API")
         WEB = "web", _("Web page")
         ADMIN = "admin", _("Admin site")
         EXPORT = "export", _("Export")
+        TASK = "task", _("Scheduled task")
 
-    accessor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="access_log")
+    # The actions a resident sees in their own access log: someone saw or took their data.
+    RESIDENT_VISIBLE_ACTIONS = (Action.REVEAL, Action.EXPORT, Action.ERASE)
+
+    accessor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log"
+    )
+    action = models.CharField(
+        _("what was done"), max_length=8, choices=Action.choices, default=Action.REVEAL
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    records = models.PositiveIntegerField(_("records"), default=1)
     accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        ordering = ["-accessed_at"]
+        ordering = ["-accessed_at", "-id"]
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
 
     def __str__(self) -> str:
-        return f"{self.accessor_id} → resident #{self.resident_id} ({self.channel})"
+        who = self.accessor_id or "task"
+        return f"{who} {self.action} → resident #{self.resident_id} ({self.channel})"
+
+
+class PortraitConsent(models.Model):
+    """A resident's consent to the use of their portrait facts for demand analysis: which
+    version of the stated purpose they agreed to, when, who recorded it (the resident, or a
+    worker they told in person), and when it was withdrawn. At most one stands at a time;
+    the rows stay as the record of what was agreed when."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="portrait_consents"
+    )
+    version = models.CharField(_("purpose version"), max_length=16)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        verbose_name = _("portrait consent")
+        verbose_name_plural = _("portrait consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="portrait_consent_one_standing_per_resident",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"resident #{self.resident_id} {self.version}"

@@ -13,11 +13,12 @@ leaks through a 403.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
-from residents.models import Community, Resident, User
+from residents.consent import PORTRAIT_PURPOSE_VERSION
+from residents.models import Community, PersonalDataAccess, PortraitConsent, Resident, User
 
 
 def served_community_ids(*, user: User) -> QuerySet:
@@ -56,8 +57,20 @@ def community_choices(*, user: User | None = None) -> QuerySet[Community]:
     return communities.none()
 
 
+def _standing_consents() -> Prefetch:
+    """Each listed resident's standing consent to the current purpose, in one query for the
+    whole page (``Resident.standing_portrait_consents``)."""
+    return Prefetch(
+        "portrait_consents",
+        queryset=PortraitConsent.objects.filter(
+            withdrawn_at__isnull=True, version=PORTRAIT_PURPOSE_VERSION
+        ),
+        to_attr="standing_portrait_consents",
+    )
+
+
 def resident_list(*, user: User) -> QuerySet[Resident]:
-    residents = Resident.objects.select_related("community")
+    residents = Resident.objects.select_related("community").prefetch_related(_standing_consents())
     if is_administrator(user):
         return residents
     if is_worker(user):
@@ -98,3 +111,51 @@ def demo_city_present() -> bool:
     """Whether the database holds the SYNTHETIC demo city (``seed_demo``): then the pages say
     so, and analyses computed on its data are labelled synthetic."""
     return Community.objects.filter(code__startswith=Community.DEMO_CODE_PREFIX).exists()
+
+
+def standing_portrait_consent(resident: Resident) -> PortraitConsent | None:
+    """The resident's consent to the current purpose, if it stands."""
+    prefetched = getattr(resident, "standing_portrait_consents", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return (
+        PortraitConsent.objects.filter(
+            resident=resident, withdrawn_at__isnull=True, version=PORTRAIT_PURPOSE_VERSION
+        )
+        .order_by("-given_at")
+        .first()
+    )
+
+
+def residents_with_portrait_consent() -> QuerySet[Resident]:
+    """The residents whose facts analysis may use: not erased, and with a standing consent to
+    the current version of the purpose. Every analysis reads residents through this."""
+    standing = PortraitConsent.objects.filter(
+        resident=OuterRef("pk"), withdrawn_at__isnull=True, version=PORTRAIT_PURPOSE_VERSION
+    )
+    return Resident.objects.filter(Exists(standing), erased_at__isnull=True)
+
+
+def portrait_consent_history(*, user: User, resident: Resident) -> QuerySet[PortraitConsent]:
+    """Every consent the resident gave or withdrew, newest first, if the user may see the
+    resident (``resident_get``'s scope)."""
+    if resident_get(user=user, pk=resident.pk) is None:
+        return PortraitConsent.objects.none()
+    return PortraitConsent.objects.filter(resident=resident).select_related("recorded_by")
+
+
+def own_access_log(*, user: User) -> QuerySet[PersonalDataAccess]:
+    """Who saw, downloaded or erased the signed-in resident's personal data, and when."""
+    resident = resident_own_profile(user=user)
+    if resident is None or not is_resident(user):
+        return PersonalDataAccess.objects.none()
+    return PersonalDataAccess.objects.filter(
+        resident=resident, action__in=PersonalDataAccess.RESIDENT_VISIBLE_ACTIONS
+    ).select_related("accessor")
+
+
+def audit_log(*, user: User) -> QuerySet[PersonalDataAccess]:
+    """The whole personal-data audit log, for administrators only."""
+    if not is_administrator(user):
+        return PersonalDataAccess.objects.none()
+    return PersonalDataAccess.objects.select_related("accessor", "resident__community")

@@ -8,13 +8,14 @@ Identifiers (name, phone, national ID) are write-only: every normal response car
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
 from residents import pii
-from residents.actions import NAME_MAX_LENGTH, normalised_identifier
-from residents.models import Community, Resident
-from residents.queries import community_choices
+from residents.actions import NAME_MAX_LENGTH, PortraitAnswers, normalised_identifier
+from residents.models import PORTRAIT_FIELDS, Community, PortraitConsent, Resident
+from residents.queries import community_choices, standing_portrait_consent
 
 
 class CommunitySerializer(ApiModelSerializer):
@@ -44,13 +45,22 @@ class CommunitySerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
+class PortraitConsentSerializer(ApiModelSerializer):
+    class Meta:
+        model = PortraitConsent
+        fields = ["version", "given_at"]
+        read_only_fields = fields
+
+
 class ResidentSerializer(ApiModelSerializer):
-    """A profile as every normal response shows it: identifiers masked."""
+    """A profile as every normal response shows it: identifiers masked. The portrait facts
+    are null or empty unless the resident consented (``portrait_consent``)."""
 
     masked_name = serializers.CharField(read_only=True)
     masked_phone = serializers.CharField(read_only=True)
     masked_national_id = serializers.CharField(read_only=True)
     has_account = serializers.SerializerMethodField()
+    portrait_consent = serializers.SerializerMethodField()
 
     class Meta:
         model = Resident
@@ -72,6 +82,7 @@ class ResidentSerializer(ApiModelSerializer):
             "hukou_type",
             "preferred_channel",
             "has_account",
+            "portrait_consent",
             "created_at",
             "updated_at",
             "erased_at",
@@ -80,6 +91,11 @@ class ResidentSerializer(ApiModelSerializer):
 
     def get_has_account(self, resident: Resident) -> bool:
         return resident.user_id is not None
+
+    @extend_schema_field(PortraitConsentSerializer(allow_null=True))
+    def get_portrait_consent(self, resident: Resident) -> dict | None:
+        consent = standing_portrait_consent(resident)
+        return PortraitConsentSerializer(consent).data if consent else None
 
 
 def _checked_identifier(validate, value: str) -> str:
@@ -114,16 +130,6 @@ class ResidentWriteSerializer(ApiModelSerializer):
             "name",
             "phone",
             "national_id",
-            "birth_year",
-            "gender",
-            "household_size",
-            "children_in_household",
-            "elderly_living_alone",
-            "employment_status",
-            "income_band",
-            "education",
-            "health_needs",
-            "hukou_type",
             "preferred_channel",
         ]
         validators: list = []  # one profile per national ID is checked by the action
@@ -139,6 +145,53 @@ class ResidentWriteSerializer(ApiModelSerializer):
 
     def validate_national_id(self, value: str) -> str:
         return _checked_identifier(pii.validate_national_id, value)
+
+    def validate(self, attrs: dict) -> dict:
+        sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+        portrait = [name for name in PORTRAIT_FIELDS if name in sent]
+        if portrait:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        "Portrait facts are stored only with the resident's consent: send "
+                        "them to POST /api/v1/residents/{id}/portrait/."
+                    ]
+                    for name in portrait
+                }
+            )
+        return attrs
+
+
+class PortraitWriteSerializer(ApiModelSerializer):
+    """The portrait facts, all of them, with ``consent`` true: the person agreed to the
+    purpose stated in docs/security.md (version ``PORTRAIT_PURPOSE_VERSION``)."""
+
+    consent = serializers.BooleanField(
+        write_only=True,
+        help_text="Must be true: the resident agreed to the stated purpose of these facts.",
+    )
+    elderly_living_alone = serializers.BooleanField()
+
+    class Meta:
+        model = Resident
+        fields = [*PORTRAIT_FIELDS, "consent"]
+        extra_kwargs = {
+            name: {"required": True, "allow_null": False}
+            for name in ("birth_year", "household_size", "children_in_household")
+        } | {
+            name: {"required": True, "allow_blank": False}
+            for name in PORTRAIT_FIELDS
+            if name not in ("birth_year", "household_size", "children_in_household")
+            and name != "elderly_living_alone"
+        }
+
+    def validate_consent(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError("Consent is needed to store these facts.")
+        return value
+
+    def portrait(self) -> PortraitAnswers:
+        return PortraitAnswers(**{name: self.validated_data[name] for name in PORTRAIT_FIELDS})
 
 
 class RevealedIdentifiersSerializer(serializers.Serializer):

@@ -12,3 +12,7 @@ from django.dispatch import Signal
 
 # Keyword argument: ``resident`` (the erased ``Resident``).
 resident_erased = Signal()
+
+# Keyword argument: ``resident`` (whose consent to the portrait purpose was withdrawn or who
+# was erased). The analytics app forgets the segments its portrait runs gave them.
+portrait_withdrawn = Signal()

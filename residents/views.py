@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,10 +17,13 @@ from core.errors import LimitReached
 from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
 from core.views import add_action_errors
 from residents import actions, queries
+from residents.consent import PORTRAIT_PURPOSE, PORTRAIT_PURPOSE_VERSION
 from residents.forms import (
     IDENTIFIER_FIELDS,
+    AuditLogFilterForm,
     EraseAccountForm,
     IdentifierLookupForm,
+    PortraitForm,
     ResidentProfileForm,
     SignupForm,
 )
@@ -64,7 +68,100 @@ def _own_profile(user: User):
 
 @role_required(RESIDENT)
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "residents/profile.html", {"resident": _own_profile(request.user)})
+    resident = _own_profile(request.user)
+    return render(
+        request,
+        "residents/profile.html",
+        {
+            "resident": resident,
+            "consent": queries.standing_portrait_consent(resident) if resident else None,
+        },
+    )
+
+
+def _portrait_page(request: HttpRequest, resident, *, done_url: str, heading: str):
+    """The portrait facts with their purpose, consent and withdrawal: one page for the
+    resident themself and for a worker recording what the resident said in person."""
+    form = PortraitForm(request.POST or None, instance=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.resident_portrait_save(
+                user=request.user, resident=resident, portrait=form.portrait()
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you: your answers and consent are recorded."))
+            return redirect(done_url)
+    return render(
+        request,
+        "residents/portrait_form.html",
+        {
+            "form": form,
+            "heading": heading,
+            "resident": resident,
+            "purpose": PORTRAIT_PURPOSE,
+            "purpose_version": PORTRAIT_PURPOSE_VERSION,
+            "consent": queries.standing_portrait_consent(resident),
+            "consents": queries.portrait_consent_history(user=request.user, resident=resident),
+            "cancel_url": done_url,
+        },
+    )
+
+
+def _portrait_withdraw(request: HttpRequest, resident, *, done_url: str) -> HttpResponse:
+    actions.resident_portrait_withdraw(user=request.user, resident=resident)
+    messages.success(
+        request, _("Consent withdrawn: those facts are deleted and left out of analysis.")
+    )
+    return redirect(done_url)
+
+
+@role_required(RESIDENT)
+def profile_portrait(request: HttpRequest) -> HttpResponse:
+    resident = _own_profile(request.user)
+    if resident is None:
+        raise Http404
+    return _portrait_page(
+        request, resident, done_url=reverse("profile"), heading=_("Help plan services")
+    )
+
+
+@require_POST
+@role_required(RESIDENT)
+def profile_portrait_withdraw(request: HttpRequest) -> HttpResponse:
+    resident = _own_profile(request.user)
+    if resident is None:
+        raise Http404
+    return _portrait_withdraw(request, resident, done_url=reverse("profile"))
+
+
+@role_required(RESIDENT)
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Who saw, downloaded or erased my personal data, and my copy of it."""
+    entries = queries.own_access_log(user=request.user)
+    return render(
+        request,
+        "residents/my_data.html",
+        {
+            "resident": _own_profile(request.user),
+            "page_obj": Paginator(entries, 50).get_page(request.GET.get("page")),
+        },
+    )
+
+
+@role_required(ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The personal-data audit log: every unmasked view, download, erasure and purge."""
+    form = AuditLogFilterForm(request.GET or None)
+    entries = queries.audit_log(user=request.user)
+    if form.is_valid():
+        entries = form.filter(entries)
+    return render(
+        request,
+        "residents/audit_log.html",
+        {"form": form, "page_obj": Paginator(entries, 50).get_page(request.GET.get("page"))},
+    )
 
 
 @role_required(RESIDENT)
@@ -192,6 +289,7 @@ def _resident_page(request: HttpRequest, resident, revealed: dict | None = None)
         {
             "resident": resident,
             "revealed": revealed,
+            "consent": queries.standing_portrait_consent(resident),
         },
     )
 
@@ -199,6 +297,29 @@ def _resident_page(request: HttpRequest, resident, revealed: dict | None = None)
 @role_required(*STAFF)
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _resident_page(request, _staff_resident(request, pk))
+
+
+@role_required(*STAFF)
+def resident_portrait(request: HttpRequest, pk: int) -> HttpResponse:
+    """A worker records the portrait facts and consent a resident gave in person."""
+    resident = _staff_resident(request, pk)
+    if resident.erased_at is not None:
+        raise Http404
+    return _portrait_page(
+        request,
+        resident,
+        done_url=reverse("resident_detail", kwargs={"pk": resident.pk}),
+        heading=_("Portrait facts of resident #%(id)s") % {"id": resident.pk},
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def resident_portrait_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _staff_resident(request, pk)
+    return _portrait_withdraw(
+        request, resident, done_url=reverse("resident_detail", kwargs={"pk": resident.pk})
+    )
 
 
 @require_POST

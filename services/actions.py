@@ -8,6 +8,7 @@ The web pages, the REST API and Open311 all call these, so the rules hold on eve
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import hashlib
 import json
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -476,6 +479,108 @@ def idempotency_records_prune(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# Free text, erased ---------------------------------------------------------------------------
+
+RETENTION_FINAL_STATUSES = (ServiceRequest.Status.CLOSED, ServiceRequest.Status.REJECTED)
+ERASED_DESCRIPTION = "(description erased at the resident's request)"
+ERASED_NOTE = "(note erased at the resident's request)"
+EXPIRED_DESCRIPTION = "(description deleted after the retention period)"
+EXPIRED_NOTE = "(note deleted after the retention period)"
+CATEGORICAL_DATATYPES = frozenset({"singlevaluelist", "multivaluelist"})
+
+
+def requests_free_text_erase(
+    requests: list[ServiceRequest], *, description: str, note: str, now: datetime
+) -> int:
+    """Keep each request's statistics (category, community, dates, status, rating, answers
+    picked from a list) and its status history (who moved it, when, to what) but nothing
+    anyone wrote, nothing that locates the person, no photo, and no worker's note (notes
+    often quote the person). Used by erasure and by the retention policy; returns how many
+    requests were erased."""
+    for request in requests:
+        kept_codes = {
+            spec["code"]
+            for spec in request.category.extra_fields or []
+            if spec.get("datatype") in CATEGORICAL_DATATYPES
+        }
+        if request.photo:
+            request.photo.delete(save=False)
+        request.description = description
+        request.address_string = ""
+        request.latitude = request.longitude = None
+        request.satisfaction_comment = ""
+        request.attributes = {
+            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
+        }
+        request.free_text_erased_at = now
+    ServiceRequest.objects.bulk_update(
+        requests,
+        [
+            "description",
+            "address_string",
+            "latitude",
+            "longitude",
+            "satisfaction_comment",
+            "attributes",
+            "photo",
+            "free_text_erased_at",
+        ],
+        batch_size=1000,
+    )
+    RequestStatusChange.objects.filter(request__in=[r.pk for r in requests]).exclude(
+        note=""
+    ).update(note=note)
+    return len(requests)
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    year, month_index = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month_index + 1)[1])
+    return moment.replace(year=year, month=month_index + 1, day=day)
+
+
+RETENTION_BATCH = 1000
+
+
+def requests_free_text_purge(*, now: datetime | None = None) -> int:
+    """The retention policy: the free text and photos of requests closed (or rejected) more
+    than ``REQUEST_FREE_TEXT_RETENTION_MONTHS`` ago are erased, in batches of one
+    transaction each, and the count is recorded in the personal-data audit log. Idempotent:
+    erased requests are marked and never counted twice. Returns how many were erased."""
+    from residents.actions import personal_data_purge_record
+
+    now = now or timezone.now()
+    cutoff = _months_before(now, settings.REQUEST_FREE_TEXT_RETENTION_MONTHS)
+    finished = (
+        RequestStatusChange.objects.filter(
+            request=OuterRef("pk"), to_status__in=RETENTION_FINAL_STATUSES
+        )
+        .order_by("-changed_at", "-id")
+        .values("changed_at")[:1]
+    )
+    due = (
+        ServiceRequest.objects.filter(
+            status__in=RETENTION_FINAL_STATUSES, free_text_erased_at__isnull=True
+        )
+        .annotate(finished_at=Coalesce(Subquery(finished), "updated_at"))
+        .filter(finished_at__lt=cutoff)
+        .select_related("category")
+        .order_by("pk")
+    )
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(due.select_for_update(of=("self",))[:RETENTION_BATCH])
+            if not batch:
+                break
+            erased = requests_free_text_erase(
+                batch, description=EXPIRED_DESCRIPTION, note=EXPIRED_NOTE, now=now
+            )
+            personal_data_purge_record(records=erased)
+            total += erased
+    return total
 
 
 def request_submit(**kwargs: Any) -> ServiceRequest:
@@ -1039,49 +1144,16 @@ def capacity_delete(
 
 # Erasure -------------------------------------------------------------------------------------
 
-ERASED_DESCRIPTION = "(description erased at the resident's request)"
-ERASED_NOTE = "(note erased at the resident's request)"
-
 
 @transaction.atomic
 def resident_requests_erase(*, resident: Resident) -> int:
     """Strip what an erased resident wrote from their requests (``residents.actions.resident_erase``
-    sends ``resident_erased``; ``services.apps`` calls this). Keep each request's statistics (category, community, dates, status, rating) and its
-    status history (who moved it, when, to what) but nothing the person wrote, nothing that
-    locates them, and no worker's note about them (notes often quote the person)."""
-    categorical = {"singlevaluelist", "multivaluelist"}
+    sends ``resident_erased``; ``services.apps`` calls this), with the retention policy's
+    eraser (``requests_free_text_erase``)."""
     requests = list(ServiceRequest.objects.filter(resident=resident).select_related("category"))
-    for request in requests:
-        kept_codes = {
-            spec["code"]
-            for spec in request.category.extra_fields or []
-            if spec.get("datatype") in categorical
-        }
-        if request.photo:
-            request.photo.delete(save=False)
-        request.description = ERASED_DESCRIPTION
-        request.address_string = ""
-        request.latitude = request.longitude = None
-        request.satisfaction_comment = ""
-        request.attributes = {
-            k: v for k, v in (request.attributes or {}).items() if k in kept_codes
-        }
-    ServiceRequest.objects.bulk_update(
-        requests,
-        [
-            "description",
-            "address_string",
-            "latitude",
-            "longitude",
-            "satisfaction_comment",
-            "attributes",
-            "photo",
-        ],
+    return requests_free_text_erase(
+        requests, description=ERASED_DESCRIPTION, note=ERASED_NOTE, now=timezone.now()
     )
-    RequestStatusChange.objects.filter(request__resident=resident).exclude(note="").update(
-        note=ERASED_NOTE
-    )
-    return len(requests)
 
 
 # The catalogue, kept by administrators (the admin site) ---------------------------------------

@@ -47,9 +47,15 @@ class ServiceCategoryAdmin(ActionAdminMixin, admin.ModelAdmin):
         "sla_hours",
         "unit_cost",
         "active",
+        "sensitive",
         "order",
     ]
-    list_filter = ["dimension", "active", ("parent", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "dimension",
+        "active",
+        "sensitive",
+        ("parent", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["code", "name", "name_zh"]
     list_select_related = ["parent"]
     ordering = ["dimension", "parent__code", "order", "code"]

@@ -24,14 +24,18 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from core.api import ApiViewMixin, ErrorSerializer
 from core.errors import ActionNotAllowed, StateConflict
 from core.pagination import ApiCursorPagination
 from core.roles import is_administrator, is_worker
 from core.time_bounds import QueryDateTimeFilter
+from residents import actions as resident_actions
+from residents.models import PersonalDataAccess
 from services import actions, queries
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
+from services.personal_data import resident_data
 from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
@@ -433,3 +437,32 @@ class CapacityViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         actions.capacity_delete(user=request.user, supply_capacity=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyDataView(ApiViewMixin, APIView):
+    """``residents/me/data/``: the resident's copy of everything held about them."""
+
+    @extend_schema(
+        summary="The signed-in resident's copy of all their data (JSON; recorded in the audit)",
+        description=(
+            "Account, profile with identifiers in clear, portrait facts and consents, requests "
+            "with their history, and the personal-data audit entries about the resident. The "
+            "download itself is recorded. The CSV form is on the web page My data."
+        ),
+        responses={
+            200: OpenApiResponse(description="All the resident's data."),
+            403: OpenApiResponse(
+                ErrorSerializer, description="Only residents download their own data."
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No profile."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        resident = resident_actions.resident_data_export_record(
+            user=request.user, channel=PersonalDataAccess.Channel.API
+        )
+        if resident is None:
+            raise Http404
+        response = Response(resident_data(resident=resident, account=request.user).as_dict())
+        response["Cache-Control"] = "no-store"
+        return response

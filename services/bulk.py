@@ -27,7 +27,7 @@ from core.roles import is_administrator, is_worker
 from core.time_bounds import EARLIEST, future_message, too_early_message
 from residents import actions as resident_actions
 from residents import pii
-from residents.models import Community, Resident, User
+from residents.models import PORTRAIT_FIELDS, Community, Resident, User
 from residents.queries import community_choices, resident_list
 from services import actions, tables
 from services.actions import DESCRIPTION_MAX_LENGTH, STAFF_CHANNELS
@@ -38,27 +38,14 @@ RESIDENT_COLUMNS = (
     "name",
     "phone",
     "national_id",
-    "birth_year",
-    "gender",
-    "household_size",
-    "employment_status",
-    "income_band",
-    "education",
-    "health_needs",
-    "elderly_living_alone",
-    "children_in_household",
-    "hukou_type",
     "preferred_channel",
+    *PORTRAIT_FIELDS,
+    "portrait_consent",
 )
-RESIDENT_REQUIRED = (
-    "community",
-    "birth_year",
-    "gender",
-    "employment_status",
-    "income_band",
-    "education",
-    "hukou_type",
-)
+# Only the community is needed. The portrait facts are optional, and a row that gives them
+# must say the person consented to their stated purpose (``portrait_consent`` yes): the
+# importing worker records that consent, as on the portrait page.
+RESIDENT_REQUIRED = ("community",)
 REQUEST_COLUMNS = (
     "community",
     "category",
@@ -147,6 +134,10 @@ class _Collector:
 
     def add_rows(self, rows: Iterable[int], column: str, reason: str) -> None:
         self.problems.extend(Problem(int(row), column, reason) for row in rows)
+
+
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column] if column in frame else pd.Series("", index=frame.index)
 
 
 def _check_header(
@@ -332,33 +323,50 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
 
     this_year = timezone.now().year
     birth_year = _integer(frame, "birth_year", 1900, this_year, out, default=None)
-    household = _integer(frame, "household_size", 1, 30, out, default=1)
-    children = _integer(frame, "children_in_household", 0, 20, out, default=0)
+    household = _integer(frame, "household_size", 1, 30, out, default=None)
+    children = _integer(frame, "children_in_household", 0, 20, out, default=None)
     choices = {
         "gender": _choice(frame, "gender", Resident.Gender.values, out),
         "employment_status": _choice(frame, "employment_status", Resident.Employment.values, out),
         "income_band": _choice(frame, "income_band", Resident.IncomeBand.values, out),
         "education": _choice(frame, "education", Resident.Education.values, out),
-        "health_needs": _choice(
-            frame, "health_needs", Resident.HealthNeeds.values, out, default="none"
-        ),
+        "health_needs": _choice(frame, "health_needs", Resident.HealthNeeds.values, out),
         "hukou_type": _choice(frame, "hukou_type", Resident.Hukou.values, out),
-        "preferred_channel": _choice(
-            frame, "preferred_channel", Resident.Channel.values, out, default="self_service"
-        ),
     }
-    elderly_raw = (
-        frame["elderly_living_alone"].str.lower()
-        if "elderly_living_alone" in frame
-        else pd.Series("", index=frame.index)
+    preferred_channel = _choice(
+        frame, "preferred_channel", Resident.Channel.values, out, default="self_service"
     )
+    elderly_raw = _column(frame, "elderly_living_alone").str.lower()
     out.add(
         ~elderly_raw.isin(TRUE_WORDS | FALSE_WORDS),
         "elderly_living_alone",
         _("Enter true or false."),
     )
+    consent_raw = _column(frame, "portrait_consent").str.lower()
+    out.add(
+        ~consent_raw.isin(TRUE_WORDS | FALSE_WORDS),
+        "portrait_consent",
+        _("Enter true or false."),
+    )
+    consented = consent_raw.isin(TRUE_WORDS)
+    given = {name: _column(frame, name) != "" for name in PORTRAIT_FIELDS}
+    any_given = pd.concat(given, axis=1).any(axis=1)
+    out.add(
+        any_given & ~consented,
+        "portrait_consent",
+        _("Portrait facts are kept only with the person's consent: enter yes, or leave them out."),
+    )
+    for name, present in given.items():
+        out.add(
+            consented & ~present,
+            name,
+            _("With consent, every portrait fact is needed."),
+        )
     if out.problems:
         return [], out.problems
+
+    def where_consented(series: pd.Series, empty: object) -> pd.Series:
+        return series.astype(object).where(consented, empty)
 
     clean = pd.DataFrame(
         {
@@ -366,11 +374,13 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
             "name": names,
             "phone": phones,
             "national_id": national_ids,
-            "birth_year": birth_year,
-            "household_size": household,
-            "children_in_household": children,
-            "elderly_living_alone": elderly_raw.isin(TRUE_WORDS),
-            **choices,
+            "preferred_channel": preferred_channel,
+            "birth_year": where_consented(birth_year, None),
+            "household_size": where_consented(household, None),
+            "children_in_household": where_consented(children, None),
+            "elderly_living_alone": where_consented(elderly_raw.isin(TRUE_WORDS), None),
+            **{name: where_consented(series, "") for name, series in choices.items()},
+            "portrait_consent": consented,
         }
     )
     return clean.to_dict("records"), []

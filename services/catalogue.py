@@ -145,8 +145,25 @@ SERVICES: dict[str, tuple[str, str, str, int, Decimal, list[dict]]] = {
 }
 
 
+# Services whose requests reveal sensitive personal information (PIPL art. 28: health,
+# minors, financial accounts and social security, age-related care): kept out of the public
+# Open311 feed. The data migration 0005 sets the flag on existing installations.
+SENSITIVE_SERVICES = frozenset(
+    {
+        "chronic_disease_followup",
+        "elderly_home_care",
+        "pension_social_insurance",
+        "job_placement",
+        "school_enrolment",
+        "after_school_care",
+    }
+)
+
+
 def sync_catalogue(category_model) -> None:
     """Create or update the catalogue; leaves categories added by administrators alone."""
+    # Older migrations call this with a historical model that has no ``sensitive`` field yet.
+    has_sensitive = any(f.name == "sensitive" for f in category_model._meta.get_fields())
     parents = {}
     for code, name, name_zh, order in DIMENSIONS:
         parents[code], _ = category_model.objects.update_or_create(
@@ -171,5 +188,6 @@ def sync_catalogue(category_model) -> None:
                 "unit_cost": cost,
                 "extra_fields": extra,
                 "order": order,
+                **({"sensitive": code in SENSITIVE_SERVICES} if has_sensitive else {}),
             },
         )

@@ -58,6 +58,15 @@ class ServiceCategory(models.Model):
         ),
     )
     active = models.BooleanField(_("active"), default=True)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_(
+            "Requests for this service reveal health, age, income, children or social "
+            "security (sensitive personal information): never listed in the public Open311 "
+            "feed."
+        ),
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -170,6 +179,16 @@ class ServiceRequest(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True, max_length=2000)
+    free_text_erased_at = models.DateTimeField(
+        _("free text and photo erased at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the description, comments, answers in free text, address and photo were "
+            "erased: at the resident's request, or by the retention policy after closing."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,3 +6,8 @@ from services import actions
 @shared_task(name="services.idempotency_records_prune")
 def idempotency_records_prune_task() -> int:
     return actions.idempotency_records_prune()
+
+
+@shared_task(name="services.requests_free_text_purge")
+def requests_free_text_purge_task() -> int:
+    return actions.requests_free_text_purge()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.localisation import localised_name
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
+from residents import actions as resident_actions
 from residents import queries as resident_queries
 from services import actions, queries
 from services.forms import (
@@ -26,6 +27,7 @@ from services.forms import (
     WorkerRequestForm,
 )
 from services.models import ServiceRequest
+from services.personal_data import resident_data
 
 QUEUE_PAGE_SIZE = 50
 BULK_RESULTS_SESSION_KEY = "queue_bulk_results"
@@ -391,3 +393,19 @@ def overview(request: HttpRequest) -> HttpResponse:
             },
         },
     )
+
+
+@role_required(RESIDENT)
+def my_data_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A resident's copy of everything held about them (the page is residents' *My data*)."""
+    resident = resident_actions.resident_data_export_record(user=request.user)
+    if resident is None:
+        raise Http404
+    data = resident_data(resident=resident, account=request.user)
+    if fmt == "json":
+        response = HttpResponse(data.as_json(), content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(data.as_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-data.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response

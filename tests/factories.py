@@ -25,7 +25,17 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from geography import REGIONS
-from residents.models import City, Community, PersonalDataAccess, Region, Resident, User
+from residents.consent import PORTRAIT_PURPOSE_VERSION
+from residents.models import (
+    PORTRAIT_FIELDS,
+    City,
+    Community,
+    PersonalDataAccess,
+    PortraitConsent,
+    Region,
+    Resident,
+    User,
+)
 from residents.pii import national_id_check_character
 from services.models import (
     IdempotencyRecord,
@@ -162,9 +172,11 @@ class AdministratorFactory(UserFactory):
 
 
 class ResidentFactory(factory.django.DjangoModelFactory):
-    """A resident profile with synthetic identifiers and a plausible demographic mix.
+    """A resident profile with synthetic identifiers and a plausible demographic mix, whose
+    consent to the analysis of those facts stands (as if given on the portrait page).
 
-    ``with_account=True`` also creates a resident login linked to the profile.
+    ``with_account=True`` also creates a resident login linked to the profile;
+    ``without_portrait=True`` makes the profile sign-up leaves: no portrait facts, no consent.
     """
 
     class Meta:
@@ -177,13 +189,16 @@ class ResidentFactory(factory.django.DjangoModelFactory):
                 UserFactory, username=factory.Sequence(lambda n: f"synthetic-resident-{n}")
             )
         )
+        without_portrait = factory.Trait(
+            **{name: Resident._meta.get_field(name).get_default() for name in PORTRAIT_FIELDS}
+        )
 
     community = factory.SubFactory(CommunityFactory)
     name = factory.Sequence(synthetic_name)
     phone = factory.Sequence(synthetic_phone)
     birth_year = factory.Sequence(lambda n: 1935 + (n * 7) % 70)
     national_id = factory.LazyAttributeSequence(
-        lambda o, n: synthetic_national_id(n, date(o.birth_year, 1 + n % 12, 1 + n % 28))
+        lambda o, n: synthetic_national_id(n, date(o.birth_year or 1980, 1 + n % 12, 1 + n % 28))
     )
     gender = factory.Iterator([Resident.Gender.FEMALE, Resident.Gender.MALE])
     household_size = factory.Sequence(lambda n: 1 + n % 5)
@@ -231,6 +246,15 @@ class ResidentFactory(factory.django.DjangoModelFactory):
         )
     )
     preferred_channel = Resident.Channel.SELF_SERVICE
+
+    @factory.post_generation
+    def portrait_consent(self, create, extracted, **kwargs):
+        """Consent stands whenever the facts are there (pass ``portrait_consent=False`` for
+        facts kept without it, as before consent was asked for)."""
+        if create and self.birth_year is not None and extracted is not False:
+            PortraitConsent.objects.create(
+                resident=self, version=PORTRAIT_PURPOSE_VERSION, given_at=self.created_at
+            )
 
 
 class PersonalDataAccessFactory(factory.django.DjangoModelFactory):

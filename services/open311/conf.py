@@ -23,6 +23,13 @@ def description_is_public() -> bool:
     return bool(getattr(settings, "OPEN311_PUBLIC_DESCRIPTION", False))
 
 
+def min_residents() -> int:
+    """k: the fewest registered residents a place shown in GET requests must have. A request
+    from a community with fewer is shown at its district (or city), with its times to the
+    day; one whose whole city has fewer is not shown."""
+    return int(getattr(settings, "OPEN311_MIN_RESIDENTS", 10))
+
+
 def nearest_community_max_km() -> float:
     """How far a submitted ``lat``/``long`` may be from a community's centre to count as in it."""
     return float(getattr(settings, "OPEN311_NEAREST_COMMUNITY_MAX_KM", 25.0))

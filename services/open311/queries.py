@@ -5,15 +5,19 @@ queries return anonymous data only; the views turn it into GeoReport v2 fields t
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, DateTimeField, F, OuterRef, QuerySet, Subquery, When
+from django.db.models.functions import TruncDay
+from django.utils import timezone
 
-from residents.models import Community, User
+from residents.models import Community, Resident, User
 from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.errors import bad_request, forbidden, not_found
 from services.open311.parsers import RequestFilters, parse_request_id
+from services.open311.places import Place
 from services.open311.representations import CLOSED_STATUSES, our_statuses
 
 EARTH_RADIUS_KM = 6371.0088
@@ -45,14 +49,64 @@ def service(service_code: str) -> ServiceCategory:
     return category
 
 
-def _public_requests() -> QuerySet[ServiceRequest]:
+@dataclass(frozen=True)
+class PublicPlaces:
+    """For each community, the finest place at which at least k registered residents could
+    have made a request there: the community itself, its district (same city and district
+    name), or its city. Communities absent from ``levels`` are in cities with fewer than k,
+    whose requests are not shown at all."""
+
+    levels: dict[int, Place]
+
+    def level(self, community_id: int) -> Place | None:
+        return self.levels.get(community_id)
+
+    @property
+    def shown(self) -> list[int]:
+        return list(self.levels)
+
+    @property
+    def exact(self) -> list[int]:
+        return [pk for pk, level in self.levels.items() if level is Place.COMMUNITY]
+
+
+def public_places() -> PublicPlaces:
+    k = conf.min_residents()
+    registered = dict(
+        Resident.objects.filter(erased_at__isnull=True)
+        .values_list("community_id")
+        .annotate(n=Count("id"))
+    )
+    communities = list(Community.objects.values_list("id", "city_id", "district"))
+    district_total: dict[tuple, int] = defaultdict(int)
+    city_total: dict[int, int] = defaultdict(int)
+    for pk, city, district in communities:
+        district_total[(city, district)] += registered.get(pk, 0)
+        city_total[city] += registered.get(pk, 0)
+    levels = {}
+    for pk, city, district in communities:
+        if registered.get(pk, 0) >= k:
+            levels[pk] = Place.COMMUNITY
+        elif district and district_total[(city, district)] >= k:
+            levels[pk] = Place.DISTRICT
+        elif city_total[city] >= k:
+            levels[pk] = Place.CITY
+    return PublicPlaces(levels=levels)
+
+
+def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
+    """Requests anyone may see: never a sensitive service, never from a city with fewer than
+    k registered residents. ``public_created`` is the time shown, and the time filtered and
+    sorted on: exact where the community is shown, the start of the day otherwise (sorting
+    or filtering on the exact time would give it away)."""
     closed_at = (
         RequestStatusChange.objects.filter(request=OuterRef("pk"), to_status__in=CLOSED_STATUSES)
         .order_by("-changed_at", "-id")
         .values("changed_at")[:1]
     )
     return (
-        ServiceRequest.objects.select_related("category", "community__city")
+        ServiceRequest.objects.filter(category__sensitive=False, community_id__in=places.shown)
+        .select_related("category", "community__city")
         .only(
             "id",
             "status",
@@ -72,15 +126,22 @@ def _public_requests() -> QuerySet[ServiceRequest]:
             "community__city__name",
             "community__city__province",
         )
-        .annotate(closed_at=Subquery(closed_at))
-        .order_by("-created_at", "-id")
+        .annotate(
+            closed_at=Subquery(closed_at),
+            public_created=Case(
+                When(community_id__in=places.exact, then=F("created_at")),
+                default=TruncDay("created_at", tzinfo=timezone.get_current_timezone()),
+                output_field=DateTimeField(),
+            ),
+        )
+        .order_by("-public_created", "-id")
     )
 
 
-def service_requests(filters: RequestFilters) -> list[ServiceRequest]:
+def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[ServiceRequest]:
     """At most 1000 requests, newest first: by id when ids were given (they override every
     other argument), otherwise within the date window and the service and status filters."""
-    requests = _public_requests()
+    requests = _public_requests(places)
     if filters.service_request_ids is not None:
         return list(requests.filter(pk__in=filters.service_request_ids)[: conf.MAX_REQUESTS])
     if filters.service_codes:
@@ -95,13 +156,13 @@ def service_requests(filters: RequestFilters) -> list[ServiceRequest]:
         requests = requests.filter(category__code__in=filters.service_codes)
     if filters.statuses:
         requests = requests.filter(status__in=our_statuses(filters.statuses))
-    requests = requests.filter(created_at__gte=filters.start, created_at__lte=filters.end)
+    requests = requests.filter(public_created__gte=filters.start, public_created__lte=filters.end)
     return list(requests[: conf.MAX_REQUESTS])
 
 
-def service_request(service_request_id: str) -> ServiceRequest:
+def service_request(service_request_id: str, places: PublicPlaces) -> ServiceRequest:
     pk = parse_request_id(service_request_id)
-    request = _public_requests().filter(pk=pk).first() if pk is not None else None
+    request = _public_requests(places).filter(pk=pk).first() if pk is not None else None
     if request is None:
         raise not_found(f"service_request_id '{service_request_id}' was not found.")
     return request

@@ -4,7 +4,10 @@ Only fields the specification defines are produced. Nothing personal leaves thro
 resident, no names, phones or identifiers, no account ids, no photos; locations are given at
 community level (the community's name, code and centre), never the typed address or the exact
 point, because for household services such as elderly home care an exact address would
-identify the resident.
+identify the resident. Requests for sensitive services are never shown
+(``ServiceCategory.sensitive``), and where fewer than k residents are registered in a
+community its requests are placed at the district or city and timed to the day
+(``queries.PublicPlaces``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from residents.models import Community
 from services.models import ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.parsers import CLOSED, OPEN
+from services.open311.places import Place
 
 CLOSED_STATUSES = (
     ServiceRequest.Status.RESOLVED,
@@ -105,10 +109,22 @@ def service_definition(category: ServiceCategory) -> dict:
     return {"service_code": category.code, "attributes": attributes}
 
 
-def community_address(community: Community) -> str:
-    """From the most specific to the most general unit, as the spec asks."""
+def community_address(community: Community, place: Place = Place.COMMUNITY) -> str:
+    """From the most specific to the most general unit, as the spec asks, starting at the
+    finest unit the public may see."""
     city = community.city
-    return ", ".join(_unique([community.name, community.district, city.name, city.province]))
+    parts = {
+        Place.COMMUNITY: [community.name, community.district],
+        Place.DISTRICT: [community.district],
+        Place.CITY: [],
+    }[place]
+    return ", ".join(_unique([*parts, city.name, city.province]))
+
+
+def _day(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def service_notice(category: ServiceCategory) -> str | None:
@@ -119,12 +135,16 @@ def service_notice(category: ServiceCategory) -> str | None:
     }
 
 
-def service_request(request: ServiceRequest, *, include_description: bool) -> dict:
-    """One request as GET requests shows it to anyone."""
+def service_request(
+    request: ServiceRequest, *, include_description: bool, place: Place = Place.COMMUNITY
+) -> dict:
+    """One request as GET requests shows it to anyone, placed no finer than ``place``."""
     community = request.community
     is_closed = request.status in CLOSED_STATUSES
     # The spec: "for requests with status=closed, this will be the date the request was closed".
     updated = (getattr(request, "closed_at", None) if is_closed else None) or request.updated_at
+    exact = place is Place.COMMUNITY
+    shown = (lambda value: value) if exact else _day
     return {
         "service_request_id": request.pk,
         "status": CLOSED if is_closed else OPEN,
@@ -134,14 +154,14 @@ def service_request(request: ServiceRequest, *, include_description: bool) -> di
         "description": request.description if include_description else None,
         "agency_responsible": None,
         "service_notice": service_notice(request.category),
-        "requested_datetime": w3c_datetime(request.created_at),
-        "updated_datetime": w3c_datetime(updated),
-        "expected_datetime": w3c_datetime(request.expected_completion_at),
-        "address": community_address(community),
-        "address_id": community.code,
+        "requested_datetime": w3c_datetime(shown(request.created_at)),
+        "updated_datetime": w3c_datetime(shown(updated)),
+        "expected_datetime": w3c_datetime(shown(request.expected_completion_at)),
+        "address": community_address(community, place),
+        "address_id": community.code if exact else None,
         "zipcode": None,
-        "lat": community.latitude,
-        "long": community.longitude,
+        "lat": community.latitude if exact else None,
+        "long": community.longitude if exact else None,
         "media_url": None,
     }
 

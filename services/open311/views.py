@@ -103,9 +103,14 @@ class RequestsView(Open311View):
     def get(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
         filters = parsers.parse_request_filters(request.GET)
         include_description = conf.description_is_public()
+        places = queries.public_places()
         payload = [
-            representations.service_request(r, include_description=include_description)
-            for r in queries.service_requests(filters)
+            representations.service_request(
+                r,
+                include_description=include_description,
+                place=places.level(r.community_id),
+            )
+            for r in queries.service_requests(filters, places)
         ]
         return renderers.render(payload, fmt=fmt, root="service_requests")
 
@@ -157,9 +162,14 @@ class RequestsView(Open311View):
 
 class RequestDetailView(Open311View):
     def get(self, request: HttpRequest, *, fmt: str, service_request_id: str) -> HttpResponse:
-        found = queries.service_request(service_request_id)
+        places = queries.public_places()
+        found = queries.service_request(service_request_id, places)
         payload = [
-            representations.service_request(found, include_description=conf.description_is_public())
+            representations.service_request(
+                found,
+                include_description=conf.description_is_public(),
+                place=places.level(found.community_id),
+            )
         ]
         return renderers.render(payload, fmt=fmt, root="service_requests")
 

@@ -172,6 +172,7 @@ def test_only_finished_allocations_can_be_approved(world, make):
 # End to end on a tiny synthetic city ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     client, django_capture_on_commit_callbacks
 ):

@@ -35,6 +35,7 @@ def _run(*args: str) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # a real portraits run
 def test_portraits_of_the_demo_city_say_they_are_synthetic():
     _city("DEMO-510104-01")
     text = _run("build_portraits")
@@ -45,6 +46,7 @@ def test_portraits_of_the_demo_city_say_they_are_synthetic():
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # a real portraits run
 def test_portraits_of_other_data_carry_no_label():
     _city()
     text = _run("build_portraits")

@@ -118,6 +118,7 @@ def test_broker_restarted_without_persistence_the_lost_run_is_queued_again(redis
     # The broker restarts empty before any worker took the message.
     redis.stop()
     redis.start()
+    restarted_at = time.monotonic()
     # Once the run has waited past the stale limit, a worker (with its beat) comes up.
     time.sleep(STALE)
     workers()
@@ -125,6 +126,7 @@ def test_broker_restarted_without_persistence_the_lost_run_is_queued_again(redis
     finished = wait_for(
         lambda: _finished(run_id), timeout=STARTUP + SWEEP + 60, poll=0.2, what="the run"
     )
+    print(f"succeeded {time.monotonic() - restarted_at:.1f} s after the broker restarted")
     assert finished.status == Status.SUCCEEDED, finished.error
     assert finished.attempts == 1
     _rows_written_once(finished)
@@ -150,6 +152,7 @@ def test_worker_sigkilled_whole_the_run_is_failed_within_the_sweepers_period(red
         lambda: _finished(run.pk), timeout=STARTUP + STALE + SWEEP + 10, poll=0.2, what="the sweep"
     )
     took = time.monotonic() - killed_at
+    print(f"failed {took:.1f} s after the kill (stale after {STALE} s, sweep every {SWEEP} s)")
     assert (failed.status, failed.error) == (Status.FAILED, actions.WORKER_LOST_ERROR)
     assert took <= STARTUP + STALE + SWEEP + 10
     assert failed.city_scores.count() == 0  # nothing half written

@@ -46,6 +46,7 @@ def _city_with_requests(n: int = 40):
     return world, residents
 
 
+@pytest.mark.slow  # a real portraits run
 def test_a_portraits_run_succeeds_after_a_resident_erased_their_account():
     world, residents = _city_with_requests()
     resident_erase(user=world.admin, resident=residents[3])
@@ -298,3 +299,20 @@ def test_the_heartbeat_says_the_run_is_alive_while_it_computes(fake_runner, sett
     run = AnalysisRun.objects.create(kind="forecast", params={})
     run = actions.analysis_run_execute(run_id=run.pk, heartbeat_seconds=0.1)
     assert run.status == Status.SUCCEEDED and run.result == {"beat": True}
+
+
+@COMMITTED  # the heartbeat thread writes on its own connection
+def test_a_run_computed_by_a_command_is_not_failed_by_the_sweeper_while_it_computes(
+    fake_runner, settings
+):
+    settings.RUN_HEARTBEAT_SECONDS = 0.1
+    settings.RUN_STALE_AFTER_SECONDS = 0.6
+
+    def runner_long_and_silent(run, progress):
+        time.sleep(1.2)  # no progress reported for twice the stale limit
+        return {"swept": actions.analysis_runs_sweep()}
+
+    fake_runner(runner_long_and_silent)
+    run = actions.analysis_run_now(kind="forecast", params={})
+    assert run.status == Status.SUCCEEDED, run.error
+    assert run.result == {"swept": {"failed": 0, "requeued": 0}}

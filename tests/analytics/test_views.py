@@ -197,6 +197,7 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
     assert len(callbacks) == 1  # queued after commit, not run inside the request's transaction
 
 
+@pytest.mark.slow  # a real portraits run
 def test_starting_a_run_from_the_page_runs_it_and_shows_the_result(
     client, runs, django_capture_on_commit_callbacks
 ):
@@ -230,6 +231,7 @@ def test_starting_a_run_from_the_page_runs_it_and_shows_the_result(
     assert "SYNTHETIC" not in export["Content-Disposition"]
 
 
+@pytest.mark.slow  # a real portraits run
 def test_runs_on_the_demo_city_are_labelled_synthetic(
     client, runs, django_capture_on_commit_callbacks
 ):

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import CommunityFactory, ServiceCategoryFactory, WorkerFactory, api_client
+from tests.factories import (
+    CommunityFactory,
+    ResidentFactory,
+    ServiceCategoryFactory,
+    WorkerFactory,
+    api_client,
+)
 
 PHONE = "13800138000"
 
@@ -17,8 +23,9 @@ def worker(db):
 
 def test_a_bad_choice_names_the_allowed_values_without_echoing_the_input(worker):
     community = worker.communities.get()
+    resident = ResidentFactory(community=community)
     response = api_client(worker).post(
-        "/api/v1/residents/",
+        f"/api/v1/residents/{resident.pk}/portrait/",
         {"community": community.pk, "birth_year": 1950, "gender": PHONE},
         format="json",
     )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
@@ -61,6 +62,7 @@ def _deploy_check(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_production_settings_pass_the_deployment_check():
     result = _deploy_check(
         DJANGO_DEBUG="0",
@@ -71,6 +73,7 @@ def test_production_settings_pass_the_deployment_check():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_deployment_check_catches_a_site_not_served_over_https():
     result = _deploy_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
     assert result.returncode != 0

@@ -23,14 +23,19 @@ from tests.factories import (
     synthetic_national_id,
 )
 
-PROFILE = {
+ANSWERS = {
     "birth_year": 1958,
     "gender": "female",
+    "household_size": 2,
+    "children_in_household": 0,
+    "elderly_living_alone": False,
     "employment_status": "retired",
     "income_band": "lower_middle",
     "education": "junior_secondary",
+    "health_needs": "none",
     "hukou_type": "local_urban",
 }
+PROFILE = {"portrait": actions.PortraitAnswers(**ANSWERS)}
 
 
 @pytest.fixture
@@ -71,7 +76,7 @@ def test_every_field_error_comes_at_once_and_nothing_is_written(community, worke
         actions.resident_create(
             user=worker,
             community=community,
-            **{**PROFILE, "gender": "x", "birth_year": 1800},
+            portrait=actions.PortraitAnswers(**{**ANSWERS, "gender": "x", "birth_year": 1800}),
             phone="123",
             national_id="110105194912310021",
         )
@@ -98,7 +103,7 @@ def test_one_profile_per_national_id(community, worker):
 
 def test_bulk_import_checks_every_row_as_a_single_profile_and_writes_all_or_none(community, worker):
     existing = ResidentFactory(community=community)
-    good = {"community_id": community.pk, **PROFILE}
+    good = {"community_id": community.pk, **ANSWERS, "portrait_consent": True}
     rows = [
         {**good, "national_id": synthetic_national_id(61)},  # 0: fine
         {**good, "community_id": CommunityFactory().pk},  # 1: not served
@@ -118,9 +123,14 @@ def test_bulk_import_checks_every_row_as_a_single_profile_and_writes_all_or_none
     }
     assert existing.national_id not in str(caught.value.rows)
     assert Resident.objects.count() == 1
+    without_consent = {**good, "portrait_consent": False}
+    with pytest.raises(RowsInvalid) as caught:
+        actions.residents_import(user=worker, rows=[without_consent])
+    assert set(caught.value.rows[0]) == {"portrait_consent"}
     assert actions.residents_import(user=worker, rows=[rows[0], good]) == 2
     created = Resident.objects.exclude(pk=existing.pk).exclude(national_id_hash="").get()
     assert created.national_id_hash and created.created_by == worker
+    assert created.portrait_consents.get().recorded_by == worker
     with pytest.raises(ActionNotAllowed):
         actions.residents_import(user=ResidentFactory(with_account=True).user, rows=[good])
 
@@ -149,7 +159,7 @@ def test_signup_with_a_bad_profile_leaves_no_login_behind(community):
             username="synthetic-half",
             password="a-long-synthetic-passphrase",
             community=community,
-            **{**PROFILE, "gender": "x"},
+            portrait=actions.PortraitAnswers(**{**ANSWERS, "gender": "x"}),
         )
     assert not User.objects.filter(username="synthetic-half").exists()
 
@@ -157,13 +167,15 @@ def test_signup_with_a_bad_profile_leaves_no_login_behind(community):
 def test_update_rules(community, worker):
     resident = ResidentFactory(community=community, with_account=True)
     neighbour = ResidentFactory(community=community, with_account=True)
-    actions.resident_update(user=resident.user, resident=resident, household_size=3)
+    actions.resident_update(user=resident.user, resident=resident, preferred_channel="hotline")
     with pytest.raises(PermissionDenied):
-        actions.resident_update(user=neighbour.user, resident=resident, household_size=1)
+        actions.resident_update(user=neighbour.user, resident=resident, preferred_channel="hotline")
     with pytest.raises(PermissionDenied):
         actions.resident_update(
-            user=WorkerFactory(communities=[CommunityFactory()]), resident=resident, gender="male"
+            user=WorkerFactory(communities=[CommunityFactory()]), resident=resident, name="x"
         )
+    with pytest.raises(TypeError):  # portrait facts change only with consent
+        actions.resident_update(user=resident.user, resident=resident, gender="male")
     with pytest.raises(TypeError):
         actions.resident_update(user=worker, resident=resident, national_id_hash="x")
     # A resident may move house; a worker only within the communities they serve.
@@ -172,7 +184,7 @@ def test_update_rules(community, worker):
         actions.resident_update(user=worker, resident=resident, community=elsewhere)
     actions.resident_update(user=resident.user, resident=resident, community=elsewhere)
     resident.refresh_from_db()
-    assert (resident.household_size, resident.community) == (3, elsewhere)
+    assert (resident.preferred_channel, resident.community) == ("hotline", elsewhere)
 
 
 def test_erasure_keeps_statistics_but_not_the_person(community):
@@ -207,7 +219,9 @@ def test_erasure_keeps_statistics_but_not_the_person(community):
     assert (resident.name, resident.phone, resident.national_id) == ("", "", "")
     assert (resident.phone_hash, resident.national_id_hash) == ("", "")
     assert resident.user is None and resident.erased_at is not None
-    assert resident.birth_year and resident.community == community  # coarse facts stay
+    assert resident.community == community  # where the requests were counted stays
+    assert resident.birth_year is None and resident.hukou_type == ""  # portrait facts go
+    assert not resident.portrait_consents.filter(withdrawn_at__isnull=True).exists()
     account.refresh_from_db()
     assert not account.is_active and not account.has_usable_password()
     assert account.username == f"erased-{account.pk}"
@@ -223,9 +237,11 @@ def test_erasure_keeps_statistics_but_not_the_person(community):
     assert item.latitude is None and item.longitude is None
     assert item.attributes == {"kind": "a"}
     assert item.description == service_actions.ERASED_DESCRIPTION
-    assert PersonalDataAccess.objects.filter(resident=resident).count() == 1
+    assert list(
+        PersonalDataAccess.objects.filter(resident=resident).values_list("action", flat=True)
+    ) == ["erase", "reveal"]
     with pytest.raises(StateConflict):
-        actions.resident_update(user=AdministratorFactory(), resident=resident, gender="male")
+        actions.resident_update(user=AdministratorFactory(), resident=resident, name="x")
 
 
 def test_only_the_resident_or_an_administrator_erases(community, worker):
@@ -292,7 +308,7 @@ def test_shared_phone_returns_the_most_recently_updated(community, worker):
     older = ResidentFactory(community=community, phone="10011112222")
     newer = ResidentFactory(community=community, phone="10011112222")
     assert actions.resident_find_by_identifier(user=worker, phone="10011112222") == newer
-    older.household_size += 1
+    older.preferred_channel = "hotline"
     older.save()
     assert actions.resident_find_by_identifier(user=worker, phone="10011112222") == older
 

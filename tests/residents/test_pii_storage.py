@@ -72,12 +72,6 @@ def test_profiles_made_through_the_api_are_encrypted_too(community):
             "name": "张三",
             "phone": "138 1234 5678",
             "national_id": NATIONAL_ID.lower(),
-            "birth_year": 1949,
-            "gender": "male",
-            "employment_status": "retired",
-            "income_band": "low",
-            "education": "primary",
-            "hukou_type": "local_urban",
         },
         format="json",
     )

@@ -67,12 +67,6 @@ def community(db):
 def _api_profile(community, **identifiers) -> dict:
     return {
         "community": community.pk,
-        "birth_year": 1950,
-        "gender": "female",
-        "employment_status": "retired",
-        "income_band": "low",
-        "education": "primary",
-        "hukou_type": "local_urban",
         **identifiers,
     }
 
@@ -122,12 +116,6 @@ def test_bulk_import_refuses_a_full_width_copy_and_other_scripts(community):
     worker = WorkerFactory(communities=[community])
     base = {
         "community": community.code,
-        "birth_year": 1950,
-        "gender": "female",
-        "employment_status": "retired",
-        "income_band": "low",
-        "education": "primary",
-        "hukou_type": "local_urban",
     }
     rows = [
         {**base, "national_id": NATIONAL_ID[:17].translate(FULL_WIDTH) + "5", "phone": ""},

@@ -61,6 +61,7 @@ def _resident_row(place_community, n: int, **overrides) -> dict:
         "children_in_household": 0,
         "hukou_type": "local_urban",
         "preferred_channel": "hotline",
+        "portrait_consent": "yes",
     }
     return {**row, **overrides}
 
@@ -169,6 +170,58 @@ def test_bad_request_file_reports_each_problem_and_imports_nothing(place):
     }
     assert all(p.reason for p in caught.value.problems)
     assert (ServiceRequest.objects.count(), RequestStatusChange.objects.count()) == before
+
+
+def test_portrait_facts_are_imported_only_with_consent(place):
+    from analytics.queries import resident_profiles_frame
+
+    facts = {
+        name: ""
+        for name in (
+            "birth_year",
+            "gender",
+            "household_size",
+            "employment_status",
+            "income_band",
+            "education",
+            "health_needs",
+            "elderly_living_alone",
+            "children_in_household",
+            "hukou_type",
+        )
+    }
+    minimal = {
+        "community": place["community"].code,
+        "name": "",
+        "phone": "",
+        "national_id": "",
+        "preferred_channel": "",
+        "portrait_consent": "",
+        **facts,
+    }
+    without_consent = _resident_row(place["community"], 1, portrait_consent="no")
+    partial = _resident_row(place["community"], 2, income_band="")
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_residents(
+            user=place["worker"],
+            file=_csv([minimal, without_consent, partial]),
+            filename="residents.csv",
+        )
+    assert {(p.row, p.column) for p in caught.value.problems} == {
+        (3, "portrait_consent"),
+        (4, "income_band"),
+    }
+    consenting = _resident_row(place["community"], 3)
+    result = bulk.bulk_import_residents(
+        user=place["worker"], file=_csv([minimal, consenting]), filename="residents.csv"
+    )
+    assert result.created == 2
+    bare = Resident.objects.get(community=place["community"], birth_year__isnull=True)
+    assert bare.hukou_type == "" and not bare.portrait_consents.exists()
+    full = Resident.objects.get(community=place["community"], birth_year=1963)
+    consent = full.portrait_consents.get()
+    assert consent.recorded_by == place["worker"] and consent.withdrawn_at is None
+    assert set(resident_profiles_frame().index) == {full.pk}
 
 
 def test_bad_resident_file_reports_problems_never_echoes_identifiers(place):

@@ -48,12 +48,7 @@ def roles(owner, other, assigned, worker_other, admin) -> dict[str, int]:
 def _profile_body(w: World) -> dict:
     return {
         "community": w.home.pk,
-        "birth_year": 1960,
-        "gender": "female",
-        "employment_status": "retired",
-        "income_band": "low",
-        "education": "primary",
-        "hukou_type": "local_urban",
+        "preferred_channel": "hotline",
     }
 
 
@@ -104,7 +99,38 @@ CASES = [
         "patch",
         lambda w: f"{API}/residents/{w.owner_profile.pk}/",
         roles(owner=200, other=404, assigned=200, worker_other=404, admin=200),
-        lambda w: {"household_size": 3},
+        lambda w: {"preferred_channel": "hotline"},
+    ),
+    Case(
+        "resident portrait give",
+        "post",
+        lambda w: f"{API}/residents/{w.owner_profile.pk}/portrait/",
+        roles(owner=200, other=404, assigned=200, worker_other=404, admin=200),
+        lambda w: {
+            "birth_year": 1960,
+            "gender": "female",
+            "household_size": 2,
+            "children_in_household": 0,
+            "elderly_living_alone": False,
+            "employment_status": "retired",
+            "income_band": "low",
+            "education": "primary",
+            "health_needs": "none",
+            "hukou_type": "local_urban",
+            "consent": True,
+        },
+    ),
+    Case(
+        "resident portrait withdraw",
+        "delete",
+        lambda w: f"{API}/residents/{w.owner_profile.pk}/portrait/",
+        roles(owner=200, other=404, assigned=200, worker_other=404, admin=200),
+    ),
+    Case(
+        "resident my data",
+        "get",
+        lambda w: f"{API}/residents/me/data/",
+        roles(owner=200, other=200, assigned=403, worker_other=403, admin=403),
     ),
     Case(
         "resident put",
@@ -257,6 +283,8 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "resident-reveal",
         "resident-lookup",
         "resident-me",
+        "resident-portrait",
+        "resident-my-data",
         "request-list",
         "request-detail",
         "request-accept",

@@ -10,6 +10,10 @@ RESIDENT_PAGES = [
     "profile",
     "profile_edit",
     "account_erase",
+    "profile_portrait",
+    "my_data",
+    "services:my_data_json",
+    "services:my_data_csv",
     "services:my_requests",
     "services:request_submit",
 ]
@@ -19,7 +23,7 @@ STAFF_PAGES = [
     "resident_create",
     "services:request_log_anonymous",
 ]
-ADMIN_PAGES = ["services:overview"]
+ADMIN_PAGES = ["services:overview", "audit_log"]
 
 
 @pytest.fixture

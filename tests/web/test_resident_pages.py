@@ -21,18 +21,7 @@ def _signup_data(community, **overrides) -> dict:
         "password2": SIGNUP_PASSWORD,
         "name": "赵六",
         "phone": "10000001234",
-        "national_id": "",
         "community": community.pk,
-        "birth_year": 1990,
-        "gender": "female",
-        "household_size": 3,
-        "children_in_household": 1,
-        "employment_status": "employed",
-        "income_band": "lower_middle",
-        "education": "tertiary",
-        "health_needs": "none",
-        "hukou_type": "non_local",
-        "preferred_channel": "self_service",
         **overrides,
     }
 
@@ -64,7 +53,7 @@ def test_signup_shows_errors_next_to_the_fields(client, community):
 def test_signup_page_is_in_chinese_under_the_prefix(client, community):
     html = client.get("/zh-hans/signup/").content.decode()
     assert "注册为居民" in html
-    assert "出生年份" in html  # model verbose name "birth year", translated
+    assert "社区" in html  # the form's "Community", translated
 
 
 @pytest.fixture
@@ -163,23 +152,12 @@ def test_profile_edit_keeps_identifiers_left_blank(resident_client, resident_use
         "phone": "",
         "national_id": "",
         "community": community.pk,
-        "birth_year": 1949,
-        "gender": "female",
-        "household_size": 2,
-        "children_in_household": 0,
-        "elderly_living_alone": "",
-        "employment_status": "retired",
-        "income_band": "low",
-        "education": "primary",
-        "health_needs": "chronic",
-        "hukou_type": "local_urban",
         "preferred_channel": "hotline",
     }
     response = resident_client.post(reverse("profile_edit"), data)
     assert response.status_code == 302
     profile = Resident.objects.get(user=resident_user)
-    assert profile.household_size == 2
-    assert profile.health_needs == "chronic"
+    assert profile.preferred_channel == "hotline"
     assert profile.national_id == NATIONAL_ID
     assert profile.phone == PHONE
 

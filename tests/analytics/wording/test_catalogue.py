@@ -114,6 +114,7 @@ def test_the_vocabulary_covers_the_engines_codes():
 # Real engine outputs, worded in both languages -----------------------------------------------
 
 
+@pytest.mark.demo_city  # portraits of a generated SYNTHETIC city
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_synthetic_citys_portraits_are_worded(seed):
     demo = generate_synthetic_demand(seed=seed, n_communities=8, n_residents=600, n_months=14)

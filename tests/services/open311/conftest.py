@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from residents.models import User
+from residents.models import Resident, User
 from services.catalogue import sync_catalogue
 from services.models import ServiceCategory
 from services.open311.actions import open311_api_key_issue
@@ -73,10 +73,16 @@ def catalogue(db):
     return ServiceCategory.objects.all()
 
 
+def registered_residents(community, n: int) -> None:
+    """``n`` residents registered in ``community`` (profiles with nothing but the place)."""
+    Resident.objects.bulk_create([Resident(community=community) for _ in range(n)])
+
+
 @pytest.fixture
-def communities(db):
-    """Three synthetic communities: two with centres ~5.5 km apart, one without a centre."""
-    return {
+def communities(db, settings):
+    """Three synthetic communities: two with centres ~5.5 km apart, one without a centre;
+    each with k registered residents, so the public feed may place requests at them."""
+    made = {
         "north": CommunityFactory(
             code="SYN-N", name="Gulou Synthetic", latitude=32.06, longitude=118.78
         ),
@@ -87,6 +93,9 @@ def communities(db):
             code="SYN-R", name="Lishui Synthetic Village", kind="rural", latitude=None
         ),
     }
+    for community in made.values():
+        registered_residents(community, settings.OPEN311_MIN_RESIDENTS)
+    return made
 
 
 @pytest.fixture

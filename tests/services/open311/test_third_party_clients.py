@@ -116,11 +116,11 @@ def test_xml_round_trip_post_built_by_civicbot_read_back_with_georeport(
 ):
     client = civicbot_client("xml")
     prepared = client.build_request(
-        "school_enrolment",
+        "road_repair",
         api_key=worker_key.key,
         address_id="SYN-S",
-        description="Synthetic: a place in primary school.",
-        attributes={"child_birth_year": 2020, "school_level": "primary"},
+        description="Synthetic: the street light outside number 3 is out.",
+        attributes={"hazard": "lighting"},
     )
     assert prepared.url == f"{base_url}/requests.xml"
     response = requests.post(prepared.url, data=prepared.form, timeout=10)
@@ -128,22 +128,19 @@ def test_xml_round_trip_post_built_by_civicbot_read_back_with_georeport(
     assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
     created = xmltodict.parse(response.content)["service_requests"]["request"]
     request_id = created["service_request_id"]
-    assert ServiceRequest.objects.get(pk=int(request_id)).attributes == {
-        "child_birth_year": 2020,
-        "school_level": "primary",
-    }
+    assert ServiceRequest.objects.get(pk=int(request_id)).attributes == {"hazard": "lighting"}
 
     reader = GeoReport(base_url, jurisdiction=JURISDICTION, output_format="xml")
     one = reader.get_service_request(request_id)
     assert one["service_request_id"] == request_id
     assert (one["status"], one["service_code"], one["address_id"]) == (
         "open",
-        "school_enrolment",
+        "road_repair",
         "SYN-S",
     )
     listed = as_list(reader.get_service_requests(service_request_id=request_id))
     assert [r["service_request_id"] for r in listed] == [request_id]
-    recent = as_list(reader.get_service_requests(status="open", service_code="school_enrolment"))
+    recent = as_list(reader.get_service_requests(status="open", service_code="road_repair"))
     assert request_id in [r["service_request_id"] for r in recent]
 
 

@@ -198,6 +198,7 @@ def test_row_order_does_not_matter_to_us_but_does_to_pydynpd():
     assert np.max(np.abs(unsorted_pydynpd - sorted_pydynpd)) > 1e-3  # why the guard sorts
 
 
+@pytest.mark.slow
 def test_iterated_gmm_matches_pydynpd_on_abdata(abdata):
     model = "n L(1:2).n w k | gmm(n, 2:4) gmm(w, 1:3) iv(k) | iterated"
     ours = estimate(abdata, model, "id", "year")

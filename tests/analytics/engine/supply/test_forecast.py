@@ -140,6 +140,7 @@ def test_more_older_residents_raises_home_care_demand(demo_forecaster):
     assert json.loads(json.dumps(result.to_dict(), allow_nan=False))["by_group"]
 
 
+@pytest.mark.slow
 def test_what_if_learns_the_attribute_effect_across_series():
     """Series whose level doubles with an attribute: the what-if reproduces the direction
     and roughly the size."""
