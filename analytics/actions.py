@@ -9,8 +9,8 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -25,9 +25,11 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from analytics import queries, runs
 from analytics.engine.errors import EngineInputError
-from analytics.models import AnalysisRun, PanelDataset
+from analytics.models import AllocationPlan, AnalysisRun, PanelDataset
 from core.errors import ActionNotAllowed, LimitReached, ServiceUnavailable
 from core.roles import is_administrator
+from services.actions import CapacityLine, supply_capacities_write
+from services.models import CapacityChange, SupplyCapacity
 
 logger = logging.getLogger(__name__)
 
@@ -326,54 +328,173 @@ def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> Analysi
 
 
 class PlanNotApprovable(Exception):
-    """An allocation plan that cannot be approved; the message says why."""
+    """An allocation plan that cannot be approved, replaced or revoked now; the message (in
+    the reader's language) says why."""
+
+
+@dataclass(frozen=True)
+class PlanDecision:
+    """What approving or revoking a plan did: the decision, the supply lines written or
+    removed, and whether it had been done already (a repeated click or request)."""
+
+    plan: AllocationPlan
+    written: int
+    removed: int
+    already: bool = False
+
+
+def _plan_lines(run: AnalysisRun) -> list[CapacityLine]:
+    """A plan's lines as supply capacity: whole units at the plan's own cost, to the fen."""
+    lines = []
+    for line in run.allocation_lines.all():
+        units = round(line.recommended_units)
+        if units <= 0:
+            continue
+        lines.append(
+            CapacityLine(
+                community_id=line.community_id,
+                category_id=line.category_id,
+                provider=line.provider,
+                capacity=units,
+                budget=line.cost,
+            )
+        )
+    return lines
+
+
+def _whole_units(run: AnalysisRun) -> bool:
+    summary = (run.result or {}).get("summary") or {}
+    return bool(summary.get("whole_units"))
 
 
 @transaction.atomic
-def allocation_plan_approve(*, run_id: int, user) -> int:
-    """Approve an allocation plan: its recommended units (whole requests, rounded down) become
-    the planned supply capacities of its period, by provider. Returns the lines written.
+def allocation_plan_approve(*, run_id: int, user, replace: bool = False) -> PlanDecision:
+    """Approve an allocation plan: its whole units become the supply capacities of its month
+    (source "plan", one row per community, service and provider, at the plan's cost), in one
+    transaction through the services write path, audited.
 
-    Approving twice, or approving a plan for a period another approved plan already covers,
-    is refused, so capacities are never counted twice.
+    Approving an approved plan again does nothing (``already``). With another plan approved
+    for the month, ``replace=True`` replaces it (it becomes superseded and its rows are
+    rewritten as this plan's); without it the approval is refused, naming that plan.
     """
-    from services.models import SupplyCapacity
-
     run = AnalysisRun.objects.select_for_update().get(pk=run_id)
     if run.kind != AnalysisRun.Kind.ALLOCATION or run.status != AnalysisRun.Status.SUCCEEDED:
-        raise PlanNotApprovable("only a finished allocation run can be approved")
-    if run.approved_at:
-        raise PlanNotApprovable(f"this plan was already approved on {run.approved_at:%Y-%m-%d}")
-    period = run.result["period"]
-    if AnalysisRun.objects.filter(
-        kind=AnalysisRun.Kind.ALLOCATION, approved_at__isnull=False, result__period=period
-    ).exists():
-        raise PlanNotApprovable(f"another plan for {period} is already approved")
-    written = 0
-    for line in run.allocation_lines.all():
-        units = int(line.recommended_units + 1e-6)
-        if units <= 0:
-            continue
-        capacity, _ = SupplyCapacity.objects.get_or_create(
-            community_id=line.community_id,
-            category_id=line.category_id,
-            period=period,
-            provider=line.provider,
-            defaults={"capacity": 0, "budget": 0, "source": SupplyCapacity.Source.PLAN},
+        raise PlanNotApprovable(_("Only a finished allocation run can be approved."))
+    decided = AllocationPlan.objects.filter(run=run).first()
+    if decided is not None:
+        if decided.state == AllocationPlan.State.APPROVED:
+            return PlanDecision(plan=decided, written=0, removed=0, already=True)
+        raise PlanNotApprovable(_plan_ended_reason(decided))
+    if not _whole_units(run):
+        raise PlanNotApprovable(
+            _(
+                "This plan was computed before plans were in whole units; run the allocation "
+                "again to approve one."
+            )
         )
-        capacity.capacity += units
-        # The plan's cost is for fractional units; the capacity budgets the whole ones.
-        capacity.budget += (
-            line.cost * Decimal(units) / Decimal(str(line.recommended_units))
-        ).quantize(Decimal("0.01"))
-        capacity.source = SupplyCapacity.Source.PLAN
-        capacity.created_by = user
-        capacity.save()
-        written += 1
-    run.approved_by = user
-    run.approved_at = timezone.now()
+    period = date.fromisoformat(run.result["period"])
+    current = (
+        AllocationPlan.objects.select_for_update()
+        .filter(period=period, state=AllocationPlan.State.APPROVED)
+        .first()
+    )
+    if current is not None and not replace:
+        raise PlanNotApprovable(
+            _("Plan #%(plan)s is already approved for %(month)s; replace it to approve this one.")
+            % {"plan": current.run_id, "month": f"{period:%Y-%m}"}
+        )
+    now = timezone.now()
+    if current is not None:
+        current.state = AllocationPlan.State.SUPERSEDED
+        current.ended_by, current.ended_at = user, now
+        current.save(update_fields=["state", "ended_by", "ended_at"])
+        _mark_run_approved(current, approved=False)
+    outcome = supply_capacities_write(
+        user=user,
+        period=period,
+        source=SupplyCapacity.Source.PLAN,
+        reason=(
+            CapacityChange.Reason.PLAN_REPLACED
+            if current is not None
+            else CapacityChange.Reason.PLAN_APPROVED
+        ),
+        lines=_plan_lines(run),
+        replace_all=True,
+        plan_run_id=run.pk,
+    )
+    plan = AllocationPlan.objects.create(
+        run=run,
+        period=period,
+        state=AllocationPlan.State.APPROVED,
+        replaced=current,
+        approved_by=user,
+        approved_at=now,
+    )
+    run.approved_by, run.approved_at = user, now
     run.save(update_fields=["approved_by", "approved_at"])
-    return written
+    return PlanDecision(
+        plan=plan, written=outcome.created + outcome.changed, removed=outcome.removed
+    )
+
+
+def _mark_run_approved(plan: AllocationPlan, *, approved: bool) -> None:
+    """The run's own approval fields show the plan in force (badges, API); the decision's
+    history stays on the plan."""
+    AnalysisRun.objects.filter(pk=plan.run_id).update(
+        approved_by=plan.approved_by if approved else None,
+        approved_at=plan.approved_at if approved else None,
+    )
+
+
+def _plan_ended_reason(plan: AllocationPlan) -> str:
+    if plan.state == AllocationPlan.State.SUPERSEDED:
+        return _("This plan was replaced by a later plan on %(day)s; run a new plan.") % {
+            "day": f"{plan.ended_at:%Y-%m-%d}"
+        }
+    return _("This plan was revoked on %(day)s; run a new plan.") % {
+        "day": f"{plan.ended_at:%Y-%m-%d}"
+    }
+
+
+@transaction.atomic
+def allocation_plan_revoke(*, run_id: int, user) -> PlanDecision:
+    """Revoke an approved plan: the month's supply goes back to what it had before the plan
+    (the plan it replaced, approved again, or no plan rows). Revoking a revoked plan again
+    does nothing (``already``); a plan never approved, or replaced, cannot be revoked."""
+    run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+    plan = AllocationPlan.objects.select_for_update().filter(run=run).first()
+    if plan is None:
+        raise PlanNotApprovable(
+            _("This plan has not been approved, so there is nothing to revoke.")
+        )
+    if plan.state == AllocationPlan.State.REVOKED:
+        return PlanDecision(plan=plan, written=0, removed=0, already=True)
+    if plan.state == AllocationPlan.State.SUPERSEDED:
+        raise PlanNotApprovable(
+            _("This plan was replaced by a later plan; revoke that one to bring this one back.")
+        )
+    now = timezone.now()
+    plan.state, plan.ended_by, plan.ended_at = AllocationPlan.State.REVOKED, user, now
+    plan.save(update_fields=["state", "ended_by", "ended_at"])
+    previous = plan.replaced
+    _mark_run_approved(plan, approved=False)
+    if previous is not None:
+        previous.state = AllocationPlan.State.APPROVED
+        previous.ended_by, previous.ended_at = None, None
+        previous.save(update_fields=["state", "ended_by", "ended_at"])
+        _mark_run_approved(previous, approved=True)
+    outcome = supply_capacities_write(
+        user=user,
+        period=plan.period,
+        source=SupplyCapacity.Source.PLAN,
+        reason=CapacityChange.Reason.PLAN_REVOKED,
+        lines=_plan_lines(previous.run) if previous is not None else [],
+        replace_all=True,
+        plan_run_id=previous.run_id if previous is not None else None,
+    )
+    return PlanDecision(
+        plan=plan, written=outcome.created + outcome.changed, removed=outcome.removed
+    )
 
 
 # A scheduled run that keeps failing is tried at most this many times a month.

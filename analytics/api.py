@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import django_filters
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -121,7 +126,7 @@ class AnalysisRunViewSet(
     queryset = AnalysisRun.objects.none()  # for the schema; runs come from queries
 
     def get_permissions(self):
-        needed = MayStartRuns if self.action in ("create", "approve") else MayReadRuns
+        needed = MayStartRuns if self.action in ("create", "approve", "revoke") else MayReadRuns
         return [permissions.IsAuthenticated(), needed()]
 
     def get_queryset(self):
@@ -149,10 +154,17 @@ class AnalysisRunViewSet(
     @extend_schema(
         summary="Approve an allocation plan (administrators)",
         description=(
-            "Writes the plan's recommended units (rounded down to whole requests) as the supply "
-            "capacities of its period, by supplier. Refused with 409 when the run is not a "
-            "finished allocation, was approved already, or another plan for the period is."
+            "Writes the plan's whole units, at the plan's cost, as the month's plan supply, by "
+            "provider, in one transaction (audited). Approving an approved plan again writes "
+            "nothing (already: true). With another plan approved for the month, send "
+            "replace=true to replace it; without it, 409 names that plan. 409 also when the "
+            "run is not a finished whole-unit allocation, or its plan was replaced or revoked."
         ),
+        parameters=[
+            OpenApiParameter(
+                "replace", bool, description="Replace the month's approved plan by this one."
+            )
+        ],
         request=None,
         responses={
             200: PlanApprovalSerializer,
@@ -166,23 +178,64 @@ class AnalysisRunViewSet(
         run = queries.run_get(user=request.user, pk=self._pk(pk))
         if run is None:
             raise Http404
+        replace = str(
+            request.query_params.get("replace") or request.data.get("replace") or ""
+        ).lower() in ("1", "true", "yes")
         try:
-            written = actions.allocation_plan_approve(run_id=run.pk, user=request.user)
+            decision = actions.allocation_plan_approve(
+                run_id=run.pk, user=request.user, replace=replace
+            )
         except actions.PlanNotApprovable as exc:
             return Response(
                 {"detail": str(exc), "code": "plan_not_approvable"},
                 status=status.HTTP_409_CONFLICT,
             )
-        run.refresh_from_db()
-        body = PlanApprovalSerializer(
+        return Response(self._decision_body(run, decision))
+
+    @extend_schema(
+        summary="Revoke an approved allocation plan (administrators)",
+        description=(
+            "Restores the month's supply as it was before the plan (the plan it replaced is "
+            "approved again, or the plan supply is removed). Revoking a revoked plan again "
+            "changes nothing (already: true); 409 for a plan never approved or replaced."
+        ),
+        request=None,
+        responses={
+            200: PlanApprovalSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Only administrators."),
+            404: OpenApiResponse(ErrorSerializer, description="No such run."),
+            409: OpenApiResponse(ErrorSerializer, description="The plan cannot be revoked."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk=None) -> Response:
+        run = queries.run_get(user=request.user, pk=self._pk(pk))
+        if run is None:
+            raise Http404
+        try:
+            decision = actions.allocation_plan_revoke(run_id=run.pk, user=request.user)
+        except actions.PlanNotApprovable as exc:
+            return Response(
+                {"detail": str(exc), "code": "plan_not_revocable"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(self._decision_body(run, decision))
+
+    @staticmethod
+    def _decision_body(run, decision) -> dict:
+        plan = decision.plan
+        return PlanApprovalSerializer(
             {
                 "run": run.pk,
-                "lines_written": written,
+                "state": plan.state,
+                "already": decision.already,
+                "lines_written": decision.written,
+                "lines_removed": decision.removed,
                 "period": reports.month_of((run.result or {}).get("period")),
-                "approved_at": run.approved_at,
+                "approved_at": plan.approved_at,
+                "replaced_run": plan.replaced.run_id if plan.replaced_id else None,
             }
         ).data
-        return Response(body)
 
     @staticmethod
     def _pk(value) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from analytics import kinds
@@ -25,6 +26,7 @@ from analytics.kinds.base import Audience
 
 if TYPE_CHECKING:
     from analytics.models import AnalysisRun
+    from analytics.queries import MonthSupply
     from residents.models import User
 
 SYNTHETIC_SUFFIX = "-SYNTHETIC"
@@ -90,3 +92,58 @@ def scenarios(*, runs: Iterable[AnalysisRun]) -> Table:
     from analytics.kinds.allocation.tables import scenarios as allocation_scenarios
 
     return allocation_scenarios(runs=runs)
+
+
+# The month's supply ---------------------------------------------------------------------------
+
+SUPPLY_COLUMNS = (
+    "month",
+    "community",
+    "community_name",
+    "service",
+    "service_name",
+    "provider",
+    "source",
+    "plan_run",
+    "units",
+    "cost",
+    "forecast_need",
+    "gap_to_need",
+)
+
+
+def month_supply_table(supply: MonthSupply) -> Table:
+    """One row per supply line (a community × service without supply: one row without a
+    provider), with its cell's forecast need and the gap to it; provider and source in the
+    reader's language, as on the page."""
+    from core.localisation import localised_name
+    from services.models import SupplyCapacity
+
+    providers = {code: str(label) for code, label in SupplyCapacity.Provider.choices}
+    sources = {code: str(label) for code, label in SupplyCapacity.Source.choices}
+    month = supply.period.strftime("%Y-%m")
+
+    def rows() -> Iterable[Sequence[object]]:
+        for cell in supply.cells:
+            head = (
+                month,
+                cell.community.code,
+                cell.community.name,
+                cell.category.code,
+                localised_name(cell.category),
+            )
+            tail = (cell.need, cell.gap)
+            if not cell.lines:
+                yield (*head, "", "", None, 0, Decimal(0), *tail)
+            for line in cell.lines:
+                yield (
+                    *head,
+                    providers.get(line.provider, line.provider),
+                    sources.get(line.source, line.source),
+                    line.plan_run_id,
+                    line.units,
+                    line.cost,
+                    *tail,
+                )
+
+    return Table(columns=SUPPLY_COLUMNS, rows=rows())

@@ -215,3 +215,46 @@ class AllocationLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id}/{self.category_id} {self.provider}: {self.recommended_units}"
+
+
+class AllocationPlan(models.Model):
+    """The decision on an allocation run's plan. A run without one is a draft; approving it
+    writes the plan's supply for its month; a later plan for the month replaces it
+    (superseded) and revoking it restores what the month had before it (revoked)."""
+
+    class State(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        SUPERSEDED = "superseded", _("Replaced by a later plan")
+        REVOKED = "revoked", _("Revoked")
+
+    run = models.OneToOneField(AnalysisRun, on_delete=models.CASCADE, related_name="plan")
+    period = models.DateField(_("month"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    # The plan that was approved for the month when this one was: revoking this one brings
+    # it back.
+    replaced = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=timezone.now)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-approved_at", "-id"]
+        verbose_name = _("allocation plan decision")
+        verbose_name_plural = _("allocation plan decisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(state="approved"),
+                name="allocation_plan_one_approved_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan #{self.run_id} {self.period:%Y-%m} {self.state}"

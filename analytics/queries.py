@@ -9,7 +9,9 @@ non-identifying columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
@@ -17,7 +19,8 @@ from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, 
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from analytics.models import AllocationLine, AnalysisRun, DemandForecast
+from analytics.models import AllocationLine, AllocationPlan, AnalysisRun, DemandForecast
+from core.localisation import chinese_active
 from core.roles import is_administrator, is_worker
 from residents.models import Community, User
 from residents.queries import residents_with_portrait_consent, served_community_ids
@@ -104,13 +107,10 @@ def allocation_period(forecast_run: AnalysisRun | None = None) -> date | None:
 
 
 def committed_costs(period: date) -> dict[str, float]:
-    """What the supply capacities of ``period`` already cost, per service code: the part of a
-    budget an allocation for that month cannot spend again."""
-    rows = (
-        SupplyCapacity.objects.filter(period=period)
-        .values_list("category__code")
-        .annotate(total=Sum("budget"))
-    )
+    """What the supply capacities of ``period`` other than an approved plan's already cost,
+    per service code: the part of a budget an allocation for that month cannot spend again
+    (a new plan replaces the approved one, so its rows do not count)."""
+    rows = _supply_before_plans(period).values_list("category__code").annotate(total=Sum("budget"))
     return {code: float(total or 0) for code, total in rows}
 
 
@@ -164,8 +164,14 @@ def community_frame() -> pd.DataFrame:
     )
 
 
+def _supply_before_plans(period: date) -> QuerySet[SupplyCapacity]:
+    """The month's supply without the approved plan's rows: a new plan for the month is
+    computed against it and, approved, replaces the approved plan."""
+    return SupplyCapacity.objects.filter(period=period).exclude(source=SupplyCapacity.Source.PLAN)
+
+
 def supply_frame(period) -> pd.DataFrame:
-    rows = SupplyCapacity.objects.filter(period=period).values_list(
+    rows = _supply_before_plans(period).values_list(
         "community__code", "category__code", "capacity", "budget"
     )
     frame = pd.DataFrame.from_records(
@@ -321,3 +327,266 @@ def allocation_runs_for_comparison() -> QuerySet[AnalysisRun]:
     return AnalysisRun.objects.filter(
         kind=AnalysisRun.Kind.ALLOCATION, status=AnalysisRun.Status.SUCCEEDED
     ).order_by("-finished_at", "-id")
+
+
+# Allocation plans: their state, what may be done now, and what replacing changes -------------
+
+
+@dataclass(frozen=True)
+class PlanDiffRow:
+    """One community × service of a replacement: units and cost in the approved plan and in
+    the new one."""
+
+    community: str
+    community_name: str
+    category: str
+    category_name: str
+    units_before: int
+    units_after: int
+    cost_before: Decimal
+    cost_after: Decimal
+
+    @property
+    def units_change(self) -> int:
+        return self.units_after - self.units_before
+
+    @property
+    def cost_change(self) -> Decimal:
+        return self.cost_after - self.cost_before
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """Where an allocation run's plan stands and the actions allowed on it now."""
+
+    state: str  # "draft", or an AllocationPlan.State
+    plan: AllocationPlan | None
+    # The month's approved plan when it is another run's (a draft would replace it).
+    approved_other: AllocationPlan | None
+    can_approve: bool
+    can_replace: bool
+    can_revoke: bool
+    diff: tuple[PlanDiffRow, ...] = ()
+
+    @property
+    def diff_units(self) -> int:
+        return sum(row.units_change for row in self.diff)
+
+    @property
+    def diff_cost(self) -> Decimal:
+        return sum((row.cost_change for row in self.diff), Decimal(0))
+
+
+def _plan_cells(run: AnalysisRun) -> dict[tuple[str, str], tuple[int, Decimal, str, str]]:
+    cells: dict[tuple[str, str], tuple[int, Decimal, str, str]] = {}
+    rows = run.allocation_lines.values_list(
+        "community__code",
+        "community__name",
+        "category__code",
+        "category__name",
+        "category__name_zh",
+        "recommended_units",
+        "cost",
+    )
+    chinese = chinese_active()
+    for code, name, category, category_en, category_zh, units, cost in rows:
+        category_name = category_zh if chinese and category_zh else category_en
+        before = cells.get((code, category), (0, Decimal(0), name, category_name))
+        cells[(code, category)] = (
+            before[0] + round(units),
+            before[1] + cost,
+            name,
+            category_name,
+        )
+    return cells
+
+
+def plan_diff(*, approved: AnalysisRun, new: AnalysisRun) -> tuple[PlanDiffRow, ...]:
+    """What replacing ``approved`` by ``new`` changes, per community × service with a
+    change."""
+    before, after = _plan_cells(approved), _plan_cells(new)
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        old = before.get(key)
+        now = after.get(key)
+        units_before, cost_before = (old[0], old[1]) if old else (0, Decimal(0))
+        units_after, cost_after = (now[0], now[1]) if now else (0, Decimal(0))
+        if units_before == units_after and cost_before == cost_after:
+            continue
+        names = now or old
+        rows.append(
+            PlanDiffRow(
+                community=key[0],
+                community_name=names[2],
+                category=key[1],
+                category_name=names[3],
+                units_before=units_before,
+                units_after=units_after,
+                cost_before=cost_before,
+                cost_after=cost_after,
+            )
+        )
+    return tuple(rows)
+
+
+def plan_status(*, run: AnalysisRun) -> PlanStatus:
+    """The plan of a successful allocation run: draft (approve, or replace the month's
+    approved plan, with the difference), approved (revoke), superseded or revoked (none)."""
+    plan = AllocationPlan.objects.filter(run=run).first()
+    if plan is not None:
+        return PlanStatus(
+            state=plan.state,
+            plan=plan,
+            approved_other=None,
+            can_approve=False,
+            can_replace=False,
+            can_revoke=plan.state == AllocationPlan.State.APPROVED,
+        )
+    summary = (run.result or {}).get("summary") or {}
+    whole = bool(summary.get("whole_units")) and run.status == AnalysisRun.Status.SUCCEEDED
+    period = (run.result or {}).get("period")
+    other = (
+        AllocationPlan.objects.filter(period=period, state=AllocationPlan.State.APPROVED)
+        .select_related("run", "approved_by")
+        .first()
+        if period
+        else None
+    )
+    return PlanStatus(
+        state="draft",
+        plan=None,
+        approved_other=other,
+        can_approve=whole and other is None,
+        can_replace=whole and other is not None,
+        can_revoke=False,
+        diff=plan_diff(approved=other.run, new=run) if whole and other is not None else (),
+    )
+
+
+# The month's supply ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplyLine:
+    """One capacity row: what a provider supplies, from which source."""
+
+    provider: str
+    source: str
+    plan_run_id: int | None
+    units: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class SupplyCell:
+    """A community × service of the month: its supply lines and the forecast need."""
+
+    community: Community
+    category: ServiceCategory
+    lines: tuple[SupplyLine, ...]
+    need: float | None  # the latest forecast's for the month; None without one
+
+    @property
+    def units(self) -> int:
+        return sum(line.units for line in self.lines)
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((line.cost for line in self.lines), Decimal(0))
+
+    @property
+    def gap(self) -> float | None:
+        """Forecast need not covered by the month's supply (0 when covered)."""
+        return None if self.need is None else max(0.0, self.need - self.units)
+
+
+@dataclass(frozen=True)
+class MonthSupply:
+    period: date
+    cells: tuple[SupplyCell, ...]
+    forecast_run_id: int | None
+
+    @property
+    def units(self) -> int:
+        return sum(cell.units for cell in self.cells)
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((cell.cost for cell in self.cells), Decimal(0))
+
+    @property
+    def need(self) -> float | None:
+        needs = [cell.need for cell in self.cells if cell.need is not None]
+        return sum(needs) if needs else None
+
+    @property
+    def gap(self) -> float | None:
+        gaps = [cell.gap for cell in self.cells if cell.gap is not None]
+        return sum(gaps) if gaps else None
+
+
+def supply_months(*, user: User) -> list[date]:
+    """The months with supply in the user's communities, newest first."""
+    return list(
+        SupplyCapacity.objects.filter(community__in=community_scope(user))
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by("-period")
+    )
+
+
+def month_supply(*, user: User, period: date) -> MonthSupply:
+    """The month's supply per community × service in the user's communities (administrators:
+    all; workers: those they serve), with the latest forecast's need for the month and the gap
+    to it; cells with a forecast need and no supply are included."""
+    communities = community_scope(user)
+    rows = (
+        SupplyCapacity.objects.filter(period=period, community__in=communities)
+        .select_related("community", "category")
+        .order_by("community__code", "category__code", "provider", "source")
+    )
+    forecast = (
+        AnalysisRun.objects.filter(
+            kind=AnalysisRun.Kind.FORECAST,
+            status=AnalysisRun.Status.SUCCEEDED,
+            forecasts__period=period,
+        )
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    needs: dict[tuple[int, int], float] = {}
+    places: dict[tuple[int, int], tuple[Community, ServiceCategory]] = {}
+    if forecast is not None:
+        for item in DemandForecast.objects.filter(
+            run=forecast, period=period, community__in=communities
+        ).select_related("community", "category"):
+            key = (item.community_id, item.category_id)
+            needs[key] = item.forecast
+            places[key] = (item.community, item.category)
+    lines: dict[tuple[int, int], list[SupplyLine]] = {}
+    for row in rows:
+        key = (row.community_id, row.category_id)
+        places.setdefault(key, (row.community, row.category))
+        lines.setdefault(key, []).append(
+            SupplyLine(
+                provider=row.provider,
+                source=row.source,
+                plan_run_id=row.plan_run_id,
+                units=row.capacity,
+                cost=row.budget,
+            )
+        )
+    cells = [
+        SupplyCell(
+            community=community,
+            category=category,
+            lines=tuple(lines.get(key, ())),
+            need=needs.get(key) if forecast is not None else None,
+        )
+        for key, (community, category) in sorted(
+            places.items(), key=lambda item: (item[1][0].code, item[1][1].code)
+        )
+    ]
+    return MonthSupply(
+        period=period, cells=tuple(cells), forecast_run_id=forecast.pk if forecast else None
+    )

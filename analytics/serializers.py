@@ -152,8 +152,18 @@ class AnalysisRunDetailSerializer(AnalysisRunSerializer):
 
 class PlanApprovalSerializer(serializers.Serializer):
     run = serializers.IntegerField()
-    lines_written = serializers.IntegerField(
-        help_text="Supply capacity rows written or increased for the plan's period."
+    state = serializers.ChoiceField(
+        choices=["approved", "superseded", "revoked"], help_text="The plan's state now."
     )
+    already = serializers.BooleanField(
+        help_text="True when the plan was in this state already (nothing was written)."
+    )
+    lines_written = serializers.IntegerField(
+        help_text="Plan supply rows created or changed for the plan's month."
+    )
+    lines_removed = serializers.IntegerField(help_text="Plan supply rows removed.")
     period = serializers.CharField(help_text="The plan's month, YYYY-MM.")
     approved_at = serializers.DateTimeField()
+    replaced_run = serializers.IntegerField(
+        allow_null=True, help_text="The run whose plan this one replaced, if any."
+    )

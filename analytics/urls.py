@@ -20,5 +20,8 @@ urlpatterns = [
         name="allocation_compare_export",
     ),
     path("allocation/<int:pk>/approve/", views.allocation_approve, name="allocation_approve"),
+    path("allocation/<int:pk>/revoke/", views.allocation_revoke, name="allocation_revoke"),
     path("equalization/", views.equalization, name="equalization"),
+    path("supply/", views.supply, name="supply"),
+    path("supply/supply.csv", views.supply_export, name="supply_export"),
 ]

@@ -11,6 +11,8 @@ they and administrators see). Views validate with a form, read through ``analyti
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,6 +26,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,11 +37,13 @@ from analytics.models import AnalysisRun
 from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
 from core.roles import ADMIN, STAFF, role_required
+from residents.queries import demo_city_present
 
 Kind = AnalysisRun.Kind
 RUNS_PAGE_SIZE = 25
 LINES_PAGE_SIZE = 50
 COMMUNITIES_PAGE_SIZE = 100
+SUPPLY_PAGE_SIZE = 200
 RESULT_TEMPLATES = {
     Kind.PORTRAITS: "analytics/portraits.html",
     Kind.FORECAST: "analytics/forecast.html",
@@ -243,18 +248,67 @@ def equalization(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(ADMIN)
 def allocation_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a draft plan, or with ``replace`` replace the month's approved plan by it."""
     run = _run_or_404(request, pk)
+    replace = request.POST.get("replace") == "1"
     try:
-        written = actions.allocation_plan_approve(run_id=run.pk, user=request.user)
+        decision = actions.allocation_plan_approve(
+            run_id=run.pk, user=request.user, replace=replace
+        )
     except actions.PlanNotApprovable as exc:
         messages.error(request, _("The plan cannot be approved: %(reason)s") % {"reason": str(exc)})
     else:
         period = reports.month_of((run.result or {}).get("period"))
-        messages.success(
-            request,
-            _("Plan #%(id)s approved: %(lines)d supply capacity lines written for %(period)s.")
-            % {"id": run.pk, "lines": written, "period": period},
-        )
+        if decision.already:
+            messages.info(
+                request,
+                _("Plan #%(id)s was already approved; nothing was written again.") % {"id": run.pk},
+            )
+        elif decision.plan.replaced_id:
+            messages.success(
+                request,
+                _(
+                    "Plan #%(id)s replaced plan #%(old)s: %(lines)d supply lines written and "
+                    "%(removed)d removed for %(period)s."
+                )
+                % {
+                    "id": run.pk,
+                    "old": decision.plan.replaced.run_id,
+                    "lines": decision.written,
+                    "removed": decision.removed,
+                    "period": period,
+                },
+            )
+        else:
+            messages.success(
+                request,
+                _("Plan #%(id)s approved: %(lines)d supply lines written for %(period)s.")
+                % {"id": run.pk, "lines": decision.written, "period": period},
+            )
+    return redirect("analytics:run_detail", pk=run.pk)
+
+
+@require_POST
+@role_required(ADMIN)
+def allocation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_or_404(request, pk)
+    try:
+        decision = actions.allocation_plan_revoke(run_id=run.pk, user=request.user)
+    except actions.PlanNotApprovable as exc:
+        messages.error(request, _("The plan cannot be revoked: %(reason)s") % {"reason": str(exc)})
+    else:
+        period = reports.month_of((run.result or {}).get("period"))
+        if decision.already:
+            messages.info(request, _("Plan #%(id)s was already revoked.") % {"id": run.pk})
+        else:
+            messages.success(
+                request,
+                _(
+                    "Plan #%(id)s revoked: the supply of %(period)s is back to what it was "
+                    "before the plan."
+                )
+                % {"id": run.pk, "period": period},
+            )
     return redirect("analytics:run_detail", pk=run.pk)
 
 
@@ -293,6 +347,49 @@ def _csv_download(table: exports.Table, filename: str) -> StreamingHttpResponse:
     # A city's analysis results: kept out of shared caches and the browser's disk cache.
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _supply_month(request: HttpRequest) -> tuple[date, list[date]]:
+    """The month asked for (``?month=YYYY-MM``), else the newest with supply, else the next
+    month (the one an allocation plans); and the months with supply to choose from."""
+    months = queries.supply_months(user=request.user)
+    asked = request.GET.get("month", "")
+    try:
+        return datetime.strptime(asked, "%Y-%m").date(), months
+    except ValueError:
+        pass
+    if months:
+        return months[0], months
+    today = timezone.localdate().replace(day=1)
+    return (today + timedelta(days=32)).replace(day=1), months
+
+
+@role_required(*STAFF)
+def supply(request: HttpRequest) -> HttpResponse:
+    """The month's supply per community × service (workers: the communities they serve):
+    units, cost, provider, source, and the gap to the forecast need."""
+    period, months = _supply_month(request)
+    month_supply = queries.month_supply(user=request.user, period=period)
+    page = Paginator(month_supply.cells, SUPPLY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "analytics/supply.html",
+        {
+            "supply": month_supply,
+            "page_obj": page,
+            "month": period.strftime("%Y-%m"),
+            "months": [m.strftime("%Y-%m") for m in months],
+        },
+    )
+
+
+@role_required(*STAFF)
+def supply_export(request: HttpRequest) -> StreamingHttpResponse:
+    period, _months = _supply_month(request)
+    month_supply = queries.month_supply(user=request.user, period=period)
+    synthetic = demo_city_present()
+    name = f"supply-{period:%Y-%m}{exports.SYNTHETIC_SUFFIX if synthetic else ''}.csv"
+    return _csv_download(exports.month_supply_table(month_supply), name)
 
 
 @role_required(*STAFF)

@@ -26,7 +26,14 @@ from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.login_protection import DEMO_PASSWORD
 from residents.models import City, Community, PortraitConsent, Region, Resident, User
 from residents.queries import demo_city_present
-from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+from services.actions import CapacityLine, supply_capacities_write
+from services.models import (
+    CapacityChange,
+    RequestStatusChange,
+    ServiceCategory,
+    ServiceRequest,
+    SupplyCapacity,
+)
 
 DEMO_CITY_ADCODE = "510100"
 DEMO_USERS = ("admin", "worker", "resident")
@@ -280,23 +287,29 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
     last_quarter = sorted(demand.counts["period"].unique())[-3:]
     recent = demand.counts[demand.counts["period"].isin(last_quarter)]
     mean_recent = recent.groupby(["community", "category"])["count"].mean()
-    capacities = []
+    lines = []
     for (community_code, category_code), mean in mean_recent.items():
         category = categories[category_code]
         units = int(max(0, round(mean * rng.uniform(0.5, 1.0))))
-        capacities += [
-            SupplyCapacity(
-                community=community_of[community_code],
-                category=category,
-                period=period,
+        lines.append(
+            CapacityLine(
+                community_id=community_of[community_code].pk,
+                category_id=category.pk,
                 provider=SupplyCapacity.Provider.GOVERNMENT,
                 capacity=units,
                 budget=Decimal(units) * (category.unit_cost or Decimal(0)),
-                created_by=admin,
             )
-            for period in periods
-        ]
-    SupplyCapacity.objects.bulk_create(capacities)
+        )
+    # Through the one write path of capacity, as an import (audited like any other).
+    capacities: list[SupplyCapacity] = []
+    for period in periods:
+        capacities += supply_capacities_write(
+            user=admin,
+            period=period,
+            source=SupplyCapacity.Source.IMPORT,
+            reason=CapacityChange.Reason.IMPORT,
+            lines=lines,
+        ).rows
     return DemoSummary(
         communities=len(communities),
         residents=len(residents),

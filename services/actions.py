@@ -40,6 +40,7 @@ from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import resident_own_profile, served_community_ids, user_serves_community
 from services.models import (
+    CapacityChange,
     IdempotencyRecord,
     RequestStatusChange,
     ServiceCategory,
@@ -852,7 +853,7 @@ def _check_administrator(user: User) -> None:
         raise ActionNotAllowed(_("Only administrators change supply capacity."))
 
 
-def _validate_capacity(capacity: SupplyCapacity) -> SupplyCapacity:
+def _capacity_errors(capacity: SupplyCapacity) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if capacity.category_id is not None and capacity.category.parent_id is None:
         errors["category"] = [_("Choose a concrete service, not a whole area of need.")]
@@ -869,10 +870,153 @@ def _validate_capacity(capacity: SupplyCapacity) -> SupplyCapacity:
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-    capacity.save()
-    return capacity
+    return errors
+
+
+@dataclass(frozen=True)
+class CapacityLine:
+    """One row a write sets: what ``provider`` supplies to a community for a service."""
+
+    community_id: int
+    category_id: int
+    provider: str
+    capacity: int
+    budget: Decimal
+
+
+@dataclass(frozen=True)
+class CapacityWrite:
+    """What :func:`supply_capacities_write` did: rows created, changed and removed."""
+
+    created: int
+    changed: int
+    removed: int
+    rows: tuple[SupplyCapacity, ...]
+
+
+def _audit(
+    *,
+    row: SupplyCapacity,
+    reason: str,
+    user: User | None,
+    before: tuple[int, Decimal] | None,
+    after: tuple[int, Decimal] | None,
+    plan_run_id: int | None,
+) -> CapacityChange:
+    return CapacityChange(
+        period=row.period,
+        community_id=row.community_id,
+        category_id=row.category_id,
+        provider=row.provider,
+        source=row.source,
+        reason=reason,
+        plan_run_id=plan_run_id,
+        capacity_before=before[0] if before else None,
+        budget_before=before[1] if before else None,
+        capacity_after=after[0] if after else None,
+        budget_after=after[1] if after else None,
+        changed_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def supply_capacities_write(
+    *,
+    user: User,
+    period: date,
+    source: str,
+    reason: str,
+    lines: Sequence[CapacityLine] = (),
+    remove: Sequence[SupplyCapacity] = (),
+    replace_all: bool = False,
+    plan_run_id: int | None = None,
+) -> CapacityWrite:
+    """The one write path of supply capacity (plan approval, manual entry, import, the admin
+    site): sets ``lines`` as the month's rows of ``source`` (creating or changing them),
+    removes ``remove``, and with ``replace_all`` also removes the month's other rows of that
+    source (an approved plan's rows are exactly the plan's). One transaction; every changed
+    row is audited (who, when, why, which run, before and after); a write that changes
+    nothing writes nothing. Administrators only; a bad row refuses the whole write."""
+    _check_administrator(user)
+    month = period.replace(day=1)
+    existing = {
+        (row.community_id, row.category_id, row.provider): row
+        for row in SupplyCapacity.objects.select_for_update()
+        .filter(period=month, source=source)
+        .select_related("category")
+    }
+    audits: list[CapacityChange] = []
+    created = changed = removed = 0
+    kept: list[SupplyCapacity] = []
+    wanted = set()
+    for line in lines:
+        key = (line.community_id, line.category_id, line.provider)
+        wanted.add(key)
+        row = existing.get(key)
+        budget = Decimal(str(line.budget)).quantize(Decimal("0.01"))
+        if (
+            row is not None
+            and row.capacity == line.capacity
+            and row.budget == budget
+            and row.plan_run_id == plan_run_id
+        ):
+            kept.append(row)
+            continue
+        before = (row.capacity, row.budget) if row is not None else None
+        row = row or SupplyCapacity(
+            community_id=line.community_id,
+            category_id=line.category_id,
+            period=month,
+            provider=line.provider,
+            source=source,
+            created_by=user,
+        )
+        row.capacity, row.budget, row.plan_run_id = line.capacity, budget, plan_run_id
+        errors = _capacity_errors(row)
+        if errors:
+            raise ValidationError(errors)
+        row.save()
+        kept.append(row)
+        created += before is None
+        changed += before is not None
+        audits.append(
+            _audit(
+                row=row,
+                reason=reason,
+                user=user,
+                before=before,
+                after=(row.capacity, row.budget),
+                plan_run_id=plan_run_id,
+            )
+        )
+    doomed = list(remove)
+    if replace_all:
+        doomed += [row for key, row in existing.items() if key not in wanted]
+    for row in doomed:
+        audits.append(
+            _audit(
+                row=row,
+                reason=reason,
+                user=user,
+                before=(row.capacity, row.budget),
+                after=None,
+                plan_run_id=plan_run_id if plan_run_id is not None else row.plan_run_id,
+            )
+        )
+        row.delete()
+        removed += 1
+    CapacityChange.objects.bulk_create(audits)
+    return CapacityWrite(created=created, changed=changed, removed=removed, rows=tuple(kept))
+
+
+def _line_of(row: SupplyCapacity) -> CapacityLine:
+    return CapacityLine(
+        community_id=row.community_id,
+        category_id=row.category_id,
+        provider=row.provider,
+        capacity=row.capacity,
+        budget=row.budget,
+    )
 
 
 @transaction.atomic
@@ -886,22 +1030,38 @@ def capacity_set(
     capacity: int,
     budget: Decimal | int = 0,
     source: str = SupplyCapacity.Source.MANUAL,
+    reason: str = CapacityChange.Reason.MANUAL,
 ) -> tuple[SupplyCapacity, bool]:
     """Set what a provider can supply to a community for a service in a month (any date of
-    the month; stored as its first day). Creates or replaces that row; returns it and whether
-    it was created. Administrators only."""
+    the month; stored as its first day). Creates or replaces that row of ``source``; returns
+    it and whether it was created. Administrators only."""
     _check_administrator(user)
-    month = period.replace(day=1) if isinstance(period, date) else period
-    existing = (
-        SupplyCapacity.objects.select_for_update()
-        .filter(community=community, category=category, period=month, provider=provider)
-        .first()
+    probe = SupplyCapacity(
+        community=community,
+        category=category,
+        period=period,
+        provider=provider,
+        capacity=capacity,
+        budget=budget,
+        source=source,
     )
-    row = existing or SupplyCapacity(
-        community=community, category=category, period=month, provider=provider, created_by=user
+    errors = _capacity_errors(probe)
+    errors.pop("__all__", None)  # the row for that key may exist: it is replaced
+    if errors:
+        raise ValidationError(errors)
+    if source == SupplyCapacity.Source.PLAN:
+        raise ValidationError(
+            {"source": [_("Supply from a plan is written by approving the plan.")]}
+        )
+    outcome = supply_capacities_write(
+        user=user,
+        period=probe.period,
+        source=source,
+        reason=reason,
+        lines=[_line_of(probe)],
     )
-    row.capacity, row.budget, row.source = capacity, budget, source
-    return _validate_capacity(row), existing is None
+    row = outcome.rows[0]
+    return row, outcome.created == 1
 
 
 CAPACITY_UPDATABLE_FIELDS = frozenset(
@@ -911,7 +1071,11 @@ CAPACITY_UPDATABLE_FIELDS = frozenset(
 
 @transaction.atomic
 def capacity_update(
-    *, user: User, supply_capacity: SupplyCapacity, **changes: Any
+    *,
+    user: User,
+    supply_capacity: SupplyCapacity,
+    reason: str = CapacityChange.Reason.MANUAL,
+    **changes: Any,
 ) -> SupplyCapacity:
     """Change fields of one capacity row (``capacity`` is the number it can serve).
     Administrators only."""
@@ -919,15 +1083,63 @@ def capacity_update(
     if unknown:
         raise TypeError(f"capacity_update() got unexpected fields: {', '.join(unknown)}")
     _check_administrator(user)
+    original = SupplyCapacity.objects.select_for_update().get(pk=supply_capacity.pk)
     for field, value in changes.items():
         setattr(supply_capacity, field, value)
-    return _validate_capacity(supply_capacity)
+    errors = _capacity_errors(supply_capacity)
+    if errors:
+        raise ValidationError(errors)
+    if SupplyCapacity.Source.PLAN in (original.source, supply_capacity.source):
+        raise ValidationError(
+            {"source": [_("Supply from a plan changes only by approving or revoking a plan.")]}
+        )
+    same_key = (
+        original.community_id,
+        original.category_id,
+        original.period,
+        original.provider,
+        original.source,
+    ) == (
+        supply_capacity.community_id,
+        supply_capacity.category_id,
+        supply_capacity.period,
+        supply_capacity.provider,
+        supply_capacity.source,
+    )
+    if not same_key:
+        supply_capacities_write(
+            user=user,
+            period=original.period,
+            source=original.source,
+            reason=reason,
+            remove=[original],
+        )
+    outcome = supply_capacities_write(
+        user=user,
+        period=supply_capacity.period,
+        source=supply_capacity.source,
+        reason=reason,
+        lines=[_line_of(supply_capacity)],
+    )
+    return outcome.rows[0]
 
 
 @transaction.atomic
-def capacity_delete(*, user: User, supply_capacity: SupplyCapacity) -> None:
+def capacity_delete(
+    *, user: User, supply_capacity: SupplyCapacity, reason: str = CapacityChange.Reason.MANUAL
+) -> None:
     _check_administrator(user)
-    supply_capacity.delete()
+    if supply_capacity.source == SupplyCapacity.Source.PLAN:
+        raise ValidationError(
+            {"source": [_("Supply from a plan changes only by approving or revoking a plan.")]}
+        )
+    supply_capacities_write(
+        user=user,
+        period=supply_capacity.period,
+        source=supply_capacity.source,
+        reason=reason,
+        remove=[supply_capacity],
+    )
 
 
 # Erasure -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
 from services import actions
 from services.models import (
+    CapacityChange,
     IdempotencyRecord,
     RequestStatusChange,
     ServiceCategory,
@@ -170,15 +171,19 @@ class SupplyCapacityAdmin(ActionAdminMixin, admin.ModelAdmin):
     search_fields = ["community__code", "community__name", "category__code"]
     list_select_related = ["community", "category"]
     autocomplete_fields = ["community", "category"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = ["plan_run_id", "created_by", "created_at"]
     date_hierarchy = "period"
 
+    # The admin site writes through the one write path of capacity (validated, audited);
+    # rows from an approved plan change only by approving or revoking plans.
     def save_through_action(self, request, obj, form, change):
+        reason = CapacityChange.Reason.ADMIN
         if change:
             fields = actions.CAPACITY_UPDATABLE_FIELDS & set(form.changed_data)
             return actions.capacity_update(
                 user=request.user,
                 supply_capacity=obj,
+                reason=reason,
                 **{field: getattr(obj, field) for field in fields},
             )
         row, _created = actions.capacity_set(
@@ -190,8 +195,52 @@ class SupplyCapacityAdmin(ActionAdminMixin, admin.ModelAdmin):
             capacity=obj.capacity,
             budget=obj.budget,
             source=obj.source,
+            reason=reason,
         )
         return row
 
     def delete_through_action(self, request, obj) -> None:
-        actions.capacity_delete(user=request.user, supply_capacity=obj)
+        actions.capacity_delete(
+            user=request.user, supply_capacity=obj, reason=CapacityChange.Reason.ADMIN
+        )
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["choices"] = [
+                choice
+                for choice in SupplyCapacity.Source.choices
+                if choice[0] != SupplyCapacity.Source.PLAN
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.source == SupplyCapacity.Source.PLAN:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.source == SupplyCapacity.Source.PLAN:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(CapacityChange)
+class CapacityChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "changed_at",
+        "period",
+        "community",
+        "category",
+        "provider",
+        "source",
+        "reason",
+        "plan_run_id",
+        "capacity_before",
+        "capacity_after",
+        "budget_before",
+        "budget_after",
+        "changed_by",
+    ]
+    list_filter = ["reason", "source", "period"]
+    search_fields = ["community__code", "category__code", "=plan_run_id"]
+    list_select_related = ["community", "category", "changed_by"]

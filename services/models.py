@@ -304,6 +304,9 @@ class SupplyCapacity(models.Model):
     capacity = models.PositiveIntegerField(_("capacity (requests that can be served)"))
     budget = models.DecimalField(_("budget (CNY)"), max_digits=14, decimal_places=2, default=0)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    # The allocation run whose approved plan wrote the row (source "plan"); an id, not a key,
+    # because services does not depend on analytics.
+    plan_run_id = models.PositiveIntegerField(_("allocation run"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -314,9 +317,11 @@ class SupplyCapacity(models.Model):
         verbose_name = _("supply capacity")
         verbose_name_plural = _("supply capacities")
         constraints = [
+            # One row per source: an approved plan's rows sit beside the manual and imported
+            # ones, so revoking or replacing the plan touches only its own.
             models.UniqueConstraint(
-                fields=["community", "category", "period", "provider"],
-                name="capacity_unique_per_community_category_period_provider",
+                fields=["community", "category", "period", "provider", "source"],
+                name="capacity_unique_per_key_and_source",
             ),
             models.CheckConstraint(
                 condition=models.Q(budget__gte=0), name="capacity_budget_non_negative"
@@ -328,6 +333,44 @@ class SupplyCapacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id}/{self.category_id} {self.period:%Y-%m} {self.provider}"
+
+
+class CapacityChange(models.Model):
+    """The audit of every write to supply capacity (one row per capacity row changed): who,
+    when, through which channel, for which allocation run, and the figures before and after."""
+
+    class Reason(models.TextChoices):
+        MANUAL = "manual", _("Entered by hand")
+        IMPORT = "import", _("Imported")
+        ADMIN = "admin", _("Changed in the admin site")
+        PLAN_APPROVED = "plan_approved", _("Plan approved")
+        PLAN_REPLACED = "plan_replaced", _("Plan replaced")
+        PLAN_REVOKED = "plan_revoked", _("Plan revoked")
+
+    period = models.DateField()
+    # The audit goes with a community or service that is deleted (the demo city's reset).
+    community = models.ForeignKey("residents.Community", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=20)
+    source = models.CharField(max_length=8)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    plan_run_id = models.PositiveIntegerField(null=True, blank=True)
+    capacity_before = models.PositiveIntegerField(null=True, blank=True)
+    capacity_after = models.PositiveIntegerField(null=True, blank=True)
+    budget_before = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    budget_after = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("capacity change")
+        verbose_name_plural = _("capacity changes")
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.community_id}/{self.category_id} {self.reason}"
 
 
 class Open311ApiKey(models.Model):

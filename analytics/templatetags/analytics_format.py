@@ -147,3 +147,14 @@ def provider_label(code: str) -> str:
         return str(SupplyCapacity.Provider(code).label)
     except ValueError:
         return str(code).replace("_", " ")
+
+
+@register.filter
+def supply_source_label(code: str) -> str:
+    """The translated name of where a supply line came from (plan, by hand, import)."""
+    from services.models import SupplyCapacity
+
+    try:
+        return str(SupplyCapacity.Source(code).label)
+    except ValueError:
+        return str(code)

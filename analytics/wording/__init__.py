@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from analytics.engine.supply.allocation import SOLVER_DESCRIPTION
+from analytics.engine.supply.allocation import LP_SOLVER_DESCRIPTION, SOLVER_DESCRIPTION
 from analytics.engine.supply.forecast import ForecastConfig
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent.parent / "locale"
@@ -477,7 +477,8 @@ def _explanation(parts: object, names: Names) -> str:
         "upper": _number(line["upper"], ".1f"),
         "current_supply": _number(line["current_supply"], ".1f"),
         "gap": _number(line["gap"], ".1f"),
-        "units": _number(line["units"], ".1f"),
+        # Whole units as whole numbers, the LP values of runs stored before them with a decimal.
+        "units": _number(line["units"], ".0f" if float(line["units"]).is_integer() else ".1f"),
         "supplier": (
             gettext(_SUPPLIERS[supplier])
             if supplier in _SUPPLIERS
@@ -564,6 +565,46 @@ def _note(part: Part) -> str:
         return gettext(
             "Units are LP values (requests that can be served); round down when writing capacities."
         )
+    if code == "whole_units":
+        return gettext(
+            "Units are whole requests that can be served (mixed-integer program): the plan is "
+            "within %(target)s of the best whole-unit plan (gap reached %(gap)s, solved in "
+            "%(seconds)s s)."
+        ) % {
+            "target": _number(part["gap_target"], ".1%"),
+            "gap": _number(part["gap"], ".2%"),
+            "seconds": _number(part["seconds"], ".1f"),
+        }
+    if code == "mip_gap_open":
+        return gettext(
+            "The solver reached its time limit of %(limit)s s before proving the plan within "
+            "%(target)s of the best: a better whole-unit plan may cover up to %(gap)s more "
+            "weighted requests. The plan is in whole units and within every budget."
+        ) % {
+            "limit": _number(part["time_limit"], "g"),
+            "target": _number(part["gap_target"], ".1%"),
+            "gap": _number(part["gap"], ".1%"),
+        }
+    if code == "floor_missed":
+        rows = part["rows"]
+        listed = ", ".join(f"{row['name']} ({_number(row['coverage'], '.1%')})" for row in rows) + (
+            "" if len(rows) == int(part["count"]) else ", ..."
+        )
+        return gettext(
+            "Whole units cannot bring %(count)s of the floor's rows to %(floor)s: %(rows)s."
+        ) % {
+            "count": _integer(part["count"]),
+            "floor": _number(part["floor"], ".1%"),
+            "rows": listed,
+        }
+    if code == "integrality_cost":
+        return gettext(
+            "Whole units cover %(covered)s forecast requests; the fractional (LP) optimum at the "
+            "same floor would cover %(fractional)s."
+        ) % {
+            "covered": _number(part["covered"], ".1f"),
+            "fractional": _number(part["fractional"], ".1f"),
+        }
     if code == "budget_marginal":
         return gettext(
             "Another 10,000 of budget would cover about %(requests)s more weighted requests."
@@ -824,6 +865,9 @@ def forecast_method_text(*, method: object, interval: object) -> str:
 
 _SOLVERS = {
     SOLVER_DESCRIPTION: gettext_noop(
+        "HiGHS via scipy.optimize: floor by linprog (highs-ipm) and a whole-unit search, plan by milp (whole units)"
+    ),
+    LP_SOLVER_DESCRIPTION: gettext_noop(
         "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds"
     ),
 }

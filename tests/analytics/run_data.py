@@ -215,7 +215,12 @@ def allocation_run(
     budget: float = 50_000.0,
     period: date | None = None,
     fairness: dict | None = None,
+    whole_units: bool = True,
+    scale: int = 1,
 ) -> AnalysisRun:
+    """A finished allocation run in whole units (``whole_units=False``: fractional LP units,
+    as stored before whole units); ``scale`` multiplies its units and costs (a second plan
+    that differs)."""
     period = period or month_start(0)
     category = world.owner_request.category
     comparison = _comparison()
@@ -234,6 +239,7 @@ def allocation_run(
             "spend_by_supplier": {"government": 600.0, "social_organisation": 400.0},
             "solver": "HiGHS via scipy.optimize.linprog (synthetic test result)",
             "solve_seconds": 0.01,
+            "whole_units": whole_units,
         },
         "comparison": comparison,
         "lines": [],
@@ -264,11 +270,19 @@ def allocation_run(
     if fairness is not None:
         result["fairness"] = fairness
     run = _finished(Kind.ALLOCATION, result, params={"budget": budget})
-    lines = [
-        (world.home, "government", 3.6, Decimal("720.00")),
-        (world.home, "social_organisation", 1.5, Decimal("255.00")),
-        (world.other, "government", 0.4, Decimal("80.00")),
-    ]
+    lines = (
+        [
+            (world.home, "government", 4 * scale, Decimal("800.00") * scale),
+            (world.home, "social_organisation", 2 * scale, Decimal("340.00") * scale),
+            (world.other, "government", 1 * scale, Decimal("200.00") * scale),
+        ]
+        if whole_units
+        else [
+            (world.home, "government", 3.6, Decimal("720.00")),
+            (world.home, "social_organisation", 1.5, Decimal("255.00")),
+            (world.other, "government", 0.4, Decimal("80.00")),
+        ]
+    )
     for community, provider, units, cost in lines:
         AllocationLine.objects.create(
             run=run,

@@ -3,16 +3,18 @@ SYNTHETIC city: forecast → allocation → approval, with the pages showing eac
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
 from analytics import actions, queries
 from analytics.kinds.allocation import report as allocation_report
-from analytics.models import AnalysisRun, DemandForecast
-from services.models import SupplyCapacity
+from analytics.models import AllocationPlan, AnalysisRun, DemandForecast
+from services.models import CapacityChange, SupplyCapacity
 from tests.analytics import run_data, tiny_city
 from tests.factories import AdministratorFactory
 
@@ -52,31 +54,103 @@ def _plan_capacities():
     return SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN)
 
 
-def test_approval_rounds_units_down_and_adds_to_existing_capacity(world):
+def _month_supply(period=None):
+    """The month's supply as (community, service, provider, source, units, budget, run)."""
+    period = period or run_data.month_start(0)
+    return sorted(
+        SupplyCapacity.objects.filter(period=period).values_list(
+            "community_id", "category_id", "provider", "source", "capacity", "budget", "plan_run_id"
+        )
+    )
+
+
+def test_approval_writes_the_plan_beside_the_existing_supply_to_the_fen(world):
     run = run_data.allocation_run(world)
     existing = world.home_capacity
-    before_capacity, before_budget = existing.capacity, existing.budget
-    written = actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
-    assert written == 2
+    before = (existing.capacity, existing.budget, existing.source)
+    decision = actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
+    assert (decision.written, decision.removed, decision.already) == (3, 0, False)
     existing.refresh_from_db()
-    assert existing.capacity == before_capacity + 3  # 3.6 units → 3
-    # The budget added is the line's cost for the whole units only: 720 × 3 / 3.6.
-    assert existing.budget == before_budget + Decimal("600.00")
-    assert existing.source == SupplyCapacity.Source.PLAN
-    social = _plan_capacities().get(provider="social_organisation")
-    assert (social.capacity, social.budget) == (1, Decimal("170.00"))  # 255 × 1 / 1.5
+    assert (existing.capacity, existing.budget, existing.source) == before
+    plan_rows = _plan_capacities().filter(period=run_data.month_start(0))
+    assert sorted(plan_rows.values_list("provider", "capacity", "budget")) == [
+        ("government", 1, Decimal("200.00")),
+        ("government", 4, Decimal("800.00")),
+        ("social_organisation", 2, Decimal("340.00")),
+    ]
+    # The committed cost of the plan's supply is the plan's cost, to the fen.
+    assert sum(plan_rows.values_list("budget", flat=True)) == sum(
+        run.allocation_lines.values_list("cost", flat=True)
+    )
+    assert set(plan_rows.values_list("plan_run_id", flat=True)) == {run.pk}
+    # Audited: who, when, which run, before and after.
+    audit = CapacityChange.objects.filter(reason=CapacityChange.Reason.PLAN_APPROVED)
+    assert audit.count() == 3
+    assert set(audit.values_list("changed_by", "plan_run_id", "capacity_before")) == {
+        (world.admin.pk, run.pk, None)
+    }
+    run.refresh_from_db()
+    assert run.plan.state == AllocationPlan.State.APPROVED and run.approved_by == world.admin
 
 
-def test_approval_is_refused_twice_and_for_another_plan_of_the_period(world):
+def test_approving_twice_writes_once(world):
     run = run_data.allocation_run(world)
     actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
-    snapshot = sorted(_plan_capacities().values_list("id", "capacity"))
-    with pytest.raises(actions.PlanNotApprovable, match="already approved"):
+    snapshot, audits = _month_supply(), CapacityChange.objects.count()
+    again = actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
+    assert again.already and again.written == 0
+    assert _month_supply() == snapshot and CapacityChange.objects.count() == audits
+
+
+def test_a_second_plan_replaces_only_when_asked_and_revoking_restores_the_month(world):
+    before_any = _month_supply()
+    first = run_data.allocation_run(world)
+    actions.allocation_plan_approve(run_id=first.pk, user=world.admin)
+    with_first = _month_supply()
+    second = run_data.allocation_run(world, budget=90_000.0, scale=2)
+    status = queries.plan_status(run=second)
+    assert (status.can_approve, status.can_replace, status.can_revoke) == (False, True, False)
+    assert status.approved_other.run_id == first.pk
+    # The difference per community and service, in units and cost.
+    assert status.diff_units == 7 and status.diff_cost == Decimal("1340.00")
+    with pytest.raises(actions.PlanNotApprovable, match=f"Plan #{first.pk} is already approved"):
+        actions.allocation_plan_approve(run_id=second.pk, user=world.admin)
+    assert _month_supply() == with_first
+    replaced = actions.allocation_plan_approve(run_id=second.pk, user=world.admin, replace=True)
+    assert replaced.plan.replaced.run_id == first.pk
+    first.refresh_from_db()
+    assert first.plan.state == AllocationPlan.State.SUPERSEDED and first.approved_at is None
+    assert {row[6] for row in _month_supply() if row[3] == "plan"} == {second.pk}
+    with pytest.raises(actions.PlanNotApprovable, match="replaced by a later plan"):
+        actions.allocation_plan_revoke(run_id=first.pk, user=world.admin)
+    # Revoking the second plan brings the first back, exactly.
+    actions.allocation_plan_revoke(run_id=second.pk, user=world.admin)
+    assert _month_supply() == with_first
+    first.refresh_from_db()
+    assert first.plan.state == AllocationPlan.State.APPROVED and first.approved_at is not None
+    assert queries.plan_status(run=second).can_revoke is False
+    with pytest.raises(actions.PlanNotApprovable, match="revoked on"):
+        actions.allocation_plan_approve(run_id=second.pk, user=world.admin)
+    # Revoking the first too: the month as before any plan.
+    actions.allocation_plan_revoke(run_id=first.pk, user=world.admin)
+    assert _month_supply() == before_any
+    assert actions.allocation_plan_revoke(run_id=first.pk, user=world.admin).already
+
+
+def test_a_plan_in_lp_values_is_not_approved(world):
+    run = run_data.allocation_run(world, whole_units=False)
+    with pytest.raises(actions.PlanNotApprovable, match="before plans were in whole units"):
         actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
-    rival = run_data.allocation_run(world, budget=90_000.0)
-    with pytest.raises(actions.PlanNotApprovable, match=r"another plan for .* is already approved"):
-        actions.allocation_plan_approve(run_id=rival.pk, user=world.admin)
-    assert sorted(_plan_capacities().values_list("id", "capacity")) == snapshot
+    assert not _plan_capacities().exists()
+
+
+def test_a_new_plan_is_computed_against_the_month_without_the_approved_plan(world):
+    run = run_data.allocation_run(world)
+    period = run_data.month_start(0)
+    before = queries.committed_costs(period)
+    actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
+    assert queries.committed_costs(period) == before
+    assert not (queries.supply_frame(period)["capacity"] > 1000).any()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +164,7 @@ def test_approval_is_refused_twice_and_for_another_plan_of_the_period(world):
 )
 def test_only_finished_allocations_can_be_approved(world, make):
     run = make(world)
-    with pytest.raises(actions.PlanNotApprovable, match="only a finished allocation"):
+    with pytest.raises(actions.PlanNotApprovable, match="Only a finished allocation"):
         actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
     assert not _plan_capacities().exists()
 
@@ -139,6 +213,12 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     assert shown.startswith(f"{first_line.community.name} / {first_line.category.name}: ")
     assert escape(shown) in allocation_page
 
-    written = actions.allocation_plan_approve(run_id=allocation.pk, user=admin)
-    assert written > 0
+    decision = actions.allocation_plan_approve(run_id=allocation.pk, user=admin)
+    assert decision.written > 0
     assert _plan_capacities().filter(period=run_data.month_start(0)).exists()
+
+    # The command says how the solver ended, in words.
+    out = io.StringIO()
+    call_command("recommend_allocation", "--budget", "60000", stdout=out)
+    assert "solver: whole units, gap" in out.getvalue()
+    assert "within the target 0.50%" in out.getvalue()

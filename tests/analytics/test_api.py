@@ -212,32 +212,42 @@ def test_a_forecast_with_too_little_history_fails_with_what_is_needed(
 # Approving ----------------------------------------------------------------------------------
 
 
-def test_approving_writes_capacities_and_refuses_a_second_time(runs):
+def test_approving_writes_capacities_once_and_revoking_restores_them(runs):
     client = api_client(runs.world.admin)
     url = f"{detail(runs.allocation.pk)}approve/"
     first = client.post(url)
     assert first.status_code == 200
     body = first.json()
-    assert body["lines_written"] == 2
+    assert (body["lines_written"], body["state"], body["already"]) == (3, "approved", False)
     assert body["period"] == run_data.month_start(0).strftime("%Y-%m")
     assert body["run"] == runs.allocation.pk and body["approved_at"]
     written = SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).count()
-    assert written == 2
+    assert written == 3
 
+    # A retried request approves once.
     second = client.post(url)
-    assert second.status_code == 409
-    assert second.json()["code"] == "plan_not_approvable"
-    assert "already approved" in second.json()["detail"]
+    assert second.status_code == 200
+    assert (second.json()["already"], second.json()["lines_written"]) == (True, 0)
     assert SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).count() == written
 
+    revoked = client.post(f"{detail(runs.allocation.pk)}revoke/")
+    assert revoked.status_code == 200
+    assert (revoked.json()["state"], revoked.json()["lines_removed"]) == ("revoked", 3)
+    assert not SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).exists()
+    again = client.post(url)
+    assert again.status_code == 409 and "revoked on" in again.json()["detail"]
 
-def test_another_plan_for_an_approved_period_is_refused(runs):
+
+def test_another_plan_for_an_approved_period_replaces_it_only_when_asked(runs):
     client = api_client(runs.world.admin)
     assert client.post(f"{detail(runs.allocation.pk)}approve/").status_code == 200
-    rival = run_data.allocation_run(runs.world, budget=70_000.0)
+    rival = run_data.allocation_run(runs.world, budget=70_000.0, scale=2)
     response = client.post(f"{detail(rival.pk)}approve/")
     assert response.status_code == 409
-    assert "already approved" in response.json()["detail"]
+    assert f"Plan #{runs.allocation.pk} is already approved" in response.json()["detail"]
+    replaced = client.post(f"{detail(rival.pk)}approve/?replace=true")
+    assert replaced.status_code == 200
+    assert replaced.json()["replaced_run"] == runs.allocation.pk
 
 
 @pytest.mark.parametrize(

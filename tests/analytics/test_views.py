@@ -9,10 +9,10 @@ from datetime import datetime, time
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
-from analytics import wording
+from analytics import actions, wording
 from analytics.models import AnalysisRun
 from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
@@ -180,7 +180,9 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
                 "budget": "120000",
                 "min_coverage": "75",
                 "forecast_run": str(runs.forecast.pk),
-                "category_budget_elderly_home_care": "30000",
+                # Above what the world's capacities can cost (at most 2 × 49 units × 350),
+                # whichever factory sequence numbers they got.
+                "category_budget_elderly_home_care": "40000",
             },
         )
     run = AnalysisRun.objects.latest("id")
@@ -190,7 +192,7 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
         "budget": 120000.0,
         "min_coverage": 0.75,
         "forecast_run": runs.forecast.pk,
-        "category_budgets": {"elderly_home_care": 30000.0},
+        "category_budgets": {"elderly_home_care": 40000.0},
     }
     assert len(callbacks) == 1  # queued after commit, not run inside the request's transaction
 
@@ -439,27 +441,37 @@ def test_allocation_page_shows_a_stored_fairness_audit(client, runs):
     assert "under-served" in html
 
 
-def test_approving_a_plan_writes_capacities_once(client, runs):
+def test_the_page_offers_only_the_actions_allowed_now(client, runs):
     world, run = runs.world, runs.allocation
-    existing = world.home_capacity  # government, this month: the plan adds to it
-    before = existing.capacity
     c = _client(client, world.admin)
+    page = reverse("analytics:run_detail", kwargs={"pk": run.pk})
+    html = c.get(page).content.decode()
+    assert 'data-action="approve"' in html and 'data-action="revoke"' not in html
     url = reverse("analytics:allocation_approve", kwargs={"pk": run.pk})
-    response = c.post(url, follow=True)
-    html = response.content.decode()
-    assert "2 supply capacity lines written" in html
+    html = c.post(url, follow=True).content.decode()
+    assert "3 supply lines written" in html
+    assert 'data-action="revoke"' in html and 'data-action="approve"' not in html
     plan_rows = SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN)
-    # 3.6 → 3 and 1.5 → 1 at home; 0.4 rounds down to nothing for the other community.
     assert sorted(plan_rows.values_list("community", "provider", "capacity")) == [
-        (world.home.pk, "government", before + 3),
-        (world.home.pk, "social_organisation", 1),
+        (world.home.pk, "government", 4),
+        (world.home.pk, "social_organisation", 2),
+        (world.other.pk, "government", 1),
     ]
-    run.refresh_from_db()
-    assert run.approved_by == world.admin and run.approved_at is not None
-
+    # A double click approves once.
     again = c.post(url, follow=True).content.decode()
-    assert "The plan cannot be approved: this plan was already approved" in again
-    assert SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN).count() == 2
+    assert "was already approved; nothing was written again" in again
+    assert plan_rows.count() == 3
+
+    # A second plan offers to replace the approved one, with what changes.
+    second = run_data.allocation_run(world, budget=90_000.0, scale=2)
+    html = c.get(reverse("analytics:run_detail", kwargs={"pk": second.pk})).content.decode()
+    assert 'data-action="replace"' in html and 'data-action="approve"' not in html
+    assert 'data-table="plan-diff"' in html and "+7" in html
+    # In Chinese, refusals and actions are in Chinese.
+    with translation.override("zh-hans"):
+        zh_url = reverse("analytics:allocation_approve", kwargs={"pk": second.pk})
+    html = c.post(zh_url, follow=True).content.decode()
+    assert "已批准" in html and "is already approved" not in html
 
 
 def test_only_administrators_approve_and_only_by_post(client, runs):
@@ -473,7 +485,7 @@ def test_only_administrators_approve_and_only_by_post(client, runs):
 def test_a_forecast_run_cannot_be_approved(client, runs):
     url = reverse("analytics:allocation_approve", kwargs={"pk": runs.forecast.pk})
     html = _client(client, runs.world.admin).post(url, follow=True).content.decode()
-    assert "only a finished allocation run can be approved" in html
+    assert "Only a finished allocation run can be approved" in html
 
 
 def test_scenarios_side_by_side(client, runs):
@@ -627,3 +639,49 @@ def test_the_coverage_chart_keeps_the_least_covered_communities(db):
     lp = chart["series"][1]["values"]
     assert lp[0] == 1.0 and lp == sorted(lp)  # least covered first
     assert max(lp) < 100 * reports.COVERAGE_CHART_MAX / 100 + 1
+
+
+# The month's supply -------------------------------------------------------------------------
+
+
+def test_the_supply_page_shows_the_month_per_community_and_service(client, runs):
+    world, run = runs.world, runs.allocation
+    actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
+    month = run_data.month_start(0).strftime("%Y-%m")
+    c = _client(client, world.admin)
+    html = c.get(reverse("analytics:supply"), {"month": month}).content.decode()
+    assert 'data-table="supply"' in html
+    assert f"Plan #{run.pk}" in html and "Social organisation" in html
+    assert world.home.name in html and world.other.name in html
+    # CSV: one row per line, with provider, source, units, cost and the gap to need.
+    response = c.get(reverse("analytics:supply_export"), {"month": month})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = body.strip().splitlines()
+    assert header.split(",")[:9] == [
+        "month",
+        "community",
+        "community_name",
+        "service",
+        "service_name",
+        "provider",
+        "source",
+        "plan_run",
+        "units",
+    ]
+    assert sum(1 for row in rows if f",{run.pk}," in row) == 3
+    # In Chinese.
+    with translation.override("zh-hans"):
+        zh_url = reverse("analytics:supply")
+    html = c.get(zh_url, {"month": month}).content.decode()
+    assert "社会组织" in html and "Social organisation" not in html
+
+
+def test_workers_see_the_supply_of_the_communities_they_serve_only(client, runs):
+    world = runs.world
+    month = run_data.month_start(0).strftime("%Y-%m")
+    c = _client(client, world.worker_assigned)
+    html = c.get(reverse("analytics:supply"), {"month": month}).content.decode()
+    assert world.home.name in html and world.other.name not in html
+    client.logout()
+    c = _client(client, world.users["resident_owner"])
+    assert c.get(reverse("analytics:supply")).status_code == 403

@@ -23,12 +23,12 @@ def seed() -> list[Community]:
     season and community-sized levels (about 1,500 requests)."""
     rng = np.random.default_rng(7)
     communities = [
-        CommunityFactory(kind=kind, population=population, households=population // 3)
-        for kind, population in (
-            ("urban", 9000),
-            ("urban", 6000),
-            ("rural", 2500),
-            ("rural", 1800),
+        CommunityFactory(name=name, kind=kind, population=population, households=population // 3)
+        for name, kind, population in (
+            ("Elm Street", "urban", 9000),
+            ("Oak Court", "urban", 6000),
+            ("Pine Village", "rural", 2500),
+            ("Willow Farm", "rural", 1800),
         )
     ]
     categories = list(ServiceCategory.objects.filter(code__in=TINY_CATEGORIES))

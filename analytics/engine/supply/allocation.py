@@ -1,30 +1,37 @@
-"""Allocation of limited supply capacity as a linear program solved by HiGHS.
+"""Allocation of limited supply capacity in whole units, solved by HiGHS.
 
 Method (also in docs/precision-supply.md):
 
 * need ``n[c,k]`` = the forecast (or, with ``need_basis="upper"``, the upper bound of its
   interval); already covered ``b[c,k] = min(current supply, need)``; gap ``g = n - b``;
-* variables: ``y[c,k]`` units added in community ``c`` for category ``k``, ``z[k,s]`` units
-  bought from supplier ``s`` (a city-wide pool with a unit cost and a capacity per category),
-  linked by ``sum_c y[c,k] = sum_s z[k,s]``; ``tau`` the coverage floor;
-* supply never exceeds need: ``y <= g``; budget: ``sum cost[k,s] * z <= budget - committed``;
-  optional per-category budgets likewise; capacities: ``z <= capacity``;
-* equalization floor: every community's coverage ``(sum_k b + y) / sum_k n >= tau``
+* variables: ``y[c,k]`` whole units added in community ``c`` for category ``k`` (at most
+  ``ceil(g)``) and ``u[c,k] <= min(y, g)`` the forecast requests they cover, ``z[k,s]`` whole
+  units bought from supplier ``s`` (a city-wide pool with a unit cost in whole fen and a
+  capacity per category), linked by ``sum_c y[c,k] = sum_s z[k,s]``; ``tau`` the floor;
+* budget: ``sum cost[k,s] * z <= budget - committed``; optional per-category budgets likewise;
+  capacities: ``z <= capacity``;
+* equalization floor: every community's coverage ``(sum_k b + u) / sum_k n >= tau``
   (``floor_level="community_category"`` puts it on every community × category).
 
-Two stages, both ``scipy.optimize.linprog`` (HiGHS) on sparse matrices:
+Two stages on sparse matrices:
 
-1. maximise ``tau`` → ``tau*``, the highest floor the budget and capacities allow;
-2. fix ``tau >= (1 - epsilon) * tau*`` and maximise equity-weighted covered units
-   ``sum w[c] * y[c,k]``, with a negligible cost term so that, between equally good plans,
-   the cheaper supplier wins.
+1. maximise ``tau`` over the linear relaxation (``scipy.optimize.linprog``) → ``tau*``, the
+   highest floor the budget and capacities allow (an upper bound for whole units);
+2. keep every floor row at ``(1 - epsilon) * tau*`` and maximise equity-weighted covered
+   requests ``sum w[c] * u[c,k]`` in whole units (``scipy.optimize.milp``, branch and cut,
+   stopped at a relative gap or a time limit, and the plan says which). A row whole units
+   cannot bring to the floor is short by ``s``, which costs more than any weighted request
+   gained elsewhere, and the plan names it. A negligible cost term makes the cheaper supplier
+   win between equally good plans.
 
 The naive baseline shares the same budget between communities in proportion to population and,
-inside a community, between categories in proportion to the cost of their gaps.
+inside a community, between categories in proportion to the cost of their gaps, in whole units
+(largest remainders first).
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import SUPPLIER_KINDS
@@ -55,7 +62,10 @@ NO_REASON_GIVEN_CODE = "equalization_weight_no_reason"
 _TINY = 1e-6
 # HiGHS's default primal feasibility tolerance.
 _FEASIBILITY_SLACK = 1e-7
-SOLVER_DESCRIPTION = "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds"
+SOLVER_DESCRIPTION = "HiGHS via scipy.optimize: floor by linprog (highs-ipm) and a whole-unit search, plan by milp (whole units)"
+# The LP relaxation (``AllocationConfig(whole_units=False)``), and what runs stored before
+# whole units say.
+LP_SOLVER_DESCRIPTION = "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, stage 2 highs-ds"
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,16 @@ class AllocationConfig:
     floor_level: str = "community"
     need_basis: str = "forecast"
     min_coverage: float | None = None
-    time_limit_seconds: float | None = None
+    # Whole units (the default): both stages are mixed-integer programs, stopped at this
+    # relative gap or after this time (both stages together), whichever comes first; the
+    # plan says which. ``whole_units=False`` solves the LP relaxation (benchmarks only: its
+    # fractional units cannot be written as capacities).
+    time_limit_seconds: float | None = 10.0
+    mip_rel_gap: float = 0.005
+    whole_units: bool = True
+    # Also solve the plan stage's LP relaxation: the budget's marginal value and what the
+    # integrality costs.
+    compare_relaxation: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.epsilon <= 0.5:
@@ -77,6 +96,10 @@ class AllocationConfig:
             raise EngineInputError("need_basis must be 'forecast' or 'upper'")
         if self.min_coverage is not None and not 0 <= self.min_coverage <= 1:
             raise EngineInputError("min_coverage must be between 0 and 1")
+        if not 0 <= self.mip_rel_gap < 1:
+            raise EngineInputError("mip_rel_gap must be between 0 and 1")
+        if self.time_limit_seconds is not None and not self.time_limit_seconds > 0:
+            raise EngineInputError("time_limit_seconds must be positive")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,7 +125,8 @@ def default_suppliers(
 ) -> pd.DataFrame:
     """A plausible supplier table for demos: per category, government at the unit cost with
     capacity for ``government_share`` of the forecast demand, social organisations 15% cheaper
-    for ``social_share`` of it, and the market 30% dearer without a limit."""
+    for ``social_share`` of it, and the market 30% dearer without a limit (prices in whole
+    fen, capacities in whole requests)."""
     require_columns(demand, ["category", "forecast"], what="demand")
     totals = demand.groupby("category")["forecast"].sum()
     rows = []
@@ -111,9 +135,14 @@ def default_suppliers(
             raise EngineInputError(f"no unit cost for category {category!r}")
         cost = float(unit_costs[category])
         rows += [
-            ("government", category, cost, government_share * total),
-            ("social_organisation", category, 0.85 * cost, social_share * total),
-            ("market", category, 1.3 * cost, np.nan),
+            ("government", category, round(cost, 2), np.floor(government_share * total)),
+            (
+                "social_organisation",
+                category,
+                round(0.85 * cost, 2),
+                np.floor(social_share * total),
+            ),
+            ("market", category, round(1.3 * cost, 2), np.nan),
         ]
     return pd.DataFrame(rows, columns=["supplier", "category", "unit_cost", "capacity"])
 
@@ -293,9 +322,12 @@ def _prepare(
             ),
         }
     )
+    # Prices are in whole fen, so a plan of whole units costs whole fen: the cost it shows is
+    # the cost its approval commits, to the fen.
+    offers["unit_cost"] = offers["unit_cost"].round(2)
     if (offers["unit_cost"] <= 0).any():
         row = int((offers["unit_cost"] <= 0).to_numpy().nonzero()[0][0])
-        raise EngineInputError(f"suppliers: unit_cost must be positive (row {row})")
+        raise EngineInputError(f"suppliers: unit_cost must be at least 0.01 (row {row})")
     if offers.duplicated(["supplier", "category"]).any():
         row = int(offers.duplicated(["supplier", "category"]).to_numpy().nonzero()[0][0])
         raise EngineInputError(
@@ -346,7 +378,41 @@ def _prepare(
 
 
 # ---------------------------------------------------------------------------------------------
-# LP
+# Mixed-integer program
+
+
+@dataclass(frozen=True)
+class SolverReport:
+    """How the whole-unit plan was solved: HiGHS's status per stage, the relative MIP gap it
+    reached (0 = proven optimal), the time it took and the limits it was given."""
+
+    status: str  # "optimal" (gap closed to the target) or "gap_open" (stopped by the time limit)
+    gap: float  # relative gap of the plan stage (weighted coverage)
+    floor_gap: float  # the whole-unit floor below the LP's (relative)
+    seconds: float
+    time_limit_seconds: float
+    gap_target: float
+    nodes: int
+    whole_units: bool = True
+    # Wall time of each step: floor, relaxation, near_search, full_search, comparison.
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap_closed(self) -> bool:
+        return self.status == "optimal"
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "gap": self.gap,
+            "floor_gap": self.floor_gap,
+            "seconds": self.seconds,
+            "time_limit_seconds": self.time_limit_seconds,
+            "gap_target": self.gap_target,
+            "nodes": self.nodes,
+            "whole_units": self.whole_units,
+            "step_seconds": self.step_seconds,
+        }
 
 
 @dataclass
@@ -358,142 +424,481 @@ class _Solution:
     seconds: float
     iterations: int
     variables: int
+    report: SolverReport
+    # Weighted and plain covered requests of the fractional optimum of the plan stage (its LP
+    # relaxation at the same floor): what the integrality costs.
+    relaxation_covered: float = float("nan")
+    relaxation_weighted: float = float("nan")
+    # Floor rows (community, or "community / category") whole units leave below the floor,
+    # with their coverage, least covered first.
+    short_of_floor: list[tuple[str, float]] = field(default_factory=list)
+
+
+# HiGHS status codes from scipy.optimize.milp.
+_MILP_OPTIMAL, _MILP_LIMIT = 0, 1
+
+
+def _stage_gap(result: Any) -> float:
+    """The relative gap of a finished stage: HiGHS's own figure, 0 when it proved optimality
+    and NaN when it found no plan."""
+    if result.x is None:
+        return float("nan")
+    gap = getattr(result, "mip_gap", None)
+    if gap is None or not np.isfinite(gap):
+        return 0.0 if result.status == _MILP_OPTIMAL else float("nan")
+    return float(max(0.0, gap))
 
 
 def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
-    """Both LP stages. Suppliers are city-wide pools (a capacity and a unit cost per supplier
-    and category), so the LP has one variable per community × category with a gap (``y``,
-    units added) and one per supplier × category (``z``, units bought), linked by
-    ``sum_c y[c,k] = sum_s z[k,s]``: the same optimum as one variable per community ×
-    category × supplier, with a sparse budget row."""
+    """Stage one, the highest floor, is a linear program (its fractional optimum ``tau*``
+    bounds every whole-unit floor); stage two, the plan, is a mixed-integer program
+    (``scipy.optimize.milp``, HiGHS branch and cut) that keeps every community at
+    ``(1 - epsilon) * tau*`` where whole units allow it and names those where they do not.
+
+    Suppliers are city-wide pools (a capacity and a unit cost per supplier and category), so
+    the model has per community × category with a gap a whole number of units added (``y``)
+    and the requests they cover (``u <= y``, ``u <= gap``: a forecast of 10.3 requests is
+    covered by 11 units, the 11th covering 0.3), per supplier × category a whole number of
+    units bought (``z``), linked by ``sum_c y[c,k] = sum_s z[k,s]``, and per floor row the
+    share of need by which whole units leave it short (``s``, penalised above any gain)."""
     started = time.perf_counter()
     cells, options = problem.cells, problem.options
     y_cells = np.unique(options["cell"].to_numpy())  # cells with a gap and a supplier
     offers = options.groupby(["category", "supplier"], sort=True)["unit_cost"].first().reset_index()
     n_y, n_z = len(y_cells), len(offers)
-    tau = n_y + n_z
-    n_var = tau + 1
+    whole = config.whole_units
     cell_category = cells["category"].to_numpy()[y_cells]
     categories, y_cat = np.unique(cell_category, return_inverse=True)
     z_cat = np.searchsorted(categories, offers["category"].to_numpy())
     cost = offers["unit_cost"].to_numpy()
     gap = cells["gap"].to_numpy()
 
-    # balance: units added in category k = units bought from its suppliers
-    a_eq = sparse.coo_array(
-        (
-            np.concatenate([np.ones(n_y), -np.ones(n_z)]),
-            (
-                np.concatenate([y_cat, z_cat]),
-                np.concatenate([np.arange(n_y), n_y + np.arange(n_z)]),
-            ),
-        ),
-        shape=(len(categories), n_var),
-    ).tocsr()
-    b_eq = np.zeros(len(categories))
-
-    rows: list[sparse.coo_array] = []
-    rhs: list[float | np.ndarray] = []
-    z_cols = n_y + np.arange(n_z)
-    rows.append(sparse.coo_array((cost, (np.zeros(n_z, dtype=int), z_cols)), shape=(1, n_var)))
-    rhs.append([problem.available_budget])
-    budget_row = 0
-    for category, amount in problem.category_available.items():
-        pick = offers["category"].to_numpy() == category
-        if pick.any():
-            rows.append(
-                sparse.coo_array(
-                    (cost[pick], (np.zeros(pick.sum(), dtype=int), z_cols[pick])), shape=(1, n_var)
-                )
-            )
-            rhs.append([amount])
-    # equalization floor, as a share of each need: tau - added / need <= covered_before / need.
-    # In that form the solver's feasibility tolerance is a tolerance on coverage, not on units,
-    # so a community with a tiny need cannot slip under the floor by rounding.
+    # Floor rows: per community (or community × category) with a need.
     if config.floor_level == "community":
         codes, _ = pd.factorize(cells["community"])
         need = np.bincount(codes, weights=cells["need"].to_numpy())
         base = np.bincount(codes, weights=cells["covered_before"].to_numpy())
         y_group = codes[y_cells]
+        group_names = pd.unique(cells["community"])
     else:
         need = cells["need"].to_numpy()
         base = cells["covered_before"].to_numpy()
         y_group = y_cells
+        group_names = (cells["community"] + " / " + cells["category"]).to_numpy()
     active = np.nonzero(need > _TINY)[0]
-    row_of = np.full(len(need), -1)
-    row_of[active] = np.arange(len(active))
-    pick = row_of[y_group] >= 0
-    rows.append(
+    n_s = len(active)
+
+    # f: whole units that each cover a whole request (at most floor(gap)); p: one more unit
+    # covering the gap's fraction (0 or 1, only where the gap has one). Writing the last unit
+    # apart keeps the relaxation tight: in it too, a fraction of a request costs a whole unit.
+    f_cols = np.arange(n_y)
+    p_cols = n_y + f_cols
+    fraction = gap[y_cells] - np.floor(gap[y_cells] + 1e-9)
+    fraction[fraction < 1e-6] = 0.0
+    z_cols = 2 * n_y + np.arange(n_z)
+    s_cols = 2 * n_y + n_z + np.arange(n_s)
+    tau = 2 * n_y + n_z + n_s
+    n_var = tau + 1
+
+    rows: list[sparse.coo_array] = []
+    lows: list[np.ndarray] = []
+    highs: list[np.ndarray] = []
+
+    def add(matrix: sparse.coo_array, low: object, high: object) -> None:
+        rows.append(matrix)
+        lows.append(np.asarray(low, dtype=float))
+        highs.append(np.asarray(high, dtype=float))
+
+    # balance: units added in category k = units bought from its suppliers
+    add(
         sparse.coo_array(
             (
-                np.concatenate([-1.0 / need[y_group[pick]], np.ones(len(active))]),
+                np.concatenate([np.ones(2 * n_y), -np.ones(n_z)]),
+                (np.concatenate([y_cat, y_cat, z_cat]), np.concatenate([f_cols, p_cols, z_cols])),
+            ),
+            shape=(len(categories), n_var),
+        ),
+        np.zeros(len(categories)),
+        np.zeros(len(categories)),
+    )
+    # budgets (prices are whole fen, see _prepare)
+    budget_row = len(categories)
+    add(
+        sparse.coo_array((cost, (np.zeros(n_z, dtype=int), z_cols)), shape=(1, n_var)),
+        [-np.inf],
+        [problem.available_budget],
+    )
+    for category, amount in problem.category_available.items():
+        pick = offers["category"].to_numpy() == category
+        if pick.any():
+            add(
+                sparse.coo_array(
+                    (cost[pick], (np.zeros(pick.sum(), dtype=int), z_cols[pick])), shape=(1, n_var)
+                ),
+                [-np.inf],
+                [amount],
+            )
+    # equalization floor, as a share of each need: tau - covered / need - s <= before / need.
+    # In that form the solver's feasibility tolerance is a tolerance on coverage, not on units,
+    # so a community with a tiny need cannot slip under the floor by rounding.
+    row_of = np.full(len(need), -1)
+    row_of[active] = np.arange(n_s)
+    pick = row_of[y_group] >= 0
+    add(
+        sparse.coo_array(
+            (
+                np.concatenate(
+                    [
+                        -1.0 / need[y_group[pick]],
+                        -fraction[pick] / need[y_group[pick]],
+                        -np.ones(n_s),
+                        np.ones(n_s),
+                    ]
+                ),
                 (
-                    np.concatenate([row_of[y_group][pick], np.arange(len(active))]),
-                    np.concatenate([np.nonzero(pick)[0], np.full(len(active), tau)]),
+                    np.concatenate(
+                        [
+                            row_of[y_group][pick],
+                            row_of[y_group][pick],
+                            np.arange(n_s),
+                            np.arange(n_s),
+                        ]
+                    ),
+                    np.concatenate([f_cols[pick], p_cols[pick], s_cols, np.full(n_s, tau)]),
                 ),
             ),
-            shape=(len(active), n_var),
-        )
+            shape=(n_s, n_var),
+        ),
+        np.full(n_s, -np.inf),
+        base[active] / need[active],
     )
-    rhs.append(base[active] / need[active])
-    a_ub = sparse.vstack(rows).tocsr()
-    b_ub = np.concatenate([np.asarray(r, dtype=float) for r in rhs])
+    matrix = sparse.vstack(rows).tocsr()
+    row_low, row_high = np.concatenate(lows), np.concatenate(highs)
+    finite_high, finite_low = np.isfinite(row_high), np.isfinite(row_low)
+    a_ub = sparse.vstack([matrix[finite_high], -matrix[finite_low]]).tocsr()
+    b_ub = np.concatenate([row_high[finite_high], -row_low[finite_low]])
+    budget_ub_row = int(finite_high[:budget_row].sum())
 
     capacity = (
         problem.capacities.set_index(["category", "supplier"])["capacity"]
         .reindex(pd.MultiIndex.from_frame(offers[["category", "supplier"]]))
         .to_numpy()
     )
-    upper = np.concatenate([gap[y_cells], np.where(np.isfinite(capacity), capacity, np.inf), [1.0]])
-    solver_options: dict[str, object] = {"presolve": True}
-    if config.time_limit_seconds:
-        solver_options["time_limit"] = config.time_limit_seconds
+    capacity = np.where(np.isfinite(capacity), capacity, np.inf)
 
-    def run(objective: np.ndarray, tau_low: float, method: str):
-        bounds = np.column_stack([np.zeros(n_var), upper])
-        bounds[tau, 0] = tau_low
-        problem_args = {"A_ub": a_ub, "b_ub": b_ub, "A_eq": a_eq, "b_eq": b_eq, "bounds": bounds}
-        result = linprog(objective, **problem_args, method=method, options=solver_options)
+    def bounds(*, integer: bool, tau_low: float, tau_high: float, shortfall: bool) -> np.ndarray:
+        low = np.zeros(n_var)
+        low[tau] = tau_low
+        high = np.concatenate(
+            [
+                np.floor(gap[y_cells] + 1e-9) if integer else gap[y_cells],
+                (fraction > 0).astype(float) if integer else np.zeros(n_y),
+                np.floor(capacity + 1e-9) if integer else capacity,
+                np.ones(n_s) if shortfall else np.zeros(n_s),
+                [tau_high],
+            ]
+        )
+        return np.column_stack([low, high])
+
+    def relaxed(objective: np.ndarray, box: np.ndarray, method: str):
+        result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method=method)
         if result.status not in (0, 2):  # numerical trouble: let HiGHS choose the algorithm
-            result = linprog(objective, **problem_args, method="highs", options=solver_options)
+            result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
         if result.status != 0:
-            raise EngineInputError(f"the allocation LP could not be solved: {result.message}")
+            raise EngineInputError(f"the allocation could not be solved: {result.message}")
         return result
 
+    # Stage one: the highest floor (LP). Maximising the floor alone is highly degenerate: the
+    # interior-point method is ~15x faster than dual simplex on it.
+    steps: dict[str, float] = {}
+    step = time.perf_counter()
     stage1 = np.zeros(n_var)
     stage1[tau] = -1.0
-    # Maximising the floor alone is highly degenerate: the interior-point method is ~15x
-    # faster than dual simplex on it (HiGHS crossover still returns a vertex).
-    first = run(stage1, 0.0, "highs-ipm")
+    first = relaxed(
+        stage1, bounds(integer=False, tau_low=0, tau_high=1, shortfall=False), "highs-ipm"
+    )
     tau_star = float(min(1.0, max(0.0, first.x[tau])))
     # The floor is only known to HiGHS's primal feasibility tolerance (1e-7): a floor below a
-    # millionth of need is rounding, and stage two gets that tolerance as slack, or a floor
-    # that stage one reached only within tolerance can make stage two infeasible.
+    # millionth of need is rounding, and stage two gets that tolerance as slack.
     if tau_star < _TINY:
         tau_star = 0.0
+    tau_bound = tau_star
+    greedy = None
+    if whole and n_y:
+        # Whole units: the highest floor is found by raising the least covered row one unit
+        # at a time (the LP optimum bounds it from above: the floor's gap). A floor solved as
+        # a mixed-integer program is flat for branch and bound (every row sits at the floor),
+        # so HiGHS could not prove it within minutes even on the demo city.
+        greedy = _greedy_floor(
+            problem, offers, y_cat, gap[y_cells], y_group, need, base, active, capacity
+        )
+        tau_star = min(tau_star, greedy.floor)
+    steps["floor"] = time.perf_counter() - step
     tau_used = (1 - config.epsilon) * tau_star
+    tau_low = max(0.0, tau_used - _FEASIBILITY_SLACK)
 
+    # Stage two: equity-weighted covered requests; a request short of the floor costs more
+    # than any weighted request gained elsewhere; between plans of equal weighted coverage,
+    # the cheaper one (and no unit that covers nothing).
     weights = (
         problem.communities["weight"].reindex(cells["community"].to_numpy()[y_cells]).to_numpy()
     )
     stage2 = np.zeros(n_var)
-    stage2[:n_y] = -weights
-    # Between plans of equal weighted coverage, prefer the cheaper one.
-    stage2[n_y : n_y + n_z] = 1e-4 * weights.min() / max(cost.max(), 1.0) * cost if n_y else 0.0
-    second = run(stage2, max(0.0, tau_used - _FEASIBILITY_SLACK), "highs-ds")
-    added = np.clip(second.x[:n_y], 0, None)
-    bought = np.clip(second.x[n_y : n_y + n_z], 0, None)
+    stage2[f_cols] = -weights
+    stage2[p_cols] = -weights * fraction
+    if n_y:
+        stage2[z_cols] = 1e-4 * weights.min() / max(cost.max(), 1.0) * cost
+        stage2[s_cols] = 10.0 * weights.max() * need[active]
+    # Hard floors: the floor stage found a plan that meets them (in whole units) or the LP did.
+    box = bounds(integer=whole, tau_low=tau_low, tau_high=tau_low, shortfall=whole)
+    limit = config.time_limit_seconds
+    report_gap, status, nodes = 0.0, "optimal", 0
+    if whole and n_y:
+        integrality = np.zeros(n_var)
+        integrality[f_cols] = 1
+        integrality[p_cols] = 1
+        integrality[z_cols] = 1
+        constraints = LinearConstraint(matrix, row_low, row_high)
+
+        def branch_and_cut(low: np.ndarray, high: np.ndarray, *, least: float):
+            options_: dict[str, object] = {"presolve": True, "mip_rel_gap": config.mip_rel_gap}
+            if limit is not None:
+                left = limit - (time.perf_counter() - started)
+                options_["time_limit"] = max(least * limit, left, 0.1)
+            return milp(
+                stage2,
+                integrality=integrality,
+                bounds=Bounds(low, high),
+                constraints=constraints,
+                options=options_,
+            )
+
+        # Relax and fix: the relaxation (whole units apart from their integrality: tight, see
+        # f and p) bounds every plan; the mixed-integer program on the box of whole numbers
+        # around its optimum is small, and its distance to that bound is a proven gap. Only
+        # when that gap is above the target does branch and cut search the whole space, for
+        # the time left. (On 5,000 communities the whole search spends its time in the root
+        # node's heuristics without reaching the target.)
+        step = time.perf_counter()
+        tight = relaxed(stage2, box, "highs-ds")
+        bound = float(tight.fun)
+        near_low, near_high = box[:, 0].copy(), box[:, 1].copy()
+        pick = integrality == 1
+        near_low[pick] = np.maximum(box[pick, 0], np.floor(tight.x[pick] + 1e-7))
+        near_high[pick] = np.minimum(box[pick, 1], np.ceil(tight.x[pick] - 1e-7))
+        steps["relaxation"] = time.perf_counter() - step
+        step = time.perf_counter()
+        # The small search gets a quarter of the limit even when the steps before it (slow on
+        # a loaded machine) used the time up.
+        second = branch_and_cut(near_low, near_high, least=0.25)
+        steps["near_search"] = time.perf_counter() - step
+        nodes = int(getattr(second, "mip_node_count", 0) or 0)
+
+        def proven_gap(result) -> float:
+            if result.x is None:
+                return float("inf")
+            return max(0.0, (float(result.fun) - bound) / max(abs(float(result.fun)), 1e-9))
+
+        if proven_gap(second) > config.mip_rel_gap and (
+            limit is None or time.perf_counter() - started < limit
+        ):
+            step = time.perf_counter()
+            searched = branch_and_cut(box[:, 0], box[:, 1], least=0.0)
+            steps["full_search"] = time.perf_counter() - step
+            nodes += int(getattr(searched, "mip_node_count", 0) or 0)
+            if searched.x is not None and (second.x is None or searched.fun < second.fun):
+                second = searched
+            dual = getattr(searched, "mip_dual_bound", None)
+            if dual is not None and np.isfinite(dual):
+                bound = max(bound, float(dual))
+        if second.x is None:
+            # No plan of its own within the time: the floor stage's plan, which meets the
+            # floor, and the gap to the relaxation is said.
+            added, bought = greedy.added.copy(), greedy.bought.copy()
+            status, report_gap = "gap_open", float("nan")
+        else:
+            report_gap = proven_gap(second)
+            status = "optimal" if report_gap <= config.mip_rel_gap + 1e-9 else "gap_open"
+            added = np.rint(second.x[f_cols]) + np.rint(second.x[p_cols])
+            bought = np.rint(second.x[z_cols])
+            added, bought = _within_budgets(
+                problem, offers, y_cat, gap[y_cells], cost, added, bought
+            )
+    else:
+        second = relaxed(stage2, box, "highs-ds")
+        added = np.clip(second.x[f_cols], 0, None)
+        bought = np.clip(second.x[z_cols], 0, None)
     units = _split_by_supplier(options, y_cells, added, offers, bought)
-    marginal = float(-second.ineqlin.marginals[budget_row]) if n_y else 0.0
+
+    # The fractional optimum of the plan stage at the same floor: the budget's marginal value
+    # (its dual) and what the integrality costs.
+    marginal = 0.0
+    relaxed_covered = relaxed_weighted = float("nan")
+    fractional = second if not whole else None
+    if whole and n_y and config.compare_relaxation:
+        step = time.perf_counter()
+        fractional = relaxed(
+            stage2,
+            bounds(integer=False, tau_low=tau_low, tau_high=tau_low, shortfall=False),
+            "highs-ds",
+        )
+        steps["comparison"] = time.perf_counter() - step
+    if fractional is not None and n_y:
+        marginal = float(-fractional.ineqlin.marginals[budget_ub_row])
+        covered_units = fractional.x[f_cols] + fraction * fractional.x[p_cols]
+        relaxed_covered = float(covered_units.sum())
+        relaxed_weighted = float((weights * covered_units).sum())
+
+    # Floor rows whole units leave short (coverage recomputed from the units themselves).
+    covered_added = np.minimum(added, gap[y_cells])
+    if not np.isfinite(report_gap) and np.isfinite(relaxed_weighted) and relaxed_weighted > 0:
+        # The floor stage's plan, measured against the relaxation's bound.
+        report_gap = max(0.0, 1 - float((weights * covered_added).sum()) / relaxed_weighted)
+    group_covered = base + np.bincount(y_group, weights=covered_added, minlength=len(need))
+    short = [
+        (str(group_names[g]), float(group_covered[g] / need[g]))
+        for g in active
+        if group_covered[g] / need[g] < tau_used - 1e-6
+    ]
+    report = SolverReport(
+        status=status,
+        gap=report_gap,
+        floor_gap=(tau_bound - tau_star) / tau_bound if tau_bound > 0 else 0.0,
+        seconds=time.perf_counter() - started,
+        time_limit_seconds=float(limit) if limit is not None else float("nan"),
+        gap_target=config.mip_rel_gap,
+        nodes=nodes,
+        whole_units=whole,
+        step_seconds={name: round(value, 3) for name, value in steps.items()},
+    )
     return _Solution(
         units=units,
         tau_star=tau_star,
         tau_used=tau_used,
-        budget_marginal=marginal,
-        seconds=time.perf_counter() - started,
-        iterations=int(first.nit + second.nit),
+        budget_marginal=max(0.0, marginal),
+        seconds=report.seconds,
+        iterations=int(first.nit) + nodes,
         variables=n_var,
+        report=report,
+        relaxation_covered=relaxed_covered,
+        relaxation_weighted=relaxed_weighted,
+        short_of_floor=sorted(short, key=lambda item: item[1]),
     )
+
+
+@dataclass
+class _Greedy:
+    floor: float
+    added: np.ndarray
+    bought: np.ndarray
+
+
+def _greedy_floor(
+    problem: _Problem,
+    offers: pd.DataFrame,
+    y_cat: np.ndarray,
+    y_gap: np.ndarray,
+    y_group: np.ndarray,
+    need: np.ndarray,
+    base: np.ndarray,
+    active: np.ndarray,
+    capacity: np.ndarray,
+) -> _Greedy:
+    """The highest floor found in whole units: the least covered floor row gets the unit that
+    covers most per yuan (from the cheapest supplier with capacity left, within every budget)
+    until it can get none. Returns the floor reached and that plan (feasible: stage two falls
+    back to it)."""
+    n_y = len(y_cat)
+    added = np.zeros(n_y)
+    bought = np.zeros(len(offers))
+    high = np.ceil(y_gap - 1e-9)
+    cents = np.rint(offers["unit_cost"].to_numpy() * 100).astype(np.int64)
+    capacity_left = np.floor(capacity + 1e-9)
+    categories = np.unique(offers["category"].to_numpy())
+    offer_category = np.searchsorted(categories, offers["category"].to_numpy())
+    by_price = [
+        sorted(np.nonzero(offer_category == k)[0].tolist(), key=lambda o: (cents[o], o))
+        for k in range(len(categories))
+    ]
+    budget_left = int(np.floor(problem.available_budget * 100 + 1e-6))
+    category_left = np.full(len(categories), np.iinfo(np.int64).max, dtype=np.int64)
+    for name, amount in problem.category_available.items():
+        position = np.searchsorted(categories, name)
+        if position < len(categories) and categories[position] == name:
+            category_left[position] = int(np.floor(amount * 100 + 1e-6))
+    cells_of = pd.Series(np.arange(n_y)).groupby(y_group).apply(list).to_dict()
+    covered = base.astype(float).copy()
+    heap = [(covered[g] / need[g], int(g)) for g in active]
+    heapq.heapify(heap)
+    while heap:
+        share, group = heapq.heappop(heap)
+        if share >= 1 - 1e-12:
+            heapq.heappush(heap, (share, group))
+            break
+        best, best_ratio, best_offer = -1, -1.0, -1
+        for j in cells_of.get(group, ()):
+            if added[j] >= high[j]:
+                continue
+            k = y_cat[j]
+            offer = next((o for o in by_price[k] if capacity_left[o] >= 1), -1)
+            if offer < 0 or cents[offer] > budget_left or cents[offer] > category_left[k]:
+                continue
+            gain = min(added[j] + 1, y_gap[j]) - min(added[j], y_gap[j])
+            ratio = gain / cents[offer]
+            if ratio > best_ratio:
+                best, best_ratio, best_offer = j, ratio, offer
+        if best < 0:
+            heapq.heappush(heap, (share, group))
+            break
+        gain = min(added[best] + 1, y_gap[best]) - added[best].clip(max=y_gap[best])
+        added[best] += 1
+        bought[best_offer] += 1
+        capacity_left[best_offer] -= 1
+        budget_left -= int(cents[best_offer])
+        category_left[y_cat[best]] -= int(cents[best_offer])
+        covered[group] += gain
+        heapq.heappush(heap, (covered[group] / need[group], group))
+    floor = min((item[0] for item in heap), default=1.0)
+    return _Greedy(floor=float(min(1.0, floor)), added=added, bought=bought)
+
+
+def _within_budgets(
+    problem: _Problem,
+    offers: pd.DataFrame,
+    y_cat: np.ndarray,
+    y_gap: np.ndarray,
+    cost: np.ndarray,
+    added: np.ndarray,
+    bought: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whole units exactly within every budget, counted in fen. HiGHS accepts a solution whose
+    integers are within 1e-6 of whole and whose rows are within 1e-7 of their bounds, so after
+    rounding a plan could pass a budget by a fraction of a fen. Then one unit of the dearest
+    purchase, and in its category the added unit that covers least, are dropped until every
+    budget holds (in practice this does nothing)."""
+    cents = np.rint(cost * 100).astype(np.int64)
+    caps: list[tuple[str | None, int]] = [
+        (None, int(np.floor(problem.available_budget * 100 + 1e-6)))
+    ]
+    caps += [
+        (category, int(np.floor(amount * 100 + 1e-6)))
+        for category, amount in problem.category_available.items()
+    ]
+    offer_category = offers["category"].to_numpy()
+    categories = np.unique(offer_category)
+    for category, cap in caps:
+        pick = np.ones(len(bought), bool) if category is None else offer_category == category
+        while int((bought[pick] * cents[pick]).sum()) > cap:
+            candidates = np.nonzero(pick & (bought > 0))[0]
+            dearest = candidates[np.argmax(cents[candidates])]
+            bought[dearest] -= 1
+            in_k = np.nonzero(
+                (y_cat == np.searchsorted(categories, offer_category[dearest])) & (added > 0)
+            )[0]
+            if len(in_k):
+                loss = np.clip(y_gap[in_k] - (added[in_k] - 1), 0, 1)
+                added[in_k[np.argmin(loss)]] -= 1
+    return added, bought
 
 
 def _split_by_supplier(
@@ -543,10 +948,10 @@ def _split_by_supplier(
 # Baseline
 
 
-def _proportional_baseline(problem: _Problem) -> np.ndarray:
+def _proportional_baseline(problem: _Problem, *, whole: bool = True) -> np.ndarray:
     """Units per option under the naive plan: the budget shared by population, then by the
     cost of each category's gap; cheapest supplier first, scaled down to respect capacities
-    and budgets."""
+    and budgets; in whole units unless ``whole=False``."""
     cells, options = problem.cells, problem.options
     units = np.zeros(len(options))
     if not len(options):
@@ -598,17 +1003,79 @@ def _proportional_baseline(problem: _Problem) -> np.ndarray:
     spent = (units * cost).sum()
     if spent > problem.available_budget:
         units *= problem.available_budget / spent
-    return units
+    return _whole_baseline(problem, units) if whole else units
+
+
+def _whole_baseline(problem: _Problem, units: np.ndarray) -> np.ndarray:
+    """The proportional plan in whole units, as the optimised plan is: every share rounded
+    down, then the units left over handed out one at a time, largest remainder first, while
+    the cell's gap, the supplier's capacity and the budgets allow (Hamilton's method)."""
+    options = problem.options
+    whole = np.floor(units + 1e-9)
+    remainder = units - whole
+    cost = options["unit_cost"].to_numpy()
+    cents = np.rint(cost * 100).astype(np.int64)
+    cell_of = options["cell"].to_numpy()
+    category = options["category"].to_numpy()
+    supplier = options["supplier"].to_numpy()
+    room = np.ceil(problem.cells["gap"].to_numpy() - 1e-9) - np.bincount(
+        cell_of, weights=whole, minlength=len(problem.cells)
+    )
+    capacity_left = {
+        (r.supplier, r.category): np.floor(r.capacity + 1e-9)
+        for r in problem.capacities.itertuples()
+    }
+    for index in range(len(options)):
+        key = (supplier[index], category[index])
+        if key in capacity_left:
+            capacity_left[key] -= whole[index]
+    budget_left = int(np.floor(problem.available_budget * 100 + 1e-6)) - int((whole * cents).sum())
+    category_left = {
+        name: int(np.floor(amount * 100 + 1e-6))
+        - int((whole[category == name] * cents[category == name]).sum())
+        for name, amount in problem.category_available.items()
+    }
+    for index in np.argsort(-remainder, kind="stable"):
+        if remainder[index] <= 1e-9:
+            break
+        key = (supplier[index], category[index])
+        price = int(cents[index])
+        if (
+            room[cell_of[index]] < 1
+            or capacity_left.get(key, np.inf) < 1
+            or price > budget_left
+            or price > category_left.get(category[index], np.iinfo(np.int64).max)
+        ):
+            continue
+        whole[index] += 1
+        room[cell_of[index]] -= 1
+        budget_left -= price
+        if key in capacity_left:
+            capacity_left[key] -= 1
+        if category[index] in category_left:
+            category_left[category[index]] -= price
+    return whole
 
 
 # ---------------------------------------------------------------------------------------------
 # Results
 
 
+def _spent(units: np.ndarray, cost: np.ndarray) -> float:
+    """What a plan costs; for whole units exactly its whole fen (prices are whole fen)."""
+    if np.all(units == np.rint(units)):
+        cents = np.rint(units).astype(np.int64) * np.rint(cost * 100).astype(np.int64)
+        return int(cents.sum()) / 100
+    return float((units * cost).sum())
+
+
 def _plan_metrics(problem: _Problem, added_per_cell: np.ndarray, spent: float) -> dict[str, float]:
     cells, comm = problem.cells, problem.communities
     need = cells["need"].to_numpy()
-    covered = cells["covered_before"].to_numpy() + added_per_cell
+    # A whole unit beyond the gap serves no forecast request: coverage counts up to the need.
+    covered = cells["covered_before"].to_numpy() + np.minimum(
+        added_per_cell, cells["gap"].to_numpy()
+    )
     weight = comm["weight"].reindex(cells["community"]).to_numpy()
     by_comm = (
         pd.DataFrame({"c": cells["community"], "need": need, "covered": covered})
@@ -726,10 +1193,10 @@ def allocate(
     cells, options = problem.cells, problem.options
     cost = options["unit_cost"].to_numpy()
     lp_added = np.bincount(options["cell"], weights=solution.units, minlength=len(cells))
-    baseline_units = _proportional_baseline(problem)
+    baseline_units = _proportional_baseline(problem, whole=config.whole_units)
     base_added = np.bincount(options["cell"], weights=baseline_units, minlength=len(cells))
-    lp_metrics = _plan_metrics(problem, lp_added, float((solution.units * cost).sum()))
-    base_metrics = _plan_metrics(problem, base_added, float((baseline_units * cost).sum()))
+    lp_metrics = _plan_metrics(problem, lp_added, _spent(solution.units, cost))
+    base_metrics = _plan_metrics(problem, base_added, _spent(baseline_units, cost))
     comparison = pd.DataFrame(
         [
             {
@@ -744,9 +1211,11 @@ def allocate(
 
     cells = cells.copy()
     cells["weight"] = problem.communities["weight"].reindex(cells["community"]).to_numpy()
+    gap = cells["gap"].to_numpy()
     cells["added"] = lp_added
-    cells["covered_after"] = cells["covered_before"] + lp_added
+    cells["covered_after"] = cells["covered_before"] + np.minimum(lp_added, gap)
     cells["baseline_added"] = base_added
+    cells["covered_baseline"] = cells["covered_before"] + np.minimum(base_added, gap)
     with np.errstate(invalid="ignore", divide="ignore"):
         cells["coverage_before"] = np.where(
             cells["need"] > 0, cells["covered_before"] / cells["need"], 1.0
@@ -755,19 +1224,21 @@ def allocate(
             cells["need"] > 0, cells["covered_after"] / cells["need"], 1.0
         )
         cells["coverage_baseline"] = np.where(
-            cells["need"] > 0, (cells["covered_before"] + base_added) / cells["need"], 1.0
+            cells["need"] > 0,
+            cells["covered_baseline"] / cells["need"],
+            1.0,
         )
     lines = _lines(problem, solution.units, cells)
 
     comm = problem.communities.copy()
     grouped = cells.groupby("community", sort=False)[
-        ["need", "covered_before", "covered_after", "baseline_added"]
+        ["need", "covered_before", "covered_after", "baseline_added", "covered_baseline"]
     ].sum()
     comm = comm.join(grouped)
     with np.errstate(invalid="ignore", divide="ignore"):
         comm["coverage_before"] = comm["covered_before"] / comm["need"]
         comm["coverage_after"] = comm["covered_after"] / comm["need"]
-        comm["coverage_baseline"] = (comm["covered_before"] + comm["baseline_added"]) / comm["need"]
+        comm["coverage_baseline"] = comm["covered_baseline"] / comm["need"]
     spend_by_category = (
         pd.Series(solution.units * cost).groupby(options["category"].to_numpy()).sum().to_dict()
     )
@@ -786,6 +1257,9 @@ def allocate(
         },
         "tau_star": solution.tau_star,
         "tau_used": solution.tau_used,
+        "short_of_floor": [
+            {"name": name, "coverage": coverage} for name, coverage in solution.short_of_floor
+        ],
         "floor_level": config.floor_level,
         "need_basis": config.need_basis,
         "epsilon": config.epsilon,
@@ -793,12 +1267,19 @@ def allocate(
         "lp": lp_metrics,
         "baseline": base_metrics,
         "variables": solution.variables,
-        "solver": SOLVER_DESCRIPTION,
+        "solver": SOLVER_DESCRIPTION if config.whole_units else LP_SOLVER_DESCRIPTION,
         "solver_iterations": solution.iterations,
         "solve_seconds": solution.seconds,
+        "solver_report": solution.report.to_dict(),
+        "whole_units": config.whole_units,
+        # The plan stage's fractional optimum at the same floor: what whole units cost.
+        "relaxation": {
+            "covered": solution.relaxation_covered + float(cells["covered_before"].sum()),
+            "weighted_covered": solution.relaxation_weighted,
+        },
         "seconds": time.perf_counter() - started,
     }
-    note_parts = [
+    note_parts: list[dict] = [
         {
             "code": "coverage_floor",
             "level": config.floor_level,
@@ -806,8 +1287,47 @@ def allocate(
             "tau_star": float(solution.tau_star),
             "epsilon": float(config.epsilon),
         },
-        {"code": "units_are_lp_values"},
     ]
+    report = solution.report
+    if not config.whole_units:
+        note_parts.append({"code": "units_are_lp_values"})
+    elif report.gap_closed:
+        note_parts.append(
+            {
+                "code": "whole_units",
+                "gap": report.gap,
+                "gap_target": report.gap_target,
+                "seconds": report.seconds,
+            }
+        )
+    else:
+        note_parts.append(
+            {
+                "code": "mip_gap_open",
+                "gap": report.gap,
+                "gap_target": report.gap_target,
+                "time_limit": report.time_limit_seconds,
+            }
+        )
+    if solution.short_of_floor:
+        shown = solution.short_of_floor[:10]
+        note_parts.append(
+            {
+                "code": "floor_missed",
+                "count": len(solution.short_of_floor),
+                "floor": float(solution.tau_used),
+                "rows": [{"name": name, "coverage": coverage} for name, coverage in shown],
+            }
+        )
+    relaxed = summary["relaxation"]["covered"]
+    if config.whole_units and np.isfinite(relaxed):
+        note_parts.append(
+            {
+                "code": "integrality_cost",
+                "covered": float(lp_metrics["total_covered"]),
+                "fractional": float(relaxed),
+            }
+        )
     if solution.budget_marginal > 0:
         note_parts.append(
             {"code": "budget_marginal", "requests": float(10_000 * solution.budget_marginal)}
@@ -835,9 +1355,9 @@ def _lines(problem: _Problem, units: np.ndarray, cells: pd.DataFrame) -> pd.Data
             "category": opt["category"].to_numpy(),
             "supplier": opt["supplier"].to_numpy(),
             "units": units[chosen],
-            "units_whole": np.floor(units[chosen] + 1e-6).astype(int),
             "unit_cost": opt["unit_cost"].to_numpy(),
-            "cost": units[chosen] * opt["unit_cost"].to_numpy(),
+            # whole fen: the amount its approval commits
+            "cost": np.round(units[chosen] * opt["unit_cost"].to_numpy(), 2),
             "forecast": cell_rows["forecast"].to_numpy(),
             "lower": cell_rows["lower"].to_numpy(),
             "upper": cell_rows["upper"].to_numpy(),

@@ -330,11 +330,9 @@ def audit_allocation(
     (``plan="lp"``, or ``"baseline"`` for the proportional plan), with the forecast errors of
     backtest predictions that carry ``community`` and ``category`` columns."""
     cells: pd.DataFrame = result.cells  # type: ignore[attr-defined]
-    covered = (
-        cells["covered_after"]
-        if plan == "lp"
-        else cells["covered_before"] + cells["baseline_added"]
-    )
+    # Units beyond a cell's gap serve no forecast request, so the plans' covered requests
+    # (whole units may pass a fractional need) are the audit's.
+    covered = cells["covered_after"] if plan == "lp" else cells["covered_baseline"]
     allocation_cells = pd.DataFrame(
         {
             "community": cells["community"],

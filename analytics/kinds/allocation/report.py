@@ -24,6 +24,7 @@ from analytics.reports import (
     region_names,
 )
 from core.localisation import localised_name
+from core.roles import is_administrator
 from residents.models import City
 
 LINES_PAGE_SIZE = 50
@@ -289,8 +290,9 @@ def scenario_table(runs: Iterable[AnalysisRun]) -> dict:
 
 
 def page(request: HttpRequest, run: AnalysisRun, result: AllocationResult) -> dict:
-    """The allocation page: the plan against the baseline, its lines (filtered, paged), and
-    the runs to compare it with."""
+    """The allocation page: the plan against the baseline, where its decision stands and the
+    actions allowed now (administrators), its lines (filtered, paged), and the runs to compare
+    it with."""
     filters = LineFilterForm(request.GET or None)
     community = category = None
     if filters.is_bound and filters.is_valid():
@@ -304,6 +306,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: AllocationResult) -> di
     )
     return {
         "allocation": allocation_view_data(result=result),
+        "plan_status": queries.plan_status(run=run) if is_administrator(request.user) else None,
         "filter_form": filters,
         "page_obj": page,
         "scenario_form": scenarios,

@@ -33,6 +33,8 @@ class AllocationCommunity:
     covered_before: float | None = None
     covered_after: float | None = None
     baseline_added: float | None = None
+    # Requests the baseline covers (its whole units count up to the need).
+    covered_baseline: float | None = None
     coverage_before: float | None = None
     coverage_after: float | None = None
     coverage_baseline: float | None = None

@@ -1,6 +1,7 @@
-"""The allocation runner: the forecast's first month against the supply and the budget, solved
-as a linear program (HiGHS) with equity weights from the latest equalization run, audited for
-groups served below the rest, with the recommended lines written when the run finishes."""
+"""The allocation runner: the forecast's first month against the supply and the budget (without
+the month's approved plan, which a new plan replaces), solved in whole units (HiGHS) with
+equity weights from the latest equalization run, audited for groups served below the rest,
+with the recommended lines written when the run finishes."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
         min_coverage=params.get("min_coverage"),
         need_basis=params.get("need_basis", "forecast"),
     )
-    progress(30, "solving the allocation linear program")
+    progress(30, "solving the allocation in whole units")
     result = allocate(
         demand,
         budget=params["budget"],
@@ -140,30 +141,35 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
         ),
     )
     lines = result.lines
-    community_ids = dict(Community.objects.values_list("code", "id"))
-    category_ids = dict(ServiceCategory.objects.values_list("code", "id"))
 
     def write(stored_run: AnalysisRun) -> None:
-        AllocationLine.objects.bulk_create(
-            [
-                AllocationLine(
-                    run=stored_run,
-                    community_id=community_ids[line["community"]],
-                    category_id=category_ids[line["category"]],
-                    provider=line["supplier"],
-                    forecast=line["forecast"],
-                    lower=line.get("lower", line["forecast"]),
-                    upper=line.get("upper", line["forecast"]),
-                    current_supply=line.get("current_supply", 0.0),
-                    gap=line.get("gap", 0.0),
-                    recommended_units=line["units"],
-                    cost=Decimal(str(round(line["cost"], 2))),
-                    weight=line.get("weight", 1.0),
-                    explanation_parts=jsonable(line.get("explanation_parts")),
-                )
-                for line in lines.to_dict("records")
-            ],
-            batch_size=5000,
-        )
+        allocation_lines_write(run=stored_run, lines=lines)
 
     return Outcome(typed, write)
+
+
+def allocation_lines_write(*, run: AnalysisRun, lines: pd.DataFrame) -> None:
+    """Store an allocation result's lines (whole units at their cost in fen) for ``run``."""
+    community_ids = dict(Community.objects.values_list("code", "id"))
+    category_ids = dict(ServiceCategory.objects.values_list("code", "id"))
+    AllocationLine.objects.bulk_create(
+        [
+            AllocationLine(
+                run=run,
+                community_id=community_ids[line["community"]],
+                category_id=category_ids[line["category"]],
+                provider=line["supplier"],
+                forecast=line["forecast"],
+                lower=line.get("lower", line["forecast"]),
+                upper=line.get("upper", line["forecast"]),
+                current_supply=line.get("current_supply", 0.0),
+                gap=line.get("gap", 0.0),
+                recommended_units=line["units"],
+                cost=Decimal(str(round(line["cost"], 2))),
+                weight=line.get("weight", 1.0),
+                explanation_parts=jsonable(line.get("explanation_parts")),
+            )
+            for line in lines.to_dict("records")
+        ],
+        batch_size=5000,
+    )

@@ -9,7 +9,8 @@ from analytics.models import AnalysisRun
 class Command(BaseCommand):
     help = (
         "Recommend how to supply next month's capacity across communities and categories "
-        "(linear program solved by HiGHS), compared with a population-proportional baseline."
+        "(in whole units, by a mixed-integer program solved by HiGHS), compared with a "
+        "population-proportional baseline."
     )
 
     def add_arguments(self, parser):
@@ -45,7 +46,21 @@ class Command(BaseCommand):
             f"Allocation run #{run.pk} for {result['period']}, budget {budget:,.0f}: "
             f"{run.allocation_lines.count()} lines, {run.timings['total']:.1f} s"
         )
-        self.stdout.write(f"{'metric':<30}{'LP plan':>14}{'baseline':>14}")
+        report = (result.get("summary") or {}).get("solver_report") or {}
+        if report:
+            # Said in words, never only as a status code: an open gap is a weaker plan.
+            if report.get("status") == "optimal":
+                self.stdout.write(
+                    f"solver: whole units, gap {report['gap']:.2%} within the target "
+                    f"{report['gap_target']:.2%}, {report['seconds']:.1f} s"
+                )
+            else:
+                self.stdout.write(
+                    f"solver: stopped at the time limit of {report['time_limit_seconds']:g} s "
+                    f"with the gap still open ({report['gap']:.2%}, target "
+                    f"{report['gap_target']:.2%}): a better whole-unit plan may exist"
+                )
+        self.stdout.write(f"{'metric':<30}{'plan':>14}{'baseline':>14}")
         for row in result["comparison"]:
             self.stdout.write(f"{row['metric']:<30}{row['lp']:>14,.4g}{row['baseline']:>14,.4g}")
         for note in wording.note_texts(parts=result["note_parts"]):
