@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0003_reference_geography'),
-        ('services', '0004_idempotency_key_expiry'),
+        ('services', '0005_category_sensitive_and_retention'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
