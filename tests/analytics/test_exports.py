@@ -429,6 +429,8 @@ def test_pages_link_to_their_downloads(client, runs):
         for table in TABLES[run.kind]:
             if run.kind == "allocation" and table == "fairness":
                 continue  # no audit stored with this run, so no table to download
+            if run.kind == "equalization" and table == "adl-recovery":
+                continue  # no generator coefficients stored with this run
             assert f'href="{_url(run, table)}"' in html, (run.kind, table)
     second = run_data.allocation_run(runs.world, budget=80_000.0)
     html = c.get(

@@ -530,7 +530,7 @@ def test_the_synthetic_panels_source_is_worded_in_the_readers_language(client, r
     run = run_data._finished("equalization", {"synthetic": True, "data_source": SYNTHETIC_SOURCE})
     admin = _client(client, runs.world.admin)
     html = admin.get(f"/zh-hans/analytics/runs/{run.pk}/").content.decode()
-    assert "SYNTHETIC 合成面板：由本项目代码基于 286 个地级市的真实名单生成" in html
+    assert "SYNTHETIC 合成面板：由本项目代码为分属七大区域的 286 个编号合成城市生成" in html
     assert "not yearbook data" not in html
     assert SYNTHETIC_SOURCE in admin.get(f"/analytics/runs/{run.pk}/").content.decode().replace(
         "&#x27;", "'"

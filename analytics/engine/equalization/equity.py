@@ -197,8 +197,11 @@ class EquityWeights:
     year: int
     cities: pd.DataFrame
     community_types: pd.DataFrame
-    options: EquityOptions
+    options: Any
     lag: EffectLag | None = None
+    # "adl_projection": derived from the fitted dynamic model (evidence_weights.py, with
+    # standard errors); "current_gap": this module's descriptive fallback when no model fits.
+    method: str = "current_gap"
 
     def community_type_weights_for(self, city_code: str) -> dict[str, dict[str, object]]:
         """``{"urban": {"weight", "reason_parts"}, "rural": {...}}`` for one city."""
@@ -214,12 +217,18 @@ class EquityWeights:
         }
 
     def to_dict(self) -> dict:
-        return {
-            "year": self.year,
-            "options": {
+        options = (
+            self.options.to_dict()
+            if hasattr(self.options, "to_dict")
+            else {
                 "level_weight": self.options.level_weight,
                 "gap_weight": self.options.gap_weight,
-            },
+            }
+        )
+        return {
+            "year": self.year,
+            "method": self.method,
+            "options": options,
             "cities": _records(self.cities),
             "community_types": _records(self.community_types),
             "lag": self.lag.to_dict() if self.lag else None,
@@ -258,6 +267,18 @@ def equity_weights(
         else {}
     )
     current["name"] = [names.get(code, code) for code in current["city_code"].astype(str)]
+    # A SYNTHETIC panel's cities go by numbered labels (see synthetic_labels); the number
+    # travels in the reason parts so that every page words the label in its own language.
+    numbers = (
+        dict(zip(cities["adcode"].astype(str), cities["synthetic_number"], strict=True))
+        if cities is not None and "synthetic_number" in cities.columns
+        else {}
+    )
+    current["synthetic_number"] = pd.Series(
+        [_optional_int(numbers.get(code)) for code in current["city_code"].astype(str)],
+        index=current.index,
+        dtype=object,
+    )
 
     median = float(current["pubindicator"].median())
     regional_cv = {}
@@ -302,6 +323,7 @@ def equity_weights(
     city_columns = [
         "city_code",
         "name",
+        "synthetic_number",
         "region",
         "year",
         "pubindicator",
@@ -323,10 +345,22 @@ def equity_weights(
     )
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _city_identity(row: Any) -> dict:
+    """The reason parts' city: its code, and its synthetic number when it has one."""
+    identity: dict[str, Any] = {"city": str(row.city_code)}
+    if row.synthetic_number is not None:
+        identity["synthetic_city"] = int(row.synthetic_number)
+    return identity
+
+
 def _city_reason_parts(row: Any, year: int, options: EquityOptions) -> list[dict]:
     """Why a city has its weight: ``city_at_or_above_median`` or ``city_below_median``."""
     common = {
-        "city": str(row.city_code),
+        **_city_identity(row),
         "region": str(row.region),
         "level": float(row.pubindicator),
         "year": int(year),
@@ -355,7 +389,8 @@ def _type_reason_parts(
     ``community_type_equally_provided`` or ``community_type_uplift``."""
     common = {
         "kind": kind,
-        "city": str(row.city_code),
+        **_city_identity(row),
+        "region": str(row.region),
         "city_weight": float(row.weight),
         "E": float(row.E),
         "year": int(year),

@@ -7,8 +7,15 @@ Method, for a table X of n observations (city-years) by p indicators:
 2. Standardise: ``z = (x - mean) / sd`` (sample sd); R is the correlation matrix.
 3. Eigen-decompose R; retain the components with eigenvalue > 1 (Kaiser), or the fewest whose
    cumulative share of variance reaches a stated share. At least one is always retained.
-4. Orient each retained eigenvector u_k so that its elements sum to >= 0, i.e. its score rises
-   with the indicators overall ("higher = better"); component score ``F_k = z @ u_k``.
+4. Orient each retained eigenvector u_k by a substantive anchor: its loading on a named
+   reference indicator is positive. The anchor of component k is the first indicator of the
+   reference list (``anchors``; by default the columns in their given order) whose loading
+   on k is salient (``|loading| >= SALIENT_LOADING``, the usual 0.3 of factor analysis), else
+   the indicator loading most on k. The result states each component's anchor. (An
+   eigenvector's sign is arbitrary; orienting by "elements sum to >= 0" fails for the second
+   and later components, which contrast indicators and sum to about 0, so dropping one
+   observation could flip one and change the composite's indicator weights.)
+   Component score ``F_k = z @ u_k``.
 5. Composite ``F = sum_k w_k F_k`` with ``w_k = lambda_k / sum of retained lambda``
    (weights by explained variance). Equivalently ``F = z @ c`` with ``c = U w``.
 
@@ -22,7 +29,7 @@ coefficients of variation, Theil and Gini indices are meaningful on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +37,9 @@ import pandas as pd
 from scipy import stats
 
 from analytics.engine.errors import EngineInputError
+
+# A loading (correlation of indicator and component) at least this large names the component.
+SALIENT_LOADING = 0.3
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,8 @@ class PCAResult:
     kmo: KMOResult
     bartlett: BartlettResult
     notes: tuple[str, ...] = field(default=())
+    # Per retained component, the reference indicator its loading is positive on.
+    anchors: tuple[str, ...] = field(default=())
 
     @property
     def cumulative_variance(self) -> float:
@@ -134,6 +146,13 @@ class PCAResult:
             "index_scale": "ratio scale: 0 = every oriented indicator at 0, 100 = mean of all "
             "observations",
             "notes": list(self.notes),
+            "orientation": {
+                component: {
+                    "anchor": anchor,
+                    "loading": float(self.loadings.at[anchor, component]),
+                }
+                for component, anchor in zip(components, self.anchors, strict=False)
+            },
         }
 
 
@@ -202,10 +221,12 @@ def principal_component_score(
     *,
     directions: Mapping[str, int] | None = None,
     options: PCAOptions | None = None,
+    anchors: Sequence[str] | None = None,
 ) -> PCAResult:
     """Composite score of the columns of ``data`` (one row per observation); see the module
     docstring for the method. ``directions`` maps a column to +1 (more is better, the
-    default) or -1 (less is better)."""
+    default) or -1 (less is better). ``anchors``: the reference indicators, in order of
+    preference, that orient the components (default: the columns in order)."""
     options = options or PCAOptions()
     columns = tuple(str(c) for c in data.columns)
     n_obs, p = data.shape
@@ -256,14 +277,22 @@ def principal_component_score(
         notes.append(f"no component met the rule ({options.rule}); the first was retained")
     retained = min(retained, p)
 
+    references = list(anchors) if anchors is not None else list(columns)
+    unknown = [a for a in references if a not in columns]
+    if unknown:
+        raise EngineInputError(f"anchor indicator(s) not among the columns: {', '.join(unknown)}")
     vectors = eigenvectors[:, :retained].copy()
-    for k in range(retained):
-        total = vectors[:, k].sum()
-        if total < 0 or (
-            np.isclose(total, 0.0) and vectors[np.argmax(np.abs(vectors[:, k])), k] < 0
-        ):
-            vectors[:, k] = -vectors[:, k]
     kept = eigenvalues[:retained]
+    chosen = []
+    for k in range(retained):
+        loadings_k = vectors[:, k] * np.sqrt(kept[k])
+        anchor = next(
+            (a for a in references if abs(loadings_k[columns.index(a)]) >= SALIENT_LOADING),
+            columns[int(np.argmax(np.abs(loadings_k)))],
+        )
+        if vectors[columns.index(anchor), k] < 0:
+            vectors[:, k] = -vectors[:, k]
+        chosen.append(anchor)
     weights = kept / kept.sum()
     indicator_weights = vectors @ weights
     component_scores = z @ vectors
@@ -302,4 +331,5 @@ def principal_component_score(
         kmo=kmo(pd.DataFrame(correlation, index=list(columns), columns=list(columns))),
         bartlett=bartlett_sphericity(correlation, int(n_obs)),
         notes=tuple(notes),
+        anchors=tuple(chosen),
     )

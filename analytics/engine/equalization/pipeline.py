@@ -20,6 +20,10 @@ from analytics.engine.equalization.equity import (
     EquityWeights,
     equity_weights,
 )
+from analytics.engine.equalization.evidence_weights import (
+    EvidenceWeightOptions,
+    evidence_weights,
+)
 from analytics.engine.equalization.inequality import (
     inequality_trends,
     regional_cv_by_year,
@@ -42,9 +46,13 @@ from analytics.engine.equalization.scores import (
     ScoreSet,
     compute_scores,
 )
+from analytics.engine.equalization.synthetic_labels import synthetic_city_labels
+from analytics.engine.errors import EngineInputError
 
 Progress = Callable[[int, str], None]
 DynamicEstimator = Callable[[pd.DataFrame], DynamicPanelResult]
+# Fits the paper's ADL(1,1) of the named dependent score (pubindicator or E) on a score frame.
+AdlEstimator = Callable[[pd.DataFrame, str], DynamicPanelResult]
 
 # The paper's Table 1 (coefficient of variation of the scores, 2009-2018, by region).
 PAPER_TABLE_1: dict[str, float] = {
@@ -65,6 +73,7 @@ class EqualizationConfig:
     pca: PCAOptions = field(default_factory=PCAOptions)
     cv_ddof: int = 1
     equity: EquityOptions = field(default_factory=EquityOptions)
+    evidence: EvidenceWeightOptions = field(default_factory=EvidenceWeightOptions)
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +86,7 @@ class EqualizationConfig:
                 "gap_weight": self.equity.gap_weight,
                 "reference_year": self.equity.reference_year,
             },
+            "evidence_weights": self.evidence.to_dict(),
         }
 
 
@@ -129,9 +139,13 @@ class EqualizationResult:
                 name: {"label": SCORE_LABELS[name], **result.to_dict()}
                 for name, result in self.scores.pca_results().items()
             },
+            "city_labels": "synthetic" if self.synthetic else "names",
             "table1": {
                 "paper": PAPER_TABLE_1,
                 "computed": {k: _json_number(v) for k, v in self.table1.items()},
+                # The SYNTHETIC panel's generator tunes each region's spread until these CVs
+                # equal the paper's: agreement is by construction, not a replication.
+                "calibrated": self.synthetic,
             },
             "regional_cv": {name: frame_dict(frame) for name, frame in self.regional_cv.items()},
             "cv_by_year": {name: frame_dict(frame) for name, frame in self.cv_by_year.items()},
@@ -163,14 +177,20 @@ def run_equalization(
     synthetic: bool = False,
     data_source: str = "",
     dynamic_estimator: DynamicEstimator | None = None,
+    adl_estimator: AdlEstimator | None = None,
     progress: Progress | None = None,
 ) -> EqualizationResult:
     """Run the city-level method on a panel in the schema of ``docs/panel-schema.md``.
 
     ``cities``: the city list (default: the 286 prefecture-level cities). ``synthetic`` and
-    ``data_source`` label the result. ``dynamic_estimator``: optional callable taking the
+    ``data_source`` label the result; a synthetic result names its cities by synthetic labels
+    (:func:`synthetic_city_labels`), never by the real names of the list. ``dynamic_estimator``: optional callable taking the
     score frame and returning a fitted ADL(1,1) of pubindicator (see
     :class:`DynamicPanelResult`); its result gives the effect lag in the equity weights.
+    ``adl_estimator``: optional callable (score frame, dependent) fitting the ADL(1,1) of
+    ``pubindicator`` and of ``E``; given, the equity weights are derived from both models
+    (:mod:`.evidence_weights`, with standard errors), else (or when a model cannot be fitted)
+    they are the descriptive current-gap weights of :mod:`.equity`.
     Raises :class:`EngineInputError` (with ``problems``) for a panel that fails validation.
     """
     config = config or EqualizationConfig()
@@ -179,6 +199,8 @@ def run_equalization(
         from geography import load_prefecture_cities
 
         cities = load_prefecture_cities()
+    if synthetic:
+        cities = synthetic_city_labels(cities)
     timings: dict[str, float] = {}
     regions = list(dict.fromkeys(cities["region"]))
     order = [r for r in PAPER_TABLE_1 if r in regions] + [
@@ -234,22 +256,41 @@ def run_equalization(
         "inequality", 55, "regional coefficients of variation, Theil and Gini", inequality
     )
     dynamic_model = None
-    if dynamic_estimator is not None:
+    models: dict[str, DynamicPanelResult] = {}
+    if adl_estimator is not None:
+
+        def fit_both() -> dict[str, DynamicPanelResult]:
+            return {dep: adl_estimator(scores.frame, dep) for dep in (DEVELOPMENT, "E")}
+
+        try:
+            models = timed("dynamic_model", 70, "dynamic panel models", fit_both)
+            dynamic_model = models[DEVELOPMENT]
+        except EngineInputError:
+            # No model (e.g. too few cities): the descriptive weights, labelled by their method.
+            models = {}
+    elif dynamic_estimator is not None:
         dynamic_model = timed(
             "dynamic_model", 70, "dynamic panel model", lambda: dynamic_estimator(scores.frame)
         )
-    weights = timed(
-        "equity",
-        90,
-        "equity weights",
-        lambda: equity_weights(
+
+    def weights_now() -> EquityWeights:
+        if models:
+            try:
+                return evidence_weights(
+                    scores.frame, models=models, cities=cities, options=config.evidence
+                )
+            except EngineInputError:
+                pass
+        return equity_weights(
             scores.frame,
             cities=cities,
             options=config.equity,
             dynamic_model=dynamic_model,
             ddof=config.cv_ddof,
-        ),
-    )
+        )
+
+    weights = timed("equity", 90, "equity weights", weights_now)
+
     report(100, "done")
     return EqualizationResult(
         config=config,

@@ -7,8 +7,12 @@ lag of each explanatory variable, with city and year effects, by system GMM:
 
 Regional subsamples have 20-90 cities, so the default instrument set is kept below the number
 of cities: the dependent variable's lags 2..``max_lag`` as collapsed GMM-style instruments,
-the regressors as standard instruments (or, with ``endogenous=True``, as collapsed GMM-style
-instruments too), and year dummies via ``timedumm``. :func:`estimate_adl` lowers the lag depth
+the regressors as standard instruments (strictly exogenous, as the paper has them) or, with
+``endogenous=True``, as potentially endogenous: their lags 2..``max_lag`` as collapsed
+GMM-style instruments in the differenced equation only (``eq(diff)``), valid when a regressor
+is correlated with the current shock. ``exogeneity_group=True`` adds, on top of the endogenous
+set, the paper's ``iv()`` group (valid only if the regressors are strictly exogenous), so that
+its Difference-in-Hansen test checks the paper's assumption. Year dummies via ``timedumm``. :func:`estimate_adl` lowers the lag depth
 until the instruments number fewer than the groups.
 
 The long-run effect of x is ``(b0 + b1) / (1 - a)``; its standard error is by the delta method
@@ -40,6 +44,7 @@ def adl_model_string(
     year_effects: bool = True,
     system: bool = True,
     endogenous: bool = False,
+    exogeneity_group: bool = False,
     steps: str = "twostep",
     small: bool = False,
 ) -> str:
@@ -54,12 +59,13 @@ def adl_model_string(
     for name in regressors:
         terms += [name, f"L1.{name}"]
     instruments = [f"gmm({dep}, 2:{max_lag})"]
+    exogenous_group = f"iv({' '.join(t for name in regressors for t in (name, f'L1.{name}'))})"
     if endogenous:
-        instruments.append(f"gmm({' '.join(regressors)}, 2:{max_lag})")
+        instruments.append(f"gmm({' '.join(regressors)}, 2:{max_lag}, eq(diff))")
+        if exogeneity_group:
+            instruments.append(exogenous_group)
     else:
-        instruments.append(
-            f"iv({' '.join(t for name in regressors for t in (name, f'L1.{name}'))})"
-        )
+        instruments.append(exogenous_group)
     options = [] if steps == "twostep" else [steps]
     if not system:
         options.append("nolevel")

@@ -18,7 +18,14 @@ Method (also in docs/precision-supply.md):
 * Descriptions are generated from *lifts*: the share of a segment with a trait divided by its
   share in the whole population. Traits with a high lift (and a meaningful share) are turned
   into words, e.g. "older residents (65+) living alone with chronic-disease needs, mostly
-  rural hukou, high health-care demand".
+  rural hukou, high health-care demand". Every claim a name makes holds for the segment's own
+  numbers (:data:`CLAIM_RULES`): a trait named without a qualifier ("older residents (65+)",
+  "living alone", "with chronic-disease needs") is held by at least half of the segment;
+  "mostly" and a preferred channel by at least 60%; "often" means at least
+  ``min_trait_share`` of the segment and ``min_lift`` times the city's share; "high ...
+  demand" at least 1.5 times the city's requests in that dimension per resident; "few
+  requests" at most half the city's rate. A distinctive trait held by fewer is not named
+  (the card lists it with its share).
 """
 
 from __future__ import annotations
@@ -475,6 +482,21 @@ TRAITS: tuple[_Trait, ...] = (
     ),
 )
 _QUALIFIED_SLOTS = ("work", "income", "education", "hukou")
+# What a name's words claim about the segment (see the module docstring).
+HEAD_SHARE = 0.5  # a trait named without a qualifier: who, living, needs
+MOSTLY_SHARE = 0.6  # "mostly ..." and a preferred channel ("mostly via the hotline")
+HIGH_DEMAND_LIFT = 1.5
+FEW_REQUESTS_LIFT = 0.5
+CLAIM_RULES = {
+    "who": HEAD_SHARE,
+    "living": HEAD_SHARE,
+    "needs": HEAD_SHARE,
+    "mostly": MOSTLY_SHARE,
+    "channel": MOSTLY_SHARE,
+    "high_demand": HIGH_DEMAND_LIFT,
+    "few_requests": FEW_REQUESTS_LIFT,
+}
+_HEAD_SLOTS = ("who", "living", "needs")
 
 
 def _trait_matrix(table: pd.DataFrame) -> pd.DataFrame:
@@ -497,9 +519,14 @@ def _describe(
     for key, row in traits.iterrows():
         share, lift = row["share"], row["lift"]
         strong = lift >= config.min_lift and share >= config.min_trait_share
-        dominant = share >= 0.6 and lift >= 1.15
+        dominant = share >= MOSTLY_SHARE and lift >= 1.15
+        trait = by_key[key]
+        # A name only says what holds for the segment: unqualified traits for most of it.
+        if trait.slot in _HEAD_SLOTS and share < HEAD_SHARE:
+            continue
+        if trait.slot == "channel" and share < MOSTLY_SHARE:
+            continue
         if strong or dominant:
-            trait = by_key[key]
             chosen.setdefault(trait.slot, []).append((lift, trait.key, share))
     for slot in chosen:
         chosen[slot].sort(reverse=True)
@@ -518,19 +545,19 @@ def _describe(
         lift, key, share = chosen[slot][0]
         part = {"code": key, "slot": slot}
         if slot in _QUALIFIED_SLOTS:
-            part["degree"] = "mostly" if share >= 0.6 else "often"
+            part["degree"] = "mostly" if share >= MOSTLY_SHARE else "often"
         extras.append((lift, key, part))
     high = [
         (lift, str(d), {"code": "high_demand", "slot": "demand", "dimension": str(d)})
         for d, lift in demand_lift.items()
-        if lift >= 1.5
+        if lift >= HIGH_DEMAND_LIFT
     ]
     extras.sort(key=lambda e: (e[0], e[1]), reverse=True)
     high.sort(key=lambda e: (e[0], e[1]), reverse=True)
     budget = max(0, config.max_traits - 1)
     picked = extras[: max(0, budget - min(len(high), 2))] + high[:2]
     parts += [part for _, _, part in picked]
-    if request_lift <= 0.5:
+    if request_lift <= FEW_REQUESTS_LIFT:
         parts.append({"code": "few_requests", "slot": "activity"})
     return parts
 

@@ -49,6 +49,25 @@ def as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def pca_orientation_text(score: dict) -> str:
+    """Each retained component's anchor, e.g. ``PC1 + road_area_pc (0.81); PC2 + ...``: the
+    reference indicator whose loading is positive (an eigenvector's sign is otherwise
+    arbitrary)."""
+    parts = []
+    for component, stated in as_dict(score.get("orientation")).items():
+        stated = as_dict(stated)
+        loading = finite(stated.get("loading"))
+        figure = f" ({loading:.2f})" if loading is not None else ""
+        parts.append(f"{component} + {stated.get('anchor', '')}{figure}")
+    return "; ".join(parts)
+
+
+def table1_calibrated(result: EqualizationResult) -> bool:
+    """Whether Table 1's CVs were calibrated to the paper (the SYNTHETIC panel's generator
+    tunes them until they match, so agreement is by construction)."""
+    return as_dict(result.table1).get("calibrated") is True
+
+
 def table1_rows(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
     table1 = as_dict(result.table1)
     computed, paper = as_dict(table1.get("computed")), as_dict(table1.get("paper"))
@@ -90,10 +109,27 @@ def trend_rows(result: EqualizationResult, score: str) -> list[dict]:
     ]
 
 
-def _table2(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
+TABLE2_SPECIFICATIONS = {
+    "endogenous": _(
+        "Regressors treated as potentially endogenous: their values two or more years back "
+        "instrument them in the differenced equation only (eq(diff)). The exogeneity row is "
+        "the Difference-in-Hansen test of the paper's assumption (its instruments added to "
+        "these); a p-value below 0.05 rejects the paper's exogenous specification."
+    ),
+    "paper": _(
+        "The paper's specification: regressors strictly exogenous, used as their own "
+        "instruments in the differenced and level equations (iv()). Valid only if the "
+        "exogeneity test does not reject."
+    ),
+}
+
+
+def _table2(
+    result: EqualizationResult, regions: dict[str, str], *, paper: bool = False
+) -> list[dict]:
     tables = []
     for key, title in TABLE2_MODELS.items():
-        table = as_dict(as_dict(result.table2).get(key))
+        table = as_dict(as_dict(result.table2_paper if paper else result.table2).get(key))
         if not table:
             continue
         columns = as_dict(table.get("columns"))
@@ -125,11 +161,24 @@ def _table2(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
             values = [columns[r].get(stat) for r in names]
             if any(v is not None for v in values):
                 footer.append({"label": label, "stat": stat, "values": values})
+        exogeneity = [finite(as_dict(columns[r].get("exogeneity_test")).get("p")) for r in names]
+        if any(v is not None for v in exogeneity):
+            footer.append(
+                {
+                    "label": _("Exogeneity of the regressors, Difference-in-Hansen (p)"),
+                    "stat": "exogeneity_p",
+                    "values": exogeneity,
+                }
+            )
         long_run = [as_dict(columns[r].get("long_run_diggovment")) for r in names]
+        specification = table.get("specification") or "paper"
         tables.append(
             {
                 "key": key,
                 "title": title,
+                "specification": specification,
+                "specification_text": TABLE2_SPECIFICATIONS.get(specification, ""),
+                "recovery": _recovery_rows(columns.get("Pooled")),
                 "dependent": table.get("dependent", ""),
                 "regions": [_("Pooled") if r == "Pooled" else regions.get(r, r) for r in names],
                 "rows": rows,
@@ -155,15 +204,52 @@ def _table2(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
     return tables
 
 
+def _recovery_rows(column: object) -> list[dict]:
+    """The SYNTHETIC generator's coefficients beside the pooled estimates (empty otherwise)."""
+    rows = []
+    for row in as_dict(column).get("recovery") or []:
+        row = as_dict(row)
+        rows.append(
+            {
+                "term": str(row.get("name", "")),
+                "true": finite(row.get("true")),
+                "estimate": finite(row.get("estimate")),
+                "se": finite(row.get("se")),
+                "lower": finite(row.get("lower")),
+                "upper": finite(row.get("upper")),
+                "covered": row.get("covered") is True,
+            }
+        )
+    return rows
+
+
+EQUITY_BENCHMARKS = {"region": _("the city's region"), "nation": _("all cities")}
+
+
+def equity_city_name(row: dict, names: wording.Names) -> str:
+    """An equity-weight city row's name for display: its synthetic label (in the active
+    language) when it comes from a SYNTHETIC panel, else the name the run stored."""
+    return wording.city_name(
+        code=row.get("city_code"),
+        names=names,
+        synthetic_number=row.get("synthetic_number"),
+        region=row.get("region", ""),
+    )
+
+
 def _equity(result: EqualizationResult) -> dict:
     weights = as_dict(result.equity_weights)
     city_rows = [r for r in weights.get("cities") or [] if isinstance(r, dict)]
     types = [r for r in weights.get("community_types") or [] if isinstance(r, dict)]
     # The cities this installation has communities in: their weights reach the allocation.
     local = set(Community.objects.values_list("city__adcode", flat=True).distinct())
-    names = {r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows}
+    stored = wording.Names(
+        cities={r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows},
+        regions=region_names(),
+    )
+    names = {r.get("city_code"): equity_city_name(r, stored) for r in city_rows}
     kind_labels = dict(Community.Kind.choices)
-    reason_names = wording.Names(cities=names, regions=region_names())
+    reason_names = stored
 
     def reason(row: dict) -> str:
         return wording.weight_reason_text(parts=row.get("reason_parts"), names=reason_names)
@@ -179,14 +265,19 @@ def _equity(result: EqualizationResult) -> dict:
         if r.get("city_code") in local
     ]
     top = [
-        {**r, "reason": reason(r)}
+        {**r, "name": names.get(r.get("city_code")), "reason": reason(r)}
         for r in sorted(city_rows, key=lambda r: -(finite(r.get("weight")) or 0))[:15]
     ]
     lag = as_dict(weights.get("lag"))
     if lag:
         lag = {**lag, "summary": wording.effect_lag_text(lag=lag)}
+    options = as_dict(weights.get("options"))
     return {
         "year": weights.get("year"),
+        "method": weights.get("method") or "current_gap",
+        "strength": finite(options.get("strength")),
+        "horizon": options.get("horizon"),
+        "benchmark": EQUITY_BENCHMARKS.get(options.get("benchmark"), ""),
         "lag": lag or None,
         "local_types": local_types,
         "top_cities": top,
@@ -219,6 +310,7 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
                 "variance": finite(data.get("cumulative_variance_retained")),
                 "kmo": finite(data.get("kmo")),
                 "bartlett_p": finite(bartlett.get("p_value")),
+                "orientation": pca_orientation_text(data),
             }
         )
     return {
@@ -231,7 +323,11 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
             "labels": [str(r["label"]) for r in by_region],
             "series": [
                 {
-                    "label": str(_("This run")),
+                    "label": str(
+                        _("This run (calibrated to the paper)")
+                        if table1_calibrated(result)
+                        else _("This run")
+                    ),
                     "values": [r["cv"] for r in by_region],
                     "color": LP_COLOUR,
                 },
@@ -271,7 +367,9 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
         }
         if main_trend
         else None,
+        "table1_calibrated": table1_calibrated(result),
         "table2": _table2(result, regions),
+        "table2_paper": _table2(result, regions, paper=True),
         "pca": pca,
         "equity": _equity(result),
         "score_labels": SCORE_LABELS,

@@ -30,7 +30,12 @@ class EqualizationResult(Result):
     trends: dict[str, Any] = field(default_factory=dict)
     equity_weights: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Any] = field(default_factory=dict)
+    # Table 2 under the default specification (regressors potentially endogenous) and under
+    # the paper's (regressors strictly exogenous), by name.
     table2: dict[str, Any] = field(default_factory=dict)
+    table2_paper: dict[str, Any] = field(default_factory=dict)
+    # "synthetic": cities named by synthetic labels (never a real name); "names": as imported.
+    city_labels: str = "names"
     dataset: int | None = None
     data_fingerprint: str = ""
     n_city_years: int | None = None

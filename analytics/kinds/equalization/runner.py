@@ -7,11 +7,13 @@ The numerical work is in ``analytics.engine.equalization`` and ``analytics.engin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from analytics.engine.equalization.pipeline import run_equalization
 from analytics.engine.equalization.schema import CITY_COLUMN, YEAR_COLUMN
-from analytics.engine.equalization.synthetic import generate_synthetic_panel
+from analytics.engine.equalization.synthetic import SyntheticPanel, generate_synthetic_panel
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.equalization.result import EqualizationResult
 from analytics.kinds.schema import record
@@ -22,44 +24,73 @@ from geography import load_prefecture_cities
 from residents.models import City
 
 
-def load_panel() -> tuple[pd.DataFrame, bool, str, PanelDataset | None]:
-    """The panel to analyse: (frame, synthetic?, source text, dataset or None)."""
+@dataclass(frozen=True)
+class LoadedPanel:
+    """The panel to analyse. ``generated``: the SYNTHETIC panel's generator output (its true
+    coefficients validate the estimates), None for an imported dataset."""
+
+    frame: pd.DataFrame
+    synthetic: bool
+    source: str
+    dataset: PanelDataset | None
+    generated: SyntheticPanel | None = None
+
+
+def load_panel() -> LoadedPanel:
+    """The newest imported dataset, else the SYNTHETIC panel."""
     dataset = PanelDataset.objects.order_by("-imported_at", "-id").first()
     if dataset is None:
-        return generate_synthetic_panel().panel, True, SYNTHETIC_SOURCE, None
+        generated = generate_synthetic_panel()
+        return LoadedPanel(generated.panel, True, SYNTHETIC_SOURCE, None, generated)
     rows = dataset.rows.select_related("city").values_list("city__adcode", "year", "values")
     frame = pd.DataFrame(
         [{CITY_COLUMN: code, YEAR_COLUMN: year, **values} for code, year, values in rows]
     )
-    return frame, dataset.synthetic, dataset.source or dataset.name, dataset
+    return LoadedPanel(frame, dataset.synthetic, dataset.source or dataset.name, dataset)
 
 
-def _pooled_adl_estimator(scores: pd.DataFrame):
-    """The pooled ADL(1,1) of pubindicator by system GMM, for the effect lag."""
+def _pooled_adl_estimator(scores: pd.DataFrame, dependent: str):
+    """The pooled ADL(1,1) of a score by system GMM (Table 2's default specification), from
+    which the equity weights and the effect lag are derived."""
     from analytics.engine.paper import adl_for_equity, estimate_adl
 
-    return adl_for_equity(estimate_adl(scores, dependent="pubindicator"))
+    return adl_for_equity(estimate_adl(scores, dependent=dependent))
 
 
 def equalization_run(run: AnalysisRun, progress: Progress) -> Outcome:
     progress(2, "loading the panel")
-    panel, synthetic, source, dataset = load_panel()
+    loaded = load_panel()
+    dataset = loaded.dataset
     cities = load_prefecture_cities()
     result = run_equalization(
-        panel,
+        loaded.frame,
         cities=cities,
-        synthetic=synthetic,
-        data_source=source,
-        dynamic_estimator=_pooled_adl_estimator,
+        synthetic=loaded.synthetic,
+        data_source=loaded.source,
+        adl_estimator=_pooled_adl_estimator,
         progress=lambda percent, message: progress(int(percent * 0.6), message),
     )
-    progress(62, "system GMM by region (Table 2)")
-    from analytics.engine.paper import paper_table2
+    from analytics.engine.paper import PAPER, paper_table2
 
+    truth = None
+    if loaded.generated is not None:
+        coefficients = loaded.generated.score_scale_coefficients(result.scores.frame)
+        truth = {"model1": coefficients.level, "model2": coefficients.gap}
+    progress(62, "system GMM by region (Table 2)")
     table2 = paper_table2(
         result.scores.frame,
-        progress=lambda percent, message: progress(62 + int(percent * 0.35), message),
+        truth=truth,
+        progress=lambda percent, message: progress(62 + int(percent * 0.2), message),
     )
+    progress(82, "system GMM by region, the paper's exogenous specification")
+    table2_paper = paper_table2(
+        result.scores.frame,
+        specification=PAPER,
+        truth=truth,
+        progress=lambda percent, message: progress(82 + int(percent * 0.15), message),
+    )
+    for table in (*table2.values(), *table2_paper.values()):
+        table["synthetic"] = loaded.synthetic
     scores = result.scores.frame
     typed = record(
         EqualizationResult,
@@ -67,7 +98,10 @@ def equalization_run(run: AnalysisRun, progress: Progress) -> Outcome:
             "equalization",
             {
                 **result.to_dict(include_scores=False),
+                # Table 2 under the default specification (regressors potentially endogenous)
+                # and, by name, under the paper's (regressors strictly exogenous).
                 "table2": table2,
+                "table2_paper": table2_paper,
                 "dataset": dataset.pk if dataset else None,
                 "data_fingerprint": result.fingerprint,
                 "n_city_years": len(scores),

@@ -1,11 +1,20 @@
-"""The equalization run's downloads: Table 1, Table 2 in long form, the inequality trends, the
-equity weights and the PCA diagnostics (all city-level)."""
+"""The equalization run's downloads: Table 1 (marked calibrated on the SYNTHETIC panel), Table 2
+in long form under both specifications, the SYNTHETIC generator's coefficients recovered, the
+inequality trends, the equity weights and the PCA diagnostics (all city-level)."""
 
 from __future__ import annotations
 
 from analytics import queries, wording
 from analytics.exports import Table, count, dict_list, items, num
-from analytics.kinds.equalization.report import TREND_COLUMNS, as_dict, table1_rows, trend_rows
+from analytics.kinds.equalization.report import (
+    TREND_COLUMNS,
+    as_dict,
+    equity_city_name,
+    pca_orientation_text,
+    table1_calibrated,
+    table1_rows,
+    trend_rows,
+)
 from analytics.kinds.equalization.result import EqualizationResult
 from analytics.reports import region_names
 
@@ -13,15 +22,17 @@ TABLE1_COLUMNS = (
     "region",
     "cities",
     "cv_pubindicator",
+    # "calibrated" on the SYNTHETIC panel (its generator tuned the CVs to the paper's, so the
+    # difference is zero by construction), else "computed".
+    "cv_pubindicator_status",
     "paper_cv_pubindicator",
     "difference",
     "cv_E",
     "cv_diggovment",
     "mean_pubindicator",
 )
-
-
 TABLE2_COLUMNS = (
+    "specification",
     "model",
     "dependent",
     "region",
@@ -40,13 +51,23 @@ TABLE2_COLUMNS = (
     "long_run_effect",
     "long_run_se",
     "long_run_p",
+    "exogeneity_dih_statistic",
+    "exogeneity_dih_df",
+    "exogeneity_dih_p",
     "error",
 )
-
-
+RECOVERY_COLUMNS = (
+    "specification",
+    "model",
+    "term",
+    "true",
+    "estimate",
+    "se",
+    "ci95_lower",
+    "ci95_upper",
+    "covered",
+)
 TRENDS_COLUMNS = ("score", "year", *TREND_COLUMNS)
-
-
 EQUITY_COLUMNS = (
     "city_code",
     "city_name",
@@ -62,12 +83,20 @@ EQUITY_COLUMNS = (
     "shortfall",
     "regional_cv",
     "mean_regional_cv",
+    # The weights derived from the fitted dynamic models (method adl_projection): standard
+    # errors, projections and benchmarks (docs/equity-weights.md); empty for current_gap.
+    "method",
+    "weight_se",
+    "city_weight_se",
+    "projected_pubindicator",
+    "benchmark_pubindicator",
+    "level_gap",
+    "projected_E",
+    "benchmark_E",
     "local",
     "reason",
     "city_reason",
 )
-
-
 PCA_COLUMNS = (
     "score",
     "indicators",
@@ -76,11 +105,14 @@ PCA_COLUMNS = (
     "variance_explained",
     "kmo",
     "bartlett_p",
+    # Each component's anchor: the reference indicator its loading is positive on.
+    "orientation",
 )
 
 
 def table1(*, result: EqualizationResult, **_: object) -> Table:
     """Table 1 as on the page: one row per region, then all cities (``region`` = ``All``)."""
+    status = "calibrated" if table1_calibrated(result) else "computed"
     return Table(
         TABLE1_COLUMNS,
         [
@@ -88,6 +120,7 @@ def table1(*, result: EqualizationResult, **_: object) -> Table:
                 row["region"],
                 count(row["cities"]),
                 row["cv"],
+                status,
                 row["paper"],
                 row["difference"],
                 row["cv_e"],
@@ -105,13 +138,13 @@ def table2(*, result: EqualizationResult, **_: object) -> Table:
     test statistics, long-run effect and error repeat on each of its rows, so one file holds
     the whole table and a filter or pivot table gives any layout."""
     rows = []
-    for model, table in as_dict(result.table2).items():
-        table = as_dict(table)
+    for model, table in _table2_models(result):
         terms = [t for t in items(table.get("rows")) if isinstance(t, str)]
         for region, column in as_dict(table.get("columns")).items():
             column = as_dict(column)
             cells = as_dict(column.get("cells"))
             long_run = as_dict(column.get("long_run_diggovment"))
+            exogeneity = as_dict(column.get("exogeneity_test"))
             region_values = (
                 num(column.get("sargan_p")),
                 num(column.get("hansen_p")),
@@ -122,6 +155,9 @@ def table2(*, result: EqualizationResult, **_: object) -> Table:
                 num(long_run.get("effect")),
                 num(long_run.get("se")),
                 num(long_run.get("p")),
+                num(exogeneity.get("statistic")),
+                count(exogeneity.get("df")),
+                num(exogeneity.get("p")),
                 column.get("error") or long_run.get("error") or "",
             )
             # A region without terms still gets a row, so its error is not lost.
@@ -129,6 +165,7 @@ def table2(*, result: EqualizationResult, **_: object) -> Table:
                 cell = as_dict(cells.get(term))
                 rows.append(
                     (
+                        table.get("specification") or "paper",
                         model,
                         table.get("dependent", ""),
                         region,
@@ -142,6 +179,38 @@ def table2(*, result: EqualizationResult, **_: object) -> Table:
                     )
                 )
     return Table(TABLE2_COLUMNS, rows)
+
+
+def _table2_models(result: EqualizationResult) -> list[tuple[str, dict]]:
+    """(model key, table) of the default specification, then of the paper's."""
+    return [
+        (model, as_dict(table))
+        for tables in (result.table2, result.table2_paper)
+        for model, table in as_dict(tables).items()
+    ]
+
+
+def adl_recovery(*, result: EqualizationResult, **_: object) -> Table:
+    """On a SYNTHETIC panel: the generator's ADL coefficients beside the pooled estimates
+    and their 95% intervals, for each specification and model (empty otherwise)."""
+    rows = []
+    for model, table in _table2_models(result):
+        pooled = as_dict(as_dict(table.get("columns")).get("Pooled"))
+        for row in dict_list(pooled.get("recovery")):
+            rows.append(
+                (
+                    table.get("specification") or "paper",
+                    model,
+                    row.get("name", ""),
+                    num(row.get("true")),
+                    num(row.get("estimate")),
+                    num(row.get("se")),
+                    num(row.get("lower")),
+                    num(row.get("upper")),
+                    bool(row.get("covered")),
+                )
+            )
+    return Table(RECOVERY_COLUMNS, rows)
 
 
 def trends(*, result: EqualizationResult, **_: object) -> Table:
@@ -181,7 +250,7 @@ def equity_weights(*, result: EqualizationResult, **_: object) -> Table:
             rows.append(
                 (
                     code,
-                    city.get("name", ""),
+                    equity_city_name(city, reason_names) if city else "",
                     city.get("region", ""),
                     count(city.get("year", weights.get("year"))),
                     kind.get("kind", ""),
@@ -194,6 +263,14 @@ def equity_weights(*, result: EqualizationResult, **_: object) -> Table:
                     num(city.get("shortfall")),
                     num(city.get("regional_cv")),
                     num(city.get("mean_regional_cv")),
+                    weights.get("method") or "current_gap",
+                    num(kind.get("weight_se")),
+                    num(city.get("weight_se")),
+                    num(city.get("projected_pubindicator")),
+                    num(city.get("benchmark_pubindicator")),
+                    num(city.get("level_gap")),
+                    num(city.get("projected_E")),
+                    num(city.get("benchmark_E")),
                     code in local,
                     reason(kind) if kind else "",
                     reason(city) if city else "",
@@ -216,6 +293,7 @@ def pca(*, result: EqualizationResult, **_: object) -> Table:
                 num(data.get("cumulative_variance_retained")),
                 num(data.get("kmo")),
                 num(as_dict(data.get("bartlett")).get("p_value")),
+                pca_orientation_text(data),
             )
         )
     return Table(PCA_COLUMNS, rows)
@@ -224,6 +302,7 @@ def pca(*, result: EqualizationResult, **_: object) -> Table:
 TABLES = {
     "table1": table1,
     "table2": table2,
+    "adl-recovery": adl_recovery,
     "trends": trends,
     "equity-weights": equity_weights,
     "pca": pca,

@@ -56,4 +56,6 @@ def test_table_2_has_every_region_both_models_and_the_tests(synthetic):
         text = format_table2(table)
         assert "Sargan test" in text and "AR(2) test" in text and "(" in text
     latex = format_table1(result.to_dict(include_scores=False)["table1"], latex=True)
-    assert latex.count(r"\\") == 3
+    # Header, computed, paper, and the note that the SYNTHETIC panel's CVs are calibrated.
+    assert latex.count(r"\\") == 4
+    assert "calibrated" in latex and "by construction" in latex

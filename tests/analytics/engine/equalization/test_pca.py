@@ -149,3 +149,50 @@ def test_report_is_json_ready():
     assert report["kmo"] == pytest.approx(0.5)
     assert set(report["loadings"]) == {"a", "b"}
     assert report["bartlett"]["df"] == 1
+
+
+def _two_factor_panel(seed: int = 2, n: int = 400) -> pd.DataFrame:
+    """A general factor plus a contrast (three indicators against three): two components are
+    retained, and the second's elements sum to about 0."""
+    rng = np.random.default_rng(seed)
+    general, contrast = rng.normal(size=(2, n))
+    sides = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])
+    values = (
+        10.0
+        + general[:, None]
+        + 0.8 * contrast[:, None] * sides
+        + rng.normal(scale=0.5, size=(n, sides.size))
+    )
+    return pd.DataFrame(values, columns=[f"x{j}" for j in range(sides.size)])
+
+
+def test_dropping_any_single_row_never_flips_a_retained_component():
+    panel = _two_factor_panel()
+    full = principal_component_score(panel)
+    assert full.retained == 2
+    assert full.anchors == ("x0", "x0")
+    reference = full.eigenvectors.to_numpy()
+    sum_rule_flips = 0
+    for row in panel.index:
+        dropped = principal_component_score(panel.drop(index=row))
+        vectors = dropped.eigenvectors.to_numpy()
+        # Same retained components, each pointing the same way as on the full panel.
+        assert dropped.retained == 2
+        assert (np.einsum("ik,ik->k", vectors, reference) > 0).all(), row
+        # The old rule (elements sum to >= 0) flips the second component for some rows.
+        second = vectors[:, 1] * np.sign(vectors[:, 1] @ reference[:, 1])
+        full_second = reference[:, 1] * (1 if reference[:, 1].sum() >= 0 else -1)
+        sum_rule_flips += int((second * (1 if second.sum() >= 0 else -1)) @ full_second < 0)
+    assert sum_rule_flips > 0
+
+
+def test_the_orientation_names_each_components_anchor():
+    result = principal_component_score(_two_factor_panel(), anchors=["x5", "x0"])
+    orientation = result.to_dict()["orientation"]
+    assert set(orientation) == {"PC1", "PC2"}
+    for component, stated in orientation.items():
+        assert stated["anchor"] in ("x5", "x0")
+        assert stated["loading"] >= 0.3
+        assert result.loadings.at[stated["anchor"], component] == stated["loading"]
+    with pytest.raises(EngineInputError, match="not among the columns"):
+        principal_component_score(_two_factor_panel(), anchors=["x9"])

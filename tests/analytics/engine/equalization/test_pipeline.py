@@ -36,7 +36,8 @@ def test_result_is_labelled_json_ready_and_complete(synthetic_result):
     assert len(payload["equity_weights"]["cities"]) == 286
     assert set(payload["trends"]["pubindicator"]["2018"]) >= {"theil", "gini", "theil_between"}
     assert len(payload["fingerprint"]) == 64
-    assert "成都市" in text
+    # A synthetic panel's cities go by synthetic labels, never by the real names.
+    assert "成都市" not in text and "Synthetic city 001 · North" in text
 
 
 def test_scores_frame_is_the_dynamic_model_input(synthetic_result):
@@ -95,7 +96,9 @@ def test_retention_by_variance_share_is_passed_through(small_panel):
 
 
 def test_community_type_weights_for_a_city(synthetic_result):
-    chengdu = synthetic_result.equity.community_type_weights_for("510100")
-    assert set(chengdu) == {"urban", "rural"}
-    assert all(entry["weight"] >= 1.0 for entry in chengdu.values())
-    assert all(entry["reason_parts"][0]["city"] == "510100" for entry in chengdu.values())
+    city = synthetic_result.equity.community_type_weights_for("510100")
+    assert set(city) == {"urban", "rural"}
+    assert all(entry["weight"] >= 1.0 for entry in city.values())
+    # On the SYNTHETIC panel the city goes by its synthetic number, never by 成都市.
+    assert all(entry["reason_parts"][0]["city"] == "510100" for entry in city.values())
+    assert all(isinstance(e["reason_parts"][0]["synthetic_city"], int) for e in city.values())

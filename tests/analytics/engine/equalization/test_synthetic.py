@@ -126,3 +126,27 @@ def test_parameters_are_checked():
         from analytics.engine.equalization import AdlCoefficients
 
         SyntheticPanelParameters(level_model=AdlCoefficients(1.0, 0, 0, 0, 0, 0, 0))
+
+
+def test_no_city_of_the_panel_or_its_results_carries_a_real_name(synthetic_panel, synthetic_result):
+    from geography import load_prefecture_cities
+
+    real = set(load_prefecture_cities()["name"])
+    labels = synthetic_panel.panel.drop_duplicates("city_code")["city_name"]
+    assert labels.str.fullmatch(r"Synthetic city \d{3} · \w+").all()
+    assert labels.is_unique and not set(labels) & real
+    cities = synthetic_result.equity.cities
+    assert not set(cities["name"]) & real
+    assert cities["synthetic_number"].notna().all()
+    for parts in synthetic_result.equity.community_types["reason_parts"]:
+        assert all(isinstance(part["synthetic_city"], int) for part in parts)
+
+
+def test_an_imported_panel_keeps_its_real_names(small_panel):
+    from analytics.engine.equalization import run_equalization
+
+    result = run_equalization(small_panel, synthetic=False)
+    assert set(result.equity.cities["name"]) == {"北京市", "苏州市", "成都市", "乌鲁木齐市"}
+    assert result.equity.cities["synthetic_number"].isna().all()
+    parts = result.equity.cities["reason_parts"].iloc[0]
+    assert "synthetic_city" not in parts[0]

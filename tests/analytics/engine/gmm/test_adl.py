@@ -15,7 +15,7 @@ def test_model_string_has_ar_distributed_lags_and_year_effects():
     )
     assert adl_model_string(
         "pub", ["dig"], endogenous=True, collapse=False, year_effects=False
-    ) == ("pub L1.pub dig L1.dig | gmm(pub, 2:3) gmm(dig, 2:3)")
+    ) == ("pub L1.pub dig L1.dig | gmm(pub, 2:3) gmm(dig, 2:3, eq(diff))")
 
 
 def test_default_keeps_instruments_below_groups_in_a_small_region():

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.catalogue import DIMENSIONS
@@ -239,7 +241,7 @@ def test_description_parts_carry_no_personal_data(demo):
 
 def test_describe_orders_the_parts_as_they_read():
     traits = pd.DataFrame(
-        {"share": [0.9, 0.7, 0.8, 0.3, 0.5], "lift": [4.5, 3.0, 2.4, 2.0, 1.6]},
+        {"share": [0.9, 0.7, 0.8, 0.55, 0.65], "lift": [4.5, 3.0, 2.4, 2.0, 1.6]},
         index=["age_65_plus", "elderly_living_alone", "rural_hukou", "chronic", "hotline"],
     )
     demand = pd.Series({"health_care": 3.0, "infrastructure": 1.0})
@@ -251,6 +253,16 @@ def test_describe_orders_the_parts_as_they_read():
         {"code": "hotline", "slot": "channel"},
         {"code": "high_demand", "slot": "demand", "dimension": "health_care"},
         {"code": "few_requests", "slot": "activity"},
+    ]
+    # Distinctive but held by a minority: not named (43% under 35 is not "younger residents",
+    # 30% with chronic needs not "with chronic-disease needs", 50% by hotline not "mostly").
+    minority = pd.DataFrame(
+        {"share": [0.43, 0.3, 0.5], "lift": [1.6, 2.0, 1.6]},
+        index=["age_under_35", "chronic", "hotline"],
+    )
+    assert _describe(minority, demand, 1.0, PortraitConfig()) == [
+        {"code": "residents", "slot": "who"},
+        {"code": "high_demand", "slot": "demand", "dimension": "health_care"},
     ]
     # No distinctive trait at all: plain "residents".
     flat = pd.DataFrame({"share": [0.3], "lift": [1.0]}, index=["retired"])
@@ -299,3 +311,67 @@ def test_changes_copy_description_parts_and_tolerate_runs_without_them(portraits
     changes = compare_portraits(old, portraits)
     assert all(entry["previous_description_parts"] is None for entry in changes["segments"])
     assert all(entry["description_parts"] for entry in changes["segments"])
+
+
+def _claims_hold(result, config: PortraitConfig) -> list[str]:
+    """Every claim in every segment's name checked against that segment's own numbers (shares
+    of each trait, demand per dimension, request rate) and the city's (the size-weighted
+    mean over segments); returns the claims that do not hold."""
+    from analytics.engine.supply.portraits import CLAIM_RULES
+
+    sizes = np.array([s.size for s in result.segments], dtype=float)
+
+    def city(key: str) -> float:
+        return float(np.dot(sizes, [s.profile[key] for s in result.segments]) / sizes.sum())
+
+    city_rate = float(
+        np.dot(sizes, [s.requests_per_resident_month for s in result.segments]) / sizes.sum()
+    )
+    broken = []
+    for segment in result.segments:
+        for part in segment.description_parts:
+            slot, code = part["slot"], part["code"]
+            if (slot == "who" and code == "residents") or slot == "suffix":
+                continue
+            if slot == "demand":
+                key = f"demand_{part['dimension']}"
+                holds = segment.profile[key] >= CLAIM_RULES["high_demand"] * city(key) - 1e-12
+            elif slot == "activity":
+                holds = (
+                    segment.requests_per_resident_month
+                    <= CLAIM_RULES["few_requests"] * city_rate + 1e-12
+                )
+            else:
+                share = segment.profile[f"trait_{code}"]
+                if slot in ("who", "living", "needs", "channel"):
+                    holds = share >= CLAIM_RULES[slot]
+                elif part["degree"] == "mostly":
+                    holds = share >= CLAIM_RULES["mostly"]
+                else:  # "often": over-represented and not rare
+                    holds = (
+                        share >= config.min_trait_share
+                        and share >= config.min_lift * city(f"trait_{code}") - 1e-12
+                    )
+            if not holds:
+                broken.append(f"segment {segment.segment}: {part}")
+    return broken
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    size=st.integers(300, 900),
+    older_bias=st.floats(-2.0, 2.0),
+)
+def test_every_claim_in_a_segment_name_holds_for_its_numbers(demo, seed, size, older_bias):
+    # A sample of the SYNTHETIC city, tilted towards older or younger residents, so that the
+    # segments (and the words chosen for them) differ from example to example.
+    weights = np.exp(older_bias * (1978 - demo.residents["birth_year"].to_numpy(float)) / 30)
+    rows = np.random.default_rng(seed).choice(
+        len(demo.residents), size=size, replace=False, p=weights / weights.sum()
+    )
+    chosen = demo.residents.iloc[np.sort(rows)]
+    requests = demo.requests[demo.requests["resident"].isin(chosen.index)]
+    config = PortraitConfig(k_max=4, selection_sample=900, silhouette_sample=400, seed=seed)
+    result = build_portraits(chosen, requests, config=config)
+    assert _claims_hold(result, config) == []
