@@ -222,7 +222,8 @@ def test_more_budget_never_lowers_the_floor(demo_allocation):
     inputs, gap_cost, _ = demo_allocation
     table = allocation_scenarios([0.2 * gap_cost, 0.5 * gap_cost, 1.2 * gap_cost], **inputs)
     assert table["tau_star"].is_monotonic_increasing
-    assert table["tau_star"].iloc[-1] == pytest.approx(1.0)
+    # Whole units may leave a sliver of some need uncovered (a last unit at a dearer supplier).
+    assert table["tau_star"].iloc[-1] == pytest.approx(1.0, abs=1e-3)
 
 
 def _small():
