@@ -175,22 +175,17 @@ class AnalysisRunViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk=None) -> Response:
-        run = queries.run_get(user=request.user, pk=self._pk(pk))
-        if run is None:
-            raise Http404
         replace = str(
             request.query_params.get("replace") or request.data.get("replace") or ""
         ).lower() in ("1", "true", "yes")
-        try:
-            decision = actions.allocation_plan_approve(
+        return self._plan_decide(
+            request,
+            pk,
+            lambda run: actions.allocation_plan_approve(
                 run_id=run.pk, user=request.user, replace=replace
-            )
-        except actions.PlanNotApprovable as exc:
-            return Response(
-                {"detail": str(exc), "code": "plan_not_approvable"},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(self._decision_body(run, decision))
+            ),
+            refusal_code="plan_not_approvable",
+        )
 
     @extend_schema(
         summary="Revoke an approved allocation plan (administrators)",
@@ -209,15 +204,23 @@ class AnalysisRunViewSet(
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk=None) -> Response:
+        return self._plan_decide(
+            request,
+            pk,
+            lambda run: actions.allocation_plan_revoke(run_id=run.pk, user=request.user),
+            refusal_code="plan_not_revocable",
+        )
+
+    def _plan_decide(self, request: Request, pk, decide, *, refusal_code: str) -> Response:
+        """One plan decision on a run the user may see: its answer, or 409 naming why not."""
         run = queries.run_get(user=request.user, pk=self._pk(pk))
         if run is None:
             raise Http404
         try:
-            decision = actions.allocation_plan_revoke(run_id=run.pk, user=request.user)
+            decision = decide(run)
         except actions.PlanNotApprovable as exc:
             return Response(
-                {"detail": str(exc), "code": "plan_not_revocable"},
-                status=status.HTTP_409_CONFLICT,
+                {"detail": str(exc), "code": refusal_code}, status=status.HTTP_409_CONFLICT
             )
         return Response(self._decision_body(run, decision))
 
