@@ -25,6 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -39,10 +40,12 @@ from core.errors import (
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import resident_own_profile, served_community_ids, user_serves_community
+from services.filters import RequestFilter
 from services.models import (
     CapacityChange,
     IdempotencyRecord,
     RequestStatusChange,
+    SavedQueueFilter,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
@@ -1177,3 +1180,50 @@ def category_delete(*, user: User, category: ServiceCategory) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators change the catalogue."))
     category.delete()
+
+
+# Saved views of the request queue ----------------------------------------------------------------
+
+
+def _clean_queue_query(query: str) -> str:
+    """Only the filter set's own parameters, checked by it; a page number is not a view."""
+    params = QueryDict(query or "", mutable=True)
+    for key in list(params.keys()):
+        if key not in RequestFilter.base_filters:
+            del params[key]
+    form = RequestFilter(params, queryset=ServiceRequest.objects.none(), user=None).form
+    if not form.is_valid():
+        problems = [f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()]
+        raise ValidationError({"query": problems})
+    return params.urlencode()
+
+
+@transaction.atomic
+def saved_filter_save(*, user: User, name: str, query: str) -> SavedQueueFilter:
+    """Save (or replace, by name) one of the user's queue views."""
+    if not (is_worker(user) or is_administrator(user)):
+        raise ActionNotAllowed(_("Only staff keep saved views of the request queue."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the view a name.")})
+    clean = _clean_queue_query(query)
+    saved = SavedQueueFilter.objects.select_for_update().filter(user=user, name=name).first()
+    if saved is None:
+        if SavedQueueFilter.objects.filter(user=user).count() >= SavedQueueFilter.MAX_PER_USER:
+            raise ValidationError(
+                {
+                    "name": _("You can keep up to %(n)s saved views; delete one first.")
+                    % {"n": SavedQueueFilter.MAX_PER_USER}
+                }
+            )
+        return SavedQueueFilter.objects.create(user=user, name=name, query=clean)
+    saved.query = clean
+    saved.save(update_fields=["query"])
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, user: User, saved_filter_id: int) -> bool:
+    """Delete one of the user's own saved views; someone else's is left alone."""
+    deleted, _rows = SavedQueueFilter.objects.filter(user=user, pk=saved_filter_id).delete()
+    return bool(deleted)

@@ -30,10 +30,10 @@ from core.api import ApiViewMixin, ErrorSerializer
 from core.errors import ActionNotAllowed, StateConflict
 from core.pagination import ApiCursorPagination
 from core.roles import is_administrator, is_worker
-from core.time_bounds import QueryDateTimeFilter
 from residents import actions as resident_actions
 from residents.models import PersonalDataAccess
 from services import actions, queries
+from services.filters import DEFAULT_ORDERING, RequestFilter, sort_ordering
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.personal_data import resident_data
 from services.serializers import (
@@ -54,9 +54,13 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class RequestCursorPagination(ApiCursorPagination):
-    """Newest first, by the ``(-created_at, -id)`` index."""
+    """Newest first, by the ``(-created_at, -id)`` index, or in the order the ``sort``
+    parameter names (``services.filters.SORTS``; the filter set adds the keys it sorts on)."""
 
-    ordering = ("-created_at", "-id")
+    ordering = DEFAULT_ORDERING
+
+    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
+        return sort_ordering(request.query_params.get("sort"))
 
 
 class CapacityCursorPagination(ApiCursorPagination):
@@ -97,45 +101,6 @@ class CategoryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # Requests ----------------------------------------------------------------------------------------
-
-
-class RequestFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=[("open", "open"), *Status.choices],
-        method="filter_status",
-        help_text="A status, or `open` for submitted, accepted, assigned and in progress.",
-    )
-    category = django_filters.CharFilter(
-        field_name="category__code", help_text="Code of a second-level category."
-    )
-    dimension = django_filters.ChoiceFilter(
-        field_name="category__dimension", choices=ServiceCategory.Dimension.choices
-    )
-    community = django_filters.NumberFilter(field_name="community_id")
-    resident = django_filters.NumberFilter(field_name="resident_id")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
-    urgency = django_filters.ChoiceFilter(choices=ServiceRequest.Urgency.choices)
-    channel = django_filters.ChoiceFilter(choices=ServiceRequest.Channel.choices)
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue",
-        help_text="true: open and past the expected completion; false: open and within it.",
-    )
-    created_after = QueryDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
-    )
-    created_before = QueryDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
-    )
-
-    class Meta:
-        model = ServiceRequest
-        fields: list = []
-
-    def filter_status(self, queryset, name, value):
-        return queryset.filter(queries.status_condition(value))
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.filter(queries.overdue_condition(value))
 
 
 def _transition_endpoint(name: str, to_status: str, summary: str, only_from: tuple[str, ...] = ()):

@@ -68,7 +68,13 @@ def _download(export: exports.ExportFile) -> HttpResponse:
 def requests_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS:
         raise Http404
-    return _download(exports.requests_export(user=request.user, fmt=fmt))
+    try:
+        export = exports.requests_export(user=request.user, fmt=fmt, params=request.GET)
+    except exports.ExportFiltersInvalid as exc:
+        return HttpResponse(
+            "\n".join(exc.messages), status=400, content_type="text/plain; charset=utf-8"
+        )
+    return _download(export)
 
 
 def public_export(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -1,7 +1,9 @@
 """Exports of service requests as CSV or XLSX.
 
-* ``requests_export``: the requests a user may see (``queries.request_list``), one row each,
-  with codes and timestamps. No resident identifiers and no free text (descriptions and
+* ``requests_export``: the requests a user may see (``queries.request_list``), narrowed and
+  ordered by the same query string as the queue page (``services.filters.RequestFilter``),
+  so a download holds exactly the rows of the view it was taken from; one row each, with
+  codes and timestamps. No resident identifiers and no free text (descriptions and
   comments may name people), so the file can be shared inside the service.
 * ``public_export``: an anonymised table for publication, counts of requests by community,
   category and month. No identifiers, no free text, and any count below
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 import pandas as pd
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.http import QueryDict
 
 from core.exports import CONTENT_TYPES, csv_stream
 from residents.models import User
+from services.filters import RequestFilter
 from services.models import ServiceRequest
 from services.queries import request_list
 
@@ -62,8 +66,25 @@ def _to_file(frame: pd.DataFrame, fmt: str, stem: str) -> ExportFile:
     return ExportFile(content, CONTENT_TYPES[fmt], f"{stem}.{fmt}")
 
 
-def requests_frame(*, user: User) -> pd.DataFrame:
-    rows = request_list(user=user).values_list(
+class ExportFiltersInvalid(ValueError):
+    """The query string does not describe a view; ``messages`` say which parameter and why."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def requests_frame(*, user: User, params: QueryDict | None = None) -> pd.DataFrame:
+    requests = request_list(user=user)
+    if params:
+        filterset = RequestFilter(params, queryset=requests, user=user)
+        if not filterset.is_valid():
+            form = filterset.form
+            raise ExportFiltersInvalid(
+                [f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items()]
+            )
+        requests = filterset.qs
+    rows = requests.values_list(
         "id",
         "community__code",
         "category__code",
@@ -81,9 +102,9 @@ def requests_frame(*, user: User) -> pd.DataFrame:
     return frame
 
 
-def requests_export(*, user: User, fmt: str) -> ExportFile:
-    """The requests the user may see, as CSV or XLSX."""
-    return _to_file(requests_frame(user=user), fmt, "service-requests")
+def requests_export(*, user: User, fmt: str, params: QueryDict | None = None) -> ExportFile:
+    """The requests the user may see, filtered and sorted as ``params`` say, as CSV or XLSX."""
+    return _to_file(requests_frame(user=user, params=params), fmt, "service-requests")
 
 
 def public_frame() -> pd.DataFrame:

@@ -314,55 +314,11 @@ def _person_label(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-class QueueFilterForm(forms.Form):
-    """Filters of the worker queue (GET): nothing here is personal data."""
+class SavedFilterForm(forms.Form):
+    """Save the queue's current view (its query string) under a name."""
 
-    OVERDUE_CHOICES = [
-        ("", _("Any")),
-        ("overdue", _("Overdue against the SLA")),
-        ("on_time", _("Within the SLA")),
-    ]
-
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    category = forms.ChoiceField(label=_("Service"), required=False)
-    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
-    overdue = forms.ChoiceField(label=_("Deadline"), required=False, choices=OVERDUE_CHOICES)
-    community = forms.ModelChoiceField(
-        label=_("Community"), required=False, queryset=None, empty_label=_("All my communities")
-    )
-
-    def __init__(self, *args, categories: Iterable[ServiceCategory], communities, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
-            ("", _("Any")),
-            ("open", _("Open (not yet resolved)")),
-            *ServiceRequest.Status.choices,
-        ]
-        self.fields["urgency"].choices = [("", _("Any")), *ServiceRequest.Urgency.choices]
-        leaves = [c for c in categories if c.parent_id]
-        self.fields["category"].choices = [
-            ("", _("Any")),
-            *[(str(c.pk), localised_name(c)) for c in leaves],
-        ]
-        self.fields["community"].queryset = communities
-
-    def filters(self) -> dict:
-        """The chosen filters, without the empty ones, for the queue query."""
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        result = {}
-        if data.get("status"):
-            result["status"] = data["status"]
-        if data.get("category"):
-            result["category_id"] = int(data["category"])
-        if data.get("urgency"):
-            result["urgency"] = data["urgency"]
-        if data.get("overdue"):
-            result["overdue"] = data["overdue"] == "overdue"
-        if data.get("community"):
-            result["community"] = data["community"]
-        return result
+    name = forms.CharField(label=_("Name of this view"), max_length=60)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
 
 class BulkActionForm(forms.Form):

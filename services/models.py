@@ -443,3 +443,28 @@ class Open311ApiKey(models.Model):
                     )
                 }
             )
+
+
+class SavedQueueFilter(models.Model):
+    """A view of the request queue a staff member saved under a name: the query string of
+    ``services.filters.RequestFilter`` (filters, search, sort, tab), nothing personal."""
+
+    MAX_PER_USER = 20
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filters"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_queue_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,7 +24,13 @@ from django.utils import timezone
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import served_community_ids, user_serves_community
-from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+from services.models import (
+    RequestStatusChange,
+    SavedQueueFilter,
+    ServiceCategory,
+    ServiceRequest,
+    SupplyCapacity,
+)
 
 DASHBOARD_MONTHS = 12
 DASHBOARD_COMMUNITIES = 20
@@ -158,33 +164,29 @@ def status_condition(status: str) -> Q:
     return Q(status=status)
 
 
-def request_queue(
-    *,
-    user: User,
-    status: str | None = None,
-    category_id: int | None = None,
-    urgency: str | None = None,
-    overdue: bool | None = None,
-    community: Community | None = None,
-) -> QuerySet[ServiceRequest]:
-    """The worker's queue: the scoped requests, filtered, with what a queue row shows (the
-    resident's masked name needs only the name decrypted)."""
-    requests = (
+def request_queue(*, user: User) -> QuerySet[ServiceRequest]:
+    """The worker's queue before its filters (``services.filters.RequestFilter``): the scoped
+    requests with what a queue row shows (the resident's masked name needs only the name
+    decrypted)."""
+    return (
         request_list(user=user)
         .select_related("resident", "assigned_to")
         .defer("resident__phone", "resident__national_id")
     )
-    if status:
-        requests = requests.filter(status_condition(status))
-    if category_id:
-        requests = requests.filter(category_id=category_id)
-    if urgency:
-        requests = requests.filter(urgency=urgency)
-    if overdue is not None:
-        requests = requests.filter(overdue_condition(overdue))
-    if community is not None:
-        requests = requests.filter(community=community)
-    return requests
+
+
+def queue_tab_counts(*, requests: QuerySet, conditions: dict[str, Q]) -> dict[str, int]:
+    """How many of ``requests`` each tab holds, in one query."""
+    return requests.order_by().aggregate(
+        **{code: Count("id", filter=condition) for code, condition in conditions.items()}
+    )
+
+
+def saved_filter_list(*, user: User) -> QuerySet[SavedQueueFilter]:
+    """The user's own saved queue views, by name."""
+    if not (is_administrator(user) or is_worker(user)):
+        return SavedQueueFilter.objects.none()
+    return SavedQueueFilter.objects.filter(user_id=user.pk).order_by("name", "id")
 
 
 def open_similar_requests(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -18,12 +18,13 @@ from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
 from services import actions, queries
+from services.filters import DEFAULT_PAGE_SORT, DEFAULT_VIEW, TABS, RequestFilter, tab_conditions
 from services.forms import (
     AssignForm,
     BulkActionForm,
-    QueueFilterForm,
     RatingForm,
     RequestForm,
+    SavedFilterForm,
     TransitionForm,
     WorkerRequestForm,
 )
@@ -241,13 +242,58 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
 # Worker queue -------------------------------------------------------------------------------
 
 
+def _queue_categories() -> list:
+    return [(c, localised_name(c)) for c in _categories() if c.parent_id]
+
+
+def _queue_query(request: HttpRequest) -> QueryDict:
+    """The queue's query string with the page's defaults filled in: what needs action from
+    the person looking, soonest deadline first. The download link carries exactly this."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.setdefault("view", DEFAULT_VIEW)
+    query.setdefault("sort", DEFAULT_PAGE_SORT)
+    return query
+
+
+def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
+    links = []
+    for tab in TABS:
+        tab_query = query.copy()
+        tab_query["view"] = tab.code
+        links.append(
+            {
+                "code": tab.code,
+                "label": tab.label,
+                "count": counts.get(tab.code, 0),
+                "query": tab_query.urlencode(),
+                "current": query.get("view") == tab.code,
+            }
+        )
+    return links
+
+
 @role_required(*STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
-    communities = resident_queries.community_choices(user=request.user)
-    filter_form = QueueFilterForm(
-        request.GET or None, categories=_categories(), communities=communities
+    query = _queue_query(request)
+    filterset = RequestFilter(
+        query,
+        queryset=queries.request_queue(user=request.user),
+        user=request.user,
+        categories=_queue_categories(),
+        communities=resident_queries.community_choices(user=request.user),
     )
-    items = queries.request_queue(user=request.user, **filter_form.filters())
+    items = filterset.qs
+    # The counts per tab: the same filters, every tab's condition instead of the chosen one.
+    without_tab = query.copy()
+    without_tab.pop("view", None)
+    without_tab.pop("sort", None)
+    counted = RequestFilter(
+        without_tab, queryset=queries.request_list(user=request.user), user=request.user
+    ).qs
+    counts = queries.queue_tab_counts(
+        requests=counted, conditions=tab_conditions(user=request.user)
+    )
     page_obj = _page(request, items, QUEUE_PAGE_SIZE)
     assignees = queries.assignee_choices(user=request.user)
     bulk_form = BulkActionForm(
@@ -259,11 +305,18 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.session[BULK_RESULTS_SESSION_KEY] = _bulk_apply(request, bulk_form)
         return redirect(request.get_full_path())
     bulk_results = request.session.pop(BULK_RESULTS_SESSION_KEY, None)
+    filter_form = filterset.form
     return render(
         request,
         "services/queue.html",
         {
             "filter_form": filter_form,
+            "filter_fields": [filter_form[name] for name in RequestFilter.PAGE_FIELDS],
+            "view": query.get("view"),
+            "tabs": _tab_links(query, counts),
+            "query": query.urlencode(),
+            "saved_filters": queries.saved_filter_list(user=request.user),
+            "save_form": SavedFilterForm(initial={"query": query.urlencode()}),
             "bulk_form": bulk_form,
             "page_obj": page_obj,
             "bulk_results": bulk_results,
@@ -274,6 +327,35 @@ def queue(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@role_required(*STAFF)
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = actions.saved_filter_save(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                query=form.cleaned_data["query"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
+            return redirect(reverse("services:queue") + "?" + saved.query)
+    else:
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return redirect(reverse("services:queue") + "?" + form.data.get("query", ""))
+
+
+@require_POST
+@role_required(*STAFF)
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if actions.saved_filter_delete(user=request.user, saved_filter_id=pk):
+        messages.success(request, _("Saved view deleted."))
+    return redirect("services:queue")
 
 
 def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:

@@ -3,8 +3,6 @@ and the overview dashboard, each within the user's scope."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
@@ -30,20 +28,6 @@ def community(db):
 @pytest.fixture
 def worker(community):
     return WorkerFactory(communities=[community])
-
-
-def test_queue_filters_combine_within_scope(community, worker):
-    now = timezone.now()
-    care = ServiceCategoryFactory(code="elderly_home_care")
-    water = ServiceCategoryFactory(code="water_supply", parent__code="infrastructure")
-    late = ServiceRequestFactory(
-        community=community, category=care, expected_completion_at=now - timedelta(hours=1)
-    )
-    ServiceRequestFactory(community=community, category=water, urgency="high")
-    ServiceRequestFactory(category=care, expected_completion_at=now - timedelta(hours=1))
-    rows = queries.request_queue(user=worker, category_id=care.pk, overdue=True, status="open")
-    assert list(rows) == [late]
-    assert [r.urgency for r in queries.request_queue(user=worker, urgency="high")] == ["high"]
 
 
 def test_queue_rows_carry_what_the_page_shows_without_more_queries(

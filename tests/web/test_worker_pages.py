@@ -66,11 +66,12 @@ def test_queue_filters_by_status_urgency_and_overdue(worker_client, community, m
             if f'name="selected" value="{pk}"' in html
         }
 
-    assert listed() == {overdue.pk, on_time.pk, closed.pk}
-    assert listed(overdue="overdue") == {overdue.pk}
-    assert listed(overdue="on_time") == {on_time.pk}
-    assert listed(status="open") == {overdue.pk, on_time.pk}
-    assert listed(status="closed") == {closed.pk}
+    assert listed() == {overdue.pk, on_time.pk}  # by default: what needs action
+    assert listed(view="all") == {overdue.pk, on_time.pk, closed.pk}
+    assert listed(view="all", overdue="true") == {overdue.pk}
+    assert listed(view="all", overdue="false") == {on_time.pk}
+    assert listed(view="all", status="open") == {overdue.pk, on_time.pk}
+    assert listed(view="all", status="closed") == {closed.pk}
     assert listed(urgency="high") == {overdue.pk}
 
 
@@ -93,7 +94,7 @@ def test_bulk_status_change_reports_each_row_that_fails(worker_client, community
     movable = make_request(community=community)
     closed = make_request(community=community, status=ServiceRequest.Status.CLOSED)
     response = worker_client.post(
-        reverse("services:queue") + "?status=",
+        reverse("services:queue") + "?view=all",
         {"selected": [movable.pk, closed.pk], "action": "transition", "to_status": "accepted"},
         follow=True,
     )

@@ -1,0 +1,314 @@
+"""The one definition of how service requests are filtered, searched and sorted: the worker's
+queue page, the API's request list and the request export all read their query string
+through ``RequestFilter``, so a saved view, a page and its download always hold the same rows.
+
+Scope is not a filter: every caller passes a queryset already scoped to the user
+(``services.queries``); the filters only narrow it. The tabs of the queue page (``TABS``) are
+the ``view`` filter, and the page counts each tab with the same conditions
+(``tab_conditions``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.time_bounds import QueryDateTimeFilter, query_time_problem
+from residents.models import User
+from services.models import ServiceCategory, ServiceRequest
+from services.queries import overdue_condition, status_condition
+
+Status = ServiceRequest.Status
+Urgency = ServiceRequest.Urgency
+
+# The queue page's default: what needs action from the person looking.
+DEFAULT_VIEW = "action"
+DEFAULT_PAGE_SORT = "deadline"
+# Sorting a request with no deadline after every dated one.
+NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
+SEARCH_MAX_LENGTH = 100
+URGENCY_RANK = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.HIGH: 2, Urgency.CRITICAL: 3}
+
+
+@dataclass(frozen=True)
+class Tab:
+    code: str
+    label: str
+
+
+TABS = (
+    Tab("action", _("Needs action")),
+    Tab("mine", _("Assigned to me")),
+    Tab("unassigned", _("Unassigned")),
+    Tab("overdue", _("Overdue")),
+    Tab("open", _("All open")),
+    Tab("all", _("All")),
+)
+
+
+def tab_conditions(*, user: User) -> dict[str, Q]:
+    """Each tab's condition (``TABS``), for the ``view`` filter and the page's counts."""
+    is_open = status_condition("open")
+    mine = Q(assigned_to_id=user.pk)
+    unassigned = Q(assigned_to__isnull=True)
+    return {
+        "action": is_open & (mine | unassigned),
+        "mine": is_open & mine,
+        "unassigned": is_open & unassigned,
+        "overdue": overdue_condition(True),
+        "open": is_open,
+        "all": Q(),
+    }
+
+
+@dataclass(frozen=True)
+class Sort:
+    code: str
+    label: str
+    # The order; its first field is also the API's cursor position, so it is never null.
+    ordering: tuple[str, ...]
+
+
+SORTS = (
+    Sort("deadline", _("Deadline, soonest first"), ("deadline_key", "id")),
+    Sort("urgency", _("Urgency, most urgent first"), ("-urgency_rank", "deadline_key", "id")),
+    Sort("oldest", _("Age, oldest first"), ("created_at", "id")),
+    Sort("newest", _("Age, newest first"), ("-created_at", "-id")),
+)
+SORT_BY_CODE = {sort.code: sort for sort in SORTS}
+DEFAULT_ORDERING = SORT_BY_CODE["newest"].ordering
+
+
+def with_sort_keys(requests: QuerySet) -> QuerySet:
+    """The annotations the sorts use: the deadline with none last, and urgency as a rank."""
+    return requests.annotate(
+        deadline_key=Coalesce(F("expected_completion_at"), Value(NO_DEADLINE)),
+        urgency_rank=Case(
+            *[When(urgency=code, then=Value(rank)) for code, rank in URGENCY_RANK.items()],
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def sort_ordering(code: str | None) -> tuple[str, ...]:
+    sort = SORT_BY_CODE.get(code or "")
+    return sort.ordering if sort else DEFAULT_ORDERING
+
+
+def search_condition(text: str) -> Q:
+    """A request number (``123`` or ``#123``: that request only), or else words of the
+    description, or the service's name in either language or its code."""
+    text = text.strip()
+    number = re.fullmatch(r"#?\s*(\d{1,12})", text)
+    if number:
+        return Q(pk=int(number.group(1)))
+    return (
+        Q(description__icontains=text)
+        | Q(category__name__icontains=text)
+        | Q(category__name_zh__icontains=text)
+        | Q(category__code__icontains=text)
+        | Q(category__parent__name__icontains=text)
+        | Q(category__parent__name_zh__icontains=text)
+    )
+
+
+class DayField(forms.DateField):
+    """A calendar day bounding a search: between the earliest allowed day and a year ahead."""
+
+    def clean(self, value):
+        day = super().clean(value)
+        if day is not None:
+            moment = timezone.make_aware(datetime.combine(day, time.min))
+            problem = query_time_problem(moment, now=timezone.now())
+            if problem:
+                raise ValidationError(problem, code="out_of_range")
+        return day
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayField
+
+
+class OverdueSelect(forms.NullBooleanSelect):
+    """true / false / any, worded for a deadline."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", _("Any")),
+            ("true", _("Overdue against the SLA")),
+            ("false", _("Within the SLA")),
+        ]
+
+
+class RequestFilter(django_filters.FilterSet):
+    """Filters, search and sort of a scoped request list (page, API and export alike)."""
+
+    view = django_filters.ChoiceFilter(
+        label=_("Tab"),
+        choices=[(tab.code, tab.label) for tab in TABS],
+        method="filter_view",
+        help_text=(
+            "A tab of the queue: `action` (open, assigned to you or to nobody), `mine`, "
+            "`unassigned`, `overdue`, `open`, `all`."
+        ),
+    )
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="A request number (`123` or `#123`), else words of the description or a service.",
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[("open", _("Open (not yet resolved)")), *Status.choices],
+        method="filter_status",
+        help_text="A status, or `open` for submitted, accepted, assigned and in progress.",
+    )
+    category = django_filters.CharFilter(
+        label=_("Service"),
+        field_name="category__code",
+        help_text="Code of a second-level category.",
+    )
+    dimension = django_filters.ChoiceFilter(
+        label=_("Area of need"),
+        field_name="category__dimension",
+        choices=ServiceCategory.Dimension.choices,
+    )
+    urgency = django_filters.ChoiceFilter(label=_("Urgency"), choices=Urgency.choices)
+    community = django_filters.NumberFilter(label=_("Community"), field_name="community_id")
+    assigned = django_filters.ChoiceFilter(
+        label=_("Assignment"),
+        choices=[("me", _("Assigned to me")), ("unassigned", _("Unassigned"))],
+        method="filter_assigned",
+        help_text="`me`: assigned to you; `unassigned`: assigned to nobody.",
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Deadline"),
+        method="filter_overdue",
+        widget=OverdueSelect,
+        help_text="true: open and past the expected completion; false: open and within it.",
+    )
+    submitted_from = DayFilter(
+        label=_("Submitted from"),
+        method="filter_submitted_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A day (YYYY-MM-DD), inclusive, in the site's time zone.",
+    )
+    submitted_to = DayFilter(
+        label=_("Submitted to"),
+        method="filter_submitted_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A day (YYYY-MM-DD), inclusive, in the site's time zone.",
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        choices=[(sort.code, sort.label) for sort in SORTS],
+        method="filter_sort",
+        help_text="`deadline`, `urgency` (most urgent first), `oldest` or `newest` (default).",
+    )
+    resident = django_filters.NumberFilter(field_name="resident_id")
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    channel = django_filters.ChoiceFilter(choices=ServiceRequest.Channel.choices)
+    created_after = QueryDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
+    )
+    created_before = QueryDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
+    )
+
+    # What the queue page shows as its filter form (the rest are for API clients).
+    PAGE_FIELDS = (
+        "q",
+        "status",
+        "category",
+        "urgency",
+        "community",
+        "assigned",
+        "overdue",
+        "submitted_from",
+        "submitted_to",
+        "sort",
+    )
+
+    class Meta:
+        model = ServiceRequest
+        fields: list = []
+
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        prefix=None,
+        user: User | None = None,
+        categories=None,
+        communities=None,
+    ):
+        # The API's filter backend passes the request; pages and exports pass the user.
+        self.user = user if user is not None else getattr(request, "user", None)
+        self._categories = categories
+        self._communities = communities
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    @property
+    def form(self):
+        # The page shows its choices as lists (the user's communities, the services); the
+        # API takes the same parameters as plain values, so its answers do not change.
+        if not hasattr(self, "_form"):
+            form = super().form
+            if self._communities is not None:
+                form.fields["community"].widget = forms.Select(
+                    choices=[("", _("All my communities"))]
+                    + [(str(c.pk), c.name) for c in self._communities]
+                )
+            if self._categories is not None:
+                form.fields["category"].widget = forms.Select(
+                    choices=[("", _("Any"))] + [(c.code, name) for c, name in self._categories]
+                )
+        return self._form
+
+    def filter_queryset(self, queryset):
+        queryset = with_sort_keys(queryset)
+        return super().filter_queryset(queryset)
+
+    def filter_view(self, queryset, name, value):
+        return queryset.filter(tab_conditions(user=self.user)[value])
+
+    def filter_search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        return queryset.filter(search_condition(value))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_condition(value))
+
+    def filter_assigned(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assigned_to_id=self.user.pk)
+        return queryset.filter(assigned_to__isnull=True)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_condition(value))
+
+    def filter_submitted_from(self, queryset, name, value):
+        start = timezone.make_aware(datetime.combine(value, time.min))
+        return queryset.filter(created_at__gte=start)
+
+    def filter_submitted_to(self, queryset, name, value):
+        end = timezone.make_aware(datetime.combine(value + timedelta(days=1), time.min))
+        return queryset.filter(created_at__lt=end)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*sort_ordering(value))
