@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analytics import actions, exports, kinds, queries, reports
+from analytics.dashboard import worker_dashboard
 from analytics.forms import ScenarioCompareForm
 from analytics.kinds.allocation.report import scenario_table
 from analytics.models import AnalysisRun
@@ -425,3 +426,15 @@ def allocation_compare_export(request: HttpRequest) -> HttpResponse:
         synthetic=any(exports.is_synthetic(run.result) for run in runs),
     )
     return _csv_download(exports.scenarios(runs=runs), name)
+
+
+# The worker's dashboard -----------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {"dashboard": worker_dashboard(user=request.user)},
+    )

@@ -198,6 +198,18 @@ class ServiceRequest(models.Model):
             models.Index(fields=["community", "status"]),
             models.Index(fields=["community", "category", "created_at"]),
             models.Index(fields=["-created_at", "-id"]),
+            # The queue's open work (a few percent of all requests): by community, and by
+            # assignee (mine / unassigned), each in deadline order (bench/bench_queue.py).
+            models.Index(
+                fields=["community", "expected_completion_at"],
+                condition=models.Q(status__in=["submitted", "accepted", "assigned", "in_progress"]),
+                name="request_open_by_community",
+            ),
+            models.Index(
+                fields=["assigned_to", "expected_completion_at"],
+                condition=models.Q(status__in=["submitted", "accepted", "assigned", "in_progress"]),
+                name="request_open_by_assignee",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

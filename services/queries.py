@@ -175,11 +175,21 @@ def request_queue(*, user: User) -> QuerySet[ServiceRequest]:
     )
 
 
-def queue_tab_counts(*, requests: QuerySet, conditions: dict[str, Q]) -> dict[str, int]:
-    """How many of ``requests`` each tab holds, in one query."""
-    return requests.order_by().aggregate(
-        **{code: Count("id", filter=condition) for code, condition in conditions.items()}
+def queue_tab_counts(
+    *, requests: QuerySet, conditions: dict[str, Q], open_tabs: frozenset[str]
+) -> dict[str, int]:
+    """How many of ``requests`` each tab holds. The tabs of open work (``open_tabs``) are
+    counted together over the open requests only (a partial index holds just those), the
+    others one by one: on 100,000 requests one pass over every row with a filter per tab took
+    most of an administrator's page."""
+    requests = requests.order_by()
+    counts = requests.filter(status__in=ServiceRequest.OPEN_STATUSES).aggregate(
+        **{code: Count("id", filter=conditions[code]) for code in open_tabs}
     )
+    for code, condition in conditions.items():
+        if code not in open_tabs:
+            counts[code] = requests.filter(condition).count()
+    return counts
 
 
 def saved_filter_list(*, user: User) -> QuerySet[SavedQueueFilter]:

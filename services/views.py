@@ -18,7 +18,14 @@ from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
 from services import actions, queries
-from services.filters import DEFAULT_PAGE_SORT, DEFAULT_VIEW, TABS, RequestFilter, tab_conditions
+from services.filters import (
+    DEFAULT_PAGE_SORT,
+    DEFAULT_VIEW,
+    OPEN_TABS,
+    TABS,
+    RequestFilter,
+    tab_conditions,
+)
 from services.forms import (
     AssignForm,
     BulkActionForm,
@@ -292,7 +299,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         without_tab, queryset=queries.request_list(user=request.user), user=request.user
     ).qs
     counts = queries.queue_tab_counts(
-        requests=counted, conditions=tab_conditions(user=request.user)
+        requests=counted, conditions=tab_conditions(user=request.user), open_tabs=OPEN_TABS
     )
     page_obj = _page(request, items, QUEUE_PAGE_SIZE)
     assignees = queries.assignee_choices(user=request.user)

@@ -77,6 +77,8 @@ def test_chinese_chosen_before_logging_in_stays_for_the_worker_pages(
     page.wait_for_url("**/zh-hans/queue/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_role("heading", level=1)).to_have_text("诉求队列")  # "Request queue"
+    page.locator("[data-tab=all]").click()  # the "All" tab: finished requests too
+    expect(page.locator("[data-tab=all]")).to_contain_text("全部")
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(len(queue_requests.visible))
     road = rows.filter(has_text="道路与路灯维修")  # "Road and street-light repair"

@@ -76,6 +76,9 @@ def test_resident_request_is_advanced_by_worker_and_resident_sees_it(
     worker = new_page()
     log_in(worker, "worker-li")
     expect(worker.get_by_role("heading", name="Request queue")).to_be_visible()
+    # The queue opens on what needs action; the "All" tab shows the finished ones too.
+    worker.locator("[data-tab=all]").click()
+    expect(worker.locator("[data-tab=all]")).to_have_attribute("aria-current", "page")
     rows = worker.locator("tbody tr")
     in_elm_street = [request_id, earlier_request.pk, *(r.pk for r in queue_requests.visible)]
     expect(rows).to_have_count(len(in_elm_street))

@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from services import queries
-from services.filters import TABS, RequestFilter, tab_conditions
+from services.filters import OPEN_TABS, TABS, RequestFilter, tab_conditions
 from services.models import ServiceRequest
 from tests.factories import (
     AdministratorFactory,
@@ -66,7 +66,9 @@ def test_tabs_split_open_work_by_who_holds_it(community, worker):
     assert set(_filtered(worker, "view=all&assigned=unassigned")) == {nobody.pk, late.pk, done.pk}
 
     counts = queries.queue_tab_counts(
-        requests=queries.request_list(user=worker), conditions=tab_conditions(user=worker)
+        requests=queries.request_list(user=worker),
+        conditions=tab_conditions(user=worker),
+        open_tabs=OPEN_TABS,
     )
     assert counts == {"action": 3, "mine": 1, "unassigned": 2, "overdue": 1, "open": 4, "all": 5}
     assert set(counts) == {tab.code for tab in TABS}
