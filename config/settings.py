@@ -377,3 +377,13 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# The request map (docs/map.md). No tile source by default: the map then draws the
+# communities and requests on a plain background and asks no other host for anything. A tile
+# source is a URL template ({z}/{x}/{y}, optionally {s}); its origin is added to the map
+# page's img-src. Tile services licensed in mainland China draw in GCJ-02: say so, and the
+# points (stored in WGS-84) are shifted before they are drawn (geography/gcj02.py).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+MAP_TILE_COORDINATES = env.str("MAP_TILE_COORDINATES", default="wgs84")  # or "gcj02"
+MAP_MAX_POINTS = env.int("MAP_MAX_POINTS", default=5000)

@@ -175,6 +175,7 @@ class RequestFilter(django_filters.FilterSet):
         help_text="A request number (`123` or `#123`), else words of the description or a service.",
     )
     status = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Status"),
         choices=[("open", _("Open (not yet resolved)")), *Status.choices],
         method="filter_status",
@@ -190,9 +191,12 @@ class RequestFilter(django_filters.FilterSet):
         field_name="category__dimension",
         choices=ServiceCategory.Dimension.choices,
     )
-    urgency = django_filters.ChoiceFilter(label=_("Urgency"), choices=Urgency.choices)
+    urgency = django_filters.ChoiceFilter(
+        label=_("Urgency"), choices=Urgency.choices, empty_label=_("Any")
+    )
     community = django_filters.NumberFilter(label=_("Community"), field_name="community_id")
     assigned = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Assignment"),
         choices=[("me", _("Assigned to me")), ("unassigned", _("Unassigned"))],
         method="filter_assigned",
@@ -217,6 +221,7 @@ class RequestFilter(django_filters.FilterSet):
         help_text="A day (YYYY-MM-DD), inclusive, in the site's time zone.",
     )
     sort = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Sort by"),
         choices=[(sort.code, sort.label) for sort in SORTS],
         method="filter_sort",
@@ -273,6 +278,9 @@ class RequestFilter(django_filters.FilterSet):
         # API takes the same parameters as plain values, so its answers do not change.
         if not hasattr(self, "_form"):
             form = super().form
+            # The help texts document the API's parameters; a page's labels say enough.
+            for field in form.fields.values():
+                field.help_text = ""
             if self._communities is not None:
                 form.fields["community"].widget = forms.Select(
                     choices=[("", _("All my communities"))]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services import views
+from services import map_views, views
 
 app_name = "services"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/saved/", views.saved_filter_save, name="saved_filter_save"),
     path("queue/saved/<int:pk>/delete/", views.saved_filter_delete, name="saved_filter_delete"),
+    path("queue/map/", map_views.request_map_page, name="request_map"),
     path("queue/log/", views.request_log_anonymous, name="request_log_anonymous"),
     path("queue/log/<int:resident_id>/", views.request_log, name="request_log"),
     path("overview/", views.overview, name="overview"),

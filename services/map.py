@@ -1,0 +1,155 @@
+"""What the request map draws: requests (at their own location, or at their community's when
+they have none) and the communities in scope, typed, in the coordinates the configured tiles
+use. Reads only; the page is ``services.map_views``.
+
+Stored coordinates are WGS-84. When the tiles are GCJ-02 (``MAP_TILE_COORDINATES``), every
+point is shifted with ``geography.gcj02`` before it leaves the server, so markers sit on the
+streets the tiles draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+
+from core.localisation import localised_name
+from geography.gcj02 import wgs84_to_gcj02
+from services.models import ServiceCategory, ServiceRequest
+
+# One colour per status, matching the badges' hues (static/css/app.css).
+STATUS_COLOURS = {
+    ServiceRequest.Status.SUBMITTED: "#64748b",
+    ServiceRequest.Status.ACCEPTED: "#2563eb",
+    ServiceRequest.Status.ASSIGNED: "#1d4ed8",
+    ServiceRequest.Status.IN_PROGRESS: "#d97706",
+    ServiceRequest.Status.RESOLVED: "#15803d",
+    ServiceRequest.Status.CLOSED: "#166534",
+    ServiceRequest.Status.REJECTED: "#b42318",
+}
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    id: int
+    lat: float
+    lon: float
+    status: str
+    status_label: str
+    colour: str
+    category: str
+    url: str
+    # True: the request has no location of its own and is drawn at its community.
+    at_community: bool
+
+
+@dataclass(frozen=True)
+class MapCommunity:
+    name: str
+    lat: float
+    lon: float
+    open: int
+
+
+@dataclass(frozen=True)
+class TileSource:
+    url: str
+    attribution: str
+    coordinates: str
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url.replace("{s}", "a"))
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
+@dataclass(frozen=True)
+class RequestMap:
+    points: list[MapPoint]
+    communities: list[MapCommunity]
+    total: int
+    tiles: TileSource | None
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.points)
+
+    def as_json(self) -> dict:
+        return {
+            "points": [asdict(p) for p in self.points],
+            "communities": [asdict(c) for c in self.communities],
+            "tiles": None if self.tiles is None else asdict(self.tiles),
+        }
+
+
+def tile_source() -> TileSource | None:
+    if not settings.MAP_TILE_URL:
+        return None
+    return TileSource(
+        url=settings.MAP_TILE_URL,
+        attribution=settings.MAP_TILE_ATTRIBUTION,
+        coordinates=settings.MAP_TILE_COORDINATES,
+    )
+
+
+def _for_tiles(lat: float, lon: float, tiles: TileSource | None) -> tuple[float, float]:
+    if tiles is not None and tiles.coordinates == "gcj02":
+        return wgs84_to_gcj02(lat, lon)
+    return lat, lon
+
+
+def request_map(*, requests: QuerySet, communities: QuerySet) -> RequestMap:
+    """The map of ``requests`` (already scoped and filtered) and ``communities`` (in scope)."""
+    tiles = tile_source()
+    labels = dict(ServiceRequest.Status.choices)
+    categories = {c.pk: localised_name(c) for c in ServiceCategory.objects.all()}
+    located = requests.filter(
+        Q(latitude__isnull=False, longitude__isnull=False)
+        | Q(community__latitude__isnull=False, community__longitude__isnull=False)
+    )
+    total = located.count()
+    rows = located.values_list(
+        "id",
+        "status",
+        "category_id",
+        "latitude",
+        "longitude",
+        "community__latitude",
+        "community__longitude",
+    )[: settings.MAP_MAX_POINTS]
+    points = []
+    for pk, status, category_id, lat, lon, c_lat, c_lon in rows:
+        own = lat is not None and lon is not None
+        lat, lon = _for_tiles(lat if own else c_lat, lon if own else c_lon, tiles)
+        points.append(
+            MapPoint(
+                id=pk,
+                lat=round(lat, 6),
+                lon=round(lon, 6),
+                status=status,
+                status_label=str(labels.get(status, status)),
+                colour=STATUS_COLOURS.get(status, "#475569"),
+                category=categories.get(category_id, ""),
+                url=reverse("services:request_detail", args=[pk]),
+                at_community=not own,
+            )
+        )
+    places = []
+    for name, lat, lon, open_ in (
+        communities.filter(latitude__isnull=False, longitude__isnull=False)
+        .annotate(
+            open=Count("requests", filter=Q(requests__status__in=ServiceRequest.OPEN_STATUSES))
+        )
+        .values_list("name", "latitude", "longitude", "open")
+    ):
+        lat, lon = _for_tiles(lat, lon, tiles)
+        places.append(MapCommunity(name=name, lat=round(lat, 6), lon=round(lon, 6), open=open_))
+    return RequestMap(points=points, communities=places, total=total, tiles=tiles)
+
+
+def legend() -> list[tuple[str, str]]:
+    labels = dict(ServiceRequest.Status.choices)
+    return [(str(labels[status]), colour) for status, colour in STATUS_COLOURS.items()]

@@ -1,0 +1,45 @@
+"""The request map page for workers and administrators (``docs/map.md``)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.roles import STAFF, role_required
+from residents import queries as resident_queries
+from services import queries
+from services.filters import RequestFilter
+from services.map import legend, request_map
+
+DEFAULT_MAP_VIEW = "open"
+
+
+@role_required(*STAFF)
+def request_map_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.copy()
+    query.setdefault("view", DEFAULT_MAP_VIEW)
+    communities = resident_queries.community_choices(user=request.user)
+    filterset = RequestFilter(
+        query,
+        queryset=queries.request_list(user=request.user),
+        user=request.user,
+        communities=communities,
+    )
+    data = request_map(
+        requests=filterset.qs.order_by("-created_at", "-id"), communities=communities
+    )
+    response = render(
+        request,
+        "services/request_map.html",
+        {
+            "map": data,
+            "map_data": data.as_json(),
+            "legend": legend(),
+            "filter_form": filterset.form,
+            "view": query.get("view"),
+        },
+    )
+    if data.tiles is not None and data.tiles.origin:
+        # The configured tile host, and only on this page, may serve images.
+        response._csp_update = {"img-src": [data.tiles.origin]}
+    return response

@@ -1,0 +1,56 @@
+/* The request map: Leaflet with clustered, status-coloured markers, fed by a json_script
+   block. Without a configured tile source no tile layer is added, so the page asks no other
+   host for anything: communities and requests are drawn on a plain background. */
+(function () {
+  "use strict";
+  var element = document.getElementById("request-map");
+  var source = document.getElementById("request-map-data");
+  if (!element || !source || typeof L === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  var text = element.dataset;
+
+  var map = L.map(element, { preferCanvas: false, zoomControl: true, attributionControl: true });
+  if (data.tiles) {
+    var options = { maxZoom: 18 };
+    if (data.tiles.attribution) { options.attribution = data.tiles.attribution; }
+    L.tileLayer(data.tiles.url, options).addTo(map);
+  }
+
+  var bounds = [];
+  data.communities.forEach(function (c) {
+    var marker = L.circleMarker([c.lat, c.lon], {
+      radius: 6, color: "#0f6e6e", weight: 2, fillColor: "#ffffff", fillOpacity: 1,
+      className: "map-community"
+    });
+    marker.bindTooltip(c.name + " · " + c.open + " " + text.communityOpen);
+    marker.addTo(map);
+    bounds.push([c.lat, c.lon]);
+  });
+
+  var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+  data.points.forEach(function (p) {
+    var marker = L.circleMarker([p.lat, p.lon], {
+      radius: 7, color: "#ffffff", weight: 1.5, fillColor: p.colour, fillOpacity: 0.95,
+      className: "map-request map-request--" + p.status
+    });
+    var popup = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = p.url;
+    link.textContent = "#" + p.id + " " + p.category;
+    popup.appendChild(link);
+    popup.appendChild(document.createElement("br"));
+    popup.appendChild(document.createTextNode(p.status_label +
+      (p.at_community ? " · " + text.popupCommunity : "")));
+    marker.bindPopup(popup);
+    clusters.addLayer(marker);
+    bounds.push([p.lat, p.lon]);
+  });
+  map.addLayer(clusters);
+
+  if (bounds.length) {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+  } else {
+    map.setView([35.0, 105.0], 4);
+  }
+  element.dataset.ready = "true";
+})();

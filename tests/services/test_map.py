@@ -1,0 +1,92 @@
+"""The request map: scoped points in the tiles' coordinates, the community fallback, no other
+host without tiles, and the tile host allowed only on the map page when configured."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from geography.gcj02 import wgs84_to_gcj02
+from services.models import ServiceRequest
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceRequestFactory,
+    WorkerFactory,
+)
+
+
+@pytest.fixture
+def place(db):
+    return CommunityFactory(name="Map Street", latitude=30.66, longitude=104.07)
+
+
+@pytest.fixture
+def worker(place):
+    return WorkerFactory(communities=[place])
+
+
+def _map(client, user, **params):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("services:request_map"), params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('id="request-map-data"')
+    start = html.index(">", start) + 1
+    return response, json.loads(html[start : html.index("</script>", start)])
+
+
+def test_points_are_scoped_coloured_and_fall_back_to_the_community(client, place, worker):
+    own = ServiceRequestFactory(community=place, latitude=30.67, longitude=104.08)
+    at_community = ServiceRequestFactory(community=place)
+    ServiceRequestFactory(status=ServiceRequest.Status.SUBMITTED)  # another community
+    _, data = _map(client, worker)
+    points = {p["id"]: p for p in data["points"]}
+    assert set(points) == {own.pk, at_community.pk}
+    assert (points[own.pk]["lat"], points[own.pk]["at_community"]) == (30.67, False)
+    assert (points[at_community.pk]["lat"], points[at_community.pk]["at_community"]) == (
+        30.66,
+        True,
+    )
+    assert points[own.pk]["colour"].startswith("#") and points[own.pk]["status_label"]
+    assert [c["name"] for c in data["communities"]] == ["Map Street"]
+    assert data["tiles"] is None
+
+
+def test_without_tiles_the_page_names_no_other_host(client, worker, place, settings):
+    settings.MAP_TILE_URL = ""
+    ServiceRequestFactory(community=place)
+    response, _ = _map(client, worker)
+    html = response.content.decode()
+    assert "No map tiles are configured" in html
+    assert not re.search(r'(src|href)="https?://', html)
+    assert "vendor/leaflet/leaflet.js" in html
+    assert "img-src 'self' data:;" in response["Content-Security-Policy"]
+
+
+def test_gcj02_tiles_get_shifted_points_and_their_host_in_img_src(client, worker, place, settings):
+    settings.MAP_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    settings.MAP_TILE_COORDINATES = "gcj02"
+    ServiceRequestFactory(community=place, latitude=30.67, longitude=104.08)
+    response, data = _map(client, worker)
+    lat, lon = wgs84_to_gcj02(30.67, 104.08)
+    assert (data["points"][0]["lat"], data["points"][0]["lon"]) == (round(lat, 6), round(lon, 6))
+    assert data["tiles"]["url"] == settings.MAP_TILE_URL
+    assert "https://tiles.example.test" in response["Content-Security-Policy"]
+    # Only the map page allows the tile host.
+    other = client.get(reverse("services:queue"))
+    assert "tiles.example.test" not in other["Content-Security-Policy"]
+
+
+def test_residents_have_no_map_and_administrators_see_everything(client, place):
+    resident = ResidentFactory(community=place, with_account=True)
+    client.force_login(resident.user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("services:request_map")).status_code == 403
+    ServiceRequestFactory(community=place)
+    ServiceRequestFactory(community=CommunityFactory(latitude=31.0, longitude=104.5))
+    _, data = _map(client, AdministratorFactory())
+    assert len(data["points"]) == 2
