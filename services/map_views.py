@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.localisation import localised_name
 from core.roles import STAFF, role_required
 from residents import queries as resident_queries
 from services import queries
@@ -23,6 +24,7 @@ def request_map_page(request: HttpRequest) -> HttpResponse:
         query,
         queryset=queries.request_list(user=request.user),
         user=request.user,
+        categories=[(c, localised_name(c)) for c in queries.category_list() if c.parent_id],
         communities=communities,
     )
     data = request_map(

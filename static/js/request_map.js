@@ -9,25 +9,35 @@
   var data = JSON.parse(source.textContent);
   var text = element.dataset;
 
-  var map = L.map(element, { preferCanvas: false, zoomControl: true, attributionControl: true });
+  // Without a tile layer the map has no zoom range of its own: give it one.
+  var map = L.map(element, { minZoom: 3, maxZoom: 18 });
   if (data.tiles) {
     var options = { maxZoom: 18 };
     if (data.tiles.attribution) { options.attribution = data.tiles.attribution; }
     L.tileLayer(data.tiles.url, options).addTo(map);
   }
 
-  var bounds = [];
+  // A map needs its view before vector layers are added to it.
+  var bounds = data.communities.map(function (c) { return [c.lat, c.lon]; })
+    .concat(data.points.map(function (p) { return [p.lat, p.lon]; }));
+  if (bounds.length) {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+  } else {
+    map.setView([35.0, 105.0], 4);
+  }
+
   data.communities.forEach(function (c) {
     var marker = L.circleMarker([c.lat, c.lon], {
-      radius: 6, color: "#0f6e6e", weight: 2, fillColor: "#ffffff", fillOpacity: 1,
+      radius: 11, color: "#0f6e6e", weight: 2.5, fillOpacity: 0,
       className: "map-community"
     });
     marker.bindTooltip(c.name + " · " + c.open + " " + text.communityOpen);
     marker.addTo(map);
-    bounds.push([c.lat, c.lon]);
   });
 
-  var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+  var clusters = L.markerClusterGroup({
+    showCoverageOnHover: false, maxClusterRadius: 40, disableClusteringAtZoom: 17
+  });
   data.points.forEach(function (p) {
     var marker = L.circleMarker([p.lat, p.lon], {
       radius: 7, color: "#ffffff", weight: 1.5, fillColor: p.colour, fillOpacity: 0.95,
@@ -43,14 +53,7 @@
       (p.at_community ? " · " + text.popupCommunity : "")));
     marker.bindPopup(popup);
     clusters.addLayer(marker);
-    bounds.push([p.lat, p.lon]);
   });
   map.addLayer(clusters);
-
-  if (bounds.length) {
-    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
-  } else {
-    map.setView([35.0, 105.0], 4);
-  }
   element.dataset.ready = "true";
 })();
