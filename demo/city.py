@@ -53,9 +53,9 @@ from services.models import (
 DEMO_CITY_ADCODES = ("510100", "511800", "330200", "330400")
 WORKER_CITY_ADCODE = DEMO_CITY_ADCODES[0]
 DEMO_USERS = ("admin", "worker", "resident")
-# Districts and counties of the demo's cities (codes, names and places from cpca 0.5.5, see
-# geography/README.md); ``kind`` is the demo's own labelling: districts urban, counties and
-# county-level cities rural. A district's city is its code's first four digits + "00".
+# Districts and counties of the demo's cities (current codes and names, places from cpca 0.5.5;
+# see geography/README.md); ``kind`` is the demo's own labelling (central districts urban,
+# counties rural). A district's city is its code's first four digits + "00".
 DISTRICTS_CSV = Path(__file__).with_name("demo_city_districts.csv")
 COMMUNITY_PREFIX = Community.DEMO_CODE_PREFIX
 
