@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services import workflow
+
 
 class ServiceCategory(models.Model):
     """A two-level taxonomy.
@@ -83,14 +85,8 @@ class ServiceCategory(models.Model):
 
 
 class ServiceRequest(models.Model):
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        ACCEPTED = "accepted", _("Accepted")
-        ASSIGNED = "assigned", _("Assigned")
-        IN_PROGRESS = "in_progress", _("In progress")
-        RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
-        REJECTED = "rejected", _("Rejected")
+    # The statuses and the moves between them are defined once, in ``services.workflow``.
+    Status = workflow.Status
 
     class Urgency(models.TextChoices):
         LOW = "low", _("Low")
@@ -104,22 +100,9 @@ class ServiceRequest(models.Model):
         HOTLINE = "hotline", _("Hotline")
         OPEN311 = "open311", _("Open311 client")
 
-    # The lifecycle. Anything not listed here is refused with the allowed moves named.
-    TRANSITIONS: dict[str, tuple[str, ...]] = {
-        Status.SUBMITTED: (Status.ACCEPTED, Status.REJECTED),
-        Status.ACCEPTED: (Status.ASSIGNED, Status.IN_PROGRESS, Status.REJECTED),
-        Status.ASSIGNED: (Status.IN_PROGRESS, Status.ACCEPTED, Status.REJECTED),
-        Status.IN_PROGRESS: (Status.RESOLVED, Status.ASSIGNED),
-        Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS),
-        Status.CLOSED: (),
-        Status.REJECTED: (),
-    }
-    OPEN_STATUSES = (
-        Status.SUBMITTED,
-        Status.ACCEPTED,
-        Status.ASSIGNED,
-        Status.IN_PROGRESS,
-    )
+    # Status -> the statuses it may become, derived from ``workflow.MOVES``.
+    TRANSITIONS: dict[str, tuple[str, ...]] = workflow.TRANSITIONS
+    OPEN_STATUSES = workflow.OPEN_STATUSES
     URGENCY_SLA_FACTOR = {
         Urgency.LOW: 1.5,
         Urgency.NORMAL: 1.0,
@@ -246,6 +229,10 @@ class RequestStatusChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True, max_length=2000)
+    # Why a request was rejected, closed without resolution or withdrawn (``workflow.Reason``).
+    reason = models.CharField(
+        _("reason"), max_length=32, choices=workflow.Reason.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import served_community_ids, user_serves_community
+from services import workflow
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
 
 DASHBOARD_MONTHS = 12
@@ -135,11 +136,37 @@ def may_work_request(*, user: User, request: ServiceRequest) -> bool:
 
 def may_rate_request(*, user: User, request: ServiceRequest) -> bool:
     """Only the resident who made the request rates it."""
+    return owns_request(user=user, request=request)
+
+
+def owns_request(*, user: User, request: ServiceRequest) -> bool:
+    """The user is the resident who made the request (who rates, follows up, withdraws and
+    reopens it)."""
     return (
         is_resident(user)
         and request.resident_id is not None
         and Resident.objects.filter(pk=request.resident_id, user_id=user.pk).exists()
     )
+
+
+def move_actor(*, user: User, request: ServiceRequest, move: workflow.Move) -> str | None:
+    """Who ``user`` is for this move of this request: staff (the workers of its community,
+    administrators), the resident who made it (for the moves residents make), or ``None``."""
+    if move.made_by(workflow.STAFF) and may_work_request(user=user, request=request):
+        return workflow.STAFF
+    if move.made_by(workflow.RESIDENT) and owns_request(user=user, request=request):
+        return workflow.RESIDENT
+    return None
+
+
+def move_possible(*, request: ServiceRequest, move: workflow.Move, actor: str) -> bool:
+    """Whether a page should offer the move now: it applies to the status, and a resident's
+    reopening is still within ``workflow.REOPEN_WINDOW_DAYS`` of the resolution."""
+    if not move.applies_to(request.status):
+        return False
+    if move.name == "reopen" and actor == workflow.RESIDENT and request.resolved_at:
+        return request.resolved_at + timedelta(days=workflow.REOPEN_WINDOW_DAYS) >= timezone.now()
+    return True
 
 
 def overdue_condition(overdue: bool) -> Q:

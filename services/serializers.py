@@ -16,6 +16,7 @@ from core.api import (
 )
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
+from services import workflow
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
 
 
@@ -101,7 +102,7 @@ class StatusChangeSerializer(ApiModelSerializer):
 
     class Meta:
         model = RequestStatusChange
-        fields = ["from_status", "to_status", "changed_at", "changed_by", "note"]
+        fields = ["from_status", "to_status", "changed_at", "changed_by", "note", "reason"]
         read_only_fields = fields
 
 
@@ -245,6 +246,7 @@ class RequestDetailSerializer(RequestDetailFieldsSerializer):
                     "changed_at": _datetime(change.changed_at),
                     "changed_by": change.changed_by_id,
                     "note": change.note,
+                    "reason": change.reason,
                 }
                 for change in item.history_rows
             ],
@@ -313,6 +315,16 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class MoveSerializer(NoteSerializer):
+    reason = ChoiceFieldWithoutEcho(
+        choices=workflow.Reason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (reject, close without resolution): one of the move's reasons.",
+    )
+
+
 class AssignSerializer(NoteSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         error_messages=RELATED_ERRORS_WITHOUT_ECHO,
@@ -368,6 +380,9 @@ class TransitionConflictSerializer(ErrorSerializer):
     current_status = _status_string()
     requested_status = _status_string()
     allowed_transitions = serializers.ListField(child=_status_string())
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(), help_text="The moves possible now (their endpoints)."
+    )
 
 
 class IdempotencyConflictSerializer(ErrorSerializer):

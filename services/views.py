@@ -16,14 +16,14 @@ from core.localisation import localised_name
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
-from services import actions, queries
+from services import actions, queries, workflow
 from services.forms import (
     AssignForm,
     BulkActionForm,
+    MoveForm,
     QueueFilterForm,
     RatingForm,
     RequestForm,
-    TransitionForm,
     WorkerRequestForm,
 )
 from services.models import ServiceRequest
@@ -149,7 +149,7 @@ def _detail_page(
     *,
     rating_form: RatingForm | None = None,
     assign_form: AssignForm | None = None,
-    transition_form: TransitionForm | None = None,
+    move_form: MoveForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     roles = user_roles(request.user)
@@ -161,16 +161,19 @@ def _detail_page(
         "is_staff_view": is_staff_view,
         "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
     }
+    actor = workflow.STAFF if is_staff_view else workflow.RESIDENT
+    # The moves this person can make now, from the one table the bulk bar also offers;
+    # assigning names a worker, so it has its own form.
+    moves = [
+        m
+        for m in workflow.moves_from(item.status, actor=actor)
+        if not m.takes_assignee and queries.move_possible(request=item, move=m, actor=actor)
+    ]
+    context["moves"] = moves
+    context["move_form"] = move_form or MoveForm()
+    context["reasons_needed"] = any(len(m.reasons) > 1 for m in moves)
     if is_staff_view:
-        labels = dict(ServiceRequest.Status.choices)
-        # Moving to "assigned" names a worker: that is the assign form's job.
-        context["transitions"] = [
-            (s, labels[s])
-            for s in item.allowed_transitions()
-            if s != ServiceRequest.Status.ASSIGNED
-        ]
-        context["transition_form"] = transition_form or TransitionForm()
-        if item.is_open:
+        if workflow.MOVES_BY_NAME["assign"].applies_to(item.status):
             context["assign_form"] = assign_form or AssignForm(
                 assignees=queries.assignee_choices(user=request.user, community=item.community),
                 initial={"assignee": item.assigned_to},
@@ -186,16 +189,18 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
+@role_required(RESIDENT, *STAFF)
 def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = _request_or_404(request, pk)
-    form = TransitionForm(request.POST)
+    form = MoveForm(request.POST)
     if form.is_valid():
+        move = workflow.MOVES_BY_NAME[form.cleaned_data["move"]]
         try:
-            actions.request_transition(
+            actions.request_move(
                 user=request.user,
                 request=item,
-                to_status=form.cleaned_data["to_status"],
+                move=move.name,
+                reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
@@ -204,13 +209,10 @@ def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Request #%(id)s is now “%(status)s”.")
-                % {
-                    "id": item.pk,
-                    "status": ServiceRequest.Status(form.cleaned_data["to_status"]).label,
-                },
+                % {"id": item.pk, "status": workflow.status_label(item.status)},
             )
         return redirect("services:request_detail", pk=item.pk)
-    return _detail_page(request, item, transition_form=form, status=400)
+    return _detail_page(request, item, move_form=form, status=400)
 
 
 @require_POST
@@ -276,29 +278,21 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:
-    """Apply the action row by row, each through its own action (and transaction), and report
-    which rows failed and why; one bad row does not stop the others."""
+    """Apply the move to each selected row (``actions.requests_move``: one transaction each,
+    one refused row does not stop the others) and keep the outcome for the next page."""
     data = form.cleaned_data
-    succeeded, failed = [], []
-    for pk in data["selected"]:
-        item = queries.request_get(user=request.user, pk=pk)
-        if item is None:
-            failed.append({"id": pk, "reason": _("Not found in your communities.")})
-            continue
-        try:
-            if data["action"] == BulkActionForm.ASSIGN:
-                actions.request_assign(
-                    user=request.user, request=item, assignee=data["assignee"], note=data["note"]
-                )
-            else:
-                actions.request_transition(
-                    user=request.user, request=item, to_status=data["to_status"], note=data["note"]
-                )
-        except ValidationError as exc:
-            failed.append({"id": pk, "reason": _error_text(exc)})
-        else:
-            succeeded.append(pk)
-    return {"succeeded": succeeded, "failed": failed}
+    outcome = actions.requests_move(
+        user=request.user,
+        request_ids=data["selected"],
+        move=data["move"],
+        assignee=data["assignee"],
+        reason=data["reason"],
+        note=data["note"],
+    )
+    return {
+        "succeeded": list(outcome.succeeded),
+        "failed": [{"id": f.id, "reason": f.reason} for f in outcome.failed],
+    }
 
 
 # Logging a need for a resident (workers) ----------------------------------------------------
