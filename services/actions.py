@@ -40,15 +40,24 @@ from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import resident_own_profile, served_community_ids, user_serves_community
 from services import workflow
+from services.canned import canned_replies_for
+from services.media import photo_problem
 from services.models import (
     CapacityChange,
     IdempotencyRecord,
+    RequestComment,
     RequestStatusChange,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
 )
-from services.queries import may_rate_request, may_work_request, move_actor, move_possible
+from services.queries import (
+    may_rate_request,
+    may_work_request,
+    move_actor,
+    move_possible,
+    owns_request,
+)
 
 Status = ServiceRequest.Status
 OPEN_STATUSES = workflow.OPEN_STATUSES
@@ -357,6 +366,7 @@ def _create_request(
     )
     # As ``queries.request_get`` hands it out: the history comes along, nothing to re-read.
     request.history_rows = [first]
+    request.comment_rows = []
     return request
 
 
@@ -430,6 +440,9 @@ def request_submit_idempotent(
         if record is not None:
             return _replay(record=record, fingerprint=fingerprint)
 
+    problem = photo_problem(photo)
+    if problem:
+        raise ValidationError({"photo": [problem]})
     cleaned = _check_submit(
         user=user,
         category=category,
@@ -534,6 +547,11 @@ def requests_free_text_erase(
     RequestStatusChange.objects.filter(request__in=[r.pk for r in requests]).exclude(
         note=""
     ).update(note=note)
+    # Replies, notes and the resident's information quote the person as often as notes do.
+    comments = RequestComment.objects.filter(request__in=[r.pk for r in requests])
+    for comment in comments.exclude(photo=""):
+        comment.photo.delete(save=False)
+    comments.update(text=note, photo="")
     return len(requests)
 
 
@@ -988,6 +1006,96 @@ def requests_move(
         else:
             succeeded.append(pk)
     return BulkOutcome(succeeded=tuple(succeeded), failed=tuple(failed))
+
+
+# Notes, replies and the resident's information ------------------------------------------------
+
+
+def _check_text(text: str, *, field: str = "text", required: bool = True) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationError({field: [_("Write something first.")]})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                field: [
+                    _("Ensure this text has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
+                ]
+            }
+        )
+    if "\x00" in text:
+        raise ValidationError({field: [_("Null characters are not allowed.")]})
+    return text
+
+
+def _comment(
+    *, request: ServiceRequest, user: User, kind: str, text: str, photo: UploadedFile | None = None
+) -> RequestComment:
+    comment = RequestComment(request=request, kind=kind, text=text, author=user)
+    if photo:
+        comment.photo = photo
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def request_note_add(*, user: User, request: ServiceRequest, text: str) -> RequestComment:
+    """A staff-only internal note on a request: never shown to the resident, in Open311 or in
+    the resident's data download."""
+    _check_may_work(user=user, request=request)
+    text = _check_text(text)
+    return _comment(request=request, user=user, kind=RequestComment.Kind.INTERNAL_NOTE, text=text)
+
+
+@transaction.atomic
+def request_reply_add(
+    *, user: User, request: ServiceRequest, text: str = "", canned: str = ""
+) -> RequestComment:
+    """A worker's public reply to the resident. ``canned`` names one of the replies of
+    ``services.canned`` that fits the request's service; with no text of its own, the reply
+    is that canned text in the worker's language."""
+    _check_may_work(user=user, request=request)
+    if canned:
+        fitting = canned_replies_for(
+            category_code=request.category.code, dimension=request.category.dimension
+        )
+        chosen = next((r for r in fitting if r.code == canned), None)
+        if chosen is None:
+            raise ValidationError(
+                {"canned": [_("Choose one of the replies offered for this service.")]}
+            )
+        text = text or str(chosen.text)
+    text = _check_text(text)
+    return _comment(request=request, user=user, kind=RequestComment.Kind.PUBLIC_REPLY, text=text)
+
+
+@transaction.atomic
+def request_information_add(
+    *, user: User, request: ServiceRequest, text: str = "", photo: UploadedFile | None = None
+) -> RequestComment:
+    """The resident who made an open request adds information to it: text, a photo, or both
+    (the photo rule of ``services.media.photo_problem``)."""
+    if not owns_request(user=user, request=request):
+        raise ActionNotAllowed(_("Only the resident who made the request can add to it."))
+    text = _check_text(text, required=photo is None)
+    problem = photo_problem(photo)
+    if problem:
+        raise ValidationError({"photo": [problem]})
+    locked = _locked(request)
+    if locked.status not in OPEN_STATUSES:
+        raise StateConflict(
+            _("Information can be added while the request is open; this one is “%(status)s”.")
+            % {"status": workflow.status_label(locked.status)}
+        )
+    comment = _comment(
+        request=locked,
+        user=user,
+        kind=RequestComment.Kind.INFORMATION,
+        text=text,
+        photo=photo,
+    )
+    locked.save(update_fields=["updated_at"])
+    return comment
 
 
 @transaction.atomic

@@ -40,13 +40,18 @@ from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
     CategoryTreeSerializer,
+    CommentSerializer,
     IdempotencyConflictSerializer,
+    InformationAddSerializer,
     MoveSerializer,
+    NoteAddSerializer,
     RateSerializer,
+    ReplyAddSerializer,
     RequestCreateSerializer,
     RequestDetailSerializer,
     RequestListSerializer,
     TransitionConflictSerializer,
+    comment_data,
 )
 
 Status = ServiceRequest.Status
@@ -347,6 +352,75 @@ class ServiceRequestViewSet(
         serializer.is_valid(raise_exception=True)
         actions.request_assign(user=request.user, request=item, **serializer.validated_data)
         return self._detail_response(item.pk)
+
+    def _comment_response(self, comment) -> Response:
+        return Response(comment_data(comment, self.request), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Add a staff-only internal note (never shown to the resident)",
+        request=NoteAddSerializer,
+        responses={
+            201: CommentSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community write its notes.")
+        serializer = NoteAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._comment_response(
+            actions.request_note_add(user=request.user, request=item, **serializer.validated_data)
+        )
+
+    @extend_schema(
+        summary="Reply to the resident (public), optionally from a canned reply",
+        request=ReplyAddSerializer,
+        responses={
+            201: CommentSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def replies(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community reply to its requests.")
+        serializer = ReplyAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._comment_response(
+            actions.request_reply_add(user=request.user, request=item, **serializer.validated_data)
+        )
+
+    @extend_schema(
+        summary="Add information or a photo to an open request (the resident who made it)",
+        request={
+            "multipart/form-data": InformationAddSerializer,
+            "application/json": InformationAddSerializer,
+        },
+        responses={
+            201: CommentSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Not your request."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+            409: OpenApiResponse(ErrorSerializer, description="The request is not open."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def information(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.owns_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the resident who made the request can add to it.")
+        serializer = InformationAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._comment_response(
+            actions.request_information_add(
+                user=request.user, request=item, **serializer.validated_data
+            )
+        )
 
     @extend_schema(
         summary="Rate a resolved request (the resident who made it, once, 1-5)",

@@ -315,6 +315,75 @@ class MoveForm(forms.Form):
     )
 
 
+class NoteForm(forms.Form):
+    """A staff-only internal note."""
+
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seen by staff only, never by the resident."),
+    )
+
+
+class CannedSelect(forms.Select):
+    """The canned replies, each option carrying its text for the page's script to fill in."""
+
+    def __init__(self, *args, texts: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.texts = texts or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.texts:
+            option["attrs"]["data-text"] = self.texts[value]
+        return option
+
+
+class ReplyForm(forms.Form):
+    """A public reply to the resident, optionally started from a canned reply."""
+
+    canned = forms.ChoiceField(label=_("Canned reply"), required=False)
+    text = forms.CharField(
+        label=_("Reply to the resident"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "data-reply-text": ""}),
+        help_text=_("The resident sees this reply on the request."),
+    )
+
+    def __init__(self, *args, replies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["canned"].widget = CannedSelect(
+            attrs={"data-canned-reply": ""}, texts={r.code: str(r.text) for r in replies}
+        )
+        self.fields["canned"].choices = [("", "—")] + [(r.code, r.title) for r in replies]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("text") and not cleaned.get("canned"):
+            self.add_error("text", _("Write a reply or pick a canned one."))
+        return cleaned
+
+
+class InformationForm(forms.Form):
+    """Information the resident adds to an open request: text, a photo, or both."""
+
+    text = forms.CharField(
+        label=_("Add information"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Optional; up to 5 MB."))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("text") and not cleaned.get("photo"):
+            self.add_error("text", _("Write something or attach a photo."))
+        return cleaned
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label="—")
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)

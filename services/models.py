@@ -243,6 +243,43 @@ class RequestStatusChange(models.Model):
         return f"#{self.request_id}: {self.from_status or '-'} → {self.to_status}"
 
 
+class RequestComment(models.Model):
+    """What people write on a request besides its moves: a worker's internal note (staff
+    only: never shown to the resident, in Open311, or in the resident's data download), a
+    worker's public reply to the resident, or information the resident adds (with an
+    optional photo)."""
+
+    class Kind(models.TextChoices):
+        INTERNAL_NOTE = "internal_note", _("Internal note")
+        PUBLIC_REPLY = "public_reply", _("Reply to the resident")
+        INFORMATION = "information", _("Information from the resident")
+
+    # What the resident who made the request sees; the internal notes are for staff only.
+    PUBLIC_KINDS = (Kind.PUBLIC_REPLY, Kind.INFORMATION)
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="comments")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("text"), max_length=2000, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("request comment")
+        verbose_name_plural = _("request comments")
+        indexes = [models.Index(fields=["request", "kind"])]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.kind}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in self.PUBLIC_KINDS
+
+
 class IdempotencyRecord(models.Model):
     """Remembers the request created for a client's ``Idempotency-Key``, so a retry creates
     nothing twice and gets the first answer back. Kept for ``IDEMPOTENCY_KEY_TTL_HOURS``

@@ -18,12 +18,16 @@ from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
 from services import actions, queries, workflow
+from services.canned import canned_replies_for
 from services.forms import (
     AssignForm,
     BulkActionForm,
+    InformationForm,
     MoveForm,
+    NoteForm,
     QueueFilterForm,
     RatingForm,
+    ReplyForm,
     RequestForm,
     WorkerRequestForm,
 )
@@ -151,6 +155,9 @@ def _detail_page(
     rating_form: RatingForm | None = None,
     assign_form: AssignForm | None = None,
     move_form: MoveForm | None = None,
+    note_form: NoteForm | None = None,
+    reply_form: ReplyForm | None = None,
+    information_form: InformationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     roles = user_roles(request.user)
@@ -160,6 +167,9 @@ def _detail_page(
         "history": item.history.select_related("changed_by"),
         "answers": _answers(item),
         "is_staff_view": is_staff_view,
+        # ``request_get`` left out what this reader may not see (residents: internal notes).
+        "internal_notes": [c for c in item.comment_rows if not c.is_public],
+        "conversation": [c for c in item.comment_rows if c.is_public],
         "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
     }
     actor = workflow.STAFF if is_staff_view else workflow.RESIDENT
@@ -174,13 +184,18 @@ def _detail_page(
     context["move_form"] = move_form or MoveForm()
     context["reasons_needed"] = any(len(m.reasons) > 1 for m in moves)
     if is_staff_view:
+        context["note_form"] = note_form or NoteForm()
+        context["reply_form"] = reply_form or _reply_form(item)
         if workflow.MOVES_BY_NAME["assign"].applies_to(item.status):
             context["assign_form"] = assign_form or AssignForm(
                 assignees=queries.assignee_choices(user=request.user, community=item.community),
                 initial={"assignee": item.assigned_to},
             )
-    elif item.status in RATABLE_STATUSES and item.satisfaction is None:
-        context["rating_form"] = rating_form or RatingForm()
+    else:
+        if item.is_open:
+            context["information_form"] = information_form or InformationForm()
+        if item.status in RATABLE_STATUSES and item.satisfaction is None:
+            context["rating_form"] = rating_form or RatingForm()
     return render(request, "services/request_detail.html", context, status=status)
 
 
@@ -214,6 +229,71 @@ def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect("services:request_detail", pk=item.pk)
     return _detail_page(request, item, move_form=form, status=400)
+
+
+def _reply_form(item: ServiceRequest, data=None) -> ReplyForm:
+    replies = canned_replies_for(
+        category_code=item.category.code, dimension=item.category.dimension
+    )
+    return ReplyForm(data, replies=replies)
+
+
+@require_POST
+@role_required(*STAFF)
+def request_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, item, note_form=form, status=400)
+    try:
+        actions.request_note_add(user=request.user, request=item, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Internal note added."))
+    return redirect("services:request_detail", pk=item.pk)
+
+
+@require_POST
+@role_required(*STAFF)
+def request_reply_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = _reply_form(item, request.POST)
+    if not form.is_valid():
+        return _detail_page(request, item, reply_form=form, status=400)
+    try:
+        actions.request_reply_add(
+            user=request.user,
+            request=item,
+            text=form.cleaned_data["text"],
+            canned=form.cleaned_data["canned"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Reply sent to the resident."))
+    return redirect("services:request_detail", pk=item.pk)
+
+
+@require_POST
+@role_required(RESIDENT)
+def request_information_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = InformationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail_page(request, item, information_form=form, status=400)
+    try:
+        actions.request_information_add(
+            user=request.user,
+            request=item,
+            text=form.cleaned_data["text"],
+            photo=form.cleaned_data["photo"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Your information was added to the request."))
+    return redirect("services:request_detail", pk=item.pk)
 
 
 @require_POST
