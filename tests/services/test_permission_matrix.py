@@ -227,6 +227,28 @@ CASES = [
         lambda w: {},
         Status.ACCEPTED,
     ),
+    # Internal notes and replies: the workers of the community; information: its resident.
+    Case(
+        "internal note",
+        "post",
+        _request_url("notes"),
+        roles(owner=403, other=404, assigned=201, worker_other=404, admin=201),
+        lambda w: {"text": "Synthetic note."},
+    ),
+    Case(
+        "reply",
+        "post",
+        _request_url("replies"),
+        roles(owner=403, other=404, assigned=201, worker_other=404, admin=201),
+        lambda w: {"text": "Synthetic reply."},
+    ),
+    Case(
+        "information",
+        "post",
+        _request_url("information"),
+        roles(owner=201, other=404, assigned=403, worker_other=404, admin=403),
+        lambda w: {"text": "Synthetic information."},
+    ),
     Case(
         "rate",
         "post",
@@ -322,6 +344,9 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "request-unassign",
         "request-close-unresolved",
         "request-withdraw",
+        "request-notes",
+        "request-replies",
+        "request-information",
         "request-rate",
         "capacity-list",
         "capacity-detail",
