@@ -82,7 +82,7 @@ def test_table_two_steps_are_worded_with_the_region():
 
 
 @pytest.mark.django_db
-def test_a_failed_runs_page_says_why_in_the_readers_language_and_the_api_gives_the_code(client):
+def test_a_failed_runs_page_and_api_say_why_in_the_readers_language_with_a_code(client):
     # No service requests at all: the forecast fails with a code.
     run = actions.analysis_run_now(kind="forecast", params={"horizon": 3})
     assert run.status == AnalysisRun.Status.FAILED
@@ -93,6 +93,12 @@ def test_a_failed_runs_page_says_why_in_the_readers_language_and_the_api_gives_t
         url = reverse("analytics:run_detail", kwargs={"pk": run.pk})
     html = client.get(url).content.decode()
     assert "目前还没有任何服务诉求，因此无从预测。" in html
+    zh_api = (
+        api_client(admin)
+        .get(f"/api/v1/analysis-runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .json()
+    )
+    assert zh_api["error"] == "目前还没有任何服务诉求，因此无从预测。"
     en_api = api_client(admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()
     assert en_api["error_code"] == "no_requests"
     assert en_api["error"] == "There are no service requests yet, so there is nothing to forecast."
