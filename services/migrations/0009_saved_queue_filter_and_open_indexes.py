@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0006_current_district_names'),
-        ('services', '0006_capacity_source_key_and_audit'),
+        ('services', '0008_request_comments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
