@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0006_current_district_names'),
-        ('services', '0008_request_comments'),
+        ('services', '0009_review_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
