@@ -37,6 +37,8 @@ from core.errors import (
     StateConflict,
 )
 from core.roles import is_administrator, is_resident, is_worker
+from notifications.actions import notify_request_event
+from notifications.models import Event
 from residents.models import Community, Resident, User
 from residents.queries import resident_own_profile, served_community_ids, user_serves_community
 from services.models import (
@@ -355,6 +357,8 @@ def _create_request(
     )
     # As ``queries.request_get`` hands it out: the history comes along, nothing to re-read.
     request.history_rows = [first]
+    # Notifications: the community's workers hear of it once this commits.
+    notify_request_event(request_id=request.pk, event=Event.SUBMITTED, actor_id=user.pk)
     return request
 
 
@@ -726,6 +730,9 @@ def _record_move(
     # The caller's instance reflects the change too.
     original.status, original.assigned_to_id = request.status, request.assigned_to_id
     original.resolved_at, original.updated_at = request.resolved_at, request.updated_at
+    # Notifications: the resident hears of the new status once this commits.
+    if request.status != from_status:
+        notify_request_event(request_id=request.pk, event=Event.STATUS_CHANGED, actor_id=user.pk)
     return request
 
 
@@ -842,6 +849,8 @@ def request_rate(
     locked.satisfaction_comment = comment
     locked.save(update_fields=["satisfaction", "satisfaction_comment", "updated_at"])
     request.satisfaction, request.satisfaction_comment = satisfaction, comment
+    # Notifications: a low rating alerts the request's workers once this commits.
+    notify_request_event(request_id=locked.pk, event=Event.RATED, actor_id=user.pk)
     return locked
 
 
