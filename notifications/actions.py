@@ -94,16 +94,17 @@ def notification_event_record(
     the event happens once: a second call with the same key records nothing (``None``)."""
     if kind not in Event.values:
         raise ValueError(f"unknown notification event {kind!r}")
-    try:
-        with transaction.atomic():
-            event = NotificationEvent.objects.create(
-                key=key or f"{kind}:{request_id}:{uuid.uuid4().hex}",
-                kind=kind,
-                request_id=request_id,
-                actor_id=actor_id,
-            )
-    except IntegrityError:
-        return None
+    fields = {"kind": kind, "request_id": request_id, "actor_id": actor_id}
+    if key is None:  # a unique key of its own: nothing to collide with
+        event = NotificationEvent.objects.create(
+            key=f"{kind}:{request_id}:{uuid.uuid4().hex}", **fields
+        )
+    else:
+        try:
+            with transaction.atomic():
+                event = NotificationEvent.objects.create(key=key, **fields)
+        except IntegrityError:
+            return None
     transaction.on_commit(partial(_queue, event.pk))
     return event
 
