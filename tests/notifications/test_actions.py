@@ -198,3 +198,64 @@ def test_an_unprocessed_event_is_queued_again_by_the_sweeper(request_, resident,
 def test_only_request_events_may_be_hooked():
     with pytest.raises(ValueError, match="not a request event"):
         actions.notify_request_event(request_id=1, event=Event.DAILY_DIGEST)
+
+
+# The workflow's resident follow-up and replies -------------------------------------------
+
+
+def test_a_public_reply_tells_the_resident_and_an_internal_note_tells_nobody(
+    django_capture_on_commit_callbacks, worker, resident, request_
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_note_add(user=worker, request=request_, text="Staff only.")
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_reply_add(user=worker, request=request_, text="On our way.")
+    (reply,) = Notification.objects.all()
+    assert (reply.recipient, reply.kind) == (resident.user, Event.PUBLIC_REPLY)
+    assert "On our way" not in str(reply.texts)  # what was written stays on the request page
+
+
+def test_added_information_alerts_the_assigned_worker_only(
+    django_capture_on_commit_callbacks, community, worker, resident
+):
+    colleague = WorkerFactory(communities=[community])
+    request_ = ServiceRequestFactory(resident=resident, status=Status.ASSIGNED, assigned_to=worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_information_add(
+            user=resident.user, request=request_, text="The gate code is 1234."
+        )
+    told = list(Notification.objects.values_list("recipient_id", "kind"))
+    assert told == [(worker.pk, Event.INFORMATION_ADDED)]
+    assert colleague.pk not in {r for r, _k in told}
+
+
+def test_a_withdrawal_alerts_the_community_workers_while_nobody_holds_it(
+    django_capture_on_commit_callbacks, community, worker, resident, request_
+):
+    colleague = WorkerFactory(communities=[community])
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_move(user=resident.user, request=request_, move="withdraw")
+    kinds = set(Notification.objects.values_list("recipient_id", "kind"))
+    assert kinds == {(worker.pk, Event.WITHDRAWN), (colleague.pk, Event.WITHDRAWN)}
+
+
+def test_a_residents_reopening_alerts_the_worker_it_goes_back_to(
+    django_capture_on_commit_callbacks, community, worker, resident
+):
+    request_ = ServiceRequestFactory(resident=resident, status=Status.RESOLVED, assigned_to=worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_move(user=resident.user, request=request_, move="reopen")
+    assert list(Notification.objects.values_list("recipient_id", "kind")) == [
+        (worker.pk, Event.REOPENED)
+    ]
+    # The worker's own reopening tells the resident instead.
+    request_.refresh_from_db()
+    Notification.objects.all().delete()
+    service_actions.request_move(user=worker, request=request_, move="start")
+    service_actions.request_move(user=worker, request=request_, move="resolve")
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_move(user=worker, request=request_, move="reopen")
+    assert list(Notification.objects.values_list("recipient_id", "kind")) == [
+        (resident.user_id, Event.STATUS_CHANGED)
+    ]
