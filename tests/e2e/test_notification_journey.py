@@ -41,7 +41,7 @@ def test_resident_sees_an_unread_notification_after_the_worker_changes_the_statu
     worker.goto(f"/requests/{request_.pk}/")
     status = worker.locator("h1 + p .badge").first
     expect(status).to_have_text("Submitted")
-    worker.locator('button[name="to_status"][value="accepted"]').click()
+    worker.get_by_role("button", name="Accept", exact=True).click()
     expect(status).to_have_text("Accepted")
 
     # The resident's next page shows one unread notification in the header.
