@@ -51,9 +51,6 @@ from residents.queries import resident_own_profile
 
 logger = logging.getLogger(__name__)
 
-# A rating this low or lower alerts the community's workers.
-LOW_RATING_MAX = 2
-
 # Who hears of what (``recipients_for``).
 RESIDENT_EVENTS = frozenset(
     {Event.STATUS_CHANGED, Event.PUBLIC_REPLY, Event.EXPECTED_COMPLETION_CHANGED}
@@ -146,11 +143,10 @@ def recipients_for(*, kind: str, facts: sources.RequestFacts, actor_id: int | No
         people = _active([facts.resident_user_id])
     elif kind == Event.SUBMITTED:
         people = _community_workers(facts.community_id)
-    elif kind == Event.RATED:
-        low = facts.satisfaction is not None and facts.satisfaction <= LOW_RATING_MAX
-        people = _workers_on(facts) if low else []
+    elif kind == Event.RATED:  # raised for low ratings only (services' ReviewTask.LOW_RATING)
+        people = _workers_on(facts)
     elif kind == Event.REVIEW_OPENED:
-        people = _active(facts.review_recipient_ids) or _community_workers(facts.community_id)
+        people = _active(facts.review_recipient_ids) or _administrators()
     elif kind in WORKER_EVENTS:
         people = _workers_on(facts)
     else:

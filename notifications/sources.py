@@ -29,7 +29,7 @@ class RequestFacts:
     expected_completion_at: datetime | None
     satisfaction: int | None
     link: str  # the request's page, without a language prefix
-    review_recipient_ids: tuple[int, ...] = ()  # who reviews a low rating (supervisors)
+    review_recipient_ids: tuple[int, ...] = ()  # the supervisor reviewing a low rating, if named
 
 
 @dataclass(frozen=True)

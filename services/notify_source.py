@@ -10,14 +10,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
-from notifications.actions import LOW_RATING_MAX
 from notifications.sources import DigestFacts, RequestFacts
-from services.models import ServiceRequest
+from services.models import ReviewTask, ServiceRequest
 
 Status = ServiceRequest.Status
 
 
-def _facts(request: ServiceRequest) -> RequestFacts:
+def _facts(request: ServiceRequest, *, review_recipient_ids: tuple[int, ...] = ()) -> RequestFacts:
     resident = request.resident
     resident_user_id = (
         resident.user_id if resident is not None and resident.erased_at is None else None
@@ -36,6 +35,7 @@ def _facts(request: ServiceRequest) -> RequestFacts:
         expected_completion_at=request.expected_completion_at,
         satisfaction=request.satisfaction,
         link=link,
+        review_recipient_ids=review_recipient_ids,
     )
 
 
@@ -45,7 +45,13 @@ class ServicesRequestSource:
 
     def request_facts(self, request_id: int) -> RequestFacts | None:
         request = self._requests().filter(pk=request_id).first()
-        return _facts(request) if request is not None else None
+        if request is None:
+            return None
+        supervisors = ReviewTask.objects.filter(request=request, supervisor__isnull=False)
+        return _facts(
+            request,
+            review_recipient_ids=tuple(supervisors.values_list("supervisor_id", flat=True)),
+        )
 
     def requests_near_deadline(
         self, *, due_before: datetime, due_after: datetime
@@ -71,7 +77,7 @@ class ServicesRequestSource:
                 Q(status__in=ServiceRequest.OPEN_STATUSES) & Q(expected_completion_at__lt=until)
             ).count(),
             low_ratings=requests.filter(
-                satisfaction__lte=LOW_RATING_MAX, updated_at__gte=since, updated_at__lt=until
+                satisfaction__lte=ReviewTask.LOW_RATING, updated_at__gte=since, updated_at__lt=until
             ).count(),
         )
 

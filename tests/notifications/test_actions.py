@@ -259,3 +259,30 @@ def test_a_residents_reopening_alerts_the_worker_it_goes_back_to(
     assert list(Notification.objects.values_list("recipient_id", "kind")) == [
         (resident.user_id, Event.STATUS_CHANGED)
     ]
+
+
+def test_a_low_rating_opens_a_review_its_supervisor_hears_of(
+    django_capture_on_commit_callbacks, community, worker, resident
+):
+    supervisor = AdministratorFactory(communities=[community])
+    other_admin = AdministratorFactory()
+    request_ = ServiceRequestFactory(resident=resident, status=Status.RESOLVED, assigned_to=worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_rate(user=resident.user, request=request_, satisfaction=1)
+    reviews = Notification.objects.filter(kind=Event.REVIEW_OPENED)
+    assert list(reviews.values_list("recipient_id", flat=True)) == [supervisor.pk]
+    assert other_admin.pk not in set(reviews.values_list("recipient_id", flat=True))
+    assert "please review" in reviews.get().texts["en"]["body"]
+
+
+def test_without_a_supervisor_every_administrator_hears_of_a_review(
+    django_capture_on_commit_callbacks, community, worker, resident
+):
+    admins = {AdministratorFactory().pk, AdministratorFactory().pk}
+    request_ = ServiceRequestFactory(resident=resident, status=Status.RESOLVED, assigned_to=worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_rate(user=resident.user, request=request_, satisfaction=2)
+    told = set(
+        Notification.objects.filter(kind=Event.REVIEW_OPENED).values_list("recipient", flat=True)
+    )
+    assert told == admins
