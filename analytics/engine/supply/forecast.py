@@ -521,7 +521,9 @@ def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models
     if keep.sum() < 50:
         raise EngineInputError(
             f"too few usable training rows ({int(keep.sum())}) up to {history.periods[cutoff]}: "
-            "most series start too late; give longer histories"
+            "most series start too late; give longer histories",
+            code="too_few_training_rows",
+            params={"rows": int(keep.sum()), "month": str(history.periods[cutoff])},
         )
     features = features.loc[keep].reset_index(drop=True)
     # A feature with no value in the training window (e.g. two years back in a short history)
