@@ -393,7 +393,7 @@ def test_allocation_page_shows_comparison_lines_and_fairness_placeholder(client,
     html = response.content.decode()
     assert response.status_code == 200
     assert "Coverage CV across communities" in html
-    assert "LP better" in html
+    assert "plan better" in html and "LP better" not in html
     assert "(synthetic explanation)" in html
     assert "Not yet computed for this run." in html
     assert 'id="coverage-chart-data"' in html and 'id="comparison-chart-data"' in html
@@ -522,7 +522,8 @@ def test_pages_are_translated_to_chinese(client, runs):
     assert response.status_code == 200
     assert "配置建议" in html  # "Allocation recommendation"
     assert "公平性审计" in html  # "Fairness audit"
-    assert "线性规划方案" in html  # "LP plan", from the comparison rows built in Python
+    assert "整数单位方案" in html  # "Whole-unit plan", from the chart built in Python
+    assert "线性规划方案" not in html
     assert "Fairness audit" not in html
 
 

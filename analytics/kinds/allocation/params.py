@@ -82,6 +82,32 @@ def allocation_budget_errors(
     return total_error, category_errors
 
 
+# The plan's controls (issue 12): how strongly the equity weights count, and the coverage
+# floor as a share of the highest floor every community can reach. One rule for the page's
+# form and the API's serializer, so both refuse the same input with the same message.
+STRENGTH_DEFAULT = 1.0
+STRENGTH_MAX = 5.0
+FLOOR_PERCENT_DEFAULT = 90.0
+
+
+def allocation_control_errors(
+    *, strength: float | Decimal | None, floor_percent: float | Decimal | None
+) -> dict[str, str]:
+    """``{field: message}`` for the strength and the floor, empty when both are fine."""
+    errors = {}
+    if strength is not None and not 0 <= float(strength) <= STRENGTH_MAX:
+        errors["strength"] = _(
+            "The strength of the equity weights must be between 0 (every community counts the "
+            "same) and %(max)s."
+        ) % {"max": number_format(STRENGTH_MAX)}
+    if floor_percent is not None and not 0 <= float(floor_percent) <= 100:
+        errors["floor_percent"] = _(
+            "The coverage floor is a percentage of the highest floor every community can "
+            "reach: between 0 and 100."
+        )
+    return errors
+
+
 class _RunChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: AnalysisRun) -> str:
         finished = f"{obj.finished_at:%Y-%m-%d %H:%M}" if obj.finished_at else ""
@@ -119,6 +145,29 @@ class AllocationStartForm(RunStartForm):
             "Optional. Refuse plans in which any community's need is covered less than this."
         ),
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
+    )
+    strength = forms.DecimalField(
+        label=gettext_lazy("Strength of the equity weights"),
+        required=False,
+        initial=Decimal(str(STRENGTH_DEFAULT)),
+        decimal_places=2,
+        help_text=gettext_lazy(
+            "0: every community's request counts the same; 1: the weights of the city-level "
+            "analysis as they are; 2: their effect doubled."
+        ),
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    floor_percent = forms.DecimalField(
+        label=gettext_lazy("Coverage floor (% of the highest reachable)"),
+        required=False,
+        initial=Decimal(str(FLOOR_PERCENT_DEFAULT)),
+        decimal_places=2,
+        help_text=gettext_lazy(
+            "Every community is brought at least to this share of the highest coverage every "
+            "community can reach together; the weights decide the rest. 100: the most equal "
+            "plan; 0: no floor."
+        ),
+        widget=forms.NumberInput(attrs={"step": "any"}),
     )
     forecast_run = _RunChoiceField(
         label=gettext_lazy("Forecast run"),
@@ -161,11 +210,18 @@ class AllocationStartForm(RunStartForm):
             self.add_error("budget", total_error)
         for code, message in category_errors.items():
             self.add_error(f"{self.CATEGORY_PREFIX}{code}", message)
+        for name, message in allocation_control_errors(
+            strength=data.get("strength"), floor_percent=data.get("floor_percent")
+        ).items():
+            self.add_error(name, message)
         return data
 
     @property
     def main_fields(self) -> list:
-        return [self[name] for name in ("budget", "min_coverage", "forecast_run")]
+        return [
+            self[name]
+            for name in ("budget", "strength", "floor_percent", "min_coverage", "forecast_run")
+        ]
 
     @property
     def category_budget_fields(self) -> list:
@@ -176,6 +232,9 @@ class AllocationStartForm(RunStartForm):
         params: dict[str, Any] = {"budget": float(data["budget"])}
         if data.get("min_coverage") is not None:
             params["min_coverage"] = float(data["min_coverage"]) / 100
+        for name in ("strength", "floor_percent"):
+            if data.get(name) is not None:
+                params[name] = float(data[name])
         if data.get("forecast_run") is not None:
             params["forecast_run"] = data["forecast_run"].pk
         caps = {code: float(cap) for code, cap in self._category_caps().items()}
@@ -208,6 +267,22 @@ class AllocationParamsSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Optional floor: every community's need covered at least this share (0-1).",
     )
+    strength = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            f"How strongly the equity weights count (weight ** strength), 0-{STRENGTH_MAX:g}; "
+            f"default {STRENGTH_DEFAULT:g}. 0: every community counts the same."
+        ),
+    )
+    floor_percent = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The coverage floor as a percentage (0-100) of the highest floor every community "
+            f"can reach; default {FLOOR_PERCENT_DEFAULT:g}. 100: the most equal plan; 0: none."
+        ),
+    )
     forecast_run = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -227,7 +302,9 @@ class AllocationParamsSerializer(serializers.Serializer):
         if not AnalysisRun.objects.filter(
             pk=value, kind=AnalysisRun.Kind.FORECAST, status=AnalysisRun.Status.SUCCEEDED
         ).exists():
-            raise serializers.ValidationError(f"run {value} is not a successful forecast run.")
+            raise serializers.ValidationError(
+                _("Run %(run)s is not a successful forecast run.") % {"run": value}
+            )
         return value
 
     def validate(self, attrs: dict) -> dict:
@@ -239,7 +316,12 @@ class AllocationParamsSerializer(serializers.Serializer):
                 AnalysisRun.objects.get(pk=forecast_run) if forecast_run else None
             ),
         )
-        errors: dict = {}
+        errors: dict = {
+            name: [message]
+            for name, message in allocation_control_errors(
+                strength=attrs.get("strength"), floor_percent=attrs.get("floor_percent")
+            ).items()
+        }
         if total_error:
             errors["budget"] = [total_error]
         if category_errors:
@@ -257,6 +339,7 @@ class AllocationParamsSerializer(serializers.Serializer):
         unknown = sorted(set(value) - known)
         if unknown:
             raise serializers.ValidationError(
-                f"unknown service code(s): {', '.join(unknown)}; use the codes of active services."
+                _("Unknown service code(s): %(codes)s; use the codes of active services.")
+                % {"codes": ", ".join(unknown)}
             )
         return value

@@ -88,7 +88,7 @@ def comparison_rows(result: AllocationResult) -> list[dict]:
 
 
 def comparison_chart(result: AllocationResult) -> dict:
-    """Bar chart of the share metrics, LP plan against the proportional baseline (%)."""
+    """Bar chart of the share metrics, the whole-unit plan against the proportional baseline (%)."""
     shown = [
         "coverage",
         "weighted_coverage",
@@ -102,7 +102,7 @@ def comparison_chart(result: AllocationResult) -> dict:
         "labels": [str(METRICS[n].label) for n in names],
         "series": [
             {
-                "label": str(_("LP plan")),
+                "label": str(_("Whole-unit plan")),
                 "values": [round(100 * (finite(by_name[n].lp) or 0), 2) for n in names],
                 "color": LP_COLOUR,
             },
@@ -117,7 +117,7 @@ def comparison_chart(result: AllocationResult) -> dict:
 
 
 def coverage_chart(result: AllocationResult) -> dict:
-    """Coverage of need per community: now, after the LP plan, after the baseline (%)."""
+    """Coverage of need per community: now, after the whole-unit plan, after the baseline (%)."""
     community_names = names()[0]
     every = sorted(result.communities, key=lambda r: (finite(r.coverage_after) or 0, r.community))
     # A city of thousands of communities would make an unreadable chart: show the least covered.
@@ -136,7 +136,7 @@ def coverage_chart(result: AllocationResult) -> dict:
                 "color": "#b8c0cc",
             },
             {
-                "label": str(_("LP plan")),
+                "label": str(_("Whole-unit plan")),
                 "values": [pct(r, "coverage_after") for r in rows],
                 "color": LP_COLOUR,
             },
@@ -250,7 +250,7 @@ SCENARIO_METRICS = (
 
 def scenario_table(runs: Iterable[AnalysisRun]) -> dict:
     """Headline figures of several allocation runs side by side: one row per figure, one
-    column per run (LP plan, with the baseline's value for the share metrics)."""
+    column per run (its whole-unit plan, with the baseline's value for the share metrics)."""
     runs = list(runs)
     columns = []
     kind = kinds.get("allocation")

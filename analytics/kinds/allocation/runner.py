@@ -17,6 +17,7 @@ from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.allocation import AllocationConfig, allocate, default_suppliers
 from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.frames import jsonable
+from analytics.kinds.allocation.params import FLOOR_PERCENT_DEFAULT, STRENGTH_DEFAULT
 from analytics.kinds.allocation.result import AllocationResult
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.schema import record
@@ -58,6 +59,11 @@ def _equity_weights() -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+def _param(params: dict, name: str, default: float) -> float:
+    value = params.get(name)
+    return default if value in (None, "") else float(value)
+
+
 def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     params = run.params
     if params.get("budget") in (None, ""):
@@ -87,6 +93,8 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     config = AllocationConfig(
         min_coverage=params.get("min_coverage"),
         need_basis=params.get("need_basis", "forecast"),
+        strength=float(_param(params, "strength", STRENGTH_DEFAULT)),
+        epsilon=1 - float(_param(params, "floor_percent", FLOOR_PERCENT_DEFAULT)) / 100,
     )
     progress(30, "solving the allocation in whole units")
     result = allocate(

@@ -193,7 +193,7 @@ def test_lp_beats_the_proportional_baseline_on_demo_data(demo_allocation):
     assert lp["min_community_coverage"] > baseline["min_community_coverage"]
     assert abs(lp["urban_rural_gap"]) <= abs(baseline["urban_rural_gap"]) + 0.02
     assert set(result.comparison["metric"]) >= {"total_covered", "coverage_cv", "urban_rural_gap"}
-    assert "LP plan" in result.table()
+    assert "whole-unit plan" in result.table() and "LP" not in result.table()
 
 
 def test_every_line_explains_itself(demo_allocation):
@@ -491,3 +491,59 @@ def test_the_lp_relaxation_is_there_for_comparison_only(demo_allocation):
     assert {"code": "units_are_lp_values"} in relaxed.note_parts
     assert relaxed.summary["lp"]["total_covered"] >= whole.summary["lp"]["total_covered"] - 1e-6
     assert relaxed.summary["tau_star"] >= whole.summary["tau_star"] - 1e-6
+
+
+def test_highs_writes_nothing_to_standard_output(demo_allocation, capfd):
+    """A command's --json output is only its JSON: whatever HiGHS writes (C stdio, file
+    descriptor 1) goes to standard error while it runs."""
+    import os
+
+    from analytics.engine.supply.allocation import quiet_solver
+
+    inputs, gap_cost, _ = demo_allocation
+    capfd.readouterr()
+    with quiet_solver():
+        os.write(1, b"solver log line\n")
+    # The near search (branch and cut) runs too: a gap target of 0 is never met by rounding.
+    allocate(budget=0.4 * gap_cost, config=AllocationConfig(mip_rel_gap=0.0), **inputs)
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    assert "solver log line" in captured.err
+
+
+def test_strength_and_floor_steer_the_plan():
+    """The weights act above the floor: with no floor, a heavier community is served first and
+    at strength 0 the weights count for nothing (the cheaper requests win)."""
+    demand = pd.DataFrame(
+        {
+            "community": ["u", "r"],
+            "category": ["a", "b"],
+            "forecast": [10.0, 10.0],
+        }
+    )
+    communities = pd.DataFrame(
+        {"community": ["u", "r"], "population": [1000, 1000], "kind": ["urban", "rural"]}
+    )
+    weights = pd.DataFrame({"community": ["r"], "weight": [1.5], "reason": ["rural"]})
+
+    def plan(strength: float, epsilon: float):
+        return allocate(
+            demand,
+            budget=1000,
+            communities=communities,
+            unit_costs={"a": 100.0, "b": 120.0},
+            equity_weights=weights,
+            config=AllocationConfig(strength=strength, epsilon=epsilon),
+        ).communities["coverage_after"]
+
+    # 1.5 / 120 > 1 / 100: the rural community's requests are worth more per yuan.
+    weighted = plan(1.0, 1.0)
+    assert weighted["r"] > weighted["u"]
+    # Strength 0: 1 / 100 > 1 / 120, the urban community's cheaper requests first.
+    plain = plan(0.0, 1.0)
+    assert plain["u"] > plain["r"]
+    # Strength 0.5: 1.5 ** 0.5 / 120 ≈ 0.0102 > 0.01, still rural first.
+    assert plan(0.5, 1.0)["r"] > plan(0.5, 1.0)["u"]
+    # The full floor (epsilon 0): both communities as equal as whole units allow.
+    equal = plan(1.0, 0.0)
+    assert abs(equal["r"] - equal["u"]) <= 0.1 + 1e-9
