@@ -686,3 +686,61 @@ def test_workers_see_the_supply_of_the_communities_they_serve_only(client, runs)
     client.logout()
     c = _client(client, world.users["resident_owner"])
     assert c.get(reverse("analytics:supply")).status_code == 403
+
+
+# The price of fairness ------------------------------------------------------------------------
+
+
+def test_the_frontier_is_charted_and_priced_in_words_in_both_languages(client, runs):
+    run = run_data.allocation_run(runs.world, budget=60_000.0, frontier=run_data.frontier())
+    c = _client(client, runs.world.admin)
+    english = c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).content.decode()
+    assert "The price of fairness" in english
+    assert (
+        "Raising the lowest community&#x27;s coverage from 64% to 90% costs 3.0% of the requests "
+        "covered (30 requests)." in english
+    )
+    assert 'id="frontier-chart-data"' in english and 'data-chart-type="frontier"' in english
+    assert 'data-recommended="true"' in english
+    chinese = c.get(f"/zh-hans/analytics/runs/{run.pk}/").content.decode()
+    assert "公平的代价" in chinese
+    assert "将覆盖率最低社区的覆盖率从 64% 提高到 90%，需要少覆盖 3.0% 的需求" in chinese
+    assert "Raising the lowest" not in chinese and "Efficient plans" not in chinese
+    # A run from before the frontier shows none.
+    older = c.get(reverse("analytics:run_detail", kwargs={"pk": runs.allocation.pk}))
+    assert 'id="frontier"' not in older.content.decode()
+
+
+def test_the_frontier_is_in_the_api(runs):
+    from tests.factories import api_client
+
+    run = run_data.allocation_run(runs.world, budget=60_000.0, frontier=run_data.frontier())
+    body = api_client(runs.world.admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()
+    frontier = body["result"]["frontier"]
+    assert [p["min_community_coverage"] for p in frontier["frontier"]] == [0.64, 0.85, 0.9]
+    assert frontier["recommended"]["floor_share"] == 0.9
+    assert frontier["cost_parts"][0]["code"] == "fairness_price"
+
+
+def test_strength_and_floor_are_on_the_form_and_refused_as_the_api_refuses_them(client, runs):
+    from analytics.kinds.allocation.params import AllocationStartForm
+
+    c = _client(client, runs.world.admin)
+    page = c.get("/zh-hans/analytics/runs/allocation/")
+    html = page.content.decode()
+    assert "公平权重强度" in html and "覆盖率底线（占可达最高底线的百分比）" in html
+    assert page.status_code == 200
+    with translation.override("en"):
+        form = AllocationStartForm(data={"budget": "100", "strength": "9", "floor_percent": "120"})
+        assert not form.is_valid()
+        errors = dict(form.errors)
+    api = __import__("tests.factories", fromlist=["api_client"]).api_client(runs.world.admin)
+    refused = api.post(
+        "/api/v1/analysis-runs/",
+        {"kind": "allocation", "params": {"budget": 100, "strength": 9, "floor_percent": 120}},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).json()["params"]
+    assert errors["strength"] == refused["strength"]
+    assert errors["floor_percent"] == refused["floor_percent"]
+    assert "between 0 (every community counts the same) and 5." in refused["strength"][0]

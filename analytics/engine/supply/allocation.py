@@ -37,7 +37,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -467,7 +467,9 @@ def quiet_solver() -> Iterator[None]:
         os.close(saved)
 
 
-def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
+def _solve(
+    problem: _Problem, config: AllocationConfig, floor_cache: dict | None = None
+) -> _Solution:
     """Stage one, the highest floor, is a linear program (its fractional optimum ``tau*``
     bounds every whole-unit floor); stage two, the plan, is a mixed-integer program
     (``scipy.optimize.milp``, HiGHS branch and cut) that keeps every community at
@@ -635,9 +637,16 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
     stage1[tau] = -1.0
     # In whole units the box is that of whole numbers (a fraction of a request still costs a
     # whole unit, see f and p): a tighter bound on the whole-unit floor than the plain LP's.
-    first = relaxed(
-        stage1, bounds(integer=whole, tau_low=0, tau_high=1, shortfall=False), "highs-ipm"
-    )
+    # The floor stage depends on neither the weights nor the plan's floor: plans of the same
+    # problem (the fairness frontier) share it.
+    cache_key = (whole, config.floor_level)
+    cached = floor_cache.get(cache_key) if floor_cache is not None else None
+    if cached is None:
+        first = relaxed(
+            stage1, bounds(integer=whole, tau_low=0, tau_high=1, shortfall=False), "highs-ipm"
+        )
+    else:
+        first = cached["first"]
     tau_star = float(min(1.0, max(0.0, first.x[tau])))
     # The floor is only known to HiGHS's primal feasibility tolerance (1e-7): a floor below a
     # millionth of need is rounding, and stage two gets that tolerance as slack.
@@ -670,8 +679,19 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
         # Whole units: the highest floor whole units reach, by bisection on the floor between
         # 0 and the LP's (an upper bound) with the cheapest whole-unit cover of each floor row
         # at the LP's marginal prices. The floor gap (LP floor minus this one) is stated.
-        floor_plan, tau_whole = rounding.highest_floor(tau_star)
+        if cached is None:
+            floor_plan, tau_whole = rounding.highest_floor(tau_star)
+        else:
+            floor_plan, tau_whole = cached["floor_plan"], cached["tau_whole"]
+        if floor_cache is not None:
+            floor_cache[cache_key] = {
+                "first": first,
+                "floor_plan": floor_plan,
+                "tau_whole": tau_whole,
+            }
         tau_star = min(tau_star, tau_whole)
+    elif floor_cache is not None:
+        floor_cache[cache_key] = {"first": first}
     steps["floor"] = time.perf_counter() - step
     tau_used = (1 - config.epsilon) * tau_star
     if config.min_coverage is not None and config.min_coverage <= tau_star:
@@ -1510,6 +1530,7 @@ def allocate(
         "floor_level": config.floor_level,
         "need_basis": config.need_basis,
         "epsilon": config.epsilon,
+        "strength": config.strength,
         "weighted_units_per_10000": 10_000 * solution.budget_marginal,
         "lp": lp_metrics,
         "baseline": base_metrics,
@@ -1672,6 +1693,238 @@ def _floor_message(problem: _Problem, solution: _Solution, wanted: float) -> str
         f"{problem.budget:,.0f} (of which {problem.available_budget:,.0f} is uncommitted) and "
         f"the supplier capacities given, the highest floor every community can reach is "
         f"{solution.tau_star:.1%}; least-covered communities: {names}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The price of fairness
+
+# The sweep: the plan's floor (share of the highest floor) at the run's strength, then the
+# strength at the run's floor. A handful of solves of the same problem (the floor stage once).
+FRONTIER_FLOORS: tuple[float, ...] = (0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
+FRONTIER_STRENGTHS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """One plan of the sweep (or the proportional baseline: ``strength`` and ``floor_share``
+    NaN) with its efficiency (requests covered) and its equity (lowest community coverage,
+    coverage CV across communities, urban minus rural coverage)."""
+
+    strength: float
+    floor_share: float
+    total_covered: float
+    coverage: float
+    weighted_coverage: float
+    min_community_coverage: float
+    coverage_cv: float
+    urban_rural_gap: float
+    spent: float
+    # The plan's proven MIP gap (NaN for the baseline).
+    gap: float
+    # Not beaten on both requests covered and lowest community coverage by another plan.
+    efficient: bool = False
+
+    def to_dict(self) -> dict:
+        return jsonable(
+            {name: getattr(self, name) for name in self.__dataclass_fields__}  # type: ignore[attr-defined]
+        )
+
+
+@dataclass(frozen=True)
+class FairnessFrontier:
+    """The price of fairness for one allocation problem: every plan of the sweep, the
+    efficient ones (``frontier``, lowest community coverage rising, so requests covered never
+    rising), the recommended plan (the run's strength and floor) and the baseline."""
+
+    points: list[FrontierPoint]
+    frontier: list[FrontierPoint]
+    recommended: FrontierPoint
+    baseline: FrontierPoint
+    budget: float
+    seconds: float
+    # False when the time budget stopped the sweep early (the points solved are kept).
+    complete: bool
+
+    def cost_parts(self) -> list[dict]:
+        """What moving along the frontier costs, as language-neutral parts:
+        ``fairness_price`` (from its most efficient plan to its most equal one) and
+        ``fairness_price_recommended`` (from the most efficient plan to the recommended)."""
+        if not self.frontier:
+            return []
+        efficient, equal = self.frontier[0], self.frontier[-1]
+        parts = []
+
+        def cost(of: FrontierPoint) -> float:
+            if efficient.total_covered <= 0:
+                return 0.0
+            return max(0.0, 1 - of.total_covered / efficient.total_covered)
+
+        if equal.min_community_coverage > efficient.min_community_coverage + 1e-9:
+            parts.append(
+                {
+                    "code": "fairness_price",
+                    "from_lowest": efficient.min_community_coverage,
+                    "to_lowest": equal.min_community_coverage,
+                    "covered_cost": cost(equal),
+                    "requests": efficient.total_covered - equal.total_covered,
+                }
+            )
+        parts.append(
+            {
+                "code": "fairness_price_recommended",
+                "lowest": self.recommended.min_community_coverage,
+                "efficient_lowest": efficient.min_community_coverage,
+                "covered_cost": cost(self.recommended),
+                "baseline_lowest": self.baseline.min_community_coverage,
+                "baseline_covered": self.baseline.total_covered,
+                "covered": self.recommended.total_covered,
+            }
+        )
+        return parts
+
+    def to_dict(self) -> dict:
+        return {
+            "points": [p.to_dict() for p in self.points],
+            "frontier": [p.to_dict() for p in self.frontier],
+            "recommended": self.recommended.to_dict(),
+            "baseline": self.baseline.to_dict(),
+            "budget": float(self.budget),
+            "seconds": float(self.seconds),
+            "complete": bool(self.complete),
+            "cost_parts": jsonable(self.cost_parts()),
+        }
+
+
+def _lowest(point: FrontierPoint) -> float:
+    """The lowest community coverage, 1 when no community has a need (nothing to cover)."""
+    value = point.min_community_coverage
+    return 1.0 if not np.isfinite(value) else value
+
+
+def _efficient(points: list[FrontierPoint]) -> list[FrontierPoint]:
+    """The plans no other beats on both requests covered and lowest community coverage,
+    lowest community coverage rising (so requests covered falling)."""
+    ordered = sorted(points, key=lambda p: (-_lowest(p), -p.total_covered))
+    kept: list[FrontierPoint] = []
+    best = -np.inf
+    for point in ordered:
+        # Whole units: a plan within a hundredth of a request of a more equal one is no better.
+        if point.total_covered > best + 1e-2:
+            kept.append(point)
+            best = point.total_covered
+    return kept[::-1]
+
+
+def _point(
+    problem: _Problem, metrics: dict[str, float], *, strength: float, floor: float, gap: float
+) -> FrontierPoint:
+    return FrontierPoint(
+        strength=float(strength),
+        floor_share=float(floor),
+        total_covered=metrics["total_covered"],
+        coverage=metrics["coverage"],
+        weighted_coverage=metrics["weighted_coverage"],
+        min_community_coverage=metrics["min_community_coverage"],
+        coverage_cv=metrics["coverage_cv"],
+        urban_rural_gap=metrics["urban_rural_gap"],
+        spent=metrics["spent"],
+        gap=float(gap),
+    )
+
+
+def fairness_frontier(
+    demand: pd.DataFrame,
+    *,
+    budget: float,
+    communities: pd.DataFrame,
+    unit_costs: Mapping[str, float] | None = None,
+    current_supply: pd.DataFrame | None = None,
+    suppliers: pd.DataFrame | None = None,
+    equity_weights: pd.DataFrame | None = None,
+    category_budgets: Mapping[str, float] | None = None,
+    config: AllocationConfig | None = None,
+    floors: tuple[float, ...] = FRONTIER_FLOORS,
+    strengths: tuple[float, ...] = FRONTIER_STRENGTHS,
+    time_budget_seconds: float | None = 60.0,
+) -> FairnessFrontier:
+    """The price of fairness: the same inputs as :func:`allocate`, solved for every floor in
+    ``floors`` (shares of the highest floor) at ``config.strength`` and every strength in
+    ``strengths`` at ``config``'s floor, each plan measured for efficiency (requests covered)
+    and equity (lowest community coverage, coverage CV, urban–rural gap). The recommended
+    plan (``config`` itself) is solved first; the sweep stops when ``time_budget_seconds``
+    have passed (``complete`` False). Every plan is whole units (or LP values with
+    ``whole_units=False``) within every budget. Raises :class:`EngineInputError` as
+    :func:`allocate` does."""
+    config = config or AllocationConfig()
+    started = time.perf_counter()
+    problem = _prepare(
+        demand,
+        budget,
+        unit_costs,
+        communities,
+        current_supply,
+        suppliers,
+        equity_weights,
+        category_budgets,
+        config,
+    )
+    cells, options = problem.cells, problem.options
+    cost = options["unit_cost"].to_numpy()
+    cache: dict = {}
+    own = (float(config.strength), 1 - float(config.epsilon))
+    sweep = [own]
+    sweep += [(own[0], float(f)) for f in floors]
+    sweep += [(float(s), own[1]) for s in strengths]
+    seen: set[tuple[float, float]] = set()
+    points: list[FrontierPoint] = []
+    complete = True
+    for strength, floor in sweep:
+        key = (round(strength, 9), round(floor, 9))
+        if key in seen:
+            continue
+        seen.add(key)
+        if (
+            points
+            and time_budget_seconds is not None
+            and time.perf_counter() - started > time_budget_seconds
+        ):
+            complete = False
+            break
+        if not (0 <= floor <= 1 and strength >= 0):
+            raise EngineInputError(f"frontier: floor {floor} or strength {strength} out of range")
+        solution = _solve(
+            problem,
+            replace(config, strength=strength, epsilon=1 - floor, compare_relaxation=False),
+            cache,
+        )
+        added = np.bincount(options["cell"], weights=solution.units, minlength=len(cells))
+        metrics = _plan_metrics(problem, added, _spent(solution.units, cost))
+        points.append(
+            _point(problem, metrics, strength=strength, floor=floor, gap=solution.report.gap)
+        )
+    baseline_units = _proportional_baseline(problem, whole=config.whole_units)
+    baseline_added = np.bincount(options["cell"], weights=baseline_units, minlength=len(cells))
+    baseline = _point(
+        problem,
+        _plan_metrics(problem, baseline_added, _spent(baseline_units, cost)),
+        strength=float("nan"),
+        floor=float("nan"),
+        gap=float("nan"),
+    )
+    frontier = _efficient(points)
+    on = {id(p) for p in frontier}
+    points = [replace(p, efficient=id(p) in on) for p in points]
+    frontier = [p for p in points if p.efficient]
+    frontier.sort(key=lambda p: (_lowest(p), -p.total_covered))
+    return FairnessFrontier(
+        points=points,
+        frontier=frontier,
+        recommended=points[0],
+        baseline=baseline,
+        budget=problem.budget,
+        seconds=time.perf_counter() - started,
+        complete=complete,
     )
 
 

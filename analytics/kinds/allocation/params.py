@@ -99,7 +99,7 @@ def allocation_control_errors(
         errors["strength"] = _(
             "The strength of the equity weights must be between 0 (every community counts the "
             "same) and %(max)s."
-        ) % {"max": number_format(STRENGTH_MAX)}
+        ) % {"max": number_format(STRENGTH_MAX, decimal_pos=0)}
     if floor_percent is not None and not 0 <= float(floor_percent) <= 100:
         errors["floor_percent"] = _(
             "The coverage floor is a percentage of the highest floor every community can "

@@ -547,3 +547,60 @@ def test_strength_and_floor_steer_the_plan():
     # The full floor (epsilon 0): both communities as equal as whole units allow.
     equal = plan(1.0, 0.0)
     assert abs(equal["r"] - equal["u"]) <= 0.1 + 1e-9
+
+
+# The price of fairness -------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_frontier_never_gains_requests_as_equity_rises_and_stays_within_budget(instance):
+    from analytics.engine.supply.allocation import fairness_frontier
+
+    try:
+        frontier = fairness_frontier(
+            **instance, floors=(0.0, 0.5, 1.0), strengths=(0.0, 2.0), time_budget_seconds=None
+        )
+    except EngineInputError:
+        return
+    budget = instance["budget"]
+    # Every plan of the sweep, the baseline too, within the budget to the fen, in whole units.
+    for point in [*frontier.points, frontier.baseline]:
+        assert round(point.spent * 100) <= _cents(budget)
+    assert frontier.complete and frontier.recommended is frontier.points[0]
+    # Along the frontier, as the lowest community's coverage rises, requests covered never do.
+    def lowest(point):  # no community with a need: nothing left to cover
+        return np.nan_to_num(point.min_community_coverage, nan=1.0)
+
+    lows = [lowest(p) for p in frontier.frontier]
+    covered = [p.total_covered for p in frontier.frontier]
+    assert lows == sorted(lows)
+    assert all(b <= a + 1e-9 for a, b in zip(covered, covered[1:], strict=False))
+    # And no plan of the sweep beats a frontier plan on both.
+    for point in frontier.points:
+        assert any(
+            f.total_covered >= point.total_covered - 1e-2 and lowest(f) >= lowest(point) - 1e-9
+            for f in frontier.frontier
+        )
+    # The full floor is the most equal plan of the floor sweep, within whole units.
+    by_floor = {p.floor_share: p for p in frontier.points if p.strength == 1.0}
+    assert lowest(by_floor[1.0]) >= lowest(by_floor[0.0]) - 1e-6
+    assert json.loads(json.dumps(frontier.to_dict(), allow_nan=False))["points"]
+
+
+def test_the_frontier_on_demo_data_prices_fairness_in_words(demo_allocation):
+    from analytics.engine.supply.allocation import fairness_frontier
+
+    inputs, gap_cost, _ = demo_allocation
+    frontier = fairness_frontier(
+        budget=0.4 * gap_cost, config=AllocationConfig(epsilon=0.1), **inputs
+    )
+    assert len(frontier.points) >= 8 and frontier.complete
+    parts = {p["code"]: p for p in frontier.cost_parts()}
+    price = parts["fairness_price"]
+    assert price["to_lowest"] > price["from_lowest"] and 0 <= price["covered_cost"] < 0.2
+    recommended = parts["fairness_price_recommended"]
+    assert recommended["lowest"] == frontier.recommended.min_community_coverage
+    # The proportional baseline is beaten on both counts by the recommended plan.
+    assert frontier.recommended.total_covered > frontier.baseline.total_covered
+    assert frontier.recommended.min_community_coverage > frontier.baseline.min_community_coverage
