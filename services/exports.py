@@ -5,7 +5,7 @@
   comments may name people), so the file can be shared inside the service.
 * ``public_export``: an anonymised table for publication, counts of requests by community,
   category and month. No identifiers, no free text, and any count below
-  ``SUPPRESSION_THRESHOLD`` is suppressed so that small groups cannot be singled out.
+  ``core.disclosure.SUPPRESSION_THRESHOLD`` is suppressed so that small groups cannot be singled out.
 
 Every CSV is written by ``core.exports.csv_stream``, as all the site's CSVs are.
 """
@@ -19,13 +19,12 @@ import pandas as pd
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
+from core.disclosure import SUPPRESSED, is_small
 from core.exports import CONTENT_TYPES, csv_stream
 from residents.models import User
 from services.models import ServiceRequest
 from services.queries import request_list
 
-SUPPRESSION_THRESHOLD = 5
-SUPPRESSED = f"<{SUPPRESSION_THRESHOLD}"
 FORMATS = ("csv", "xlsx")
 REQUEST_EXPORT_COLUMNS = (
     "id",
@@ -102,9 +101,7 @@ def public_frame() -> pd.DataFrame:
         ],
         columns=list(PUBLIC_EXPORT_COLUMNS),
     )
-    frame["requests"] = frame["requests"].map(
-        lambda n: SUPPRESSED if n < SUPPRESSION_THRESHOLD else str(n)
-    )
+    frame["requests"] = frame["requests"].map(lambda n: SUPPRESSED if is_small(n) else str(n))
     return frame
 
 

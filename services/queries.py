@@ -265,6 +265,9 @@ def overview_dashboard(*, user: User) -> dict:
         counts[key] = counts.get(key, 0) + row["n"]
     demand_trend = {
         "months": months,
+        # The last month is the current one, counted only up to today: a chart must not draw
+        # it as a full month (its lines would dive towards zero).
+        "partial_through": local_now.date(),
         "series": [
             {"dimension": d, "counts": [counts.get((d.pk, m), 0) for m in months]}
             for d in dimensions

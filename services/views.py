@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -379,11 +380,18 @@ def overview(request: HttpRequest) -> HttpResponse:
             "demand_trend": {
                 "labels": trend["months"],
                 "y_label": _("Requests per month"),
+                # The current month is drawn dashed and named partial (overview.js).
+                "partial_label": _("%(month)s (partial, to %(day)s)")
+                % {
+                    "month": trend["months"][-1],
+                    "day": date_format(trend["partial_through"], "SHORT_DATE_FORMAT"),
+                },
                 "series": [
                     {"label": localised_name(s["dimension"]), "values": s["counts"]}
                     for s in trend["series"]
                 ],
             },
+            "partial_through": trend["partial_through"],
             "by_community": {
                 "labels": by_community["communities"],
                 "series": [

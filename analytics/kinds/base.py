@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from analytics.kinds.schema import Result, SchemaError
 from analytics.kinds.upgrades import upgrade
-from services.exports import SUPPRESSION_THRESHOLD
+from core.disclosure import is_small
 
 if TYPE_CHECKING:
     from django import forms
@@ -66,7 +66,7 @@ class Audience:
 
     def too_small(self, count: float | None) -> bool:
         """A count of requests or residents this audience may not see exactly."""
-        return self.codes is not None and count is not None and count < SUPPRESSION_THRESHOLD
+        return self.codes is not None and is_small(count)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,27 @@
   var trend = data("demand-trend-data");
   var trendCanvas = document.getElementById("demand-trend-chart");
   if (trend && trendCanvas) {
+    // The last month is the current one, counted only so far: its label says "partial", the
+    // segment reaching it is dashed and its point hollow, so no line seems to dive to zero.
+    var last = trend.labels.length - 1;
+    var labels = trend.labels.slice();
+    if (trend.partial_label && last >= 0) { labels[last] = trend.partial_label; }
+    var partialSegment = function (ctx) {
+      return ctx.p1DataIndex === last ? [5, 5] : undefined;
+    };
     new Chart(trendCanvas, {
       type: "line",
       data: {
-        labels: trend.labels,
+        labels: labels,
         datasets: trend.series.map(function (s, i) {
-          return { label: s.label, data: s.values, borderColor: palette[i % palette.length],
-            backgroundColor: palette[i % palette.length], tension: 0.25, pointRadius: 2 };
+          var colour = palette[i % palette.length];
+          return { label: s.label, data: s.values, borderColor: colour,
+            backgroundColor: colour, tension: 0.25,
+            pointRadius: s.values.map(function (_, j) { return j === last ? 4 : 2; }),
+            pointBackgroundColor: s.values.map(function (_, j) {
+              return j === last ? "#ffffff" : colour;
+            }),
+            segment: { borderDash: partialSegment } };
         })
       },
       options: {

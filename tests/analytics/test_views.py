@@ -331,9 +331,12 @@ def test_workers_see_portraits_of_their_communities_only(client, runs):
     assert runs.world.home.name in html
     assert runs.world.other.name not in html
     assert runs.world.other.code not in html
-    # Segment cards stay (city-wide), with the count in the worker's communities.
+    # Segment cards stay (city-wide), with the count in the worker's communities, which is
+    # hidden when it is too small to show (one resident here), and none shown as none.
     cards = response.context["portraits"]["segments"]
-    assert [c["local_size"] for c in cards] == [1, 0]
+    assert [c["local_size"] for c in cards] == [None, 0]
+    assert [c["local_small"] for c in cards] == [True, False]
+    assert "fewer than 5 residents" in html
 
 
 # Forecasts ----------------------------------------------------------------------------------

@@ -63,3 +63,27 @@ def test_overview_chart_labels_follow_the_language(admin_client, community, make
     html = admin_client.get("/zh-hans/overview/").content.decode()
     trend = _json_script(html, "demand-trend-data")
     assert "医疗卫生" in [s["label"] for s in trend["series"]]
+
+
+def test_overview_marks_the_current_month_as_partial(admin_client, community, make_request):
+    make_request(community=community)
+    html = admin_client.get(reverse("services:overview")).content.decode()
+    trend = _json_script(html, "demand-trend-data")
+    month = timezone.localtime(timezone.now()).strftime("%Y-%m")
+    assert trend["partial_label"].startswith(f"{month} (partial, to ")
+    assert 'id="partial-month-note"' in html and "The current month is partial" in html
+
+    html = admin_client.get("/zh-hans/overview/").content.decode()
+    trend = _json_script(html, "demand-trend-data")
+    assert trend["partial_label"].startswith(f"{month}（本月未完")
+    assert "本月尚未结束" in html
+
+
+def test_the_upload_page_is_in_the_navigation_of_staff_only(
+    client, administrator, worker, resident_user
+):
+    upload = reverse("bulk:upload")
+    for user, shown in ((administrator, True), (worker, True), (resident_user, False)):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        html = client.get("/", follow=True).content.decode()
+        assert (f'href="{upload}"' in html) is shown, user.role

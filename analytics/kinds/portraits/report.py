@@ -38,7 +38,7 @@ def portraits_view_data(
     community_names, category_names = names()
     k = len(result.segments)
     changes = result.changes
-    segment_changes = {c.get("segment"): c for c in (changes.segments if changes else [])}
+    segment_changes = {c.segment: c for c in (changes.segments if changes else [])}
     local_counts = _local_counts(run, audience)
     local_total = sum(local_counts.values())
 
@@ -51,7 +51,12 @@ def portraits_view_data(
                 "description": wording.description_text(parts=segment.description_parts or None),
                 "size": segment.size,
                 "share": segment.share,
-                "local_size": local_counts.get(number, 0),
+                "suppressed": segment.suppressed,
+                # The reader's own residents in a segment, hidden when too few to show.
+                "local_small": audience.too_small(local_counts.get(number, 0) or None),
+                "local_size": None
+                if audience.too_small(local_counts.get(number, 0) or None)
+                else local_counts.get(number, 0),
                 "local_share": (local_counts.get(number, 0) / local_total) if local_total else None,
                 "mean_age": finite(segment.mean_age),
                 "requests_per_month": finite(segment.requests_per_resident_month),
@@ -117,8 +122,8 @@ def portraits_view_data(
         "previous_as_of": changes.previous_as_of if changes else None,
         "segments_gone": [
             {
-                **gone,
-                "description": wording.description_text(parts=gone.get("description_parts")),
+                "segment": gone.segment,
+                "description": wording.description_text(parts=gone.description_parts),
             }
             for gone in (changes.segments_gone if changes else [])
         ],

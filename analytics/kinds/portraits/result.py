@@ -31,6 +31,9 @@ class Segment:
     mean_age: float | None = None
     requests_per_resident_month: float | None = None
     mean_satisfaction: float | None = None
+    # Too few residents for the reader to see its figures or its description (a description
+    # of three residents describes them).
+    suppressed: bool = False
 
 
 @dataclass(kw_only=True)
@@ -91,12 +94,35 @@ class CommunityChange:
 
 
 @dataclass(kw_only=True)
+class SegmentChange:
+    """A segment of this run against the previous run: ``status`` "new", or "matched" with the
+    previous segment it was matched to by profile."""
+
+    segment: int = 0
+    status: str = ""
+    description_parts: list[dict[str, Any]] | None = None
+    share: float | None = None
+    previous_segment: int | None = None
+    previous_description_parts: list[dict[str, Any]] | None = None
+    share_change_pp: float | None = None
+    profile_distance: float | None = None
+
+
+@dataclass(kw_only=True)
+class GoneSegment:
+    """A segment of the previous run that no segment of this run matched."""
+
+    segment: int = 0
+    description_parts: list[dict[str, Any]] | None = None
+
+
+@dataclass(kw_only=True)
 class PortraitChanges:
     """Against the previous portraits run (its segments matched to this run's)."""
 
     previous_as_of: str | None = None
-    segments: list[dict[str, Any]] = field(default_factory=list)
-    segments_gone: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[SegmentChange] = field(default_factory=list)
+    segments_gone: list[GoneSegment] = field(default_factory=list)
     communities: list[CommunityChange] = field(default_factory=list)
 
 
@@ -148,12 +174,20 @@ def _suppress(row: PortraitCommunity) -> PortraitCommunity:
     )
 
 
+def _suppress_segment(segment: Segment) -> Segment:
+    return Segment(segment=segment.segment, suppressed=True)
+
+
 def scope(result: PortraitsResult, audience: Audience) -> PortraitsResult:
-    """Segments stay whole (city-wide); communities and their changes are cut to those the
-    reader serves, and a community with fewer residents than the public export shows keeps
-    only its code (its mix would single residents out)."""
+    """Segments are city-wide and stay, but a segment with fewer residents than the public
+    export shows keeps only its number (its size, figures and description would describe a
+    handful of people), in the changes too; communities and their changes are cut to those the
+    reader serves, and a community with fewer residents than that keeps only its code (its mix
+    would single residents out)."""
     if audience.sees_all:
         return result
+    small_segments = {s.segment for s in result.segments if audience.too_small(s.size)}
+    segments = [_suppress_segment(s) if s.segment in small_segments else s for s in result.segments]
     small = {row.community for row in result.communities if audience.too_small(row.residents)}
     communities = [
         _suppress(row) if row.community in small else row
@@ -164,6 +198,12 @@ def scope(result: PortraitsResult, audience: Audience) -> PortraitsResult:
     if changes is not None:
         changes = replace(
             changes,
+            segments=[
+                SegmentChange(segment=c.segment, status=c.status)
+                if c.segment in small_segments
+                else c
+                for c in changes.segments
+            ],
             communities=[
                 CommunityChange(community=c.community, status=c.status)
                 if c.community in small
@@ -172,4 +212,4 @@ def scope(result: PortraitsResult, audience: Audience) -> PortraitsResult:
                 if audience.sees(c.community)
             ],
         )
-    return replace(result, communities=communities, changes=changes)
+    return replace(result, segments=segments, communities=communities, changes=changes)

@@ -7,6 +7,7 @@ from analytics import wording
 from analytics.exports import Table, count, num
 from analytics.kinds.portraits.result import PortraitsResult
 from analytics.reports import names
+from core.disclosure import SUPPRESSED
 
 SEGMENT_COLUMNS = (
     "segment",
@@ -34,23 +35,25 @@ COMMUNITY_MIX_TAIL = (
 
 
 def segments(*, result: PortraitsResult, **_: object) -> Table:
-    changes = {c.get("segment"): c for c in (result.changes.segments if result.changes else [])}
+    changes = {c.segment: c for c in (result.changes.segments if result.changes else [])}
     rows = []
     for segment in result.segments:
-        change = changes.get(segment.segment, {})
+        change = changes.get(segment.segment)
         rows.append(
             (
                 segment.segment,
-                wording.description_text(parts=segment.description_parts or None),
-                count(segment.size),
+                ""
+                if segment.suppressed
+                else wording.description_text(parts=segment.description_parts or None),
+                SUPPRESSED if segment.suppressed else count(segment.size),
                 num(segment.share),
                 num(segment.mean_age),
                 num(segment.requests_per_resident_month),
                 num(segment.mean_satisfaction),
                 "; ".join(str(t.get("trait", "")) for t in segment.traits),
-                change.get("status", ""),
-                change.get("previous_segment"),
-                num(change.get("share_change_pp")),
+                change.status if change else "",
+                change.previous_segment if change else None,
+                num(change.share_change_pp) if change else None,
             )
         )
     return Table(SEGMENT_COLUMNS, rows)

@@ -7,7 +7,7 @@ import pytest
 
 from analytics import actions
 from analytics.models import AnalysisRun
-from services.exports import SUPPRESSION_THRESHOLD
+from core.disclosure import SUPPRESSION_THRESHOLD
 from tests.analytics import tiny_city
 from tests.factories import AdministratorFactory, WorkerFactory, api_client
 

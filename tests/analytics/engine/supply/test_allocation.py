@@ -3,6 +3,7 @@ constraint it cannot meet."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -568,6 +569,7 @@ def test_the_frontier_never_gains_requests_as_equity_rises_and_stays_within_budg
     for point in [*frontier.points, frontier.baseline]:
         assert round(point.spent * 100) <= _cents(budget)
     assert frontier.complete and frontier.recommended is frontier.points[0]
+
     # Along the frontier, as the lowest community's coverage rises, requests covered never do.
     def lowest(point):  # no community with a need: nothing left to cover
         return np.nan_to_num(point.min_community_coverage, nan=1.0)
@@ -575,7 +577,7 @@ def test_the_frontier_never_gains_requests_as_equity_rises_and_stays_within_budg
     lows = [lowest(p) for p in frontier.frontier]
     covered = [p.total_covered for p in frontier.frontier]
     assert lows == sorted(lows)
-    assert all(b <= a + 1e-9 for a, b in zip(covered, covered[1:], strict=False))
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(covered))
     # And no plan of the sweep beats a frontier plan on both.
     for point in frontier.points:
         assert any(
