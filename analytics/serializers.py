@@ -4,8 +4,7 @@ may see it), starting a run (each kind's parameters are its own serializer,
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -17,15 +16,6 @@ Kind = AnalysisRun.Kind
 
 
 # Parameters per kind ------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready values for ``AnalysisRun.params`` (decimals become floats)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if hasattr(value, "as_tuple"):  # Decimal
-        return float(value)
-    return value
 
 
 def _params_serializer(kind: str) -> type[serializers.Serializer]:
@@ -62,7 +52,7 @@ class RunCreateSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         params = attrs.get("params") or {}
         if not isinstance(params, dict):
-            raise serializers.ValidationError({"params": ["params must be a JSON object."]})
+            raise serializers.ValidationError({"params": [_("params must be a JSON object.")]})
         checker = _params_serializer(attrs["kind"])(data=params, context=self.context)
         if not checker.is_valid():
             raise serializers.ValidationError({"params": checker.errors})
@@ -71,11 +61,12 @@ class RunCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "params": [
-                        f"unknown parameter(s) for a {attrs['kind']} run: {', '.join(unknown)}"
+                        _("Unknown parameter(s) for this kind of run: %(names)s.")
+                        % {"names": ", ".join(unknown)}
                     ]
                 }
             )
-        return {"kind": attrs["kind"], "params": _plain(dict(checker.validated_data))}
+        return {"kind": attrs["kind"], "params": checker.params()}
 
 
 class AnalysisRunSerializer(ApiModelSerializer):

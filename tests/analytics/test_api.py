@@ -323,7 +323,7 @@ def test_plan_refusals_are_in_the_readers_language(runs):
         ({"budget": 100, "forecast_run": 999999}, "forecast_run"),
         ({"budget": 100, "category_budgets": {"x1": 5}}, "category_budgets"),
         ({"budget": 100, "strength": -1}, "strength"),
-        ({"budget": 100, "floor_percent": 150}, "floor_percent"),
+        ({"budget": 100, "floor": 1.5}, "floor"),
     ],
 )
 def test_parameter_refusals_are_in_the_readers_language(runs, params, field):

@@ -22,7 +22,7 @@ from analytics.engine.supply.allocation import (
 )
 from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.frames import jsonable
-from analytics.kinds.allocation.params import FLOOR_PERCENT_DEFAULT, STRENGTH_DEFAULT
+from analytics.kinds.allocation.params import FLOOR_DEFAULT, STRENGTH_DEFAULT
 from analytics.kinds.allocation.result import AllocationResult
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.schema import record
@@ -104,7 +104,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
         min_coverage=params.get("min_coverage"),
         need_basis=params.get("need_basis", "forecast"),
         strength=float(_param(params, "strength", STRENGTH_DEFAULT)),
-        epsilon=1 - float(_param(params, "floor_percent", FLOOR_PERCENT_DEFAULT)) / 100,
+        epsilon=1 - float(_param(params, "floor", FLOOR_DEFAULT)),
     )
     progress(30, "solving the allocation in whole units")
     result = allocate(

@@ -3,14 +3,8 @@ SYNTHETIC one): it has no parameters."""
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from analytics.kinds.params import ParamSet, params_serializer, start_form
 
-from analytics.kinds.params import RunStartForm
-
-
-class EqualizationStartForm(RunStartForm):
-    pass
-
-
-class EqualizationParamsSerializer(serializers.Serializer):
-    """No parameters."""
+PARAMS = ParamSet()
+EqualizationStartForm = start_form("EqualizationStartForm", PARAMS)
+EqualizationParamsSerializer = params_serializer("EqualizationParamsSerializer", PARAMS)

@@ -1,37 +1,27 @@
-"""The parameters of a forecast run: the months ahead (the page's form, the API's serializer;
-the management command validates with the serializer)."""
+"""The parameters of a forecast run: the months ahead."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
-from analytics.kinds.params import RunStartForm
+from analytics.kinds.params import Param, ParamSet, params_serializer, start_form
 
 HORIZON_MAX = 6
 
 
-class ForecastStartForm(RunStartForm):
-    horizon = forms.IntegerField(
+def horizon(default: int) -> Param:
+    """Months to forecast ahead (a what-if re-forecasts with the same bound)."""
+    return Param(
+        "horizon",
+        "int",
         label=_("Horizon (months)"),
-        initial=HORIZON_MAX,
-        validators=[MinValueValidator(1), MaxValueValidator(HORIZON_MAX)],
-        help_text=_("How many months ahead to forecast, 1 to 6."),
-        widget=forms.NumberInput(attrs={"min": 1, "max": HORIZON_MAX}),
+        help=_("How many months ahead to forecast, 1 to 6."),
+        minimum=1,
+        maximum=HORIZON_MAX,
+        default=default,
     )
 
-    def params(self) -> dict[str, Any]:
-        return {"horizon": self.cleaned_data["horizon"]}
 
-
-class ForecastParamsSerializer(serializers.Serializer):
-    horizon = serializers.IntegerField(
-        min_value=1,
-        max_value=HORIZON_MAX,
-        default=HORIZON_MAX,
-        help_text="Months to forecast ahead, 1 to 6.",
-    )
+PARAMS = ParamSet((horizon(HORIZON_MAX),))
+ForecastStartForm = start_form("ForecastStartForm", PARAMS)
+ForecastParamsSerializer = params_serializer("ForecastParamsSerializer", PARAMS)

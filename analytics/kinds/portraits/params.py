@@ -3,19 +3,21 @@ starts a run as of the latest request)."""
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
 
-from analytics.kinds.params import RunStartForm
+from analytics.kinds.params import Param, ParamSet, params_serializer, start_form
 
-
-class PortraitsStartForm(RunStartForm):
-    pass
-
-
-class PortraitsParamsSerializer(serializers.Serializer):
-    as_of = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$",
-        required=False,
-        help_text="Reference month for ages and recency, YYYY-MM (default: the latest request).",
-        error_messages={"invalid": "as_of must be a month written YYYY-MM."},
+PARAMS = ParamSet(
+    (
+        Param(
+            "as_of",
+            "month",
+            label=_("Reference month"),
+            help=_("Reference month for ages and recency, YYYY-MM (default: the latest request)."),
+            required=False,
+            on_page=False,
+        ),
     )
+)
+PortraitsStartForm = start_form("PortraitsStartForm", PARAMS)
+PortraitsParamsSerializer = params_serializer("PortraitsParamsSerializer", PARAMS)

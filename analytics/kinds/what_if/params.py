@@ -1,23 +1,21 @@
 """The parameters of a what-if run: one community the starter serves (administrators: any),
-the planned changes (at least one) and the horizon. The page's form and the API's serializer
-share the bounds (``LIMITS``) and the checks that need the database (``what_if_errors``), so
-both refuse the same input with the same message next to the same field."""
+the planned changes (at least one) and the horizon, declared once (``PARAMS``) with the checks
+that need the database (``what_if_errors``): the page's form and the API's serializer are made
+from them, so both refuse the same input with the same message next to the same field."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import serializers
 
 from analytics import queries
-from analytics.kinds.forecast.params import HORIZON_MAX
-from analytics.kinds.params import RunStartForm
+from analytics.kinds.forecast.params import horizon
+from analytics.kinds.params import Param, ParamSet, params_serializer, start_form
 from residents.models import Community, User
 
 
@@ -76,118 +74,56 @@ def what_if_errors(
     return found, errors
 
 
-class WhatIfStartForm(RunStartForm):
-    """One community from the user's scope, the planned changes (at least one) and the
-    horizon. Removing residents or schools is a negative number, no more than there are."""
-
-    community = forms.ModelChoiceField(
-        label=gettext_lazy("Community"), queryset=Community.objects.none(), empty_label=None
+def _check(user: User | None, values: Mapping[str, Any]) -> dict[str, str]:
+    _, errors = what_if_errors(
+        user=user,
+        community=values["community"],
+        older_residents_added=values["older_residents_added"],
+        schools_added=values["schools_added"],
+        population_change_percent=float(values["population_change_percent"]),
     )
-    older_residents_added = forms.IntegerField(
-        label=gettext_lazy("Residents aged 65+ added"),
-        initial=0,
-        min_value=-LIMITS.older_residents,
-        max_value=LIMITS.older_residents,
-        help_text=gettext_lazy("Negative to remove; the population changes by as many."),
-    )
-    schools_added = forms.IntegerField(
-        label=gettext_lazy("Schools added"),
-        initial=0,
-        min_value=-LIMITS.schools,
-        max_value=LIMITS.schools,
-        help_text=gettext_lazy("Negative to close schools."),
-    )
-    population_change_percent = forms.DecimalField(
-        label=gettext_lazy("Population change (%)"),
-        initial=0,
-        min_value=Decimal(str(LIMITS.population_change_min)),
-        max_value=Decimal(str(LIMITS.population_change_max)),
-        decimal_places=1,
-        help_text=gettext_lazy("Newcomers like the current residents; -50 to 100."),
-        widget=forms.NumberInput(attrs={"step": "0.1"}),
-    )
-    horizon = forms.IntegerField(
-        label=gettext_lazy("Horizon (months)"),
-        initial=3,
-        validators=[MinValueValidator(1), MaxValueValidator(HORIZON_MAX)],
-        help_text=gettext_lazy("How many months ahead to forecast, 1 to 6."),
-        widget=forms.NumberInput(attrs={"min": 1, "max": HORIZON_MAX}),
-    )
-
-    def __init__(self, *args: Any, user=None, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["community"].queryset = queries.community_scope(user)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors:
-            return data
-        _, errors = what_if_errors(
-            user=self.user,
-            community=data["community"],
-            older_residents_added=data["older_residents_added"],
-            schools_added=data["schools_added"],
-            population_change_percent=float(data["population_change_percent"]),
-        )
-        for field, message in errors.items():
-            self.add_error(field, message)
-        return data
-
-    def params(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "community": data["community"].code,
-            "older_residents_added": data["older_residents_added"],
-            "schools_added": data["schools_added"],
-            "population_change_percent": float(data["population_change_percent"]),
-            "horizon": data["horizon"],
-        }
+    return errors
 
 
-class WhatIfParamsSerializer(serializers.Serializer):
-    """One community and its planned changes (at least one); the caller must serve the
-    community (administrators: any). Needs ``request`` in the context."""
-
-    community = serializers.CharField(
-        max_length=32, help_text="Code of the community (one the caller may plan for)."
-    )
-    older_residents_added = serializers.IntegerField(
-        min_value=-LIMITS.older_residents,
-        max_value=LIMITS.older_residents,
-        default=0,
-        help_text=(
-            "Residents aged 65+ added (negative: removed, at most as many as the community "
-            "has); the population changes by as many."
+PARAMS = ParamSet(
+    (
+        Param(
+            "community",
+            "community",
+            label=gettext_lazy("Community"),
+            help=gettext_lazy("The community (one you may plan for)."),
         ),
-    )
-    schools_added = serializers.IntegerField(
-        min_value=-LIMITS.schools,
-        max_value=LIMITS.schools,
-        default=0,
-        help_text="Schools added (negative: closed, at most as many as there are).",
-    )
-    population_change_percent = serializers.FloatField(
-        min_value=LIMITS.population_change_min,
-        max_value=LIMITS.population_change_max,
-        default=0.0,
-        help_text="Population change in percent, -50 to 100 (newcomers like the residents).",
-    )
-    horizon = serializers.IntegerField(
-        min_value=1,
-        max_value=HORIZON_MAX,
-        default=3,
-        help_text="Months to forecast ahead, 1 to 6.",
-    )
-
-    def validate(self, attrs: dict) -> dict:
-        request = self.context.get("request")
-        _, errors = what_if_errors(
-            user=request.user if request else None,
-            community=attrs["community"],
-            older_residents_added=attrs["older_residents_added"],
-            schools_added=attrs["schools_added"],
-            population_change_percent=attrs["population_change_percent"],
-        )
-        if errors:
-            raise serializers.ValidationError({k: [v] for k, v in errors.items()})
-        return attrs
+        Param(
+            "older_residents_added",
+            "int",
+            label=gettext_lazy("Residents aged 65+ added"),
+            help=gettext_lazy("Negative to remove; the population changes by as many."),
+            minimum=-LIMITS.older_residents,
+            maximum=LIMITS.older_residents,
+            default=0,
+        ),
+        Param(
+            "schools_added",
+            "int",
+            label=gettext_lazy("Schools added"),
+            help=gettext_lazy("Negative to close schools."),
+            minimum=-LIMITS.schools,
+            maximum=LIMITS.schools,
+            default=0,
+        ),
+        Param(
+            "population_change_percent",
+            "number",
+            label=gettext_lazy("Population change (%)"),
+            help=gettext_lazy("Newcomers like the current residents; -50 to 100."),
+            minimum=Decimal(str(LIMITS.population_change_min)),
+            maximum=Decimal(str(LIMITS.population_change_max)),
+            default=0,
+            decimal_places=1,
+        ),
+        horizon(3),
+    ),
+    check=_check,
+)
+WhatIfStartForm = start_form("WhatIfStartForm", PARAMS)
+WhatIfParamsSerializer = params_serializer("WhatIfParamsSerializer", PARAMS)

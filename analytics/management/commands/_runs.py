@@ -27,11 +27,7 @@ def checked_params(kind: str, params: dict) -> dict:
             for field, messages in serializer.errors.items()
         )
         raise CommandError(f"invalid parameters for a {kind} run: {problems}")
-    return {
-        key: float(value) if hasattr(value, "as_tuple") else value
-        for key, value in serializer.validated_data.items()
-        if value is not None
-    }
+    return serializer.params()
 
 
 def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:

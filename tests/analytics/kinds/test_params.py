@@ -1,0 +1,73 @@
+"""Each kind's parameters are declared once: the page's start form and the API's serializer
+are made from the same ``ParamSet``, take the same fields, refuse the same out-of-range value
+and store the same ``params``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from analytics import kinds
+from analytics.kinds.params import Param
+from tests.factories import AdministratorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _param_sets():
+    for name, kind in kinds.registry().items():
+        yield name, kind, kind.form.param_set
+
+
+@pytest.mark.parametrize("name", sorted(kinds.registry()))
+def test_form_and_serializer_are_made_from_one_declaration(name):
+    kind = kinds.get(name)
+    assert kind.form.param_set is kind.serializer.param_set
+    declared = kind.form.param_set.names()
+    assert tuple(kind.serializer().fields) == declared
+    page = {p.name for p in kind.form.param_set.params if p.on_page and p.type != "amounts"}
+    form = kind.form(user=AdministratorFactory())
+    assert page <= set(form.fields)
+
+
+def _beyond(param: Param) -> object | None:
+    if param.maximum is None or param.type not in ("int", "number"):
+        return None
+    step = 1 if param.type == "int" else Decimal("0.1")
+    return param.maximum + step
+
+
+@pytest.mark.parametrize(
+    "name,param",
+    [
+        (name, param)
+        for name, _kind, param_set in _param_sets()
+        for param in param_set.params
+        if _beyond(param) is not None and param.on_page
+    ],
+    ids=lambda v: v if isinstance(v, str) else v.name,
+)
+def test_both_channels_refuse_the_same_value_beyond_a_bound(name, param):
+    kind = kinds.get(name)
+    value = _beyond(param)
+    page_value = value * 100 if param.share else value
+    form = kind.form({param.name: str(page_value)}, user=AdministratorFactory())
+    assert not form.is_valid()
+    assert param.name in form.errors
+    serializer = kind.serializer(data={param.name: str(value)}, context={"request": None})
+    assert not serializer.is_valid()
+    assert param.name in serializer.errors
+
+
+def test_both_channels_store_the_same_params():
+    kind = kinds.get("forecast")
+    form = kind.form({"horizon": "4"}, user=AdministratorFactory())
+    assert form.is_valid(), form.errors
+    serializer = kind.serializer(data={"horizon": 4}, context={"request": None})
+    assert serializer.is_valid(), serializer.errors
+    assert form.params() == serializer.params() == {"horizon": 4}
+    # Left out, the default is stored on both channels.
+    serializer = kind.serializer(data={}, context={"request": None})
+    assert serializer.is_valid()
+    assert serializer.params() == {"horizon": 6}
