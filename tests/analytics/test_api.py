@@ -141,7 +141,8 @@ def test_creating_a_run_queues_it_and_it_runs(runs, django_capture_on_commit_cal
     assert response.status_code == 202
     assert len(callbacks) == 1
     run = AnalysisRun.objects.get(pk=response.json()["id"])
-    assert run.params == {"budget": 100000.5, "min_coverage": 0.5}
+    # The plan's controls are stored at their defaults when left out: the run says what it used.
+    assert run.params == {"budget": 100000.5, "min_coverage": 0.5, "strength": 1.0, "floor": 0.9}
     assert run.created_by == runs.world.admin
     body = api_client(runs.world.admin).get(detail(run.pk)).json()
     # Allocated against the latest forecast (the hand-made one), no broker: run at once.

@@ -193,6 +193,8 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
         "min_coverage": 0.75,
         "forecast_run": runs.forecast.pk,
         "category_budgets": {"elderly_home_care": 40000.0},
+        "strength": 1.0,
+        "floor": 0.9,
     }
     assert len(callbacks) == 1  # queued after commit, not run inside the request's transaction
 
