@@ -279,6 +279,7 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
             run_id,
             status=AnalysisRun.Status.FAILED,
             error=str(exc),
+            error_parts=exc.parts if isinstance(exc, EngineInputError) else [],
             timings={"total": round(time.perf_counter() - started, 3)},
         )
     except Exception:

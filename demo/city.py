@@ -1,10 +1,20 @@
-"""The SYNTHETIC demo city: one real prefecture-level city (Chengdu), its real districts and
-counties, and synthetic communities, residents and three years of service requests.
+"""The SYNTHETIC demo: four real prefecture-level cities in two regions (Chengdu and Ya'an in
+Southwest, Ningbo and Jiaxing in East), their real districts and counties, and synthetic
+communities, residents and three years of service requests.
+
+Each city has urban communities (in its districts) and rural ones (in its counties and
+county-level cities), so the city-level evidence reaches the plans: a community's equity weight
+is that of its type in its city, and the SYNTHETIC city panel's rows for these four codes give
+them different weights. Those weights describe the synthetic panel's cities ("Synthetic city NNN
+· Region"), not the real ones; only the demo's geography (city, district and county names and
+places) is real.
 
 Residents and requests come from the supply engine's synthetic generator
 (``demo.demand``), so the demo has the seasonality, growth and community
-differences a forecast needs. Identifiers are fake and cannot belong to anyone: ID numbers use
-the unassigned region prefix 99 and phone numbers the unallocated prefix 100.
+differences a forecast needs; its communities are dealt out over the cities, urban and rural
+alike, so the demo is no bigger than one city's. Identifiers are fake and cannot belong to
+anyone: ID numbers use the unassigned region prefix 99 and phone numbers the unallocated
+prefix 100.
 """
 
 from __future__ import annotations
@@ -21,11 +31,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
+from geography import load_prefecture_cities
 from residents import pii
 from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.login_protection import DEMO_PASSWORD
 from residents.models import City, Community, PortraitConsent, Region, Resident, User
 from residents.queries import demo_city_present
+from residents.reference import region_code
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import (
     CapacityChange,
@@ -35,8 +47,15 @@ from services.models import (
     SupplyCapacity,
 )
 
-DEMO_CITY_ADCODE = "510100"
+# The demo's cities by code: in each of two regions one city the SYNTHETIC panel's evidence
+# puts at its benchmark and one it projects below it (tests/demo/test_city.py checks that their
+# weights differ). The first is the demo worker's city.
+DEMO_CITY_ADCODES = ("510100", "511800", "330200", "330400")
+WORKER_CITY_ADCODE = DEMO_CITY_ADCODES[0]
 DEMO_USERS = ("admin", "worker", "resident")
+# Districts and counties of the demo's cities (current codes and names, places from cpca 0.5.5;
+# see geography/README.md); ``kind`` is the demo's own labelling (central districts urban,
+# counties rural). A district's city is its code's first four digits + "00".
 DISTRICTS_CSV = Path(__file__).with_name("demo_city_districts.csv")
 COMMUNITY_PREFIX = Community.DEMO_CODE_PREFIX
 
@@ -45,7 +64,20 @@ _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂�
 
 
 @dataclass(frozen=True)
+class DemoSize:
+    """How big the demo is: spread over its cities, so more cities make no bigger a demo."""
+
+    communities: int = 48
+    residents: int = 4_000
+    months: int = 36
+
+
+DEMO_SIZE = DemoSize()
+
+
+@dataclass(frozen=True)
 class DemoSummary:
+    cities: int
     communities: int
     residents: int
     requests: int
@@ -70,9 +102,32 @@ def _fake_name(rng: random.Random) -> str:
     return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
 
 
+def district_city(adcode: str) -> str:
+    """The code of the prefecture-level city a district or county code belongs to."""
+    return adcode[:4] + "00"
+
+
 def _districts() -> list[dict[str, str]]:
     with DISTRICTS_CSV.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def _demo_cities() -> list[City]:
+    """The demo's cities, from the reference geography every installation loads (created from
+    the same list if a database lacks one)."""
+    found = {c.adcode: c for c in City.objects.filter(adcode__in=DEMO_CITY_ADCODES)}
+    missing = [code for code in DEMO_CITY_ADCODES if code not in found]
+    if missing:
+        reference = load_prefecture_cities().set_index("adcode")
+        for code in missing:
+            row = reference.loc[code]
+            found[code] = City.objects.create(
+                adcode=code,
+                name=row["name"],
+                province=row["province"],
+                region=Region.objects.get(code=region_code(row["region"])),
+            )
+    return [found[code] for code in DEMO_CITY_ADCODES]
 
 
 def demo_exists() -> bool:
@@ -88,13 +143,28 @@ def _wipe_demo() -> None:
     demo.delete()
 
 
-def _place_communities(frame: pd.DataFrame, city: City, rng: random.Random) -> list[Community]:
+def _place_communities(
+    frame: pd.DataFrame, cities: list[City], rng: random.Random
+) -> list[Community]:
+    """Deal the generated communities out over the cities, urban and rural separately (so every
+    city gets both), and within a city over its districts (urban) or counties (rural)."""
     districts = _districts()
-    by_kind = {kind: [d for d in districts if d["kind"] == kind] for kind in ("urban", "rural")}
+    pools = {
+        (city.adcode, kind): [
+            d for d in districts if district_city(d["adcode"]) == city.adcode and d["kind"] == kind
+        ]
+        for city in cities
+        for kind in ("urban", "rural")
+    }
+    dealt = {"urban": 0, "rural": 0}
     counters: dict[str, int] = {}
     communities = []
     for row in frame.itertuples(index=False):
-        district = by_kind[row.kind][len(communities) % len(by_kind[row.kind])]
+        turn = dealt[row.kind]
+        dealt[row.kind] += 1
+        city = cities[turn % len(cities)]
+        pool = pools[(city.adcode, row.kind)]
+        district = pool[(turn // len(cities)) % len(pool)]
         counters[district["name"]] = counters.get(district["name"], 0) + 1
         number = counters[district["name"]]
         suffix = "社区" if row.kind == "urban" else "村"
@@ -136,26 +206,27 @@ def _lifecycle(created: np.ndarray, now, sla_hours: np.ndarray, rng: np.random.G
 
 
 @transaction.atomic
-def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
-    """Create the SYNTHETIC demo city. Deterministic for a given seed (apart from 'now')."""
+def demo_city_seed(
+    *, seed: int = 2026, reset: bool = False, size: DemoSize = DEMO_SIZE
+) -> DemoSummary:
+    """Create the SYNTHETIC demo. Deterministic for a given seed (apart from 'now')."""
     if demo_exists() and not reset:
         requests = ServiceRequest.objects.filter(community__code__startswith=COMMUNITY_PREFIX)
-        return DemoSummary(0, 0, requests.count(), 0, 0, "", "", already_seeded=True)
+        return DemoSummary(0, 0, 0, requests.count(), 0, 0, "", "", already_seeded=True)
     _wipe_demo()
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
     now = timezone.now()
-    first_month = (pd.Period(now.strftime("%Y-%m"), freq="M") - 36).strftime("%Y-%m")
-    city = City.objects.filter(adcode=DEMO_CITY_ADCODE).first() or City.objects.create(
-        adcode=DEMO_CITY_ADCODE,
-        name="成都市",
-        province="四川省",
-        region=Region.objects.get(code="southwest"),
-    )
+    first_month = (pd.Period(now.strftime("%Y-%m"), freq="M") - size.months).strftime("%Y-%m")
+    cities = _demo_cities()
     demand = generate_synthetic_demand(
-        n_communities=48, n_residents=4_000, n_months=36, start=first_month, seed=seed
+        n_communities=size.communities,
+        n_residents=size.residents,
+        n_months=size.months,
+        start=first_month,
+        seed=seed,
     )
-    communities = _place_communities(demand.communities, city, rng)
+    communities = _place_communities(demand.communities, cities, rng)
     community_of = dict(zip(demand.communities["community"], communities, strict=True))
 
     residents = []
@@ -196,7 +267,9 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
     worker = User.objects.create_user(
         "worker", password=DEMO_PASSWORD, role=User.Role.WORKER, first_name="Demo worker"
     )
-    worker.communities.set(communities[:12])
+    # The demo worker serves the communities of one city.
+    served = [c for c in communities if c.city.adcode == WORKER_CITY_ADCODE]
+    worker.communities.set(served)
     resident_user = User.objects.create_user(
         "resident", password=DEMO_PASSWORD, role=User.Role.RESIDENT, first_name="Demo resident"
     )
@@ -221,7 +294,7 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
     ]
     resident_index = frame["resident"].to_numpy()
     satisfaction = frame["satisfaction"].to_numpy()
-    workers_by_community = {c.pk: worker for c in communities[:12]}
+    workers_by_community = {c.pk: worker for c in served}
     requests = []
     for i, row in enumerate(frame.itertuples(index=False)):
         step = int(steps[i])
@@ -311,6 +384,7 @@ def demo_city_seed(*, seed: int = 2026, reset: bool = False) -> DemoSummary:
             lines=lines,
         ).rows
     return DemoSummary(
+        cities=len(cities),
         communities=len(communities),
         residents=len(residents),
         requests=len(requests),

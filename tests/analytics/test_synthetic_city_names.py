@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from analytics import kinds
 from analytics.models import AnalysisRun
@@ -109,3 +110,51 @@ def test_every_output_of_the_calibrated_table_1_says_so(client, synthetic_run, t
     out = io.StringIO()
     call_command("reproduce_paper", "--json", "--out", str(tmp_path), stdout=out)
     assert json.loads(out.getvalue())["table1"]["calibrated"] is True
+
+
+@pytest.mark.slow  # a real forecast, equalization and allocation
+def test_an_allocation_weighted_by_a_synthetic_panel_names_no_real_city(
+    client, django_capture_on_commit_callbacks
+):
+    """Communities of a real city (the factories' 南京市, as the demo's are of real cities),
+    weighted by a SYNTHETIC equalization run: the allocation's pages, CSV, API and command text
+    word the weights' reasons with the synthetic label, never the real city's name."""
+    from analytics import actions
+    from tests.analytics import tiny_city
+    from tests.factories import AdministratorFactory
+
+    communities = tiny_city.seed()
+    assert {c.city.name for c in communities} == {"南京市"}
+    admin = AdministratorFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.analysis_run_start(kind="forecast", params={"horizon": 1}, user=admin)
+        actions.analysis_run_start(kind="equalization", params={}, user=admin)
+        run = actions.analysis_run_start(kind="allocation", params={"budget": 60_000}, user=admin)
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    assert run.result["equity_weights_source"] == "equalization"
+
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    with translation.override("en"):  # unprefixed paths; the prefix picks the language
+        paths = {"allocation": reverse("analytics:allocation")} | {
+            f"csv {table}": reverse("analytics:run_export", kwargs={"pk": run.pk, "table": table})
+            for table in kinds.registry()[run.kind].tables
+        }
+    outputs: dict[str, str] = {}
+    for prefix in ("", "/zh-hans"):
+        outputs[f"page{prefix}"] = client.get(f"{prefix}/analytics/runs/{run.pk}/").content.decode()
+        for name, path in paths.items():
+            response = client.get(f"{prefix}{path}")
+            assert response.status_code == 200, (prefix, path)
+            outputs[f"{name}{prefix}"] = _body(response)
+    outputs["api"] = _body(client.get(f"/api/v1/analysis-runs/{run.pk}/"))
+    out = io.StringIO()
+    call_command("recommend_allocation", "--budget", "60000", stdout=out)
+    outputs["recommend_allocation"] = out.getvalue()
+
+    # The weights' reasons are there, naming the city by its synthetic label.
+    assert "Synthetic city" in outputs["csv lines"]
+    assert "合成城市" in outputs["csv lines/zh-hans"]
+    names = _real_names()
+    found = {source: _real_names_in(text, names) for source, text in outputs.items()}
+    assert not any(found.values()), {k: v for k, v in found.items() if v}

@@ -7,9 +7,9 @@ from demo.runs import demo_runs_compute
 
 class Command(BaseCommand):
     help = (
-        "Fill the database with a SYNTHETIC demo city (Chengdu's real districts, synthetic "
-        "communities, residents and three years of requests) and three demo logins. "
-        "Refused unless DEBUG is on."
+        "Fill the database with a SYNTHETIC demo (four real cities in two regions, their real "
+        "districts and counties, synthetic communities, residents and three years of "
+        "requests) and three demo logins. Refused unless DEBUG is on."
     )
 
     def add_arguments(self, parser):
@@ -34,7 +34,8 @@ class Command(BaseCommand):
             self.stdout.write("The SYNTHETIC demo city is already there (use --reset to redo it).")
         else:
             self.stdout.write(
-                f"Seeded a SYNTHETIC demo city: {summary.communities} communities, "
+                f"Seeded a SYNTHETIC demo: {summary.cities} cities, "
+                f"{summary.communities} communities, "
                 f"{summary.residents} residents, {summary.requests} requests "
                 f"({summary.start} to {summary.end}), {summary.status_changes} status changes, "
                 f"{summary.capacities} supply capacities."

@@ -1,0 +1,111 @@
+"""The SYNTHETIC demo: several real cities in two regions, each with urban and rural
+communities in its own districts and counties, whose evidence-derived equity weights differ,
+and three demo logins that work (the worker serving one city)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from analytics.engine.equalization import generate_synthetic_panel, run_equalization
+from analytics.engine.paper import adl_for_equity, estimate_adl
+from demo.city import (
+    DEMO_CITY_ADCODES,
+    DEMO_USERS,
+    DISTRICTS_CSV,
+    WORKER_CITY_ADCODE,
+    DemoSize,
+    demo_city_seed,
+    district_city,
+)
+from geography import load_prefecture_cities
+from residents.login_protection import DEMO_PASSWORD
+from residents.models import Community, User
+from services.models import ServiceRequest
+
+# Small enough for a test, big enough that every city gets urban and rural communities.
+SMALL = DemoSize(communities=16, residents=160, months=3)
+
+
+def _districts() -> list[dict[str, str]]:
+    with DISTRICTS_CSV.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_demo_cities_are_real_cities_in_at_least_two_regions():
+    reference = load_prefecture_cities().set_index("adcode")
+    assert set(DEMO_CITY_ADCODES) <= set(reference.index)
+    assert reference.loc[list(DEMO_CITY_ADCODES), "region"].nunique() >= 2
+    assert WORKER_CITY_ADCODE in DEMO_CITY_ADCODES
+
+
+def test_every_demo_city_has_urban_and_rural_places_and_no_other_city_any():
+    districts = _districts()
+    assert {district_city(d["adcode"]) for d in districts} == set(DEMO_CITY_ADCODES)
+    for code in DEMO_CITY_ADCODES:
+        kinds = {d["kind"] for d in districts if district_city(d["adcode"]) == code}
+        assert kinds == {"urban", "rural"}, code
+    assert len({d["adcode"] for d in districts}) == len(districts)
+    assert len({d["name"] for d in districts}) == len(districts)
+
+
+@pytest.mark.demo_city  # fits the SYNTHETIC panel's two ADL models (a few seconds)
+def test_the_demo_cities_get_different_weights_from_the_synthetic_panel():
+    panel = generate_synthetic_panel()
+
+    def estimator(scores, dependent):
+        return adl_for_equity(estimate_adl(scores, dependent=dependent))
+
+    equity = run_equalization(panel.panel, synthetic=True, adl_estimator=estimator).equity
+    weights = {
+        (code, kind): entry["weight"]
+        for code in DEMO_CITY_ADCODES
+        for kind, entry in equity.community_type_weights_for(code).items()
+    }
+    assert set(weights) == {(c, k) for c in DEMO_CITY_ADCODES for k in ("urban", "rural")}
+    # The city weight (that of the urban side here) tells the cities apart within each region.
+    regions = load_prefecture_cities().set_index("adcode").loc[list(DEMO_CITY_ADCODES), "region"]
+    for region, codes in regions.groupby(regions).groups.items():
+        urban = [round(weights[(code, "urban")], 3) for code in codes]
+        assert len(set(urban)) == len(urban), (region, urban)
+    rural = [round(weights[(code, "rural")], 3) for code in DEMO_CITY_ADCODES]
+    assert len(set(rural)) == len(rural)
+
+
+@pytest.mark.django_db
+@pytest.mark.demo_city
+@override_settings(DEBUG=True)
+def test_the_seeded_demo_spreads_its_communities_over_the_cities():
+    summary = demo_city_seed(seed=7, size=SMALL)
+    assert summary.cities == len(DEMO_CITY_ADCODES)
+    assert summary.communities == SMALL.communities
+    communities = list(Community.objects.select_related("city"))
+    assert len(communities) == SMALL.communities
+    place_of = {d["name"]: district_city(d["adcode"]) for d in _districts()}
+    kind_of = {d["name"]: d["kind"] for d in _districts()}
+    for community in communities:
+        # Real place names only where the demo's geography is: a district of its own city.
+        assert place_of[community.district] == community.city.adcode, community.code
+        assert kind_of[community.district] == community.kind
+        assert community.name.startswith(community.district) and "（合成）" in community.name
+    for code in DEMO_CITY_ADCODES:
+        kinds = {c.kind for c in communities if c.city.adcode == code}
+        assert kinds == {"urban", "rural"}, code
+    # Requests in every city, so every city has demand to allocate.
+    assert set(
+        ServiceRequest.objects.values_list("community__city__adcode", flat=True).distinct()
+    ) == set(DEMO_CITY_ADCODES)
+
+    for username in DEMO_USERS:
+        client = Client()
+        response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302 and "_auth_user_id" in client.session, username
+    worker = User.objects.get(username="worker")
+    served = set(worker.communities.values_list("city__adcode", flat=True))
+    assert served == {WORKER_CITY_ADCODE}
+    assert worker.communities.count() == sum(
+        1 for c in communities if c.city.adcode == WORKER_CITY_ADCODE
+    )
