@@ -47,11 +47,13 @@ from services.models import (
     IdempotencyRecord,
     RequestComment,
     RequestStatusChange,
+    ReviewTask,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
 )
 from services.queries import (
+    community_supervisor,
     may_rate_request,
     may_work_request,
     move_actor,
@@ -1128,6 +1130,50 @@ def request_rate(
     locked.satisfaction_comment = comment
     locked.save(update_fields=["satisfaction", "satisfaction_comment", "updated_at"])
     request.satisfaction, request.satisfaction_comment = satisfaction, comment
+    if satisfaction <= ReviewTask.LOW_RATING:
+        review_task_open(request=locked)
+    return locked
+
+
+def review_task_open(*, request: ServiceRequest) -> ReviewTask:
+    """Open the review of a low-rated request for its community's supervisor
+    (``queries.community_supervisor``). Idempotent: a request has one review."""
+    task, _created = ReviewTask.objects.get_or_create(
+        request=request,
+        defaults={
+            "rating": request.satisfaction or 0,
+            "supervisor": community_supervisor(community_id=request.community_id),
+        },
+    )
+    return task
+
+
+@transaction.atomic
+def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str = "") -> ReviewTask:
+    """An administrator closes a review with its outcome (and a note, needed when no action
+    was taken, so that the decision is explained)."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators close reviews."))
+    errors: dict[str, list[str]] = {}
+    if outcome not in ReviewTask.Outcome.values:
+        choices = ", ".join(f"“{label}”" for label in ReviewTask.Outcome.labels)
+        errors["outcome"] = [_("Choose one of: %(values)s.") % {"values": choices}]
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [
+            _("Ensure the note has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
+        ]
+    elif outcome == ReviewTask.Outcome.NO_ACTION and not note:
+        errors["note"] = [_("Say why no action is needed.")]
+    if errors:
+        raise ValidationError(errors)
+    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    if locked.state != ReviewTask.State.OPEN:
+        raise StateConflict(_("This review is already closed."))
+    locked.state = ReviewTask.State.CLOSED
+    locked.outcome, locked.outcome_note = outcome, note
+    locked.closed_by, locked.closed_at = user, timezone.now()
+    locked.save()
     return locked
 
 
@@ -1463,3 +1509,45 @@ def category_delete(*, user: User, category: ServiceCategory) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators change the catalogue."))
     category.delete()
+
+
+@dataclass(frozen=True)
+class CapacityImport:
+    """What :func:`supply_capacities_import` wrote: rows created and changed, by month."""
+
+    months: tuple[date, ...]
+    created: int
+    changed: int
+
+
+class CapacityImportError(Exception):
+    """A capacity file with problems (``problems``: each names its row and column); nothing
+    was written."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = list(problems)
+
+
+@transaction.atomic
+def supply_capacities_import(*, user: User, text: str) -> CapacityImport:
+    """Import a file of capacities (``services.capacity_import``) through the single write
+    path, every month in one transaction: a problem in any row writes nothing."""
+    from services.capacity_import import capacity_file_read
+
+    _check_administrator(user)
+    parsed = capacity_file_read(text)
+    if parsed.problems:
+        raise CapacityImportError(parsed.problems)
+    created = changed = 0
+    for month, lines in sorted(parsed.lines.items()):
+        outcome = supply_capacities_write(
+            user=user,
+            period=month,
+            source=SupplyCapacity.Source.IMPORT,
+            reason=CapacityChange.Reason.IMPORT,
+            lines=lines,
+        )
+        created += outcome.created
+        changed += outcome.changed
+    return CapacityImport(months=tuple(sorted(parsed.lines)), created=created, changed=changed)

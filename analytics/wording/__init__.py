@@ -747,6 +747,41 @@ def note_texts(*, parts: object) -> list[str]:
     return _each(parts, _note)
 
 
+def _fairness_price(part: Part) -> str:
+    code = part["code"]
+    if code == "fairness_price":
+        return gettext(
+            "Raising the lowest community's coverage from %(from)s to %(to)s costs %(cost)s of "
+            "the requests covered (%(requests)s requests)."
+        ) % {
+            "from": _number(part["from_lowest"], ".0%"),
+            "to": _number(part["to_lowest"], ".0%"),
+            "cost": _number(part["covered_cost"], ".1%"),
+            "requests": _number(part["requests"], ",.0f"),
+        }
+    if code == "fairness_price_recommended":
+        return gettext(
+            "The recommended plan covers its lowest community at %(lowest)s (%(efficient)s in "
+            "the plan that covers the most requests) for %(cost)s fewer requests covered; the "
+            "population-proportional baseline covers its lowest community at %(baseline)s and "
+            "%(baseline_covered)s requests in all, against the plan's %(covered)s."
+        ) % {
+            "lowest": _number(part["lowest"], ".0%"),
+            "efficient": _number(part["efficient_lowest"], ".0%"),
+            "cost": _number(part["covered_cost"], ".1%"),
+            "baseline": _number(part["baseline_lowest"], ".0%"),
+            "baseline_covered": _number(part["baseline_covered"], ",.0f"),
+            "covered": _number(part["covered"], ",.0f"),
+        }
+    raise _Unworded(part)
+
+
+def fairness_price_texts(*, parts: object) -> list[str]:
+    """What moving along an allocation run's price-of-fairness frontier costs (its
+    ``cost_parts``), in the active language."""
+    return _each(parts, _fairness_price)
+
+
 # Fairness audit (analytics.engine.supply.fairness) -------------------------------------------
 
 # Dimensions as the flags word them (the engine's code with spaces for underscores).
@@ -766,9 +801,9 @@ _FAIRNESS_GROUPS = {
     "75+": gettext_noop("75+"),
     "with disability": gettext_noop("with disability"),
     "without disability": gettext_noop("without disability"),
-    "local_urban": gettext_noop("local_urban"),
-    "local_rural": gettext_noop("local_rural"),
-    "non_local": gettext_noop("non_local"),
+    "local_urban": gettext_noop("local urban hukou"),
+    "local_rural": gettext_noop("local rural hukou"),
+    "non_local": gettext_noop("non-local hukou"),
 }
 
 
@@ -1151,4 +1186,65 @@ def progress_text(*, message: object) -> str:
             "model": step["model"],
             "region": region,
         }
+    return text
+
+
+# Indicator names (analytics.engine.equalization.indicators) ---------------------------------
+
+_INDICATOR_LABELS = {
+    "road_area_pc": gettext_noop("Paved road area per capita"),
+    "water_use_pc": gettext_noop("Daily domestic water supply per capita"),
+    "drainage_density": gettext_noop("Drainage pipe density"),
+    "teachers_per_1000_pupils": gettext_noop(
+        "Full-time primary and secondary teachers per 1,000 pupils"
+    ),
+    "education_spending_pc": gettext_noop("Public education expenditure per resident"),
+    "hospital_beds_per_1000": gettext_noop(
+        "Beds in hospitals and health centres per 1,000 residents"
+    ),
+    "doctors_per_1000": gettext_noop("Licensed (assistant) physicians per 1,000 residents"),
+    "pension_insured_per_100": gettext_noop(
+        "Participants in basic old-age insurance per 100 residents"
+    ),
+    "unemployment_insured_per_100": gettext_noop(
+        "Participants in unemployment insurance per 100 residents"
+    ),
+    "green_area_pc": gettext_noop("Park green area per capita"),
+    "sewage_treated_pc": gettext_noop("Sewage treated per capita per year"),
+    "strindu": gettext_noop(
+        "Industrial structure: value added of secondary and tertiary industry as a share of GDP"
+    ),
+    "rgdp": gettext_noop("GDP per capita (current prices)"),
+    "dg_technology": gettext_noop(
+        "Internet broadband subscribers per 100 residents (digital infrastructure)"
+    ),
+    "dg_government": gettext_noop(
+        "Science and technology expenditure as a share of local general budget expenditure"
+    ),
+    "dg_market": gettext_noop(
+        "Employees in scientific research and technical services per 10,000 year-end residents"
+    ),
+    "dg_industry": gettext_noop(
+        "Employees in information transmission, software and IT services per 10,000 "
+        "year-end residents"
+    ),
+    "dg_participation": gettext_noop(
+        "Registered social organisations per 10,000 year-end residents"
+    ),
+}
+
+
+def indicator_label(*, key: object) -> str:
+    """An indicator's name in the reader's language (an imported panel's own column, or an
+    urban/rural column of an indicator, as the indicator's name with "urban"/"rural")."""
+    text = str(key or "")
+    if text in _INDICATOR_LABELS:
+        return gettext(_INDICATOR_LABELS[text])
+    for suffix, kind in (("_urban", "urban"), ("_rural", "rural")):
+        base = text.removesuffix(suffix)
+        if base != text and base in _INDICATOR_LABELS:
+            return gettext("%(indicator)s (%(kind)s)") % {
+                "indicator": gettext(_INDICATOR_LABELS[base]),
+                "kind": gettext(_KINDS[kind]),
+            }
     return text
