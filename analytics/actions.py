@@ -24,10 +24,19 @@ from django.utils.translation import gettext_noop, ngettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from analytics import queries, runs
+from analytics.engine.equalization.schema import (
+    CITY_COLUMN,
+    YEAR_COLUMN,
+    panel_fingerprint,
+    read_panel_csv,
+    validate_panel,
+)
 from analytics.engine.errors import EngineInputError
-from analytics.models import AllocationPlan, AnalysisRun, PanelDataset
+from analytics.models import AllocationPlan, AnalysisRun, PanelDataset, PanelRow
 from core.errors import ActionNotAllowed, LimitReached, ServiceUnavailable
 from core.roles import is_administrator
+from geography import load_prefecture_cities
+from residents.models import City
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import CapacityChange, SupplyCapacity
 
@@ -279,6 +288,7 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
             run_id,
             status=AnalysisRun.Status.FAILED,
             error=str(exc),
+            error_parts=exc.parts if isinstance(exc, EngineInputError) else [],
             timings={"total": round(time.perf_counter() - started, 3)},
         )
     except Exception:
@@ -603,6 +613,53 @@ def analysis_run_delete(*, user, run: AnalysisRun) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators may delete analysis runs."))
     run.delete()
+
+
+@transaction.atomic
+def panel_dataset_import(*, source_file, name: str, source: str = "", user=None) -> PanelDataset:
+    """Validate a yearbook panel CSV and store it, all or nothing (the one write path of panel
+    datasets and their rows; the equalization run reads the newest).
+
+    Raises :class:`EngineInputError` (with ``problems`` naming row and column) before writing
+    anything when the file has missing columns, duplicate city-years, non-numeric values,
+    unknown city codes or years out of range.
+    """
+    frame = read_panel_csv(source_file)
+    cities = load_prefecture_cities()
+    validated = validate_panel(frame, city_codes=cities["adcode"])
+    clean = validated.frame
+    city_ids = dict(City.objects.values_list("adcode", "id"))
+    missing = sorted(set(clean[CITY_COLUMN].astype(str)) - set(city_ids))
+    if missing:
+        raise EngineInputError(
+            f"city codes not loaded in this installation: {', '.join(missing[:10])}"
+        )
+    dataset = PanelDataset.objects.create(
+        name=name,
+        source=source,
+        fingerprint=panel_fingerprint(clean),
+        synthetic=False,
+        imported_by=user,
+    )
+    value_columns = [c for c in clean.columns if c not in (CITY_COLUMN, YEAR_COLUMN)]
+    rows = []
+    for record in clean.to_dict(orient="records"):
+        values = {}
+        for column in value_columns:
+            value = record[column]
+            if hasattr(value, "item"):
+                value = value.item()
+            values[column] = None if isinstance(value, float) and value != value else value
+        rows.append(
+            PanelRow(
+                dataset=dataset,
+                city_id=city_ids[str(record[CITY_COLUMN])],
+                year=int(record[YEAR_COLUMN]),
+                values=values,
+            )
+        )
+    PanelRow.objects.bulk_create(rows, batch_size=5000)
+    return dataset
 
 
 @transaction.atomic

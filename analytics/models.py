@@ -35,6 +35,9 @@ class AnalysisRun(models.Model):
     progress_message = models.CharField(max_length=200, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Why the run failed as language-neutral parts (an engine error's code and numbers), which
+    # the pages word in the reader's language; empty when ``error`` is one of our own phrases.
+    error_parts = models.JSONField(_("error parts"), default=list, blank=True)
     timings = models.JSONField(_("timings (s)"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(
         _("attempts"),

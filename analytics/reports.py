@@ -90,3 +90,20 @@ def engine_text_names() -> wording.Names:
 
 def region_names() -> dict[str, str]:
     return {r.name: localised_name(r) for r in Region.objects.all()}
+
+
+def run_error_text(run: AnalysisRun) -> str:
+    """Why ``run`` failed, in the active language (empty when it did not)."""
+    if not (run.error or run.error_parts):
+        return ""
+    communities, categories = names()
+    return wording.run_error_text(
+        parts=run.error_parts,
+        error=run.error,
+        names=wording.Names(communities=communities, categories=categories),
+    )
+
+
+def run_progress_text(run: AnalysisRun) -> str:
+    """What ``run`` is doing now, in the active language."""
+    return wording.progress_text(message=run.progress_message)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from analytics import kinds
+from analytics import kinds, reports
 from analytics.models import AnalysisRun
 from core.api import ApiModelSerializer, ChoiceFieldWithoutEcho
 
@@ -83,6 +83,15 @@ class AnalysisRunSerializer(ApiModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     finished = serializers.BooleanField(source="is_finished", read_only=True)
+    progress_message = serializers.SerializerMethodField(
+        help_text="What the run is doing now, in the request's language."
+    )
+    error = serializers.SerializerMethodField(
+        help_text="Why the run failed, in the request's language (empty unless it failed)."
+    )
+    error_code = serializers.SerializerMethodField(
+        help_text="A stable code for why the run failed, when the engine gave one."
+    )
     page = serializers.SerializerMethodField(help_text="The run's web page.")
 
     class Meta:
@@ -98,6 +107,7 @@ class AnalysisRunSerializer(ApiModelSerializer):
             "data_fingerprint",
             "data_cutoff",
             "error",
+            "error_code",
             "timings",
             "attempts",
             "created_by",
@@ -109,6 +119,16 @@ class AnalysisRunSerializer(ApiModelSerializer):
             "page",
         ]
         read_only_fields = fields
+
+    def get_progress_message(self, run: AnalysisRun) -> str:
+        return reports.run_progress_text(run)
+
+    def get_error(self, run: AnalysisRun) -> str:
+        return reports.run_error_text(run)
+
+    def get_error_code(self, run: AnalysisRun) -> str:
+        parts = run.error_parts or []
+        return str(parts[0].get("code", "")) if parts and isinstance(parts[0], dict) else ""
 
     def get_page(self, run: AnalysisRun) -> str:
         from django.urls import reverse

@@ -166,6 +166,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **_base_context(request, run.kind),
             "run": run,
             "params": reports.params_summary(run),
+            "error_text": reports.run_error_text(run),
+            "progress_text": reports.run_progress_text(run),
         },
     )
 
@@ -181,9 +183,9 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "status": run.status,
             "status_display": run.get_status_display(),
             "progress": run.progress,
-            "progress_message": run.progress_message,
+            "progress_message": reports.run_progress_text(run),
             "finished": run.is_finished,
-            "error": run.error,
+            "error": reports.run_error_text(run),
             "url": reverse("analytics:run_detail", kwargs={"pk": run.pk}),
         }
     )

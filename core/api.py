@@ -19,6 +19,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -47,6 +48,15 @@ class ApiViewMixin:
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        # The API has no language prefix, so the locale middleware leaves it in English; its
+        # messages for people (errors, 409 texts) follow the caller's Accept-Language (or
+        # the site's language cookie) instead, English when neither names one of ours.
+        language = translation.get_language_from_request(request._request, check_path=False)
+        translation.activate(language)
+        request._request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
 
 
 class IsWorkerOrAdministrator(permissions.BasePermission):
@@ -108,6 +118,7 @@ def _domain_response(exc: Exception) -> Response | None:
                 "current_status": exc.current,
                 "requested_status": exc.requested,
                 "allowed_transitions": list(exc.allowed),
+                "allowed_actions": list(exc.allowed_actions),
             },
             status=status.HTTP_409_CONFLICT,
         )

@@ -32,39 +32,26 @@ class StateConflict(ValidationError):
 
 
 class InvalidTransition(StateConflict):
+    """A move the lifecycle does not allow from the object's current state.
+
+    ``current``, ``requested`` and ``allowed`` are codes for machines (the API's 409 body);
+    ``message`` is for people and is written by the app that owns the lifecycle, with the
+    states' labels and the moves' verbs in the reader's language, never the codes.
+    """
+
     def __init__(
         self,
         *,
         current: str,
         requested: str,
         allowed: tuple[str, ...],
-        only_from: tuple[str, ...] = (),
+        message: str,
+        allowed_actions: tuple[str, ...] = (),
     ):
         self.current = str(current)
         self.requested = str(requested)
         self.allowed = tuple(str(s) for s in allowed)
-        if only_from:
-            message = _(
-                "This move applies only to requests that are %(only_from)s; this one is "
-                "“%(current)s” (allowed next: %(allowed)s)."
-            ) % {
-                "only_from": " or ".join(f"“{s}”" for s in only_from),
-                "current": self.current,
-                "allowed": ", ".join(self.allowed) or _("none, it is final"),
-            }
-        elif self.allowed:
-            message = _(
-                "A request that is “%(current)s” cannot become “%(requested)s”; "
-                "allowed: %(allowed)s."
-            ) % {
-                "current": self.current,
-                "requested": self.requested,
-                "allowed": ", ".join(self.allowed),
-            }
-        else:
-            message = _(
-                "A request that is “%(current)s” is final and cannot become “%(requested)s”."
-            ) % {"current": self.current, "requested": self.requested}
+        self.allowed_actions = tuple(str(a) for a in allowed_actions)
         super().__init__(message, code="invalid_transition")
 
 

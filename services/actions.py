@@ -39,17 +39,28 @@ from core.errors import (
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import resident_own_profile, served_community_ids, user_serves_community
+from services import workflow
+from services.canned import canned_replies_for
+from services.media import photo_problem
 from services.models import (
     CapacityChange,
     IdempotencyRecord,
+    RequestComment,
     RequestStatusChange,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
 )
-from services.queries import may_rate_request, may_work_request
+from services.queries import (
+    may_rate_request,
+    may_work_request,
+    move_actor,
+    move_possible,
+    owns_request,
+)
 
 Status = ServiceRequest.Status
+OPEN_STATUSES = workflow.OPEN_STATUSES
 DESCRIPTION_MAX_LENGTH = 4000
 NOTE_MAX_LENGTH = 2000
 ADDRESS_MAX_LENGTH = 255
@@ -355,6 +366,7 @@ def _create_request(
     )
     # As ``queries.request_get`` hands it out: the history comes along, nothing to re-read.
     request.history_rows = [first]
+    request.comment_rows = []
     return request
 
 
@@ -428,6 +440,9 @@ def request_submit_idempotent(
         if record is not None:
             return _replay(record=record, fingerprint=fingerprint)
 
+    problem = photo_problem(photo)
+    if problem:
+        raise ValidationError({"photo": [problem]})
     cleaned = _check_submit(
         user=user,
         category=category,
@@ -532,6 +547,11 @@ def requests_free_text_erase(
     RequestStatusChange.objects.filter(request__in=[r.pk for r in requests]).exclude(
         note=""
     ).update(note=note)
+    # Replies, notes and the resident's information quote the person as often as notes do.
+    comments = RequestComment.objects.filter(request__in=[r.pk for r in requests])
+    for comment in comments.exclude(photo=""):
+        comment.photo.delete(save=False)
+    comments.update(text=note, photo="")
     return len(requests)
 
 
@@ -711,7 +731,13 @@ def _locked(request: ServiceRequest) -> ServiceRequest:
 
 
 def _record_move(
-    *, request: ServiceRequest, original: ServiceRequest, from_status: str, user: User, note: str
+    *,
+    request: ServiceRequest,
+    original: ServiceRequest,
+    from_status: str,
+    user: User,
+    note: str,
+    reason: str = "",
 ) -> ServiceRequest:
     now = timezone.now()
     request.save(update_fields=["status", "assigned_to", "resolved_at", "updated_at"])
@@ -722,6 +748,7 @@ def _record_move(
         changed_by=user,
         changed_at=now,
         note=note,
+        reason=reason,
     )
     # The caller's instance reflects the change too.
     original.status, original.assigned_to_id = request.status, request.assigned_to_id
@@ -729,87 +756,346 @@ def _record_move(
     return request
 
 
+def _actor(*, user: User, request: ServiceRequest, move: workflow.Move) -> str:
+    """Who makes the move (``queries.move_actor``); anyone else is refused, saying why."""
+    actor = move_actor(user=user, request=request, move=move)
+    if actor is not None:
+        return actor
+    if is_resident(user):
+        if move.made_by(workflow.RESIDENT):
+            raise ActionNotAllowed(_("Only the resident who made the request can do this."))
+        raise ActionNotAllowed(_("Residents cannot change the status of a request."))
+    if move.made_by(workflow.STAFF):
+        raise ActionNotAllowed(_("You do not work the requests of this community."))
+    raise ActionNotAllowed(_("Only the resident who made the request can do this."))
+
+
+def _refusal(
+    *, current: str, move: workflow.Move | None, requested: str, actor: str
+) -> InvalidTransition:
+    """The 409 for a move that does not apply, in the reader's language: the state by its
+    label, the refused move and the possible ones by their verbs."""
+    possible = workflow.moves_from(current, actor=actor)
+    state = workflow.status_label(current)
+    if move is not None:
+        refused = str(move.verb)
+    else:
+        refused = _("make it “%(status)s”") % {"status": workflow.status_label(requested)}
+    if possible:
+        message = _(
+            "“%(move)s” is not possible for a request that is “%(status)s”. "
+            "Possible now: %(possible)s."
+        ) % {"move": refused, "status": state, "possible": workflow.verbs(possible)}
+    else:
+        message = _(
+            "“%(move)s” is not possible: a request that is “%(status)s” cannot change any more."
+        ) % {"move": refused, "status": state}
+    allowed = workflow.targets_of(possible, current=current)
+    return InvalidTransition(
+        current=current,
+        requested=requested,
+        allowed=allowed,
+        message=message,
+        allowed_actions=tuple(m.name for m in possible),
+    )
+
+
+def _check_reason(*, move: workflow.Move, reason: str, note: str) -> str:
+    if not move.reasons:
+        return ""
+    if len(move.reasons) == 1:
+        return str(move.reasons[0])
+    if reason not in move.reasons:
+        choices = ", ".join(f"“{workflow.Reason(r).label}”" for r in move.reasons)
+        raise ValidationError(
+            {
+                "reason": [
+                    _("Choose why (one of: %(choices)s) to “%(move)s”.")
+                    % {"choices": choices, "move": move.verb}
+                ]
+            }
+        )
+    if reason in workflow.REASONS_NEEDING_A_NOTE and not note:
+        raise ValidationError({"note": [_("Explain the reason in the note.")]})
+    return reason
+
+
+def _check_assignee(*, assignee: User | None, community_id: int) -> User:
+    if not (
+        assignee is not None
+        and assignee.is_active
+        and is_worker(assignee)
+        and user_serves_community(user=assignee, community_id=community_id)
+    ):
+        raise ValidationError(
+            {"assignee": [_("Choose an active community worker who serves this community.")]}
+        )
+    return assignee
+
+
+def _move_named(name: str) -> workflow.Move:
+    move = workflow.MOVES_BY_NAME.get(name)
+    if move is None:
+        raise ValidationError(
+            {"move": [_("Choose one of: %(moves)s.") % {"moves": workflow.verbs(workflow.MOVES)}]}
+        )
+    return move
+
+
 @transaction.atomic
+def request_move(
+    *,
+    user: User,
+    request: ServiceRequest,
+    move: str,
+    note: str = "",
+    reason: str = "",
+    assignee: User | None = None,
+) -> ServiceRequest:
+    """Make one move of the lifecycle (``workflow.MOVES``: accept, assign, start, resolve,
+    reject, close without resolution, close, reopen, hand back, withdraw) and record who,
+    when, why (a reason from the move's list, where it has one) and the note.
+
+    The rules, on every channel: work starts and ends with a worker assigned; rejecting and
+    closing without resolution need a reason (and "other" a note); residents withdraw their
+    own open requests and reopen them within ``workflow.REOPEN_WINDOW_DAYS`` days of the
+    resolution, and a reopened request goes back to the worker who resolved it (or to the
+    unassigned pool if that worker no longer serves the community). A move that does not
+    apply raises ``InvalidTransition`` naming the possible ones by their verbs.
+    """
+    chosen = _move_named(move)
+    actor = _actor(user=user, request=request, move=chosen)
+    note = _check_note(note)
+    reason = _check_reason(move=chosen, reason=reason, note=note)
+    if chosen.takes_assignee:
+        assignee = _check_assignee(assignee=assignee, community_id=request.community_id)
+    locked = _locked(request)
+    if not chosen.applies_to(locked.status):
+        raise _refusal(current=locked.status, move=chosen, requested=chosen.target, actor=actor)
+    if chosen.needs_assignee and locked.assigned_to_id is None:
+        raise StateConflict(
+            _("Assign the request to a worker first: “%(move)s” needs someone assigned.")
+            % {"move": chosen.verb}
+        )
+    now = timezone.now()
+    if not move_possible(request=locked, move=chosen, actor=actor):
+        raise StateConflict(
+            _("A request can be reopened within %(days)d days of its resolution.")
+            % {"days": workflow.REOPEN_WINDOW_DAYS}
+        )
+    if (
+        chosen.takes_assignee
+        and locked.assigned_to_id == assignee.pk
+        and locked.status == Status.ASSIGNED
+    ):
+        return locked  # already so: nothing to record
+    from_status = locked.status
+    target = chosen.target
+    if chosen.takes_assignee:
+        locked.assigned_to = assignee
+    if chosen.name == "reopen":
+        worker = locked.assigned_to
+        back_to_worker = (
+            worker is not None
+            and worker.is_active
+            and is_worker(worker)
+            and user_serves_community(user=worker, community_id=locked.community_id)
+        )
+        if not back_to_worker:
+            target, locked.assigned_to = chosen.fallback_target, None
+    if target == Status.ACCEPTED and from_status == Status.ASSIGNED:
+        locked.assigned_to = None
+    locked.status = target
+    if target == Status.RESOLVED:
+        locked.resolved_at = now
+    elif from_status == Status.RESOLVED and target in OPEN_STATUSES:
+        locked.resolved_at = None
+    return _record_move(
+        request=locked,
+        original=request,
+        from_status=from_status,
+        user=user,
+        note=note,
+        reason=reason,
+    )
+
+
 def request_transition(
     *,
     user: User,
     request: ServiceRequest,
     to_status: str,
     note: str = "",
-    only_from: tuple[str, ...] = (),
+    reason: str = "",
 ) -> ServiceRequest:
-    """Move a request along its lifecycle (``ServiceRequest.TRANSITIONS``) and record who,
-    when and why. An invalid move raises ``InvalidTransition`` naming the allowed ones.
-
-    Resolving sets ``resolved_at``; reopening (resolved → in progress) clears it; handing an
-    assigned request back (assigned → accepted) clears the assignee. Moving to "assigned"
-    needs an assignee: use ``request_assign``. ``only_from`` narrows a named move (e.g.
-    "reopen" applies to resolved requests only, though "start" also reaches in progress).
-    """
-    _check_may_work(user=user, request=request)
+    """``request_move`` for callers that name the status they want rather than the move: the
+    move from the request's current status that reaches ``to_status``. Moving to "assigned"
+    names a worker: use ``request_assign``."""
     if to_status not in Status.values:
         raise ValidationError(
-            {"to_status": [_("Choose one of: %(values)s.") % {"values": ", ".join(Status.values)}]}
+            {
+                "to_status": [
+                    _("Choose one of: %(values)s.")
+                    % {"values": ", ".join(f"“{label}”" for label in Status.labels)}
+                ]
+            }
         )
-    note = _check_note(note)
-    locked = _locked(request)
-    allowed = locked.allowed_transitions()
-    if only_from and locked.status not in only_from:
-        raise InvalidTransition(
-            current=locked.status, requested=to_status, allowed=allowed, only_from=only_from
-        )
-    if to_status not in allowed:
-        raise InvalidTransition(current=locked.status, requested=to_status, allowed=allowed)
-    if to_status == Status.ASSIGNED and locked.assigned_to_id is None:
+    if to_status == Status.ASSIGNED and request.status in workflow.MOVES_BY_NAME["assign"].sources:
         raise ValidationError(
-            {"assignee": [_("Choose the worker to assign the request to (assign).")]}
+            {"assignee": [_("Choose the worker to assign the request to (“Assign”).")]}
         )
-    from_status = locked.status
-    locked.status = to_status
-    if to_status == Status.RESOLVED:
-        locked.resolved_at = timezone.now()
-    elif from_status == Status.RESOLVED:
-        locked.resolved_at = None
-    if from_status == Status.ASSIGNED and to_status == Status.ACCEPTED:
-        locked.assigned_to = None
-    return _record_move(
-        request=locked, original=request, from_status=from_status, user=user, note=note
-    )
+    move = workflow.move_to(request.status, to_status)
+    if move is None:
+        _check_may_work(user=user, request=request)
+        raise _refusal(current=request.status, move=None, requested=to_status, actor=workflow.STAFF)
+    return request_move(user=user, request=request, move=move.name, note=note, reason=reason)
 
 
-@transaction.atomic
 def request_assign(
     *, user: User, request: ServiceRequest, assignee: User, note: str = ""
 ) -> ServiceRequest:
     """Assign a request to a community worker who serves its community (or reassign it).
+    An already-assigned request changes hands and keeps its status; an in-progress one goes
+    back to "assigned" for its new worker to start."""
+    return request_move(user=user, request=request, move="assign", assignee=assignee, note=note)
 
-    The request moves to "assigned" if the lifecycle allows it from where it is; an
-    already-assigned request changes hands and keeps its status.
-    """
-    _check_may_work(user=user, request=request)
-    note = _check_note(note)
-    locked = _locked(request)
-    if not (
-        assignee is not None
-        and assignee.is_active
-        and is_worker(assignee)
-        and user_serves_community(user=assignee, community_id=locked.community_id)
-    ):
+
+@dataclass(frozen=True)
+class BulkFailure:
+    id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk move did: the requests moved, and each refused one with why."""
+
+    succeeded: tuple[int, ...]
+    failed: tuple[BulkFailure, ...]
+
+
+def requests_move(
+    *,
+    user: User,
+    request_ids: Sequence[int],
+    move: str,
+    note: str = "",
+    reason: str = "",
+    assignee: User | None = None,
+) -> BulkOutcome:
+    """The queue's bulk action: ``request_move`` on each request (one transaction each), so
+    a refused request does not stop the others, and each refusal is reported with its reason
+    in the reader's language. Requests outside the user's scope are reported as not found."""
+    from services.queries import request_get
+
+    succeeded: list[int] = []
+    failed: list[BulkFailure] = []
+    for pk in request_ids:
+        item = request_get(user=user, pk=pk)
+        if item is None:
+            failed.append(BulkFailure(pk, _("Not found in your communities.")))
+            continue
+        try:
+            request_move(
+                user=user, request=item, move=move, note=note, reason=reason, assignee=assignee
+            )
+        except ValidationError as exc:
+            failed.append(BulkFailure(pk, " ".join(exc.messages)))
+        except ActionNotAllowed as exc:
+            failed.append(BulkFailure(pk, str(exc)))
+        else:
+            succeeded.append(pk)
+    return BulkOutcome(succeeded=tuple(succeeded), failed=tuple(failed))
+
+
+# Notes, replies and the resident's information ------------------------------------------------
+
+
+def _check_text(text: str, *, field: str = "text", required: bool = True) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationError({field: [_("Write something first.")]})
+    if len(text) > NOTE_MAX_LENGTH:
         raise ValidationError(
-            {"assignee": [_("Choose an active community worker who serves this community.")]}
+            {
+                field: [
+                    _("Ensure this text has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
+                ]
+            }
         )
-    if locked.status != Status.ASSIGNED and Status.ASSIGNED not in locked.allowed_transitions():
-        raise InvalidTransition(
-            current=locked.status, requested=Status.ASSIGNED, allowed=locked.allowed_transitions()
+    if "\x00" in text:
+        raise ValidationError({field: [_("Null characters are not allowed.")]})
+    return text
+
+
+def _comment(
+    *, request: ServiceRequest, user: User, kind: str, text: str, photo: UploadedFile | None = None
+) -> RequestComment:
+    comment = RequestComment(request=request, kind=kind, text=text, author=user)
+    if photo:
+        comment.photo = photo
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def request_note_add(*, user: User, request: ServiceRequest, text: str) -> RequestComment:
+    """A staff-only internal note on a request: never shown to the resident, in Open311 or in
+    the resident's data download."""
+    _check_may_work(user=user, request=request)
+    text = _check_text(text)
+    return _comment(request=request, user=user, kind=RequestComment.Kind.INTERNAL_NOTE, text=text)
+
+
+@transaction.atomic
+def request_reply_add(
+    *, user: User, request: ServiceRequest, text: str = "", canned: str = ""
+) -> RequestComment:
+    """A worker's public reply to the resident. ``canned`` names one of the replies of
+    ``services.canned`` that fits the request's service; with no text of its own, the reply
+    is that canned text in the worker's language."""
+    _check_may_work(user=user, request=request)
+    if canned:
+        fitting = canned_replies_for(
+            category_code=request.category.code, dimension=request.category.dimension
         )
-    if locked.status == Status.ASSIGNED and locked.assigned_to_id == assignee.pk:
-        return locked  # already so: nothing to record
-    from_status = locked.status
-    locked.status = Status.ASSIGNED
-    locked.assigned_to = assignee
-    return _record_move(
-        request=locked, original=request, from_status=from_status, user=user, note=note
+        chosen = next((r for r in fitting if r.code == canned), None)
+        if chosen is None:
+            raise ValidationError(
+                {"canned": [_("Choose one of the replies offered for this service.")]}
+            )
+        text = text or str(chosen.text)
+    text = _check_text(text)
+    return _comment(request=request, user=user, kind=RequestComment.Kind.PUBLIC_REPLY, text=text)
+
+
+@transaction.atomic
+def request_information_add(
+    *, user: User, request: ServiceRequest, text: str = "", photo: UploadedFile | None = None
+) -> RequestComment:
+    """The resident who made an open request adds information to it: text, a photo, or both
+    (the photo rule of ``services.media.photo_problem``)."""
+    if not owns_request(user=user, request=request):
+        raise ActionNotAllowed(_("Only the resident who made the request can add to it."))
+    text = _check_text(text, required=photo is None)
+    problem = photo_problem(photo)
+    if problem:
+        raise ValidationError({"photo": [problem]})
+    locked = _locked(request)
+    if locked.status not in OPEN_STATUSES:
+        raise StateConflict(
+            _("Information can be added while the request is open; this one is “%(status)s”.")
+            % {"status": workflow.status_label(locked.status)}
+        )
+    comment = _comment(
+        request=locked,
+        user=user,
+        kind=RequestComment.Kind.INFORMATION,
+        text=text,
+        photo=photo,
     )
+    locked.save(update_fields=["updated_at"])
+    return comment
 
 
 @transaction.atomic

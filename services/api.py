@@ -33,20 +33,25 @@ from core.roles import is_administrator, is_worker
 from core.time_bounds import QueryDateTimeFilter
 from residents import actions as resident_actions
 from residents.models import PersonalDataAccess
-from services import actions, queries
+from services import actions, queries, workflow
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.personal_data import resident_data
 from services.serializers import (
     AssignSerializer,
     CapacitySerializer,
     CategoryTreeSerializer,
+    CommentSerializer,
     IdempotencyConflictSerializer,
-    NoteSerializer,
+    InformationAddSerializer,
+    MoveSerializer,
+    NoteAddSerializer,
     RateSerializer,
+    ReplyAddSerializer,
     RequestCreateSerializer,
     RequestDetailSerializer,
     RequestListSerializer,
     TransitionConflictSerializer,
+    comment_data,
 )
 
 Status = ServiceRequest.Status
@@ -138,21 +143,43 @@ class RequestFilter(django_filters.FilterSet):
         return queryset.filter(queries.overdue_condition(value))
 
 
-def _transition_endpoint(name: str, to_status: str, summary: str, only_from: tuple[str, ...] = ()):
+def _move_endpoint(name: str, summary: str, url_path: str | None = None):
+    """One endpoint per move of ``workflow.MOVES`` (``accept``, ``reject``...): the move's
+    rules, its verb and the possible moves come from that one table."""
+    move = workflow.MOVES_BY_NAME[name]
+
     def endpoint(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, to_status=to_status, only_from=only_from)
+        return self._move(request, move=move)
 
     endpoint.__name__ = name
-    endpoint = action(detail=True, methods=["post"])(endpoint)
+    endpoint = action(detail=True, methods=["post"], url_path=url_path or name)(endpoint)
+    who = {
+        (workflow.STAFF,): "Workers for the requests of their communities; administrators for "
+        "all. ",
+        (workflow.RESIDENT,): "The resident who made the request. ",
+        (workflow.STAFF, workflow.RESIDENT): "Workers of the request's community, "
+        "administrators, and the resident who made it (within "
+        f"{workflow.REOPEN_WINDOW_DAYS} days of the resolution). ",
+    }[move.actors]
+    needs = ""
+    if move.reasons:
+        needs = "Needs `reason`, one of " + ", ".join(f"`{r}`" for r in move.reasons)
+        needs += " (`other` needs a `note` too). " if len(move.reasons) > 1 else " (implied). "
+    if move.needs_assignee:
+        needs += "The request must have a worker assigned. "
     return extend_schema(
         summary=summary,
         description=(
-            "Workers for the requests of their communities; administrators for all. "
-            f"Moves the request to `{to_status}` and records who, when and the note. "
-            + (f"Applies to requests that are {' or '.join(only_from)}. " if only_from else "")
-            + "An invalid move is 409 with `allowed_transitions`."
+            who
+            + f"Applies to requests that are {' or '.join(f'`{s}`' for s in move.sources)}; "
+            + f"moves them to `{move.target}`"
+            + (f" (or `{move.fallback_target}`)" if move.fallback_target else "")
+            + " and records who, when, the reason and the note. "
+            + needs
+            + "A move that does not apply is 409 with `allowed_transitions` and "
+            "`allowed_actions`."
         ),
-        request=NoteSerializer,
+        request=MoveSerializer,
         responses={
             200: RequestDetailSerializer,
             403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
@@ -280,39 +307,32 @@ class ServiceRequestViewSet(
             raise Http404
         return item
 
-    def _transition(
-        self, request: Request, *, to_status: str, only_from: tuple[str, ...] = ()
-    ) -> Response:
+    def _move(self, request: Request, *, move: workflow.Move) -> Response:
         item = self._scoped(self.kwargs["pk"])
-        if not queries.may_work_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the workers of this community change its status.")
-        serializer = NoteSerializer(data=request.data)
+        if queries.move_actor(user=request.user, request=item, move=move) is None:
+            if move.made_by(workflow.STAFF):
+                raise ActionNotAllowed("Only the workers of this community change its status.")
+            raise ActionNotAllowed("Only the resident who made the request can do this.")
+        serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        actions.request_transition(
-            user=request.user,
-            request=item,
-            to_status=to_status,
-            only_from=only_from,
-            **serializer.validated_data,
+        actions.request_move(
+            user=request.user, request=item, move=move.name, **serializer.validated_data
         )
         return self._detail_response(item.pk)
 
-    accept = _transition_endpoint("accept", Status.ACCEPTED, "Accept a submitted request")
-    start = _transition_endpoint(
-        "start",
-        Status.IN_PROGRESS,
-        "Start work on a request",
-        only_from=(Status.ACCEPTED, Status.ASSIGNED),
+    accept = _move_endpoint("accept", "Accept a submitted request")
+    start = _move_endpoint("start", "Start work on an assigned request")
+    resolve = _move_endpoint("resolve", "Resolve a request in progress")
+    unassign = _move_endpoint("unassign", "Hand an assigned request back (unassign it)")
+    close = _move_endpoint("close", "Close a resolved request")
+    reject = _move_endpoint("reject", "Reject a request, with a reason")
+    close_unresolved = _move_endpoint(
+        "close_unresolved",
+        "Close a request without resolving it, with a reason",
+        url_path="close-unresolved",
     )
-    resolve = _transition_endpoint("resolve", Status.RESOLVED, "Mark a request resolved")
-    close = _transition_endpoint("close", Status.CLOSED, "Close a resolved request")
-    reject = _transition_endpoint("reject", Status.REJECTED, "Reject a request")
-    reopen = _transition_endpoint(
-        "reopen",
-        Status.IN_PROGRESS,
-        "Reopen a resolved request (back to in progress)",
-        only_from=(Status.RESOLVED,),
-    )
+    reopen = _move_endpoint("reopen", "Reopen a resolved request (back to its worker)")
+    withdraw = _move_endpoint("withdraw", "Withdraw an open request (its resident)")
 
     @extend_schema(
         summary="Assign a request to a worker of its community",
@@ -332,6 +352,75 @@ class ServiceRequestViewSet(
         serializer.is_valid(raise_exception=True)
         actions.request_assign(user=request.user, request=item, **serializer.validated_data)
         return self._detail_response(item.pk)
+
+    def _comment_response(self, comment) -> Response:
+        return Response(comment_data(comment, self.request), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Add a staff-only internal note (never shown to the resident)",
+        request=NoteAddSerializer,
+        responses={
+            201: CommentSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community write its notes.")
+        serializer = NoteAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._comment_response(
+            actions.request_note_add(user=request.user, request=item, **serializer.validated_data)
+        )
+
+    @extend_schema(
+        summary="Reply to the resident (public), optionally from a canned reply",
+        request=ReplyAddSerializer,
+        responses={
+            201: CommentSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def replies(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community reply to its requests.")
+        serializer = ReplyAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._comment_response(
+            actions.request_reply_add(user=request.user, request=item, **serializer.validated_data)
+        )
+
+    @extend_schema(
+        summary="Add information or a photo to an open request (the resident who made it)",
+        request={
+            "multipart/form-data": InformationAddSerializer,
+            "application/json": InformationAddSerializer,
+        },
+        responses={
+            201: CommentSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Not your request."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+            409: OpenApiResponse(ErrorSerializer, description="The request is not open."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def information(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.owns_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the resident who made the request can add to it.")
+        serializer = InformationAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._comment_response(
+            actions.request_information_add(
+                user=request.user, request=item, **serializer.validated_data
+            )
+        )
 
     @extend_schema(
         summary="Rate a resolved request (the resident who made it, once, 1-5)",

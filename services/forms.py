@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.localisation import localised_name
 from residents.models import Community
+from services import workflow
 from services.models import ServiceCategory, ServiceRequest
 
 EXTRA_PREFIX = "extra__"
@@ -289,8 +290,22 @@ class RatingForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
-    to_status = forms.ChoiceField(label=_("New status"), choices=ServiceRequest.Status.choices)
+def _reason_choices() -> list:
+    """The reasons a worker picks from (``workflow``), each named once, in the page's language."""
+    picked = dict.fromkeys([*workflow.REJECT_REASONS, *workflow.CLOSE_UNRESOLVED_REASONS])
+    return [("", "—")] + [(r, workflow.Reason(r).label) for r in picked]
+
+
+class MoveForm(forms.Form):
+    """One move of a request (a button per move the page offers), with its reason and note."""
+
+    move = forms.ChoiceField(label=_("Action"), choices=[(m.name, m.verb) for m in workflow.MOVES])
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        required=False,
+        choices=_reason_choices,
+        help_text=_("Needed to reject a request or to close it without resolution."),
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -298,6 +313,75 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Shown to the resident in the request's history."),
     )
+
+
+class NoteForm(forms.Form):
+    """A staff-only internal note."""
+
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seen by staff only, never by the resident."),
+    )
+
+
+class CannedSelect(forms.Select):
+    """The canned replies, each option carrying its text for the page's script to fill in."""
+
+    def __init__(self, *args, texts: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.texts = texts or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.texts:
+            option["attrs"]["data-text"] = self.texts[value]
+        return option
+
+
+class ReplyForm(forms.Form):
+    """A public reply to the resident, optionally started from a canned reply."""
+
+    canned = forms.ChoiceField(label=_("Canned reply"), required=False)
+    text = forms.CharField(
+        label=_("Reply to the resident"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "data-reply-text": ""}),
+        help_text=_("The resident sees this reply on the request."),
+    )
+
+    def __init__(self, *args, replies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["canned"].widget = CannedSelect(
+            attrs={"data-canned-reply": ""}, texts={r.code: str(r.text) for r in replies}
+        )
+        self.fields["canned"].choices = [("", "—")] + [(r.code, r.title) for r in replies]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("text") and not cleaned.get("canned"):
+            self.add_error("text", _("Write a reply or pick a canned one."))
+        return cleaned
+
+
+class InformationForm(forms.Form):
+    """Information the resident adds to an open request: text, a photo, or both."""
+
+    text = forms.CharField(
+        label=_("Add information"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Optional; up to 5 MB."))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("text") and not cleaned.get("photo"):
+            self.add_error("text", _("Write something or attach a photo."))
+        return cleaned
 
 
 class AssignForm(forms.Form):
@@ -366,29 +450,31 @@ class QueueFilterForm(forms.Form):
 
 
 class BulkActionForm(forms.Form):
-    """Bulk assign or bulk status change of selected queue rows."""
-
-    ASSIGN = "assign"
-    TRANSITION = "transition"
+    """A move applied to the selected queue rows: the same moves, reasons and rules as the
+    request page (``workflow.STAFF_MOVES``), assigning included."""
 
     selected = forms.TypedMultipleChoiceField(
         label=_("Selected requests"),
         coerce=int,
         error_messages={"required": _("Select at least one request.")},
     )
-    action = forms.ChoiceField(
+    move = forms.ChoiceField(
         label=_("Action"),
-        choices=[(ASSIGN, _("Assign to")), (TRANSITION, _("Change status to"))],
+        choices=[("", "—")] + [(m.name, m.verb) for m in workflow.STAFF_MOVES],
+        error_messages={"required": _("Choose the action.")},
     )
     assignee = forms.ModelChoiceField(
-        label=_("Worker"), required=False, queryset=None, empty_label="—"
-    )
-    # Moving to "assigned" needs a worker, which the assign action names.
-    to_status = forms.ChoiceField(
-        label=_("Status"),
+        label=_("Worker"),
         required=False,
-        choices=[("", "—")]
-        + [c for c in ServiceRequest.Status.choices if c[0] != ServiceRequest.Status.ASSIGNED],
+        queryset=None,
+        empty_label="—",
+        help_text=_("Who to assign the requests to (“Assign”)."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        required=False,
+        choices=_reason_choices,
+        help_text=_("Needed to reject or to close without resolution."),
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
@@ -401,8 +487,9 @@ class BulkActionForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("action") == self.ASSIGN and not cleaned.get("assignee"):
+        move = workflow.MOVES_BY_NAME.get(cleaned.get("move") or "")
+        if move is not None and move.takes_assignee and not cleaned.get("assignee"):
             self.add_error("assignee", _("Choose who to assign the requests to."))
-        if cleaned.get("action") == self.TRANSITION and not cleaned.get("to_status"):
-            self.add_error("to_status", _("Choose the new status."))
+        if move is not None and len(move.reasons) > 1 and not cleaned.get("reason"):
+            self.add_error("reason", _("Choose why."))
         return cleaned

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.decorators import api_view, permission_classes, renderer_classes
@@ -20,12 +22,32 @@ from rest_framework.renderers import JSONRenderer
 
 from services import queries
 
+# A photo attached to a request or to information added to it (the pages say "up to 5 MB").
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+def photo_problem(photo: UploadedFile | None) -> str | None:
+    """Why an uploaded photo is refused, or ``None``: the one rule for every channel (the
+    forms' and serializers' image fields have already checked that it is an image)."""
+    if photo is None:
+        return None
+    if photo.size is not None and photo.size > PHOTO_MAX_BYTES:
+        return _("A photo may be up to %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}
+    # The image fields set the type Pillow found; a file handed to an action directly is
+    # judged by its name.
+    found = {getattr(photo, "content_type", None), mimetypes.guess_type(photo.name or "")[0]}
+    if not found & set(PHOTO_TYPES):
+        return _("Send the photo as a JPEG, PNG, GIF or WebP image.")
+    return None
+
 
 @extend_schema(exclude=True)  # a file, linked from the request detail's ``photo``
 @api_view(["GET", "HEAD"])
 @permission_classes([permissions.AllowAny])  # the scope check below answers 404 to strangers
 @renderer_classes([JSONRenderer])
 def request_photo(request: HttpRequest, name: str) -> FileResponse:
+    # A request's own photo, or one added with information to it.
     item = queries.request_with_photo(user=request.user, name=name)
     if item is None:
         raise Http404

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services import workflow
+
 
 class ServiceCategory(models.Model):
     """A two-level taxonomy.
@@ -83,14 +85,8 @@ class ServiceCategory(models.Model):
 
 
 class ServiceRequest(models.Model):
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        ACCEPTED = "accepted", _("Accepted")
-        ASSIGNED = "assigned", _("Assigned")
-        IN_PROGRESS = "in_progress", _("In progress")
-        RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
-        REJECTED = "rejected", _("Rejected")
+    # The statuses and the moves between them are defined once, in ``services.workflow``.
+    Status = workflow.Status
 
     class Urgency(models.TextChoices):
         LOW = "low", _("Low")
@@ -104,22 +100,9 @@ class ServiceRequest(models.Model):
         HOTLINE = "hotline", _("Hotline")
         OPEN311 = "open311", _("Open311 client")
 
-    # The lifecycle. Anything not listed here is refused with the allowed moves named.
-    TRANSITIONS: dict[str, tuple[str, ...]] = {
-        Status.SUBMITTED: (Status.ACCEPTED, Status.REJECTED),
-        Status.ACCEPTED: (Status.ASSIGNED, Status.IN_PROGRESS, Status.REJECTED),
-        Status.ASSIGNED: (Status.IN_PROGRESS, Status.ACCEPTED, Status.REJECTED),
-        Status.IN_PROGRESS: (Status.RESOLVED, Status.ASSIGNED),
-        Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS),
-        Status.CLOSED: (),
-        Status.REJECTED: (),
-    }
-    OPEN_STATUSES = (
-        Status.SUBMITTED,
-        Status.ACCEPTED,
-        Status.ASSIGNED,
-        Status.IN_PROGRESS,
-    )
+    # Status -> the statuses it may become, derived from ``workflow.MOVES``.
+    TRANSITIONS: dict[str, tuple[str, ...]] = workflow.TRANSITIONS
+    OPEN_STATUSES = workflow.OPEN_STATUSES
     URGENCY_SLA_FACTOR = {
         Urgency.LOW: 1.5,
         Urgency.NORMAL: 1.0,
@@ -246,6 +229,10 @@ class RequestStatusChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True, max_length=2000)
+    # Why a request was rejected, closed without resolution or withdrawn (``workflow.Reason``).
+    reason = models.CharField(
+        _("reason"), max_length=32, choices=workflow.Reason.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -254,6 +241,43 @@ class RequestStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.request_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class RequestComment(models.Model):
+    """What people write on a request besides its moves: a worker's internal note (staff
+    only: never shown to the resident, in Open311, or in the resident's data download), a
+    worker's public reply to the resident, or information the resident adds (with an
+    optional photo)."""
+
+    class Kind(models.TextChoices):
+        INTERNAL_NOTE = "internal_note", _("Internal note")
+        PUBLIC_REPLY = "public_reply", _("Reply to the resident")
+        INFORMATION = "information", _("Information from the resident")
+
+    # What the resident who made the request sees; the internal notes are for staff only.
+    PUBLIC_KINDS = (Kind.PUBLIC_REPLY, Kind.INFORMATION)
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="comments")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("text"), max_length=2000, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("request comment")
+        verbose_name_plural = _("request comments")
+        indexes = [models.Index(fields=["request", "kind"])]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.kind}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in self.PUBLIC_KINDS
 
 
 class IdempotencyRecord(models.Model):

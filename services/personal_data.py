@@ -4,7 +4,9 @@ services app: it gathers the residents app's records and this app's requests.)
 ``resident_data`` reads everything the service holds about one resident: the account, the
 profile with its identifiers in clear (it is the person's own), the portrait facts and every
 consent given or withdrawn, each request with its answers, photo, rating and status history
-(with workers' notes), and the personal-data audit entries about them. Values are the stored
+(with the notes of each move), the replies and information on their requests (never the
+workers' internal notes, which are staff working papers about the request, not the person's
+own record), and the personal-data audit entries about them. Values are the stored
 codes (documented in docs/api.md), times ISO 8601 with their offset.
 
 The CSV is the same content in long form, one value a row: ``section, record, field, value``.
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from core.exports import csv_stream
 from residents.models import PORTRAIT_FIELDS, PersonalDataAccess, PortraitConsent, Resident, User
-from services.models import RequestStatusChange, ServiceRequest
+from services.models import RequestComment, RequestStatusChange, ServiceRequest
 
 CSV_COLUMNS = ("section", "record", "field", "value")
 
@@ -38,6 +40,7 @@ class ResidentData:
     portrait_consents: list[dict] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
     request_history: list[dict] = field(default_factory=list)
+    request_comments: list[dict] = field(default_factory=list)
     access_log: list[dict] = field(default_factory=list)
 
     SECTIONS = (
@@ -46,6 +49,7 @@ class ResidentData:
         "portrait_consents",
         "requests",
         "request_history",
+        "request_comments",
         "access_log",
     )
 
@@ -89,6 +93,9 @@ def resident_data(*, resident: Resident, account: User | None) -> ResidentData:
         .select_related("changed_by")
         .order_by("request_id", "changed_at", "id")
     )
+    comments = RequestComment.objects.filter(
+        request__resident=resident, kind__in=RequestComment.PUBLIC_KINDS
+    ).order_by("request_id", "created_at", "id")
     audit = PersonalDataAccess.objects.filter(resident=resident).select_related("accessor")
     return ResidentData(
         account={
@@ -151,6 +158,16 @@ def resident_data(*, resident: Resident, account: User | None) -> ResidentData:
                 "note": change.note,
             }
             for change in history
+        ],
+        request_comments=[
+            {
+                "request_id": comment.request_id,
+                "kind": comment.kind,
+                "text": comment.text,
+                "photo": comment.photo.name or None,
+                "written_at": _when(comment.created_at),
+            }
+            for comment in comments
         ],
         access_log=[
             {

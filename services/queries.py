@@ -24,7 +24,14 @@ from django.utils import timezone
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
 from residents.queries import served_community_ids, user_serves_community
-from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+from services import workflow
+from services.models import (
+    RequestComment,
+    RequestStatusChange,
+    ServiceCategory,
+    ServiceRequest,
+    SupplyCapacity,
+)
 
 DASHBOARD_MONTHS = 12
 DASHBOARD_COMMUNITIES = 20
@@ -106,24 +113,50 @@ def request_rows(*, user: User) -> QuerySet:
 
 def request_get(*, user: User, pk: int) -> ServiceRequest | None:
     """One request the user may see, or ``None`` (the caller answers 404). Its status history
-    comes along as the list ``history_rows``, oldest first."""
+    comes along as the list ``history_rows``, oldest first, and the comments the user may read
+    as ``comment_rows`` (residents: no internal notes)."""
     history = RequestStatusChange.objects.select_related("changed_by").order_by("changed_at", "id")
+    comments = (
+        RequestComment.objects.filter(comment_visibility(user=user))
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
     try:
         return (
             request_list(user=user)
             .select_related("category__parent", "resident", "assigned_to", "logged_by")
-            .prefetch_related(Prefetch("history", queryset=history, to_attr="history_rows"))
+            .prefetch_related(
+                Prefetch("history", queryset=history, to_attr="history_rows"),
+                Prefetch("comments", queryset=comments, to_attr="comment_rows"),
+            )
             .get(pk=pk)
         )
     except (ServiceRequest.DoesNotExist, ValueError, TypeError):
         return None
 
 
-def request_with_photo(*, user: User, name: str) -> ServiceRequest | None:
-    """The request a stored photo belongs to, if the user may see that request."""
+def request_with_photo(*, user: User, name: str) -> ServiceRequest | RequestComment | None:
+    """What a stored photo belongs to (a request, or information added to one) if the user
+    may see it: the request is in their scope, and the comment is one they may read."""
     if not name:
         return None
-    return request_list(user=user).select_related(None).filter(photo=name).only("photo").first()
+    item = request_list(user=user).select_related(None).filter(photo=name).only("photo").first()
+    if item is not None:
+        return item
+    return (
+        RequestComment.objects.filter(
+            comment_visibility(user=user), photo=name, request__in=request_list(user=user)
+        )
+        .only("photo")
+        .first()
+    )
+
+
+def comment_visibility(*, user: User) -> Q:
+    """Staff read every comment of the requests they see; residents never the internal notes."""
+    if is_administrator(user) or is_worker(user):
+        return Q()
+    return Q(kind__in=RequestComment.PUBLIC_KINDS)
 
 
 def may_work_request(*, user: User, request: ServiceRequest) -> bool:
@@ -135,11 +168,37 @@ def may_work_request(*, user: User, request: ServiceRequest) -> bool:
 
 def may_rate_request(*, user: User, request: ServiceRequest) -> bool:
     """Only the resident who made the request rates it."""
+    return owns_request(user=user, request=request)
+
+
+def owns_request(*, user: User, request: ServiceRequest) -> bool:
+    """The user is the resident who made the request (who rates, follows up, withdraws and
+    reopens it)."""
     return (
         is_resident(user)
         and request.resident_id is not None
         and Resident.objects.filter(pk=request.resident_id, user_id=user.pk).exists()
     )
+
+
+def move_actor(*, user: User, request: ServiceRequest, move: workflow.Move) -> str | None:
+    """Who ``user`` is for this move of this request: staff (the workers of its community,
+    administrators), the resident who made it (for the moves residents make), or ``None``."""
+    if move.made_by(workflow.STAFF) and may_work_request(user=user, request=request):
+        return workflow.STAFF
+    if move.made_by(workflow.RESIDENT) and owns_request(user=user, request=request):
+        return workflow.RESIDENT
+    return None
+
+
+def move_possible(*, request: ServiceRequest, move: workflow.Move, actor: str) -> bool:
+    """Whether a page should offer the move now: it applies to the status, and a resident's
+    reopening is still within ``workflow.REOPEN_WINDOW_DAYS`` of the resolution."""
+    if not move.applies_to(request.status):
+        return False
+    if move.name == "reopen" and actor == workflow.RESIDENT and request.resolved_at:
+        return request.resolved_at + timedelta(days=workflow.REOPEN_WINDOW_DAYS) >= timezone.now()
+    return True
 
 
 def overdue_condition(overdue: bool) -> Q:

@@ -16,7 +16,14 @@ from core.api import (
 )
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
-from services.models import RequestStatusChange, ServiceCategory, ServiceRequest, SupplyCapacity
+from services import workflow
+from services.models import (
+    RequestComment,
+    RequestStatusChange,
+    ServiceCategory,
+    ServiceRequest,
+    SupplyCapacity,
+)
 
 
 def _request_user(serializer: serializers.Serializer) -> User | None:
@@ -98,11 +105,44 @@ def _status_string(**kwargs) -> serializers.CharField:
 class StatusChangeSerializer(ApiModelSerializer):
     from_status = _status_string(read_only=True)
     to_status = _status_string(read_only=True)
+    reason = serializers.CharField(
+        read_only=True,
+        help_text="Why it was rejected, closed without resolution or withdrawn (a reason code "
+        "of the lifecycle, see the API guide), else empty.",
+    )
 
     class Meta:
         model = RequestStatusChange
-        fields = ["from_status", "to_status", "changed_at", "changed_by", "note"]
+        fields = ["from_status", "to_status", "changed_at", "changed_by", "note", "reason"]
         read_only_fields = fields
+
+
+class CommentSerializer(ApiModelSerializer):
+    """A reply, a piece of information or (staff only) an internal note on a request."""
+
+    photo = serializers.ImageField(read_only=True, use_url=True, allow_null=True)
+
+    class Meta:
+        model = RequestComment
+        fields = ["id", "kind", "text", "photo", "author", "created_at"]
+        read_only_fields = fields
+
+
+def comment_data(comment: RequestComment, request=None) -> dict:
+    """``CommentSerializer``'s output, built directly (the detail builds its own)."""
+    photo = None
+    if comment.photo:
+        photo = comment.photo.url
+        if request is not None:
+            photo = request.build_absolute_uri(photo)
+    return {
+        "id": comment.pk,
+        "kind": comment.kind,
+        "text": comment.text,
+        "photo": photo,
+        "author": comment.author_id,
+        "created_at": _datetime(comment.created_at),
+    }
 
 
 class RequestRowSerializer(ApiModelSerializer):
@@ -197,6 +237,12 @@ class RequestDetailFieldsSerializer(RequestRowSerializer):
         help_text="Statuses this request may move to next.",
     )
     photo = serializers.ImageField(read_only=True, use_url=True)
+    comments = CommentSerializer(
+        source="comment_rows",
+        many=True,
+        read_only=True,
+        help_text="Replies and the resident's information; for staff also internal notes.",
+    )
 
     class Meta(RequestRowSerializer.Meta):
         fields = [
@@ -211,6 +257,7 @@ class RequestDetailFieldsSerializer(RequestRowSerializer):
             "satisfaction_comment",
             "allowed_transitions",
             "history",
+            "comments",
         ]
         read_only_fields = fields
 
@@ -245,8 +292,13 @@ class RequestDetailSerializer(RequestDetailFieldsSerializer):
                     "changed_at": _datetime(change.changed_at),
                     "changed_by": change.changed_by_id,
                     "note": change.note,
+                    "reason": change.reason,
                 }
                 for change in item.history_rows
+            ],
+            "comments": [
+                comment_data(comment, self.context.get("request"))
+                for comment in getattr(item, "comment_rows", [])
             ],
         }
 
@@ -313,12 +365,43 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class MoveSerializer(NoteSerializer):
+    reason = ChoiceFieldWithoutEcho(
+        choices=workflow.Reason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (reject, close without resolution): one of the move's reasons.",
+    )
+
+
 class AssignSerializer(NoteSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         error_messages=RELATED_ERRORS_WITHOUT_ECHO,
         queryset=User.objects.filter(role=User.Role.WORKER, is_active=True),
         help_text="A community worker who serves the request's community.",
     )
+
+
+class NoteAddSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class ReplyAddSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    canned = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Code of a canned reply offered for the request's service; with no text, "
+        "the reply is that reply's text in the caller's language.",
+    )
+
+
+class InformationAddSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    photo = serializers.ImageField(required=False, allow_null=True, default=None)
 
 
 class RateSerializer(serializers.Serializer):
@@ -368,6 +451,9 @@ class TransitionConflictSerializer(ErrorSerializer):
     current_status = _status_string()
     requested_status = _status_string()
     allowed_transitions = serializers.ListField(child=_status_string())
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(), help_text="The moves possible now (their endpoints)."
+    )
 
 
 class IdempotencyConflictSerializer(ErrorSerializer):

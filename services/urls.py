@@ -11,6 +11,13 @@ urlpatterns = [
     path("requests/<int:pk>/rate/", views.request_rate, name="request_rate"),
     path("requests/<int:pk>/status/", views.request_transition, name="request_transition"),
     path("requests/<int:pk>/assign/", views.request_assign, name="request_assign"),
+    path("requests/<int:pk>/notes/", views.request_note_add, name="request_note_add"),
+    path("requests/<int:pk>/replies/", views.request_reply_add, name="request_reply_add"),
+    path(
+        "requests/<int:pk>/information/",
+        views.request_information_add,
+        name="request_information_add",
+    ),
     path("queue/", views.queue, name="queue"),
     path("queue/log/", views.request_log_anonymous, name="request_log_anonymous"),
     path("queue/log/<int:resident_id>/", views.request_log, name="request_log"),

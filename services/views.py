@@ -17,14 +17,18 @@ from core.localisation import localised_name
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
-from services import actions, queries
+from services import actions, queries, workflow
+from services.canned import canned_replies_for
 from services.forms import (
     AssignForm,
     BulkActionForm,
+    InformationForm,
+    MoveForm,
+    NoteForm,
     QueueFilterForm,
     RatingForm,
+    ReplyForm,
     RequestForm,
-    TransitionForm,
     WorkerRequestForm,
 )
 from services.models import ServiceRequest
@@ -150,7 +154,10 @@ def _detail_page(
     *,
     rating_form: RatingForm | None = None,
     assign_form: AssignForm | None = None,
-    transition_form: TransitionForm | None = None,
+    move_form: MoveForm | None = None,
+    note_form: NoteForm | None = None,
+    reply_form: ReplyForm | None = None,
+    information_form: InformationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     roles = user_roles(request.user)
@@ -160,24 +167,35 @@ def _detail_page(
         "history": item.history.select_related("changed_by"),
         "answers": _answers(item),
         "is_staff_view": is_staff_view,
+        # ``request_get`` left out what this reader may not see (residents: internal notes).
+        "internal_notes": [c for c in item.comment_rows if not c.is_public],
+        "conversation": [c for c in item.comment_rows if c.is_public],
         "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
     }
+    actor = workflow.STAFF if is_staff_view else workflow.RESIDENT
+    # The moves this person can make now, from the one table the bulk bar also offers;
+    # assigning names a worker, so it has its own form.
+    moves = [
+        m
+        for m in workflow.moves_from(item.status, actor=actor)
+        if not m.takes_assignee and queries.move_possible(request=item, move=m, actor=actor)
+    ]
+    context["moves"] = moves
+    context["move_form"] = move_form or MoveForm()
+    context["reasons_needed"] = any(len(m.reasons) > 1 for m in moves)
     if is_staff_view:
-        labels = dict(ServiceRequest.Status.choices)
-        # Moving to "assigned" names a worker: that is the assign form's job.
-        context["transitions"] = [
-            (s, labels[s])
-            for s in item.allowed_transitions()
-            if s != ServiceRequest.Status.ASSIGNED
-        ]
-        context["transition_form"] = transition_form or TransitionForm()
-        if item.is_open:
+        context["note_form"] = note_form or NoteForm()
+        context["reply_form"] = reply_form or _reply_form(item)
+        if workflow.MOVES_BY_NAME["assign"].applies_to(item.status):
             context["assign_form"] = assign_form or AssignForm(
                 assignees=queries.assignee_choices(user=request.user, community=item.community),
                 initial={"assignee": item.assigned_to},
             )
-    elif item.status in RATABLE_STATUSES and item.satisfaction is None:
-        context["rating_form"] = rating_form or RatingForm()
+    else:
+        if item.is_open:
+            context["information_form"] = information_form or InformationForm()
+        if item.status in RATABLE_STATUSES and item.satisfaction is None:
+            context["rating_form"] = rating_form or RatingForm()
     return render(request, "services/request_detail.html", context, status=status)
 
 
@@ -187,16 +205,18 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
+@role_required(RESIDENT, *STAFF)
 def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = _request_or_404(request, pk)
-    form = TransitionForm(request.POST)
+    form = MoveForm(request.POST)
     if form.is_valid():
+        move = workflow.MOVES_BY_NAME[form.cleaned_data["move"]]
         try:
-            actions.request_transition(
+            actions.request_move(
                 user=request.user,
                 request=item,
-                to_status=form.cleaned_data["to_status"],
+                move=move.name,
+                reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
@@ -205,13 +225,75 @@ def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Request #%(id)s is now “%(status)s”.")
-                % {
-                    "id": item.pk,
-                    "status": ServiceRequest.Status(form.cleaned_data["to_status"]).label,
-                },
+                % {"id": item.pk, "status": workflow.status_label(item.status)},
             )
         return redirect("services:request_detail", pk=item.pk)
-    return _detail_page(request, item, transition_form=form, status=400)
+    return _detail_page(request, item, move_form=form, status=400)
+
+
+def _reply_form(item: ServiceRequest, data=None) -> ReplyForm:
+    replies = canned_replies_for(
+        category_code=item.category.code, dimension=item.category.dimension
+    )
+    return ReplyForm(data, replies=replies)
+
+
+@require_POST
+@role_required(*STAFF)
+def request_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, item, note_form=form, status=400)
+    try:
+        actions.request_note_add(user=request.user, request=item, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Internal note added."))
+    return redirect("services:request_detail", pk=item.pk)
+
+
+@require_POST
+@role_required(*STAFF)
+def request_reply_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = _reply_form(item, request.POST)
+    if not form.is_valid():
+        return _detail_page(request, item, reply_form=form, status=400)
+    try:
+        actions.request_reply_add(
+            user=request.user,
+            request=item,
+            text=form.cleaned_data["text"],
+            canned=form.cleaned_data["canned"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Reply sent to the resident."))
+    return redirect("services:request_detail", pk=item.pk)
+
+
+@require_POST
+@role_required(RESIDENT)
+def request_information_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = InformationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail_page(request, item, information_form=form, status=400)
+    try:
+        actions.request_information_add(
+            user=request.user,
+            request=item,
+            text=form.cleaned_data["text"],
+            photo=form.cleaned_data["photo"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Your information was added to the request."))
+    return redirect("services:request_detail", pk=item.pk)
 
 
 @require_POST
@@ -277,29 +359,21 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:
-    """Apply the action row by row, each through its own action (and transaction), and report
-    which rows failed and why; one bad row does not stop the others."""
+    """Apply the move to each selected row (``actions.requests_move``: one transaction each,
+    one refused row does not stop the others) and keep the outcome for the next page."""
     data = form.cleaned_data
-    succeeded, failed = [], []
-    for pk in data["selected"]:
-        item = queries.request_get(user=request.user, pk=pk)
-        if item is None:
-            failed.append({"id": pk, "reason": _("Not found in your communities.")})
-            continue
-        try:
-            if data["action"] == BulkActionForm.ASSIGN:
-                actions.request_assign(
-                    user=request.user, request=item, assignee=data["assignee"], note=data["note"]
-                )
-            else:
-                actions.request_transition(
-                    user=request.user, request=item, to_status=data["to_status"], note=data["note"]
-                )
-        except ValidationError as exc:
-            failed.append({"id": pk, "reason": _error_text(exc)})
-        else:
-            succeeded.append(pk)
-    return {"succeeded": succeeded, "failed": failed}
+    outcome = actions.requests_move(
+        user=request.user,
+        request_ids=data["selected"],
+        move=data["move"],
+        assignee=data["assignee"],
+        reason=data["reason"],
+        note=data["note"],
+    )
+    return {
+        "succeeded": list(outcome.succeeded),
+        "failed": [{"id": f.id, "reason": f.reason} for f in outcome.failed],
+    }
 
 
 # Logging a need for a resident (workers) ----------------------------------------------------

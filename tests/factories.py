@@ -414,6 +414,14 @@ class Open311ApiKeyFactory(factory.django.DjangoModelFactory):
 # A small world with every role, for permission and flow tests ------------------------------
 
 
+WITH_ASSIGNEE = (
+    ServiceRequest.Status.ASSIGNED,
+    ServiceRequest.Status.IN_PROGRESS,
+    ServiceRequest.Status.RESOLVED,
+    ServiceRequest.Status.CLOSED,
+)
+
+
 @dataclass
 class World:
     """Two communities and one user per role (and owner/non-owner), with a request and a
@@ -474,11 +482,19 @@ def make_world(*, request_status: str = ServiceRequest.Status.SUBMITTED) -> Worl
         admin=AdministratorFactory(),
         owner_profile=owner_profile,
         other_profile=other_profile,
+        # Assigned and later requests have their community's worker on them, as the
+        # lifecycle gives them.
         owner_request=ServiceRequestFactory(
-            resident=owner_profile, category=category, status=request_status
+            resident=owner_profile,
+            category=category,
+            status=request_status,
+            assigned_to=worker_assigned if request_status in WITH_ASSIGNEE else None,
         ),
         other_request=ServiceRequestFactory(
-            resident=other_profile, category=category, status=request_status
+            resident=other_profile,
+            category=category,
+            status=request_status,
+            assigned_to=worker_other if request_status in WITH_ASSIGNEE else None,
         ),
         home_capacity=SupplyCapacityFactory(community=home, category=category),
         other_capacity=SupplyCapacityFactory(community=other, category=category),

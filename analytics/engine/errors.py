@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 
@@ -25,9 +25,26 @@ class EngineInputError(ValueError):
     """Input the engine cannot work with; the message names what is wrong and where.
 
     ``problems`` lists each problem found (possibly empty when the message says it all), so a
-    caller can show them as a table or map them to form fields.
+    caller can show them as a table or map them to form fields. An error a person can meet
+    through the app also carries a ``code`` and its numbers and identifiers (``params``): the
+    message is the English wording for logs and commands, and ``analytics.wording`` words the
+    code for pages in the reader's language.
     """
 
-    def __init__(self, message: str, problems: Iterable[InputProblem] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        problems: Iterable[InputProblem] = (),
+        *,
+        code: str = "",
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.problems: tuple[InputProblem, ...] = tuple(problems)
+        self.code = code
+        self.params: dict[str, object] = dict(params or {})
+
+    @property
+    def parts(self) -> list[dict[str, object]]:
+        """The error as language-neutral parts (empty for an error without a code)."""
+        return [{"code": self.code, **self.params}] if self.code else []

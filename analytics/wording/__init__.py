@@ -28,6 +28,7 @@ from typing import Any
 
 from analytics.engine.supply.allocation import LP_SOLVER_DESCRIPTION, SOLVER_DESCRIPTION
 from analytics.engine.supply.forecast import ForecastConfig
+from geography import REGIONS
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent.parent / "locale"
 DOMAIN = "django"
@@ -1006,3 +1007,148 @@ def data_source_text(*, source: object) -> str:
     if source == SYNTHETIC_SOURCE:
         return gettext(SYNTHETIC_SOURCE)
     return str(source or "")
+
+
+# Why a run failed: the engine's error codes (``EngineInputError.code``) ------------------
+
+_RUN_ERRORS = {
+    "no_requests": gettext_noop(
+        "There are no service requests yet, so there is nothing to forecast."
+    ),
+    "too_few_training_rows": gettext_noop(
+        "Too few months of history to learn from (%(rows)s usable rows up to %(month)s): most "
+        "series start too late. Forecast again when there is a longer history."
+    ),
+    "horizon_out_of_range": gettext_noop(
+        "The forecast horizon must be between 1 and %(most)s months."
+    ),
+    "no_residents": gettext_noop(
+        "No residents are registered yet, so there are no portraits to draw."
+    ),
+    "no_forecast": gettext_noop(
+        "There is no finished demand forecast to allocate against: run a forecast first."
+    ),
+    "budget_missing": gettext_noop("An allocation needs a total budget."),
+    "budget_below_committed": gettext_noop(
+        "The budget of %(budget)s is below the cost of the supply already committed "
+        "(%(committed)s): raise the budget or reduce the committed supply."
+    ),
+    "category_budget_below_committed": gettext_noop(
+        "The budget for %(category)s (%(budget)s) is below the cost of the supply already "
+        "committed to it (%(committed)s)."
+    ),
+    "floor_unreachable": gettext_noop(
+        "The coverage floor of %(wanted)s cannot be met: with a budget of %(budget)s (of "
+        "which %(uncommitted)s is not yet committed) and the supplier capacities given, the "
+        "highest floor every community can reach is %(reachable)s. Least covered now: "
+        "%(communities)s."
+    ),
+    "what_if_community_missing": gettext_noop("A what-if needs a community."),
+}
+
+
+def _amount(value: object) -> str:
+    return _number(value, ",.0f")
+
+
+def _run_error(part: Part, names: Names) -> str:
+    code = part["code"]
+    if code not in _RUN_ERRORS:
+        raise _Unworded(part)
+    values: dict[str, str] = {}
+    if code == "too_few_training_rows":
+        values = {"rows": _integer(part["rows"]), "month": str(part["month"])}
+    elif code == "horizon_out_of_range":
+        values = {"most": _integer(part["most"])}
+    elif code == "budget_below_committed":
+        values = {"budget": _amount(part["budget"]), "committed": _amount(part["committed"])}
+    elif code == "category_budget_below_committed":
+        category = str(part["category"])
+        values = {
+            "category": names.categories.get(category, category),
+            "budget": _amount(part["budget"]),
+            "committed": _amount(part["committed"]),
+        }
+    elif code == "floor_unreachable":
+        communities = gettext(", ").join(
+            gettext("%(community)s (%(coverage)s now)")
+            % {
+                "community": names.communities.get(c["community"], c["community"]),
+                "coverage": _number(c["coverage"], ".0%"),
+            }
+            for c in part["communities"]
+        )
+        values = {
+            "wanted": _number(part["wanted"], ".0%"),
+            "budget": _amount(part["budget"]),
+            "uncommitted": _amount(part["uncommitted"]),
+            "reachable": _number(part["reachable"], ".1%"),
+            "communities": communities,
+        }
+    return gettext(_RUN_ERRORS[code]) % values if values else gettext(_RUN_ERRORS[code])
+
+
+def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str:
+    """Why a run failed, in the reader's language: its error parts worded, else the stored
+    message through the catalogue (the executor's own messages are phrases in it), else the
+    stored message as it is."""
+
+    def render() -> str:
+        return _run_error(_single(parts), names)
+
+    if parts:
+        worded = _worded(render)
+        if worded:
+            return worded
+    return gettext(error) if error else ""
+
+
+# What a running run is doing (the runners' and the engine's progress messages) -------------
+
+_PROGRESS = {
+    message: message
+    for message in (
+        gettext_noop("loading forecasts, supply and costs"),
+        gettext_noop("solving the allocation in whole units"),
+        gettext_noop("auditing the plan for groups served below the rest"),
+        gettext_noop("loading the panel"),
+        gettext_noop("system GMM by region (Table 2)"),
+        gettext_noop("system GMM by region, the paper's exogenous specification"),
+        gettext_noop("building monthly series"),
+        gettext_noop("backtesting the ensemble and its members against the naive baselines"),
+        gettext_noop("loading residents and requests"),
+        gettext_noop("segmenting residents"),
+        gettext_noop("storing segments"),
+        gettext_noop("fitting on all the history"),
+        gettext_noop("re-forecasting with the changes"),
+        gettext_noop("validating the panel"),
+        gettext_noop("interpolating missing values within cities"),
+        gettext_noop("principal component scores"),
+        gettext_noop("regional coefficients of variation, Theil and Gini"),
+        gettext_noop("dynamic panel model"),
+        gettext_noop("dynamic panel models"),
+        gettext_noop("equity weights"),
+        gettext_noop("done"),
+    )
+}
+_REGION_ZH = {region.name: region.name_zh for region in REGIONS}
+# Table 2's estimation reports "model1: South" as it goes.
+_TABLE2_STEP = re.compile(r"^model(?P<model>\d): (?P<region>[A-Za-z]+)$")
+
+
+def progress_text(*, message: object) -> str:
+    """A run's progress message in the reader's language (a message from a newer engine is
+    shown as it is)."""
+    text = str(message or "")
+    if text in _PROGRESS:
+        return gettext(_PROGRESS[text])
+    step = _TABLE2_STEP.match(text)
+    if step:
+        region = step["region"]
+        if current_language().lower().startswith("zh"):
+            region = _REGION_ZH.get(region, gettext(region))
+        return gettext("Table 2, model %(model)s: %(region)s") % {
+            "model": step["model"],
+            "region": region,
+        }
+    return text

@@ -90,17 +90,17 @@ def test_resident_request_is_advanced_by_worker_and_resident_sees_it(
     row.get_by_role("link", name=f"#{request_id}", exact=True).click()
     status = worker.locator("h1 + p .badge").first
     expect(status).to_have_text("Submitted")
-    worker.get_by_role("button", name="Accepted", exact=True).click()
+    worker.get_by_role("button", name="Accept", exact=True).click()
     expect(status).to_have_text("Accepted")
     worker.get_by_label("Assign to").select_option(label="Li Wei")
     worker.get_by_role("button", name="Assign", exact=True).click()
     expect(worker.get_by_role("status")).to_contain_text(f"Request #{request_id} assigned.")
     expect(status).to_have_text("Assigned")
-    worker.get_by_role("button", name="In progress", exact=True).click()
+    worker.get_by_role("button", name="Start work", exact=True).click()
     expect(status).to_have_text("In progress")
     screenshots.take(worker, "worker-request-detail")
     worker.get_by_label("Note").fill(RESOLUTION_NOTE)
-    worker.get_by_role("button", name="Resolved", exact=True).click()
+    worker.get_by_role("button", name="Resolve", exact=True).click()
     expect(status).to_have_text("Resolved")
 
     # The resident reloads their requests and sees the new status and its history.

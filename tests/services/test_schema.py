@@ -6,6 +6,8 @@ from __future__ import annotations
 import yaml
 from django.core.management import call_command
 
+from services import workflow
+
 
 def test_schema_validates_without_warnings(tmp_path, db):
     out = tmp_path / "schema.yml"
@@ -16,9 +18,13 @@ def test_schema_validates_without_warnings(tmp_path, db):
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
     listing = paths["/api/v1/requests/"]["get"]
     assert "cursor" in {p["name"] for p in listing["parameters"]}
-    for action in ("accept", "assign", "start", "resolve", "close", "reject", "reopen", "rate"):
+    moves = ["assign", "rate", *(m.name.replace("_", "-") for m in workflow.MOVES)]
+    for action in moves:
         assert f"/api/v1/requests/{{id}}/{action}/" in paths
-    assert "409" in paths["/api/v1/requests/{id}/accept/"]["post"]["responses"]
+        assert "409" in paths[f"/api/v1/requests/{{id}}/{action}/"]["post"]["responses"]
+    reject = paths["/api/v1/requests/{id}/reject/"]["post"]
+    body = reject["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert "reason" in schema["components"]["schemas"][body]["properties"]
     # Identifiers are never URL or query parameters.
     for path, operations in paths.items():
         assert "national_id" not in path and "phone" not in path

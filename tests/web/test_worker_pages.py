@@ -79,7 +79,7 @@ def test_bulk_assign(worker_client, community, colleague, make_request):
     second = make_request(community=community, status=ServiceRequest.Status.ACCEPTED)
     response = worker_client.post(
         reverse("services:queue"),
-        {"selected": [first.pk, second.pk], "action": "assign", "assignee": colleague.pk},
+        {"selected": [first.pk, second.pk], "move": "assign", "assignee": colleague.pk},
         follow=True,
     )
     assert response.status_code == 200
@@ -94,7 +94,7 @@ def test_bulk_status_change_reports_each_row_that_fails(worker_client, community
     closed = make_request(community=community, status=ServiceRequest.Status.CLOSED)
     response = worker_client.post(
         reverse("services:queue") + "?status=",
-        {"selected": [movable.pk, closed.pk], "action": "transition", "to_status": "accepted"},
+        {"selected": [movable.pk, closed.pk], "move": "accept"},
         follow=True,
     )
     html = response.content.decode()
@@ -114,7 +114,7 @@ def test_bulk_action_refuses_requests_outside_the_workers_communities(
     theirs = make_request(community=other_community)
     response = worker_client.post(
         reverse("services:queue"),
-        {"selected": [theirs.pk], "action": "transition", "to_status": "accepted"},
+        {"selected": [theirs.pk], "move": "accept"},
     )
     assert response.status_code == 400
     assert "Select a valid choice." in response.content.decode()
@@ -125,12 +125,12 @@ def test_bulk_action_refuses_requests_outside_the_workers_communities(
 def test_request_detail_offers_the_allowed_transitions(worker_client, community, make_request):
     item = make_request(community=community)
     html = worker_client.get(reverse("services:request_detail", args=[item.pk])).content.decode()
-    assert 'name="to_status" value="accepted"' in html
-    assert 'name="to_status" value="rejected"' in html
-    assert 'name="to_status" value="resolved"' not in html
+    assert 'name="move" value="accept"' in html
+    assert 'name="move" value="reject"' in html
+    assert 'name="move" value="resolve"' not in html
     response = worker_client.post(
         reverse("services:request_transition", args=[item.pk]),
-        {"to_status": "accepted", "note": "We will call tomorrow."},
+        {"move": "accept", "note": "We will call tomorrow."},
     )
     assert response.status_code == 302
     item.refresh_from_db()
@@ -141,7 +141,7 @@ def test_request_detail_offers_the_allowed_transitions(worker_client, community,
 def test_an_invalid_transition_is_explained_not_applied(worker_client, community, make_request):
     item = make_request(community=community)
     response = worker_client.post(
-        reverse("services:request_transition", args=[item.pk]), {"to_status": "closed"}, follow=True
+        reverse("services:request_transition", args=[item.pk]), {"move": "close"}, follow=True
     )
     item.refresh_from_db()
     assert item.status == ServiceRequest.Status.SUBMITTED
@@ -292,7 +292,7 @@ def test_a_bulk_action_without_its_target_keeps_the_selection(
 ):
     item = make_request(community=community)
     response = worker_client.post(
-        reverse("services:queue"), {"selected": [item.pk], "action": "assign"}
+        reverse("services:queue"), {"selected": [item.pk], "move": "assign"}
     )
     html = response.content.decode()
     assert response.status_code == 400

@@ -172,7 +172,7 @@ def _prepare(
 ) -> _Problem:
     budget = _budget(budget, "the budget")
     if not isinstance(demand, pd.DataFrame) or demand.empty:
-        raise EngineInputError("no forecast demand given; run a forecast first")
+        raise EngineInputError("no forecast demand given; run a forecast first", code="no_forecast")
     require_columns(demand, ["community", "category", "forecast"], what="demand")
     forecast = require_numeric(demand, "forecast", what="demand", minimum=0)
     lower = (
@@ -345,7 +345,9 @@ def _prepare(
     if committed_total > budget + 1e-6:
         raise EngineInputError(
             f"the budget of {budget:,.0f} is below the cost of the supply already committed "
-            f"({committed_total:,.0f}); raise the budget or reduce committed supply"
+            f"({committed_total:,.0f}); raise the budget or reduce committed supply",
+            code="budget_below_committed",
+            params={"budget": float(budget), "committed": float(committed_total)},
         )
     category_available: dict[str, float] = {}
     for category, amount in (category_budgets or {}).items():
@@ -355,7 +357,9 @@ def _prepare(
             raise EngineInputError(
                 f"the per-category budget for {category!r} ({amount:,.0f}) is below the cost of "
                 f"the supply already committed to it ({committed:,.0f}); the constraint "
-                f"'spending on {category} <= its budget' cannot be met"
+                f"'spending on {category} <= its budget' cannot be met",
+                code="category_budget_below_committed",
+                params={"category": str(category), "budget": amount, "committed": committed},
             )
         category_available[str(category)] = amount - committed
 
@@ -1188,7 +1192,11 @@ def allocate(
     )
     solution = _solve(problem, config)
     if config.min_coverage is not None and solution.tau_star + 1e-9 < config.min_coverage:
-        raise EngineInputError(_floor_message(problem, solution, config.min_coverage))
+        raise EngineInputError(
+            _floor_message(problem, solution, config.min_coverage),
+            code="floor_unreachable",
+            params=_floor_params(problem, solution, config.min_coverage),
+        )
 
     cells, options = problem.cells, problem.options
     cost = options["unit_cost"].to_numpy()
@@ -1413,12 +1421,28 @@ def _explanation_parts(r: Any, *, cheapest: bool) -> list[dict]:
     ]
 
 
-def _floor_message(problem: _Problem, solution: _Solution, wanted: float) -> str:
-    cells = problem.cells
-    grouped = cells.groupby("community")[["need", "covered_before", "gap"]].sum()
+def _least_covered(problem: _Problem) -> pd.DataFrame:
+    grouped = problem.cells.groupby("community")[["need", "covered_before", "gap"]].sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         grouped["coverage_now"] = grouped["covered_before"] / grouped["need"]
-    hardest = grouped[grouped["need"] > 0].sort_values("coverage_now").head(5)
+    return grouped[grouped["need"] > 0].sort_values("coverage_now").head(5)
+
+
+def _floor_params(problem: _Problem, solution: _Solution, wanted: float) -> dict[str, object]:
+    return {
+        "wanted": float(wanted),
+        "budget": float(problem.budget),
+        "uncommitted": float(problem.available_budget),
+        "reachable": float(solution.tau_star),
+        "communities": [
+            {"community": str(c), "coverage": float(r.coverage_now)}
+            for c, r in _least_covered(problem).iterrows()
+        ],
+    }
+
+
+def _floor_message(problem: _Problem, solution: _Solution, wanted: float) -> str:
+    hardest = _least_covered(problem)
     names = ", ".join(f"{c} ({r.coverage_now:.0%} now)" for c, r in hardest.iterrows())
     return (
         f"the coverage floor of {wanted:.0%} cannot be met: with a budget of "

@@ -38,7 +38,7 @@ import contextlib
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -520,7 +520,9 @@ def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models
     if keep.sum() < 50:
         raise EngineInputError(
             f"too few usable training rows ({int(keep.sum())}) up to {history.periods[cutoff]}: "
-            "most series start too late; give longer histories"
+            "most series start too late; give longer histories",
+            code="too_few_training_rows",
+            params={"rows": int(keep.sum()), "month": str(history.periods[cutoff])},
         )
     features = features.loc[keep].reset_index(drop=True)
     # A feature with no value in the training window (e.g. two years back in a short history)
@@ -611,6 +613,9 @@ class _OriginCache:
         self.history = history
         self.config = config
         self._at: dict[int, _AtOrigin] = {}
+        self.regressors = statistical.calendar_regressors(
+            history.periods[0], history.n_months + MAX_HORIZON
+        )
         self.gbm_seconds = 0.0
         self.statistical_seconds = 0.0
 
@@ -622,10 +627,24 @@ class _OriginCache:
         horizon = config.horizon
         n_series = len(history.series)
         members = np.full((len(MEMBERS), n_series, horizon), np.nan)
+        values = history.values[:, : origin + 1]
+        # Every member forecasts the counts adjusted for trading days and leap years (effects
+        # estimated from the data up to the origin); the target months' calendar is known in
+        # advance and multiplied back.
+        started = time.perf_counter()
+        effects = statistical.calendar_effects(values, self.regressors)
+        factors = statistical.calendar_factors(
+            effects, self.regressors[: history.n_months + horizon]
+        )
+        adjusted = values / factors[:, : origin + 1]
+        ahead = factors[:, origin + 1 : origin + 1 + horizon]
+        self.statistical_seconds += time.perf_counter() - started
         started = time.perf_counter()
         models = context = None
+        padded = np.full(history.values.shape, np.nan)
+        padded[:, : origin + 1] = adjusted
         try:
-            models, context = _fit(history, origin, config)
+            models, context = _fit(replace(history, values=padded), origin, config)
         except EngineInputError:
             if require_gbm:
                 raise
@@ -633,13 +652,13 @@ class _OriginCache:
             s = np.repeat(np.arange(n_series), horizon)
             h = np.tile(np.arange(1, horizon + 1), n_series)
             features, level = context.build(s, np.full(len(s), origin), h)
-            members[0] = _predict(models, features, level).reshape(n_series, horizon)
+            members[0] = _predict(models, features, level).reshape(n_series, horizon) * ahead
         self.gbm_seconds += time.perf_counter() - started
         started = time.perf_counter()
-        values = history.values[:, : origin + 1]
         first_month = int(history.periods[0].month)
-        members[1] = statistical.ets_damped(values, horizon, first_month)
-        members[2] = statistical.theta(values, horizon, first_month)
+        members[1] = statistical.ets_damped(adjusted, horizon, first_month) * ahead
+        members[2] = statistical.theta(adjusted, horizon, first_month) * ahead
+        # The seasonal naive stays the plain baseline it is compared with everywhere.
         members[3] = statistical.seasonal_naive(values, horizon)
         self.statistical_seconds += time.perf_counter() - started
         result = _AtOrigin(origin, members, _interval_scale(values), models, context)
@@ -690,6 +709,11 @@ def _simplex_grid(n_members: int, step: float) -> np.ndarray:
     return grid
 
 
+SHRINKAGE_CANDIDATES = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the learnt weights kept
+GROUP_CANDIDATES = (0.0, 0.5, 1.0)  # share of a group's own weights kept
+MIN_GROUP_WEIGHT_ROWS = 300  # backtest rows a group needs for weights of its own
+
+
 @dataclass
 class _Calibration:
     """What the rolling-origin residuals before a cutoff say: member weights and conformal
@@ -702,18 +726,44 @@ class _Calibration:
     interval_basis: list[str]  # per horizon: "conformal", "conformal (pooled)", "poisson"
     rows: int
     origins: list[int]
+    kept: float = 1.0  # share of the learnt weights kept (the rest: equal weights)
+    group_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    group_kept: float = 0.0  # share of a group's own weights kept (the rest: the overall ones)
 
     def table(self) -> list[dict]:
-        """Per horizon: each member's weight, how the weights and the interval were found."""
-        return [
+        """Per horizon: each member's weight, how the weights and the interval were found;
+        then per group with weights of its own, the same."""
+        rows = [
             {
                 "horizon": k + 1,
+                "group": None,
                 **dict(zip(MEMBERS, map(float, self.weights[k]), strict=True)),
                 "basis": self.weight_basis[k],
+                "learnt_share": self.kept,
                 "interval": self.interval_basis[k],
             }
             for k in range(len(self.weights))
         ]
+        for group, weights in sorted(self.group_weights.items()):
+            rows.extend(
+                {
+                    "horizon": k + 1,
+                    "group": group,
+                    **dict(zip(MEMBERS, map(float, weights[k]), strict=True)),
+                    "basis": "group",
+                    "learnt_share": self.group_kept,
+                    "interval": self.interval_basis[k],
+                }
+                for k in range(len(weights))
+            )
+        return rows
+
+    def for_series(self, groups: np.ndarray, k: int) -> np.ndarray:
+        """Series × member weights at horizon ``k + 1``: the group's where it has its own."""
+        out = np.tile(self.weights[k], (len(groups), 1))
+        for group, weights in self.group_weights.items():
+            out[groups == group] = weights[k]
+        return out
 
 
 def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
@@ -721,41 +771,108 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     history = cache.history
     horizon = config.horizon
     n_members = len(MEMBERS)
-    forecasts, actual, scale, horizons, from_origin = [], [], [], [], []
+    n_series = len(history.series)
+    forecasts, actual, scale, horizons, from_origin, series = [], [], [], [], [], []
     for h in range(1, horizon + 1):
         for origin in cache.calibration_origins(cutoff, h):
             at = cache.at(origin)
             forecasts.append(at.members[:, :, h - 1].T)
             actual.append(history.values[:, origin + h])
             scale.append(at.scale)
-            horizons.append(np.full(len(history.series), h))
-            from_origin.append(np.full(len(history.series), origin))
+            horizons.append(np.full(n_series, h))
+            from_origin.append(np.full(n_series, origin))
+            series.append(np.arange(n_series))
     if forecasts:
         f = np.concatenate(forecasts)
         y = np.concatenate(actual)
         sc = np.concatenate(scale)
         hz = np.concatenate(horizons)
         org = np.concatenate(from_origin)
+        sr = np.concatenate(series)
         keep = np.isfinite(y) & np.isfinite(f).any(axis=1)
-        f, y, sc, hz, org = f[keep], y[keep], sc[keep], hz[keep], org[keep]
+        f, y, sc, hz, org, sr = f[keep], y[keep], sc[keep], hz[keep], org[keep], sr[keep]
     else:
         f = np.empty((0, n_members))
         y = sc = np.empty(0)
-        hz = org = np.empty(0, dtype=int)
+        hz = org = sr = np.empty(0, dtype=int)
+    groups = np.asarray(history.groups)[sr]
     rows = _CalibrationRows(f, y, hz, config)
-    weights, basis = rows.weights(np.ones(len(y), dtype=bool))
+    everything = np.ones(len(y), dtype=bool)
+    weights, basis = rows.weights(everything)
+    equal = rows.equal()
+    origins = np.unique(org)
 
-    # Conformal residuals of each origin's ensemble forecasts, with weights learnt on the
-    # other origins (cross-fitting): residuals of weights fitted to the same rows would be
-    # optimistic and the interval too narrow.
+    # Weights learnt on each origin's complement (cross-fitting): what the weights would
+    # have been without that origin. They choose how far the learnt weights are shrunk
+    # toward equal weights (learnt weights chase noise when the backtest is short or the
+    # members are alike) and give the conformal residuals below.
+    held_out = {o: rows.weights(org != o)[0] for o in origins} if len(origins) > 1 else {}
+    kept = 1.0
+    if held_out:
+        errors = np.zeros(len(SHRINKAGE_CANDIDATES))
+        for o, w in held_out.items():
+            for h in range(1, horizon + 1):
+                at_h = (org == o) & (hz == h) & rows.complete
+                if at_h.any():
+                    for c, share in enumerate(SHRINKAGE_CANDIDATES):
+                        mix = share * w[h - 1] + (1 - share) * equal
+                        errors[c] += np.abs(y[at_h] - _combine(f[at_h], mix)).sum()
+        kept = SHRINKAGE_CANDIDATES[int(np.argmin(errors))]
+    weights = kept * weights + (1 - kept) * equal
+    held_out = {o: kept * w + (1 - kept) * equal for o, w in held_out.items()}
+
+    # Weights per group (e.g. service category) where a group has enough backtest rows,
+    # shrunk toward the overall weights by the share that did best across origins.
+    group_names = [
+        g
+        for g in np.unique(groups)
+        if (groups == g).sum() >= MIN_GROUP_WEIGHT_ROWS and len(np.unique(groups)) > 1
+    ]
+    group_weights: dict[str, np.ndarray] = {}
+    group_kept = 0.0
+    if group_names and held_out:
+        own = {g: rows.weights(groups == g)[0] for g in group_names}
+        own_held = {
+            (g, o): rows.weights((groups == g) & (org != o))[0]
+            for g in group_names
+            for o in origins
+        }
+        errors = np.zeros(len(GROUP_CANDIDATES))
+        for (g, o), w in own_held.items():
+            for h in range(1, horizon + 1):
+                at_h = (org == o) & (hz == h) & (groups == g) & rows.complete
+                if at_h.any():
+                    for c, share in enumerate(GROUP_CANDIDATES):
+                        mix = share * w[h - 1] + (1 - share) * held_out[o][h - 1]
+                        errors[c] += np.abs(y[at_h] - _combine(f[at_h], mix)).sum()
+        group_kept = GROUP_CANDIDATES[int(np.argmin(errors))]
+        if group_kept > 0:
+            group_weights = {g: group_kept * own[g] + (1 - group_kept) * weights for g in own}
+            own_held = {
+                (g, o): group_kept * w + (1 - group_kept) * held_out[o]
+                for (g, o), w in own_held.items()
+            }
+        else:
+            own_held = {}
+    else:
+        own_held = {}
+
+    # Conformal residuals of each origin's ensemble forecasts, with the weights learnt on the
+    # other origins: residuals of weights fitted to the same rows would be optimistic and
+    # the interval too narrow.
     ensemble = np.full(len(y), np.nan)
-    for origin in np.unique(org):
+    for origin in origins:
         mine = org == origin
-        held_out, _ = rows.weights(~mine) if len(np.unique(org)) > 1 else (weights, None)
+        base = held_out.get(origin, weights)
         for h in range(1, horizon + 1):
             at_h = mine & (hz == h)
-            if at_h.any():
-                ensemble[at_h] = _combine(f[at_h], held_out[h - 1])
+            if not at_h.any():
+                continue
+            w = np.tile(base[h - 1], (int(at_h.sum()), 1))
+            row_groups = groups[at_h]
+            for g in group_weights:
+                w[row_groups == g] = own_held.get((g, origin), group_weights[g])[h - 1]
+            ensemble[at_h] = _combine(f[at_h], w)
     score = (y - ensemble) / sc
     usable = np.isfinite(score)
     tail = (1 - config.interval) / 2
@@ -763,9 +880,9 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     upper = np.full(horizon, np.nan)
     interval_basis: list[str] = []
     for h in range(1, horizon + 1):
-        own = score[usable & (hz == h)]
-        if len(own) >= MIN_CONFORMAL_ROWS:
-            lower[h - 1], upper[h - 1] = _conformal_quantiles(own, tail)
+        own_scores = score[usable & (hz == h)]
+        if len(own_scores) >= MIN_CONFORMAL_ROWS:
+            lower[h - 1], upper[h - 1] = _conformal_quantiles(own_scores, tail)
             interval_basis.append("conformal")
         elif usable.sum() >= MIN_CONFORMAL_ROWS:
             lower[h - 1], upper[h - 1] = _conformal_quantiles(score[usable], tail)
@@ -779,7 +896,10 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
         upper=upper,
         interval_basis=interval_basis,
         rows=len(y),
-        origins=sorted(int(o) for o in np.unique(org)),
+        origins=sorted(int(o) for o in origins),
+        kept=float(kept),
+        group_weights={str(g): w for g, w in group_weights.items()},
+        group_kept=float(group_kept),
     )
 
 
@@ -800,6 +920,12 @@ class _CalibrationRows:
         self.grid = (
             _simplex_grid(int(self.present.sum()), WEIGHT_GRID_STEP) if self.present.any() else None
         )
+
+    def equal(self) -> np.ndarray:
+        """Equal weights over the members that count (all of them with no backtest)."""
+        if not self.present.any():
+            return np.full(self.f.shape[1], 1.0 / self.f.shape[1])
+        return self.present / self.present.sum()
 
     def _grid_best(self, rows: np.ndarray) -> np.ndarray:
         if len(rows) > MAX_WEIGHT_ROWS:
@@ -852,17 +978,18 @@ def _conformal_quantiles(scores: np.ndarray, tail: float) -> tuple[float, float]
 
 
 def _ensemble_at(
-    at: _AtOrigin, calibration: _Calibration, config: ForecastConfig, values: np.ndarray
+    at: _AtOrigin, calibration: _Calibration, config: ForecastConfig, history: History
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ensemble forecast and conformal interval (series × horizon) at one origin."""
     n_series = at.members.shape[1]
     forecast = np.full((n_series, config.horizon), np.nan)
     lower = np.full_like(forecast, np.nan)
     upper = np.full_like(forecast, np.nan)
-    last = values[:, at.origin]
+    last = history.values[:, at.origin]
+    groups = np.asarray(history.groups)
     tail = (1 - config.interval) / 2
     for k in range(config.horizon):
-        point = _combine(at.members[:, :, k].T, calibration.weights[k])
+        point = _combine(at.members[:, :, k].T, calibration.for_series(groups, k))
         point = np.where(np.isfinite(point), point, last)
         forecast[:, k] = np.maximum(point, 0.0)
         if np.isfinite(calibration.lower[k]):
@@ -906,7 +1033,7 @@ class DemandForecaster:
         history = self.history
         n_series, horizon = len(history.series), self.config.horizon
         at = _AtOrigin(history.n_months - 1, self.members, self.scale, self.models, self.context)
-        forecast, lower, upper = _ensemble_at(at, self.calibration, self.config, history.values)
+        forecast, lower, upper = _ensemble_at(at, self.calibration, self.config, history)
         s = np.repeat(np.arange(n_series), horizon)
         out = pd.DataFrame(
             {
@@ -1148,7 +1275,7 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
     for origin in origins:
         at = cache.at(origin, require_gbm=True)
         calibration = _calibrate(cache, origin)
-        forecast, lower, upper = _ensemble_at(at, calibration, config, history.values)
+        forecast, lower, upper = _ensemble_at(at, calibration, config, history)
         s = np.repeat(np.arange(n_series), horizon_)
         h = np.tile(np.arange(1, horizon_ + 1), n_series)
         o = np.full(len(s), origin)

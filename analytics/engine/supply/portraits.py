@@ -146,7 +146,9 @@ def _categorical(
 def _validated_residents(residents: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Identifier columns stripped, profile columns checked; categories as categoricals."""
     if not isinstance(residents, pd.DataFrame) or residents.empty:
-        raise EngineInputError("no residents given; portraits need at least one resident")
+        raise EngineInputError(
+            "no residents given; portraits need at least one resident", code="no_residents"
+        )
     residents, dropped = strip_identifiers(residents)
     require_columns(residents, RESIDENT_COLUMNS, what="residents")
     refuse_identifier_values(residents, ["community"])

@@ -25,11 +25,18 @@ series has too little history for the method.
 
 from __future__ import annotations
 
+import warnings
+from calendar import monthrange
+
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 SEASON = 12
 MIN_SEASONAL_MONTHS = 36  # three years before the seasonal test is trusted
+# Seasonal indices average the ratios of the latest years only (X-11's seasonal filters are
+# local in the same way): a pattern that drifts over a long history is followed.
+SEASONAL_YEARS = 8
 MIN_SMOOTHING_MONTHS = 3
 
 ETS_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
@@ -44,7 +51,9 @@ def _first_observed(values: np.ndarray) -> np.ndarray:
     return first
 
 
-def seasonal_factors(values: np.ndarray, first_month: int) -> np.ndarray:
+def seasonal_factors(
+    values: np.ndarray, first_month: int, years: int | None = SEASONAL_YEARS
+) -> np.ndarray:
     """Multiplicative seasonal indices per series and calendar month (1 where the series is
     too short, not seasonal by the lag-12 autocorrelation test, or has non-positive indices).
 
@@ -75,6 +84,11 @@ def seasonal_factors(values: np.ndarray, first_month: int) -> np.ndarray:
         ratio = values[rows, SEASON // 2 : n_t - SEASON // 2] / moving
         ratio[~(moving > 0)] = np.nan
         months = (first_month - 1 + np.arange(SEASON // 2, n_t - SEASON // 2)) % SEASON
+        if years is not None:
+            recent = np.arange(len(months)) >= len(months) - years * SEASON
+            # Keep the latest ``years`` ratios per calendar month (NaN-padded series keep their
+            # own latest: a young series has fewer).
+            ratio = np.where(recent[None, :], ratio, np.nan)
         index = np.stack([np.nanmean(ratio[:, months == m], axis=1) for m in range(SEASON)], axis=1)
         index = index / np.nanmean(index, axis=1, keepdims=True)
     usable = np.isfinite(index).all(axis=1) & (index > 0.05).all(axis=1)
@@ -83,7 +97,7 @@ def seasonal_factors(values: np.ndarray, first_month: int) -> np.ndarray:
 
 
 def _adjusted(values: np.ndarray, first_month: int) -> tuple[np.ndarray, np.ndarray]:
-    factors = seasonal_factors(values, first_month)
+    factors = seasonal_factors(values, first_month, SEASONAL_YEARS)
     months = (first_month - 1 + np.arange(values.shape[1])) % SEASON
     return values / factors[:, months], factors
 
@@ -91,6 +105,120 @@ def _adjusted(values: np.ndarray, first_month: int) -> tuple[np.ndarray, np.ndar
 def _target_factors(factors: np.ndarray, first_month: int, origin: int, horizon: int) -> np.ndarray:
     months = (first_month - 1 + origin + np.arange(1, horizon + 1)) % SEASON
     return factors[:, months]
+
+
+# ---------------------------------------------------------------------------------------------
+# Trading days and leap years
+
+CALENDAR_MIN_MONTHS = 36
+
+
+def calendar_regressors(first_period: pd.Period, n_months: int) -> np.ndarray:
+    """Months × 2 calendar regressors from ``first_period`` on: weekdays in the month less
+    their expected number given its length (5/7 of its days; the standard trading-day
+    contrast, proportional to weekdays minus 5/2 weekend days), and February's length less
+    its average 28.25 days (the leap-year effect). Both average zero per calendar month over
+    the long run, so they carry what the seasonal indices cannot: which weekdays and how many
+    days this particular month has."""
+    out = np.zeros((n_months, 2))
+    year, month = int(first_period.year), int(first_period.month)
+    for k in range(n_months):
+        first_weekday, days = monthrange(year, month)
+        # Weekdays: days whose weekday (Monday 0) is below 5.
+        weekdays = sum(1 for d in range(days) if (first_weekday + d) % 7 < 5)
+        out[k, 0] = weekdays - days * 5 / 7
+        out[k, 1] = days - 28.25 if month == 2 else 0.0
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+def calendar_effects(values: np.ndarray, regressors: np.ndarray) -> np.ndarray:
+    """Per series the trading-day and leap-year effects (series × 2, on the log scale),
+    estimated from the months in ``values`` (series × months; ``regressors`` has at least as
+    many rows) and shrunk toward their common value.
+
+    Per series: log counts less their centred 2×12 moving average, less the calendar month's
+    mean (trend and seasonality removed), regressed on the two regressors treated the same
+    way (the regression of X-13's trading-day estimation, on the log scale). Each series'
+    estimate is then shrunk toward the precision-weighted mean of all series by its standard
+    error against the spread between series (a random-effects, DerSimonian-Laird estimate):
+    a short or noisy series takes the common effect, a long clear one keeps its own. The
+    common effect itself is used only where it is significant at 5% (else shrinkage is
+    toward zero), and series with less than three years of history get none."""
+    n_series, n_t = values.shape
+    effects = np.zeros((n_series, 2))
+    if n_t < CALENDAR_MIN_MONTHS or n_series == 0:
+        return effects
+    x = regressors[:n_t]
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        logs = np.log(np.where(values > 0, values, np.nan))
+        weights = np.r_[0.5, np.ones(SEASON - 1), 0.5] / SEASON
+        window = sliding_window_view(logs, SEASON + 1, axis=1)
+        residual = np.full_like(logs, np.nan)
+        residual[:, SEASON // 2 : n_t - SEASON // 2] = (
+            logs[:, SEASON // 2 : n_t - SEASON // 2] - window @ weights
+        )
+        usable = np.isfinite(residual)
+        months = np.arange(n_t) % SEASON
+        r = np.where(usable, residual, 0.0)
+        xs = [np.where(usable, x[None, :, j], 0.0) for j in range(2)]
+        # Remove each calendar month's mean (per series, over the usable months).
+        for m in range(SEASON):
+            cols = months == m
+            count = usable[:, cols].sum(axis=1, keepdims=True)
+            safe = np.maximum(count, 1)
+            r[:, cols] -= np.where(usable[:, cols], r[:, cols].sum(axis=1, keepdims=True) / safe, 0)
+            for xj in xs:
+                xj[:, cols] -= np.where(
+                    usable[:, cols], xj[:, cols].sum(axis=1, keepdims=True) / safe, 0
+                )
+        sxx = np.stack(
+            [np.stack([(xs[a] * xs[b]).sum(axis=1) for b in range(2)], axis=1) for a in range(2)],
+            axis=1,
+        )  # series × 2 × 2
+        sxy = np.stack([(xs[a] * r).sum(axis=1) for a in range(2)], axis=1)
+        n_used = usable.sum(axis=1)
+        # The leap-year regressor needs a February of each kind; without one it is dropped.
+        has_leap = sxx[:, 1, 1] > 1e-9
+        sxx[~has_leap, 1, 1] = 1.0
+        sxx[~has_leap, 0, 1] = sxx[~has_leap, 1, 0] = 0.0
+        sxy[~has_leap, 1] = 0.0
+        fit = (n_used >= CALENDAR_MIN_MONTHS - SEASON) & (sxx[:, 0, 0] > 1e-9)
+        beta = np.zeros((n_series, 2))
+        inverse = np.zeros((n_series, 2, 2))
+        if fit.any():
+            inverse[fit] = np.linalg.inv(sxx[fit])
+            beta[fit] = np.einsum("sij,sj->si", inverse[fit], sxy[fit])
+        fitted = np.einsum("stj,sj->st", np.stack(xs, axis=2), beta)
+        dof = np.maximum(n_used - SEASON - 2, 1)
+        sigma2 = ((r - fitted) ** 2 * usable).sum(axis=1) / dof
+        variance = sigma2[:, None] * np.stack([inverse[:, 0, 0], inverse[:, 1, 1]], axis=1)
+    for j in range(2):
+        use = fit & (variance[:, j] > 0) & np.isfinite(beta[:, j])
+        if j == 1:
+            use &= has_leap
+        if not use.any():
+            continue
+        b, v = beta[use, j], variance[use, j]
+        w = 1 / v
+        common = np.sum(w * b) / np.sum(w)
+        common_se = np.sqrt(1 / np.sum(w))
+        q = np.sum(w * (b - common) ** 2)
+        spread = max(0.0, (q - (len(b) - 1)) / (np.sum(w) - np.sum(w * w) / np.sum(w)))
+        centre = common if abs(common) > 1.96 * common_se else 0.0
+        # Series too short for their own estimate take the common effect.
+        effects[:, j] = centre
+        if spread > 0:
+            effects[use, j] = (b / v + centre / spread) / (1 / v + 1 / spread)
+    return effects
+
+
+def calendar_factors(effects: np.ndarray, regressors: np.ndarray) -> np.ndarray:
+    """Series × months multiplicative calendar factors (1 where there is no effect)."""
+    return np.exp(effects @ regressors.T)
 
 
 def seasonal_naive(values: np.ndarray, horizon: int) -> np.ndarray:

@@ -61,7 +61,9 @@ def _equity_weights() -> pd.DataFrame | None:
 def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     params = run.params
     if params.get("budget") in (None, ""):
-        raise EngineInputError("a total budget is needed for an allocation (budget)")
+        raise EngineInputError(
+            "a total budget is needed for an allocation (budget)", code="budget_missing"
+        )
     forecast_run_ = (
         AnalysisRun.objects.filter(pk=params["forecast_run"]).first()
         if params.get("forecast_run")
@@ -69,7 +71,8 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     )
     if forecast_run_ is None or forecast_run_.status != AnalysisRun.Status.SUCCEEDED:
         raise EngineInputError(
-            "no finished demand forecast to allocate against: run a forecast first"
+            "no finished demand forecast to allocate against: run a forecast first",
+            code="no_forecast",
         )
     progress(10, "loading forecasts, supply and costs")
     period: date = queries.allocation_period(forecast_run_)

@@ -39,7 +39,10 @@ def fingerprint(*frames: pd.DataFrame) -> str:
 def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
     requests = queries.request_history_frame()
     if requests.empty:
-        raise EngineInputError("there are no service requests yet, so there is nothing to forecast")
+        raise EngineInputError(
+            "there are no service requests yet, so there is nothing to forecast",
+            code="no_requests",
+        )
     communities = queries.community_frame()
     residents = queries.resident_profiles_frame()
     categories = list(
@@ -79,7 +82,11 @@ def horizon_of(params: dict) -> int:
     most = HORIZON_MAX
     horizon = int(params.get("horizon", most))
     if not 1 <= horizon <= most:
-        raise EngineInputError(f"the forecast horizon must be between 1 and {most} months")
+        raise EngineInputError(
+            f"the forecast horizon must be between 1 and {most} months",
+            code="horizon_out_of_range",
+            params={"most": most},
+        )
     return horizon
 
 

@@ -26,7 +26,9 @@ def what_if_run(run: AnalysisRun, progress: Progress) -> Outcome:
     Writes no rows: the result holds the community's baseline and scenario per category."""
     params = run.params
     if not params.get("community"):
-        raise EngineInputError("a what-if needs a community (community)")
+        raise EngineInputError(
+            "a what-if needs a community (community)", code="what_if_community_missing"
+        )
     horizon = horizon_of(params)
     scenario = CommunityScenario(
         community=str(params["community"]),

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from analytics.actions import panel_dataset_import
 from analytics.engine.errors import EngineInputError
-from analytics.equalization import panel_import
 
 
 class Command(BaseCommand):
@@ -22,7 +22,9 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {file}")
         try:
             with file.open("rb") as handle:
-                dataset = panel_import(source_file=handle, name=name or file.name, source=source)
+                dataset = panel_dataset_import(
+                    source_file=handle, name=name or file.name, source=source
+                )
         except EngineInputError as exc:
             problems = getattr(exc, "problems", None) or []
             for problem in problems[:50]:

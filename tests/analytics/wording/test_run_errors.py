@@ -1,0 +1,104 @@
+"""Why a run failed and what it is doing, in the reader's language: every error code the
+engine and the runners give, every progress message they report, worded in English and
+Chinese; a failed run's page and the API say it in the reader's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from analytics import actions, wording
+from analytics.models import AnalysisRun
+from tests.factories import AdministratorFactory, api_client
+
+ERROR_PARTS = [
+    {"code": "no_requests"},
+    {"code": "too_few_training_rows", "rows": 12, "month": "2026-03"},
+    {"code": "horizon_out_of_range", "most": 6},
+    {"code": "no_residents"},
+    {"code": "no_forecast"},
+    {"code": "budget_missing"},
+    {"code": "budget_below_committed", "budget": 1000.0, "committed": 25000.0},
+    {
+        "code": "category_budget_below_committed",
+        "category": "elderly_home_care",
+        "budget": 10.0,
+        "committed": 2000.0,
+    },
+    {
+        "code": "floor_unreachable",
+        "wanted": 0.9,
+        "budget": 560000.0,
+        "uncommitted": 115860.0,
+        "reachable": 0.643,
+        "communities": [{"community": "C01", "coverage": 0.41}],
+    },
+    {"code": "what_if_community_missing"},
+]
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_code_the_engine_can_give_has_a_wording():
+    assert {p["code"] for p in ERROR_PARTS} == set(wording._RUN_ERRORS)
+
+
+@pytest.mark.parametrize("part", ERROR_PARTS, ids=lambda p: p["code"])
+def test_each_error_is_worded_in_english_and_chinese(part):
+    names = wording.Names(
+        communities={"C01": "Willow Lane"}, categories={"elderly_home_care": "Home care"}
+    )
+    with wording.language("en"):
+        english = wording.run_error_text(parts=[part], error="engine text", names=names)
+    with wording.language("zh-hans"):
+        chinese = wording.run_error_text(parts=[part], error="engine text", names=names)
+    assert english and english != "engine text"
+    assert HAN.search(chinese), chinese
+    assert "%(" not in english + chinese
+    # Codes never reach the reader; names and grouped amounts do.
+    assert "elderly_home_care" not in english + chinese
+    if part["code"] == "floor_unreachable":
+        assert "Willow Lane (41% now)" in english
+        assert "560,000" in english and "64.3%" in english
+
+
+def test_an_unknown_code_falls_back_to_the_stored_message():
+    assert wording.run_error_text(parts=[{"code": "from_a_newer_engine"}], error="x") == "x"
+
+
+@pytest.mark.parametrize("message", sorted(wording._PROGRESS))
+def test_each_progress_message_is_worded_in_chinese(message):
+    with wording.language("zh-hans"):
+        assert HAN.search(wording.progress_text(message=message))
+
+
+def test_table_two_steps_are_worded_with_the_region():
+    with wording.language("zh-hans"):
+        assert wording.progress_text(message="model1: South") == "表 2，模型 1：华南"
+    with wording.language("en"):
+        assert wording.progress_text(message="model2: East") == "Table 2, model 2: East"
+
+
+@pytest.mark.django_db
+def test_a_failed_runs_page_and_api_say_why_in_the_readers_language_with_a_code(client):
+    # No service requests at all: the forecast fails with a code.
+    run = actions.analysis_run_now(kind="forecast", params={"horizon": 3})
+    assert run.status == AnalysisRun.Status.FAILED
+    assert run.error_parts == [{"code": "no_requests"}]
+    admin = AdministratorFactory()
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    with translation.override("zh-hans"):
+        url = reverse("analytics:run_detail", kwargs={"pk": run.pk})
+    html = client.get(url).content.decode()
+    assert "目前还没有任何服务诉求，因此无从预测。" in html
+    zh_api = (
+        api_client(admin)
+        .get(f"/api/v1/analysis-runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .json()
+    )
+    assert zh_api["error"] == "目前还没有任何服务诉求，因此无从预测。"
+    en_api = api_client(admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()
+    assert en_api["error_code"] == "no_requests"
+    assert en_api["error"] == "There are no service requests yet, so there is nothing to forecast."
