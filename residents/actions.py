@@ -693,6 +693,20 @@ def account_save(*, user: User, account: User) -> User:
 
 
 @transaction.atomic
+def account_password_set(*, user: User, account: User, password: str | None) -> User:
+    """Set a login's password (checked by the site's password rules), or with ``None`` stop
+    it signing in with a password. Administrators only (the admin site's password page)."""
+    _check_administrator(user)
+    if password is None:
+        account.set_unusable_password()
+    else:
+        validate_password(password, user=account)
+        account.set_password(password)
+    account.save(update_fields=["password"])
+    return account
+
+
+@transaction.atomic
 def account_delete(*, user: User, account: User) -> None:
     """Delete a login (its profile, if any, stays without one). Administrators only, and
     never their own."""

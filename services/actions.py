@@ -47,11 +47,13 @@ from services.models import (
     IdempotencyRecord,
     RequestComment,
     RequestStatusChange,
+    ReviewTask,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
 )
 from services.queries import (
+    community_supervisor,
     may_rate_request,
     may_work_request,
     move_actor,
@@ -1128,6 +1130,50 @@ def request_rate(
     locked.satisfaction_comment = comment
     locked.save(update_fields=["satisfaction", "satisfaction_comment", "updated_at"])
     request.satisfaction, request.satisfaction_comment = satisfaction, comment
+    if satisfaction <= ReviewTask.LOW_RATING:
+        review_task_open(request=locked)
+    return locked
+
+
+def review_task_open(*, request: ServiceRequest) -> ReviewTask:
+    """Open the review of a low-rated request for its community's supervisor
+    (``queries.community_supervisor``). Idempotent: a request has one review."""
+    task, _created = ReviewTask.objects.get_or_create(
+        request=request,
+        defaults={
+            "rating": request.satisfaction or 0,
+            "supervisor": community_supervisor(community_id=request.community_id),
+        },
+    )
+    return task
+
+
+@transaction.atomic
+def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str = "") -> ReviewTask:
+    """An administrator closes a review with its outcome (and a note, needed when no action
+    was taken, so that the decision is explained)."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators close reviews."))
+    errors: dict[str, list[str]] = {}
+    if outcome not in ReviewTask.Outcome.values:
+        choices = ", ".join(f"“{label}”" for label in ReviewTask.Outcome.labels)
+        errors["outcome"] = [_("Choose one of: %(values)s.") % {"values": choices}]
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [
+            _("Ensure the note has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
+        ]
+    elif outcome == ReviewTask.Outcome.NO_ACTION and not note:
+        errors["note"] = [_("Say why no action is needed.")]
+    if errors:
+        raise ValidationError(errors)
+    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    if locked.state != ReviewTask.State.OPEN:
+        raise StateConflict(_("This review is already closed."))
+    locked.state = ReviewTask.State.CLOSED
+    locked.outcome, locked.outcome_note = outcome, note
+    locked.closed_by, locked.closed_at = user, timezone.now()
+    locked.save()
     return locked
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.localisation import localised_name
 from residents.models import Community
 from services import workflow
-from services.models import ServiceCategory, ServiceRequest
+from services.models import ReviewTask, ServiceCategory, ServiceRequest
 
 EXTRA_PREFIX = "extra__"
 
@@ -318,6 +318,11 @@ class MoveForm(forms.Form):
 class NoteForm(forms.Form):
     """A staff-only internal note."""
 
+    def __init__(self, *args, **kwargs):
+        # Several forms share the request page: each has its own element ids.
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+
     text = forms.CharField(
         label=_("Internal note"),
         max_length=2000,
@@ -353,6 +358,7 @@ class ReplyForm(forms.Form):
     )
 
     def __init__(self, *args, replies=(), **kwargs):
+        kwargs.setdefault("auto_id", "reply_%s")
         super().__init__(*args, **kwargs)
         self.fields["canned"].widget = CannedSelect(
             attrs={"data-canned-reply": ""}, texts={r.code: str(r.text) for r in replies}
@@ -377,6 +383,10 @@ class InformationForm(forms.Form):
     )
     photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Optional; up to 5 MB."))
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "information_%s")
+        super().__init__(*args, **kwargs)
+
     def clean(self) -> dict:
         cleaned = super().clean()
         if not cleaned.get("text") and not cleaned.get("photo"):
@@ -384,11 +394,25 @@ class InformationForm(forms.Form):
         return cleaned
 
 
+class ReviewCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *ReviewTask.Outcome.choices]
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What was found and done; needed when no action is taken."),
+    )
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label="—")
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
     def __init__(self, *args, assignees, **kwargs):
+        kwargs.setdefault("auto_id", "assign_%s")
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees
         self.fields["assignee"].label_from_instance = _person_label

@@ -280,6 +280,58 @@ class RequestComment(models.Model):
         return self.kind in self.PUBLIC_KINDS
 
 
+class ReviewTask(models.Model):
+    """A low rating (``LOW_RATING`` or less) opens a review of the request for the community's
+    supervisor: an administrator linked to the community (``User.communities``, which for a
+    worker lists the communities served and for an administrator those supervised), or, when
+    no administrator is linked to it, any administrator. The reviewer closes it with an
+    outcome and a note."""
+
+    LOW_RATING = 2
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        SERVICE_REDONE = "service_redone", _("The service was provided again")
+        EXPLAINED = "explained", _("Explained to the resident")
+        WORKER_COACHED = "worker_coached", _("The worker was coached")
+        NO_ACTION = "no_action", _("No action needed")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_tasks",
+        verbose_name=_("supervisor"),
+        help_text=_("Empty: any administrator may take it."),
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("review task")
+        verbose_name_plural = _("review tasks")
+        constraints = [
+            # One review per low rating: a request is rated once.
+            models.UniqueConstraint(fields=["request"], name="review_task_one_per_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.rating}/5 {self.state}"
+
+
 class IdempotencyRecord(models.Model):
     """Remembers the request created for a client's ``Idempotency-Key``, so a retry creates
     nothing twice and gets the first answer back. Kept for ``IDEMPOTENCY_KEY_TTL_HOURS``

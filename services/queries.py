@@ -28,6 +28,7 @@ from services import workflow
 from services.models import (
     RequestComment,
     RequestStatusChange,
+    ReviewTask,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
@@ -199,6 +200,27 @@ def move_possible(*, request: ServiceRequest, move: workflow.Move, actor: str) -
     if move.name == "reopen" and actor == workflow.RESIDENT and request.resolved_at:
         return request.resolved_at + timedelta(days=workflow.REOPEN_WINDOW_DAYS) >= timezone.now()
     return True
+
+
+def community_supervisor(*, community_id: int) -> User | None:
+    """The community's supervisor: the active administrator linked to it (first by username
+    when several are), or ``None``, in which case every administrator supervises it."""
+    return (
+        User.objects.filter(role=User.Role.ADMIN, is_active=True, communities=community_id)
+        .order_by("username")
+        .first()
+    )
+
+
+def review_task_list(*, user: User) -> QuerySet[ReviewTask]:
+    """The review tasks a user may see and close: administrators all of them (each task names
+    its supervisor; unnamed ones are for any administrator); nobody else any."""
+    tasks = ReviewTask.objects.select_related(
+        "request__category", "request__community", "supervisor", "closed_by"
+    ).order_by("-state", "-opened_at", "-id")  # open ("open" > "closed") first
+    if is_administrator(user):
+        return tasks
+    return tasks.none()
 
 
 def overdue_condition(overdue: bool) -> Q:

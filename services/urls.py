@@ -22,6 +22,8 @@ urlpatterns = [
     path("queue/log/", views.request_log_anonymous, name="request_log_anonymous"),
     path("queue/log/<int:resident_id>/", views.request_log, name="request_log"),
     path("overview/", views.overview, name="overview"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/<int:pk>/close/", views.review_close, name="review_close"),
     path("me/data.json", views.my_data_download, {"fmt": "json"}, name="my_data_json"),
     path("me/data.csv", views.my_data_download, {"fmt": "csv"}, name="my_data_csv"),
 ]

@@ -29,6 +29,7 @@ from services.forms import (
     RatingForm,
     ReplyForm,
     RequestForm,
+    ReviewCloseForm,
     WorkerRequestForm,
 )
 from services.models import ServiceRequest
@@ -170,6 +171,7 @@ def _detail_page(
         # ``request_get`` left out what this reader may not see (residents: internal notes).
         "internal_notes": [c for c in item.comment_rows if not c.is_public],
         "conversation": [c for c in item.comment_rows if c.is_public],
+        "reviews": queries.review_task_list(user=request.user).filter(request=item),
         "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
     }
     actor = workflow.STAFF if is_staff_view else workflow.RESIDENT
@@ -182,6 +184,8 @@ def _detail_page(
     ]
     context["moves"] = moves
     context["move_form"] = move_form or MoveForm()
+    if not is_staff_view:
+        context["move_form"].fields["note"].help_text = _("Why, in a few words (optional).")
     context["reasons_needed"] = any(len(m.reasons) > 1 for m in moves)
     if is_staff_view:
         context["note_form"] = note_form or NoteForm()
@@ -432,6 +436,48 @@ def request_log(request: HttpRequest, resident_id: int) -> HttpResponse:
 @role_required(*STAFF)
 def request_log_anonymous(request: HttpRequest) -> HttpResponse:
     return _log_need(request, None)
+
+
+# Reviews of low ratings (administrators) ----------------------------------------------------
+
+
+@role_required(ADMIN)
+def review_list(request: HttpRequest) -> HttpResponse:
+    tasks = queries.review_task_list(user=request.user)
+    page_obj = _page(request, tasks, QUEUE_PAGE_SIZE)
+    # One form per open review, each with its own element ids (the page's rows are a list).
+    for task in page_obj:
+        task.close_form = ReviewCloseForm(auto_id=f"review{task.pk}_%s")
+    return render(request, "services/reviews.html", {"page_obj": page_obj})
+
+
+@require_POST
+@role_required(ADMIN)
+def review_close(request: HttpRequest, pk: int) -> HttpResponse:
+    task = queries.review_task_list(user=request.user).filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    form = ReviewCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.review_task_close(
+                user=request.user,
+                task=task,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request, _("Review of request #%(id)s closed.") % {"id": task.request_id}
+            )
+    else:
+        messages.error(
+            request,
+            " ".join(str(m) for errors in form.errors.values() for m in errors),
+        )
+    return redirect("services:review_list")
 
 
 # Administrator overview ---------------------------------------------------------------------

@@ -99,7 +99,7 @@ def test_resident_request_is_advanced_by_worker_and_resident_sees_it(
     worker.get_by_role("button", name="Start work", exact=True).click()
     expect(status).to_have_text("In progress")
     screenshots.take(worker, "worker-request-detail")
-    worker.get_by_label("Note").fill(RESOLUTION_NOTE)
+    worker.locator("#moves").get_by_label("Note").fill(RESOLUTION_NOTE)
     worker.get_by_role("button", name="Resolve", exact=True).click()
     expect(status).to_have_text("Resolved")
 

@@ -1,0 +1,108 @@
+"""A rating of 2 or less opens a review for the community's supervisor (the administrator
+linked to the community, else any administrator), which is listed and closed with an outcome."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from core.errors import ActionNotAllowed, StateConflict
+from services import actions
+from services.models import ReviewTask, ServiceRequest
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceRequestFactory,
+    WorkerFactory,
+)
+
+Status = ServiceRequest.Status
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory()
+
+
+@pytest.fixture
+def resident(community):
+    return ResidentFactory(community=community, with_account=True)
+
+
+@pytest.fixture
+def worker(community):
+    return WorkerFactory(communities=[community])
+
+
+def _resolved(community, resident, worker) -> ServiceRequest:
+    return ServiceRequestFactory(
+        community=community, resident=resident, status=Status.RESOLVED, assigned_to=worker
+    )
+
+
+@pytest.mark.parametrize(("rating", "opens"), [(1, True), (2, True), (3, False), (5, False)])
+def test_a_low_rating_opens_a_review(community, resident, worker, rating, opens):
+    item = _resolved(community, resident, worker)
+    actions.request_rate(
+        user=resident.user, request=item, satisfaction=rating, comment="Nobody came"
+    )
+    assert ReviewTask.objects.filter(request=item).exists() is opens
+    if opens:
+        task = ReviewTask.objects.get(request=item)
+        assert (task.rating, task.state, task.supervisor) == (rating, "open", None)
+
+
+def test_the_review_goes_to_the_administrator_linked_to_the_community(community, resident, worker):
+    supervisor = AdministratorFactory(username="synthetic-supervisor")
+    supervisor.communities.add(community)
+    AdministratorFactory(username="synthetic-other-admin")  # not linked: not the supervisor
+    item = _resolved(community, resident, worker)
+    actions.request_rate(user=resident.user, request=item, satisfaction=2)
+    assert ReviewTask.objects.get(request=item).supervisor == supervisor
+
+
+def test_an_administrator_closes_the_review_with_an_outcome(community, resident, worker):
+    admin = AdministratorFactory()
+    item = _resolved(community, resident, worker)
+    actions.request_rate(user=resident.user, request=item, satisfaction=1)
+    task = ReviewTask.objects.get(request=item)
+    with pytest.raises(ActionNotAllowed):
+        actions.review_task_close(user=worker, task=task, outcome="explained")
+    with pytest.raises(ValidationError) as caught:
+        actions.review_task_close(user=admin, task=task, outcome="shrugged")
+    assert "outcome" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        actions.review_task_close(user=admin, task=task, outcome="no_action")
+    assert "note" in caught.value.message_dict
+    closed = actions.review_task_close(
+        user=admin, task=task, outcome="service_redone", note="Visited again on Monday."
+    )
+    assert (closed.state, closed.outcome, closed.closed_by) == ("closed", "service_redone", admin)
+    with pytest.raises(StateConflict):
+        actions.review_task_close(user=admin, task=task, outcome="explained")
+
+
+def test_the_reviews_page_lists_and_closes_reviews(client, community, resident, worker):
+    admin = AdministratorFactory()
+    item = _resolved(community, resident, worker)
+    actions.request_rate(user=resident.user, request=item, satisfaction=2, comment="Nobody came")
+    task = ReviewTask.objects.get(request=item)
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get(reverse("services:review_list")).content.decode()
+    assert f"#{item.pk}" in html and "2/5" in html and "Nobody came" in html
+    assert "Any administrator" in html
+    detail = client.get(reverse("services:request_detail", args=[item.pk])).content.decode()
+    assert "Review of the low rating" in detail
+    response = client.post(
+        reverse("services:review_close", args=[task.pk]),
+        {"outcome": "explained", "note": "Called the resident."},
+        follow=True,
+    )
+    assert f"Review of request #{item.pk} closed." in response.content.decode()
+    task.refresh_from_db()
+    assert task.outcome == "explained"
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("services:review_list")).status_code == 403
+    assert client.post(reverse("services:review_close", args=[task.pk]), {}).status_code == 403
