@@ -1553,3 +1553,45 @@ def service_requests_seed(
             changes.append(change)
     RequestStatusChange.objects.bulk_create(changes, batch_size=5000)
     return created
+
+
+@dataclass(frozen=True)
+class CapacityImport:
+    """What :func:`supply_capacities_import` wrote: rows created and changed, by month."""
+
+    months: tuple[date, ...]
+    created: int
+    changed: int
+
+
+class CapacityImportError(Exception):
+    """A capacity file with problems (``problems``: each names its row and column); nothing
+    was written."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = list(problems)
+
+
+@transaction.atomic
+def supply_capacities_import(*, user: User, text: str) -> CapacityImport:
+    """Import a file of capacities (``services.capacity_import``) through the single write
+    path, every month in one transaction: a problem in any row writes nothing."""
+    from services.capacity_import import capacity_file_read
+
+    _check_administrator(user)
+    parsed = capacity_file_read(text)
+    if parsed.problems:
+        raise CapacityImportError(parsed.problems)
+    created = changed = 0
+    for month, lines in sorted(parsed.lines.items()):
+        outcome = supply_capacities_write(
+            user=user,
+            period=month,
+            source=SupplyCapacity.Source.IMPORT,
+            reason=CapacityChange.Reason.IMPORT,
+            lines=lines,
+        )
+        created += outcome.created
+        changed += outcome.changed
+    return CapacityImport(months=tuple(sorted(parsed.lines)), created=created, changed=changed)
