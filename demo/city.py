@@ -46,6 +46,7 @@ from services.models import (
     ServiceRequest,
     SupplyCapacity,
 )
+from services.workflow import REASONS_NEEDING_A_NOTE, REJECT_REASONS
 
 # The demo's cities by code: in each of two regions one city the SYNTHETIC panel's evidence
 # puts at its benchmark and one it projects below it (tests/demo/test_city.py checks that their
@@ -53,6 +54,9 @@ from services.models import (
 DEMO_CITY_ADCODES = ("510100", "511800", "330200", "330400")
 WORKER_CITY_ADCODE = DEMO_CITY_ADCODES[0]
 DEMO_USERS = ("admin", "worker", "resident")
+# Why the demo's rejected requests were rejected (a reason from the workflow's list; "other"
+# would need a note).
+REJECTION_REASONS = tuple(r for r in REJECT_REASONS if r not in REASONS_NEEDING_A_NOTE)
 # Districts and counties of the demo's cities (current codes and names, places from cpca 0.5.5;
 # see geography/README.md); ``kind`` is the demo's own labelling (central districts urban,
 # counties rural). A district's city is its code's first four digits + "00".
@@ -134,12 +138,18 @@ def demo_exists() -> bool:
     return demo_city_present()
 
 
+def _colleague_username(adcode: str) -> str:
+    return f"worker-{adcode}"
+
+
 def _wipe_demo() -> None:
     demo = Community.objects.filter(code__startswith=COMMUNITY_PREFIX)
     ServiceRequest.objects.filter(community__in=demo).delete()
     SupplyCapacity.objects.filter(community__in=demo).delete()
     Resident.objects.filter(community__in=demo).delete()
-    User.objects.filter(username__in=DEMO_USERS).delete()
+    User.objects.filter(
+        username__in=[*DEMO_USERS, *(_colleague_username(a) for a in DEMO_CITY_ADCODES)]
+    ).delete()
     demo.delete()
 
 
@@ -267,9 +277,23 @@ def demo_city_seed(
     worker = User.objects.create_user(
         "worker", password=DEMO_PASSWORD, role=User.Role.WORKER, first_name="Demo worker"
     )
-    # The demo worker serves the communities of one city.
+    # The demo worker serves the communities of one city; each other city has a synthetic
+    # colleague (no password: nobody signs in as them) so that every request that was worked
+    # on had somebody assigned, as the workflow requires.
     served = [c for c in communities if c.city.adcode == WORKER_CITY_ADCODE]
     worker.communities.set(served)
+    worker_of_city = {WORKER_CITY_ADCODE: worker}
+    for adcode in DEMO_CITY_ADCODES:
+        if adcode in worker_of_city:
+            continue
+        colleague = User.objects.create_user(
+            _colleague_username(adcode),
+            password=None,
+            role=User.Role.WORKER,
+            first_name=f"Synthetic worker {adcode}",
+        )
+        colleague.communities.set([c for c in communities if c.city.adcode == adcode])
+        worker_of_city[adcode] = colleague
     resident_user = User.objects.create_user(
         "resident", password=DEMO_PASSWORD, role=User.Role.RESIDENT, first_name="Demo resident"
     )
@@ -294,7 +318,7 @@ def demo_city_seed(
     ]
     resident_index = frame["resident"].to_numpy()
     satisfaction = frame["satisfaction"].to_numpy()
-    workers_by_community = {c.pk: worker for c in served}
+    workers_by_community = {c.pk: worker_of_city[c.city.adcode] for c in communities}
     requests = []
     for i, row in enumerate(frame.itertuples(index=False)):
         step = int(steps[i])
@@ -313,8 +337,8 @@ def demo_city_seed(
                 description=f"{category.name} — {SYNTHETIC_LABEL}",
                 urgency=row.urgency,
                 channel=row.channel,
-                logged_by=worker
-                if row.channel != "self_service" and community.pk in workers_by_community
+                logged_by=workers_by_community[community.pk]
+                if row.channel != "self_service"
                 else None,
                 assigned_to=workers_by_community.get(community.pk) if step >= 2 else None,
                 status=status,
@@ -346,9 +370,13 @@ def demo_city_seed(
                     request=request,
                     from_status=order[k - 1],
                     to_status=to,
-                    changed_by=worker if request.community_id in workers_by_community else admin,
+                    changed_by=workers_by_community[request.community_id],
                     changed_at=times[k][i].to_pydatetime(),
                     note="Synthetic demo history",
+                    # A rejection names its reason, as the workflow requires.
+                    reason=REJECTION_REASONS[i % len(REJECTION_REASONS)]
+                    if to == ServiceRequest.Status.REJECTED
+                    else "",
                 )
             )
     RequestStatusChange.objects.bulk_create(changes, batch_size=5000)

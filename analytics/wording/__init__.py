@@ -766,9 +766,9 @@ _FAIRNESS_GROUPS = {
     "75+": gettext_noop("75+"),
     "with disability": gettext_noop("with disability"),
     "without disability": gettext_noop("without disability"),
-    "local_urban": gettext_noop("local_urban"),
-    "local_rural": gettext_noop("local_rural"),
-    "non_local": gettext_noop("non_local"),
+    "local_urban": gettext_noop("local urban hukou"),
+    "local_rural": gettext_noop("local rural hukou"),
+    "non_local": gettext_noop("non-local hukou"),
 }
 
 
@@ -1151,4 +1151,65 @@ def progress_text(*, message: object) -> str:
             "model": step["model"],
             "region": region,
         }
+    return text
+
+
+# Indicator names (analytics.engine.equalization.indicators) ---------------------------------
+
+_INDICATOR_LABELS = {
+    "road_area_pc": gettext_noop("Paved road area per capita"),
+    "water_use_pc": gettext_noop("Daily domestic water supply per capita"),
+    "drainage_density": gettext_noop("Drainage pipe density"),
+    "teachers_per_1000_pupils": gettext_noop(
+        "Full-time primary and secondary teachers per 1,000 pupils"
+    ),
+    "education_spending_pc": gettext_noop("Public education expenditure per resident"),
+    "hospital_beds_per_1000": gettext_noop(
+        "Beds in hospitals and health centres per 1,000 residents"
+    ),
+    "doctors_per_1000": gettext_noop("Licensed (assistant) physicians per 1,000 residents"),
+    "pension_insured_per_100": gettext_noop(
+        "Participants in basic old-age insurance per 100 residents"
+    ),
+    "unemployment_insured_per_100": gettext_noop(
+        "Participants in unemployment insurance per 100 residents"
+    ),
+    "green_area_pc": gettext_noop("Park green area per capita"),
+    "sewage_treated_pc": gettext_noop("Sewage treated per capita per year"),
+    "strindu": gettext_noop(
+        "Industrial structure: value added of secondary and tertiary industry as a share of GDP"
+    ),
+    "rgdp": gettext_noop("GDP per capita (current prices)"),
+    "dg_technology": gettext_noop(
+        "Internet broadband subscribers per 100 residents (digital infrastructure)"
+    ),
+    "dg_government": gettext_noop(
+        "Science and technology expenditure as a share of local general budget expenditure"
+    ),
+    "dg_market": gettext_noop(
+        "Employees in scientific research and technical services per 10,000 year-end residents"
+    ),
+    "dg_industry": gettext_noop(
+        "Employees in information transmission, software and IT services per 10,000 "
+        "year-end residents"
+    ),
+    "dg_participation": gettext_noop(
+        "Registered social organisations per 10,000 year-end residents"
+    ),
+}
+
+
+def indicator_label(*, key: object) -> str:
+    """An indicator's name in the reader's language (an imported panel's own column, or an
+    urban/rural column of an indicator, as the indicator's name with "urban"/"rural")."""
+    text = str(key or "")
+    if text in _INDICATOR_LABELS:
+        return gettext(_INDICATOR_LABELS[text])
+    for suffix, kind in (("_urban", "urban"), ("_rural", "rural")):
+        base = text.removesuffix(suffix)
+        if base != text and base in _INDICATOR_LABELS:
+            return gettext("%(indicator)s (%(kind)s)") % {
+                "indicator": gettext(_INDICATOR_LABELS[base]),
+                "kind": gettext(_KINDS[kind]),
+            }
     return text

@@ -24,7 +24,7 @@ from demo.city import (
 from geography import load_prefecture_cities
 from residents.login_protection import DEMO_PASSWORD
 from residents.models import Community, User
-from services.models import ServiceRequest
+from services.models import RequestStatusChange, ServiceRequest
 
 # Small enough for a test, big enough that every city gets urban and rural communities.
 SMALL = DemoSize(communities=16, residents=160, months=3)
@@ -109,3 +109,29 @@ def test_the_seeded_demo_spreads_its_communities_over_the_cities():
     assert worker.communities.count() == sum(
         1 for c in communities if c.city.adcode == WORKER_CITY_ADCODE
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.demo_city
+@override_settings(DEBUG=True)
+def test_the_demo_history_keeps_the_workflows_rules():
+    demo_city_seed(seed=11, size=SMALL)
+    worked_on = ServiceRequest.objects.filter(
+        status__in=[
+            ServiceRequest.Status.IN_PROGRESS,
+            ServiceRequest.Status.RESOLVED,
+            ServiceRequest.Status.CLOSED,
+        ]
+    )
+    assert worked_on.exists()
+    # Work needs somebody assigned, in every city (the synthetic colleagues sign in nowhere).
+    assert not worked_on.filter(assigned_to__isnull=True).exists()
+    for request in worked_on.select_related("assigned_to", "community"):
+        assert request.assigned_to.communities.filter(pk=request.community_id).exists()
+    colleagues = User.objects.filter(username__startswith="worker-")
+    assert colleagues.count() == len(DEMO_CITY_ADCODES) - 1
+    assert not any(c.has_usable_password() for c in colleagues)
+    # Every rejection names its reason.
+    rejections = RequestStatusChange.objects.filter(to_status=ServiceRequest.Status.REJECTED)
+    assert rejections.exists()
+    assert not rejections.filter(reason="").exists()

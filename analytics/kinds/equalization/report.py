@@ -50,7 +50,8 @@ def as_dict(value: object) -> dict:
 
 
 def pca_orientation_text(score: dict) -> str:
-    """Each retained component's anchor, e.g. ``PC1 + road_area_pc (0.81); PC2 + ...``: the
+    """Each retained component's anchor, e.g. ``PC1 + Paved road area per capita (0.81); PC2
+    + ...``: the
     reference indicator whose loading is positive (an eigenvector's sign is otherwise
     arbitrary)."""
     parts = []
@@ -58,7 +59,8 @@ def pca_orientation_text(score: dict) -> str:
         stated = as_dict(stated)
         loading = finite(stated.get("loading"))
         figure = f" ({loading:.2f})" if loading is not None else ""
-        parts.append(f"{component} + {stated.get('anchor', '')}{figure}")
+        anchor = wording.indicator_label(key=stated.get("anchor", ""))
+        parts.append(f"{component} + {anchor}{figure}")
     return "; ".join(parts)
 
 
