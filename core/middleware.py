@@ -22,17 +22,26 @@ class PreferredLanguageMiddleware:
 
     The preference is the language cookie (set by the language switcher) and then
     ``Accept-Language``. Only pages inside ``i18n_patterns`` move: the API, the admin,
-    Open311 and static files have no language prefix and are left alone. Place it right
-    after ``django.middleware.locale.LocaleMiddleware``.
+    Open311 and static files have no language prefix and are left alone; the API answers in
+    the preferred language. Place it right after ``django.middleware.locale.LocaleMiddleware``.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
+    # The API has no language prefix: LocaleMiddleware serves it in the default language, so
+    # its answers (refusals, validation messages) follow the cookie and Accept-Language here.
+    API_PREFIX = "/api/"
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         redirect = self._redirect(request)
         if redirect is not None:
             return redirect
+        if request.path_info.startswith(self.API_PREFIX):
+            preferred = translation.get_language_from_request(request, check_path=False)
+            if preferred:
+                translation.activate(preferred)
+                request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

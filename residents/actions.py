@@ -252,6 +252,28 @@ def portrait_consents_import(
 
 
 @transaction.atomic
+def residents_seed(*, residents: Sequence[Resident], consented_at) -> list[Resident]:
+    """Write generated SYNTHETIC residents in bulk, each consenting to the current portrait
+    purpose (the demo's seed; real residents come through ``resident_create`` or the bulk
+    import, which check each person's row). Each must belong to a community and carry the
+    lookup hashes of its identifiers, as the single path stores them."""
+    for index, resident in enumerate(residents):
+        if resident.community_id is None:
+            raise ValueError(f"resident {index}: no community")
+        if resident.national_id and not resident.national_id_hash:
+            raise ValueError(f"resident {index}: identifiers without their lookup hashes")
+    created = Resident.objects.bulk_create(residents, batch_size=2000)
+    PortraitConsent.objects.bulk_create(
+        [
+            PortraitConsent(resident=r, version=PORTRAIT_PURPOSE_VERSION, given_at=consented_at)
+            for r in created
+        ],
+        batch_size=2000,
+    )
+    return created
+
+
+@transaction.atomic
 def resident_portrait_withdraw(*, user: User, resident: Resident) -> Resident:
     """Withdraw consent: the portrait facts are cleared, the resident leaves every later
     analysis (``residents_with_portrait_consent``) and the segments earlier portrait runs
@@ -689,6 +711,20 @@ def account_save(*, user: User, account: User) -> User:
     if account.pk == user.pk and not (account.is_active and is_administrator(account)):
         raise ValidationError(_("You cannot deactivate your own account or drop your own role."))
     account.save()
+    return account
+
+
+@transaction.atomic
+def account_password_set(*, user: User, account: User, password: str | None) -> User:
+    """Set a login's password (checked by the site's password rules), or with ``None`` stop
+    it signing in with a password. Administrators only (the admin site's password page)."""
+    _check_administrator(user)
+    if password is None:
+        account.set_unusable_password()
+    else:
+        validate_password(password, user=account)
+        account.set_password(password)
+    account.save(update_fields=["password"])
     return account
 
 

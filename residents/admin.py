@@ -13,9 +13,12 @@ reference data (the ``geography`` package, loaded by a migration) and read-only 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -71,8 +74,25 @@ class CommunityAdmin(ActionAdminMixin, admin.ModelAdmin):
         actions.community_delete(user=request.user, community=obj)
 
 
+# Who is using the admin's password page (the form Django makes there is not told).
+_acting_user: ContextVar[User | None] = ContextVar("admin_acting_user", default=None)
+
+
+class PasswordThroughActionForm(AdminPasswordChangeForm):
+    """The admin's password page, writing through ``residents.actions.account_password_set``."""
+
+    def save(self, commit: bool = True) -> User:
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return actions.account_password_set(
+            user=_acting_user.get(),
+            account=self.user,
+            password=self.cleaned_data["password1"] if usable else None,
+        )
+
+
 @admin.register(User)
 class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
+    change_password_form = PasswordThroughActionForm
     list_display = ["username", "role", "first_name", "last_name", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     filter_horizontal = ["communities", "groups", "user_permissions"]
@@ -87,6 +107,13 @@ class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
 
     def save_through_action(self, request, obj, form, change):
         return actions.account_save(user=request.user, account=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _acting_user.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting_user.reset(token)
 
     def delete_through_action(self, request, obj) -> None:
         actions.account_delete(user=request.user, account=obj)

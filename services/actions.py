@@ -1509,3 +1509,89 @@ def category_delete(*, user: User, category: ServiceCategory) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators change the catalogue."))
     category.delete()
+
+
+def _history_problem(request: ServiceRequest, history: Sequence[RequestStatusChange]) -> str | None:
+    """What in a generated request's history breaks the workflow, or ``None``."""
+    if not history or history[0].from_status or history[0].to_status != workflow.Status.SUBMITTED:
+        return "the history must start with the submission"
+    for change in history[1:]:
+        move = workflow.move_to(change.from_status, change.to_status)
+        if move is None:
+            return f"{change.from_status} cannot become {change.to_status}"
+        if move.needs_assignee and request.assigned_to_id is None:
+            return f"{move.name} needs a worker assigned"
+        if move.reasons and change.reason not in move.reasons:
+            return f"{move.name} needs a reason from its list"
+    if history[-1].to_status != request.status:
+        return "the history does not end at the request's status"
+    return None
+
+
+@transaction.atomic
+def service_requests_seed(
+    *,
+    requests: Sequence[ServiceRequest],
+    histories: Sequence[Sequence[RequestStatusChange]],
+) -> list[ServiceRequest]:
+    """Write generated SYNTHETIC requests with their status histories in bulk (the demo's
+    seed; real requests come through ``request_submit`` and move through ``request_move``,
+    or the bulk import). ``histories[i]`` is request ``i``'s, every
+    step one of the workflow's moves with what that move needs (a worker assigned, a reason),
+    ending at the request's status; nothing is written when one is not."""
+    if len(requests) != len(histories):
+        raise ValueError("one history per request")
+    for index, (request, history) in enumerate(zip(requests, histories, strict=True)):
+        problem = _history_problem(request, history)
+        if problem is not None:
+            raise ValueError(f"request {index}: {problem}")
+    created = ServiceRequest.objects.bulk_create(requests, batch_size=2000)
+    changes = []
+    for request, history in zip(created, histories, strict=True):
+        for change in history:
+            change.request = request
+            changes.append(change)
+    RequestStatusChange.objects.bulk_create(changes, batch_size=5000)
+    return created
+
+
+@dataclass(frozen=True)
+class CapacityImport:
+    """What :func:`supply_capacities_import` wrote: rows created and changed, by month."""
+
+    months: tuple[date, ...]
+    created: int
+    changed: int
+
+
+class CapacityImportError(Exception):
+    """A capacity file with problems (``problems``: each names its row and column); nothing
+    was written."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = list(problems)
+
+
+@transaction.atomic
+def supply_capacities_import(*, user: User, text: str) -> CapacityImport:
+    """Import a file of capacities (``services.capacity_import``) through the single write
+    path, every month in one transaction: a problem in any row writes nothing."""
+    from services.capacity_import import capacity_file_read
+
+    _check_administrator(user)
+    parsed = capacity_file_read(text)
+    if parsed.problems:
+        raise CapacityImportError(parsed.problems)
+    created = changed = 0
+    for month, lines in sorted(parsed.lines.items()):
+        outcome = supply_capacities_write(
+            user=user,
+            period=month,
+            source=SupplyCapacity.Source.IMPORT,
+            reason=CapacityChange.Reason.IMPORT,
+            lines=lines,
+        )
+        created += outcome.created
+        changed += outcome.changed
+    return CapacityImport(months=tuple(sorted(parsed.lines)), created=created, changed=changed)

@@ -119,7 +119,8 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     "portraits": {1: _stamp(2), 2: _portraits_3},
     "forecast": {1: _stamp(2), 2: _stamp(3)},
     "what_if": {1: _stamp(2), 2: _what_if_3},
-    "allocation": {1: _stamp(2), 2: _allocation_3},
+    # Version 4: the price-of-fairness frontier, absent (None) from older runs.
+    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4)},
 }
 CURRENT = {kind: max(steps) + 1 for kind, steps in STEPS.items()}
 

@@ -747,6 +747,41 @@ def note_texts(*, parts: object) -> list[str]:
     return _each(parts, _note)
 
 
+def _fairness_price(part: Part) -> str:
+    code = part["code"]
+    if code == "fairness_price":
+        return gettext(
+            "Raising the lowest community's coverage from %(from)s to %(to)s costs %(cost)s of "
+            "the requests covered (%(requests)s requests)."
+        ) % {
+            "from": _number(part["from_lowest"], ".0%"),
+            "to": _number(part["to_lowest"], ".0%"),
+            "cost": _number(part["covered_cost"], ".1%"),
+            "requests": _number(part["requests"], ",.0f"),
+        }
+    if code == "fairness_price_recommended":
+        return gettext(
+            "The recommended plan covers its lowest community at %(lowest)s (%(efficient)s in "
+            "the plan that covers the most requests) for %(cost)s fewer requests covered; the "
+            "population-proportional baseline covers its lowest community at %(baseline)s and "
+            "%(baseline_covered)s requests in all, against the plan's %(covered)s."
+        ) % {
+            "lowest": _number(part["lowest"], ".0%"),
+            "efficient": _number(part["efficient_lowest"], ".0%"),
+            "cost": _number(part["covered_cost"], ".1%"),
+            "baseline": _number(part["baseline_lowest"], ".0%"),
+            "baseline_covered": _number(part["baseline_covered"], ",.0f"),
+            "covered": _number(part["covered"], ",.0f"),
+        }
+    raise _Unworded(part)
+
+
+def fairness_price_texts(*, parts: object) -> list[str]:
+    """What moving along an allocation run's price-of-fairness frontier costs (its
+    ``cost_parts``), in the active language."""
+    return _each(parts, _fairness_price)
+
+
 # Fairness audit (analytics.engine.supply.fairness) -------------------------------------------
 
 # Dimensions as the flags word them (the engine's code with spaces for underscores).

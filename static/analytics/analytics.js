@@ -121,6 +121,28 @@
     });
   }
 
+  // The price of fairness: requests covered (y) against the lowest community's coverage (x);
+  // the efficient plans joined by a line, the recommended plan and the baseline marked.
+  function frontier(canvas, d) {
+    new Chart(canvas, {
+      type: "scatter",
+      data: {
+        datasets: d.series.map(function (s) {
+          return { label: s.label, data: s.points, borderColor: s.color, backgroundColor: s.color,
+            showLine: !!s.line, pointStyle: s.marker || "circle",
+            pointRadius: s.marker ? 9 : 4, borderWidth: s.line ? 2 : 1 };
+        })
+      },
+      options: Object.assign({}, base, {
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 12, usePointStyle: true } } },
+        scales: {
+          x: { title: { display: true, text: d.x_label } },
+          y: { title: { display: true, text: d.y_label } }
+        }
+      })
+    });
+  }
+
   // A chart's height computed on the server (its number of rows) arrives as a data attribute:
   // the Content-Security-Policy allows no style attributes in the markup.
   document.querySelectorAll(".chart-box[data-height-rem]").forEach(function (box) {
@@ -128,7 +150,8 @@
     if (rem > 0) { box.style.height = rem + "rem"; }
   });
 
-  var renderers = { "grouped-bar": groupedBar, needs: needs, forecast: forecast, lines: lines };
+  var renderers = { "grouped-bar": groupedBar, needs: needs, forecast: forecast, lines: lines,
+    frontier: frontier };
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var d = data(canvas.getAttribute("data-chart"));
     var render = renderers[canvas.getAttribute("data-chart-type")];

@@ -217,6 +217,7 @@ def allocation_run(
     fairness: dict | None = None,
     whole_units: bool = True,
     scale: int = 1,
+    frontier: dict | None = None,
 ) -> AnalysisRun:
     """A finished allocation run in whole units (``whole_units=False``: fractional LP units,
     as stored before whole units); ``scale`` multiplies its units and costs (a second plan
@@ -269,6 +270,8 @@ def allocation_run(
     }
     if fairness is not None:
         result["fairness"] = fairness
+    if frontier is not None:
+        result["frontier"] = frontier  # kept by every upgrade step (stored from version 4)
     run = _finished(Kind.ALLOCATION, result, params={"budget": budget})
     lines = (
         [
@@ -387,3 +390,58 @@ def run_world() -> RunWorld:
         forecast=forecast_run(world),
         allocation=allocation_run(world),
     )
+
+
+def frontier_point(
+    strength: float, floor: float, covered: float, lowest: float, *, efficient: bool = True
+) -> dict:
+    """One plan of a price-of-fairness sweep, as a run stores it (SYNTHETIC figures)."""
+    return {
+        "strength": strength,
+        "floor_share": floor,
+        "total_covered": covered,
+        "coverage": covered / 1000,
+        "weighted_coverage": covered / 1000,
+        "min_community_coverage": lowest,
+        "coverage_cv": 0.1,
+        "urban_rural_gap": 0.02,
+        "spent": 49_000.0,
+        "gap": 0.001,
+        "efficient": efficient,
+    }
+
+
+def frontier() -> dict:
+    """A stored frontier: lowest coverage 64% -> 90% costs 3% of the requests covered."""
+    efficient = frontier_point(1.0, 0.0, 1000.0, 0.64)
+    recommended = frontier_point(1.0, 0.9, 985.0, 0.85)
+    equal = frontier_point(1.0, 1.0, 970.0, 0.90)
+    other = frontier_point(2.0, 0.9, 960.0, 0.84, efficient=False)
+    baseline = {**frontier_point(0.0, 0.0, 900.0, 0.40), "strength": None, "floor_share": None}
+    return {
+        "points": [recommended, efficient, equal, other],
+        "frontier": [efficient, recommended, equal],
+        "recommended": recommended,
+        "baseline": baseline,
+        "budget": 50_000.0,
+        "seconds": 1.5,
+        "complete": True,
+        "cost_parts": [
+            {
+                "code": "fairness_price",
+                "from_lowest": 0.64,
+                "to_lowest": 0.90,
+                "covered_cost": 0.03,
+                "requests": 30.0,
+            },
+            {
+                "code": "fairness_price_recommended",
+                "lowest": 0.85,
+                "efficient_lowest": 0.64,
+                "covered_cost": 0.015,
+                "baseline_lowest": 0.40,
+                "baseline_covered": 900.0,
+                "covered": 985.0,
+            },
+        ],
+    }

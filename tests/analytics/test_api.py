@@ -141,7 +141,8 @@ def test_creating_a_run_queues_it_and_it_runs(runs, django_capture_on_commit_cal
     assert response.status_code == 202
     assert len(callbacks) == 1
     run = AnalysisRun.objects.get(pk=response.json()["id"])
-    assert run.params == {"budget": 100000.5, "min_coverage": 0.5}
+    # The plan's controls are stored at their defaults when left out: the run says what it used.
+    assert run.params == {"budget": 100000.5, "min_coverage": 0.5, "strength": 1.0, "floor": 0.9}
     assert run.created_by == runs.world.admin
     body = api_client(runs.world.admin).get(detail(run.pk)).json()
     # Allocated against the latest forecast (the hand-made one), no broker: run at once.
@@ -285,3 +286,56 @@ def test_the_schema_documents_the_runs_api():
     params = schema["components"]["schemas"]["RunParamsRequest"]
     refs = {item["$ref"].rsplit("/", 1)[-1] for item in params["oneOf"]}
     assert {"ForecastParamsRequest", "AllocationParamsRequest"} <= refs
+
+
+# Refusals in the reader's language ---------------------------------------------------------
+
+_ENGLISH_WORD = __import__("re").compile(r"[A-Za-z]{3,}")
+
+
+def _chinese_only(text: str) -> bool:
+    """Chinese text with no English word in it (codes like #12 or 2026-01 are fine)."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text) and not _ENGLISH_WORD.search(text)
+
+
+def test_plan_refusals_are_in_the_readers_language(runs):
+    client = api_client(runs.world.admin)
+    chinese = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    never_approved = client.post(f"{detail(runs.allocation.pk)}revoke/", **chinese)
+    assert never_approved.status_code == 409
+    assert _chinese_only(never_approved.json()["detail"]), never_approved.json()
+    not_a_plan = client.post(f"{detail(runs.forecast.pk)}approve/", **chinese)
+    assert not_a_plan.status_code == 409
+    assert _chinese_only(not_a_plan.json()["detail"]), not_a_plan.json()
+    assert client.post(f"{detail(runs.allocation.pk)}approve/").status_code == 200
+    rival = run_data.allocation_run(runs.world, budget=70_000.0, scale=2)
+    taken = client.post(f"{detail(rival.pk)}approve/", **chinese)
+    assert taken.status_code == 409
+    assert _chinese_only(taken.json()["detail"]), taken.json()
+    # The same refusal in English for an English reader.
+    english = client.post(f"{detail(rival.pk)}approve/", HTTP_ACCEPT_LANGUAGE="en")
+    assert f"Plan #{runs.allocation.pk} is already approved" in english.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"budget": -5}, "budget"),
+        ({"budget": 100, "forecast_run": 999999}, "forecast_run"),
+        ({"budget": 100, "category_budgets": {"x1": 5}}, "category_budgets"),
+        ({"budget": 100, "strength": -1}, "strength"),
+        ({"budget": 100, "floor": 1.5}, "floor"),
+    ],
+)
+def test_parameter_refusals_are_in_the_readers_language(runs, params, field):
+    response = api_client(runs.world.admin).post(
+        LIST,
+        {"kind": "allocation", "params": params},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    messages = errors.get("params", errors)[field]
+    text = " ".join(messages if isinstance(messages, list) else [str(messages)])
+    assert _chinese_only(text), errors

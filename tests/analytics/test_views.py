@@ -193,6 +193,8 @@ def test_allocation_form_turns_fields_into_params(client, runs, django_capture_o
         "min_coverage": 0.75,
         "forecast_run": runs.forecast.pk,
         "category_budgets": {"elderly_home_care": 40000.0},
+        "strength": 1.0,
+        "floor": 0.9,
     }
     assert len(callbacks) == 1  # queued after commit, not run inside the request's transaction
 
@@ -396,7 +398,7 @@ def test_allocation_page_shows_comparison_lines_and_fairness_placeholder(client,
     html = response.content.decode()
     assert response.status_code == 200
     assert "Coverage CV across communities" in html
-    assert "LP better" in html
+    assert "plan better" in html and "LP better" not in html
     assert "(synthetic explanation)" in html
     assert "Not yet computed for this run." in html
     assert 'id="coverage-chart-data"' in html and 'id="comparison-chart-data"' in html
@@ -525,7 +527,8 @@ def test_pages_are_translated_to_chinese(client, runs):
     assert response.status_code == 200
     assert "配置建议" in html  # "Allocation recommendation"
     assert "公平性审计" in html  # "Fairness audit"
-    assert "线性规划方案" in html  # "LP plan", from the comparison rows built in Python
+    assert "整数单位方案" in html  # "Whole-unit plan", from the chart built in Python
+    assert "线性规划方案" not in html
     assert "Fairness audit" not in html
 
 
@@ -688,3 +691,64 @@ def test_workers_see_the_supply_of_the_communities_they_serve_only(client, runs)
     client.logout()
     c = _client(client, world.users["resident_owner"])
     assert c.get(reverse("analytics:supply")).status_code == 403
+
+
+# The price of fairness ------------------------------------------------------------------------
+
+
+def test_the_frontier_is_charted_and_priced_in_words_in_both_languages(client, runs):
+    run = run_data.allocation_run(runs.world, budget=60_000.0, frontier=run_data.frontier())
+    c = _client(client, runs.world.admin)
+    english = c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).content.decode()
+    assert "The price of fairness" in english
+    assert (
+        "Raising the lowest community&#x27;s coverage from 64% to 90% costs 3.0% of the requests "
+        "covered (30 requests)." in english
+    )
+    assert 'id="frontier-chart-data"' in english and 'data-chart-type="frontier"' in english
+    assert 'data-recommended="true"' in english
+    chinese = c.get(f"/zh-hans/analytics/runs/{run.pk}/").content.decode()
+    assert "公平的代价" in chinese
+    assert "将覆盖率最低社区的覆盖率从 64% 提高到 90%，需要少覆盖 3.0% 的需求" in chinese
+    assert "Raising the lowest" not in chinese and "Efficient plans" not in chinese
+    # A run from before the frontier shows none.
+    older = c.get(reverse("analytics:run_detail", kwargs={"pk": runs.allocation.pk}))
+    assert 'id="frontier"' not in older.content.decode()
+
+
+def test_the_frontier_is_in_the_api(runs):
+    from tests.factories import api_client
+
+    run = run_data.allocation_run(runs.world, budget=60_000.0, frontier=run_data.frontier())
+    body = api_client(runs.world.admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()
+    frontier = body["result"]["frontier"]
+    assert [p["min_community_coverage"] for p in frontier["frontier"]] == [0.64, 0.85, 0.9]
+    assert frontier["recommended"]["floor_share"] == 0.9
+    assert frontier["cost_parts"][0]["code"] == "fairness_price"
+
+
+def test_strength_and_floor_are_on_the_form_and_refused_as_the_api_refuses_them(client, runs):
+    from analytics.kinds.allocation.params import AllocationStartForm
+    from tests.factories import api_client
+
+    c = _client(client, runs.world.admin)
+    page = c.get("/zh-hans/analytics/runs/allocation/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "公平权重强度" in html and "覆盖率底线（占可达最高底线的百分比）" in html
+    with translation.override("en"):
+        form = AllocationStartForm(data={"budget": "100", "strength": "9", "floor": "120"})
+        assert not form.is_valid()
+        errors = dict(form.errors)
+    refused = (
+        api_client(runs.world.admin)
+        .post(
+            "/api/v1/analysis-runs/",
+            {"kind": "allocation", "params": {"budget": 100, "strength": 9, "floor": 1.2}},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        .json()["params"]
+    )
+    assert set(errors) >= {"strength", "floor"} and set(refused) >= {"strength", "floor"}
+    assert errors["strength"] == refused["strength"]

@@ -32,9 +32,12 @@ inside a community, between categories in proportion to the cost of their gaps, 
 from __future__ import annotations
 
 import heapq
+import os
+import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -72,7 +75,12 @@ LP_SOLVER_DESCRIPTION = "HiGHS via scipy.optimize.linprog: stage 1 highs-ipm, st
 class AllocationConfig:
     """Settings of the allocation LP."""
 
+    # The plan's floor is ``(1 - epsilon)`` times the highest floor every community can reach
+    # (the page's "floor" control is ``1 - epsilon``): 0.01 keeps nearly the max-min floor;
+    # 1 keeps none, and the equity weights alone decide above what already is.
     epsilon: float = 0.01
+    # Equity weights enter as ``weight ** strength``: 0 = every community 1, 1 = as given.
+    strength: float = 1.0
     floor_level: str = "community"
     need_basis: str = "forecast"
     min_coverage: float | None = None
@@ -88,8 +96,10 @@ class AllocationConfig:
     compare_relaxation: bool = True
 
     def __post_init__(self) -> None:
-        if not 0 <= self.epsilon <= 0.5:
-            raise EngineInputError(f"epsilon must be between 0 and 0.5, got {self.epsilon}")
+        if not 0 <= self.epsilon <= 1:
+            raise EngineInputError(f"epsilon must be between 0 and 1, got {self.epsilon}")
+        if not (np.isfinite(self.strength) and 0 <= self.strength <= 10):
+            raise EngineInputError(f"strength must be between 0 and 10, got {self.strength}")
         if self.floor_level not in ("community", "community_category"):
             raise EngineInputError("floor_level must be 'community' or 'community_category'")
         if self.need_basis not in ("forecast", "upper"):
@@ -400,6 +410,9 @@ class SolverReport:
     whole_units: bool = True
     # Wall time of each step: floor, relaxation, near_search, full_search, comparison.
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # The LP's highest floor: an upper bound on every whole-unit floor (``floor_gap`` is the
+    # whole-unit floor's distance below it).
+    floor_bound: float = float("nan")
 
     @property
     def gap_closed(self) -> bool:
@@ -416,6 +429,7 @@ class SolverReport:
             "nodes": self.nodes,
             "whole_units": self.whole_units,
             "step_seconds": self.step_seconds,
+            "floor_bound": self.floor_bound,
         }
 
 
@@ -438,22 +452,28 @@ class _Solution:
     short_of_floor: list[tuple[str, float]] = field(default_factory=list)
 
 
-# HiGHS status codes from scipy.optimize.milp.
-_MILP_OPTIMAL, _MILP_LIMIT = 0, 1
+@contextmanager
+def quiet_solver() -> Iterator[None]:
+    """While HiGHS runs, whatever it writes to the process's standard output (C stdio, file
+    descriptor 1, which Python's redirections do not reach) goes to standard error instead:
+    a command's standard output (``--json``) carries only what the command prints."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no file descriptor 1 (an embedded interpreter)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
-def _stage_gap(result: Any) -> float:
-    """The relative gap of a finished stage: HiGHS's own figure, 0 when it proved optimality
-    and NaN when it found no plan."""
-    if result.x is None:
-        return float("nan")
-    gap = getattr(result, "mip_gap", None)
-    if gap is None or not np.isfinite(gap):
-        return 0.0 if result.status == _MILP_OPTIMAL else float("nan")
-    return float(max(0.0, gap))
-
-
-def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
+def _solve(
+    problem: _Problem, config: AllocationConfig, floor_cache: dict | None = None
+) -> _Solution:
     """Stage one, the highest floor, is a linear program (its fractional optimum ``tau*``
     bounds every whole-unit floor); stage two, the plan, is a mixed-integer program
     (``scipy.optimize.milp``, HiGHS branch and cut) that keeps every community at
@@ -605,9 +625,10 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
         return np.column_stack([low, high])
 
     def relaxed(objective: np.ndarray, box: np.ndarray, method: str):
-        result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method=method)
-        if result.status not in (0, 2):  # numerical trouble: let HiGHS choose the algorithm
-            result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
+        with quiet_solver():
+            result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method=method)
+            if result.status not in (0, 2):  # numerical trouble: let HiGHS choose the algorithm
+                result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
         if result.status != 0:
             raise EngineInputError(f"the allocation could not be solved: {result.message}")
         return result
@@ -618,146 +639,178 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
     step = time.perf_counter()
     stage1 = np.zeros(n_var)
     stage1[tau] = -1.0
-    first = relaxed(
-        stage1, bounds(integer=False, tau_low=0, tau_high=1, shortfall=False), "highs-ipm"
-    )
+    # In whole units the box is that of whole numbers (a fraction of a request still costs a
+    # whole unit, see f and p): a tighter bound on the whole-unit floor than the plain LP's.
+    # The floor stage depends on neither the weights nor the plan's floor: plans of the same
+    # problem (the fairness frontier) share it.
+    cache_key = (whole, config.floor_level)
+    cached = floor_cache.get(cache_key) if floor_cache is not None else None
+    if cached is None:
+        first = relaxed(
+            stage1, bounds(integer=whole, tau_low=0, tau_high=1, shortfall=False), "highs-ipm"
+        )
+    else:
+        first = cached["first"]
     tau_star = float(min(1.0, max(0.0, first.x[tau])))
     # The floor is only known to HiGHS's primal feasibility tolerance (1e-7): a floor below a
     # millionth of need is rounding, and stage two gets that tolerance as slack.
     if tau_star < _TINY:
         tau_star = 0.0
     tau_bound = tau_star
-    greedy = None
+    # Equity weights at the run's strength: w ** strength (0: every community 1; 1: the
+    # weights as given; 2: their distances from 1 doubled on a log scale).
+    weights = (
+        problem.communities["weight"].reindex(cells["community"].to_numpy()[y_cells]).to_numpy()
+        ** config.strength
+    )
+    rounding = None
     if whole and n_y:
-        # Whole units: the highest floor is found by raising the least covered row one unit
-        # at a time (the LP optimum bounds it from above: the floor's gap). A floor solved as
-        # a mixed-integer program is flat for branch and bound (every row sits at the floor),
-        # so HiGHS could not prove it within minutes even on the demo city.
-        greedy = _greedy_floor(
-            problem, offers, y_cat, gap[y_cells], y_group, need, base, active, capacity
+        rounding = _Rounding(
+            problem=problem,
+            offers=offers,
+            capacity=capacity,
+            categories=categories,
+            y_cat=y_cat,
+            y_gap=gap[y_cells],
+            fraction=fraction,
+            y_group=y_group,
+            need=need,
+            base=base,
+            active=active,
+            weights=weights,
+            lp_bought=first.x[z_cols],
         )
-        tau_star = min(tau_star, greedy.floor)
+        # Whole units: the highest floor whole units reach, by bisection on the floor between
+        # 0 and the LP's (an upper bound) with the cheapest whole-unit cover of each floor row
+        # at the LP's marginal prices. The floor gap (LP floor minus this one) is stated.
+        if cached is None:
+            floor_plan, tau_whole = rounding.highest_floor(tau_star)
+        else:
+            floor_plan, tau_whole = cached["floor_plan"], cached["tau_whole"]
+        if floor_cache is not None:
+            floor_cache[cache_key] = {
+                "first": first,
+                "floor_plan": floor_plan,
+                "tau_whole": tau_whole,
+            }
+        tau_star = min(tau_star, tau_whole)
+    elif floor_cache is not None:
+        floor_cache[cache_key] = {"first": first}
     steps["floor"] = time.perf_counter() - step
     tau_used = (1 - config.epsilon) * tau_star
+    if config.min_coverage is not None and config.min_coverage <= tau_star:
+        # A floor asked for is a floor kept, not only one checked to be reachable.
+        tau_used = max(tau_used, config.min_coverage)
     tau_low = max(0.0, tau_used - _FEASIBILITY_SLACK)
 
     # Stage two: equity-weighted covered requests; a request short of the floor costs more
     # than any weighted request gained elsewhere; between plans of equal weighted coverage,
     # the cheaper one (and no unit that covers nothing).
-    weights = (
-        problem.communities["weight"].reindex(cells["community"].to_numpy()[y_cells]).to_numpy()
-    )
     stage2 = np.zeros(n_var)
     stage2[f_cols] = -weights
     stage2[p_cols] = -weights * fraction
+    penalty = np.zeros(n_s)
     if n_y:
         stage2[z_cols] = 1e-4 * weights.min() / max(cost.max(), 1.0) * cost
-        stage2[s_cols] = 10.0 * weights.max() * need[active]
-    # Hard floors: the floor stage found a plan that meets them (in whole units) or the LP did.
+        penalty = 10.0 * weights.max() * need[active]
+        stage2[s_cols] = penalty
     box = bounds(integer=whole, tau_low=tau_low, tau_high=tau_low, shortfall=whole)
     limit = config.time_limit_seconds
     report_gap, status, nodes = 0.0, "optimal", 0
+    relaxed_covered = relaxed_weighted = float("nan")
+    marginal = 0.0
     if whole and n_y:
-        integrality = np.zeros(n_var)
-        integrality[f_cols] = 1
-        integrality[p_cols] = 1
-        integrality[z_cols] = 1
-        constraints = LinearConstraint(matrix, row_low, row_high)
-
-        def branch_and_cut(low: np.ndarray, high: np.ndarray, *, least: float):
-            options_: dict[str, object] = {"presolve": True, "mip_rel_gap": config.mip_rel_gap}
-            if limit is not None:
-                left = limit - (time.perf_counter() - started)
-                options_["time_limit"] = max(least * limit, left, 0.1)
-            return milp(
-                stage2,
-                integrality=integrality,
-                bounds=Bounds(low, high),
-                constraints=constraints,
-                options=options_,
-            )
-
-        # Relax and fix: the relaxation (whole units apart from their integrality: tight, see
-        # f and p) bounds every plan; the mixed-integer program on the box of whole numbers
-        # around its optimum is small, and its distance to that bound is a proven gap. Only
-        # when that gap is above the target does branch and cut search the whole space, for
-        # the time left. (On 5,000 communities the whole search spends its time in the root
-        # node's heuristics without reaching the target.)
+        assert rounding is not None
+        # The LP relaxation in the box of whole numbers (tight: in it too a fraction of a
+        # request costs a whole unit, see f and p) bounds every whole-unit plan; its optimum
+        # rounded and repaired (floors first, then budgets, then the budget left spent on the
+        # best weighted request per yuan) is the plan, and its distance to the bound a proven
+        # gap. Only when that gap is above the target does branch and cut search the box of
+        # whole numbers around the relaxation for the time left.
         step = time.perf_counter()
-        tight = relaxed(stage2, box, "highs-ds")
-        bound = float(tight.fun)
-        near_low, near_high = box[:, 0].copy(), box[:, 1].copy()
-        pick = integrality == 1
-        near_low[pick] = np.maximum(box[pick, 0], np.floor(tight.x[pick] + 1e-7))
-        near_high[pick] = np.minimum(box[pick, 1], np.ceil(tight.x[pick] - 1e-7))
+        tight = relaxed(stage2, box, "highs-ipm")
+        tight_covered = tight.x[f_cols] + fraction * tight.x[p_cols]
+        bound = float((weights * tight_covered).sum() - (penalty * tight.x[s_cols]).sum())
+        relaxed_covered = float(tight_covered.sum())
+        relaxed_weighted = float((weights * tight_covered).sum())
+        marginal = float(-tight.ineqlin.marginals[budget_ub_row])
+        rounding.value_per_fen = max(0.0, marginal) / 100
         steps["relaxation"] = time.perf_counter() - step
         step = time.perf_counter()
-        # The small search gets a quarter of the limit even when the steps before it (slow on
-        # a loaded machine) used the time up.
-        second = branch_and_cut(near_low, near_high, least=0.25)
-        steps["near_search"] = time.perf_counter() - step
-        nodes = int(getattr(second, "mip_node_count", 0) or 0)
+        start = np.floor(tight.x[f_cols] + 1e-6) + np.floor(tight.x[p_cols] + 1e-6)
+        added = rounding.repair(start, tau_used)
+        if added is None or not rounding.meets(added, tau_used):
+            # The rounded relaxation could not be repaired: the highest floor's own plan
+            # (which meets every floor within every budget) with the budget left spent.
+            fallback = rounding.repair(floor_plan, tau_used)
+            if fallback is not None and (
+                added is None or rounding.value(fallback) > rounding.value(added)
+            ):
+                added = fallback
+        if added is None:
+            added = floor_plan.copy()
+        steps["repair"] = time.perf_counter() - step
 
-        def proven_gap(result) -> float:
-            if result.x is None:
-                return float("inf")
-            return max(0.0, (float(result.fun) - bound) / max(abs(float(result.fun)), 1e-9))
+        def gap_of(value: float) -> float:
+            return max(0.0, (bound - value) / bound) if bound > 1e-12 else 0.0
 
-        if proven_gap(second) > config.mip_rel_gap and (
+        report_gap = gap_of(rounding.value(added))
+        if report_gap > config.mip_rel_gap and (
             limit is None or time.perf_counter() - started < limit
         ):
             step = time.perf_counter()
-            searched = branch_and_cut(box[:, 0], box[:, 1], least=0.0)
-            steps["full_search"] = time.perf_counter() - step
-            nodes += int(getattr(searched, "mip_node_count", 0) or 0)
-            if searched.x is not None and (second.x is None or searched.fun < second.fun):
-                second = searched
-            dual = getattr(searched, "mip_dual_bound", None)
-            if dual is not None and np.isfinite(dual):
-                bound = max(bound, float(dual))
-        if second.x is None:
-            # No plan of its own within the time: the floor stage's plan, which meets the
-            # floor, and the gap to the relaxation is said.
-            added, bought = greedy.added.copy(), greedy.bought.copy()
-            status, report_gap = "gap_open", float("nan")
-        else:
-            report_gap = proven_gap(second)
-            status = "optimal" if report_gap <= config.mip_rel_gap + 1e-9 else "gap_open"
-            added = np.rint(second.x[f_cols]) + np.rint(second.x[p_cols])
-            bought = np.rint(second.x[z_cols])
-            added, bought = _within_budgets(
-                problem, offers, y_cat, gap[y_cells], cost, added, bought
-            )
-    else:
+            integrality = np.zeros(n_var)
+            integrality[f_cols] = 1
+            integrality[p_cols] = 1
+            integrality[z_cols] = 1
+            near_low, near_high = box[:, 0].copy(), box[:, 1].copy()
+            pick = integrality == 1
+            near_low[pick] = np.maximum(box[pick, 0], np.floor(tight.x[pick] + 1e-7))
+            near_high[pick] = np.minimum(box[pick, 1], np.ceil(tight.x[pick] - 1e-7))
+            options_: dict[str, object] = {
+                "presolve": True,
+                "mip_rel_gap": config.mip_rel_gap,
+                "disp": False,
+            }
+            if limit is not None:
+                options_["time_limit"] = max(limit - (time.perf_counter() - started), 0.1)
+            with quiet_solver():
+                searched = milp(
+                    stage2,
+                    integrality=integrality,
+                    bounds=Bounds(near_low, near_high),
+                    constraints=LinearConstraint(matrix, row_low, row_high),
+                    options=options_,
+                )
+            nodes = int(getattr(searched, "mip_node_count", 0) or 0)
+            if searched.x is not None:
+                candidate = rounding.repair(
+                    np.rint(searched.x[f_cols]) + np.rint(searched.x[p_cols]), tau_used
+                )
+                if (
+                    candidate is not None
+                    and rounding.meets(candidate, tau_used)
+                    and rounding.value(candidate) > rounding.value(added)
+                ):
+                    added = candidate
+                    report_gap = gap_of(rounding.value(added))
+            steps["near_search"] = time.perf_counter() - step
+        status = "optimal" if report_gap <= config.mip_rel_gap + 1e-9 else "gap_open"
+        bought = rounding.bought(added)
+    elif n_y:
         second = relaxed(stage2, box, "highs-ds")
         added = np.clip(second.x[f_cols], 0, None)
         bought = np.clip(second.x[z_cols], 0, None)
-    units = _split_by_supplier(options, y_cells, added, offers, bought)
-
-    # The fractional optimum of the plan stage at the same floor: the budget's marginal value
-    # (its dual) and what the integrality costs.
-    marginal = 0.0
-    relaxed_covered = relaxed_weighted = float("nan")
-    fractional = second if not whole else None
-    if whole and n_y and config.compare_relaxation:
-        step = time.perf_counter()
-        fractional = relaxed(
-            stage2,
-            bounds(integer=False, tau_low=tau_low, tau_high=tau_low, shortfall=False),
-            "highs-ds",
-        )
-        steps["comparison"] = time.perf_counter() - step
-    if fractional is not None and n_y:
-        marginal = float(-fractional.ineqlin.marginals[budget_ub_row])
-        covered_units = fractional.x[f_cols] + fraction * fractional.x[p_cols]
+        marginal = float(-second.ineqlin.marginals[budget_ub_row])
+        covered_units = second.x[f_cols] + fraction * second.x[p_cols]
         relaxed_covered = float(covered_units.sum())
         relaxed_weighted = float((weights * covered_units).sum())
+    else:
+        added, bought = np.zeros(0), np.zeros(n_z)
+    units = _split_by_supplier(options, y_cells, added, offers, bought)
 
     # Floor rows whole units leave short (coverage recomputed from the units themselves).
     covered_added = np.minimum(added, gap[y_cells])
-    if not np.isfinite(report_gap) and np.isfinite(relaxed_weighted) and relaxed_weighted > 0:
-        # The floor stage's plan, measured against the relaxation's bound.
-        report_gap = max(0.0, 1 - float((weights * covered_added).sum()) / relaxed_weighted)
     group_covered = base + np.bincount(y_group, weights=covered_added, minlength=len(need))
     short = [
         (str(group_names[g]), float(group_covered[g] / need[g]))
@@ -774,6 +827,7 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
         nodes=nodes,
         whole_units=whole,
         step_seconds={name: round(value, 3) for name, value in steps.items()},
+        floor_bound=tau_bound,
     )
     return _Solution(
         units=units,
@@ -790,119 +844,332 @@ def _solve(problem: _Problem, config: AllocationConfig) -> _Solution:
     )
 
 
-@dataclass
-class _Greedy:
-    floor: float
-    added: np.ndarray
-    bought: np.ndarray
+class _Rounding:
+    """Whole units for the plan: the city-wide supplier pools priced in fen (cheapest first),
+    the highest whole-unit floor by bisection, and the repair of a rounded relaxation into a
+    plan that meets every floor within every budget and spends what is left on the best
+    weighted request per yuan.
 
+    Cells are the community × category cells with a gap and a supplier (``y`` in the model),
+    groups are the floor rows."""
 
-def _greedy_floor(
-    problem: _Problem,
-    offers: pd.DataFrame,
-    y_cat: np.ndarray,
-    y_gap: np.ndarray,
-    y_group: np.ndarray,
-    need: np.ndarray,
-    base: np.ndarray,
-    active: np.ndarray,
-    capacity: np.ndarray,
-) -> _Greedy:
-    """The highest floor found in whole units: the least covered floor row gets the unit that
-    covers most per yuan (from the cheapest supplier with capacity left, within every budget)
-    until it can get none. Returns the floor reached and that plan (feasible: stage two falls
-    back to it)."""
-    n_y = len(y_cat)
-    added = np.zeros(n_y)
-    bought = np.zeros(len(offers))
-    high = np.ceil(y_gap - 1e-9)
-    cents = np.rint(offers["unit_cost"].to_numpy() * 100).astype(np.int64)
-    capacity_left = np.floor(capacity + 1e-9)
-    categories = np.unique(offers["category"].to_numpy())
-    offer_category = np.searchsorted(categories, offers["category"].to_numpy())
-    by_price = [
-        sorted(np.nonzero(offer_category == k)[0].tolist(), key=lambda o: (cents[o], o))
-        for k in range(len(categories))
-    ]
-    budget_left = int(np.floor(problem.available_budget * 100 + 1e-6))
-    category_left = np.full(len(categories), np.iinfo(np.int64).max, dtype=np.int64)
-    for name, amount in problem.category_available.items():
-        position = np.searchsorted(categories, name)
-        if position < len(categories) and categories[position] == name:
-            category_left[position] = int(np.floor(amount * 100 + 1e-6))
-    cells_of = pd.Series(np.arange(n_y)).groupby(y_group).apply(list).to_dict()
-    covered = base.astype(float).copy()
-    heap = [(covered[g] / need[g], int(g)) for g in active]
-    heapq.heapify(heap)
-    while heap:
-        share, group = heapq.heappop(heap)
-        if share >= 1 - 1e-12:
-            heapq.heappush(heap, (share, group))
-            break
-        best, best_ratio, best_offer = -1, -1.0, -1
-        for j in cells_of.get(group, ()):
-            if added[j] >= high[j]:
+    def __init__(
+        self,
+        *,
+        problem: _Problem,
+        offers: pd.DataFrame,
+        capacity: np.ndarray,
+        categories: np.ndarray,
+        y_cat: np.ndarray,
+        y_gap: np.ndarray,
+        fraction: np.ndarray,
+        y_group: np.ndarray,
+        need: np.ndarray,
+        base: np.ndarray,
+        active: np.ndarray,
+        weights: np.ndarray,
+        lp_bought: np.ndarray,
+    ) -> None:
+        self.y_cat, self.gap, self.group = y_cat, y_gap, y_group
+        self.need, self.base, self.weights = need, base, weights
+        self.room = np.ceil(y_gap - 1e-9)
+        self.full = np.floor(y_gap + 1e-9)
+        self.fraction = fraction
+        self.active = np.zeros(len(need), bool)
+        self.active[active] = True
+        self.n_cat = len(categories)
+        self.cents = np.rint(offers["unit_cost"].to_numpy() * 100).astype(np.int64)
+        self.capacity = np.floor(capacity + 1e-9)
+        z_cat = np.searchsorted(categories, offers["category"].to_numpy())
+        self.z_cat = z_cat
+        # Per category its offers cheapest first: (price in fen, whole units) each.
+        self.ladder: list[list[tuple[int, float, int]]] = []
+        for k in range(self.n_cat):
+            mine = sorted(np.nonzero(z_cat == k)[0].tolist(), key=lambda o: (self.cents[o], o))
+            self.ladder.append([(int(self.cents[o]), float(self.capacity[o]), o) for o in mine])
+        self.budget = int(np.floor(problem.available_budget * 100 + 1e-6))
+        big = np.iinfo(np.int64).max // 4
+        self.category_cap = np.full(self.n_cat, big, dtype=np.int64)
+        for name, amount in problem.category_available.items():
+            position = int(np.searchsorted(categories, name))
+            if position < self.n_cat and categories[position] == name:
+                self.category_cap[position] = int(np.floor(amount * 100 + 1e-6))
+        # The marginal price of a category at the LP floor (its dearest supplier in use), the
+        # price by which floor rows are covered cheapest first.
+        price = np.zeros(self.n_cat)
+        for k, steps in enumerate(self.ladder):
+            used = [c for c, _, o in steps if lp_bought[o] > 1e-6]
+            price[k] = max(used) if used else (steps[0][0] if steps else np.inf)
+        self.price = price
+        # Weighted requests a fen of budget buys at the margin (the LP's budget dual), set
+        # once the plan stage's relaxation is solved.
+        self.value_per_fen = 0.0
+        cell_price = price[y_cat]
+        # Cover segments: per cell its whole units (1 request each) and its last unit (the
+        # gap's fraction), ordered per floor row by price per request.
+        n_y = len(y_cat)
+        full_part = self.full > 0
+        part_part = fraction > 0
+        seg_cell = np.concatenate([np.nonzero(full_part)[0], np.nonzero(part_part)[0]])
+        seg_cover = np.concatenate([self.full[full_part], fraction[part_part]])
+        seg_partial = np.concatenate(
+            [np.zeros(full_part.sum(), bool), np.ones(part_part.sum(), bool)]
+        )
+        per_request = np.where(
+            seg_partial, cell_price[seg_cell] / np.maximum(seg_cover, 1e-12), cell_price[seg_cell]
+        )
+        order = np.lexsort((seg_cell, per_request, y_group[seg_cell]))
+        self.seg_cell = seg_cell[order]
+        self.seg_cover = seg_cover[order]
+        self.seg_partial = seg_partial[order]
+        seg_group = y_group[self.seg_cell]
+        cumulative = np.cumsum(self.seg_cover)
+        starts = np.r_[0, np.flatnonzero(np.diff(seg_group)) + 1] if len(seg_group) else []
+        offset = np.zeros(len(seg_group))
+        if len(seg_group):
+            first_of = np.repeat(starts, np.diff(np.r_[starts, len(seg_group)]))
+            offset = cumulative[first_of] - self.seg_cover[first_of]
+        self.seg_before = cumulative - self.seg_cover - offset
+        self.seg_group = seg_group
+        self.n_y = n_y
+
+    # -- measures ------------------------------------------------------------------------
+    def covered(self, added: np.ndarray) -> np.ndarray:
+        return np.minimum(added, self.gap)
+
+    def value(self, added: np.ndarray) -> float:
+        """Equity-weighted requests the added units cover (the plan stage's objective)."""
+        return float((self.weights * self.covered(added)).sum())
+
+    def coverage(self, added: np.ndarray) -> np.ndarray:
+        covered = self.base + np.bincount(
+            self.group, weights=self.covered(added), minlength=len(self.need)
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.need > 0, covered / np.where(self.need > 0, self.need, 1), 1.0)
+
+    def meets(self, added: np.ndarray, tau: float) -> bool:
+        return bool((self.coverage(added)[self.active] >= tau - 1e-9).all())
+
+    def bought(self, added: np.ndarray) -> np.ndarray:
+        bought, _, _ = self._fill(np.bincount(self.y_cat, weights=added, minlength=self.n_cat))
+        return bought
+
+    def _fill(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Units per category bought cheapest first: units per offer, cost per category in
+        fen, and whether every category's units fit the capacities."""
+        bought = np.zeros(len(self.cents))
+        spent = np.zeros(self.n_cat, dtype=np.int64)
+        fits = True
+        for k, steps in enumerate(self.ladder):
+            left = float(units[k])
+            for cents, cap, offer in steps:
+                if left <= 0:
+                    break
+                take = min(left, cap)
+                bought[offer] = take
+                spent[k] += round(take) * cents
+                left -= take
+            if left > 0.5:
+                fits = False
+        return bought, spent, fits
+
+    def _affordable(self, added: np.ndarray) -> bool:
+        _, spent, fits = self._fill(np.bincount(self.y_cat, weights=added, minlength=self.n_cat))
+        return fits and int(spent.sum()) <= self.budget and bool((spent <= self.category_cap).all())
+
+    # -- the highest floor ---------------------------------------------------------------
+    def _cover(self, tau: float) -> np.ndarray:
+        """Whole units that bring every floor row to ``tau``, cheapest per request first."""
+        required = np.maximum(0.0, tau * self.need - self.base)
+        left = required[self.seg_group] - self.seg_before
+        wanted = left > 1e-9
+        units = np.where(self.seg_partial, 1.0, np.minimum(self.seg_cover, np.ceil(left - 1e-9)))
+        units = np.where(wanted, units, 0.0)
+        return np.bincount(self.seg_cell, weights=units, minlength=self.n_y)
+
+    def highest_floor(self, tau_high: float) -> tuple[np.ndarray, float]:
+        """The highest floor found in whole units (at most ``tau_high``, the LP's) and its
+        plan: bisection on the floor, each step the cheapest cover at the LP's marginal
+        prices checked against the pools and every budget."""
+        zero = np.zeros(self.n_y)
+        best, low, high = zero, 0.0, tau_high
+        plan = self._cover(high)
+        if self.meets(plan, high) and self._affordable(plan):
+            best, low = plan, high
+        else:
+            for _ in range(40):
+                if high - low < 1e-7:
+                    break
+                middle = (low + high) / 2
+                plan = self._cover(middle)
+                if self.meets(plan, middle) and self._affordable(plan):
+                    best, low = plan, middle
+                else:
+                    high = middle
+        reached = self.coverage(best)[self.active]
+        floor = float(reached.min()) if len(reached) else 1.0
+        return best, float(min(1.0, tau_high, max(low, floor)))
+
+    # -- repair --------------------------------------------------------------------------
+    def repair(self, start: np.ndarray, tau: float) -> np.ndarray | None:
+        """``start`` (whole units) brought to the floor ``tau`` where a row is short, then
+        within the pools and every budget (dropping the units that cover least per yuan and
+        keep no row at its floor), then the budget left spent on the best weighted request
+        per yuan. ``None`` when the floor or the budgets cannot be met this way."""
+        added = np.minimum(np.maximum(start, 0.0), self.room)
+        target = tau * self.need
+        for _ in range(200):
+            coverage = self.coverage(added)
+            short = self.active & (coverage < tau - 1e-9)
+            if not short.any():
+                break
+            deficit = np.maximum(0.0, target - coverage * self.need)
+            open_ = short[self.group] & (added < self.room)
+            if not open_.any():
+                return None
+            gain = self.covered(added + 1) - self.covered(added)
+            price = self.price[self.y_cat]
+            # A unit that lifts its row to the floor: the one that costs least net of what
+            # its requests are worth at the budget's marginal value; else the most requests
+            # towards the floor per yuan.
+            lifts = gain >= deficit[self.group] - 1e-12
+            net = price - self.weights * gain * self.value_per_fen
+            spread = np.abs(net).max() + price.max() + 1.0 if len(net) else 1.0
+            key = np.where(lifts, net, 2 * spread + price / np.maximum(gain, 1e-12))
+            cells = np.flatnonzero(open_)
+            order = cells[np.lexsort((key[cells], self.group[cells]))]
+            first = order[np.r_[True, np.diff(self.group[order]) != 0]]
+            added[first] += 1
+        else:
+            return None
+        return self._spend(added, tau)
+
+    def _spend(self, added: np.ndarray, tau: float) -> np.ndarray | None:
+        """Within the pools and budgets, then the budget left spent (see ``repair``)."""
+        y = [int(v) for v in added]
+        gap = self.gap.tolist()
+        room = [int(v) for v in self.room]
+        cat = self.y_cat.tolist()
+        grp = self.group.tolist()
+        w = self.weights.tolist()
+        need = self.need.tolist()
+        active = self.active.tolist()
+        covered_rows = (
+            self.base + np.bincount(self.group, weights=self.covered(added), minlength=len(need))
+        ).tolist()
+        floor_at = [tau * n - 1e-9 * max(n, 1.0) for n in need]
+        count = np.bincount(self.y_cat, weights=added, minlength=self.n_cat).astype(int).tolist()
+        ladder = self.ladder
+
+        def price_of(k: int, n: int) -> float:
+            """Price in fen of unit number ``n + 1`` of category ``k`` (inf: none left)."""
+            for cents, cap, _ in ladder[k]:
+                if n < cap:
+                    return cents
+                n -= int(cap)
+            return np.inf
+
+        spent = [0] * self.n_cat
+        over_capacity = []
+        for k in range(self.n_cat):
+            n, total = count[k], 0
+            for cents, cap, _ in ladder[k]:
+                take = min(n, cap)
+                total += int(take) * cents
+                n -= int(take)
+                if n <= 0:
+                    break
+            spent[k] = total
+            if n > 0:
+                over_capacity.append(k)
+                spent[k] = total + n * 10**12  # beyond every pool: must go
+        caps = self.category_cap.tolist()
+        budget = self.budget
+
+        def covers(j: int, units: int) -> float:
+            return min(units, gap[j])
+
+        def drop(candidates: list[int], over) -> bool:
+            """Drop units (least weighted request per yuan saved first, never below a floor)
+            until ``over()`` is false; whether it is."""
+            heap = []
+            for j in candidates:
+                if y[j] > 0:
+                    k = cat[j]
+                    loss = covers(j, y[j]) - covers(j, y[j] - 1)
+                    heap.append((w[j] * loss / min(price_of(k, count[k] - 1), 1e15), j))
+            heapq.heapify(heap)
+            while over() and heap:
+                key, j = heapq.heappop(heap)
+                if y[j] <= 0:
+                    continue
+                k, g = cat[j], grp[j]
+                loss = covers(j, y[j]) - covers(j, y[j] - 1)
+                if active[g] and covered_rows[g] - loss < floor_at[g]:
+                    continue  # the row's floor needs it (and will need it more later)
+                saved = price_of(k, count[k] - 1)
+                now = w[j] * loss / min(saved, 1e15)
+                if now > key + 1e-15:
+                    heapq.heappush(heap, (now, j))
+                    continue
+                y[j] -= 1
+                count[k] -= 1
+                spent[k] -= saved if np.isfinite(saved) else 10**12
+                covered_rows[g] -= loss
+                if y[j] > 0:
+                    loss = covers(j, y[j]) - covers(j, y[j] - 1)
+                    heapq.heappush(heap, (w[j] * loss / min(price_of(k, count[k] - 1), 1e15), j))
+            return not over()
+
+        by_category: list[list[int]] = [[] for _ in range(self.n_cat)]
+        for j, k in enumerate(cat):
+            by_category[k].append(j)
+        pool_size = [sum(cap for _, cap, _ in steps) for steps in ladder]
+        for k in range(self.n_cat):
+            if (spent[k] > caps[k] or k in over_capacity) and not drop(
+                by_category[k],
+                lambda k=k: spent[k] > caps[k] or count[k] > pool_size[k],
+            ):
+                return None
+        if not drop(list(range(len(y))), lambda: sum(spent) > budget):
+            return None
+
+        # Spend what is left: the unit with the most weighted requests per yuan first (prices
+        # only rise as pools fill, so a key re-read on pop is never better than pushed).
+        left = budget - sum(spent)
+        heap = []
+        for j in range(len(y)):
+            if y[j] < room[j]:
+                gain = covers(j, y[j] + 1) - covers(j, y[j])
+                cents = price_of(cat[j], count[cat[j]])
+                if gain > 1e-12 and np.isfinite(cents):
+                    heap.append((-w[j] * gain / cents, j))
+        heapq.heapify(heap)
+        while heap:
+            key, j = heapq.heappop(heap)
+            k = cat[j]
+            if y[j] >= room[j]:
                 continue
-            k = y_cat[j]
-            offer = next((o for o in by_price[k] if capacity_left[o] >= 1), -1)
-            if offer < 0 or cents[offer] > budget_left or cents[offer] > category_left[k]:
+            cents = price_of(k, count[k])
+            if not np.isfinite(cents) or cents > left or spent[k] + cents > caps[k]:
+                continue  # prices only rise and the budget only shrinks: never affordable
+            gain = covers(j, y[j] + 1) - covers(j, y[j])
+            now = -w[j] * gain / cents
+            if now > key + 1e-15:
+                heapq.heappush(heap, (now, j))
                 continue
-            gain = min(added[j] + 1, y_gap[j]) - min(added[j], y_gap[j])
-            ratio = gain / cents[offer]
-            if ratio > best_ratio:
-                best, best_ratio, best_offer = j, ratio, offer
-        if best < 0:
-            heapq.heappush(heap, (share, group))
-            break
-        gain = min(added[best] + 1, y_gap[best]) - added[best].clip(max=y_gap[best])
-        added[best] += 1
-        bought[best_offer] += 1
-        capacity_left[best_offer] -= 1
-        budget_left -= int(cents[best_offer])
-        category_left[y_cat[best]] -= int(cents[best_offer])
-        covered[group] += gain
-        heapq.heappush(heap, (covered[group] / need[group], group))
-    floor = min((item[0] for item in heap), default=1.0)
-    return _Greedy(floor=float(min(1.0, floor)), added=added, bought=bought)
-
-
-def _within_budgets(
-    problem: _Problem,
-    offers: pd.DataFrame,
-    y_cat: np.ndarray,
-    y_gap: np.ndarray,
-    cost: np.ndarray,
-    added: np.ndarray,
-    bought: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Whole units exactly within every budget, counted in fen. HiGHS accepts a solution whose
-    integers are within 1e-6 of whole and whose rows are within 1e-7 of their bounds, so after
-    rounding a plan could pass a budget by a fraction of a fen. Then one unit of the dearest
-    purchase, and in its category the added unit that covers least, are dropped until every
-    budget holds (in practice this does nothing)."""
-    cents = np.rint(cost * 100).astype(np.int64)
-    caps: list[tuple[str | None, int]] = [
-        (None, int(np.floor(problem.available_budget * 100 + 1e-6)))
-    ]
-    caps += [
-        (category, int(np.floor(amount * 100 + 1e-6)))
-        for category, amount in problem.category_available.items()
-    ]
-    offer_category = offers["category"].to_numpy()
-    categories = np.unique(offer_category)
-    for category, cap in caps:
-        pick = np.ones(len(bought), bool) if category is None else offer_category == category
-        while int((bought[pick] * cents[pick]).sum()) > cap:
-            candidates = np.nonzero(pick & (bought > 0))[0]
-            dearest = candidates[np.argmax(cents[candidates])]
-            bought[dearest] -= 1
-            in_k = np.nonzero(
-                (y_cat == np.searchsorted(categories, offer_category[dearest])) & (added > 0)
-            )[0]
-            if len(in_k):
-                loss = np.clip(y_gap[in_k] - (added[in_k] - 1), 0, 1)
-                added[in_k[np.argmin(loss)]] -= 1
-    return added, bought
+            y[j] += 1
+            count[k] += 1
+            spent[k] += int(cents)
+            left -= int(cents)
+            covered_rows[grp[j]] += gain
+            if y[j] < room[j]:
+                gain = covers(j, y[j] + 1) - covers(j, y[j])
+                cents = price_of(k, count[k])
+                if gain > 1e-12 and np.isfinite(cents):
+                    heapq.heappush(heap, (-w[j] * gain / cents, j))
+        return np.asarray(y, dtype=float)
 
 
 def _split_by_supplier(
@@ -1130,7 +1397,7 @@ class AllocationResult:
     note_parts: list[dict] = field(default_factory=list)
 
     def table(self) -> str:
-        lines = [f"{'metric':<26}{'LP plan':>16}{'baseline':>16}{'difference':>14}"]
+        lines = [f"{'metric':<26}{'whole-unit plan':>16}{'baseline':>16}{'difference':>14}"]
         for _, row in self.comparison.iterrows():
             lines.append(
                 f"{row['metric']:<26}{row['lp']:>16,.4g}{row['baseline']:>16,.4g}"
@@ -1271,6 +1538,7 @@ def allocate(
         "floor_level": config.floor_level,
         "need_basis": config.need_basis,
         "epsilon": config.epsilon,
+        "strength": config.strength,
         "weighted_units_per_10000": 10_000 * solution.budget_marginal,
         "lp": lp_metrics,
         "baseline": base_metrics,
@@ -1449,6 +1717,238 @@ def _floor_message(problem: _Problem, solution: _Solution, wanted: float) -> str
         f"{problem.budget:,.0f} (of which {problem.available_budget:,.0f} is uncommitted) and "
         f"the supplier capacities given, the highest floor every community can reach is "
         f"{solution.tau_star:.1%}; least-covered communities: {names}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The price of fairness
+
+# The sweep: the plan's floor (share of the highest floor) at the run's strength, then the
+# strength at the run's floor. A handful of solves of the same problem (the floor stage once).
+FRONTIER_FLOORS: tuple[float, ...] = (0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
+FRONTIER_STRENGTHS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """One plan of the sweep (or the proportional baseline: ``strength`` and ``floor_share``
+    NaN) with its efficiency (requests covered) and its equity (lowest community coverage,
+    coverage CV across communities, urban minus rural coverage)."""
+
+    strength: float
+    floor_share: float
+    total_covered: float
+    coverage: float
+    weighted_coverage: float
+    min_community_coverage: float
+    coverage_cv: float
+    urban_rural_gap: float
+    spent: float
+    # The plan's proven MIP gap (NaN for the baseline).
+    gap: float
+    # Not beaten on both requests covered and lowest community coverage by another plan.
+    efficient: bool = False
+
+    def to_dict(self) -> dict:
+        return jsonable(
+            {name: getattr(self, name) for name in self.__dataclass_fields__}  # type: ignore[attr-defined]
+        )
+
+
+@dataclass(frozen=True)
+class FairnessFrontier:
+    """The price of fairness for one allocation problem: every plan of the sweep, the
+    efficient ones (``frontier``, lowest community coverage rising, so requests covered never
+    rising), the recommended plan (the run's strength and floor) and the baseline."""
+
+    points: list[FrontierPoint]
+    frontier: list[FrontierPoint]
+    recommended: FrontierPoint
+    baseline: FrontierPoint
+    budget: float
+    seconds: float
+    # False when the time budget stopped the sweep early (the points solved are kept).
+    complete: bool
+
+    def cost_parts(self) -> list[dict]:
+        """What moving along the frontier costs, as language-neutral parts:
+        ``fairness_price`` (from its most efficient plan to its most equal one) and
+        ``fairness_price_recommended`` (from the most efficient plan to the recommended)."""
+        if not self.frontier:
+            return []
+        efficient, equal = self.frontier[0], self.frontier[-1]
+        parts = []
+
+        def cost(of: FrontierPoint) -> float:
+            if efficient.total_covered <= 0:
+                return 0.0
+            return max(0.0, 1 - of.total_covered / efficient.total_covered)
+
+        if equal.min_community_coverage > efficient.min_community_coverage + 1e-9:
+            parts.append(
+                {
+                    "code": "fairness_price",
+                    "from_lowest": efficient.min_community_coverage,
+                    "to_lowest": equal.min_community_coverage,
+                    "covered_cost": cost(equal),
+                    "requests": efficient.total_covered - equal.total_covered,
+                }
+            )
+        parts.append(
+            {
+                "code": "fairness_price_recommended",
+                "lowest": self.recommended.min_community_coverage,
+                "efficient_lowest": efficient.min_community_coverage,
+                "covered_cost": cost(self.recommended),
+                "baseline_lowest": self.baseline.min_community_coverage,
+                "baseline_covered": self.baseline.total_covered,
+                "covered": self.recommended.total_covered,
+            }
+        )
+        return parts
+
+    def to_dict(self) -> dict:
+        return {
+            "points": [p.to_dict() for p in self.points],
+            "frontier": [p.to_dict() for p in self.frontier],
+            "recommended": self.recommended.to_dict(),
+            "baseline": self.baseline.to_dict(),
+            "budget": float(self.budget),
+            "seconds": float(self.seconds),
+            "complete": bool(self.complete),
+            "cost_parts": jsonable(self.cost_parts()),
+        }
+
+
+def _lowest(point: FrontierPoint) -> float:
+    """The lowest community coverage, 1 when no community has a need (nothing to cover)."""
+    value = point.min_community_coverage
+    return 1.0 if not np.isfinite(value) else value
+
+
+def _efficient(points: list[FrontierPoint]) -> list[FrontierPoint]:
+    """The plans no other beats on both requests covered and lowest community coverage,
+    lowest community coverage rising (so requests covered falling)."""
+    ordered = sorted(points, key=lambda p: (-_lowest(p), -p.total_covered))
+    kept: list[FrontierPoint] = []
+    best = -np.inf
+    for point in ordered:
+        # Whole units: a plan within a hundredth of a request of a more equal one is no better.
+        if point.total_covered > best + 1e-2:
+            kept.append(point)
+            best = point.total_covered
+    return kept[::-1]
+
+
+def _point(
+    problem: _Problem, metrics: dict[str, float], *, strength: float, floor: float, gap: float
+) -> FrontierPoint:
+    return FrontierPoint(
+        strength=float(strength),
+        floor_share=float(floor),
+        total_covered=metrics["total_covered"],
+        coverage=metrics["coverage"],
+        weighted_coverage=metrics["weighted_coverage"],
+        min_community_coverage=metrics["min_community_coverage"],
+        coverage_cv=metrics["coverage_cv"],
+        urban_rural_gap=metrics["urban_rural_gap"],
+        spent=metrics["spent"],
+        gap=float(gap),
+    )
+
+
+def fairness_frontier(
+    demand: pd.DataFrame,
+    *,
+    budget: float,
+    communities: pd.DataFrame,
+    unit_costs: Mapping[str, float] | None = None,
+    current_supply: pd.DataFrame | None = None,
+    suppliers: pd.DataFrame | None = None,
+    equity_weights: pd.DataFrame | None = None,
+    category_budgets: Mapping[str, float] | None = None,
+    config: AllocationConfig | None = None,
+    floors: tuple[float, ...] = FRONTIER_FLOORS,
+    strengths: tuple[float, ...] = FRONTIER_STRENGTHS,
+    time_budget_seconds: float | None = 60.0,
+) -> FairnessFrontier:
+    """The price of fairness: the same inputs as :func:`allocate`, solved for every floor in
+    ``floors`` (shares of the highest floor) at ``config.strength`` and every strength in
+    ``strengths`` at ``config``'s floor, each plan measured for efficiency (requests covered)
+    and equity (lowest community coverage, coverage CV, urban–rural gap). The recommended
+    plan (``config`` itself) is solved first; the sweep stops when ``time_budget_seconds``
+    have passed (``complete`` False). Every plan is whole units (or LP values with
+    ``whole_units=False``) within every budget. Raises :class:`EngineInputError` as
+    :func:`allocate` does."""
+    config = config or AllocationConfig()
+    started = time.perf_counter()
+    problem = _prepare(
+        demand,
+        budget,
+        unit_costs,
+        communities,
+        current_supply,
+        suppliers,
+        equity_weights,
+        category_budgets,
+        config,
+    )
+    cells, options = problem.cells, problem.options
+    cost = options["unit_cost"].to_numpy()
+    cache: dict = {}
+    own = (float(config.strength), 1 - float(config.epsilon))
+    sweep = [own]
+    sweep += [(own[0], float(f)) for f in floors]
+    sweep += [(float(s), own[1]) for s in strengths]
+    seen: set[tuple[float, float]] = set()
+    points: list[FrontierPoint] = []
+    complete = True
+    for strength, floor in sweep:
+        key = (round(strength, 9), round(floor, 9))
+        if key in seen:
+            continue
+        seen.add(key)
+        if (
+            points
+            and time_budget_seconds is not None
+            and time.perf_counter() - started > time_budget_seconds
+        ):
+            complete = False
+            break
+        if not (0 <= floor <= 1 and strength >= 0):
+            raise EngineInputError(f"frontier: floor {floor} or strength {strength} out of range")
+        solution = _solve(
+            problem,
+            replace(config, strength=strength, epsilon=1 - floor, compare_relaxation=False),
+            cache,
+        )
+        added = np.bincount(options["cell"], weights=solution.units, minlength=len(cells))
+        metrics = _plan_metrics(problem, added, _spent(solution.units, cost))
+        points.append(
+            _point(problem, metrics, strength=strength, floor=floor, gap=solution.report.gap)
+        )
+    baseline_units = _proportional_baseline(problem, whole=config.whole_units)
+    baseline_added = np.bincount(options["cell"], weights=baseline_units, minlength=len(cells))
+    baseline = _point(
+        problem,
+        _plan_metrics(problem, baseline_added, _spent(baseline_units, cost)),
+        strength=float("nan"),
+        floor=float("nan"),
+        gap=float("nan"),
+    )
+    frontier = _efficient(points)
+    on = {id(p) for p in frontier}
+    points = [replace(p, efficient=id(p) in on) for p in points]
+    frontier = [p for p in points if p.efficient]
+    frontier.sort(key=lambda p: (_lowest(p), -p.total_covered))
+    return FairnessFrontier(
+        points=points,
+        frontier=frontier,
+        recommended=points[0],
+        baseline=baseline,
+        budget=problem.budget,
+        seconds=time.perf_counter() - started,
+        complete=complete,
     )
 
 

@@ -81,6 +81,13 @@ def allocation_budget_errors(
     return total_error, category_errors
 
 
+# The plan's controls (issue 12): how strongly the equity weights count (weight ** strength)
+# and the coverage floor as a share of the highest floor every community can reach.
+STRENGTH_DEFAULT = 1.0
+STRENGTH_MAX = 5
+FLOOR_DEFAULT = 0.9
+
+
 def _check(user: User | None, values: Mapping[str, Any]) -> dict[str, str | dict[str, str]]:
     total_error, category_errors = allocation_budget_errors(
         budget=values["budget"],
@@ -117,6 +124,33 @@ PARAMS = ParamSet(
             minimum=Decimal("0"),
             maximum=Decimal("1"),
             required=False,
+            share=True,
+            decimal_places=4,
+        ),
+        Param(
+            "strength",
+            "number",
+            label=gettext_lazy("Strength of the equity weights"),
+            help=gettext_lazy(
+                "0: every community's request counts the same; 1: the weights of the city-level "
+                "analysis as they are; 2: their effect doubled."
+            ),
+            minimum=Decimal("0"),
+            maximum=Decimal(str(STRENGTH_MAX)),
+            default=Decimal(str(STRENGTH_DEFAULT)),
+        ),
+        Param(
+            "floor",
+            "number",
+            label=gettext_lazy("Coverage floor (% of the highest reachable)"),
+            help=gettext_lazy(
+                "Every community is brought at least to this share of the highest coverage every "
+                "community can reach together; the weights decide the rest. 100: the most equal "
+                "plan; 0: no floor."
+            ),
+            minimum=Decimal("0"),
+            maximum=Decimal("1"),
+            default=Decimal(str(FLOOR_DEFAULT)),
             share=True,
             decimal_places=4,
         ),

@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import kinds, queries, wording
 from analytics.forms import LineFilterForm, ScenarioCompareForm
-from analytics.kinds.allocation.result import AllocationCommunity, AllocationResult
+from analytics.kinds.allocation.result import (
+    AllocationCommunity,
+    AllocationResult,
+    FrontierPoint,
+)
 from analytics.models import AllocationLine, AnalysisRun
 from analytics.reports import (
     BASELINE_COLOUR,
@@ -88,7 +92,7 @@ def comparison_rows(result: AllocationResult) -> list[dict]:
 
 
 def comparison_chart(result: AllocationResult) -> dict:
-    """Bar chart of the share metrics, LP plan against the proportional baseline (%)."""
+    """Bar chart of the share metrics, the whole-unit plan against the proportional baseline (%)."""
     shown = [
         "coverage",
         "weighted_coverage",
@@ -102,7 +106,7 @@ def comparison_chart(result: AllocationResult) -> dict:
         "labels": [str(METRICS[n].label) for n in names],
         "series": [
             {
-                "label": str(_("LP plan")),
+                "label": str(_("Whole-unit plan")),
                 "values": [round(100 * (finite(by_name[n].lp) or 0), 2) for n in names],
                 "color": LP_COLOUR,
             },
@@ -117,7 +121,7 @@ def comparison_chart(result: AllocationResult) -> dict:
 
 
 def coverage_chart(result: AllocationResult) -> dict:
-    """Coverage of need per community: now, after the LP plan, after the baseline (%)."""
+    """Coverage of need per community: now, after the whole-unit plan, after the baseline (%)."""
     community_names = names()[0]
     every = sorted(result.communities, key=lambda r: (finite(r.coverage_after) or 0, r.community))
     # A city of thousands of communities would make an unreadable chart: show the least covered.
@@ -136,7 +140,7 @@ def coverage_chart(result: AllocationResult) -> dict:
                 "color": "#b8c0cc",
             },
             {
-                "label": str(_("LP plan")),
+                "label": str(_("Whole-unit plan")),
                 "values": [pct(r, "coverage_after") for r in rows],
                 "color": LP_COLOUR,
             },
@@ -193,6 +197,93 @@ def fairness_view_data(result: AllocationResult) -> dict | None:
     }
 
 
+FRONTIER_COLOUR = "#0f6e6e"
+FRONTIER_OTHER_COLOUR = "#94a3b8"
+RECOMMENDED_COLOUR = "#d97706"
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 2)
+
+
+def frontier_view_data(result: AllocationResult) -> dict | None:
+    """The price of fairness: the chart (requests covered against the lowest community's
+    coverage; the efficient plans joined, the others as points, the recommended plan and the
+    baseline marked), the table of every plan and what moving along it costs, in words.
+    ``None`` for runs from before the frontier."""
+    frontier = result.frontier
+    if frontier is None or not frontier.points:
+        return None
+
+    def xy(point: FrontierPoint) -> dict:
+        return {
+            "x": _percent(finite(point.min_community_coverage)),
+            "y": round(finite(point.total_covered) or 0.0, 1),
+        }
+
+    recommended = frontier.recommended or frontier.points[0]
+    series = [
+        {
+            "label": str(_("Efficient plans (the frontier)")),
+            "points": [xy(p) for p in frontier.frontier],
+            "color": FRONTIER_COLOUR,
+            "line": True,
+        },
+        {
+            "label": str(_("Other plans of the sweep")),
+            "points": [xy(p) for p in frontier.points if not p.efficient],
+            "color": FRONTIER_OTHER_COLOUR,
+            "line": False,
+        },
+        {
+            "label": str(_("Recommended plan")),
+            "points": [xy(recommended)],
+            "color": RECOMMENDED_COLOUR,
+            "line": False,
+            "marker": "star",
+        },
+    ]
+    if frontier.baseline is not None:
+        series.append(
+            {
+                "label": str(_("Population-proportional baseline")),
+                "points": [xy(frontier.baseline)],
+                "color": BASELINE_COLOUR,
+                "line": False,
+                "marker": "rectRot",
+            }
+        )
+    rows = [
+        {
+            "strength": finite(p.strength),
+            "floor_share": finite(p.floor_share),
+            "total_covered": finite(p.total_covered),
+            "min_community_coverage": finite(p.min_community_coverage),
+            "coverage_cv": finite(p.coverage_cv),
+            "urban_rural_gap": finite(p.urban_rural_gap),
+            "spent": finite(p.spent),
+            "efficient": p.efficient,
+            "recommended": p == recommended,
+        }
+        for p in sorted(
+            frontier.points,
+            key=lambda p: (finite(p.min_community_coverage) or 0.0, -(p.total_covered or 0.0)),
+        )
+    ]
+    return {
+        "chart": {
+            "x_label": str(_("Lowest community coverage (%)")),
+            "y_label": str(_("Requests covered")),
+            "series": series,
+        },
+        "rows": rows,
+        "baseline": frontier.baseline,
+        "texts": wording.fairness_price_texts(parts=frontier.cost_parts),
+        "complete": frontier.complete,
+        "seconds": finite(frontier.seconds),
+    }
+
+
 def allocation_view_data(*, result: AllocationResult) -> dict:
     summary = result.summary
     return {
@@ -203,6 +294,7 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
         "comparison_chart": comparison_chart(result),
         "coverage_chart": coverage_chart(result),
         "fairness": fairness_view_data(result),
+        "frontier": frontier_view_data(result),
         "notes": wording.note_texts(parts=result.note_parts or None),
         "equity_weights": wording.equity_source_text(code=result.equity_weights_source or None),
         "forecast_run": result.forecast_run,
@@ -250,7 +342,7 @@ SCENARIO_METRICS = (
 
 def scenario_table(runs: Iterable[AnalysisRun]) -> dict:
     """Headline figures of several allocation runs side by side: one row per figure, one
-    column per run (LP plan, with the baseline's value for the share metrics)."""
+    column per run (its whole-unit plan, with the baseline's value for the share metrics)."""
     runs = list(runs)
     columns = []
     kind = kinds.get("allocation")

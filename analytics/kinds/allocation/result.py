@@ -41,8 +41,44 @@ class AllocationCommunity:
 
 
 @dataclass(kw_only=True)
+class FrontierPoint:
+    """One plan of the price-of-fairness sweep (the engine's ``FrontierPoint``): its strength
+    and floor (share of the highest floor; both ``None`` for the baseline), its efficiency
+    and its equity."""
+
+    strength: float | None = None
+    floor_share: float | None = None
+    total_covered: float | None = None
+    coverage: float | None = None
+    weighted_coverage: float | None = None
+    min_community_coverage: float | None = None
+    coverage_cv: float | None = None
+    urban_rural_gap: float | None = None
+    spent: float | None = None
+    gap: float | None = None
+    efficient: bool = False
+
+
+@dataclass(kw_only=True)
+class Frontier:
+    """The price of fairness of a run (the engine's ``FairnessFrontier``): every plan of the
+    sweep, the efficient ones (lowest community coverage rising), the recommended plan, the
+    baseline, and what moving along it costs as language-neutral parts."""
+
+    points: list[FrontierPoint] = field(default_factory=list)
+    frontier: list[FrontierPoint] = field(default_factory=list)
+    recommended: FrontierPoint | None = None
+    baseline: FrontierPoint | None = None
+    budget: float | None = None
+    seconds: float | None = None
+    complete: bool = True
+    cost_parts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
 class AllocationResult(Result):
-    SCHEMA_VERSION = 3
+    # 4: the price-of-fairness frontier (``frontier``; runs before it have none).
+    SCHEMA_VERSION = 4
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.
@@ -61,6 +97,7 @@ class AllocationResult(Result):
     forecast_run: int | None = None
     equity_weights_source: str = ""
     data_fingerprint: str = ""
+    frontier: Frontier | None = None
 
 
 # The figures of an audit group that would tell about its residents when they are few.

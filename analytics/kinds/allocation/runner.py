@@ -14,9 +14,15 @@ import pandas as pd
 
 from analytics import kinds, queries
 from analytics.engine.errors import EngineInputError
-from analytics.engine.supply.allocation import AllocationConfig, allocate, default_suppliers
+from analytics.engine.supply.allocation import (
+    AllocationConfig,
+    allocate,
+    default_suppliers,
+    fairness_frontier,
+)
 from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.frames import jsonable
+from analytics.kinds.allocation.params import FLOOR_DEFAULT, STRENGTH_DEFAULT
 from analytics.kinds.allocation.result import AllocationResult
 from analytics.kinds.base import Outcome, Progress
 from analytics.kinds.schema import record
@@ -58,6 +64,16 @@ def _equity_weights() -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+# The frontier's sweep stops after this long (the plans solved by then are kept, and the
+# page says the sweep was cut short).
+FRONTIER_TIME_BUDGET_SECONDS = 60.0
+
+
+def _param(params: dict, name: str, default: float) -> float:
+    value = params.get(name)
+    return default if value in (None, "") else float(value)
+
+
 def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     params = run.params
     if params.get("budget") in (None, ""):
@@ -90,6 +106,8 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     config = AllocationConfig(
         min_coverage=params.get("min_coverage"),
         need_basis=params.get("need_basis", "forecast"),
+        strength=float(_param(params, "strength", STRENGTH_DEFAULT)),
+        epsilon=1 - float(_param(params, "floor", FLOOR_DEFAULT)),
     )
     progress(30, "solving the allocation in whole units")
     result = allocate(
@@ -102,6 +120,19 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
         equity_weights=weights,
         category_budgets=params.get("category_budgets") or None,
         config=config,
+    )
+    progress(65, "tracing the price of fairness (a few plans by strength and floor)")
+    frontier = fairness_frontier(
+        demand,
+        budget=params["budget"],
+        communities=communities,
+        unit_costs=costs,
+        current_supply=supply if not supply.empty else None,
+        suppliers=suppliers,
+        equity_weights=weights,
+        category_budgets=params.get("category_budgets") or None,
+        config=config,
+        time_budget_seconds=FRONTIER_TIME_BUDGET_SECONDS,
     )
     progress(80, "auditing the plan for groups served below the rest")
     residents = queries.resident_profiles_frame()
@@ -137,6 +168,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
                 if weights is not None
                 else "equal (no analysis run)",
                 "equity_weights_source": "equalization" if weights is not None else "equal",
+                "frontier": frontier.to_dict(),
                 "data_fingerprint": hashlib.sha256(
                     json.dumps([forecast_run_.pk, float(params["budget"])]).encode()
                 ).hexdigest(),

@@ -3,6 +3,7 @@ constraint it cannot meet."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -193,7 +194,7 @@ def test_lp_beats_the_proportional_baseline_on_demo_data(demo_allocation):
     assert lp["min_community_coverage"] > baseline["min_community_coverage"]
     assert abs(lp["urban_rural_gap"]) <= abs(baseline["urban_rural_gap"]) + 0.02
     assert set(result.comparison["metric"]) >= {"total_covered", "coverage_cv", "urban_rural_gap"}
-    assert "LP plan" in result.table()
+    assert "whole-unit plan" in result.table() and "LP" not in result.table()
 
 
 def test_every_line_explains_itself(demo_allocation):
@@ -491,3 +492,117 @@ def test_the_lp_relaxation_is_there_for_comparison_only(demo_allocation):
     assert {"code": "units_are_lp_values"} in relaxed.note_parts
     assert relaxed.summary["lp"]["total_covered"] >= whole.summary["lp"]["total_covered"] - 1e-6
     assert relaxed.summary["tau_star"] >= whole.summary["tau_star"] - 1e-6
+
+
+def test_highs_writes_nothing_to_standard_output(demo_allocation, capfd):
+    """A command's --json output is only its JSON: whatever HiGHS writes (C stdio, file
+    descriptor 1) goes to standard error while it runs."""
+    import os
+
+    from analytics.engine.supply.allocation import quiet_solver
+
+    inputs, gap_cost, _ = demo_allocation
+    capfd.readouterr()
+    with quiet_solver():
+        os.write(1, b"solver log line\n")
+    # The near search (branch and cut) runs too: a gap target of 0 is never met by rounding.
+    allocate(budget=0.4 * gap_cost, config=AllocationConfig(mip_rel_gap=0.0), **inputs)
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    assert "solver log line" in captured.err
+
+
+def test_strength_and_floor_steer_the_plan():
+    """The weights act above the floor: with no floor, a heavier community is served first and
+    at strength 0 the weights count for nothing (the cheaper requests win)."""
+    demand = pd.DataFrame(
+        {
+            "community": ["u", "r"],
+            "category": ["a", "b"],
+            "forecast": [10.0, 10.0],
+        }
+    )
+    communities = pd.DataFrame(
+        {"community": ["u", "r"], "population": [1000, 1000], "kind": ["urban", "rural"]}
+    )
+    weights = pd.DataFrame({"community": ["r"], "weight": [1.5], "reason": ["rural"]})
+
+    def plan(strength: float, epsilon: float):
+        return allocate(
+            demand,
+            budget=1000,
+            communities=communities,
+            unit_costs={"a": 100.0, "b": 120.0},
+            equity_weights=weights,
+            config=AllocationConfig(strength=strength, epsilon=epsilon),
+        ).communities["coverage_after"]
+
+    # 1.5 / 120 > 1 / 100: the rural community's requests are worth more per yuan.
+    weighted = plan(1.0, 1.0)
+    assert weighted["r"] > weighted["u"]
+    # Strength 0: 1 / 100 > 1 / 120, the urban community's cheaper requests first.
+    plain = plan(0.0, 1.0)
+    assert plain["u"] > plain["r"]
+    # Strength 0.5: 1.5 ** 0.5 / 120 ≈ 0.0102 > 0.01, still rural first.
+    assert plan(0.5, 1.0)["r"] > plan(0.5, 1.0)["u"]
+    # The full floor (epsilon 0): both communities as equal as whole units allow.
+    equal = plan(1.0, 0.0)
+    assert abs(equal["r"] - equal["u"]) <= 0.1 + 1e-9
+
+
+# The price of fairness -------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_frontier_never_gains_requests_as_equity_rises_and_stays_within_budget(instance):
+    from analytics.engine.supply.allocation import fairness_frontier
+
+    try:
+        frontier = fairness_frontier(
+            **instance, floors=(0.0, 0.5, 1.0), strengths=(0.0, 2.0), time_budget_seconds=None
+        )
+    except EngineInputError:
+        return
+    budget = instance["budget"]
+    # Every plan of the sweep, the baseline too, within the budget to the fen, in whole units.
+    for point in [*frontier.points, frontier.baseline]:
+        assert round(point.spent * 100) <= _cents(budget)
+    assert frontier.complete and frontier.recommended is frontier.points[0]
+
+    # Along the frontier, as the lowest community's coverage rises, requests covered never do.
+    def lowest(point):  # no community with a need: nothing left to cover
+        return np.nan_to_num(point.min_community_coverage, nan=1.0)
+
+    lows = [lowest(p) for p in frontier.frontier]
+    covered = [p.total_covered for p in frontier.frontier]
+    assert lows == sorted(lows)
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(covered))
+    # And no plan of the sweep beats a frontier plan on both.
+    for point in frontier.points:
+        assert any(
+            f.total_covered >= point.total_covered - 1e-2 and lowest(f) >= lowest(point) - 1e-9
+            for f in frontier.frontier
+        )
+    # The full floor is the most equal plan of the floor sweep, within whole units.
+    by_floor = {p.floor_share: p for p in frontier.points if p.strength == 1.0}
+    assert lowest(by_floor[1.0]) >= lowest(by_floor[0.0]) - 1e-6
+    assert json.loads(json.dumps(frontier.to_dict(), allow_nan=False))["points"]
+
+
+def test_the_frontier_on_demo_data_prices_fairness_in_words(demo_allocation):
+    from analytics.engine.supply.allocation import fairness_frontier
+
+    inputs, gap_cost, _ = demo_allocation
+    frontier = fairness_frontier(
+        budget=0.4 * gap_cost, config=AllocationConfig(epsilon=0.1), **inputs
+    )
+    assert len(frontier.points) >= 8 and frontier.complete
+    parts = {p["code"]: p for p in frontier.cost_parts()}
+    price = parts["fairness_price"]
+    assert price["to_lowest"] > price["from_lowest"] and 0 <= price["covered_cost"] < 0.2
+    recommended = parts["fairness_price_recommended"]
+    assert recommended["lowest"] == frontier.recommended.min_community_coverage
+    # The proportional baseline is beaten on both counts by the recommended plan.
+    assert frontier.recommended.total_covered > frontier.baseline.total_covered
+    assert frontier.recommended.min_community_coverage > frontier.baseline.min_community_coverage
