@@ -63,6 +63,24 @@ def _capacity_body(w: World) -> dict:
     }
 
 
+def _owner_notification_url(action: str = "") -> Callable[[World], str]:
+    """A notification of the owner's (only the owner may see or mark it)."""
+
+    def url(w: World) -> str:
+        from notifications.models import Event, Notification, NotificationEvent
+
+        event, _ = NotificationEvent.objects.get_or_create(
+            key="matrix", defaults={"kind": Event.STATUS_CHANGED}
+        )
+        notification, _ = Notification.objects.get_or_create(
+            event=event, recipient=w.resident_owner, defaults={"kind": event.kind}
+        )
+        suffix = f"{action}/" if action else ""
+        return f"{API}/notifications/{notification.pk}/{suffix}"
+
+    return url
+
+
 def _request_url(action: str = "") -> Callable[[World], str]:
     suffix = f"{action}/" if action else ""
     return lambda w: f"{API}/requests/{w.owner_request.pk}/{suffix}"
@@ -282,6 +300,34 @@ CASES = [
         roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
         lambda w: {"outcome": "explained", "note": "Called the resident."},
     ),
+    # Notifications: every role has its own, and only ever sees those.
+    Case("notifications list", "get", lambda w: f"{API}/notifications/", everyone(200)),
+    Case(
+        "notification detail",
+        "get",
+        _owner_notification_url(),
+        roles(owner=200, other=404, assigned=404, worker_other=404, admin=404),
+    ),
+    Case(
+        "notification read",
+        "post",
+        _owner_notification_url("read"),
+        roles(owner=200, other=404, assigned=404, worker_other=404, admin=404),
+        lambda w: {},
+    ),
+    Case(
+        "notifications read all",
+        "post",
+        lambda w: f"{API}/notifications/read-all/",
+        everyone(200),
+        lambda w: {},
+    ),
+    Case(
+        "notification delete",
+        "delete",
+        _owner_notification_url(),
+        roles(owner=405, other=405, assigned=405, worker_other=405, admin=405),
+    ),
     # Supply capacity: administrators write, workers read their communities, residents nothing.
     Case(
         "capacities list",
@@ -337,12 +383,13 @@ def test_permission_matrix(case: Case, role: str):
 @pytest.mark.django_db
 def test_every_routed_api_endpoint_is_in_the_matrix():
     """A new endpoint of these apps must be added to the matrix: compare with the routes."""
+    from notifications.api_urls import urlpatterns as notification_routes
     from residents.api_urls import urlpatterns as resident_routes
     from services.api_urls import urlpatterns as service_routes
 
     names = {
         entry.name
-        for entry in [*resident_routes, *service_routes]
+        for entry in [*resident_routes, *service_routes, *notification_routes]
         if entry.name and not entry.name.endswith("-format")
     }
     covered = {
@@ -378,6 +425,10 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "review-task-close",
         "capacity-list",
         "capacity-detail",
+        "notification-list",
+        "notification-detail",
+        "notification-read",
+        "notification-read-all",
     }
     assert names == covered
 
