@@ -2,7 +2,7 @@
 
 Run after ``make seed`` (or ``make demo``), against the demo's database:
 
-    DJANGO_DEBUG=1 python bench/bench_evidence_on_demo.py [--budget N]
+    DJANGO_DEBUG=1 python bench/bench_evidence_on_demo.py [--budget N] [--strength S]
 
 The demo's latest forecast and equalization runs, its supply and its allocation budget (the
 latest allocation run's, unless ``--budget``): the allocation runner is run twice in this
@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget", type=float, help="default: the latest allocation run's")
+    parser.add_argument(
+        "--strength", type=float, help="the weights' strength (default: the allocation's)"
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -59,7 +62,10 @@ def main() -> None:
 
     def plan(weighted: bool):
         runner._equity_weights = evidence_weights if weighted else (lambda: None)
-        run = AnalysisRun(kind=Kind.ALLOCATION, params={"budget": budget})
+        params = {"budget": budget}
+        if args.strength is not None:
+            params["strength"] = args.strength
+        run = AnalysisRun(kind=Kind.ALLOCATION, params=params)
         started = time.perf_counter()
         outcome = runner.allocation_run(run, lambda percent, message: None)
         outcome.writes(run)

@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("residents.api_urls")),
     path("", include("services.api_urls")),
     path("", include("analytics.api_urls")),
+    path("", include("notifications.api_urls")),
 ]

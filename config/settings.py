@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "residents",
+    "notifications",
     "services",
     "analytics",
     "demo",
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "demo.context_processors.synthetic_data",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -328,7 +330,41 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.runs_sweep",
         "schedule": RUN_SWEEP_SECONDS,
     },
+    # Notifications (notifications.actions): deadline alerts, the administrators' digest, and
+    # the sweeper that queues lost events again and settles deliveries whose sender died.
+    "notification-sla-alerts": {
+        "task": "notifications.sla_alerts",
+        "schedule": crontab(minute="*/15"),
+    },
+    "notification-daily-digest": {
+        "task": "notifications.daily_digest",
+        "schedule": crontab(minute=0, hour=7),
+    },
+    "notification-sweep": {
+        "task": "notifications.sweep",
+        "schedule": 60.0,
+    },
 }
+
+# Notifications. Email goes through Django's mail backends: EMAIL_URL (django-environ's
+# form, e.g. smtp+tls://user:password@smtp.example.org:587) or the console (the default, what
+# `make demo` uses); tests use locmem. Text messages go through SMS_BACKEND: the recording
+# backend (sends nothing) by default, or notifications.sms.HttpJsonSmsBackend with the
+# provider's address, key and timeouts (docs/notifications.md).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.RecordingSmsBackend")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_API_KEY = env.str("SMS_HTTP_API_KEY", default="")
+SMS_HTTP_CONNECT_TIMEOUT = env.float("SMS_HTTP_CONNECT_TIMEOUT", default=5.0)
+SMS_HTTP_READ_TIMEOUT = env.float("SMS_HTTP_READ_TIMEOUT", default=10.0)
+# Alert workers this many hours before a request's deadline, and about deadlines passed
+# within the lookback (older breaches are in the digest, not alerted one by one).
+NOTIFICATIONS_SLA_WARNING_HOURS = env.float("NOTIFICATIONS_SLA_WARNING_HOURS", default=24.0)
+NOTIFICATIONS_SLA_LOOKBACK_HOURS = env.float("NOTIFICATIONS_SLA_LOOKBACK_HOURS", default=24.0)
+# An event unprocessed, or a delivery still "sending", this long after: its worker is gone.
+NOTIFICATIONS_STALE_SECONDS = env.float("NOTIFICATIONS_STALE_SECONDS", default=300.0)
 
 # Counters every server process must share (the identifier-lookup allowance): Redis in
 # production (CACHE_URL=redis://host:6379/1); this process's memory on the embedded path.

@@ -41,6 +41,7 @@ urlpatterns += i18n_patterns(
     path("bulk/", include("services.bulk_urls")),
     path("", include("residents.urls")),
     path("analytics/", include("analytics.urls")),
+    path("notifications/", include("notifications.urls")),
     prefix_default_language=False,
 )
 # Errors under /api/ are JSON like the rest of the API (core/api_guards.py).

@@ -33,12 +33,12 @@ from django.utils import timezone
 from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
 from geography import load_prefecture_cities
 from residents import pii
-from residents.consent import PORTRAIT_PURPOSE_VERSION
+from residents.actions import residents_seed
 from residents.login_protection import DEMO_PASSWORD
-from residents.models import City, Community, PortraitConsent, Region, Resident, User
+from residents.models import City, Community, Region, Resident, User
 from residents.queries import demo_city_present
 from residents.reference import region_code
-from services.actions import CapacityLine, supply_capacities_write
+from services.actions import CapacityLine, service_requests_seed, supply_capacities_write
 from services.models import (
     CapacityChange,
     RequestStatusChange,
@@ -260,16 +260,9 @@ def demo_city_seed(
         )
         resident.refresh_lookup_hashes()
         residents.append(resident)
-    residents = Resident.objects.bulk_create(residents, batch_size=2000)
     # The SYNTHETIC people "consented" to the analysis of their facts, so the demo's
     # portraits and forecasts have residents to read (real residents consent one by one).
-    PortraitConsent.objects.bulk_create(
-        [
-            PortraitConsent(resident=r, version=PORTRAIT_PURPOSE_VERSION, given_at=now)
-            for r in residents
-        ],
-        batch_size=2000,
-    )
+    residents = residents_seed(residents=residents, consented_at=now)
 
     admin = User.objects.create_superuser(
         "admin", password=DEMO_PASSWORD, role=User.Role.ADMIN, first_name="Demo administrator"
@@ -352,25 +345,20 @@ def demo_city_seed(
                 else None,
             )
         )
-    requests = ServiceRequest.objects.bulk_create(requests, batch_size=2000)
-
-    changes = []
+    histories = []
     for i, request in enumerate(requests):
         step = int(steps[i])
-        changes.append(
-            RequestStatusChange(
-                request=request, from_status="", to_status=order[0], changed_at=request.created_at
-            )
-        )
+        history = [
+            RequestStatusChange(from_status="", to_status=order[0], changed_at=request.created_at)
+        ]
         last = 1 if request.status == ServiceRequest.Status.REJECTED else step
         for k in range(1, last + 1):
             to = ServiceRequest.Status.REJECTED if request.status == "rejected" else order[k]
-            changes.append(
+            history.append(
                 RequestStatusChange(
-                    request=request,
                     from_status=order[k - 1],
                     to_status=to,
-                    changed_by=workers_by_community[request.community_id],
+                    changed_by=workers_by_community[request.community.pk],
                     changed_at=times[k][i].to_pydatetime(),
                     note="Synthetic demo history",
                     # A rejection names its reason, as the workflow requires.
@@ -379,7 +367,9 @@ def demo_city_seed(
                     else "",
                 )
             )
-    RequestStatusChange.objects.bulk_create(changes, batch_size=5000)
+        histories.append(history)
+    requests = service_requests_seed(requests=requests, histories=histories)
+    changes_count = sum(len(h) for h in histories)
 
     # Current supply: a government baseline for this month and the next, short of demand in
     # places (the allocation plans the first month not yet complete).
@@ -416,7 +406,7 @@ def demo_city_seed(
         communities=len(communities),
         residents=len(residents),
         requests=len(requests),
-        status_changes=len(changes),
+        status_changes=changes_count,
         capacities=len(capacities),
         start=first_month,
         end=now.strftime("%Y-%m"),

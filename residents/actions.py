@@ -252,6 +252,28 @@ def portrait_consents_import(
 
 
 @transaction.atomic
+def residents_seed(*, residents: Sequence[Resident], consented_at) -> list[Resident]:
+    """Write generated SYNTHETIC residents in bulk, each consenting to the current portrait
+    purpose (the demo's seed; real residents come through ``resident_create`` or the bulk
+    import, which check each person's row). Each must belong to a community and carry the
+    lookup hashes of its identifiers, as the single path stores them."""
+    for index, resident in enumerate(residents):
+        if resident.community_id is None:
+            raise ValueError(f"resident {index}: no community")
+        if resident.national_id and not resident.national_id_hash:
+            raise ValueError(f"resident {index}: identifiers without their lookup hashes")
+    created = Resident.objects.bulk_create(residents, batch_size=2000)
+    PortraitConsent.objects.bulk_create(
+        [
+            PortraitConsent(resident=r, version=PORTRAIT_PURPOSE_VERSION, given_at=consented_at)
+            for r in created
+        ],
+        batch_size=2000,
+    )
+    return created
+
+
+@transaction.atomic
 def resident_portrait_withdraw(*, user: User, resident: Resident) -> Resident:
     """Withdraw consent: the portrait facts are cleared, the resident leaves every later
     analysis (``residents_with_portrait_consent``) and the segments earlier portrait runs

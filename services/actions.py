@@ -37,6 +37,8 @@ from core.errors import (
     StateConflict,
 )
 from core.roles import is_administrator, is_resident, is_worker
+from notifications.actions import notify_request_event
+from notifications.models import Event
 from residents.models import Community, Resident, User
 from residents.queries import resident_own_profile, served_community_ids, user_serves_community
 from services import workflow
@@ -69,6 +71,8 @@ ADDRESS_MAX_LENGTH = 255
 STRING_ANSWER_MAX_LENGTH = 500
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IMPORT_BATCH_SIZE = 2_000
+# The moves a resident makes that the request's workers are told of (notifications).
+RESIDENT_MOVE_EVENTS = {"withdraw": Event.WITHDRAWN, "reopen": Event.REOPENED}
 STAFF_CHANNELS = (
     ServiceRequest.Channel.COMMUNITY_WORKER,
     ServiceRequest.Channel.HOTLINE,
@@ -369,6 +373,8 @@ def _create_request(
     # As ``queries.request_get`` hands it out: the history comes along, nothing to re-read.
     request.history_rows = [first]
     request.comment_rows = []
+    # Notifications: the community's workers hear of it once this commits.
+    notify_request_event(request_id=request.pk, event=Event.SUBMITTED, actor_id=user.pk)
     return request
 
 
@@ -755,6 +761,9 @@ def _record_move(
     # The caller's instance reflects the change too.
     original.status, original.assigned_to_id = request.status, request.assigned_to_id
     original.resolved_at, original.updated_at = request.resolved_at, request.updated_at
+    # Notifications: the resident hears of the new status once this commits.
+    if request.status != from_status:
+        notify_request_event(request_id=request.pk, event=Event.STATUS_CHANGED, actor_id=user.pk)
     return request
 
 
@@ -912,7 +921,7 @@ def request_move(
         locked.resolved_at = now
     elif from_status == Status.RESOLVED and target in OPEN_STATUSES:
         locked.resolved_at = None
-    return _record_move(
+    moved = _record_move(
         request=locked,
         original=request,
         from_status=from_status,
@@ -920,6 +929,12 @@ def request_move(
         note=note,
         reason=reason,
     )
+    # Notifications: a resident's withdrawal or reopening alerts the workers once this commits.
+    if actor == workflow.RESIDENT and chosen.name in RESIDENT_MOVE_EVENTS:
+        notify_request_event(
+            request_id=moved.pk, event=RESIDENT_MOVE_EVENTS[chosen.name], actor_id=user.pk
+        )
+    return moved
 
 
 def request_transition(
@@ -1068,7 +1083,10 @@ def request_reply_add(
             )
         text = text or str(chosen.text)
     text = _check_text(text)
-    return _comment(request=request, user=user, kind=RequestComment.Kind.PUBLIC_REPLY, text=text)
+    reply = _comment(request=request, user=user, kind=RequestComment.Kind.PUBLIC_REPLY, text=text)
+    # Notifications: the resident hears of the reply once this commits.
+    notify_request_event(request_id=request.pk, event=Event.PUBLIC_REPLY, actor_id=user.pk)
+    return reply
 
 
 @transaction.atomic
@@ -1097,6 +1115,8 @@ def request_information_add(
         photo=photo,
     )
     locked.save(update_fields=["updated_at"])
+    # Notifications: the request's workers hear of it once this commits.
+    notify_request_event(request_id=locked.pk, event=Event.INFORMATION_ADDED, actor_id=user.pk)
     return comment
 
 
@@ -1132,19 +1152,24 @@ def request_rate(
     request.satisfaction, request.satisfaction_comment = satisfaction, comment
     if satisfaction <= ReviewTask.LOW_RATING:
         review_task_open(request=locked)
+        # Notifications: a low rating alerts the request's workers once this commits.
+        notify_request_event(request_id=locked.pk, event=Event.RATED, actor_id=user.pk)
     return locked
 
 
 def review_task_open(*, request: ServiceRequest) -> ReviewTask:
     """Open the review of a low-rated request for its community's supervisor
     (``queries.community_supervisor``). Idempotent: a request has one review."""
-    task, _created = ReviewTask.objects.get_or_create(
+    task, created = ReviewTask.objects.get_or_create(
         request=request,
         defaults={
             "rating": request.satisfaction or 0,
             "supervisor": community_supervisor(community_id=request.community_id),
         },
     )
+    # Notifications: the supervisor (else every administrator) hears of it once this commits.
+    if created:
+        notify_request_event(request_id=request.pk, event=Event.REVIEW_OPENED)
     return task
 
 
@@ -1509,6 +1534,50 @@ def category_delete(*, user: User, category: ServiceCategory) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators change the catalogue."))
     category.delete()
+
+
+def _history_problem(request: ServiceRequest, history: Sequence[RequestStatusChange]) -> str | None:
+    """What in a generated request's history breaks the workflow, or ``None``."""
+    if not history or history[0].from_status or history[0].to_status != workflow.Status.SUBMITTED:
+        return "the history must start with the submission"
+    for change in history[1:]:
+        move = workflow.move_to(change.from_status, change.to_status)
+        if move is None:
+            return f"{change.from_status} cannot become {change.to_status}"
+        if move.needs_assignee and request.assigned_to_id is None:
+            return f"{move.name} needs a worker assigned"
+        if move.reasons and change.reason not in move.reasons:
+            return f"{move.name} needs a reason from its list"
+    if history[-1].to_status != request.status:
+        return "the history does not end at the request's status"
+    return None
+
+
+@transaction.atomic
+def service_requests_seed(
+    *,
+    requests: Sequence[ServiceRequest],
+    histories: Sequence[Sequence[RequestStatusChange]],
+) -> list[ServiceRequest]:
+    """Write generated SYNTHETIC requests with their status histories in bulk (the demo's
+    seed; real requests come through ``request_submit`` and move through ``request_move``,
+    or the bulk import). ``histories[i]`` is request ``i``'s, every
+    step one of the workflow's moves with what that move needs (a worker assigned, a reason),
+    ending at the request's status; nothing is written when one is not."""
+    if len(requests) != len(histories):
+        raise ValueError("one history per request")
+    for index, (request, history) in enumerate(zip(requests, histories, strict=True)):
+        problem = _history_problem(request, history)
+        if problem is not None:
+            raise ValueError(f"request {index}: {problem}")
+    created = ServiceRequest.objects.bulk_create(requests, batch_size=2000)
+    changes = []
+    for request, history in zip(created, histories, strict=True):
+        for change in history:
+            change.request = request
+            changes.append(change)
+    RequestStatusChange.objects.bulk_create(changes, batch_size=5000)
+    return created
 
 
 @dataclass(frozen=True)

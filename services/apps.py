@@ -8,8 +8,13 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         # The Open311 package lives inside this app; its admin pages register here.
+        from notifications import sources
         from residents.signals import resident_erased
+        from services.notify_source import SOURCE
         from services.open311 import admin  # noqa: F401
+
+        # What notifications may know of requests (the app sits below this one).
+        sources.register(SOURCE)
 
         resident_erased.connect(_erase_requests_of, dispatch_uid="services.resident_requests_erase")
 

@@ -68,6 +68,8 @@ def test_every_contract_holds(options, graph):
         ("Apps in one direction", "core.api", "residents.models"),
         ("Apps in one direction", "residents.actions", "services.models"),
         ("Apps in one direction", "services.actions", "analytics.models"),
+        ("Apps in one direction", "notifications.actions", "services.models"),
+        ("Apps in one direction", "residents.queries", "notifications.models"),
         ("Apps in one direction", "analytics.actions", "demo.city"),
         ("Apps in one direction", "geography", "core.errors"),
         ("Geography", "geography", "django"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from residents.models import PersonalDataAccess
-from services.models import ServiceRequest
+from services.models import ReviewTask, ServiceRequest
 from tests.factories import World, api_client, make_world
 
 Status = ServiceRequest.Status
@@ -63,9 +63,32 @@ def _capacity_body(w: World) -> dict:
     }
 
 
+def _owner_notification_url(action: str = "") -> Callable[[World], str]:
+    """A notification of the owner's (only the owner may see or mark it)."""
+
+    def url(w: World) -> str:
+        from notifications.models import Event, Notification, NotificationEvent
+
+        event, _ = NotificationEvent.objects.get_or_create(
+            key="matrix", defaults={"kind": Event.STATUS_CHANGED}
+        )
+        notification, _ = Notification.objects.get_or_create(
+            event=event, recipient=w.resident_owner, defaults={"kind": event.kind}
+        )
+        suffix = f"{action}/" if action else ""
+        return f"{API}/notifications/{notification.pk}/{suffix}"
+
+    return url
+
+
 def _request_url(action: str = "") -> Callable[[World], str]:
     suffix = f"{action}/" if action else ""
     return lambda w: f"{API}/requests/{w.owner_request.pk}/{suffix}"
+
+
+def _review(w: World) -> ReviewTask:
+    """The review a 2/5 rating of the owner's request opened."""
+    return ReviewTask.objects.get_or_create(request=w.owner_request, defaults={"rating": 2})[0]
 
 
 SCOPED_WORK = roles(owner=403, other=404, assigned=200, worker_other=404, admin=200)
@@ -257,6 +280,54 @@ CASES = [
         lambda w: {"satisfaction": 4},
         Status.RESOLVED,
     ),
+    # Reviews of low ratings: administrators only.
+    Case(
+        "review tasks list",
+        "get",
+        lambda w: f"{API}/review-tasks/",
+        roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
+    ),
+    Case(
+        "review task detail",
+        "get",
+        lambda w: f"{API}/review-tasks/{_review(w).pk}/",
+        roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
+    ),
+    Case(
+        "review task close",
+        "post",
+        lambda w: f"{API}/review-tasks/{_review(w).pk}/close/",
+        roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
+        lambda w: {"outcome": "explained", "note": "Called the resident."},
+    ),
+    # Notifications: every role has its own, and only ever sees those.
+    Case("notifications list", "get", lambda w: f"{API}/notifications/", everyone(200)),
+    Case(
+        "notification detail",
+        "get",
+        _owner_notification_url(),
+        roles(owner=200, other=404, assigned=404, worker_other=404, admin=404),
+    ),
+    Case(
+        "notification read",
+        "post",
+        _owner_notification_url("read"),
+        roles(owner=200, other=404, assigned=404, worker_other=404, admin=404),
+        lambda w: {},
+    ),
+    Case(
+        "notifications read all",
+        "post",
+        lambda w: f"{API}/notifications/read-all/",
+        everyone(200),
+        lambda w: {},
+    ),
+    Case(
+        "notification delete",
+        "delete",
+        _owner_notification_url(),
+        roles(owner=405, other=405, assigned=405, worker_other=405, admin=405),
+    ),
     # Supply capacity: administrators write, workers read their communities, residents nothing.
     Case(
         "capacities list",
@@ -312,12 +383,13 @@ def test_permission_matrix(case: Case, role: str):
 @pytest.mark.django_db
 def test_every_routed_api_endpoint_is_in_the_matrix():
     """A new endpoint of these apps must be added to the matrix: compare with the routes."""
+    from notifications.api_urls import urlpatterns as notification_routes
     from residents.api_urls import urlpatterns as resident_routes
     from services.api_urls import urlpatterns as service_routes
 
     names = {
         entry.name
-        for entry in [*resident_routes, *service_routes]
+        for entry in [*resident_routes, *service_routes, *notification_routes]
         if entry.name and not entry.name.endswith("-format")
     }
     covered = {
@@ -348,8 +420,15 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "request-replies",
         "request-information",
         "request-rate",
+        "review-task-list",
+        "review-task-detail",
+        "review-task-close",
         "capacity-list",
         "capacity-detail",
+        "notification-list",
+        "notification-detail",
+        "notification-read",
+        "notification-read-all",
     }
     assert names == covered
 

@@ -152,3 +152,30 @@ def test_early_stopping_watches_the_last_months_before_the_origin():
     models, _ = _fit(history, 47, config)
     assert models.validation_rows > 0
     assert models.mean.n_iter_ < config.max_iter
+
+
+def test_calendar_regressors_count_weekdays_and_leap_days():
+    regressors = statistical.calendar_regressors(pd.Period("2024-01", freq="M"), 14)
+    # January 2024: 23 weekdays of 31 days; February 2024: 21 of 29 (a leap year).
+    assert regressors[0, 0] == pytest.approx(23 - 31 * 5 / 7)
+    assert regressors[1] == pytest.approx([21 - 29 * 5 / 7, 29 - 28.25])
+    # February 2025: exactly four weeks, 20 weekdays of 28 days.
+    assert regressors[13] == pytest.approx([0.0, 28 - 28.25])
+
+
+def test_calendar_effects_found_where_planted_and_nowhere_else():
+    """SYNTHETIC: 30 series whose counts move 4% per extra weekday, 30 without the effect."""
+    n_months = 120
+    regressors = statistical.calendar_regressors(pd.Period("2010-01", freq="M"), n_months)
+    rng = np.random.default_rng(3)
+    season = SEASON[np.arange(n_months) % 12]
+    level = rng.uniform(500, 2000, size=(30, 1))
+    with_effect = rng.poisson(level * season * np.exp(0.04 * regressors[:, 0]))
+    without = rng.poisson(level * season)
+    effects = statistical.calendar_effects(with_effect.astype(float), regressors)
+    assert np.allclose(effects[:, 0], 0.04, atol=0.01)
+    effects = statistical.calendar_effects(without.astype(float), regressors)
+    assert np.abs(effects[:, 0]).max() < 0.005
+    # Too short for an estimate: no adjustment.
+    short = statistical.calendar_effects(with_effect[:, :24].astype(float), regressors)
+    assert (short == 0).all()

@@ -1,0 +1,91 @@
+"""The notification centre and the preferences page (every role: each sees their own)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.views import add_action_errors
+from notifications import actions, queries
+from notifications.forms import PreferenceForm
+from notifications.models import Notification
+from notifications.texts import message_in
+
+PAGE_SIZE = 20
+
+
+@login_required
+def notification_centre(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queries.notification_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    language = get_language()
+    for item in page:
+        item.message = message_in(item.texts, language)
+    return render(request, "notifications/centre.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one read and go to what it is about (or back to the centre)."""
+    try:
+        notification = actions.notification_mark_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    if request.POST.get("follow") and notification.link:
+        return redirect(notification.link)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = actions.notifications_mark_all_read(user=request.user)
+    messages.success(request, _("%(count)d notifications marked read.") % {"count": count})
+    return _back(request)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notifications:centre")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    offered = queries.channels_offered(user=request.user)
+    current = queries.preference_for(user=request.user)
+    initial = {
+        "in_app": current.in_app,
+        "email": current.email,
+        "sms": current.sms,
+        "preferred_channel": current.preferred_channel,
+        "language": current.language,
+    }
+    form = PreferenceForm(request.POST or None, offered=offered, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.preference_save(
+                user=request.user,
+                in_app=form.cleaned_data["in_app"],
+                email=form.cleaned_data["email"],
+                sms=form.cleaned_data.get("sms", False),
+                preferred_channel=form.cleaned_data["preferred_channel"],
+                language=form.cleaned_data["language"],
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Your notification preferences were saved."))
+            return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})

@@ -1,0 +1,225 @@
+"""The notification centre, the header's unread count, the preferences page and the API:
+every role has them, and each person only ever sees their own notifications."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from notifications import actions
+from notifications.models import Channel, Delivery, Event, Notification, Preference
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceRequestFactory,
+    WorkerFactory,
+    api_client,
+)
+
+pytestmark = pytest.mark.django_db
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _notify(user, count: int = 1, kind: str = Event.STATUS_CHANGED) -> list[Notification]:
+    from notifications.models import NotificationEvent
+
+    made = []
+    for n in range(count):
+        event = NotificationEvent.objects.create(key=f"test:{user.pk}:{kind}:{n}", kind=kind)
+        made.append(
+            Notification.objects.create(
+                event=event,
+                recipient=user,
+                kind=kind,
+                request_id=None,
+                texts={
+                    "en": {"title": f"English title {n}", "body": "English body"},
+                    "zh-hans": {"title": f"中文标题 {n}", "body": "中文正文"},
+                },
+                link="/requests/1/",
+            )
+        )
+    return made
+
+
+@pytest.fixture
+def people():
+    community = CommunityFactory()
+    return {
+        "resident": ResidentFactory(community=community, with_account=True).user,
+        "worker": WorkerFactory(communities=[community], email="w@example.org"),
+        "admin": AdministratorFactory(email="a@example.org"),
+    }
+
+
+@pytest.mark.parametrize("role", ["resident", "worker", "admin"])
+def test_every_role_sees_its_own_notifications_and_unread_count(client, people, role):
+    user = people[role]
+    mine = _notify(user, 2)
+    for other_role, other in people.items():
+        if other_role != role:
+            _notify(other, 1)
+    client.force_login(user, backend=BACKEND)
+    page = client.get(reverse("notifications:centre"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "English title 0" in text and "English title 1" in text
+    assert text.count('class="card notification notification--unread"') == 2
+    assert 'id="unread-count">2 unread' in text
+    # Newest first.
+    assert text.index("English title 1") < text.index("English title 0")
+    # Marking one read lowers the header's count.
+    client.post(reverse("notifications:open", args=[mine[0].pk]))
+    text = client.get(reverse("home"), follow=True).content.decode()
+    assert 'id="unread-count">1 unread' in text
+
+
+def test_the_centre_speaks_the_readers_language(client, people):
+    _notify(people["resident"])
+    client.force_login(people["resident"], backend=BACKEND)
+    text = client.get("/zh-hans/notifications/").content.decode()
+    assert "中文标题 0" in text and "English title" not in text
+
+
+def test_no_one_can_mark_or_open_anothers_notification(client, people):
+    (theirs,) = _notify(people["worker"])
+    client.force_login(people["resident"], backend=BACKEND)
+    assert client.post(reverse("notifications:open", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_mark_all_read_marks_only_mine(client, people):
+    _notify(people["resident"], 3)
+    (theirs,) = _notify(people["worker"])
+    client.force_login(people["resident"], backend=BACKEND)
+    response = client.post(reverse("notifications:read_all"))
+    assert response.status_code == 302
+    assert not Notification.objects.filter(recipient=people["resident"], read_at=None).exists()
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_its_request(client, people):
+    (mine,) = _notify(people["resident"])
+    client.force_login(people["resident"], backend=BACKEND)
+    response = client.post(reverse("notifications:open", args=[mine.pk]), {"follow": "1"})
+    assert response.status_code == 302 and response["Location"] == "/requests/1/"
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+
+
+def test_the_centre_is_paginated(client, people):
+    _notify(people["worker"], 25)
+    client.force_login(people["worker"], backend=BACKEND)
+    first = client.get(reverse("notifications:centre")).content.decode()
+    second = client.get(reverse("notifications:centre") + "?page=2").content.decode()
+    assert first.count("English title") == 20 and second.count("English title") == 5
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("notifications:centre"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_resident_chooses_email_and_chinese_and_is_told_so(client, people, mailoutbox):
+    resident = people["resident"]
+    resident.email = "r@example.org"
+    resident.save()
+    client.force_login(resident, backend=BACKEND)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert 'name="sms"' in page  # a resident with a phone may choose text messages
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"in_app": "on", "email": "on", "preferred_channel": "email", "language": "zh-hans"},
+    )
+    assert response.status_code == 302
+    saved = Preference.objects.get(user=resident)
+    assert (saved.preferred_channel, saved.language, saved.sms) == ("email", "zh-hans", False)
+
+    request_ = ServiceRequestFactory(resident=resident.resident_profile)
+    actions.notify_request_event(request_id=request_.pk, event=Event.STATUS_CHANGED)
+    from notifications.models import NotificationEvent
+
+    actions.notification_event_process(event_id=NotificationEvent.objects.get().pk)
+    (message,) = mailoutbox
+    assert message.to == ["r@example.org"]
+    assert message.subject.startswith("请求 #")
+
+
+def test_staff_are_not_offered_sms_and_cannot_prefer_a_channel_turned_off(client, people):
+    worker = people["worker"]
+    client.force_login(worker, backend=BACKEND)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert 'name="sms"' not in page
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"in_app": "on", "preferred_channel": "email", "language": "en"},
+    )
+    assert response.status_code == 200
+    assert "cannot be one you turned off" in response.content.decode()
+    assert not Preference.objects.exists()
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"in_app": "on", "email": "on", "preferred_channel": "sms", "language": "en"},
+    )
+    assert response.status_code == 200 and not Preference.objects.exists()
+
+
+def test_opting_out_of_every_outside_channel_leaves_the_centre_only(people, sms_outbox):
+    resident = people["resident"]
+    actions.preference_save(
+        user=resident,
+        in_app=True,
+        email=False,
+        sms=False,
+        preferred_channel=Channel.IN_APP,
+        language="en",
+    )
+    request_ = ServiceRequestFactory(resident=resident.resident_profile)
+    actions.notify_request_event(request_id=request_.pk, event=Event.STATUS_CHANGED)
+    from notifications.models import NotificationEvent
+
+    actions.notification_event_process(event_id=NotificationEvent.objects.get().pk)
+    assert Notification.objects.filter(recipient=resident, in_app=True).count() == 1
+    assert not Delivery.objects.exists() and sms_outbox == []
+
+
+def test_opting_out_of_the_centre_hides_it_there(people, client):
+    resident = people["resident"]
+    actions.preference_save(
+        user=resident, in_app=False, email=False, sms=True, preferred_channel="sms", language="en"
+    )
+    request_ = ServiceRequestFactory(resident=resident.resident_profile)
+    actions.notify_request_event(request_id=request_.pk, event=Event.STATUS_CHANGED)
+    from notifications.models import NotificationEvent
+
+    actions.notification_event_process(event_id=NotificationEvent.objects.get().pk)
+    client.force_login(resident, backend=BACKEND)
+    text = client.get(reverse("notifications:centre")).content.decode()
+    assert "You have no notifications." in text
+    assert Delivery.objects.get().state == Delivery.State.SENT
+
+
+# The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_only_my_notifications_in_my_language(people):
+    _notify(people["resident"], 2)
+    _notify(people["worker"], 1)
+    Preference.objects.create(user=people["resident"], language="zh-hans")
+    response = api_client(people["resident"]).get("/api/v1/notifications/")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [row["title"] for row in rows] == ["中文标题 1", "中文标题 0"]
+    assert all(row["read"] is False for row in rows)
+
+
+def test_the_api_marks_read_one_and_all(people):
+    mine = _notify(people["worker"], 3)
+    client = api_client(people["worker"])
+    response = client.post(f"/api/v1/notifications/{mine[0].pk}/read/")
+    assert response.status_code == 200 and response.json()["read"] is True
+    response = client.post("/api/v1/notifications/read-all/")
+    assert response.json() == {"marked": 2, "unread": 0}
