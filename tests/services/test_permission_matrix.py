@@ -275,6 +275,13 @@ CASES = [
         lambda w: {"satisfaction": 4},
         Status.RESOLVED,
     ),
+    Case(
+        "expected completion",
+        "post",
+        _request_url("expected-completion"),
+        SCOPED_WORK,
+        lambda w: {"expected_completion_at": "2099-01-01T09:00:00+08:00"},
+    ),
     # Notifications: every role has its own, and only ever sees those.
     Case("notifications list", "get", lambda w: f"{API}/notifications/", everyone(200)),
     Case(
@@ -397,6 +404,7 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "request-rate",
         "capacity-list",
         "capacity-detail",
+        "request-expected-completion",
         "notification-list",
         "notification-detail",
         "notification-read",
