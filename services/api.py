@@ -51,6 +51,8 @@ from services.serializers import (
     RequestCreateSerializer,
     RequestDetailSerializer,
     RequestListSerializer,
+    ReviewCloseSerializer,
+    ReviewTaskSerializer,
     TransitionConflictSerializer,
     comment_data,
 )
@@ -480,6 +482,61 @@ def _with_nested_answers(exc: DjangoValidationError, category: ServiceCategory) 
         else:  # a question's code, known or not
             detail.setdefault("attributes", {})[field] = messages
     return ValidationError(detail)
+
+
+# Reviews of low ratings ----------------------------------------------------------------------------
+
+
+class IsAdministrator(permissions.BasePermission):
+    message = "Only administrators review low ratings."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return is_administrator(request.user)
+
+
+class ReviewCursorPagination(ApiCursorPagination):
+    ordering = ("-opened_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Reviews of low ratings (administrators), newest first",
+        description=(
+            "A rating of 2 or less opens one for the community's supervisor: the administrator "
+            "linked to the community (`supervisor`), or any administrator when none is (null)."
+        ),
+    ),
+    retrieve=extend_schema(summary="One review of a low rating"),
+)
+class ReviewTaskViewSet(
+    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [permissions.IsAuthenticated, IsAdministrator]
+    lookup_value_regex = r"[0-9]+"
+    serializer_class = ReviewTaskSerializer
+    pagination_class = ReviewCursorPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return queries.review_task_list(user=self.request.user)
+
+    @extend_schema(
+        summary="Close a review with its outcome (a note is needed for no_action)",
+        request=ReviewCloseSerializer,
+        responses={
+            200: ReviewTaskSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Administrators only."),
+            404: OpenApiResponse(ErrorSerializer, description="No such review."),
+            409: OpenApiResponse(ErrorSerializer, description="Already closed."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        serializer = ReviewCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = actions.review_task_close(user=request.user, task=task, **serializer.validated_data)
+        return Response(ReviewTaskSerializer(task).data)
 
 
 # Supply capacity -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from services import workflow
 from services.models import (
     RequestComment,
     RequestStatusChange,
+    ReviewTask,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
@@ -413,6 +414,32 @@ class InformationAddSerializer(serializers.Serializer):
 class RateSerializer(serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# Reviews of low ratings -------------------------------------------------------------------------
+
+
+class ReviewTaskSerializer(ApiModelSerializer):
+    class Meta:
+        model = ReviewTask
+        fields = [
+            "id",
+            "request",
+            "rating",
+            "supervisor",
+            "state",
+            "opened_at",
+            "outcome",
+            "outcome_note",
+            "closed_by",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewCloseSerializer(serializers.Serializer):
+    outcome = ChoiceFieldWithoutEcho(choices=ReviewTask.Outcome.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 # Supply capacity ---------------------------------------------------------------------------------

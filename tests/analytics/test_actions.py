@@ -4,6 +4,7 @@ SYNTHETIC city: forecast → allocation → approval, with the pages showing eac
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -174,7 +175,7 @@ def test_only_finished_allocations_can_be_approved(world, make):
 
 @pytest.mark.slow
 def test_forecast_then_allocation_then_approval_on_a_tiny_city(
-    client, django_capture_on_commit_callbacks
+    client, django_capture_on_commit_callbacks, capfd
 ):
     communities = tiny_city.seed()
     admin = AdministratorFactory()
@@ -222,3 +223,22 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     call_command("recommend_allocation", "--budget", "60000", stdout=out)
     assert "solver: whole units, gap" in out.getvalue()
     assert "within the target 0.50%" in out.getvalue()
+    assert "price of fairness: " in out.getvalue()
+
+    # --json prints JSON only: whatever HiGHS writes goes to standard error, not to stdout.
+    capfd.readouterr()
+    out = io.StringIO()
+    call_command(
+        "recommend_allocation",
+        "--budget",
+        "60000",
+        "--strength",
+        "2",
+        "--floor",
+        "1",
+        "--json",
+        stdout=out,
+    )
+    payload = json.loads(out.getvalue())
+    assert payload["frontier"]["points"] and payload["summary"]["strength"] == 2
+    assert capfd.readouterr().out == ""

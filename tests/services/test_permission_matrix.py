@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from residents.models import PersonalDataAccess
-from services.models import ServiceRequest
+from services.models import ReviewTask, ServiceRequest
 from tests.factories import World, api_client, make_world
 
 Status = ServiceRequest.Status
@@ -84,6 +84,11 @@ def _owner_notification_url(action: str = "") -> Callable[[World], str]:
 def _request_url(action: str = "") -> Callable[[World], str]:
     suffix = f"{action}/" if action else ""
     return lambda w: f"{API}/requests/{w.owner_request.pk}/{suffix}"
+
+
+def _review(w: World) -> ReviewTask:
+    """The review a 2/5 rating of the owner's request opened."""
+    return ReviewTask.objects.get_or_create(request=w.owner_request, defaults={"rating": 2})[0]
 
 
 SCOPED_WORK = roles(owner=403, other=404, assigned=200, worker_other=404, admin=200)
@@ -282,6 +287,26 @@ CASES = [
         SCOPED_WORK,
         lambda w: {"expected_completion_at": "2099-01-01T09:00:00+08:00"},
     ),
+    # Reviews of low ratings: administrators only.
+    Case(
+        "review tasks list",
+        "get",
+        lambda w: f"{API}/review-tasks/",
+        roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
+    ),
+    Case(
+        "review task detail",
+        "get",
+        lambda w: f"{API}/review-tasks/{_review(w).pk}/",
+        roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
+    ),
+    Case(
+        "review task close",
+        "post",
+        lambda w: f"{API}/review-tasks/{_review(w).pk}/close/",
+        roles(owner=403, other=403, assigned=403, worker_other=403, admin=200),
+        lambda w: {"outcome": "explained", "note": "Called the resident."},
+    ),
     # Notifications: every role has its own, and only ever sees those.
     Case("notifications list", "get", lambda w: f"{API}/notifications/", everyone(200)),
     Case(
@@ -402,6 +427,9 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "request-replies",
         "request-information",
         "request-rate",
+        "review-task-list",
+        "review-task-detail",
+        "review-task-close",
         "capacity-list",
         "capacity-detail",
         "request-expected-completion",

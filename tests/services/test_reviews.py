@@ -106,3 +106,22 @@ def test_the_reviews_page_lists_and_closes_reviews(client, community, resident, 
     client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get(reverse("services:review_list")).status_code == 403
     assert client.post(reverse("services:review_close", args=[task.pk]), {}).status_code == 403
+
+
+def test_the_api_lists_and_closes_reviews_for_administrators(community, resident, worker):
+    from tests.factories import api_client
+
+    admin = AdministratorFactory()
+    item = _resolved(community, resident, worker)
+    actions.request_rate(user=resident.user, request=item, satisfaction=2)
+    task = ReviewTask.objects.get(request=item)
+    listed = api_client(admin).get("/api/v1/review-tasks/").json()["results"]
+    assert [(t["request"], t["rating"], t["state"]) for t in listed] == [(item.pk, 2, "open")]
+    url = f"/api/v1/review-tasks/{task.pk}/close/"
+    assert api_client(worker).post(url, {"outcome": "explained"}).status_code == 403
+    refused = api_client(admin).post(url, {"outcome": "no_action"}, format="json")
+    assert refused.status_code == 400 and "note" in refused.json()
+    closed = api_client(admin).post(url, {"outcome": "explained"}, format="json")
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    again = api_client(admin).post(url, {"outcome": "explained"}, format="json")
+    assert again.status_code == 409

@@ -18,12 +18,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--min-coverage", type=float, help="require every community's coverage ≥ this (0-1)"
         )
+        parser.add_argument(
+            "--strength",
+            type=float,
+            help="how strongly the equity weights count (weight ** strength, 0-5; default 1)",
+        )
+        parser.add_argument(
+            "--floor",
+            type=float,
+            help="coverage floor as a share of the highest floor all can reach (0-1; default 0.9)",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, budget: float, min_coverage: float | None, **options):
         params = {"budget": budget}
         if min_coverage is not None:
             params["min_coverage"] = min_coverage
+        for name in ("strength", "floor"):
+            if options.get(name) is not None:
+                params[name] = options[name]
         run = run_and_check(
             AnalysisRun.Kind.ALLOCATION, params, stdout=None if options["json"] else self.stdout
         )
@@ -65,3 +78,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{row['metric']:<30}{row['lp']:>14,.4g}{row['baseline']:>14,.4g}")
         for note in wording.note_texts(parts=result["note_parts"]):
             self.stdout.write(f"note: {note}")
+        frontier = result.get("frontier") or {}
+        for text in wording.fairness_price_texts(parts=frontier.get("cost_parts")):
+            self.stdout.write(f"price of fairness: {text}")
