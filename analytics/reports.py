@@ -41,38 +41,45 @@ def month_of(period: object) -> str:
     return str(period)[:7] if period else ""
 
 
+# Parameters stored by older runs that no kind declares any more.
+_LEGACY_PARAM_LABELS = {"need_basis": _("Need basis")}
+
+
+def _plain_number(value: float) -> str:
+    """1 → "1", 12.5 → "12.5", 560000 → "560,000"."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _param_text(param, value: object) -> str:
+    kind = param.type if param is not None else ""
+    if kind == "number" and finite(value) is not None:
+        number = float(value)  # type: ignore[arg-type]
+        return f"{100 * number:.0f}%" if param.share else _plain_number(number)
+    if kind == "amounts" and isinstance(value, dict):
+        _communities, categories = names()
+        return ", ".join(
+            f"{categories.get(code, code)}: {_plain_number(float(amount))}"
+            for code, amount in value.items()
+        )
+    if kind == "community":
+        name = Community.objects.filter(code=str(value)).values_list("name", flat=True).first()
+        return f"{name} ({value})" if name else str(value)
+    if kind == "forecast_run":
+        return f"#{value}"
+    return str(value)
+
+
 def params_summary(run: AnalysisRun) -> list[tuple[str, str]]:
-    """The parameters of a run as (label, value) pairs for lists and headers."""
-    params = run.params or {}
-    labels = {
-        "horizon": _("Horizon (months)"),
-        "budget": _("Budget"),
-        "min_coverage": _("Minimum coverage"),
-        "category_budgets": _("Category budgets"),
-        "forecast_run": _("Forecast run"),
-        "need_basis": _("Need basis"),
-        "as_of": _("As of"),
-        "community": _("Community"),
-        "older_residents_added": _("Residents aged 65+ added"),
-        "schools_added": _("Schools added"),
-        "population_change_percent": _("Population change (%)"),
-    }
+    """The parameters of a run as (label, value) pairs for lists and headers, labelled as the
+    kind declares them (``analytics.kinds.<kind>.params``) in the reader's language."""
+    from analytics import kinds
+
+    declared = {p.name: p for p in kinds.get(run.kind).form.param_set.params}
     out = []
-    for key, value in params.items():
-        if key == "community":
-            name = Community.objects.filter(code=str(value)).values_list("name", flat=True).first()
-            text = f"{name} ({value})" if name else str(value)
-        elif key == "min_coverage" and finite(value) is not None:
-            text = f"{100 * float(value):.0f}%"
-        elif key == "budget" and finite(value) is not None:
-            text = f"{float(value):,.0f}"
-        elif key == "category_budgets" and isinstance(value, dict):
-            text = ", ".join(f"{k}: {float(v):,.0f}" for k, v in value.items())
-        elif key == "forecast_run":
-            text = f"#{value}"
-        else:
-            text = str(value)
-        out.append((str(labels.get(key, key.replace("_", " "))), text))
+    for key, value in (run.params or {}).items():
+        param = declared.get(key)
+        label = param.label if param is not None else _LEGACY_PARAM_LABELS.get(key, key)
+        out.append((str(label), _param_text(param, value)))
     return out
 
 

@@ -65,7 +65,14 @@ WORKER_EVENTS = frozenset(
     }
 )
 REQUEST_EVENTS = frozenset(
-    {*RESIDENT_EVENTS, *WORKER_EVENTS, Event.SUBMITTED, Event.RATED, Event.REVIEW_OPENED}
+    {
+        *RESIDENT_EVENTS,
+        *WORKER_EVENTS,
+        Event.SUBMITTED,
+        Event.ASSIGNED,
+        Event.RATED,
+        Event.REVIEW_OPENED,
+    }
 )
 
 
@@ -143,6 +150,8 @@ def recipients_for(*, kind: str, facts: sources.RequestFacts, actor_id: int | No
         people = _active([facts.resident_user_id])
     elif kind == Event.SUBMITTED:
         people = _community_workers(facts.community_id)
+    elif kind == Event.ASSIGNED:
+        people = _active([facts.assignee_id])
     elif kind == Event.RATED:  # raised for low ratings only (services' ReviewTask.LOW_RATING)
         people = _workers_on(facts)
     elif kind == Event.REVIEW_OPENED:
@@ -322,7 +331,9 @@ def sla_alerts_record(*, now: datetime | None = None) -> int:
         if facts.expected_completion_at is None:
             continue
         kind = Event.SLA_BREACHED if facts.expected_completion_at <= now else Event.SLA_DUE_SOON
-        wanted[f"{kind}:{facts.request_id}"] = (kind, facts.request_id)
+        # Once per threshold and deadline: a deadline moved later may come due again.
+        deadline = facts.expected_completion_at.isoformat()
+        wanted[f"{kind}:{facts.request_id}:{deadline}"] = (kind, facts.request_id)
     known = set(
         NotificationEvent.objects.filter(key__in=list(wanted)).values_list("key", flat=True)
     )

@@ -22,6 +22,7 @@ class Event(models.TextChoices):
     # About one request (``notify_request_event``).
     SUBMITTED = "submitted", _("New request")
     STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned to you")
     PUBLIC_REPLY = "public_reply", _("Reply")
     EXPECTED_COMPLETION_CHANGED = "expected_completion_changed", _("Expected completion changed")
     RATED = "rated", _("Low rating")
@@ -49,7 +50,7 @@ class NotificationEvent(models.Model):
     a lost task message is queued again by the sweeper, and ``key`` makes an event that must
     happen once (an SLA threshold, a day's digest) happen once."""
 
-    key = models.CharField(max_length=100, unique=True)
+    key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(_("event"), max_length=32, choices=Event.choices)
     request_id = models.PositiveBigIntegerField(_("request"), null=True, blank=True)
     actor = models.ForeignKey(

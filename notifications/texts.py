@@ -52,6 +52,10 @@ def _request_message(event: str, facts: RequestFacts) -> Message:
             _("Request #%(number)s: %(status)s"),
             _("Your request for %(service)s is now: %(status)s."),
         ),
+        Event.ASSIGNED: (
+            _("Request #%(number)s assigned to you"),
+            _("The request for %(service)s is yours to work on."),
+        ),
         Event.PUBLIC_REPLY: (
             _("New reply on request #%(number)s"),
             _("A community worker replied on your request for %(service)s."),

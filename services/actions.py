@@ -932,11 +932,14 @@ def request_move(
         note=note,
         reason=reason,
     )
-    # Notifications: a resident's withdrawal or reopening alerts the workers once this commits.
+    # Notifications: a resident's withdrawal or reopening alerts the workers, and a worker
+    # assigned by someone else is told, once this commits.
     if actor == workflow.RESIDENT and chosen.name in RESIDENT_MOVE_EVENTS:
         notify_request_event(
             request_id=moved.pk, event=RESIDENT_MOVE_EVENTS[chosen.name], actor_id=user.pk
         )
+    if chosen.takes_assignee:
+        notify_request_event(request_id=moved.pk, event=Event.ASSIGNED, actor_id=user.pk)
     return moved
 
 
@@ -978,6 +981,42 @@ def request_assign(
     An already-assigned request changes hands and keeps its status; an in-progress one goes
     back to "assigned" for its new worker to start."""
     return request_move(user=user, request=request, move="assign", assignee=assignee, note=note)
+
+
+@transaction.atomic
+def request_expected_completion_set(
+    *, user: User, request: ServiceRequest, expected_completion_at: datetime
+) -> ServiceRequest:
+    """A worker of the request's community (or an administrator) moves the expected completion
+    of an open request to a later or earlier time still ahead (a part must be ordered, the
+    work is booked); the resident is told. Deadline alerts follow the new time."""
+    _check_may_work(user=user, request=request)
+    if not isinstance(expected_completion_at, datetime):
+        raise ValidationError({"expected_completion_at": [_("Enter a date and time.")]})
+    if timezone.is_naive(expected_completion_at):
+        expected_completion_at = timezone.make_aware(expected_completion_at)
+    if expected_completion_at <= timezone.now():
+        raise ValidationError(
+            {"expected_completion_at": [_("Choose a time that has not passed yet.")]}
+        )
+    locked = _locked(request)
+    if locked.status not in OPEN_STATUSES:
+        raise StateConflict(
+            _(
+                "The expected completion can change while the request is open; this one is “%(status)s”."
+            )
+            % {"status": workflow.status_label(locked.status)}
+        )
+    if locked.expected_completion_at == expected_completion_at:
+        return locked  # already so: nothing to tell
+    locked.expected_completion_at = expected_completion_at
+    locked.save(update_fields=["expected_completion_at", "updated_at"])
+    request.expected_completion_at = expected_completion_at
+    # Notifications: the resident hears of the new time once this commits.
+    notify_request_event(
+        request_id=locked.pk, event=Event.EXPECTED_COMPLETION_CHANGED, actor_id=user.pk
+    )
+    return locked
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from services.serializers import (
     CapacitySerializer,
     CategoryTreeSerializer,
     CommentSerializer,
+    ExpectedCompletionSerializer,
     IdempotencyConflictSerializer,
     InformationAddSerializer,
     MoveSerializer,
@@ -318,6 +319,28 @@ class ServiceRequestViewSet(
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actions.request_assign(user=request.user, request=item, **serializer.validated_data)
+        return self._detail_response(item.pk)
+
+    @extend_schema(
+        summary="Move the expected completion of an open request (the resident is told)",
+        request=ExpectedCompletionSerializer,
+        responses={
+            200: RequestDetailSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+            404: OpenApiResponse(ErrorSerializer, description="Not in your scope."),
+            409: OpenApiResponse(ErrorSerializer, description="The request is not open."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="expected-completion")
+    def expected_completion(self, request: Request, pk: str | None = None) -> Response:
+        item = self._scoped(pk)
+        if not queries.may_work_request(user=request.user, request=item):
+            raise ActionNotAllowed("Only the workers of this community change its requests.")
+        serializer = ExpectedCompletionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actions.request_expected_completion_set(
+            user=request.user, request=item, **serializer.validated_data
+        )
         return self._detail_response(item.pk)
 
     def _comment_response(self, comment) -> Response:

@@ -418,6 +418,15 @@ class AssignForm(forms.Form):
         self.fields["assignee"].label_from_instance = _person_label
 
 
+class ExpectedCompletionForm(forms.Form):
+    expected_completion_at = forms.DateTimeField(
+        label=_("New expected completion"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("The resident is told of the new time."),
+    )
+
+
 def _person_label(user) -> str:
     return user.get_full_name() or user.get_username()
 

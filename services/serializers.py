@@ -384,6 +384,12 @@ class AssignSerializer(NoteSerializer):
     )
 
 
+class ExpectedCompletionSerializer(serializers.Serializer):
+    expected_completion_at = serializers.DateTimeField(
+        help_text="ISO 8601, in the future; the resident is told of the new time."
+    )
+
+
 class NoteAddSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("requests/<int:pk>/rate/", views.request_rate, name="request_rate"),
     path("requests/<int:pk>/status/", views.request_transition, name="request_transition"),
     path("requests/<int:pk>/assign/", views.request_assign, name="request_assign"),
+    path(
+        "requests/<int:pk>/expected-completion/",
+        views.request_expected_completion,
+        name="request_expected_completion",
+    ),
     path("requests/<int:pk>/notes/", views.request_note_add, name="request_note_add"),
     path("requests/<int:pk>/replies/", views.request_reply_add, name="request_reply_add"),
     path(

@@ -30,6 +30,7 @@ from services.filters import (
 from services.forms import (
     AssignForm,
     BulkActionForm,
+    ExpectedCompletionForm,
     InformationForm,
     MoveForm,
     NoteForm,
@@ -163,6 +164,7 @@ def _detail_page(
     *,
     rating_form: RatingForm | None = None,
     assign_form: AssignForm | None = None,
+    expected_completion_form: ExpectedCompletionForm | None = None,
     move_form: MoveForm | None = None,
     note_form: NoteForm | None = None,
     reply_form: ReplyForm | None = None,
@@ -198,6 +200,10 @@ def _detail_page(
     if is_staff_view:
         context["note_form"] = note_form or NoteForm()
         context["reply_form"] = reply_form or _reply_form(item)
+        if item.is_open:
+            context["expected_completion_form"] = (
+                expected_completion_form or ExpectedCompletionForm()
+            )
         if workflow.MOVES_BY_NAME["assign"].applies_to(item.status):
             context["assign_form"] = assign_form or AssignForm(
                 assignees=queries.assignee_choices(user=request.user, community=item.community),
@@ -330,6 +336,30 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Request #%(id)s assigned.") % {"id": item.pk})
         return redirect("services:request_detail", pk=item.pk)
     return _detail_page(request, item, assign_form=form, status=400)
+
+
+@require_POST
+@role_required(*STAFF)
+def request_expected_completion(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _request_or_404(request, pk)
+    form = ExpectedCompletionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.request_expected_completion_set(
+                user=request.user,
+                request=item,
+                expected_completion_at=form.cleaned_data["expected_completion_at"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("Request #%(id)s: the resident is told of the new expected completion.")
+                % {"id": item.pk},
+            )
+        return redirect("services:request_detail", pk=item.pk)
+    return _detail_page(request, item, expected_completion_form=form, status=400)
 
 
 # Worker queue -------------------------------------------------------------------------------

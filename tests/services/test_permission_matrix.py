@@ -280,6 +280,13 @@ CASES = [
         lambda w: {"satisfaction": 4},
         Status.RESOLVED,
     ),
+    Case(
+        "expected completion",
+        "post",
+        _request_url("expected-completion"),
+        SCOPED_WORK,
+        lambda w: {"expected_completion_at": "2099-01-01T09:00:00+08:00"},
+    ),
     # Reviews of low ratings: administrators only.
     Case(
         "review tasks list",
@@ -425,6 +432,7 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "review-task-close",
         "capacity-list",
         "capacity-detail",
+        "request-expected-completion",
         "notification-list",
         "notification-detail",
         "notification-read",

@@ -71,3 +71,21 @@ def test_both_channels_store_the_same_params():
     serializer = kind.serializer(data={}, context={"request": None})
     assert serializer.is_valid()
     assert serializer.params() == {"horizon": 6}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_runs_parameters_are_shown_with_their_declared_labels(language):
+    from django.utils import translation
+
+    from analytics import reports
+    from analytics.models import AnalysisRun
+
+    run = AnalysisRun(
+        kind="allocation",
+        params={"budget": 560000.0, "strength": 1.5, "floor": 0.9, "min_coverage": 0.5},
+    )
+    with translation.override(language):
+        shown = dict(reports.params_summary(run))
+        declared = {str(p.label) for p in kinds.get("allocation").form.param_set.params}
+    assert set(shown) <= declared  # no raw key such as "strength" or "floor"
+    assert sorted(shown.values()) == sorted(["560,000", "1.5", "90%", "50%"])
