@@ -18,7 +18,9 @@ from services import actions
 from services.models import (
     CapacityChange,
     IdempotencyRecord,
+    RequestComment,
     RequestStatusChange,
+    ReviewTask,
     ServiceCategory,
     ServiceRequest,
     SupplyCapacity,
@@ -145,6 +147,31 @@ class RequestStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["to_status", "changed_at"]
     search_fields = ["=request__id", "changed_by__username"]
     list_select_related = ["request__category", "changed_by"]
+    show_full_result_count = False
+
+
+@admin.register(RequestComment)
+class RequestCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Notes, replies and residents' information, read-only: they are written on the request
+    page and the API, through ``services.actions``. The list leaves the free text out (it may
+    name people)."""
+
+    list_display = ["request", "kind", "author", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["=request__id", "author__username"]
+    list_select_related = ["request__category", "author"]
+    show_full_result_count = False
+
+
+@admin.register(ReviewTask)
+class ReviewTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Reviews opened by low ratings, read-only: they are closed on the Reviews page and the
+    API, through ``services.actions``."""
+
+    list_display = ["request", "rating", "supervisor", "state", "outcome", "opened_at"]
+    list_filter = ["state", "outcome", "opened_at"]
+    search_fields = ["=request__id", "supervisor__username"]
+    list_select_related = ["request__category", "supervisor"]
     show_full_result_count = False
 
 
