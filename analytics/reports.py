@@ -101,8 +101,9 @@ def region_names() -> dict[str, str]:
 
 def run_error_text(run: AnalysisRun) -> str:
     """Why ``run`` failed, in the active language (empty when it did not)."""
-    if not (run.error or run.error_parts):
-        return ""
+    if not run.error_parts:
+        # The executor's own phrases need no names (and no queries).
+        return wording.run_error_text(parts=[], error=run.error)
     communities, categories = names()
     return wording.run_error_text(
         parts=run.error_parts,

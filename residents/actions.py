@@ -233,7 +233,7 @@ def resident_portrait_save(
 
 
 def portrait_consents_import(
-    *, residents: list[Resident], recorded_by: User, given_at
+    *, residents: list[Resident], recorded_by: User | None, given_at
 ) -> list[PortraitConsent]:
     """Consent recorded for newly imported residents whose rows said they gave it (the
     bulk import's ``portrait_consent`` column), to the current purpose version."""
@@ -263,13 +263,7 @@ def residents_seed(*, residents: Sequence[Resident], consented_at) -> list[Resid
         if resident.national_id and not resident.national_id_hash:
             raise ValueError(f"resident {index}: identifiers without their lookup hashes")
     created = Resident.objects.bulk_create(residents, batch_size=2000)
-    PortraitConsent.objects.bulk_create(
-        [
-            PortraitConsent(resident=r, version=PORTRAIT_PURPOSE_VERSION, given_at=consented_at)
-            for r in created
-        ],
-        batch_size=2000,
-    )
+    portrait_consents_import(residents=created, recorded_by=None, given_at=consented_at)
     return created
 
 

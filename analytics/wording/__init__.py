@@ -1140,9 +1140,8 @@ def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str
 
 # What a running run is doing (the runners' and the engine's progress messages) -------------
 
-_PROGRESS = {
-    message: message
-    for message in (
+_PROGRESS = frozenset(
+    (
         gettext_noop("loading forecasts, supply and costs"),
         gettext_noop("solving the allocation in whole units"),
         gettext_noop("auditing the plan for groups served below the rest"),
@@ -1165,7 +1164,7 @@ _PROGRESS = {
         gettext_noop("equity weights"),
         gettext_noop("done"),
     )
-}
+)
 _REGION_ZH = {region.name: region.name_zh for region in REGIONS}
 # Table 2's estimation reports "model1: South" as it goes.
 _TABLE2_STEP = re.compile(r"^model(?P<model>\d): (?P<region>[A-Za-z]+)$")
@@ -1176,7 +1175,7 @@ def progress_text(*, message: object) -> str:
     shown as it is)."""
     text = str(message or "")
     if text in _PROGRESS:
-        return gettext(_PROGRESS[text])
+        return gettext(text)
     step = _TABLE2_STEP.match(text)
     if step:
         region = step["region"]
