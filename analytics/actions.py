@@ -933,7 +933,12 @@ def analysis_runs_sweep() -> dict[str, int]:
       may have been lost (a broker restarted without persistence). If the first message was
       only waiting, the second finds the run taken or finished and does nothing.
 
-    Returns how many runs were failed and re-queued.
+    * the parts of province runs likewise, one by one (``_sweep_parts``): a silent part is
+      failed and tried again alone, up to ``RUN_PART_ATTEMPTS``; a run whose parts all
+      succeeded but was not merged is merged.
+
+    Returns how many runs and parts were failed, and re-queued (parts tried again and merges
+    queued included).
     """
     stale_before = _stale_before()
     now = timezone.now()
@@ -971,7 +976,11 @@ def analysis_runs_sweep() -> dict[str, int]:
         )
         if updated and _publish(run_id):
             requeued += 1
-    return {"failed": failed, "requeued": requeued, **_sweep_parts(stale_before, now)}
+    parts = _sweep_parts(stale_before, now)
+    return {
+        "failed": failed + parts["parts_failed"] + parts["runs_failed"],
+        "requeued": requeued + parts["parts_retried"] + parts["parts_requeued"] + parts["merged"],
+    }
 
 
 # Removing what is no longer wanted (administrators, through the admin site) --------------------

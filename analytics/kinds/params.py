@@ -66,7 +66,7 @@ def cities_param() -> Param:
     return Param(
         "cities",
         "cities",
-        label=_("Cities"),
+        label=_("Cities to cover"),
         help=_(
             "The cities the run covers. Two or more: computed city by city in parallel and "
             "merged. None: every community as one computation."
