@@ -61,6 +61,13 @@ def community_q(key: str | Sequence[str] | None, path: str = "") -> Q:
     return Q(**{f"{path}city__adcode__in": list(key)})
 
 
+def key_by_community() -> dict[str, str]:
+    """Each community's partition key, by community code."""
+    from residents.models import Community
+
+    return dict(Community.objects.values_list("code", "city__adcode"))
+
+
 def names(keys: Iterable[str]) -> dict[str, str]:
     """Each partition's name in the reader's language."""
     return {

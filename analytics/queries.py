@@ -119,11 +119,17 @@ def allocation_period(forecast_run: AnalysisRun | None = None) -> date | None:
     return run.forecasts.order_by("period").values_list("period", flat=True).first()
 
 
-def committed_costs(period: date) -> dict[str, float]:
+def committed_costs(period: date, partition: str | None = None) -> dict[str, float]:
     """What the supply capacities of ``period`` other than an approved plan's already cost,
     per service code: the part of a budget an allocation for that month cannot spend again
-    (a new plan replaces the approved one, so its rows do not count)."""
-    rows = _supply_before_plans(period).values_list("category__code").annotate(total=Sum("budget"))
+    (a new plan replaces the approved one, so its rows do not count). With ``partition``,
+    its communities' only."""
+    rows = (
+        _supply_before_plans(period)
+        .filter(partitions.community_q(partition, "community__"))
+        .values_list("category__code")
+        .annotate(total=Sum("budget"))
+    )
     return {code: float(total or 0) for code, total in rows}
 
 

@@ -88,3 +88,68 @@ def merge_keyed(
         merged.update(zip(names, value, strict=True))
         out.append(merged)
     return out
+
+
+# Allocation: a province's plan from its cities' plans ----------------------------------------
+
+_TINY = 1e-9
+
+
+def plan_metrics(
+    communities: Sequence[Mapping[str, Any]], *, covered: str, spent: float
+) -> dict[str, float]:
+    """A plan's headline figures from its communities (``need``, ``weight``, ``kind`` and the
+    requests the plan covers in column ``covered``), as the allocation engine computes them
+    for one solve (coverage counts up to the need; the CV and the lowest coverage over the
+    communities with a need): so a province's figures are its cities' communities taken
+    together, not an average of the cities' figures."""
+    need = [float(c.get("need") or 0.0) for c in communities]
+    got = [float(c.get(covered) or 0.0) for c in communities]
+    weight = [float(c.get("weight") or 1.0) for c in communities]
+    kinds = [c.get("kind") for c in communities]
+    ratios = [g / n for g, n in zip(got, need, strict=True) if n > _TINY]
+
+    def share(kind: str) -> float:
+        n = sum(x for x, k in zip(need, kinds, strict=True) if k == kind and x > _TINY)
+        g = sum(y for y, x, k in zip(got, need, kinds, strict=True) if k == kind and x > _TINY)
+        return g / n if n > 0 else math.nan
+
+    total_need, total_covered = sum(need), sum(got)
+    weighted_need = sum(w * n for w, n in zip(weight, need, strict=True))
+    mean = sum(ratios) / len(ratios) if ratios else math.nan
+    spread = math.sqrt(sum((r - mean) ** 2 for r in ratios) / len(ratios)) if ratios else math.nan
+    urban, rural = share("urban"), share("rural")
+    return {
+        "total_need": total_need,
+        "total_covered": total_covered,
+        "coverage": total_covered / total_need if total_need > 0 else math.nan,
+        "weighted_coverage": (
+            sum(w * g for w, g in zip(weight, got, strict=True)) / weighted_need
+            if total_need > 0
+            else math.nan
+        ),
+        "coverage_cv": spread / mean if ratios and mean > 0 else math.nan,
+        "min_community_coverage": min(ratios) if ratios else math.nan,
+        "urban_coverage": urban,
+        "rural_coverage": rural,
+        "urban_rural_gap": urban - rural,
+        "spent": float(spent),
+    }
+
+
+def budget_split(
+    total: float, *, committed: Mapping[str, float], gap_cost: Mapping[str, float]
+) -> dict[str, float]:
+    """A province budget split over its cities: each city keeps what its existing supply
+    already costs (``committed``), and the rest of the budget is shared in proportion to the
+    cost of each city's uncovered forecast need (``gap_cost``: need beyond current supply,
+    at unit cost); equally when no city has a gap. ``total`` must cover every commitment."""
+    keys = sorted(set(committed) | set(gap_cost))
+    free = total - sum(committed.get(k, 0.0) for k in keys)
+    gaps = {k: max(0.0, gap_cost.get(k, 0.0)) for k in keys}
+    gap_total = sum(gaps.values())
+    return {
+        k: committed.get(k, 0.0)
+        + (free * gaps[k] / gap_total if gap_total > 0 else free / len(keys))
+        for k in keys
+    }

@@ -95,7 +95,7 @@ class ParamSet:
         stored: dict[str, Any] = {}
         for param in self.params:
             value = values.get(param.name)
-            if value is None or (param.type in ("amounts", "cities") and not value):
+            if value is None or (param.type in ("amounts", "cities", "city_amounts") and not value):
                 continue
             if param.type == "number":
                 value = float(value)
@@ -103,7 +103,7 @@ class ParamSet:
                 value = getattr(value, "code", value)
             elif param.type == "forecast_run":
                 value = getattr(value, "pk", value)
-            elif param.type == "amounts":
+            elif param.type in ("amounts", "city_amounts"):
                 value = {str(code): float(amount) for code, amount in value.items()}
             elif param.type == "cities":
                 value = sorted({str(code) for code in value})
@@ -325,6 +325,13 @@ def _serializer_field(param: Param) -> serializers.Field:
     common.pop("allow_null", None)
     if param.type == "cities":
         return _CitiesField(child=serializers.CharField(max_length=32), allow_empty=True, **common)
+    if param.type == "city_amounts":
+        return _CityAmountsField(
+            child=serializers.DecimalField(
+                max_digits=AMOUNT_DIGITS, decimal_places=2, min_value=0, coerce_to_string=False
+            ),
+            **common,
+        )
     return _AmountsField(
         child=serializers.DecimalField(
             max_digits=AMOUNT_DIGITS, decimal_places=2, min_value=0, coerce_to_string=False
@@ -359,6 +366,24 @@ class _CitiesField(serializers.ListField):
                 % {"codes": ", ".join(unknown)}
             )
         return sorted(set(map(str, value)))
+
+
+class _CityAmountsField(serializers.DictField):
+    """Amounts by city code, for cities the caller may analyse."""
+
+    def to_internal_value(self, data: Any) -> dict:
+        from analytics import partitions
+
+        value = super().to_internal_value(data)
+        request = self.context.get("request")
+        allowed = {key for key, _name in partitions.choices(request.user if request else None)}
+        unknown = sorted(set(map(str, value)) - allowed)
+        if unknown:
+            raise serializers.ValidationError(
+                _("City code(s) you may not analyse here: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            )
+        return {str(code): amount for code, amount in value.items()}
 
 
 class _AmountsField(serializers.DictField):

@@ -86,3 +86,75 @@ def test_one_city_or_none_is_computed_whole_as_before(province):
     whole = actions.analysis_run_now(kind="forecast", params={"horizon": 1})
     assert not whole.parts.exists()
     assert DemandForecast.objects.filter(run=whole).count() == 16
+
+
+def test_a_province_allocation_splits_the_budget_by_city_and_merges_the_plans(province):
+    forecast = actions.analysis_run_now(kind="forecast", params={"horizon": 1, "cities": province})
+    assert forecast.status == Status.SUCCEEDED, forecast.error
+    budget = 4000.0
+    run = actions.analysis_run_now(
+        kind="allocation",
+        params={"budget": budget, "forecast_run": forecast.pk, "cities": province},
+    )
+    assert run.status == Status.SUCCEEDED, run.error
+    parts = list(run.parts.order_by("partition"))
+    city_budgets = {p.partition: p.result["budget"] for p in parts}
+    assert sum(city_budgets.values()) == pytest.approx(budget)
+    # Each city keeps its committed supply (8 cells at 100 each) and shares the rest.
+    assert all(b >= 800 - 1e-6 for b in city_budgets.values())
+    assert run.result["summary"]["city_budgets"] == city_budgets
+    for part in parts:
+        spent = part.result["summary"]["spent"]
+        assert spent <= city_budgets[part.partition] + 1e-6
+        assert run.allocation_lines.filter(community__city__adcode=part.partition).exists()
+    summary = run.result["summary"]
+    assert summary["spent"] == pytest.approx(sum(p.result["summary"]["spent"] for p in parts))
+    assert summary["whole_units"] is True
+    lines = list(run.allocation_lines.values_list("community__code", "category__code", "provider"))
+    assert len(lines) == len(set(lines))
+    covered = {row["metric"]: row["lp"] for row in run.result["comparison"]}
+    assert covered["total_covered"] == pytest.approx(
+        sum(c["covered_after"] for c in run.result["communities"])
+    )
+
+    # Explicit budgets per city are used as given.
+    given = {province[0]: 1500.0, province[1]: 2500.0}
+    explicit = actions.analysis_run_now(
+        kind="allocation",
+        params={
+            "budget": budget,
+            "forecast_run": forecast.pk,
+            "cities": province,
+            "city_budgets": given,
+        },
+    )
+    assert explicit.status == Status.SUCCEEDED, explicit.error
+    assert explicit.result["summary"]["city_budgets"] == given
+
+
+def test_the_api_checks_budgets_per_city(province, client):
+    from tests.factories import api_client
+
+    forecast = actions.analysis_run_now(kind="forecast", params={"horizon": 1, "cities": province})
+    admin = AdministratorFactory()
+
+    def post(params):
+        return api_client(admin).post(
+            "/api/v1/analysis-runs/",
+            {"kind": "allocation", "params": {"forecast_run": forecast.pk, **params}},
+            format="json",
+        )
+
+    too_much = post(
+        {"budget": 3000, "cities": province, "city_budgets": {province[0]: 2000, province[1]: 2000}}
+    )
+    assert too_much.status_code == 400
+    assert "city_budgets" in str(too_much.json())
+    missing = post({"budget": 5000, "cities": province, "city_budgets": {province[0]: 2000}})
+    assert missing.status_code == 400 and province[1] in str(missing.json())
+    below = post(
+        {"budget": 5000, "cities": province, "city_budgets": {province[0]: 100, province[1]: 4000}}
+    )
+    assert below.status_code == 400 and province[0] in str(below.json())
+    caps = post({"budget": 5000, "cities": province, "category_budgets": {"school_enrolment": 900}})
+    assert caps.status_code == 400 and "category_budgets" in str(caps.json())

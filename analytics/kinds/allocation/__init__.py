@@ -1,7 +1,7 @@
 """Allocation of next month's supply across communities and services, with a fairness audit."""
 
 from analytics.kinds.allocation import params, report, result, runner, tables
-from analytics.kinds.base import RunKind
+from analytics.kinds.base import Partitioned, RunKind
 
 KIND = RunKind(
     name="allocation",
@@ -13,4 +13,5 @@ KIND = RunKind(
     template="analytics/allocation.html",
     page=report.page,
     tables=tables.TABLES,
+    partitioned=Partitioned(part=runner.allocation_part, merge=runner.allocation_merge),
 )

@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import queries
-from analytics.kinds.params import Param, ParamSet, params_serializer, start_form
+from analytics.kinds.params import (
+    Param,
+    ParamSet,
+    cities_param,
+    params_serializer,
+    start_form,
+)
 from analytics.models import AnalysisRun
 from residents.models import User
 
@@ -99,6 +105,50 @@ def _check(user: User | None, values: Mapping[str, Any]) -> dict[str, str | dict
         errors["budget"] = total_error
     if category_errors:
         errors["category_budgets"] = category_errors
+    errors.update(_province_errors(values))
+    return errors
+
+
+def _province_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """A province allocation (two or more cities) splits its budget by city: given per city
+    (``city_budgets``: one for each city of the run, each covering the city's committed
+    supply, together within the budget), or split by the run (docs/precision-supply.md).
+    Per-service caps apply to one computation and are refused for a province run."""
+    cities = sorted(set(values.get("cities") or []))
+    given = values.get("city_budgets") or {}
+    if len(cities) < 2:
+        return {"city_budgets": _("Budgets per city need two or more cities.")} if given else {}
+    errors: dict[str, str] = {}
+    if values.get("category_budgets"):
+        errors["category_budgets"] = _(
+            "Budgets per service cannot be combined with several cities; leave them out, or "
+            "plan one city at a time."
+        )
+    if not given:
+        return errors
+    missing = sorted(set(cities) - set(given))
+    extra = sorted(set(given) - set(cities))
+    if missing or extra:
+        errors["city_budgets"] = _(
+            "Give a budget for each city of the run and no other: missing %(missing)s, "
+            "not in the run %(extra)s."
+        ) % {"missing": ", ".join(missing) or "-", "extra": ", ".join(extra) or "-"}
+        return errors
+    if sum(float(v) for v in given.values()) > float(values["budget"]) + 1e-6:
+        errors["city_budgets"] = _("The cities' budgets add up to more than the total budget.")
+        return errors
+    period = queries.allocation_period(values.get("forecast_run"))
+    if period is not None:
+        short = [
+            code
+            for code in cities
+            if float(given[code]) < sum(queries.committed_costs(period, code).values()) - 1e-6
+        ]
+        if short:
+            errors["city_budgets"] = _(
+                "A city's budget covers its whole month, so it must be at least what its "
+                "existing supply already costs: too low for %(codes)s."
+            ) % {"codes": ", ".join(short)}
     return errors
 
 
@@ -168,6 +218,19 @@ PARAMS = ParamSet(
             help=gettext_lazy("Optional spending caps per service, in CNY."),
             required=False,
             page_prefix="category_budget_",
+        ),
+        cities_param(),
+        Param(
+            "city_budgets",
+            "city_amounts",
+            label=gettext_lazy("Budget per city"),
+            help=gettext_lazy(
+                "Optional, with two or more cities: each city's budget in CNY (by city code), "
+                "together within the total. Without them the total is split by the cost of "
+                "each city's uncovered need."
+            ),
+            required=False,
+            on_page=False,
         ),
     ),
     check=_check,

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
-from analytics import kinds, queries
+from analytics import kinds, partitions, queries
 from analytics.engine.errors import EngineInputError
+from analytics.engine.partitions import budget_split, merge_record, plan_metrics
 from analytics.engine.supply.allocation import (
     AllocationConfig,
     allocate,
@@ -23,8 +26,8 @@ from analytics.engine.supply.allocation import (
 from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.frames import jsonable
 from analytics.kinds.allocation.params import FLOOR_DEFAULT, STRENGTH_DEFAULT
-from analytics.kinds.allocation.result import AllocationResult
-from analytics.kinds.base import Outcome, Progress
+from analytics.kinds.allocation.result import AllocationResult, ComparisonRow
+from analytics.kinds.base import Outcome, PartOutcome, PartResult, Progress
 from analytics.kinds.schema import record
 from analytics.kinds.upgrades import from_engine
 from analytics.models import AllocationLine, AnalysisRun
@@ -74,8 +77,7 @@ def _param(params: dict, name: str, default: float) -> float:
     return default if value in (None, "") else float(value)
 
 
-def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
-    params = run.params
+def _forecast_run_of(params: dict) -> AnalysisRun:
     if params.get("budget") in (None, ""):
         raise EngineInputError(
             "a total budget is needed for an allocation (budget)", code="budget_missing"
@@ -90,17 +92,137 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
             "no finished demand forecast to allocate against: run a forecast first",
             code="no_forecast",
         )
-    progress(10, "loading forecasts, supply and costs")
-    period: date = queries.allocation_period(forecast_run_)
-    rows = forecast_run_.forecasts.filter(period=period).values_list(
-        "community__code", "category__code", "forecast", "lower", "upper"
+    return forecast_run_
+
+
+def _demand(forecast_run_: AnalysisRun, period: date, partition: str | None) -> pd.DataFrame:
+    rows = (
+        forecast_run_.forecasts.filter(period=period)
+        .filter(partitions.community_q(partition, "community__"))
+        .values_list("community__code", "category__code", "forecast", "lower", "upper")
     )
-    demand = pd.DataFrame.from_records(
+    return pd.DataFrame.from_records(
         rows, columns=["community", "category", "forecast", "lower", "upper"]
     )
-    communities = queries.community_frame()
-    costs = queries.unit_costs()
+
+
+def city_budgets(params: dict) -> dict[str, float]:
+    """Each city's share of a province allocation's budget: the ``city_budgets`` given, else
+    the province split (``analytics.engine.partitions.budget_split``: each city's committed
+    supply, and the rest in proportion to the cost of its uncovered forecast need)."""
+    keys = partitions.keys_of(params)
+    given = params.get("city_budgets") or {}
+    if given:
+        return {key: float(given[key]) for key in keys}
+    forecast_run_ = _forecast_run_of(params)
+    period: date = queries.allocation_period(forecast_run_)
+    demand = _demand(forecast_run_, period, None)
     supply = queries.supply_frame(period)
+    costs = queries.unit_costs()
+    city_of = partitions.key_by_community()
+    cells = demand.merge(
+        supply[["community", "category", "capacity"]], on=["community", "category"], how="left"
+    ).fillna({"capacity": 0.0})
+    cells["gap_cost"] = (cells["forecast"] - cells["capacity"]).clip(lower=0) * cells[
+        "category"
+    ].map(costs).fillna(0.0)
+    cells["city"] = cells["community"].map(city_of)
+    gap_cost = cells.groupby("city")["gap_cost"].sum().to_dict()
+    committed = {key: sum(queries.committed_costs(period, key).values()) for key in keys}
+    return budget_split(
+        float(params["budget"]),
+        committed=committed,
+        gap_cost={key: float(gap_cost.get(key, 0.0)) for key in keys},
+    )
+
+
+def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
+    return _allocate(run, progress, partitions.single(run.params), float(run.params["budget"]))
+
+
+def allocation_part(run: AnalysisRun, partition: str, progress: Progress) -> PartOutcome:
+    """One city of a province allocation: its communities against its share of the budget
+    (``city_budgets``); its plan lines are written with the part."""
+    budget = city_budgets(run.params)[partition]
+    outcome = _allocate(run, progress, partition, budget)
+    return PartOutcome(outcome.result, writes=outcome.writes, timings=outcome.timings)
+
+
+def allocation_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
+    """The province plan from its cities' plans: communities together, the headline figures
+    recomputed over all of them (``plan_metrics``), spend and budgets added up, the cities'
+    budgets in the summary. The plan lines were written by the parts; a province plan has
+    no frontier and no audit by resident group of its own (each city's is on its part)."""
+    results: list[AllocationResult] = [part.result for part in parts]
+    communities = [c for r in results for c in r.communities]
+    rows = [asdict(c) for c in communities]
+    spent_lp = sum(float((r.summary.get("lp") or {}).get("spent") or 0) for r in results)
+    spent_base = sum(float((r.summary.get("baseline") or {}).get("spent") or 0) for r in results)
+    lp = plan_metrics(rows, covered="covered_after", spent=spent_lp)
+    baseline = plan_metrics(rows, covered="covered_baseline", spent=spent_base)
+    summaries = [r.summary for r in results]
+    summary = merge_record(
+        [{k: v for k, v in s.items() if not isinstance(v, dict | list)} for s in summaries],
+        [1.0] * len(summaries),
+        sums=frozenset({"budget", "committed", "available", "spent", "variables", "seconds"}),
+    )
+    for key in ("spend_by_category", "spend_by_supplier"):
+        totals: dict[str, float] = {}
+        for s in summaries:
+            for name, value in (s.get(key) or {}).items():
+                totals[name] = totals.get(name, 0.0) + float(value or 0)
+        summary[key] = totals
+    summary.update(
+        lp=lp,
+        baseline=baseline,
+        short_of_floor=[x for s in summaries for x in s.get("short_of_floor") or []],
+        city_budgets={
+            part.partition: part.result.budget for part in parts if part.result.budget is not None
+        },
+        whole_units=all(bool(s.get("whole_units")) for s in summaries),
+    )
+    comparison = [
+        ComparisonRow(
+            metric=name,
+            lp=lp[name],
+            baseline=baseline[name],
+            difference=lp[name] - baseline[name],
+        )
+        for name in lp
+    ]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(f"{part.partition}:{part.result.data_fingerprint};".encode())
+    first = results[0] if results else AllocationResult()
+    merged = AllocationResult(
+        summary=summary,
+        comparison=comparison,
+        communities=communities,
+        note_parts=[],
+        fairness=None,
+        fairness_baseline=None,
+        synthetic=any(r.synthetic for r in results),
+        period=first.period,
+        budget=float(run.params["budget"]),
+        forecast_run=first.forecast_run,
+        equity_weights_source=first.equity_weights_source,
+        data_fingerprint=digest.hexdigest(),
+        frontier=None,
+    )
+    return Outcome(merged)
+
+
+def _allocate(
+    run: AnalysisRun, progress: Progress, partition: str | None, budget: float
+) -> Outcome:
+    params = run.params
+    forecast_run_ = _forecast_run_of(params)
+    progress(10, "loading forecasts, supply and costs")
+    period: date = queries.allocation_period(forecast_run_)
+    demand = _demand(forecast_run_, period, partition)
+    communities = queries.community_frame(partition)
+    costs = queries.unit_costs()
+    supply = queries.supply_frame(period, partition)
     weights = _equity_weights()
     suppliers = default_suppliers(demand, costs)
     config = AllocationConfig(
@@ -112,7 +234,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     progress(30, "solving the allocation in whole units")
     result = allocate(
         demand,
-        budget=params["budget"],
+        budget=budget,
         communities=communities,
         unit_costs=costs,
         current_supply=supply if not supply.empty else None,
@@ -124,7 +246,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
     progress(65, "tracing the price of fairness (a few plans by strength and floor)")
     frontier = fairness_frontier(
         demand,
-        budget=params["budget"],
+        budget=budget,
         communities=communities,
         unit_costs=costs,
         current_supply=supply if not supply.empty else None,
@@ -135,7 +257,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
         time_budget_seconds=FRONTIER_TIME_BUDGET_SECONDS,
     )
     progress(80, "auditing the plan for groups served below the rest")
-    residents = queries.resident_profiles_frame()
+    residents = queries.resident_profiles_frame(partition)
     cells = kinds.get("forecast").load(forecast_run_).backtest_cells
     errors = pd.DataFrame(
         [(c.community, c.category, c.actual, c.forecast) for c in cells],
@@ -162,7 +284,7 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
                 "fairness_baseline": audits.get("baseline"),
                 "synthetic": demo_city_present(),
                 "period": period.isoformat(),
-                "budget": float(params["budget"]),
+                "budget": budget,
                 "forecast_run": forecast_run_.pk,
                 "equity_weights": "equalization analysis"
                 if weights is not None
@@ -170,7 +292,9 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
                 "equity_weights_source": "equalization" if weights is not None else "equal",
                 "frontier": frontier.to_dict(),
                 "data_fingerprint": hashlib.sha256(
-                    json.dumps([forecast_run_.pk, float(params["budget"])]).encode()
+                    json.dumps([forecast_run_.pk, budget, partition]).encode()
+                    if partition
+                    else json.dumps([forecast_run_.pk, budget]).encode()
                 ).hexdigest(),
             },
         ),
@@ -185,7 +309,9 @@ def allocation_run(run: AnalysisRun, progress: Progress) -> Outcome:
 
 def allocation_lines_write(*, run: AnalysisRun, lines: pd.DataFrame) -> None:
     """Store an allocation result's lines (whole units at their cost in fen) for ``run``."""
-    community_ids = dict(Community.objects.values_list("code", "id"))
+    community_ids = dict(
+        Community.objects.filter(code__in=set(lines["community"])).values_list("code", "id")
+    )
     category_ids = dict(ServiceCategory.objects.values_list("code", "id"))
     AllocationLine.objects.bulk_create(
         [
