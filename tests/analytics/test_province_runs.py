@@ -158,3 +158,18 @@ def test_the_api_checks_budgets_per_city(province, client):
     assert below.status_code == 400 and province[0] in str(below.json())
     caps = post({"budget": 5000, "cities": province, "category_budgets": {"school_enrolment": 900}})
     assert caps.status_code == 400 and "category_budgets" in str(caps.json())
+
+
+def test_the_commands_split_a_run_by_city_when_asked(province):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("forecast_demand", "--horizon", "1", "--cities", stdout=out)
+    run = AnalysisRun.objects.filter(kind="forecast").latest("pk")
+    assert sorted(run.parts.values_list("partition", flat=True)) == sorted(province)
+    assert f"Forecast run #{run.pk}: 16 series" in out.getvalue()
+    call_command("build_portraits", "--cities", province[0], stdout=StringIO())
+    whole = AnalysisRun.objects.filter(kind="portraits").latest("pk")
+    assert whole.params["cities"] == [province[0]] and not whole.parts.exists()

@@ -42,5 +42,25 @@ def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:
     return run
 
 
+def add_cities_argument(parser) -> None:
+    """``--cities [CODE ...]``: a province run, split by city (no codes: every city with
+    communities); left out, the run is computed whole as before."""
+    parser.add_argument(
+        "--cities",
+        nargs="*",
+        metavar="CODE",
+        help="split the run by city: these city codes, or every city when none is given",
+    )
+
+
+def with_cities(params: dict, cities: list[str] | None) -> dict:
+    """``params`` with the run's cities (``--cities``), when asked for."""
+    if cities is None:
+        return params
+    from analytics import partitions
+
+    return {**params, "cities": cities or [key for key, _name in partitions.choices(None)]}
+
+
 def dump_json(stdout, payload: dict) -> None:
     stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

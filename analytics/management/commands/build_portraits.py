@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from analytics import wording
-from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.management.commands._runs import (
+    add_cities_argument,
+    dump_json,
+    run_and_check,
+    with_cities,
+)
 from analytics.models import AnalysisRun
 
 
@@ -10,10 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        add_cities_argument(parser)
 
     def handle(self, *args, **options):
         run = run_and_check(
-            AnalysisRun.Kind.PORTRAITS, {}, stdout=None if options["json"] else self.stdout
+            AnalysisRun.Kind.PORTRAITS,
+            with_cities({}, options.get("cities")),
+            stdout=None if options["json"] else self.stdout,
         )
         result = run.result
         if options["json"]:

@@ -5,7 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import ForecastConfig, forecast_with_backtest
-from analytics.management.commands._runs import checked_params, dump_json, run_and_check
+from analytics.management.commands._runs import (
+    add_cities_argument,
+    checked_params,
+    dump_json,
+    run_and_check,
+    with_cities,
+)
 from analytics.models import AnalysisRun
 
 
@@ -27,6 +33,7 @@ class Command(BaseCommand):
             help="with --data: the prediction interval's level in percent, 50 to 99 (default 80)",
         )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        add_cities_argument(parser)
 
     def handle(
         self, *args, horizon: int, data: Path | None, out: Path | None, level: float, **options
@@ -40,7 +47,7 @@ class Command(BaseCommand):
                 raise CommandError("--level goes with --data (database forecasts are 80%)")
             run = run_and_check(
                 AnalysisRun.Kind.FORECAST,
-                {"horizon": horizon},
+                with_cities({"horizon": horizon}, options.get("cities")),
                 stdout=None if options["json"] else self.stdout,
             )
             if options["json"]:

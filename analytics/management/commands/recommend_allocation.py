@@ -2,7 +2,12 @@ from django.core.management.base import BaseCommand
 
 from analytics import queries, wording
 from analytics.kinds.allocation.report import allocation_line_texts
-from analytics.management.commands._runs import dump_json, run_and_check
+from analytics.management.commands._runs import (
+    add_cities_argument,
+    dump_json,
+    run_and_check,
+    with_cities,
+)
 from analytics.models import AnalysisRun
 
 
@@ -29,6 +34,7 @@ class Command(BaseCommand):
             help="coverage floor as a share of the highest floor all can reach (0-1; default 0.9)",
         )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        add_cities_argument(parser)
 
     def handle(self, *args, budget: float, min_coverage: float | None, **options):
         params = {"budget": budget}
@@ -38,7 +44,9 @@ class Command(BaseCommand):
             if options.get(name) is not None:
                 params[name] = options[name]
         run = run_and_check(
-            AnalysisRun.Kind.ALLOCATION, params, stdout=None if options["json"] else self.stdout
+            AnalysisRun.Kind.ALLOCATION,
+            with_cities(params, options.get("cities")),
+            stdout=None if options["json"] else self.stdout,
         )
         result = run.result
         if options["json"]:
