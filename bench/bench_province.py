@@ -9,10 +9,11 @@ step in ``--measure-at`` (default: after the first million and at the end) it pr
 figure with the machine's load average beside it:
 
 * disk: the requests and their history (tables, partitions and indexes), per million requests;
-* the list API (``/api/v1/requests/``) and the queue page (``/queue/``) for an administrator
-  (nationwide: the product has no district administrator yet; see README) and a community
-  worker serving 3 communities: p50/p99 per view, in-process through Django's test client
-  (middleware, scoping, serializer or template; no network);
+* the list API (``/api/v1/requests/``) and the queue page (``/queue/``) for a community
+  worker serving 3 communities, a district administrator (scoped to one of Sichuan's
+  districts, about 110 communities) and a nationwide administrator: p50/p99 per view,
+  in-process through Django's test client (middleware, scoping, serializer or template; no
+  network);
 
 and at the end the product's bulk import (``services.bulk``: a CSV of ``--import-rows``
 requests read, validated and written) in rows per second, the province runs' hook
@@ -73,6 +74,11 @@ QUEUE_VIEWS = {
     "queue: search number": {"view": "all", "q": "#4000000"},
     "queue: overdue, one community": {"view": "overdue", "community": "__first__"},
 }
+USERS = (
+    ("bench-worker", "community worker (3 communities)"),
+    ("bench-district", "district administrator (one district, about 110 communities)"),
+    ("bench-admin", "administrator (nationwide)"),
+)
 API_VIEWS = {
     "api: list, first page": {},
     "api: list, status open": {"status": "in_progress"},
@@ -132,12 +138,17 @@ def indexes_rebuilt(conn, definitions: list[str]) -> None:
 
 
 def seed_places(conn, communities: int, residents: int, rng: np.random.Generator) -> None:
-    """Communities over Sichuan's prefecture cities (20 districts each), and residents."""
+    """Communities dealt over Sichuan's 183 districts and counties (the area tree's official
+    codes), each in its district's prefecture city, and residents."""
     with conn.cursor() as cursor:
-        cursor.execute("SELECT id FROM residents_city WHERE adcode LIKE '51%' ORDER BY adcode")
-        cities = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT a.id, a.name, c.id FROM residents_area a "
+            "JOIN residents_area p ON p.id = a.parent_id JOIN residents_city c ON c.adcode = p.code "
+            "WHERE a.level = 3 AND a.code LIKE '51%%' ORDER BY a.code"
+        )
+        districts = cursor.fetchall()
     index = np.arange(communities)
-    city = np.array(cities)[index % len(cities)]
+    district = [districts[i % len(districts)] for i in index]
     copy_frame(
         conn,
         "residents_community",
@@ -146,14 +157,12 @@ def seed_places(conn, communities: int, residents: int, rng: np.random.Generator
                 "id": index + 1,
                 "code": [f"SYN-PROV-{i:05d}" for i in index],
                 "name": [f"SYNTHETIC community {i}" for i in index],
-                "district": [
-                    f"SYNTHETIC district {c}-{(i // len(cities)) % 20}"
-                    for i, c in zip(index, city, strict=True)
-                ],
+                "district": [name for _id, name, _city in district],
+                "area_id": [area for area, _name, _city in district],
                 "kind": np.where(index % 3 == 0, "rural", "urban"),
                 "population": (population := rng.integers(1_000, 12_000, communities)),
                 "households": population * 2 // 5,
-                "city_id": city,
+                "city_id": [city for _id, _name, city in district],
                 "schools": rng.integers(0, 4, communities),
             }
         ),
@@ -215,12 +224,14 @@ def communities_count(conn) -> int:
 
 
 def seed_users() -> None:
-    """The community worker (3 communities) and a colleague, and a nationwide administrator."""
+    """The community worker (3 communities) and a colleague, a district administrator (the
+    area of the worker's first community) and a nationwide administrator."""
     from residents.models import Community, User
 
     served = list(Community.objects.order_by("id")[:WORKER_COMMUNITIES])
     for username in ("bench-worker", "bench-colleague"):
         User.objects.create_user(username, password=None, role="worker").communities.set(served)
+    User.objects.create_user("bench-district", password=None, role="admin", area=served[0].area)
     User.objects.create_user("bench-admin", password=None, role="admin")
 
 
@@ -412,10 +423,7 @@ def measure_pages(username: str, repeat: int) -> dict[str, list[float]]:
 
 
 def print_pages(requests: int, repeat: int) -> None:
-    for username, label in (
-        ("bench-worker", "community worker (3 communities)"),
-        ("bench-admin", "administrator (nationwide)"),
-    ):
+    for username, label in USERS:
         print(f"\n{label}, {requests:,} requests, {repeat} views each, ms ({load()})")
         print(f"{'view':36} {'p50':>8} {'p99':>8} {'max':>8}")
         for name, samples in measure_pages(username, repeat).items():
@@ -434,7 +442,7 @@ def explain_pages(path: Path) -> None:
     from services.models import ServiceRequest
 
     lines = [f"SYNTHETIC province, {ServiceRequest.objects.count():,} requests ({load()})"]
-    for username in ("bench-worker", "bench-admin"):
+    for username, _label in USERS:
         user = User.objects.get(username=username)
         first = min(user.communities.values_list("pk", flat=True), default=1)
         one = ServiceRequest.objects.filter(community_id=first).order_by("-id").first()
