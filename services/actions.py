@@ -517,14 +517,18 @@ def idempotency_records_prune(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def request_partitions_ensure(
-    *, today: date | None = None, months_ahead: int = partitions.MONTHS_AHEAD
+    *,
+    today: date | None = None,
+    months_ahead: int = partitions.MONTHS_AHEAD,
+    since: date | None = None,
 ) -> list[str]:
     """Create the partitions of requests and their history for this month and the next
     ``months_ahead`` (celery beat, daily); returns the names created now. Idempotent: a month
     that has its partition is left alone, and rows of a new month already written into the
-    default partition move into it. Does nothing on SQLite."""
+    default partition move into it. ``since``: also every month from that one (before an
+    import of older history). Does nothing on SQLite."""
     return partitions.month_partitions_ensure(
-        today=today or timezone.localdate(), months_ahead=months_ahead
+        today=today or timezone.localdate(), months_ahead=months_ahead, since=since
     )
 
 

@@ -119,11 +119,16 @@ def month_partition_ensure(target: PartitionedTable, month: date) -> bool:
     return True
 
 
-def month_partitions_ensure(*, today: date, months_ahead: int = MONTHS_AHEAD) -> list[str]:
-    """Partitions for this month and the next ``months_ahead`` of every partitioned table;
-    returns the names created now (none when they all exist, or off PostgreSQL)."""
+def month_partitions_ensure(
+    *, today: date, months_ahead: int = MONTHS_AHEAD, since: date | None = None
+) -> list[str]:
+    """Partitions for this month (or from ``since``'s month, for importing older history) to
+    ``months_ahead`` months after it, of every partitioned table; returns the names created
+    now (none when they all exist, or off PostgreSQL)."""
     created = []
-    months = months_from(today, _add_months(today.replace(day=1), months_ahead))
+    months = months_from(
+        min(since or today, today), _add_months(today.replace(day=1), months_ahead)
+    )
     for target in PARTITIONED_TABLES:
         if not is_partitioned(target.table):
             continue

@@ -46,7 +46,7 @@ def _snapshot() -> tuple[list, list, list]:
 
 
 @on_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_partitioning_keeps_every_row_and_its_history():
     world = make_world(request_status=ServiceRequest.Status.IN_PROGRESS)
     _migrate(BEFORE)
@@ -102,6 +102,20 @@ def test_coming_months_are_created_once():
         for month in months
     )
     assert actions.request_partitions_ensure(today=today, months_ahead=2) == []
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_older_months_are_created_from_since():
+    created = actions.request_partitions_ensure(
+        today=date(2031, 2, 10), months_ahead=0, since=date(2030, 12, 1)
+    )
+    assert {name[-6:] for name in created} == {"203012", "203101", "203102"}
+
+
+def test_a_malformed_since_is_refused_by_name():
+    with pytest.raises(Exception, match="--since must be a month as YYYY-MM"):
+        call_command("request_partitions", "--since", "2030/12", stdout=StringIO())
 
 
 @on_postgresql

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from services import partitions
@@ -23,16 +25,27 @@ class Command(BaseCommand):
             help=f"Months after the current one to create (default {partitions.MONTHS_AHEAD}).",
         )
         parser.add_argument(
+            "--since",
+            default="",
+            help="Also create every month from this one (YYYY-MM), before importing older history.",
+        )
+        parser.add_argument(
             "--check",
             action="store_true",
             help="Also count comments, reviews, history and idempotency records naming no "
             "request; fail if there is any.",
         )
 
-    def handle(self, *args, months_ahead: int, check: bool, **options) -> None:
+    def handle(self, *args, months_ahead: int, since: str, check: bool, **options) -> None:
         if months_ahead < 0 or months_ahead > 120:
             raise CommandError("--months-ahead must be between 0 and 120.")
-        created = request_partitions_ensure(months_ahead=months_ahead)
+        first = None
+        if since:
+            try:
+                first = datetime.strptime(since, "%Y-%m").date()
+            except ValueError:
+                raise CommandError(f"--since must be a month as YYYY-MM, not '{since}'.") from None
+        created = request_partitions_ensure(months_ahead=months_ahead, since=first)
         for target in partitions.PARTITIONED_TABLES:
             if not partitions.is_partitioned(target.table):
                 self.stdout.write(f"{target.table}: not partitioned (only on PostgreSQL).")
