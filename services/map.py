@@ -2,6 +2,11 @@
 they have none) and the communities in scope, typed, in the coordinates the configured tiles
 use. Reads only; the page is ``services.map_views``.
 
+A request for a sensitive service (``ServiceCategory.sensitive``: health, age, income,
+children, social security) is always drawn at its community, never at its own point, for
+every viewer: a map shows many requests at once and is easily shared as a picture; the exact
+point stays on the request's own page, for those who may work it (``docs/open311.md``).
+
 Stored coordinates are WGS-84. When the tiles are GCJ-02 (``MAP_TILE_COORDINATES``), every
 point is shifted with ``geography.gcj02`` before it leaves the server, so markers sit on the
 streets the tiles draw.
@@ -42,8 +47,10 @@ class MapPoint:
     colour: str
     category: str
     url: str
-    # True: the request has no location of its own and is drawn at its community.
+    # True: the request is drawn at its community (it has no location of its own, or its
+    # service is sensitive: ``withheld``).
     at_community: bool
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,9 @@ def request_map(*, requests: QuerySet, communities: QuerySet) -> RequestMap:
     tiles = tile_source()
     labels = dict(ServiceRequest.Status.choices)
     categories = {c.pk: localised_name(c) for c in ServiceCategory.objects.all()}
+    # A sensitive request is drawn at its community or not at all.
     located = requests.filter(
-        Q(latitude__isnull=False, longitude__isnull=False)
+        Q(latitude__isnull=False, longitude__isnull=False, category__sensitive=False)
         | Q(community__latitude__isnull=False, community__longitude__isnull=False)
     )
     total = located.count()
@@ -119,10 +127,13 @@ def request_map(*, requests: QuerySet, communities: QuerySet) -> RequestMap:
         "longitude",
         "community__latitude",
         "community__longitude",
+        "category__sensitive",
     )[: settings.MAP_MAX_POINTS]
     points = []
-    for pk, status, category_id, lat, lon, c_lat, c_lon in rows:
-        own = lat is not None and lon is not None
+    for pk, status, category_id, lat, lon, c_lat, c_lon, sensitive in rows:
+        has_own = lat is not None and lon is not None
+        withheld = has_own and sensitive
+        own = has_own and not withheld
         lat, lon = _for_tiles(lat if own else c_lat, lon if own else c_lon, tiles)
         points.append(
             MapPoint(
@@ -135,6 +146,7 @@ def request_map(*, requests: QuerySet, communities: QuerySet) -> RequestMap:
                 category=categories.get(category_id, ""),
                 url=reverse("services:request_detail", args=[pk]),
                 at_community=not own,
+                withheld=withheld,
             )
         )
     places = []

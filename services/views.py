@@ -184,13 +184,10 @@ def _detail_page(
         "reviews": queries.review_task_list(user=request.user).filter(request=item),
         "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
     }
-    actor = workflow.STAFF if is_staff_view else workflow.RESIDENT
-    # The moves this person can make now, from the one table the bulk bar also offers;
-    # assigning names a worker, so it has its own form.
+    # The moves this person can make now, from the one table the bulk bar and the API's
+    # ``allowed_moves`` also offer; assigning names a worker, so it has its own form.
     moves = [
-        m
-        for m in workflow.moves_from(item.status, actor=actor)
-        if not m.takes_assignee and queries.move_possible(request=item, move=m, actor=actor)
+        m for m in queries.moves_available(user=request.user, request=item) if not m.takes_assignee
     ]
     context["moves"] = moves
     context["move_form"] = move_form or MoveForm()

@@ -104,6 +104,13 @@ def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
         .order_by("-changed_at", "-id")
         .values("changed_at")[:1]
     )
+    # The coded reason of the change that made the request what it is (rejected, closed
+    # without resolution, withdrawn): worded in ``status_notes``; the free-text note never.
+    reason = (
+        RequestStatusChange.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-changed_at", "-id")
+        .values("reason")[:1]
+    )
     return (
         ServiceRequest.objects.filter(category__sensitive=False, community_id__in=places.shown)
         .select_related("category", "community__city")
@@ -128,6 +135,7 @@ def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
         )
         .annotate(
             closed_at=Subquery(closed_at),
+            status_reason=Subquery(reason),
             public_created=Case(
                 When(community_id__in=places.exact, then=F("created_at")),
                 default=TruncDay("created_at", tzinfo=timezone.get_current_timezone()),

@@ -50,7 +50,7 @@
     popup.appendChild(link);
     popup.appendChild(document.createElement("br"));
     popup.appendChild(document.createTextNode(p.status_label +
-      (p.at_community ? " · " + text.popupCommunity : "")));
+      (p.withheld ? " · " + text.popupWithheld : (p.at_community ? " · " + text.popupCommunity : ""))));
     marker.bindPopup(popup);
     clusters.addLayer(marker);
   });
