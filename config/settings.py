@@ -429,3 +429,5 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 MAP_TILE_COORDINATES = env.str("MAP_TILE_COORDINATES", default="wgs84")  # or "gcj02"
 MAP_MAX_POINTS = env.int("MAP_MAX_POINTS", default=5000)
+# How far a request's own point may be from its community's centre (docs/map.md).
+REQUEST_LOCATION_MAX_KM = env.float("REQUEST_LOCATION_MAX_KM", default=25.0)

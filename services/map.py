@@ -22,6 +22,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from core.localisation import localised_name
+from geography import outlines
 from geography.gcj02 import wgs84_to_gcj02
 from services.models import ServiceCategory, ServiceRequest
 
@@ -62,6 +63,17 @@ class MapCommunity:
 
 
 @dataclass(frozen=True)
+class DistrictOutline:
+    """A district drawn on the plain background: ``rings`` of [lat, lon] points, either the
+    shipped shape (``source`` "package") or the convex hull of its communities ("hull"),
+    which only sketches where they are. Both are approximate, and labelled so."""
+
+    name: str
+    rings: list[list[tuple[float, float]]]
+    source: str
+
+
+@dataclass(frozen=True)
 class TileSource:
     url: str
     attribution: str
@@ -79,6 +91,7 @@ class RequestMap:
     communities: list[MapCommunity]
     total: int
     tiles: TileSource | None
+    outlines: list[DistrictOutline]
 
     @property
     def truncated(self) -> bool:
@@ -89,6 +102,7 @@ class RequestMap:
             "points": [asdict(p) for p in self.points],
             "communities": [asdict(c) for c in self.communities],
             "tiles": None if self.tiles is None else asdict(self.tiles),
+            "outlines": [asdict(o) for o in self.outlines],
         }
 
 
@@ -159,7 +173,80 @@ def request_map(*, requests: QuerySet, communities: QuerySet) -> RequestMap:
     ):
         lat, lon = _for_tiles(lat, lon, tiles)
         places.append(MapCommunity(name=name, lat=round(lat, 6), lon=round(lon, 6), open=open_))
-    return RequestMap(points=points, communities=places, total=total, tiles=tiles)
+    return RequestMap(
+        points=points,
+        communities=places,
+        total=total,
+        tiles=tiles,
+        outlines=district_outlines(communities) if tiles is None else [],
+    )
+
+
+def district_outlines(communities: QuerySet) -> list[DistrictOutline]:
+    """The outlines of the districts of ``communities``, for the map without tiles (tiles
+    draw their own boundaries): the shipped shape when ``geography.outlines`` has one for the
+    city and district, else the convex hull of the district's community points (three or
+    more; fewer draw no area)."""
+    districts: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for city, district, lat, lon in communities.filter(
+        latitude__isnull=False, longitude__isnull=False
+    ).values_list("city__name", "district", "latitude", "longitude"):
+        if district:
+            districts.setdefault((city, district), []).append((lon, lat))
+    drawn = []
+    for (city, district), points in sorted(districts.items()):
+        rings = outlines.shipped_outline(city, district)
+        source = "package"
+        if rings is None:
+            hull = outlines.convex_hull(points)
+            if len(hull) < 3:
+                continue
+            rings, source = [hull], "hull"
+        drawn.append(
+            DistrictOutline(
+                name=district,
+                rings=[[(round(lat, 5), round(lon, 5)) for lon, lat in ring] for ring in rings],
+                source=source,
+            )
+        )
+    return drawn
+
+
+@dataclass(frozen=True)
+class LocationPicker:
+    """What the request form's location picker draws: the communities offered (to centre on
+    the chosen one, and as the only landmarks without tiles) in the tiles' coordinates, and
+    the tiles. A point picked on GCJ-02 tiles is sent back with its datum and converted to
+    WGS-84 by the form (``services.forms.RequestForm``)."""
+
+    communities: list[dict]
+    tiles: TileSource | None
+    max_km: float
+
+    def as_json(self) -> dict:
+        return {
+            "communities": self.communities,
+            "tiles": None if self.tiles is None else asdict(self.tiles),
+            "max_km": self.max_km,
+        }
+
+
+def location_picker(*, communities: QuerySet) -> LocationPicker:
+    tiles = tile_source()
+    places = []
+    for pk, name, lat, lon in communities.filter(
+        latitude__isnull=False, longitude__isnull=False
+    ).values_list("pk", "name", "latitude", "longitude"):
+        lat, lon = _for_tiles(lat, lon, tiles)
+        places.append({"id": pk, "name": name, "lat": round(lat, 6), "lon": round(lon, 6)})
+    return LocationPicker(communities=places, tiles=tiles, max_km=settings.REQUEST_LOCATION_MAX_KM)
+
+
+def allow_tiles(response, tiles: TileSource | None):
+    """The configured tile host, and only on the pages that draw a map, may serve images."""
+    if tiles is not None and tiles.origin:
+        response._csp_update = {"img-src": [tiles.origin]}
+    return response
 
 
 def legend() -> list[tuple[str, str]]:

@@ -41,6 +41,7 @@ from services.forms import (
     SavedFilterForm,
     WorkerRequestForm,
 )
+from services.map import allow_tiles, location_picker
 from services.models import ServiceRequest
 from services.personal_data import resident_data
 
@@ -106,16 +107,26 @@ def request_submit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your request has been submitted."))
             return redirect("services:request_detail", pk=item.pk)
-    return render(
+    return _request_form_page(
         request,
-        "services/request_form.html",
+        form,
         {
-            "form": form,
             "heading": _("New request"),
             "intro": _("Tell your community what you need. You can follow the request here."),
             "cancel_url": reverse("services:my_requests"),
         },
     )
+
+
+def _request_form_page(request: HttpRequest, form: RequestForm, context: dict) -> HttpResponse:
+    """The request form with its location picker (the communities offered, the tiles)."""
+    picker = location_picker(communities=form.fields["community"].queryset)
+    response = render(
+        request,
+        "services/request_form.html",
+        {**context, "form": form, "picker": picker, "picker_data": picker.as_json()},
+    )
+    return allow_tiles(response, picker.tiles)
 
 
 @require_POST
@@ -527,11 +538,10 @@ def _log_need(request: HttpRequest, resident) -> HttpResponse:
             else:
                 messages.success(request, _("Request #%(id)s logged.") % {"id": item.pk})
                 return redirect("services:request_detail", pk=item.pk)
-    return render(
+    return _request_form_page(
         request,
-        "services/request_form.html",
+        form,
         {
-            "form": form,
             "resident": resident,
             "similar": similar,
             "heading": _("Log a need"),

