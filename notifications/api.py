@@ -86,12 +86,18 @@ class PreferenceSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def of(preference: Preference, offered: tuple[str, ...]) -> dict:
+    def of(preference: Preference, offered: tuple[str, ...], *, has_email: bool) -> dict:
+        # A default that cannot reach the person (email without an address) is shown as what
+        # it does: the notification centre only (``queries.route_for``), so a PATCH of one
+        # field does not fail on a choice the person never made.
+        preferred = preference.preferred_channel
+        if preferred not in offered or (preferred == Channel.EMAIL and not has_email):
+            preferred = Channel.IN_APP
         return {
             "in_app": preference.in_app,
             "email": preference.email,
             "sms": preference.sms and Channel.SMS in offered,
-            "preferred_channel": preference.preferred_channel,
+            "preferred_channel": preferred,
             "language": preference.language,
             "channels_offered": [str(c) for c in offered],
         }
@@ -150,7 +156,9 @@ class NotificationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def _preferences_data(self) -> dict:
         user = self.request.user
         offered = queries.channels_offered(user=user)
-        return PreferenceSerializer.of(queries.preference_for(user=user), offered)
+        return PreferenceSerializer.of(
+            queries.preference_for(user=user), offered, has_email=bool(user.email)
+        )
 
     @extend_schema(
         methods=["GET"],

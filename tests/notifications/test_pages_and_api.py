@@ -285,3 +285,16 @@ def test_the_preferences_are_in_the_schema(people):
     operations = schema["paths"]["/api/v1/notifications/preferences/"]
     assert {"get", "patch"} <= set(operations)
     assert "Preference" in schema["components"]["schemas"]
+
+
+def test_a_default_that_cannot_reach_the_person_does_not_block_a_change(people):
+    """A worker without an email address: the default email channel reaches nobody, so it
+    reads as the centre only, and changing the language alone works."""
+    worker = people["worker"]
+    worker.email = ""
+    worker.save()
+    client = api_client(worker)
+    assert client.get(PREFERENCES).json()["preferred_channel"] == "in_app"
+    response = client.patch(PREFERENCES, {"language": "zh-hans"}, format="json")
+    assert response.status_code == 200
+    assert Preference.objects.get(user=worker).preferred_channel == "in_app"
