@@ -178,7 +178,9 @@ class NotificationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         request=PreferenceSerializer,
         responses={
             200: PreferenceSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Field-level messages."),
+            400: OpenApiResponse(
+                description='Field-level messages: `{"<field>": ["message", ...]}`.'
+            ),
         },
     )
     @action(detail=False, methods=["get", "patch"], url_path="preferences")
