@@ -1,5 +1,6 @@
-"""Reads for the analytics app: runs and results visible to a user (administrators: all;
-community workers: portrait and forecast runs, cut to the communities they serve, and the
+"""Reads for the analytics app: runs and results visible to a user (administrators: every
+run, its per-community figures cut to their area, and the what-if scenarios of communities in
+their area; nationwide administrators: all; community workers: portrait and forecast runs, cut to the communities they serve, and the
 what-if scenarios they started themselves for communities they serve), plain reads
 the pages shape (``analytics.reports``), and the data frames the engine needs.
 
@@ -19,12 +20,18 @@ from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, 
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from analytics import partitions
 from analytics.models import AllocationLine, AllocationPlan, AnalysisRun, DemandForecast
 from core.db_routing import replica_reads
 from core.localisation import chinese_active
 from core.roles import is_administrator, is_worker
 from residents.models import Community, User
-from residents.queries import residents_with_portrait_consent, served_community_ids
+from residents.queries import (
+    administered_area,
+    residents_with_portrait_consent,
+    scoped_community_ids,
+    within_scope,
+)
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 
 # The kinds of run community workers may see (for their own communities).
@@ -61,7 +68,12 @@ def runs_for(user: User | None, *, kind: str | None = None) -> QuerySet[Analysis
     if kind:
         runs = runs.filter(kind=kind)
     if is_administrator(user):
-        return runs
+        if administered_area(user) is None:
+            return runs
+        # An administrator with an area sees every run (its figures cut to the area, as a
+        # worker's are) but a what-if only for a community inside the area.
+        codes = list(community_scope(user).values_list("code", flat=True))
+        return runs.filter(~Q(kind__in=WORKER_START_KINDS) | Q(params__community__in=codes))
     if is_worker(user):
         codes = list(community_scope(user).values_list("code", flat=True))
         return runs.filter(
@@ -116,39 +128,48 @@ def committed_costs(period: date) -> dict[str, float]:
 
 
 @replica_reads
-def resident_profiles_frame() -> pd.DataFrame:
+def resident_profiles_frame(partition: str | None = None) -> pd.DataFrame:
     """One row per resident whose consent to the analysis stands (index = resident id),
-    profile columns only: a resident who never consented or withdrew is not read at all."""
-    rows = residents_with_portrait_consent().values_list("id", *PROFILE_FIELDS)
+    profile columns only: a resident who never consented or withdrew is not read at all.
+    With ``partition``, only its communities' residents (``analytics.partitions``)."""
+    rows = (
+        residents_with_portrait_consent()
+        .filter(partitions.community_q(partition, "community__"))
+        .values_list("id", *PROFILE_FIELDS)
+    )
     frame = pd.DataFrame.from_records(rows, columns=["id", "community", *PROFILE_FIELDS[1:]])
     return frame.set_index("id")
 
 
 @replica_reads
-def request_history_frame() -> pd.DataFrame:
+def request_history_frame(partition: str | None = None) -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
-    satisfaction.
+    satisfaction (with ``partition``, only its communities' requests).
 
     A request of a resident who erased their account, withdrew consent or never gave it is
     not tied to them (resident missing, like a need logged for someone without an account):
     it still counts as demand in its community, while the person is not in
     ``resident_profiles_frame``."""
-    rows = ServiceRequest.objects.annotate(
-        active_resident=Case(
-            When(
-                resident_id__in=residents_with_portrait_consent().values("pk"),
-                then=F("resident_id"),
-            ),
-            default=None,
-            output_field=BigIntegerField(),
+    rows = (
+        ServiceRequest.objects.filter(partitions.community_q(partition, "community__"))
+        .annotate(
+            active_resident=Case(
+                When(
+                    resident_id__in=residents_with_portrait_consent().values("pk"),
+                    then=F("resident_id"),
+                ),
+                default=None,
+                output_field=BigIntegerField(),
+            )
         )
-    ).values_list(
-        "active_resident",
-        "community__code",
-        "category__code",
-        "channel",
-        "created_at",
-        "satisfaction",
+        .values_list(
+            "active_resident",
+            "community__code",
+            "category__code",
+            "channel",
+            "created_at",
+            "satisfaction",
+        )
     )
     frame = pd.DataFrame.from_records(
         rows,
@@ -161,8 +182,10 @@ def request_history_frame() -> pd.DataFrame:
 
 
 @replica_reads
-def community_frame() -> pd.DataFrame:
-    rows = Community.objects.values_list("code", "kind", "population", "households", "schools")
+def community_frame(partition: str | None = None) -> pd.DataFrame:
+    rows = Community.objects.filter(partitions.community_q(partition)).values_list(
+        "code", "kind", "population", "households", "schools"
+    )
     return pd.DataFrame.from_records(
         rows, columns=["community", "kind", "population", "households", "schools"]
     )
@@ -175,9 +198,11 @@ def _supply_before_plans(period: date) -> QuerySet[SupplyCapacity]:
 
 
 @replica_reads
-def supply_frame(period) -> pd.DataFrame:
-    rows = _supply_before_plans(period).values_list(
-        "community__code", "category__code", "capacity", "budget"
+def supply_frame(period, partition: str | None = None) -> pd.DataFrame:
+    rows = (
+        _supply_before_plans(period)
+        .filter(partitions.community_q(partition, "community__"))
+        .values_list("community__code", "category__code", "capacity", "budget")
     )
     frame = pd.DataFrame.from_records(
         rows, columns=["community", "category", "capacity", "committed_cost"]
@@ -231,19 +256,15 @@ def latest_visible_run(*, user: User, kind: str) -> AnalysisRun | None:
 
 
 def community_scope(user: User) -> QuerySet[Community]:
-    """Communities whose figures the user may see: all for administrators, the served ones
-    for workers, none otherwise."""
-    communities = Community.objects.order_by("code")
-    if is_administrator(user):
-        return communities
-    if is_worker(user):
-        return communities.filter(pk__in=served_community_ids(user=user))
-    return communities.none()
+    """Communities whose figures the user may see: those of their area for administrators
+    (nationwide: all), the served ones for workers, none otherwise
+    (``residents.queries.within_scope``)."""
+    return within_scope(Community.objects.order_by("code"), user=user, field="pk")
 
 
 def visible_community_codes(user: User) -> set[str] | None:
-    """``None`` means every community (administrators)."""
-    if is_administrator(user):
+    """``None`` means every community (nationwide administrators and superusers)."""
+    if scoped_community_ids(user=user) is None:
         return None
     return set(community_scope(user).values_list("code", flat=True))
 
@@ -373,6 +394,9 @@ class PlanStatus:
     can_replace: bool
     can_revoke: bool
     diff: tuple[PlanDiffRow, ...] = ()
+    # Communities the plans concerned supply outside the reader's area (then nothing is
+    # allowed to them).
+    outside_area: int = 0
 
     @property
     def diff_units(self) -> int:
@@ -435,18 +459,45 @@ def plan_diff(*, approved: AnalysisRun, new: AnalysisRun) -> tuple[PlanDiffRow, 
     return tuple(rows)
 
 
-def plan_status(*, run: AnalysisRun) -> PlanStatus:
+def plan_communities_outside(*, user: User, runs: list[AnalysisRun | None]) -> int:
+    """How many communities the plans of ``runs`` give supply to outside the area ``user``
+    administers (0 for a nationwide administrator): an administrator approves, replaces and
+    revokes only plans wholly inside their area."""
+    ids = scoped_community_ids(user=user)
+    if ids is None:
+        return 0
+    run_ids = [run.pk for run in runs if run is not None]
+    return (
+        AllocationLine.objects.filter(run_id__in=run_ids)
+        .exclude(community_id__in=ids)
+        .values("community_id")
+        .distinct()
+        .count()
+    )
+
+
+def plan_status(*, run: AnalysisRun, user: User | None = None) -> PlanStatus:
     """The plan of a successful allocation run: draft (approve, or replace the month's
-    approved plan, with the difference), approved (revoke), superseded or revoked (none)."""
-    plan = AllocationPlan.objects.filter(run=run).first()
+    approved plan, with the difference), approved (revoke), superseded or revoked (none).
+    With ``user``, nothing is allowed to an administrator whose area does not hold every
+    community the plans concerned supply (``outside_area`` counts those outside)."""
+    plan = AllocationPlan.objects.filter(run=run).select_related("replaced").first()
     if plan is not None:
+        outside = (
+            plan_communities_outside(
+                user=user, runs=[run, plan.replaced.run if plan.replaced else None]
+            )
+            if user is not None
+            else 0
+        )
         return PlanStatus(
             state=plan.state,
             plan=plan,
             approved_other=None,
             can_approve=False,
             can_replace=False,
-            can_revoke=plan.state == AllocationPlan.State.APPROVED,
+            can_revoke=plan.state == AllocationPlan.State.APPROVED and not outside,
+            outside_area=outside,
         )
     summary = (run.result or {}).get("summary") or {}
     whole = bool(summary.get("whole_units")) and run.status == AnalysisRun.Status.SUCCEEDED
@@ -458,14 +509,20 @@ def plan_status(*, run: AnalysisRun) -> PlanStatus:
         if period
         else None
     )
+    outside = (
+        plan_communities_outside(user=user, runs=[run, other.run if other else None])
+        if user is not None
+        else 0
+    )
     return PlanStatus(
         state="draft",
         plan=None,
         approved_other=other,
-        can_approve=whole and other is None,
-        can_replace=whole and other is not None,
+        can_approve=whole and other is None and not outside,
+        can_replace=whole and other is not None and not outside,
         can_revoke=False,
         diff=plan_diff(approved=other.run, new=run) if whole and other is not None else (),
+        outside_area=outside,
     )
 
 

@@ -80,4 +80,4 @@ def test_the_tree_script_is_a_file_and_labels_its_levels(client, places):
     assert "js/community_tree.js" in html
     select = _select(html, "community")
     levels = re.search(r'data-levels="([^"]*)"', select).group(1).replace("&quot;", '"')
-    assert json.loads(levels) == ["城市", "区县", "街道（乡镇）"]
+    assert json.loads(levels) == ["城市", "区县", "街道或乡镇"]
