@@ -439,6 +439,8 @@ def preference_save(
         }[preferred_channel]
     ):
         errors["preferred_channel"] = [_("The preferred channel cannot be one you turned off.")]
+    if sms and Channel.SMS not in offered:
+        errors["sms"] = [_("Text messages need a resident profile with a phone number.")]
     if preferred_channel == Channel.EMAIL and not user.email:
         errors["preferred_channel"] = [_("Your account has no email address.")]
     if language not in dict(settings.LANGUAGES):
