@@ -22,8 +22,8 @@ from services import queries as services_queries
 from services.models import ServiceRequest
 from tests.factories import make_world
 
-# serialized_rollback: the flush after these tests must not re-create the content types
-# under new ids (the tests after them restore the serialized ones).
+# serialized_rollback: the flush after these tests must not leave the content types that the
+# next serialized test restores (they would collide).
 with_replica = pytest.mark.django_db(
     transaction=True, serialized_rollback=True, databases=["default", REPLICA_ALIAS]
 )

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from analytics import queries, wording
+from analytics.engine.supply.forecast import MEMBERS
 from analytics.forms import SeriesChoiceForm
 from analytics.kinds.forecast.result import ForecastResult
 from analytics.kinds.what_if.params import WhatIfStartForm
@@ -47,6 +49,45 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
     for row in rows:
         row["improvement"] = _improvement(row)
     return rows
+
+
+MEMBER_LABELS = {
+    "gbm": _("Gradient boosting"),
+    "ets": _("Exponential smoothing"),
+    "theta": _("Theta method"),
+    "seasonal_naive": _("Seasonal naive"),
+}
+
+
+def horizon_table(result: ForecastResult) -> dict:
+    """The ensemble beside each of its members (WAPE) and the interval's coverage, over all
+    months ahead and per month ahead: the members shown are those the backtest scored."""
+    backtest = result.backtest
+    members = [m for m in MEMBERS if f"wape_{m}" in backtest.overall]
+    rows = []
+    source = [(None, backtest.overall)] + [(row.get("horizon"), row) for row in backtest.by_horizon]
+    for horizon, row in source:
+        if not row:
+            continue
+        if horizon is None:
+            label = _("All months ahead")
+        else:
+            months = int(horizon)
+            label = ngettext("%(months)d month ahead", "%(months)d months ahead", months) % {
+                "months": months
+            }
+        rows.append(
+            {
+                "label": label,
+                "overall": horizon is None,
+                "n": row.get("n"),
+                "wape_model": row.get("wape_model"),
+                "members": [row.get(f"wape_{m}") for m in members],
+                "coverage": row.get("coverage"),
+                "width": row.get("mean_interval_width"),
+            }
+        )
+    return {"members": [MEMBER_LABELS[m] for m in members], "rows": rows}
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -183,6 +224,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "backtest": backtest,
         "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
         "backtest_rows": backtest_rows(result),
+        "horizon_table": horizon_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
         "coverage": backtest.overall.get("coverage"),
         "interval": backtest.interval or 0.8,
