@@ -30,6 +30,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("services", "0010_saved_queue_filter_and_open_indexes")]
+    dependencies = [("services", "0012_partition_requests_by_month")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
