@@ -194,12 +194,14 @@ def _table2(
                     for lr in long_run
                 ],
                 "errors": [
-                    (regions.get(r, r), columns[r]["error"])
+                    (regions.get(r, r), wording.estimation_error_text(error=columns[r]["error"]))
                     for r in names
                     if columns[r].get("error")
                 ],
                 "warnings": [
-                    (regions.get(r, r), w) for r in names for w in columns[r].get("warnings") or []
+                    (regions.get(r, r), wording.estimation_warning_text(warning=w))
+                    for r in names
+                    for w in columns[r].get("warnings") or []
                 ],
             }
         )
