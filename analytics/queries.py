@@ -20,6 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from analytics.models import AllocationLine, AllocationPlan, AnalysisRun, DemandForecast
+from core.db_routing import replica_reads
 from core.localisation import chinese_active
 from core.roles import is_administrator, is_worker
 from residents.models import Community, User
@@ -114,6 +115,7 @@ def committed_costs(period: date) -> dict[str, float]:
     return {code: float(total or 0) for code, total in rows}
 
 
+@replica_reads
 def resident_profiles_frame() -> pd.DataFrame:
     """One row per resident whose consent to the analysis stands (index = resident id),
     profile columns only: a resident who never consented or withdrew is not read at all."""
@@ -122,6 +124,7 @@ def resident_profiles_frame() -> pd.DataFrame:
     return frame.set_index("id")
 
 
+@replica_reads
 def request_history_frame() -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
     satisfaction.
@@ -157,6 +160,7 @@ def request_history_frame() -> pd.DataFrame:
     return frame
 
 
+@replica_reads
 def community_frame() -> pd.DataFrame:
     rows = Community.objects.values_list("code", "kind", "population", "households", "schools")
     return pd.DataFrame.from_records(
@@ -170,6 +174,7 @@ def _supply_before_plans(period: date) -> QuerySet[SupplyCapacity]:
     return SupplyCapacity.objects.filter(period=period).exclude(source=SupplyCapacity.Source.PLAN)
 
 
+@replica_reads
 def supply_frame(period) -> pd.DataFrame:
     rows = _supply_before_plans(period).values_list(
         "community__code", "category__code", "capacity", "budget"
@@ -181,6 +186,7 @@ def supply_frame(period) -> pd.DataFrame:
     return frame.groupby(["community", "category"], as_index=False).sum()
 
 
+@replica_reads
 def unit_costs() -> dict[str, float]:
     return {
         code: float(cost)
