@@ -117,10 +117,13 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 2: the first typed schema; the stored shape is unchanged.
     "equalization": {1: _stamp(2), 2: _equalization_3},
     "portraits": {1: _stamp(2), 2: _portraits_3},
-    "forecast": {1: _stamp(2), 2: _stamp(3)},
+    # Version 4 (forecast): the backtest's errors typed, their stored shape unchanged.
+    "forecast": {1: _stamp(2), 2: _stamp(3), 3: _stamp(4)},
     "what_if": {1: _stamp(2), 2: _what_if_3},
     # Version 4: the price-of-fairness frontier, absent (None) from older runs.
-    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4)},
+    # Version 5: the fairness audits typed, their stored shape unchanged (a group without
+    # forecast error fields reads them as null).
+    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4), 4: _stamp(5)},
 }
 CURRENT = {kind: max(steps) + 1 for kind, steps in STEPS.items()}
 

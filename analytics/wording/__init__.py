@@ -1258,6 +1258,7 @@ _PROGRESS = frozenset(
     (
         gettext_noop("loading forecasts, supply and costs"),
         gettext_noop("solving the allocation in whole units"),
+        gettext_noop("tracing the price of fairness (a few plans by strength and floor)"),
         gettext_noop("auditing the plan for groups served below the rest"),
         gettext_noop("loading the panel"),
         gettext_noop("system GMM by region (Table 2)"),

@@ -76,9 +76,52 @@ class Frontier:
 
 
 @dataclass(kw_only=True)
+class AuditGroup:
+    """One resident group of a fairness audit (the engine's ``FairnessAudit.table`` row):
+    its residents, need and allocation, its allocation per unit of need against its
+    dimension's overall, and, when the forecast's errors were audited, its forecast error.
+    ``suppressed``: too few residents for the reader to see the figures (all ``None``)."""
+
+    dimension: str = ""
+    group: str = ""
+    residents: int | None = None
+    need: float | None = None
+    allocated: float | None = None
+    allocation_per_need: float | None = None
+    overall_ratio: float | None = None
+    ratio_to_overall: float | None = None
+    flagged: bool = False
+    forecast_wape: float | None = None
+    forecast_error_ratio: float | None = None
+    forecast_flagged: bool | None = None
+    suppressed: bool = False
+
+
+@dataclass(kw_only=True)
+class FairnessAudit:
+    """An audit of a plan by resident group (urban/rural, age band, disability, hukou type),
+    city-wide: the groups, the flags as language-neutral parts and the weighting's code."""
+
+    overall_allocation_ratio: float | None = None
+    overall_forecast_wape: float | None = None
+    threshold: float | None = None
+    groups: list[AuditGroup] = field(default_factory=list)
+    flag_parts: list[dict[str, Any]] = field(default_factory=list)
+    unattributed_need_share: float | None = None
+    weighting_code: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_forecast_error(self) -> bool:
+        return any(g.forecast_wape is not None for g in self.groups)
+
+
+@dataclass(kw_only=True)
 class AllocationResult(Result):
     # 4: the price-of-fairness frontier (``frontier``; runs before it have none).
-    SCHEMA_VERSION = 4
+    # 5: the fairness audits are typed (``FairnessAudit``); every group names its forecast
+    # error fields (null when no forecast errors were audited).
+    SCHEMA_VERSION = 5
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.
@@ -89,8 +132,8 @@ class AllocationResult(Result):
     communities: list[AllocationCommunity] = field(default_factory=list)
     note_parts: list[dict[str, Any]] = field(default_factory=list)
     # The audits by resident group (city-wide), of the plan and of the baseline.
-    fairness: dict[str, Any] | None = None
-    fairness_baseline: dict[str, Any] | None = None
+    fairness: FairnessAudit | None = None
+    fairness_baseline: FairnessAudit | None = None
     synthetic: bool = False
     period: str | None = None
     budget: float | None = None
@@ -101,28 +144,29 @@ class AllocationResult(Result):
 
 
 # The figures of an audit group that would tell about its residents when they are few.
-_GROUP_FIGURES = (
-    "residents",
-    "need",
-    "allocated",
-    "allocation_per_need",
-    "ratio_to_overall",
-    "forecast_wape",
-    "forecast_error_ratio",
-)
+_GROUP_FIGURES = {
+    name: None
+    for name in (
+        "residents",
+        "need",
+        "allocated",
+        "allocation_per_need",
+        "ratio_to_overall",
+        "forecast_wape",
+        "forecast_error_ratio",
+    )
+}
 
 
-def _audit(audit: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+def _audit(audit: FairnessAudit | None, audience: Audience) -> FairnessAudit | None:
     """An audit with the groups of fewer residents than the public export shows suppressed."""
-    if not audit:
-        return audit
+    if audit is None:
+        return None
     groups = [
-        {**g, **dict.fromkeys(_GROUP_FIGURES), "suppressed": True}
-        if audience.too_small(g.get("residents"))
-        else g
-        for g in audit.get("groups") or []
+        replace(g, **_GROUP_FIGURES, suppressed=True) if audience.too_small(g.residents) else g
+        for g in audit.groups
     ]
-    return {**audit, "groups": groups}
+    return replace(audit, groups=groups)
 
 
 def scope(result: AllocationResult, audience: Audience) -> AllocationResult:

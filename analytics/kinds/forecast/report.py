@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import queries, wording
 from analytics.forms import SeriesChoiceForm
-from analytics.kinds.forecast.result import ForecastResult
+from analytics.kinds.forecast.result import BacktestErrors, ForecastResult
 from analytics.kinds.what_if.params import WhatIfStartForm
 from analytics.models import AnalysisRun, DemandForecast
 from analytics.reports import finite, names
@@ -26,8 +26,9 @@ WHAT_IF_RECENT = 5
 Kind = AnalysisRun.Kind
 
 
-def _improvement(row: dict) -> float | None:
-    model, seasonal = finite(row.get("wape_model")), finite(row.get("wape_seasonal_naive"))
+def _improvement(errors: BacktestErrors) -> float | None:
+    model = finite(errors.wape.get("model"))
+    seasonal = finite(errors.wape.get("seasonal_naive"))
     if model is None or not seasonal:
         return None
     return 1 - model / seasonal
@@ -38,15 +39,14 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
     naive WAPE (positive = the model's error is lower)."""
     backtest = result.backtest
     category_names = names()[1]
-    rows = []
-    if backtest.overall:
-        rows.append({"label": _("Overall"), "overall": True, **backtest.overall})
-    for row in backtest.by_group:
-        group = row.get("group", "")
-        rows.append({"label": category_names.get(group, group), "overall": False, **row})
-    for row in rows:
-        row["improvement"] = _improvement(row)
-    return rows
+    slices: list[tuple[object, bool, BacktestErrors]] = []
+    if backtest.overall is not None:
+        slices.append((_("Overall"), True, backtest.overall))
+    slices += [(category_names.get(g.group, g.group), False, g) for g in backtest.by_group]
+    return [
+        {"label": label, "overall": overall, **errors.as_row(), "improvement": _improvement(errors)}
+        for label, overall, errors in slices
+    ]
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -184,7 +184,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
         "backtest_rows": backtest_rows(result),
         "improvement": backtest.improvement_over_seasonal_naive,
-        "coverage": backtest.overall.get("coverage"),
+        "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,
         "series_form": form,
         "community": community,

@@ -184,3 +184,20 @@ def test_a_stored_english_message_never_reaches_a_chinese_reader():
         assert wording.estimation_error_text(error="the matrix is singular") == (
             "the matrix is singular"
         )
+
+
+def test_every_progress_message_a_runner_or_the_engine_reports_is_worded():
+    """A phrase passed to ``progress(percent, "...")`` reaches the run's page as it is said."""
+    analytics = ENGINE.parent
+    said = {
+        call.args[1].value
+        for path in [*ENGINE.rglob("*.py"), *(analytics / "kinds").rglob("runner.py")]
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", "") in ("progress", "report")
+        and len(call.args) == 2
+        and isinstance(call.args[1], ast.Constant)
+        and isinstance(call.args[1].value, str)
+    }
+    assert said, "no progress message found?"
+    assert said <= wording._PROGRESS, said - wording._PROGRESS
