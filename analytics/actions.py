@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from analytics import queries, runs
+from analytics import kinds, queries, runs
 from analytics.engine.equalization.schema import (
     CITY_COLUMN,
     YEAR_COLUMN,
@@ -379,8 +379,8 @@ def _plan_lines(run: AnalysisRun) -> list[CapacityLine]:
 
 
 def _whole_units(run: AnalysisRun) -> bool:
-    summary = (run.result or {}).get("summary") or {}
-    return bool(summary.get("whole_units"))
+    result = kinds.get("allocation").load(run)
+    return result is not None and result.summary.whole_units
 
 
 @transaction.atomic

@@ -121,8 +121,8 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     "forecast": {1: _stamp(2), 2: _stamp(3), 3: _stamp(4)},
     "what_if": {1: _stamp(2), 2: _what_if_3},
     # Version 4: the price-of-fairness frontier, absent (None) from older runs.
-    # Version 5: the fairness audits typed, their stored shape unchanged (a group without
-    # forecast error fields reads them as null).
+    # Version 5: the summary and the fairness audits typed, their stored shape unchanged (a
+    # field an older run lacks reads as null).
     "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4), 4: _stamp(5)},
 }
 CURRENT = {kind: max(steps) + 1 for kind, steps in STEPS.items()}

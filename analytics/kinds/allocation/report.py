@@ -288,7 +288,7 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
     return {
         "summary": summary,
         "period": month_of(result.period),
-        "budget": finite(result.budget) or finite(summary.get("budget")),
+        "budget": finite(result.budget) or finite(summary.budget),
         "comparison": comparison_rows(result),
         "comparison_chart": comparison_chart(result),
         "coverage_chart": coverage_chart(result),
@@ -297,8 +297,8 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
         "notes": wording.note_texts(parts=result.note_parts or None),
         "equity_weights": wording.equity_source_text(code=result.equity_weights_source or None),
         "forecast_run": result.forecast_run,
-        "spend_by_supplier": summary.get("spend_by_supplier") or {},
-        "solver": wording.solver_text(solver=summary.get("solver")),
+        "spend_by_supplier": summary.spend_by_supplier,
+        "solver": wording.solver_text(solver=summary.solver),
     }
 
 
@@ -348,13 +348,13 @@ def scenario_table(runs: Iterable[AnalysisRun]) -> dict:
     for run in runs:
         result = kind.load(run) or AllocationResult()
         summary = result.summary
-        lp, base = summary.get("lp") or {}, summary.get("baseline") or {}
+        lp, base = summary.lp, summary.baseline
         columns.append(
             {
                 "run": run,
-                "budget": finite(result.budget) or finite(summary.get("budget")),
-                "available": finite(summary.get("available")),
-                "tau": finite(summary.get("tau_used")),
+                "budget": finite(result.budget) or finite(summary.budget),
+                "available": finite(summary.available),
+                "tau": finite(summary.tau_used),
                 "period": month_of(result.period),
                 "lp": lp,
                 "baseline": base,

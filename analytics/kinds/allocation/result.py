@@ -76,6 +76,72 @@ class Frontier:
 
 
 @dataclass(kw_only=True)
+class SolverReport:
+    """How the whole-unit solver ended (the engine's ``SolverReport``): ``status`` "optimal"
+    when the gap closed within its target, else stopped at the time limit."""
+
+    status: str = ""
+    gap: float | None = None
+    floor_gap: float | None = None
+    seconds: float | None = None
+    time_limit_seconds: float | None = None
+    gap_target: float | None = None
+    nodes: int | None = None
+    whole_units: bool = True
+    step_seconds: dict[str, float | None] = field(default_factory=dict)
+    floor_bound: float | None = None
+
+
+@dataclass(kw_only=True)
+class ShortOfFloor:
+    """A community (or community and service) the plan could not lift to the floor."""
+
+    name: str = ""
+    coverage: float | None = None
+
+
+@dataclass(kw_only=True)
+class Relaxation:
+    """The plan stage's fractional optimum at the same floor: what whole units cost."""
+
+    covered: float | None = None
+    weighted_covered: float | None = None
+
+
+@dataclass(kw_only=True)
+class AllocationSummary:
+    """The plan's headline figures, city-wide: the budget (committed, available, spent, by
+    service and supplier), the coverage floor (``tau_star`` the highest reachable, ``tau_used``
+    the one planned for), the options the plan was made with, the plan's and the baseline's
+    metrics by name (``lp``, ``baseline``: the comparison's figures), and the solver's work."""
+
+    budget: float | None = None
+    committed: float | None = None
+    available: float | None = None
+    spent: float | None = None
+    spend_by_category: dict[str, float | None] = field(default_factory=dict)
+    spend_by_supplier: dict[str, float | None] = field(default_factory=dict)
+    tau_star: float | None = None
+    tau_used: float | None = None
+    short_of_floor: list[ShortOfFloor] = field(default_factory=list)
+    floor_level: str = ""
+    need_basis: str = ""
+    epsilon: float | None = None
+    strength: float | None = None
+    weighted_units_per_10000: float | None = None
+    lp: dict[str, float | None] = field(default_factory=dict)
+    baseline: dict[str, float | None] = field(default_factory=dict)
+    variables: int | None = None
+    solver: str = ""
+    solver_iterations: int | None = None
+    solve_seconds: float | None = None
+    solver_report: SolverReport | None = None
+    whole_units: bool = False
+    relaxation: Relaxation | None = None
+    seconds: float | None = None
+
+
+@dataclass(kw_only=True)
 class AuditGroup:
     """One resident group of a fairness audit (the engine's ``FairnessAudit.table`` row):
     its residents, need and allocation, its allocation per unit of need against its
@@ -119,13 +185,14 @@ class FairnessAudit:
 @dataclass(kw_only=True)
 class AllocationResult(Result):
     # 4: the price-of-fairness frontier (``frontier``; runs before it have none).
-    # 5: the fairness audits are typed (``FairnessAudit``); every group names its forecast
-    # error fields (null when no forecast errors were audited).
+    # 5: the summary and the fairness audits are typed (``AllocationSummary``,
+    # ``FairnessAudit``); every summary and audit group names all its fields (null where an
+    # older run has none).
     SCHEMA_VERSION = 5
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: AllocationSummary = field(default_factory=AllocationSummary)
     comparison: list[ComparisonRow] = field(default_factory=list)
     # The lines are stored as rows; a result keeps none (kept for older runs' shape).
     lines: list[dict[str, Any]] = field(default_factory=list)

@@ -67,11 +67,11 @@ def test_texts_stored_without_parts_become_text_parts_and_english_beside_parts_g
 
 @pytest.mark.slow  # a real forecast and a real allocation (about a minute on two cores)
 def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_current_one():
-    """Forecast 3 -> 4 (typed backtest errors) and allocation 4 -> 5 (typed fairness
-    audits): the stored shape did not change, so a run stored under the previous version
+    """Forecast 3 -> 4 (typed backtest errors) and allocation 4 -> 5 (typed summary and
+    fairness audits): the stored shape did not change, so a run stored under the previous version
     loads to the same typed result, and writing it back gives the stored JSON again."""
     from analytics import actions
-    from analytics.kinds.allocation.result import AuditGroup, FairnessAudit
+    from analytics.kinds.allocation.result import AllocationSummary, AuditGroup, FairnessAudit
     from analytics.kinds.forecast.result import BacktestErrors, BacktestGroup
     from tests.analytics import tiny_city
     from tests.factories import ResidentFactory
@@ -101,7 +101,12 @@ def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_curre
     assert {"model", "naive", "seasonal_naive"} <= set(backtest.overall.wape)
     assert backtest.by_group and all(isinstance(g, BacktestGroup) for g in backtest.by_group)
     assert {g.group for g in backtest.by_group} == set(tiny_city.TINY_CATEGORIES)
-    audit = kinds.get("allocation").load(allocation).fairness
+    plan = kinds.get("allocation").load(allocation)
+    assert isinstance(plan.summary, AllocationSummary)
+    assert plan.summary.whole_units and plan.summary.spent <= 60_000.0 + 1e-6
+    assert plan.summary.solver_report.status in ("optimal", "gap_open")
+    assert set(plan.summary.lp) == set(plan.summary.baseline) == {r.metric for r in plan.comparison}
+    audit = plan.fairness
     assert isinstance(audit, FairnessAudit) and audit.groups
     assert all(isinstance(g, AuditGroup) for g in audit.groups)
     assert {g.dimension for g in audit.groups} >= {"urban_rural", "hukou_type"}
