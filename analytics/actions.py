@@ -414,6 +414,7 @@ def allocation_plan_approve(*, run_id: int, user, replace: bool = False) -> Plan
         .filter(period=period, state=AllocationPlan.State.APPROVED)
         .first()
     )
+    _check_plan_in_area(user, [run, current.run if current is not None else None])
     if current is not None and not replace:
         raise PlanNotApprovable(
             _("Plan #%(plan)s is already approved for %(month)s; replace it to approve this one.")
@@ -453,6 +454,24 @@ def allocation_plan_approve(*, run_id: int, user, replace: bool = False) -> Plan
     )
 
 
+def _check_plan_in_area(user, runs: list[AnalysisRun | None]) -> None:
+    """An administrator with an area decides only plans wholly inside it."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators approve or revoke plans."))
+    outside = queries.plan_communities_outside(user=user, runs=runs)
+    if outside:
+        raise PlanNotApprovable(
+            ngettext(
+                "This plan supplies %(count)d community outside the area you administer; an "
+                "administrator whose area holds all its communities decides it.",
+                "This plan supplies %(count)d communities outside the area you administer; an "
+                "administrator whose area holds all its communities decides it.",
+                outside,
+            )
+            % {"count": outside}
+        )
+
+
 def _mark_run_approved(plan: AllocationPlan, *, approved: bool) -> None:
     """The run's own approval fields show the plan in force (badges, API); the decision's
     history stays on the plan."""
@@ -489,6 +508,7 @@ def allocation_plan_revoke(*, run_id: int, user) -> PlanDecision:
         raise PlanNotApprovable(
             _("This plan was replaced by a later plan; revoke that one to bring this one back.")
         )
+    _check_plan_in_area(user, [run, plan.replaced.run if plan.replaced is not None else None])
     now = timezone.now()
     plan.state, plan.ended_by, plan.ended_at = AllocationPlan.State.REVOKED, user, now
     plan.save(update_fields=["state", "ended_by", "ended_at"])

@@ -1,5 +1,6 @@
-"""Reads for the analytics app: runs and results visible to a user (administrators: all;
-community workers: portrait and forecast runs, cut to the communities they serve, and the
+"""Reads for the analytics app: runs and results visible to a user (administrators: every
+run, its per-community figures cut to their area, and the what-if scenarios of communities in
+their area; nationwide administrators: all; community workers: portrait and forecast runs, cut to the communities they serve, and the
 what-if scenarios they started themselves for communities they serve), plain reads
 the pages shape (``analytics.reports``), and the data frames the engine needs.
 
@@ -24,7 +25,12 @@ from core.db_routing import replica_reads
 from core.localisation import chinese_active
 from core.roles import is_administrator, is_worker
 from residents.models import Community, User
-from residents.queries import residents_with_portrait_consent, served_community_ids
+from residents.queries import (
+    administered_area,
+    residents_with_portrait_consent,
+    scoped_community_ids,
+    within_scope,
+)
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 
 # The kinds of run community workers may see (for their own communities).
@@ -61,7 +67,12 @@ def runs_for(user: User | None, *, kind: str | None = None) -> QuerySet[Analysis
     if kind:
         runs = runs.filter(kind=kind)
     if is_administrator(user):
-        return runs
+        if administered_area(user) is None:
+            return runs
+        # An administrator with an area sees every run (its figures cut to the area, as a
+        # worker's are) but a what-if only for a community inside the area.
+        codes = list(community_scope(user).values_list("code", flat=True))
+        return runs.filter(~Q(kind__in=WORKER_START_KINDS) | Q(params__community__in=codes))
     if is_worker(user):
         codes = list(community_scope(user).values_list("code", flat=True))
         return runs.filter(
@@ -231,19 +242,15 @@ def latest_visible_run(*, user: User, kind: str) -> AnalysisRun | None:
 
 
 def community_scope(user: User) -> QuerySet[Community]:
-    """Communities whose figures the user may see: all for administrators, the served ones
-    for workers, none otherwise."""
-    communities = Community.objects.order_by("code")
-    if is_administrator(user):
-        return communities
-    if is_worker(user):
-        return communities.filter(pk__in=served_community_ids(user=user))
-    return communities.none()
+    """Communities whose figures the user may see: those of their area for administrators
+    (nationwide: all), the served ones for workers, none otherwise
+    (``residents.queries.within_scope``)."""
+    return within_scope(Community.objects.order_by("code"), user=user, field="pk")
 
 
 def visible_community_codes(user: User) -> set[str] | None:
-    """``None`` means every community (administrators)."""
-    if is_administrator(user):
+    """``None`` means every community (nationwide administrators and superusers)."""
+    if scoped_community_ids(user=user) is None:
         return None
     return set(community_scope(user).values_list("code", flat=True))
 
@@ -373,6 +380,9 @@ class PlanStatus:
     can_replace: bool
     can_revoke: bool
     diff: tuple[PlanDiffRow, ...] = ()
+    # Communities the plans concerned supply outside the reader's area (then nothing is
+    # allowed to them).
+    outside_area: int = 0
 
     @property
     def diff_units(self) -> int:
@@ -435,18 +445,45 @@ def plan_diff(*, approved: AnalysisRun, new: AnalysisRun) -> tuple[PlanDiffRow, 
     return tuple(rows)
 
 
-def plan_status(*, run: AnalysisRun) -> PlanStatus:
+def plan_communities_outside(*, user: User, runs: list[AnalysisRun | None]) -> int:
+    """How many communities the plans of ``runs`` give supply to outside the area ``user``
+    administers (0 for a nationwide administrator): an administrator approves, replaces and
+    revokes only plans wholly inside their area."""
+    ids = scoped_community_ids(user=user)
+    if ids is None:
+        return 0
+    run_ids = [run.pk for run in runs if run is not None]
+    return (
+        AllocationLine.objects.filter(run_id__in=run_ids)
+        .exclude(community_id__in=ids)
+        .values("community_id")
+        .distinct()
+        .count()
+    )
+
+
+def plan_status(*, run: AnalysisRun, user: User | None = None) -> PlanStatus:
     """The plan of a successful allocation run: draft (approve, or replace the month's
-    approved plan, with the difference), approved (revoke), superseded or revoked (none)."""
-    plan = AllocationPlan.objects.filter(run=run).first()
+    approved plan, with the difference), approved (revoke), superseded or revoked (none).
+    With ``user``, nothing is allowed to an administrator whose area does not hold every
+    community the plans concerned supply (``outside_area`` counts those outside)."""
+    plan = AllocationPlan.objects.filter(run=run).select_related("replaced").first()
     if plan is not None:
+        outside = (
+            plan_communities_outside(
+                user=user, runs=[run, plan.replaced.run if plan.replaced else None]
+            )
+            if user is not None
+            else 0
+        )
         return PlanStatus(
             state=plan.state,
             plan=plan,
             approved_other=None,
             can_approve=False,
             can_replace=False,
-            can_revoke=plan.state == AllocationPlan.State.APPROVED,
+            can_revoke=plan.state == AllocationPlan.State.APPROVED and not outside,
+            outside_area=outside,
         )
     from analytics import kinds  # the kinds' runners read through this module
 
@@ -464,14 +501,20 @@ def plan_status(*, run: AnalysisRun) -> PlanStatus:
         if period
         else None
     )
+    outside = (
+        plan_communities_outside(user=user, runs=[run, other.run if other else None])
+        if user is not None
+        else 0
+    )
     return PlanStatus(
         state="draft",
         plan=None,
         approved_other=other,
-        can_approve=whole and other is None,
-        can_replace=whole and other is not None,
+        can_approve=whole and other is None and not outside,
+        can_replace=whole and other is not None and not outside,
         can_revoke=False,
         diff=plan_diff(approved=other.run, new=run) if whole and other is not None else (),
+        outside_area=outside,
     )
 
 

@@ -40,7 +40,7 @@ from residents.actions import (
     residents_seed,
 )
 from residents.login_protection import DEMO_PASSWORD
-from residents.models import City, Community, Resident, User
+from residents.models import Area, City, Community, Resident, User
 from residents.queries import demo_city_present
 from services.actions import CapacityLine, service_requests_seed, supply_capacities_write
 from services.models import (
@@ -158,6 +158,9 @@ def _place_communities(
         for city in cities
         for kind in ("urban", "rural")
     }
+    # Each community belongs to its district's or county's area (the data migration loads
+    # them; a database without them leaves the area empty).
+    areas = Area.objects.in_bulk([d["adcode"] for d in districts], field_name="code")
     dealt = {"urban": 0, "rural": 0}
     counters: dict[str, int] = {}
     communities = []
@@ -176,6 +179,7 @@ def _place_communities(
                 code=f"{COMMUNITY_PREFIX}{district['adcode']}-{number:02d}",
                 name=f"{district['name']}第{number}{suffix}（合成）",
                 district=district["name"],
+                area=areas.get(district["adcode"]),
                 kind=row.kind,
                 population=int(row.population),
                 households=int(min(row.households, row.population)),

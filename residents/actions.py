@@ -24,11 +24,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid, StateConflict
 from core.roles import is_administrator, is_resident, is_worker
-from geography import load_prefecture_cities
+from geography import AreaLevel, load_prefecture_cities
 from residents import pii
 from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.models import (
     PORTRAIT_FIELDS,
+    Area,
     City,
     Community,
     PersonalDataAccess,
@@ -38,11 +39,13 @@ from residents.models import (
     User,
 )
 from residents.queries import (
+    account_in_area,
+    administered_area,
     resident_list_by_identifier,
-    served_community_ids,
+    scoped_community_ids,
     user_serves_community,
 )
-from residents.reference import region_code
+from residents.reference import area_for_place, region_code, sync_areas
 from residents.signals import portrait_withdrawn, resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
@@ -57,7 +60,7 @@ IMPORT_BATCH_SIZE = 2_000
 
 def _check_may_file_for(*, user: User, community: Community) -> None:
     """Workers file profiles for the communities they serve; a resident for themself."""
-    if is_administrator(user) or is_resident(user):
+    if is_resident(user):
         return
     if not user_serves_community(user=user, community_id=community.pk):
         raise ValidationError(
@@ -304,11 +307,8 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     Returns how many were created."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
-    served = (
-        None
-        if is_administrator(user)
-        else set(served_community_ids(user=user).values_list("community_id", flat=True))
-    )
+    scope = scoped_community_ids(user=user)
+    served = None if scope is None else set(scope.values_list("pk", flat=True))
     communities = set(
         Community.objects.filter(pk__in={row.get("community_id") for row in rows}).values_list(
             "pk", flat=True
@@ -410,9 +410,7 @@ def resident_signup(
 
 
 def _check_may_edit(*, user: User, resident: Resident) -> None:
-    if is_administrator(user):
-        return
-    if is_worker(user) and user_serves_community(user=user, community_id=resident.community_id):
+    if user_serves_community(user=user, community_id=resident.community_id):
         return
     if is_resident(user) and resident.user_id == user.pk:
         return
@@ -477,7 +475,13 @@ def resident_erase(
         if delete_account:
             _account_close(user)
         return None
-    if not (is_administrator(user) or (is_resident(user) and resident.user_id == user.pk)):
+    if not (
+        (
+            is_administrator(user)
+            and user_serves_community(user=user, community_id=resident.community_id)
+        )
+        or (is_resident(user) and resident.user_id == user.pk)
+    ):
         raise ActionNotAllowed(_("Only the resident or an administrator may erase a profile."))
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     account = resident.user
@@ -508,12 +512,7 @@ def resident_identifiers_reveal(
 ) -> dict[str, str]:
     """Return a resident's identifiers in clear, and record who saw them, when, and through
     which channel (never the identifiers). Workers for their communities; administrators."""
-    if not (
-        is_administrator(user)
-        or (
-            is_worker(user) and user_serves_community(user=user, community_id=resident.community_id)
-        )
-    ):
+    if not user_serves_community(user=user, community_id=resident.community_id):
         raise ActionNotAllowed(_("You may not see this resident's identifiers."))
     if channel not in PersonalDataAccess.Channel.values:
         raise ValueError(f"unknown access channel {channel!r}")
@@ -678,15 +677,44 @@ def resident_find_by_identifier(
 # Places and accounts, kept by administrators (the admin site) --------------------------------
 
 
+@transaction.atomic
+def areas_load(*, max_level: int = AreaLevel.STREET, provinces: Sequence[str] | None = None) -> int:
+    """Load the administrative-division tree (``geography/areas.csv``) down to ``max_level``
+    for ``provinces`` (codes or two-digit prefixes; ``None``: all): the areas the table lacks
+    are added, the others left alone, so it may run again. Returns how many were added. The
+    data migration loads provinces, cities and districts; streets and townships come from
+    here (``manage.py load_areas``)."""
+    return sync_areas(Area, max_level=max_level, provinces=provinces)
+
+
 def _check_administrator(user: User) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators may do this."))
 
 
 @transaction.atomic
+def _check_area_administrator(user: User, community: Community) -> None:
+    """An administrator with an area keeps the communities inside it only."""
+    area = administered_area(user)
+    if area is not None and not area.contains(community.area):
+        raise ActionNotAllowed(
+            _("This community is outside the area you administer (%(area)s).") % {"area": area}
+        )
+
+
+@transaction.atomic
 def community_save(*, user: User, community: Community) -> Community:
-    """Create or change a community (all fields validated). Administrators only."""
+    """Create or change a community (all fields validated). Administrators only, inside
+    their area. A community given no area takes the one its city and district name point at
+    (``residents.reference.area_for_place``)."""
     _check_administrator(user)
+    if community.area_id is None and community.city_id is not None:
+        community.area = area_for_place(
+            Area, city_adcode=community.city.adcode, district=community.district
+        )
+    if community.pk is not None:
+        _check_area_administrator(user, Community.objects.get(pk=community.pk))
+    _check_area_administrator(user, community)
     community.full_clean()
     community.save()
     return community
@@ -695,28 +723,79 @@ def community_save(*, user: User, community: Community) -> Community:
 @transaction.atomic
 def community_delete(*, user: User, community: Community) -> None:
     """Delete a community no profile, request or capacity refers to (the database protects
-    those). Administrators only."""
+    those). Administrators only, inside their area."""
     _check_administrator(user)
+    _check_area_administrator(user, community)
     community.delete()
 
 
+def _check_account_in_area(user: User, account: User) -> None:
+    area = administered_area(user)
+    if area is None or account_in_area(account=account, area=area):
+        return
+    raise ActionNotAllowed(
+        _(
+            "This account reaches outside the area you administer (%(area)s): its area or "
+            "communities must lie inside it."
+        )
+        % {"area": area}
+    )
+
+
 @transaction.atomic
-def account_save(*, user: User, account: User) -> User:
-    """Create or change a login (role, names, active flag; its password already set by the
-    caller's form). Administrators only; an administrator cannot take away their own role or
-    deactivate themself, so the site always keeps the one changing it."""
+def account_save(
+    *, user: User, account: User, communities: Iterable[Community] | None = None
+) -> User:
+    """Create or change a login (role, area, names, active flag; its password already set by
+    the caller's form; ``communities``, when given, become the ones a worker serves).
+    Administrators only. An administrator with an area manages the accounts inside it only,
+    and gives areas inside it only (never the whole country); an administrator cannot take
+    away their own role or deactivate themself, so the site always keeps the one changing
+    it."""
     _check_administrator(user)
     if account.pk == user.pk and not (account.is_active and is_administrator(account)):
         raise ValidationError(_("You cannot deactivate your own account or drop your own role."))
+    area = administered_area(user)
+    if area is not None:
+        if account.is_superuser:
+            raise ActionNotAllowed(_("Only a nationwide administrator changes a superuser."))
+        if account.pk is not None:
+            _check_account_in_area(user, User.objects.get(pk=account.pk))
+        if account.role == User.Role.ADMIN and not area.contains(account.area):
+            raise ValidationError(
+                {
+                    "area": _("Choose an area inside the one you administer (%(area)s).")
+                    % {"area": area}
+                }
+            )
+        if communities is not None:
+            outside = [c for c in communities if not area.contains(c.area)]
+            if outside:
+                raise ValidationError(
+                    {
+                        "communities": _(
+                            "These communities are outside the area you administer: %(communities)s."
+                        )
+                        % {"communities": "、".join(c.name for c in outside[:10])}
+                    }
+                )
+    if account.role != User.Role.ADMIN and account.area_id is not None:
+        raise ValidationError({"area": _("Only administrators have an area.")})
     account.save()
+    if communities is not None:
+        account.communities.set(communities)
     return account
 
 
 @transaction.atomic
 def account_password_set(*, user: User, account: User, password: str | None) -> User:
     """Set a login's password (checked by the site's password rules), or with ``None`` stop
-    it signing in with a password. Administrators only (the admin site's password page)."""
+    it signing in with a password. Administrators only (the admin site's password page),
+    inside their area."""
     _check_administrator(user)
+    if account.is_superuser and administered_area(user) is not None:
+        raise ActionNotAllowed(_("Only a nationwide administrator changes a superuser."))
+    _check_account_in_area(user, account)
     if password is None:
         account.set_unusable_password()
     else:
@@ -728,9 +807,12 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
 
 @transaction.atomic
 def account_delete(*, user: User, account: User) -> None:
-    """Delete a login (its profile, if any, stays without one). Administrators only, and
-    never their own."""
+    """Delete a login (its profile, if any, stays without one). Administrators only (inside
+    their area), and never their own."""
     _check_administrator(user)
+    if account.is_superuser and administered_area(user) is not None:
+        raise ActionNotAllowed(_("Only a nationwide administrator changes a superuser."))
+    _check_account_in_area(user, account)
     if account.pk == user.pk:
         raise ValidationError(_("You cannot delete your own account."))
     account.delete()
@@ -774,10 +856,19 @@ def cities_from_reference(*, adcodes: Sequence[str]) -> list[City]:
 
 @transaction.atomic
 def communities_create(*, user: User, communities: Sequence[Community]) -> list[Community]:
-    """Create many communities at once, all or none. Administrators only; each passes every
-    field's rules as ``community_save`` checks them (codes unique in the database and among the
-    rows); problems raise ``RowsInvalid`` naming each row's fields."""
+    """Create many communities at once, all or none. Administrators only, inside their area;
+    each takes its area and passes every field's rules as ``community_save`` does (codes unique
+    in the database and among the rows); problems raise ``RowsInvalid`` naming each row's
+    fields."""
     _check_administrator(user)
+    for community in communities:
+        # As ``community_save``: the area its city and district point at, inside the
+        # administrator's own area.
+        if community.area_id is None and community.city_id is not None:
+            community.area = area_for_place(
+                Area, city_adcode=community.city.adcode, district=community.district
+            )
+        _check_area_administrator(user, community)
     problems: dict[int, dict[str, list[str]]] = {}
     codes = [c.code for c in communities]
     taken = set(Community.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -842,6 +933,9 @@ def account_create(
         account.set_unusable_password()
     else:
         account.set_password(password)
+    if user is not None:
+        # The administrator's own checks (their area, the areas and communities they give).
+        return account_save(user=user, account=account, communities=list(communities) or None)
     account.save()
     if communities:
         account.communities.set(communities)

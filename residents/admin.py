@@ -7,8 +7,10 @@ sees the clear values only through an audited reveal.
 
 The admin writes through ``residents.actions`` like every other channel: profiles through
 ``resident_create``/``resident_update`` (a profile is erased, never deleted), communities and
-logins through ``community_save``/``account_save`` and their deletes. Regions and cities are
-reference data (the ``geography`` package, loaded by a migration) and read-only here.
+logins through ``community_save``/``account_save`` and their deletes. Regions, cities and
+areas are reference data (the ``geography`` package, loaded by a migration and
+``load_areas``) and read-only here. An administrator with an area lists and changes only the
+communities, profiles and logins inside it (``residents.queries``), and gives areas inside it.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from django.views.decorators.http import require_POST
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
 from core.errors import LimitReached
 from core.roles import is_administrator
-from residents import actions, pii
+from residents import actions, pii, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
 from residents.models import (
     PORTRAIT_FIELDS,
+    Area,
     City,
     Community,
     PersonalDataAccess,
@@ -59,13 +62,24 @@ class CityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["region"]
 
 
+@admin.register(Area)
+class AreaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["=code", "name"]
+    list_select_related = ["parent"]
+
+
 @admin.register(Community)
 class CommunityAdmin(ActionAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "city", "district", "kind", "population", "households"]
+    list_display = ["code", "name", "city", "district", "area", "kind", "population", "households"]
     list_filter = ["kind", "city__region", "city"]
     search_fields = ["code", "name", "district", "city__name", "city__adcode"]
-    list_select_related = ["city"]
-    autocomplete_fields = ["city"]
+    list_select_related = ["city", "area"]
+    autocomplete_fields = ["city", "area"]
+
+    def get_queryset(self, request: HttpRequest):
+        return queries.within_scope(super().get_queryset(request), user=request.user, field="pk")
 
     def save_through_action(self, request, obj, form, change):
         return actions.community_save(user=request.user, community=obj)
@@ -93,20 +107,33 @@ class PasswordThroughActionForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
     change_password_form = PasswordThroughActionForm
-    list_display = ["username", "role", "first_name", "last_name", "is_active", "is_staff"]
+    list_display = ["username", "role", "area", "first_name", "last_name", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
+    list_select_related = ["area"]
     filter_horizontal = ["communities", "groups", "user_permissions"]
+    autocomplete_fields = ["area"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        (_("Role and communities"), {"fields": ["role", "communities"]}),
+        (_("Role, area and communities"), {"fields": ["role", "area", "communities"]}),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,
-        (_("Role and communities"), {"fields": ["role", "communities"]}),
+        (_("Role, area and communities"), {"fields": ["role", "area", "communities"]}),
     ]
 
+    def get_queryset(self, request: HttpRequest):
+        return queries.account_list(user=request.user)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "communities":
+            kwargs["queryset"] = queries.community_choices(user=request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def save_through_action(self, request, obj, form, change):
-        return actions.account_save(user=request.user, account=obj)
+        communities = (
+            form.cleaned_data.get("communities") if "communities" in form.cleaned_data else None
+        )
+        return actions.account_save(user=request.user, account=obj, communities=communities)
 
     def user_change_password(self, request, id, form_url=""):
         token = _acting_user.set(request.user)
@@ -269,6 +296,11 @@ class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
     ]
     actions = ["erase_personal_data"]
 
+    def get_queryset(self, request: HttpRequest):
+        return queries.within_scope(
+            super().get_queryset(request), user=request.user, field="community_id"
+        )
+
     def has_delete_permission(self, request: HttpRequest, obj: Resident | None = None) -> bool:
         # A profile is erased (the action below), never deleted: requests keep their counts.
         return False
@@ -387,6 +419,9 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     search_fields = ["accessor__username", "=resident__id"]
     list_select_related = ["accessor", "resident"]
     date_hierarchy = "accessed_at"
+
+    def get_queryset(self, request: HttpRequest):
+        return queries.audit_log(user=request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

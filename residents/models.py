@@ -47,6 +47,65 @@ class City(models.Model):
         return f"{self.name} ({self.adcode})"
 
 
+class Area(models.Model):
+    """A node of the administrative-division tree (``geography/areas.csv``): a province, a
+    prefecture-level unit, a district or county, or a street or township.
+
+    ``path`` lists the codes from the province down to this node, each followed by ``/``:
+    every area inside this one has a path starting with it, so "within" is one indexed
+    prefix comparison (``path__startswith``)."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Province")
+        CITY = 2, _("Prefecture-level city")
+        DISTRICT = 3, _("District or county")
+        STREET = 4, _("Street or township")
+
+    code = models.CharField(_("administrative code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("romanised name"), max_length=100, blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("within"),
+    )
+    path = models.CharField(_("path"), max_length=80, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        indexes = [
+            # LIKE 'prefix%' on PostgreSQL uses a btree only with the pattern operator class
+            # (the database's collation is not C); other databases ignore the class.
+            models.Index(
+                fields=["path"], name="area_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def full_name(self) -> str:
+        """The Chinese names from the province down (``四川省 成都市 武侯区``): the names are
+        those of the official list, which has no romanised form for most areas."""
+        names = []
+        node: Area | None = self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " ".join(reversed(names))
+
+    def contains(self, other: Area | None) -> bool:
+        """Whether ``other`` is this area or lies inside it."""
+        return other is not None and other.path.startswith(self.path)
+
+
 class Community(models.Model):
     class Kind(models.TextChoices):
         URBAN = "urban", _("Urban")
@@ -59,6 +118,18 @@ class Community(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
     district = models.CharField(_("district or county"), max_length=100, blank=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communities",
+        verbose_name=_("area"),
+        help_text=_(
+            "The street or township (or, where it is not known, the district, county or city) "
+            "the community belongs to. Found from the city and district when left empty."
+        ),
+    )
     kind = models.CharField(_("urban or rural"), max_length=5, choices=Kind.choices)
     population = models.PositiveIntegerField(_("population"))
     households = models.PositiveIntegerField(_("households"))
@@ -113,6 +184,18 @@ class User(AbstractUser):
         related_name="workers",
         verbose_name=_("assigned communities"),
         help_text=_("Communities a community worker serves."),
+    )
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="administrators",
+        verbose_name=_("administered area"),
+        help_text=_(
+            "The province, city, district or street an administrator is responsible for: they "
+            "see, analyse and approve only within it. Empty: the whole country."
+        ),
     )
 
     @property

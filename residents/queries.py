@@ -2,7 +2,9 @@
 
 This module (with ``services.queries``) is the one place where roles become querysets:
 
-* administrator (role ``admin`` or a superuser): everything;
+* administrator (role ``admin`` or a superuser): the communities of their area
+  (``User.area``: a province, city, district or street, and every area inside it), and
+  everything when they have no area (a nationwide administrator) or are a superuser;
 * community worker: the residents of the communities in ``user.communities``;
 * resident: their own profile only;
 * anyone else (anonymous, inactive): nothing.
@@ -13,12 +15,19 @@ leaks through a 403.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core.roles import is_administrator, is_resident, is_worker
 from residents import pii
 from residents.consent import PORTRAIT_PURPOSE_VERSION
-from residents.models import Community, PersonalDataAccess, PortraitConsent, Resident, User
+from residents.models import (
+    Area,
+    Community,
+    PersonalDataAccess,
+    PortraitConsent,
+    Resident,
+    User,
+)
 
 
 def served_community_ids(*, user: User) -> QuerySet:
@@ -26,15 +35,121 @@ def served_community_ids(*, user: User) -> QuerySet:
     return User.communities.through.objects.filter(user_id=user.pk).values("community_id")
 
 
-def user_serves_community(*, user: User, community_id: int | None) -> bool:
-    """May this user act for this community: administrators always, workers for their own."""
+# The one scope mechanism: which communities a member of staff answers for ------------------
+
+
+def administered_area(user: User | None) -> Area | None:
+    """The area an administrator is limited to; ``None`` for a nationwide administrator (no
+    area), a superuser (always nationwide) and anyone who is not an administrator."""
+    if not is_administrator(user) or user.is_superuser or user.area_id is None:
+        return None
+    return user.area
+
+
+def area_communities(area: Area) -> QuerySet[Community]:
+    """The communities in ``area`` or in any area inside it: one prefix comparison on the
+    indexed path."""
+    return Community.objects.filter(area__path__startswith=area.path)
+
+
+def scoped_community_ids(*, user: User | None) -> QuerySet | None:
+    """The communities a user answers for, as a subquery of ids (``community_id__in=``), or
+    ``None`` for every community.
+
+    * nationwide administrators (no area) and superusers: ``None``, every community;
+    * administrators with an area: the communities inside it;
+    * community workers: the communities they serve;
+    * anyone else: none.
+
+    Every scoped read (requests, residents, capacities, the queue, the map, CSV files, the
+    API, Open311's private answers, analysis results, plan approval) starts here."""
     if is_administrator(user):
-        return True
-    if not is_worker(user) or community_id is None:
+        area = administered_area(user)
+        return None if area is None else area_communities(area).values("pk")
+    if is_worker(user):
+        return served_community_ids(user=user)
+    return Community.objects.none().values("pk")
+
+
+def within_scope(queryset: QuerySet, *, user: User | None, field: str = "community") -> QuerySet:
+    """``queryset`` cut to the communities ``user`` answers for (``scoped_community_ids``);
+    ``field`` names the queryset's path to its community (``"pk"`` for communities)."""
+    ids = scoped_community_ids(user=user)
+    if ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": ids})
+
+
+def user_serves_community(*, user: User, community_id: int | None) -> bool:
+    """May this user act for this community: administrators within their area (nationwide:
+    any), workers for the communities they serve."""
+    if community_id is None or not (is_administrator(user) or is_worker(user)):
         return False
-    return User.communities.through.objects.filter(
-        user_id=user.pk, community_id=community_id
-    ).exists()
+    return within_scope(Community.objects.filter(pk=community_id), user=user, field="pk").exists()
+
+
+def communities_outside_scope(*, user: User, community_ids) -> set[int]:
+    """Which of ``community_ids`` the user does not answer for (empty: all within)."""
+    wanted = {int(pk) for pk in community_ids if pk is not None}
+    if not wanted:
+        return set()
+    inside = set(
+        within_scope(Community.objects.filter(pk__in=wanted), user=user, field="pk").values_list(
+            "pk", flat=True
+        )
+    )
+    return wanted - inside
+
+
+def account_in_area(*, account: User, area: Area | None) -> bool:
+    """Whether an account falls inside ``area`` (``None``: the whole country): an
+    administrator's own area lies within it, a worker serves only communities inside it, a
+    resident lives in it."""
+    if area is None:
+        return True
+    if account.is_superuser:
+        return False
+    if account.role == User.Role.ADMIN:
+        return account.area_id is not None and area.contains(account.area)
+    if account.pk is None:
+        return True
+    outside = Q(~Q(area__path__startswith=area.path) | Q(area__isnull=True))
+    if account.role == User.Role.WORKER:
+        return not account.communities.filter(outside).exists()
+    profile = Resident.objects.filter(user_id=account.pk).select_related("community").first()
+    return profile is None or area_communities(area).filter(pk=profile.community_id).exists()
+
+
+def account_list(*, user: User) -> QuerySet[User]:
+    """The logins an administrator manages: all for a nationwide one; for one with an area,
+    the accounts inside it (``account_in_area``): administrators of areas within theirs,
+    workers serving only communities there, residents living there."""
+    accounts = User.objects.select_related("area").order_by("username")
+    if not is_administrator(user):
+        return accounts.none()
+    area = administered_area(user)
+    if area is None:
+        return accounts
+    inside = area_communities(area).values("pk")
+    outside_communities = Community.objects.exclude(pk__in=inside).values("pk")
+    return (
+        accounts.filter(is_superuser=False)
+        .filter(
+            Q(role=User.Role.ADMIN, area__path__startswith=area.path)
+            | (Q(role=User.Role.WORKER) & ~Q(communities__in=outside_communities))
+            | Q(role=User.Role.RESIDENT, resident_profile__community__in=inside)
+        )
+        .distinct()
+    )
+
+
+def area_choices(*, user: User) -> QuerySet[Area]:
+    """The areas an administrator may give others: inside their own (nationwide: any)."""
+    areas = Area.objects.order_by("path")
+    if not is_administrator(user):
+        return areas.none()
+    area = administered_area(user)
+    return areas if area is None else areas.filter(path__startswith=area.path)
 
 
 def community_list(*, user: User | None = None) -> QuerySet[Community]:
@@ -50,11 +165,9 @@ def community_choices(*, user: User | None = None) -> QuerySet[Community]:
     they live. Workers: the communities they serve. Administrators: all.
     """
     communities = Community.objects.select_related("city").order_by("city__adcode", "code")
-    if user is None or is_administrator(user) or is_resident(user):
+    if user is None or is_resident(user):
         return communities
-    if is_worker(user):
-        return communities.filter(pk__in=served_community_ids(user=user))
-    return communities.none()
+    return within_scope(communities, user=user, field="pk")
 
 
 def _standing_consents() -> Prefetch:
@@ -71,10 +184,8 @@ def _standing_consents() -> Prefetch:
 
 def resident_list(*, user: User) -> QuerySet[Resident]:
     residents = Resident.objects.select_related("community").prefetch_related(_standing_consents())
-    if is_administrator(user):
-        return residents
-    if is_worker(user):
-        return residents.filter(community_id__in=served_community_ids(user=user))
+    if is_administrator(user) or is_worker(user):
+        return within_scope(residents, user=user, field="community_id")
     if is_resident(user):
         return residents.filter(user_id=user.pk)
     return residents.none()
@@ -155,7 +266,12 @@ def own_access_log(*, user: User) -> QuerySet[PersonalDataAccess]:
 
 
 def audit_log(*, user: User) -> QuerySet[PersonalDataAccess]:
-    """The whole personal-data audit log, for administrators only."""
+    """The personal-data audit log, for administrators only: the whole log for a nationwide
+    one; for one with an area, the entries about residents of their area (purges, which
+    concern no one resident, are the nationwide administrators')."""
     if not is_administrator(user):
         return PersonalDataAccess.objects.none()
-    return PersonalDataAccess.objects.select_related("accessor", "resident__community")
+    log = PersonalDataAccess.objects.select_related("accessor__area", "resident__community")
+    if administered_area(user) is None:
+        return log
+    return within_scope(log, user=user, field="resident__community_id")

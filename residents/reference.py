@@ -1,9 +1,10 @@
-"""Reference geography loaded into every installation: the seven regions and the
-prefecture-level cities (see ``geography/README.md`` for the city list's source)."""
+"""Reference geography loaded into every installation: the seven regions, the
+prefecture-level cities and the tree of administrative divisions (see ``geography/README.md``
+for the sources)."""
 
 from __future__ import annotations
 
-from geography import REGIONS, load_prefecture_cities
+from geography import REGIONS, AreaLevel, load_areas, load_prefecture_cities
 
 
 def sync_regions(region_model) -> dict[str, object]:
@@ -37,3 +38,72 @@ def sync_cities(region_model, city_model) -> int:
             },
         )
     return len(cities)
+
+
+# The administrative-division tree (``geography/areas.csv``) ---------------------------------
+
+
+def sync_areas(area_model, *, max_level: int = AreaLevel.STREET, provinces=None) -> int:
+    """Insert the areas of ``geography/areas.csv`` down to ``max_level`` (of ``provinces``,
+    two-digit prefixes or codes; ``None``: all) that the table lacks; existing rows are left
+    as they are, so running it again adds nothing. Returns how many were inserted.
+
+    Takes the model class, so the data migration can pass its historical model."""
+    known = dict(area_model.objects.values_list("code", "pk"))
+    batch: list = []
+    inserted = 0
+
+    def flush() -> None:
+        nonlocal inserted
+        created = area_model.objects.bulk_create(batch, batch_size=2000)
+        inserted += len(created)
+        if created and created[0].pk is None:  # a backend that returns no ids
+            known.update(
+                area_model.objects.filter(code__in=[a.code for a in batch]).values_list(
+                    "code", "pk"
+                )
+            )
+        else:
+            known.update((a.code, a.pk) for a in created)
+        batch.clear()
+
+    level = None
+    for row in load_areas(max_level=AreaLevel(max_level), provinces=provinces):
+        if row.code in known:
+            continue
+        if row.level != level:  # parents of a level are written before its children
+            flush()
+            level = row.level
+        batch.append(
+            area_model(
+                code=row.code,
+                name=row.name,
+                name_en=row.name_en,
+                level=int(row.level),
+                parent_id=known[row.parent] if row.parent else None,
+                path=row.path,
+            )
+        )
+    flush()
+    return inserted
+
+
+def area_for_place(area_model, *, city_adcode: str, district: str = ""):
+    """The area a community of this city and district (free text, the district's current
+    Chinese name) belongs to: the district or county of that name inside the city, else the
+    city, else its province (a city since merged, e.g. 莱芜市 371200 into 济南市), else
+    ``None``. Takes the model class, so the data migration can pass its historical model."""
+    adcode = (city_adcode or "").strip()
+    if len(adcode) != 6:
+        return None
+    city = area_model.objects.filter(code=adcode).first()
+    if city is None:
+        return area_model.objects.filter(code=adcode[:2] + "0000").first()
+    name = (district or "").strip()
+    if name:
+        found = area_model.objects.filter(
+            level=AreaLevel.DISTRICT, name=name, path__startswith=city.path
+        ).first()
+        if found is not None:
+            return found
+    return city

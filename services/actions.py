@@ -41,7 +41,12 @@ from core.roles import is_administrator, is_resident, is_worker
 from notifications.actions import notify_request_event
 from notifications.models import Event
 from residents.models import Community, Resident, User
-from residents.queries import resident_own_profile, served_community_ids, user_serves_community
+from residents.queries import (
+    communities_outside_scope,
+    resident_own_profile,
+    scoped_community_ids,
+    user_serves_community,
+)
 from services import workflow
 from services.canned import canned_replies_for
 from services.filters import RequestFilter
@@ -643,11 +648,8 @@ def requests_import(*, user: User, rows: Sequence[ImportedRequest]) -> int:
     (``RowsInvalid``, naming each row's fields). Returns how many were created."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
-    served = (
-        None
-        if is_administrator(user)
-        else set(served_community_ids(user=user).values_list("community_id", flat=True))
-    )
+    scope = scoped_community_ids(user=user)
+    served = None if scope is None else set(scope.values_list("pk", flat=True))
     residents = Resident.objects.filter(
         pk__in={row.resident_id for row in rows if row.resident_id is not None}
     ).in_bulk()
@@ -1221,6 +1223,10 @@ def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str =
     was taken, so that the decision is explained)."""
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators close reviews."))
+    if not user_serves_community(user=user, community_id=task.request.community_id):
+        raise ActionNotAllowed(
+            _("This review is about a community outside the area you administer.")
+        )
     errors: dict[str, list[str]] = {}
     if outcome not in ReviewTask.Outcome.values:
         choices = ", ".join(f"“{label}”" for label in ReviewTask.Outcome.labels)
@@ -1250,6 +1256,19 @@ def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str =
 def _check_administrator(user: User) -> None:
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators change supply capacity."))
+
+
+def _check_communities_in_area(user: User, community_ids: Sequence[int]) -> None:
+    """An administrator with an area changes the supply of its communities only."""
+    outside = communities_outside_scope(user=user, community_ids=community_ids)
+    if outside:
+        names = (
+            Community.objects.filter(pk__in=outside).order_by("code").values_list("name", flat=True)
+        )
+        raise ActionNotAllowed(
+            _("These communities are outside the area you administer: %(communities)s.")
+            % {"communities": "、".join(names[:10])}
+        )
 
 
 def _capacity_errors(capacity: SupplyCapacity) -> dict[str, list[str]]:
@@ -1335,8 +1354,12 @@ def supply_capacities_write(
     removes ``remove``, and with ``replace_all`` also removes the month's other rows of that
     source (an approved plan's rows are exactly the plan's). One transaction; every changed
     row is audited (who, when, why, which run, before and after); a write that changes
-    nothing writes nothing. Administrators only; a bad row refuses the whole write."""
+    nothing writes nothing. Administrators only, for the communities of their area; a bad
+    row refuses the whole write."""
     _check_administrator(user)
+    _check_communities_in_area(
+        user, [line.community_id for line in lines] + [row.community_id for row in remove]
+    )
     month = period.replace(day=1)
     existing = {
         (row.community_id, row.category_id, row.provider): row
@@ -1391,6 +1414,7 @@ def supply_capacities_write(
     doomed = list(remove)
     if replace_all:
         doomed += [row for key, row in existing.items() if key not in wanted]
+        _check_communities_in_area(user, [row.community_id for row in doomed])
     for row in doomed:
         audits.append(
             _audit(
@@ -1558,12 +1582,23 @@ def resident_requests_erase(*, resident: Resident) -> int:
 # The catalogue, kept by administrators (the admin site) ---------------------------------------
 
 
+def _check_catalogue_keeper(user: User) -> None:
+    """The catalogue is the same everywhere: nationwide administrators keep it."""
+    if not is_administrator(user):
+        raise ActionNotAllowed(_("Only administrators change the catalogue."))
+    if scoped_community_ids(user=user) is not None:
+        raise ActionNotAllowed(
+            _(
+                "The catalogue is the same in every area: only a nationwide administrator changes it."
+            )
+        )
+
+
 @transaction.atomic
 def category_save(*, user: User, category: ServiceCategory) -> ServiceCategory:
     """Create or change a catalogue entry (an area of need or a service; all fields
     validated, the extra questions included). Administrators only."""
-    if not is_administrator(user):
-        raise ActionNotAllowed(_("Only administrators change the catalogue."))
+    _check_catalogue_keeper(user)
     category.full_clean()
     category.save()
     return category
@@ -1573,8 +1608,7 @@ def category_save(*, user: User, category: ServiceCategory) -> ServiceCategory:
 def category_delete(*, user: User, category: ServiceCategory) -> None:
     """Delete a catalogue entry no request, capacity or service refers to (the database
     protects those; retire a used service with ``active = False``). Administrators only."""
-    if not is_administrator(user):
-        raise ActionNotAllowed(_("Only administrators change the catalogue."))
+    _check_catalogue_keeper(user)
     category.delete()
 
 

@@ -1,8 +1,9 @@
 """Reads of categories, service requests and supply capacity, always scoped to the user.
 
-Scoping rules (the same as ``residents.queries``): administrators see everything; community
-workers see the requests and capacities of the communities they serve; residents see the
-requests of their own profile and no capacities. Callers answer 404 for anything outside the
+Scoping rules (the same as ``residents.queries``, through its one ``within_scope``):
+administrators see the requests and capacities of their area (nationwide administrators and
+superusers: everything); community workers those of the communities they serve; residents
+the requests of their own profile and no capacities. Callers answer 404 for anything outside the
 returned queryset.
 """
 
@@ -23,7 +24,11 @@ from django.utils import timezone
 
 from core.roles import is_administrator, is_resident, is_worker
 from residents.models import Community, Resident, User
-from residents.queries import served_community_ids, user_serves_community
+from residents.queries import (
+    scoped_community_ids,
+    user_serves_community,
+    within_scope,
+)
 from services import workflow
 from services.models import (
     RequestComment,
@@ -74,10 +79,8 @@ def request_list(*, user: User) -> QuerySet[ServiceRequest]:
     requests = ServiceRequest.objects.select_related("category", "community").order_by(
         "-created_at", "-id"
     )
-    if is_administrator(user):
-        return requests
-    if is_worker(user):
-        return requests.filter(community_id__in=served_community_ids(user=user))
+    if is_administrator(user) or is_worker(user):
+        return within_scope(requests, user=user, field="community_id")
     if is_resident(user):
         return requests.filter(resident__user_id=user.pk)
     return requests.none()
@@ -162,10 +165,9 @@ def comment_visibility(*, user: User) -> Q:
 
 
 def may_work_request(*, user: User, request: ServiceRequest) -> bool:
-    """Workers work the requests of the communities they serve; administrators any."""
-    if is_administrator(user):
-        return True
-    return is_worker(user) and user_serves_community(user=user, community_id=request.community_id)
+    """Workers work the requests of the communities they serve; administrators those of
+    their area (nationwide: any)."""
+    return user_serves_community(user=user, community_id=request.community_id)
 
 
 def may_rate_request(*, user: User, request: ServiceRequest) -> bool:
@@ -214,13 +216,14 @@ def community_supervisor(*, community_id: int) -> User | None:
 
 
 def review_task_list(*, user: User) -> QuerySet[ReviewTask]:
-    """The review tasks a user may see and close: administrators all of them (each task names
-    its supervisor; unnamed ones are for any administrator); nobody else any."""
+    """The review tasks a user may see and close: administrators those of the requests of
+    their area (nationwide: all; each task names its supervisor; unnamed ones are for any
+    administrator of the area); nobody else any."""
     tasks = ReviewTask.objects.select_related(
         "request__category", "request__community", "supervisor", "closed_by"
     ).order_by("-state", "-opened_at", "-id")  # open ("open" > "closed") first
     if is_administrator(user):
-        return tasks
+        return within_scope(tasks, user=user, field="request__community_id")
     return tasks.none()
 
 
@@ -289,14 +292,15 @@ def assignee_choices(*, user: User, community: Community | None = None) -> Query
     or without one, those serving any community the user may act for."""
     workers = User.objects.filter(role=User.Role.WORKER, is_active=True).order_by("username")
     if community is not None:
-        if not (is_administrator(user) or is_worker(user)):
+        if not user_serves_community(user=user, community_id=community.pk):
             return workers.none()
         return workers.filter(communities=community).distinct()
-    if is_administrator(user):
+    if not (is_administrator(user) or is_worker(user)):
+        return workers.none()
+    ids = scoped_community_ids(user=user)
+    if ids is None:
         return workers.filter(communities__isnull=False).distinct()
-    if is_worker(user):
-        return workers.filter(communities__in=served_community_ids(user=user)).distinct()
-    return workers.none()
+    return workers.filter(communities__in=ids).distinct()
 
 
 def overview_dashboard(*, user: User) -> dict:
@@ -389,8 +393,6 @@ def capacity_list(*, user: User) -> QuerySet[SupplyCapacity]:
     capacities = SupplyCapacity.objects.select_related("community", "category").order_by(
         "-period", "community_id", "category_id", "provider", "id"
     )
-    if is_administrator(user):
-        return capacities
-    if is_worker(user):
-        return capacities.filter(community_id__in=served_community_ids(user=user))
+    if is_administrator(user) or is_worker(user):
+        return within_scope(capacities, user=user, field="community_id")
     return capacities.none()

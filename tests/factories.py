@@ -24,10 +24,11 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from geography import REGIONS
+from geography import REGIONS, load_areas
 from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.models import (
     PORTRAIT_FIELDS,
+    Area,
     City,
     Community,
     PersonalDataAccess,
@@ -113,11 +114,41 @@ class CityFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(RegionFactory, code="east")
 
 
+@cache
+def _area_rows() -> dict:
+    return {row.code: row for row in load_areas()}
+
+
+def area_node(code: str) -> Area:
+    """The area of this administrative code (``geography/areas.csv``) with its ancestors,
+    fetched when the data migration (or an earlier call) made them, created otherwise (a
+    transactional test's flush removes the migration's rows)."""
+    row = _area_rows()[code]
+    parent = area_node(row.parent) if row.parent else None
+    area, _ = Area.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": row.name,
+            "name_en": row.name_en,
+            "level": int(row.level),
+            "parent": parent,
+            "path": row.path,
+        },
+    )
+    return area
+
+
 class CommunityFactory(factory.django.DjangoModelFactory):
+    """A community in Nanjing by default, in the area of its city (pass ``area=area_node(...)``
+    for a district or street)."""
+
     class Meta:
         model = Community
 
     city = factory.SubFactory(CityFactory)
+    area = factory.LazyAttribute(
+        lambda o: area_node(o.city.adcode) if o.city.adcode in _area_rows() else None
+    )
     code = factory.Sequence(lambda n: f"SYN-C{n:05d}")
     name = factory.Sequence(lambda n: f"Synthetic community {n}")
     district = "Synthetic district"

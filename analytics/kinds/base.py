@@ -39,23 +39,26 @@ class Outcome:
 @dataclass(frozen=True)
 class Audience:
     """Who reads a result: the community codes they may see (``None``: every community, for
-    administrators) and whether small counts are suppressed for them (everyone but
-    administrators, with the threshold of the public export)."""
+    nationwide administrators; an administrator with an area sees that area's, a worker the
+    served ones) and whether small counts are suppressed for them (everyone but
+    administrators, with the threshold of the public export; ``exact``)."""
 
     codes: frozenset[str] | None
+    exact: bool = False
 
     @classmethod
     def of(cls, user: User | Audience | None) -> Audience:
         if isinstance(user, Audience):
             return user
         from analytics import queries
+        from core.roles import is_administrator
 
         codes = queries.visible_community_codes(user)
-        return cls(None if codes is None else frozenset(codes))
+        return cls(None if codes is None else frozenset(codes), exact=is_administrator(user))
 
     @classmethod
     def everyone(cls) -> Audience:
-        return cls(None)
+        return cls(None, exact=True)
 
     @property
     def sees_all(self) -> bool:
@@ -66,7 +69,7 @@ class Audience:
 
     def too_small(self, count: float | None) -> bool:
         """A count of requests or residents this audience may not see exactly."""
-        return self.codes is not None and is_small(count)
+        return not self.exact and self.codes is not None and is_small(count)
 
 
 @dataclass(frozen=True)

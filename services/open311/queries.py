@@ -13,6 +13,7 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from residents.models import Community, Resident, User
+from residents.queries import user_serves_community, within_scope
 from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.errors import bad_request, forbidden, not_found
@@ -268,8 +269,12 @@ def community_named_in(address: str, owner: User) -> Community | None:
         return None
     longest = max(length for length, _ in matches)
     ids = [pk for length, pk in matches if length == longest]
-    if len(ids) > 1 and not owner.is_administrator:
-        ids = list(owner.communities.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(ids) > 1:
+        ids = list(
+            within_scope(Community.objects.filter(pk__in=ids), user=owner, field="pk").values_list(
+                "pk", flat=True
+            )
+        )
     if len(ids) != 1:
         return None
     return Community.objects.get(pk=ids[0])
@@ -284,11 +289,14 @@ def default_community(api_key: Open311ApiKey) -> Community | None:
 
 def check_owner_may_submit_for(api_key: Open311ApiKey, community: Community) -> None:
     """A worker's (or organisation's) key submits only for the communities its owner serves;
-    an administrator's key for any. Refused as a key problem, 403."""
+    an administrator's key for those of the owner's area (nationwide: any). Refused as a key
+    problem, 403."""
     owner = api_key.owner
-    if owner.is_administrator:
-        return
-    if not owner.communities.filter(pk=community.pk).exists():
+    if owner.is_administrator or owner.is_worker:
+        allowed = user_serves_community(user=owner, community_id=community.pk)
+    else:
+        allowed = owner.communities.filter(pk=community.pk).exists()
+    if not allowed:
         raise forbidden(
             f"This api_key may not submit requests for community '{community.code}': its "
             "owner does not serve that community."

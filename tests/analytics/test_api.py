@@ -66,6 +66,20 @@ def test_retrieve_is_scoped(runs, role, kind, expected):
     assert api_client(runs.world.users[role]).get(detail(run.pk)).status_code == expected
 
 
+def test_a_forecast_result_gives_coverage_by_months_ahead_and_by_service(runs):
+    backtest = (
+        api_client(runs.world.worker_assigned)
+        .get(detail(runs.forecast.pk))
+        .json()["result"]["backtest"]
+    )
+    assert [(row["horizon"], row["coverage"]) for row in backtest["by_horizon"]] == [
+        (1, 0.79),
+        (2, 0.865),
+    ]
+    assert [row["coverage"] for row in backtest["by_group"]] == [0.83]
+    assert backtest["overall"]["wape_gbm"] == 0.42  # each member's error beside the ensemble's
+
+
 def test_workers_get_results_cut_to_their_communities(runs):
     body = api_client(runs.world.worker_assigned).get(detail(runs.portraits.pk)).json()
     assert [c["community"] for c in body["result"]["communities"]] == [runs.world.home.code]

@@ -378,6 +378,28 @@ def test_forecast_page_shows_backtest_and_chart_with_actuals(client, runs):
     assert chart["lower"][index] == 2.0 and chart["upper"][index] == 7.0
 
 
+def test_forecast_page_shows_members_and_coverage_by_months_ahead(client, runs):
+    response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+    table = response.context["horizon_table"]
+    assert [str(name) for name in table["members"]] == ["Gradient boosting", "Seasonal naive"]
+    assert [str(row["label"]) for row in table["rows"]] == [
+        "All months ahead",
+        "1 month ahead",
+        "2 months ahead",
+    ]
+    html = response.content.decode()
+    assert "79.0%" in html and "86.5%" in html  # coverage at 1 and 2 months ahead
+    assert "0.470" in html  # the gradient-boosting member's WAPE 2 months ahead
+
+
+def test_forecast_page_by_months_ahead_in_chinese(client, runs):
+    with translation.override("zh-hans"):
+        url = reverse("analytics:forecast")
+    html = _client(client, runs.world.admin).get(url).content.decode()
+    assert "提前月数" in html and "梯度提升" in html and "提前 1 个月" in html
+    assert "Months ahead" not in html and "Gradient boosting" not in html
+
+
 def test_workers_cannot_chart_another_community(client, runs):
     world = runs.world
     response = _client(client, world.worker_assigned).get(

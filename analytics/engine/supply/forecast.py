@@ -649,27 +649,53 @@ def _interval_scale(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(change), np.fmax(change, 0.1), 1.0)
 
 
+MAX_CALIBRATION_SERIES = 5_000  # series whose backtest forecasts learn weights and intervals
+
+
 class _OriginCache:
     """Member forecasts per origin, computed once and shared by the calibration, the
-    backtest and the final forecast."""
+    backtest and the final forecast.
+
+    The weights and the interval are learnt on at most :data:`MAX_CALIBRATION_SERIES`
+    series (a fixed random sample): 5,000 series at three origins give 15,000 residuals per
+    horizon, more than the weights and the interval's quantiles need, and an origin used only
+    for that calibration is forecast for those series alone (55,000 series took most of a
+    city's forecast run there). The backtest's and the final forecast's origins cover every
+    series."""
 
     def __init__(self, history: History, config: ForecastConfig) -> None:
         self.history = history
         self.config = config
         self._at: dict[int, _AtOrigin] = {}
+        self._complete: set[int] = set()  # origins forecast for every series
+        n_series = len(history.series)
+        if n_series > MAX_CALIBRATION_SERIES:
+            rng = np.random.default_rng(config.seed)
+            self.calibration_series = np.sort(
+                rng.choice(n_series, MAX_CALIBRATION_SERIES, replace=False)
+            )
+        else:
+            self.calibration_series = np.arange(n_series)
         self.regressors = statistical.calendar_regressors(
             history.periods[0], history.n_months + MAX_HORIZON
         )
         self.gbm_seconds = 0.0
         self.statistical_seconds = 0.0
 
-    def at(self, origin: int, *, require_gbm: bool = False) -> _AtOrigin:
+    def at(self, origin: int, *, require_gbm: bool = False, every_series: bool = True) -> _AtOrigin:
+        """Every member's forecasts at ``origin``: for every series, or with
+        ``every_series=False`` at least for the calibration series (NaN for the others)."""
         cached = self._at.get(origin)
-        if cached is not None and (cached.models is not None or not require_gbm):
+        if (
+            cached is not None
+            and (cached.models is not None or not require_gbm)
+            and (origin in self._complete or not every_series)
+        ):
             return cached
         history, config = self.history, self.config
         horizon = config.horizon
         n_series = len(history.series)
+        rows = np.arange(n_series) if every_series else self.calibration_series
         members = np.full((len(MEMBERS), n_series, horizon), np.nan)
         values = history.values[:, : origin + 1]
         # Every member forecasts the counts adjusted for trading days and leap years (effects
@@ -693,20 +719,25 @@ class _OriginCache:
             if require_gbm:
                 raise
         if models is not None:
-            s = np.repeat(np.arange(n_series), horizon)
-            h = np.tile(np.arange(1, horizon + 1), n_series)
+            s = np.repeat(rows, horizon)
+            h = np.tile(np.arange(1, horizon + 1), len(rows))
             features, level = context.build(s, np.full(len(s), origin), h)
-            members[0] = _predict(models, features, level).reshape(n_series, horizon) * ahead
+            predicted = _predict(models, features, level).reshape(len(rows), horizon)
+            members[0, rows] = predicted * ahead[rows]
         self.gbm_seconds += time.perf_counter() - started
         started = time.perf_counter()
         first_month = int(history.periods[0].month)
-        members[1] = statistical.ets_damped(adjusted, horizon, first_month) * ahead
-        members[2] = statistical.theta(adjusted, horizon, first_month) * ahead
+        members[1, rows] = (
+            statistical.ets_damped(adjusted[rows], horizon, first_month) * ahead[rows]
+        )
+        members[2, rows] = statistical.theta(adjusted[rows], horizon, first_month) * ahead[rows]
         # The seasonal naive stays the plain baseline it is compared with everywhere.
         members[3] = statistical.seasonal_naive(values, horizon)
         self.statistical_seconds += time.perf_counter() - started
         result = _AtOrigin(origin, members, _interval_scale(values), models, context)
         self._at[origin] = result
+        if every_series:
+            self._complete.add(origin)
         return result
 
     def calibration_origins(self, cutoff: int, h: int) -> list[int]:
@@ -714,7 +745,7 @@ class _OriginCache:
         ``h``-month-ahead target is known at ``cutoff``; enough of them for about
         ``min_calibration_rows`` residuals per horizon."""
         config = self.config
-        n_series = len(self.history.series)
+        n_series = len(self.calibration_series)
         wanted = int(
             np.clip(
                 np.ceil(config.min_calibration_rows / max(n_series, 1)),
@@ -815,17 +846,18 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     history = cache.history
     horizon = config.horizon
     n_members = len(MEMBERS)
-    n_series = len(history.series)
+    chosen = cache.calibration_series
+    n_chosen = len(chosen)
     forecasts, actual, scale, horizons, from_origin, series = [], [], [], [], [], []
     for h in range(1, horizon + 1):
         for origin in cache.calibration_origins(cutoff, h):
-            at = cache.at(origin)
-            forecasts.append(at.members[:, :, h - 1].T)
-            actual.append(history.values[:, origin + h])
-            scale.append(at.scale)
-            horizons.append(np.full(n_series, h))
-            from_origin.append(np.full(n_series, origin))
-            series.append(np.arange(n_series))
+            at = cache.at(origin, every_series=False)
+            forecasts.append(at.members[:, chosen, h - 1].T)
+            actual.append(history.values[chosen, origin + h])
+            scale.append(at.scale[chosen])
+            horizons.append(np.full(n_chosen, h))
+            from_origin.append(np.full(n_chosen, origin))
+            series.append(chosen)
     if forecasts:
         f = np.concatenate(forecasts)
         y = np.concatenate(actual)
@@ -977,8 +1009,10 @@ class _CalibrationRows:
             rows = np.random.default_rng(self.config.seed).choice(
                 rows, MAX_WEIGHT_ROWS, replace=False
             )
-        f = self.f[np.ix_(rows, self.present)]
-        errors = np.abs(self.y[rows, None] - f @ self.grid.T).sum(axis=0)
+        # Single precision: the search is memory-bound, and the errors need no more digits.
+        f = self.f[np.ix_(rows, self.present)].astype(np.float32)
+        grid = self.grid.astype(np.float32)
+        errors = np.abs(self.y[rows, None].astype(np.float32) - f @ grid.T).sum(axis=0)
         full = np.zeros(self.f.shape[1])
         full[self.present] = self.grid[int(np.argmin(errors))]
         return full

@@ -115,23 +115,28 @@ def to_month(values: pd.Series, *, what: str, column: str) -> pd.PeriodIndex:
         if getattr(values.dt, "tz", None) is not None:
             stamps = values.dt.tz_localize(None)
         return pd.PeriodIndex(stamps.dt.to_period("M"))
-    text = values.astype("string").str.strip()
+    # A long history repeats a few dozen month texts millions of times: each distinct text is
+    # parsed once.
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(distinct, dtype=object).astype("string").str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m", errors="coerce")
     fallback = parsed.isna() & text.notna()
     if fallback.any():
         parsed = parsed.where(
             ~fallback, pd.to_datetime(text.where(fallback), errors="coerce", format="mixed")
         )
-    bad = parsed.isna()
+    bad_text = parsed.isna().to_numpy()
+    bad = (codes < 0) | bad_text[np.maximum(codes, 0)]
     if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
+        row = int(bad.nonzero()[0][0])
         raise EngineInputError(
             f"{what}: column {column!r} has {values.iloc[row]!r} in row {row}; "
             "expected a month as YYYY-MM"
         )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
-    return pd.PeriodIndex(parsed.dt.to_period("M"))
+    months = pd.PeriodIndex(parsed.dt.to_period("M"))
+    return months[codes]
 
 
 def jsonable(value: object) -> object:

@@ -397,7 +397,11 @@ def page(request: HttpRequest, run: AnalysisRun, result: AllocationResult) -> di
     )
     return {
         "allocation": allocation_view_data(result=result),
-        "plan_status": queries.plan_status(run=run) if is_administrator(request.user) else None,
+        "plan_status": (
+            queries.plan_status(run=run, user=request.user)
+            if is_administrator(request.user)
+            else None
+        ),
         "filter_form": filters,
         "page_obj": page,
         "scenario_form": scenarios,

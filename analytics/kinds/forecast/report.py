@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from analytics import queries, wording
+from analytics.engine.supply.forecast import MEMBERS
 from analytics.forms import SeriesChoiceForm
 from analytics.kinds.forecast.result import BacktestErrors, ForecastResult
 from analytics.kinds.what_if.params import WhatIfStartForm
@@ -47,6 +49,45 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
         {"label": label, "overall": overall, **errors.as_row(), "improvement": _improvement(errors)}
         for label, overall, errors in slices
     ]
+
+
+MEMBER_LABELS = {
+    "gbm": _("Gradient boosting"),
+    "ets": _("Exponential smoothing"),
+    "theta": _("Theta method"),
+    "seasonal_naive": _("Seasonal naive"),
+}
+
+
+def horizon_table(result: ForecastResult) -> dict:
+    """The ensemble beside each of its members (WAPE) and the interval's coverage, over all
+    months ahead and per month ahead: the members shown are those the backtest scored."""
+    backtest = result.backtest
+    if backtest.overall is None:
+        return {"members": [], "rows": []}
+    members = [m for m in MEMBERS if m in backtest.overall.wape]
+    source: list[tuple[int | None, BacktestErrors]] = [(None, backtest.overall)]
+    source += [(row.horizon, row) for row in backtest.by_horizon]
+    rows = []
+    for horizon, errors in source:
+        if horizon is None:
+            label = _("All months ahead")
+        else:
+            label = ngettext("%(months)d month ahead", "%(months)d months ahead", horizon) % {
+                "months": horizon
+            }
+        rows.append(
+            {
+                "label": label,
+                "overall": horizon is None,
+                "n": errors.n,
+                "wape_model": errors.wape.get("model"),
+                "members": [errors.wape.get(m) for m in members],
+                "coverage": errors.coverage,
+                "width": errors.mean_interval_width,
+            }
+        )
+    return {"members": [MEMBER_LABELS[m] for m in members], "rows": rows}
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -183,6 +224,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "backtest": backtest,
         "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
         "backtest_rows": backtest_rows(result),
+        "horizon_table": horizon_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
         "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,

@@ -183,3 +183,31 @@ def test_calendar_effects_found_where_planted_and_nowhere_else():
     # Too short for an estimate: no adjustment.
     short = statistical.calendar_effects(with_effect[:, :24].astype(float), regressors)
     assert (short == 0).all()
+
+
+def test_weights_and_interval_are_learnt_on_a_sample_of_many_series(monkeypatch):
+    """Above MAX_CALIBRATION_SERIES series, an origin used only to learn the weights and the
+    interval is forecast for the sampled series alone; the backtest's origins and the final
+    forecast still cover every series."""
+    from analytics.engine.supply import forecast as module
+
+    monkeypatch.setattr(module, "MAX_CALIBRATION_SERIES", 12)
+    history = prepare_history(_seasonal_frame(n_series=30, n_months=60), group_column=None)
+    config = ForecastConfig(horizon=2, max_iter=30, max_train_rows=5_000)
+    cache = _OriginCache(history, config)
+    chosen = cache.calibration_series
+    assert len(chosen) == 12 and len(np.unique(chosen)) == 12
+    calibration = module._calibrate(cache, history.n_months - 1)
+    assert calibration.rows <= 12 * len(calibration.origins) * 2  # the sampled series only
+    others = np.setdiff1d(np.arange(30), chosen)
+    for origin in calibration.origins:
+        members = cache._at[origin].members
+        assert np.isfinite(members[1:3, chosen]).all()
+        assert np.isnan(members[1:3, others]).all()  # not forecast: not needed
+    forecaster, backtest = forecast_with_backtest(history, config=config)
+    forecasts = forecaster.forecast()
+    assert forecasts["forecast"].notna().all() and len(forecasts) == 30 * 2
+    assert backtest.predictions["forecast"].notna().all()
+    assert (
+        backtest.predictions[[f"forecast_{m}" for m in ("gbm", "ets", "theta")]].notna().all().all()
+    )

@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from geography import AreaLevel
+from residents import actions
+
+LEVELS = {"province": AreaLevel.PROVINCE, "city": AreaLevel.CITY, "district": AreaLevel.DISTRICT}
+LEVELS["street"] = AreaLevel.STREET
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the administrative-division tree (province, city, district or county, street or "
+        "township) from geography/areas.csv; areas already there are kept, so it may run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--province",
+            action="append",
+            default=None,
+            help="a province's code or two-digit prefix (repeatable; default: every province)",
+        )
+        parser.add_argument(
+            "--down-to",
+            choices=list(LEVELS),
+            default="street",
+            help="the lowest level to load (default: street)",
+        )
+
+    def handle(self, *args, **options):
+        provinces = options["province"]
+        for code in provinces or ():
+            if not (code.isdigit() and len(code) in (2, 6)):
+                raise CommandError(f"--province {code!r}: give a 6-digit code or 2 digits")
+        added = actions.areas_load(max_level=LEVELS[options["down_to"]], provinces=provinces)
+        self.stdout.write(f"{added} areas added.")
