@@ -22,9 +22,8 @@ from services import queries as services_queries
 from services.models import ServiceRequest
 from tests.factories import make_world
 
-# serialized_rollback: the flush after each test then leaves the migrated rows as they were;
-# without it the flush recreates content types under new ids, and the next test that restores
-# the serialized rows (tests/services/open311/test_third_party_clients.py) collides with them.
+# serialized_rollback: the flush after these tests must not leave the content types that the
+# next serialized test restores (they would collide).
 with_replica = pytest.mark.django_db(
     transaction=True, serialized_rollback=True, databases=["default", REPLICA_ALIAS]
 )
