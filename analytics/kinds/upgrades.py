@@ -115,7 +115,9 @@ def _equalization_3(result: Json) -> Json:
 # kind -> {from_version: step to from_version + 1}
 STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 2: the first typed schema; the stored shape is unchanged.
-    "equalization": {1: _stamp(2), 2: _equalization_3},
+    # Version 4 (equalization): Table 1, the regional spreads and the trends typed, their
+    # stored shape unchanged.
+    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4)},
     "portraits": {1: _stamp(2), 2: _portraits_3},
     # Version 4 (forecast): the backtest's errors typed, their stored shape unchanged.
     "forecast": {1: _stamp(2), 2: _stamp(3), 3: _stamp(4)},

@@ -121,3 +121,25 @@ def test_a_backtest_slice_refuses_a_key_it_does_not_know():
     assert group.wape == {"model": 0.2, "newmember": 0.3} and group.to_json()["n"] == 4.0
     with pytest.raises(SchemaError, match="surprise"):
         BacktestGroup.from_json({**row, "surprise": 1})
+
+
+@pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
+def test_an_equalization_run_of_schema_3_built_by_the_real_runner_reads_as_schema_4():
+    from analytics import actions
+    from analytics.kinds.equalization.result import RegionSpread, Table1, TrendYear
+
+    run = actions.analysis_run_now(kind="equalization", params={})
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    assert run.result["schema_version"] == 4
+    kind = kinds.get("equalization")
+    current = kind.load(run)
+    AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": 3})
+    run.refresh_from_db()
+    assert kind.load(run) == current
+    assert current.to_json() == {**run.result, "schema_version": 4}
+    assert isinstance(current.table1, Table1) and current.table1.calibrated
+    assert set(current.table1.computed) == set(current.table1.paper)
+    spread = current.regional_cv["pubindicator"]["All"]
+    assert isinstance(spread, RegionSpread) and spread.cities == 286 and spread.cv > 0
+    trend = next(iter(current.trends["pubindicator"].values()))
+    assert isinstance(trend, TrendYear) and trend.gini is not None
