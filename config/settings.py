@@ -264,6 +264,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two fields named preferred_channel: a resident's contact channel and the notification
+    # channel of the preferences.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationChannelEnum": "notifications.models.Channel",
+        "PreferredChannelEnum": "residents.models.Resident.Channel",
+    },
     # Every error status an operation can answer is in the schema (core/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -349,6 +355,12 @@ CELERY_BEAT_SCHEDULE = {
     "daily-idempotency-key-expiry": {
         "task": "services.idempotency_records_prune",
         "schedule": crontab(minute=10, hour=3),
+    },
+    # The coming months' partitions of requests and their history (PostgreSQL), made well
+    # ahead; daily, so a missed day or a new deployment is caught up the next night.
+    "daily-request-partitions": {
+        "task": "services.request_partitions_ensure",
+        "schedule": crontab(minute=20, hour=2),
     },
     "daily-retention-purge": {
         "task": "services.requests_free_text_purge",
@@ -457,3 +469,5 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 MAP_TILE_COORDINATES = env.str("MAP_TILE_COORDINATES", default="wgs84")  # or "gcj02"
 MAP_MAX_POINTS = env.int("MAP_MAX_POINTS", default=5000)
+# How far a request's own point may be from its community's centre (docs/map.md).
+REQUEST_LOCATION_MAX_KM = env.float("REQUEST_LOCATION_MAX_KM", default=25.0)

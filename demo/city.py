@@ -57,7 +57,9 @@ from services.workflow import REASONS_NEEDING_A_NOTE, REJECT_REASONS
 # weights differ). The first is the demo worker's city.
 DEMO_CITY_ADCODES = ("510100", "511800", "330200", "330400")
 WORKER_CITY_ADCODE = DEMO_CITY_ADCODES[0]
-DEMO_USERS = ("admin", "worker", "resident")
+# Administrators of an area (province, city): they see and decide only inside it.
+DEMO_AREA_ADMINISTRATORS = {"admin-sichuan": "510000", "admin-ningbo": "330200"}
+DEMO_USERS = ("admin", *DEMO_AREA_ADMINISTRATORS, "worker", "resident")
 # Why the demo's rejected requests were rejected (a reason from the workflow's list; "other"
 # would need a note).
 REJECTION_REASONS = tuple(r for r in REJECT_REASONS if r not in REASONS_NEEDING_A_NOTE)
@@ -270,6 +272,16 @@ def demo_city_seed(
     # portraits and forecasts have residents to read (real residents consent one by one).
     residents = residents_seed(residents=residents, consented_at=now)
 
+    areas = Area.objects.in_bulk(list(DEMO_AREA_ADMINISTRATORS.values()), field_name="code")
+    for username, code in DEMO_AREA_ADMINISTRATORS.items():
+        account_create(
+            user=admin,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=User.Role.ADMIN,
+            area=areas.get(code),
+            first_name=f"Demo administrator {code}",
+        )
     # The demo worker serves the communities of one city; each other city has a synthetic
     # colleague (no password: nobody signs in as them) so that every request that was worked
     # on had somebody assigned, as the workflow requires.

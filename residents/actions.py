@@ -898,10 +898,12 @@ def account_create(
     role: str,
     first_name: str = "",
     communities: Sequence[Community] = (),
+    area: Area | None = None,
     superuser: bool = False,
 ) -> User:
     """Create a login with its role, name, password (the site's password rules; ``None``: it
-    cannot sign in with a password) and, for a community worker, the communities served.
+    cannot sign in with a password), for a community worker the communities served and for an
+    administrator the area administered (``None``: nationwide).
 
     ``user`` is the administrator creating it; ``None`` is the site's operator at the command
     line (as Django's ``createsuperuser``: the demo's seed). Bad input raises one
@@ -912,6 +914,7 @@ def account_create(
         username=username,
         role=role,
         first_name=first_name,
+        area=area,
         is_staff=superuser,
         is_superuser=superuser,
     )
@@ -920,6 +923,8 @@ def account_create(
         account.full_clean(exclude=["password"])
     except ValidationError as exc:
         errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    if area is not None and role != User.Role.ADMIN:
+        errors.setdefault("area", []).append(_("Only administrators have an area."))
     if communities and role != User.Role.WORKER:
         errors.setdefault("communities", []).append(_("Only community workers serve communities."))
     if password is not None:

@@ -38,6 +38,7 @@ from core.errors import (
     StateConflict,
 )
 from core.roles import is_administrator, is_resident, is_worker
+from geography.distance import haversine_km
 from notifications.actions import notify_request_event
 from notifications.models import Event
 from residents.models import Community, Resident, User
@@ -47,7 +48,7 @@ from residents.queries import (
     scoped_community_ids,
     user_serves_community,
 )
-from services import workflow
+from services import partitions, workflow
 from services.canned import canned_replies_for
 from services.filters import RequestFilter
 from services.media import photo_problem
@@ -344,9 +345,36 @@ def _check_submit(
         longitude=longitude,
     )
     errors.update(field_errors)
+    if community is not None and not ({"latitude", "longitude", "community"} & set(errors)):
+        errors.update(_check_location_near(community, latitude, longitude))
     if errors:
         raise ValidationError(errors)
     return {"resident": resident, "channel": channel, **cleaned}
+
+
+def _check_location_near(
+    community: Community, latitude: float | None, longitude: float | None
+) -> dict[str, list[str]]:
+    """A request's own point (WGS-84) lies within ``REQUEST_LOCATION_MAX_KM`` of its
+    community's centre: a point in another city, or a GPS fix of 0, 0, is a mistake."""
+    if latitude is None or longitude is None:
+        return {}
+    if community.latitude is None or community.longitude is None:
+        return {}
+    km = haversine_km(latitude, longitude, community.latitude, community.longitude)
+    limit = settings.REQUEST_LOCATION_MAX_KM
+    if km <= limit:
+        return {}
+    return {
+        "latitude": [
+            _(
+                "The location is %(km)s km from %(community)s; a request's location must be "
+                "within %(limit)s km of its community. Check the point, or choose the "
+                "community it is in."
+            )
+            % {"km": f"{km:,.1f}", "community": community.name, "limit": f"{limit:g}"}
+        ]
+    }
 
 
 def _create_request(
@@ -510,6 +538,26 @@ def idempotency_records_prune(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# Monthly partitions (PostgreSQL) -------------------------------------------------------------
+
+
+@transaction.atomic
+def request_partitions_ensure(
+    *,
+    today: date | None = None,
+    months_ahead: int = partitions.MONTHS_AHEAD,
+    since: date | None = None,
+) -> list[str]:
+    """Create the partitions of requests and their history for this month and the next
+    ``months_ahead`` (celery beat, daily); returns the names created now. Idempotent: a month
+    that has its partition is left alone, and rows of a new month already written into the
+    default partition move into it. ``since``: also every month from that one (before an
+    import of older history). Does nothing on SQLite."""
+    return partitions.month_partitions_ensure(
+        today=today or timezone.localdate(), months_ahead=months_ahead, since=since
+    )
 
 
 # Free text, erased ---------------------------------------------------------------------------
