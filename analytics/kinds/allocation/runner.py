@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics import kinds, partitions, queries
 from analytics.engine.errors import EngineInputError
-from analytics.engine.partitions import budget_split, merge_record, plan_metrics
+from analytics.engine.partitions import budget_split, plan_metrics
 from analytics.engine.supply.allocation import (
     AllocationConfig,
     allocate,
@@ -26,7 +26,11 @@ from analytics.engine.supply.allocation import (
 from analytics.engine.supply.fairness import audit_allocation
 from analytics.engine.supply.frames import jsonable
 from analytics.kinds.allocation.params import FLOOR_DEFAULT, STRENGTH_DEFAULT
-from analytics.kinds.allocation.result import AllocationResult, ComparisonRow
+from analytics.kinds.allocation.result import (
+    AllocationResult,
+    AllocationSummary,
+    ComparisonRow,
+)
 from analytics.kinds.base import Outcome, PartOutcome, PartResult, Progress
 from analytics.kinds.schema import record
 from analytics.kinds.upgrades import from_engine
@@ -156,30 +160,41 @@ def allocation_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     results: list[AllocationResult] = [part.result for part in parts]
     communities = [c for r in results for c in r.communities]
     rows = [asdict(c) for c in communities]
-    spent_lp = sum(float((r.summary.get("lp") or {}).get("spent") or 0) for r in results)
-    spent_base = sum(float((r.summary.get("baseline") or {}).get("spent") or 0) for r in results)
+    summaries = [r.summary for r in results]
+    spent_lp = sum(float(s.lp.get("spent") or 0) for s in summaries)
+    spent_base = sum(float(s.baseline.get("spent") or 0) for s in summaries)
     lp = plan_metrics(rows, covered="covered_after", spent=spent_lp)
     baseline = plan_metrics(rows, covered="covered_baseline", spent=spent_base)
-    summaries = [r.summary for r in results]
-    summary = merge_record(
-        [{k: v for k, v in s.items() if not isinstance(v, dict | list)} for s in summaries],
-        [1.0] * len(summaries),
-        sums=frozenset({"budget", "committed", "available", "spent", "variables", "seconds"}),
-    )
-    for key in ("spend_by_category", "spend_by_supplier"):
-        totals: dict[str, float] = {}
+
+    def total(name: str) -> float:
+        return sum(float(getattr(s, name) or 0) for s in summaries)
+
+    def by_key(name: str) -> dict[str, float | None]:
+        totals: dict[str, float | None] = {}
         for s in summaries:
-            for name, value in (s.get(key) or {}).items():
-                totals[name] = totals.get(name, 0.0) + float(value or 0)
-        summary[key] = totals
-    summary.update(
+            for key, value in getattr(s, name).items():
+                totals[key] = (totals.get(key) or 0.0) + float(value or 0)
+        return totals
+
+    first_summary = summaries[0] if summaries else AllocationSummary()
+    summary = AllocationSummary(
+        budget=total("budget"),
+        committed=total("committed"),
+        available=total("available"),
+        spent=total("spent"),
+        spend_by_category=by_key("spend_by_category"),
+        spend_by_supplier=by_key("spend_by_supplier"),
+        short_of_floor=[x for s in summaries for x in s.short_of_floor],
+        floor_level=first_summary.floor_level,
+        need_basis=first_summary.need_basis,
+        epsilon=first_summary.epsilon,
+        strength=first_summary.strength,
         lp=lp,
         baseline=baseline,
-        short_of_floor=[x for s in summaries for x in s.get("short_of_floor") or []],
-        city_budgets={
-            part.partition: part.result.budget for part in parts if part.result.budget is not None
-        },
-        whole_units=all(bool(s.get("whole_units")) for s in summaries),
+        variables=int(total("variables")),
+        solver=first_summary.solver,
+        whole_units=all(s.whole_units for s in summaries),
+        seconds=total("seconds"),
     )
     comparison = [
         ComparisonRow(
