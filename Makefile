@@ -30,7 +30,7 @@ demo: seed
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore '.venv' -v0 || true
 	@echo "Serving on http://127.0.0.1:8000/ with a background worker for analysis runs (Ctrl-C stops both)"
 	@$(DEMO_ENV) $(PY) -m celery -A config worker --beat --schedule var/celerybeat-schedule \
-		--concurrency=1 --without-gossip --without-mingle --loglevel=WARNING & worker=$$!; \
+		--queues interactive,heavy --concurrency=1 --without-gossip --without-mingle --loglevel=WARNING & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

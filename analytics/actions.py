@@ -17,13 +17,13 @@ from typing import Any
 from django import db
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Avg, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from analytics import queries, runs
+from analytics import kinds, partitions, queries, runs
 from analytics.engine.equalization.schema import (
     CITY_COLUMN,
     YEAR_COLUMN,
@@ -32,7 +32,13 @@ from analytics.engine.equalization.schema import (
     validate_panel,
 )
 from analytics.engine.errors import EngineInputError
-from analytics.models import AllocationPlan, AnalysisRun, PanelDataset, PanelRow
+from analytics.models import (
+    AllocationPlan,
+    AnalysisRun,
+    AnalysisRunPart,
+    PanelDataset,
+    PanelRow,
+)
 from core.errors import ActionNotAllowed, LimitReached, ServiceUnavailable
 from core.roles import is_administrator
 from geography import load_prefecture_cities
@@ -79,12 +85,36 @@ def _check_what_if_allowance(user) -> None:
 
 
 def _publish(run_id: int) -> bool:
-    """Hand the run's task to the broker (with no broker, run it here). False when the broker
-    cannot be reached, after the short retry of ``CELERY_TASK_PUBLISH_RETRY_POLICY``."""
-    from analytics.tasks import analysis_run_execute_task
+    """Hand the run's task to the broker (with no broker, run it here): a province run's
+    parts as one Celery chord (a group of part tasks, then the merge step). False when the
+    broker cannot be reached, after the short retry of ``CELERY_TASK_PUBLISH_RETRY_POLICY``."""
+    from celery import chord, group
 
+    from analytics.tasks import (
+        analysis_run_execute_task,
+        analysis_run_merge_task,
+        analysis_run_part_execute_task,
+    )
+
+    part_ids = list(
+        AnalysisRunPart.objects.filter(run_id=run_id)
+        .order_by("partition")
+        .values_list("pk", flat=True)
+    )
     try:
-        analysis_run_execute_task.apply_async(args=[run_id], retry=True)
+        if part_ids and (settings.CELERY_RESULT_BACKEND or settings.CELERY_TASK_ALWAYS_EAGER):
+            chord(
+                [analysis_run_part_execute_task.si(part_id) for part_id in part_ids],
+                analysis_run_merge_task.si(run_id),
+            ).apply_async(retry=True)
+        elif part_ids:
+            # No result backend for a chord to count its parts in: the parts alone, and the
+            # sweeper merges the run once they have all succeeded.
+            group(analysis_run_part_execute_task.si(part_id) for part_id in part_ids).apply_async(
+                retry=True
+            )
+        else:
+            analysis_run_execute_task.apply_async(args=[run_id], retry=True)
     except BROKER_ERRORS as exc:
         logger.warning(
             "analysis run %s: the broker is unreachable (%s)", run_id, exc.__class__.__name__
@@ -93,17 +123,23 @@ def _publish(run_id: int) -> bool:
     return True
 
 
-def _fail_unless_finished(run_id: int, error: str, *, only_if=None) -> bool:
+def _fail_unless_finished(
+    run_id: int, error: str, *, only_if=None, error_parts=None, partition: str = ""
+) -> bool:
     """Mark a run failed unless it has finished meanwhile (or, with ``only_if``, unless it no
-    longer matches that check, read under the row lock). True if it was marked."""
+    longer matches that check, read under the row lock). True if it was marked. ``partition``:
+    the part of a province run that failed it (kept in its timings, named on its page)."""
     with transaction.atomic():
         run = AnalysisRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.is_finished or (only_if is not None and not only_if(run)):
             return False
         run.status = AnalysisRun.Status.FAILED
         run.error = error
+        run.error_parts = error_parts or []
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        if partition:
+            run.timings = {**(run.timings or {}), "failed_part": partition}
+        run.save(update_fields=["status", "error", "error_parts", "finished_at", "timings"])
     return True
 
 
@@ -134,8 +170,25 @@ def analysis_run_start(*, kind: str, params: dict[str, Any], user=None) -> Analy
         run = AnalysisRun.objects.create(
             kind=kind, params=params, created_by=user, queued_at=timezone.now()
         )
+        _parts_create(run)
         transaction.on_commit(partial(_queue_or_fail, run.pk), robust=False)
     return run
+
+
+def _parts_create(run: AnalysisRun) -> list[AnalysisRunPart]:
+    """A province run's parts, one per partition it names (none for a run that is not split,
+    or whose kind cannot be)."""
+    if not partitions.is_partitioned(run.params):
+        return []
+    if kinds.get(run.kind).partitioned is None:
+        return []
+    now = timezone.now()
+    return AnalysisRunPart.objects.bulk_create(
+        [
+            AnalysisRunPart(run=run, partition=key, queued_at=now)
+            for key in partitions.keys_of(run.params)
+        ]
+    )
 
 
 def _worker_alive(run: AnalysisRun) -> bool:
@@ -196,10 +249,11 @@ def _beat(run_id: int, attempt: int) -> int:
 
 
 @contextmanager
-def _heartbeat(run_id: int, attempt: int, every: float | None):
+def _heartbeat(run_id: int, attempt: int, every: float | None, beat_once=None):
     """While the body runs, say every ``every`` seconds that this attempt is alive (a thread,
     so a long engine step with no progress report still counts as alive). Dies with the
-    process, which is the point."""
+    process, which is the point. ``beat_once``: how to say it (default: the run's)."""
+    beat_once = beat_once or _beat
     if not every:
         yield
         return
@@ -209,7 +263,7 @@ def _heartbeat(run_id: int, attempt: int, every: float | None):
         try:
             while not stop.wait(every):
                 try:
-                    _beat(run_id, attempt)
+                    beat_once(run_id, attempt)
                 except Exception:  # a missed beat is retried; the run goes on
                     logger.warning("analysis run %s: heartbeat not stored", run_id)
         finally:
@@ -333,8 +387,322 @@ def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> Analysi
     """Record a run and execute it in this process (management commands, the demo's seed,
     tests). It says it is alive as a worker does, so the sweeper of a deployment's workers
     never fails a run a command is still computing."""
-    run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
-    return analysis_run_execute(run_id=run.pk, heartbeat_seconds=settings.RUN_HEARTBEAT_SECONDS)
+    with transaction.atomic():
+        run = AnalysisRun.objects.create(kind=kind, params=params, created_by=user)
+        parts = _parts_create(run)
+    if not parts:
+        return analysis_run_execute(run_id=run.pk, heartbeat_seconds=settings.RUN_HEARTBEAT_SECONDS)
+    for part in parts:
+        analysis_run_part_execute(part_id=part.pk, heartbeat_seconds=settings.RUN_HEARTBEAT_SECONDS)
+    return analysis_run_merge(run_id=run.pk)
+
+
+# Province runs: parts executed by workers of their own, then merged once -----------------------
+
+PART_FAILED_ERROR = gettext_noop(
+    "A part of this run failed every time it was tried; start the run again."
+)
+INTERNAL_ERROR = "The run failed with an internal error; it has been logged for the operators."
+
+
+def _part_worker_alive(part: AnalysisRunPart) -> bool:
+    """Whether the worker that claimed ``part`` may still be computing it: its heartbeat is
+    recent and, when it ran on this machine, its process still exists."""
+    if part.heartbeat_at is None or part.heartbeat_at < _stale_before():
+        return False
+    if part.worker_host.rsplit("@", 1)[-1] == socket.gethostname() and part.worker_pid:
+        try:
+            os.kill(part.worker_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+    return True
+
+
+def _claim_part(part_id: int, worker: str) -> AnalysisRunPart | None:
+    """Take the part for this process: a queued one, or a running one whose worker died. A
+    finished part, a part of a finished run, or one another live worker is computing (a
+    duplicate or redelivered message) is left alone (``None``)."""
+    with transaction.atomic():
+        run_id = AnalysisRunPart.objects.filter(pk=part_id).values_list("run_id", flat=True).first()
+        if run_id is None:
+            return None
+        run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+        part = AnalysisRunPart.objects.select_for_update().get(pk=part_id)
+        if run.is_finished or part.is_finished:
+            return None
+        if part.status == AnalysisRunPart.Status.RUNNING and _part_worker_alive(part):
+            return None
+        now = timezone.now()
+        part.status = AnalysisRunPart.Status.RUNNING
+        part.attempts += 1
+        part.started_at = part.heartbeat_at = now
+        part.worker_pid = os.getpid()
+        part.worker_host = worker[:200]
+        part.progress = 0
+        part.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "started_at",
+                "heartbeat_at",
+                "worker_pid",
+                "worker_host",
+                "progress",
+            ]
+        )
+        if run.status == AnalysisRun.Status.QUEUED:
+            run.status = AnalysisRun.Status.RUNNING
+            run.started_at = run.heartbeat_at = now
+            run.attempts = 1
+            run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+        part.run = run
+        return part
+
+
+def _beat_part(part_id: int, attempt: int) -> int:
+    return AnalysisRunPart.objects.filter(
+        pk=part_id, status=AnalysisRunPart.Status.RUNNING, attempts=attempt
+    ).update(heartbeat_at=timezone.now())
+
+
+def _run_progress_update(run_id: int) -> None:
+    """A province run's progress: the sum of its parts' progress over the whole (each part
+    counts for an equal share)."""
+    progress = AnalysisRunPart.objects.filter(run_id=run_id).aggregate(mean=Avg("progress"))
+    AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
+        progress=int(progress["mean"] or 0), heartbeat_at=timezone.now()
+    )
+
+
+def _part_progress_reporter(part: AnalysisRunPart):
+    def report(percent: int, message: str = "") -> None:
+        AnalysisRunPart.objects.filter(
+            pk=part.pk, status=AnalysisRunPart.Status.RUNNING, attempts=part.attempts
+        ).update(
+            progress=max(0, min(100, int(percent))),
+            progress_message=message[:200],
+            heartbeat_at=timezone.now(),
+        )
+        _run_progress_update(part.run_id)
+
+    return report
+
+
+def _finish_part(part: AnalysisRunPart, *, writes=None, **fields: Any) -> bool:
+    """Store a part's outcome, with the rows it writes, in one transaction, unless the part
+    was finished meanwhile (another delivery, or the sweeper failed it) or its run was."""
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_for_update().get(pk=part.run_id)
+        current = AnalysisRunPart.objects.select_for_update().get(pk=part.pk)
+        if run.is_finished or current.is_finished or current.attempts != part.attempts:
+            return False
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.finished_at = timezone.now()
+        current.save()
+        if writes is not None:
+            writes(run)
+    _run_progress_update(part.run_id)
+    return True
+
+
+def analysis_run_part_execute(
+    *, part_id: int, heartbeat_seconds: float | None = None, worker: str = ""
+) -> AnalysisRunPart:
+    """Compute one part of a province run and store it exactly once in effect.
+
+    Safe to call again for the same part (a redelivered, duplicate or retried task): a
+    finished part is left as it is, as is one another live worker is computing. Its result
+    and the rows it writes land in one transaction with its status change. A part the engine
+    refuses (its city has too little history) fails the whole run at once, naming the city;
+    any other error fails the part, which the sweeper retries up to ``RUN_PART_ATTEMPTS``
+    times. ``worker``: the name of the Celery worker computing it (recorded on the part)."""
+    part = _claim_part(part_id, worker or socket.gethostname())
+    if part is None:
+        return AnalysisRunPart.objects.get(pk=part_id)
+    run = part.run
+    started = time.perf_counter()
+    try:
+        with _heartbeat(part.pk, part.attempts, heartbeat_seconds, beat_once=_beat_part):
+            result, rows, writes, timings = kinds.get(run.kind).execute_part(
+                run, part.partition, _part_progress_reporter(part)
+            )
+    except EngineInputError as exc:
+        _finish_part(
+            part,
+            status=AnalysisRunPart.Status.FAILED,
+            error=str(exc),
+            error_parts=exc.parts,
+            timings={"total": round(time.perf_counter() - started, 3)},
+        )
+        _fail_unless_finished(
+            run.pk, f"{part.partition}: {exc}", error_parts=exc.parts, partition=part.partition
+        )
+    except Exception:
+        logger.exception("analysis run %s part %s failed", run.pk, part.partition)
+        _finish_part(
+            part,
+            status=AnalysisRunPart.Status.FAILED,
+            error=INTERNAL_ERROR,
+            timings={"total": round(time.perf_counter() - started, 3)},
+        )
+    else:
+        timings["total"] = round(time.perf_counter() - started, 3)
+        _finish_part(
+            part,
+            writes=writes,
+            status=AnalysisRunPart.Status.SUCCEEDED,
+            result=_json_safe(result),
+            rows=_json_safe(rows),
+            progress=100,
+            progress_message="",
+            timings=timings,
+        )
+    return AnalysisRunPart.objects.get(pk=part_id)
+
+
+def analysis_run_merge(*, run_id: int) -> AnalysisRun:
+    """The merge step of a province run: once every part has succeeded, make the run's one
+    result from them and store it, with the rows it writes, in one transaction with the
+    status change. Does nothing for a finished run (a second merge, from the chord and the
+    sweeper both) or one with parts still to finish."""
+    run = AnalysisRun.objects.get(pk=run_id)
+    parts = list(run.parts.order_by("partition"))
+    if run.is_finished or not parts:
+        return run
+    if any(part.status != AnalysisRunPart.Status.SUCCEEDED for part in parts):
+        return run
+    started = time.perf_counter()
+    try:
+        result, writes = kinds.get(run.kind).merge(
+            run, [(part.partition, part.result, part.rows) for part in parts]
+        )
+    except Exception:
+        logger.exception("analysis run %s (%s): merging its parts failed", run_id, run.kind)
+        _finish(run_id, status=AnalysisRun.Status.FAILED, error=INTERNAL_ERROR)
+        return AnalysisRun.objects.get(pk=run_id)
+    timings = {f"part {part.partition}": part.timings.get("total", 0.0) for part in parts}
+    timings.update(dict(result.pop("_timings", {}) or {}))
+    timings["merge"] = round(time.perf_counter() - started, 3)
+    timings["total"] = round(
+        (timezone.now() - (run.started_at or run.created_at)).total_seconds(), 3
+    )
+    result = _json_safe(result)
+    try:
+        _finish(
+            run_id,
+            status=AnalysisRun.Status.SUCCEEDED,
+            result=result,
+            progress=100,
+            progress_message="",
+            timings=timings,
+            data_fingerprint=result.get("data_fingerprint", "") if isinstance(result, dict) else "",
+            writes=writes,
+        )
+    except Exception:
+        logger.exception("analysis run %s (%s): storing the merge failed", run_id, run.kind)
+        _finish(
+            run_id,
+            status=AnalysisRun.Status.FAILED,
+            error="The result could not be stored; it has been logged for the operators.",
+        )
+    return AnalysisRun.objects.get(pk=run_id)
+
+
+def _publish_part(part_id: int) -> bool:
+    from analytics.tasks import analysis_run_part_execute_task
+
+    try:
+        analysis_run_part_execute_task.apply_async(args=[part_id], retry=True)
+    except BROKER_ERRORS as exc:
+        logger.warning("run part %s: the broker is unreachable (%s)", part_id, type(exc).__name__)
+        return False
+    return True
+
+
+def _publish_merge(run_id: int) -> bool:
+    from analytics.tasks import analysis_run_merge_task
+
+    try:
+        analysis_run_merge_task.apply_async(args=[run_id], retry=True)
+    except BROKER_ERRORS as exc:
+        logger.warning("run %s merge: the broker is unreachable (%s)", run_id, type(exc).__name__)
+        return False
+    return True
+
+
+def _sweep_parts(stale_before: datetime, now: datetime) -> dict[str, int]:
+    """The sweeper's work on province runs' parts: a running part whose worker went silent
+    is failed; a failed part is queued again, alone, up to ``RUN_PART_ATTEMPTS`` attempts
+    (then its run fails, saying so); a queued part not picked up within the stale limit is
+    queued again (its message may have been lost); a run whose parts have all succeeded but
+    which was not merged (its chord lost a member to a retry, or its merge message was lost)
+    is merged."""
+    counts = {
+        "parts_failed": 0,
+        "parts_retried": 0,
+        "parts_requeued": 0,
+        "runs_failed": 0,
+        "merged": 0,
+    }
+    live = AnalysisRunPart.objects.exclude(
+        run__status__in=[AnalysisRun.Status.SUCCEEDED, AnalysisRun.Status.FAILED]
+    )
+    silent = live.filter(status=AnalysisRunPart.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+    )
+    for part_id in silent.values_list("pk", flat=True):
+        with transaction.atomic():
+            part = AnalysisRunPart.objects.select_for_update().get(pk=part_id)
+            if part.status != AnalysisRunPart.Status.RUNNING or _part_worker_alive(part):
+                continue
+            part.status = AnalysisRunPart.Status.FAILED
+            part.error = WORKER_LOST_ERROR
+            part.finished_at = now
+            part.save(update_fields=["status", "error", "finished_at"])
+        counts["parts_failed"] += 1
+        logger.warning("run part %s: its worker stopped; marked failed", part_id)
+    for part_id in live.filter(status=AnalysisRunPart.Status.FAILED).values_list("pk", flat=True):
+        with transaction.atomic():
+            part = AnalysisRunPart.objects.select_for_update().get(pk=part_id)
+            if part.status != AnalysisRunPart.Status.FAILED:
+                continue
+            if part.attempts >= settings.RUN_PART_ATTEMPTS:
+                give_up = True
+            else:
+                give_up = False
+                part.status = AnalysisRunPart.Status.QUEUED
+                part.queued_at = now
+                part.progress = 0
+                part.save(update_fields=["status", "queued_at", "progress"])
+        if give_up:
+            if _fail_unless_finished(part.run_id, PART_FAILED_ERROR, partition=part.partition):
+                counts["runs_failed"] += 1
+            continue
+        if _publish_part(part_id):
+            counts["parts_retried"] += 1
+            logger.warning("run part %s: tried again (attempt %s)", part_id, part.attempts + 1)
+    waiting = live.filter(status=AnalysisRunPart.Status.QUEUED).filter(
+        Q(queued_at__lt=stale_before) | Q(queued_at__isnull=True)
+    )
+    for part_id in waiting.values_list("pk", flat=True):
+        updated = AnalysisRunPart.objects.filter(
+            pk=part_id, status=AnalysisRunPart.Status.QUEUED
+        ).update(queued_at=now)
+        if updated and _publish_part(part_id):
+            counts["parts_requeued"] += 1
+    unmerged = (
+        AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING, parts__isnull=False)
+        .exclude(parts__status__in=[s for s in AnalysisRunPart.Status.values if s != "succeeded"])
+        .exclude(parts__finished_at__gte=stale_before)
+        .distinct()
+    )
+    for run_id in unmerged.values_list("pk", flat=True):
+        if _publish_merge(run_id):
+            counts["merged"] += 1
+    return counts
 
 
 class PlanNotApprovable(Exception):
@@ -585,12 +953,20 @@ def analysis_runs_sweep() -> dict[str, int]:
       may have been lost (a broker restarted without persistence). If the first message was
       only waiting, the second finds the run taken or finished and does nothing.
 
-    Returns how many runs were failed and re-queued.
+    * the parts of province runs likewise, one by one (``_sweep_parts``): a silent part is
+      failed and tried again alone, up to ``RUN_PART_ATTEMPTS``; a run whose parts all
+      succeeded but was not merged is merged.
+
+    Returns how many runs and parts were failed, and re-queued (parts tried again and merges
+    queued included).
     """
     stale_before = _stale_before()
     now = timezone.now()
     failed = requeued = 0
-    running = AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING).filter(
+    # A province run's parts are swept one by one (``_sweep_parts``), not the run.
+    running = AnalysisRun.objects.filter(
+        status=AnalysisRun.Status.RUNNING, parts__isnull=True
+    ).filter(
         Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
     )
     for run_id in running.values_list("pk", flat=True):
@@ -611,7 +987,7 @@ def analysis_runs_sweep() -> dict[str, int]:
         ):
             failed += 1
             logger.warning("analysis run %s: never started; marked failed", run_id)
-    waiting = queued.filter(
+    waiting = queued.filter(parts__isnull=True).filter(
         Q(queued_at__lt=stale_before) | Q(queued_at__isnull=True, created_at__lt=stale_before)
     )
     for run_id in waiting.values_list("pk", flat=True):
@@ -620,7 +996,11 @@ def analysis_runs_sweep() -> dict[str, int]:
         )
         if updated and _publish(run_id):
             requeued += 1
-    return {"failed": failed, "requeued": requeued}
+    parts = _sweep_parts(stale_before, now)
+    return {
+        "failed": failed + parts["parts_failed"] + parts["runs_failed"],
+        "requeued": requeued + parts["parts_retried"] + parts["parts_requeued"] + parts["merged"],
+    }
 
 
 # Removing what is no longer wanted (administrators, through the admin site) --------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -35,14 +36,14 @@ from core.roles import is_administrator, is_worker
 
 
 class MayReadRuns(permissions.BasePermission):
-    message = "Only community workers and administrators may see analysis runs."
+    message = _("Only community workers and administrators may see analysis runs.")
 
     def has_permission(self, request: Request, view) -> bool:
         return is_worker(request.user) or is_administrator(request.user)
 
 
 class MayStartRuns(permissions.BasePermission):
-    message = (
+    message = _(
         "Only administrators may start analysis runs or approve plans; community workers may "
         "start what-if scenarios."
     )

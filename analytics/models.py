@@ -261,3 +261,59 @@ class AllocationPlan(models.Model):
 
     def __str__(self) -> str:
         return f"plan #{self.run_id} {self.period:%Y-%m} {self.state}"
+
+
+class AnalysisRunPart(models.Model):
+    """One partition of a run that covers several cities (a province run): its city's share
+    of the computation, executed by a Celery task of its own, retried alone, and merged into
+    the run's result by the run's merge step (``analytics.actions``).
+
+    A part is idempotent: a redelivered or retried part that already succeeded does nothing,
+    and what it writes (its result, and rows keyed by the run and its own communities) lands
+    in one transaction with its status change. Its ``partition`` is the key
+    ``analytics.partitions`` gives it (a city's administrative code)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="parts")
+    partition = models.CharField(_("partition"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    # The part's own result (the kind's typed result over its partition, as JSON), which
+    # the merge step reads; ``rows``: rows the merge writes for it (e.g. residents' segments,
+    # numbered only once every part is known).
+    result = models.JSONField(null=True, blank=True)
+    rows = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    error_parts = models.JSONField(default=list, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    worker_host = models.CharField(max_length=200, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "partition"]
+        verbose_name = _("analysis run part")
+        verbose_name_plural = _("analysis run parts")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "partition"], name="run_part_unique_partition"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"run #{self.run_id} part {self.partition} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -20,6 +20,7 @@ from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, 
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from analytics import partitions
 from analytics.models import AllocationLine, AllocationPlan, AnalysisRun, DemandForecast
 from core.db_routing import replica_reads
 from core.localisation import chinese_active
@@ -127,39 +128,48 @@ def committed_costs(period: date) -> dict[str, float]:
 
 
 @replica_reads
-def resident_profiles_frame() -> pd.DataFrame:
+def resident_profiles_frame(partition: str | None = None) -> pd.DataFrame:
     """One row per resident whose consent to the analysis stands (index = resident id),
-    profile columns only: a resident who never consented or withdrew is not read at all."""
-    rows = residents_with_portrait_consent().values_list("id", *PROFILE_FIELDS)
+    profile columns only: a resident who never consented or withdrew is not read at all.
+    With ``partition``, only its communities' residents (``analytics.partitions``)."""
+    rows = (
+        residents_with_portrait_consent()
+        .filter(partitions.community_q(partition, "community__"))
+        .values_list("id", *PROFILE_FIELDS)
+    )
     frame = pd.DataFrame.from_records(rows, columns=["id", "community", *PROFILE_FIELDS[1:]])
     return frame.set_index("id")
 
 
 @replica_reads
-def request_history_frame() -> pd.DataFrame:
+def request_history_frame(partition: str | None = None) -> pd.DataFrame:
     """One row per request: resident id (or missing), community, category, channel, created,
-    satisfaction.
+    satisfaction (with ``partition``, only its communities' requests).
 
     A request of a resident who erased their account, withdrew consent or never gave it is
     not tied to them (resident missing, like a need logged for someone without an account):
     it still counts as demand in its community, while the person is not in
     ``resident_profiles_frame``."""
-    rows = ServiceRequest.objects.annotate(
-        active_resident=Case(
-            When(
-                resident_id__in=residents_with_portrait_consent().values("pk"),
-                then=F("resident_id"),
-            ),
-            default=None,
-            output_field=BigIntegerField(),
+    rows = (
+        ServiceRequest.objects.filter(partitions.community_q(partition, "community__"))
+        .annotate(
+            active_resident=Case(
+                When(
+                    resident_id__in=residents_with_portrait_consent().values("pk"),
+                    then=F("resident_id"),
+                ),
+                default=None,
+                output_field=BigIntegerField(),
+            )
         )
-    ).values_list(
-        "active_resident",
-        "community__code",
-        "category__code",
-        "channel",
-        "created_at",
-        "satisfaction",
+        .values_list(
+            "active_resident",
+            "community__code",
+            "category__code",
+            "channel",
+            "created_at",
+            "satisfaction",
+        )
     )
     frame = pd.DataFrame.from_records(
         rows,
@@ -172,8 +182,10 @@ def request_history_frame() -> pd.DataFrame:
 
 
 @replica_reads
-def community_frame() -> pd.DataFrame:
-    rows = Community.objects.values_list("code", "kind", "population", "households", "schools")
+def community_frame(partition: str | None = None) -> pd.DataFrame:
+    rows = Community.objects.filter(partitions.community_q(partition)).values_list(
+        "code", "kind", "population", "households", "schools"
+    )
     return pd.DataFrame.from_records(
         rows, columns=["community", "kind", "population", "households", "schools"]
     )
@@ -186,9 +198,11 @@ def _supply_before_plans(period: date) -> QuerySet[SupplyCapacity]:
 
 
 @replica_reads
-def supply_frame(period) -> pd.DataFrame:
-    rows = _supply_before_plans(period).values_list(
-        "community__code", "category__code", "capacity", "budget"
+def supply_frame(period, partition: str | None = None) -> pd.DataFrame:
+    rows = (
+        _supply_before_plans(period)
+        .filter(partitions.community_q(partition, "community__"))
+        .values_list("community__code", "category__code", "capacity", "budget")
     )
     frame = pd.DataFrame.from_records(
         rows, columns=["community", "category", "capacity", "committed_cost"]

@@ -9,10 +9,11 @@ language-neutral parts the engine stores next to it (``analytics.wording``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from analytics import wording
+from analytics import partitions, wording
 from analytics.models import AnalysisRun
 from core.localisation import localised_name
 from residents.models import City, Community, Region
@@ -66,6 +67,9 @@ def _param_text(param, value: object) -> str:
         return f"{name} ({value})" if name else str(value)
     if kind == "forecast_run":
         return f"#{value}"
+    if kind == "cities" and isinstance(value, list):
+        place_names = partitions.names(value)
+        return ", ".join(place_names.get(str(code), str(code)) for code in value)
     return str(value)
 
 
@@ -110,6 +114,58 @@ def run_error_text(run: AnalysisRun) -> str:
         error=run.error,
         names=wording.Names(communities=communities, categories=categories),
     )
+
+
+@dataclass(frozen=True)
+class PartRow:
+    """One part of a province run as its page and the API show it."""
+
+    partition: str
+    name: str
+    status: str
+    status_display: str
+    progress: int
+    progress_text: str
+    attempts: int
+    worker: str
+    error_text: str
+
+    def to_json(self, *, with_worker: bool = False) -> dict:
+        data = {
+            "partition": self.partition,
+            "name": self.name,
+            "status": self.status,
+            "status_display": self.status_display,
+            "progress": self.progress,
+            "progress_message": self.progress_text,
+            "attempts": self.attempts,
+        }
+        if with_worker:
+            data["worker"] = self.worker
+        return data
+
+
+def run_parts(run: AnalysisRun) -> list[PartRow]:
+    """A province run's parts, city by city, in the active language (empty for a run that
+    is not split)."""
+    parts = list(run.parts.order_by("partition"))
+    if not parts:
+        return []
+    place_names = partitions.names(p.partition for p in parts)
+    return [
+        PartRow(
+            partition=part.partition,
+            name=place_names.get(part.partition, part.partition),
+            status=part.status,
+            status_display=str(part.get_status_display()),
+            progress=part.progress,
+            progress_text=wording.progress_text(message=part.progress_message),
+            attempts=part.attempts,
+            worker=part.worker_host,
+            error_text=wording.run_error_text(parts=[], error=part.error) if part.error else "",
+        )
+        for part in parts
+    ]
 
 
 def run_progress_text(run: AnalysisRun) -> str:

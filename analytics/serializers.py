@@ -93,6 +93,13 @@ class AnalysisRunSerializer(ApiModelSerializer):
         help_text="A stable code for why the run failed, when the engine gave one."
     )
     page = serializers.SerializerMethodField(help_text="The run's web page.")
+    parts = serializers.SerializerMethodField(
+        help_text=(
+            "A run over several cities is computed city by city: its parts (city code and "
+            "name, status, progress, attempts), empty for a run computed whole. The run's "
+            "progress is the mean of its parts'."
+        )
+    )
 
     class Meta:
         model = AnalysisRun
@@ -117,6 +124,7 @@ class AnalysisRunSerializer(ApiModelSerializer):
             "approved_by",
             "approved_at",
             "page",
+            "parts",
         ]
         read_only_fields = fields
 
@@ -129,6 +137,26 @@ class AnalysisRunSerializer(ApiModelSerializer):
     def get_error_code(self, run: AnalysisRun) -> str:
         parts = run.error_parts or []
         return str(parts[0].get("code", "")) if parts and isinstance(parts[0], dict) else ""
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "partition": {"type": "string"},
+                    "name": {"type": "string"},
+                    "status": {"type": "string"},
+                    "status_display": {"type": "string"},
+                    "progress": {"type": "integer"},
+                    "progress_message": {"type": "string"},
+                    "attempts": {"type": "integer"},
+                },
+            },
+        }
+    )
+    def get_parts(self, run: AnalysisRun) -> list[dict]:
+        return [part.to_json() for part in reports.run_parts(run)]
 
     def get_page(self, run: AnalysisRun) -> str:
         from django.urls import reverse

@@ -37,7 +37,7 @@ from analytics.kinds.allocation.report import scenario_table
 from analytics.models import AnalysisRun
 from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
-from core.roles import ADMIN, STAFF, role_required
+from core.roles import ADMIN, STAFF, is_administrator, role_required
 from residents.queries import demo_city_present
 
 Kind = AnalysisRun.Kind
@@ -169,6 +169,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "params": reports.params_summary(run),
             "error_text": reports.run_error_text(run),
             "progress_text": reports.run_progress_text(run),
+            "parts": reports.run_parts(run),
+            "show_workers": is_administrator(request.user),
         },
     )
 
@@ -188,6 +190,7 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "finished": run.is_finished,
             "error": reports.run_error_text(run),
             "url": reverse("analytics:run_detail", kwargs={"pk": run.pk}),
+            "parts": [part.to_json() for part in reports.run_parts(run)],
         }
     )
 
@@ -219,6 +222,8 @@ def _result_page(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
         "params": reports.params_summary(run),
         # A what-if is a scenario of its own, never superseded by a later one.
         "is_latest": run.kind == Kind.WHAT_IF or queries.latest_run(run.kind) == run,
+        "parts": reports.run_parts(run),
+        "show_workers": is_administrator(request.user),
     }
     kind = kinds.get(run.kind)
     context.update(kind.page(request, run, kind.for_audience(run, request.user)))

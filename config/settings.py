@@ -264,6 +264,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two fields named preferred_channel: a resident's contact channel and the notification
+    # channel of the preferences.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationChannelEnum": "notifications.models.Channel",
+        "PreferredChannelEnum": "residents.models.Resident.Channel",
+    },
     # Every error status an operation can answer is in the schema (core/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -300,6 +306,28 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues, so a province run never delays a worker's page: "interactive" (notifications,
+# the sweepers, small scheduled tasks: the default) and "heavy" (analysis runs, their parts
+# and merge steps). Production runs a worker pool per queue (docs/deployment.md, "Queues");
+# `make demo`'s one worker serves both.
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+HEAVY_QUEUE = "heavy"
+CELERY_TASK_ROUTES = {
+    "analytics.analysis_run_execute": {"queue": HEAVY_QUEUE},
+    "analytics.analysis_run_part_execute": {"queue": HEAVY_QUEUE},
+    "analytics.analysis_run_merge": {"queue": HEAVY_QUEUE},
+}
+# A province run is one Celery chord (its parts, then the merge step), which counts its
+# parts in a result backend: the broker's Redis by default, files beside the filesystem
+# broker in `make demo`. Only the chord's parts store a result (CELERY_TASK_IGNORE_RESULT).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
+if not CELERY_RESULT_BACKEND and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+elif not CELERY_RESULT_BACKEND and CELERY_BROKER_URL.startswith("filesystem://"):
+    RESULTS_DIR = VAR_DIR / "results"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{RESULTS_DIR}"
+CELERY_RESULT_EXPIRES = 86400
 # Handing a task to the broker gives up after about a second when the broker is unreachable:
 # the request that started the run answers 503 instead of hanging (analytics.actions).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -319,6 +347,9 @@ RUN_SWEEP_SECONDS = env.float("RUN_SWEEP_SECONDS", default=120.0)
 RUN_HEARTBEAT_SECONDS = env.float("RUN_HEARTBEAT_SECONDS", default=10.0)
 RUN_STALE_AFTER_SECONDS = env.float("RUN_STALE_AFTER_SECONDS", default=60.0)
 RUN_QUEUED_TIMEOUT_SECONDS = env.float("RUN_QUEUED_TIMEOUT_SECONDS", default=3600.0)
+# A part of a province run whose worker died, or that failed with an internal error, is
+# tried again alone by the sweeper, up to this many attempts in all; then its run fails.
+RUN_PART_ATTEMPTS = env.int("RUN_PART_ATTEMPTS", default=3)
 
 CELERY_BEAT_SCHEDULE = {
     "daily-idempotency-key-expiry": {
@@ -432,3 +463,5 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 MAP_TILE_COORDINATES = env.str("MAP_TILE_COORDINATES", default="wgs84")  # or "gcj02"
 MAP_MAX_POINTS = env.int("MAP_MAX_POINTS", default=5000)
+# How far a request's own point may be from its community's centre (docs/map.md).
+REQUEST_LOCATION_MAX_KM = env.float("REQUEST_LOCATION_MAX_KM", default=25.0)

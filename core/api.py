@@ -60,7 +60,7 @@ class ApiViewMixin:
 
 
 class IsWorkerOrAdministrator(permissions.BasePermission):
-    message = "Only community workers and administrators may do this."
+    message = _("Only community workers and administrators may do this.")
 
     def has_permission(self, request: Request, view) -> bool:
         return is_worker(request.user) or is_administrator(request.user)
@@ -149,7 +149,7 @@ def _domain_response(exc: Exception) -> Response | None:
         )
     if isinstance(exc, ActionNotAllowed):
         return Response(
-            {"detail": str(exc) or "You may not do this.", "code": "permission_denied"},
+            {"detail": str(exc) or str(_("You may not do this.")), "code": "permission_denied"},
             status=status.HTTP_403_FORBIDDEN,
         )
     return None

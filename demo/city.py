@@ -53,7 +53,9 @@ from services.workflow import REASONS_NEEDING_A_NOTE, REJECT_REASONS
 # weights differ). The first is the demo worker's city.
 DEMO_CITY_ADCODES = ("510100", "511800", "330200", "330400")
 WORKER_CITY_ADCODE = DEMO_CITY_ADCODES[0]
-DEMO_USERS = ("admin", "worker", "resident")
+# Administrators of an area (province, city): they see and decide only inside it.
+DEMO_AREA_ADMINISTRATORS = {"admin-sichuan": "510000", "admin-ningbo": "330200"}
+DEMO_USERS = ("admin", *DEMO_AREA_ADMINISTRATORS, "worker", "resident")
 # Why the demo's rejected requests were rejected (a reason from the workflow's list; "other"
 # would need a note).
 REJECTION_REASONS = tuple(r for r in REJECT_REASONS if r not in REASONS_NEEDING_A_NOTE)
@@ -271,6 +273,15 @@ def demo_city_seed(
     admin = User.objects.create_superuser(
         "admin", password=DEMO_PASSWORD, role=User.Role.ADMIN, first_name="Demo administrator"
     )
+    areas = Area.objects.in_bulk(list(DEMO_AREA_ADMINISTRATORS.values()), field_name="code")
+    for username, code in DEMO_AREA_ADMINISTRATORS.items():
+        User.objects.create_user(
+            username,
+            password=DEMO_PASSWORD,
+            role=User.Role.ADMIN,
+            area=areas.get(code),
+            first_name=f"Demo administrator {code}",
+        )
     worker = User.objects.create_user(
         "worker", password=DEMO_PASSWORD, role=User.Role.WORKER, first_name="Demo worker"
     )

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +47,12 @@ from notifications.sms import SmsOutcomeUnknown, SmsRejected, sms_backend
 from notifications.texts import compose, message_in
 from residents import pii
 from residents.models import User
-from residents.queries import resident_own_profile
+from residents.queries import (
+    administered_area,
+    administrators,
+    area_communities,
+    resident_own_profile,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +160,9 @@ def recipients_for(*, kind: str, facts: sources.RequestFacts, actor_id: int | No
     elif kind == Event.RATED:  # raised for low ratings only (services' ReviewTask.LOW_RATING)
         people = _workers_on(facts)
     elif kind == Event.REVIEW_OPENED:
-        people = _active(facts.review_recipient_ids) or _administrators()
+        people = _active(facts.review_recipient_ids) or _administrators(
+            community_id=facts.community_id
+        )
     elif kind in WORKER_EVENTS:
         people = _workers_on(facts)
     else:
@@ -163,12 +170,27 @@ def recipients_for(*, kind: str, facts: sources.RequestFacts, actor_id: int | No
     return [person for person in people if person.pk != actor_id]
 
 
-def _administrators() -> list[User]:
-    return list(
-        User.objects.filter(Q(role=User.Role.ADMIN) | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
+def _administrators(*, community_id: int | None = None) -> list[User]:
+    """Active administrators; with ``community_id``, those who answer for it (nationwide ones
+    and those whose area holds it)."""
+    return list(administrators(community_id=community_id))
+
+
+def _notify_digest(event: NotificationEvent, source: sources.RequestSource) -> int:
+    """Each administrator's digest counts the requests of the communities they answer for:
+    one digest per area (nationwide: all), written to that area's administrators."""
+    until = event.created_at
+    by_area: dict[int | None, tuple[object, list[User]]] = {}
+    for person in _administrators():
+        area = administered_area(person)
+        by_area.setdefault(area.pk if area else None, (area, []))[1].append(person)
+    written = 0
+    for area, people in by_area.values():
+        ids = None if area is None else area_communities(area).values("pk")
+        facts = source.digest(since=until - timedelta(days=1), until=until, community_ids=ids)
+        texts = compose(event.kind, facts)
+        written += _write_notifications(event=event, people=people, texts=texts, link="")
+    return written
 
 
 def _write_notifications(
@@ -219,10 +241,7 @@ def notification_event_process(*, event_id: int) -> EventOutcome:
 def _notify(event: NotificationEvent) -> int:
     source = sources.source()
     if event.kind == Event.DAILY_DIGEST:
-        until = event.created_at
-        facts = source.digest(since=until - timedelta(days=1), until=until)
-        texts = compose(event.kind, facts)
-        return _write_notifications(event=event, people=_administrators(), texts=texts, link="")
+        return _notify_digest(event, source)
     request_facts = source.request_facts(event.request_id)
     if request_facts is None:  # deleted since
         return 0
@@ -420,6 +439,8 @@ def preference_save(
         }[preferred_channel]
     ):
         errors["preferred_channel"] = [_("The preferred channel cannot be one you turned off.")]
+    if sms and Channel.SMS not in offered:
+        errors["sms"] = [_("Text messages need a resident profile with a phone number.")]
     if preferred_channel == Channel.EMAIL and not user.email:
         errors["preferred_channel"] = [_("Your account has no email address.")]
     if language not in dict(settings.LANGUAGES):

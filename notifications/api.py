@@ -1,9 +1,13 @@
 """The notification centre over the API (``/api/v1/notifications/``): a person lists, reads
 and marks read their own notifications only (anyone else's is 404). Titles and bodies are in
-the person's notification language (their preferences), as their email and SMS are."""
+the person's notification language (their preferences), as their email and SMS are.
+
+``/api/v1/notifications/preferences/`` reads (GET) and changes (PATCH) the person's own
+preferences through ``actions.preference_save``, the preferences page's write path."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -11,10 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import ApiViewMixin, ErrorSerializer
+from core.api import ApiViewMixin, ChoiceFieldWithoutEcho, ErrorSerializer
 from core.pagination import ApiCursorPagination
 from notifications import actions, queries
-from notifications.models import Notification
+from notifications.models import Channel, Notification, Preference
 from notifications.texts import message_in
 
 
@@ -51,6 +55,52 @@ class NotificationSerializer(serializers.ModelSerializer):
 class ReadAllSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
     unread = serializers.IntegerField()
+
+
+class PreferenceSerializer(serializers.Serializer):
+    """One person's notification preferences: each channel may be turned off; the preferred
+    outside channel must be one that is on (and one the person can be reached on)."""
+
+    in_app = serializers.BooleanField(
+        required=False, help_text="Notifications in the notification centre (false: opt out)."
+    )
+    email = serializers.BooleanField(required=False, help_text="Email (false: opt out).")
+    sms = serializers.BooleanField(
+        required=False,
+        help_text="Text messages (false: opt out). Offered to residents with a phone number only.",
+    )
+    preferred_channel = ChoiceFieldWithoutEcho(
+        choices=Channel.choices,
+        required=False,
+        help_text="The one outside channel each notification is also sent on; in_app: none.",
+    )
+    language = ChoiceFieldWithoutEcho(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="Language of the notifications (centre over the API, email, SMS).",
+    )
+    channels_offered = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The channels this person can be reached on.",
+    )
+
+    @staticmethod
+    def of(preference: Preference, offered: tuple[str, ...], *, has_email: bool) -> dict:
+        # A default that cannot reach the person (email without an address) is shown as what
+        # it does: the notification centre only (``queries.route_for``), so a PATCH of one
+        # field does not fail on a choice the person never made.
+        preferred = preference.preferred_channel
+        if preferred not in offered or (preferred == Channel.EMAIL and not has_email):
+            preferred = Channel.IN_APP
+        return {
+            "in_app": preference.in_app,
+            "email": preference.email,
+            "sms": preference.sms and Channel.SMS in offered,
+            "preferred_channel": preferred,
+            "language": preference.language,
+            "channels_offered": [str(c) for c in offered],
+        }
 
 
 class NotificationPagination(ApiCursorPagination):
@@ -102,3 +152,51 @@ class NotificationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def read_all(self, request: Request) -> Response:
         marked = actions.notifications_mark_all_read(user=request.user)
         return Response({"marked": marked, "unread": queries.unread_count(user=request.user)})
+
+    def _preferences_data(self) -> dict:
+        user = self.request.user
+        offered = queries.channels_offered(user=user)
+        return PreferenceSerializer.of(
+            queries.preference_for(user=user), offered, has_email=bool(user.email)
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Your notification preferences",
+        request=None,
+        responses={200: PreferenceSerializer},
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Change your notification preferences (only the fields sent)",
+        description=(
+            "Turn a channel off (opt out) or on, choose the preferred outside channel "
+            "(`in_app` for none) and the language. The preferred channel cannot be one that "
+            "is off; `sms` needs a resident profile with a phone number; `email` an address "
+            "on the account. Errors are 400 naming the field; nothing is saved then."
+        ),
+        request=PreferenceSerializer,
+        responses={
+            200: PreferenceSerializer,
+            400: OpenApiResponse(
+                description='Field-level messages: `{"<field>": ["message", ...]}`.'
+            ),
+        },
+    )
+    @action(detail=False, methods=["get", "patch"], url_path="preferences")
+    def preferences(self, request: Request) -> Response:
+        if request.method == "GET":
+            return Response(self._preferences_data())
+        serializer = PreferenceSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        merged = {**self._preferences_data(), **serializer.validated_data}
+        # The action's errors (Django's ValidationError, by field) are 400s (core.api).
+        actions.preference_save(
+            user=request.user,
+            in_app=merged["in_app"],
+            email=merged["email"],
+            sms=merged["sms"],
+            preferred_channel=merged["preferred_channel"],
+            language=merged["language"],
+        )
+        return Response(self._preferences_data())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class RequestFacts:
 
 @dataclass(frozen=True)
 class DigestFacts:
-    """The figures of an administrator's daily digest, for ``since`` to ``until``."""
+    """The figures of an administrator's daily digest, for ``since`` to ``until``, over the
+    communities they answer for (``community_ids``, a subquery of ids; ``None``: all)."""
 
     since: datetime
     until: datetime
@@ -52,7 +53,9 @@ class RequestSource(Protocol):
         self, *, due_before: datetime, due_after: datetime
     ) -> Sequence[RequestFacts]: ...
 
-    def digest(self, *, since: datetime, until: datetime) -> DigestFacts: ...
+    def digest(
+        self, *, since: datetime, until: datetime, community_ids: Any = None
+    ) -> DigestFacts: ...
 
 
 _source: RequestSource | None = None

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from residents import pii
 from residents.actions import PROFILE_FIELDS, PortraitAnswers
+from residents.community_tree import use_community_tree
 from residents.consent import PORTRAIT_PURPOSE
 from residents.models import PORTRAIT_FIELDS, Community, PersonalDataAccess, Resident
 
@@ -53,9 +54,10 @@ class ResidentProfileForm(forms.ModelForm):
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if communities is not None:
-            self.fields["community"].queryset = communities
-        self.fields["community"].queryset = self.fields["community"].queryset.select_related("city")
+        use_community_tree(
+            self.fields["community"],
+            communities if communities is not None else self.fields["community"].queryset,
+        )
         self.editing = bool(self.instance and self.instance.pk)
         masked = {
             "name": self.instance.masked_name if self.editing else "",
@@ -145,7 +147,7 @@ class SignupForm(forms.Form):
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
         if communities is not None:
-            self.fields["community"].queryset = communities.select_related("city")
+            use_community_tree(self.fields["community"], communities)
 
     def account_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.ACCOUNT_FIELDS]

@@ -73,19 +73,14 @@ class Area(models.Model):
         related_name="children",
         verbose_name=_("within"),
     )
+    # Unique, so indexed; on PostgreSQL Django adds the ``varchar_pattern_ops`` ("_like")
+    # index that LIKE 'prefix%' needs (the database's collation is not C).
     path = models.CharField(_("path"), max_length=80, unique=True, editable=False)
 
     class Meta:
         ordering = ["path"]
         verbose_name = _("area")
         verbose_name_plural = _("areas")
-        indexes = [
-            # LIKE 'prefix%' on PostgreSQL uses a btree only with the pattern operator class
-            # (the database's collation is not C); other databases ignore the class.
-            models.Index(
-                fields=["path"], name="area_path_prefix", opclasses=["varchar_pattern_ops"]
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

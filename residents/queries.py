@@ -101,6 +101,22 @@ def communities_outside_scope(*, user: User, community_ids) -> set[int]:
     return wanted - inside
 
 
+def administrators(*, community_id: int | None = None) -> QuerySet[User]:
+    """Active administrators (superusers included); with ``community_id``, those who answer
+    for that community: nationwide ones and those whose area holds it."""
+    admins = User.objects.filter(
+        Q(role=User.Role.ADMIN) | Q(is_superuser=True), is_active=True
+    ).order_by("pk")
+    if community_id is None:
+        return admins
+    path = (
+        Community.objects.filter(pk=community_id).values_list("area__path", flat=True).first() or ""
+    )
+    # The areas holding the community are the prefixes of its path ("51/", "51/5101/" ...).
+    holding = [path[: i + 1] for i, char in enumerate(path) if char == "/"]
+    return admins.filter(Q(is_superuser=True) | Q(area__isnull=True) | Q(area__path__in=holding))
+
+
 def account_in_area(*, account: User, area: Area | None) -> bool:
     """Whether an account falls inside ``area`` (``None``: the whole country): an
     administrator's own area lies within it, a worker serves only communities inside it, a

@@ -38,6 +38,7 @@ from core.errors import (
     StateConflict,
 )
 from core.roles import is_administrator, is_resident, is_worker
+from geography.distance import haversine_km
 from notifications.actions import notify_request_event
 from notifications.models import Event
 from residents.models import Community, Resident, User
@@ -344,9 +345,36 @@ def _check_submit(
         longitude=longitude,
     )
     errors.update(field_errors)
+    if community is not None and not ({"latitude", "longitude", "community"} & set(errors)):
+        errors.update(_check_location_near(community, latitude, longitude))
     if errors:
         raise ValidationError(errors)
     return {"resident": resident, "channel": channel, **cleaned}
+
+
+def _check_location_near(
+    community: Community, latitude: float | None, longitude: float | None
+) -> dict[str, list[str]]:
+    """A request's own point (WGS-84) lies within ``REQUEST_LOCATION_MAX_KM`` of its
+    community's centre: a point in another city, or a GPS fix of 0, 0, is a mistake."""
+    if latitude is None or longitude is None:
+        return {}
+    if community.latitude is None or community.longitude is None:
+        return {}
+    km = haversine_km(latitude, longitude, community.latitude, community.longitude)
+    limit = settings.REQUEST_LOCATION_MAX_KM
+    if km <= limit:
+        return {}
+    return {
+        "latitude": [
+            _(
+                "The location is %(km)s km from %(community)s; a request's location must be "
+                "within %(limit)s km of its community. Check the point, or choose the "
+                "community it is in."
+            )
+            % {"km": f"{km:,.1f}", "community": community.name, "limit": f"{limit:g}"}
+        ]
+    }
 
 
 def _create_request(

@@ -11,6 +11,8 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -279,8 +281,8 @@ class ServiceRequestViewSet(
         item = self._scoped(self.kwargs["pk"])
         if queries.move_actor(user=request.user, request=item, move=move) is None:
             if move.made_by(workflow.STAFF):
-                raise ActionNotAllowed("Only the workers of this community change its status.")
-            raise ActionNotAllowed("Only the resident who made the request can do this.")
+                raise ActionNotAllowed(_("Only the workers of this community change its status."))
+            raise ActionNotAllowed(_("Only the resident who made the request can do this."))
         serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actions.request_move(
@@ -315,7 +317,7 @@ class ServiceRequestViewSet(
     def assign(self, request: Request, pk: str | None = None) -> Response:
         item = self._scoped(pk)
         if not queries.may_work_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the workers of this community assign its requests.")
+            raise ActionNotAllowed(_("Only the workers of this community assign its requests."))
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actions.request_assign(user=request.user, request=item, **serializer.validated_data)
@@ -335,7 +337,7 @@ class ServiceRequestViewSet(
     def expected_completion(self, request: Request, pk: str | None = None) -> Response:
         item = self._scoped(pk)
         if not queries.may_work_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the workers of this community change its requests.")
+            raise ActionNotAllowed(_("Only the workers of this community change its requests."))
         serializer = ExpectedCompletionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actions.request_expected_completion_set(
@@ -359,7 +361,7 @@ class ServiceRequestViewSet(
     def notes(self, request: Request, pk: str | None = None) -> Response:
         item = self._scoped(pk)
         if not queries.may_work_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the workers of this community write its notes.")
+            raise ActionNotAllowed(_("Only the workers of this community write its notes."))
         serializer = NoteAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._comment_response(
@@ -379,7 +381,7 @@ class ServiceRequestViewSet(
     def replies(self, request: Request, pk: str | None = None) -> Response:
         item = self._scoped(pk)
         if not queries.may_work_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the workers of this community reply to its requests.")
+            raise ActionNotAllowed(_("Only the workers of this community reply to its requests."))
         serializer = ReplyAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._comment_response(
@@ -403,7 +405,7 @@ class ServiceRequestViewSet(
     def information(self, request: Request, pk: str | None = None) -> Response:
         item = self._scoped(pk)
         if not queries.owns_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the resident who made the request can add to it.")
+            raise ActionNotAllowed(_("Only the resident who made the request can add to it."))
         serializer = InformationAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._comment_response(
@@ -425,7 +427,7 @@ class ServiceRequestViewSet(
     def rate(self, request: Request, pk: str | None = None) -> Response:
         item = self._scoped(pk)
         if not queries.may_rate_request(user=request.user, request=item):
-            raise ActionNotAllowed("Only the resident who made the request can rate it.")
+            raise ActionNotAllowed(_("Only the resident who made the request can rate it."))
         serializer = RateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actions.request_rate(user=request.user, request=item, **serializer.validated_data)
@@ -453,7 +455,7 @@ def _with_nested_answers(exc: DjangoValidationError, category: ServiceCategory) 
 
 
 class IsAdministrator(permissions.BasePermission):
-    message = "Only administrators review low ratings."
+    message = gettext_lazy("Only administrators review low ratings.")
 
     def has_permission(self, request: Request, view) -> bool:
         return is_administrator(request.user)
@@ -510,7 +512,7 @@ class ReviewTaskViewSet(
 class CapacityPermission(permissions.BasePermission):
     """Administrators: everything. Workers: read, for their communities. Residents: nothing."""
 
-    message = "Only administrators change supply capacity; workers may read it."
+    message = gettext_lazy("Only administrators change supply capacity; workers may read it.")
 
     def has_permission(self, request: Request, view) -> bool:
         if is_administrator(request.user):

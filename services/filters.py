@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
+from residents.community_tree import community_tree_widget
 from residents.models import User
 from services.models import ServiceCategory, ServiceRequest
 from services.queries import overdue_condition, status_condition
@@ -282,9 +283,8 @@ class RequestFilter(django_filters.FilterSet):
             for field in form.fields.values():
                 field.help_text = ""
             if self._communities is not None:
-                form.fields["community"].widget = forms.Select(
-                    choices=[("", _("All my communities"))]
-                    + [(str(c.pk), c.name) for c in self._communities]
+                form.fields["community"].widget = community_tree_widget(
+                    self._communities, empty_label=_("All my communities")
                 )
             if self._categories is not None:
                 form.fields["category"].widget = forms.Select(

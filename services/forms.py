@@ -12,6 +12,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.localisation import localised_name
+from geography.gcj02 import gcj02_to_wgs84
+from residents.community_tree import use_community_tree
 from residents.models import Community
 from services import workflow
 from services.models import ReviewTask, ServiceCategory, ServiceRequest
@@ -159,6 +161,30 @@ class RequestForm(forms.Form):
         help_text=_("Where the problem is, if not at your home address."),
     )
     photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Optional; up to 5 MB."))
+    # The location: optional, picked on the map or from the device (static/js/
+    # location_picker.js), or typed. Stored in WGS-84; a point picked on GCJ-02 tiles comes
+    # with ``location_datum`` "gcj02" and is converted back here.
+    latitude = forms.FloatField(
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "data-location": "latitude"}),
+    )
+    longitude = forms.FloatField(
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "data-location": "longitude"}),
+    )
+    location_datum = forms.ChoiceField(
+        required=False,
+        choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02")],
+        widget=forms.HiddenInput(attrs={"data-location": "datum"}),
+    )
+
+    LOCATION_FIELDS = ("latitude", "longitude", "location_datum")
 
     def __init__(
         self,
@@ -170,7 +196,7 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         categories = [c for c in categories if c.active]
         leaves = [c for c in categories if c.parent_id]
-        self.fields["community"].queryset = communities
+        use_community_tree(self.fields["community"], communities)
         if communities.count() == 1:
             self.fields["community"].initial = communities.first()
         self.fields["category"].queryset = ServiceCategory.objects.filter(
@@ -204,7 +230,14 @@ class RequestForm(forms.Form):
         return [(c, [self[name] for name in names]) for c, names in self.extra_groups]
 
     def base_fields_for_template(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.fields if not name.startswith(EXTRA_PREFIX)]
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith(EXTRA_PREFIX) and name not in self.LOCATION_FIELDS
+        ]
+
+    def location_fields(self) -> list[forms.BoundField]:
+        return [self["latitude"], self["longitude"]]
 
     def clean(self) -> dict:
         # Collect the chosen category's answers; ``request_submit`` checks them (required,
@@ -218,6 +251,14 @@ class RequestForm(forms.Form):
                 if value not in (None, "", []):
                     attributes[spec["code"]] = _json_value(value)
         cleaned["attributes"] = attributes
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None) and not self.has_error("latitude"):
+            self.add_error(
+                "latitude" if latitude is None else "longitude",
+                _("Give both latitude and longitude, or neither."),
+            )
+        elif latitude is not None and cleaned.get("location_datum") == "gcj02":
+            cleaned["latitude"], cleaned["longitude"] = gcj02_to_wgs84(latitude, longitude)
         return cleaned
 
     def add_submit_errors(self, exc: ValidationError) -> None:
@@ -247,6 +288,8 @@ class RequestForm(forms.Form):
             "address_string": data.get("address_string", ""),
             "attributes": data["attributes"],
             "photo": data.get("photo"),
+            "latitude": data.get("latitude"),
+            "longitude": data.get("longitude"),
         }
 
 

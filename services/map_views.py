@@ -7,10 +7,11 @@ from django.shortcuts import render
 
 from core.localisation import localised_name
 from core.roles import STAFF, role_required
+from geography import outlines
 from residents import queries as resident_queries
 from services import queries
 from services.filters import RequestFilter
-from services.map import legend, request_map
+from services.map import allow_tiles, legend, request_map
 
 DEFAULT_MAP_VIEW = "open"
 
@@ -39,9 +40,7 @@ def request_map_page(request: HttpRequest) -> HttpResponse:
             "legend": legend(),
             "filter_form": filterset.form,
             "view": query.get("view"),
+            "outline_source": outlines.source(),
         },
     )
-    if data.tiles is not None and data.tiles.origin:
-        # The configured tile host, and only on this page, may serve images.
-        response._csp_update = {"img-src": [data.tiles.origin]}
-    return response
+    return allow_tiles(response, data.tiles)

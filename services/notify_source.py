@@ -65,8 +65,10 @@ class ServicesRequestSource:
             )
         ]
 
-    def digest(self, *, since: datetime, until: datetime) -> DigestFacts:
-        requests = ServiceRequest.objects
+    def digest(self, *, since: datetime, until: datetime, community_ids=None) -> DigestFacts:
+        requests = ServiceRequest.objects.all()
+        if community_ids is not None:
+            requests = requests.filter(community_id__in=community_ids)
         return DigestFacts(
             since=since,
             until=until,

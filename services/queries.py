@@ -205,6 +205,25 @@ def move_possible(*, request: ServiceRequest, move: workflow.Move, actor: str) -
     return True
 
 
+def moves_available(*, user: User, request: ServiceRequest) -> tuple[workflow.Move, ...]:
+    """The moves ``user`` may make on this request now, in the table's order: the staff's
+    when they work its community, the resident's when it is theirs, none otherwise. The
+    request page's buttons and the API's ``allowed_moves`` are this list."""
+    if not any(move.applies_to(request.status) for move in workflow.MOVES):
+        return ()  # a final status: nothing to ask the database
+    if may_work_request(user=user, request=request):
+        actor = workflow.STAFF
+    elif owns_request(user=user, request=request):
+        actor = workflow.RESIDENT
+    else:
+        return ()
+    return tuple(
+        move
+        for move in workflow.moves_from(request.status, actor=actor)
+        if move_possible(request=request, move=move, actor=actor)
+    )
+
+
 def community_supervisor(*, community_id: int) -> User | None:
     """The community's supervisor: the active administrator linked to it (first by username
     when several are), or ``None``, in which case every administrator supervises it."""

@@ -16,7 +16,7 @@ from core.api import (
 )
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
-from services import workflow
+from services import queries, workflow
 from services.models import (
     RequestComment,
     RequestStatusChange,
@@ -116,6 +116,51 @@ class StatusChangeSerializer(ApiModelSerializer):
         model = RequestStatusChange
         fields = ["from_status", "to_status", "changed_at", "changed_by", "note", "reason"]
         read_only_fields = fields
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The reason's code, sent back as `reason`.")
+    label = serializers.CharField(help_text="The reason in the reader's language.")
+
+
+class AllowedMoveSerializer(serializers.Serializer):
+    """One move the viewer may make on the request now (``services.workflow``)."""
+
+    move = serializers.CharField(
+        help_text="The move's code: POST /api/v1/requests/{id}/{move}/ (`close_unresolved` "
+        "at close-unresolved/)."
+    )
+    label = serializers.CharField(help_text="The move's verb in the reader's language.")
+    target = _status_string()
+    target_label = serializers.CharField(help_text="That status in the reader's language.")
+    needs_reason = serializers.BooleanField(help_text="`reason` is required.")
+    reasons = ReasonSerializer(many=True, help_text="The reasons to choose from.")
+    needs_assignee = serializers.BooleanField(help_text="The request must have a worker.")
+    takes_assignee = serializers.BooleanField(help_text="The move names a worker (`assignee`).")
+
+
+def allowed_moves_data(item: ServiceRequest, user: User | None) -> list[dict]:
+    """The moves ``user`` may make on ``item`` now, coded and worded (the request page offers
+    the same list, ``queries.moves_available``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        {
+            "move": move.name,
+            "label": str(move.verb),
+            "target": str(move.target),
+            "target_label": workflow.status_label(move.target),
+            # A single reason (withdraw) is implied; the API takes it without being told.
+            "needs_reason": len(move.reasons) > 1,
+            "reasons": [
+                {"code": str(reason), "label": str(workflow.Reason(reason).label)}
+                for reason in move.reasons
+            ],
+            "needs_assignee": move.needs_assignee,
+            "takes_assignee": move.takes_assignee,
+        }
+        for move in queries.moves_available(user=user, request=item)
+    ]
 
 
 class CommentSerializer(ApiModelSerializer):
@@ -237,6 +282,9 @@ class RequestDetailFieldsSerializer(RequestRowSerializer):
         read_only=True,
         help_text="Statuses this request may move to next.",
     )
+    allowed_moves = serializers.SerializerMethodField(
+        help_text="The moves you may make on this request now, with their worded labels."
+    )
     photo = serializers.ImageField(read_only=True, use_url=True)
     comments = CommentSerializer(
         source="comment_rows",
@@ -257,10 +305,15 @@ class RequestDetailFieldsSerializer(RequestRowSerializer):
             "updated_at",
             "satisfaction_comment",
             "allowed_transitions",
+            "allowed_moves",
             "history",
             "comments",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AllowedMoveSerializer(many=True))
+    def get_allowed_moves(self, item: ServiceRequest) -> list[dict]:
+        return allowed_moves_data(item, _request_user(self))
 
 
 class RequestDetailSerializer(RequestDetailFieldsSerializer):
@@ -286,6 +339,7 @@ class RequestDetailSerializer(RequestDetailFieldsSerializer):
             "updated_at": _datetime(item.updated_at),
             "satisfaction_comment": item.satisfaction_comment,
             "allowed_transitions": list(item.allowed_transitions()),
+            "allowed_moves": allowed_moves_data(item, _request_user(self)),
             "history": [
                 {
                     "from_status": change.from_status,

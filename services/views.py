@@ -41,6 +41,7 @@ from services.forms import (
     SavedFilterForm,
     WorkerRequestForm,
 )
+from services.map import allow_tiles, location_picker
 from services.models import ServiceRequest
 from services.personal_data import resident_data
 
@@ -106,16 +107,26 @@ def request_submit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your request has been submitted."))
             return redirect("services:request_detail", pk=item.pk)
-    return render(
+    return _request_form_page(
         request,
-        "services/request_form.html",
+        form,
         {
-            "form": form,
             "heading": _("New request"),
             "intro": _("Tell your community what you need. You can follow the request here."),
             "cancel_url": reverse("services:my_requests"),
         },
     )
+
+
+def _request_form_page(request: HttpRequest, form: RequestForm, context: dict) -> HttpResponse:
+    """The request form with its location picker (the communities offered, the tiles)."""
+    picker = location_picker(communities=form.fields["community"].queryset)
+    response = render(
+        request,
+        "services/request_form.html",
+        {**context, "form": form, "picker": picker, "picker_data": picker.as_json()},
+    )
+    return allow_tiles(response, picker.tiles)
 
 
 @require_POST
@@ -184,13 +195,10 @@ def _detail_page(
         "reviews": queries.review_task_list(user=request.user).filter(request=item),
         "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
     }
-    actor = workflow.STAFF if is_staff_view else workflow.RESIDENT
-    # The moves this person can make now, from the one table the bulk bar also offers;
-    # assigning names a worker, so it has its own form.
+    # The moves this person can make now, from the one table the bulk bar and the API's
+    # ``allowed_moves`` also offer; assigning names a worker, so it has its own form.
     moves = [
-        m
-        for m in workflow.moves_from(item.status, actor=actor)
-        if not m.takes_assignee and queries.move_possible(request=item, move=m, actor=actor)
+        m for m in queries.moves_available(user=request.user, request=item) if not m.takes_assignee
     ]
     context["moves"] = moves
     context["move_form"] = move_form or MoveForm()
@@ -530,11 +538,10 @@ def _log_need(request: HttpRequest, resident) -> HttpResponse:
             else:
                 messages.success(request, _("Request #%(id)s logged.") % {"id": item.pk})
                 return redirect("services:request_detail", pk=item.pk)
-    return render(
+    return _request_form_page(
         request,
-        "services/request_form.html",
+        form,
         {
-            "form": form,
             "resident": resident,
             "similar": similar,
             "heading": _("Log a need"),

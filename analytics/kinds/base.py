@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,41 @@ class Outcome:
     result: Result
     writes: Writes | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartOutcome:
+    """What one partition of a province run computed: the kind's typed result over the
+    partition (stored on the part, read by the merge step), rows for the merge step to write
+    (JSON, when their numbering needs every part, e.g. residents' segments), and the rows the
+    part writes itself in its finishing transaction (keyed by the run and the partition's own
+    communities, so no two parts write the same row and a part that finished writes nothing
+    again)."""
+
+    result: Result
+    rows: Any = None
+    writes: Writes | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """A finished part as the merge step reads it: its partition key, its typed result and
+    the rows it left for the merge."""
+
+    partition: str
+    result: Any
+    rows: Any = None
+
+
+@dataclass(frozen=True)
+class Partitioned:
+    """How a kind runs split by partition (``analytics.partitions``): ``part`` computes one
+    partition of a run, ``merge`` makes the run's one result (and its writes) from every
+    part, in partition order."""
+
+    part: Callable[[AnalysisRun, str, Progress], PartOutcome]
+    merge: Callable[[AnalysisRun, Sequence[PartResult]], Outcome]
 
 
 @dataclass(frozen=True)
@@ -88,6 +123,8 @@ class RunKind:
     template: str
     page: Callable[[HttpRequest, AnalysisRun, Any], dict]
     tables: Mapping[str, Callable[..., Any]]
+    # Set for the kinds a run may split over several cities (a province run).
+    partitioned: Partitioned | None = None
 
     def load(self, run: AnalysisRun) -> Any | None:
         """The run's stored result, typed (``None`` while it has none). A stored result that
@@ -108,11 +145,43 @@ class RunKind:
         result = self.load(run)
         return None if result is None else self.scope(result, Audience.of(user))
 
-    def execute(self, run: AnalysisRun, progress: Progress) -> tuple[dict, Writes | None]:
-        """Run, and hand the executor the result as JSON (``_timings`` apart) and the writes."""
-        outcome = self.run(run, progress)
+    def execute(
+        self,
+        run: AnalysisRun,
+        progress: Progress,
+        merge_of: Sequence[PartResult] | None = None,
+    ) -> tuple[dict, Writes | None]:
+        """Run (or, with ``merge_of``, merge a province run's parts), and hand the executor
+        the result as JSON (``_timings`` apart) and the writes."""
+        if merge_of is not None and self.partitioned is not None:
+            outcome = self.partitioned.merge(run, merge_of)
+        else:
+            outcome = self.run(run, progress)
         if not isinstance(outcome.result, self.result_type):
             raise SchemaError(f"a {self.name} run returned {type(outcome.result).__name__}")
         payload = outcome.result.to_json()
         payload["_timings"] = dict(outcome.timings)
         return payload, outcome.writes
+
+    def execute_part(
+        self, run: AnalysisRun, partition: str, progress: Progress
+    ) -> tuple[dict, Any, Writes | None, dict]:
+        """Compute one partition: its result as JSON, its rows for the merge, its writes and
+        timings."""
+        if self.partitioned is None:
+            raise LookupError(f"a {self.name} run cannot be split into parts")
+        outcome = self.partitioned.part(run, partition, progress)
+        if not isinstance(outcome.result, self.result_type):
+            raise SchemaError(f"a {self.name} part returned {type(outcome.result).__name__}")
+        return outcome.result.to_json(), outcome.rows, outcome.writes, dict(outcome.timings)
+
+    def merge(self, run: AnalysisRun, parts: Sequence[tuple[str, dict, Any]]) -> tuple[dict, Any]:
+        """The run's result as JSON (``_timings`` apart) and writes, from its finished parts
+        (partition, result JSON, rows), in partition order."""
+        if self.partitioned is None:
+            raise LookupError(f"a {self.name} run cannot be split into parts")
+        typed = [
+            PartResult(key, self.result_type.from_json(upgrade(self.name, result)), rows)
+            for key, result, rows in parts
+        ]
+        return self.execute(run, lambda _percent, _message="": None, merge_of=typed)

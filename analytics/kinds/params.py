@@ -60,6 +60,21 @@ class Param:
         return self.default is not None or not self.required
 
 
+def cities_param() -> Param:
+    """The cities a run covers: several make a province run, computed city by city by the
+    heavy workers and merged (``analytics.partitions``)."""
+    return Param(
+        "cities",
+        "cities",
+        label=_("Cities to cover"),
+        help=_(
+            "The cities the run covers. Two or more: computed city by city in parallel and "
+            "merged. None: every community as one computation."
+        ),
+        required=False,
+    )
+
+
 # The checks of a kind that need the database or several fields: (user, values by name) →
 # messages by field name; for an ``amounts`` field, messages by service code.
 Check = Callable[["User | None", Mapping[str, Any]], Mapping[str, str | Mapping[str, str]]]
@@ -80,7 +95,7 @@ class ParamSet:
         stored: dict[str, Any] = {}
         for param in self.params:
             value = values.get(param.name)
-            if value is None or (param.type == "amounts" and not value):
+            if value is None or (param.type in ("amounts", "cities") and not value):
                 continue
             if param.type == "number":
                 value = float(value)
@@ -90,6 +105,8 @@ class ParamSet:
                 value = getattr(value, "pk", value)
             elif param.type == "amounts":
                 value = {str(code): float(amount) for code, amount in value.items()}
+            elif param.type == "cities":
+                value = sorted({str(code) for code in value})
             stored[param.name] = value
         return stored
 
@@ -167,6 +184,10 @@ def _form_field(param: Param) -> forms.Field | None:
             empty_label=_("The latest successful forecast"),
             **common,
         )
+    if param.type == "cities":
+        return forms.MultipleChoiceField(
+            widget=forms.CheckboxSelectMultiple, **{**common, "required": False}
+        )
     return None  # amounts: one field per service, added when the form is made
 
 
@@ -201,6 +222,12 @@ class RunStartForm(forms.Form):
                 self.fields[param.name].queryset = queries.community_scope(user)
             elif param.type == "forecast_run":
                 self.fields[param.name].queryset = _forecast_runs()
+            elif param.type == "cities":
+                from analytics import partitions
+
+                choices = partitions.choices(user)
+                self.fields[param.name].choices = choices
+                self.fields[param.name].initial = [key for key, _name in choices]
             elif param.type == "amounts":
                 from core.localisation import localised_name
 
@@ -296,6 +323,8 @@ def _serializer_field(param: Param) -> serializers.Field:
     if param.type == "forecast_run":
         return _ForecastRunField(**common)
     common.pop("allow_null", None)
+    if param.type == "cities":
+        return _CitiesField(child=serializers.CharField(max_length=32), allow_empty=True, **common)
     return _AmountsField(
         child=serializers.DecimalField(
             max_digits=AMOUNT_DIGITS, decimal_places=2, min_value=0, coerce_to_string=False
@@ -312,6 +341,24 @@ class _ForecastRunField(serializers.IntegerField):
                 _("Run %(id)s is not a successful forecast run.") % {"id": value}
             )
         return value
+
+
+class _CitiesField(serializers.ListField):
+    """City codes the caller may analyse (``analytics.partitions``)."""
+
+    def to_internal_value(self, data: Any) -> list:
+        from analytics import partitions
+
+        value = super().to_internal_value(data)
+        request = self.context.get("request")
+        allowed = {key for key, _name in partitions.choices(request.user if request else None)}
+        unknown = sorted(set(map(str, value)) - allowed)
+        if unknown:
+            raise serializers.ValidationError(
+                _("City code(s) you may not analyse here: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            )
+        return sorted(set(map(str, value)))
 
 
 class _AmountsField(serializers.DictField):

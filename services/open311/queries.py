@@ -12,6 +12,7 @@ from django.db.models import Case, Count, DateTimeField, F, OuterRef, QuerySet, 
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+from geography.distance import haversine_km
 from residents.models import Community, Resident, User
 from residents.queries import user_serves_community, within_scope
 from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
@@ -20,8 +21,6 @@ from services.open311.errors import bad_request, forbidden, not_found
 from services.open311.parsers import RequestFilters, parse_request_id
 from services.open311.places import Place
 from services.open311.representations import CLOSED_STATUSES, our_statuses
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 def check_jurisdiction(jurisdiction_id: str) -> None:
@@ -105,6 +104,13 @@ def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
         .order_by("-changed_at", "-id")
         .values("changed_at")[:1]
     )
+    # The coded reason of the change that made the request what it is (rejected, closed
+    # without resolution, withdrawn): worded in ``status_notes``; the free-text note never.
+    reason = (
+        RequestStatusChange.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-changed_at", "-id")
+        .values("reason")[:1]
+    )
     return (
         ServiceRequest.objects.filter(category__sensitive=False, community_id__in=places.shown)
         .select_related("category", "community__city")
@@ -129,6 +135,7 @@ def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
         )
         .annotate(
             closed_at=Subquery(closed_at),
+            status_reason=Subquery(reason),
             public_created=Case(
                 When(community_id__in=places.exact, then=F("created_at")),
                 default=TruncDay("created_at", tzinfo=timezone.get_current_timezone()),
@@ -247,13 +254,6 @@ def nearest_community(latitude: float, longitude: float) -> Community | None:
         if km <= best_km:
             best, best_km = community, km
     return best
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def community_named_in(address: str, owner: User) -> Community | None:

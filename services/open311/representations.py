@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from core.localisation import localised_name
 from residents.models import Community
+from services import workflow
 from services.models import ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.parsers import CLOSED, OPEN
@@ -135,6 +136,19 @@ def service_notice(category: ServiceCategory) -> str | None:
     }
 
 
+def status_notes(request: ServiceRequest) -> str:
+    """Our finer status in the reader's language, with the worded reason when the request
+    was rejected, closed without resolution or withdrawn (the code's label from
+    ``services.workflow.Reason``; the worker's free-text note is never published)."""
+    status = workflow.status_label(request.status)
+    code = getattr(request, "status_reason", "") or ""
+    try:
+        reason = str(workflow.Reason(code).label)
+    except ValueError:
+        return status
+    return gettext("%(status)s: %(reason)s") % {"status": status, "reason": reason}
+
+
 def service_request(
     request: ServiceRequest, *, include_description: bool, place: Place = Place.COMMUNITY
 ) -> dict:
@@ -148,7 +162,7 @@ def service_request(
     return {
         "service_request_id": request.pk,
         "status": CLOSED if is_closed else OPEN,
-        "status_notes": str(ServiceRequest.Status(request.status).label),
+        "status_notes": status_notes(request),
         "service_name": localised_name(request.category),
         "service_code": request.category.code,
         "description": request.description if include_description else None,

@@ -26,6 +26,21 @@
             status.textContent = data.status_display;
             status.className = "badge badge--" + data.status;
           }
+          (data.parts || []).forEach(function (part) {
+            var row = document.querySelector('[data-part="' + part.partition + '"]');
+            if (!row) { return; }
+            var bar = row.querySelector("progress");
+            if (bar) { bar.value = part.progress; bar.textContent = part.progress + "%"; }
+            var badge = row.querySelector("[data-part-status]");
+            if (badge) {
+              badge.textContent = part.status_display;
+              badge.className = "badge badge--" + part.status;
+            }
+            var percent = row.querySelector("[data-part-progress]");
+            if (percent) { percent.textContent = part.progress + "%"; }
+            var note = row.querySelector("[data-part-message]");
+            if (note) { note.textContent = part.progress_message || ""; }
+          });
           if (data.finished) { window.location.reload(); return; }
           window.setTimeout(poll, 1000);
         })

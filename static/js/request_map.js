@@ -26,6 +26,22 @@
     map.setView([35.0, 105.0], 4);
   }
 
+  // District outlines on the plain background (none with tiles, which draw their own):
+  // shipped shapes solid, convex hulls of the communities dashed; both are approximate.
+  (data.outlines || []).forEach(function (d) {
+    var hull = d.source === "hull";
+    var shape = L.polygon(d.rings, {
+      color: "#64748b", weight: 1.2, opacity: 0.9, fill: true, fillColor: "#e2e8f0",
+      fillOpacity: hull ? 0.15 : 0.35, dashArray: hull ? "4 4" : null,
+      interactive: false, className: "map-district map-district--" + d.source
+    });
+    shape.addTo(map);
+    L.tooltip({ permanent: true, direction: "center", className: "map-district-label" })
+      .setLatLng(shape.getBounds().getCenter())
+      .setContent(d.name + (hull ? " (" + text.outlineApproximate + ")" : ""))
+      .addTo(map);
+  });
+
   data.communities.forEach(function (c) {
     var marker = L.circleMarker([c.lat, c.lon], {
       radius: 11, color: "#0f6e6e", weight: 2.5, fillOpacity: 0,
@@ -50,7 +66,7 @@
     popup.appendChild(link);
     popup.appendChild(document.createElement("br"));
     popup.appendChild(document.createTextNode(p.status_label +
-      (p.at_community ? " · " + text.popupCommunity : "")));
+      (p.withheld ? " · " + text.popupWithheld : (p.at_community ? " · " + text.popupCommunity : ""))));
     marker.bindPopup(popup);
     clusters.addLayer(marker);
   });

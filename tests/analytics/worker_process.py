@@ -127,9 +127,20 @@ def app_broker(url: str) -> Iterator[None]:
 
 class Worker:
     """A Celery worker process (prefork, one child) with celery beat inside it, so the
-    sweeper runs on its schedule."""
+    sweeper runs on its schedule, serving both queues (as `make demo`'s worker does) under
+    the node name ``name`` (``name@host``). Its result backend is this process's, so a chord
+    published here is counted where the workers count it."""
 
-    def __init__(self, broker_url: str, directory: Path, **env: str):
+    def __init__(
+        self,
+        broker_url: str,
+        directory: Path,
+        name: str = "worker",
+        queues: str = "interactive,heavy",
+        **env: str,
+    ):
+        from django.conf import settings
+
         self.env = dict(
             os.environ,
             DATABASE_URL=test_database_url(),
@@ -138,6 +149,10 @@ class Worker:
             **FAST_LIFECYCLE,
             **env,
         )
+        if settings.CELERY_RESULT_BACKEND:
+            self.env.setdefault("CELERY_RESULT_BACKEND", settings.CELERY_RESULT_BACKEND)
+        self.name = f"{name}@{socket.gethostname()}"
+        self.queues = queues
         self.directory = directory
         self.process: subprocess.Popen | None = None
 
@@ -155,6 +170,10 @@ class Worker:
                 str(self.directory / f"beat-{time.monotonic_ns()}"),
                 "--pool=prefork",
                 "--concurrency=1",
+                "--hostname",
+                self.name,
+                "--queues",
+                self.queues,
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=WARNING",

@@ -22,7 +22,11 @@ from services import queries as services_queries
 from services.models import ServiceRequest
 from tests.factories import make_world
 
-with_replica = pytest.mark.django_db(transaction=True, databases=["default", REPLICA_ALIAS])
+# serialized_rollback: the flush after these tests must not leave the content types that the
+# next serialized test restores (they would collide).
+with_replica = pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", REPLICA_ALIAS]
+)
 
 RUN_INPUT_READS = {
     "resident_profiles_frame": lambda: analytics_queries.resident_profiles_frame(),

@@ -1,6 +1,6 @@
 """The SYNTHETIC demo: several real cities in two regions, each with urban and rural
 communities in its own districts and counties, whose evidence-derived equity weights differ,
-and three demo logins that work (the worker serving one city)."""
+and five demo logins that work (the worker serving one city, two administrators of an area)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from geography import load_prefecture_cities
 from residents.login_protection import DEMO_PASSWORD
 from residents.models import Community, User
 from services.models import RequestStatusChange, ServiceRequest
+from services.queries import request_list
 
 # Small enough for a test, big enough that every city gets urban and rural communities.
 SMALL = DemoSize(communities=16, residents=160, months=3)
@@ -103,6 +104,13 @@ def test_the_seeded_demo_spreads_its_communities_over_the_cities():
         client = Client()
         response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302 and "_auth_user_id" in client.session, username
+    # The area administrators see their area's requests only: Sichuan holds Chengdu and Ya'an.
+    for username, cities in {
+        "admin-sichuan": {"510100", "511800"},
+        "admin-ningbo": {"330200"},
+    }.items():
+        seen = request_list(user=User.objects.get(username=username))
+        assert set(seen.values_list("community__city__adcode", flat=True).distinct()) == cities
     worker = User.objects.get(username="worker")
     served = set(worker.communities.values_list("city__adcode", flat=True))
     assert served == {WORKER_CITY_ADCODE}

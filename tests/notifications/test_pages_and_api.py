@@ -223,3 +223,78 @@ def test_the_api_marks_read_one_and_all(people):
     assert response.status_code == 200 and response.json()["read"] is True
     response = client.post("/api/v1/notifications/read-all/")
     assert response.json() == {"marked": 2, "unread": 0}
+
+
+# Preferences over the API ---------------------------------------------------------------------
+
+PREFERENCES = "/api/v1/notifications/preferences/"
+
+
+def test_the_api_reads_my_preferences_with_the_defaults(people):
+    body = api_client(people["worker"]).get(PREFERENCES).json()
+    assert body == {
+        "in_app": True,
+        "email": True,
+        "sms": False,
+        "preferred_channel": "email",
+        "language": "en",
+        "channels_offered": ["in_app", "email"],
+    }
+
+
+def test_the_api_changes_only_the_fields_sent_through_the_pages_rule(people):
+    client = api_client(people["worker"])
+    response = client.patch(PREFERENCES, {"language": "zh-hans"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["language"] == "zh-hans"
+    saved = Preference.objects.get(user=people["worker"])
+    assert (saved.language, saved.preferred_channel, saved.email) == ("zh-hans", "email", True)
+    # Opting out of email while it is the preferred channel is refused by name, saving nothing.
+    response = client.patch(PREFERENCES, {"email": False}, format="json")
+    assert response.status_code == 400
+    assert "preferred_channel" in response.json()
+    assert Preference.objects.get(user=people["worker"]).email is True
+    # Opting out of email and of the centre together with a new preferred channel works.
+    response = client.patch(
+        PREFERENCES, {"email": False, "in_app": False, "preferred_channel": "in_app"}, format="json"
+    )
+    assert response.status_code == 200
+    saved.refresh_from_db()
+    assert (saved.email, saved.in_app, saved.preferred_channel) == (False, False, "in_app")
+
+
+def test_the_api_refuses_channels_a_person_cannot_be_reached_on(people):
+    client = api_client(people["worker"])
+    response = client.patch(PREFERENCES, {"sms": True}, format="json")
+    assert response.status_code == 400 and "sms" in response.json()
+    response = client.patch(PREFERENCES, {"language": "fr"}, format="json")
+    assert response.status_code == 400 and "language" in response.json()
+    assert not Preference.objects.filter(user=people["worker"]).exists()
+
+
+def test_the_preferences_need_a_login_and_are_each_persons_own(people):
+    assert api_client(None).get(PREFERENCES).status_code in (401, 403)
+    api_client(people["admin"]).patch(PREFERENCES, {"language": "zh-hans"}, format="json")
+    assert api_client(people["worker"]).get(PREFERENCES).json()["language"] == "en"
+
+
+def test_the_preferences_are_in_the_schema(people):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = schema["paths"]["/api/v1/notifications/preferences/"]
+    assert {"get", "patch"} <= set(operations)
+    assert "Preference" in schema["components"]["schemas"]
+
+
+def test_a_default_that_cannot_reach_the_person_does_not_block_a_change(people):
+    """A worker without an email address: the default email channel reaches nobody, so it
+    reads as the centre only, and changing the language alone works."""
+    worker = people["worker"]
+    worker.email = ""
+    worker.save()
+    client = api_client(worker)
+    assert client.get(PREFERENCES).json()["preferred_channel"] == "in_app"
+    response = client.patch(PREFERENCES, {"language": "zh-hans"}, format="json")
+    assert response.status_code == 200
+    assert Preference.objects.get(user=worker).preferred_channel == "in_app"

@@ -391,8 +391,9 @@ def test_create_query_count_is_bounded(community, worker, django_assert_max_num_
     assert response.status_code == 201
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
     # Category, community, the worker's scope; the request, its first history row and the
-    # notification event (the outbox the notifications go out from once this commits).
-    assert statements.count("SELECT") <= 3 and statements.count("INSERT") == 3, statements
+    # notification event (the outbox the notifications go out from once this commits); the
+    # answer's ``allowed_moves`` asks once more whether the worker serves the community.
+    assert statements.count("SELECT") <= 4 and statements.count("INSERT") == 3, statements
 
 
 # Categories --------------------------------------------------------------------------------------
@@ -478,3 +479,48 @@ def test_the_fast_detail_matches_the_generic_serializer(community, worker, rf):
         "moved to resolved",
     ]
     assert detail["photo"].endswith(".png") and detail["attributes"] == {"school_level": "primary"}
+
+
+# The moves the viewer may make ------------------------------------------------------------------
+
+
+def _moves(body: dict) -> list[str]:
+    return [m["move"] for m in body["allowed_moves"]]
+
+
+def test_the_detail_lists_the_moves_each_viewer_may_make(community, worker, resident):
+    item = ServiceRequestFactory(community=community, resident=resident, status=Status.SUBMITTED)
+    url = f"{URL}{item.pk}/"
+    staff = api_client(worker).get(url).json()
+    assert _moves(staff) == ["accept", "reject"]
+    reject = staff["allowed_moves"][1]
+    assert reject["label"] == "Reject" and reject["target"] == "rejected"
+    assert reject["needs_reason"] is True
+    assert {"code": "duplicate", "label": "Duplicate of another request"} in reject["reasons"]
+    # The resident who made it may only withdraw it (the reason is implied).
+    own = api_client(resident.user).get(url).json()
+    assert _moves(own) == ["withdraw"]
+    assert own["allowed_moves"][0]["needs_reason"] is False
+    # A worker of another community does not see the request at all; an administrator may
+    # make the staff's moves.
+    assert api_client(WorkerFactory()).get(url).status_code == 404
+    assert _moves(api_client(AdministratorFactory()).get(url).json()) == ["accept", "reject"]
+
+
+def test_the_moves_follow_the_status_and_the_readers_language(community, worker):
+    item = ServiceRequestFactory(community=community, status=Status.ASSIGNED, assigned_to=worker)
+    body = api_client(worker).get(f"{URL}{item.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    moves = {m["move"]: m for m in body["allowed_moves"]}
+    assert list(moves) == ["assign", "start", "unassign", "reject", "close_unresolved"]
+    assert moves["start"]["label"] == "开始处理"
+    assert moves["start"]["needs_assignee"] is True and moves["assign"]["takes_assignee"] is True
+    assert moves["start"]["target_label"] == "处理中"
+    # Each move the list offers is one the API accepts.
+    response = api_client(worker).post(f"{URL}{item.pk}/start/", {}, format="json")
+    assert response.status_code == 200
+    assert _moves(response.json()) == ["assign", "resolve", "close_unresolved"]
+
+
+def test_a_closed_request_offers_no_moves(community, worker):
+    item = ServiceRequestFactory(community=community, status=Status.CLOSED)
+    assert api_client(worker).get(f"{URL}{item.pk}/").json()["allowed_moves"] == []

@@ -330,6 +330,19 @@ CASES = [
         lambda w: {},
     ),
     Case(
+        "notification preferences",
+        "get",
+        lambda w: f"{API}/notifications/preferences/",
+        everyone(200),
+    ),
+    Case(
+        "notification preferences change",
+        "patch",
+        lambda w: f"{API}/notifications/preferences/",
+        everyone(200),
+        lambda w: {"language": "zh-hans"},
+    ),
+    Case(
         "notification delete",
         "delete",
         _owner_notification_url(),
@@ -437,6 +450,7 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "notification-detail",
         "notification-read",
         "notification-read-all",
+        "notification-preferences",
     }
     assert names == covered
 

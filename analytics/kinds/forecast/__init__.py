@@ -1,6 +1,6 @@
 """Demand forecasts per community and service, with their backtest."""
 
-from analytics.kinds.base import RunKind
+from analytics.kinds.base import Partitioned, RunKind
 from analytics.kinds.forecast import params, report, result, runner, tables
 
 KIND = RunKind(
@@ -13,4 +13,5 @@ KIND = RunKind(
     template="analytics/forecast.html",
     page=report.page,
     tables=tables.TABLES,
+    partitioned=Partitioned(part=runner.forecast_part, merge=runner.forecast_merge),
 )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from analytics.kinds.params import Param, ParamSet, params_serializer, start_form
+from analytics.kinds.params import (
+    Param,
+    ParamSet,
+    cities_param,
+    params_serializer,
+    start_form,
+)
 
 HORIZON_MAX = 6
 
@@ -22,6 +28,6 @@ def horizon(default: int) -> Param:
     )
 
 
-PARAMS = ParamSet((horizon(HORIZON_MAX),))
+PARAMS = ParamSet((horizon(HORIZON_MAX), cities_param()))
 ForecastStartForm = start_form("ForecastStartForm", PARAMS)
 ForecastParamsSerializer = params_serializer("ForecastParamsSerializer", PARAMS)

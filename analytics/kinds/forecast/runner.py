@@ -8,18 +8,20 @@ The series helpers are shared with the what-if runner, which fits the same model
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import pandas as pd
 
-from analytics import queries
+from analytics import partitions, queries
 from analytics.engine.errors import EngineInputError
+from analytics.engine.partitions import merge_keyed, merge_record
 from analytics.engine.supply.forecast import (
     ForecastConfig,
     build_series_frame,
     forecast_with_backtest,
 )
 from analytics.engine.supply.portraits import community_profile
-from analytics.kinds.base import Outcome, Progress
+from analytics.kinds.base import Outcome, PartOutcome, PartResult, Progress
 from analytics.kinds.forecast.params import HORIZON_MAX
 from analytics.kinds.forecast.result import Backtest, BacktestCell, ForecastResult
 from analytics.kinds.schema import record
@@ -36,15 +38,15 @@ def fingerprint(*frames: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _series_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
-    requests = queries.request_history_frame()
+def _series_frame(partition: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    requests = queries.request_history_frame(partition)
     if requests.empty:
         raise EngineInputError(
             "there are no service requests yet, so there is nothing to forecast",
             code="no_requests",
         )
-    communities = queries.community_frame()
-    residents = queries.resident_profiles_frame()
+    communities = queries.community_frame(partition)
+    residents = queries.resident_profiles_frame(partition)
     categories = list(
         ServiceCategory.objects.filter(parent__isnull=False, active=True).values_list(
             "code", flat=True
@@ -90,19 +92,83 @@ def horizon_of(params: dict) -> int:
     return horizon
 
 
-def complete_months_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
+def complete_months_frame(partition: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The monthly series up to the last complete month, and the requests they count: what
-    the forecast and the what-if both fit on."""
-    frame, requests = _series_frame()
+    the forecast and the what-if both fit on (with ``partition``, its communities only)."""
+    frame, requests = _series_frame(partition)
     # The current month is still filling up: forecast from the last complete month.
     last_complete = (pd.Timestamp.now().to_period("M") - 1).strftime("%Y-%m")
     return frame[frame["period"] <= last_complete], requests
 
 
 def forecast_run(run: AnalysisRun, progress: Progress) -> Outcome:
+    return _forecast(run, progress, partitions.single(run.params))
+
+
+def forecast_part(run: AnalysisRun, partition: str, progress: Progress) -> PartOutcome:
+    """One city of a province forecast: its own series, backtest and fit; its forecasts are
+    written with the part (rows keyed by the run and the city's communities)."""
+    outcome = _forecast(run, progress, partition)
+    return PartOutcome(outcome.result, writes=outcome.writes, timings=outcome.timings)
+
+
+def _volume(result: ForecastResult) -> float:
+    """The requests a part's backtest scored: what its error rates are weighted by."""
+    return float(sum(cell.actual or 0 for cell in result.backtest_cells))
+
+
+def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
+    """The province forecast from its cities' parts: backtest figures merged by
+    ``analytics.engine.partitions`` (error rates weighted by each city's scored requests),
+    the cells and series of every city. The forecasts were written by the parts."""
+    results: list[ForecastResult] = [part.result for part in parts]
+    weights = [_volume(result) for result in results]
+    backtests = [result.backtest for result in results]
+    overall = merge_record([b.overall for b in backtests], weights)
+    members = backtests[0].members if backtests else {}
+    wapes = {m: overall.get(f"wape_{m}") for m in members if overall.get(f"wape_{m}")}
+    best = min(wapes, key=wapes.get) if wapes else None
+    model, seasonal = overall.get("wape_model"), overall.get("wape_seasonal_naive")
+    first = backtests[0] if backtests else Backtest()
+    backtest = Backtest(
+        method=first.method,
+        members=first.members,
+        baselines=first.baselines,
+        origins=sorted({origin for b in backtests for origin in b.origins}),
+        horizon=first.horizon,
+        interval=first.interval,
+        group_column=first.group_column,
+        overall=overall,
+        improvement_over_seasonal_naive=1 - model / seasonal if model and seasonal else None,
+        best_member=best,
+        gap_to_best_member=model / wapes[best] - 1 if model and best else None,
+        weights=merge_keyed([b.weights for b in backtests], weights, key=("horizon", "group")),
+        by_group=merge_keyed([b.by_group for b in backtests], weights, key="group"),
+        by_horizon=merge_keyed([b.by_horizon for b in backtests], weights, key="horizon"),
+        seconds=sum(b.seconds or 0 for b in backtests),
+    )
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(f"{part.partition}:{part.result.data_fingerprint};".encode())
+    result = ForecastResult(
+        backtest=backtest,
+        backtest_cells=[cell for r in results for cell in r.backtest_cells],
+        ensemble_weights=merge_keyed(
+            [r.ensemble_weights for r in results], weights, key=("horizon", "group")
+        ),
+        horizon=results[0].horizon if results else None,
+        last_month=max((r.last_month or "" for r in results), default="") or None,
+        n_series=sum(r.n_series or 0 for r in results),
+        data_fingerprint=digest.hexdigest(),
+        synthetic=any(r.synthetic for r in results),
+    )
+    return Outcome(result)
+
+
+def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None) -> Outcome:
     horizon = horizon_of(run.params)
     progress(5, "building monthly series")
-    frame, requests = complete_months_frame()
+    frame, requests = complete_months_frame(partition)
     config = ForecastConfig(horizon=horizon)
     progress(15, "backtesting the ensemble and its members against the naive baselines")
     forecaster, backtest = forecast_with_backtest(frame, config=config)
@@ -125,7 +191,9 @@ def forecast_run(run: AnalysisRun, progress: Progress) -> Outcome:
         data_fingerprint=fingerprint(requests),
         synthetic=demo_city_present(),
     )
-    communities = dict(Community.objects.values_list("code", "id"))
+    communities = dict(
+        Community.objects.filter(partitions.community_q(partition)).values_list("code", "id")
+    )
     categories = dict(ServiceCategory.objects.values_list("code", "id"))
 
     def write(stored_run: AnalysisRun) -> None:

@@ -1,6 +1,6 @@
 """Resident portraits: segments of residents and each community's mix of them."""
 
-from analytics.kinds.base import RunKind
+from analytics.kinds.base import Partitioned, RunKind
 from analytics.kinds.portraits import params, report, result, runner, tables
 
 KIND = RunKind(
@@ -13,4 +13,5 @@ KIND = RunKind(
     template="analytics/portraits.html",
     page=report.page,
     tables=tables.TABLES,
+    partitioned=Partitioned(part=runner.portraits_part, merge=runner.portraits_merge),
 )

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from analytics.kinds.params import Param, ParamSet, params_serializer, start_form
+from analytics.kinds.params import (
+    Param,
+    ParamSet,
+    cities_param,
+    params_serializer,
+    start_form,
+)
 
 PARAMS = ParamSet(
     (
@@ -17,6 +23,7 @@ PARAMS = ParamSet(
             required=False,
             on_page=False,
         ),
+        cities_param(),
     )
 )
 PortraitsStartForm = start_form("PortraitsStartForm", PARAMS)

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "Fill the database with a SYNTHETIC demo (four real cities in two regions, their real "
         "districts and counties, synthetic communities, residents and three years of "
-        "requests) and three demo logins. Refused unless DEBUG is on."
+        "requests) and five demo logins. Refused unless DEBUG is on."
     )
 
     def add_arguments(self, parser):
@@ -45,4 +45,4 @@ class Command(BaseCommand):
             demo_runs_compute(missing_only=summary.already_seeded, report=self.stdout.write)
         self.stdout.write("Demo logins (synthetic data only):")
         for username in DEMO_USERS:
-            self.stdout.write(f"  {username:<9} password: {DEMO_PASSWORD}")
+            self.stdout.write(f"  {username:<13} password: {DEMO_PASSWORD}")

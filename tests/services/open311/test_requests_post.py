@@ -244,26 +244,18 @@ def test_lat_long_picks_the_nearest_community(client, admin_key, communities):
     assert (request.latitude, request.longitude) == (32.012, 118.792)
 
 
-def test_far_lat_long_falls_back_to_the_address_or_the_keys_default(
-    client, worker_key, communities
-):
-    far = {"lat": "39.9", "long": "116.4"}  # Beijing: no synthetic community near
-    by_default = post(client, api_key=worker_key.key, service_code="water_supply", **far)
-    assert (
-        ServiceRequest.objects.get(pk=by_default.json()[0]["service_request_id"]).community
-        == communities["north"]
-    )
-    by_name = post(
-        client,
-        api_key=worker_key.key,
-        service_code="water_supply",
-        address_string="No. 3, qinhuai synthetic, Nanjing",
-        **far,
-    )
-    assert (
-        ServiceRequest.objects.get(pk=by_name.json()[0]["service_request_id"]).community
-        == communities["south"]
-    )
+def test_far_lat_long_is_refused_even_with_an_address_or_a_default(client, worker_key, communities):
+    """A point no community is near (Beijing, for synthetic Nanjing communities) does not
+    place the request; the address or the key's default would, but the point would then be
+    far from its community, which every channel refuses (REQUEST_LOCATION_MAX_KM)."""
+    far = {"lat": "39.9", "long": "116.4"}
+    before = ServiceRequest.objects.count()
+    for extra in ({}, {"address_string": "No. 3, qinhuai synthetic, Nanjing"}):
+        response = post(client, api_key=worker_key.key, service_code="water_supply", **far, **extra)
+        assert response.status_code == 400
+        [description] = error_descriptions(response)
+        assert description.startswith("lat: The location is ") and "km" in description
+    assert ServiceRequest.objects.count() == before
 
 
 def test_no_community_determined_is_a_clear_400(client, admin_key):

@@ -1,0 +1,98 @@
+"""The community picker: communities grouped by where they are (city → district → street),
+the one rule of a community's place in the tree, and the ``<select>`` that carries it.
+
+Without JavaScript the picker is one ``<select>`` with an ``<optgroup>`` per place
+("成都市 › 郫都区"), which every browser and screen reader handles. ``static/js/
+community_tree.js`` then puts one labelled ``<select>`` per level above it (city, district,
+street), each narrowing the next, and keeps the original as the last level: the form still
+submits that one field. Levels where every community has the same value (one city) or none
+(no streets recorded) are left out.
+
+``community_path`` is the only place that says which levels a community has; when
+communities carry a place in an area hierarchy it reads that instead, and nothing else
+changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import Community
+
+# The levels above a community, outermost first, with the label of each level's <select>.
+LEVELS = (
+    ("city", _("City")),
+    ("district", _("District or county")),
+    ("street", _("Street or township")),
+)
+SEPARATOR = " › "
+
+
+def community_path(community: Community) -> tuple[str, ...]:
+    """The names of the places above ``community``, one per level of ``LEVELS`` ("" where
+    unknown). Needs ``community.city`` (select it with the queryset)."""
+    return (community.city.name, community.district or "", "")
+
+
+def tree_choices(
+    communities: Iterable[Community], *, empty_label: str = "—"
+) -> tuple[list, dict[str, tuple[str, ...]]]:
+    """Grouped choices for a ``<select>`` (one group per place, groups and their communities
+    in name order) and each option's path, keyed by the option's value."""
+    groups: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    paths: dict[str, tuple[str, ...]] = {}
+    for community in communities:
+        path = community_path(community)
+        groups.setdefault(path, []).append((str(community.pk), community.name))
+        paths[str(community.pk)] = path
+    choices: list = [("", empty_label)]
+    for path in sorted(groups):
+        label = SEPARATOR.join(part for part in path if part) or str(_("Other"))
+        choices.append((label, sorted(groups[path], key=lambda option: option[1])))
+    return choices, paths
+
+
+class CommunityTreeSelect(forms.Select):
+    """A ``<select>`` of communities in ``<optgroup>``s whose options carry their path, for
+    the tree picker's script (``data-community-tree``)."""
+
+    def __init__(self, attrs=None, choices=(), paths: dict[str, tuple[str, ...]] | None = None):
+        attrs = {**(attrs or {}), "data-community-tree": ""}
+        super().__init__(attrs, choices)
+        self.paths = paths or {}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-levels"] = json.dumps(
+            [str(label) for _code, label in LEVELS], ensure_ascii=False
+        )
+        return context
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        path = self.paths.get(str(getattr(value, "value", value)))
+        if path is not None:
+            option["attrs"]["data-path"] = json.dumps(list(path), ensure_ascii=False)
+        return option
+
+
+def use_community_tree(
+    field: forms.ModelChoiceField, communities, *, empty_label: str = "—"
+) -> None:
+    """Make ``field`` (a ModelChoiceField of communities) a tree picker over ``communities``;
+    the field still validates against its queryset."""
+    communities = communities.select_related("city")
+    field.queryset = communities
+    choices, paths = tree_choices(communities, empty_label=empty_label)
+    field.widget = CommunityTreeSelect(attrs=field.widget.attrs, paths=paths)
+    field.choices = choices
+
+
+def community_tree_widget(communities, *, empty_label: str) -> CommunityTreeSelect:
+    """The tree picker as a bare widget (filters whose field is a plain number)."""
+    choices, paths = tree_choices(communities.select_related("city"), empty_label=empty_label)
+    return CommunityTreeSelect(choices=choices, paths=paths)
