@@ -356,6 +356,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.idempotency_records_prune",
         "schedule": crontab(minute=10, hour=3),
     },
+    # The coming months' partitions of requests and their history (PostgreSQL), made well
+    # ahead; daily, so a missed day or a new deployment is caught up the next night.
+    "daily-request-partitions": {
+        "task": "services.request_partitions_ensure",
+        "schedule": crontab(minute=20, hour=2),
+    },
     "daily-retention-purge": {
         "task": "services.requests_free_text_purge",
         "schedule": crontab(minute=40, hour=3),

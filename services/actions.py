@@ -48,7 +48,7 @@ from residents.queries import (
     scoped_community_ids,
     user_serves_community,
 )
-from services import workflow
+from services import partitions, workflow
 from services.canned import canned_replies_for
 from services.filters import RequestFilter
 from services.media import photo_problem
@@ -538,6 +538,26 @@ def idempotency_records_prune(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# Monthly partitions (PostgreSQL) -------------------------------------------------------------
+
+
+@transaction.atomic
+def request_partitions_ensure(
+    *,
+    today: date | None = None,
+    months_ahead: int = partitions.MONTHS_AHEAD,
+    since: date | None = None,
+) -> list[str]:
+    """Create the partitions of requests and their history for this month and the next
+    ``months_ahead`` (celery beat, daily); returns the names created now. Idempotent: a month
+    that has its partition is left alone, and rows of a new month already written into the
+    default partition move into it. ``since``: also every month from that one (before an
+    import of older history). Does nothing on SQLite."""
+    return partitions.month_partitions_ensure(
+        today=today or timezone.localdate(), months_ahead=months_ahead, since=since
+    )
 
 
 # Free text, erased ---------------------------------------------------------------------------

@@ -233,7 +233,11 @@ class ServiceRequest(models.Model):
 class RequestStatusChange(models.Model):
     """One step in a request's history: who moved it, when, from what to what, and why."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history")
+    # No database foreign key: the request table is partitioned on PostgreSQL, and its id
+    # alone is not unique there (services/partitions.py). The column stays indexed.
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="history", db_constraint=False
+    )
     from_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices)
     changed_by = models.ForeignKey(
@@ -269,7 +273,9 @@ class RequestComment(models.Model):
     # What the resident who made the request sees; the internal notes are for staff only.
     PUBLIC_KINDS = (Kind.PUBLIC_REPLY, Kind.INFORMATION)
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="comments")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="comments", db_constraint=False
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     text = models.TextField(_("text"), max_length=2000, blank=True)
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
@@ -311,7 +317,9 @@ class ReviewTask(models.Model):
         WORKER_COACHED = "worker_coached", _("The worker was coached")
         NO_ACTION = "no_action", _("No action needed")
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="reviews")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="reviews", db_constraint=False
+    )
     rating = models.PositiveSmallIntegerField(_("rating"))
     supervisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -356,7 +364,9 @@ class IdempotencyRecord(models.Model):
     )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

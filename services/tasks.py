@@ -11,3 +11,8 @@ def idempotency_records_prune_task() -> int:
 @shared_task(name="services.requests_free_text_purge")
 def requests_free_text_purge_task() -> int:
     return actions.requests_free_text_purge()
+
+
+@shared_task(name="services.request_partitions_ensure")
+def request_partitions_ensure_task() -> list[str]:
+    return actions.request_partitions_ensure()

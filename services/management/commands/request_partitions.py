@@ -1,0 +1,63 @@
+"""Create the coming months' partitions of requests and their history, and report them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from services import partitions
+from services.actions import request_partitions_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the monthly partitions of requests and their status history for this month "
+        "and the next months (PostgreSQL; idempotent, as the daily scheduled task does), list "
+        "them, and with --check count references to requests that do not exist."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--months-ahead",
+            type=int,
+            default=partitions.MONTHS_AHEAD,
+            help=f"Months after the current one to create (default {partitions.MONTHS_AHEAD}).",
+        )
+        parser.add_argument(
+            "--since",
+            default="",
+            help="Also create every month from this one (YYYY-MM), before importing older history.",
+        )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Also count comments, reviews, history and idempotency records naming no "
+            "request; fail if there is any.",
+        )
+
+    def handle(self, *args, months_ahead: int, since: str, check: bool, **options) -> None:
+        if months_ahead < 0 or months_ahead > 120:
+            raise CommandError("--months-ahead must be between 0 and 120.")
+        first = None
+        if since:
+            try:
+                first = datetime.strptime(since, "%Y-%m").date()
+            except ValueError:
+                raise CommandError(f"--since must be a month as YYYY-MM, not '{since}'.") from None
+        created = request_partitions_ensure(months_ahead=months_ahead, since=first)
+        for target in partitions.PARTITIONED_TABLES:
+            if not partitions.is_partitioned(target.table):
+                self.stdout.write(f"{target.table}: not partitioned (only on PostgreSQL).")
+                continue
+            listed = partitions.partitions_listed(target.table)
+            self.stdout.write(f"{target.table}: {len(listed)} partitions by {target.key}")
+        self.stdout.write(
+            f"Created {len(created)}: {', '.join(created)}" if created else "Created none."
+        )
+        if check:
+            missing = partitions.request_references_check()
+            for table, count in missing.items():
+                self.stdout.write(f"{table}: {count} rows name no request")
+            if any(missing.values()):
+                raise CommandError("Some rows name a request that does not exist.")
