@@ -61,6 +61,12 @@ WORKER_LOST_ERROR = gettext_noop(
     "The worker computing this run stopped responding; start the run again."
 )
 NEVER_STARTED_ERROR = gettext_noop("No worker started this run in time; start it again.")
+INTERNAL_ERROR = gettext_noop(
+    "The run failed with an internal error; it has been logged for the operators."
+)
+NOT_STORED_ERROR = gettext_noop(
+    "The result could not be stored; it has been logged for the operators."
+)
 # The broker cannot be reached: kombu's OperationalError, or the socket error itself.
 BROKER_ERRORS = (KombuOperationalError, OSError)
 
@@ -350,7 +356,7 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
         _finish(
             run_id,
             status=AnalysisRun.Status.FAILED,
-            error="The run failed with an internal error; it has been logged for the operators.",
+            error=INTERNAL_ERROR,
             timings={"total": round(time.perf_counter() - started, 3)},
         )
     else:
@@ -377,7 +383,7 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
             _finish(
                 run_id,
                 status=AnalysisRun.Status.FAILED,
-                error="The result could not be stored; it has been logged for the operators.",
+                error=NOT_STORED_ERROR,
                 timings=timings,
             )
     return AnalysisRun.objects.get(pk=run_id)
@@ -741,8 +747,8 @@ def _plan_lines(run: AnalysisRun) -> list[CapacityLine]:
 
 
 def _whole_units(run: AnalysisRun) -> bool:
-    summary = (run.result or {}).get("summary") or {}
-    return bool(summary.get("whole_units"))
+    result = kinds.get("allocation").load(run)
+    return result is not None and result.summary.whole_units
 
 
 @transaction.atomic

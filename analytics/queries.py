@@ -499,8 +499,14 @@ def plan_status(*, run: AnalysisRun, user: User | None = None) -> PlanStatus:
             can_revoke=plan.state == AllocationPlan.State.APPROVED and not outside,
             outside_area=outside,
         )
-    summary = (run.result or {}).get("summary") or {}
-    whole = bool(summary.get("whole_units")) and run.status == AnalysisRun.Status.SUCCEEDED
+    from analytics import kinds  # the kinds' runners read through this module
+
+    result = kinds.get("allocation").load(run)
+    whole = (
+        result is not None
+        and result.summary.whole_units
+        and run.status == AnalysisRun.Status.SUCCEEDED
+    )
     period = (run.result or {}).get("period")
     other = (
         AllocationPlan.objects.filter(period=period, state=AllocationPlan.State.APPROVED)

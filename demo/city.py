@@ -31,13 +31,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
-from geography import load_prefecture_cities
 from residents import pii
-from residents.actions import residents_seed
+from residents.actions import (
+    account_create,
+    cities_from_reference,
+    communities_create,
+    resident_account_link,
+    residents_seed,
+)
 from residents.login_protection import DEMO_PASSWORD
-from residents.models import Area, City, Community, Region, Resident, User
+from residents.models import Area, City, Community, Resident, User
 from residents.queries import demo_city_present
-from residents.reference import region_code
 from services.actions import CapacityLine, service_requests_seed, supply_capacities_write
 from services.models import (
     CapacityChange,
@@ -120,20 +124,8 @@ def _districts() -> list[dict[str, str]]:
 
 def _demo_cities() -> list[City]:
     """The demo's cities, from the reference geography every installation loads (created from
-    the same list if a database lacks one)."""
-    found = {c.adcode: c for c in City.objects.filter(adcode__in=DEMO_CITY_ADCODES)}
-    missing = [code for code in DEMO_CITY_ADCODES if code not in found]
-    if missing:
-        reference = load_prefecture_cities().set_index("adcode")
-        for code in missing:
-            row = reference.loc[code]
-            found[code] = City.objects.create(
-                adcode=code,
-                name=row["name"],
-                province=row["province"],
-                region=Region.objects.get(code=region_code(row["region"])),
-            )
-    return [found[code] for code in DEMO_CITY_ADCODES]
+    the same list, through the residents app's action, if a database lacks one)."""
+    return cities_from_reference(adcodes=DEMO_CITY_ADCODES)
 
 
 def demo_exists() -> bool:
@@ -156,7 +148,7 @@ def _wipe_demo() -> None:
 
 
 def _place_communities(
-    frame: pd.DataFrame, cities: list[City], rng: random.Random
+    frame: pd.DataFrame, cities: list[City], rng: random.Random, *, admin: User
 ) -> list[Community]:
     """Deal the generated communities out over the cities, urban and rural separately (so every
     city gets both), and within a city over its districts (urban) or counties (rural)."""
@@ -198,7 +190,7 @@ def _place_communities(
                 longitude=float(district["longitude"]) + rng.uniform(-0.03, 0.03),
             )
         )
-    return Community.objects.bulk_create(communities)
+    return communities_create(user=admin, communities=communities)
 
 
 def _lifecycle(created: np.ndarray, now, sla_hours: np.ndarray, rng: np.random.Generator):
@@ -242,7 +234,17 @@ def demo_city_seed(
         start=first_month,
         seed=seed,
     )
-    communities = _place_communities(demand.communities, cities, rng)
+    # Accounts and places through the residents app's actions, with the checks every other
+    # path has (the administrator first: it creates the communities).
+    admin = account_create(
+        user=None,
+        username="admin",
+        password=DEMO_PASSWORD,
+        role=User.Role.ADMIN,
+        first_name="Demo administrator",
+        superuser=True,
+    )
+    communities = _place_communities(demand.communities, cities, rng, admin=admin)
     community_of = dict(zip(demand.communities["community"], communities, strict=True))
 
     residents = []
@@ -270,44 +272,47 @@ def demo_city_seed(
     # portraits and forecasts have residents to read (real residents consent one by one).
     residents = residents_seed(residents=residents, consented_at=now)
 
-    admin = User.objects.create_superuser(
-        "admin", password=DEMO_PASSWORD, role=User.Role.ADMIN, first_name="Demo administrator"
-    )
     areas = Area.objects.in_bulk(list(DEMO_AREA_ADMINISTRATORS.values()), field_name="code")
     for username, code in DEMO_AREA_ADMINISTRATORS.items():
-        User.objects.create_user(
-            username,
+        account_create(
+            user=admin,
+            username=username,
             password=DEMO_PASSWORD,
             role=User.Role.ADMIN,
             area=areas.get(code),
             first_name=f"Demo administrator {code}",
         )
-    worker = User.objects.create_user(
-        "worker", password=DEMO_PASSWORD, role=User.Role.WORKER, first_name="Demo worker"
-    )
     # The demo worker serves the communities of one city; each other city has a synthetic
     # colleague (no password: nobody signs in as them) so that every request that was worked
     # on had somebody assigned, as the workflow requires.
-    served = [c for c in communities if c.city.adcode == WORKER_CITY_ADCODE]
-    worker.communities.set(served)
+    worker = account_create(
+        user=admin,
+        username="worker",
+        password=DEMO_PASSWORD,
+        role=User.Role.WORKER,
+        first_name="Demo worker",
+        communities=[c for c in communities if c.city.adcode == WORKER_CITY_ADCODE],
+    )
     worker_of_city = {WORKER_CITY_ADCODE: worker}
     for adcode in DEMO_CITY_ADCODES:
         if adcode in worker_of_city:
             continue
-        colleague = User.objects.create_user(
-            _colleague_username(adcode),
+        worker_of_city[adcode] = account_create(
+            user=admin,
+            username=_colleague_username(adcode),
             password=None,
             role=User.Role.WORKER,
             first_name=f"Synthetic worker {adcode}",
+            communities=[c for c in communities if c.city.adcode == adcode],
         )
-        colleague.communities.set([c for c in communities if c.city.adcode == adcode])
-        worker_of_city[adcode] = colleague
-    resident_user = User.objects.create_user(
-        "resident", password=DEMO_PASSWORD, role=User.Role.RESIDENT, first_name="Demo resident"
+    resident_user = account_create(
+        user=admin,
+        username="resident",
+        password=DEMO_PASSWORD,
+        role=User.Role.RESIDENT,
+        first_name="Demo resident",
     )
-    own = residents[0]
-    own.user = resident_user
-    own.save(update_fields=["user"])
+    resident_account_link(resident=residents[0], account=resident_user)
 
     categories = {c.code: c for c in ServiceCategory.objects.filter(parent__isnull=False)}
     frame = demand.requests

@@ -24,15 +24,17 @@ from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid, StateConflict
 from core.roles import is_administrator, is_resident, is_worker
-from geography import AreaLevel
+from geography import AreaLevel, load_prefecture_cities
 from residents import pii
 from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.models import (
     PORTRAIT_FIELDS,
     Area,
+    City,
     Community,
     PersonalDataAccess,
     PortraitConsent,
+    Region,
     Resident,
     User,
 )
@@ -43,7 +45,7 @@ from residents.queries import (
     scoped_community_ids,
     user_serves_community,
 )
-from residents.reference import area_for_place, sync_areas
+from residents.reference import area_for_place, region_code, sync_areas
 from residents.signals import portrait_withdrawn, resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
@@ -814,3 +816,147 @@ def account_delete(*, user: User, account: User) -> None:
     if account.pk == user.pk:
         raise ValidationError(_("You cannot delete your own account."))
     account.delete()
+
+
+# Places and accounts the site's operator sets up (the demo's seed) ----------------------------
+
+
+@transaction.atomic
+def cities_from_reference(*, adcodes: Sequence[str]) -> list[City]:
+    """The cities with these administrative codes, in that order, creating any a database lacks
+    from the reference geography every installation loads (``residents.reference``, as the data
+    migration does). A code that is not a prefecture-level city of the reference raises a
+    ``ValidationError`` naming it, and nothing is written."""
+    found = {c.adcode: c for c in City.objects.filter(adcode__in=adcodes)}
+    missing = [code for code in adcodes if code not in found]
+    if missing:
+        reference = load_prefecture_cities().set_index("adcode")
+        unknown = [code for code in missing if code not in reference.index]
+        if unknown:
+            raise ValidationError(
+                {
+                    "adcode": _("Not a prefecture-level city of the reference list: %(codes)s")
+                    % {"codes": ", ".join(unknown)}
+                }
+            )
+        regions = {r.code: r for r in Region.objects.all()}
+        for code in missing:
+            row = reference.loc[code]
+            city = City(
+                adcode=code,
+                name=row["name"],
+                province=row["province"],
+                region=regions[region_code(row["region"])],
+            )
+            city.full_clean()
+            city.save()
+            found[code] = city
+    return [found[code] for code in adcodes]
+
+
+@transaction.atomic
+def communities_create(*, user: User, communities: Sequence[Community]) -> list[Community]:
+    """Create many communities at once, all or none. Administrators only, inside their area;
+    each takes its area and passes every field's rules as ``community_save`` does (codes unique
+    in the database and among the rows); problems raise ``RowsInvalid`` naming each row's
+    fields."""
+    _check_administrator(user)
+    for community in communities:
+        # As ``community_save``: the area its city and district point at, inside the
+        # administrator's own area.
+        if community.area_id is None and community.city_id is not None:
+            community.area = area_for_place(
+                Area, city_adcode=community.city.adcode, district=community.district
+            )
+        _check_area_administrator(user, community)
+    problems: dict[int, dict[str, list[str]]] = {}
+    codes = [c.code for c in communities]
+    taken = set(Community.objects.filter(code__in=codes).values_list("code", flat=True))
+    seen: set[str] = set()
+    for index, community in enumerate(communities):
+        errors: dict[str, list[str]] = {}
+        try:
+            community.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+        if community.code in taken or community.code in seen:
+            errors.setdefault("code", []).append(_("A community with this code already exists."))
+        seen.add(community.code)
+        if errors:
+            problems[index] = errors
+    if problems:
+        raise RowsInvalid(problems)
+    return Community.objects.bulk_create(communities, batch_size=IMPORT_BATCH_SIZE)
+
+
+@transaction.atomic
+def account_create(
+    *,
+    user: User | None,
+    username: str,
+    password: str | None,
+    role: str,
+    first_name: str = "",
+    communities: Sequence[Community] = (),
+    area: Area | None = None,
+    superuser: bool = False,
+) -> User:
+    """Create a login with its role, name, password (the site's password rules; ``None``: it
+    cannot sign in with a password), for a community worker the communities served and for an
+    administrator the area administered (``None``: nationwide).
+
+    ``user`` is the administrator creating it; ``None`` is the site's operator at the command
+    line (as Django's ``createsuperuser``: the demo's seed). Bad input raises one
+    ``ValidationError`` naming the fields, and nothing is written."""
+    if user is not None:
+        _check_administrator(user)
+    account = User(
+        username=username,
+        role=role,
+        first_name=first_name,
+        area=area,
+        is_staff=superuser,
+        is_superuser=superuser,
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        account.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    if area is not None and role != User.Role.ADMIN:
+        errors.setdefault("area", []).append(_("Only administrators have an area."))
+    if communities and role != User.Role.WORKER:
+        errors.setdefault("communities", []).append(_("Only community workers serve communities."))
+    if password is not None:
+        try:
+            validate_password(password, user=account)
+        except ValidationError as exc:
+            errors.setdefault("password", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    if password is None:
+        account.set_unusable_password()
+    else:
+        account.set_password(password)
+    if user is not None:
+        # The administrator's own checks (their area, the areas and communities they give).
+        return account_save(user=user, account=account, communities=list(communities) or None)
+    account.save()
+    if communities:
+        account.communities.set(communities)
+    return account
+
+
+@transaction.atomic
+def resident_account_link(*, resident: Resident, account: User) -> Resident:
+    """Let a resident's login act for their profile (the login must be a resident's, and the
+    profile not linked to another login already)."""
+    if account.role != User.Role.RESIDENT:
+        raise ValidationError({"user": _("Only a resident's login can hold a profile.")})
+    if resident.user_id not in (None, account.pk):
+        raise StateConflict(_("This profile already belongs to another login."))
+    if Resident.objects.filter(user=account).exclude(pk=resident.pk).exists():
+        raise StateConflict(_("This login already holds another profile."))
+    resident.user = account
+    resident.save(update_fields=["user", "updated_at"])
+    return resident

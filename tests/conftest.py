@@ -77,6 +77,18 @@ def _eager_celery_in_tests(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Logins, sign-ups and the demo's accounts hash passwords; the production hasher is slow
+    on purpose (~0.3 s a hash), which made every login test pay for it. MD5 first: the
+    factories' shared hash and every new one are made with it; PBKDF2 still checks a hash made
+    with it. (The hashers' strength is the settings' business, not these tests'.)"""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache_between_tests():
     """Rate-limit counters live in the cache; each test starts with none used."""
     from django.core.cache import cache

@@ -176,7 +176,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"synthetic-user-{n}")
     role = User.Role.RESIDENT
-    # Hashed once per run (a full-strength hash costs ~0.3 s); every user logs in with PASSWORD.
+    # Hashed once per run (with the tests' fast hasher, tests/conftest.py); every user logs in
+    # with PASSWORD.
     password = factory.LazyFunction(lambda: _password_hash())
     is_active = True
 

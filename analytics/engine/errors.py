@@ -48,3 +48,13 @@ class EngineInputError(ValueError):
     def parts(self) -> list[dict[str, object]]:
         """The error as language-neutral parts (empty for an error without a code)."""
         return [{"code": self.code, **self.params}] if self.code else []
+
+
+class EngineContractError(AssertionError):
+    """A caller broke the engine's contract: a parameter outside the range its parameter set
+    already checks (``analytics.kinds.<kind>.params``), a frame the runner built without a
+    column it always writes, an internal invariant. A programming error: it never reaches a
+    person as text (a run that meets one fails with the executor's internal-error phrase and
+    is logged), so its English message is for developers only and has no code.
+
+    An ``AssertionError`` on purpose: callers must not catch it as bad input."""

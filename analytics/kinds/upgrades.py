@@ -115,12 +115,17 @@ def _equalization_3(result: Json) -> Json:
 # kind -> {from_version: step to from_version + 1}
 STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 2: the first typed schema; the stored shape is unchanged.
-    "equalization": {1: _stamp(2), 2: _equalization_3},
+    # Version 4 (equalization): Table 1, the regional spreads and the trends typed, their
+    # stored shape unchanged.
+    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4)},
     "portraits": {1: _stamp(2), 2: _portraits_3},
-    "forecast": {1: _stamp(2), 2: _stamp(3)},
+    # Version 4 (forecast): the backtest's errors typed, their stored shape unchanged.
+    "forecast": {1: _stamp(2), 2: _stamp(3), 3: _stamp(4)},
     "what_if": {1: _stamp(2), 2: _what_if_3},
     # Version 4: the price-of-fairness frontier, absent (None) from older runs.
-    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4)},
+    # Version 5: the summary and the fairness audits typed, their stored shape unchanged (a
+    # field an older run lacks reads as null).
+    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4), 4: _stamp(5)},
 }
 CURRENT = {kind: max(steps) + 1 for kind, steps in STEPS.items()}
 

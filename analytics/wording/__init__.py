@@ -1074,6 +1074,9 @@ def data_source_text(*, source: object) -> str:
 
 # Why a run failed: the engine's error codes (``EngineInputError.code``) ------------------
 
+# The code a run stores for input the engine refused without a code of its own.
+INPUT_UNUSABLE = "input_unusable"
+
 _RUN_ERRORS = {
     "no_requests": gettext_noop(
         "There are no service requests yet, so there is nothing to forecast."
@@ -1107,6 +1110,66 @@ _RUN_ERRORS = {
         "%(communities)s."
     ),
     "what_if_community_missing": gettext_noop("A what-if needs a community."),
+    "inequality_undefined": gettext_noop(
+        "The %(measure)s of the scores cannot be computed: %(reason)s."
+    ),
+    "no_equity_weights_for_city": gettext_noop("There are no equity weights for %(city)s."),
+    "no_scores_for_year": gettext_noop(
+        "The equity weights need scores for %(year)s, and the panel has none for that year."
+    ),
+    "panel_unreadable": gettext_noop("The panel file is not a readable UTF-8 CSV file."),
+    "panel_empty": gettext_noop("The panel file is empty (it has no header row)."),
+    "no_unit_cost": gettext_noop(
+        "%(category)s has no unit cost: set one in the service catalogue, then plan again."
+    ),
+    "unit_cost_too_small": gettext_noop(
+        "The unit cost of %(category)s must be at least 0.01: correct it in the service "
+        "catalogue, then plan again."
+    ),
+    "allocation_unsolved": gettext_noop(
+        "The allocation could not be solved with this budget and these capacities."
+    ),
+    "what_if_no_series": gettext_noop("No demand series matches the what-if's selection."),
+    "what_if_community_without_series": gettext_noop(
+        "%(community)s has no request history, so a what-if has nothing to change there."
+    ),
+    "what_if_too_few_communities": gettext_noop(
+        "A what-if learns from the differences between communities and needs at least "
+        "%(needed)s of them with request history; there are %(found)s."
+    ),
+    "too_few_residents": gettext_noop(
+        "Too few distinct residents (%(residents)s) to form %(segments)s or more segments."
+    ),
+    "history_too_short": gettext_noop(
+        "Too little history: the forecast needs at least %(needed)s months of requests and "
+        "there are %(months)s. Forecast again when there is a longer history."
+    ),
+    "backtest_history_too_short": gettext_noop(
+        "No series has a year of history before the backtest starts, so the forecast cannot "
+        "be checked yet. Forecast again when there is a longer history."
+    ),
+    "portrait_without_requests": gettext_noop(
+        "The portrait run has no request history to weigh needs by: run portraits again when "
+        "residents have made requests."
+    ),
+    "gmm_failed": gettext_noop("The dynamic panel model could not be estimated on this sample."),
+    # Any other input the engine refused: its English message is for the operators' log.
+    INPUT_UNUSABLE: gettext_noop(
+        "The analysis could not use its input data. The operators' log has the details."
+    ),
+}
+_MEASURES = {
+    "cv": gettext_noop("coefficient of variation"),
+    "theil": gettext_noop("Theil index"),
+    "gini": gettext_noop("Gini coefficient"),
+}
+_UNDEFINED_BECAUSE = {
+    "no_values": gettext_noop("there are no values"),
+    "not_finite": gettext_noop("some values are missing"),
+    "too_few_values": gettext_noop("there are too few values"),
+    "mean_not_positive": gettext_noop("the mean is not positive"),
+    "negative": gettext_noop("some values are negative"),
+    "all_zero": gettext_noop("every value is zero"),
 }
 
 
@@ -1132,6 +1195,27 @@ def _run_error(part: Part, names: Names) -> str:
             "budget": _amount(part["budget"]),
             "committed": _amount(part["committed"]),
         }
+    elif code == "inequality_undefined":
+        values = {
+            "measure": _phrase(_MEASURES, part["measure"]),
+            "reason": _phrase(_UNDEFINED_BECAUSE, part["reason"]),
+        }
+    elif code == "no_equity_weights_for_city":
+        values = {"city": _city_of({"city": part["city"]}, names)}
+    elif code == "no_scores_for_year":
+        values = {"year": _integer(part["year"])}
+    elif code in ("no_unit_cost", "unit_cost_too_small"):
+        category = str(part["category"])
+        values = {"category": names.categories.get(category, category)}
+    elif code == "what_if_community_without_series":
+        community = str(part["community"])
+        values = {"community": names.communities.get(community, community)}
+    elif code == "what_if_too_few_communities":
+        values = {"needed": _integer(part["needed"]), "found": _integer(part["found"])}
+    elif code == "too_few_residents":
+        values = {"residents": _integer(part["residents"]), "segments": _integer(part["segments"])}
+    elif code == "history_too_short":
+        values = {"needed": _integer(part["needed"]), "months": _integer(part["months"])}
     elif code == "floor_unreachable":
         communities = gettext(", ").join(
             gettext("%(community)s (%(coverage)s now)")
@@ -1153,8 +1237,10 @@ def _run_error(part: Part, names: Names) -> str:
 
 def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str:
     """Why a run failed, in the reader's language: its error parts worded, else the stored
-    message through the catalogue (the executor's own messages are phrases in it), else the
-    stored message as it is."""
+    message through the catalogue (the executor's own messages are phrases in it). A stored
+    message the catalogue does not hold (an engine refusal without a code, from a run of an
+    older release) is shown as it is to English readers and as the general phrase for
+    refused input to everyone else: no English engine text reaches another language."""
 
     def render() -> str:
         return _run_error(_single(parts), names)
@@ -1163,7 +1249,35 @@ def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str
         worded = _worded(render)
         if worded:
             return worded
-    return gettext(error) if error else ""
+    if not error:
+        return ""
+    worded = gettext(error)
+    if worded == error and not current_language().lower().startswith("en"):
+        return gettext(_RUN_ERRORS[INPUT_UNUSABLE])
+    return worded
+
+
+def estimation_error_text(*, error: object) -> str:
+    """Why one region's dynamic panel model has no estimate (Table 2): the estimator's English
+    message for English readers, the general phrase in any other language."""
+    text = str(error or "")
+    if not text or current_language().lower().startswith("en"):
+        return text
+    return gettext(_RUN_ERRORS["gmm_failed"])
+
+
+_ESTIMATION_WARNING = gettext_noop(
+    "The estimator warned about this sample (the CSV download has its message, in English)."
+)
+
+
+def estimation_warning_text(*, warning: object) -> str:
+    """An estimator's warning on one region's model (Table 2): its English message for English
+    readers, a general phrase in any other language."""
+    text = str(warning or "")
+    if not text or current_language().lower().startswith("en"):
+        return text
+    return gettext(_ESTIMATION_WARNING)
 
 
 # What a running run is doing (the runners' and the engine's progress messages) -------------
@@ -1172,6 +1286,7 @@ _PROGRESS = frozenset(
     (
         gettext_noop("loading forecasts, supply and costs"),
         gettext_noop("solving the allocation in whole units"),
+        gettext_noop("tracing the price of fairness (a few plans by strength and floor)"),
         gettext_noop("auditing the plan for groups served below the rest"),
         gettext_noop("loading the panel"),
         gettext_noop("system GMM by region (Table 2)"),

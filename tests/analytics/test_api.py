@@ -220,8 +220,9 @@ def test_a_forecast_with_too_little_history_fails_with_what_is_needed(
     assert response.status_code == 202
     body = api_client(runs.world.admin).get(detail(response.json()["id"])).json()
     assert body["status"] == "failed"
-    assert "too little history" in body["error"]
-    assert "need at least" in body["error"]
+    assert body["error_code"] == "history_too_short"
+    assert "Too little history" in body["error"]
+    assert "needs at least 26 months" in body["error"] and "there are 3" in body["error"]
 
 
 # Approving ----------------------------------------------------------------------------------

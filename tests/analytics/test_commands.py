@@ -54,6 +54,7 @@ def test_portraits_of_other_data_carry_no_label():
     assert text.startswith("Portraits run #")
 
 
+@pytest.mark.slow  # fits and backtests the whole ensemble
 def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
     rng = np.random.default_rng(0)
     periods = pd.period_range("2021-01", "2024-06", freq="M").strftime("%Y-%m")

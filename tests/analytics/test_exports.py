@@ -230,6 +230,7 @@ def test_values_are_raw_numbers_at_full_precision(client, runs):
     assert response["Cache-Control"] == "no-store"
 
 
+@pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
 def test_real_equalization_run_exports_tables_1_and_2(
     client, runs, django_capture_on_commit_callbacks
 ):

@@ -60,6 +60,7 @@ def synthetic_run(client, django_capture_on_commit_callbacks):
     return run
 
 
+@pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
 def test_no_real_city_name_in_any_output_of_a_synthetic_panel(client, synthetic_run, tmp_path):
     run = synthetic_run
     names = _real_names()
@@ -90,6 +91,7 @@ def test_no_real_city_name_in_any_output_of_a_synthetic_panel(client, synthetic_
     assert not any(found.values()), {k: v for k, v in found.items() if v}
 
 
+@pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
 def test_every_output_of_the_calibrated_table_1_says_so(client, synthetic_run, tmp_path):
     run = synthetic_run
     url = reverse("analytics:run_export", kwargs={"pk": run.pk, "table": "table1"})

@@ -594,6 +594,7 @@ def test_equalization_page_tolerates_missing_parts(client, runs, result):
     assert "City-level equalization analysis" in response.content.decode()
 
 
+@pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
 def test_an_equalization_run_started_from_the_page_shows_tables_1_and_2(
     client, runs, django_capture_on_commit_callbacks
 ):

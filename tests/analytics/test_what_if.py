@@ -34,6 +34,7 @@ def _client(client, user):
 # End to end on a tiny synthetic city ---------------------------------------------------------
 
 
+@pytest.mark.slow  # a real forecast and what-if on the tiny city
 def test_more_older_residents_raise_home_care_in_that_community_only(
     client, django_capture_on_commit_callbacks
 ):

@@ -34,11 +34,13 @@ def _settings(expr: str, **env: str) -> str:
     return result.stdout.strip()
 
 
+@pytest.mark.slow  # starts Python with Django in a subprocess
 def test_no_environment_means_sqlite_and_eager_celery():
     out = _settings("s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG")
     assert out == "django.db.backends.sqlite3 True False"
 
 
+@pytest.mark.slow  # starts Python with Django in subprocesses
 def test_database_and_broker_urls_switch_to_postgres_and_a_real_worker():
     out = _settings(
         "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "

@@ -210,16 +210,6 @@ def _service_catalogue(transactional_db) -> None:
     sync_catalogue(ServiceCategory)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Logins check the password hash in the server thread (the same process, so these
-    settings apply there); the production hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
 def account(factory, **fields):
     """A user made by ``factory`` whose password is ``E2E_PASSWORD``. (Passing a password
     keeps the factories' session-wide cached hash out of it: that hash must stay one the

@@ -45,6 +45,9 @@ CHECKS = [
     response_schema_conformance,
 ]
 
+# Thousands of generated requests: the whole suite runs them, the quick tier does not.
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Tally:

@@ -98,6 +98,9 @@ FUZZ_SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 
+# Thousands of generated requests: the whole suite runs them, the quick tier does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def city(db):

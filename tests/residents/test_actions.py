@@ -351,3 +351,86 @@ def test_erasure_clears_the_notes_of_the_request_history_but_keeps_its_moves(com
     )
     kept = RequestStatusChange.objects.filter(request=other).exclude(note="").get()
     assert "13800138000" in kept.note  # another resident's request is not touched
+
+
+# Places and accounts the operator sets up (the demo's seed goes through these) ----------------
+
+
+def test_cities_from_reference_creates_a_missing_city_and_refuses_an_unknown_code(db):
+    from residents.models import City
+
+    City.objects.filter(adcode="510100").delete()
+    (chengdu,) = actions.cities_from_reference(adcodes=["510100"])
+    assert (chengdu.name, chengdu.region.code) == ("成都市", "southwest")
+    assert actions.cities_from_reference(adcodes=["510100"]) == [chengdu]
+    with pytest.raises(ValidationError) as caught:
+        actions.cities_from_reference(adcodes=["999900"])
+    assert "999900" in str(caught.value.message_dict["adcode"])
+
+
+def test_communities_create_checks_every_row_and_writes_none_on_a_problem(db):
+    from residents.models import Community
+
+    admin = AdministratorFactory()
+    template = CommunityFactory.build(city=CommunityFactory().city)
+    good = CommunityFactory.build(city=template.city, code="SYN-NEW-1")
+    duplicate = CommunityFactory.build(city=template.city, code="SYN-NEW-1")
+    negative = CommunityFactory.build(city=template.city, code="SYN-NEW-2", population=-3)
+    with pytest.raises(RowsInvalid) as caught:
+        actions.communities_create(user=admin, communities=[good, duplicate, negative])
+    assert set(caught.value.rows) == {1, 2}
+    assert "code" in caught.value.rows[1] and "population" in caught.value.rows[2]
+    assert not Community.objects.filter(code__startswith="SYN-NEW").exists()
+    with pytest.raises(ActionNotAllowed):
+        actions.communities_create(user=WorkerFactory(), communities=[good])
+    (created,) = actions.communities_create(user=admin, communities=[good])
+    assert created.pk and Community.objects.get(code="SYN-NEW-1") == created
+
+
+def test_account_create_applies_the_role_and_password_rules(db):
+    community = CommunityFactory()
+    admin = AdministratorFactory()
+    with pytest.raises(ActionNotAllowed):
+        actions.account_create(
+            user=WorkerFactory(), username="x", password=None, role=User.Role.WORKER
+        )
+    with pytest.raises(ValidationError) as caught:
+        actions.account_create(
+            user=admin,
+            username="new-resident",
+            password="123",
+            role=User.Role.RESIDENT,
+            communities=[community],
+        )
+    assert {"password", "communities"} <= set(caught.value.message_dict)
+    assert not User.objects.filter(username="new-resident").exists()
+    worker = actions.account_create(
+        user=admin,
+        username="new-worker",
+        password=None,
+        role=User.Role.WORKER,
+        communities=[community],
+    )
+    assert list(worker.communities.all()) == [community]
+    assert not worker.has_usable_password()
+    with pytest.raises(ValidationError) as caught:
+        actions.account_create(user=admin, username="new-worker", password=None, role="worker")
+    assert "username" in caught.value.message_dict
+    operator_made = actions.account_create(
+        user=None,
+        username="first-admin",
+        password="a long passphrase 2026",
+        role=User.Role.ADMIN,
+        superuser=True,
+    )
+    assert operator_made.is_superuser and operator_made.check_password("a long passphrase 2026")
+
+
+def test_resident_account_link_needs_a_resident_login_and_a_free_profile(db):
+    resident = ResidentFactory()
+    login = UserFactory(role=User.Role.RESIDENT)
+    with pytest.raises(ValidationError):
+        actions.resident_account_link(resident=resident, account=WorkerFactory())
+    assert actions.resident_account_link(resident=resident, account=login).user == login
+    with pytest.raises(StateConflict):
+        actions.resident_account_link(resident=ResidentFactory(), account=login)

@@ -43,16 +43,6 @@ def _english_by_default():
     translation.deactivate()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Sign-up tests hash new passwords; the production hasher is slow on purpose. (The
-    factories' accounts carry a ready-made hash, which the second hasher still checks.)"""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
 @pytest.fixture
 def community(db):
     return CommunityFactory(name="Elm Street", kind="urban")

@@ -31,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 URBAN = "urban"
 RURAL = "rural"
@@ -86,7 +86,9 @@ def _coefficient(coef: Mapping[str, float], name: str) -> float:
         return float(coef[name])
     except (KeyError, IndexError):
         names = ", ".join(str(k) for k in list(coef.keys())[:20])
-        raise EngineInputError(f"the model has no coefficient {name!r} (it has: {names})") from None
+        raise EngineContractError(
+            f"the model has no coefficient {name!r} (it has: {names})"
+        ) from None
 
 
 def effect_lag(
@@ -207,7 +209,11 @@ class EquityWeights:
         """``{"urban": {"weight", "reason_parts"}, "rural": {...}}`` for one city."""
         rows = self.community_types.loc[self.community_types["city_code"] == str(city_code)]
         if rows.empty:
-            raise EngineInputError(f"no equity weights for city {city_code}")
+            raise EngineInputError(
+                f"no equity weights for city {city_code}",
+                code="no_equity_weights_for_city",
+                params={"city": str(city_code)},
+            )
         return {
             row.kind: {
                 "weight": float(row.weight),
@@ -256,11 +262,15 @@ def equity_weights(
     options = options or EquityOptions()
     for column in ("city_code", "year", "region", "pubindicator", "E"):
         if column not in scores.columns:
-            raise EngineInputError(f"equity weights: column {column!r} is missing")
+            raise EngineContractError(f"equity weights: column {column!r} is missing")
     year = int(options.reference_year or scores["year"].max())
     current = scores.loc[scores["year"] == year].copy()
     if current.empty:
-        raise EngineInputError(f"equity weights: no scores for {year}")
+        raise EngineInputError(
+            f"equity weights: no scores for {year}",
+            code="no_scores_for_year",
+            params={"year": year},
+        )
     names = (
         dict(zip(cities["adcode"].astype(str), cities["name"], strict=True))
         if cities is not None

@@ -44,7 +44,7 @@ from analytics.engine.equalization.equity import (
     EquityWeights,
     effect_lag,
 )
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 REGRESSORS = ("diggovment", "strindu", "rgdp")
 DEVELOPMENT = "pubindicator"
@@ -64,11 +64,11 @@ class EvidenceWeightOptions:
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.strength) and self.strength >= 0):
-            raise EngineInputError("strength must be a number at or above 0")
+            raise EngineContractError("strength must be a number at or above 0")
         if not 0 <= self.horizon <= 30:
-            raise EngineInputError("horizon must be between 0 and 30 years")
+            raise EngineContractError("horizon must be between 0 and 30 years")
         if self.benchmark not in BENCHMARKS:
-            raise EngineInputError(f"benchmark must be {' or '.join(BENCHMARKS)}")
+            raise EngineContractError(f"benchmark must be {' or '.join(BENCHMARKS)}")
 
     def to_dict(self) -> dict:
         return {"strength": self.strength, "horizon": self.horizon, "benchmark": self.benchmark}
@@ -162,7 +162,7 @@ def evidence_weights(
     needed = ["city_code", "year", "region", DEVELOPMENT, DIFFERENTIATION, *REGRESSORS]
     missing = [c for c in needed if c not in scores.columns]
     if missing:
-        raise EngineInputError(f"equity weights: column(s) {', '.join(missing)} missing")
+        raise EngineContractError(f"equity weights: column(s) {', '.join(missing)} missing")
     fitted = {dep: _Model.of(dep, models[dep]) for dep in (DEVELOPMENT, DIFFERENTIATION)}
     grids = {}
     for dep in fitted:

@@ -26,12 +26,30 @@ REGION_COLUMN = "region"
 YEAR_COLUMN = "year"
 
 
+# The measures and the reasons one cannot be computed, as the error's parameters
+# (``inequality_undefined``; ``analytics.wording`` words them).
+_MEASURES = {
+    "coefficient of variation": "cv",
+    "Theil index": "theil",
+    "Gini coefficient": "gini",
+    "Theil decomposition": "theil",
+}
+
+
+def _undefined(what: str, reason: str, message: str) -> EngineInputError:
+    return EngineInputError(
+        f"{what}: {message}",
+        code="inequality_undefined",
+        params={"measure": _MEASURES[what], "reason": reason},
+    )
+
+
 def _as_array(values: Sequence[float] | np.ndarray | pd.Series, what: str) -> np.ndarray:
     array = np.asarray(values, dtype=float).ravel()
     if array.size == 0:
-        raise EngineInputError(f"{what}: no values")
+        raise _undefined(what, "no_values", "no values")
     if not np.isfinite(array).all():
-        raise EngineInputError(f"{what}: values must be finite (no missing values)")
+        raise _undefined(what, "not_finite", "values must be finite (no missing values)")
     return array
 
 
@@ -41,19 +59,23 @@ def coefficient_of_variation(
     """sd / mean. Needs a positive mean and more than ``ddof`` values."""
     array = _as_array(values, "coefficient of variation")
     if array.size <= ddof:
-        raise EngineInputError(f"coefficient of variation: needs more than {ddof} value(s)")
+        raise _undefined(
+            "coefficient of variation", "too_few_values", f"needs more than {ddof} value(s)"
+        )
     mean = array.mean()
     if not mean > 0:
-        raise EngineInputError("coefficient of variation: the mean must be positive")
+        raise _undefined(
+            "coefficient of variation", "mean_not_positive", "the mean must be positive"
+        )
     return float(array.std(ddof=ddof) / mean)
 
 
 def _non_negative(values: Sequence[float] | np.ndarray | pd.Series, what: str) -> np.ndarray:
     array = _as_array(values, what)
     if (array < 0).any():
-        raise EngineInputError(f"{what}: values must not be negative")
+        raise _undefined(what, "negative", "values must not be negative")
     if not array.sum() > 0:
-        raise EngineInputError(f"{what}: values must not all be zero")
+        raise _undefined(what, "all_zero", "values must not all be zero")
     return array
 
 

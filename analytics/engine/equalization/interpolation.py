@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.engine.equalization.schema import CITY_COLUMN, YEAR_COLUMN
-from analytics.engine.errors import EngineInputError, InputProblem
+from analytics.engine.errors import EngineContractError, EngineInputError, InputProblem
 
 IMPUTED_COLUMNS = ("city_code", "year", "column", "value", "method", "row_added")
 
@@ -64,7 +64,7 @@ def interpolate_panel(
     """
     for column in (CITY_COLUMN, YEAR_COLUMN, *columns):
         if column not in panel.columns:
-            raise EngineInputError(f"interpolation: column {column!r} is missing")
+            raise EngineContractError(f"interpolation: column {column!r} is missing")
     if panel.duplicated([CITY_COLUMN, YEAR_COLUMN]).any():
         raise EngineInputError("interpolation: the panel has duplicate city-years")
     first, last = years or (int(panel[YEAR_COLUMN].min()), int(panel[YEAR_COLUMN].max()))
@@ -76,7 +76,7 @@ def interpolate_panel(
         [CITY_COLUMN, YEAR_COLUMN]
     )
     if not indexed.index.isin(full_index).all():
-        raise EngineInputError(f"interpolation: the panel has years outside {first}-{last}")
+        raise EngineContractError(f"interpolation: the panel has years outside {first}-{last}")
     row_present = full_index.isin(indexed.index)
     filled = indexed.reindex(full_index)
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 # A loading (correlation of indicator and component) at least this large names the component.
 SALIENT_LOADING = 0.3
@@ -280,7 +280,9 @@ def principal_component_score(
     references = list(anchors) if anchors is not None else list(columns)
     unknown = [a for a in references if a not in columns]
     if unknown:
-        raise EngineInputError(f"anchor indicator(s) not among the columns: {', '.join(unknown)}")
+        raise EngineContractError(
+            f"anchor indicator(s) not among the columns: {', '.join(unknown)}"
+        )
     vectors = eigenvectors[:, :retained].copy()
     kept = eigenvalues[:retained]
     chosen = []

@@ -25,7 +25,7 @@ from analytics.engine.equalization.indicators import (
     DIGITAL_GOVERNMENT_INPUTS,
     INDICATORS,
 )
-from analytics.engine.errors import EngineInputError, InputProblem
+from analytics.engine.errors import EngineContractError, EngineInputError, InputProblem
 
 CITY_COLUMN = "city_code"
 YEAR_COLUMN = "year"
@@ -143,9 +143,13 @@ def read_panel_csv(source: str | Path | IO[str] | IO[bytes]) -> pd.DataFrame:
             source, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
         )
     except pd.errors.EmptyDataError as exc:
-        raise EngineInputError("the panel file is empty (no header row)") from exc
+        raise EngineInputError(
+            "the panel file is empty (no header row)", code="panel_empty"
+        ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise EngineInputError(f"the panel file is not a readable UTF-8 CSV file: {exc}") from exc
+        raise EngineInputError(
+            f"the panel file is not a readable UTF-8 CSV file: {exc}", code="panel_unreadable"
+        ) from exc
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
 
@@ -378,7 +382,9 @@ def panel_fingerprint(frame: pd.DataFrame) -> str:
     or column order."""
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
-        raise EngineInputError(f"cannot fingerprint a panel without column(s) {', '.join(missing)}")
+        raise EngineContractError(
+            f"cannot fingerprint a panel without column(s) {', '.join(missing)}"
+        )
     canonical = frame[list(REQUIRED_COLUMNS)].copy()
     canonical[CITY_COLUMN] = canonical[CITY_COLUMN].astype(str)
     canonical = canonical.sort_values(list(KEY_COLUMNS), kind="stable")

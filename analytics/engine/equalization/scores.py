@@ -29,7 +29,7 @@ from analytics.engine.equalization.indicators import (
 )
 from analytics.engine.equalization.pca import PCAOptions, PCAResult, principal_component_score
 from analytics.engine.equalization.schema import CITY_COLUMN, YEAR_COLUMN
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 DEVELOPMENT = "pubindicator"
 DIFFERENTIATION = "E"
@@ -123,7 +123,7 @@ def compute_scores(
     codes = panel[CITY_COLUMN].astype(str)
     unknown = sorted(set(codes) - set(region_of))
     if unknown:
-        raise EngineInputError(f"cities not in the city list: {', '.join(unknown[:10])}")
+        raise EngineContractError(f"cities not in the city list: {', '.join(unknown[:10])}")
     ordered = panel.assign(**{CITY_COLUMN: codes}).sort_values(
         [CITY_COLUMN, YEAR_COLUMN], kind="stable"
     )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.gmm.estimator import estimate, normal_p, t_p
 from analytics.engine.gmm.parser import parse_model
 from analytics.engine.gmm.results import GmmResult
@@ -52,7 +52,7 @@ def adl_model_string(
     if not regressors:
         raise EngineInputError("the ADL model needs at least one explanatory variable")
     if max_lag < MIN_LAG_DEPTH:
-        raise EngineInputError(f"max_lag must be at least {MIN_LAG_DEPTH} (lag 1 is not valid)")
+        raise EngineContractError(f"max_lag must be at least {MIN_LAG_DEPTH} (lag 1 is not valid)")
     if steps not in ("onestep", "twostep", "iterated"):
         raise EngineInputError("steps must be onestep, twostep or iterated")
     terms = [dep, f"L1.{dep}"]
@@ -140,7 +140,9 @@ def long_run_effect(result: GmmResult, variable: str) -> LongRunEffect:
     x_index = [i for i, name in enumerate(names) if _lag_of(name, variable)]
     y_index = [i for i, name in enumerate(names) if name != dependent and _lag_of(name, dependent)]
     if not x_index:
-        raise EngineInputError(f"{variable!r} is not a regressor of the model ({', '.join(names)})")
+        raise EngineContractError(
+            f"{variable!r} is not a regressor of the model ({', '.join(names)})"
+        )
     if not y_index:
         raise EngineInputError("the model has no lagged dependent variable; no long-run effect")
     b = np.array([c.coef for c in result.coefficients])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.engine.errors import EngineInputError, InputProblem
+from analytics.engine.errors import EngineContractError, EngineInputError, InputProblem
 
 MAX_PERIODS = 2_000
 _SHOWN = 5
@@ -100,7 +100,7 @@ def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequen
     if not isinstance(frame, pd.DataFrame):
         raise EngineInputError("the data must be a table (a pandas DataFrame)")
     if id_col == time_col:
-        raise EngineInputError(f"the unit column and the time column are both {id_col!r}")
+        raise EngineContractError(f"the unit column and the time column are both {id_col!r}")
     check_columns(frame, [id_col, time_col, *columns])
     if len(frame) == 0:
         raise EngineInputError("the data have no rows")

@@ -131,10 +131,12 @@ def run_pydynpd(frame: pd.DataFrame, model: str, id_col: str, time_col: str) -> 
     except SystemExit as exc:
         message = printed.getvalue().strip() or str(exc)
         raise EngineInputError(
-            f"pydynpd rejected the model: {_unrename(message, rename)}"
+            f"pydynpd rejected the model: {_unrename(message, rename)}", code="gmm_failed"
         ) from None
     except Exception as exc:  # pydynpd raises bare exceptions for numerical failures
-        raise EngineInputError(f"pydynpd failed: {_unrename(str(exc), rename)}") from None
+        raise EngineInputError(
+            f"pydynpd failed: {_unrename(str(exc), rename)}", code="gmm_failed"
+        ) from None
     return _result(spec, fitted.models[0], rename, printed.getvalue(), id_col, time_col)
 
 

@@ -111,13 +111,13 @@ class GmmResult:
         for coefficient in self.coefficients:
             if coefficient.name == name:
                 return coefficient
-        raise KeyError(f"no coefficient named {name!r}; the model has {', '.join(self.names)}")
+        raise KeyError(name)  # a lookup that misses, as in a mapping: a programming error
 
     def ar(self, order: int) -> ArTest:
         for test in self.ar_tests:
             if test.order == order:
                 return test
-        raise KeyError(f"no AR({order}) test")
+        raise KeyError(order)
 
     def to_dict(self) -> dict:
         stat = self.statistic_name

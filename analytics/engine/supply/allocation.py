@@ -45,7 +45,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.catalogue import SUPPLIER_KINDS
 from analytics.engine.supply.frames import (
     jsonable,
@@ -97,19 +97,19 @@ class AllocationConfig:
 
     def __post_init__(self) -> None:
         if not 0 <= self.epsilon <= 1:
-            raise EngineInputError(f"epsilon must be between 0 and 1, got {self.epsilon}")
+            raise EngineContractError(f"epsilon must be between 0 and 1, got {self.epsilon}")
         if not (np.isfinite(self.strength) and 0 <= self.strength <= 10):
-            raise EngineInputError(f"strength must be between 0 and 10, got {self.strength}")
+            raise EngineContractError(f"strength must be between 0 and 10, got {self.strength}")
         if self.floor_level not in ("community", "community_category"):
-            raise EngineInputError("floor_level must be 'community' or 'community_category'")
+            raise EngineContractError("floor_level must be 'community' or 'community_category'")
         if self.need_basis not in ("forecast", "upper"):
-            raise EngineInputError("need_basis must be 'forecast' or 'upper'")
+            raise EngineContractError("need_basis must be 'forecast' or 'upper'")
         if self.min_coverage is not None and not 0 <= self.min_coverage <= 1:
-            raise EngineInputError("min_coverage must be between 0 and 1")
+            raise EngineContractError("min_coverage must be between 0 and 1")
         if not 0 <= self.mip_rel_gap < 1:
-            raise EngineInputError("mip_rel_gap must be between 0 and 1")
+            raise EngineContractError("mip_rel_gap must be between 0 and 1")
         if self.time_limit_seconds is not None and not self.time_limit_seconds > 0:
-            raise EngineInputError("time_limit_seconds must be positive")
+            raise EngineContractError("time_limit_seconds must be positive")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,9 +120,9 @@ def _budget(value: object, what: str) -> float:
     try:
         amount = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise EngineInputError(f"{what} must be a non-negative amount, got {value!r}") from None
+        raise EngineContractError(f"{what} must be a non-negative amount, got {value!r}") from None
     if not np.isfinite(amount) or amount < 0:
-        raise EngineInputError(f"{what} must be a non-negative amount, got {value!r}")
+        raise EngineContractError(f"{what} must be a non-negative amount, got {value!r}")
     return amount
 
 
@@ -142,7 +142,11 @@ def default_suppliers(
     rows = []
     for category, total in totals.items():
         if category not in unit_costs:
-            raise EngineInputError(f"no unit cost for category {category!r}")
+            raise EngineInputError(
+                f"no unit cost for category {category!r}",
+                code="no_unit_cost",
+                params={"category": str(category)},
+            )
         cost = float(unit_costs[category])
         rows += [
             ("government", category, round(cost, 2), np.floor(government_share * total)),
@@ -244,7 +248,7 @@ def _prepare(
         weights = require_numeric(equity_weights, "weight", what="equity weights", minimum=0)
         if (weights <= 0).any():
             row = int((weights <= 0).nonzero()[0][0])
-            raise EngineInputError(f"equity weights: weight must be positive (row {row})")
+            raise EngineContractError(f"equity weights: weight must be positive (row {row})")
         table = pd.DataFrame(
             {
                 "weight": weights,
@@ -307,7 +311,11 @@ def _prepare(
             raise EngineInputError("give unit_costs or a suppliers table")
         missing = sorted(set(cells["category"]) - set(unit_costs))
         if missing:
-            raise EngineInputError(f"no unit cost for category {missing[0]!r}")
+            raise EngineInputError(
+                f"no unit cost for category {missing[0]!r}",
+                code="no_unit_cost",
+                params={"category": str(missing[0])},
+            )
         suppliers = pd.DataFrame(
             {
                 "supplier": "government",
@@ -337,7 +345,11 @@ def _prepare(
     offers["unit_cost"] = offers["unit_cost"].round(2)
     if (offers["unit_cost"] <= 0).any():
         row = int((offers["unit_cost"] <= 0).to_numpy().nonzero()[0][0])
-        raise EngineInputError(f"suppliers: unit_cost must be at least 0.01 (row {row})")
+        raise EngineInputError(
+            f"suppliers: unit_cost must be at least 0.01 (row {row})",
+            code="unit_cost_too_small",
+            params={"category": str(offers["category"].iloc[row])},
+        )
     if offers.duplicated(["supplier", "category"]).any():
         row = int(offers.duplicated(["supplier", "category"]).to_numpy().nonzero()[0][0])
         raise EngineInputError(
@@ -630,7 +642,10 @@ def _solve(
             if result.status not in (0, 2):  # numerical trouble: let HiGHS choose the algorithm
                 result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
         if result.status != 0:
-            raise EngineInputError(f"the allocation could not be solved: {result.message}")
+            raise EngineInputError(
+                f"the allocation could not be solved: {result.message}",
+                code="allocation_unsolved",
+            )
         return result
 
     # Stage one: the highest floor (LP). Maximising the floor alone is highly degenerate: the
@@ -1916,7 +1931,9 @@ def fairness_frontier(
             complete = False
             break
         if not (0 <= floor <= 1 and strength >= 0):
-            raise EngineInputError(f"frontier: floor {floor} or strength {strength} out of range")
+            raise EngineContractError(
+                f"frontier: floor {floor} or strength {strength} out of range"
+            )
         solution = _solve(
             problem,
             replace(config, strength=strength, epsilon=1 - floor, compare_relaxation=False),

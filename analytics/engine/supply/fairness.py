@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.frames import jsonable, require_columns, require_numeric
 
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
@@ -81,7 +81,10 @@ def segment_need_weights(labels: pd.Series, segments: list, *, floor: float = 0.
         }
     categories = sorted({c for r in rates.values() for c in r})
     if not categories:
-        raise EngineInputError("the portrait run has no request history to weigh needs by")
+        raise EngineInputError(
+            "the portrait run has no request history to weigh needs by",
+            code="portrait_without_requests",
+        )
     table = pd.DataFrame.from_dict(rates, orient="index").reindex(columns=categories).fillna(0.0)
     weights = table.reindex(labels.to_numpy()).to_numpy() + floor
     return pd.DataFrame(weights, index=labels.index, columns=categories)
@@ -175,7 +178,7 @@ def fairness_audit(
     ``need_weights``: residents × categories (default: every resident 1 for every category).
     """
     if not 0 < threshold < 1:
-        raise EngineInputError(f"threshold must be between 0 and 1, got {threshold}")
+        raise EngineContractError(f"threshold must be between 0 and 1, got {threshold}")
     cells = _cell_frame(allocation_cells, ["need", "covered"], "allocation cells")
     cells = cells.groupby(["community", "category"], as_index=False)[["need", "covered"]].sum()
     errors = None

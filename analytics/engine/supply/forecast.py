@@ -46,7 +46,7 @@ from scipy.stats import poisson
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply import statistical
 from analytics.engine.supply.catalogue import CATEGORIES
 from analytics.engine.supply.frames import (
@@ -86,23 +86,23 @@ class ForecastConfig:
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon <= MAX_HORIZON:
-            raise EngineInputError(
+            raise EngineContractError(
                 f"horizon must be between 1 and {MAX_HORIZON} months, got {self.horizon}"
             )
         if not self.lags or min(self.lags) < 1 or max(self.lags) > 24:
-            raise EngineInputError("lags must be whole months between 1 and 24")
+            raise EngineContractError("lags must be whole months between 1 and 24")
         if not 0.5 <= self.interval <= 0.99:
-            raise EngineInputError(f"interval must be between 0.5 and 0.99, got {self.interval}")
+            raise EngineContractError(f"interval must be between 0.5 and 0.99, got {self.interval}")
         if self.backtest_origins < 1 or self.backtest_step < 1:
-            raise EngineInputError("backtest_origins and backtest_step must be at least 1")
+            raise EngineContractError("backtest_origins and backtest_step must be at least 1")
         if not 1 <= self.calibration_origins <= self.max_calibration_origins:
-            raise EngineInputError(
+            raise EngineContractError(
                 "calibration_origins must be at least 1 and at most max_calibration_origins"
             )
         if self.validation_months < 1:
-            raise EngineInputError("validation_months must be at least 1")
+            raise EngineContractError("validation_months must be at least 1")
         if self.min_training_origins < 1 or self.max_train_rows < 1000:
-            raise EngineInputError("min_training_origins >= 1 and max_train_rows >= 1000")
+            raise EngineContractError("min_training_origins >= 1 and max_train_rows >= 1000")
 
     @property
     def window(self) -> int:
@@ -203,7 +203,7 @@ def prepare_history(
     series = frame[series_column].astype("string")
     if series.isna().any():
         row = int(series.isna().to_numpy().nonzero()[0][0])
-        raise EngineInputError(f"demand history: column {series_column!r} is empty in row {row}")
+        raise EngineContractError(f"demand history: column {series_column!r} is empty in row {row}")
 
     keyed = pd.DataFrame({"series": series.to_numpy(), "period": periods, "count": counts})
     duplicated = keyed.duplicated(["series", "period"])
@@ -337,7 +337,9 @@ def _require_history(history: History, config: ForecastConfig, *, backtest: bool
                 else ""
             )
             + f"); the data covers {history.n_months} months "
-            f"({history.periods[0]} to {history.periods[-1]})"
+            f"({history.periods[0]} to {history.periods[-1]})",
+            code="history_too_short",
+            params={"needed": needed, "months": history.n_months},
         )
 
 
@@ -1405,7 +1407,8 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
     )
     if scored.empty:
         raise EngineInputError(
-            "no series has a year of history before the backtest origins; give longer histories"
+            "no series has a year of history before the backtest origins; give longer histories",
+            code="backtest_history_too_short",
         )
     overall = _metrics(scored)
     by_group = pd.DataFrame(
@@ -1459,7 +1462,7 @@ class AttributeChange:
                 out.loc[mask, self.attribute] = float(self.set_to)
             return out
         if isinstance(column.dtype, pd.CategoricalDtype):
-            raise EngineInputError(f"what-if: {self.attribute!r} is text; use set_to")
+            raise EngineContractError(f"what-if: {self.attribute!r} is text; use set_to")
         values = column.to_numpy(dtype=float).copy()
         if self.multiply is not None:
             values[mask] *= self.multiply
@@ -1473,10 +1476,12 @@ def _matching(attributes: pd.DataFrame, where: Mapping[str, object] | None) -> n
     mask = np.ones(len(attributes), dtype=bool)
     for name, value in (where or {}).items():
         if name not in attributes.columns:
-            raise EngineInputError(f"what-if: unknown attribute {name!r} in 'where'")
+            raise EngineContractError(f"what-if: unknown attribute {name!r} in 'where'")
         mask &= (attributes[name].astype(str) == str(value)).to_numpy()
     if not mask.any():
-        raise EngineInputError(f"what-if: no series matches {dict(where or {})}")
+        raise EngineInputError(
+            f"what-if: no series matches {dict(where or {})}", code="what_if_no_series"
+        )
     return mask
 
 
@@ -1497,7 +1502,7 @@ def more_older_residents(
     def change(attributes: pd.DataFrame) -> pd.DataFrame:
         for name in ("share_65plus", "population"):
             if name not in attributes.columns:
-                raise EngineInputError(f"what-if 'older residents' needs attribute {name!r}")
+                raise EngineContractError(f"what-if 'older residents' needs attribute {name!r}")
         mask = _matching(attributes, where)
         share = attributes["share_65plus"].to_numpy(dtype=float)
         growth = np.where(mask, 1 + share * percent / 100, 1.0)
@@ -1539,7 +1544,7 @@ def older_residents_added(
     def change(attributes: pd.DataFrame) -> pd.DataFrame:
         for name in ("share_65plus", "population"):
             if name not in attributes.columns:
-                raise EngineInputError(f"what-if 'older residents' needs attribute {name!r}")
+                raise EngineContractError(f"what-if 'older residents' needs attribute {name!r}")
         mask = _matching(attributes, where)
         population = attributes["population"].to_numpy(dtype=float)
         share = attributes["share_65plus"].to_numpy(dtype=float)
@@ -1822,10 +1827,16 @@ def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario)
     if n_communities < MIN_WHAT_IF_COMMUNITIES:
         raise EngineInputError(
             f"a what-if learns from differences between communities and needs at least "
-            f"{MIN_WHAT_IF_COMMUNITIES}; the data has {n_communities}"
+            f"{MIN_WHAT_IF_COMMUNITIES}; the data has {n_communities}",
+            code="what_if_too_few_communities",
+            params={"needed": MIN_WHAT_IF_COMMUNITIES, "found": n_communities},
         )
     if str(scenario.community) not in set(communities):
-        raise EngineInputError(f"what-if: there are no series of community {scenario.community!r}")
+        raise EngineInputError(
+            f"what-if: there are no series of community {scenario.community!r}",
+            code="what_if_community_without_series",
+            params={"community": str(scenario.community)},
+        )
     result = what_if(forecaster, scenario.apply)
     per_series = result.per_series
     community_of = communities.to_numpy()[history.series.get_indexer(per_series["series"])]
@@ -1917,7 +1928,7 @@ def build_series_frame(
     first = pd.Period(start, freq="M") if start else months.min()
     last = pd.Period(end, freq="M") if end else months.max()
     if first > last:
-        raise EngineInputError(f"start {first} is after end {last}")
+        raise EngineContractError(f"start {first} is after end {last}")
     community_codes = (
         communities["community"].astype(str).unique()
         if communities is not None

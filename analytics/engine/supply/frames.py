@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 # Column names that carry personal identifiers. They never enter a feature matrix.
 IDENTIFIER_COLUMN = re.compile(
@@ -36,7 +36,7 @@ def assert_no_identifiers(columns: Iterable[object], *, where: str) -> None:
     bad user input, so it is an assertion that fails loudly in every environment."""
     leaked = identifier_columns(columns)
     if leaked:
-        raise AssertionError(f"personal identifier columns reached {where}: {leaked}")
+        raise EngineContractError(f"personal identifier columns reached {where}: {leaked}")
 
 
 def refuse_identifier_values(frame: pd.DataFrame, columns: Iterable[str]) -> None:
@@ -91,10 +91,10 @@ def require_numeric(
         )
     if not allow_missing and np.isnan(values).any():
         row = int(np.isnan(values).nonzero()[0][0])
-        raise EngineInputError(f"{what}: column {column!r} is missing in row {row}")
+        raise EngineContractError(f"{what}: column {column!r} is missing in row {row}")
     if np.isinf(values).any():
         row = int(np.isinf(values).nonzero()[0][0])
-        raise EngineInputError(f"{what}: column {column!r} is infinite in row {row}")
+        raise EngineContractError(f"{what}: column {column!r} is infinite in row {row}")
     if minimum is not None:
         low = values < minimum
         if low.any():

@@ -45,7 +45,7 @@ from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.catalogue import CHANNELS, DIMENSIONS, dimension_of
 from analytics.engine.supply.frames import (
     assert_no_identifiers,
@@ -107,7 +107,7 @@ class PortraitConfig:
 
     def __post_init__(self) -> None:
         if not 2 <= self.k_min <= self.k_max:
-            raise EngineInputError(f"need 2 <= k_min <= k_max, got {self.k_min}..{self.k_max}")
+            raise EngineContractError(f"need 2 <= k_min <= k_max, got {self.k_min}..{self.k_max}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def _validated_residents(residents: pd.DataFrame) -> tuple[pd.DataFrame, list[st
     refuse_identifier_values(residents, ["community"])
     if residents["community"].isna().any():
         row = int(residents["community"].isna().to_numpy().nonzero()[0][0])
-        raise EngineInputError(f"residents: column 'community' is missing in row {row}")
+        raise EngineContractError(f"residents: column 'community' is missing in row {row}")
     checked = {
         column: _categorical(residents, column, allowed, what="residents")
         for column, allowed in PROFILE_CATEGORICAL.items()
@@ -173,7 +173,7 @@ def _as_of(
         try:
             return pd.Period(as_of, freq="M")
         except ValueError as exc:
-            raise EngineInputError(f"as_of must be a month as YYYY-MM, got {as_of!r}") from exc
+            raise EngineContractError(f"as_of must be a month as YYYY-MM, got {as_of!r}") from exc
     if months is not None and len(months):
         return months.max()
     return pd.Timestamp.today().to_period("M")
@@ -687,7 +687,9 @@ def build_portraits(
     k_values = [k for k in range(config.k_min, config.k_max + 1) if k < distinct]
     if not k_values:
         raise EngineInputError(
-            f"too few distinct residents ({n}) to form {config.k_min} or more segments"
+            f"too few distinct residents ({n}) to form {config.k_min} or more segments",
+            code="too_few_residents",
+            params={"residents": n, "segments": config.k_min},
         )
     selection: dict[int, float] = {}
     candidates: dict[int, MiniBatchKMeans] = {}

@@ -5,7 +5,7 @@ with their explanations in the reader's language, and the comparison of several 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
@@ -18,6 +18,7 @@ from analytics.kinds.allocation.result import (
     AllocationResult,
     FrontierPoint,
 )
+from analytics.kinds.base import Audience
 from analytics.models import AllocationLine, AnalysisRun
 from analytics.reports import (
     BASELINE_COLOUR,
@@ -171,29 +172,28 @@ def fairness_view_data(result: AllocationResult) -> dict | None:
     """The fairness audit stored with an allocation run, or ``None`` when the run carries
     none (the page says the audit is not computed; it never shows made-up figures)."""
     audit = result.fairness
-    if not isinstance(audit, dict):
+    if audit is None:
         return None
-    groups = []
-    for row in audit.get("groups") or []:
-        groups.append(
-            {
-                **row,
-                "dimension_label": FAIRNESS_DIMENSIONS.get(
-                    row.get("dimension"), str(row.get("dimension", "")).replace("_", " ")
-                ),
-                "group_label": wording.fairness_group_label(group=row.get("group", "")),
-            }
-        )
+    groups = [
+        {
+            **asdict(row),
+            "dimension_label": FAIRNESS_DIMENSIONS.get(
+                row.dimension, row.dimension.replace("_", " ")
+            ),
+            "group_label": wording.fairness_group_label(group=row.group),
+        }
+        for row in audit.groups
+    ]
     return {
         "groups": groups,
-        "flags": wording.flag_texts(parts=audit.get("flag_parts")),
-        "threshold": finite(audit.get("threshold")),
-        "overall_allocation_ratio": finite(audit.get("overall_allocation_ratio")),
-        "overall_forecast_wape": finite(audit.get("overall_forecast_wape")),
-        "unattributed_need_share": finite(audit.get("unattributed_need_share")),
-        "weighting": wording.fairness_weighting_text(code=audit.get("weighting_code")),
-        "notes": audit.get("notes") or [],
-        "has_forecast_error": any("forecast_wape" in g for g in groups),
+        "flags": wording.flag_texts(parts=audit.flag_parts),
+        "threshold": finite(audit.threshold),
+        "overall_allocation_ratio": finite(audit.overall_allocation_ratio),
+        "overall_forecast_wape": finite(audit.overall_forecast_wape),
+        "unattributed_need_share": finite(audit.unattributed_need_share),
+        "weighting": wording.fairness_weighting_text(code=audit.weighting_code),
+        "notes": audit.notes,
+        "has_forecast_error": audit.has_forecast_error,
     }
 
 
@@ -289,7 +289,7 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
     return {
         "summary": summary,
         "period": month_of(result.period),
-        "budget": finite(result.budget) or finite(summary.get("budget")),
+        "budget": finite(result.budget) or finite(summary.budget),
         "comparison": comparison_rows(result),
         "comparison_chart": comparison_chart(result),
         "coverage_chart": coverage_chart(result),
@@ -298,8 +298,8 @@ def allocation_view_data(*, result: AllocationResult) -> dict:
         "notes": wording.note_texts(parts=result.note_parts or None),
         "equity_weights": wording.equity_source_text(code=result.equity_weights_source or None),
         "forecast_run": result.forecast_run,
-        "spend_by_supplier": summary.get("spend_by_supplier") or {},
-        "solver": wording.solver_text(solver=summary.get("solver")),
+        "spend_by_supplier": summary.spend_by_supplier,
+        "solver": wording.solver_text(solver=summary.solver),
     }
 
 
@@ -349,13 +349,13 @@ def scenario_table(runs: Iterable[AnalysisRun]) -> dict:
     for run in runs:
         result = kind.load(run) or AllocationResult()
         summary = result.summary
-        lp, base = summary.get("lp") or {}, summary.get("baseline") or {}
+        lp, base = summary.lp, summary.baseline
         columns.append(
             {
                 "run": run,
-                "budget": finite(result.budget) or finite(summary.get("budget")),
-                "available": finite(summary.get("available")),
-                "tau": finite(summary.get("tau_used")),
+                "budget": finite(result.budget) or finite(summary.budget),
+                "available": finite(summary.available),
+                "tau": finite(summary.tau_used),
                 "period": month_of(result.period),
                 "lp": lp,
                 "baseline": base,
@@ -385,12 +385,16 @@ def page(request: HttpRequest, run: AnalysisRun, result: AllocationResult) -> di
     """The allocation page: the plan against the baseline, where its decision stands and the
     actions allowed now (administrators), its lines (filtered, paged), and the runs to compare
     it with."""
-    filters = LineFilterForm(request.GET or None)
+    # An administrator of an area reads the lines of its communities only (``Audience``).
+    audience = Audience.of(request.user)
+    filters = LineFilterForm(request.GET or None, communities=queries.community_scope(request.user))
     community = category = None
     if filters.is_bound and filters.is_valid():
         community = filters.cleaned_data["community"]
         category = filters.cleaned_data["category"]
     lines = queries.allocation_lines(run=run, community=community, category=category)
+    if not audience.sees_all:
+        lines = lines.filter(community__code__in=audience.codes)
     page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = allocation_line_texts(lines=page.object_list)
     scenarios = ScenarioCompareForm(

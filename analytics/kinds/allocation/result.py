@@ -76,21 +76,131 @@ class Frontier:
 
 
 @dataclass(kw_only=True)
+class SolverReport:
+    """How the whole-unit solver ended (the engine's ``SolverReport``): ``status`` "optimal"
+    when the gap closed within its target, else stopped at the time limit."""
+
+    status: str = ""
+    gap: float | None = None
+    floor_gap: float | None = None
+    seconds: float | None = None
+    time_limit_seconds: float | None = None
+    gap_target: float | None = None
+    nodes: int | None = None
+    whole_units: bool = True
+    step_seconds: dict[str, float | None] = field(default_factory=dict)
+    floor_bound: float | None = None
+
+
+@dataclass(kw_only=True)
+class ShortOfFloor:
+    """A community (or community and service) the plan could not lift to the floor."""
+
+    name: str = ""
+    coverage: float | None = None
+
+
+@dataclass(kw_only=True)
+class Relaxation:
+    """The plan stage's fractional optimum at the same floor: what whole units cost."""
+
+    covered: float | None = None
+    weighted_covered: float | None = None
+
+
+@dataclass(kw_only=True)
+class AllocationSummary:
+    """The plan's headline figures, city-wide: the budget (committed, available, spent, by
+    service and supplier), the coverage floor (``tau_star`` the highest reachable, ``tau_used``
+    the one planned for), the options the plan was made with, the plan's and the baseline's
+    metrics by name (``lp``, ``baseline``: the comparison's figures), and the solver's work."""
+
+    budget: float | None = None
+    committed: float | None = None
+    available: float | None = None
+    spent: float | None = None
+    spend_by_category: dict[str, float | None] = field(default_factory=dict)
+    spend_by_supplier: dict[str, float | None] = field(default_factory=dict)
+    tau_star: float | None = None
+    tau_used: float | None = None
+    short_of_floor: list[ShortOfFloor] = field(default_factory=list)
+    floor_level: str = ""
+    need_basis: str = ""
+    epsilon: float | None = None
+    strength: float | None = None
+    weighted_units_per_10000: float | None = None
+    lp: dict[str, float | None] = field(default_factory=dict)
+    baseline: dict[str, float | None] = field(default_factory=dict)
+    variables: int | None = None
+    solver: str = ""
+    solver_iterations: int | None = None
+    solve_seconds: float | None = None
+    solver_report: SolverReport | None = None
+    whole_units: bool = False
+    relaxation: Relaxation | None = None
+    seconds: float | None = None
+
+
+@dataclass(kw_only=True)
+class AuditGroup:
+    """One resident group of a fairness audit (the engine's ``FairnessAudit.table`` row):
+    its residents, need and allocation, its allocation per unit of need against its
+    dimension's overall, and, when the forecast's errors were audited, its forecast error.
+    ``suppressed``: too few residents for the reader to see the figures (all ``None``)."""
+
+    dimension: str = ""
+    group: str = ""
+    residents: int | None = None
+    need: float | None = None
+    allocated: float | None = None
+    allocation_per_need: float | None = None
+    overall_ratio: float | None = None
+    ratio_to_overall: float | None = None
+    flagged: bool = False
+    forecast_wape: float | None = None
+    forecast_error_ratio: float | None = None
+    forecast_flagged: bool | None = None
+    suppressed: bool = False
+
+
+@dataclass(kw_only=True)
+class FairnessAudit:
+    """An audit of a plan by resident group (urban/rural, age band, disability, hukou type),
+    city-wide: the groups, the flags as language-neutral parts and the weighting's code."""
+
+    overall_allocation_ratio: float | None = None
+    overall_forecast_wape: float | None = None
+    threshold: float | None = None
+    groups: list[AuditGroup] = field(default_factory=list)
+    flag_parts: list[dict[str, Any]] = field(default_factory=list)
+    unattributed_need_share: float | None = None
+    weighting_code: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_forecast_error(self) -> bool:
+        return any(g.forecast_wape is not None for g in self.groups)
+
+
+@dataclass(kw_only=True)
 class AllocationResult(Result):
     # 4: the price-of-fairness frontier (``frontier``; runs before it have none).
-    SCHEMA_VERSION = 4
+    # 5: the summary and the fairness audits are typed (``AllocationSummary``,
+    # ``FairnessAudit``); every summary and audit group names all its fields (null where an
+    # older run has none).
+    SCHEMA_VERSION = 5
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: AllocationSummary = field(default_factory=AllocationSummary)
     comparison: list[ComparisonRow] = field(default_factory=list)
     # The lines are stored as rows; a result keeps none (kept for older runs' shape).
     lines: list[dict[str, Any]] = field(default_factory=list)
     communities: list[AllocationCommunity] = field(default_factory=list)
     note_parts: list[dict[str, Any]] = field(default_factory=list)
     # The audits by resident group (city-wide), of the plan and of the baseline.
-    fairness: dict[str, Any] | None = None
-    fairness_baseline: dict[str, Any] | None = None
+    fairness: FairnessAudit | None = None
+    fairness_baseline: FairnessAudit | None = None
     synthetic: bool = False
     period: str | None = None
     budget: float | None = None
@@ -101,28 +211,29 @@ class AllocationResult(Result):
 
 
 # The figures of an audit group that would tell about its residents when they are few.
-_GROUP_FIGURES = (
-    "residents",
-    "need",
-    "allocated",
-    "allocation_per_need",
-    "ratio_to_overall",
-    "forecast_wape",
-    "forecast_error_ratio",
-)
+_GROUP_FIGURES = {
+    name: None
+    for name in (
+        "residents",
+        "need",
+        "allocated",
+        "allocation_per_need",
+        "ratio_to_overall",
+        "forecast_wape",
+        "forecast_error_ratio",
+    )
+}
 
 
-def _audit(audit: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+def _audit(audit: FairnessAudit | None, audience: Audience) -> FairnessAudit | None:
     """An audit with the groups of fewer residents than the public export shows suppressed."""
-    if not audit:
-        return audit
+    if audit is None:
+        return None
     groups = [
-        {**g, **dict.fromkeys(_GROUP_FIGURES), "suppressed": True}
-        if audience.too_small(g.get("residents"))
-        else g
-        for g in audit.get("groups") or []
+        replace(g, **_GROUP_FIGURES, suppressed=True) if audience.too_small(g.residents) else g
+        for g in audit.groups
     ]
-    return {**audit, "groups": groups}
+    return replace(audit, groups=groups)
 
 
 def scope(result: AllocationResult, audience: Audience) -> AllocationResult:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from django.utils import translation
 
 from analytics import queries, wording
-from analytics.exports import Table, count, dict_list, num
+from analytics.exports import Table, count, num
 from analytics.kinds.allocation.report import SCENARIO_METRICS, comparison_rows, scenario_table
 from analytics.kinds.allocation.result import AllocationResult
 from analytics.kinds.base import Audience
@@ -155,21 +155,21 @@ def comparison(*, result: AllocationResult, **_: object) -> Table:
 
 def fairness(*, result: AllocationResult, **_: object) -> Table:
     """The fairness audit of the LP plan by resident group (none stored: no rows)."""
-    groups = dict_list((result.fairness or {}).get("groups"))
+    groups = result.fairness.groups if result.fairness else []
     rows = [
         (
-            g.get("dimension", ""),
-            g.get("group", ""),
-            count(g.get("residents")),
-            num(g.get("need")),
-            num(g.get("allocated")),
-            num(g.get("allocation_per_need")),
-            num(g.get("overall_ratio")),
-            num(g.get("ratio_to_overall")),
-            g.get("flagged"),
-            num(g.get("forecast_wape")),
-            num(g.get("forecast_error_ratio")),
-            g.get("forecast_flagged"),
+            g.dimension,
+            g.group,
+            count(g.residents),
+            num(g.need),
+            num(g.allocated),
+            num(g.allocation_per_need),
+            num(g.overall_ratio),
+            num(g.ratio_to_overall),
+            g.flagged,
+            num(g.forecast_wape),
+            num(g.forecast_error_ratio),
+            g.forecast_flagged,
         )
         for g in groups
     ]

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from analytics import wording
-from analytics.kinds.equalization.result import EqualizationResult
+from analytics.kinds.equalization.result import EqualizationResult, RegionSpread
 from analytics.models import AnalysisRun
 from analytics.reports import BASELINE_COLOUR, LP_COLOUR, finite, region_names
 from residents.models import Community
@@ -67,22 +67,21 @@ def pca_orientation_text(score: dict) -> str:
 def table1_calibrated(result: EqualizationResult) -> bool:
     """Whether Table 1's CVs were calibrated to the paper (the SYNTHETIC panel's generator
     tunes them until they match, so agreement is by construction)."""
-    return as_dict(result.table1).get("calibrated") is True
+    return result.table1.calibrated
 
 
 def table1_rows(result: EqualizationResult, regions: dict[str, str]) -> list[dict]:
-    table1 = as_dict(result.table1)
-    computed, paper = as_dict(table1.get("computed")), as_dict(table1.get("paper"))
-    regional = as_dict(result.regional_cv)
-    names = list(computed) or [r for r in as_dict(regional.get("pubindicator")) if r != "All"]
+    computed, paper = result.table1.computed, result.table1.paper
+    regional = result.regional_cv
+    names = list(computed) or [r for r in regional.get("pubindicator", {}) if r != "All"]
     rows = []
     for region in [*names, "All"]:
         by_score = {
-            score: as_dict(as_dict(regional.get(score)).get(region)) for score in SCORE_LABELS
+            score: regional.get(score, {}).get(region) or RegionSpread() for score in SCORE_LABELS
         }
         value = finite(computed.get(region))
         if value is None:
-            value = finite(by_score["pubindicator"].get("cv"))
+            value = finite(by_score["pubindicator"].cv)
         if region == "All" and value is None:
             continue
         target = finite(paper.get(region))
@@ -94,19 +93,19 @@ def table1_rows(result: EqualizationResult, regions: dict[str, str]) -> list[dic
                 "cv": value,
                 "paper": target,
                 "difference": None if value is None or target is None else value - target,
-                "cv_e": finite(by_score["E"].get("cv")),
-                "cv_digital": finite(by_score["diggovment"].get("cv")),
-                "cities": by_score["pubindicator"].get("cities"),
-                "mean": finite(by_score["pubindicator"].get("mean")),
+                "cv_e": finite(by_score["E"].cv),
+                "cv_digital": finite(by_score["diggovment"].cv),
+                "cities": by_score["pubindicator"].cities,
+                "mean": finite(by_score["pubindicator"].mean),
             }
         )
     return rows
 
 
 def trend_rows(result: EqualizationResult, score: str) -> list[dict]:
-    trends = as_dict(as_dict(result.trends).get(score))
+    trends = result.trends.get(score, {})
     return [
-        {"year": year, **{c: finite(as_dict(row).get(c)) for c in TREND_COLUMNS}}
+        {"year": year, **{c: finite(getattr(row, c)) for c in TREND_COLUMNS}}
         for year, row in sorted(trends.items())
     ]
 
@@ -194,12 +193,14 @@ def _table2(
                     for lr in long_run
                 ],
                 "errors": [
-                    (regions.get(r, r), columns[r]["error"])
+                    (regions.get(r, r), wording.estimation_error_text(error=columns[r]["error"]))
                     for r in names
                     if columns[r].get("error")
                 ],
                 "warnings": [
-                    (regions.get(r, r), w) for r in names for w in columns[r].get("warnings") or []
+                    (regions.get(r, r), wording.estimation_warning_text(warning=w))
+                    for r in names
+                    for w in columns[r].get("warnings") or []
                 ],
             }
         )
@@ -294,7 +295,7 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
     regions = region_names()
     table1 = table1_rows(result, regions)
     by_region = [r for r in table1 if not r["all"]]
-    cv_by_year = as_dict(as_dict(result.cv_by_year).get("pubindicator"))
+    cv_by_year = result.cv_by_year.get("pubindicator", {})
     years = sorted(cv_by_year)
     region_keys = [r["region"] for r in by_region]
     trends = {score: trend_rows(result, score) for score in ("pubindicator", "E")}
@@ -346,7 +347,7 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
             "series": [
                 {
                     "label": str(r["label"]),
-                    "values": [finite(as_dict(cv_by_year[y]).get(key)) for y in years],
+                    "values": [finite(cv_by_year[y].get(key)) for y in years],
                 }
                 for key, r in zip(region_keys, by_region, strict=True)
             ],

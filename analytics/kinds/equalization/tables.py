@@ -219,7 +219,7 @@ def trends(*, result: EqualizationResult, **_: object) -> Table:
         TRENDS_COLUMNS,
         [
             (score, row["year"], *(row[c] for c in TREND_COLUMNS))
-            for score in as_dict(result.trends)
+            for score in result.trends
             for row in trend_rows(result, score)
         ],
     )

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from analytics import queries, wording
 from analytics.engine.supply.forecast import MEMBERS
 from analytics.forms import SeriesChoiceForm
-from analytics.kinds.forecast.result import ForecastResult
+from analytics.kinds.forecast.result import BacktestErrors, ForecastResult
 from analytics.kinds.what_if.params import WhatIfStartForm
 from analytics.models import AnalysisRun, DemandForecast
 from analytics.reports import finite, names
@@ -28,8 +28,9 @@ WHAT_IF_RECENT = 5
 Kind = AnalysisRun.Kind
 
 
-def _improvement(row: dict) -> float | None:
-    model, seasonal = finite(row.get("wape_model")), finite(row.get("wape_seasonal_naive"))
+def _improvement(errors: BacktestErrors) -> float | None:
+    model = finite(errors.wape.get("model"))
+    seasonal = finite(errors.wape.get("seasonal_naive"))
     if model is None or not seasonal:
         return None
     return 1 - model / seasonal
@@ -40,15 +41,14 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
     naive WAPE (positive = the model's error is lower)."""
     backtest = result.backtest
     category_names = names()[1]
-    rows = []
-    if backtest.overall:
-        rows.append({"label": _("Overall"), "overall": True, **backtest.overall})
-    for row in backtest.by_group:
-        group = row.get("group", "")
-        rows.append({"label": category_names.get(group, group), "overall": False, **row})
-    for row in rows:
-        row["improvement"] = _improvement(row)
-    return rows
+    slices: list[tuple[object, bool, BacktestErrors]] = []
+    if backtest.overall is not None:
+        slices.append((_("Overall"), True, backtest.overall))
+    slices += [(category_names.get(g.group, g.group), False, g) for g in backtest.by_group]
+    return [
+        {"label": label, "overall": overall, **errors.as_row(), "improvement": _improvement(errors)}
+        for label, overall, errors in slices
+    ]
 
 
 MEMBER_LABELS = {
@@ -64,28 +64,28 @@ def horizon_table(result: ForecastResult) -> dict:
     """The ensemble beside each of its members (WAPE) and the interval's coverage, over all
     months ahead and per month ahead: the members shown are those the backtest scored."""
     backtest = result.backtest
-    members = [m for m in MEMBERS if f"wape_{m}" in backtest.overall]
+    if backtest.overall is None:
+        return {"members": [], "rows": []}
+    members = [m for m in MEMBERS if m in backtest.overall.wape]
+    source: list[tuple[int | None, BacktestErrors]] = [(None, backtest.overall)]
+    source += [(row.horizon, row) for row in backtest.by_horizon]
     rows = []
-    source = [(None, backtest.overall)] + [(row.get("horizon"), row) for row in backtest.by_horizon]
-    for horizon, row in source:
-        if not row:
-            continue
+    for horizon, errors in source:
         if horizon is None:
             label = _("All months ahead")
         else:
-            months = int(horizon)
-            label = ngettext("%(months)d month ahead", "%(months)d months ahead", months) % {
-                "months": months
+            label = ngettext("%(months)d month ahead", "%(months)d months ahead", horizon) % {
+                "months": horizon
             }
         rows.append(
             {
                 "label": label,
                 "overall": horizon is None,
-                "n": row.get("n"),
-                "wape_model": row.get("wape_model"),
-                "members": [row.get(f"wape_{m}") for m in members],
-                "coverage": row.get("coverage"),
-                "width": row.get("mean_interval_width"),
+                "n": errors.n,
+                "wape_model": errors.wape.get("model"),
+                "members": [errors.wape.get(m) for m in members],
+                "coverage": errors.coverage,
+                "width": errors.mean_interval_width,
             }
         )
     return {"members": [MEMBER_LABELS[m] for m in members], "rows": rows}
@@ -227,7 +227,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "backtest_rows": backtest_rows(result),
         "horizon_table": horizon_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
-        "coverage": backtest.overall.get("coverage"),
+        "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,
         "series_form": form,
         "community": community,

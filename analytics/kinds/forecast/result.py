@@ -7,11 +7,90 @@ and service (``backtest_cells``, which the fairness audit of an allocation reads
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar, Self
 
 from analytics.kinds.base import Audience
-from analytics.kinds.schema import Result
+from analytics.kinds.schema import Result, SchemaError, to_json
+
+
+@dataclass(kw_only=True)
+class BacktestErrors:
+    """The backtest's errors over one slice (all of it, one service, one month ahead): how
+    many predictions, the WAPE and MASE of each forecaster by name (``model`` for the
+    ensemble, ``naive``, and each member, ``seasonal_naive`` among them), and the interval's
+    coverage and mean width.
+
+    Stored flat, as the engine writes it (``wape_<name>``, ``mase_<name>``), so a member the
+    engine adds needs no new field; any other key is refused."""
+
+    FIXED: ClassVar[tuple[str, ...]] = ("n", "coverage", "mean_interval_width")
+    PREFIXES: ClassVar[tuple[str, ...]] = ("wape_", "mase_")
+
+    n: float | None = None
+    wape: dict[str, float | None] = field(default_factory=dict)
+    mase: dict[str, float | None] = field(default_factory=dict)
+    coverage: float | None = None
+    mean_interval_width: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self._own_json(),
+            "n": to_json(self.n),
+            **{f"wape_{name}": to_json(v) for name, v in self.wape.items()},
+            **{f"mase_{name}": to_json(v) for name, v in self.mase.items()},
+            "coverage": to_json(self.coverage),
+            "mean_interval_width": to_json(self.mean_interval_width),
+        }
+
+    def _own_json(self) -> dict[str, Any]:
+        return {}
+
+    def as_row(self) -> dict[str, Any]:
+        """The flat figures by their stored names (``wape_model``, ``coverage``, ...)."""
+        return self.to_json()
+
+    @classmethod
+    def _fields_from(cls, data: Mapping, where: str) -> dict[str, Any]:
+        own = {f.name for f in fields(cls)} - {"wape", "mase", *cls.FIXED}
+        values: dict[str, Any] = {"wape": {}, "mase": {}}
+        for key, value in data.items():
+            number = None if value is None else value
+            if key in cls.FIXED or key in own:
+                values[key] = value
+            elif key.startswith(cls.PREFIXES) and (
+                number is None or isinstance(number, int | float)
+            ):
+                prefix, name = key.split("_", 1)
+                values[prefix][name] = None if number is None else float(number)
+            else:
+                raise SchemaError(f"{where}: unknown key {key}")
+        return values
+
+    @classmethod
+    def from_json(cls, data: Mapping, *, where: str = "backtest") -> Self:
+        return cls(**cls._fields_from(data, where))
+
+
+@dataclass(kw_only=True)
+class BacktestGroup(BacktestErrors):
+    """The errors of one service (``group``: its category code)."""
+
+    group: str = ""
+
+    def _own_json(self) -> dict[str, Any]:
+        return {"group": self.group}
+
+
+@dataclass(kw_only=True)
+class BacktestHorizon(BacktestErrors):
+    """The errors of the forecasts made ``horizon`` months ahead."""
+
+    horizon: int = 0
+
+    def _own_json(self) -> dict[str, Any]:
+        return {"horizon": self.horizon}
 
 
 @dataclass(kw_only=True)
@@ -27,13 +106,13 @@ class Backtest:
     horizon: int | None = None
     interval: float | None = None
     group_column: str | None = None
-    overall: dict[str, float | None] = field(default_factory=dict)
+    overall: BacktestErrors | None = None
     improvement_over_seasonal_naive: float | None = None
     best_member: str | None = None
     gap_to_best_member: float | None = None
     weights: list[dict[str, Any]] = field(default_factory=list)
-    by_group: list[dict[str, Any]] = field(default_factory=list)
-    by_horizon: list[dict[str, Any]] = field(default_factory=list)
+    by_group: list[BacktestGroup] = field(default_factory=list)
+    by_horizon: list[BacktestHorizon] = field(default_factory=list)
     seconds: float | None = None
 
 
@@ -51,7 +130,8 @@ class BacktestCell:
 
 @dataclass(kw_only=True)
 class ForecastResult(Result):
-    SCHEMA_VERSION = 3
+    # 4: the backtest's errors are typed (``BacktestErrors``), stored as before.
+    SCHEMA_VERSION = 4
     KIND = "forecast"
 
     backtest: Backtest = field(default_factory=Backtest)

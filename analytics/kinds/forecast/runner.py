@@ -23,7 +23,14 @@ from analytics.engine.supply.forecast import (
 from analytics.engine.supply.portraits import community_profile
 from analytics.kinds.base import Outcome, PartOutcome, PartResult, Progress
 from analytics.kinds.forecast.params import HORIZON_MAX
-from analytics.kinds.forecast.result import Backtest, BacktestCell, ForecastResult
+from analytics.kinds.forecast.result import (
+    Backtest,
+    BacktestCell,
+    BacktestErrors,
+    BacktestGroup,
+    BacktestHorizon,
+    ForecastResult,
+)
 from analytics.kinds.schema import record
 from analytics.models import AnalysisRun, DemandForecast
 from residents.models import Community
@@ -124,11 +131,14 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     results: list[ForecastResult] = [part.result for part in parts]
     weights = [_volume(result) for result in results]
     backtests = [result.backtest for result in results]
-    overall = merge_record([b.overall for b in backtests], weights)
+    # The typed errors merge as the flat records they are stored as.
+    overall = BacktestErrors.from_json(
+        merge_record([b.overall.to_json() if b.overall else {} for b in backtests], weights)
+    )
     members = backtests[0].members if backtests else {}
-    wapes = {m: overall.get(f"wape_{m}") for m in members if overall.get(f"wape_{m}")}
+    wapes = {m: overall.wape[m] for m in members if overall.wape.get(m)}
     best = min(wapes, key=wapes.get) if wapes else None
-    model, seasonal = overall.get("wape_model"), overall.get("wape_seasonal_naive")
+    model, seasonal = overall.wape.get("model"), overall.wape.get("seasonal_naive")
     first = backtests[0] if backtests else Backtest()
     backtest = Backtest(
         method=first.method,
@@ -143,8 +153,18 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         best_member=best,
         gap_to_best_member=model / wapes[best] - 1 if model and best else None,
         weights=merge_keyed([b.weights for b in backtests], weights, key=("horizon", "group")),
-        by_group=merge_keyed([b.by_group for b in backtests], weights, key="group"),
-        by_horizon=merge_keyed([b.by_horizon for b in backtests], weights, key="horizon"),
+        by_group=[
+            BacktestGroup.from_json(row)
+            for row in merge_keyed(
+                [[g.to_json() for g in b.by_group] for b in backtests], weights, key="group"
+            )
+        ],
+        by_horizon=[
+            BacktestHorizon.from_json(row)
+            for row in merge_keyed(
+                [[h.to_json() for h in b.by_horizon] for b in backtests], weights, key="horizon"
+            )
+        ],
         seconds=sum(b.seconds or 0 for b in backtests),
     )
     digest = hashlib.sha256()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from analytics import queries, wording
+from analytics import kinds, queries, wording
 from analytics.kinds.allocation.report import allocation_line_texts
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
@@ -59,25 +59,26 @@ class Command(BaseCommand):
             f"Allocation run #{run.pk} for {result['period']}, budget {budget:,.0f}: "
             f"{run.allocation_lines.count()} lines, {run.timings['total']:.1f} s"
         )
-        report = (result.get("summary") or {}).get("solver_report") or {}
-        if report:
+        typed = kinds.get("allocation").load(run)
+        report = typed.summary.solver_report if typed is not None else None
+        if report is not None:
             # Said in words, never only as a status code: an open gap is a weaker plan.
-            if report.get("status") == "optimal":
+            if report.status == "optimal":
                 self.stdout.write(
-                    f"solver: whole units, gap {report['gap']:.2%} within the target "
-                    f"{report['gap_target']:.2%}, {report['seconds']:.1f} s"
+                    f"solver: whole units, gap {report.gap:.2%} within the target "
+                    f"{report.gap_target:.2%}, {report.seconds:.1f} s"
                 )
             else:
                 self.stdout.write(
-                    f"solver: stopped at the time limit of {report['time_limit_seconds']:g} s "
-                    f"with the gap still open ({report['gap']:.2%}, target "
-                    f"{report['gap_target']:.2%}): a better whole-unit plan may exist"
+                    f"solver: stopped at the time limit of {report.time_limit_seconds:g} s "
+                    f"with the gap still open ({report.gap:.2%}, target "
+                    f"{report.gap_target:.2%}): a better whole-unit plan may exist"
                 )
         self.stdout.write(f"{'metric':<30}{'plan':>14}{'baseline':>14}")
-        for row in result["comparison"]:
-            self.stdout.write(f"{row['metric']:<30}{row['lp']:>14,.4g}{row['baseline']:>14,.4g}")
-        for note in wording.note_texts(parts=result["note_parts"]):
+        for row in typed.comparison if typed is not None else []:
+            self.stdout.write(f"{row.metric:<30}{row.lp:>14,.4g}{row.baseline:>14,.4g}")
+        for note in wording.note_texts(parts=typed.note_parts if typed is not None else []):
             self.stdout.write(f"note: {note}")
-        frontier = result.get("frontier") or {}
-        for text in wording.fairness_price_texts(parts=frontier.get("cost_parts")):
+        frontier = typed.frontier if typed is not None else None
+        for text in wording.fairness_price_texts(parts=frontier.cost_parts if frontier else []):
             self.stdout.write(f"price of fairness: {text}")

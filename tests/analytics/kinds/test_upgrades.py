@@ -63,3 +63,83 @@ def test_texts_stored_without_parts_become_text_parts_and_english_beside_parts_g
     assert "caveat" in stored  # the stored dict is not changed in place
     result = kinds.get("what_if").result_type.from_json(upgraded)
     assert result.caveat_parts[0]["code"] == "text"
+
+
+@pytest.mark.slow  # a real forecast and a real allocation (about a minute on two cores)
+def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_current_one():
+    """Forecast 3 -> 4 (typed backtest errors) and allocation 4 -> 5 (typed summary and
+    fairness audits): the stored shape did not change, so a run stored under the previous version
+    loads to the same typed result, and writing it back gives the stored JSON again."""
+    from analytics import actions
+    from analytics.kinds.allocation.result import AllocationSummary, AuditGroup, FairnessAudit
+    from analytics.kinds.forecast.result import BacktestErrors, BacktestGroup
+    from tests.analytics import tiny_city
+    from tests.factories import ResidentFactory
+
+    communities = tiny_city.seed()
+    for index, community in enumerate(communities * 6):
+        ResidentFactory(community=community, hukou_type=("local_urban", "non_local")[index % 2])
+    forecast = actions.analysis_run_now(kind="forecast", params={"horizon": 1})
+    allocation = actions.analysis_run_now(kind="allocation", params={"budget": 60_000.0})
+    assert forecast.status == allocation.status == AnalysisRun.Status.SUCCEEDED, (
+        forecast.error or allocation.error
+    )
+    for run, previous in ((forecast, 3), (allocation, 4)):
+        kind = kinds.get(run.kind)
+        assert run.result["schema_version"] == previous + 1
+        current = kind.load(run)
+        AnalysisRun.objects.filter(pk=run.pk).update(
+            result={**run.result, "schema_version": previous}
+        )
+        run.refresh_from_db()
+        assert kind.load(run) == current
+        written = current.to_json()
+        assert written == {**run.result, "schema_version": previous + 1}
+
+    backtest = kinds.get("forecast").load(forecast).backtest
+    assert isinstance(backtest.overall, BacktestErrors)
+    assert {"model", "naive", "seasonal_naive"} <= set(backtest.overall.wape)
+    assert backtest.by_group and all(isinstance(g, BacktestGroup) for g in backtest.by_group)
+    assert {g.group for g in backtest.by_group} == set(tiny_city.TINY_CATEGORIES)
+    plan = kinds.get("allocation").load(allocation)
+    assert isinstance(plan.summary, AllocationSummary)
+    assert plan.summary.whole_units and plan.summary.spent <= 60_000.0 + 1e-6
+    assert plan.summary.solver_report.status in ("optimal", "gap_open")
+    assert set(plan.summary.lp) == set(plan.summary.baseline) == {r.metric for r in plan.comparison}
+    audit = plan.fairness
+    assert isinstance(audit, FairnessAudit) and audit.groups
+    assert all(isinstance(g, AuditGroup) for g in audit.groups)
+    assert {g.dimension for g in audit.groups} >= {"urban_rural", "hukou_type"}
+
+
+def test_a_backtest_slice_refuses_a_key_it_does_not_know():
+    from analytics.kinds.forecast.result import BacktestGroup
+    from analytics.kinds.schema import SchemaError
+
+    row = {"group": "heating", "n": 4.0, "wape_model": 0.2, "wape_newmember": 0.3}
+    group = BacktestGroup.from_json(row)
+    assert group.wape == {"model": 0.2, "newmember": 0.3} and group.to_json()["n"] == 4.0
+    with pytest.raises(SchemaError, match="surprise"):
+        BacktestGroup.from_json({**row, "surprise": 1})
+
+
+@pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
+def test_an_equalization_run_of_schema_3_built_by_the_real_runner_reads_as_schema_4():
+    from analytics import actions
+    from analytics.kinds.equalization.result import RegionSpread, Table1, TrendYear
+
+    run = actions.analysis_run_now(kind="equalization", params={})
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    assert run.result["schema_version"] == 4
+    kind = kinds.get("equalization")
+    current = kind.load(run)
+    AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": 3})
+    run.refresh_from_db()
+    assert kind.load(run) == current
+    assert current.to_json() == {**run.result, "schema_version": 4}
+    assert isinstance(current.table1, Table1) and current.table1.calibrated
+    assert set(current.table1.computed) == set(current.table1.paper)
+    spread = current.regional_cv["pubindicator"]["All"]
+    assert isinstance(spread, RegionSpread) and spread.cities == 286 and spread.cv > 0
+    trend = next(iter(current.trends["pubindicator"].values()))
+    assert isinstance(trend, TrendYear) and trend.gini is not None

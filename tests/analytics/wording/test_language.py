@@ -5,11 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from analytics import wording
 
 CAVEAT = [{"code": "association_not_causal", "communities": 6}]
 
 
+@pytest.mark.slow  # starts Python in a subprocess
 def test_it_imports_and_words_without_django():
     code = (
         "import sys\n"

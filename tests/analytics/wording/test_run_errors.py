@@ -4,7 +4,9 @@ Chinese; a failed run's page and the API say it in the reader's language."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -37,6 +39,23 @@ ERROR_PARTS = [
         "communities": [{"community": "C01", "coverage": 0.41}],
     },
     {"code": "what_if_community_missing"},
+    {"code": "inequality_undefined", "measure": "cv", "reason": "too_few_values"},
+    {"code": "no_equity_weights_for_city", "city": "510100"},
+    {"code": "no_scores_for_year", "year": 2018},
+    {"code": "panel_unreadable"},
+    {"code": "panel_empty"},
+    {"code": "no_unit_cost", "category": "elderly_home_care"},
+    {"code": "unit_cost_too_small", "category": "elderly_home_care"},
+    {"code": "allocation_unsolved"},
+    {"code": "what_if_no_series"},
+    {"code": "what_if_community_without_series", "community": "C01"},
+    {"code": "what_if_too_few_communities", "needed": 5, "found": 2},
+    {"code": "too_few_residents", "residents": 3, "segments": 2},
+    {"code": "history_too_short", "needed": 27, "months": 12},
+    {"code": "backtest_history_too_short"},
+    {"code": "portrait_without_requests"},
+    {"code": "gmm_failed"},
+    {"code": wording.INPUT_UNUSABLE},
 ]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -102,3 +121,83 @@ def test_a_failed_runs_page_and_api_say_why_in_the_readers_language_with_a_code(
     en_api = api_client(admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()
     assert en_api["error_code"] == "no_requests"
     assert en_api["error"] == "There are no service requests yet, so there is nothing to forecast."
+
+
+ENGINE = Path(wording.__file__).resolve().parent.parent / "engine"
+
+
+def _engine_raises() -> list[tuple[str, int, ast.Call]]:
+    found = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "EngineInputError":
+                found.append((f"{path.relative_to(ENGINE)}:{node.lineno}", node.lineno, node))
+    return found
+
+
+def test_every_code_the_engine_raises_is_in_the_catalogue():
+    codes = {
+        keyword.value.value
+        for _where, _line, call in _engine_raises()
+        for keyword in call.keywords
+        if keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
+    }
+    assert codes, "the engine raises no coded errors?"
+    assert codes <= set(wording._RUN_ERRORS), codes - set(wording._RUN_ERRORS)
+
+
+def test_no_one_line_engine_refusal_is_an_english_f_string_alone():
+    """A one-line engine refusal built from values (``raise ...Error(f"...")``) either carries
+    a code (worded for people) or is an ``EngineContractError`` (a programming error, never
+    shown). Longer messages without a code are shown to readers of other languages as the
+    general phrase for refused input (next test)."""
+    one_line = re.compile(r'raise (\w+)\(f"')
+    offenders = [
+        f"{path.relative_to(ENGINE)}:{number}"
+        for path in sorted(ENGINE.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if (found := one_line.search(line)) and found[1] != "EngineContractError"
+    ]
+    assert offenders == []
+
+
+def test_a_stored_english_message_never_reaches_a_chinese_reader():
+    message = "what-if: cannot remove more schools than there are"
+    with wording.language("en"):
+        assert wording.run_error_text(parts=[], error=message) == message
+    with wording.language("zh-hans"):
+        chinese = wording.run_error_text(parts=[], error=message)
+        assert HAN.search(chinese) and "schools" not in chinese
+        # The executor's own phrases are in the catalogue and worded as they are.
+        assert HAN.search(
+            wording.run_error_text(
+                parts=[],
+                error="The run failed with an internal error; it has been logged for the "
+                "operators.",
+            )
+        )
+        assert wording.estimation_error_text(error="the matrix is singular") == (
+            "无法在此样本上估计动态面板模型。"
+        )
+        assert HAN.search(wording.estimation_warning_text(warning="too many instruments"))
+    with wording.language("en"):
+        assert wording.estimation_error_text(error="the matrix is singular") == (
+            "the matrix is singular"
+        )
+
+
+def test_every_progress_message_a_runner_or_the_engine_reports_is_worded():
+    """A phrase passed to ``progress(percent, "...")`` reaches the run's page as it is said."""
+    analytics = ENGINE.parent
+    said = {
+        call.args[1].value
+        for path in [*ENGINE.rglob("*.py"), *(analytics / "kinds").rglob("runner.py")]
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", "") in ("progress", "report")
+        and len(call.args) == 2
+        and isinstance(call.args[1], ast.Constant)
+        and isinstance(call.args[1].value, str)
+    }
+    assert said, "no progress message found?"
+    assert said <= wording._PROGRESS, said - wording._PROGRESS

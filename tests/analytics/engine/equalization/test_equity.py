@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics.engine.equalization.equity import EquityOptions, effect_lag, equity_weights
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 
 @dataclass
@@ -45,7 +45,7 @@ def test_a_series_of_coefficients_works_and_missing_names_are_reported():
     coef = pd.Series({"L1.E": 0.4, "diggovment": -0.2, "L1.diggovment": -0.1})
     lag = effect_lag(FakeFit(coef), dependent="E")
     assert lag.long_run == pytest.approx(-0.5)
-    with pytest.raises(EngineInputError, match=r"L1\.pubindicator"):
+    with pytest.raises(EngineContractError, match=r"L1\.pubindicator"):
         effect_lag(FakeFit(coef))
 
 

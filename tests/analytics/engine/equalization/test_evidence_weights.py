@@ -14,7 +14,7 @@ from analytics.engine.equalization.evidence_weights import (
     _project,
     evidence_weights,
 )
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.paper import PAPER, adl_for_equity, estimate_adl
 
 
@@ -82,6 +82,7 @@ def test_strength_scales_every_weight_and_zero_gives_one(fitted):
     assert base.max() > 1.5
 
 
+@pytest.mark.slow  # a parametric bootstrap of the dynamic panel model (Monte Carlo)
 def test_delta_method_standard_errors_match_a_parametric_bootstrap(fitted):
     """Draw the coefficients of both models from their estimated sampling distributions and
     recompute the weights: the spread matches the delta-method standard errors."""
@@ -113,9 +114,9 @@ def test_national_benchmark_and_reasons(fitted):
     part = below["reason_parts"][0]
     assert part["code"] == "city_projected_below_benchmark" and part["horizon"] == 5
     assert part["benchmark_kind"] == "nation" and part["se"] == below["weight_se"]
-    with pytest.raises(EngineInputError, match="benchmark"):
+    with pytest.raises(EngineContractError, match="benchmark"):
         EvidenceWeightOptions(benchmark="province")
-    with pytest.raises(EngineInputError, match="strength"):
+    with pytest.raises(EngineContractError, match="strength"):
         EvidenceWeightOptions(strength=-1)
 
 

@@ -13,7 +13,7 @@ from analytics.engine.equalization.pca import (
     kmo,
     principal_component_score,
 )
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 
 def _equicorrelation(p: int, rho: float) -> np.ndarray:
@@ -166,6 +166,7 @@ def _two_factor_panel(seed: int = 2, n: int = 400) -> pd.DataFrame:
     return pd.DataFrame(values, columns=[f"x{j}" for j in range(sides.size)])
 
 
+@pytest.mark.slow  # one PCA per dropped row
 def test_dropping_any_single_row_never_flips_a_retained_component():
     panel = _two_factor_panel()
     full = principal_component_score(panel)
@@ -194,5 +195,5 @@ def test_the_orientation_names_each_components_anchor():
         assert stated["anchor"] in ("x5", "x0")
         assert stated["loading"] >= 0.3
         assert result.loadings.at[stated["anchor"], component] == stated["loading"]
-    with pytest.raises(EngineInputError, match="not among the columns"):
+    with pytest.raises(EngineContractError, match="not among the columns"):
         principal_component_score(_two_factor_panel(), anchors=["x9"])

@@ -10,6 +10,7 @@ from analytics.engine.equalization.validation import adl_coverage
 from analytics.engine.paper import ENDOGENOUS, PAPER
 
 
+@pytest.mark.slow  # a Monte Carlo replication of both models under both specifications
 def test_one_replication_records_every_coefficient_of_both_models_and_specifications():
     result = adl_coverage(1, first_seed=7)
     assert result.replications == 1

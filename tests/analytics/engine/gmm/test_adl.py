@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.gmm import adl_model_string, estimate, estimate_adl, long_run_effect
 from analytics.engine.gmm.simulate import simulate_adl_panel
 
@@ -68,7 +68,7 @@ def test_long_run_effect_and_delta_method():
 def test_long_run_effect_refuses_unknown_variable_and_unit_root():
     panel = simulate_adl_panel(100, 8, seed=2)
     result = estimate_adl(panel, "y", ["x"], "unit", "year")
-    with pytest.raises(EngineInputError, match="'q' is not a regressor"):
+    with pytest.raises(EngineContractError, match="'q' is not a regressor"):
         long_run_effect(result, "q")
     result.coefficients[0] = type(result.coefficients[0])("L1.y", 1.2, 0.1, 12.0, 0.0)
     with pytest.raises(EngineInputError, match="does not converge"):

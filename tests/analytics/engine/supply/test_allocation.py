@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.allocation import (
     AllocationConfig,
     allocate,
@@ -244,7 +244,7 @@ def _small():
 def test_bad_budget_is_refused_with_a_message():
     demand, communities = _small()
     for budget in (-1, None, float("nan"), "lots"):
-        with pytest.raises(EngineInputError, match="budget must be a non-negative amount"):
+        with pytest.raises(EngineContractError, match="budget must be a non-negative amount"):
             allocate(demand, budget=budget, communities=communities, unit_costs=UNIT_COSTS)
     with pytest.raises(EngineInputError, match="run a forecast first"):
         allocate(demand.head(0), budget=100, communities=communities, unit_costs=UNIT_COSTS)

@@ -71,6 +71,7 @@ def seasonal_run():
     return frame, *forecast_with_backtest(frame, config=QUICK, group_column=None)
 
 
+@pytest.mark.slow  # fits and backtests the whole ensemble
 def test_ensemble_reports_every_member_beside_its_own_error(seasonal_run):
     _, forecaster, backtest = seasonal_run
     overall = backtest.overall
@@ -89,12 +90,14 @@ def test_ensemble_reports_every_member_beside_its_own_error(seasonal_run):
     assert {f"member_{name}" for name in MEMBERS} <= set(out.columns)
 
 
+@pytest.mark.slow  # fits and backtests the whole ensemble
 def test_conformal_intervals_cover_near_their_level(seasonal_run):
     _, _, backtest = seasonal_run
     assert 0.7 <= backtest.overall["coverage"] <= 0.9, backtest.table()
     assert list(backtest.by_horizon.index) == [1, 2, 3]
 
 
+@pytest.mark.slow  # fits and backtests the whole ensemble
 def test_a_higher_level_widens_the_interval(seasonal_run):
     frame, forecaster, _ = seasonal_run
     wide = fit_forecaster(
@@ -105,6 +108,7 @@ def test_a_higher_level_widens_the_interval(seasonal_run):
     assert (wide["upper"] - wide["lower"]).mean() > (narrow["upper"] - narrow["lower"]).mean()
 
 
+@pytest.mark.slow  # fits and backtests the whole ensemble
 def test_one_best_member_takes_the_weight():
     """Exactly repeating seasons: the seasonal naive (and so its growth-scaled version, the
     growth being nil) is perfect and the learnt weights find it."""

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.forecast import (
     AttributeChange,
     CommunityScenario,
@@ -105,7 +105,7 @@ def test_bad_history_input_is_named():
         prepare_history(good.assign(count=[-3, 2]))
     with pytest.raises(EngineInputError, match="more than one row"):
         prepare_history(good.assign(period=["2024-01", "2024-01"]))
-    with pytest.raises(EngineInputError, match="horizon"):
+    with pytest.raises(EngineContractError, match="horizon"):
         ForecastConfig(horizon=0)
 
 
@@ -156,7 +156,7 @@ def test_what_if_learns_the_attribute_effect_across_series():
     forecaster = fit_forecaster(frame, config=QUICK)
     result = what_if(forecaster, [AttributeChange("clinics", add=1)])
     assert 60 < result.change_percent < 140
-    with pytest.raises(EngineInputError, match="unknown attribute 'schools'"):
+    with pytest.raises(EngineContractError, match="unknown attribute 'schools'"):
         what_if(forecaster, [new_school()])
 
 
