@@ -40,7 +40,7 @@ class SeriesChoiceForm(forms.Form):
 
 
 class LineFilterForm(forms.Form):
-    """Filters of the recommendation table."""
+    """Filters of the recommendation table (the communities the reader may see, when given)."""
 
     community = forms.ModelChoiceField(
         label=_("Community"),
@@ -56,6 +56,11 @@ class LineFilterForm(forms.Form):
         required=False,
         empty_label=_("All services"),
     )
+
+    def __init__(self, *args: Any, communities=None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if communities is not None:
+            self.fields["community"].queryset = communities
 
 
 class ScenarioCompareForm(forms.Form):

@@ -11,7 +11,7 @@ figure with the machine's load average beside it:
 * disk: the requests and their history (tables, partitions and indexes), per million requests;
 * the list API (``/api/v1/requests/``) and the queue page (``/queue/``) for a community
   worker serving 3 communities, a district administrator (scoped to one of Sichuan's
-  districts, about 110 communities) and a nationwide administrator: p50/p99 per view,
+  districts, 149 communities at the default size) and a nationwide administrator: p50/p99 per view,
   in-process through Django's test client (middleware, scoping, serializer or template; no
   network);
 
@@ -76,7 +76,7 @@ QUEUE_VIEWS = {
 }
 USERS = (
     ("bench-worker", "community worker (3 communities)"),
-    ("bench-district", "district administrator (one district, about 110 communities)"),
+    ("bench-district", "district administrator (one district)"),
     ("bench-admin", "administrator (nationwide)"),
 )
 API_VIEWS = {
@@ -138,8 +138,8 @@ def indexes_rebuilt(conn, definitions: list[str]) -> None:
 
 
 def seed_places(conn, communities: int, residents: int, rng: np.random.Generator) -> None:
-    """Communities dealt over Sichuan's 183 districts and counties (the area tree's official
-    codes), each in its district's prefecture city, and residents."""
+    """Communities dealt over Sichuan's districts and counties (the area tree's official
+    codes) whose prefecture city is in the cities table, each in its district's prefecture city, and residents."""
     with conn.cursor() as cursor:
         cursor.execute(
             "SELECT a.id, a.name, c.id FROM residents_area a "

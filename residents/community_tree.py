@@ -8,9 +8,9 @@ street), each narrowing the next, and keeps the original as the last level: the 
 submits that one field. Levels where every community has the same value (one city) or none
 (no streets recorded) are left out.
 
-``community_path`` is the only place that says which levels a community has; when
-communities carry a place in an area hierarchy it reads that instead, and nothing else
-changes.
+``community_path`` is the only place that says which levels a community has: the
+community's area in the administrative-division tree (``residents.models.Area``), or its
+city and district where it has none.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import Community
+from core.widgets import FastSelect
+from residents.models import Area, Community
 
 # The levels above a community, outermost first, with the label of each level's <select>.
 LEVELS = (
@@ -32,10 +33,24 @@ LEVELS = (
 SEPARATOR = " › "
 
 
+# What a community's queryset must select for ``community_path`` to ask nothing more.
+PATH_RELATED = ("city", "area__parent__parent__parent")
+
+
 def community_path(community: Community) -> tuple[str, ...]:
     """The names of the places above ``community``, one per level of ``LEVELS`` ("" where
-    unknown). Needs ``community.city`` (select it with the queryset)."""
-    return (community.city.name, community.district or "", "")
+    unknown): from its area in the administrative-division tree (street → district → city),
+    else from its city and district fields. Select ``PATH_RELATED`` with the queryset."""
+    names: dict[int, str] = {}
+    node = community.area
+    while node is not None:
+        names[node.level] = node.name
+        node = node.parent
+    return (
+        names.get(Area.Level.CITY) or community.city.name,
+        names.get(Area.Level.DISTRICT) or community.district or "",
+        names.get(Area.Level.STREET, ""),
+    )
 
 
 def tree_choices(
@@ -56,7 +71,7 @@ def tree_choices(
     return choices, paths
 
 
-class CommunityTreeSelect(forms.Select):
+class CommunityTreeSelect(FastSelect):
     """A ``<select>`` of communities in ``<optgroup>``s whose options carry their path, for
     the tree picker's script (``data-community-tree``)."""
 
@@ -85,7 +100,7 @@ def use_community_tree(
 ) -> None:
     """Make ``field`` (a ModelChoiceField of communities) a tree picker over ``communities``;
     the field still validates against its queryset."""
-    communities = communities.select_related("city")
+    communities = communities.select_related(*PATH_RELATED)
     field.queryset = communities
     choices, paths = tree_choices(communities, empty_label=empty_label)
     field.widget = CommunityTreeSelect(attrs=field.widget.attrs, paths=paths)
@@ -94,5 +109,7 @@ def use_community_tree(
 
 def community_tree_widget(communities, *, empty_label: str) -> CommunityTreeSelect:
     """The tree picker as a bare widget (filters whose field is a plain number)."""
-    choices, paths = tree_choices(communities.select_related("city"), empty_label=empty_label)
+    choices, paths = tree_choices(
+        communities.select_related(*PATH_RELATED), empty_label=empty_label
+    )
     return CommunityTreeSelect(choices=choices, paths=paths)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
+from core.widgets import FastSelect
 from residents.community_tree import community_tree_widget
 from residents.models import User
 from services.models import ServiceCategory, ServiceRequest
@@ -287,7 +288,7 @@ class RequestFilter(django_filters.FilterSet):
                     self._communities, empty_label=_("All my communities")
                 )
             if self._categories is not None:
-                form.fields["category"].widget = forms.Select(
+                form.fields["category"].widget = FastSelect(
                     choices=[("", _("Any"))] + [(c.code, name) for c, name in self._categories]
                 )
         return self._form

@@ -397,6 +397,7 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
                 "code": tab.code,
                 "label": tab.label,
                 "count": counts.get(tab.code, 0),
+                "more_than_cap": counts.get(tab.code, 0) > queries.QUEUE_COUNT_CAP,
                 "query": tab_query.urlencode(),
                 "current": query.get("view") == tab.code,
             }
@@ -425,7 +426,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = queries.queue_tab_counts(
         requests=counted, conditions=tab_conditions(user=request.user), open_tabs=OPEN_TABS
     )
-    page_obj = _page(request, items, QUEUE_PAGE_SIZE)
+    paginator = Paginator(items, QUEUE_PAGE_SIZE)
+    if filterset.is_valid():
+        # The page holds exactly its tab's rows under the same filters: counted already.
+        paginator.count = counts[query.get("view")]
+    page_obj = paginator.get_page(request.GET.get("page"))
     assignees = queries.assignee_choices(user=request.user)
     bulk_form = BulkActionForm(
         request.POST or None,
@@ -445,6 +450,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "filter_fields": [filter_form[name] for name in RequestFilter.PAGE_FIELDS],
             "view": query.get("view"),
             "tabs": _tab_links(query, counts),
+            "count_cap": queries.QUEUE_COUNT_CAP,
             "query": query.urlencode(),
             "saved_filters": queries.saved_filter_list(user=request.user),
             "save_form": SavedFilterForm(initial={"query": query.urlencode()}),

@@ -1002,20 +1002,48 @@ def retention_rule_text(*, rule: object) -> str:
     return text
 
 
+_FOUR_MEMBER_DESCRIPTION = (
+    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
+    "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
+    "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
+    "errors; %(interval)s conformal intervals from the backtest residuals per horizon, "
+    "scaled per series"
+)
+
+
 def forecast_method_text(*, method: object, interval: object) -> str:
     """The forecaster's description (a backtest's ``method``); any other text as stored."""
 
     def render() -> str:
         share = float(interval)  # type: ignore[arg-type]
-        if not 0.5 <= share <= 0.99 or method != ForecastConfig(interval=share).describe():
+        if not 0.5 <= share <= 0.99:
             raise _Unworded(method)
-        return gettext(
-            "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
-            "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
-            "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
-            "errors; %(interval)s conformal intervals from the backtest residuals per horizon, "
-            "scaled per series"
-        ) % {"interval": format(share, ".0%")}
+        values = {"interval": format(share, ".0%")}
+        if method == ForecastConfig(interval=share).describe():
+            return (
+                gettext(
+                    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
+                    "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
+                    "the Theta method, the seasonal naive and the seasonal naive times the latest "
+                    "year-on-year change, weighted per horizon by their rolling-origin backtest "
+                    "errors; %(interval)s conformal intervals from the backtest residuals per "
+                    "horizon, scaled per series"
+                )
+                % values
+            )
+        if method == _FOUR_MEMBER_DESCRIPTION % values:
+            # Runs made before the growth-scaled seasonal naive joined the ensemble.
+            return (
+                gettext(
+                    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
+                    "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
+                    "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
+                    "errors; %(interval)s conformal intervals from the backtest residuals per horizon, "
+                    "scaled per series"
+                )
+                % values
+            )
+        raise _Unworded(method)
 
     # Another forecaster's description is shown as it names itself.
     return _worded(render) or str(method or "")

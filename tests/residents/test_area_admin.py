@@ -146,6 +146,22 @@ def test_a_plan_reaching_outside_the_area_cannot_be_approved(plan_world):
     assert 'data-plan-outside-area="1"' in page and 'data-action="approve"' not in page
 
 
+def test_the_allocation_page_lists_only_the_lines_of_the_area(client, plan_world):
+    world, run = plan_world
+    client.force_login(_admin("320102"))
+    page = client.get(reverse("analytics:run_detail", kwargs={"pk": run.pk}), follow=True)
+    shown = {line.community_id for line in page.context["page_obj"].object_list}
+    assert shown == {world.home.pk}
+    choices = set(page.context["filter_form"].fields["community"].queryset)
+    assert choices == {Community.objects.get(pk=world.home.pk)}
+    client.force_login(_admin(None))
+    page = client.get(reverse("analytics:run_detail", kwargs={"pk": run.pk}), follow=True)
+    assert {line.community_id for line in page.context["page_obj"].object_list} == {
+        world.home.pk,
+        world.other.pk,
+    }
+
+
 def test_the_citys_administrator_approves_and_the_districts_cannot_revoke(plan_world):
     _, run = plan_world
     city = _admin("320100")

@@ -81,3 +81,15 @@ def test_the_tree_script_is_a_file_and_labels_its_levels(client, places):
     select = _select(html, "community")
     levels = re.search(r'data-levels="([^"]*)"', select).group(1).replace("&quot;", '"')
     assert json.loads(levels) == ["城市", "区县", "街道或乡镇"]
+
+
+def test_the_path_follows_the_area_tree_down_to_the_street(places):
+    from tests.factories import area_node
+
+    street = CommunityFactory(
+        city=places["pidu_a"].city, district="", name="郫筒社区", area=area_node("510117001")
+    )
+    communities = Community.objects.filter(pk__in=[street.pk, places["pidu_a"].pk])
+    choices, paths = tree_choices(communities.select_related("city", "area__parent__parent"))
+    assert paths[str(street.pk)] == ("成都市", "郫都区", "郫筒街道")
+    assert f"成都市{SEPARATOR}郫都区{SEPARATOR}郫筒街道" in [label for label, _o in choices[1:]]

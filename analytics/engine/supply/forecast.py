@@ -119,10 +119,11 @@ class ForecastConfig:
     def describe(self) -> str:
         return (
             "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
-            "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
-            "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
-            f"errors; {self.interval:.0%} conformal intervals from the backtest residuals per "
-            "horizon, scaled per series"
+            "calendar/attribute features, damped-trend exponential smoothing, the Theta method, "
+            "the seasonal naive and the seasonal naive times the latest year-on-year change, "
+            "weighted per horizon by their rolling-origin backtest errors; "
+            f"{self.interval:.0%} conformal intervals from the backtest residuals per horizon, "
+            "scaled per series"
         )
 
 
@@ -613,17 +614,19 @@ def _predict(models: _Models, features: pd.DataFrame, level: np.ndarray) -> np.n
 # ---------------------------------------------------------------------------------------------
 # Ensemble members at a forecast origin, learnt weights and conformal intervals
 
-MEMBERS = ("gbm", "ets", "theta", "seasonal_naive")
+MEMBERS = ("gbm", "ets", "theta", "seasonal_naive", "seasonal_growth")
 MEMBER_METHODS = {
     "gbm": "global gradient boosting (Poisson loss) on lag, calendar and attribute features",
     "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC)",
     "theta": "Theta method (simple exponential smoothing with half the linear drift)",
     "seasonal_naive": "same month one year earlier",
+    "seasonal_growth": "same month one year earlier times the year-on-year change of the "
+    "last three months (calendar-adjusted)",
 }
 MIN_WEIGHT_ROWS = 100  # below this per horizon, the best single member (pooled) is used
 MIN_FALLBACK_ROWS = 30  # below this in all, equal weights and no calibrated interval
 MIN_CONFORMAL_ROWS = 30
-WEIGHT_GRID_STEP = 0.1
+WEIGHT_GRID_STEP = 0.2
 MAX_WEIGHT_ROWS = 2_000  # a weight search on more rows changes the weights little
 
 
@@ -724,6 +727,12 @@ class _OriginCache:
             features, level = context.build(s, np.full(len(s), origin), h)
             predicted = _predict(models, features, level).reshape(len(rows), horizon)
             members[0, rows] = predicted * ahead[rows]
+            # A horizon the global model had (almost) no training rows for at this origin (an
+            # early backtest origin of a short history) is extrapolated, not learnt: such
+            # forecasts would teach the weights that the model is worse than it is where the
+            # forecast is made (there it always has enough).
+            trained = origin - np.arange(1, horizon + 1) - (config.window - 1) + 1
+            members[0][:, trained < config.min_training_origins] = np.nan
         self.gbm_seconds += time.perf_counter() - started
         started = time.perf_counter()
         first_month = int(history.periods[0].month)
@@ -733,6 +742,7 @@ class _OriginCache:
         members[2, rows] = statistical.theta(adjusted[rows], horizon, first_month) * ahead[rows]
         # The seasonal naive stays the plain baseline it is compared with everywhere.
         members[3] = statistical.seasonal_naive(values, horizon)
+        members[4, rows] = statistical.seasonal_naive_growth(adjusted[rows], horizon) * ahead[rows]
         self.statistical_seconds += time.perf_counter() - started
         result = _AtOrigin(origin, members, _interval_scale(values), models, context)
         self._at[origin] = result
@@ -1252,13 +1262,14 @@ class BacktestResult:
         width = max(len(name) for name, _ in rows) + 2
         head = (
             f"{'group':<{width}}{'n':>8}{'WAPE ens':>10}{'gbm':>8}{'ets':>8}{'theta':>8}"
-            f"{'s-naive':>9}{'naive':>8}{'MASE ens':>10}{'coverage':>10}"
+            f"{'s-growth':>9}{'s-naive':>9}{'naive':>8}{'MASE ens':>10}{'coverage':>10}"
         )
         lines = [head, "-" * len(head)]
         for name, m in rows:
             lines.append(
                 f"{name:<{width}}{int(m['n']):>8}{m['wape_model']:>10.3f}{m['wape_gbm']:>8.3f}"
-                f"{m['wape_ets']:>8.3f}{m['wape_theta']:>8.3f}{m['wape_seasonal_naive']:>9.3f}"
+                f"{m['wape_ets']:>8.3f}{m['wape_theta']:>8.3f}{m['wape_seasonal_growth']:>9.3f}"
+                f"{m['wape_seasonal_naive']:>9.3f}"
                 f"{m['wape_naive']:>8.3f}{m['mase_model']:>10.3f}{m['coverage']:>10.1%}"
             )
         lines.append(

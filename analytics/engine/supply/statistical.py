@@ -16,7 +16,9 @@ series × month matrix so that tens of thousands of series take a second or two:
   damping from a grid, chosen per series by AIC of the one-step errors;
 * **theta**: the standard Theta method, simple exponential smoothing (its parameter chosen
   per series by one-step squared error) plus half the slope of the series' linear trend;
-* **seasonal_naive**: the same calendar month a year before.
+* **seasonal_naive**: the same calendar month a year before;
+* **seasonal_growth**: the same calendar month a year before times the year-on-year change
+  of the latest three months (last year's seasonal shape at this year's level).
 
 Every function takes ``values`` (series × months up to and including the forecast origin,
 NaN before a series' first observation) and returns series × horizon forecasts, NaN where a
@@ -230,6 +232,30 @@ def seasonal_naive(values: np.ndarray, horizon: int) -> np.ndarray:
         if 0 <= column < n_t:
             out[:, k] = values[:, column]
     return out
+
+
+GROWTH_MONTHS = 3
+
+
+def seasonal_naive_growth(
+    values: np.ndarray, horizon: int, months: int = GROWTH_MONTHS
+) -> np.ndarray:
+    """The seasonal naive scaled by the year-on-year change of the latest ``months`` months:
+    last year's seasonal shape at this year's level, the standard "same month last year
+    plus growth" forecast. The change is the ratio of the two ``months``-month sums, each plus
+    one (a count series with nothing a year before is not scaled by an infinite ratio); a
+    series without both spans keeps the plain seasonal naive."""
+    n_t = values.shape[1]
+    forecast = seasonal_naive(values, horizon)
+    if n_t < SEASON + months:
+        return forecast
+    recent = values[:, n_t - months :]
+    before = values[:, n_t - SEASON - months : n_t - SEASON]
+    known = np.isfinite(recent).all(axis=1) & np.isfinite(before).all(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (np.nansum(recent, axis=1) + 1) / (np.nansum(before, axis=1) + 1)
+    ratio = np.where(known & np.isfinite(ratio), ratio, 1.0)
+    return np.maximum(forecast * ratio[:, None], 0.0)
 
 
 def ets_damped(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray:

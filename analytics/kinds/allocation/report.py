@@ -18,6 +18,7 @@ from analytics.kinds.allocation.result import (
     AllocationResult,
     FrontierPoint,
 )
+from analytics.kinds.base import Audience
 from analytics.models import AllocationLine, AnalysisRun
 from analytics.reports import (
     BASELINE_COLOUR,
@@ -384,12 +385,16 @@ def page(request: HttpRequest, run: AnalysisRun, result: AllocationResult) -> di
     """The allocation page: the plan against the baseline, where its decision stands and the
     actions allowed now (administrators), its lines (filtered, paged), and the runs to compare
     it with."""
-    filters = LineFilterForm(request.GET or None)
+    # An administrator of an area reads the lines of its communities only (``Audience``).
+    audience = Audience.of(request.user)
+    filters = LineFilterForm(request.GET or None, communities=queries.community_scope(request.user))
     community = category = None
     if filters.is_bound and filters.is_valid():
         community = filters.cleaned_data["community"]
         category = filters.cleaned_data["category"]
     lines = queries.allocation_lines(run=run, community=community, category=category)
+    if not audience.sees_all:
+        lines = lines.filter(community__code__in=audience.codes)
     page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = allocation_line_texts(lines=page.object_list)
     scenarios = ScenarioCompareForm(

@@ -56,6 +56,7 @@ MEMBER_LABELS = {
     "ets": _("Exponential smoothing"),
     "theta": _("Theta method"),
     "seasonal_naive": _("Seasonal naive"),
+    "seasonal_growth": _("Seasonal naive × growth"),
 }
 
 

@@ -82,10 +82,10 @@ class Command(BaseCommand):
             f"Backtest ({len(backtest['origins'])} origins, horizon {backtest['horizon']}, "
             f"{backtest['interval']:.0%} intervals): {backtest['method']}"
         )
-        members = ("gbm", "ets", "theta")
+        members = ("gbm", "ets", "theta", "seasonal_growth")
         header = (
             f"{'group':<28}{'WAPE ens':>9}"
-            + "".join(f"{name:>7}" for name in members)
+            + "".join(f"{name.replace('seasonal_', 's-'):>7}" for name in members)
             + f"{'s-naive':>8}{'naive':>7}{'MASE':>7}{'cover':>7}"
         )
         self.stdout.write(header)

@@ -37,3 +37,19 @@ def test_fairness_groups_are_words_not_codes(group):
     for language in ("en", "zh-hans"):
         with wording.language(language):
             assert "_" not in wording.fairness_group_label(group=group)
+
+
+def test_the_forecast_method_is_worded_in_chinese_for_new_and_older_runs():
+    from django.utils import translation
+
+    from analytics.engine.supply.forecast import ForecastConfig
+    from analytics.wording import _FOUR_MEMBER_DESCRIPTION, forecast_method_text
+
+    current = ForecastConfig(interval=0.9).describe()
+    older = _FOUR_MEMBER_DESCRIPTION % {"interval": "80%"}
+    with translation.override("zh-hans"):
+        assert "同比变化" in forecast_method_text(method=current, interval=0.9)
+        assert "90%" in forecast_method_text(method=current, interval=0.9)
+        worded_older = forecast_method_text(method=older, interval=0.8)
+        assert "Theta 方法与季节性朴素预测" in worded_older and "80%" in worded_older
+        assert forecast_method_text(method="another model", interval=0.8) == "another model"

@@ -110,7 +110,8 @@ def test_a_higher_level_widens_the_interval(seasonal_run):
 
 @pytest.mark.slow  # fits and backtests the whole ensemble
 def test_one_best_member_takes_the_weight():
-    """Exactly repeating seasons: the seasonal naive is perfect and the learnt weights find it."""
+    """Exactly repeating seasons: the seasonal naive (and so its growth-scaled version, the
+    growth being nil) is perfect and the learnt weights find it."""
     periods = pd.period_range("2019-01", periods=60, freq="M").astype(str)
     frame = pd.concat(
         [
@@ -126,7 +127,7 @@ def test_one_best_member_takes_the_weight():
     )
     forecaster = fit_forecaster(frame, config=QUICK, group_column=None)
     for row in forecaster.weights():
-        assert row["seasonal_naive"] >= 0.5
+        assert row["seasonal_naive"] + row["seasonal_growth"] >= 0.5
 
 
 def test_no_member_sees_past_its_origin():
@@ -211,3 +212,29 @@ def test_weights_and_interval_are_learnt_on_a_sample_of_many_series(monkeypatch)
     assert (
         backtest.predictions[[f"forecast_{m}" for m in ("gbm", "ets", "theta")]].notna().all().all()
     )
+
+
+def test_the_growth_scaled_seasonal_naive_keeps_last_years_shape_at_this_years_level():
+    months = np.arange(48)
+    growing = (100 * SEASON[months % 12] * np.where(months >= 36, 1.2, 1.0))[None, :]
+    forecast = statistical.seasonal_naive_growth(growing, 3)[0]
+    # The last three months are 20% above the same months a year before (plus one each).
+    ratio = (growing[0, 45:48].sum() + 1) / (growing[0, 33:36].sum() + 1)
+    assert np.allclose(forecast, growing[0, 36:39] * ratio)
+    # Too short for a year-on-year change: the plain seasonal naive.
+    short = growing[:, :13]
+    assert np.allclose(
+        statistical.seasonal_naive_growth(short, 1), statistical.seasonal_naive(short, 1)
+    )
+
+
+def test_the_global_model_is_left_out_at_horizons_it_has_not_learnt(monkeypatch):
+    """At an early origin of a short history the global model has no training rows for the
+    longer horizons: its forecasts there are left out of the weights, not counted as its skill."""
+    history = prepare_history(_seasonal_frame(n_series=30, n_months=40), group_column=None)
+    config = ForecastConfig(horizon=4, max_iter=30, max_train_rows=5_000)
+    cache = _OriginCache(history, config)
+    origin = config.window - 1 + 5  # 5 training origins for horizon 1, 2 for horizon 4
+    gbm = cache.at(origin).members[MEMBERS.index("gbm")]
+    assert np.isfinite(gbm[:, :3]).all()
+    assert np.isnan(gbm[:, 3]).all()
