@@ -319,9 +319,38 @@ def test_listing_costs_one_query_however_many_requests(
 ):
     for days_ago in range(1, 6):
         make_request(communities["north"], days_ago=days_ago, status="resolved")
-    # Two grouped reads decide how finely places may be shown (k residents), then one list.
-    with django_assert_num_queries(3):
+    # Two grouped reads decide how finely places may be shown (k residents), one finds where
+    # the newest MAX_REQUESTS begin, then one list.
+    with django_assert_num_queries(4):
         assert len(client.get("/open311/v2/requests.json").json()) == 5
+
+
+@pytest.mark.parametrize("exact_times", [True, False])
+def test_the_newest_first_cut_keeps_exactly_the_rows_a_full_sort_would(
+    client, communities, exact_times, monkeypatch, settings
+):
+    """Only the newest MAX_REQUESTS are listed, found without sorting every request: the
+    rows and their order are those of the full sort, where times are exact and where they
+    are shown as the day's start."""
+    from services.open311 import conf
+    from services.open311.queries import public_places
+
+    if not exact_times:  # each community alone now has fewer than k: shown by a wider place
+        settings.OPEN311_MIN_RESIDENTS *= 2
+    assert (communities["north"].pk in public_places().exact) is exact_times
+    base = timezone.now() - timedelta(days=3)
+    # Made newest first, so ids fall as times rise: where times are shown as the day's start,
+    # ties are broken by id and the first rows are not the newest by exact time.
+    for minutes in reversed(range(0, 24 * 60 * 2, 97)):
+        request = make_request(communities["north"], days_ago=3)
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            created_at=base + timedelta(minutes=minutes)
+        )
+    full = [row["service_request_id"] for row in client.get("/open311/v2/requests.json").json()]
+    monkeypatch.setattr(conf, "MAX_REQUESTS", 7)
+    cut = [row["service_request_id"] for row in client.get("/open311/v2/requests.json").json()]
+    assert len(full) > 7
+    assert cut == full[:7]
 
 
 @pytest.mark.parametrize("request_id", ["²", "99999999999999999999999", "-1", "1.5"])

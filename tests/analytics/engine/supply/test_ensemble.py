@@ -186,6 +186,7 @@ def test_calendar_effects_found_where_planted_and_nowhere_else():
     assert (short == 0).all()
 
 
+@pytest.mark.slow
 def test_weights_and_interval_are_learnt_on_a_sample_of_many_series(monkeypatch):
     """Above MAX_CALIBRATION_SERIES series, an origin used only to learn the weights and the
     interval is forecast for the sampled series alone; the backtest's origins and the final
