@@ -42,7 +42,7 @@ from residents.queries import (
     account_in_area,
     administered_area,
     resident_list_by_identifier,
-    scoped_community_ids,
+    scoped_community_id_set,
     user_serves_community,
 )
 from residents.reference import area_for_place, region_code, sync_areas
@@ -307,8 +307,7 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     Returns how many were created."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
-    scope = scoped_community_ids(user=user)
-    served = None if scope is None else set(scope.values_list("pk", flat=True))
+    served = scoped_community_id_set(user=user)
     communities = set(
         Community.objects.filter(pk__in={row.get("community_id") for row in rows}).values_list(
             "pk", flat=True

@@ -71,6 +71,18 @@ def scoped_community_ids(*, user: User | None) -> QuerySet | None:
     return Community.objects.none().values("pk")
 
 
+def scoped_community_id_set(*, user: User | None) -> set[int] | None:
+    """``scoped_community_ids`` evaluated: the ids themselves, or ``None`` for every community.
+
+    The subquery's one column is the community id under different names (a worker's is the
+    link table's ``community_id``; its ``pk`` is the link's own id), so it is read through
+    ``Community``, never with ``values_list("pk")`` on the subquery."""
+    scope = scoped_community_ids(user=user)
+    if scope is None:
+        return None
+    return set(Community.objects.filter(pk__in=scope).values_list("pk", flat=True))
+
+
 def within_scope(queryset: QuerySet, *, user: User | None, field: str = "community") -> QuerySet:
     """``queryset`` cut to the communities ``user`` answers for (``scoped_community_ids``);
     ``field`` names the queryset's path to its community (``"pk"`` for communities)."""

@@ -45,6 +45,7 @@ from residents.models import Community, Resident, User
 from residents.queries import (
     communities_outside_scope,
     resident_own_profile,
+    scoped_community_id_set,
     scoped_community_ids,
     user_serves_community,
 )
@@ -696,8 +697,7 @@ def requests_import(*, user: User, rows: Sequence[ImportedRequest]) -> int:
     (``RowsInvalid``, naming each row's fields). Returns how many were created."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
-    scope = scoped_community_ids(user=user)
-    served = None if scope is None else set(scope.values_list("pk", flat=True))
+    served = scoped_community_id_set(user=user)
     residents = Resident.objects.filter(
         pk__in={row.resident_id for row in rows if row.resident_id is not None}
     ).in_bulk()
