@@ -363,30 +363,30 @@ def analysis_run_execute(*, run_id: int, heartbeat_seconds: float | None = None)
         result, writes = outcome if isinstance(outcome, tuple) else (outcome, None)
         timings = dict(result.pop("_timings", {})) if isinstance(result, dict) else {}
         timings["total"] = round(time.perf_counter() - started, 3)
-        result = _json_safe(result)
-        try:
-            _finish(
-                run_id,
-                status=AnalysisRun.Status.SUCCEEDED,
-                result=result,
-                progress=100,
-                progress_message="",
-                timings=timings,
-                data_fingerprint=(result or {}).get("data_fingerprint", "")
-                if isinstance(result, dict)
-                else "",
-                writes=writes,
-            )
-        except Exception:
-            # A result that cannot be stored must not leave the run "running" for ever.
-            logger.exception("analysis run %s (%s): storing the result failed", run_id, run.kind)
-            _finish(
-                run_id,
-                status=AnalysisRun.Status.FAILED,
-                error=NOT_STORED_ERROR,
-                timings=timings,
-            )
+        _store_success(run_id, run.kind, result=result, timings=timings, writes=writes)
     return AnalysisRun.objects.get(pk=run_id)
+
+
+def _store_success(run_id: int, kind: str, *, result: Any, timings: dict, writes: Any) -> None:
+    """Finish a run as succeeded with its result and writes (whole or merged from parts); a
+    result that cannot be stored fails the run instead of leaving it "running" for ever."""
+    result = _json_safe(result)
+    try:
+        _finish(
+            run_id,
+            status=AnalysisRun.Status.SUCCEEDED,
+            result=result,
+            progress=100,
+            progress_message="",
+            timings=timings,
+            data_fingerprint=(result or {}).get("data_fingerprint", "")
+            if isinstance(result, dict)
+            else "",
+            writes=writes,
+        )
+    except Exception:
+        logger.exception("analysis run %s (%s): storing the result failed", run_id, kind)
+        _finish(run_id, status=AnalysisRun.Status.FAILED, error=NOT_STORED_ERROR, timings=timings)
 
 
 def analysis_run_now(*, kind: str, params: dict[str, Any], user=None) -> AnalysisRun:
@@ -595,25 +595,7 @@ def analysis_run_merge(*, run_id: int) -> AnalysisRun:
     timings["total"] = round(
         (timezone.now() - (run.started_at or run.created_at)).total_seconds(), 3
     )
-    result = _json_safe(result)
-    try:
-        _finish(
-            run_id,
-            status=AnalysisRun.Status.SUCCEEDED,
-            result=result,
-            progress=100,
-            progress_message="",
-            timings=timings,
-            data_fingerprint=result.get("data_fingerprint", "") if isinstance(result, dict) else "",
-            writes=writes,
-        )
-    except Exception:
-        logger.exception("analysis run %s (%s): storing the merge failed", run_id, run.kind)
-        _finish(
-            run_id,
-            status=AnalysisRun.Status.FAILED,
-            error="The result could not be stored; it has been logged for the operators.",
-        )
+    _store_success(run_id, run.kind, result=result, timings=timings, writes=writes)
     return AnalysisRun.objects.get(pk=run_id)
 
 
