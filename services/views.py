@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.localisation import localised_name
+from core.pagination import KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
@@ -426,7 +427,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = queries.queue_tab_counts(
         requests=counted, conditions=tab_conditions(user=request.user), open_tabs=OPEN_TABS
     )
-    paginator = Paginator(items, QUEUE_PAGE_SIZE)
+    paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE)
     if filterset.is_valid():
         # The page holds exactly its tab's rows under the same filters: counted already.
         paginator.count = counts[query.get("view")]
