@@ -1448,7 +1448,8 @@ class AttributeChange:
 
     def apply(self, attributes: pd.DataFrame) -> pd.DataFrame:
         if self.attribute not in attributes.columns:
-            raise EngineInputError(
+            # The runners build every attribute a scenario names: a programming error.
+            raise EngineContractError(
                 f"what-if: unknown attribute {self.attribute!r}; the model knows "
                 f"{', '.join(attributes.columns) or 'no attributes'}"
             )
