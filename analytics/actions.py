@@ -599,26 +599,27 @@ def analysis_run_merge(*, run_id: int) -> AnalysisRun:
     return AnalysisRun.objects.get(pk=run_id)
 
 
+def _send(task, object_id: int, what: str) -> bool:
+    """Queue ``task`` for ``object_id``; False (logged, never raised) when the broker is
+    unreachable, so the sweeper sends it again later."""
+    try:
+        task.apply_async(args=[object_id], retry=True)
+    except BROKER_ERRORS as exc:
+        logger.warning("%s: the broker is unreachable (%s)", what, type(exc).__name__)
+        return False
+    return True
+
+
 def _publish_part(part_id: int) -> bool:
     from analytics.tasks import analysis_run_part_execute_task
 
-    try:
-        analysis_run_part_execute_task.apply_async(args=[part_id], retry=True)
-    except BROKER_ERRORS as exc:
-        logger.warning("run part %s: the broker is unreachable (%s)", part_id, type(exc).__name__)
-        return False
-    return True
+    return _send(analysis_run_part_execute_task, part_id, f"run part {part_id}")
 
 
 def _publish_merge(run_id: int) -> bool:
     from analytics.tasks import analysis_run_merge_task
 
-    try:
-        analysis_run_merge_task.apply_async(args=[run_id], retry=True)
-    except BROKER_ERRORS as exc:
-        logger.warning("run %s merge: the broker is unreachable (%s)", run_id, type(exc).__name__)
-        return False
-    return True
+    return _send(analysis_run_merge_task, run_id, f"run {run_id} merge")
 
 
 def _sweep_parts(stale_before: datetime, now: datetime) -> dict[str, int]:
