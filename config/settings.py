@@ -471,3 +471,6 @@ MAP_TILE_COORDINATES = env.str("MAP_TILE_COORDINATES", default="wgs84")  # or "g
 MAP_MAX_POINTS = env.int("MAP_MAX_POINTS", default=5000)
 # How far a request's own point may be from its community's centre (docs/map.md).
 REQUEST_LOCATION_MAX_KM = env.float("REQUEST_LOCATION_MAX_KM", default=25.0)
+# Above this many communities in a user's scope, pages stop listing every community in a
+# picker and ask for an area first (residents.community_picker; docs/deployment.md).
+COMMUNITY_PICKER_MAX_OPTIONS = env.int("COMMUNITY_PICKER_MAX_OPTIONS", default=500)
