@@ -73,6 +73,7 @@ QUEUE_VIEWS = {
     "queue: open, by urgency": {"view": "open", "sort": "urgency"},
     "queue: search number": {"view": "all", "q": "#4000000"},
     "queue: overdue, one community": {"view": "overdue", "community": "__first__"},
+    "queue: all, one district (area)": {"view": "all", "area": "__area__"},
 }
 USERS = (
     ("bench-worker", "community worker (3 communities)"),
@@ -398,7 +399,11 @@ def _client(username: str):
 
 
 def _resolve(params: dict, first_community: int) -> dict:
-    return {k: str(first_community) if v == "__first__" else v for k, v in params.items()}
+    from residents.models import Community
+
+    area = Community.objects.filter(pk=first_community).values_list("area__code", flat=True)
+    names = {"__first__": str(first_community), "__area__": area.first() or ""}
+    return {k: names.get(v, v) for k, v in params.items()}
 
 
 def measure_pages(username: str, repeat: int) -> dict[str, list[float]]:

@@ -446,6 +446,8 @@ OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=Fals
 # residents are registered there; otherwise at its district or city, timed to the day
 # (docs/open311.md).
 OPEN311_MIN_RESIDENTS = env.int("OPEN311_MIN_RESIDENTS", default=10)
+# How long those places are cached: deciding them counts every community's residents.
+OPEN311_PLACES_CACHE_SECONDS = env.int("OPEN311_PLACES_CACHE_SECONDS", default=300)
 
 LOGGING = {
     "version": 1,
@@ -471,3 +473,6 @@ MAP_TILE_COORDINATES = env.str("MAP_TILE_COORDINATES", default="wgs84")  # or "g
 MAP_MAX_POINTS = env.int("MAP_MAX_POINTS", default=5000)
 # How far a request's own point may be from its community's centre (docs/map.md).
 REQUEST_LOCATION_MAX_KM = env.float("REQUEST_LOCATION_MAX_KM", default=25.0)
+# Above this many communities in a user's scope, pages stop listing every community in a
+# picker and ask for an area first (residents.community_picker; docs/deployment.md).
+COMMUNITY_PICKER_MAX_OPTIONS = env.int("COMMUNITY_PICKER_MAX_OPTIONS", default=500)

@@ -99,7 +99,13 @@ def use_community_tree(
     field: forms.ModelChoiceField, communities, *, empty_label: str = "—"
 ) -> None:
     """Make ``field`` (a ModelChoiceField of communities) a tree picker over ``communities``;
-    the field still validates against its queryset."""
+    the field still validates against its queryset. Over more communities than a page lists
+    (``residents.community_picker``), the field takes a community's code instead."""
+    from residents.community_picker import is_large, use_community_code
+
+    if is_large(communities):
+        use_community_code(field, communities)
+        return
     communities = communities.select_related(*PATH_RELATED)
     field.queryset = communities
     choices, paths = tree_choices(communities, empty_label=empty_label)

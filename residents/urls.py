@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("me/data/", views.my_data, name="my_data"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("communities/picker/", views.community_picker_data, name="community_picker_data"),
     path("residents/find/", views.resident_find, name="resident_find"),
     path("residents/new/", views.resident_create, name="resident_create"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),

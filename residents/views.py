@@ -7,16 +7,17 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import LimitReached
 from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
 from core.views import add_action_errors
 from residents import actions, queries
+from residents.community_picker import AreaNotOffered, picker_answer
 from residents.consent import PORTRAIT_PURPOSE, PORTRAIT_PURPOSE_VERSION
 from residents.forms import (
     IDENTIFIER_FIELDS,
@@ -331,3 +332,21 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     response = _resident_page(request, resident, revealed)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def community_picker_data(request: HttpRequest) -> JsonResponse:
+    """The area picker's lazy step (``residents.community_picker``): the areas directly
+    inside ``?area=<code>`` (none given: the widest that tell the communities apart) and,
+    when it holds few enough, its communities. Only among the communities this person is
+    offered wherever they choose one (``queries.community_choices``): staff their scope,
+    residents and people signing up every community (they choose where they live)."""
+    user = request.user if request.user.is_authenticated else None
+    communities = queries.community_choices(user=user)
+    try:
+        answer = picker_answer(communities, area_code=request.GET.get("area") or None)
+    except AreaNotOffered:
+        return JsonResponse(
+            {"error": _("No area with this code holds communities you may choose.")}, status=404
+        )
+    return JsonResponse(answer.as_json())

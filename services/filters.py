@@ -21,11 +21,15 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
 from core.widgets import FastSelect
+from residents.community_picker import AreaCodeField, filter_picker_widgets, is_large
 from residents.community_tree import community_tree_widget
 from residents.models import User
+from residents.queries import area_communities
 from services.models import ServiceCategory, ServiceRequest
 from services.queries import overdue_condition, status_condition
 
@@ -146,6 +150,13 @@ class DayFilter(django_filters.DateFilter):
     field_class = DayField
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class AreaFilter(django_filters.Filter):
+    """An area by its official code (``residents.community_picker.AreaCodeField``)."""
+
+    field_class = AreaCodeField
+
+
 class OverdueSelect(forms.NullBooleanSelect):
     """true / false / any, worded for a deadline."""
 
@@ -196,6 +207,14 @@ class RequestFilter(django_filters.FilterSet):
     urgency = django_filters.ChoiceFilter(
         label=_("Urgency"), choices=Urgency.choices, empty_label=_("Any")
     )
+    area = AreaFilter(
+        label=_("Area"),
+        method="filter_area",
+        help_text=(
+            "Official code of an area (province, city, district or street, e.g. `510104`): "
+            "the requests of its communities."
+        ),
+    )
     community = django_filters.NumberFilter(label=_("Community"), field_name="community_id")
     assigned = django_filters.ChoiceFilter(
         empty_label=_("Any"),
@@ -245,6 +264,7 @@ class RequestFilter(django_filters.FilterSet):
         "status",
         "category",
         "urgency",
+        "area",
         "community",
         "assigned",
         "overdue",
@@ -283,7 +303,20 @@ class RequestFilter(django_filters.FilterSet):
             # The help texts document the API's parameters; a page's labels say enough.
             for field in form.fields.values():
                 field.help_text = ""
-            if self._communities is not None:
+            # The area filter is shown where the communities are too many to list
+            # (``residents.community_picker``); elsewhere it only carries a value through.
+            form.fields["area"].widget = forms.HiddenInput()
+            if self._communities is not None and is_large(self._communities):
+                widgets = filter_picker_widgets(
+                    self._communities,
+                    area_code=self.data.get("area"),
+                    community_id=self.data.get("community"),
+                    all_label=_("All my communities"),
+                )
+                form.fields["area"].widget = widgets.area
+                form.fields["community"].widget = widgets.community
+                form.fields["community"].help_text = widgets.community_help
+            elif self._communities is not None:
                 form.fields["community"].widget = community_tree_widget(
                     self._communities, empty_label=_("All my communities")
                 )
@@ -307,6 +340,9 @@ class RequestFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_condition(value))
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(community_id__in=area_communities(value).values("pk"))
 
     def filter_assigned(self, queryset, name, value):
         if value == "me":

@@ -28,6 +28,12 @@ def request_map_page(request: HttpRequest) -> HttpResponse:
         categories=[(c, localised_name(c)) for c in queries.category_list() if c.parent_id],
         communities=communities,
     )
+    area = filterset.form.cleaned_data.get("area") if filterset.is_valid() else None
+    if area is not None:
+        # The communities drawn are the chosen area's (a province's would be tens of thousands).
+        communities = communities.filter(
+            pk__in=resident_queries.area_communities(area).values("pk")
+        )
     data = request_map(
         requests=filterset.qs.order_by("-created_at", "-id"), communities=communities
     )

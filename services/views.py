@@ -18,6 +18,7 @@ from core.pagination import KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
+from residents.community_picker import is_large
 from services import actions, queries, workflow
 from services.canned import canned_replies_for
 from services.filters import (
@@ -121,7 +122,11 @@ def request_submit(request: HttpRequest) -> HttpResponse:
 
 def _request_form_page(request: HttpRequest, form: RequestForm, context: dict) -> HttpResponse:
     """The request form with its location picker (the communities offered, the tiles)."""
-    picker = location_picker(communities=form.fields["community"].queryset)
+    communities = form.fields["community"].queryset
+    if is_large(communities):
+        # The map's landmarks would be every community of a province; none are drawn.
+        communities = communities.none()
+    picker = location_picker(communities=communities)
     response = render(
         request,
         "services/request_form.html",

@@ -1,0 +1,289 @@
+"""Community pickers above the threshold (``COMMUNITY_PICKER_MAX_OPTIONS``): pages offer an
+area first and list communities only once an area holds few enough; the lazy JSON step
+answers only among the communities the person is offered (staff: their scope)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from residents.community_picker import ScopeAreas, is_large, picker_answer
+from residents.models import Community
+from services.models import ServiceRequest
+from tests.factories import (
+    AdministratorFactory,
+    CityFactory,
+    CommunityFactory,
+    ServiceRequestFactory,
+    UserFactory,
+    WorkerFactory,
+    area_node,
+)
+
+pytestmark = pytest.mark.django_db
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+LIMIT = 3
+
+# Two districts of Chengdu (one with streets), one of Ya'an: the province has 3 + 2 + 2.
+PLACES = {
+    "510107001": 2,  # 浆洗街街道, 武侯区, 成都市
+    "510107004": 1,  # 望江路街道, 武侯区
+    "510104": 2,  # 锦江区, 成都市
+    "511802": 2,  # 雨城区, 雅安市
+}
+
+
+@pytest.fixture(autouse=True)
+def small_threshold(settings):
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = LIMIT
+
+
+@pytest.fixture
+def province() -> dict[str, list[Community]]:
+    chengdu = CityFactory(
+        adcode="510100", name="成都市", province="四川省", region__code="southwest"
+    )
+    yaan = CityFactory(adcode="511800", name="雅安市", province="四川省", region__code="southwest")
+    placed: dict[str, list[Community]] = {}
+    for code, count in PLACES.items():
+        city = yaan if code.startswith("5118") else chengdu
+        placed[code] = [
+            CommunityFactory(city=city, area=area_node(code), name=f"社区 {code}-{i}")
+            for i in range(count)
+        ]
+    return placed
+
+
+def _login(client, user):
+    client.force_login(user, backend=BACKEND)
+    return client
+
+
+def _picker(client, area: str | None = None):
+    return client.get(reverse("community_picker_data"), {"area": area} if area else {})
+
+
+def test_is_large_counts_past_the_threshold_only(province):
+    assert is_large(Community.objects.all())  # 7 > 3
+    assert not is_large(Community.objects.filter(area__path__startswith="510000/511800/"))
+
+
+def test_the_widest_areas_telling_communities_apart_are_the_cities(province):
+    areas = ScopeAreas(Community.objects.all())
+    # The province holds all seven: it is not offered, its two cities are.
+    assert [choice.label for choice in areas.choices(areas.tops)] == ["成都市", "雅安市"]
+    assert [choice.communities for choice in areas.choices(areas.tops)] == [5, 2]
+
+
+def test_area_list_stays_within_the_threshold_and_opens_along_the_chosen_area(province):
+    areas = ScopeAreas(Community.objects.all())
+    # Cities (2) and their districts (3) would be 5 > 3: only the cities.
+    assert [c.code for c in areas.choices(areas.shown(None, LIMIT))] == ["510100", "511800"]
+    chosen = area_node("510107").path
+    labels = [c.label for c in areas.choices(areas.shown(chosen, LIMIT))]
+    assert labels == [
+        "成都市",
+        "成都市 › 锦江区",
+        "成都市 › 武侯区",
+        "成都市 › 武侯区 › 浆洗街街道",
+        "成都市 › 武侯区 › 望江路街道",
+        "雅安市",
+    ]
+
+
+def test_endpoint_for_a_province_administrator_steps_down_the_tree(client, province):
+    _login(client, AdministratorFactory(area=area_node("510000")))
+    top = _picker(client).json()
+    assert [a["code"] for a in top["areas"]] == ["510100", "511800"]
+    assert top == {**top, "listed": False, "communities": []}
+    city = _picker(client, "510100").json()
+    assert [(a["code"], a["communities"]) for a in city["areas"]] == [
+        ("510104", 2),
+        ("510107", 3),
+    ]
+    assert city["listed"] is False  # 5 communities > 3
+    district = _picker(client, "510107").json()
+    assert district["listed"] is True
+    assert sorted(c["id"] for c in district["communities"]) == sorted(
+        c.pk for code in ("510107001", "510107004") for c in province[code]
+    )
+    assert {c["group"] for c in district["communities"]} == {
+        "成都市 › 武侯区 › 浆洗街街道",
+        "成都市 › 武侯区 › 望江路街道",
+    }
+
+
+def test_endpoint_for_a_district_administrator_answers_inside_the_district_only(client, province):
+    _login(client, AdministratorFactory(area=area_node("510107")))
+    top = _picker(client).json()
+    assert [a["code"] for a in top["areas"]] == ["510107001", "510107004"]
+    assert top["listed"] is True and len(top["communities"]) == 3
+    # Another district, its city and another city: the same answer as an unknown code.
+    for outside in ("510104", "511800", "999999"):
+        response = _picker(client, outside)
+        assert response.status_code == 404
+        assert "may choose" in response.json()["error"]
+
+
+def test_endpoint_for_a_worker_answers_their_communities_only(client, province):
+    served = province["510104"][:1] + province["511802"][:1]
+    _login(client, WorkerFactory(communities=served))
+    top = _picker(client).json()
+    assert sorted(c["id"] for c in top["communities"]) == sorted(c.pk for c in served)
+    assert [a["code"] for a in top["areas"]] == ["510100", "511800"]
+    assert [c["id"] for c in _picker(client, "510104").json()["communities"]] == [served[0].pk]
+    assert _picker(client, "510107").status_code == 404
+
+
+def test_endpoint_for_residents_and_sign_up_offers_every_community(client, province):
+    # People choose where they live (sign-up, their profile): every community is offered.
+    assert _picker(client, "510100").json()["areas"][1]["communities"] == 3
+    _login(client, UserFactory())
+    assert len(_picker(client, "511800").json()["communities"]) == 2
+
+
+def test_picker_answer_is_the_endpoints_shape(province):
+    answer = picker_answer(Community.objects.all(), area_code="511802")
+    assert answer.listed and [c.name for c in answer.communities] == [
+        "社区 511802-0",
+        "社区 511802-1",
+    ]
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+
+def _options(html: str, name: str) -> int:
+    match = re.search(rf'<select name="{name}"[^>]*>.*?</select>', html, re.S)
+    return match.group(0).count("<option") if match else 0
+
+
+def _ids_on_queue(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'href="(?:/[a-z-]+)?/requests/(\d+)/"', html)}
+
+
+@pytest.mark.parametrize("page", ["services:queue", "services:request_map"])
+def test_page_size_does_not_grow_with_the_communities_above_the_threshold(client, settings, page):
+    admin = AdministratorFactory()
+    _login(client, admin)
+    chengdu = CityFactory(
+        adcode="510100", name="成都市", province="四川省", region__code="southwest"
+    )
+    counts = []
+    for total in (10, 40):
+        while Community.objects.count() < total:
+            CommunityFactory(city=chengdu, area=area_node("510107001"))
+        html = client.get(reverse(page), {"view": "all"}).content.decode()
+        counts.append((html.count("<option"), _options(html, "community")))
+    assert counts[0] == counts[1]
+    assert counts[0][1] == 1  # "All my communities" only
+
+
+def test_queue_filtered_by_area_holds_the_areas_rows(client, province):
+    admin = AdministratorFactory(area=area_node("510000"))
+    _login(client, admin)
+    wuhou = [
+        ServiceRequestFactory(community=c)
+        for code in ("510107001", "510107004")
+        for c in province[code]
+    ]
+    others = [ServiceRequestFactory(community=c) for c in province["510104"] + province["511802"]]
+    html = client.get(reverse("services:queue"), {"view": "all", "area": "510107"}).content.decode()
+    assert _ids_on_queue(html) == {r.pk for r in wuhou}
+    assert not _ids_on_queue(html) & {r.pk for r in others}
+    # The chosen district holds 3 communities (within the threshold): they are listed, and
+    # the area list opened along the chosen district.
+    assert _options(html, "community") == 1 + 3
+    assert "成都市 › 武侯区 › 望江路街道" in html
+    one = province["510107004"][0]
+    html = client.get(
+        reverse("services:queue"), {"view": "all", "area": "510107", "community": one.pk}
+    ).content.decode()
+    assert _ids_on_queue(html) == {r.pk for r in wuhou if r.community_id == one.pk}
+
+
+def test_area_filter_does_not_widen_a_scope(client, province):
+    district_admin = AdministratorFactory(area=area_node("510104"))
+    _login(client, district_admin)
+    ServiceRequestFactory(community=province["511802"][0])
+    html = client.get(reverse("services:queue"), {"view": "all", "area": "511800"}).content.decode()
+    assert _ids_on_queue(html) == set()
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_api_filters_by_area_and_names_an_unknown_code(province):
+    from tests.factories import api_client
+
+    admin = AdministratorFactory()
+    inside = ServiceRequestFactory(community=province["511802"][0])
+    ServiceRequestFactory(community=province["510104"][0])
+    api = api_client(admin)
+    rows = api.get("/api/v1/requests/", {"area": "511800"}).json()["results"]
+    assert [row["id"] for row in rows] == [inside.pk]
+    response = api.get("/api/v1/requests/", {"area": "9999"})
+    assert response.status_code == 400
+    assert "9999" in str(response.json())
+
+
+# Entry forms: the community as its code ---------------------------------------------------
+
+
+def _log_need_data(community_code: str, category) -> dict:
+    return {
+        "category": category.pk,
+        "description": "SYNTHETIC need logged for the picker test.",
+        "urgency": "normal",
+        "community": community_code,
+        "channel": "community_worker",
+    }
+
+
+def test_log_need_over_a_large_scope_takes_a_community_code_within_scope(client, province):
+    from tests.factories import ServiceCategoryFactory
+
+    category = ServiceCategoryFactory()
+    _login(client, AdministratorFactory(area=area_node("510000")))
+    url = reverse("services:request_log_anonymous")
+    html = client.get(url).content.decode()
+    assert _options(html, "community") == 0
+    assert 'name="community"' in html and "data-community-lookup" in html
+    target = province["511802"][1]
+    response = client.post(url, _log_need_data(target.code, category))
+    assert response.status_code == 302
+    assert ServiceRequest.objects.get().community == target
+
+
+def test_log_need_refuses_a_code_outside_the_scope_with_a_message(client, province):
+    from tests.factories import ServiceCategoryFactory
+
+    category = ServiceCategoryFactory()
+    outside = CommunityFactory(city=CityFactory(), code="SYN-OUTSIDE")
+    many = [c for code in ("510107001", "510107004") for c in province[code]]
+    _login(client, WorkerFactory(communities=[*many, *province["510104"]]))  # 5 > 3
+    response = client.post(
+        reverse("services:request_log_anonymous"), _log_need_data(outside.code, category)
+    )
+    assert response.status_code == 200
+    assert "No community you may choose has this code." in response.content.decode()
+    assert not ServiceRequest.objects.exists()
+
+
+def test_resident_profile_edit_over_every_community_shows_the_stored_code(client, province):
+    from tests.factories import ResidentFactory
+
+    resident = ResidentFactory(community=province["510104"][0], with_account=True)
+    _login(client, resident.user)
+    html = client.get(reverse("profile_edit")).content.decode()
+    assert _options(html, "community") == 0
+    assert f'value="{province["510104"][0].code}"' in html
+
+
+def test_signup_over_many_communities_takes_the_code(client, province):
+    from tests.web.test_resident_pages import _signup_data
+
+    target = province["510107004"][0]
+    response = client.post(reverse("signup"), {**_signup_data(target), "community": target.code})
+    assert response.status_code == 302
+    assert Community.objects.get(residents__user__username="newresident") == target
