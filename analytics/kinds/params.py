@@ -218,8 +218,10 @@ class RunStartForm(forms.Form):
                 continue
             if param.type == "community":
                 from analytics import queries
+                from residents.community_tree import use_community_tree
 
-                self.fields[param.name].queryset = queries.community_scope(user)
+                # A province's communities are not listed: a code instead (use_community_tree).
+                use_community_tree(self.fields[param.name], queries.community_scope(user))
             elif param.type == "forecast_run":
                 self.fields[param.name].queryset = _forecast_runs()
             elif param.type == "cities":
