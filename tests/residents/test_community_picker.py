@@ -332,3 +332,26 @@ def test_what_if_start_form_over_a_province_takes_a_code(province):
     form = kinds.get("what_if").form(user=admin)
     field = next(name for name, f in form.fields.items() if "community" in name)
     assert "data-community-lookup" in str(form[field])
+
+
+def test_the_admin_sites_account_page_searches_a_large_set_of_communities(
+    client, settings, province
+):
+    worker = WorkerFactory(communities=province["510104"])
+    _login(client, AdministratorFactory(is_superuser=True))
+
+    def communities_select() -> str:
+        html = client.get(f"/admin/residents/user/{worker.pk}/change/").content.decode()
+        return re.search(r'<select name="communities"[^>]*>.*?</select>', html, re.S).group(0)
+
+    select = communities_select()
+    assert "admin-autocomplete" in select
+    assert select.count("<option") == 2  # the worker's two communities only
+    found = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "residents", "model_name": "user", "field_name": "communities", "term": ""},
+    ).json()["results"]
+    assert len(found) == 7
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = 10
+    select = communities_select()
+    assert "admin-autocomplete" not in select and select.count("<option") == 7
