@@ -38,15 +38,6 @@ class Table:
     rows: Iterable[Sequence[object]]
 
 
-def items(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
-def dict_list(value: object) -> list[dict]:
-    """The dict entries of a list in the result (anything else: none)."""
-    return [r for r in items(value) if isinstance(r, dict)]
-
-
 def num(value: object) -> int | float | None:
     """A finite number as stored (ints stay ints), else ``None``: a malformed cell of an old
     result becomes an empty cell, not an error."""

@@ -203,8 +203,16 @@ def adl_for_equity(result: GmmResult) -> AdlCoefficients:
     )
 
 
+def _error_cell(exc: EngineInputError) -> dict:
+    """Why a figure of Table 2 is missing: the English message for logs and commands and,
+    when the engine coded it, its parts (worded for pages and CSV in the reader's language)."""
+    return {"error": str(exc), **({"error_parts": exc.parts} if exc.parts else {})}
+
+
 def _column(
-    result: GmmResult, dependent: str, exogeneity: ExogeneityTest | str | None = None
+    result: GmmResult,
+    dependent: str,
+    exogeneity: ExogeneityTest | EngineInputError | None = None,
 ) -> dict:
     cells = {}
     for key, label, _ in ROWS:
@@ -225,7 +233,7 @@ def _column(
         long_run = long_run_effect(result, "diggovment")
         long_run_cell = {"effect": long_run.estimate, "se": long_run.se, "p": long_run.p}
     except EngineInputError as exc:
-        long_run_cell = {"error": str(exc)}
+        long_run_cell = _error_cell(exc)
     ar2 = next((t for t in result.ar_tests if t.order == 2), None)
     return {
         "cells": cells,
@@ -241,7 +249,7 @@ def _column(
         "warnings": list(result.warnings),
         "exogeneity_test": exogeneity.to_dict()
         if isinstance(exogeneity, ExogeneityTest)
-        else {"error": exogeneity}
+        else _error_cell(exogeneity)
         if exogeneity
         else None,
     }
@@ -276,15 +284,15 @@ def paper_table2(
             try:
                 fitted = estimate_adl(frame, dependent=dependent, specification=spec.key)
             except EngineInputError as exc:
-                columns[region] = {"error": str(exc)}
+                columns[region] = _error_cell(exc)
                 done += 1
                 continue
             try:
-                exogeneity: ExogeneityTest | str = exogeneity_test(
+                exogeneity: ExogeneityTest | EngineInputError = exogeneity_test(
                     frame, dependent=dependent, fitted=fitted
                 )
             except EngineInputError as exc:
-                exogeneity = str(exc)
+                exogeneity = exc
             columns[region] = _column(fitted, dependent, exogeneity)
             if region == "Pooled" and truth and model_key in truth:
                 columns[region]["recovery"] = [

@@ -112,3 +112,33 @@ class Result:
                 f"{cls.SCHEMA_VERSION} (upgrade it with analytics.kinds.upgrades)"
             )
         return _record(cls, data, where)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Sparse:
+    """A part whose keys depend on how it was made: a region whose model could not be
+    estimated stores only its error, each equity-weight method writes its own figures, older
+    runs lack newer keys. Every key is still a typed field (an unknown one is refused), but a
+    key the stored part did not have is left out again when it is written back, so a stored
+    part reads and writes unchanged and the API shows what the engine wrote. A part built in
+    code writes every field that is not ``None``."""
+
+    # The stored part's keys, in their stored order (None for a part built in code).
+    _keys: tuple[str, ...] | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def from_json(cls, data: Mapping, *, where: str = "part") -> Self:
+        part = _record(cls, data, where)
+        part._keys = tuple(data)
+        return part
+
+    def to_json(self) -> dict[str, Any]:
+        if self._keys is not None:
+            return {key: to_json(getattr(self, key)) for key in self._keys}
+        return {
+            f.name: to_json(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.init and getattr(self, f.name) is not None
+        }

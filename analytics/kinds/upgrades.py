@@ -117,7 +117,10 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 2: the first typed schema; the stored shape is unchanged.
     # Version 4 (equalization): Table 1, the regional spreads and the trends typed, their
     # stored shape unchanged.
-    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4)},
+    # Version 5 (equalization): Table 2, the equity weights and the PCA diagnostics typed,
+    # their stored shape unchanged (a key a part was stored without stays absent; Table 2's
+    # errors gain ``error_parts`` in new runs only).
+    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4), 4: _stamp(5)},
     "portraits": {1: _stamp(2), 2: _portraits_3},
     # Version 4 (forecast): the backtest's errors typed, their stored shape unchanged.
     "forecast": {1: _stamp(2), 2: _stamp(3), 3: _stamp(4)},

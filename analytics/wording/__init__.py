@@ -1257,9 +1257,15 @@ def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str
     return worded
 
 
-def estimation_error_text(*, error: object) -> str:
-    """Why one region's dynamic panel model has no estimate (Table 2): the estimator's English
-    message for English readers, the general phrase in any other language."""
+def estimation_error_text(*, error: object, parts: object = None) -> str:
+    """Why one region's dynamic panel model (or its long-run effect) has no estimate (Table
+    2), in the reader's language: its parts worded when the engine coded it, else the
+    estimator's English message for English readers and the general phrase in any other
+    language."""
+    if parts:
+        worded = _worded(lambda: _run_error(_single(parts), NO_NAMES))
+        if worded:
+            return worded
     text = str(error or "")
     if not text or current_language().lower().startswith("en"):
         return text

@@ -48,8 +48,7 @@ def _equity_weights() -> pd.DataFrame | None:
         return None
     equalization = kinds.get("equalization").load(run)
     by_city_kind = {
-        (str(row["city_code"]), row["kind"]): row
-        for row in equalization.equity_weights.get("community_types", [])
+        (str(row.city_code), row.kind): row for row in equalization.equity_weights.community_types
     }
     rows = []
     for code, kind, adcode in Community.objects.values_list("code", "kind", "city__adcode"):
@@ -58,13 +57,9 @@ def _equity_weights() -> pd.DataFrame | None:
             rows.append(
                 {
                     "community": code,
-                    "weight": float(weight["weight"]),
+                    "weight": float(weight.weight),
                     "reason_parts": [
-                        {
-                            "code": "equalization_run",
-                            "run": run.pk,
-                            "reason": weight["reason_parts"],
-                        }
+                        {"code": "equalization_run", "run": run.pk, "reason": weight.reason_parts}
                     ],
                 }
             )

@@ -8,7 +8,19 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from analytics import wording
-from analytics.kinds.equalization.result import EqualizationResult, RegionSpread
+from analytics.kinds.equalization.result import (
+    Bartlett,
+    EqualizationResult,
+    EquityCity,
+    EquityCommunityType,
+    EquityOptions,
+    EquityWeights,
+    ExogeneityTest,
+    LongRunEffect,
+    PcaScore,
+    RegionSpread,
+    Table2Column,
+)
 from analytics.models import AnalysisRun
 from analytics.reports import BASELINE_COLOUR, LP_COLOUR, finite, region_names
 from residents.models import Community
@@ -45,21 +57,15 @@ def _table2_label(label: str) -> str:
     return f"{TABLE2_LABELS.get(base, base)}{lagged}"
 
 
-def as_dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def pca_orientation_text(score: dict) -> str:
+def pca_orientation_text(score: PcaScore) -> str:
     """Each retained component's anchor, e.g. ``PC1 + Paved road area per capita (0.81); PC2
-    + ...``: the
-    reference indicator whose loading is positive (an eigenvector's sign is otherwise
-    arbitrary)."""
+    + ...``: the reference indicator whose loading is positive (an eigenvector's sign is
+    otherwise arbitrary)."""
     parts = []
-    for component, stated in as_dict(score.get("orientation")).items():
-        stated = as_dict(stated)
-        loading = finite(stated.get("loading"))
+    for component, stated in score.orientation.items():
+        loading = finite(stated.loading)
         figure = f" ({loading:.2f})" if loading is not None else ""
-        anchor = wording.indicator_label(key=stated.get("anchor", ""))
+        anchor = wording.indicator_label(key=stated.anchor)
         parts.append(f"{component} + {anchor}{figure}")
     return "; ".join(parts)
 
@@ -130,22 +136,18 @@ def _table2(
 ) -> list[dict]:
     tables = []
     for key, title in TABLE2_MODELS.items():
-        table = as_dict(as_dict(result.table2_paper if paper else result.table2).get(key))
-        if not table:
+        table = (result.table2_paper if paper else result.table2).get(key)
+        if table is None:
             continue
-        columns = as_dict(table.get("columns"))
+        columns = table.columns
         names = list(columns)
         rows = []
-        for label in table.get("rows") or []:
+        for label in table.rows:
             cells = []
             for region in names:
-                cell = as_dict(as_dict(columns[region].get("cells")).get(label))
+                cell = columns[region].cells.get(label)
                 cells.append(
-                    {
-                        "coef": finite(cell.get("coef")),
-                        "t": finite(cell.get("t")),
-                        "stars": cell.get("stars", ""),
-                    }
+                    {"coef": finite(cell.coef), "t": finite(cell.t), "stars": cell.stars}
                     if cell
                     else None
                 )
@@ -159,10 +161,10 @@ def _table2(
             ("groups", _("Cities")),
             ("instruments", _("Instruments")),
         ):
-            values = [columns[r].get(stat) for r in names]
+            values = [getattr(columns[r], stat) for r in names]
             if any(v is not None for v in values):
                 footer.append({"label": label, "stat": stat, "values": values})
-        exogeneity = [finite(as_dict(columns[r].get("exogeneity_test")).get("p")) for r in names]
+        exogeneity = [finite((columns[r].exogeneity_test or ExogeneityTest()).p) for r in names]
         if any(v is not None for v in exogeneity):
             footer.append(
                 {
@@ -171,121 +173,126 @@ def _table2(
                     "values": exogeneity,
                 }
             )
-        long_run = [as_dict(columns[r].get("long_run_diggovment")) for r in names]
-        specification = table.get("specification") or "paper"
+        long_run = [columns[r].long_run_diggovment or LongRunEffect() for r in names]
         tables.append(
             {
                 "key": key,
                 "title": title,
-                "specification": specification,
-                "specification_text": TABLE2_SPECIFICATIONS.get(specification, ""),
+                "specification": table.specification_key,
+                "specification_text": TABLE2_SPECIFICATIONS.get(table.specification_key, ""),
                 "recovery": _recovery_rows(columns.get("Pooled")),
-                "dependent": table.get("dependent", ""),
+                "dependent": table.dependent,
                 "regions": [_("Pooled") if r == "Pooled" else regions.get(r, r) for r in names],
                 "rows": rows,
                 "footer": footer,
                 "long_run": [
-                    {
-                        "effect": finite(lr.get("effect")),
-                        "se": finite(lr.get("se")),
-                        "p": finite(lr.get("p")),
-                    }
+                    {"effect": finite(lr.effect), "se": finite(lr.se), "p": finite(lr.p)}
                     for lr in long_run
                 ],
                 "errors": [
-                    (regions.get(r, r), wording.estimation_error_text(error=columns[r]["error"]))
+                    (regions.get(r, r), table2_error_text(columns[r]))
                     for r in names
-                    if columns[r].get("error")
+                    if columns[r].error
                 ],
                 "warnings": [
                     (regions.get(r, r), wording.estimation_warning_text(warning=w))
                     for r in names
-                    for w in columns[r].get("warnings") or []
+                    for w in columns[r].warnings
                 ],
             }
         )
     return tables
 
 
-def _recovery_rows(column: object) -> list[dict]:
+def table2_error_text(column: Table2Column) -> str:
+    """Why a region's model, or its long-run effect, has no estimate, in the reader's
+    language (empty when it has both)."""
+    long_run = column.long_run_diggovment or LongRunEffect()
+    failed = column if column.error else long_run if long_run.error else None
+    if failed is None:
+        return ""
+    return wording.estimation_error_text(error=failed.error, parts=failed.error_parts)
+
+
+def _recovery_rows(column: Table2Column | None) -> list[dict]:
     """The SYNTHETIC generator's coefficients beside the pooled estimates (empty otherwise)."""
-    rows = []
-    for row in as_dict(column).get("recovery") or []:
-        row = as_dict(row)
-        rows.append(
-            {
-                "term": str(row.get("name", "")),
-                "true": finite(row.get("true")),
-                "estimate": finite(row.get("estimate")),
-                "se": finite(row.get("se")),
-                "lower": finite(row.get("lower")),
-                "upper": finite(row.get("upper")),
-                "covered": row.get("covered") is True,
-            }
-        )
-    return rows
+    return [
+        {
+            "term": row.name,
+            "true": finite(row.true),
+            "estimate": finite(row.estimate),
+            "se": finite(row.se),
+            "lower": finite(row.lower),
+            "upper": finite(row.upper),
+            "covered": row.covered is True,
+        }
+        for row in (column.recovery if column else [])
+    ]
 
 
 EQUITY_BENCHMARKS = {"region": _("the city's region"), "nation": _("all cities")}
 
 
-def equity_city_name(row: dict, names: wording.Names) -> str:
+def equity_city_name(row: EquityCity, names: wording.Names) -> str:
     """An equity-weight city row's name for display: its synthetic label (in the active
     language) when it comes from a SYNTHETIC panel, else the name the run stored."""
     return wording.city_name(
-        code=row.get("city_code"),
+        code=row.city_code,
         names=names,
-        synthetic_number=row.get("synthetic_number"),
-        region=row.get("region", ""),
+        synthetic_number=row.synthetic_number,
+        region=row.region,
+    )
+
+
+def equity_names(weights: EquityWeights) -> wording.Names:
+    """The names the weights' reasons use: the cities' stored names and the regions'."""
+    return wording.Names(
+        cities={str(r.city_code): r.name or str(r.city_code) for r in weights.cities},
+        regions=region_names() if weights.cities or weights.community_types else {},
     )
 
 
 def _equity(result: EqualizationResult) -> dict:
-    weights = as_dict(result.equity_weights)
-    city_rows = [r for r in weights.get("cities") or [] if isinstance(r, dict)]
-    types = [r for r in weights.get("community_types") or [] if isinstance(r, dict)]
+    weights = result.equity_weights
+    city_rows = weights.cities
     # The cities this installation has communities in: their weights reach the allocation.
     local = set(Community.objects.values_list("city__adcode", flat=True).distinct())
-    stored = wording.Names(
-        cities={r.get("city_code"): r.get("name", r.get("city_code")) for r in city_rows},
-        regions=region_names(),
-    )
-    names = {r.get("city_code"): equity_city_name(r, stored) for r in city_rows}
+    stored = equity_names(weights)
+    names = {r.city_code: equity_city_name(r, stored) for r in city_rows}
     kind_labels = dict(Community.Kind.choices)
-    reason_names = stored
 
-    def reason(row: dict) -> str:
-        return wording.weight_reason_text(parts=row.get("reason_parts"), names=reason_names)
+    def reason(row: EquityCity | EquityCommunityType) -> str:
+        return wording.weight_reason_text(parts=row.reason_parts, names=stored)
 
     local_types = [
         {
-            **r,
-            "city": names.get(r.get("city_code"), r.get("city_code")),
-            "kind_label": kind_labels.get(r.get("kind"), r.get("kind")),
+            **r.to_json(),
+            "city": names.get(r.city_code, r.city_code),
+            "kind_label": kind_labels.get(r.kind, r.kind),
             "reason": reason(r),
         }
-        for r in types
-        if r.get("city_code") in local
+        for r in weights.community_types
+        if r.city_code in local
     ]
     top = [
-        {**r, "name": names.get(r.get("city_code")), "reason": reason(r)}
-        for r in sorted(city_rows, key=lambda r: -(finite(r.get("weight")) or 0))[:15]
+        {**r.to_json(), "name": names.get(r.city_code), "reason": reason(r)}
+        for r in sorted(city_rows, key=lambda r: -(finite(r.weight) or 0))[:15]
     ]
-    lag = as_dict(weights.get("lag"))
+    lag = weights.lag.to_json() if weights.lag else {}
     if lag:
         lag = {**lag, "summary": wording.effect_lag_text(lag=lag)}
-    options = as_dict(weights.get("options"))
+    options = weights.options or EquityOptions()
     return {
-        "year": weights.get("year"),
-        "method": weights.get("method") or "current_gap",
-        "strength": finite(options.get("strength")),
-        "horizon": options.get("horizon"),
-        "benchmark": EQUITY_BENCHMARKS.get(options.get("benchmark"), ""),
+        "year": weights.year,
+        "method": weights.method_key,
+        "strength": finite(options.strength),
+        "horizon": options.horizon,
+        "benchmark": EQUITY_BENCHMARKS.get(options.benchmark, ""),
         "lag": lag or None,
         "local_types": local_types,
         "top_cities": top,
         "n_cities": len(city_rows),
-        "n_above_one": sum(1 for r in city_rows if (finite(r.get("weight")) or 0) > 1 + 1e-9),
+        "n_above_one": sum(1 for r in city_rows if (finite(r.weight) or 0) > 1 + 1e-9),
     }
 
 
@@ -300,27 +307,24 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
     region_keys = [r["region"] for r in by_region]
     trends = {score: trend_rows(result, score) for score in ("pubindicator", "E")}
     main_trend = trends["pubindicator"]
-    pca = []
-    for score, data in as_dict(result.scores).items():
-        data = as_dict(data)
-        bartlett = as_dict(data.get("bartlett"))
-        pca.append(
-            {
-                "label": SCORE_LABELS.get(score, data.get("label", score)),
-                "indicators": len(data.get("columns") or []),
-                "retained": data.get("retained"),
-                "rule": wording.retention_rule_text(rule=data.get("retention_rule")),
-                "variance": finite(data.get("cumulative_variance_retained")),
-                "kmo": finite(data.get("kmo")),
-                "bartlett_p": finite(bartlett.get("p_value")),
-                "orientation": pca_orientation_text(data),
-            }
-        )
+    pca = [
+        {
+            "label": SCORE_LABELS.get(score, data.label or score),
+            "indicators": len(data.columns),
+            "retained": data.retained,
+            "rule": wording.retention_rule_text(rule=data.retention_rule),
+            "variance": finite(data.cumulative_variance_retained),
+            "kmo": finite(data.kmo),
+            "bartlett_p": finite((data.bartlett or Bartlett()).p_value),
+            "orientation": pca_orientation_text(data),
+        }
+        for score, data in result.scores.items()
+    ]
     return {
         "synthetic": result.synthetic,
         "data_source": wording.data_source_text(source=result.data_source),
-        "panel": as_dict(result.panel),
-        "imputed_cells": as_dict(result.interpolation).get("imputed_cells"),
+        "panel": result.panel,
+        "imputed_cells": result.interpolation.get("imputed_cells"),
         "table1": table1,
         "table1_chart": {
             "labels": [str(r["label"]) for r in by_region],

@@ -5,18 +5,27 @@ inequality trends, the equity weights and the PCA diagnostics (all city-level)."
 from __future__ import annotations
 
 from analytics import queries, wording
-from analytics.exports import Table, count, dict_list, items, num
+from analytics.exports import Table, count, num
 from analytics.kinds.equalization.report import (
     TREND_COLUMNS,
-    as_dict,
     equity_city_name,
+    equity_names,
     pca_orientation_text,
     table1_calibrated,
     table1_rows,
+    table2_error_text,
     trend_rows,
 )
-from analytics.kinds.equalization.result import EqualizationResult
-from analytics.reports import region_names
+from analytics.kinds.equalization.result import (
+    Bartlett,
+    EqualizationResult,
+    EquityCity,
+    EquityCommunityType,
+    ExogeneityTest,
+    LongRunEffect,
+    Table2Cell,
+    Table2Model,
+)
 
 TABLE1_COLUMNS = (
     "region",
@@ -135,82 +144,81 @@ def table1(*, result: EqualizationResult, **_: object) -> Table:
 
 def table2(*, result: EqualizationResult, **_: object) -> Table:
     """Table 2 in long form: one row per model, region (and ``Pooled``) and term. A region's
-    test statistics, long-run effect and error repeat on each of its rows, so one file holds
-    the whole table and a filter or pivot table gives any layout."""
+    test statistics, long-run effect and error (in the reader's language) repeat on each of
+    its rows, so one file holds the whole table and a filter or pivot table gives any
+    layout."""
     rows = []
     for model, table in _table2_models(result):
-        terms = [t for t in items(table.get("rows")) if isinstance(t, str)]
-        for region, column in as_dict(table.get("columns")).items():
-            column = as_dict(column)
-            cells = as_dict(column.get("cells"))
-            long_run = as_dict(column.get("long_run_diggovment"))
-            exogeneity = as_dict(column.get("exogeneity_test"))
+        for region, column in table.columns.items():
+            long_run = column.long_run_diggovment or LongRunEffect()
+            exogeneity = column.exogeneity_test or ExogeneityTest()
             region_values = (
-                num(column.get("sargan_p")),
-                num(column.get("hansen_p")),
-                num(column.get("ar2_p")),
-                count(column.get("observations")),
-                count(column.get("groups")),
-                count(column.get("instruments")),
-                num(long_run.get("effect")),
-                num(long_run.get("se")),
-                num(long_run.get("p")),
-                num(exogeneity.get("statistic")),
-                count(exogeneity.get("df")),
-                num(exogeneity.get("p")),
-                column.get("error") or long_run.get("error") or "",
+                num(column.sargan_p),
+                num(column.hansen_p),
+                num(column.ar2_p),
+                count(column.observations),
+                count(column.groups),
+                count(column.instruments),
+                num(long_run.effect),
+                num(long_run.se),
+                num(long_run.p),
+                num(exogeneity.statistic),
+                count(exogeneity.df),
+                num(exogeneity.p),
+                table2_error_text(column),
             )
             # A region without terms still gets a row, so its error is not lost.
-            for term in terms or [""]:
-                cell = as_dict(cells.get(term))
+            for term in table.rows or [""]:
+                cell = column.cells.get(term) or Table2Cell()
                 rows.append(
                     (
-                        table.get("specification") or "paper",
+                        table.specification_key,
                         model,
-                        table.get("dependent", ""),
+                        table.dependent,
                         region,
                         term,
-                        num(cell.get("coef")),
-                        num(cell.get("se")),
-                        num(cell.get("t")),
-                        num(cell.get("p")),
-                        cell.get("stars", ""),
+                        num(cell.coef),
+                        num(cell.se),
+                        num(cell.t),
+                        num(cell.p),
+                        cell.stars,
                         *region_values,
                     )
                 )
     return Table(TABLE2_COLUMNS, rows)
 
 
-def _table2_models(result: EqualizationResult) -> list[tuple[str, dict]]:
+def _table2_models(result: EqualizationResult) -> list[tuple[str, Table2Model]]:
     """(model key, table) of the default specification, then of the paper's."""
     return [
-        (model, as_dict(table))
+        (model, table)
         for tables in (result.table2, result.table2_paper)
-        for model, table in as_dict(tables).items()
+        for model, table in tables.items()
     ]
 
 
 def adl_recovery(*, result: EqualizationResult, **_: object) -> Table:
     """On a SYNTHETIC panel: the generator's ADL coefficients beside the pooled estimates
     and their 95% intervals, for each specification and model (empty otherwise)."""
-    rows = []
-    for model, table in _table2_models(result):
-        pooled = as_dict(as_dict(table.get("columns")).get("Pooled"))
-        for row in dict_list(pooled.get("recovery")):
-            rows.append(
-                (
-                    table.get("specification") or "paper",
-                    model,
-                    row.get("name", ""),
-                    num(row.get("true")),
-                    num(row.get("estimate")),
-                    num(row.get("se")),
-                    num(row.get("lower")),
-                    num(row.get("upper")),
-                    bool(row.get("covered")),
-                )
+    return Table(
+        RECOVERY_COLUMNS,
+        [
+            (
+                table.specification_key,
+                model,
+                row.name,
+                num(row.true),
+                num(row.estimate),
+                num(row.se),
+                num(row.lower),
+                num(row.upper),
+                bool(row.covered),
             )
-    return Table(RECOVERY_COLUMNS, rows)
+            for model, table in _table2_models(result)
+            if (pooled := table.columns.get("Pooled")) is not None
+            for row in pooled.recovery
+        ],
+    )
 
 
 def trends(*, result: EqualizationResult, **_: object) -> Table:
@@ -229,48 +237,47 @@ def equity_weights(*, result: EqualizationResult, **_: object) -> Table:
     """One row per city and community type (the weight an allocation gives a community of
     that type in that city), with the city's figures beside it; ``local`` marks the cities
     this installation has communities in. A city without type rows gets one row of its own."""
-    weights = as_dict(result.equity_weights)
-    cities = {str(r.get("city_code")): r for r in dict_list(weights.get("cities"))}
-    types: dict[str, list[dict]] = {}
-    for row in dict_list(weights.get("community_types")):
-        types.setdefault(str(row.get("city_code")), []).append(row)
+    weights = result.equity_weights
+    cities = {str(r.city_code): r for r in weights.cities}
+    types: dict[str, list[EquityCommunityType]] = {}
+    for row in weights.community_types:
+        types.setdefault(str(row.city_code), []).append(row)
     local = queries.local_city_codes() if cities or types else set()
-    reason_names = wording.Names(
-        cities={code: str(city.get("name", code)) for code, city in cities.items()},
-        regions=region_names() if cities or types else {},
-    )
+    reason_names = equity_names(weights)
 
-    def reason(row: dict) -> str:
-        return wording.weight_reason_text(parts=row.get("reason_parts"), names=reason_names)
+    def reason(row: EquityCity | EquityCommunityType) -> str:
+        return wording.weight_reason_text(parts=row.reason_parts, names=reason_names)
 
     rows = []
     for code in [*cities, *(c for c in types if c not in cities)]:
-        city = cities.get(code, {})
-        for kind in types.get(code) or [{}]:
+        city = cities.get(code)
+        for kind in types.get(code) or [None]:
+            figures = city or EquityCity()
+            share = kind or EquityCommunityType()
             rows.append(
                 (
                     code,
                     equity_city_name(city, reason_names) if city else "",
-                    city.get("region", ""),
-                    count(city.get("year", weights.get("year"))),
-                    kind.get("kind", ""),
-                    num(kind.get("weight")),
-                    num(kind.get("uplift")),
-                    num(city.get("weight")),
-                    num(city.get("pubindicator")),
-                    num(city.get("E")),
-                    num(city.get("median_pubindicator")),
-                    num(city.get("shortfall")),
-                    num(city.get("regional_cv")),
-                    num(city.get("mean_regional_cv")),
-                    weights.get("method") or "current_gap",
-                    num(kind.get("weight_se")),
-                    num(city.get("weight_se")),
-                    num(city.get("projected_pubindicator")),
-                    num(city.get("benchmark_pubindicator")),
-                    num(city.get("level_gap")),
-                    num(city.get("projected_E")),
-                    num(city.get("benchmark_E")),
+                    figures.region,
+                    count(figures.year if figures.year is not None else weights.year),
+                    share.kind,
+                    num(share.weight),
+                    num(share.uplift),
+                    num(figures.weight),
+                    num(figures.pubindicator),
+                    num(figures.E),
+                    num(figures.median_pubindicator),
+                    num(figures.shortfall),
+                    num(figures.regional_cv),
+                    num(figures.mean_regional_cv),
+                    weights.method_key,
+                    num(share.weight_se),
+                    num(figures.weight_se),
+                    num(figures.projected_pubindicator),
+                    num(figures.benchmark_pubindicator),
+                    num(figures.level_gap),
+                    num(figures.projected_E),
+                    num(figures.benchmark_E),
                     code in local,
                     reason(kind) if kind else "",
                     reason(city) if city else "",
@@ -281,22 +288,22 @@ def equity_weights(*, result: EqualizationResult, **_: object) -> Table:
 
 def pca(*, result: EqualizationResult, **_: object) -> Table:
     """The principal component diagnostics of each score."""
-    rows = []
-    for score, data in as_dict(result.scores).items():
-        data = as_dict(data)
-        rows.append(
+    return Table(
+        PCA_COLUMNS,
+        [
             (
                 score,
-                len(items(data.get("columns"))),
-                count(data.get("retained")),
-                data.get("retention_rule", ""),
-                num(data.get("cumulative_variance_retained")),
-                num(data.get("kmo")),
-                num(as_dict(data.get("bartlett")).get("p_value")),
+                len(data.columns),
+                count(data.retained),
+                data.retention_rule,
+                num(data.cumulative_variance_retained),
+                num(data.kmo),
+                num((data.bartlett or Bartlett()).p_value),
                 pca_orientation_text(data),
             )
-        )
-    return Table(PCA_COLUMNS, rows)
+            for score, data in result.scores.items()
+        ],
+    )
 
 
 TABLES = {

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from analytics import wording
+from analytics import kinds, wording
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -16,23 +16,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         run = run_and_check(AnalysisRun.Kind.EQUALIZATION, {})
-        result = run.result
         if options["json"]:
-            dump_json(self.stdout, {"run": run.pk, **result})
+            dump_json(self.stdout, {"run": run.pk, **run.result})
             return
-        label = "SYNTHETIC panel" if result["synthetic"] else "imported panel"
-        panel = result["panel"]
+        result = kinds.get(AnalysisRun.Kind.EQUALIZATION).load(run)
+        label = "SYNTHETIC panel" if result.synthetic else "imported panel"
+        panel = result.panel
         self.stdout.write(
             f"Equalization run #{run.pk} on the {label}: {panel['cities']} cities, "
             f"{panel['years'][0]}-{panel['years'][1]}, {run.timings['total']:.1f} s"
         )
-        self.stdout.write(f"Data: {result['data_source']}")
+        self.stdout.write(f"Data: {result.data_source}")
         self.stdout.write("Coefficient of variation of the development score by region:")
-        paper = result["table1"]["paper"]
-        for region, cv in result["table1"]["computed"].items():
+        paper = result.table1.paper
+        for region, cv in result.table1.computed.items():
+            target = paper.get(region)
             self.stdout.write(
-                f"  {region:<10} {cv:6.3f}   (paper {paper.get(region, float('nan')):.2f})"
+                f"  {region:<10} {cv:6.3f}   (paper {float('nan') if target is None else target:.2f})"
             )
-        lag = result["equity_weights"].get("lag")
+        lag = result.equity_weights.lag
         if lag:
-            self.stdout.write(f"Effect of digital government: {wording.effect_lag_text(lag=lag)}")
+            self.stdout.write(
+                f"Effect of digital government: {wording.effect_lag_text(lag=lag.to_json())}"
+            )

@@ -3,7 +3,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from analytics import kinds
 from analytics.engine.paper import format_recovery, format_table1, format_table2
+from analytics.kinds.schema import to_json
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
 
@@ -24,22 +26,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, out: Path | None, **options):
         run = run_and_check(AnalysisRun.Kind.EQUALIZATION, {})
-        result = run.result
+        result = kinds.get(AnalysisRun.Kind.EQUALIZATION).load(run)
+        # The engine's formatters read the tables as the engine wrote them.
+        table1 = to_json(result.table1)
+        table2 = {key: table.to_json() for key, table in result.table2.items()}
+        table2_paper = {key: table.to_json() for key, table in result.table2_paper.items()}
         out = out or Path(settings.VAR_DIR) / "paper"
         out.mkdir(parents=True, exist_ok=True)
-        (out / "table1.tex").write_text(format_table1(result["table1"], latex=True))
-        (out / "table1.csv").write_text(format_table1(result["table1"]).replace("\t", ","))
-        for prefix, tables in (
-            ("table2", result["table2"]),
-            ("table2_paper", result.get("table2_paper") or {}),
-        ):
+        (out / "table1.tex").write_text(format_table1(table1, latex=True))
+        (out / "table1.csv").write_text(format_table1(table1).replace("\t", ","))
+        for prefix, tables in (("table2", table2), ("table2_paper", table2_paper)):
             for key, table in tables.items():
                 (out / f"{prefix}_{key}.tex").write_text(format_table2(table, latex=True))
                 (out / f"{prefix}_{key}.csv").write_text(format_table2(table).replace("\t", ","))
         recovery = {
-            key: table["columns"]["Pooled"]["recovery"]
-            for key, table in result["table2"].items()
-            if "recovery" in table["columns"].get("Pooled", {})
+            key: [to_json(row) for row in pooled.recovery]
+            for key, model in result.table2.items()
+            if (pooled := model.columns.get("Pooled")) is not None and pooled.recovery
         }
         if recovery:
             (out / "adl_recovery.tex").write_text(format_recovery(recovery, latex=True))
@@ -49,22 +52,22 @@ class Command(BaseCommand):
                 self.stdout,
                 {
                     "run": run.pk,
-                    "synthetic": result["synthetic"],
-                    "data_source": result["data_source"],
-                    "table1": result["table1"],
-                    "table2": result["table2"],
-                    "table2_paper": result.get("table2_paper"),
+                    "synthetic": result.synthetic,
+                    "data_source": result.data_source,
+                    "table1": table1,
+                    "table2": table2,
+                    "table2_paper": table2_paper,
                     "seconds": run.timings["total"],
                 },
             )
             return
-        label = "SYNTHETIC panel" if result["synthetic"] else "imported panel"
-        self.stdout.write(f"Reproduction on the {label} ({result['data_source']})\n")
+        label = "SYNTHETIC panel" if result.synthetic else "imported panel"
+        self.stdout.write(f"Reproduction on the {label} ({result.data_source})\n")
         self.stdout.write(
             "Table 1. Coefficients of variation of public services among the seven regions"
         )
-        self.stdout.write(format_table1(result["table1"]))
-        for key, table in result["table2"].items():
+        self.stdout.write(format_table1(table1))
+        for key, table in table2.items():
             self.stdout.write(
                 f"\nTable 2 ({key}: dependent variable {table['dependent']}). Coefficients, "
                 "t-values in parentheses; *, **, *** at 10%, 5%, 1%; Sargan and AR(2) p-values"

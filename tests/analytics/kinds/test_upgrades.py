@@ -124,22 +124,82 @@ def test_a_backtest_slice_refuses_a_key_it_does_not_know():
 
 
 @pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
-def test_an_equalization_run_of_schema_3_built_by_the_real_runner_reads_as_schema_4():
+def test_an_equalization_run_of_schema_4_built_by_the_real_runner_reads_as_schema_5(client):
+    """4 -> 5 (Table 2, the equity weights and the PCA diagnostics typed): the stored shape did
+    not change, so a run stored under schema 4 loads to the same typed result, writing it back
+    gives the stored JSON again, and the API serves exactly the JSON the previous release
+    served (its result was the stored JSON); every CSV download still answers."""
+    from django.urls import reverse
+
     from analytics import actions
-    from analytics.kinds.equalization.result import RegionSpread, Table1, TrendYear
+    from analytics.kinds.equalization.result import (
+        EffectLag,
+        EquityCity,
+        EquityCommunityType,
+        EquityWeights,
+        ExogeneityTest,
+        LongRunEffect,
+        PcaScore,
+        RegionSpread,
+        Table1,
+        Table2Cell,
+        Table2Column,
+        Table2Model,
+        TrendYear,
+    )
+    from tests.factories import AdministratorFactory, api_client
 
     run = actions.analysis_run_now(kind="equalization", params={})
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
-    assert run.result["schema_version"] == 4
+    assert run.result["schema_version"] == 5
     kind = kinds.get("equalization")
     current = kind.load(run)
-    AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": 3})
+    AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": 4})
     run.refresh_from_db()
+    stored_by_the_previous_release = run.result
     assert kind.load(run) == current
-    assert current.to_json() == {**run.result, "schema_version": 4}
+    assert current.to_json() == {**stored_by_the_previous_release, "schema_version": 5}
+
+    admin = AdministratorFactory()
+    served = api_client(admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()["result"]
+    assert served == {**stored_by_the_previous_release, "schema_version": 5}
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    for table in kind.tables:
+        url = reverse("analytics:run_export", kwargs={"pk": run.pk, "table": table})
+        assert client.get(url).status_code == 200, table
+
     assert isinstance(current.table1, Table1) and current.table1.calibrated
     assert set(current.table1.computed) == set(current.table1.paper)
     spread = current.regional_cv["pubindicator"]["All"]
     assert isinstance(spread, RegionSpread) and spread.cities == 286 and spread.cv > 0
     trend = next(iter(current.trends["pubindicator"].values()))
     assert isinstance(trend, TrendYear) and trend.gini is not None
+
+    for tables, specification in ((current.table2, "endogenous"), (current.table2_paper, "paper")):
+        assert set(tables) == {"model1", "model2"}
+        for model in tables.values():
+            assert isinstance(model, Table2Model) and model.specification == specification
+            assert len(model.columns) == 8 and "Pooled" in model.columns  # 7 regions, pooled
+            for column in model.columns.values():
+                assert isinstance(column, Table2Column) and column.error is None
+                assert column.sargan_p is not None and column.ar2_p is not None
+                assert all(isinstance(c, Table2Cell) for c in column.cells.values() if c)
+                assert isinstance(column.long_run_diggovment, LongRunEffect)
+                assert isinstance(column.exogeneity_test, ExogeneityTest)
+    pooled = current.table2["model1"].columns["Pooled"]
+    assert pooled.groups == 286 and pooled.recovery  # the SYNTHETIC generator's truth
+    assert all(row.lower <= row.estimate <= row.upper for row in pooled.recovery)
+
+    weights = current.equity_weights
+    assert isinstance(weights, EquityWeights) and weights.method == "adl_projection"
+    assert len(weights.cities) == 286 and all(isinstance(c, EquityCity) for c in weights.cities)
+    assert len(weights.community_types) == 2 * 286
+    assert all(isinstance(t, EquityCommunityType) for t in weights.community_types)
+    assert all(c.reason_parts and c.weight >= 1 for c in weights.cities)
+    assert isinstance(weights.lag, EffectLag) and weights.lag.regressor == "diggovment"
+    assert weights.options.horizon == 3 and weights.options.level_weight is None
+
+    assert set(current.scores) == {"pubindicator", "E", "diggovment"}
+    for score in current.scores.values():
+        assert isinstance(score, PcaScore) and score.retained >= 1 and score.kmo > 0
+        assert score.bartlett.p_value is not None and score.orientation

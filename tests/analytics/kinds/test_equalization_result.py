@@ -1,0 +1,127 @@
+"""The equalization result's typed parts (Table 2, equity weights, PCA diagnostics): built
+from what the engine writes, they read and write back unchanged, so the API shows what the
+engine wrote; a region whose model failed keeps only its error, worded in the reader's
+language on the page and in the CSV."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics.engine.equalization.equity import equity_weights
+from analytics.engine.equalization.pca import principal_component_score
+from analytics.engine.errors import EngineInputError
+from analytics.engine.paper import _error_cell
+from analytics.kinds.equalization.report import table2_error_text
+from analytics.kinds.equalization.result import (
+    EquityCity,
+    EquityWeights,
+    PcaScore,
+    Table2Column,
+    Table2Model,
+)
+from analytics.kinds.schema import SchemaError, record
+from analytics.wording import language
+
+
+def _round_trip(cls, data: dict):
+    """The part from its stored JSON (as the database gives it back) and written again."""
+    stored = json.loads(json.dumps(data))
+    part = cls.from_json(stored)
+    assert part.to_json() == stored
+    return part
+
+
+def test_current_gap_weights_from_the_engine_round_trip_with_their_own_figures_only():
+    scores = pd.DataFrame(
+        {
+            "city_code": ["110000", "120000", "440100", "440300"],
+            "year": [2018] * 4,
+            "region": ["North", "North", "South", "South"],
+            "pubindicator": [50.0, 150.0, 100.0, 100.0],
+            "E": [120.0, 40.0, 0.0, -20.0],
+        }
+    )
+    weights = _round_trip(EquityWeights, equity_weights(scores).to_dict())
+    assert weights.method_key == "current_gap" and weights.lag is None
+    lagging = next(c for c in weights.cities if c.city_code == "110000")
+    assert isinstance(lagging, EquityCity)
+    assert lagging.weight > 1 and lagging.shortfall == pytest.approx(0.5)
+    # The other method's figures are absent, not null.
+    assert lagging.projected_pubindicator is None
+    assert "projected_pubindicator" not in lagging.to_json()
+    assert weights.options.level_weight == 1.0 and weights.options.strength is None
+    assert {t.kind for t in weights.community_types} == {"urban", "rural"}
+
+
+def test_pca_diagnostics_from_the_engine_round_trip():
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 3.0, 4.0, 5.0, 6.5],
+            "b": [2.0, 2.5, 3.5, 4.0, 6.0, 6.0],
+            "c": [1.0, 1.5, 2.5, 4.5, 4.0, 6.0],
+        }
+    )
+    score = _round_trip(PcaScore, {"label": "test", **principal_component_score(frame).to_dict()})
+    assert score.columns == ["a", "b", "c"] and score.retained >= 1
+    assert score.bartlett.p_value is not None
+    assert set(score.orientation) == {f"PC{k + 1}" for k in range(score.retained)}
+    assert score.orientation["PC1"].anchor in {"a", "b", "c"}
+
+
+def test_a_region_whose_model_failed_keeps_only_its_error_worded_for_the_reader():
+    failed = _error_cell(
+        EngineInputError("the dynamic panel model needs at least 5 cities", code="gmm_failed")
+    )
+    column = _round_trip(Table2Column, failed)
+    assert column.to_json() == {
+        "error": "the dynamic panel model needs at least 5 cities",
+        "error_parts": [{"code": "gmm_failed"}],
+    }
+    assert column.cells == {} and column.long_run_diggovment is None
+    with language("zh-hans"):
+        assert table2_error_text(column) == "无法在此样本上估计动态面板模型。"
+    with language("en"):
+        assert table2_error_text(column) == (
+            "The dynamic panel model could not be estimated on this sample."
+        )
+    # A run of an older release stored the English message alone.
+    older = Table2Column.from_json({"error": "singular matrix"})
+    with language("en"):
+        assert table2_error_text(older) == "singular matrix"
+    with language("zh-hans"):
+        assert "singular" not in table2_error_text(older)
+
+
+def test_a_table2_model_with_a_missing_term_and_an_unknown_key():
+    model = _round_trip(
+        Table2Model,
+        {
+            "dependent": "E",
+            "rows": ["Constant term", "GDP per capita"],
+            "columns": {
+                "North": {
+                    "cells": {
+                        "Constant term": {
+                            "coef": 1.5,
+                            "se": 0.5,
+                            "t": 3.0,
+                            "p": 0.003,
+                            "stars": "***",
+                        },
+                        "GDP per capita": None,
+                    },
+                    "sargan_p": 0.4,
+                    "long_run_diggovment": {"error": "no lagged dependent variable"},
+                }
+            },
+        },
+    )
+    # Runs from before the default specification used the paper's.
+    assert model.specification_key == "paper"
+    north = model.columns["North"]
+    assert north.cells["GDP per capita"] is None and north.cells["Constant term"].stars == "***"
+    with pytest.raises(SchemaError, match="surprise"):
+        record(Table2Model, {"columns": {"North": {"surprise": 1}}})
