@@ -630,7 +630,7 @@ MEMBER_METHODS = {
     "theta": "Theta method (simple exponential smoothing with half the linear drift)",
     "seasonal_naive": "same month one year earlier",
     "seasonal_growth": "same month one year earlier times the year-on-year change of the "
-    "last three months (calendar-adjusted)",
+    "last three months, shrunk toward the series' group's change (calendar-adjusted)",
 }
 MIN_WEIGHT_ROWS = 100  # below this per horizon, the best single member (pooled) is used
 MIN_FALLBACK_ROWS = 30  # below this in all, equal weights and no calibrated interval
@@ -722,26 +722,9 @@ class _OriginCache:
         ahead = factors[:, origin + 1 : origin + 1 + horizon]
         self.statistical_seconds += time.perf_counter() - started
         started = time.perf_counter()
-        models = context = None
-        padded = np.full(history.values.shape, np.nan)
-        padded[:, : origin + 1] = adjusted
-        try:
-            models, context = _fit(replace(history, values=padded), origin, config)
-        except EngineInputError:
-            if require_gbm:
-                raise
-        if models is not None:
-            s = np.repeat(rows, horizon)
-            h = np.tile(np.arange(1, horizon + 1), len(rows))
-            features, level = context.build(s, np.full(len(s), origin), h)
-            predicted = _predict(models, features, level).reshape(len(rows), horizon)
+        predicted, models, context = self._global_model(origin, adjusted, rows, require_gbm)
+        if predicted is not None:
             members[0, rows] = predicted * ahead[rows]
-            # A horizon the global model had (almost) no training rows for at this origin (an
-            # early backtest origin of a short history) is extrapolated, not learnt: such
-            # forecasts would teach the weights that the model is worse than it is where the
-            # forecast is made (there it always has enough).
-            trained = origin - np.arange(1, horizon + 1) - (config.window - 1) + 1
-            members[0][:, trained < config.min_training_origins] = np.nan
         self.gbm_seconds += time.perf_counter() - started
         started = time.perf_counter()
         first_month = int(history.periods[0].month)
@@ -751,13 +734,47 @@ class _OriginCache:
         members[2, rows] = statistical.theta(adjusted[rows], horizon, first_month) * ahead[rows]
         # The seasonal naive stays the plain baseline it is compared with everywhere.
         members[3] = statistical.seasonal_naive(values, horizon)
-        members[4, rows] = statistical.seasonal_naive_growth(adjusted[rows], horizon) * ahead[rows]
+        # The growth is shrunk toward the series' group's, measured on every series of the
+        # group (not only the sampled ones), so that it is the same whichever rows are
+        # forecast.
+        members[4, rows] = (
+            statistical.seasonal_naive_growth(adjusted, horizon, groups=history.groups)[rows]
+            * ahead[rows]
+        )
         self.statistical_seconds += time.perf_counter() - started
         result = _AtOrigin(origin, members, _interval_scale(values), models, context)
         self._at[origin] = result
         if every_series:
             self._complete.add(origin)
         return result
+
+    def _global_model(
+        self, origin: int, adjusted: np.ndarray, rows: np.ndarray, require: bool
+    ) -> tuple[np.ndarray | None, _Models | None, _FeatureContext | None]:
+        """The global model fitted on the calendar-adjusted counts up to ``origin`` and its
+        forecasts (``rows`` × horizon, calendar-adjusted) for ``rows``; ``None`` where it
+        cannot be fitted and is not ``require``d."""
+        history, config = self.history, self.config
+        horizon = config.horizon
+        padded = np.full(history.values.shape, np.nan)
+        padded[:, : origin + 1] = adjusted
+        try:
+            models, context = _fit(replace(history, values=padded), origin, config)
+        except EngineInputError:
+            if require:
+                raise
+            return None, None, None
+        s = np.repeat(rows, horizon)
+        h = np.tile(np.arange(1, horizon + 1), len(rows))
+        features, level = context.build(s, np.full(len(s), origin), h)
+        predicted = _predict(models, features, level).reshape(len(rows), horizon)
+        # A horizon the global model had (almost) no training rows for at this origin (an
+        # early backtest origin of a short history) is extrapolated, not learnt: such
+        # forecasts would teach the weights that the model is worse than it is where the
+        # forecast is made (there it always has enough).
+        trained = origin - np.arange(1, horizon + 1) - (config.window - 1) + 1
+        predicted[:, trained < config.min_training_origins] = np.nan
+        return predicted, models, context
 
     def calibration_origins(self, cutoff: int, h: int) -> list[int]:
         """The latest origins (``backtest_step`` apart, counted back from the last month) whose

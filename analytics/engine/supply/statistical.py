@@ -18,7 +18,8 @@ series × month matrix so that tens of thousands of series take a second or two:
   per series by one-step squared error) plus half the slope of the series' linear trend;
 * **seasonal_naive**: the same calendar month a year before;
 * **seasonal_growth**: the same calendar month a year before times the year-on-year change
-  of the latest three months (last year's seasonal shape at this year's level).
+  of the latest three months (last year's seasonal shape at this year's level), each
+  series' change shrunk toward its group's by how noisy it is.
 
 Every function takes ``values`` (series × months up to and including the forecast origin,
 NaN before a series' first observation) and returns series × horizon forecasts, NaN where a
@@ -238,17 +239,20 @@ GROWTH_MONTHS = 3
 
 
 def seasonal_naive_growth(
-    values: np.ndarray, horizon: int, months: int = GROWTH_MONTHS
+    values: np.ndarray, horizon: int, months: int = GROWTH_MONTHS, groups: np.ndarray | None = None
 ) -> np.ndarray:
     """The seasonal naive scaled by the year-on-year change of the latest ``months`` months:
     last year's seasonal shape at this year's level, the standard "same month last year
     plus growth" forecast. The change is the ratio of the two ``months``-month sums, each plus
     one (a count series with nothing a year before is not scaled by an infinite ratio); a
-    series without both spans keeps the plain seasonal naive."""
+    series without both spans keeps the plain seasonal naive. With ``groups`` (one label per
+    series) each series' change is shrunk toward its group's (:func:`pooled_growth`)."""
     n_t = values.shape[1]
     forecast = seasonal_naive(values, horizon)
     if n_t < SEASON + months:
         return forecast
+    if groups is not None:
+        return np.maximum(forecast * np.exp(pooled_growth(values, groups, months))[:, None], 0.0)
     recent = values[:, n_t - months :]
     before = values[:, n_t - SEASON - months : n_t - SEASON]
     known = np.isfinite(recent).all(axis=1) & np.isfinite(before).all(axis=1)
@@ -256,6 +260,68 @@ def seasonal_naive_growth(
         ratio = (np.nansum(recent, axis=1) + 1) / (np.nansum(before, axis=1) + 1)
     ratio = np.where(known & np.isfinite(ratio), ratio, 1.0)
     return np.maximum(forecast * ratio[:, None], 0.0)
+
+
+POOLING_YEARS = 3  # years of past growth ratios that measure their noise
+
+
+def pooled_growth(
+    values: np.ndarray, groups: np.ndarray, months: int = GROWTH_MONTHS
+) -> np.ndarray:
+    """Per series the log year-on-year change of the latest ``months`` months, shrunk toward
+    its group's change by how noisy it is (an empirical-Bayes estimate).
+
+    A group's series that share a market move together: the change summed over the group is
+    measured on many series and carries little of one series' noise, while a series' own
+    change mixes its real departure from the group with noise. Per series, the noise
+    variance is half the mean squared change of its departure from the group between
+    ratios three months apart (over the last :data:`POOLING_YEARS` years: the departure
+    itself moves slowly, the noise of disjoint months does not carry over); the spread of
+    real departures is what the departures' variance has beyond that noise (at least 0).
+    Each series keeps ``spread / (spread + noise)`` of its departure. Series without the
+    months needed keep a change of 0 (the plain seasonal naive)."""
+    n_series, n_t = values.shape
+    out = np.zeros(n_series)
+    if n_t < SEASON + months:
+        return out
+    zero = np.zeros((n_series, 1))
+    csum = np.concatenate([zero, np.cumsum(np.nan_to_num(values), axis=1)], axis=1)
+    cseen = np.concatenate([zero, np.cumsum(np.isfinite(values), axis=1)], axis=1)
+    ends = np.arange(max(SEASON + months, n_t - POOLING_YEARS * SEASON), n_t + 1)
+    recent = csum[:, ends] - csum[:, ends - months]
+    before = csum[:, ends - SEASON] - csum[:, ends - SEASON - months]
+    seen = cseen[:, ends] - cseen[:, ends - SEASON - months] == SEASON + months
+    ratio = np.where(seen, np.log((recent + 1) / (before + 1)), np.nan)  # series × ends
+    codes, _ = pd.factorize(np.asarray(groups))
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    known = np.isfinite(ratio)
+    group_ratio = np.zeros((n_groups, len(ends)))
+    for g in range(n_groups):
+        mine = codes == g
+        with np.errstate(invalid="ignore", divide="ignore"):
+            group_ratio[g] = np.log(
+                (np.where(known[mine], recent[mine], 0).sum(axis=0) + 1)
+                / (np.where(known[mine], before[mine], 0).sum(axis=0) + 1)
+            )
+    departure = ratio - group_ratio[codes]
+    last = departure[:, -1]
+    usable = np.isfinite(last)
+    if len(ends) > months:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            noise = np.nanmean((departure[:, months:] - departure[:, :-months]) ** 2, axis=1) / 2
+    else:
+        noise = np.full(n_series, np.nan)
+    keep = np.ones(n_series)
+    for g in range(n_groups):
+        mine = (codes == g) & usable & np.isfinite(noise)
+        if mine.sum() < 3:
+            continue  # too few series to tell departures from noise: each keeps its own
+        spread = max(0.0, float(np.mean(last[mine] ** 2) - np.mean(noise[mine])))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            keep[mine] = np.where(spread + noise[mine] > 0, spread / (spread + noise[mine]), 1.0)
+    out[usable] = group_ratio[codes[usable], -1] + keep[usable] * last[usable]
+    return out
 
 
 def ets_damped(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray:

@@ -239,3 +239,47 @@ def test_the_global_model_is_left_out_at_horizons_it_has_not_learnt(monkeypatch)
     gbm = cache.at(origin).members[MEMBERS.index("gbm")]
     assert np.isfinite(gbm[:, :3]).all()
     assert np.isnan(gbm[:, 3]).all()
+
+
+def _growing_counts(levels: np.ndarray, growth: np.ndarray, seed: int = 3) -> np.ndarray:
+    """Poisson counts (series × 60 months, SYNTHETIC) on one seasonal pattern, each series
+    growing by its own factor in the last 12 months."""
+    months = np.arange(60)
+    step = np.where(months >= 48, growth[:, None], 1.0)
+    mean = levels[:, None] * SEASON[months % 12][None, :] * step
+    return np.random.default_rng(seed).poisson(mean).astype(float)
+
+
+def _own_growth(values: np.ndarray) -> np.ndarray:
+    return np.log((values[:, -3:].sum(axis=1) + 1) / (values[:, -15:-12].sum(axis=1) + 1))
+
+
+def test_noisy_series_of_one_market_take_the_markets_growth():
+    # 40 small series that all grew 20%: each one's own three-month change is mostly noise.
+    values = _growing_counts(np.full(40, 30.0), np.full(40, 1.2))
+    pooled = statistical.pooled_growth(values, np.zeros(40))
+    own = _own_growth(values)
+    truth = np.log(1.2)
+    assert np.abs(pooled - truth).max() < 0.5 * np.abs(own - truth).max()
+    assert np.mean((pooled - truth) ** 2) < 0.3 * np.mean((own - truth) ** 2)
+    # The member uses it: every series scaled by (about) the same change.
+    forecast = statistical.seasonal_naive_growth(values, 1, groups=np.zeros(40))[:, 0]
+    assert np.allclose(forecast / values[:, 48], np.exp(pooled))
+
+
+def test_clear_departures_from_the_group_are_kept_and_groups_pool_apart():
+    # Large series growing 0% or 40%: their own changes are exact, not noise to be pooled.
+    growth = np.where(np.arange(40) % 2 == 0, 1.0, 1.4)
+    values = _growing_counts(np.full(40, 20_000.0), growth)
+    pooled = statistical.pooled_growth(values, np.zeros(40))
+    assert np.allclose(pooled, np.log(growth), atol=0.03)
+    # Two groups of noisy series, one flat and one growing: each is pooled within its own
+    # group (pooled across both, the flat ones would be pulled toward half the growth).
+    values = _growing_counts(np.full(40, 60.0), growth)
+    pooled = statistical.pooled_growth(values, np.arange(40) % 2)
+    own = _own_growth(values)
+    for group in (0, 1):
+        truth = np.log(growth[group::2])
+        pooled_error = np.mean((pooled[group::2] - truth) ** 2)
+        assert pooled_error < 0.5 * np.mean((own[group::2] - truth) ** 2)
+        assert np.abs(np.mean(pooled[group::2] - truth)) < 0.05
