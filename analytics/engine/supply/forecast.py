@@ -617,8 +617,10 @@ def _predict(models: _Models, features: pd.DataFrame, level: np.ndarray) -> np.n
 MEMBERS = ("gbm", "ets", "theta", "seasonal_naive", "seasonal_growth")
 MEMBER_METHODS = {
     "gbm": "global gradient boosting (Poisson loss) on lag, calendar and attribute features",
-    "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC)",
-    "theta": "Theta method (simple exponential smoothing with half the linear drift)",
+    "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC), "
+    "reconciled to the same forecast of the series' group's total",
+    "theta": "Theta method (simple exponential smoothing with half the linear drift), "
+    "reconciled to the same forecast of the series' group's total",
     "seasonal_naive": "same month one year earlier",
     "seasonal_growth": "same month one year earlier times the year-on-year change of the "
     "last three months, shrunk toward the series' group's change (calendar-adjusted)",
@@ -719,10 +721,14 @@ class _OriginCache:
         self.gbm_seconds += time.perf_counter() - started
         started = time.perf_counter()
         first_month = int(history.periods[0].month)
-        members[1, rows] = (
-            statistical.ets_damped(adjusted[rows], horizon, first_month) * ahead[rows]
-        )
-        members[2, rows] = statistical.theta(adjusted[rows], horizon, first_month) * ahead[rows]
+        # Both smoothers take the level of each group's total (top-down reconciliation):
+        # series of one market move together, and the total shows it first.
+        groups = np.asarray(history.groups)[rows]
+        for m, method in ((1, statistical.ets_damped), (2, statistical.theta)):
+            members[m, rows] = (
+                statistical.reconciled(method, adjusted[rows], horizon, first_month, groups)
+                * ahead[rows]
+            )
         # The seasonal naive stays the plain baseline it is compared with everywhere.
         members[3] = statistical.seasonal_naive(values, horizon)
         # The growth is shrunk toward the series' group's, measured on every series of the
