@@ -906,7 +906,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
         hz = org = sr = np.empty(0, dtype=int)
     codes, names = pd.factorize(np.asarray(history.groups))
     groups = codes[sr]
-    rows = _CalibrationRows(f, y, hz, config)
+    rows = _CalibrationRows(f, y, hz, org, config)
     everything = np.ones(len(y), dtype=bool)
     weights, basis = rows.weights(everything)
     equal = rows.equal()
@@ -1013,11 +1013,36 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     )
 
 
+def _origin_weights(f: np.ndarray, y: np.ndarray, org: np.ndarray) -> np.ndarray:
+    """Per backtest row, one over its origin's typical error (the mean absolute difference
+    between the actual and the members' median forecast at that origin): every origin then
+    counts about equally in the weights' error sums.
+
+    The rows of one origin are not independent: a market-wide month makes every series'
+    error large together, and in plain pooled errors that one origin would choose the
+    weights. The origins, not the rows, are the independent samples of how the members do."""
+    weight = np.ones(len(y))
+    if not len(y):
+        return weight
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        typical = np.abs(y - np.nanmedian(f, axis=1))
+    for origin in np.unique(org):
+        mine = org == origin
+        scale = np.nanmean(typical[mine]) if np.isfinite(typical[mine]).any() else np.nan
+        if np.isfinite(scale) and scale > 0:
+            weight[mine] = 1.0 / scale
+    return weight
+
+
 class _CalibrationRows:
     """Backtest forecasts (rows × members), actuals and horizons, and the weight search."""
 
-    def __init__(self, f: np.ndarray, y: np.ndarray, hz: np.ndarray, config: ForecastConfig):
+    def __init__(
+        self, f: np.ndarray, y: np.ndarray, hz: np.ndarray, org: np.ndarray, config: ForecastConfig
+    ):
         self.f, self.y, self.hz, self.config = f, y, hz, config
+        self.row_weight = _origin_weights(f, y, org)
         n_members = f.shape[1]
         # A member counts where it has forecasts for most rows (the global model needs more
         # history than the smoothers); complete rows over those members.
@@ -1045,7 +1070,9 @@ class _CalibrationRows:
         # Single precision: the search is memory-bound, and the errors need no more digits.
         f = self.f[np.ix_(rows, self.present)].astype(np.float32)
         grid = self.grid.astype(np.float32)
-        errors = np.abs(self.y[rows, None].astype(np.float32) - f @ grid.T).sum(axis=0)
+        y = self.y[rows, None].astype(np.float32)
+        weight = self.row_weight[rows, None].astype(np.float32)
+        errors = (weight * np.abs(y - f @ grid.T)).sum(axis=0)
         full = np.zeros(self.f.shape[1])
         full[self.present] = self.grid[int(np.argmin(errors))]
         return full
@@ -1060,7 +1087,10 @@ class _CalibrationRows:
         pooled = np.nonzero(usable)[0]
         single = None
         if len(pooled) >= MIN_FALLBACK_ROWS:
-            errors = np.abs(self.y[pooled, None] - self.f[pooled][:, self.present]).sum(axis=0)
+            errors = (
+                self.row_weight[pooled, None]
+                * np.abs(self.y[pooled, None] - self.f[pooled][:, self.present])
+            ).sum(axis=0)
             single = np.zeros(n_members)
             single[np.nonzero(self.present)[0][int(np.argmin(errors))]] = 1.0
         weights = np.zeros((horizon, n_members))

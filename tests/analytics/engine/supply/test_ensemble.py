@@ -12,6 +12,7 @@ from analytics.engine.supply import statistical
 from analytics.engine.supply.forecast import (
     MEMBERS,
     ForecastConfig,
+    _CalibrationRows,
     _fit,
     _OriginCache,
     fit_forecaster,
@@ -308,3 +309,23 @@ def test_smoothers_reconciled_to_the_groups_total_follow_a_market_wide_shift():
     assert np.allclose(pooled[0], own[0])
     odd = pooled[1::2].sum(axis=0)
     assert np.allclose(odd, statistical.ets_damped(values[1::2].sum(axis=0)[None, :], 3, 1)[0])
+
+
+def test_one_market_wide_origin_does_not_choose_the_weights():
+    """Member 0 is better at five of six backtest origins; at the sixth every series moved
+    together and member 0 missed by far. Pooled absolute errors would hand the weight to
+    member 1; with each origin counting equally, member 0 keeps it."""
+    rng = np.random.default_rng(0)
+    n, origins = 30, np.arange(6)
+    org = np.repeat(origins, n)
+    y = rng.uniform(100, 200, size=len(org))
+    sign = rng.choice([-1.0, 1.0], size=len(org))
+    shock = org == 5
+    first = y + np.where(shock, 100.0, 1.0) * sign
+    second = y + np.where(shock, 0.0, 2.0) * sign
+    f = np.stack([first, second], axis=1)
+    rows = _CalibrationRows(f, y, np.ones(len(y), dtype=int), org, ForecastConfig(horizon=1))
+    pooled = np.abs(y[:, None] - f).sum(axis=0)
+    assert pooled[1] < pooled[0]  # the shock origin dominates plain pooled errors
+    weights, basis = rows.weights(np.ones(len(y), dtype=bool))
+    assert basis == ["learnt"] and weights[0, 0] > weights[0, 1]
