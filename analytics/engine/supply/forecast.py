@@ -15,13 +15,14 @@ Method (also in docs/forecasting.md):
   model for every horizon (direct multi-step). Early stopping watches the last months before
   the origin (a split in time).
 * **Statistical members** (:mod:`analytics.engine.supply.statistical`): damped-trend
-  exponential smoothing and the Theta method on seasonally adjusted series, and the seasonal
-  naive, each per series.
+  exponential smoothing and the Theta method on seasonally adjusted series, each reconciled
+  to its forecast of the series' group's total; the seasonal naive; and the seasonal naive
+  times the year-on-year change, that change shrunk toward the group's.
 * **Ensemble weights learnt on the rolling-origin backtest**: the members are refitted at
   earlier origins (``backtest_step`` months apart) on the data up to each; per horizon the
-  weights (a grid on the simplex, so every single member is a candidate) minimise the pooled
-  absolute error of those forecasts. Too few backtest rows for a horizon: the best single
-  member; none at all: equal weights.
+  weights (a grid on the simplex, so every single member is a candidate) minimise the
+  absolute error of those forecasts, each origin counting equally. Too few backtest rows
+  for a horizon: the best single member; none at all: equal weights.
 * **Conformal intervals**: the same backtest residuals of the ensemble, divided by each
   series' scale (mean absolute month-to-month change over the two years before the origin),
   give per horizon the lower and upper quantiles of a split-conformal interval at the
