@@ -42,6 +42,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The test runs write bytecode even where the environment turns it off: without it every
+# process (each pytest-xdist worker too) compiles the project and rewrites every test
+# module's asserts again, about 8 CPU-s a process.
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
+
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache

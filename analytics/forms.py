@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import AnalysisRun
 from core.localisation import localised_name
+from residents.community_picker import use_area_first
 from residents.models import Community
 from services.models import ServiceCategory
 
@@ -37,6 +38,8 @@ class SeriesChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
         self.fields["category"].queryset = categories
+        # A province's communities are chosen area first (residents.community_picker).
+        use_area_first(self, communities, all_label=_("Choose an area"))
 
 
 class LineFilterForm(forms.Form):
@@ -61,6 +64,8 @@ class LineFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if communities is not None:
             self.fields["community"].queryset = communities
+            # A province's communities are chosen area first (residents.community_picker).
+            use_area_first(self, communities, all_label=_("All communities"))
 
 
 class ScenarioCompareForm(forms.Form):

@@ -16,14 +16,20 @@ figure with the machine's load average beside it:
   network);
 
 and at the end the product's bulk import (``services.bulk``: a CSV of ``--import-rows``
-requests read, validated and written) in rows per second, the province runs' hook
-(``province_runs_measure``) and, with ``--explain FILE``, PostgreSQL's plans (EXPLAIN
-ANALYZE) of every query the queue page, list API, request page, overview and Open311 list run
-on the request tables, for both users.
+requests read, validated and written) in rows per second; then (unless ``--skip-runs``) a
+province forecast and a province allocation against it, split by city, started as the page
+starts them, with one and then two real Celery workers (``celery -A config worker`` on the
+``heavy`` and ``interactive`` queues, Redis at ``--broker``, default database 11): wall time
+per run and peak RSS per worker (``province_runs_measure``); and, with ``--explain FILE``,
+PostgreSQL's plans (EXPLAIN ANALYZE) of every query the queue page, list API, request page,
+overview and Open311 list run on the request tables, for both users. ``--runs-only`` times
+the runs alone on a database loaded earlier (it never recreates it).
 
     python bench/bench_province.py [--communities 20000] [--residents 2000000]
         [--requests 5000000] [--step 1000000] [--measure-at 1000000,5000000]
         [--repeat 40] [--explain plans.txt] [--keep] [--drop]
+        [--skip-runs | --runs-only] [--broker redis://127.0.0.1:6379/11]
+        [--runs-workers 1,2] [--runs-horizon 3] [--runs-budget 50000000]
 
 Uses ``BENCH_DATABASE_URL`` (default: a ``precision_supply_bench_province`` database on
 127.0.0.1:5432, dropped and recreated unless ``--keep`` finds it loaded; ``--drop`` drops it
@@ -503,14 +509,218 @@ def measure_bulk_import(rows: int) -> None:
     )
 
 
-def province_runs_measure() -> None:
-    """HOOK: a province forecast and allocation with one and with two Celery workers (wall
-    time and peak memory per worker). Partitioned province runs (issue 16, part 2) are not in
-    the product this bench was written against, so nothing is measured here yet: fill this in
-    to start the run over the loaded province with 1, then 2 worker processes."""
+# Province runs on real workers ----------------------------------------------------------------
+
+
+def _pgroup_rss() -> dict[int, list[int]]:
+    """Resident set size (bytes) of every process, grouped by process group (a worker started
+    in a session of its own is its group: the Celery parent and its pool's child)."""
+    groups: dict[int, list[int]] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # The command name is in parentheses and may hold spaces: split after it.
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as statm:
+                rss = int(statm.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while being read
+        groups.setdefault(int(fields[2]), []).append(rss)
+    return groups
+
+
+class RssSampler:
+    """Peak memory of each worker while a run computes, sampled from /proc every
+    ``period`` seconds: per worker, the peak of its processes' summed RSS (shared pages of
+    the forked child counted twice, so an upper bound) and of its largest process."""
+
+    def __init__(self, worker_pids: list[int], period: float = 0.25):
+        import threading
+
+        self.pids = worker_pids
+        self.period = period
+        self.total = dict.fromkeys(worker_pids, 0)
+        self.largest = dict.fromkeys(worker_pids, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            groups = _pgroup_rss()
+            for pid in self.pids:
+                sizes = groups.get(pid, [])
+                self.total[pid] = max(self.total[pid], sum(sizes))
+                self.largest[pid] = max(self.largest[pid], max(sizes, default=0))
+            self._stop.wait(self.period)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _workers_start(count: int, broker: str, logs: Path) -> list:
+    """``count`` real Celery workers (``celery -A config worker``, prefork, one child each,
+    the ``heavy`` and ``interactive`` queues), on the bench database and ``broker``; waits
+    until each answers a ping."""
+    import socket
+    import subprocess
+
+    from config.celery import app
+
+    env = {**django_env(DATABASE_URL), "CELERY_BROKER_URL": broker}
+    processes = []
+    for n in range(count):
+        log = open(logs / f"worker-{count}-{n}.log", "w")  # noqa: SIM115 (kept open for the worker)
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--queues",
+                    "heavy,interactive",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "1",
+                    "--hostname",
+                    f"bench-runs-{n}@{socket.gethostname()}",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: measured and stopped whole
+            )
+        )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=1.0) or []) >= count:
+            return processes
+        if any(p.poll() is not None for p in processes):
+            break
+    _workers_stop(processes)
+    raise SystemExit(f"the {count} worker(s) did not answer; their logs are in {logs}")
+
+
+def _workers_stop(processes: list) -> None:
+    import signal
+    import subprocess
+
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _run_to_end(kind: str, params: dict, user, timeout: float):
+    """Start a run as the page and API do (``analysis_run_start``, checked as the API checks
+    it) and wait for its end; returns the run and the wall seconds seen from here."""
+    from analytics import actions
+    from analytics.management.commands._runs import checked_params
+
+    began = time.perf_counter()
+    run = actions.analysis_run_start(kind=kind, params=checked_params(kind, params), user=user)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.is_finished:
+            break
+        time.sleep(0.5)
+    return run, time.perf_counter() - began
+
+
+def province_runs_measure(
+    *, broker: str, worker_counts: list[int], horizon: int, budget: float, timeout: float
+) -> None:
+    """A province forecast and then a province allocation against it (every city with
+    communities, one part per city: the partitioned runs of ``analytics.partitions``), each
+    started as the page starts it, with one and then two real Celery workers: wall time per
+    run (the run's own start to finish) and peak RSS per worker process while it ran.
+
+    Needs the Redis broker ``broker`` (a database number of its own: it is emptied first)."""
+    import tempfile
+    from urllib.parse import urlsplit
+
+    import redis
+
+    from analytics import partitions
+    from analytics.models import AnalysisRun
+    from residents.models import User
+
+    number = urlsplit(broker).path.strip("/")
+    if not number.isdigit() or number == "0":
+        raise SystemExit("--broker: give a Redis URL with a database number other than 0")
+    redis.Redis.from_url(broker).flushdb()  # messages left by an interrupted earlier run
+    admin = User.objects.get(username="bench-admin")
+    cities = [code for code, _name in partitions.choices(None)]
+    logs = Path(tempfile.mkdtemp(prefix="bench-province-runs-"))
     print(
-        f"\nprovince forecast and allocation: NOT MEASURED (hook province_runs_measure; {load()})"
+        f"\nprovince runs: {len(cities)} cities, {AnalysisRun.objects.count()} earlier runs "
+        f"in the database, broker {broker}, worker logs in {logs} ({load()})"
     )
+    rows = []
+    for count in worker_counts:
+        workers = _workers_start(count, broker, logs)
+        forecast_run = None
+        try:
+            for kind in ("forecast", "allocation"):
+                params: dict = {"cities": cities}
+                if kind == "forecast":
+                    params["horizon"] = horizon
+                else:
+                    if forecast_run is None:
+                        continue
+                    params.update(budget=budget, forecast_run=forecast_run)
+                before = load()
+                with RssSampler([w.pid for w in workers]) as rss:
+                    run, seen = _run_to_end(kind, params, admin, timeout)
+                parts = list(run.parts.order_by("partition"))
+                hosts = sorted({p.worker_host for p in parts if p.worker_host})
+                if run.status == AnalysisRun.Status.SUCCEEDED:
+                    wall = (run.finished_at - run.created_at).total_seconds()
+                    outcome = f"{wall:.1f} s"
+                    if kind == "forecast":
+                        forecast_run = run.pk
+                elif run.is_finished:
+                    outcome = f"FAILED after {seen:.0f} s: {run.error}"
+                else:
+                    outcome = f"NOT FINISHED within {timeout:.0f} s ({run.status})"
+                peaks = "; ".join(
+                    f"worker {n + 1}: {rss.total[w.pid] / 2**20:,.0f} MB "
+                    f"(largest process {rss.largest[w.pid] / 2**20:,.0f} MB)"
+                    for n, w in enumerate(workers)
+                )
+                rows.append((kind, count, run.pk, len(parts), len(hosts), outcome, peaks))
+                print(
+                    f"  {kind} run #{run.pk}, {len(parts)} parts on {len(hosts)} worker(s), "
+                    f"{count} worker(s): {outcome}; peak RSS {peaks} ({before} → {load()})"
+                )
+        finally:
+            _workers_stop(workers)
+    print(f"\nprovince runs ({load()})")
+    print(f"{'run':<11} {'workers':>7} {'parts':>6} {'used':>5}  wall (start to finish)")
+    for kind, count, _pk, n_parts, used, outcome, _peaks in rows:
+        print(f"{kind:<11} {count:>7} {n_parts:>6} {used:>5}  {outcome}")
 
 
 def main() -> None:
@@ -525,12 +735,47 @@ def main() -> None:
     parser.add_argument("--explain", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="reuse a loaded database")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    runs = parser.add_argument_group("province runs on real workers (province_runs_measure)")
+    runs.add_argument("--skip-runs", action="store_true", help="do not time the province runs")
+    runs.add_argument(
+        "--runs-only",
+        action="store_true",
+        help="only time the province runs, on the database as loaded (never recreated)",
+    )
+    runs.add_argument(
+        "--broker",
+        default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11"),
+        help="Redis for the workers, a database number other than 0 (emptied first)",
+    )
+    runs.add_argument("--runs-workers", default="1,2", help="worker counts, in turn")
+    runs.add_argument("--runs-horizon", type=int, default=3, help="forecast months ahead")
+    runs.add_argument(
+        "--runs-budget", type=float, default=50_000_000, help="the allocation's total, CNY"
+    )
+    runs.add_argument(
+        "--runs-timeout", type=float, default=4 * 3600, help="seconds to wait for one run"
+    )
     args = parser.parse_args()
     measure_at = {int(x) for x in args.measure_at.split(",") if x}
 
     os.environ.update(django_env(DATABASE_URL))
+    if args.runs_only:
+        # This process starts the runs: it publishes to the workers' broker (and reads the
+        # chord's results from it), instead of running tasks eagerly.
+        os.environ["CELERY_BROKER_URL"] = args.broker
     import django
     import psycopg
+
+    if args.runs_only:
+        django.setup()
+        province_runs_measure(
+            broker=args.broker,
+            worker_counts=[int(x) for x in args.runs_workers.split(",") if x],
+            horizon=args.runs_horizon,
+            budget=args.runs_budget,
+            timeout=args.runs_timeout,
+        )
+        return
 
     loaded = False
     if args.keep:
@@ -590,8 +835,18 @@ def main() -> None:
         if args.explain:
             explain_pages(args.explain)
     measure_bulk_import(args.import_rows)
-    province_runs_measure()
     conn.close()
+    if not args.skip_runs:
+        # In a process of its own, which publishes to the broker (this one ran tasks eagerly).
+        import subprocess
+
+        forwarded = ["--broker", args.broker, "--runs-workers", args.runs_workers]
+        forwarded += ["--runs-horizon", str(args.runs_horizon), "--runs-budget"]
+        forwarded += [str(args.runs_budget), "--runs-timeout", str(args.runs_timeout)]
+        subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--runs-only", *forwarded],
+            check=False,
+        )
     if args.drop:
         from django.db import connections
 

@@ -446,6 +446,8 @@ OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=Fals
 # residents are registered there; otherwise at its district or city, timed to the day
 # (docs/open311.md).
 OPEN311_MIN_RESIDENTS = env.int("OPEN311_MIN_RESIDENTS", default=10)
+# How long those places are cached: deciding them counts every community's residents.
+OPEN311_PLACES_CACHE_SECONDS = env.int("OPEN311_PLACES_CACHE_SECONDS", default=300)
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +35,7 @@ from core.errors import LimitReached
 from core.roles import is_administrator
 from residents import actions, pii, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
+from residents.community_picker import is_large
 from residents.models import (
     PORTRAIT_FIELDS,
     Area,
@@ -126,7 +128,13 @@ class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "communities":
-            kwargs["queryset"] = queries.community_choices(user=request.user)
+            communities = queries.community_choices(user=request.user)
+            kwargs["queryset"] = communities
+            if is_large(communities):
+                # A province's communities are searched, not listed (the picker's threshold,
+                # residents.community_picker): the admin's autocomplete asks CommunityAdmin,
+                # whose queryset is the same scope.
+                kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_through_action(self, request, obj, form, change):

@@ -266,6 +266,38 @@ def filter_picker_widgets(
     )
 
 
+def use_area_first(
+    form: forms.Form,
+    communities: QuerySet[Community],
+    *,
+    all_label: str,
+    field: str = "community",
+) -> bool:
+    """A page's own ``<form method="get">`` choosing one of ``communities`` (already scoped),
+    area first when they are too many to list, as the queue's filter: an ``area`` field
+    (``AreaCodeField``) is put before ``field`` and both get the picker's widgets. Returns
+    whether it did (the caller then narrows by ``form.cleaned_data["area"]`` too)."""
+    if not is_large(communities):
+        return False
+    data = form.data if form.is_bound else {}
+    chosen = data.get(field) or form.initial.get(field)
+    widgets = filter_picker_widgets(
+        communities,
+        area_code=data.get("area"),
+        community_id=str(getattr(chosen, "pk", chosen) or ""),
+        all_label=all_label,
+    )
+    fields = {}
+    for name, existing in form.fields.items():
+        if name == field:
+            fields["area"] = AreaCodeField(label=_("Area"), required=False, widget=widgets.area)
+        fields[name] = existing
+    form.fields = fields
+    form.fields[field].widget = widgets.community
+    form.fields[field].help_text = widgets.community_help
+    return True
+
+
 class CommunityCodeInput(forms.TextInput):
     """A form's community as its code, typed, where the communities offered are too many to
     list. With JavaScript, ``area_picker.js`` puts an area list and a community list beside

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
@@ -70,6 +70,7 @@ from services.queries import (
     may_work_request,
     move_actor,
     move_possible,
+    outer_request_history,
     owns_request,
 )
 
@@ -639,9 +640,8 @@ def requests_free_text_purge(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = _months_before(now, settings.REQUEST_FREE_TEXT_RETENTION_MONTHS)
     finished = (
-        RequestStatusChange.objects.filter(
-            request=OuterRef("pk"), to_status__in=RETENTION_FINAL_STATUSES
-        )
+        outer_request_history()
+        .filter(to_status__in=RETENTION_FINAL_STATUSES)
         .order_by("-changed_at", "-id")
         .values("changed_at")[:1]
     )

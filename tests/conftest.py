@@ -36,6 +36,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from tests import db_restore
+
+    db_restore.install()
     if os.environ.get("REQUIRE_SERVICES") != "1":
         return
     from django.conf import settings

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 from scipy import stats
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.gmm import GmmResult, adl_model_string, estimate, long_run_effect
 from analytics.engine.gmm import estimate_adl as estimate_adl_gmm
 
@@ -94,7 +94,7 @@ def specification_of(key: str) -> AdlSpecification:
     try:
         return SPECIFICATIONS[key]
     except KeyError:
-        raise EngineInputError(
+        raise EngineContractError(
             f"unknown specification {key!r}; choose {' or '.join(SPECIFICATIONS)}"
         ) from None
 
@@ -113,7 +113,11 @@ def estimate_adl(
     until instruments number fewer than the cities (regional samples have 20-90 cities)."""
     spec = specification_of(specification)
     if frame["city_code"].nunique() < 5:
-        raise EngineInputError("the dynamic panel model needs at least 5 cities")
+        raise EngineInputError(
+            "the dynamic panel model needs at least 5 cities",
+            code="gmm_too_few_cities",
+            params={"needed": 5, "found": int(frame["city_code"].nunique())},
+        )
     return estimate_adl_gmm(
         frame, dependent, list(REGRESSORS), "city_code", "year", endogenous=spec.endogenous
     )
@@ -150,7 +154,9 @@ def exogeneity_test(frame: pd.DataFrame, *, dependent: str, fitted: GmmResult) -
         if test.group.startswith("iv("):
             d = test.difference
             return ExogeneityTest(float(d.statistic), int(d.df), float(d.p), test.group)
-    raise EngineInputError("the exogeneity test could not be computed on this sample")
+    raise EngineInputError(
+        "the exogeneity test could not be computed on this sample", code="exogeneity_test_failed"
+    )
 
 
 @dataclass(frozen=True)

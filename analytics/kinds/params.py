@@ -27,8 +27,13 @@ if TYPE_CHECKING:
 # int: a whole number; number: a decimal with ``decimal_places``; month: YYYY-MM;
 # community: a community the starter may plan for (page: a choice from their scope; API: a
 # code); forecast_run: a successful forecast run (page: a choice; API: an id); amounts: an
-# amount per active service (page: one field per service; API: an object by service code).
-ParamType = Literal["int", "number", "month", "community", "forecast_run", "amounts"]
+# amount per active service (page: one field per service; API: an object by service code);
+# cities: city codes (page: ticks); city_amounts: an amount per city (page: one field per city
+# of the starter's scope; API: an object by city code).
+ParamType = Literal[
+    "int", "number", "month", "community", "forecast_run", "amounts", "cities", "city_amounts"
+]
+AMOUNT_TYPES = ("amounts", "city_amounts")
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 AMOUNT_DIGITS = 14
@@ -52,7 +57,8 @@ class Param:
     decimal_places: int = 2
     share: bool = False
     on_page: bool = True
-    # ``amounts``: the page's field for a service is named this prefix and the service's code.
+    # ``amounts`` (``city_amounts``): the page's field for a service (city) is named this
+    # prefix and the service's (city's) code.
     page_prefix: str = ""
 
     @property
@@ -84,8 +90,9 @@ Check = Callable[["User | None", Mapping[str, Any]], Mapping[str, str | Mapping[
 class ParamSet:
     params: tuple[Param, ...] = ()
     check: Check | None = None
-    # Fields the page shows folded away (``details``), e.g. per-service caps.
-    folded: tuple[str, ...] = field(default=())
+    # Parameters the page shows folded away (``details``), each under its summary, e.g.
+    # per-service caps: (parameter name, summary).
+    folded: tuple[tuple[str, Promise | str], ...] = field(default=())
 
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
@@ -109,6 +116,21 @@ class ParamSet:
                 value = sorted({str(code) for code in value})
             stored[param.name] = value
         return stored
+
+
+def _amount_targets(param: Param, user) -> list[tuple[str, str]]:
+    """What an amounts parameter has one page field for, as (code, label): the active
+    services, or the cities of the starter's scope (those a province run may cover)."""
+    from core.localisation import localised_name
+
+    if param.type == "city_amounts":
+        from analytics import partitions
+        from residents.models import City
+
+        codes = [key for key, _name in partitions.choices(user)]
+        cities = {city.adcode: city for city in City.objects.filter(adcode__in=codes)}
+        return [(code, localised_name(cities[code])) for code in codes if code in cities]
+    return [(service.code, localised_name(service)) for service in _services()]
 
 
 def _services():
@@ -211,15 +233,17 @@ class RunStartForm(forms.Form):
     def __init__(self, *args: Any, user=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.folded_fields: list[str] = []
-        self._amount_fields: dict[str, tuple[str, str]] = {}  # field → (param, service code)
+        # field → (param, service or city code)
+        self._amount_fields: dict[str, tuple[str, str]] = {}
         for param in self.param_set.params:
             if not param.on_page:
                 continue
             if param.type == "community":
                 from analytics import queries
+                from residents.community_tree import use_community_tree
 
-                self.fields[param.name].queryset = queries.community_scope(user)
+                # A province's communities are not listed: a code instead (use_community_tree).
+                use_community_tree(self.fields[param.name], queries.community_scope(user))
             elif param.type == "forecast_run":
                 self.fields[param.name].queryset = _forecast_runs()
             elif param.type == "cities":
@@ -228,27 +252,42 @@ class RunStartForm(forms.Form):
                 choices = partitions.choices(user)
                 self.fields[param.name].choices = choices
                 self.fields[param.name].initial = [key for key, _name in choices]
-            elif param.type == "amounts":
-                from core.localisation import localised_name
+            elif param.type in AMOUNT_TYPES:
+                for code, label in _amount_targets(param, user):
+                    name = f"{param.page_prefix or param.name + '_'}{code}"
+                    self.fields[name] = _amount_field(label)
+                    self._amount_fields[name] = (param.name, code)
 
-                for service in _services():
-                    name = f"{param.page_prefix or param.name + '_'}{service.code}"
-                    self.fields[name] = _amount_field(localised_name(service))
-                    self._amount_fields[name] = (param.name, service.code)
-            if param.name in self.param_set.folded:
-                self.folded_fields.extend(
-                    [n for n, (p, _code) in self._amount_fields.items() if p == param.name]
-                    if param.type == "amounts"
-                    else [param.name]
-                )
+    def _fields_of(self, param_name: str) -> list[str]:
+        param = next(p for p in self.param_set.params if p.name == param_name)
+        if param.type in AMOUNT_TYPES:
+            return [n for n, (p, _code) in self._amount_fields.items() if p == param_name]
+        return [param_name] if param_name in self.fields else []
+
+    @property
+    def folded_fields(self) -> list[str]:
+        return [
+            name for param, _summary in self.param_set.folded for name in self._fields_of(param)
+        ]
 
     @property
     def main_fields(self) -> list:
-        return [self[name] for name in self.fields if name not in self.folded_fields]
+        folded = set(self.folded_fields)
+        return [self[name] for name in self.fields if name not in folded]
 
     @property
     def folded(self) -> list:
         return [self[name] for name in self.folded_fields]
+
+    @property
+    def folded_sections(self) -> list[tuple[str, list]]:
+        """Each folded parameter's summary and fields (those with fields on this page)."""
+        sections = []
+        for param, summary in self.param_set.folded:
+            names = self._fields_of(param)
+            if names:
+                sections.append((summary, [self[name] for name in names]))
+        return sections
 
     def values(self) -> dict[str, Any]:
         """The cleaned values by parameter name (a share back from percent, amounts by
@@ -256,7 +295,7 @@ class RunStartForm(forms.Form):
         data = self.cleaned_data
         values: dict[str, Any] = {}
         for param in self.param_set.params:
-            if param.type == "amounts":
+            if param.type in AMOUNT_TYPES:
                 values[param.name] = {
                     code: data[name]
                     for name, (owner, code) in self._amount_fields.items()
@@ -290,7 +329,9 @@ class RunStartForm(forms.Form):
 
 def start_form(name: str, param_set: ParamSet) -> type[RunStartForm]:
     """The page's start form for ``param_set``."""
-    fields = {p.name: _form_field(p) for p in param_set.params if p.on_page and p.type != "amounts"}
+    fields = {
+        p.name: _form_field(p) for p in param_set.params if p.on_page and p.type not in AMOUNT_TYPES
+    }
     return type(name, (RunStartForm,), {"param_set": param_set, **fields})
 
 

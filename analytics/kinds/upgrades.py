@@ -121,7 +121,9 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # their stored shape unchanged (a key a part was stored without stays absent; Table 2's
     # errors gain ``error_parts`` in new runs only).
     "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4), 4: _stamp(5)},
-    "portraits": {1: _stamp(2), 2: _portraits_3},
+    # Version 4 (portraits): each segment's traits and needs typed, their stored shape
+    # unchanged.
+    "portraits": {1: _stamp(2), 2: _portraits_3, 3: _stamp(4)},
     # Version 4 (forecast): the backtest's errors typed, their stored shape unchanged.
     "forecast": {1: _stamp(2), 2: _stamp(3), 3: _stamp(4)},
     "what_if": {1: _stamp(2), 2: _what_if_3},

@@ -1153,10 +1153,174 @@ _RUN_ERRORS = {
         "residents have made requests."
     ),
     "gmm_failed": gettext_noop("The dynamic panel model could not be estimated on this sample."),
+    "equity_too_few_years": gettext_noop(
+        "The equity weights need scores for at least two years; the panel has %(years)s."
+    ),
+    "panel_duplicate_city_years": gettext_noop(
+        "The panel has more than one row for some city and year: give one row per city and year."
+    ),
+    "panel_not_interpolable": gettext_noop(
+        "%(problems)s gap(s) in the panel cannot be filled in (columns: %(columns)s)."
+    ),
+    "panel_problems": gettext_noop(
+        "The panel has %(problems)s problem(s), so nothing was imported; each is listed with "
+        "its row and column."
+    ),
+    "too_few_observations": gettext_noop(
+        "The principal component analysis of %(variables)s indicators needs more than "
+        "%(variables)s observations; there are %(observations)s."
+    ),
+    "indicator_value_missing": gettext_noop(
+        "The indicator %(column)s has a missing or infinite value at observation "
+        "%(observation)s: fill the gaps in the panel first."
+    ),
+    "indicators_constant": gettext_noop(
+        "The indicator(s) %(columns)s do not vary across the panel, so they cannot be standardised."
+    ),
+    "composite_without_scale": gettext_noop(
+        "The composite of %(columns)s has no positive ratio scale, so its index and coefficient"
+        " of variation are undefined."
+    ),
+    "gap_values_not_positive": gettext_noop(
+        "%(urban)s and %(rural)s must be positive to compare urban and rural provision."
+    ),
+    "no_lagged_dependent": gettext_noop(
+        "The model has no lagged dependent variable, so there is no long-run effect."
+    ),
+    "long_run_not_converging": gettext_noop(
+        "The lagged dependent variable's coefficients sum to %(persistence)s (1 or more): the "
+        "process does not settle, so there is no long-run effect."
+    ),
+    "gmm_singular": gettext_noop(
+        "The instruments do not identify every coefficient of the dynamic panel model on this "
+        "sample."
+    ),
+    "gmm_too_few_cities": gettext_noop(
+        "The dynamic panel model needs at least %(needed)s cities; this sample has %(found)s."
+    ),
+    "exogeneity_test_failed": gettext_noop(
+        "The exogeneity test could not be computed on this sample."
+    ),
+    "model_syntax": gettext_noop("The model string cannot be read at position %(position)s."),
+    "model_no_column_matches": gettext_noop(
+        "No column of the data matches %(name)s (model string, position %(position)s)."
+    ),
+    "model_not_a_column": gettext_noop(
+        "%(name)s is not a column of the data (model string, position %(position)s)."
+    ),
+    "model_dependent_as_regressor": gettext_noop(
+        "The dependent variable %(name)s cannot also be a regressor at lag 0 (model string, "
+        "position %(position)s)."
+    ),
+    "too_few_periods": gettext_noop(
+        "Too few periods for the lags: the model uses lags up to %(lags)s, so a unit needs "
+        "%(needed)s consecutive periods with complete data, and none has them (the panel spans "
+        "%(periods)s period(s), %(first)s–%(last)s)."
+    ),
+    "no_regressor_left": gettext_noop("No regressor is left after dropping collinear ones."),
+    "model_not_identified": gettext_noop(
+        "The model is not identified: %(regressors)s regressors but only %(instruments)s non-"
+        "redundant instruments. Add instruments or drop regressors."
+    ),
+    "pydynpd_uncovered_regressors": gettext_noop(
+        "The pydynpd engine would estimate a different model: name %(regressors)s in iv() or "
+        "gmm() to use it."
+    ),
+    "pydynpd_unsupported": gettext_noop(
+        "The pydynpd engine cannot run this model; use the project's own estimator."
+    ),
+    "data_empty": gettext_noop("The data have no rows."),
+    "columns_missing": gettext_noop(
+        "The %(table)s table lacks the column(s) %(columns)s; it has %(present)s."
+    ),
+    "column_not_numeric": gettext_noop(
+        "The column %(column)s has values that are not numbers (rows %(rows)s): use numbers, or"
+        " leave the cell empty for a missing value."
+    ),
+    "unit_missing": gettext_noop("The unit column %(column)s is empty in rows %(rows)s."),
+    "time_missing": gettext_noop("The time column %(column)s is empty in rows %(rows)s."),
+    "time_not_whole": gettext_noop(
+        "The time column %(column)s must hold whole numbers such as years; rows %(rows)s do not."
+    ),
+    "too_many_periods": gettext_noop(
+        "The time column %(column)s spans %(periods)s periods (%(first)s to %(last)s); one lag "
+        "is one unit of time, so use a period number such as the year (at most %(most)s)."
+    ),
+    "duplicate_unit_time": gettext_noop(
+        "%(pairs)s (unit, time) pair(s) occur more than once: give one row per unit and time."
+    ),
+    "community_unknown": gettext_noop(
+        "%(community)s is not among the communities: it may have been removed since the "
+        "forecast. Run the forecast again, then plan again."
+    ),
+    "supplier_listed_twice": gettext_noop(
+        "The %(supplier)s supplier is listed twice for %(category)s."
+    ),
+    "no_supplier_for_category": gettext_noop(
+        "No supplier offers %(category)s: add a supplier or a unit cost for it in the service "
+        "catalogue, then plan again."
+    ),
+    "history_empty": gettext_noop(
+        "The demand history is empty: it needs rows of series, month and count."
+    ),
+    "history_duplicate_month": gettext_noop(
+        "The demand history has more than one row for series %(series)s in %(month)s (row "
+        "%(row)s): give one count per series and month."
+    ),
+    "history_group_column_missing": gettext_noop(
+        "The demand history has no column %(column)s to group by."
+    ),
+    "identifier_values": gettext_noop(
+        "The column %(column)s holds values that look like phone or national ID numbers; "
+        "personal identifiers may not be used."
+    ),
+    "value_not_allowed": gettext_noop(
+        "The %(table)s table: column %(column)s has the value %(value)s in row %(row)s; "
+        "expected one of %(allowed)s."
+    ),
+    "value_missing": gettext_noop(
+        "The %(table)s table: column %(column)s is empty in row %(row)s; expected one of "
+        "%(allowed)s."
+    ),
+    "value_not_numeric": gettext_noop(
+        "The %(table)s table: column %(column)s has the value %(value)s in row %(row)s, which "
+        "is not a number."
+    ),
+    "value_below_minimum": gettext_noop(
+        "The %(table)s table: column %(column)s must be at least %(minimum)s; row %(row)s has "
+        "%(value)s."
+    ),
+    "value_not_month": gettext_noop(
+        "The %(table)s table: column %(column)s has %(value)s in row %(row)s; expected a month "
+        "as YYYY-MM."
+    ),
+    "what_if_no_residents": gettext_noop(
+        "No residents are registered in the what-if's communities, so the share aged 65 or over"
+        " is unknown."
+    ),
+    "what_if_too_few_older_residents": gettext_noop(
+        "The what-if removes %(remove)s residents aged 65 or over where there are about "
+        "%(present)s."
+    ),
+    "what_if_no_population_left": gettext_noop("The what-if would leave no residents."),
+    "what_if_too_few_schools": gettext_noop("The what-if removes more schools than there are."),
     # Any other input the engine refused: its English message is for the operators' log.
     INPUT_UNUSABLE: gettext_noop(
         "The analysis could not use its input data. The operators' log has the details."
     ),
+}
+# The tables an engine refusal names (``table``), as a person knows them.
+_TABLES = {
+    "data": gettext_noop("data"),
+    "demand": gettext_noop("demand"),
+    "communities": gettext_noop("communities"),
+    "suppliers": gettext_noop("suppliers"),
+    "demand history": gettext_noop("demand history"),
+    "residents": gettext_noop("residents"),
+    "requests": gettext_noop("requests"),
+    "counts": gettext_noop("counts"),
+    "current supply": gettext_noop("current supply"),
+    "equity weights": gettext_noop("equity weights"),
 }
 _MEASURES = {
     "cv": gettext_noop("coefficient of variation"),
@@ -1232,7 +1396,38 @@ def _run_error(part: Part, names: Names) -> str:
             "reachable": _number(part["reachable"], ".1%"),
             "communities": communities,
         }
+    else:
+        values = {
+            key: _parameter(key, value, names) for key, value in part.items() if key != "code"
+        }
     return gettext(_RUN_ERRORS[code]) % values if values else gettext(_RUN_ERRORS[code])
+
+
+def _parameter(key: str, value: object, names: Names) -> str:
+    """One figure or name of a refusal, for its phrase: a table by the name a person knows it
+    by, a community, category or supplier by its name, an indicator by its label, a list of
+    column or row names joined, numbers as the engine formats them."""
+    if key == "table":
+        return _phrase(_TABLES, value)
+    if key == "community":
+        return names.communities.get(str(value), str(value))
+    if key == "category":
+        return names.categories.get(str(value), str(value))
+    if key == "supplier":
+        return _phrase(_SUPPLIERS, value) if value in _SUPPLIERS else str(value)
+    if key in ("column", "columns", "urban", "rural") and isinstance(value, str):
+        return indicator_label(key=value)  # another column keeps its own name
+    if key == "present" and not value:
+        return gettext("no columns")
+    if key == "persistence":
+        return _number(value, ".3f")
+    if key in ("remove", "present") and isinstance(value, int | float):
+        return _number(value, ".0f")
+    if isinstance(value, list | tuple):
+        return gettext(", ").join(_parameter(key, item, names) for item in value)
+    if isinstance(value, float):
+        return _number(value, "g")
+    return str(value)
 
 
 def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str:

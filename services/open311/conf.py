@@ -30,6 +30,13 @@ def min_residents() -> int:
     return int(getattr(settings, "OPEN311_MIN_RESIDENTS", 10))
 
 
+def places_cache_seconds() -> int:
+    """How long the places of the public feed (how finely each community may be shown) are
+    kept before the residents are counted again; 0 counts them on every GET. A community
+    that falls below k is shown by its wider place at the latest this long after."""
+    return int(getattr(settings, "OPEN311_PLACES_CACHE_SECONDS", 300))
+
+
 def nearest_community_max_km() -> float:
     """How far a submitted ``lat``/``long`` may be from a community's centre to count as in it."""
     return float(getattr(settings, "OPEN311_NEAREST_COMMUNITY_MAX_KM", 25.0))

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -26,12 +27,13 @@ from django.utils import timezone
 from geography.distance import haversine_km
 from residents.models import Community, Resident, User
 from residents.queries import user_serves_community, within_scope
-from services.models import Open311ApiKey, RequestStatusChange, ServiceCategory, ServiceRequest
+from services.models import Open311ApiKey, ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.errors import bad_request, forbidden, not_found
 from services.open311.parsers import RequestFilters, parse_request_id
 from services.open311.places import Place
 from services.open311.representations import CLOSED_STATUSES, our_statuses
+from services.queries import outer_request_history
 
 
 def check_jurisdiction(jurisdiction_id: str) -> None:
@@ -106,7 +108,19 @@ class PublicPlaces:
 
 
 def public_places() -> PublicPlaces:
+    """The places of the public feed, kept in the cache for ``OPEN311_PLACES_CACHE_SECONDS``:
+    deciding them counts the registered residents of every community, which takes seconds
+    at province size (two million residents), and every anonymous GET needs them."""
     k = conf.min_residents()
+    seconds = conf.places_cache_seconds()
+    if seconds <= 0:
+        return _public_places_count(k)
+    return cache.get_or_set(
+        f"open311:public-places:k={k}", lambda: _public_places_count(k), timeout=seconds
+    )
+
+
+def _public_places_count(k: int) -> PublicPlaces:
     registered = dict(
         Resident.objects.filter(erased_at__isnull=True)
         .values_list("community_id")
@@ -136,14 +150,16 @@ def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
     sorted on: exact where the community is shown, the start of the day otherwise (sorting
     or filtering on the exact time would give it away)."""
     closed_at = (
-        RequestStatusChange.objects.filter(request=OuterRef("pk"), to_status__in=CLOSED_STATUSES)
+        outer_request_history()
+        .filter(to_status__in=CLOSED_STATUSES)
         .order_by("-changed_at", "-id")
         .values("changed_at")[:1]
     )
     # The coded reason of the change that made the request what it is (rejected, closed
     # without resolution, withdrawn): worded in ``status_notes``; the free-text note never.
     reason = (
-        RequestStatusChange.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+        outer_request_history()
+        .filter(to_status=OuterRef("status"))
         .order_by("-changed_at", "-id")
         .values("reason")[:1]
     )

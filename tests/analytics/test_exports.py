@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from analytics import kinds
 from analytics.kinds.allocation import tables as allocation_tables
@@ -466,3 +467,30 @@ def test_a_stored_fairness_audit_downloads(client, runs):
             "forecast_flagged": "",
         }
     ]
+
+
+def test_table2_error_column_is_in_the_requesters_language(client, runs):
+    """A region whose model failed: its ``error`` says why in the language of the request,
+    worded from the engine's code (an older run's English message reads as the general
+    phrase in Chinese)."""
+    result = equalization_result(runs.world)
+    result["table2"]["model1"]["columns"]["Pooled"] = {
+        "error": "the dynamic panel model needs at least 5 cities",
+        "error_parts": [{"code": "gmm_too_few_cities", "needed": 5, "found": 3}],
+    }
+    result["table2"]["model1"]["columns"]["East"] = {"error": "singular matrix"}
+    run = run_data._finished("equalization", result)
+    c = _client(client, runs.world.admin)
+    errors = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            url = _url(run, "table2")
+        rows = _rows(c.get(url, HTTP_ACCEPT_LANGUAGE=language))[1]
+        errors[language] = {r["region"]: r["error"] for r in rows}
+    assert errors["en"]["Pooled"] == (
+        "The dynamic panel model needs at least 5 cities; this sample has 3."
+    )
+    assert errors["zh-hans"]["Pooled"] == "动态面板模型至少需要 5 个城市；此样本只有 3 个。"
+    assert errors["en"]["East"] == "singular matrix"
+    assert errors["zh-hans"]["East"] == "无法在此样本上估计动态面板模型。"
+    assert errors["en"]["North"] == errors["zh-hans"]["North"] == ""

@@ -107,3 +107,38 @@ def test_the_api_refuses_a_city_with_no_communities(client):
     )
     assert response.status_code == 400
     assert "110100" in str(response.json())
+
+
+def test_the_allocation_page_takes_a_budget_per_city(client, django_capture_on_commit_callbacks):
+    for code in (NINGBO, JIAXING):
+        CommunityFactory(city=City.objects.get(adcode=code))
+    client.force_login(AdministratorFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    url = "/analytics/runs/allocation/"
+    html = client.get(url).content.decode()
+    assert "Optional budgets per city (CNY)" in html
+    assert f'name="city_budget_{NINGBO}"' in html and f'name="city_budget_{JIAXING}"' in html
+    zh = client.get("/zh-hans" + url).content.decode()
+    assert "宁波市" in zh and "每个城市的预算" in zh
+
+    both = {"budget": "5000", "cities": [NINGBO, JIAXING]}
+    one_missing = client.post(url, {**both, f"city_budget_{NINGBO}": "2000"})
+    assert one_missing.status_code == 400
+    errors = one_missing.context["form"].errors
+    assert errors[f"city_budget_{JIAXING}"] == [
+        "This city is in the run: give it a budget too, or give no city one."
+    ]
+    too_much = client.post(
+        url, {**both, f"city_budget_{NINGBO}": "3000", f"city_budget_{JIAXING}": "3000"}
+    )
+    assert too_much.status_code == 400
+    assert "add up to more than the total budget" in too_much.content.decode()
+    assert not AnalysisRun.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            url, {**both, f"city_budget_{NINGBO}": "2000", f"city_budget_{JIAXING}": "2500"}
+        )
+    assert response.status_code == 302
+    run = AnalysisRun.objects.get()
+    assert run.params["city_budgets"] == {NINGBO: 2000.0, JIAXING: 2500.0}
+    assert run.params["cities"] == sorted([NINGBO, JIAXING])

@@ -5,6 +5,8 @@ real workers are in test_province_workers.py."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from analytics import actions
@@ -173,3 +175,39 @@ def test_the_commands_split_a_run_by_city_when_asked(province):
     call_command("build_portraits", "--cities", province[0], stdout=StringIO())
     whole = AnalysisRun.objects.filter(kind="portraits").latest("pk")
     assert whole.params["cities"] == [province[0]] and not whole.parts.exists()
+
+
+def test_the_allocation_command_takes_a_budget_per_city(province):
+    from django.core.management import CommandError, call_command
+
+    forecast = actions.analysis_run_now(kind="forecast", params={"horizon": 1, "cities": province})
+    assert forecast.status == Status.SUCCEEDED, forecast.error
+    call_command(
+        "recommend_allocation",
+        "--budget",
+        "4000",
+        "--cities",
+        *province,
+        "--city-budget",
+        f"{province[0]}=1500",
+        "--city-budget",
+        f"{province[1]}=2500",
+        stdout=io.StringIO(),
+    )
+    run = AnalysisRun.objects.filter(kind="allocation").latest("id")
+    assert {p.partition: p.result["budget"] for p in run.parts.all()} == {
+        province[0]: 1500.0,
+        province[1]: 2500.0,
+    }
+    with pytest.raises(CommandError, match="write a city code"):
+        call_command("recommend_allocation", "--budget", "4000", "--city-budget", "1500")
+    with pytest.raises(CommandError, match="city_budgets"):
+        call_command(
+            "recommend_allocation",
+            "--budget",
+            "4000",
+            "--cities",
+            *province,
+            "--city-budget",
+            f"{province[0]}=1500",
+        )

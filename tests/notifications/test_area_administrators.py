@@ -53,7 +53,7 @@ def test_each_administrators_digest_counts_their_area(places):
     assert "1 new requests" in bodies[zhejiang.pk]
 
 
-def test_a_review_without_supervisor_goes_to_the_areas_administrators(
+def test_a_review_goes_to_the_nearest_areas_administrator_else_to_every_one_holding_it(
     django_capture_on_commit_callbacks, places
 ):
     nanjing, _ = places
@@ -72,5 +72,23 @@ def test_a_review_without_supervisor_goes_to_the_areas_administrators(
     told = set(
         Notification.objects.filter(kind=Event.REVIEW_OPENED).values_list("recipient", flat=True)
     )
-    assert told == {nationwide.pk, city.pk, district.pk}
+    # No administrator is linked to the community: its district's administrator supervises
+    # (services.queries.community_supervisor), and only they are told.
+    assert told == {district.pk}
     assert not {elsewhere.pk, other_district.pk} & told
+
+    # With no administrator of an area holding it, the review names nobody: every
+    # administrator who answers for the community is told.
+    city.delete()
+    district.delete()
+    again = ServiceRequestFactory(
+        resident=resident, status=ServiceRequest.Status.RESOLVED, assigned_to=worker
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_rate(user=resident.user, request=again, satisfaction=1)
+    told = set(
+        Notification.objects.filter(kind=Event.REVIEW_OPENED, request_id=again.pk).values_list(
+            "recipient", flat=True
+        )
+    )
+    assert told == {nationwide.pk}

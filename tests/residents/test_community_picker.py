@@ -287,3 +287,71 @@ def test_signup_over_many_communities_takes_the_code(client, province):
     response = client.post(reverse("signup"), {**_signup_data(target), "community": target.code})
     assert response.status_code == 302
     assert Community.objects.get(residents__user__username="newresident") == target
+
+
+# Analysis pages' own forms -------------------------------------------------------------------
+
+
+def test_forecast_series_form_over_a_province_asks_for_an_area(province):
+    from analytics.forms import SeriesChoiceForm
+    from services.models import ServiceCategory
+
+    communities = Community.objects.order_by("code")
+    form = SeriesChoiceForm(
+        initial={"community": communities.first()},
+        communities=communities,
+        categories=ServiceCategory.objects.all(),
+    )
+    assert list(form.fields)[:2] == ["area", "community"]
+    html = str(form["community"])
+    assert html.count("<option") == 2  # "Choose an area" and the community shown
+    bound = SeriesChoiceForm(
+        {"area": "511802", "community": province["511802"][1].pk, "category": ""},
+        communities=communities,
+        categories=ServiceCategory.objects.all(),
+    )
+    assert str(bound["community"]).count("<option") == 1 + 2
+    assert bound.fields["community"].queryset.count() == 7  # validation still over the scope
+
+
+def test_allocation_line_filter_over_a_province_narrows_by_area(province):
+    from analytics.forms import LineFilterForm
+
+    form = LineFilterForm({"area": "510107"}, communities=Community.objects.all())
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["area"].code == "510107"
+    assert str(form["community"]).count("<option") == 1 + 3
+    small = LineFilterForm(communities=Community.objects.filter(area__code="510104"))
+    assert "area" not in small.fields
+
+
+def test_what_if_start_form_over_a_province_takes_a_code(province):
+    from analytics import kinds
+
+    admin = AdministratorFactory(area=area_node("510000"))
+    form = kinds.get("what_if").form(user=admin)
+    field = next(name for name, f in form.fields.items() if "community" in name)
+    assert "data-community-lookup" in str(form[field])
+
+
+def test_the_admin_sites_account_page_searches_a_large_set_of_communities(
+    client, settings, province
+):
+    worker = WorkerFactory(communities=province["510104"])
+    _login(client, AdministratorFactory(is_superuser=True))
+
+    def communities_select() -> str:
+        html = client.get(f"/admin/residents/user/{worker.pk}/change/").content.decode()
+        return re.search(r'<select name="communities"[^>]*>.*?</select>', html, re.S).group(0)
+
+    select = communities_select()
+    assert "admin-autocomplete" in select
+    assert select.count("<option") == 2  # the worker's two communities only
+    found = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "residents", "model_name": "user", "field_name": "communities", "term": ""},
+    ).json()["results"]
+    assert len(found) == 7
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = 10
+    select = communities_select()
+    assert "admin-autocomplete" not in select and select.count("<option") == 7

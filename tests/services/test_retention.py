@@ -32,7 +32,10 @@ def category(db):
 
 
 def _finished(category, *, status: str, months_ago: float, **extra) -> ServiceRequest:
+    finished = NOW - timedelta(days=30.5 * months_ago)
     request = ServiceRequestFactory(
+        # Made a few days before it was finished: a change never precedes its request.
+        created_at=finished - timedelta(days=3),
         community=CommunityFactory(),
         category=category,
         status=status,
@@ -44,7 +47,6 @@ def _finished(category, *, status: str, months_ago: float, **extra) -> ServiceRe
         attributes={"where": "flat 3", "kind": "a"},
         **extra,
     )
-    finished = NOW - timedelta(days=30.5 * months_ago)
     request.history.filter(to_status=status).update(changed_at=finished, note="Synthetic note")
     return request
 

@@ -1,5 +1,6 @@
 """A rating of 2 or less opens a review for the community's supervisor (the administrator
-linked to the community, else any administrator), which is listed and closed with an outcome."""
+linked to the community, else the administrator of the nearest area holding it, else any
+administrator), which is listed and closed with an outcome."""
 
 from __future__ import annotations
 
@@ -125,3 +126,29 @@ def test_the_api_lists_and_closes_reviews_for_administrators(community, resident
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
     again = api_client(admin).post(url, {"outcome": "explained"}, format="json")
     assert again.status_code == 409
+
+
+@pytest.mark.django_db
+def test_without_a_linked_administrator_the_nearest_area_administrator_supervises():
+    from residents.models import Community
+    from services.queries import community_supervisor
+    from tests.factories import CityFactory, CommunityFactory, area_node
+
+    chengdu = CityFactory(
+        adcode="510100", name="成都市", province="四川省", region__code="southwest"
+    )
+    street: Community = CommunityFactory(city=chengdu, area=area_node("510107001"))
+    AdministratorFactory(username="a-nationwide")  # never named
+    AdministratorFactory(username="a-superuser", is_superuser=True, area=area_node("510107"))
+    assert community_supervisor(community_id=street.pk) is None
+    province = AdministratorFactory(username="b-province", area=area_node("510000"))
+    assert community_supervisor(community_id=street.pk) == province
+    AdministratorFactory(username="c-city", area=area_node("510100"))
+    AdministratorFactory(username="a-other-district", area=area_node("510104"))  # not holding
+    district = AdministratorFactory(username="d-district", area=area_node("510107"))
+    AdministratorFactory(username="e-district", area=area_node("510107"))  # same level: later
+    AdministratorFactory(username="a-inactive", area=area_node("510107001"), is_active=False)
+    assert community_supervisor(community_id=street.pk) == district
+    linked = AdministratorFactory(username="z-linked", area=area_node("510000"))
+    linked.communities.add(street)
+    assert community_supervisor(community_id=street.pk) == linked

@@ -183,7 +183,7 @@ class EquityOptions:
 
     def __post_init__(self) -> None:
         if self.level_weight < 0 or self.gap_weight < 0:
-            raise EngineInputError("equity weight factors must not be negative")
+            raise EngineContractError("equity weight factors must not be negative")
 
 
 @dataclass(frozen=True)

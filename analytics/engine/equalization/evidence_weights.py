@@ -89,7 +89,7 @@ class _Model:
         required = [f"L1.{dependent}", *(t for x in REGRESSORS for t in (x, f"L1.{x}"))]
         missing = [n for n in required if n not in coef]
         if missing:
-            raise EngineInputError(
+            raise EngineContractError(
                 f"the {dependent} model lacks {', '.join(missing)}; equity weights need the "
                 "paper's ADL(1,1)"
             )
@@ -168,7 +168,11 @@ def evidence_weights(
     for dep in fitted:
         grids[dep], codes, years = _panel_arrays(scores, [dep, *REGRESSORS])
     if len(years) < 2:
-        raise EngineInputError("equity weights need at least two years of scores")
+        raise EngineInputError(
+            "equity weights need at least two years of scores",
+            code="equity_too_few_years",
+            params={"years": len(years)},
+        )
     last = scores.loc[scores["year"] == years[-1]]
     last = last.set_index(last["city_code"].astype(str))
     complete = [c for c in codes if c in last.index]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.engine.errors import EngineInputError
+from analytics.engine.errors import EngineContractError, EngineInputError
 
 REGION_COLUMN = "region"
 YEAR_COLUMN = "year"
@@ -132,7 +132,7 @@ def theil_decomposition(
     array = _non_negative(values, "Theil decomposition")
     labels = np.asarray(groups, dtype=object).ravel()
     if labels.size != array.size:
-        raise EngineInputError("Theil decomposition: one group label per value is needed")
+        raise EngineContractError("Theil decomposition: one group label per value is needed")
     mean = array.mean()
     n = array.size
     rows = {}

@@ -66,7 +66,9 @@ def interpolate_panel(
         if column not in panel.columns:
             raise EngineContractError(f"interpolation: column {column!r} is missing")
     if panel.duplicated([CITY_COLUMN, YEAR_COLUMN]).any():
-        raise EngineInputError("interpolation: the panel has duplicate city-years")
+        raise EngineInputError(
+            "interpolation: the panel has duplicate city-years", code="panel_duplicate_city_years"
+        )
     first, last = years or (int(panel[YEAR_COLUMN].min()), int(panel[YEAR_COLUMN].max()))
     year_range = np.arange(first, last + 1)
     cities = sorted(panel[CITY_COLUMN].astype(str).unique())
@@ -128,7 +130,15 @@ def interpolate_panel(
         )
         if len(problems) > 20:
             message += f"; ... and {len(problems) - 20} more"
-        raise EngineInputError(message, problems)
+        raise EngineInputError(
+            message,
+            problems,
+            code="panel_not_interpolable",
+            params={
+                "problems": len(problems),
+                "columns": sorted({str(p.column) for p in problems if p.column is not None}),
+            },
+        )
 
     imputed = (
         pd.concat(records, ignore_index=True)

@@ -53,7 +53,7 @@ class PCAOptions:
 
     def __post_init__(self) -> None:
         if self.variance_share is not None and not 0 < self.variance_share <= 1:
-            raise EngineInputError("variance_share must be in (0, 1]")
+            raise EngineContractError("variance_share must be in (0, 1]")
 
     @property
     def rule(self) -> str:
@@ -188,7 +188,9 @@ def bartlett_sphericity(correlation: np.ndarray | pd.DataFrame, n_obs: int) -> B
     p = len(r)
     if n_obs <= p:
         raise EngineInputError(
-            f"Bartlett's test needs more observations ({n_obs}) than variables ({p})"
+            f"Bartlett's test needs more observations ({n_obs}) than variables ({p})",
+            code="too_few_observations",
+            params={"observations": int(n_obs), "variables": int(p)},
         )
     sign, logdet = np.linalg.slogdet(r)
     df = p * (p - 1) // 2
@@ -200,9 +202,9 @@ def bartlett_sphericity(correlation: np.ndarray | pd.DataFrame, n_obs: int) -> B
 
 def _check_correlation(r: np.ndarray) -> None:
     if r.ndim != 2 or r.shape[0] != r.shape[1] or r.shape[0] < 2:
-        raise EngineInputError("a correlation matrix must be square with at least 2 variables")
+        raise EngineContractError("a correlation matrix must be square with at least 2 variables")
     if not np.allclose(r, r.T, atol=1e-10) or not np.allclose(np.diag(r), 1.0, atol=1e-10):
-        raise EngineInputError("a correlation matrix must be symmetric with a unit diagonal")
+        raise EngineContractError("a correlation matrix must be symmetric with a unit diagonal")
 
 
 def _is_singular(r: np.ndarray) -> bool:
@@ -231,11 +233,13 @@ def principal_component_score(
     columns = tuple(str(c) for c in data.columns)
     n_obs, p = data.shape
     if p < 2:
-        raise EngineInputError("a principal component score needs at least 2 indicators")
+        raise EngineContractError("a principal component score needs at least 2 indicators")
     if n_obs <= p:
         raise EngineInputError(
             f"a principal component score of {p} indicators needs more than {p} observations, "
-            f"got {n_obs}"
+            f"got {n_obs}",
+            code="too_few_observations",
+            params={"observations": int(n_obs), "variables": int(p)},
         )
     values = data.to_numpy(dtype=float)
     bad = ~np.isfinite(values)
@@ -243,11 +247,13 @@ def principal_component_score(
         row, col = np.argwhere(bad)[0]
         raise EngineInputError(
             f"column {columns[col]}: missing or infinite value at observation {data.index[row]!r} "
-            "(interpolate first)"
+            "(interpolate first)",
+            code="indicator_value_missing",
+            params={"column": str(columns[col]), "observation": str(data.index[row])},
         )
     direction = pd.Series({c: int((directions or {}).get(c, 1)) for c in columns}, dtype=int)
     if not direction.isin([1, -1]).all():
-        raise EngineInputError("directions must be +1 or -1")
+        raise EngineContractError("directions must be +1 or -1")
 
     raw = pd.DataFrame(values, index=data.index, columns=list(columns))
     reflect_max = raw.max()
@@ -257,7 +263,9 @@ def principal_component_score(
     constant = [c for c in columns if not stds[c] > 0]
     if constant:
         raise EngineInputError(
-            f"column(s) {', '.join(constant)} do not vary, so they cannot be standardised"
+            f"column(s) {', '.join(constant)} do not vary, so they cannot be standardised",
+            code="indicators_constant",
+            params={"columns": [str(c) for c in constant]},
         )
     z = ((oriented - means) / stds).to_numpy()
     correlation = np.corrcoef(z, rowvar=False)
@@ -306,7 +314,9 @@ def principal_component_score(
         raise EngineInputError(
             "the composite has no positive ratio scale (its value at the mean of the indicators "
             "is not above its value at zero), so an index and its coefficient of variation are "
-            f"undefined for columns {', '.join(columns)}"
+            f"undefined for columns {', '.join(columns)}",
+            code="composite_without_scale",
+            params={"columns": [str(c) for c in columns]},
         )
     index = 100.0 * (composite + offset) / offset
 

@@ -200,6 +200,14 @@ def _quote(value: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def _panel_error(problems: list[InputProblem]) -> EngineInputError:
+    """The panel's problems, each with its row, column and code (the import page lists them),
+    and their count as the error's figure."""
+    return EngineInputError(
+        _message(problems), problems, code="panel_problems", params={"problems": len(problems)}
+    )
+
+
 def _message(problems: list[InputProblem]) -> str:
     lines = [f"the panel has {len(problems)} problem(s); nothing was imported:"]
     for problem in problems[:MESSAGE_PROBLEM_LIMIT]:
@@ -232,7 +240,7 @@ def validate_panel(
     Raises :class:`EngineInputError` listing every problem; returns only when there is none.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise EngineInputError("the panel must be a table (a pandas DataFrame)")
+        raise EngineContractError("the panel must be a table (a pandas DataFrame)")
     if city_codes is None:
         from geography import load_prefecture_cities
 
@@ -252,10 +260,10 @@ def validate_panel(
         for column in missing
     ]
     if problems:
-        raise EngineInputError(_message(problems), problems)
+        raise _panel_error(problems)
     if frame.empty:
         problem = InputProblem("the panel has no rows", code="empty")
-        raise EngineInputError(_message([problem]), [problem])
+        raise _panel_error([problem])
 
     data = frame.copy()
     data.columns = columns
@@ -361,7 +369,7 @@ def validate_panel(
 
     if problems:
         problems.sort(key=lambda problem: problem.row or 0)
-        raise EngineInputError(_message(problems), problems)
+        raise _panel_error(problems)
 
     clean = pd.DataFrame({CITY_COLUMN: codes, YEAR_COLUMN: np.asarray(year_values, dtype=int)})
     for column in TEXT_COLUMNS:

@@ -66,7 +66,9 @@ def gap_indicators(panel: pd.DataFrame) -> pd.DataFrame:
         if (urban <= 0).any() or (rural <= 0).any():
             raise EngineInputError(
                 f"{ind.urban_column}/{ind.rural_column}: values must be positive for the "
-                "urban-rural log ratio"
+                "urban-rural log ratio",
+                code="gap_values_not_positive",
+                params={"urban": ind.urban_column, "rural": ind.rural_column},
             )
         gaps[ind.key] = ind.direction * np.log(urban / rural)
     return pd.DataFrame(gaps, index=panel.index)

@@ -50,11 +50,11 @@ def adl_model_string(
 ) -> str:
     """The model string of an ADL(1,1) in ``dep`` and ``regressors`` (see module docstring)."""
     if not regressors:
-        raise EngineInputError("the ADL model needs at least one explanatory variable")
+        raise EngineContractError("the ADL model needs at least one explanatory variable")
     if max_lag < MIN_LAG_DEPTH:
         raise EngineContractError(f"max_lag must be at least {MIN_LAG_DEPTH} (lag 1 is not valid)")
     if steps not in ("onestep", "twostep", "iterated"):
-        raise EngineInputError("steps must be onestep, twostep or iterated")
+        raise EngineContractError("steps must be onestep, twostep or iterated")
     terms = [dep, f"L1.{dep}"]
     for name in regressors:
         terms += [name, f"L1.{name}"]
@@ -144,14 +144,19 @@ def long_run_effect(result: GmmResult, variable: str) -> LongRunEffect:
             f"{variable!r} is not a regressor of the model ({', '.join(names)})"
         )
     if not y_index:
-        raise EngineInputError("the model has no lagged dependent variable; no long-run effect")
+        raise EngineInputError(
+            "the model has no lagged dependent variable; no long-run effect",
+            code="no_lagged_dependent",
+        )
     b = np.array([c.coef for c in result.coefficients])
     short_run = float(b[x_index].sum())
     persistence = float(b[y_index].sum())
     if persistence >= 1:
         raise EngineInputError(
             f"the lagged dependent variable's coefficients sum to {persistence:.3f} >= 1: the "
-            "process does not converge, so there is no long-run effect"
+            "process does not converge, so there is no long-run effect",
+            code="long_run_not_converging",
+            params={"persistence": persistence},
         )
     estimate_value = short_run / (1 - persistence)
     gradient = np.zeros(len(b))

@@ -59,7 +59,9 @@ def _inverse(M: np.ndarray, what: str) -> np.ndarray:
         inverse = np.linalg.inv(M)
     except np.linalg.LinAlgError as exc:
         raise EngineInputError(
-            f"the {what} is singular: the instruments do not identify every coefficient"
+            f"the {what} is singular: the instruments do not identify every coefficient",
+            code="gmm_singular",
+            params={"matrix": what},
         ) from exc
     return (inverse + inverse.T) / 2
 

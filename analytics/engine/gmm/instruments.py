@@ -148,11 +148,18 @@ def _term_label(name: str, lag: int) -> str:
     return name if lag == 0 else f"L{lag}.{name}"
 
 
-def _model_error(spec: ModelSpec, reason: str, position: int) -> EngineInputError:
+def _model_error(
+    spec: ModelSpec, reason: str, position: int, *, code: str, name: str = ""
+) -> EngineInputError:
     text = spec.text
     position = max(0, min(position, len(text)))
     message = f"{reason} (model string, position {position + 1}):\n  {text}\n  {' ' * position}^"
-    return EngineInputError(message, [InputProblem(message=reason, column="model")])
+    return EngineInputError(
+        message,
+        [InputProblem(message=reason, column="model")],
+        code=code,
+        params={"name": name, "position": position + 1},
+    )
 
 
 def expand_terms(
@@ -164,11 +171,21 @@ def expand_terms(
             matches = [c for c in candidates if fnmatch.fnmatchcase(c, term.name)]
             if not matches:
                 raise _model_error(
-                    spec, f"no column of the data matches {term.name!r}", term.position
+                    spec,
+                    f"no column of the data matches {term.name!r}",
+                    term.position,
+                    code="model_no_column_matches",
+                    name=term.name,
                 )
             expanded.extend((name, term.lag, term.position) for name in matches)
         elif term.name not in candidates:
-            raise _model_error(spec, f"{term.name!r} is not a column of the data", term.position)
+            raise _model_error(
+                spec,
+                f"{term.name!r} is not a column of the data",
+                term.position,
+                code="model_not_a_column",
+                name=term.name,
+            )
         else:
             expanded.append((term.name, term.lag, term.position))
     return expanded
@@ -318,14 +335,22 @@ def build_design(frame, spec: ModelSpec, id_col: str, time_col: str) -> Design:
     dependent = spec.dependent.name
     if dependent not in candidates:
         raise _model_error(
-            spec, f"{dependent!r} is not a column of the data", spec.dependent.position
+            spec,
+            f"{dependent!r} is not a column of the data",
+            spec.dependent.position,
+            code="model_not_a_column",
+            name=dependent,
         )
 
     regressors: list[tuple[str, int]] = []
     for name, lag, position in expand_terms(spec, spec.regressors, candidates):
         if name == dependent and lag == 0:
             raise _model_error(
-                spec, "the dependent variable cannot also be a regressor at lag 0", position
+                spec,
+                "the dependent variable cannot also be a regressor at lag 0",
+                position,
+                code="model_dependent_as_regressor",
+                name=dependent,
             )
         if (name, lag) not in regressors:
             regressors.append((name, lag))
@@ -404,7 +429,15 @@ def build_design(frame, spec: ModelSpec, id_col: str, time_col: str) -> Design:
             f"too few periods for the lags: the model uses lags up to {max_lag}, so a unit "
             f"needs {need} consecutive periods with complete data to enter the transformed "
             f"equation, and none has (the panel spans {T} period(s), "
-            f"{panel.times[0]}-{panel.times[-1]})"
+            f"{panel.times[0]}-{panel.times[-1]})",
+            code="too_few_periods",
+            params={
+                "lags": int(max_lag),
+                "needed": int(need),
+                "periods": int(T),
+                "first": str(panel.times[0]),
+                "last": str(panel.times[-1]),
+            },
         )
 
     R = 2 * T if system else T
@@ -430,7 +463,9 @@ def build_design(frame, spec: ModelSpec, id_col: str, time_col: str) -> Design:
     names = [names[k] for k in kept]
     X0_kept = X0[:, :, kept]
     if not names or names == [CONSTANT]:
-        raise EngineInputError("no regressor is left after dropping collinear ones")
+        raise EngineInputError(
+            "no regressor is left after dropping collinear ones", code="no_regressor_left"
+        )
 
     # ---- instruments
     builder = _ZBuilder(N, R)
@@ -522,7 +557,9 @@ def build_design(frame, spec: ModelSpec, id_col: str, time_col: str) -> Design:
     if Z.n_cols < len(names):
         raise EngineInputError(
             f"the model is not identified: {len(names)} regressors but only {Z.n_cols} "
-            "non-redundant instruments; add instruments (gmm()/iv()) or drop regressors"
+            "non-redundant instruments; add instruments (gmm()/iv()) or drop regressors",
+            code="model_not_identified",
+            params={"regressors": len(names), "instruments": int(Z.n_cols)},
         )
     return Design(
         spec=spec,

@@ -68,6 +68,12 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
                 InputProblem(message="missing column", column=str(c), code="missing")
                 for c in missing
             ],
+            code="columns_missing",
+            params={
+                "table": "data",
+                "columns": [str(c) for c in missing],
+                "present": [str(c) for c in frame.columns],
+            },
         )
 
 
@@ -91,6 +97,8 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
                 InputProblem(message="non-numeric value", row=int(row), column=column, code="type")
                 for row in rows[:50]
             ],
+            code="column_not_numeric",
+            params={"column": str(column), "rows": [int(r) for r in rows[:20]]},
         )
     return values
 
@@ -98,12 +106,12 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
 def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequence[str]) -> Panel:
     """Validate ``frame`` and lay ``columns`` out on the (unit, period) grid."""
     if not isinstance(frame, pd.DataFrame):
-        raise EngineInputError("the data must be a table (a pandas DataFrame)")
+        raise EngineContractError("the data must be a table (a pandas DataFrame)")
     if id_col == time_col:
         raise EngineContractError(f"the unit column and the time column are both {id_col!r}")
     check_columns(frame, [id_col, time_col, *columns])
     if len(frame) == 0:
-        raise EngineInputError("the data have no rows")
+        raise EngineInputError("the data have no rows", code="data_empty")
 
     ids = frame[id_col]
     missing_id = ids.isna().to_numpy()
@@ -112,6 +120,8 @@ def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequen
         raise EngineInputError(
             f"column {id_col!r} (the unit) is empty at rows {_rows_text(rows)}",
             [InputProblem("missing unit id", row=int(r), column=id_col) for r in rows[:50]],
+            code="unit_missing",
+            params={"column": str(id_col), "rows": [int(r) for r in rows[:20]]},
         )
     time_values = _numeric(frame, time_col)
     missing_time = np.isnan(time_values)
@@ -120,6 +130,8 @@ def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequen
         raise EngineInputError(
             f"column {time_col!r} (the time) is empty at rows {_rows_text(rows)}",
             [InputProblem("missing time", row=int(r), column=time_col) for r in rows[:50]],
+            code="time_missing",
+            params={"column": str(time_col), "rows": [int(r) for r in rows[:20]]},
         )
     fractional = time_values != np.round(time_values)
     if fractional.any():
@@ -128,6 +140,8 @@ def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequen
             f"column {time_col!r} must hold whole numbers such as years; rows "
             f"{_rows_text(rows)} do not",
             [InputProblem("time is not a whole number", row=int(r), column=time_col) for r in rows],
+            code="time_not_whole",
+            params={"column": str(time_col), "rows": [int(r) for r in rows[:20]]},
         )
     time_codes = time_values.astype(np.int64)
     first, last = int(time_codes.min()), int(time_codes.max())
@@ -135,7 +149,15 @@ def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequen
     if n_periods > MAX_PERIODS:
         raise EngineInputError(
             f"column {time_col!r} spans {n_periods} periods ({first} to {last}); one lag is one "
-            f"unit of time, so use a period number such as the year (at most {MAX_PERIODS})"
+            f"unit of time, so use a period number such as the year (at most {MAX_PERIODS})",
+            code="too_many_periods",
+            params={
+                "column": str(time_col),
+                "periods": int(n_periods),
+                "first": str(first),
+                "last": str(last),
+                "most": int(MAX_PERIODS),
+            },
         )
     unit_codes, unit_ids = pd.factorize(ids, sort=True)
     positions = time_codes - first
@@ -161,6 +183,8 @@ def build_panel(frame: pd.DataFrame, id_col: str, time_col: str, columns: Sequen
                 InputProblem("duplicate (unit, time) row", row=int(order[i + 1]) + 1)
                 for i in repeated[:50]
             ],
+            code="duplicate_unit_time",
+            params={"pairs": len(np.unique(sorted_cells[repeated]))},
         )
 
     n_units = len(unit_ids)

@@ -52,7 +52,12 @@ class ModelSyntaxError(EngineInputError):
             f"cannot parse the model string: {reason} at position {position + 1}\n"
             f"  {text}\n  {' ' * position}^"
         )
-        super().__init__(message, [InputProblem(message=reason, column="model")])
+        super().__init__(
+            message,
+            [InputProblem(message=reason, column="model")],
+            code="model_syntax",
+            params={"position": position + 1},
+        )
         self.reason = reason
         self.position = position
 

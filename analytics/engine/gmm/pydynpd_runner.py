@@ -80,7 +80,9 @@ def _command(spec: ModelSpec, columns: list[str], rename: dict[str, str]) -> str
         raise EngineInputError(
             "pydynpd adds every regressor that is not named in gmm() or iv() to the "
             f"instruments, so it would estimate a different model; name {', '.join(uncovered)} "
-            "in iv() or gmm() to use the pydynpd engine"
+            "in iv() or gmm() to use the pydynpd engine",
+            code="pydynpd_uncovered_regressors",
+            params={"regressors": [str(r) for r in uncovered]},
         )
     terms = [rename[spec.dependent.name]]
     for name, lag, _ in regressors:
@@ -106,7 +108,11 @@ def run_pydynpd(frame: pd.DataFrame, model: str, id_col: str, time_col: str) -> 
     spec = parse_model(model)
     problems = _unsupported(spec)
     if problems:
-        raise EngineInputError("the pydynpd engine cannot run this model: " + "; ".join(problems))
+        raise EngineInputError(
+            "the pydynpd engine cannot run this model: " + "; ".join(problems),
+            code="pydynpd_unsupported",
+            params={"problems": list(problems)},
+        )
     columns = [str(c) for c in frame.columns if c not in (id_col, time_col)]
     used = [spec.dependent.name]
     for terms in (spec.regressors, *(g.variables for g in spec.gmm), *(g.terms for g in spec.iv)):

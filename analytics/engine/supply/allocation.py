@@ -202,7 +202,7 @@ def _prepare(
     bad = (lower > forecast + 1e-9) | (forecast > upper + 1e-9)
     if bad.any():
         row = int(bad.nonzero()[0][0])
-        raise EngineInputError(
+        raise EngineContractError(
             f"demand row {row}: need lower <= forecast <= upper, got "
             f"{lower[row]:g} / {forecast[row]:g} / {upper[row]:g}"
         )
@@ -218,7 +218,7 @@ def _prepare(
     duplicated = cells.duplicated(["community", "category"])
     if duplicated.any():
         row = int(duplicated.to_numpy().nonzero()[0][0])
-        raise EngineInputError(
+        raise EngineContractError(
             f"demand has more than one row for community {cells['community'].iloc[row]!r}, "
             f"category {cells['category'].iloc[row]!r} (row {row})"
         )
@@ -235,7 +235,9 @@ def _prepare(
     if unknown.any():
         raise EngineInputError(
             f"demand names community {cells['community'][unknown].iloc[0]!r}, which is not "
-            "in the communities table"
+            "in the communities table",
+            code="community_unknown",
+            params={"community": str(cells["community"][unknown].iloc[0])},
         )
     comm = comm.loc[pd.unique(cells["community"])]
 
@@ -308,7 +310,7 @@ def _prepare(
 
     if suppliers is None:
         if unit_costs is None:
-            raise EngineInputError("give unit_costs or a suppliers table")
+            raise EngineContractError("give unit_costs or a suppliers table")
         missing = sorted(set(cells["category"]) - set(unit_costs))
         if missing:
             raise EngineInputError(
@@ -354,13 +356,20 @@ def _prepare(
         row = int(offers.duplicated(["supplier", "category"]).to_numpy().nonzero()[0][0])
         raise EngineInputError(
             f"suppliers: {offers['supplier'].iloc[row]!r} is listed twice for "
-            f"{offers['category'].iloc[row]!r}"
+            f"{offers['category'].iloc[row]!r}",
+            code="supplier_listed_twice",
+            params={
+                "supplier": str(offers["supplier"].iloc[row]),
+                "category": str(offers["category"].iloc[row]),
+            },
         )
     needy = set(cells.loc[cells["gap"] > _TINY, "category"])
     unsupplied = sorted(needy - set(offers["category"]))
     if unsupplied:
         raise EngineInputError(
-            f"no supplier offers category {unsupplied[0]!r}; add a supplier or a unit cost for it"
+            f"no supplier offers category {unsupplied[0]!r}; add a supplier or a unit cost for it",
+            code="no_supplier_for_category",
+            params={"category": str(unsupplied[0])},
         )
 
     committed_total = float(sum(committed_by_category.values()))

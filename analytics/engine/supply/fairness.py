@@ -197,7 +197,9 @@ def fairness_audit(
     if unknown.any():
         raise EngineInputError(
             f"allocation names community {cells['community'][unknown].iloc[0]!r}, which is not "
-            "in the communities table"
+            "in the communities table",
+            code="community_unknown",
+            params={"community": str(cells["community"][unknown].iloc[0])},
         )
 
     groups = resident_groups(residents, as_of_year=as_of_year)
@@ -208,7 +210,7 @@ def fairness_audit(
     else:
         weights = need_weights.reindex(index=groups.index, columns=categories)
         if weights.isna().all(axis=None):
-            raise EngineInputError("need weights do not cover the residents or categories given")
+            raise EngineContractError("need weights do not cover the residents or categories given")
         weights = weights.fillna(weights.stack().mean())
         weighting_code = "by_segment"
 

@@ -195,7 +195,8 @@ def prepare_history(
     """
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise EngineInputError(
-            "the demand history is empty; expected rows of series, period, count"
+            "the demand history is empty; expected rows of series, period, count",
+            code="history_empty",
         )
     require_columns(frame, [series_column, period_column, count_column], what="demand history")
     frame, identifiers = strip_identifiers(frame)
@@ -212,7 +213,13 @@ def prepare_history(
         row = int(duplicated.to_numpy().nonzero()[0][0])
         raise EngineInputError(
             f"demand history: series {keyed['series'].iloc[row]!r} has more than one row for "
-            f"{keyed['period'].iloc[row]} (row {row}); give one count per series and month"
+            f"{keyed['period'].iloc[row]} (row {row}); give one count per series and month",
+            code="history_duplicate_month",
+            params={
+                "series": str(keyed["series"].iloc[row]),
+                "month": str(keyed["period"].iloc[row]),
+                "row": row,
+            },
         )
 
     all_periods = pd.period_range(periods.min(), periods.max(), freq="M")
@@ -265,7 +272,9 @@ def prepare_history(
         group_column = "category" if "category" in labels else None
     if group_column is not None and group_column not in attributes.columns:
         raise EngineInputError(
-            f"demand history has no attribute column {group_column!r} to group by"
+            f"demand history has no attribute column {group_column!r} to group by",
+            code="history_group_column_missing",
+            params={"column": str(group_column)},
         )
     groups = (
         attributes[group_column].astype(str).to_numpy()
@@ -1606,17 +1615,23 @@ def older_residents_added(
         if not np.isfinite(share[mask]).all():
             raise EngineInputError(
                 "what-if 'older residents': no residents are registered there, so the share "
-                "aged 65+ is unknown"
+                "aged 65+ is unknown",
+                code="what_if_no_residents",
             )
         older = share * population
         if (older[mask] + count < -0.5).any():
             raise EngineInputError(
                 f"what-if 'older residents': cannot remove {-count:.0f} residents aged 65+ "
-                f"where there are about {older[mask].min():.0f}"
+                f"where there are about {older[mask].min():.0f}",
+                code="what_if_too_few_older_residents",
+                params={"remove": float(-count), "present": float(older[mask].min())},
             )
         grown = np.where(mask, population + count, population)
         if (grown[mask] <= 0).any():
-            raise EngineInputError("what-if 'older residents': no population would be left")
+            raise EngineInputError(
+                "what-if 'older residents': no population would be left",
+                code="what_if_no_population_left",
+            )
         older_after = np.where(mask, np.maximum(older + count, 0.0), older)
         with np.errstate(invalid="ignore", divide="ignore"):
             older_growth = np.where(older > 0, older_after / older, 0.0)
@@ -1721,7 +1736,7 @@ def _level_effects(history: History, changed: pd.DataFrame, seed: int = 0) -> np
     fitted per group (e.g. category) across all series, its L2 penalty chosen by 3-fold
     cross-validated Poisson deviance."""
     if not history.numeric and not [c for c in history.categorical if c != history.group_column]:
-        raise EngineInputError("what-if needs series attributes; the history has none")
+        raise EngineContractError("what-if needs series attributes; the history has none")
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         level = np.nanmean(history.values[:, -12:], axis=1)
@@ -1793,7 +1808,7 @@ def what_if(
             attributes = change.apply(attributes)
     missing = [c for c in history.attributes.columns if c not in attributes.columns]
     if missing or not attributes.index.equals(history.attributes.index):
-        raise EngineInputError("what-if changes must keep every series and attribute")
+        raise EngineContractError("what-if changes must keep every series and attribute")
     factor = _level_effects(history, attributes, seed=forecaster.config.seed)
     baseline = forecaster.forecast()
     per_series = baseline[["series", "period", "horizon", "forecast"]].rename(
@@ -1841,14 +1856,20 @@ class CommunityScenario:
         if self.population_change_percent:
             factor = 1 + self.population_change_percent / 100
             if factor <= 0:
-                raise EngineInputError("what-if: the population change must leave residents")
+                raise EngineInputError(
+                    "what-if: the population change must leave residents",
+                    code="what_if_no_population_left",
+                )
             out = AttributeChange("population", multiply=factor, where=self.where).apply(out)
         if self.older_residents_added:
             out = older_residents_added(self.older_residents_added, where=self.where)(out)
         if self.schools_added:
             out = AttributeChange("schools", add=self.schools_added, where=self.where).apply(out)
             if (out["schools"].to_numpy(dtype=float) < 0).any():
-                raise EngineInputError("what-if: cannot remove more schools than there are")
+                raise EngineInputError(
+                    "what-if: cannot remove more schools than there are",
+                    code="what_if_too_few_schools",
+                )
         return out
 
     def assumptions(self) -> list[dict]:
@@ -1876,7 +1897,7 @@ def community_what_if(forecaster: DemandForecaster, scenario: CommunityScenario)
     """
     history = forecaster.history
     if "community" not in history.attributes.columns:
-        raise EngineInputError("what-if per community needs a 'community' attribute")
+        raise EngineContractError("what-if per community needs a 'community' attribute")
     communities = history.attributes["community"].astype(str)
     n_communities = int(communities.nunique())
     if n_communities < MIN_WHAT_IF_COMMUNITIES:

@@ -46,7 +46,9 @@ def refuse_identifier_values(frame: pd.DataFrame, columns: Iterable[str]) -> Non
         if any(IDENTIFIER_VALUE.match(str(v)) for v in values[:10_000]):
             raise EngineInputError(
                 f"column {column!r} holds values that look like phone or national ID numbers; "
-                "personal identifiers may not be used as features"
+                "personal identifiers may not be used as features",
+                code="identifier_values",
+                params={"column": str(column)},
             )
 
 
@@ -55,7 +57,13 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, what: str) -
     if missing:
         raise EngineInputError(
             f"{what} is missing column(s) {', '.join(missing)}; "
-            f"it has {', '.join(map(str, frame.columns)) or 'no columns'}"
+            f"it has {', '.join(map(str, frame.columns)) or 'no columns'}",
+            code="columns_missing",
+            params={
+                "table": what,
+                "columns": [str(c) for c in missing],
+                "present": [str(c) for c in frame.columns],
+            },
         )
 
 
@@ -68,7 +76,15 @@ def require_allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str], *,
         first = bad.to_numpy().nonzero()[0][0]
         raise EngineInputError(
             f"{what}: column {column!r} has value {values.iloc[first]!r} in row {first}; "
-            f"expected one of {', '.join(sorted(allowed))}"
+            f"expected one of {', '.join(sorted(allowed))}",
+            code="value_not_allowed",
+            params={
+                "table": what,
+                "column": str(column),
+                "value": str(values.iloc[first]),
+                "row": int(first),
+                "allowed": sorted(allowed),
+            },
         )
 
 
@@ -87,7 +103,14 @@ def require_numeric(
         row = int(text.nonzero()[0][0])
         raise EngineInputError(
             f"{what}: column {column!r} has a non-numeric value {frame[column].iloc[row]!r} "
-            f"in row {row}"
+            f"in row {row}",
+            code="value_not_numeric",
+            params={
+                "table": what,
+                "column": str(column),
+                "value": str(frame[column].iloc[row]),
+                "row": int(row),
+            },
         )
     if not allow_missing and np.isnan(values).any():
         row = int(np.isnan(values).nonzero()[0][0])
@@ -101,7 +124,15 @@ def require_numeric(
             row = int(low.nonzero()[0][0])
             raise EngineInputError(
                 f"{what}: column {column!r} must be at least {minimum:g}, "
-                f"got {values[row]:g} in row {row}"
+                f"got {values[row]:g} in row {row}",
+                code="value_below_minimum",
+                params={
+                    "table": what,
+                    "column": str(column),
+                    "minimum": float(minimum),
+                    "value": float(values[row]),
+                    "row": int(row),
+                },
             )
     return values
 
@@ -131,7 +162,14 @@ def to_month(values: pd.Series, *, what: str, column: str) -> pd.PeriodIndex:
         row = int(bad.nonzero()[0][0])
         raise EngineInputError(
             f"{what}: column {column!r} has {values.iloc[row]!r} in row {row}; "
-            "expected a month as YYYY-MM"
+            "expected a month as YYYY-MM",
+            code="value_not_month",
+            params={
+                "table": what,
+                "column": str(column),
+                "value": str(values.iloc[row]),
+                "row": int(row),
+            },
         )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)

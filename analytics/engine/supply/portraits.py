@@ -138,7 +138,15 @@ def _categorical(
         problem = "is missing" if pd.isna(original) else f"has value {original!r}"
         raise EngineInputError(
             f"{what}: column {column!r} {problem} in row {row}; "
-            f"expected one of {', '.join(allowed)}"
+            f"expected one of {', '.join(allowed)}",
+            code="value_missing" if pd.isna(original) else "value_not_allowed",
+            params={
+                "table": what,
+                "column": str(column),
+                "value": "" if pd.isna(original) else str(original),
+                "row": row,
+                "allowed": list(allowed),
+            },
         )
     return result
 
@@ -162,7 +170,7 @@ def _validated_residents(residents: pd.DataFrame) -> tuple[pd.DataFrame, list[st
     for column in PROFILE_NUMERIC:
         require_numeric(residents, column, what="residents", minimum=0)
     if residents.index.has_duplicates:
-        raise EngineInputError("residents: the resident index has duplicates")
+        raise EngineContractError("residents: the resident index has duplicates")
     return residents.assign(**checked), dropped
 
 
@@ -195,7 +203,7 @@ def _normalised_requests(
         unknown_codes = [category.categories.get_loc(c) for c in unknown]
         bad = (category.codes < 0) | np.isin(category.codes, unknown_codes)
         row = int(bad.nonzero()[0][0])
-        raise EngineInputError(
+        raise EngineContractError(
             f"requests: category {requests['category'].iloc[row]!r} in row {row} is not in "
             "the catalogue; pass its first-level dimension in category_dimensions"
         )
@@ -219,7 +227,7 @@ def _normalised_requests(
     missing = attributed & (position < 0)
     if missing.any():
         row = int(missing.nonzero()[0][0])
-        raise EngineInputError(
+        raise EngineContractError(
             f"requests: resident {ids.iloc[row]!r} in row {row} is not among the residents given"
         )
     if "community" in requests.columns:

@@ -109,16 +109,17 @@ def _check(user: User | None, values: Mapping[str, Any]) -> dict[str, str | dict
     return errors
 
 
-def _province_errors(values: Mapping[str, Any]) -> dict[str, str]:
+def _province_errors(values: Mapping[str, Any]) -> dict[str, str | dict[str, str]]:
     """A province allocation (two or more cities) splits its budget by city: given per city
     (``city_budgets``: one for each city of the run, each covering the city's committed
     supply, together within the budget), or split by the run (docs/precision-supply.md).
-    Per-service caps apply to one computation and are refused for a province run."""
+    Per-service caps apply to one computation and are refused for a province run. A city's
+    problem is said beside that city (by code: the page puts it by the city's field)."""
     cities = sorted(set(values.get("cities") or []))
-    given = values.get("city_budgets") or {}
+    given = {code: amount for code, amount in (values.get("city_budgets") or {}).items()}
     if len(cities) < 2:
         return {"city_budgets": _("Budgets per city need two or more cities.")} if given else {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str | dict[str, str]] = {}
     if values.get("category_budgets"):
         errors["category_budgets"] = _(
             "Budgets per service cannot be combined with several cities; leave them out, or "
@@ -126,29 +127,35 @@ def _province_errors(values: Mapping[str, Any]) -> dict[str, str]:
         )
     if not given:
         return errors
-    missing = sorted(set(cities) - set(given))
-    extra = sorted(set(given) - set(cities))
-    if missing or extra:
-        errors["city_budgets"] = _(
-            "Give a budget for each city of the run and no other: missing %(missing)s, "
-            "not in the run %(extra)s."
-        ) % {"missing": ", ".join(missing) or "-", "extra": ", ".join(extra) or "-"}
+    by_city = {
+        code: _("This city is in the run: give it a budget too, or give no city one.")
+        for code in cities
+        if code not in given
+    }
+    by_city.update(
+        {
+            code: _("This city is not in the run: leave its budget empty.")
+            for code in given
+            if code not in cities
+        }
+    )
+    if by_city:
+        errors["city_budgets"] = dict(sorted(by_city.items()))
         return errors
     if sum(float(v) for v in given.values()) > float(values["budget"]) + 1e-6:
         errors["city_budgets"] = _("The cities' budgets add up to more than the total budget.")
         return errors
     period = queries.allocation_period(values.get("forecast_run"))
     if period is not None:
-        short = [
-            code
-            for code in cities
-            if float(given[code]) < sum(queries.committed_costs(period, code).values()) - 1e-6
-        ]
-        if short:
-            errors["city_budgets"] = _(
-                "A city's budget covers its whole month, so it must be at least what its "
-                "existing supply already costs: too low for %(codes)s."
-            ) % {"codes": ", ".join(short)}
+        for code in cities:
+            committed = sum(queries.committed_costs(period, code).values())
+            if float(given[code]) < committed - 1e-6:
+                by_city[code] = _(
+                    "A city's budget covers its whole month, so it must be at least what its "
+                    "existing supply already costs: %(committed)s."
+                ) % {"committed": format_amount(committed)}
+        if by_city:
+            errors["city_budgets"] = by_city
     return errors
 
 
@@ -230,11 +237,20 @@ PARAMS = ParamSet(
                 "each city's uncovered need."
             ),
             required=False,
-            on_page=False,
+            page_prefix="city_budget_",
         ),
     ),
     check=_check,
-    folded=("category_budgets",),
+    folded=(
+        ("category_budgets", gettext_lazy("Optional budget caps per service (CNY)")),
+        (
+            "city_budgets",
+            gettext_lazy(
+                "Optional budgets per city (CNY): for every city of the run, within the total; "
+                "left empty, the total is split by each city's uncovered need"
+            ),
+        ),
+    ),
 )
 _AllocationStartForm = start_form("_AllocationStartForm", PARAMS)
 

@@ -388,11 +388,14 @@ def page(request: HttpRequest, run: AnalysisRun, result: AllocationResult) -> di
     # An administrator of an area reads the lines of its communities only (``Audience``).
     audience = Audience.of(request.user)
     filters = LineFilterForm(request.GET or None, communities=queries.community_scope(request.user))
-    community = category = None
+    community = category = area = None
     if filters.is_bound and filters.is_valid():
         community = filters.cleaned_data["community"]
         category = filters.cleaned_data["category"]
+        area = filters.cleaned_data.get("area")  # asked for over a province's communities
     lines = queries.allocation_lines(run=run, community=community, category=category)
+    if area is not None:
+        lines = lines.filter(community__area__path__startswith=area.path)
     if not audience.sees_all:
         lines = lines.filter(community__code__in=audience.codes)
     page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))

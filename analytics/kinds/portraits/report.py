@@ -62,7 +62,7 @@ def portraits_view_data(
                 "requests_per_month": finite(segment.requests_per_resident_month),
                 "satisfaction": finite(segment.mean_satisfaction),
                 "traits": [
-                    {**t, "label": wording.trait_label(trait=str(t.get("trait", "")))}
+                    {**t.to_json(), "label": wording.trait_label(trait=t.trait)}
                     for t in segment.traits[:4]
                 ],
                 "change": segment_changes.get(number),
@@ -70,13 +70,11 @@ def portraits_view_data(
                 "chart": {
                     "x_label": str(_("Requests per 100 residents a year")),
                     "label": str(_("Requests per 100 residents a year")),
-                    "labels": [
-                        category_names.get(n["category"], n["category"]) for n in segment.needs
-                    ],
+                    "labels": [category_names.get(n.category, n.category) for n in segment.needs],
                     "values": [
-                        round(n.get("requests_per_100_residents_year", 0), 2) for n in segment.needs
+                        round(n.requests_per_100_residents_year or 0, 2) for n in segment.needs
                     ],
-                    "lifts": [round(n.get("lift", 1.0), 2) for n in segment.needs],
+                    "lifts": [round(1.0 if n.lift is None else n.lift, 2) for n in segment.needs],
                 },
             }
         )

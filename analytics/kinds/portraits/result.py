@@ -13,10 +13,32 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
 from analytics.kinds.base import Audience
-from analytics.kinds.schema import Result, SchemaError, record, to_json
+from analytics.kinds.schema import Result, SchemaError, Sparse, record, to_json
 
 _SEGMENT_SHARE = re.compile(r"^segment_(\d+)_share$")
 _NEED_SHARE = "need_share_"
+
+
+@dataclass(kw_only=True)
+class Trait(Sparse):
+    """A trait a segment stands out by: its share of the segment's residents, of all
+    residents, and their ratio (``lift``)."""
+
+    trait: str = ""
+    share: float | None = None
+    population_share: float | None = None
+    lift: float | None = None
+
+
+@dataclass(kw_only=True)
+class Need(Sparse):
+    """A service the segment requests (``category``, in its first-level ``dimension``): how
+    often per 100 residents a year, and how much more than all residents (``lift``)."""
+
+    category: str = ""
+    dimension: str = ""
+    requests_per_100_residents_year: float | None = None
+    lift: float | None = None
 
 
 @dataclass(kw_only=True)
@@ -25,8 +47,8 @@ class Segment:
     size: int | None = None
     share: float | None = None
     description_parts: list[dict[str, Any]] = field(default_factory=list)
-    traits: list[dict[str, Any]] = field(default_factory=list)
-    needs: list[dict[str, Any]] = field(default_factory=list)
+    traits: list[Trait] = field(default_factory=list)
+    needs: list[Need] = field(default_factory=list)
     profile: dict[str, float | None] = field(default_factory=dict)
     mean_age: float | None = None
     requests_per_resident_month: float | None = None
@@ -128,7 +150,8 @@ class PortraitChanges:
 
 @dataclass(kw_only=True)
 class PortraitsResult(Result):
-    SCHEMA_VERSION = 3
+    # 4: each segment's traits and needs typed (Trait, Need); their stored shape is unchanged.
+    SCHEMA_VERSION = 4
     KIND = "portraits"
 
     k: int | None = None

@@ -50,7 +50,7 @@ def segments(*, result: PortraitsResult, **_: object) -> Table:
                 num(segment.mean_age),
                 num(segment.requests_per_resident_month),
                 num(segment.mean_satisfaction),
-                "; ".join(str(t.get("trait", "")) for t in segment.traits),
+                "; ".join(t.trait for t in segment.traits),
                 change.status if change else "",
                 change.previous_segment if change else None,
                 num(change.share_change_pp) if change else None,

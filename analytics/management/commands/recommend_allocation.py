@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from analytics import kinds, queries, wording
 from analytics.kinds.allocation.report import allocation_line_texts
@@ -9,6 +9,21 @@ from analytics.management.commands._runs import (
     with_cities,
 )
 from analytics.models import AnalysisRun
+
+
+def _city_budgets(given: list[str]) -> dict[str, float]:
+    """``["510100=2000000", ...]`` → ``{"510100": 2000000.0}`` (checked further as the API
+    checks the parameter)."""
+    budgets: dict[str, float] = {}
+    for item in given:
+        code, _sep, amount = item.partition("=")
+        try:
+            budgets[code.strip()] = float(amount)
+        except ValueError:
+            raise CommandError(
+                f"--city-budget {item!r}: write a city code, '=' and an amount in CNY"
+            ) from None
+    return budgets
 
 
 class Command(BaseCommand):
@@ -35,9 +50,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         add_cities_argument(parser)
+        parser.add_argument(
+            "--city-budget",
+            action="append",
+            default=[],
+            metavar="CODE=AMOUNT",
+            help=(
+                "with --cities: a city's budget (CNY), once per city of the run; without them "
+                "the total is split by each city's uncovered need"
+            ),
+        )
 
     def handle(self, *args, budget: float, min_coverage: float | None, **options):
         params = {"budget": budget}
+        if options["city_budget"]:
+            params["city_budgets"] = _city_budgets(options["city_budget"])
         if min_coverage is not None:
             params["min_coverage"] = min_coverage
         for name in ("strength", "floor"):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from analytics import kinds
-from analytics.kinds.params import Param
+from analytics.kinds.params import AMOUNT_TYPES, Param
 from tests.factories import AdministratorFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_form_and_serializer_are_made_from_one_declaration(name):
     assert kind.form.param_set is kind.serializer.param_set
     declared = kind.form.param_set.names()
     assert tuple(kind.serializer().fields) == declared
-    page = {p.name for p in kind.form.param_set.params if p.on_page and p.type != "amounts"}
+    page = {p.name for p in kind.form.param_set.params if p.on_page and p.type not in AMOUNT_TYPES}
     form = kind.form(user=AdministratorFactory())
     assert page <= set(form.fields)
 

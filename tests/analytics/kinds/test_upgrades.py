@@ -65,26 +65,37 @@ def test_texts_stored_without_parts_become_text_parts_and_english_beside_parts_g
     assert result.caveat_parts[0]["code"] == "text"
 
 
-@pytest.mark.slow  # a real forecast and a real allocation (about a minute on two cores)
+@pytest.mark.slow  # a real forecast, allocation and portraits run (about a minute on two cores)
 def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_current_one():
-    """Forecast 3 -> 4 (typed backtest errors) and allocation 4 -> 5 (typed summary and
-    fairness audits): the stored shape did not change, so a run stored under the previous version
+    """Forecast 3 -> 4 (typed backtest errors), allocation 4 -> 5 (typed summary and
+    fairness audits) and portraits 3 -> 4 (typed traits and needs): the stored shape did not
+    change, so a run stored under the previous version
     loads to the same typed result, and writing it back gives the stored JSON again."""
     from analytics import actions
     from analytics.kinds.allocation.result import AllocationSummary, AuditGroup, FairnessAudit
     from analytics.kinds.forecast.result import BacktestErrors, BacktestGroup
+    from analytics.kinds.portraits.result import Need, Trait
+    from services.models import ServiceRequest
     from tests.analytics import tiny_city
     from tests.factories import ResidentFactory
 
     communities = tiny_city.seed()
     for index, community in enumerate(communities * 6):
-        ResidentFactory(community=community, hukou_type=("local_urban", "non_local")[index % 2])
+        resident = ResidentFactory(
+            community=community, hukou_type=("local_urban", "non_local")[index % 2]
+        )
+        # Some of the city's requests are the residents' own, so segments have needs.
+        mine = ServiceRequest.objects.filter(community=community, resident__isnull=True)
+        ServiceRequest.objects.filter(pk__in=list(mine.values_list("pk", flat=True)[:4])).update(
+            resident=resident
+        )
     forecast = actions.analysis_run_now(kind="forecast", params={"horizon": 1})
     allocation = actions.analysis_run_now(kind="allocation", params={"budget": 60_000.0})
-    assert forecast.status == allocation.status == AnalysisRun.Status.SUCCEEDED, (
-        forecast.error or allocation.error
-    )
-    for run, previous in ((forecast, 3), (allocation, 4)):
+    portraits = actions.analysis_run_now(kind="portraits", params={})
+    assert (
+        forecast.status == allocation.status == portraits.status == AnalysisRun.Status.SUCCEEDED
+    ), forecast.error or allocation.error or portraits.error
+    for run, previous in ((forecast, 3), (allocation, 4), (portraits, 3)):
         kind = kinds.get(run.kind)
         assert run.result["schema_version"] == previous + 1
         current = kind.load(run)
@@ -110,6 +121,12 @@ def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_curre
     assert isinstance(audit, FairnessAudit) and audit.groups
     assert all(isinstance(g, AuditGroup) for g in audit.groups)
     assert {g.dimension for g in audit.groups} >= {"urban_rural", "hukou_type"}
+    segments = kinds.get("portraits").load(portraits).segments
+    assert segments and all(isinstance(t, Trait) for s in segments for t in s.traits)
+    assert any(s.needs for s in segments)
+    for need in (n for s in segments for n in s.needs):
+        assert isinstance(need, Need) and need.category in tiny_city.TINY_CATEGORIES
+        assert need.requests_per_100_residents_year >= 0 and need.lift >= 0
 
 
 def test_a_backtest_slice_refuses_a_key_it_does_not_know():

@@ -55,6 +55,100 @@ ERROR_PARTS = [
     {"code": "backtest_history_too_short"},
     {"code": "portrait_without_requests"},
     {"code": "gmm_failed"},
+    {"code": "equity_too_few_years", "years": 1},
+    {"code": "panel_duplicate_city_years"},
+    {"code": "panel_not_interpolable", "problems": 3, "columns": ["road_area_pc", "gdp"]},
+    {"code": "panel_problems", "problems": 2},
+    {"code": "too_few_observations", "observations": 4, "variables": 11},
+    {"code": "indicator_value_missing", "column": "road_area_pc", "observation": "17"},
+    {"code": "indicators_constant", "columns": ["road_area_pc", "water_use_pc"]},
+    {"code": "composite_without_scale", "columns": ["road_area_pc", "water_use_pc"]},
+    {"code": "gap_values_not_positive", "urban": "income_urban", "rural": "income_rural"},
+    {"code": "no_lagged_dependent"},
+    {"code": "long_run_not_converging", "persistence": 1.02},
+    {"code": "gmm_singular", "matrix": "GMM normal matrix"},
+    {"code": "gmm_too_few_cities", "needed": 5, "found": 3},
+    {"code": "exogeneity_test_failed"},
+    {"code": "model_syntax", "position": 7},
+    {"code": "model_no_column_matches", "name": "gdp*", "position": 12},
+    {"code": "model_not_a_column", "name": "gdp", "position": 12},
+    {"code": "model_dependent_as_regressor", "name": "y", "position": 5},
+    {
+        "code": "too_few_periods",
+        "lags": 2,
+        "needed": 4,
+        "periods": 3,
+        "first": "2016",
+        "last": "2018",
+    },
+    {"code": "no_regressor_left"},
+    {"code": "model_not_identified", "regressors": 6, "instruments": 4},
+    {"code": "pydynpd_uncovered_regressors", "regressors": ["x", "z"]},
+    {"code": "pydynpd_unsupported", "problems": ["forward orthogonal deviations"]},
+    {"code": "data_empty"},
+    {"code": "columns_missing", "table": "demand", "columns": ["forecast"], "present": []},
+    {"code": "column_not_numeric", "column": "gdp", "rows": [3, 9]},
+    {"code": "unit_missing", "column": "city", "rows": [2]},
+    {"code": "time_missing", "column": "year", "rows": [2, 5]},
+    {"code": "time_not_whole", "column": "year", "rows": [4]},
+    {
+        "code": "too_many_periods",
+        "column": "date",
+        "periods": 900,
+        "first": "1",
+        "last": "900",
+        "most": 200,
+    },
+    {"code": "duplicate_unit_time", "pairs": 2},
+    {"code": "community_unknown", "community": "C01"},
+    {"code": "supplier_listed_twice", "supplier": "market", "category": "elderly_home_care"},
+    {"code": "no_supplier_for_category", "category": "elderly_home_care"},
+    {"code": "history_empty"},
+    {"code": "history_duplicate_month", "series": "C01/heating", "month": "2026-03", "row": 8},
+    {"code": "history_group_column_missing", "column": "category"},
+    {"code": "identifier_values", "column": "phone"},
+    {
+        "code": "value_not_allowed",
+        "table": "communities",
+        "column": "kind",
+        "value": "suburban",
+        "row": 3,
+        "allowed": ["rural", "urban"],
+    },
+    {
+        "code": "value_missing",
+        "table": "residents",
+        "column": "gender",
+        "value": "",
+        "row": 1,
+        "allowed": ["female", "male"],
+    },
+    {
+        "code": "value_not_numeric",
+        "table": "suppliers",
+        "column": "capacity",
+        "value": "x",
+        "row": 0,
+    },
+    {
+        "code": "value_below_minimum",
+        "table": "demand history",
+        "column": "count",
+        "minimum": 0.0,
+        "value": -2.0,
+        "row": 5,
+    },
+    {
+        "code": "value_not_month",
+        "table": "requests",
+        "column": "created",
+        "value": "March",
+        "row": 2,
+    },
+    {"code": "what_if_no_residents"},
+    {"code": "what_if_too_few_older_residents", "remove": 40.0, "present": 12.3},
+    {"code": "what_if_no_population_left"},
+    {"code": "what_if_too_few_schools"},
     {"code": wording.INPUT_UNUSABLE},
 ]
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -146,19 +240,102 @@ def test_every_code_the_engine_raises_is_in_the_catalogue():
     assert codes <= set(wording._RUN_ERRORS), codes - set(wording._RUN_ERRORS)
 
 
-def test_no_one_line_engine_refusal_is_an_english_f_string_alone():
-    """A one-line engine refusal built from values (``raise ...Error(f"...")``) either carries
-    a code (worded for people) or is an ``EngineContractError`` (a programming error, never
-    shown). Longer messages without a code are shown to readers of other languages as the
-    general phrase for refused input (next test)."""
-    one_line = re.compile(r'raise (\w+)\(f"')
-    offenders = [
-        f"{path.relative_to(ENGINE)}:{number}"
+def _refusal_sites() -> list[tuple[str, ast.Call]]:
+    """Every place the engine (or a kind's runner) builds a refusal: a call of
+    ``EngineInputError`` and, in a class derived from it, the call of ``super().__init__``."""
+    sites = []
+    for path in sorted([*ENGINE.rglob("*.py"), *(ENGINE.parent / "kinds").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "EngineInputError":
+                sites.append((f"{path.relative_to(ENGINE.parent)}:{node.lineno}", node))
+            if isinstance(node, ast.ClassDef) and any(
+                getattr(base, "id", "") == "EngineInputError" for base in node.bases
+            ):
+                sites += [
+                    (f"{path.relative_to(ENGINE.parent)}:{call.lineno}", call)
+                    for call in ast.walk(node)
+                    if isinstance(call, ast.Call)
+                    and getattr(call.func, "attr", "") == "__init__"
+                    and isinstance(call.func.value, ast.Call)
+                    and getattr(call.func.value.func, "id", "") == "super"
+                ]
+    return sites
+
+
+def _codes(call: ast.Call) -> list[str]:
+    """The constant codes a refusal is built with (both branches of a conditional code)."""
+    for keyword in call.keywords:
+        if keyword.arg == "code":
+            value = keyword.value
+            branches = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+            return [b.value for b in branches if isinstance(b, ast.Constant)]
+    return []
+
+
+def _passed_on(call: ast.Call) -> bool:
+    """``code=code``: the code a helper's callers give it (checked at each call below)."""
+    return any(
+        k.arg == "code" and isinstance(k.value, ast.Name) and k.value.id == "code"
+        for k in call.keywords
+    )
+
+
+def test_every_refusal_the_engine_raises_has_a_code_worded_in_the_catalogue():
+    """A person can meet every ``EngineInputError`` (input from the database, an imported
+    panel, a command's file, a what-if's form): each is built with a constant code that the
+    catalogue words in English and Chinese, its names and figures as parameters. A check only
+    a programming error can fail is an ``EngineContractError`` instead, never shown."""
+    sites = _refusal_sites()
+    assert len(sites) > 60, "the scan found too few refusals"
+    uncoded = [where for where, call in sites if not _codes(call) and not _passed_on(call)]
+    assert uncoded == [], f"refusals without a code: {uncoded}"
+    unworded = {
+        f"{where}: {code}"
+        for where, call in sites
+        for code in _codes(call)
+        if code not in wording._RUN_ERRORS
+    }
+    assert unworded == set()
+
+
+def test_a_helper_that_builds_refusals_is_given_a_worded_code_at_each_call():
+    """``_model_error`` builds its refusal with the code its caller gives: every call names
+    one the catalogue words."""
+    calls = [
+        (f"{path.name}:{call.lineno}", _codes(call))
         for path in sorted(ENGINE.rglob("*.py"))
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if (found := one_line.search(line)) and found[1] != "EngineContractError"
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "_model_error"
     ]
-    assert offenders == []
+    assert len(calls) >= 4
+    for where, codes in calls:
+        assert codes and set(codes) <= set(wording._RUN_ERRORS), where
+
+
+def test_refusals_from_real_engine_calls_are_worded_with_their_names():
+    import pandas as pd
+
+    from analytics.engine.errors import EngineInputError
+    from analytics.engine.gmm.panel import build_panel
+    from analytics.engine.supply.frames import require_numeric
+
+    frame = pd.DataFrame({"city": ["a", "a", "b"], "year": [2018, 2018.5, 2018], "y": [1, 2, 3]})
+    with pytest.raises(EngineInputError) as refused:
+        build_panel(frame, "city", "year", ["y"])
+    assert refused.value.parts == [{"code": "time_not_whole", "column": "year", "rows": [2]}]
+    with wording.language("zh-hans"):
+        chinese = wording.run_error_text(parts=refused.value.parts, error=str(refused.value))
+    assert chinese == "时间列 year 必须为年份等整数；第 2 行不是。"
+    counts = pd.DataFrame({"count": [1.0, -2.0]})
+    with pytest.raises(EngineInputError) as refused:
+        require_numeric(counts, "count", what="demand history", minimum=0)
+    with wording.language("en"):
+        english = wording.run_error_text(parts=refused.value.parts, error="")
+    assert english == "The demand history table: column count must be at least 0; row 1 has -2."
+    with wording.language("zh-hans"):
+        chinese = wording.run_error_text(parts=refused.value.parts, error="")
+    assert chinese == "需求历史表：列 count 的值至少应为 0；第 1 行为 -2。"
 
 
 def test_a_stored_english_message_never_reaches_a_chinese_reader():

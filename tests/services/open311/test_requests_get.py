@@ -115,12 +115,15 @@ def test_status_maps_to_open_or_closed_with_detail_in_status_notes(
 
 def test_updated_datetime_of_a_closed_request_is_when_it_was_closed(client, communities):
     request = make_request(communities["north"], status="resolved", days_ago=5)
-    closed_at = datetime(2026, 3, 1, 9, 30, tzinfo=SHANGHAI)
+    # Closed two days after it was made, at 09:30 Shanghai time (a change never precedes its
+    # request: the history subqueries rely on that to skip older partitions).
+    closed_at = (request.created_at + timedelta(days=2)).astimezone(SHANGHAI)
+    closed_at = closed_at.replace(hour=9, minute=30, second=0, microsecond=0)
     RequestStatusChange.objects.create(
         request=request, from_status="in_progress", to_status="resolved", changed_at=closed_at
     )
     (item,) = client.get(f"/open311/v2/requests/{request.pk}.json").json()
-    assert item["updated_datetime"] == "2026-03-01T09:30:00+08:00"
+    assert item["updated_datetime"] == closed_at.isoformat()
 
 
 def test_no_personal_data_in_any_request_response(client, communities, settings):
@@ -374,3 +377,18 @@ def test_null_characters_are_400(client, url):
     response = client.get(url)
     assert response.status_code == 400
     assert "contains a null character" in error_descriptions(response)[0]
+
+
+def test_the_places_are_counted_once_per_cache_period(
+    client, communities, django_assert_num_queries, settings
+):
+    """Deciding how finely places may be shown counts every community's residents (seconds
+    at province size), so it is cached: the second GET skips both grouped reads, unless the
+    cache period is 0."""
+    make_request(communities["north"], days_ago=1)
+    client.get("/open311/v2/requests.json")
+    with django_assert_num_queries(2):
+        assert len(client.get("/open311/v2/requests.json").json()) == 1
+    settings.OPEN311_PLACES_CACHE_SECONDS = 0
+    with django_assert_num_queries(4):
+        assert len(client.get("/open311/v2/requests.json").json()) == 1

@@ -14,7 +14,7 @@ from analytics.engine.equalization.evidence_weights import (
     _project,
     evidence_weights,
 )
-from analytics.engine.errors import EngineContractError, EngineInputError
+from analytics.engine.errors import EngineContractError
 from analytics.engine.paper import PAPER, adl_for_equity, estimate_adl
 
 
@@ -123,5 +123,5 @@ def test_national_benchmark_and_reasons(fitted):
 def test_a_model_without_the_adl_terms_is_refused(fitted):
     scores, models = fitted
     broken = {**models, "E": type(models["E"])(coef={"L1.E": 0.5}, vcov=pd.DataFrame())}
-    with pytest.raises(EngineInputError, match="lacks"):
+    with pytest.raises(EngineContractError, match="lacks"):
         evidence_weights(scores, models=broken)

@@ -15,7 +15,7 @@ from analytics.engine.equalization import (
     run_equalization,
     validate_panel,
 )
-from analytics.engine.errors import EngineContractError, EngineInputError
+from analytics.engine.errors import EngineContractError
 from geography import load_prefecture_cities
 
 
@@ -122,7 +122,7 @@ def test_missing_share_blanks_cells_that_the_engine_then_interpolates():
 def test_parameters_are_checked():
     with pytest.raises(EngineContractError, match="one value per year"):
         SyntheticPanelParameters(level_year_effects=(0.0, 1.0))
-    with pytest.raises(EngineInputError, match="alpha"):
+    with pytest.raises(EngineContractError, match="alpha"):
         from analytics.engine.equalization import AdlCoefficients
 
         SyntheticPanelParameters(level_model=AdlCoefficients(1.0, 0, 0, 0, 0, 0, 0))

@@ -248,7 +248,8 @@ def test_bad_budget_is_refused_with_a_message():
             allocate(demand, budget=budget, communities=communities, unit_costs=UNIT_COSTS)
     with pytest.raises(EngineInputError, match="run a forecast first"):
         allocate(demand.head(0), budget=100, communities=communities, unit_costs=UNIT_COSTS)
-    with pytest.raises(EngineInputError, match="community 'x'"):
+    # Demand the runner builds has one row per community and category.
+    with pytest.raises(EngineContractError, match="community 'x'"):
         allocate(
             demand.assign(community="x"), budget=100, communities=communities, unit_costs=UNIT_COSTS
         )
