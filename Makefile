@@ -52,6 +52,8 @@ test: lint
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest
 
-# The quick tier, spread over the machine's cores (pytest-xdist).
+# The quick tier, spread over the machine's cores (pytest-xdist). Its SQLite test database
+# is loaded from a copy kept under var/test-db/ while the migrations and the data they read
+# are unchanged (tests/db_template.py); `make test` always builds it afresh.
 test-fast: lint
-	$(VENV)/bin/pytest -q -n auto -m "$(FAST_TIER)"
+	TEST_DB_TEMPLATE=1 $(VENV)/bin/pytest -q -n auto -m "$(FAST_TIER)"

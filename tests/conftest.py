@@ -70,6 +70,38 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("REQUIRE_SERVICES=1 but: " + "; ".join(problems))
 
 
+@pytest.fixture(scope="session")
+def _test_db_from_template(request: pytest.FixtureRequest) -> bool:
+    """True when this process's test database was loaded from the kept copy (``make
+    test-fast``; ``tests/db_template.py``)."""
+    from tests import db_template
+
+    if not db_template.enabled() or request.config.getvalue("create_db"):
+        return False
+    return db_template.load()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request: pytest.FixtureRequest, _test_db_from_template: bool) -> bool:
+    """A database loaded from the kept copy is kept: Django migrates it (nothing to apply)
+    instead of making it afresh."""
+    return _test_db_from_template or bool(request.config.getvalue("reuse_db"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, _test_db_from_template):
+    """pytest-django's set-up; then, in the quick tier, a copy of a freshly made database is
+    kept for the next run (``tests/db_template.py``)."""
+    from django.db import connection
+
+    from tests import db_template
+
+    if db_template.enabled() and not _test_db_from_template:
+        with django_db_blocker.unblock():
+            db_template.save(connection)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery_in_tests(settings):
     """Unit tests run tasks in-process; the real-worker tests opt out explicitly."""
