@@ -657,7 +657,9 @@ def province_runs_measure(
     started as the page starts it, with one and then two real Celery workers: wall time per
     run (the run's own start to finish) and peak RSS per worker process while it ran.
 
-    Needs the Redis broker ``broker`` (a database number of its own: it is emptied first)."""
+    Needs the Redis broker ``broker``: a database number no other run uses. One where workers
+    answer or messages wait may be another run's broker (its queued parts and the chord's
+    count), so the bench refuses it; it never empties a broker."""
     import tempfile
     from urllib.parse import urlsplit
 
@@ -670,7 +672,22 @@ def province_runs_measure(
     number = urlsplit(broker).path.strip("/")
     if not number.isdigit() or number == "0":
         raise SystemExit("--broker: give a Redis URL with a database number other than 0")
-    redis.Redis.from_url(broker).flushdb()  # messages left by an interrupted earlier run
+    from config.celery import app
+
+    # Another run's workers answering there, or its messages, unacknowledged deliveries or
+    # chord counts: in use. (What a finished run leaves, queue bindings and results that
+    # expire, and kombu's own bookkeeping, is harmless.)
+    answering = app.control.ping(timeout=1.0) or []
+    live = [
+        key.decode()
+        for key in redis.Redis.from_url(broker).scan_iter()
+        if not key.startswith((b"_kombu.", b"celery-task-meta-"))
+    ]
+    if answering or live:
+        raise SystemExit(
+            f"--broker {broker} is in use ({len(answering)} worker(s) answer; keys "
+            f"{', '.join(sorted(live)[:5]) or '-'}): choose another database number."
+        )
     admin = User.objects.get(username="bench-admin")
     cities = [code for code, _name in partitions.choices(None)]
     logs = Path(tempfile.mkdtemp(prefix="bench-province-runs-"))
@@ -745,7 +762,7 @@ def main() -> None:
     runs.add_argument(
         "--broker",
         default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11"),
-        help="Redis for the workers, a database number other than 0 (emptied first)",
+        help="Redis for the workers: a database no other run uses, not 0 (never emptied)",
     )
     runs.add_argument("--runs-workers", default="1,2", help="worker counts, in turn")
     runs.add_argument("--runs-horizon", type=int, default=3, help="forecast months ahead")

@@ -9,6 +9,7 @@ from core.localisation import localised_name
 from core.roles import STAFF, role_required
 from geography import outlines
 from residents import queries as resident_queries
+from residents.community_picker import is_large
 from services import queries
 from services.filters import RequestFilter
 from services.map import allow_tiles, legend, request_map
@@ -29,11 +30,16 @@ def request_map_page(request: HttpRequest) -> HttpResponse:
         communities=communities,
     )
     area = filterset.form.cleaned_data.get("area") if filterset.is_valid() else None
+    landmarks_withheld = False
     if area is not None:
         # The communities drawn are the chosen area's (a province's would be tens of thousands).
         communities = communities.filter(
             pk__in=resident_queries.area_communities(area).values("pk")
         )
+    elif is_large(communities):
+        # Too many to draw (and to count open requests for) on every view: drawn once an area
+        # is chosen. The requests are drawn as ever (up to MAP_MAX_POINTS).
+        communities, landmarks_withheld = communities.none(), True
     data = request_map(
         requests=filterset.qs.order_by("-created_at", "-id"), communities=communities
     )
@@ -47,6 +53,7 @@ def request_map_page(request: HttpRequest) -> HttpResponse:
             "filter_form": filterset.form,
             "view": query.get("view"),
             "outline_source": outlines.source(),
+            "landmarks_withheld": landmarks_withheld,
         },
     )
     return allow_tiles(response, data.tiles)

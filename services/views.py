@@ -414,12 +414,13 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
 @role_required(*STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
     query = _queue_query(request)
+    communities = resident_queries.community_choices(user=request.user)
     filterset = RequestFilter(
         query,
         queryset=queries.request_queue(user=request.user),
         user=request.user,
         categories=_queue_categories(),
-        communities=resident_queries.community_choices(user=request.user),
+        communities=communities,
     )
     items = filterset.qs
     # The counts per tab: the same filters, every tab's condition instead of the chosen one.
@@ -438,6 +439,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         paginator.count = counts[query.get("view")]
     page_obj = paginator.get_page(request.GET.get("page"))
     assignees = queries.assignee_choices(user=request.user)
+    if is_large(communities):
+        # A province has a worker or more per community: the bulk form offers those serving
+        # the communities of the requests on this page (whom the move can take).
+        assignees = assignees.filter(communities__in={item.community_id for item in page_obj})
     bulk_form = BulkActionForm(
         request.POST or None,
         request_ids=[item.pk for item in page_obj],

@@ -36,9 +36,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from tests import db_restore
+    from tests import db_restore, static_index
 
-    db_restore.install()
+    db_restore.install()  # a transactional test's reference data, put back in bulk
+    static_index.install()  # WhiteNoise's file index, built once per process
     if os.environ.get("REQUIRE_SERVICES") != "1":
         return
     from django.conf import settings

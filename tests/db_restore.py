@@ -7,8 +7,9 @@ reloads them before the test, because the flush after a transactional test empti
 table. Django reloads them one ``save()`` at a time, an UPDATE then an INSERT for each of
 about 3,800 rows: 1–2 CPU seconds a test, paid by every such test.
 
-``restore_in_bulk`` puts back the same rows with the same values: a row whose primary key is
-already in its table is updated by Django's own ``save()``, as before; the others get the
+``restore_in_bulk`` puts back the same rows with the same values: a row already stored with
+those values is left alone (Django's ``save()`` would have written the same values over it),
+one stored with other values is updated by ``save()`` as before; the others get the
 same raw insert a deserialised object's ``save()`` makes (no ``save()`` override, no
 ``pre_save`` of ``auto_now`` fields, the primary keys as stored), but one multi-row INSERT per
 batch of a model's rows, in the serialised order, under the same disabled constraint checks,
@@ -30,8 +31,7 @@ from django.db.transaction import atomic
 def _insert_raw(model: type[models.Model], rows: list[models.Model], alias: str) -> None:
     from django.db import connections
 
-    meta = model._meta
-    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    fields = _stored_fields(model)
     batch = max(1, connections[alias].ops.bulk_batch_size(fields, rows))
     manager = model._base_manager.using(alias)
     for start in range(0, len(rows), batch):
@@ -48,15 +48,32 @@ def _needs_save(obj: DeserializedObject) -> bool:
     )
 
 
+def _stored_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.local_concrete_fields if not f.generated]
+
+
 def _restore_rows(objs: list[DeserializedObject], alias: str) -> None:
-    """One model's rows: those already in the table are updated by ``save()`` as Django does
-    (the data is still there before the first such test, and a flush without the serialised
-    rollback re-creates content types and permissions); the others are inserted in bulk."""
+    """One model's rows. A row already stored with the same values is left as it is (Django
+    wrote the same values over it); one stored with other values is updated by ``save()``
+    as Django does; the others are inserted in bulk. (The rows are all there before the
+    first such test of a process, and a flush without the serialised rollback re-creates
+    content types and permissions, perhaps under other keys.)"""
     model = type(objs[0].object)
-    existing = set(model._base_manager.using(alias).values_list("pk", flat=True))
+    fields = _stored_fields(model)
+    names = [f.attname for f in fields]
+    pk_name = model._meta.pk.attname
+    stored = {
+        row[names.index(pk_name)]: row
+        for row in model._base_manager.using(alias).values_list(*names)
+    }
     fresh = []
     for obj in objs:
-        if obj.object.pk in existing or _needs_save(obj):
+        row = stored.get(obj.object.pk)
+        if _needs_save(obj):
+            obj.save()
+        elif row is not None and row == tuple(getattr(obj.object, n) for n in names):
+            continue
+        elif row is not None:
             obj.save()
         else:
             fresh.append(obj.object)
@@ -64,24 +81,35 @@ def _restore_rows(objs: list[DeserializedObject], alias: str) -> None:
         _insert_raw(model, fresh, alias)
 
 
+# The serialised data is one string per test database, made once; its objects are read once.
+_parsed: dict[int, tuple[str, list[list[DeserializedObject]]]] = {}
+
+
+def _runs_of_one_model(data: str, alias: str) -> list[list[DeserializedObject]]:
+    cached = _parsed.get(id(data))
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    runs: list[list[DeserializedObject]] = []
+    for obj in serializers.deserialize("json", StringIO(data), using=alias):
+        if runs and type(runs[-1][0].object) is type(obj.object):
+            runs[-1].append(obj)
+        else:
+            runs.append([obj])
+    _parsed[id(data)] = (data, runs)
+    return runs
+
+
 def restore_in_bulk(creation: BaseDatabaseCreation, data: str) -> None:
     """Drop-in for ``BaseDatabaseCreation.deserialize_db_from_string``."""
     connection = creation.connection
     alias = connection.alias
-    table_names: set[str] = set()
+    runs = _runs_of_one_model(data, alias)
     with atomic(using=alias):
         with connection.constraint_checks_disabled():
-            run: list[DeserializedObject] = []
-            for obj in serializers.deserialize("json", StringIO(data), using=alias):
-                table_names.add(obj.object._meta.db_table)
-                if run and type(run[0].object) is not type(obj.object):
-                    _restore_rows(run, alias)
-                    run = []
-                run.append(obj)
-            if run:
+            for run in runs:
                 _restore_rows(run, alias)
         # As Django does: the keys are checked once every row is in.
-        connection.check_constraints(table_names=table_names)
+        connection.check_constraints(table_names={run[0].object._meta.db_table for run in runs})
 
 
 def install() -> None:

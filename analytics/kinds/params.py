@@ -240,10 +240,13 @@ class RunStartForm(forms.Form):
                 continue
             if param.type == "community":
                 from analytics import queries
-                from residents.community_tree import use_community_tree
+                from residents.community_picker import is_large, use_community_code
 
-                # A province's communities are not listed: a code instead (use_community_tree).
-                use_community_tree(self.fields[param.name], queries.community_scope(user))
+                communities = queries.community_scope(user)
+                self.fields[param.name].queryset = communities
+                if is_large(communities):
+                    # A province's communities are not listed: a code instead.
+                    use_community_code(self.fields[param.name], communities)
             elif param.type == "forecast_run":
                 self.fields[param.name].queryset = _forecast_runs()
             elif param.type == "cities":

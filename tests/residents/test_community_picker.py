@@ -355,3 +355,31 @@ def test_the_admin_sites_account_page_searches_a_large_set_of_communities(
     settings.COMMUNITY_PICKER_MAX_OPTIONS = 10
     select = communities_select()
     assert "admin-autocomplete" not in select and select.count("<option") == 7
+
+
+def test_the_queue_offers_the_workers_of_the_pages_communities_over_a_large_scope(client, province):
+    here = province["511802"][0]
+    serving = WorkerFactory(username="w-serving", communities=[here])
+    WorkerFactory(username="w-elsewhere", communities=[province["510104"][0]])
+    ServiceRequestFactory(community=here)
+    _login(client, AdministratorFactory())
+    html = client.get(reverse("services:queue"), {"view": "all"}).content.decode()
+    assignee = re.search(r'<select name="assignee"[^>]*>.*?</select>', html, re.S).group(0)
+    assert f'value="{serving.pk}"' in assignee
+    assert "w-elsewhere" not in assignee and assignee.count("<option") == 2
+
+
+def test_the_map_draws_an_areas_communities_only_once_it_is_chosen(client, province):
+    import json
+
+    _login(client, AdministratorFactory())
+
+    def drawn(params) -> tuple[int, str]:
+        html = client.get(reverse("services:request_map"), params).content.decode()
+        data = re.search(r'id="request-map-data"[^>]*>(.*?)</script>', html, re.S).group(1)
+        return len(json.loads(data)["communities"]), html
+
+    count, html = drawn({})
+    assert count == 0 and 'id="map-landmarks-withheld"' in html
+    count, html = drawn({"area": "510107"})
+    assert count == 3 and 'id="map-landmarks-withheld"' not in html

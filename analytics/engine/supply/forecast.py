@@ -15,13 +15,14 @@ Method (also in docs/forecasting.md):
   model for every horizon (direct multi-step). Early stopping watches the last months before
   the origin (a split in time).
 * **Statistical members** (:mod:`analytics.engine.supply.statistical`): damped-trend
-  exponential smoothing and the Theta method on seasonally adjusted series, and the seasonal
-  naive, each per series.
+  exponential smoothing and the Theta method on seasonally adjusted series, each reconciled
+  to its forecast of the series' group's total; the seasonal naive; and the seasonal naive
+  times the year-on-year change, that change shrunk toward the group's.
 * **Ensemble weights learnt on the rolling-origin backtest**: the members are refitted at
   earlier origins (``backtest_step`` months apart) on the data up to each; per horizon the
-  weights (a grid on the simplex, so every single member is a candidate) minimise the pooled
-  absolute error of those forecasts. Too few backtest rows for a horizon: the best single
-  member; none at all: equal weights.
+  weights (a grid on the simplex, so every single member is a candidate) minimise the
+  absolute error of those forecasts, each origin counting equally. Too few backtest rows
+  for a horizon: the best single member; none at all: equal weights.
 * **Conformal intervals**: the same backtest residuals of the ensemble, divided by each
   series' scale (mean absolute month-to-month change over the two years before the origin),
   give per horizon the lower and upper quantiles of a split-conformal interval at the
@@ -626,8 +627,10 @@ def _predict(models: _Models, features: pd.DataFrame, level: np.ndarray) -> np.n
 MEMBERS = ("gbm", "ets", "theta", "seasonal_naive", "seasonal_growth")
 MEMBER_METHODS = {
     "gbm": "global gradient boosting (Poisson loss) on lag, calendar and attribute features",
-    "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC)",
-    "theta": "Theta method (simple exponential smoothing with half the linear drift)",
+    "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC), "
+    "reconciled to the same forecast of the series' group's total",
+    "theta": "Theta method (simple exponential smoothing with half the linear drift), "
+    "reconciled to the same forecast of the series' group's total",
     "seasonal_naive": "same month one year earlier",
     "seasonal_growth": "same month one year earlier times the year-on-year change of the "
     "last three months, shrunk toward the series' group's change (calendar-adjusted)",
@@ -728,10 +731,14 @@ class _OriginCache:
         self.gbm_seconds += time.perf_counter() - started
         started = time.perf_counter()
         first_month = int(history.periods[0].month)
-        members[1, rows] = (
-            statistical.ets_damped(adjusted[rows], horizon, first_month) * ahead[rows]
-        )
-        members[2, rows] = statistical.theta(adjusted[rows], horizon, first_month) * ahead[rows]
+        # Both smoothers take the level of each group's total (top-down reconciliation):
+        # series of one market move together, and the total shows it first.
+        groups = np.asarray(history.groups)[rows]
+        for m, method in ((1, statistical.ets_damped), (2, statistical.theta)):
+            members[m, rows] = (
+                statistical.reconciled(method, adjusted[rows], horizon, first_month, groups)
+                * ahead[rows]
+            )
         # The seasonal naive stays the plain baseline it is compared with everywhere.
         members[3] = statistical.seasonal_naive(values, horizon)
         # The growth is shrunk toward the series' group's, measured on every series of the
@@ -909,7 +916,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
         hz = org = sr = np.empty(0, dtype=int)
     codes, names = pd.factorize(np.asarray(history.groups))
     groups = codes[sr]
-    rows = _CalibrationRows(f, y, hz, config)
+    rows = _CalibrationRows(f, y, hz, org, config)
     everything = np.ones(len(y), dtype=bool)
     weights, basis = rows.weights(everything)
     equal = rows.equal()
@@ -1016,11 +1023,36 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     )
 
 
+def _origin_weights(f: np.ndarray, y: np.ndarray, org: np.ndarray) -> np.ndarray:
+    """Per backtest row, one over its origin's typical error (the mean absolute difference
+    between the actual and the members' median forecast at that origin): every origin then
+    counts about equally in the weights' error sums.
+
+    The rows of one origin are not independent: a market-wide month makes every series'
+    error large together, and in plain pooled errors that one origin would choose the
+    weights. The origins, not the rows, are the independent samples of how the members do."""
+    weight = np.ones(len(y))
+    if not len(y):
+        return weight
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        typical = np.abs(y - np.nanmedian(f, axis=1))
+    for origin in np.unique(org):
+        mine = org == origin
+        scale = np.nanmean(typical[mine]) if np.isfinite(typical[mine]).any() else np.nan
+        if np.isfinite(scale) and scale > 0:
+            weight[mine] = 1.0 / scale
+    return weight
+
+
 class _CalibrationRows:
     """Backtest forecasts (rows × members), actuals and horizons, and the weight search."""
 
-    def __init__(self, f: np.ndarray, y: np.ndarray, hz: np.ndarray, config: ForecastConfig):
+    def __init__(
+        self, f: np.ndarray, y: np.ndarray, hz: np.ndarray, org: np.ndarray, config: ForecastConfig
+    ):
         self.f, self.y, self.hz, self.config = f, y, hz, config
+        self.row_weight = _origin_weights(f, y, org)
         n_members = f.shape[1]
         # A member counts where it has forecasts for most rows (the global model needs more
         # history than the smoothers); complete rows over those members.
@@ -1048,7 +1080,9 @@ class _CalibrationRows:
         # Single precision: the search is memory-bound, and the errors need no more digits.
         f = self.f[np.ix_(rows, self.present)].astype(np.float32)
         grid = self.grid.astype(np.float32)
-        errors = np.abs(self.y[rows, None].astype(np.float32) - f @ grid.T).sum(axis=0)
+        y = self.y[rows, None].astype(np.float32)
+        weight = self.row_weight[rows, None].astype(np.float32)
+        errors = (weight * np.abs(y - f @ grid.T)).sum(axis=0)
         full = np.zeros(self.f.shape[1])
         full[self.present] = self.grid[int(np.argmin(errors))]
         return full
@@ -1063,7 +1097,10 @@ class _CalibrationRows:
         pooled = np.nonzero(usable)[0]
         single = None
         if len(pooled) >= MIN_FALLBACK_ROWS:
-            errors = np.abs(self.y[pooled, None] - self.f[pooled][:, self.present]).sum(axis=0)
+            errors = (
+                self.row_weight[pooled, None]
+                * np.abs(self.y[pooled, None] - self.f[pooled][:, self.present])
+            ).sum(axis=0)
             single = np.zeros(n_members)
             single[np.nonzero(self.present)[0][int(np.argmin(errors))]] = 1.0
         weights = np.zeros((horizon, n_members))

@@ -16,6 +16,8 @@ series × month matrix so that tens of thousands of series take a second or two:
   damping from a grid, chosen per series by AIC of the one-step errors;
 * **theta**: the standard Theta method, simple exponential smoothing (its parameter chosen
   per series by one-step squared error) plus half the slope of the series' linear trend;
+* **reconciled**: either smoother's forecasts scaled so that a group's series sum to the
+  smoother's forecast of the group's total (top-down, the market's level from the total);
 * **seasonal_naive**: the same calendar month a year before;
 * **seasonal_growth**: the same calendar month a year before times the year-on-year change
   of the latest three months (last year's seasonal shape at this year's level), each
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import warnings
 from calendar import monthrange
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -362,6 +365,39 @@ def ets_damped(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray
     forecast *= _target_factors(factors, first_month, n_t - 1, horizon)
     forecast[(n_t - first) < MIN_SMOOTHING_MONTHS] = np.nan
     return np.maximum(forecast, 0.0)
+
+
+def reconciled(
+    method: Callable[[np.ndarray, int, int], np.ndarray],
+    values: np.ndarray,
+    horizon: int,
+    first_month: int,
+    groups: np.ndarray,
+) -> np.ndarray:
+    """``method``'s forecasts per series, scaled per group and month ahead so that those of
+    the group's series observed in every month sum to ``method``'s forecast of their summed
+    series (top-down reconciliation, the series' own forecasts giving the proportions).
+
+    Series of one market move together. A smoother fitted to one noisy series follows a
+    market-wide change slowly (its smoothing is chosen against that series' noise); fitted to
+    the group's total, where the noise of many series averages out, it follows the change
+    at once. The group's total then sets the level and each series keeps its share of it.
+    A series not observed in every month, or a group whose series' forecasts sum to
+    nothing, keeps its own forecasts."""
+    own = method(values, horizon, first_month)
+    full = np.isfinite(values).all(axis=1) & np.isfinite(own).all(axis=1)
+    if not full.any():
+        return own
+    codes, uniques = pd.factorize(np.asarray(groups))
+    totals = np.zeros((len(uniques), values.shape[1]))
+    np.add.at(totals, codes[full], values[full])
+    bottom_up = np.zeros((len(uniques), horizon))
+    np.add.at(bottom_up, codes[full], own[full])
+    top = method(totals, horizon, first_month)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(bottom_up > 0, top / bottom_up, 1.0)
+    factor = np.where(np.isfinite(factor), factor, 1.0)
+    return np.where(full[:, None], own * factor[codes], own)
 
 
 def theta(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray:
