@@ -120,7 +120,9 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 5 (equalization): Table 2, the equity weights and the PCA diagnostics typed,
     # their stored shape unchanged (a key a part was stored without stays absent; Table 2's
     # errors gain ``error_parts`` in new runs only).
-    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4), 4: _stamp(5)},
+    # Version 6 (equalization): the panel's summary and the interpolation typed, their stored
+    # shape unchanged.
+    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4), 4: _stamp(5), 5: _stamp(6)},
     # Version 4 (portraits): each segment's traits and needs typed, their stored shape
     # unchanged.
     "portraits": {1: _stamp(2), 2: _portraits_3, 3: _stamp(4)},

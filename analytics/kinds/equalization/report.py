@@ -323,8 +323,9 @@ def equalization_view_data(*, result: EqualizationResult) -> dict:
     return {
         "synthetic": result.synthetic,
         "data_source": wording.data_source_text(source=result.data_source),
-        "panel": result.panel,
-        "imputed_cells": result.interpolation.get("imputed_cells"),
+        # A run stored without the panel's summary leaves its figures out.
+        "panel": result.panel if result.panel.to_json() else None,
+        "imputed_cells": result.interpolation.imputed_cells,
         "table1": table1,
         "table1_chart": {
             "labels": [str(r["label"]) for r in by_region],

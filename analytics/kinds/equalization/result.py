@@ -51,6 +51,32 @@ class TrendYear:
     gini: float | None = None
 
 
+# The panel analysed ----------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class PanelSummary(Sparse):
+    """The panel the run analysed: how many cities, its first and last year, how many
+    city-years, the cells missing before interpolation and the columns it ignored."""
+
+    cities: int | None = None
+    years: list[int] = field(default_factory=list)
+    rows: int | None = None
+    missing_cells: int | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Interpolation(Sparse):
+    """The gaps filled before the scores: cells filled, city-year rows added, and how many
+    by column and by method."""
+
+    imputed_cells: int | None = None
+    rows_added: int | None = None
+    by_column: dict[str, int] = field(default_factory=dict)
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
 # Table 2: the system-GMM ADL(1,1) by region -----------------------------------------------
 
 
@@ -294,15 +320,16 @@ class EqualizationResult(Result):
     # shape is unchanged.
     # 5: Table 2, the equity weights and the PCA diagnostics are typed (their stored shape is
     # unchanged); a Table 2 error may carry its parts (``error_parts``).
-    SCHEMA_VERSION = 5
+    # 6: the panel's summary and the interpolation typed; their stored shape is unchanged.
+    SCHEMA_VERSION = 6
     KIND = "equalization"
 
     synthetic: bool = False
     data_source: str = ""
     fingerprint: str = ""
     config: dict[str, Any] = field(default_factory=dict)
-    panel: dict[str, Any] = field(default_factory=dict)
-    interpolation: dict[str, Any] = field(default_factory=dict)
+    panel: PanelSummary = field(default_factory=PanelSummary)
+    interpolation: Interpolation = field(default_factory=Interpolation)
     # Per score (pubindicator, E, diggovment): the PCA and its diagnostics.
     scores: dict[str, PcaScore] = field(default_factory=dict)
     table1: Table1 = field(default_factory=Table1)

@@ -23,8 +23,8 @@ class Command(BaseCommand):
         label = "SYNTHETIC panel" if result.synthetic else "imported panel"
         panel = result.panel
         self.stdout.write(
-            f"Equalization run #{run.pk} on the {label}: {panel['cities']} cities, "
-            f"{panel['years'][0]}-{panel['years'][1]}, {run.timings['total']:.1f} s"
+            f"Equalization run #{run.pk} on the {label}: {panel.cities} cities, "
+            f"{panel.years[0]}-{panel.years[1]}, {run.timings['total']:.1f} s"
         )
         self.stdout.write(f"Data: {result.data_source}")
         self.stdout.write("Coefficient of variation of the development score by region:")

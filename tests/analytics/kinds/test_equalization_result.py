@@ -125,3 +125,19 @@ def test_a_table2_model_with_a_missing_term_and_an_unknown_key():
     assert north.cells["GDP per capita"] is None and north.cells["Constant term"].stars == "***"
     with pytest.raises(SchemaError, match="surprise"):
         record(Table2Model, {"columns": {"North": {"surprise": 1}}})
+
+
+@pytest.mark.slow  # a real equalization run
+@pytest.mark.django_db
+def test_the_equalization_command_prints_from_the_typed_result():
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("equalization", stdout=out)
+    text = out.getvalue()
+    assert re.search(r"on the SYNTHETIC panel: 286 cities, 2009-2018, [0-9.]+ s", text)
+    assert re.search(r"North\s+0\.\d{3}\s+\(paper 0\.\d\d\)", text)
+    assert "Effect of digital government: " in text

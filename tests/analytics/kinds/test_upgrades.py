@@ -141,11 +141,15 @@ def test_a_backtest_slice_refuses_a_key_it_does_not_know():
 
 
 @pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
-def test_an_equalization_run_of_schema_4_built_by_the_real_runner_reads_as_schema_5(client):
-    """4 -> 5 (Table 2, the equity weights and the PCA diagnostics typed): the stored shape did
-    not change, so a run stored under schema 4 loads to the same typed result, writing it back
-    gives the stored JSON again, and the API serves exactly the JSON the previous release
-    served (its result was the stored JSON); every CSV download still answers."""
+@pytest.mark.parametrize("previous", [4, 5])
+def test_an_equalization_run_of_an_earlier_schema_built_by_the_real_runner_reads_as_the_current(
+    client, previous
+):
+    """4 -> 5 (Table 2, the equity weights and the PCA diagnostics typed) and 5 -> 6 (the
+    panel's summary and the interpolation typed): the stored shape did not change, so a run
+    stored under schema 4 or 5 loads to the same typed result, writing it back gives the
+    stored JSON again, and the API serves exactly the JSON those releases served (their result
+    was the stored JSON); every CSV download still answers."""
     from django.urls import reverse
 
     from analytics import actions
@@ -155,7 +159,9 @@ def test_an_equalization_run_of_schema_4_built_by_the_real_runner_reads_as_schem
         EquityCommunityType,
         EquityWeights,
         ExogeneityTest,
+        Interpolation,
         LongRunEffect,
+        PanelSummary,
         PcaScore,
         RegionSpread,
         Table1,
@@ -168,23 +174,27 @@ def test_an_equalization_run_of_schema_4_built_by_the_real_runner_reads_as_schem
 
     run = actions.analysis_run_now(kind="equalization", params={})
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
-    assert run.result["schema_version"] == 5
+    assert run.result["schema_version"] == 6
     kind = kinds.get("equalization")
     current = kind.load(run)
-    AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": 4})
+    AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": previous})
     run.refresh_from_db()
     stored_by_the_previous_release = run.result
     assert kind.load(run) == current
-    assert current.to_json() == {**stored_by_the_previous_release, "schema_version": 5}
+    assert current.to_json() == {**stored_by_the_previous_release, "schema_version": 6}
 
     admin = AdministratorFactory()
     served = api_client(admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()["result"]
-    assert served == {**stored_by_the_previous_release, "schema_version": 5}
+    assert served == {**stored_by_the_previous_release, "schema_version": 6}
     client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
     for table in kind.tables:
         url = reverse("analytics:run_export", kwargs={"pk": run.pk, "table": table})
         assert client.get(url).status_code == 200, table
 
+    assert isinstance(current.panel, PanelSummary) and current.panel.cities == 286
+    assert current.panel.years == [2009, 2018] and current.panel.rows == 2860
+    assert isinstance(current.interpolation, Interpolation)
+    assert current.interpolation.imputed_cells == 0
     assert isinstance(current.table1, Table1) and current.table1.calibrated
     assert set(current.table1.computed) == set(current.table1.paper)
     spread = current.regional_cv["pubindicator"]["All"]
