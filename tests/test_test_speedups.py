@@ -51,3 +51,35 @@ def test_clients_share_one_static_index_and_still_serve_the_files(settings):
     assert third.files is not first.files
     headers = dict(third.files[url].get_response("GET", {}).headers)
     assert "max-age=7" in headers["Cache-Control"]
+
+
+def test_the_kept_test_database_is_named_by_every_input_of_the_migrations(tmp_path, monkeypatch):
+    """A change to a migration, to a module or data file a data migration reads, or to the
+    installed packages gives the kept database another name, so it is built afresh."""
+    from tests import db_template
+
+    for name in (
+        "residents/migrations/0001_initial.py",
+        "geography/areas.csv",
+        *[f for f in db_template.READ_BY_MIGRATIONS if f.endswith(".py")],
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# synthetic\n")
+    (tmp_path / "residents/views.py").write_text("# not read by a migration\n")
+    monkeypatch.setattr(db_template, "BASE", tmp_path)
+    names = {db_template.path().name}
+    for name in (
+        "residents/migrations/0001_initial.py",
+        "geography/areas.csv",
+        "residents/reference.py",
+        "analytics/kinds/upgrades.py",
+    ):
+        (tmp_path / name).write_text((tmp_path / name).read_text() + "# changed\n")
+        names.add(db_template.path().name)
+    (tmp_path / "residents/migrations/0002_new.py").write_text("# a new migration\n")
+    names.add(db_template.path().name)
+    assert len(names) == 6
+    (tmp_path / "residents/views.py").write_text("# changed, but no migration reads it\n")
+    assert db_template.path().name in names
+    monkeypatch.setattr(db_template.metadata, "distributions", lambda: [])
+    assert db_template.path().name not in names
