@@ -13,7 +13,8 @@ figure with the machine's load average beside it:
   worker serving 3 communities, a district administrator (scoped to one of Sichuan's
   districts, 149 communities at the default size) and a nationwide administrator: p50/p99 per view,
   in-process through Django's test client (middleware, scoping, serializer or template; no
-  network);
+  network), and the public Open311 list (anonymous); ``--users`` picks some of them
+  (``bench-worker``, ``bench-district``, ``bench-admin``, ``open311``);
 
 and at the end the product's bulk import (``services.bulk``: a CSV of ``--import-rows``
 requests read, validated and written) in rows per second; then (unless ``--skip-runs``) a
@@ -27,7 +28,8 @@ the runs alone on a database loaded earlier (it never recreates it).
 
     python bench/bench_province.py [--communities 20000] [--residents 2000000]
         [--requests 5000000] [--step 1000000] [--measure-at 1000000,5000000]
-        [--repeat 40] [--explain plans.txt] [--keep] [--drop]
+        [--repeat 40] [--users bench-worker,bench-district,bench-admin,open311]
+        [--explain plans.txt] [--keep] [--drop]
         [--skip-runs | --runs-only] [--broker redis://127.0.0.1:6379/11]
         [--runs-workers 1,2] [--runs-horizon 3] [--runs-budget 50000000]
 
@@ -433,15 +435,53 @@ def measure_pages(username: str, repeat: int) -> dict[str, list[float]]:
     return timings
 
 
-def print_pages(requests: int, repeat: int) -> None:
+OPEN311_VIEWS = {
+    "open311: public list (90 days)": {},
+    "open311: public list, open": {"status": "open"},
+}
+
+
+def measure_open311(repeat: int) -> dict[str, list[float]]:
+    """The public Open311 list (anonymous, the newest 1,000 of the last 90 days), the one
+    page whose query reads across every community whoever asks."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    timings = {}
+    for name, params in OPEN311_VIEWS.items():
+        client.get("/open311/v2/requests.json", params)  # warm-up
+        samples = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            response = client.get("/open311/v2/requests.json", params)
+            samples.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+        timings[name] = samples
+    return timings
+
+
+def _print_timings(timings: dict[str, list[float]]) -> None:
+    print(f"{'view':36} {'p50':>8} {'p99':>8} {'max':>8}")
+    for name, samples in timings.items():
+        print(
+            f"{name:36} {statistics.median(samples):8.1f} {p99(samples):8.1f} {max(samples):8.1f}"
+        )
+    print(f"  ({load()})")
+
+
+def print_pages(requests: int, repeat: int, users: set[str] | None = None) -> None:
+    """The pages for each bench user (``users``: only these user names; ``"open311"`` for
+    the public list), ``repeat`` views of each after a warm-up."""
     for username, label in USERS:
+        if users is not None and username not in users:
+            continue
         print(f"\n{label}, {requests:,} requests, {repeat} views each, ms ({load()})")
-        print(f"{'view':36} {'p50':>8} {'p99':>8} {'max':>8}")
-        for name, samples in measure_pages(username, repeat).items():
-            print(
-                f"{name:36} {statistics.median(samples):8.1f} {p99(samples):8.1f} {max(samples):8.1f}"
-            )
-        print(f"  ({load()})")
+        _print_timings(measure_pages(username, repeat))
+    if users is None or "open311" in users:
+        print(
+            f"\nOpen311 public list (anonymous), {requests:,} requests, {repeat} views each, ms ({load()})"
+        )
+        _print_timings(measure_open311(repeat))
 
 
 def explain_pages(path: Path) -> None:
@@ -751,6 +791,12 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--explain", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="reuse a loaded database")
+    parser.add_argument(
+        "--users",
+        default="",
+        help="time the pages only for these, comma-separated: bench-worker, bench-district, "
+        "bench-admin, open311 (default: all)",
+    )
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     runs = parser.add_argument_group("province runs on real workers (province_runs_measure)")
     runs.add_argument("--skip-runs", action="store_true", help="do not time the province runs")
@@ -774,6 +820,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     measure_at = {int(x) for x in args.measure_at.split(",") if x}
+    users = {name for name in args.users.split(",") if name} or None
 
     os.environ.update(django_env(DATABASE_URL))
     if args.runs_only:
@@ -844,11 +891,11 @@ def main() -> None:
                 f"{seconds:.0f} s, {rows / seconds:,.0f} rows/s ({load()})"
             )
             if upto in measure_at:
-                report(conn, upto, args.repeat)
+                report(conn, upto, args.repeat, users)
                 if args.explain:
                     explain_pages(args.explain.with_suffix(f".{upto}.txt"))
     else:
-        report(conn, args.requests, args.repeat)
+        report(conn, args.requests, args.repeat, users)
         if args.explain:
             explain_pages(args.explain)
     measure_bulk_import(args.import_rows)
@@ -876,7 +923,7 @@ def main() -> None:
         print(f"dropped {name}")
 
 
-def report(conn, requests: int, repeat: int) -> None:
+def report(conn, requests: int, repeat: int, users: set[str] | None = None) -> None:
     sizes = disk_bytes(conn)
     total = sum(sizes.values())
     per_million = total / (requests / 1e6)
@@ -885,7 +932,7 @@ def report(conn, requests: int, repeat: int) -> None:
         f"{sizes['services_requeststatuschange'] / 1e9:.2f} GB (with indexes): "
         f"{per_million / 1e9:.2f} GB per million requests ({load()})"
     )
-    print_pages(requests, repeat)
+    print_pages(requests, repeat, users)
 
 
 if __name__ == "__main__":
