@@ -85,6 +85,27 @@ def test_bad_input_is_a_command_error(model, message):
         run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", model)
 
 
+def test_a_refusal_is_in_the_operators_language():
+    """In English the engine's own message (it names the exact cause); in Chinese the
+    refusal's code worded by the catalogue, with no English engine text."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(CommandError) as refused:
+        run(
+            "--data",
+            str(ABDATA),
+            "--id",
+            "id",
+            "--time",
+            "year",
+            "--model",
+            "n L1.n q | gmm(n, 2:4) iv(q)",
+        )
+    text = str(refused.value)
+    assert "not a column" not in text
+    assert any("\u4e00" <= char <= "\u9fff" for char in text), text
+
+
 def test_pydynpd_engine_refuses_a_model_it_would_change():
     with pytest.raises(CommandError, match="name k, w in iv"):
         run(

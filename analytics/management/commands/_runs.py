@@ -5,14 +5,27 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 
-from analytics import kinds
+from analytics import kinds, wording
 from analytics.actions import analysis_run_now
+from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
+from analytics.reports import run_error_text
 
 SYNTHETIC_NOTE = (
     "Data: the SYNTHETIC demo city (seed_demo); these figures describe no real place or person."
 )
+
+
+def refusal(exc: EngineInputError, *, prefix: str = "") -> CommandError:
+    """An engine refusal as a command's error in the active language (``LANGUAGE_CODE``):
+    the engine's own message in English, which names the exact cause (an econometrician's
+    "unknown option 'colapse'"), and in any other language its code worded by the one
+    catalogue, as the pages word it."""
+    if wording.current_language().lower().startswith("en"):
+        return CommandError(f"{prefix}{exc}")
+    return CommandError(f"{prefix}{wording.run_error_text(parts=exc.parts, error=str(exc))}")
 
 
 def checked_params(kind: str, params: dict) -> dict:
@@ -36,7 +49,8 @@ def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:
     first."""
     run = analysis_run_now(kind=kind, params=checked_params(kind, params))
     if run.status != AnalysisRun.Status.SUCCEEDED:
-        raise CommandError(run.error or f"the {kind} run failed")
+        failed = gettext("The run failed.")
+        raise CommandError(run_error_text(run) or f"{kind}: {failed}")
     if stdout is not None and (run.result or {}).get("synthetic") is True:
         stdout.write(SYNTHETIC_NOTE)
     return run

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from analytics.engine.errors import EngineInputError
 from analytics.engine.gmm import estimate
 from analytics.engine.gmm.pydynpd_runner import run_pydynpd
+from analytics.management.commands._runs import refusal
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         try:
             result = runner(frame, model, id_col, time_col)
         except EngineInputError as exc:
-            raise CommandError(str(exc)) from None
+            raise refusal(exc) from None
         if options["json"]:
             self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -9,6 +9,7 @@ from analytics.management.commands._runs import (
     add_cities_argument,
     checked_params,
     dump_json,
+    refusal,
     run_and_check,
     with_cities,
 )
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             forecaster, backtest = forecast_with_backtest(frame, config=config, group_column=None)
             forecasts = forecaster.forecast()
         except EngineInputError as exc:
-            raise CommandError(str(exc)) from exc
+            raise refusal(exc) from exc
         if out is not None:
             forecasts[["series", "period", "forecast", "lower", "upper"]].to_csv(out, index=False)
         if options["json"]:

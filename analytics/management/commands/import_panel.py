@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from analytics.actions import panel_dataset_import
 from analytics.engine.errors import EngineInputError
+from analytics.management.commands._runs import refusal
 
 
 class Command(BaseCommand):
@@ -33,7 +35,9 @@ class Command(BaseCommand):
                 )
             if len(problems) > 50:
                 self.stderr.write(f"  ... and {len(problems) - 50} more")
-            raise CommandError(f"{file} was not imported: {exc}") from exc
+            raise refusal(
+                exc, prefix=gettext("%(file)s was not imported: ") % {"file": file}
+            ) from exc
         self.stdout.write(
             f"Imported {dataset.rows.count()} city-years as dataset #{dataset.pk} ({dataset.name})"
         )
