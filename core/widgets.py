@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 
 class FastSelect(forms.Select):
@@ -30,7 +30,7 @@ class FastSelect(forms.Select):
                     )
                 )
             if group:
-                parts.append(format_html("</optgroup>"))
-        parts.append(format_html("</select>"))
+                parts.append(mark_safe("</optgroup>"))  # a constant tag, nothing to escape
+        parts.append(mark_safe("</select>"))
         # Every part is already escaped by format_html: joined as they are.
         return format_html("{}" * len(parts), *parts)
