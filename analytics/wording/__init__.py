@@ -60,6 +60,11 @@ def current_language() -> str:
     return chosen or "en"
 
 
+def reads_english() -> bool:
+    """Whether the reader reads English: they may be shown an engine's own (English) message."""
+    return current_language().lower().startswith("en")
+
+
 @contextmanager
 def language(code: str) -> Iterator[None]:
     """Word in ``code`` (e.g. ``"en"``, ``"zh-hans"``) inside the block."""
@@ -1417,8 +1422,8 @@ def _parameter(key: str, value: object, names: Names) -> str:
         return _phrase(_SUPPLIERS, value) if value in _SUPPLIERS else str(value)
     if key in ("column", "columns", "urban", "rural") and isinstance(value, str):
         return indicator_label(key=value)  # another column keeps its own name
-    if key == "present" and not value:
-        return gettext("no columns")
+    if key == "present" and isinstance(value, list | tuple) and not value:
+        return gettext("no columns")  # a column list (a count of 0 is worded as a number)
     if key == "persistence":
         return _number(value, ".3f")
     if key in ("remove", "present") and isinstance(value, int | float):
@@ -1447,7 +1452,7 @@ def run_error_text(*, parts: object, error: str, names: Names = NO_NAMES) -> str
     if not error:
         return ""
     worded = gettext(error)
-    if worded == error and not current_language().lower().startswith("en"):
+    if worded == error and not reads_english():
         return gettext(_RUN_ERRORS[INPUT_UNUSABLE])
     return worded
 
@@ -1462,7 +1467,7 @@ def estimation_error_text(*, error: object, parts: object = None) -> str:
         if worded:
             return worded
     text = str(error or "")
-    if not text or current_language().lower().startswith("en"):
+    if not text or reads_english():
         return text
     return gettext(_RUN_ERRORS["gmm_failed"])
 
@@ -1476,7 +1481,7 @@ def estimation_warning_text(*, warning: object) -> str:
     """An estimator's warning on one region's model (Table 2): its English message for English
     readers, a general phrase in any other language."""
     text = str(warning or "")
-    if not text or current_language().lower().startswith("en"):
+    if not text or reads_english():
         return text
     return gettext(_ESTIMATION_WARNING)
 

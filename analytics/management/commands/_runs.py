@@ -23,7 +23,7 @@ def refusal(exc: EngineInputError, *, prefix: str = "") -> CommandError:
     the engine's own message in English, which names the exact cause (an econometrician's
     "unknown option 'colapse'"), and in any other language its code worded by the one
     catalogue, as the pages word it."""
-    if wording.current_language().lower().startswith("en"):
+    if wording.reads_english():
         return CommandError(f"{prefix}{exc}")
     return CommandError(f"{prefix}{wording.run_error_text(parts=exc.parts, error=str(exc))}")
 

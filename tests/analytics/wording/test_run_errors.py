@@ -177,6 +177,15 @@ def test_each_error_is_worded_in_english_and_chinese(part):
         assert "560,000" in english and "64.3%" in english
 
 
+def test_a_count_of_none_present_is_a_number_not_a_column_list():
+    """``present`` names columns for some codes and counts residents for others: a count of 0
+    is worded as the number, never as "no columns"."""
+    part = {"code": "what_if_too_few_older_residents", "remove": 3.0, "present": 0.0}
+    with wording.language("en"):
+        text = wording.run_error_text(parts=[part], error="engine text")
+    assert "about 0." in text and "columns" not in text
+
+
 def test_an_unknown_code_falls_back_to_the_stored_message():
     assert wording.run_error_text(parts=[{"code": "from_a_newer_engine"}], error="x") == "x"
 
