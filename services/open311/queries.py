@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -115,8 +116,14 @@ def public_places() -> PublicPlaces:
     seconds = conf.places_cache_seconds()
     if seconds <= 0:
         return _public_places_count(k)
+    # Keyed by the newest community too: the places list what is left out (the shorter
+    # list), so a community made after they were counted would otherwise be shown as if it
+    # had k residents. A new community starts a new count (one indexed read per GET).
+    newest = Community.objects.aggregate(newest=Max("pk"))["newest"] or 0
     return cache.get_or_set(
-        f"open311:public-places:k={k}", lambda: _public_places_count(k), timeout=seconds
+        f"open311:public-places:k={k}:newest={newest}",
+        lambda: _public_places_count(k),
+        timeout=seconds,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from residents.models import Resident
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
-from tests.services.open311.factories import ServiceRequestFactory, UserFactory
+from tests.services.open311.factories import CommunityFactory, ServiceRequestFactory, UserFactory
 from tests.services.open311.helpers import W3C_WITH_OFFSET, error_descriptions, json_body, xml
 
 REQUEST_FIELDS = {
@@ -322,9 +322,10 @@ def test_listing_costs_one_query_however_many_requests(
 ):
     for days_ago in range(1, 6):
         make_request(communities["north"], days_ago=days_ago, status="resolved")
-    # Two grouped reads decide how finely places may be shown (k residents), one finds where
-    # the newest MAX_REQUESTS begin, then one list.
-    with django_assert_num_queries(4):
+    # The newest community's id (the places' cache key), two grouped reads decide how finely
+    # places may be shown (k residents), one finds where the newest MAX_REQUESTS begin, then
+    # one list.
+    with django_assert_num_queries(5):
         assert len(client.get("/open311/v2/requests.json").json()) == 5
 
 
@@ -387,8 +388,21 @@ def test_the_places_are_counted_once_per_cache_period(
     cache period is 0."""
     make_request(communities["north"], days_ago=1)
     client.get("/open311/v2/requests.json")
-    with django_assert_num_queries(2):
+    # The newest community's id (the cache key), then the cut and the list.
+    with django_assert_num_queries(3):
         assert len(client.get("/open311/v2/requests.json").json()) == 1
     settings.OPEN311_PLACES_CACHE_SECONDS = 0
     with django_assert_num_queries(4):
         assert len(client.get("/open311/v2/requests.json").json()) == 1
+
+
+def test_a_community_made_after_the_places_were_counted_is_not_shown_exactly(client, communities):
+    """The cached places list what is left out; a community made after they were counted
+    (no residents yet) must not pass for one with k residents: it starts a new count."""
+    make_request(communities["north"], days_ago=1)
+    client.get("/open311/v2/requests.json")  # the places are counted and cached
+    newcomer = CommunityFactory(code="SYN-NEW", latitude=32.05, longitude=118.77)
+    request = make_request(newcomer, days_ago=1)
+    items = client.get("/open311/v2/requests.json").json()
+    shown = [item for item in items if item["service_request_id"] == str(request.pk)]
+    assert all(item["address_id"] is None and item["lat"] is None for item in shown)
