@@ -50,8 +50,8 @@ from residents.models import User
 from residents.queries import (
     administered_area,
     administrators,
-    area_communities,
     resident_own_profile,
+    scoped_community_ids,
 )
 
 logger = logging.getLogger(__name__)
@@ -180,13 +180,14 @@ def _notify_digest(event: NotificationEvent, source: sources.RequestSource) -> i
     """Each administrator's digest counts the requests of the communities they answer for:
     one digest per area (nationwide: all), written to that area's administrators."""
     until = event.created_at
-    by_area: dict[int | None, tuple[object, list[User]]] = {}
-    for person in _administrators():
+    by_area: dict[int | None, list[User]] = {}
+    for person in administrators().select_related("area"):
         area = administered_area(person)
-        by_area.setdefault(area.pk if area else None, (area, []))[1].append(person)
+        by_area.setdefault(area.pk if area else None, []).append(person)
     written = 0
-    for area, people in by_area.values():
-        ids = None if area is None else area_communities(area).values("pk")
+    for people in by_area.values():
+        # Everyone grouped here shares one area, hence one scope: the first one's.
+        ids = scoped_community_ids(user=people[0])
         facts = source.digest(since=until - timedelta(days=1), until=until, community_ids=ids)
         texts = compose(event.kind, facts)
         written += _write_notifications(event=event, people=people, texts=texts, link="")
