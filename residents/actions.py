@@ -701,16 +701,21 @@ def _check_area_administrator(user: User, community: Community) -> None:
         )
 
 
+def _area_fill(community: Community) -> None:
+    """A community given no area takes the one its city and district name point at."""
+    if community.area_id is None and community.city_id is not None:
+        community.area = area_for_place(
+            Area, city_adcode=community.city.adcode, district=community.district
+        )
+
+
 @transaction.atomic
 def community_save(*, user: User, community: Community) -> Community:
     """Create or change a community (all fields validated). Administrators only, inside
     their area. A community given no area takes the one its city and district name point at
     (``residents.reference.area_for_place``)."""
     _check_administrator(user)
-    if community.area_id is None and community.city_id is not None:
-        community.area = area_for_place(
-            Area, city_adcode=community.city.adcode, district=community.district
-        )
+    _area_fill(community)
     if community.pk is not None:
         _check_area_administrator(user, Community.objects.get(pk=community.pk))
     _check_area_administrator(user, community)
@@ -863,10 +868,7 @@ def communities_create(*, user: User, communities: Sequence[Community]) -> list[
     for community in communities:
         # As ``community_save``: the area its city and district point at, inside the
         # administrator's own area.
-        if community.area_id is None and community.city_id is not None:
-            community.area = area_for_place(
-                Area, city_adcode=community.city.adcode, district=community.district
-            )
+        _area_fill(community)
         _check_area_administrator(user, community)
     problems: dict[int, dict[str, list[str]]] = {}
     codes = [c.code for c in communities]
