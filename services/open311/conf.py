@@ -39,7 +39,11 @@ def places_cache_seconds() -> int:
 
 def nearest_community_max_km() -> float:
     """How far a submitted ``lat``/``long`` may be from a community's centre to count as in it."""
-    return float(getattr(settings, "OPEN311_NEAREST_COMMUNITY_MAX_KM", 25.0))
+    # One distance rule with every other channel's (``REQUEST_LOCATION_MAX_KM``): a point
+    # placed in a community here is then checked against it by ``request_submit``.
+    return float(
+        getattr(settings, "OPEN311_NEAREST_COMMUNITY_MAX_KM", settings.REQUEST_LOCATION_MAX_KM)
+    )
 
 
 def contact() -> str:
