@@ -1007,7 +1007,7 @@ def retention_rule_text(*, rule: object) -> str:
     return text
 
 
-_FOUR_MEMBER_DESCRIPTION = (
+_FOUR_MEMBER_DESCRIPTION = gettext_noop(
     "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
     "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
     "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
@@ -1038,16 +1038,7 @@ def forecast_method_text(*, method: object, interval: object) -> str:
             )
         if method == _FOUR_MEMBER_DESCRIPTION % values:
             # Runs made before the growth-scaled seasonal naive joined the ensemble.
-            return (
-                gettext(
-                    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
-                    "calendar/attribute features, damped-trend exponential smoothing, the Theta method "
-                    "and the seasonal naive, weighted per horizon by their rolling-origin backtest "
-                    "errors; %(interval)s conformal intervals from the backtest residuals per horizon, "
-                    "scaled per series"
-                )
-                % values
-            )
+            return gettext(_FOUR_MEMBER_DESCRIPTION) % values
         raise _Unworded(method)
 
     # Another forecaster's description is shown as it names itself.
