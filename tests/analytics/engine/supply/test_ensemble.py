@@ -80,9 +80,9 @@ def test_ensemble_reports_every_member_beside_its_own_error(seasonal_run):
         assert np.isfinite(overall[f"wape_{name}"]) and np.isfinite(overall[f"mase_{name}"])
     # Learnt weights: non-negative, summing to one per horizon.
     for row in forecaster.weights():
-        weights = np.array([row[name] for name in MEMBERS])
+        weights = np.array([row.weights[name] for name in MEMBERS])
         assert (weights >= 0).all() and weights.sum() == pytest.approx(1)
-        assert row["basis"] == "learnt" and row["interval"] == "conformal"
+        assert row.basis == "learnt" and row.interval == "conformal"
     # Seasonal Poisson series: the ensemble is far better than the naive, not worse than
     # the best member by more than a few percent.
     assert overall["wape_model"] < 0.6 * overall["wape_naive"], backtest.table()
@@ -128,7 +128,7 @@ def test_one_best_member_takes_the_weight():
     )
     forecaster = fit_forecaster(frame, config=QUICK, group_column=None)
     for row in forecaster.weights():
-        assert row["seasonal_naive"] + row["seasonal_growth"] >= 0.5
+        assert row.weights["seasonal_naive"] + row.weights["seasonal_growth"] >= 0.5
 
 
 def test_no_member_sees_past_its_origin():
