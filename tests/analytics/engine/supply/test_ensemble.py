@@ -219,14 +219,15 @@ def test_weights_and_interval_are_learnt_on_a_sample_of_many_series(monkeypatch)
 def test_the_growth_scaled_seasonal_naive_keeps_last_years_shape_at_this_years_level():
     months = np.arange(48)
     growing = (100 * SEASON[months % 12] * np.where(months >= 36, 1.2, 1.0))[None, :]
-    forecast = statistical.seasonal_naive_growth(growing, 3)[0]
+    forecast = statistical.seasonal_naive_growth(growing, 3, groups=np.zeros(1))[0]
     # The last three months are 20% above the same months a year before (plus one each).
     ratio = (growing[0, 45:48].sum() + 1) / (growing[0, 33:36].sum() + 1)
     assert np.allclose(forecast, growing[0, 36:39] * ratio)
     # Too short for a year-on-year change: the plain seasonal naive.
     short = growing[:, :13]
     assert np.allclose(
-        statistical.seasonal_naive_growth(short, 1), statistical.seasonal_naive(short, 1)
+        statistical.seasonal_naive_growth(short, 1, groups=np.zeros(1)),
+        statistical.seasonal_naive(short, 1),
     )
 
 
