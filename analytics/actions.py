@@ -729,9 +729,16 @@ def _plan_lines(run: AnalysisRun) -> list[CapacityLine]:
     return lines
 
 
-def _whole_units(run: AnalysisRun) -> bool:
-    result = kinds.get("allocation").load(run)
-    return result is not None and result.summary.whole_units
+def _plan_result_refusal(problem: queries.PlanResultProblem) -> str:
+    if problem == queries.PlanResultProblem.UNREADABLE:
+        return _(
+            "The stored result of this plan cannot be read by this version; run the "
+            "allocation again to approve a plan."
+        )
+    return _(
+        "This plan was computed before plans were in whole units; run the allocation "
+        "again to approve one."
+    )
 
 
 @transaction.atomic
@@ -752,13 +759,9 @@ def allocation_plan_approve(*, run_id: int, user, replace: bool = False) -> Plan
         if decided.state == AllocationPlan.State.APPROVED:
             return PlanDecision(plan=decided, written=0, removed=0, already=True)
         raise PlanNotApprovable(_plan_ended_reason(decided))
-    if not _whole_units(run):
-        raise PlanNotApprovable(
-            _(
-                "This plan was computed before plans were in whole units; run the allocation "
-                "again to approve one."
-            )
-        )
+    problem = queries.plan_result_problem(run)
+    if problem is not None:
+        raise PlanNotApprovable(_plan_result_refusal(problem))
     period = date.fromisoformat(run.result["period"])
     current = (
         AllocationPlan.objects.select_for_update()

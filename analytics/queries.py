@@ -10,9 +10,11 @@ non-identifying columns.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 import pandas as pd
 from django.conf import settings
@@ -33,6 +35,8 @@ from residents.queries import (
     within_scope,
 )
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
+
+logger = logging.getLogger(__name__)
 
 # The kinds of run community workers may see (for their own communities).
 STAFF_KINDS = (AnalysisRun.Kind.PORTRAITS, AnalysisRun.Kind.FORECAST)
@@ -388,6 +392,35 @@ class PlanDiffRow:
         return self.cost_after - self.cost_before
 
 
+class PlanResultProblem(StrEnum):
+    """What keeps an allocation run's stored result from being approved as a plan."""
+
+    # It does not fit this version's result schema (not even after its upgrade steps).
+    UNREADABLE = "unreadable"
+    # A plan in fractional LP units, as stored before plans were in whole units.
+    NOT_WHOLE_UNITS = "not_whole_units"
+
+
+def plan_result_problem(run: AnalysisRun) -> PlanResultProblem | None:
+    """Why the run's stored result cannot be approved as a plan, ``None`` when it can.
+
+    Read strictly (``RunKind.read``): the pages read an unreadable result as an empty one,
+    which would pass for a plan computed before whole units."""
+    from analytics import kinds  # the kinds' runners read through this module
+    from analytics.kinds.schema import SchemaError
+
+    try:
+        result = kinds.get("allocation").read(run)
+    except SchemaError as exc:
+        logger.warning("analysis run %s (allocation): %s", run.pk, exc)
+        return PlanResultProblem.UNREADABLE
+    if result is None:
+        return PlanResultProblem.UNREADABLE
+    if not result.summary.whole_units:
+        return PlanResultProblem.NOT_WHOLE_UNITS
+    return None
+
+
 @dataclass(frozen=True)
 class PlanStatus:
     """Where an allocation run's plan stands and the actions allowed on it now."""
@@ -403,6 +436,8 @@ class PlanStatus:
     # Communities the plans concerned supply outside the reader's area (then nothing is
     # allowed to them).
     outside_area: int = 0
+    # Why a draft cannot be approved whatever the month holds (``plan_result_problem``).
+    result_problem: PlanResultProblem | None = None
 
     @property
     def diff_units(self) -> int:
@@ -505,14 +540,8 @@ def plan_status(*, run: AnalysisRun, user: User | None = None) -> PlanStatus:
             can_revoke=plan.state == AllocationPlan.State.APPROVED and not outside,
             outside_area=outside,
         )
-    from analytics import kinds  # the kinds' runners read through this module
-
-    result = kinds.get("allocation").load(run)
-    whole = (
-        result is not None
-        and result.summary.whole_units
-        and run.status == AnalysisRun.Status.SUCCEEDED
-    )
+    problem = plan_result_problem(run)
+    whole = problem is None and run.status == AnalysisRun.Status.SUCCEEDED
     period = (run.result or {}).get("period")
     other = (
         AllocationPlan.objects.filter(period=period, state=AllocationPlan.State.APPROVED)
@@ -535,6 +564,7 @@ def plan_status(*, run: AnalysisRun, user: User | None = None) -> PlanStatus:
         can_revoke=False,
         diff=plan_diff(approved=other.run, new=run) if whole and other is not None else (),
         outside_area=outside,
+        result_problem=problem,
     )
 
 

@@ -86,18 +86,16 @@ class PreferenceSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def of(preference: Preference, offered: tuple[str, ...], *, has_email: bool) -> dict:
-        # A default that cannot reach the person (email without an address) is shown as what
-        # it does: the notification centre only (``queries.route_for``), so a PATCH of one
-        # field does not fail on a choice the person never made.
-        preferred = preference.preferred_channel
-        if preferred not in offered or (preferred == Channel.EMAIL and not has_email):
-            preferred = Channel.IN_APP
+    def of(preference: Preference, offered: tuple[str, ...], route: queries.Route) -> dict:
+        # The preferred channel is shown as what it does (``queries.route_for``): one that
+        # cannot reach the person (email without an address, a channel turned off) reads as
+        # the notification centre only, so a PATCH of one field does not fail on a choice
+        # that has no effect.
         return {
             "in_app": preference.in_app,
             "email": preference.email,
             "sms": preference.sms and Channel.SMS in offered,
-            "preferred_channel": preferred,
+            "preferred_channel": route.external or Channel.IN_APP,
             "language": preference.language,
             "channels_offered": [str(c) for c in offered],
         }
@@ -153,12 +151,10 @@ class NotificationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         marked = actions.notifications_mark_all_read(user=request.user)
         return Response({"marked": marked, "unread": queries.unread_count(user=request.user)})
 
-    def _preferences_data(self) -> dict:
+    def _preferences_data(self, preference: Preference, offered: tuple[str, ...]) -> dict:
         user = self.request.user
-        offered = queries.channels_offered(user=user)
-        return PreferenceSerializer.of(
-            queries.preference_for(user=user), offered, has_email=bool(user.email)
-        )
+        route = queries.route_for(user=user, preference=preference, offered=offered)
+        return PreferenceSerializer.of(preference, offered, route)
 
     @extend_schema(
         methods=["GET"],
@@ -185,13 +181,16 @@ class NotificationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["get", "patch"], url_path="preferences")
     def preferences(self, request: Request) -> Response:
+        # Read once: the PATCH merges into this reading and answers with what was saved.
+        offered = queries.channels_offered(user=request.user)
+        current = self._preferences_data(queries.preference_for(user=request.user), offered)
         if request.method == "GET":
-            return Response(self._preferences_data())
+            return Response(current)
         serializer = PreferenceSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        merged = {**self._preferences_data(), **serializer.validated_data}
+        merged = {**current, **serializer.validated_data}
         # The action's errors (Django's ValidationError, by field) are 400s (core.api).
-        actions.preference_save(
+        saved = actions.preference_save(
             user=request.user,
             in_app=merged["in_app"],
             email=merged["email"],
@@ -199,4 +198,4 @@ class NotificationViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             preferred_channel=merged["preferred_channel"],
             language=merged["language"],
         )
-        return Response(self._preferences_data())
+        return Response(self._preferences_data(saved, offered))

@@ -60,16 +60,30 @@ class Route:
     language: str
 
 
-def route_for(*, user: User) -> Route:
+def route_for(
+    *,
+    user: User,
+    preference: Preference | None = None,
+    offered: tuple[str, ...] | None = None,
+) -> Route:
     """The one rule of who is told how: the centre unless turned off, and the preferred
-    outside channel if it is turned on and the person can be reached on it."""
-    preference = preference_for(user=user)
+    outside channel if it is turned on and the person can be reached on it.
+
+    ``preference`` (``preference_for``) and ``offered`` (``channels_offered``) are read here
+    unless the caller has read them already."""
+    if preference is None:
+        preference = preference_for(user=user)
     external = preference.preferred_channel
-    reachable = {
-        Channel.IN_APP: False,
-        Channel.EMAIL: preference.email and bool(user.email),
-        Channel.SMS: preference.sms and Channel.SMS in channels_offered(user=user),
-    }
-    if not reachable[external]:
-        external = None
-    return Route(in_app=preference.in_app, external=external, language=preference.language)
+    if external == Channel.EMAIL:
+        reachable = preference.email and bool(user.email)
+    elif external == Channel.SMS:
+        if offered is None:
+            offered = channels_offered(user=user)
+        reachable = preference.sms and Channel.SMS in offered
+    else:
+        reachable = False
+    return Route(
+        in_app=preference.in_app,
+        external=external if reachable else None,
+        language=preference.language,
+    )

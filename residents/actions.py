@@ -41,8 +41,8 @@ from residents.models import (
 from residents.queries import (
     account_in_area,
     administered_area,
+    communities_outside_scope,
     resident_list_by_identifier,
-    scoped_community_id_set,
     user_serves_community,
 )
 from residents.reference import area_for_place, region_code, sync_areas
@@ -307,12 +307,14 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     Returns how many were created."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
-    served = scoped_community_id_set(user=user)
     communities = set(
         Community.objects.filter(pk__in={row.get("community_id") for row in rows}).values_list(
             "pk", flat=True
         )
     )
+    # Only the communities the rows name are checked against the scope (an administrator's
+    # scope can hold tens of thousands).
+    outside = communities_outside_scope(user=user, community_ids=communities)
     now = timezone.now()
     problems: dict[int, dict[str, list[str]]] = {}
     residents: list[Resident] = []
@@ -341,7 +343,7 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
             )
         if resident.community_id not in communities:
             errors["community"] = [_("Choose the community the profile is for.")]
-        elif served is not None and resident.community_id not in served:
+        elif resident.community_id in outside:
             errors["community"] = [_("You can only file profiles for the communities you serve.")]
         resident.refresh_lookup_hashes()
         if (

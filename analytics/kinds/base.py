@@ -126,16 +126,22 @@ class RunKind:
     # Set for the kinds a run may split over several cities (a province run).
     partitioned: Partitioned | None = None
 
+    def read(self, run: AnalysisRun) -> Any | None:
+        """The run's stored result, typed (``None`` while it has none); raises
+        ``SchemaError`` when it does not fit the current schema. For what must not act on a
+        result it cannot read (approving a plan); pages and downloads use ``load``."""
+        if run.result is None:
+            return None
+        if not isinstance(run.result, Mapping):
+            raise SchemaError(f"result: expected an object, got {type(run.result).__name__}")
+        return self.result_type.from_json(upgrade(self.name, run.result))
+
     def load(self, run: AnalysisRun) -> Any | None:
         """The run's stored result, typed (``None`` while it has none). A stored result that
         does not fit the schema reads as an empty one (logged, by key, for the operators):
         a page or a download shows nothing rather than failing."""
-        if run.result is None:
-            return None
         try:
-            if not isinstance(run.result, Mapping):
-                raise SchemaError(f"result: expected an object, got {type(run.result).__name__}")
-            return self.result_type.from_json(upgrade(self.name, run.result))
+            return self.read(run)
         except SchemaError as exc:
             logger.warning("analysis run %s (%s): %s", run.pk, self.name, exc)
             return self.result_type()

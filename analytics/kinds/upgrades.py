@@ -122,7 +122,16 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # errors gain ``error_parts`` in new runs only).
     # Version 6 (equalization): the panel's summary and the interpolation typed, their stored
     # shape unchanged.
-    "equalization": {1: _stamp(2), 2: _equalization_3, 3: _stamp(4), 4: _stamp(5), 5: _stamp(6)},
+    # Version 7 (equalization): the configuration and the stage timings typed, their stored
+    # shape unchanged.
+    "equalization": {
+        1: _stamp(2),
+        2: _equalization_3,
+        3: _stamp(4),
+        4: _stamp(5),
+        5: _stamp(6),
+        6: _stamp(7),
+    },
     # Version 4 (portraits): each segment's traits and needs typed, their stored shape
     # unchanged.
     "portraits": {1: _stamp(2), 2: _portraits_3, 3: _stamp(4)},

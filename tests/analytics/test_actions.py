@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from analytics import actions, queries
@@ -138,11 +139,59 @@ def test_a_second_plan_replaces_only_when_asked_and_revoking_restores_the_month(
     assert actions.allocation_plan_revoke(run_id=first.pk, user=world.admin).already
 
 
-def test_a_plan_in_lp_values_is_not_approved(world):
-    run = run_data.allocation_run(world, whole_units=False)
-    with pytest.raises(actions.PlanNotApprovable, match="before plans were in whole units"):
+PLAN_REFUSALS = {
+    "not_whole_units": {
+        "en": "This plan was computed before plans were in whole units; run the allocation "
+        "again to approve one.",
+        "zh-hans": "此方案是在方案改为整件单位之前计算的；请重新运行配置，再批准新方案。",
+    },
+    "unreadable": {
+        "en": "The stored result of this plan cannot be read by this version; run the "
+        "allocation again to approve a plan.",
+        "zh-hans": "此版本无法读取该方案已存储的结果；请重新运行配置，再批准新方案。",
+    },
+}
+
+
+def _unapprovable_run(world, problem: str):
+    """An allocation run in fractional LP units (stored before whole units), or one whose
+    stored result does not fit the result schema (a field of the wrong shape)."""
+    if problem == "not_whole_units":
+        return run_data.allocation_run(world, whole_units=False)
+    run = run_data.allocation_run(world)
+    run.result["communities"] = "not a list"
+    run.save(update_fields=["result"])
+    return run
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("problem", ["not_whole_units", "unreadable"])
+def test_a_plan_that_cannot_be_approved_is_refused_naming_its_own_cause(world, problem, language):
+    run = _unapprovable_run(world, problem)
+    assert queries.plan_result_problem(run) == problem
+    with (
+        translation.override(language),
+        pytest.raises(actions.PlanNotApprovable) as refused,
+    ):
         actions.allocation_plan_approve(run_id=run.pk, user=world.admin)
-    assert not _plan_capacities().exists()
+    assert str(refused.value) == PLAN_REFUSALS[problem][language]
+    assert not _plan_capacities().exists() and not AllocationPlan.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("problem", ["not_whole_units", "unreadable"])
+def test_the_plan_page_names_why_a_draft_cannot_be_approved(client, world, problem, language):
+    run = _unapprovable_run(world, problem)
+    status = queries.plan_status(run=run)
+    assert status.result_problem == problem and not status.can_approve
+    client.force_login(world.admin, backend="django.contrib.auth.backends.ModelBackend")
+    with translation.override(language):
+        page = client.get(reverse("analytics:run_detail", kwargs={"pk": run.pk}))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert escape(PLAN_REFUSALS[problem][language]) in text
+    other = "unreadable" if problem == "not_whole_units" else "not_whole_units"
+    assert escape(PLAN_REFUSALS[other][language]) not in text
 
 
 def test_a_new_plan_is_computed_against_the_month_without_the_approved_plan(world):

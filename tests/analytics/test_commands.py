@@ -73,6 +73,9 @@ def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
         (written["lower"] <= written["forecast"]) & (written["forecast"] <= written["upper"])
     ).all()
     assert "Interval coverage by horizon" in text and "gbm" in text and "theta" in text
+    # One column per method, none running into the next.
+    header = next(line for line in text.splitlines() if line.startswith("group"))
+    assert header.split()[3:8] == ["gbm", "ets", "theta", "s-growth", "s-naive"]
     # --level: the same file and columns, a wider interval at 95%.
     wide = tmp_path / "wide.csv"
     _run(

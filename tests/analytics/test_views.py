@@ -13,10 +13,13 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from analytics import actions, wording
+from analytics.engine.supply.forecast import INTERVAL_BASES, MEMBERS, WEIGHT_BASES, fit_forecaster
+from analytics.kinds.forecast.report import INTERVAL_BASIS_LABELS, WEIGHT_BASIS_LABELS
 from analytics.models import AnalysisRun
 from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
 from tests.analytics import run_data
+from tests.analytics.engine.supply.test_ensemble import QUICK, _seasonal_frame
 from tests.factories import ResidentFactory, ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -399,6 +402,45 @@ def test_forecast_page_by_months_ahead_in_chinese(client, runs):
     html = _client(client, runs.world.admin).get(url).content.decode()
     assert "提前月数" in html and "梯度提升" in html and "提前 1 个月" in html
     assert "Months ahead" not in html and "Gradient boosting" not in html
+
+
+@pytest.fixture
+def weighted_forecast(runs):
+    """The forecast run with the weights a real ensemble fit reports."""
+    forecaster = fit_forecaster(_seasonal_frame(n_series=20, n_months=60), config=QUICK)
+    run = runs.forecast
+    run.result["ensemble_weights"] = [w.to_json() for w in forecaster.weights()]
+    run.save(update_fields=["result"])
+    return forecaster.weights()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_forecast_page_says_how_the_ensemble_combines_its_methods(
+    client, runs, weighted_forecast, language
+):
+    with translation.override(language):
+        response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+        table = response.context["weights_table"]
+        html = response.content.decode()
+        assert len(table["rows"]) == len(weighted_forecast)
+        for row, weights in zip(table["rows"], weighted_forecast, strict=True):
+            shares = [cell["share"] for cell in row["members"]]
+            assert shares == [weights.weights[m] for m in MEMBERS]
+            assert str(row["basis"]) == str(WEIGHT_BASIS_LABELS[weights.basis])
+            assert str(row["interval"]) == str(INTERVAL_BASIS_LABELS[weights.interval])
+            assert str(row["basis"]) in html
+        title = str(translation.gettext("How the ensemble combines its methods"))
+    assert title in html
+    # Codes never reach the page; the Chinese page words the bases in Chinese.
+    for code in ("best_member", "conformal_pooled", ">learnt<", ">conformal<", "seasonal_growth"):
+        assert code not in html
+    if language == "zh-hans":
+        assert "集成" in title and "Learnt on the backtest" not in html
+
+
+def test_every_weight_and_interval_basis_has_a_label():
+    assert set(WEIGHT_BASIS_LABELS) == set(WEIGHT_BASES)
+    assert set(INTERVAL_BASIS_LABELS) == set(INTERVAL_BASES)
 
 
 def test_workers_cannot_chart_another_community(client, runs):

@@ -4,10 +4,13 @@ every role has them, and each person only ever sees their own notifications."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notifications import actions
 from notifications.models import Channel, Delivery, Event, Notification, Preference
+from notifications.queries import route_for
 from tests.factories import (
     AdministratorFactory,
     CommunityFactory,
@@ -298,3 +301,38 @@ def test_a_default_that_cannot_reach_the_person_does_not_block_a_change(people):
     response = client.patch(PREFERENCES, {"language": "zh-hans"}, format="json")
     assert response.status_code == 200
     assert Preference.objects.get(user=worker).preferred_channel == "in_app"
+
+
+def test_the_api_shows_the_preferred_channel_as_route_for_sends(people):
+    """A preferred channel that is turned off sends nothing (``route_for``): the API shows
+    the centre only, as for an unreachable default, and a change of the language alone works."""
+    worker = people["worker"]
+    Preference.objects.create(user=worker, email=False, preferred_channel=Channel.EMAIL)
+    assert route_for(user=worker).external is None
+    client = api_client(worker)
+    assert client.get(PREFERENCES).json()["preferred_channel"] == "in_app"
+    response = client.patch(PREFERENCES, {"language": "zh-hans"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["preferred_channel"] == "in_app"
+    assert Preference.objects.get(user=worker).language == "zh-hans"
+
+
+@pytest.mark.parametrize("role", ["resident", "worker"])
+@pytest.mark.parametrize("saved_before", [False, True])
+def test_a_patch_reads_the_preferences_once(people, role, saved_before):
+    """The PATCH reads the preferences (and the resident profile behind the SMS channel)
+    once and answers with what the action saved; the only other read of the preference row
+    is the write's own (``update_or_create`` under its row lock, inside the action)."""
+    user = people[role]
+    client = api_client(user)
+    if saved_before:
+        assert client.patch(PREFERENCES, {"language": "en"}, format="json").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.patch(PREFERENCES, {"language": "zh-hans"}, format="json")
+    assert response.status_code == 200 and response.json()["language"] == "zh-hans"
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    preference_reads = [sql for sql in selects if 'FROM "notifications_preference"' in sql]
+    profile_reads = [sql for sql in selects if 'FROM "residents_resident"' in sql]
+    assert len(preference_reads) == 2  # the API's one reading, the action's locked one
+    # channels_offered: the API's reading and the action's own check (residents only).
+    assert len(profile_reads) == (2 if role == "resident" else 0)

@@ -3,13 +3,17 @@ changes, sign-up, erasure, the audited reveal and the exact lookup."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from core.errors import ActionNotAllowed, RowsInvalid, StateConflict
 from residents import actions
 from residents.models import PersonalDataAccess, Resident, User
+from residents.queries import communities_outside_scope
 from services import actions as service_actions
 from services.models import ServiceRequest
 from tests.factories import (
@@ -133,6 +137,42 @@ def test_bulk_import_checks_every_row_as_a_single_profile_and_writes_all_or_none
     assert created.portrait_consents.get().recorded_by == worker
     with pytest.raises(ActionNotAllowed):
         actions.residents_import(user=ResidentFactory(with_account=True).user, rows=[good])
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "You can only file profiles for the communities you serve."),
+        ("zh-hans", "您只能为自己负责的社区建立档案。"),
+    ],
+)
+def test_bulk_import_checks_only_the_named_communities_against_the_scope(
+    community, language, message
+):
+    worker = WorkerFactory(communities=[community, *CommunityFactory.create_batch(4)])
+    outside = CommunityFactory()
+    good = {"community_id": community.pk, **ANSWERS, "portrait_consent": True}
+    rows = [good, {**good, "community_id": outside.pk}]
+    before = Resident.objects.count()
+    # The scope is asked about the communities the rows name, never read whole (an
+    # administrator's scope can hold tens of thousands of communities).
+    with (
+        mock.patch.object(
+            actions, "communities_outside_scope", wraps=communities_outside_scope
+        ) as scope_check,
+        mock.patch.object(
+            actions,
+            "scoped_community_id_set",
+            create=True,
+            side_effect=AssertionError("the whole scope was loaded"),
+        ),
+        translation.override(language),
+        pytest.raises(RowsInvalid) as caught,
+    ):
+        actions.residents_import(user=worker, rows=rows)
+    scope_check.assert_called_once_with(user=worker, community_ids={community.pk, outside.pk})
+    assert caught.value.rows == {1: {"community": [message]}}
+    assert Resident.objects.count() == before
 
 
 def test_signup_makes_a_resident_login_and_its_profile(community):

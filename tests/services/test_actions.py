@@ -3,14 +3,18 @@ what, answers to extra fields of every datatype, assignment, rating and supply c
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone, translation
 
 from core.errors import ActionNotAllowed, InvalidTransition, RowsInvalid, StateConflict
 from residents.models import User
+from residents.queries import communities_outside_scope
 from services import actions
 from services.models import RequestStatusChange, ServiceRequest, SupplyCapacity
 from tests.factories import (
@@ -380,3 +384,44 @@ def test_requests_import_checks_each_row_as_a_submission_and_writes_all_or_none(
     assert created.history.get().to_status == Status.SUBMITTED
     with pytest.raises(ActionNotAllowed):
         actions.requests_import(user=UserFactory(), rows=[good])
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "You can log requests only for the communities you serve."),
+        ("zh-hans", "您只能为自己负责的社区登记诉求。"),
+    ],
+)
+def test_requests_import_checks_only_the_named_communities_against_the_scope(
+    community, all_types, language, message
+):
+    worker = WorkerFactory(communities=[community, *CommunityFactory.create_batch(4)])
+    outside = CommunityFactory()
+    good = actions.ImportedRequest(
+        community_id=community.pk,
+        category=all_types,
+        description="Synthetic: bulk row",
+        created_at=timezone.now(),
+        attributes={"count": 1},
+    )
+    rows = [good, dataclasses.replace(good, community_id=outside.pk)]
+    # The scope is asked about the communities the rows name, never read whole (an
+    # administrator's scope can hold tens of thousands of communities).
+    with (
+        mock.patch.object(
+            actions, "communities_outside_scope", wraps=communities_outside_scope
+        ) as scope_check,
+        mock.patch.object(
+            actions,
+            "scoped_community_id_set",
+            create=True,
+            side_effect=AssertionError("the whole scope was loaded"),
+        ),
+        translation.override(language),
+        pytest.raises(RowsInvalid) as caught,
+    ):
+        actions.requests_import(user=worker, rows=rows)
+    scope_check.assert_called_once_with(user=worker, community_ids={community.pk, outside.pk})
+    assert caught.value.rows == {1: {"community": [message]}}
+    assert not ServiceRequest.objects.exists()

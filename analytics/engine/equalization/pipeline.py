@@ -91,6 +91,23 @@ class EqualizationConfig:
 
 
 @dataclass(frozen=True)
+class StageTimings:
+    """Seconds each stage took; ``dynamic_model`` is None when no model was fitted."""
+
+    validate: float
+    interpolate: float
+    scores: float
+    inequality: float
+    equity: float
+    dynamic_model: float | None = None
+
+    def to_dict(self) -> dict[str, float]:
+        """The stages that ran, in the order they ran (a stage that did not run is absent)."""
+        order = ("validate", "interpolate", "scores", "inequality", "dynamic_model", "equity")
+        return {name: value for name in order if (value := getattr(self, name)) is not None}
+
+
+@dataclass(frozen=True)
 class EqualizationResult:
     """Everything the method produces. ``table1``: CV of the development level by region over
     the period (the paper's Table 1); ``regional_cv``/``cv_by_year``/``trends`` hold the same
@@ -107,8 +124,8 @@ class EqualizationResult:
     cv_by_year: dict[str, pd.DataFrame]
     trends: dict[str, pd.DataFrame]
     equity: EquityWeights
+    timings: StageTimings
     dynamic_model: Any = None
-    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def table1(self) -> pd.Series:
@@ -151,7 +168,7 @@ class EqualizationResult:
             "cv_by_year": {name: frame_dict(frame) for name, frame in self.cv_by_year.items()},
             "trends": {name: frame_dict(frame) for name, frame in self.trends.items()},
             "equity_weights": self.equity.to_dict(),
-            "timings": dict(self.timings),
+            "timings": self.timings.to_dict(),
         }
         if include_scores:
             payload["city_scores"] = [
@@ -201,7 +218,7 @@ def run_equalization(
         cities = load_prefecture_cities()
     if synthetic:
         cities = synthetic_city_labels(cities)
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {}  # by stage, as each finishes; typed when all have
     regions = list(dict.fromkeys(cities["region"]))
     order = [r for r in PAPER_TABLE_1 if r in regions] + [
         r for r in regions if r not in PAPER_TABLE_1
@@ -305,5 +322,5 @@ def run_equalization(
         trends=trends,
         equity=weights,
         dynamic_model=dynamic_model,
-        timings=timings,
+        timings=StageTimings(**timings),
     )

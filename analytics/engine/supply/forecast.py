@@ -48,6 +48,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from analytics.engine.errors import EngineContractError, EngineInputError
+from analytics.engine.partitions import MIXED
 from analytics.engine.supply import statistical
 from analytics.engine.supply.catalogue import CATEGORIES
 from analytics.engine.supply.frames import (
@@ -832,46 +833,125 @@ GROUP_CANDIDATES = (0.0, 0.5, 1.0)  # share of a group's own weights kept
 MIN_GROUP_WEIGHT_ROWS = 300  # backtest rows a group needs for weights of its own
 
 
+# How one horizon's weights were found: learnt on its backtest rows, the best single member
+# (too few rows for the horizon), equal weights (hardly any backtest), or a group's own.
+# A province run merged from its cities' runs says MIXED where the cities differ.
+WEIGHT_BASES = ("learnt", "best_member", "equal", "group", MIXED)
+# How its interval was found: conformal on its own residuals, on all horizons' residuals
+# pooled (too few of its own), or a Poisson interval around the forecast (too few in all).
+INTERVAL_BASES = ("conformal", "conformal_pooled", "poisson", MIXED)
+# The texts runs stored before the codes above (read back as the codes).
+_LEGACY_BASES = {
+    "best single member": "best_member",
+    "equal (no backtest)": "equal",
+    "conformal (pooled horizons)": "conformal_pooled",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnsembleWeights:
+    """The ensemble's mix at one horizon (months ahead), overall (``group`` None) or for one
+    group with weights of its own: each member's weight (summing to 1), how the weights were
+    found (``basis``, one of ``WEIGHT_BASES``), the share of the learnt weights kept (the rest
+    equal weights, or for a group the overall ones), and how the interval was found
+    (``interval``, one of ``INTERVAL_BASES``).
+
+    Stored flat, one key per member beside the others, as runs have always stored it."""
+
+    FIXED = ("horizon", "group", "basis", "learnt_share", "interval")
+
+    horizon: int
+    group: str | None
+    weights: dict[str, float]
+    basis: str
+    learnt_share: float
+    interval: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "horizon": self.horizon,
+            "group": self.group,
+            **{name: float(weight) for name, weight in self.weights.items()},
+            "basis": self.basis,
+            "learnt_share": float(self.learnt_share),
+            "interval": self.interval,
+        }
+
+    @classmethod
+    def parse(cls, data: Mapping[str, object]) -> EnsembleWeights:
+        """From its stored form; a ``ValueError`` names the key that does not fit (an
+        unknown member, a basis that is no code, a weight that is no number)."""
+        weights: dict[str, float] = {}
+        for key, value in data.items():
+            if key in cls.FIXED:
+                continue
+            if key not in MEMBERS:
+                raise ValueError(f"unknown key {key}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{key}: expected a number")
+            weights[key] = float(value)
+        basis = _LEGACY_BASES.get(str(data.get("basis")), data.get("basis"))
+        interval = _LEGACY_BASES.get(str(data.get("interval")), data.get("interval"))
+        if basis not in WEIGHT_BASES:
+            raise ValueError(f"basis: unknown {basis!r}")
+        if interval not in INTERVAL_BASES:
+            raise ValueError(f"interval: unknown {interval!r}")
+        horizon, share = data.get("horizon"), data.get("learnt_share")
+        if isinstance(horizon, bool) or not isinstance(horizon, int):
+            raise ValueError("horizon: expected a whole number")
+        if isinstance(share, bool) or not isinstance(share, int | float):
+            raise ValueError("learnt_share: expected a number")
+        group = data.get("group")
+        return cls(
+            horizon=horizon,
+            group=None if group is None else str(group),
+            weights=weights,
+            basis=str(basis),
+            learnt_share=float(share),
+            interval=str(interval),
+        )
+
+
 @dataclass
 class _Calibration:
     """What the rolling-origin residuals before a cutoff say: member weights and conformal
     residual quantiles per horizon."""
 
     weights: np.ndarray  # horizon × member
-    weight_basis: list[str]  # per horizon: "learnt", "best single member", "equal (no backtest)"
+    weight_basis: list[str]  # per horizon: one of WEIGHT_BASES
     lower: np.ndarray  # per horizon: scaled residual quantile for the lower bound
     upper: np.ndarray
-    interval_basis: list[str]  # per horizon: "conformal", "conformal (pooled)", "poisson"
+    interval_basis: list[str]  # per horizon: one of INTERVAL_BASES
     rows: int
     origins: list[int]
     kept: float = 1.0  # share of the learnt weights kept (the rest: equal weights)
     group_weights: dict[str, np.ndarray] = field(default_factory=dict)
     group_kept: float = 0.0  # share of a group's own weights kept (the rest: the overall ones)
 
-    def table(self) -> list[dict]:
+    def table(self) -> list[EnsembleWeights]:
         """Per horizon: each member's weight, how the weights and the interval were found;
         then per group with weights of its own, the same."""
         rows = [
-            {
-                "horizon": k + 1,
-                "group": None,
-                **dict(zip(MEMBERS, map(float, self.weights[k]), strict=True)),
-                "basis": self.weight_basis[k],
-                "learnt_share": self.kept,
-                "interval": self.interval_basis[k],
-            }
+            EnsembleWeights(
+                horizon=k + 1,
+                group=None,
+                weights=dict(zip(MEMBERS, map(float, self.weights[k]), strict=True)),
+                basis=self.weight_basis[k],
+                learnt_share=self.kept,
+                interval=self.interval_basis[k],
+            )
             for k in range(len(self.weights))
         ]
         for group, weights in sorted(self.group_weights.items()):
             rows.extend(
-                {
-                    "horizon": k + 1,
-                    "group": group,
-                    **dict(zip(MEMBERS, map(float, weights[k]), strict=True)),
-                    "basis": "group",
-                    "learnt_share": self.group_kept,
-                    "interval": self.interval_basis[k],
-                }
+                EnsembleWeights(
+                    horizon=k + 1,
+                    group=group,
+                    weights=dict(zip(MEMBERS, map(float, weights[k]), strict=True)),
+                    basis="group",
+                    learnt_share=self.group_kept,
+                    interval=self.interval_basis[k],
+                )
                 for k in range(len(weights))
             )
         return rows
@@ -1006,7 +1086,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
             interval_basis.append("conformal")
         elif usable.sum() >= MIN_CONFORMAL_ROWS:
             lower[h - 1], upper[h - 1] = _conformal_quantiles(score[usable], tail)
-            interval_basis.append("conformal (pooled horizons)")
+            interval_basis.append("conformal_pooled")
         else:
             interval_basis.append("poisson")
     return _Calibration(
@@ -1112,10 +1192,10 @@ class _CalibrationRows:
                 basis.append("learnt")
             elif single is not None:
                 weights[h - 1] = single
-                basis.append("best single member")
+                basis.append("best_member")
             else:
                 weights[h - 1] = 1.0 / n_members
-                basis.append("equal (no backtest)")
+                basis.append("equal")
         return weights, basis
 
 
@@ -1175,7 +1255,7 @@ class DemandForecaster:
     def last_period(self) -> pd.Period:
         return self.history.periods[-1]
 
-    def weights(self) -> list[dict]:
+    def weights(self) -> list[EnsembleWeights]:
         """The ensemble's member weights per horizon and how they were found."""
         return self.calibration.table()
 
@@ -1301,7 +1381,7 @@ class BacktestResult:
     origins: list[str]
     config: ForecastConfig
     seconds: float
-    weights: list[dict] = field(default_factory=list)
+    weights: list[EnsembleWeights] = field(default_factory=list)
 
     @property
     def improvement_over_seasonal_naive(self) -> float:
@@ -1360,7 +1440,7 @@ class BacktestResult:
                 "improvement_over_seasonal_naive": float(self.improvement_over_seasonal_naive),
                 "best_member": self.best_member,
                 "gap_to_best_member": float(self.gap_to_best_member),
-                "weights": self.weights,
+                "weights": [w.to_json() for w in self.weights],
                 "by_group": [
                     {"group": str(k), **v} for k, v in self.by_group.to_dict("index").items()
                 ],

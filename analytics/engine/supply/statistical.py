@@ -242,27 +242,19 @@ GROWTH_MONTHS = 3
 
 
 def seasonal_naive_growth(
-    values: np.ndarray, horizon: int, months: int = GROWTH_MONTHS, groups: np.ndarray | None = None
+    values: np.ndarray, horizon: int, groups: np.ndarray, months: int = GROWTH_MONTHS
 ) -> np.ndarray:
     """The seasonal naive scaled by the year-on-year change of the latest ``months`` months:
     last year's seasonal shape at this year's level, the standard "same month last year
     plus growth" forecast. The change is the ratio of the two ``months``-month sums, each plus
-    one (a count series with nothing a year before is not scaled by an infinite ratio); a
-    series without both spans keeps the plain seasonal naive. With ``groups`` (one label per
-    series) each series' change is shrunk toward its group's (:func:`pooled_growth`)."""
-    n_t = values.shape[1]
+    one (a count series with nothing a year before is not scaled by an infinite ratio), shrunk
+    toward the change of the series' group (``groups``: one label per series; see
+    :func:`pooled_growth`; a series alone in its group keeps its own change); a series
+    without both spans keeps the plain seasonal naive."""
     forecast = seasonal_naive(values, horizon)
-    if n_t < SEASON + months:
+    if values.shape[1] < SEASON + months:
         return forecast
-    if groups is not None:
-        return np.maximum(forecast * np.exp(pooled_growth(values, groups, months))[:, None], 0.0)
-    recent = values[:, n_t - months :]
-    before = values[:, n_t - SEASON - months : n_t - SEASON]
-    known = np.isfinite(recent).all(axis=1) & np.isfinite(before).all(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = (np.nansum(recent, axis=1) + 1) / (np.nansum(before, axis=1) + 1)
-    ratio = np.where(known & np.isfinite(ratio), ratio, 1.0)
-    return np.maximum(forecast * ratio[:, None], 0.0)
+    return np.maximum(forecast * np.exp(pooled_growth(values, groups, months))[:, None], 0.0)
 
 
 POOLING_YEARS = 3  # years of past growth ratios that measure their noise

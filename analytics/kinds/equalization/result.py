@@ -8,11 +8,11 @@ writes its own figures) stays absent when the part is written back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from analytics.kinds.base import Audience
-from analytics.kinds.schema import Result, Sparse
+from analytics.kinds.schema import Result, Sparse, to_json
 
 
 @dataclass(kw_only=True)
@@ -314,6 +314,72 @@ class PcaScore(Sparse):
     orientation: dict[str, Anchor] = field(default_factory=dict)
 
 
+# The run's configuration and timings -----------------------------------------------------
+
+
+def _present(part: Any) -> dict[str, Any]:
+    """The part's fields that are set: a key the engine did not write (a stage that did not
+    run, an option a release did not have yet) stays absent, so the stored JSON reads and
+    writes back unchanged."""
+    return {
+        f.name: to_json(value) for f in fields(part) if (value := getattr(part, f.name)) is not None
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class EquityConfig:
+    """The descriptive (``current_gap``) weights' options: the factors on the development
+    level and on the urban-rural gap, and the reference year (null: the panel's last)."""
+
+    level_weight: float | None = None
+    gap_weight: float | None = None
+    reference_year: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceConfig:
+    """The model-based (``adl_projection``) weights' options: strength, horizon in years and
+    benchmark (``region`` or ``nation``)."""
+
+    strength: float | None = None
+    horizon: int | None = None
+    benchmark: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisConfig:
+    """What the run was configured with: the period (first and last year), the fewest years
+    a city needs, the PCA retention rule, the CVs' degrees-of-freedom correction and both
+    weight methods' options. Runs from before the model-based weights lack
+    ``evidence_weights``; a result made without the engine has none of them."""
+
+    years: list[int] | None = None
+    min_years: int | None = None
+    pca_retention: str | None = None
+    cv_ddof: int | None = None
+    equity: EquityConfig | None = None
+    evidence_weights: EvidenceConfig | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _present(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageTimings:
+    """Seconds each stage of the engine took. ``inequality`` is absent from the first
+    releases' runs and ``dynamic_model`` from runs that fitted no model."""
+
+    validate: float | None = None
+    interpolate: float | None = None
+    scores: float | None = None
+    inequality: float | None = None
+    dynamic_model: float | None = None
+    equity: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _present(self)
+
+
 @dataclass(kw_only=True)
 class EqualizationResult(Result):
     # 4: Table 1, the regional spreads, the CVs by year and the trends are typed; their stored
@@ -321,13 +387,14 @@ class EqualizationResult(Result):
     # 5: Table 2, the equity weights and the PCA diagnostics are typed (their stored shape is
     # unchanged); a Table 2 error may carry its parts (``error_parts``).
     # 6: the panel's summary and the interpolation typed; their stored shape is unchanged.
-    SCHEMA_VERSION = 6
+    # 7: the configuration and the stage timings typed; their stored shape is unchanged.
+    SCHEMA_VERSION = 7
     KIND = "equalization"
 
     synthetic: bool = False
     data_source: str = ""
     fingerprint: str = ""
-    config: dict[str, Any] = field(default_factory=dict)
+    config: AnalysisConfig = field(default_factory=AnalysisConfig)
     panel: PanelSummary = field(default_factory=PanelSummary)
     interpolation: Interpolation = field(default_factory=Interpolation)
     # Per score (pubindicator, E, diggovment): the PCA and its diagnostics.
@@ -340,7 +407,7 @@ class EqualizationResult(Result):
     # By score, then year.
     trends: dict[str, dict[str, TrendYear]] = field(default_factory=dict)
     equity_weights: EquityWeights = field(default_factory=EquityWeights)
-    timings: dict[str, Any] = field(default_factory=dict)
+    timings: StageTimings = field(default_factory=StageTimings)
     # Table 2 under the default specification (regressors potentially endogenous) and under
     # the paper's (regressors strictly exogenous), by name.
     table2: dict[str, Table2Model] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from analytics import queries, wording
+from analytics.engine.partitions import MIXED
 from analytics.engine.supply.forecast import MEMBERS
 from analytics.forms import SeriesChoiceForm
 from analytics.kinds.forecast.result import BacktestErrors, ForecastResult
@@ -71,12 +72,7 @@ def horizon_table(result: ForecastResult) -> dict:
     source += [(row.horizon, row) for row in backtest.by_horizon]
     rows = []
     for horizon, errors in source:
-        if horizon is None:
-            label = _("All months ahead")
-        else:
-            label = ngettext("%(months)d month ahead", "%(months)d months ahead", horizon) % {
-                "months": horizon
-            }
+        label = _("All months ahead") if horizon is None else _months_ahead(horizon)
         rows.append(
             {
                 "label": label,
@@ -89,6 +85,52 @@ def horizon_table(result: ForecastResult) -> dict:
             }
         )
     return {"members": [MEMBER_LABELS[m] for m in members], "rows": rows}
+
+
+WEIGHT_BASIS_LABELS = {
+    "learnt": _("Learnt on the backtest"),
+    "best_member": _("Best single method (too little backtest for a mix)"),
+    "equal": _("Equal weights (hardly any backtest)"),
+    "group": _("The service's own"),
+    MIXED: _("Differs between the parts of the run"),
+}
+INTERVAL_BASIS_LABELS = {
+    "conformal": _("From the backtest errors at this many months ahead"),
+    "conformal_pooled": _("From the backtest errors at every months ahead (too few at this one)"),
+    "poisson": _("Poisson around the forecast (too little backtest)"),
+    MIXED: _("Differs between the parts of the run"),
+}
+
+
+def _months_ahead(horizon: int) -> str:
+    return ngettext("%(months)d month ahead", "%(months)d months ahead", horizon) % {
+        "months": horizon
+    }
+
+
+def weights_table(result: ForecastResult) -> dict:
+    """How the forecasts shown were combined, per months ahead: each method's share, how the
+    shares and the interval were found, and how many services have shares of their own."""
+    overall = sorted(
+        (w for w in result.ensemble_weights if w.group is None), key=lambda w: w.horizon
+    )
+    members = [m for m in MEMBERS if any(m in w.weights for w in overall)]
+    rows = [
+        {
+            "label": _months_ahead(w.horizon),
+            "members": [{"name": MEMBER_LABELS[m], "share": w.weights.get(m)} for m in members],
+            "basis": WEIGHT_BASIS_LABELS[w.basis],
+            "learnt_share": w.learnt_share if w.basis == "learnt" else None,
+            "interval": INTERVAL_BASIS_LABELS[w.interval],
+        }
+        for w in overall
+    ]
+    own = {w.group for w in result.ensemble_weights if w.group is not None}
+    return {
+        "members": [MEMBER_LABELS[m] for m in members],
+        "rows": rows,
+        "services_with_own": len(own),
+    }
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -228,6 +270,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
         "backtest_rows": backtest_rows(result),
         "horizon_table": horizon_table(result),
+        "weights_table": weights_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
         "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,

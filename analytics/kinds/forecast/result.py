@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, Self
 
+from analytics.engine.supply.forecast import EnsembleWeights
 from analytics.kinds.base import Audience
 from analytics.kinds.schema import Result, SchemaError, to_json
 
@@ -110,10 +111,28 @@ class Backtest:
     improvement_over_seasonal_naive: float | None = None
     best_member: str | None = None
     gap_to_best_member: float | None = None
-    weights: list[dict[str, Any]] = field(default_factory=list)
+    weights: list[StoredEnsembleWeights] = field(default_factory=list)
     by_group: list[BacktestGroup] = field(default_factory=list)
     by_horizon: list[BacktestHorizon] = field(default_factory=list)
     seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredEnsembleWeights(EnsembleWeights):
+    """The engine's ``EnsembleWeights`` read from a stored result: a part that does not fit
+    is a ``SchemaError`` naming where, like every other part of a result."""
+
+    @classmethod
+    def from_json(cls, data: Mapping, *, where: str = "weights") -> Self:
+        try:
+            parsed = EnsembleWeights.parse(data)
+        except ValueError as error:
+            raise SchemaError(f"{where}: {error}") from None
+        return cls(**{f.name: getattr(parsed, f.name) for f in fields(parsed)})
+
+    @classmethod
+    def of(cls, weights: EnsembleWeights) -> Self:
+        return cls(**{f.name: getattr(weights, f.name) for f in fields(weights)})
 
 
 @dataclass(kw_only=True)
@@ -138,7 +157,7 @@ class ForecastResult(Result):
     backtest_cells: list[BacktestCell] = field(default_factory=list)
     # Per months ahead: each member's weight in the forecasts, and how weights and interval
     # were found (learnt, best single member; conformal, Poisson).
-    ensemble_weights: list[dict[str, Any]] = field(default_factory=list)
+    ensemble_weights: list[StoredEnsembleWeights] = field(default_factory=list)
     horizon: int | None = None
     last_month: str | None = None
     n_series: int | None = None

@@ -30,6 +30,7 @@ from analytics.kinds.forecast.result import (
     BacktestGroup,
     BacktestHorizon,
     ForecastResult,
+    StoredEnsembleWeights,
 )
 from analytics.kinds.schema import record
 from analytics.models import AnalysisRun, DemandForecast
@@ -124,6 +125,18 @@ def _volume(result: ForecastResult) -> float:
     return float(sum(cell.actual or 0 for cell in result.backtest_cells))
 
 
+def _merged_weights(
+    parts: Sequence[Sequence[StoredEnsembleWeights]], volumes: Sequence[float]
+) -> list[StoredEnsembleWeights]:
+    """The parts' mixes per horizon and group as one: each member's weight is the
+    volume-weighted mean of the parts' (so the weights still sum to 1), a basis the parts
+    disagree on reads as mixed."""
+    merged = merge_keyed(
+        [[w.to_json() for w in part] for part in parts], volumes, key=("horizon", "group")
+    )
+    return [StoredEnsembleWeights.from_json(row, where="ensemble_weights") for row in merged]
+
+
 def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     """The province forecast from its cities' parts: backtest figures merged by
     ``analytics.engine.partitions`` (error rates weighted by each city's scored requests),
@@ -152,7 +165,7 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         improvement_over_seasonal_naive=1 - model / seasonal if model and seasonal else None,
         best_member=best,
         gap_to_best_member=model / wapes[best] - 1 if model and best else None,
-        weights=merge_keyed([b.weights for b in backtests], weights, key=("horizon", "group")),
+        weights=_merged_weights([b.weights for b in backtests], weights),
         by_group=[
             BacktestGroup.from_json(row)
             for row in merge_keyed(
@@ -173,9 +186,7 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     result = ForecastResult(
         backtest=backtest,
         backtest_cells=[cell for r in results for cell in r.backtest_cells],
-        ensemble_weights=merge_keyed(
-            [r.ensemble_weights for r in results], weights, key=("horizon", "group")
-        ),
+        ensemble_weights=_merged_weights([r.ensemble_weights for r in results], weights),
         horizon=results[0].horizon if results else None,
         last_month=max((r.last_month or "" for r in results), default="") or None,
         n_series=sum(r.n_series or 0 for r in results),
@@ -204,7 +215,7 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
     result = ForecastResult(
         backtest=record(Backtest, backtest.to_dict(), where="backtest"),
         backtest_cells=[record(BacktestCell, cell) for cell in errors.to_dict("records")],
-        ensemble_weights=forecaster.weights(),
+        ensemble_weights=[StoredEnsembleWeights.of(w) for w in forecaster.weights()],
         horizon=horizon,
         last_month=str(forecaster.last_period),
         n_series=int(frame["series"].nunique()),

@@ -93,7 +93,8 @@ class Command(BaseCommand):
         members = ("gbm", "ets", "theta", "seasonal_growth")
         header = (
             f"{'group':<28}{'WAPE ens':>9}"
-            + "".join(f"{name.replace('seasonal_', 's-'):>7}" for name in members)
+            # Wide enough for "s-growth" and a space: the columns must not run together.
+            + "".join(f"{name.replace('seasonal_', 's-'):>9}" for name in members)
             + f"{'s-naive':>8}{'naive':>7}{'MASE':>7}{'cover':>7}"
         )
         self.stdout.write(header)
@@ -101,7 +102,7 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write(
                 f"{row['group']:<28}{row['wape_model']:>9.3f}"
-                + "".join(f"{_number(row.get(f'wape_{name}')):>7.3f}" for name in members)
+                + "".join(f"{_number(row.get(f'wape_{name}')):>9.3f}" for name in members)
                 + f"{row['wape_seasonal_naive']:>8.3f}{row['wape_naive']:>7.3f}"
                 f"{_number(row.get('mase_model')):>7.2f}{_number(row.get('coverage')):>7.0%}"
             )

@@ -5,6 +5,7 @@ language on the page and in the CSV."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -141,3 +142,66 @@ def test_the_equalization_command_prints_from_the_typed_result():
     assert re.search(r"on the SYNTHETIC panel: 286 cities, 2009-2018, [0-9.]+ s", text)
     assert re.search(r"North\s+0\.\d{3}\s+\(paper 0\.\d\d\)", text)
     assert "Effect of digital government: " in text
+
+
+@pytest.fixture(scope="module")
+def engine_payload() -> dict:
+    """An equalization run of the engine on four SYNTHETIC cities, as the runner stores it."""
+    from analytics.engine.equalization import generate_synthetic_panel, run_equalization
+    from analytics.kinds.upgrades import from_engine
+
+    panel = generate_synthetic_panel().panel
+    four = panel.loc[panel["city_code"].isin(["110000", "320500", "510100", "650100"])]
+    result = run_equalization(four.reset_index(drop=True), synthetic=True)
+    return json.loads(json.dumps(from_engine("equalization", result.to_dict(include_scores=False))))
+
+
+def test_the_configuration_and_timings_from_the_engine_are_typed_and_round_trip(engine_payload):
+    from analytics.kinds.equalization.result import (
+        AnalysisConfig,
+        EqualizationResult,
+        EquityConfig,
+        EvidenceConfig,
+        StageTimings,
+    )
+
+    result = EqualizationResult.from_json(engine_payload)
+    written = result.to_json()
+    assert written["config"] == engine_payload["config"]
+    assert written["timings"] == engine_payload["timings"]
+    config = result.config
+    assert isinstance(config, AnalysisConfig) and config.years == [2009, 2018]
+    assert config.cv_ddof == 1 and config.pca_retention
+    assert isinstance(config.equity, EquityConfig) and config.equity.reference_year is None
+    assert isinstance(config.evidence_weights, EvidenceConfig)
+    assert config.evidence_weights.horizon == 3
+    assert isinstance(result.timings, StageTimings) and result.timings.scores >= 0
+    # No model was fitted: the stage is absent, not null.
+    assert result.timings.dynamic_model is None
+    assert "dynamic_model" not in result.to_json()["timings"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.config.cv_ddof = 0  # type: ignore[misc]
+
+
+def test_older_configurations_and_timings_read_and_write_back_unchanged(engine_payload):
+    from analytics.kinds.equalization.result import EqualizationResult
+
+    config = {k: v for k, v in engine_payload["config"].items() if k != "evidence_weights"}
+    # The first releases: no model-based weights in the configuration, no inequality stage.
+    older = {
+        **engine_payload,
+        "config": config,
+        "timings": {"validate": 0.1, "interpolate": 0.2, "scores": 1, "equity": 0.05},
+    }
+    result = EqualizationResult.from_json(older)
+    assert result.config.evidence_weights is None and result.timings.inequality is None
+    assert result.timings.scores == 1.0 and isinstance(result.timings.scores, float)
+    written = result.to_json()
+    assert written["config"] == config and written["timings"] == older["timings"]
+    # A result made without the engine (the page tests' hand-made runs) has neither.
+    bare = EqualizationResult.from_json({"schema_version": EqualizationResult.SCHEMA_VERSION})
+    assert bare.to_json()["config"] == {} and bare.to_json()["timings"] == {}
+    with pytest.raises(SchemaError, match="surprise"):
+        EqualizationResult.from_json({**engine_payload, "timings": {"surprise": 1.0}})
+    with pytest.raises(SchemaError, match="surprise"):
+        record(EqualizationResult, {"config": {"equity": {"surprise": 1}}})

@@ -141,19 +141,21 @@ def test_a_backtest_slice_refuses_a_key_it_does_not_know():
 
 
 @pytest.mark.slow  # a real equalization run (system GMM by region, both specifications)
-@pytest.mark.parametrize("previous", [4, 5])
+@pytest.mark.parametrize("previous", [4, 5, 6])
 def test_an_equalization_run_of_an_earlier_schema_built_by_the_real_runner_reads_as_the_current(
     client, previous
 ):
-    """4 -> 5 (Table 2, the equity weights and the PCA diagnostics typed) and 5 -> 6 (the
-    panel's summary and the interpolation typed): the stored shape did not change, so a run
-    stored under schema 4 or 5 loads to the same typed result, writing it back gives the
+    """4 -> 5 (Table 2, the equity weights and the PCA diagnostics typed), 5 -> 6 (the
+    panel's summary and the interpolation typed) and 6 -> 7 (the configuration and the stage
+    timings typed): the stored shape did not change, so a run stored under schema 4, 5 or 6
+    loads to the same typed result, writing it back gives the
     stored JSON again, and the API serves exactly the JSON those releases served (their result
     was the stored JSON); every CSV download still answers."""
     from django.urls import reverse
 
     from analytics import actions
     from analytics.kinds.equalization.result import (
+        AnalysisConfig,
         EffectLag,
         EquityCity,
         EquityCommunityType,
@@ -164,6 +166,7 @@ def test_an_equalization_run_of_an_earlier_schema_built_by_the_real_runner_reads
         PanelSummary,
         PcaScore,
         RegionSpread,
+        StageTimings,
         Table1,
         Table2Cell,
         Table2Column,
@@ -174,24 +177,28 @@ def test_an_equalization_run_of_an_earlier_schema_built_by_the_real_runner_reads
 
     run = actions.analysis_run_now(kind="equalization", params={})
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
-    assert run.result["schema_version"] == 6
+    assert run.result["schema_version"] == 7
     kind = kinds.get("equalization")
     current = kind.load(run)
     AnalysisRun.objects.filter(pk=run.pk).update(result={**run.result, "schema_version": previous})
     run.refresh_from_db()
     stored_by_the_previous_release = run.result
     assert kind.load(run) == current
-    assert current.to_json() == {**stored_by_the_previous_release, "schema_version": 6}
+    assert current.to_json() == {**stored_by_the_previous_release, "schema_version": 7}
 
     admin = AdministratorFactory()
     served = api_client(admin).get(f"/api/v1/analysis-runs/{run.pk}/").json()["result"]
-    assert served == {**stored_by_the_previous_release, "schema_version": 6}
+    assert served == {**stored_by_the_previous_release, "schema_version": 7}
     client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
     for table in kind.tables:
         url = reverse("analytics:run_export", kwargs={"pk": run.pk, "table": table})
         assert client.get(url).status_code == 200, table
 
     assert isinstance(current.panel, PanelSummary) and current.panel.cities == 286
+    assert isinstance(current.config, AnalysisConfig) and current.config.years == [2009, 2018]
+    assert current.config.evidence_weights.benchmark == "region"
+    assert isinstance(current.timings, StageTimings)
+    assert current.timings.dynamic_model is not None and current.timings.equity is not None
     assert current.panel.years == [2009, 2018] and current.panel.rows == 2860
     assert isinstance(current.interpolation, Interpolation)
     assert current.interpolation.imputed_cells == 0

@@ -85,7 +85,22 @@ def test_a_dynamic_estimator_feeds_the_effect_lag(small_panel):
     assert "diggovment" in seen["columns"]
     assert result.equity.lag.long_run == pytest.approx(0.3)
     assert result.to_dict()["equity_weights"]["lag"]["mean_lag_years"] > 0
-    assert "dynamic_model" in result.timings
+    assert result.timings.dynamic_model is not None
+    assert list(result.to_dict()["timings"]) == [
+        "validate",
+        "interpolate",
+        "scores",
+        "inequality",
+        "dynamic_model",
+        "equity",
+    ]
+
+
+def test_a_run_without_a_model_times_no_model_stage(small_panel):
+    result = run_equalization(small_panel)
+    assert result.timings.dynamic_model is None
+    assert "dynamic_model" not in result.to_dict()["timings"]
+    assert result.timings.equity >= 0
 
 
 def test_retention_by_variance_share_is_passed_through(small_panel):

@@ -80,9 +80,9 @@ def test_ensemble_reports_every_member_beside_its_own_error(seasonal_run):
         assert np.isfinite(overall[f"wape_{name}"]) and np.isfinite(overall[f"mase_{name}"])
     # Learnt weights: non-negative, summing to one per horizon.
     for row in forecaster.weights():
-        weights = np.array([row[name] for name in MEMBERS])
+        weights = np.array([row.weights[name] for name in MEMBERS])
         assert (weights >= 0).all() and weights.sum() == pytest.approx(1)
-        assert row["basis"] == "learnt" and row["interval"] == "conformal"
+        assert row.basis == "learnt" and row.interval == "conformal"
     # Seasonal Poisson series: the ensemble is far better than the naive, not worse than
     # the best member by more than a few percent.
     assert overall["wape_model"] < 0.6 * overall["wape_naive"], backtest.table()
@@ -128,7 +128,7 @@ def test_one_best_member_takes_the_weight():
     )
     forecaster = fit_forecaster(frame, config=QUICK, group_column=None)
     for row in forecaster.weights():
-        assert row["seasonal_naive"] + row["seasonal_growth"] >= 0.5
+        assert row.weights["seasonal_naive"] + row.weights["seasonal_growth"] >= 0.5
 
 
 def test_no_member_sees_past_its_origin():
@@ -219,14 +219,15 @@ def test_weights_and_interval_are_learnt_on_a_sample_of_many_series(monkeypatch)
 def test_the_growth_scaled_seasonal_naive_keeps_last_years_shape_at_this_years_level():
     months = np.arange(48)
     growing = (100 * SEASON[months % 12] * np.where(months >= 36, 1.2, 1.0))[None, :]
-    forecast = statistical.seasonal_naive_growth(growing, 3)[0]
+    forecast = statistical.seasonal_naive_growth(growing, 3, groups=np.zeros(1))[0]
     # The last three months are 20% above the same months a year before (plus one each).
     ratio = (growing[0, 45:48].sum() + 1) / (growing[0, 33:36].sum() + 1)
     assert np.allclose(forecast, growing[0, 36:39] * ratio)
     # Too short for a year-on-year change: the plain seasonal naive.
     short = growing[:, :13]
     assert np.allclose(
-        statistical.seasonal_naive_growth(short, 1), statistical.seasonal_naive(short, 1)
+        statistical.seasonal_naive_growth(short, 1, groups=np.zeros(1)),
+        statistical.seasonal_naive(short, 1),
     )
 
 

@@ -1,0 +1,92 @@
+"""The ensemble's weights in a forecast result are typed: read from what runs stored (older
+texts included), refused with the key named when they do not fit, merged across a province's
+parts with the weights still summing to one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.engine.partitions import MIXED
+from analytics.engine.supply.forecast import MEMBERS, fit_forecaster
+from analytics.kinds.forecast.result import ForecastResult, StoredEnsembleWeights
+from analytics.kinds.forecast.runner import _merged_weights
+from analytics.kinds.schema import SchemaError
+from tests.analytics.engine.supply.test_ensemble import QUICK, _seasonal_frame
+
+
+@pytest.fixture(scope="module")
+def engine_weights():
+    forecaster = fit_forecaster(_seasonal_frame(n_series=20, n_months=60), config=QUICK)
+    return forecaster.weights()
+
+
+def test_the_engines_weights_are_stored_and_read_back_unchanged(engine_weights):
+    stored = [StoredEnsembleWeights.of(w) for w in engine_weights]
+    result = ForecastResult(ensemble_weights=stored)
+    again = ForecastResult.from_json(result.to_json())
+    assert again.ensemble_weights == stored
+    first = again.ensemble_weights[0].to_json()
+    # Flat, one key per member, as runs have always stored it.
+    assert set(MEMBERS) <= set(first) and first["horizon"] == 1 and first["group"] is None
+
+
+def test_texts_stored_before_the_codes_read_as_the_codes():
+    older = {
+        "horizon": 2,
+        "group": None,
+        **dict.fromkeys(MEMBERS, 0.0),
+        "gbm": 1.0,
+        "basis": "best single member",
+        "learnt_share": 1.0,
+        "interval": "conformal (pooled horizons)",
+    }
+    weights = StoredEnsembleWeights.from_json(older)
+    assert (weights.basis, weights.interval) == ("best_member", "conformal_pooled")
+    assert weights.weights["gbm"] == 1.0
+    older.update(basis="equal (no backtest)", interval="poisson")
+    assert StoredEnsembleWeights.from_json(older).basis == "equal"
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"prophet": 0.5}, "prophet"),
+        ({"basis": "guessed"}, "basis"),
+        ({"gbm": "half"}, "gbm"),
+        ({"horizon": 1.5}, "horizon"),
+    ],
+)
+def test_weights_that_do_not_fit_are_refused_naming_the_key(change, named):
+    row = {
+        "horizon": 1,
+        "group": None,
+        **dict.fromkeys(MEMBERS, 0.2),
+        "basis": "learnt",
+        "learnt_share": 1.0,
+        "interval": "conformal",
+        **change,
+    }
+    with pytest.raises(SchemaError, match=named):
+        ForecastResult.from_json({"schema_version": 4, "ensemble_weights": [row]})
+
+
+def test_a_provinces_parts_merge_into_weights_summing_to_one(engine_weights):
+    first = [StoredEnsembleWeights.of(w) for w in engine_weights]
+    # A second city whose backtest was too short for learnt weights at every horizon.
+    second = [
+        StoredEnsembleWeights.from_json(
+            {**w.to_json(), **dict.fromkeys(MEMBERS, 0.0), "ets": 1.0, "basis": "best_member"}
+        )
+        for w in first
+    ]
+    merged = _merged_weights([first, second], [3.0, 1.0])
+    assert [(w.horizon, w.group) for w in merged] == [(w.horizon, w.group) for w in first]
+    for mine, theirs, together in zip(first, second, merged, strict=True):
+        total = sum(together.weights.values())
+        assert total == pytest.approx(1)
+        expected = 0.75 * np.array([mine.weights[m] for m in MEMBERS]) + 0.25 * np.array(
+            [theirs.weights[m] for m in MEMBERS]
+        )
+        assert [together.weights[m] for m in MEMBERS] == pytest.approx(expected)
+        assert together.basis == MIXED
