@@ -261,8 +261,6 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
             user=request.user, initial={"community": community}, auto_id="what-if-%s"
         )
     return {
-        # Both forms may show a community picker: their scripts, each listed once.
-        "picker_media": form.media + what_if_form.media if what_if_form else form.media,
         "what_if_form": what_if_form,
         "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
         "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
