@@ -739,6 +739,21 @@ def _solve(
         penalty = 10.0 * weights.max() * need[active]
         stage2[s_cols] = penalty
     box = bounds(integer=whole, tau_low=tau_low, tau_high=tau_low, shortfall=whole)
+    if whole and n_y:
+        # The whole units a floor row forces on each of its cells: what the row needs beyond
+        # what its other cells can cover at most, rounded up to a whole unit. Without these
+        # bounds the relaxation meets a row short of a third of a request with a third of a
+        # unit, and its bound promises requests that no whole-unit plan covers: a floor at
+        # community x category level that needs one unit of a dear category (1 of 1 requests
+        # for 1/3 coverage) was reported 25% from optimal when it was the only plan there is.
+        # Every whole-unit plan that meets the floors lies within them, the highest floor's
+        # own plan among them, so they cut off no plan and leave the box feasible.
+        required = np.maximum(0.0, tau_low * need - base)[y_group]
+        room = np.bincount(y_group, weights=gap[y_cells], minlength=len(need))[y_group]
+        beyond_others = required - (room - gap[y_cells])
+        full_units = box[f_cols, 1]
+        box[f_cols, 0] = np.clip(np.ceil(beyond_others - fraction - 1e-6), 0.0, full_units)
+        box[p_cols, 0] = ((fraction > 0) & (beyond_others - full_units > 1e-6)).astype(float)
     limit = config.time_limit_seconds
     report_gap, status, nodes = 0.0, "optimal", 0
     relaxed_covered = relaxed_weighted = float("nan")
