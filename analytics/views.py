@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -227,6 +228,12 @@ def _result_page(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
     }
     kind = kinds.get(run.kind)
     context.update(kind.page(request, run, kind.for_audience(run, request.user)))
+    # The scripts of the page's forms (a community picker's), each listed once however many
+    # forms show one (the forecast page's series choice and its what-if form).
+    context["form_media"] = sum(
+        (value.media for value in context.values() if isinstance(value, forms.BaseForm)),
+        forms.Media(),
+    )
     return render(request, kind.template, context)
 
 

@@ -33,18 +33,23 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.forms import Script
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import FastSelect
 from residents.community_tree import (
     PATH_RELATED,
+    PICKER_LEVELS_SCRIPT,
     SEPARATOR,
     CommunityTreeSelect,
     community_path,
+    group_label,
     tree_choices,
 )
 from residents.models import Area, Community
+
+AREA_PICKER_SCRIPT = Script("js/area_picker.js", defer=True)
 
 
 def picker_limit() -> int:
@@ -54,9 +59,27 @@ def picker_limit() -> int:
 
 def is_large(communities: QuerySet[Community]) -> bool:
     """Whether ``communities`` are too many to list on a page (counts at most one past the
-    threshold, so a nationwide scope is not counted whole)."""
+    threshold, so a nationwide scope is not counted whole). A page decides it once, through
+    ``picker_scope``."""
     limit = picker_limit()
     return communities.order_by()[: limit + 1].count() > limit
+
+
+@dataclass(frozen=True)
+class PickerScope:
+    """The communities a page's pickers offer (already scoped by the caller) and whether they
+    are too many to list, decided once for the page: its filter or form and its view read
+    ``large`` from here instead of counting again."""
+
+    communities: QuerySet[Community]
+    large: bool
+
+
+def picker_scope(communities: QuerySet[Community] | PickerScope) -> PickerScope:
+    """``communities`` with the decision made (a ``PickerScope`` is passed through as it is)."""
+    if isinstance(communities, PickerScope):
+        return communities
+    return PickerScope(communities=communities, large=is_large(communities))
 
 
 def _prefixes(path: str) -> list[str]:
@@ -199,11 +222,18 @@ class AreaCodeField(forms.CharField):
         return area
 
 
+class AreaPickerSelect(FastSelect):
+    """A filter's area ``<select data-area-picker>``; its script fills the community list."""
+
+    class Media:
+        js = (PICKER_LEVELS_SCRIPT, AREA_PICKER_SCRIPT)
+
+
 @dataclass(frozen=True)
 class FilterPickerWidgets:
     """The widgets a filter form shows for a large set of communities."""
 
-    area: FastSelect
+    area: AreaPickerSelect
     community: forms.Widget
     community_help: str
 
@@ -227,7 +257,7 @@ def filter_picker_widgets(
     if chosen is not None and chosen_path is None:
         # An area holding none of the communities still shows as chosen (its rows: none).
         options.append((chosen.code, chosen.name))
-    area_widget = FastSelect(
+    area_widget = AreaPickerSelect(
         attrs={
             "data-area-picker": "",
             "data-url": _picker_url(),
@@ -268,7 +298,7 @@ def filter_picker_widgets(
 
 def use_area_first(
     form: forms.Form,
-    communities: QuerySet[Community],
+    communities: QuerySet[Community] | PickerScope,
     *,
     all_label: str,
     field: str = "community",
@@ -277,8 +307,10 @@ def use_area_first(
     area first when they are too many to list, as the queue's filter: an ``area`` field
     (``AreaCodeField``) is put before ``field`` and both get the picker's widgets. Returns
     whether it did (the caller then narrows by ``form.cleaned_data["area"]`` too)."""
-    if not is_large(communities):
+    scope = picker_scope(communities)
+    if not scope.large:
         return False
+    communities = scope.communities
     data = form.data if form.is_bound else {}
     chosen = data.get(field) or form.initial.get(field)
     widgets = filter_picker_widgets(
@@ -302,6 +334,9 @@ class CommunityCodeInput(forms.TextInput):
     """A form's community as its code, typed, where the communities offered are too many to
     list. With JavaScript, ``area_picker.js`` puts an area list and a community list beside
     it that fill it in."""
+
+    class Media:
+        js = (PICKER_LEVELS_SCRIPT, AREA_PICKER_SCRIPT)
 
     def __init__(self, attrs=None):
         super().__init__(
@@ -401,7 +436,7 @@ def picker_answer(communities: QuerySet[Community], *, area_code: str | None) ->
                     id=community.pk,
                     code=community.code,
                     name=community.name,
-                    group=SEPARATOR.join(part for part in community_path(community) if part),
+                    group=group_label(community_path(community)),
                 )
             )
         found.sort(key=lambda choice: (choice.group, choice.name))

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable
 
 from django import forms
+from django.forms import Script
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import FastSelect
@@ -31,7 +32,15 @@ LEVELS = (
     ("street", _("Street or township")),
 )
 SEPARATOR = " › "
+# The group of communities with no place name above them (no area, city or district): the
+# tree's <optgroup> and the area picker's answer (``community_picker_data``) alike.
+UNPLACED_GROUP = _("Other")
 
+
+# The pickers' scripts, in the media of the widgets that need them: a page loads them only
+# where it shows a picker (``{{ form.media }}``), the shared level lists before the rest.
+PICKER_LEVELS_SCRIPT = Script("js/picker_levels.js", defer=True)
+COMMUNITY_TREE_SCRIPT = Script("js/community_tree.js", defer=True)
 
 # What a community's queryset must select for ``community_path`` to ask nothing more.
 PATH_RELATED = ("city", "area__parent__parent__parent")
@@ -53,6 +62,12 @@ def community_path(community: Community) -> tuple[str, ...]:
     )
 
 
+def group_label(path: tuple[str, ...]) -> str:
+    """The label of the group of communities at ``path`` (``community_path``): its places
+    from the outermost down, or ``UNPLACED_GROUP`` where it names none."""
+    return SEPARATOR.join(part for part in path if part) or str(UNPLACED_GROUP)
+
+
 def tree_choices(
     communities: Iterable[Community], *, empty_label: str = "—"
 ) -> tuple[list, dict[str, tuple[str, ...]]]:
@@ -66,14 +81,16 @@ def tree_choices(
         paths[str(community.pk)] = path
     choices: list = [("", empty_label)]
     for path in sorted(groups):
-        label = SEPARATOR.join(part for part in path if part) or str(_("Other"))
-        choices.append((label, sorted(groups[path], key=lambda option: option[1])))
+        choices.append((group_label(path), sorted(groups[path], key=lambda option: option[1])))
     return choices, paths
 
 
 class CommunityTreeSelect(FastSelect):
     """A ``<select>`` of communities in ``<optgroup>``s whose options carry their path, for
     the tree picker's script (``data-community-tree``)."""
+
+    class Media:
+        js = (PICKER_LEVELS_SCRIPT, COMMUNITY_TREE_SCRIPT)
 
     def __init__(self, attrs=None, choices=(), paths: dict[str, tuple[str, ...]] | None = None):
         attrs = {**(attrs or {}), "data-community-tree": ""}
@@ -98,15 +115,17 @@ class CommunityTreeSelect(FastSelect):
 def use_community_tree(
     field: forms.ModelChoiceField, communities, *, empty_label: str = "—"
 ) -> None:
-    """Make ``field`` (a ModelChoiceField of communities) a tree picker over ``communities``;
-    the field still validates against its queryset. Over more communities than a page lists
-    (``residents.community_picker``), the field takes a community's code instead."""
-    from residents.community_picker import is_large, use_community_code
+    """Make ``field`` (a ModelChoiceField of communities) a tree picker over ``communities``
+    (a queryset, or a ``residents.community_picker.PickerScope`` whose decision the page made
+    already); the field still validates against its queryset. Over more communities than a
+    page lists (``residents.community_picker``), the field takes a community's code instead."""
+    from residents.community_picker import picker_scope, use_community_code
 
-    if is_large(communities):
-        use_community_code(field, communities)
+    scope = picker_scope(communities)
+    if scope.large:
+        use_community_code(field, scope.communities)
         return
-    communities = communities.select_related(*PATH_RELATED)
+    communities = scope.communities.select_related(*PATH_RELATED)
     field.queryset = communities
     choices, paths = tree_choices(communities, empty_label=empty_label)
     field.widget = CommunityTreeSelect(attrs=field.widget.attrs, paths=paths)

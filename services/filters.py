@@ -26,7 +26,12 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
 from core.widgets import FastSelect
-from residents.community_picker import AreaCodeField, filter_picker_widgets, is_large
+from residents.community_picker import (
+    AreaCodeField,
+    PickerScope,
+    filter_picker_widgets,
+    picker_scope,
+)
 from residents.community_tree import community_tree_widget
 from residents.models import User
 from residents.queries import area_communities
@@ -286,9 +291,11 @@ class RequestFilter(django_filters.FilterSet):
         prefix=None,
         user: User | None = None,
         categories=None,
-        communities=None,
+        communities: PickerScope | None = None,
     ):
-        # The API's filter backend passes the request; pages and exports pass the user.
+        # The API's filter backend passes the request; pages and exports pass the user. A
+        # page passes its communities as a ``PickerScope``: it and its view share the one
+        # decision whether they are too many to list.
         self.user = user if user is not None else getattr(request, "user", None)
         self._categories = categories
         self._communities = communities
@@ -306,9 +313,10 @@ class RequestFilter(django_filters.FilterSet):
             # The area filter is shown where the communities are too many to list
             # (``residents.community_picker``); elsewhere it only carries a value through.
             form.fields["area"].widget = forms.HiddenInput()
-            if self._communities is not None and is_large(self._communities):
+            scope = picker_scope(self._communities) if self._communities is not None else None
+            if scope is not None and scope.large:
                 widgets = filter_picker_widgets(
-                    self._communities,
+                    scope.communities,
                     area_code=self.data.get("area"),
                     community_id=self.data.get("community"),
                     all_label=_("All my communities"),
@@ -316,9 +324,9 @@ class RequestFilter(django_filters.FilterSet):
                 form.fields["area"].widget = widgets.area
                 form.fields["community"].widget = widgets.community
                 form.fields["community"].help_text = widgets.community_help
-            elif self._communities is not None:
+            elif scope is not None:
                 form.fields["community"].widget = community_tree_widget(
-                    self._communities, empty_label=_("All my communities")
+                    scope.communities, empty_label=_("All my communities")
                 )
             if self._categories is not None:
                 form.fields["category"].widget = FastSelect(

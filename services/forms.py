@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.localisation import localised_name
 from geography.gcj02 import gcj02_to_wgs84
+from residents.community_picker import PickerScope, picker_scope
 from residents.community_tree import use_community_tree
 from residents.models import Community
 from services import workflow
@@ -190,15 +192,18 @@ class RequestForm(forms.Form):
         self,
         *args,
         categories: Iterable[ServiceCategory],
-        communities,
+        communities: QuerySet[Community] | PickerScope,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         categories = [c for c in categories if c.active]
         leaves = [c for c in categories if c.parent_id]
-        use_community_tree(self.fields["community"], communities)
-        if communities.count() == 1:
-            self.fields["community"].initial = communities.first()
+        # Whether the communities are too many to list, decided once: the page's view reads
+        # it from here (``community_scope``) for the location picker's landmarks.
+        self.community_scope = picker_scope(communities)
+        use_community_tree(self.fields["community"], self.community_scope)
+        if not self.community_scope.large and self.community_scope.communities.count() == 1:
+            self.fields["community"].initial = self.community_scope.communities.first()
         self.fields["category"].queryset = ServiceCategory.objects.filter(
             pk__in=[c.pk for c in leaves]
         )

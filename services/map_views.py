@@ -9,7 +9,7 @@ from core.localisation import localised_name
 from core.roles import STAFF, role_required
 from geography import outlines
 from residents import queries as resident_queries
-from residents.community_picker import is_large
+from residents.community_picker import picker_scope
 from services import queries
 from services.filters import RequestFilter
 from services.map import allow_tiles, legend, request_map
@@ -21,13 +21,15 @@ DEFAULT_MAP_VIEW = "open"
 def request_map_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.setdefault("view", DEFAULT_MAP_VIEW)
-    communities = resident_queries.community_choices(user=request.user)
+    # Whether the communities are too many to list: decided once, for the filter and here.
+    scope = picker_scope(resident_queries.community_choices(user=request.user))
+    communities = scope.communities
     filterset = RequestFilter(
         query,
         queryset=queries.request_list(user=request.user),
         user=request.user,
         categories=[(c, localised_name(c)) for c in queries.category_list() if c.parent_id],
-        communities=communities,
+        communities=scope,
     )
     area = filterset.form.cleaned_data.get("area") if filterset.is_valid() else None
     landmarks_withheld = False
@@ -36,7 +38,7 @@ def request_map_page(request: HttpRequest) -> HttpResponse:
         communities = communities.filter(
             pk__in=resident_queries.area_communities(area).values("pk")
         )
-    elif is_large(communities):
+    elif scope.large:
         # Too many to draw (and to count open requests for) on every view: drawn once an area
         # is chosen. The requests are drawn as ever (up to MAP_MAX_POINTS).
         communities, landmarks_withheld = communities.none(), True

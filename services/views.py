@@ -18,7 +18,7 @@ from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
-from residents.community_picker import is_large
+from residents.community_picker import picker_scope
 from services import actions, queries, workflow
 from services.canned import canned_replies_for
 from services.filters import (
@@ -92,8 +92,8 @@ def request_submit(request: HttpRequest) -> HttpResponse:
         request.FILES or None,
         categories=_categories(),
         # Residents ask for their own community; the address says where, if elsewhere in it.
-        communities=resident_queries.community_choices(user=request.user).filter(
-            pk=resident.community_id
+        communities=picker_scope(
+            resident_queries.community_choices(user=request.user).filter(pk=resident.community_id)
         ),
     )
     if request.method == "POST" and form.is_valid():
@@ -122,8 +122,8 @@ def request_submit(request: HttpRequest) -> HttpResponse:
 
 def _request_form_page(request: HttpRequest, form: RequestForm, context: dict) -> HttpResponse:
     """The request form with its location picker (the communities offered, the tiles)."""
-    communities = form.fields["community"].queryset
-    if is_large(communities):
+    communities = form.community_scope.communities
+    if form.community_scope.large:
         # The map's landmarks would be every community of a province; none are drawn.
         communities = communities.none()
     picker = location_picker(communities=communities)
@@ -420,13 +420,14 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
 @role_required(*STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
     query = _queue_query(request)
-    communities = resident_queries.community_choices(user=request.user)
+    # Whether the communities are too many to list: decided once, for the filter and here.
+    scope = picker_scope(resident_queries.community_choices(user=request.user))
     filterset = RequestFilter(
         query,
         queryset=queries.request_queue(user=request.user),
         user=request.user,
         categories=_queue_categories(),
-        communities=communities,
+        communities=scope,
     )
     items = filterset.qs
     # The counts per tab: the same filters, every tab's condition instead of the chosen one.
@@ -456,7 +457,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
     assignees = queries.assignee_choices(user=request.user)
-    if is_large(communities):
+    if scope.large:
         # A province has a worker or more per community: the bulk form offers those serving
         # the communities of the requests on this page (whom the move can take).
         assignees = assignees.filter(communities__in={item.community_id for item in page_obj})
@@ -545,12 +546,11 @@ def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:
 
 
 def _log_need(request: HttpRequest, resident) -> HttpResponse:
-    communities = resident_queries.community_choices(user=request.user)
     form = WorkerRequestForm(
         request.POST or None,
         request.FILES or None,
         categories=_categories(),
-        communities=communities,
+        communities=picker_scope(resident_queries.community_choices(user=request.user)),
         initial={"community": resident.community} if resident else None,
     )
     similar = []

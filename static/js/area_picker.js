@@ -5,16 +5,11 @@
    the chosen one) and, when it holds few enough, its communities (filling the community
    list), without a page load. An entry form's community is a code typed in
    <input data-community-lookup>; this file puts an area list and a community list before it
-   that fill it in. */
+   that fill it in (built by picker_levels.js, as the tree picker's level lists are). */
 (function () {
   "use strict";
-
-  function option(label, value) {
-    var element = document.createElement("option");
-    element.value = value;
-    element.textContent = label;
-    return element;
-  }
+  var levels = window.PickerLevels;
+  var option = levels.option;
 
   function enhance(areaSelect, community, onCommunities) {
     var url = areaSelect.getAttribute("data-url");
@@ -71,31 +66,18 @@
   }
 
   function lookup(input) {
-    var field = input.closest(".field") || input;
-    var box = document.createElement("div");
-    box.className = "tree-picker";
-    function level(labelText, suffix) {
-      var wrapper = document.createElement("div");
-      wrapper.className = "field tree-picker__level";
-      var label = document.createElement("label");
-      var select = document.createElement("select");
-      select.id = input.id + "-" + suffix;
-      select.setAttribute("aria-controls", input.id);
-      label.htmlFor = select.id;
-      label.textContent = labelText;
-      wrapper.appendChild(label);
-      wrapper.appendChild(select);
-      box.appendChild(wrapper);
-      return select;
-    }
-    var areaSelect = level(input.getAttribute("data-area-label"), "area");
-    var community = level(input.getAttribute("data-community-label"), "pick");
+    if (!levels.claim(input)) { return; }
+    var selects = levels.build(input, [
+      { label: input.getAttribute("data-area-label"), suffix: "area" },
+      { label: input.getAttribute("data-community-label"), suffix: "pick" }
+    ]);
+    var areaSelect = selects[0];
+    var community = selects[1];
     areaSelect.setAttribute("data-url", input.getAttribute("data-url"));
     areaSelect.setAttribute("data-all-label", input.getAttribute("data-choose-label"));
     areaSelect.setAttribute("data-choose-smaller", input.getAttribute("data-choose-smaller"));
     areaSelect.appendChild(option(input.getAttribute("data-all-label"), ""));
     community.appendChild(option(input.getAttribute("data-choose-label"), ""));
-    field.parentNode.insertBefore(box, field);
     var codes = {};
     var url = input.getAttribute("data-url");
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -116,6 +98,7 @@
   }
 
   document.querySelectorAll("select[data-area-picker]").forEach(function (select) {
+    if (!levels.claim(select)) { return; }
     enhance(select, select.form && select.form.querySelector("select[data-community-picker]"));
   });
   document.querySelectorAll("input[data-community-lookup]").forEach(lookup);

@@ -1,9 +1,11 @@
 /* The community tree picker: above each <select data-community-tree> (communities in
    <optgroup>s, each option carrying its path in data-path), one labelled <select> per level
    (city, district, street) narrows the next; the original <select> stays the last level and
-   is what the form submits. Without this file the grouped <select> works on its own. */
+   is what the form submits. The level lists are built by picker_levels.js. Without these
+   files the grouped <select> works on its own. */
 (function () {
   "use strict";
+  var levels = window.PickerLevels;
 
   function paths(select) {
     return Array.prototype.map.call(select.options, function (option) {
@@ -17,32 +19,20 @@
     var optionPaths = paths(select);
     var known = optionPaths.filter(function (p) { return p; });
     // Only the levels that tell communities apart: more than one value, none empty.
-    var levels = labels.map(function (_label, index) { return index; }).filter(function (index) {
+    var shown = labels.map(function (_label, index) { return index; }).filter(function (index) {
       var values = {};
       var empty = false;
       known.forEach(function (p) { values[p[index]] = true; if (!p[index]) { empty = true; } });
       return Object.keys(values).length > 1 && !empty;
     });
-    if (!levels.length) { return; }
+    if (!shown.length || !levels.claim(select)) { return; }
 
-    var box = document.createElement("div");
-    box.className = "tree-picker";
-    var pickers = levels.map(function (level) {
-      var wrapper = document.createElement("div");
-      wrapper.className = "field tree-picker__level";
-      var label = document.createElement("label");
-      var picker = document.createElement("select");
-      picker.id = select.id + "-level-" + level;
-      picker.setAttribute("aria-controls", select.id);
-      label.htmlFor = picker.id;
-      label.textContent = labels[level];
-      wrapper.appendChild(label);
-      wrapper.appendChild(picker);
-      box.appendChild(wrapper);
-      return { level: level, select: picker };
+    var selects = levels.build(select, shown.map(function (level) {
+      return { label: labels[level], suffix: "level-" + level };
+    }));
+    var pickers = shown.map(function (level, index) {
+      return { level: level, select: selects[index] };
     });
-    var field = select.closest(".field") || select;
-    field.parentNode.insertBefore(box, field);
 
     function chosen(upTo) {
       return pickers.slice(0, upTo).map(function (p) { return { level: p.level, value: p.select.value }; });
@@ -58,17 +48,7 @@
         if (matches(p, conditions) && values.indexOf(p[picker.level]) < 0) { values.push(p[picker.level]); }
       });
       values.sort();
-      picker.select.textContent = "";
-      var any = document.createElement("option");
-      any.value = "";
-      any.textContent = "—";
-      picker.select.appendChild(any);
-      values.forEach(function (value) {
-        var option = document.createElement("option");
-        option.value = value;
-        option.textContent = value;
-        picker.select.appendChild(option);
-      });
+      levels.fill(picker.select, "—", values);
       picker.select.value = values.indexOf(keep) >= 0 ? keep : (values.length === 1 ? values[0] : "");
     }
     function narrow() {

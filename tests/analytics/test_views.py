@@ -455,6 +455,16 @@ def test_workers_cannot_chart_another_community(client, runs):
     assert _chart(response)["forecast"][-2] == 4.0  # home's forecast, not other's 9.0
 
 
+def test_forecast_page_over_a_large_scope_lists_each_picker_script_once(client, runs, settings):
+    # Its series choice asks for an area and its what-if form takes a code: two pickers, one
+    # copy of their scripts.
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = 1
+    html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content.decode()
+    assert "data-area-picker" in html and "data-community-lookup" in html
+    assert html.count("js/picker_levels.js") == 1 and html.count("js/area_picker.js") == 1
+    assert html.index("js/picker_levels.js") < html.index("js/area_picker.js")
+
+
 # Allocation ---------------------------------------------------------------------------------
 
 

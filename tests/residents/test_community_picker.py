@@ -383,3 +383,149 @@ def test_the_map_draws_an_areas_communities_only_once_it_is_chosen(client, provi
     assert count == 0 and 'id="map-landmarks-withheld"' in html
     count, html = drawn({"area": "510107"})
     assert count == 3 and 'id="map-landmarks-withheld"' not in html
+
+
+# One decision per page ------------------------------------------------------------------------
+
+
+def _threshold_counts(queries) -> int:
+    """How many of ``queries`` are ``is_large``'s count (a count of at most LIMIT + 1 rows)."""
+    return sum(
+        1
+        for query in queries
+        if re.search(rf"COUNT\(\*\).*\bLIMIT {LIMIT + 1}\b", query["sql"], re.S | re.I)
+    )
+
+
+def _render_counting(client, url: str, params: dict | None = None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return _threshold_counts(captured.captured_queries)
+
+
+def test_the_threshold_count_is_recognised(province):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        is_large(Community.objects.all())
+    assert _threshold_counts(captured.captured_queries) == 1
+
+
+@pytest.mark.parametrize("administrator", [True, False], ids=["large", "small"])
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("services:queue", {"view": "all"}),
+        ("services:queue", {"view": "all", "area": "510107"}),
+        ("services:request_map", {}),
+        ("services:request_map", {"area": "510107"}),
+        ("services:request_log_anonymous", {}),
+    ],
+)
+def test_a_staff_page_decides_whether_the_scope_is_large_once(
+    client, province, administrator, page, params
+):
+    ServiceRequestFactory(community=province["510107001"][0])
+    if administrator:
+        user = AdministratorFactory(area=area_node("510000"))  # 7 communities > 3
+    else:
+        user = WorkerFactory(communities=province["510104"])  # 2 communities
+    _login(client, user)
+    assert _render_counting(client, reverse(page), params) == 1
+
+
+def test_the_residents_request_form_decides_whether_the_scope_is_large_once(client, province):
+    from tests.factories import ResidentFactory
+
+    resident = ResidentFactory(community=province["510104"][0], with_account=True)
+    _login(client, resident.user)
+    assert _render_counting(client, reverse("services:request_submit")) == 1
+
+
+# The group of communities with no place above them -------------------------------------------
+
+
+def test_the_tree_and_the_json_answer_name_unplaced_communities_alike(client, province):
+    from django.utils import translation
+
+    from residents.community_tree import PATH_RELATED, tree_choices
+
+    unplaced = CommunityFactory(
+        city=CityFactory(adcode="990000", name=""), district="", area=None, name="无名社区"
+    )
+    _login(client, WorkerFactory(communities=[unplaced]))
+    for language, expected in (("en", "Other"), ("zh-hans", "其他")):
+        with translation.override(language):
+            choices, _paths = tree_choices(
+                Community.objects.filter(pk=unplaced.pk).select_related(*PATH_RELATED)
+            )
+        prefix = "" if language == "en" else f"/{language}"
+        answer = client.get(prefix + reverse("community_picker_data")).json()
+        assert answer["listed"] is True
+        assert [(c["name"], c["group"]) for c in answer["communities"]] == [("无名社区", expected)]
+        assert [label for label, _options in choices[1:]] == [expected]
+
+
+# The pickers' scripts: on the pages that show a picker only ---------------------------------
+
+
+def _scripts(html: str) -> list[str]:
+    """The page's picker scripts in the order it loads them (``picker_levels``, ...)."""
+    names = re.findall(r'<script src="[^"]*/js/(\w+?)(?:\.[0-9a-f]{12})?\.js"', html)
+    return [name for name in names if name in {"picker_levels", "community_tree", "area_picker"}]
+
+
+def test_pages_without_a_picker_load_no_picker_script(client, province):
+    assert _scripts(client.get(reverse("login")).content.decode()) == []
+    _login(client, AdministratorFactory(area=area_node("510000")))
+    assert _scripts(client.get(reverse("services:overview")).content.decode()) == []
+
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("services:queue", {"view": "all"}),
+        ("services:request_map", {}),
+        ("services:request_log_anonymous", {}),
+    ],
+)
+def test_a_large_scopes_pages_load_the_shared_levels_then_the_area_picker(
+    client, province, page, params
+):
+    _login(client, AdministratorFactory(area=area_node("510000")))
+    scripts = _scripts(client.get(reverse(page), params).content.decode())
+    assert scripts[0] == "picker_levels" and "area_picker" in scripts
+    assert len(scripts) == len(set(scripts))  # each once
+
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("services:queue", {"view": "all"}),
+        ("services:request_map", {}),
+        ("services:request_log_anonymous", {}),
+    ],
+)
+def test_a_small_scopes_pages_load_the_shared_levels_then_the_tree(client, province, page, params):
+    _login(client, WorkerFactory(communities=province["510104"]))
+    assert _scripts(client.get(reverse(page), params).content.decode()) == [
+        "picker_levels",
+        "community_tree",
+    ]
+
+
+def test_sign_up_and_an_analysis_start_form_load_the_picker_scripts(client, province):
+    from analytics.models import AnalysisRun
+
+    assert _scripts(client.get(reverse("signup")).content.decode())[0] == "picker_levels"
+    _login(client, AdministratorFactory(area=area_node("510000")))
+    html = client.get(
+        reverse("analytics:run_list", kwargs={"kind": AnalysisRun.Kind.WHAT_IF})
+    ).content.decode()
+    assert "data-community-lookup" in html
+    assert _scripts(html) == ["picker_levels", "area_picker"]
