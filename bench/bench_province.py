@@ -56,6 +56,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import scratch_db  # noqa: E402
+from bench.celery_workers import workers_start, workers_stop  # noqa: E402
 from bench.scratch_db import django_env  # noqa: E402
 
 DATABASE_URL = os.environ.get(
@@ -605,73 +606,6 @@ class RssSampler:
         self._thread.join()
 
 
-def _workers_start(count: int, broker: str, logs: Path) -> list:
-    """``count`` real Celery workers (``celery -A config worker``, prefork, one child each,
-    the ``heavy`` and ``interactive`` queues), on the bench database and ``broker``; waits
-    until each answers a ping."""
-    import socket
-    import subprocess
-
-    from config.celery import app
-
-    env = {**django_env(DATABASE_URL), "CELERY_BROKER_URL": broker}
-    processes = []
-    for n in range(count):
-        log = open(logs / f"worker-{count}-{n}.log", "w")  # noqa: SIM115 (kept open for the worker)
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--queues",
-                    "heavy,interactive",
-                    "--pool",
-                    "prefork",
-                    "--concurrency",
-                    "1",
-                    "--hostname",
-                    f"bench-runs-{n}@{socket.gethostname()}",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: measured and stopped whole
-            )
-        )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if len(app.control.ping(timeout=1.0) or []) >= count:
-            return processes
-        if any(p.poll() is not None for p in processes):
-            break
-    _workers_stop(processes)
-    raise SystemExit(f"the {count} worker(s) did not answer; their logs are in {logs}")
-
-
-def _workers_stop(processes: list) -> None:
-    import signal
-    import subprocess
-
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def _run_to_end(kind: str, params: dict, user, timeout: float):
     """Start a run as the page and API do (``analysis_run_start``, checked as the API checks
     it) and wait for its end; returns the run and the wall seconds seen from here."""
@@ -737,7 +671,12 @@ def province_runs_measure(
     )
     rows = []
     for count in worker_counts:
-        workers = _workers_start(count, broker, logs)
+        workers = workers_start(
+            count,
+            logs=logs,
+            name="bench-runs",
+            env={**django_env(DATABASE_URL), "CELERY_BROKER_URL": broker},
+        )
         forecast_run = None
         try:
             for kind in ("forecast", "allocation"):
@@ -773,7 +712,7 @@ def province_runs_measure(
                     f"{count} worker(s): {outcome}; peak RSS {peaks} ({before} → {load()})"
                 )
         finally:
-            _workers_stop(workers)
+            workers_stop(workers)
     print(f"\nprovince runs ({load()})")
     print(f"{'run':<11} {'workers':>7} {'parts':>6} {'used':>5}  wall (start to finish)")
     for kind, count, _pk, n_parts, used, outcome, _peaks in rows:

@@ -11,20 +11,20 @@ Needs PostgreSQL holding the seeded demo and a Redis broker, e.g.
     python bench/bench_province_runs.py [--kinds forecast portraits] [--horizon 3]
 
 For each worker count it starts that many Celery workers on the ``heavy`` queue (one process
-each, as a heavy worker is deployed), waits until they answer, starts each run as the page
-does (``analysis_run_start``) and times it from the start to the run's finish (the run's own
-``created_at`` to ``finished_at``). The whole run (no cities) is timed on one worker too.
-Not a test: figures go into the docs.
+each, as a heavy worker is deployed; ``bench/celery_workers.py``, shared with
+``bench_province.py``), waits until they answer, starts each run as the page does
+(``analysis_run_start``) and times it from the start to the run's finish (the run's own
+``created_at`` to ``finished_at``). The whole run (no cities) is timed on one worker too, on
+the seeded demo rather than ``bench_province.py``'s loaded province, which times split runs
+only. Not a test: figures go into the docs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,48 +38,8 @@ django.setup()
 
 from analytics import actions  # noqa: E402
 from analytics.models import AnalysisRun  # noqa: E402
-from config.celery import app  # noqa: E402
+from bench.celery_workers import workers_start, workers_stop  # noqa: E402
 from residents.models import City, User  # noqa: E402
-
-
-def _workers(count: int) -> list[subprocess.Popen]:
-    processes = []
-    for n in range(count):
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--queues",
-                    "heavy",
-                    "--hostname",
-                    f"bench-{n}@{socket.gethostname()}",
-                    "--concurrency=1",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel=WARNING",
-                ],
-                cwd=ROOT,
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if len(app.control.ping(timeout=1.0) or []) >= count:
-            return processes
-    raise SystemExit("the workers did not answer")
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        process.wait(timeout=60)
 
 
 def _time_run(kind: str, params: dict, user: User) -> tuple[float, AnalysisRun]:
@@ -104,9 +64,12 @@ def main() -> None:
         City.objects.filter(communities__isnull=False).distinct().values_list("adcode", flat=True)
     )
     print(f"cities: {', '.join(cities)}; load average {os.getloadavg()[0]:.1f}")
+    logs = Path(tempfile.mkdtemp(prefix="bench-province-runs-"))
+    print(f"worker logs in {logs}")
     rows = []
     for count in (1, 2):
-        workers = _workers(count)
+        # The heavy queue only, as a heavy worker is deployed.
+        workers = workers_start(count, logs=logs, queues=("heavy",))
         try:
             for kind in args.kinds:
                 params = {"cities": cities}
@@ -120,7 +83,7 @@ def main() -> None:
                     seconds, _run = _time_run(kind, whole, admin)
                     rows.append((kind, "whole", 1, seconds, 1))
         finally:
-            _stop(workers)
+            workers_stop(workers)
     print(f"{'kind':<10} {'run':<9} {'workers':>7} {'wall s':>8} {'hosts used':>10}")
     for kind, shape, count, seconds, hosts in rows:
         print(f"{kind:<10} {shape:<9} {count:>7} {seconds:>8.1f} {hosts:>10}")

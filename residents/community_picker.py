@@ -229,12 +229,27 @@ class AreaPickerSelect(FastSelect):
         js = (PICKER_LEVELS_SCRIPT, AREA_PICKER_SCRIPT)
 
 
+class AreaCommunitySelect(CommunityTreeSelect):
+    """A filter's community ``<select data-community-picker>`` beside an area picker, grouped
+    as the tree's. The area picker's script fills it; the tree script's level lists (built
+    once from the options on the page) would go stale, so it is neither marked for that
+    script nor loads it."""
+
+    class Media:
+        extend = False
+        js = (PICKER_LEVELS_SCRIPT, AREA_PICKER_SCRIPT)
+
+    def __init__(self, attrs=None, choices=(), paths: dict[str, tuple[str, ...]] | None = None):
+        super().__init__(attrs, choices, paths)
+        del self.attrs["data-community-tree"]
+
+
 @dataclass(frozen=True)
 class FilterPickerWidgets:
     """The widgets a filter form shows for a large set of communities."""
 
     area: AreaPickerSelect
-    community: forms.Widget
+    community: AreaCommunitySelect
     community_help: str
 
 
@@ -285,12 +300,9 @@ def filter_picker_widgets(
             _("Choose an area first: its communities are listed once it holds at most %(limit)s.")
             % {"limit": limit}
         )
-    community_widget = CommunityTreeSelect(
+    community_widget = AreaCommunitySelect(
         attrs={"data-community-picker": ""}, choices=choices, paths=paths
     )
-    # The area picker's script fills this list; the tree script's level lists (built once
-    # from the options on the page) would go stale.
-    del community_widget.attrs["data-community-tree"]
     return FilterPickerWidgets(
         area=area_widget, community=community_widget, community_help=help_text
     )

@@ -141,7 +141,10 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 4: the price-of-fairness frontier, absent (None) from older runs.
     # Version 5: the summary and the fairness audits typed, their stored shape unchanged (a
     # field an older run lacks reads as null).
-    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4), 4: _stamp(5)},
+    # Version 6: a province plan's summary names each city's budget (``city_budgets``), empty
+    # for older runs (the province runs stored before the typed summary had them and keep
+    # them).
+    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4), 4: _stamp(5), 5: _stamp(6)},
 }
 CURRENT = {kind: max(steps) + 1 for kind, steps in STEPS.items()}
 

@@ -105,6 +105,8 @@ def test_a_province_allocation_splits_the_budget_by_city_and_merges_the_plans(pr
     # Each city keeps its committed supply (8 cells at 100 each) and shares the rest.
     assert all(b >= 800 - 1e-6 for b in city_budgets.values())
     assert run.result["summary"]["budget"] == pytest.approx(budget)
+    assert run.result["summary"]["city_budgets"] == city_budgets
+    assert run.result["summary"]["tau_used"] == min(p.result["summary"]["tau_used"] for p in parts)
     for part in parts:
         spent = part.result["summary"]["spent"]
         assert spent <= city_budgets[part.partition] + 1e-6
@@ -132,6 +134,7 @@ def test_a_province_allocation_splits_the_budget_by_city_and_merges_the_plans(pr
     )
     assert explicit.status == Status.SUCCEEDED, explicit.error
     assert {p.partition: p.result["budget"] for p in explicit.parts.all()} == given
+    assert explicit.result["summary"]["city_budgets"] == given
 
 
 def test_the_api_checks_budgets_per_city(province, client):

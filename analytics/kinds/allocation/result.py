@@ -112,7 +112,8 @@ class Relaxation:
 class AllocationSummary:
     """The plan's headline figures, city-wide: the budget (committed, available, spent, by
     service and supplier), the coverage floor (``tau_star`` the highest reachable, ``tau_used``
-    the one planned for), the options the plan was made with, the plan's and the baseline's
+    the one planned for; a province plan's are the lowest city's), each city's budget for a
+    province plan, the options the plan was made with, the plan's and the baseline's
     metrics by name (``lp``, ``baseline``: the comparison's figures), and the solver's work."""
 
     budget: float | None = None
@@ -121,6 +122,8 @@ class AllocationSummary:
     spent: float | None = None
     spend_by_category: dict[str, float | None] = field(default_factory=dict)
     spend_by_supplier: dict[str, float | None] = field(default_factory=dict)
+    # A province plan's cities' budgets by city code (empty for a plan made whole).
+    city_budgets: dict[str, float | None] = field(default_factory=dict)
     tau_star: float | None = None
     tau_used: float | None = None
     short_of_floor: list[ShortOfFloor] = field(default_factory=list)
@@ -188,7 +191,9 @@ class AllocationResult(Result):
     # 5: the summary and the fairness audits are typed (``AllocationSummary``,
     # ``FairnessAudit``); every summary and audit group names all its fields (null where an
     # older run has none).
-    SCHEMA_VERSION = 5
+    # 6: a province plan's summary names each city's budget (``city_budgets``; empty for a
+    # plan made whole and for older runs).
+    SCHEMA_VERSION = 6
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.

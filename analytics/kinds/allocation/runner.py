@@ -30,6 +30,7 @@ from analytics.kinds.allocation.result import (
     AllocationResult,
     AllocationSummary,
     ComparisonRow,
+    Relaxation,
 )
 from analytics.kinds.base import Outcome, PartOutcome, PartResult, Progress
 from analytics.kinds.schema import record
@@ -164,6 +165,10 @@ def allocation_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     def total(name: str) -> float:
         return sum(float(getattr(s, name) or 0) for s in summaries)
 
+    def lowest(name: str) -> float | None:
+        values = [float(v) for s in summaries if (v := getattr(s, name)) is not None]
+        return min(values) if values else None
+
     def by_key(name: str) -> dict[str, float | None]:
         totals: dict[str, float | None] = {}
         for s in summaries:
@@ -171,24 +176,53 @@ def allocation_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
                 totals[key] = (totals.get(key) or 0.0) + float(value or 0)
         return totals
 
+    relaxations = [s.relaxation for s in summaries]
+    # Every city was planned with the run's own options (floor level, need basis, epsilon,
+    # strength, solver): the first city's are every city's.
     first_summary = summaries[0] if summaries else AllocationSummary()
     summary = AllocationSummary(
+        # Amounts add up over the cities.
         budget=total("budget"),
         committed=total("committed"),
         available=total("available"),
         spent=total("spent"),
         spend_by_category=by_key("spend_by_category"),
         spend_by_supplier=by_key("spend_by_supplier"),
+        # Each city's share of the budget (given, or the province split): what each city's
+        # plan was made against.
+        city_budgets={part.partition: part.result.budget for part in parts},
+        # The coverage floor holds within each city (money cannot move between cities after
+        # the split), so the floor every community of the province is planned to reach is
+        # the lowest city's, and the highest floor every community could reach under this
+        # split is the lowest city's highest (each city's own is on its part).
+        tau_star=lowest("tau_star"),
+        tau_used=lowest("tau_used"),
         short_of_floor=[x for s in summaries for x in s.short_of_floor],
         floor_level=first_summary.floor_level,
         need_basis=first_summary.need_basis,
         epsilon=first_summary.epsilon,
         strength=first_summary.strength,
+        # Not carried: what 10,000 more would buy is each city's own (more money for the
+        # province reaches a city only through a new split), so no one figure holds for all.
+        weighted_units_per_10000=None,
         lp=lp,
         baseline=baseline,
+        # The solver's work adds up over the cities' solves; its report (status, gap) is
+        # each solve's own and stays on the part.
         variables=int(total("variables")),
         solver=first_summary.solver,
+        solver_iterations=int(total("solver_iterations")),
+        solve_seconds=total("solve_seconds"),
+        solver_report=None,
         whole_units=all(s.whole_units for s in summaries),
+        # The fractional optimum of each city's plan stage: independent solves, so the
+        # province's is their sum (absent when a city has none).
+        relaxation=Relaxation(
+            covered=sum(float(r.covered or 0) for r in relaxations),
+            weighted_covered=sum(float(r.weighted_covered or 0) for r in relaxations),
+        )
+        if relaxations and all(r is not None for r in relaxations)
+        else None,
         seconds=total("seconds"),
     )
     comparison = [
