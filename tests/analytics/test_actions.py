@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from analytics import actions, queries
+from analytics import actions, kinds, queries
 from analytics.kinds.allocation import report as allocation_report
 from analytics.models import AllocationPlan, AnalysisRun, DemandForecast
 from services.models import CapacityChange, SupplyCapacity
@@ -220,6 +220,44 @@ def test_only_finished_allocations_can_be_approved(world, make):
 
 
 # End to end on a tiny synthetic city ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_history_too_short_to_backtest_still_forecasts_and_says_so(
+    client, django_capture_on_commit_callbacks
+):
+    """18 months: enough to forecast 3 months ahead (17), too few to backtest (26). The run
+    succeeds with its forecasts, no backtest and the months it lacked; the page says so in
+    English and Chinese; an allocation can still be made on it."""
+    communities = tiny_city.seed(months=18)
+    admin = AdministratorFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast = actions.analysis_run_start(kind="forecast", params={"horizon": 3}, user=admin)
+    forecast.refresh_from_db()
+    assert forecast.status == Status.SUCCEEDED, forecast.error
+    result = kinds.get("forecast").load(forecast)
+    assert result.backtest.overall is None and result.backtest_cells == []
+    assert (result.history_months, result.backtest_months_needed) == (18, 26)
+    assert result.ensemble_weights  # how the forecasts were combined is still reported
+    rows = DemandForecast.objects.filter(run=forecast)
+    assert rows.count() == len(communities) * 2 * 3
+    assert all(r.lower <= r.forecast <= r.upper for r in rows)
+
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(reverse("analytics:forecast")).content.decode()
+    assert "No backtest: the history covers 18 months and a backtest needs 26." in page
+    with translation.override("zh-hans"):
+        url = reverse("analytics:forecast")
+    page = client.get(url).content.decode()
+    assert "无回测：历史数据只有 18 个月，回测需要 26 个月。" in page
+    assert "No backtest" not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        allocation = actions.analysis_run_start(
+            kind="allocation", params={"budget": 60_000.0}, user=admin
+        )
+    allocation.refresh_from_db()
+    assert allocation.status == Status.SUCCEEDED, allocation.error
 
 
 @pytest.mark.slow

@@ -197,7 +197,7 @@ def test_a_run_whose_budget_fell_below_committed_spending_fails_with_a_clear_mes
     assert not run.allocation_lines.exists()
 
 
-def test_a_forecast_with_too_little_history_fails_with_what_is_needed(
+def test_a_forecast_with_too_little_history_to_forecast_fails_with_what_is_needed(
     runs, django_capture_on_commit_callbacks
 ):
     from datetime import datetime, time
@@ -222,7 +222,7 @@ def test_a_forecast_with_too_little_history_fails_with_what_is_needed(
     assert body["status"] == "failed"
     assert body["error_code"] == "history_too_short"
     assert "Too little history" in body["error"]
-    assert "needs at least 26 months" in body["error"] and "there are 3" in body["error"]
+    assert "needs at least 17 months" in body["error"] and "there are 3" in body["error"]
 
 
 # Approving ----------------------------------------------------------------------------------

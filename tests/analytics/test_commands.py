@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
+from analytics.engine.supply.forecast import MEMBERS
 from analytics.management.commands._runs import SYNTHETIC_NOTE
 from tests.factories import ResidentFactory, ServiceRequestFactory, make_world
 
@@ -94,6 +95,37 @@ def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
     assert (wider["upper"] - wider["lower"]).mean() > (written["upper"] - written["lower"]).mean()
     with pytest.raises(CommandError, match="--level must be a percentage between 50 and 99"):
         _run("forecast_demand", "--data", str(data), "--level", "0.8")
+
+
+def test_a_file_too_short_to_backtest_still_gets_its_forecasts(tmp_path):
+    """20 months: enough to forecast 2 months ahead (16), too few to backtest (24)."""
+    rng = np.random.default_rng(1)
+    periods = pd.period_range("2023-01", periods=20, freq="M").strftime("%Y-%m")
+    history = pd.DataFrame(
+        [(s, p, int(rng.poisson(30))) for s in ("a", "b") for p in periods],
+        columns=["series", "period", "count"],
+    )
+    data, out = tmp_path / "history.csv", tmp_path / "forecasts.csv"
+    history.to_csv(data, index=False)
+    text = _run("forecast_demand", "--data", str(data), "--horizon", "2", "--out", str(out))
+    assert "No backtest: the history covers 20 months and a backtest needs 24." in text
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["series", "period", "forecast", "lower", "upper"]
+    assert set(written["period"]) == {"2024-09", "2024-10"} and len(written) == 4
+    assert (
+        (written["lower"] <= written["forecast"]) & (written["forecast"] <= written["upper"])
+    ).all()
+    answer = json.loads(_run("forecast_demand", "--data", str(data), "--horizon", "2", "--json"))
+    assert answer["backtest"] is None
+    assert (answer["history_months"], answer["backtest_months_needed"]) == (20, 24)
+    # Two series of 20 months are too few rows for the global model: the other methods carry
+    # the forecast, and the weights say so.
+    for weights in answer["ensemble_weights"]:
+        assert weights["gbm"] == 0 and sum(weights[m] for m in MEMBERS) == pytest.approx(1)
+    # Too short even to forecast: refused, naming what is needed.
+    history[history["period"] < "2024-01"].to_csv(data, index=False)
+    with pytest.raises(CommandError, match="need at least 16 months"):
+        _run("forecast_demand", "--data", str(data), "--horizon", "2")
 
 
 def test_forecast_from_a_bad_file_names_the_problem(tmp_path):

@@ -18,9 +18,9 @@ TINY_MONTHS = 26  # horizon 1 needs 22 months to backtest; a little more for a s
 TINY_CATEGORIES = ("elderly_home_care", "school_enrolment")
 
 
-def seed() -> list[Community]:
-    """Four SYNTHETIC communities, two services, 26 complete months of requests with a yearly
-    season and community-sized levels (about 1,500 requests)."""
+def seed(months: int = TINY_MONTHS) -> list[Community]:
+    """Four SYNTHETIC communities, two services, ``months`` (26) complete months of requests
+    with a yearly season and community-sized levels (about 1,500 requests in 26 months)."""
     rng = np.random.default_rng(7)
     communities = [
         CommunityFactory(name=name, kind=kind, population=population, households=population // 3)
@@ -37,7 +37,7 @@ def seed() -> list[Community]:
         active=False
     )
     requests = []
-    for m in range(TINY_MONTHS, 0, -1):
+    for m in range(months, 0, -1):
         month = run_data.month_start(m)
         season = 1 + 0.3 * np.sin(2 * np.pi * month.month / 12)
         for community in communities:

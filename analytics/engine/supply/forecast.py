@@ -956,6 +956,24 @@ class _Calibration:
             )
         return rows
 
+    def without(self, member: int) -> _Calibration:
+        """The same with ``member`` given no weight (the others' shares scaled up to sum to
+        one; equal shares where it had all of them)."""
+
+        def drop(weights: np.ndarray) -> np.ndarray:
+            out = weights.copy()
+            out[:, member] = 0.0
+            total = out.sum(axis=1, keepdims=True)
+            rest = np.ones(out.shape[1])
+            rest[member] = 0.0
+            return np.where(total > 0, out / np.where(total > 0, total, 1), rest / rest.sum())
+
+        return replace(
+            self,
+            weights=drop(self.weights),
+            group_weights={g: drop(w) for g, w in self.group_weights.items()},
+        )
+
     def for_series(self, groups: np.ndarray, k: int) -> np.ndarray:
         """Series × member weights at horizon ``k + 1``: the group's where it has its own."""
         out = np.tile(self.weights[k], (len(groups), 1))
@@ -1245,8 +1263,8 @@ class DemandForecaster:
 
     history: History
     config: ForecastConfig
-    models: _Models
-    context: _FeatureContext
+    models: _Models | None  # None: too few training rows for the global model
+    context: _FeatureContext | None
     members: np.ndarray
     calibration: _Calibration
     scale: np.ndarray
@@ -1288,8 +1306,12 @@ class DemandForecaster:
 def _forecaster(cache: _OriginCache) -> DemandForecaster:
     history = cache.history
     cutoff = history.n_months - 1
-    at = cache.at(cutoff, require_gbm=True)
+    at = cache.at(cutoff)
     calibration = _calibrate(cache, cutoff)
+    if at.models is None:
+        # Too few training rows for the global model (a handful of short series): the
+        # smoothers and the seasonal forecasts carry the forecast, and the weights say so.
+        calibration = calibration.without(MEMBERS.index("gbm"))
     return DemandForecaster(
         history=history,
         config=cache.config,
@@ -1354,6 +1376,26 @@ def forecast_with_backtest(
     backtest = _backtest(cache)
     forecaster = _forecaster(cache)
     return forecaster, backtest
+
+
+def forecast_with_optional_backtest(
+    frame: pd.DataFrame | History,
+    *,
+    config: ForecastConfig | None = None,
+    group_column: str | None = "auto",
+) -> tuple[DemandForecaster, BacktestResult | None]:
+    """As :func:`forecast_with_backtest`, but a history long enough to forecast and too short
+    to backtest (``config.months_needed``) still gets its forecasts, without a backtest
+    (``None``). A new installation or a user's short file has a year or two of months: they
+    want the forecasts, told plainly that they were not checked against past months. The
+    weights and the interval then come from what little backtest fits inside the history
+    (the best single member or equal weights; the interval pooled over horizons or Poisson),
+    as the weights table says."""
+    config = config or ForecastConfig()
+    history = _as_history(frame, group_column)
+    if history.n_months >= config.months_needed(backtest=True):
+        return forecast_with_backtest(history, config=config)
+    return fit_forecaster(history, config=config), None
 
 
 def _with_horizon(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:

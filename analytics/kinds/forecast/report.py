@@ -265,6 +265,11 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
         "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
         "backtest": backtest,
+        # Months too few to backtest: for all of the run (no backtest at all) or, in a
+        # province run, for some of its cities.
+        "short_history": result.backtest_months_needed is not None,
+        "history_months": result.history_months,
+        "backtest_months_needed": result.backtest_months_needed,
         "method": wording.forecast_method_text(method=backtest.method, interval=backtest.interval),
         "backtest_rows": backtest_rows(result),
         "horizon_table": horizon_table(result),

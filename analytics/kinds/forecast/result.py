@@ -161,6 +161,10 @@ class ForecastResult(Result):
     horizon: int | None = None
     last_month: str | None = None
     n_series: int | None = None
+    # Months of history the run had; where they were too few to backtest (the backtest is
+    # then empty), the months a backtest needs.
+    history_months: int | None = None
+    backtest_months_needed: int | None = None
     data_fingerprint: str = ""
     synthetic: bool = False
 

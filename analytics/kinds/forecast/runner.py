@@ -18,7 +18,7 @@ from analytics.engine.partitions import merge_keyed, merge_record
 from analytics.engine.supply.forecast import (
     ForecastConfig,
     build_series_frame,
-    forecast_with_backtest,
+    forecast_with_optional_backtest,
 )
 from analytics.engine.supply.portraits import community_profile
 from analytics.kinds.base import Outcome, PartOutcome, PartResult, Progress
@@ -145,13 +145,22 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     weights = [_volume(result) for result in results]
     backtests = [result.backtest for result in results]
     # The typed errors merge as the flat records they are stored as.
-    overall = BacktestErrors.from_json(
-        merge_record([b.overall.to_json() if b.overall else {} for b in backtests], weights)
+    # A city too young to backtest has no errors to merge (its volume is 0 as well).
+    with_errors = [
+        (b.overall.to_json(), w) for b, w in zip(backtests, weights, strict=True) if b.overall
+    ]
+    overall = (
+        BacktestErrors.from_json(
+            merge_record([e for e, _w in with_errors], [w for _e, w in with_errors])
+        )
+        if with_errors
+        else None
     )
     members = backtests[0].members if backtests else {}
-    wapes = {m: overall.wape[m] for m in members if overall.wape.get(m)}
+    wape = overall.wape if overall is not None else {}
+    wapes = {m: wape[m] for m in members if wape.get(m)}
     best = min(wapes, key=wapes.get) if wapes else None
-    model, seasonal = overall.wape.get("model"), overall.wape.get("seasonal_naive")
+    model, seasonal = wape.get("model"), wape.get("seasonal_naive")
     first = backtests[0] if backtests else Backtest()
     backtest = Backtest(
         method=first.method,
@@ -190,6 +199,9 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         horizon=results[0].horizon if results else None,
         last_month=max((r.last_month or "" for r in results), default="") or None,
         n_series=sum(r.n_series or 0 for r in results),
+        history_months=max((r.history_months or 0 for r in results), default=0) or None,
+        backtest_months_needed=max((r.backtest_months_needed or 0 for r in results), default=0)
+        or None,
         data_fingerprint=digest.hexdigest(),
         synthetic=any(r.synthetic for r in results),
     )
@@ -202,26 +214,41 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
     frame, requests = complete_months_frame(partition)
     config = ForecastConfig(horizon=horizon)
     progress(15, "backtesting the ensemble and its members against the naive baselines")
-    forecaster, backtest = forecast_with_backtest(frame, config=config)
+    forecaster, backtest = forecast_with_optional_backtest(frame, config=config)
     forecasts = forecaster.forecast()
-    # Backtest errors per community and category, kept for the fairness audit of allocations.
-    scored = backtest.predictions.dropna(subset=["actual", "forecast"])
-    split = scored["series"].str.split("|", n=1, expand=True)
-    errors = (
-        scored.assign(community=split[0], category=split[1])
-        .groupby(["community", "category"], as_index=False)[["actual", "forecast"]]
-        .sum()
-    )
-    result = ForecastResult(
-        backtest=record(Backtest, backtest.to_dict(), where="backtest"),
-        backtest_cells=[record(BacktestCell, cell) for cell in errors.to_dict("records")],
-        ensemble_weights=[StoredEnsembleWeights.of(w) for w in forecaster.weights()],
-        horizon=horizon,
-        last_month=str(forecaster.last_period),
-        n_series=int(frame["series"].nunique()),
-        data_fingerprint=fingerprint(requests),
-        synthetic=demo_city_present(),
-    )
+    common = {
+        "ensemble_weights": [StoredEnsembleWeights.of(w) for w in forecaster.weights()],
+        "horizon": horizon,
+        "last_month": str(forecaster.last_period),
+        "n_series": int(frame["series"].nunique()),
+        "data_fingerprint": fingerprint(requests),
+        "synthetic": demo_city_present(),
+    }
+    if backtest is None:
+        # Too few months to backtest: the forecasts stand, and the page says why nothing
+        # checks them against past months.
+        result = ForecastResult(
+            backtest=Backtest(method=config.describe(), horizon=horizon, interval=config.interval),
+            history_months=forecaster.history.n_months,
+            backtest_months_needed=config.months_needed(backtest=True),
+            **common,
+        )
+    else:
+        # Backtest errors per community and category, kept for the fairness audit of
+        # allocations.
+        scored = backtest.predictions.dropna(subset=["actual", "forecast"])
+        split = scored["series"].str.split("|", n=1, expand=True)
+        errors = (
+            scored.assign(community=split[0], category=split[1])
+            .groupby(["community", "category"], as_index=False)[["actual", "forecast"]]
+            .sum()
+        )
+        result = ForecastResult(
+            backtest=record(Backtest, backtest.to_dict(), where="backtest"),
+            backtest_cells=[record(BacktestCell, cell) for cell in errors.to_dict("records")],
+            history_months=forecaster.history.n_months,
+            **common,
+        )
     communities = dict(
         Community.objects.filter(partitions.community_q(partition)).values_list("code", "id")
     )
@@ -244,4 +271,5 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
             )
         DemandForecast.objects.bulk_create(rows, batch_size=5000)
 
-    return Outcome(result, write, {"backtest": round(backtest.seconds, 3)})
+    timings = {"backtest": round(backtest.seconds, 3)} if backtest is not None else {}
+    return Outcome(result, write, timings)

@@ -4,7 +4,7 @@ import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.engine.errors import EngineInputError
-from analytics.engine.supply.forecast import ForecastConfig, forecast_with_backtest
+from analytics.engine.supply.forecast import ForecastConfig, forecast_with_optional_backtest
 from analytics.management.commands._runs import (
     add_cities_argument,
     checked_params,
@@ -69,18 +69,35 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {data}: {exc}") from exc
         config = ForecastConfig(horizon=horizon, interval=level / 100)
         try:
-            forecaster, backtest = forecast_with_backtest(frame, config=config, group_column=None)
+            forecaster, backtest = forecast_with_optional_backtest(
+                frame, config=config, group_column=None
+            )
             forecasts = forecaster.forecast()
         except EngineInputError as exc:
             raise refusal(exc) from exc
         if out is not None:
             forecasts[["series", "period", "forecast", "lower", "upper"]].to_csv(out, index=False)
+        months, needed = forecaster.history.n_months, config.months_needed(backtest=True)
         if options["json"]:
             dump_json(
-                self.stdout, {"backtest": backtest.to_dict(), "forecast_file": str(out or "")}
+                self.stdout,
+                {
+                    "backtest": backtest.to_dict() if backtest is not None else None,
+                    "history_months": months,
+                    "backtest_months_needed": needed if backtest is None else None,
+                    "ensemble_weights": [w.to_json() for w in forecaster.weights()],
+                    "forecast_file": str(out or ""),
+                },
             )
             return
-        self._print_backtest(backtest.to_dict())
+        if backtest is None:
+            self.stdout.write(
+                f"No backtest: the history covers {months} months and a backtest needs "
+                f"{needed}. The forecasts were not checked against past months; their weights "
+                "and intervals come from the few months there are."
+            )
+        else:
+            self._print_backtest(backtest.to_dict())
         if out is not None:
             self.stdout.write(f"Wrote {len(forecasts)} forecasts to {out}")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.engine.errors import EngineInputError
 from analytics.engine.supply import statistical
 from analytics.engine.supply.forecast import (
     MEMBERS,
@@ -17,6 +18,7 @@ from analytics.engine.supply.forecast import (
     _OriginCache,
     fit_forecaster,
     forecast_with_backtest,
+    forecast_with_optional_backtest,
     prepare_history,
 )
 
@@ -330,3 +332,22 @@ def test_one_market_wide_origin_does_not_choose_the_weights():
     assert pooled[1] < pooled[0]  # the shock origin dominates plain pooled errors
     weights, basis = rows.weights(np.ones(len(y), dtype=bool))
     assert basis == ["learnt"] and weights[0, 0] > weights[0, 1]
+
+
+def test_a_history_too_short_to_backtest_is_forecast_without_a_backtest():
+    short = _seasonal_frame(n_series=10, n_months=20)
+    forecaster, backtest = forecast_with_optional_backtest(short, config=QUICK, group_column=None)
+    assert backtest is None
+    out = forecaster.forecast()
+    assert len(out) == 10 * QUICK.horizon and np.isfinite(out["forecast"]).all()
+    assert ((out["lower"] <= out["forecast"]) & (out["forecast"] <= out["upper"])).all()
+    # The weights say they were not learnt on a backtest of their own.
+    assert {w.basis for w in forecaster.weights()} <= {"best_member", "equal"}
+    with pytest.raises(EngineInputError, match="too little history to forecast and backtest"):
+        forecast_with_backtest(short, config=QUICK, group_column=None)
+    long = _seasonal_frame(n_series=10, n_months=40)
+    assert forecast_with_optional_backtest(long, config=QUICK, group_column=None)[1] is not None
+    with pytest.raises(EngineInputError, match="too little history to forecast 3"):
+        forecast_with_optional_backtest(
+            _seasonal_frame(n_series=10, n_months=14), config=QUICK, group_column=None
+        )
