@@ -347,10 +347,10 @@ def test_refusals_from_real_engine_calls_are_worded_with_their_names():
         require_numeric(counts, "count", what="demand history", minimum=0)
     with wording.language("en"):
         english = wording.run_error_text(parts=refused.value.parts, error="")
-    assert english == "The demand history table: column count must be at least 0; row 1 has -2."
+    assert english == "The demand history table: column count must be at least 0; row 2 has -2."
     with wording.language("zh-hans"):
         chinese = wording.run_error_text(parts=refused.value.parts, error="")
-    assert chinese == "需求历史表：列 count 的值至少应为 0；第 1 行为 -2。"
+    assert chinese == "需求历史表：列 count 的值至少应为 0；第 2 行为 -2。"
 
 
 def test_a_stored_english_message_never_reaches_a_chinese_reader():
