@@ -5,11 +5,14 @@ The API's lists:
 Cursor pagination never counts the table (page-number pagination's ``COUNT(*)`` halves list
 throughput at 100k requests) and stays stable while new rows arrive. Clients follow the
 ``next`` and ``previous`` links; ``page_size`` may ask for up to 200 rows.
+
+The pages: ``KeysFirstPaginator``, and ``CappedCountPaginator`` for a list counted only up to
+a cap, whose pages go on past it.
 """
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from rest_framework.pagination import CursorPagination
 
 
@@ -37,5 +40,67 @@ class KeysFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        return self._get_page(self._rows(keys), number, self)
+
+    def _rows(self, keys: list) -> list:
+        """The rows of ``keys``, with their joins, in the keys' order."""
         rows = self.object_list.order_by().in_bulk(keys)
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        return [rows[key] for key in keys if key in rows]
+
+
+class UncountedPage(Page):
+    """A page of a list whose total is not known: there is a next page when reading this
+    one found a row beyond it."""
+
+    def __init__(self, object_list, number: int, paginator: Paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+class CappedCountPaginator(KeysFirstPaginator):
+    """Keys-first pages of a list counted only up to a cap (``count`` as counted; ``capped``
+    when the counting stopped at the cap, so the list holds more).
+
+    With an exact count the pages are ``KeysFirstPaginator``'s. With a capped one the total
+    is not known (``total_unknown``): any page number may be asked for, each page reads one
+    row more than it shows to know whether there is a next page, and neither a last page nor
+    a number of pages is offered (``num_pages`` counts only the pages within the cap). A page
+    past the last row is empty; the count never goes beyond the cap.
+    """
+
+    # Past it a page number is refused (``get_page`` shows the last page within the cap):
+    # an offset beyond what the database takes would fail rather than come back empty.
+    LAST_PAGE = 1_000_000
+
+    def __init__(self, object_list, per_page: int, *, count: int, capped: bool):
+        super().__init__(object_list, per_page)
+        self.count = count
+        self.total_unknown = capped
+
+    def validate_number(self, number) -> int:
+        if not self.total_unknown:
+            return super().validate_number(number)
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            number = int(number)  # an integer: validate_number raised no PageNotAnInteger
+            if 1 <= number <= self.LAST_PAGE:
+                return number
+            raise
+
+    def page(self, number) -> Page:
+        if not self.total_unknown:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = list(
+            self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1]
+        )
+        more = len(keys) > self.per_page
+        return UncountedPage(self._rows(keys[: self.per_page]), number, self, more=more)

@@ -305,7 +305,8 @@ def request_queue(*, user: User) -> QuerySet[ServiceRequest]:
 
 
 # Tabs that may hold the whole history are counted up to this many rows; past it the page
-# says "more than 10,000" (counting 100,000 rows on every page view was most of its time).
+# says "more than 10,000" and pages on without a total (counting 100,000 rows on every page
+# view was most of its time).
 QUEUE_COUNT_CAP = 10_000
 
 

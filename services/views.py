@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.localisation import localised_name
-from core.pagination import KeysFirstPaginator
+from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
 from residents import queries as resident_queries
@@ -393,6 +393,12 @@ def _queue_query(request: HttpRequest) -> QueryDict:
     return query
 
 
+def _count_capped(tab: str, count: int) -> bool:
+    """Whether a tab's count stopped at ``QUEUE_COUNT_CAP`` (the tabs of open work are
+    counted exactly, ``queue_tab_counts``)."""
+    return tab not in OPEN_TABS and count > queries.QUEUE_COUNT_CAP
+
+
 def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
     links = []
     for tab in TABS:
@@ -403,7 +409,7 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
                 "code": tab.code,
                 "label": tab.label,
                 "count": counts.get(tab.code, 0),
-                "more_than_cap": counts.get(tab.code, 0) > queries.QUEUE_COUNT_CAP,
+                "more_than_cap": _count_capped(tab.code, counts.get(tab.code, 0)),
                 "query": tab_query.urlencode(),
                 "current": query.get("view") == tab.code,
             }
@@ -432,12 +438,23 @@ def queue(request: HttpRequest) -> HttpResponse:
         without_tab, queryset=queries.request_list(user=request.user), user=request.user
     ).qs
     counts = queries.queue_tab_counts(
-        requests=counted, conditions=tab_conditions(user=request.user), open_tabs=OPEN_TABS
+        requests=counted,
+        conditions=tab_conditions(user=request.user),
+        open_tabs=OPEN_TABS,
+        cap=queries.QUEUE_COUNT_CAP,
     )
-    paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE)
     if filterset.is_valid():
-        # The page holds exactly its tab's rows under the same filters: counted already.
-        paginator.count = counts[query.get("view")]
+        # The page holds exactly its tab's rows under the same filters: counted already, up
+        # to the cap; past it the pages go on while rows come back, with no total.
+        view = query.get("view")
+        paginator = CappedCountPaginator(
+            items,
+            QUEUE_PAGE_SIZE,
+            count=counts[view],
+            capped=_count_capped(view, counts[view]),
+        )
+    else:
+        paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
     assignees = queries.assignee_choices(user=request.user)
     if scope.large:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
 class InputProblem:
     """One thing wrong with an input table. ``row`` counts data rows from 1 (the first row
     after a CSV header is row 1); ``row`` and ``column`` are None when the problem is not tied
-    to one row or one column."""
+    to one row or one column. ``message`` is the English wording; ``code`` and ``params`` (the
+    values and bounds it quotes) are what ``analytics.wording`` words in the reader's
+    language."""
 
     message: str
     row: int | None = None
     column: str | None = None
     code: str = "invalid"
+    params: Mapping[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

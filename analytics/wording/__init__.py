@@ -1188,8 +1188,8 @@ _RUN_ERRORS = {
         "process does not settle, so there is no long-run effect."
     ),
     "gmm_singular": gettext_noop(
-        "The instruments do not identify every coefficient of the dynamic panel model on this "
-        "sample."
+        "The %(matrix)s is singular: the instruments do not identify every coefficient of the "
+        "dynamic panel model on this sample."
     ),
     "gmm_too_few_cities": gettext_noop(
         "The dynamic panel model needs at least %(needed)s cities; this sample has %(found)s."
@@ -1223,7 +1223,7 @@ _RUN_ERRORS = {
         "gmm() to use it."
     ),
     "pydynpd_unsupported": gettext_noop(
-        "The pydynpd engine cannot run this model; use the project's own estimator."
+        "The pydynpd engine cannot run this model (%(problems)s); use the project's own estimator."
     ),
     "data_empty": gettext_noop("The data have no rows."),
     "columns_missing": gettext_noop(
@@ -1305,6 +1305,29 @@ _RUN_ERRORS = {
         "The analysis could not use its input data. The operators' log has the details."
     ),
 }
+# The matrices of the GMM estimator a ``gmm_singular`` refusal names (``matrix``).
+_MATRICES = {"GMM normal matrix": gettext_noop("GMM normal matrix")}
+# What the pydynpd engine cannot do (``pydynpd_unsupported``'s ``problems``, by code); a
+# ``group`` is a part of the model string, quoted as it was written.
+_PYDYNPD_PROBLEMS = {
+    "instrument_equation": gettext_noop(
+        "%(group)s: pydynpd has no instruments for one equation only (eq(level), eq(diff))"
+    ),
+    "partial_collapse": gettext_noop(
+        "pydynpd collapses all GMM instruments or none, not some groups"
+    ),
+    "fod_system_iv": gettext_noop(
+        "with fod in system GMM pydynpd first-differences the iv() instruments instead of "
+        "transforming them by orthogonal deviations"
+    ),
+    "fod_lagged_iv": gettext_noop(
+        "with fod pydynpd lags the transformed iv() variable instead of transforming the "
+        "lagged variable"
+    ),
+    "onestep_system_collapse": gettext_noop(
+        "pydynpd 0.2.2 fails on one-step system GMM with collapse"
+    ),
+}
 # The tables an engine refusal names (``table``), as a person knows them.
 _TABLES = {
     "data": gettext_noop("data"),
@@ -1370,6 +1393,10 @@ def _run_error(part: Part, names: Names) -> str:
     elif code == "what_if_community_without_series":
         community = str(part["community"])
         values = {"community": names.communities.get(community, community)}
+    elif code == "gmm_singular":
+        values = {"matrix": _phrase(_MATRICES, part["matrix"])}
+    elif code == "pydynpd_unsupported":
+        values = {"problems": gettext("; ").join(_pydynpd_problem(p) for p in part["problems"])}
     elif code == "what_if_too_few_communities":
         values = {"needed": _integer(part["needed"]), "found": _integer(part["found"])}
     elif code == "too_few_residents":
@@ -1397,6 +1424,11 @@ def _run_error(part: Part, names: Names) -> str:
             key: _parameter(key, value, names) for key, value in part.items() if key != "code"
         }
     return gettext(_RUN_ERRORS[code]) % values if values else gettext(_RUN_ERRORS[code])
+
+
+def _pydynpd_problem(problem: Part) -> str:
+    phrase = _phrase(_PYDYNPD_PROBLEMS, problem["code"])
+    return phrase % {"group": str(problem["group"])} if "group" in problem else phrase
 
 
 def _parameter(key: str, value: object, names: Names) -> str:
@@ -1475,6 +1507,85 @@ def estimation_warning_text(*, warning: object) -> str:
     if not text or reads_english():
         return text
     return gettext(_ESTIMATION_WARNING)
+
+
+# One problem of an imported panel (the panel validation's ``InputProblem``) ----------------
+
+_PANEL_PROBLEMS = {
+    "duplicate_column": gettext_noop("the column appears more than once"),
+    "missing_column": gettext_noop("this required column is missing"),
+    "empty": gettext_noop("the panel has no rows"),
+    "bad_code": gettext_noop("the city code %(value)s is not a 6-digit code"),
+    "unknown_city": gettext_noop(
+        "unknown city code %(city_code)s (not one of the %(known)s prefecture-level cities)"
+    ),
+    "bad_year": gettext_noop("the year %(value)s is not a whole number"),
+    "year_out_of_range": gettext_noop("the year %(year)s is outside %(first)s–%(last)s"),
+    "duplicate_row": gettext_noop(
+        "city %(city_code)s, year %(year)s is also in row %(first_row)s (one row per city and year)"
+    ),
+    "not_numeric": gettext_noop("%(value)s is not a number"),
+    "out_of_range": gettext_noop("%(value)s is out of range: it must be %(bounds)s"),
+    "too_few_years": gettext_noop(
+        "the panel covers %(years)s year(s) (%(first)s–%(last)s); the dynamic panel model "
+        "needs at least %(needed)s"
+    ),
+}
+_CITY_CODE_EMPTY = gettext_noop("the city code is empty")
+_NOT_NUMERIC_SEPARATORS = gettext_noop(
+    "%(value)s is not a number (remove the thousands separators)"
+)
+_ABOVE = gettext_noop("above %(minimum)s")
+_AT_LEAST = gettext_noop("at least %(minimum)s")
+_AT_MOST = gettext_noop("at most %(maximum)s")
+_BOTH_BOUNDS = gettext_noop("%(low)s and %(high)s")
+_PANEL_PROBLEM_UNWORDED = gettext_noop("this value cannot be used")
+_WHERE = {
+    (True, True): gettext_noop("row %(row)s, column %(column)s: %(problem)s"),
+    (True, False): gettext_noop("row %(row)s: %(problem)s"),
+    (False, True): gettext_noop("column %(column)s: %(problem)s"),
+}
+
+
+def _bounds(params: Part) -> str:
+    low = high = ""
+    if params.get("minimum") is not None:
+        low = gettext(_ABOVE if params.get("minimum_exclusive") else _AT_LEAST) % {
+            "minimum": _number(params["minimum"], "g")
+        }
+    if params.get("maximum") is not None:
+        high = gettext(_AT_MOST) % {"maximum": _number(params["maximum"], "g")}
+    if low and high:
+        return gettext(_BOTH_BOUNDS) % {"low": low, "high": high}
+    return low or high
+
+
+def _panel_problem(code: object, params: Part) -> str:
+    if code == "bad_code" and "value" not in params:
+        return gettext(_CITY_CODE_EMPTY)
+    if code == "not_numeric" and params.get("separators"):
+        return gettext(_NOT_NUMERIC_SEPARATORS) % {"value": params["value"]}
+    phrase = _phrase(_PANEL_PROBLEMS, code)
+    if code == "out_of_range":
+        return phrase % {"value": _number(params["value"], "g"), "bounds": _bounds(params)}
+    values = {key: str(value) for key, value in params.items()}
+    return phrase % values if values else phrase
+
+
+def panel_problem_text(
+    *, code: object, params: Part, message: str, row: object = None, column: object = None
+) -> str:
+    """One problem of an imported panel, with its row and column, in the reader's language:
+    worded from its code and figures (the values it quotes as the file holds them); a problem
+    this module cannot word is shown as the engine's English message to English readers and as
+    a general phrase to everyone else."""
+    problem = _worded(lambda: _panel_problem(code, params))
+    if not problem:
+        problem = message if reads_english() else gettext(_PANEL_PROBLEM_UNWORDED)
+    where = _WHERE.get((row is not None, column is not None))
+    if where is None:
+        return problem
+    return gettext(where) % {"row": row, "column": column, "problem": problem}
 
 
 # What a running run is doing (the runners' and the engine's progress messages) -------------

@@ -155,3 +155,25 @@ def test_commands_check_parameters_as_the_api_does(args, named):
     with pytest.raises(CommandError, match=f"invalid parameters for a .* run: {named}: "):
         _run(*args)
     assert not AnalysisRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_city_note_is_in_the_operators_language(monkeypatch):
+    """A run computed on the demo city says so first, in the active language."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from analytics.management.commands import _runs
+    from analytics.models import AnalysisRun
+
+    run = SimpleNamespace(status=AnalysisRun.Status.SUCCEEDED, result={"synthetic": True})
+    monkeypatch.setattr(_runs, "analysis_run_now", lambda **kwargs: run)
+    for language, expected in (
+        ("en", SYNTHETIC_NOTE),
+        ("zh-hans", "数据：SYNTHETIC 演示城市（seed_demo）；这些数字不描述任何真实的地方或个人。"),
+    ):
+        out = io.StringIO()
+        with translation.override(language):
+            _runs.run_and_check("portraits", {}, stdout=out)
+        assert out.getvalue().splitlines() == [expected]

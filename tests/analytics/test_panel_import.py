@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
@@ -29,7 +31,9 @@ def test_a_good_panel_is_imported_whole(panel_frame, tmp_path, capsys):
     call_command("import_panel", str(path), "--name", "test panel", "--source", "made in a test")
     dataset = PanelDataset.objects.get()
     assert dataset.rows.count() == len(subset) == 120
-    assert "Imported 120 city-years" in capsys.readouterr().out
+    assert f"Imported 120 city-years as dataset #{dataset.pk} (test panel)" in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_bad_panel_is_refused_with_row_and_column_and_nothing_is_written(
@@ -46,9 +50,48 @@ def test_a_bad_panel_is_refused_with_row_and_column_and_nothing_is_written(
     with pytest.raises(CommandError, match="was not imported"):
         call_command("import_panel", str(path))
     err = capsys.readouterr().err
-    assert value_column in err and "city_code" in err and "year" in err
-    assert "row" in err
+    assert f"  row 4, column {value_column}: 'twelve' is not a number" in err
+    assert "  row 6, column city_code: unknown city code 999999 (not one of the 286" in err
+    assert "  row 8, column year: the year 1999 is outside 2009–2018" in err
+    assert "column city_code,year: city " in err and "(one row per city and year)" in err
     assert PanelDataset.objects.count() == 0 and PanelRow.objects.count() == 0
+
+
+def test_a_bad_panel_is_refused_row_by_row_in_chinese(panel_frame, tmp_path, capsys):
+    """With Chinese active each problem is worded in Chinese from its code and figures (the
+    values quoted as the file holds them), and no English engine text is left."""
+    from django.utils import translation
+
+    bad = panel_frame.head(40).copy().astype({"year": object, "rgdp": object})
+    bad.iloc[3, bad.columns.get_loc("rgdp")] = "12,000"  # thousands separator
+    bad.iloc[5, bad.columns.get_loc("city_code")] = "12x"  # not a 6-digit code
+    bad.iloc[7, bad.columns.get_loc("year")] = 1999  # out of range
+    bad.iloc[9, bad.columns.get_loc("strindu")] = 1.5  # above its maximum of 1
+    path = _write(bad, tmp_path / "bad.csv")
+    with translation.override("zh-hans"), pytest.raises(CommandError) as refused:
+        call_command("import_panel", str(path))
+    err = capsys.readouterr().err
+    assert "  第 4 行，列 rgdp：'12,000' 不是数字（请去掉千位分隔符）" in err
+    assert "  第 6 行，列 city_code：城市代码 '12x' 不是 6 位代码" in err
+    assert "  第 8 行，列 year：年份 1999 不在 2009–2018 之内" in err
+    assert "  第 10 行，列 strindu：1.5 超出范围：应不小于 0且不大于 1" in err
+    # Nothing English is left beside the columns' own names (the file's headers).
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"列 [\w,]+：", "", err)), err
+    assert "面板有 4 处问题" in str(refused.value), str(refused.value)
+    assert PanelDataset.objects.count() == 0
+
+
+def test_more_than_fifty_problems_are_counted_in_the_readers_language(
+    panel_frame, tmp_path, capsys
+):
+    from django.utils import translation
+
+    bad = panel_frame.head(60).copy().astype({"year": object})
+    bad["year"] = list(range(1900, 1960))  # 60 years out of range, no duplicates
+    path = _write(bad, tmp_path / "bad.csv")
+    with translation.override("zh-hans"), pytest.raises(CommandError):
+        call_command("import_panel", str(path))
+    assert "  ……另有 10 个" in capsys.readouterr().err
 
 
 def test_a_panel_missing_a_column_names_it(panel_frame, tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.paginator import Paginator
 
-from core.pagination import KeysFirstPaginator
+from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from services.models import ServiceRequest
 from tests.factories import CommunityFactory, ServiceRequestFactory
 
@@ -30,3 +30,39 @@ def test_every_page_holds_the_same_rows_in_the_same_order(ordering, per_page, or
         # The page's rows come with their joins: no query per row.
         assert all(row.community.name.startswith("Synthetic") for row in page)
     assert keys_first.get_page("99").number == plain.num_pages
+
+
+@pytest.mark.django_db
+def test_past_a_capped_count_the_pages_go_on_without_counting(django_assert_num_queries):
+    for _ in range(7):
+        ServiceRequestFactory()
+    requests = ServiceRequest.objects.select_related("community").order_by("-id")
+    every = list(requests.values_list("pk", flat=True))
+    # Counted up to a cap of 3 (count_up_to gives 4: "more than 3"), pages of 2.
+    paginator = CappedCountPaginator(requests, 2, count=4, capped=True)
+    assert paginator.total_unknown
+    listed = []
+    for number in range(1, 5):
+        # The page's keys (one more than it shows) and its rows: never a count.
+        with django_assert_num_queries(2):
+            page = paginator.get_page(str(number))
+        listed += [row.pk for row in page]
+        assert page.has_next() is (number < 4)
+        assert page.end_index() == min(2 * number, 7)
+    assert listed == every
+    past = paginator.get_page("5")
+    assert list(past) == [] and past.has_previous() and not past.has_next()
+    # A page number beyond any offset the database takes: the last page within the cap.
+    assert paginator.get_page("9" * 30).number == 2
+    assert paginator.get_page("-1").number == 2 and paginator.get_page("x").number == 1
+
+
+@pytest.mark.django_db
+def test_an_exact_count_pages_as_keys_first():
+    for _ in range(5):
+        ServiceRequestFactory()
+    requests = ServiceRequest.objects.order_by("-id")
+    paginator = CappedCountPaginator(requests, 2, count=5, capped=False)
+    assert not paginator.total_unknown and paginator.num_pages == 3
+    assert paginator.get_page("3").has_next() is False
+    assert paginator.get_page("9").number == 3

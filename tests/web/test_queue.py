@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from services import queries, views
 from services.models import SavedQueueFilter, ServiceRequest
 from tests.factories import WorkerFactory
 
@@ -124,3 +125,66 @@ def test_the_queue_speaks_chinese(worker_client, queue_rows):
     html = worker_client.get("/zh-hans/queue/").content.decode()
     for text in ("待处理", "分配给我", "未分配", "下载此视图", "保存此视图", "截止时间最近的在前"):
         assert text in html, text
+
+
+PAST_THE_CAP = {
+    "en": {
+        "lead": "More than 3 requests match the filters (not counted further); "
+        "Next pages through all of them.",
+        "page": "Page {number}",
+        "of_total": " of ",
+        "next": ">Next<",
+        "past_last": "This page is past the last request that matches the filters.",
+    },
+    "zh-hans": {
+        "lead": "超过 3 条诉求符合筛选条件（不再继续计数）；点“下一页”可逐页查看全部。",
+        "page": "第 {number} 页",
+        "of_total": "，共 ",
+        "next": ">下一页<",
+        "past_last": "此页已超出符合筛选条件的最后一条诉求。",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_pages_go_on_past_the_count_cap(
+    worker_client, community, make_request, monkeypatch, language
+):
+    """A tab counted only up to the cap (3 here, pages of 2) still pages through every row:
+    Next is offered while a page comes back full and one row more exists, and no number of
+    pages (a total the count stopped short of) is shown."""
+    monkeypatch.setattr(queries, "QUEUE_COUNT_CAP", 3)
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    for _ in range(7):
+        make_request(community=community)
+    newest_first = list(
+        ServiceRequest.objects.order_by("-created_at", "-id").values_list("pk", flat=True)
+    )
+    texts = PAST_THE_CAP[language]
+    prefix = "" if language == "en" else "/zh-hans"
+
+    def page(number: int) -> str:
+        response = worker_client.get(
+            f"{prefix}/queue/", {"view": "all", "sort": "newest", "page": number}
+        )
+        assert response.status_code == 200
+        return response.content.decode()
+
+    first = page(1)
+    assert '<span class="tab-count">3+</span>' in first
+    assert texts["lead"] in first
+    listed = []
+    for number in range(1, 5):
+        html = page(number)
+        rows = _listed(html)
+        assert len(rows) == (2 if number < 4 else 1)
+        listed += rows
+        assert texts["page"].format(number=number) in html
+        assert (
+            texts["of_total"] not in re.search(r'<nav class="pagination".*?</nav>', html, re.S)[0]
+        )
+        assert (texts["next"] in html) is (number < 4)
+    # Pages 3 and 4 lie past the cap: every row is reached, each once, in order.
+    assert listed == newest_first
+    past = page(5)
+    assert _listed(past) == [] and texts["past_last"] in past and texts["next"] not in past

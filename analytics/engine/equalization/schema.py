@@ -273,8 +273,17 @@ def validate_panel(
     codes = [_parse_city_code(value) for value in data[CITY_COLUMN].tolist()]
     for row, raw, code in zip(rows, data[CITY_COLUMN].tolist(), codes, strict=True):
         if code is None:
-            text = "is empty" if _is_missing(raw) else f"{_quote(raw)} is not a 6-digit code"
-            problems.append(InputProblem(f"city code {text}", int(row), CITY_COLUMN, "bad_code"))
+            empty = _is_missing(raw)
+            text = "is empty" if empty else f"{_quote(raw)} is not a 6-digit code"
+            problems.append(
+                InputProblem(
+                    f"city code {text}",
+                    int(row),
+                    CITY_COLUMN,
+                    "bad_code",
+                    {} if empty else {"value": _quote(raw)},
+                )
+            )
         elif code not in known_codes:
             problems.append(
                 InputProblem(
@@ -283,6 +292,7 @@ def validate_panel(
                     int(row),
                     CITY_COLUMN,
                     "unknown_city",
+                    {"city_code": code, "known": len(known_codes)},
                 )
             )
 
@@ -291,7 +301,11 @@ def validate_panel(
         if year is None:
             problems.append(
                 InputProblem(
-                    f"year {_quote(raw)} is not a whole number", int(row), YEAR_COLUMN, "bad_year"
+                    f"year {_quote(raw)} is not a whole number",
+                    int(row),
+                    YEAR_COLUMN,
+                    "bad_year",
+                    {"value": _quote(raw)},
                 )
             )
         elif not first_year <= year <= last_year:
@@ -301,6 +315,7 @@ def validate_panel(
                     int(row),
                     YEAR_COLUMN,
                     "year_out_of_range",
+                    {"year": year, "first": first_year, "last": last_year},
                 )
             )
 
@@ -317,6 +332,7 @@ def validate_panel(
                     int(row),
                     f"{CITY_COLUMN},{YEAR_COLUMN}",
                     "duplicate_row",
+                    {"city_code": code, "year": year, "first_row": first_row_of[key]},
                 )
             )
         else:
@@ -332,10 +348,15 @@ def validate_panel(
         raw_values = column.tolist()
         for row, raw, number in zip(rows, raw_values, parsed, strict=True):
             if number is None:
-                hint = " (remove thousands separators)" if "," in str(raw) else ""
+                separators = "," in str(raw)
+                hint = " (remove thousands separators)" if separators else ""
                 problems.append(
                     InputProblem(
-                        f"{_quote(raw)} is not a number{hint}", int(row), spec.name, "not_numeric"
+                        f"{_quote(raw)} is not a number{hint}",
+                        int(row),
+                        spec.name,
+                        "not_numeric",
+                        {"value": _quote(raw), "separators": separators},
                     )
                 )
         values = np.array([np.nan if v is None else v for v in parsed], dtype=float)
@@ -349,6 +370,12 @@ def validate_panel(
                     int(rows[index]),
                     spec.name,
                     "out_of_range",
+                    {
+                        "value": float(values[index]),
+                        "minimum": spec.minimum,
+                        "minimum_exclusive": spec.minimum_exclusive,
+                        "maximum": spec.maximum,
+                    },
                 )
             )
         numeric[spec.name] = values
@@ -364,6 +391,12 @@ def validate_panel(
                 None,
                 YEAR_COLUMN,
                 "too_few_years",
+                {
+                    "years": len(valid_years),
+                    "first": min(valid_years),
+                    "last": max(valid_years),
+                    "needed": min_years,
+                },
             )
         )
 

@@ -36,26 +36,49 @@ def _load_pydynpd():
     return regression
 
 
-def _unsupported(spec: ModelSpec) -> list[str]:
+def _unsupported(spec: ModelSpec) -> list[tuple[str, dict[str, str]]]:
+    """What pydynpd cannot do for ``spec``: each problem's English text and its part (a code,
+    with the model string's group it concerns), which ``analytics.wording`` words."""
     problems = []
     for group in (*spec.gmm, *spec.iv):
         if group.equation != "both":
-            problems.append(f"{group.text}: pydynpd has no eq(level)/eq(diff) instruments")
+            problems.append(
+                (
+                    f"{group.text}: pydynpd has no eq(level)/eq(diff) instruments",
+                    {"code": "instrument_equation", "group": group.text},
+                )
+            )
     per_group = {group.collapse for group in spec.gmm}
     if not spec.options.collapse and per_group == {True, False}:
-        problems.append("pydynpd collapses all GMM instruments or none, not some groups")
+        problems.append(
+            (
+                "pydynpd collapses all GMM instruments or none, not some groups",
+                {"code": "partial_collapse"},
+            )
+        )
     if spec.options.fod and spec.options.system and spec.iv:
         problems.append(
-            "with fod in system GMM pydynpd first-differences the iv() instruments instead of "
-            "transforming them by orthogonal deviations"
+            (
+                "with fod in system GMM pydynpd first-differences the iv() instruments instead "
+                "of transforming them by orthogonal deviations",
+                {"code": "fod_system_iv"},
+            )
         )
     if spec.options.fod and any(term.lag for group in spec.iv for term in group.terms):
         problems.append(
-            "with fod pydynpd lags the transformed iv() variable instead of transforming the "
-            "lagged variable"
+            (
+                "with fod pydynpd lags the transformed iv() variable instead of transforming "
+                "the lagged variable",
+                {"code": "fod_lagged_iv"},
+            )
         )
     if spec.options.steps == "onestep" and spec.options.system and spec.options.collapse:
-        problems.append("pydynpd 0.2.2 crashes on one-step system GMM with collapse")
+        problems.append(
+            (
+                "pydynpd 0.2.2 crashes on one-step system GMM with collapse",
+                {"code": "onestep_system_collapse"},
+            )
+        )
     return problems
 
 
@@ -109,9 +132,9 @@ def run_pydynpd(frame: pd.DataFrame, model: str, id_col: str, time_col: str) -> 
     problems = _unsupported(spec)
     if problems:
         raise EngineInputError(
-            "the pydynpd engine cannot run this model: " + "; ".join(problems),
+            "the pydynpd engine cannot run this model: " + "; ".join(t for t, _ in problems),
             code="pydynpd_unsupported",
-            params={"problems": list(problems)},
+            params={"problems": [part for _, part in problems]},
         )
     columns = [str(c) for c in frame.columns if c not in (id_col, time_col)]
     used = [spec.dependent.name]

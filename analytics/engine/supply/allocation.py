@@ -48,6 +48,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.catalogue import SUPPLIER_KINDS
 from analytics.engine.supply.frames import (
+    as_counted,
     jsonable,
     require_allowed,
     require_columns,
@@ -203,7 +204,7 @@ def _prepare(
     if bad.any():
         row = int(bad.nonzero()[0][0])
         raise EngineContractError(
-            f"demand row {row}: need lower <= forecast <= upper, got "
+            f"demand row {as_counted(row)}: need lower <= forecast <= upper, got "
             f"{lower[row]:g} / {forecast[row]:g} / {upper[row]:g}"
         )
     cells = pd.DataFrame(
@@ -220,7 +221,7 @@ def _prepare(
         row = int(duplicated.to_numpy().nonzero()[0][0])
         raise EngineContractError(
             f"demand has more than one row for community {cells['community'].iloc[row]!r}, "
-            f"category {cells['category'].iloc[row]!r} (row {row})"
+            f"category {cells['category'].iloc[row]!r} (row {as_counted(row)})"
         )
     need = cells["upper"] if config.need_basis == "upper" else cells["forecast"]
     cells["need"] = need.where(need > _TINY, 0.0)
@@ -250,7 +251,9 @@ def _prepare(
         weights = require_numeric(equity_weights, "weight", what="equity weights", minimum=0)
         if (weights <= 0).any():
             row = int((weights <= 0).nonzero()[0][0])
-            raise EngineContractError(f"equity weights: weight must be positive (row {row})")
+            raise EngineContractError(
+                f"equity weights: weight must be positive (row {as_counted(row)})"
+            )
         table = pd.DataFrame(
             {
                 "weight": weights,
@@ -348,7 +351,7 @@ def _prepare(
     if (offers["unit_cost"] <= 0).any():
         row = int((offers["unit_cost"] <= 0).to_numpy().nonzero()[0][0])
         raise EngineInputError(
-            f"suppliers: unit_cost must be at least 0.01 (row {row})",
+            f"suppliers: unit_cost must be at least 0.01 (row {as_counted(row)})",
             code="unit_cost_too_small",
             params={"category": str(offers["category"].iloc[row])},
         )

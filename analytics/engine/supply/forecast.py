@@ -52,6 +52,7 @@ from analytics.engine.partitions import MIXED
 from analytics.engine.supply import statistical
 from analytics.engine.supply.catalogue import CATEGORIES
 from analytics.engine.supply.frames import (
+    as_counted,
     jsonable,
     require_columns,
     require_numeric,
@@ -206,7 +207,9 @@ def prepare_history(
     series = frame[series_column].astype("string")
     if series.isna().any():
         row = int(series.isna().to_numpy().nonzero()[0][0])
-        raise EngineContractError(f"demand history: column {series_column!r} is empty in row {row}")
+        raise EngineContractError(
+            f"demand history: column {series_column!r} is empty in row {as_counted(row)}"
+        )
 
     keyed = pd.DataFrame({"series": series.to_numpy(), "period": periods, "count": counts})
     duplicated = keyed.duplicated(["series", "period"])
@@ -214,12 +217,13 @@ def prepare_history(
         row = int(duplicated.to_numpy().nonzero()[0][0])
         raise EngineInputError(
             f"demand history: series {keyed['series'].iloc[row]!r} has more than one row for "
-            f"{keyed['period'].iloc[row]} (row {row}); give one count per series and month",
+            f"{keyed['period'].iloc[row]} (row {as_counted(row)}); give one count per series and "
+            "month",
             code="history_duplicate_month",
             params={
                 "series": str(keyed["series"].iloc[row]),
                 "month": str(keyed["period"].iloc[row]),
-                "row": row,
+                "row": as_counted(row),
             },
         )
 

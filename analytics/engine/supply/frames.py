@@ -20,6 +20,13 @@ IDENTIFIER_COLUMN = re.compile(
 IDENTIFIER_VALUE = re.compile(r"^(\+?86)?1[3-9]\d{9}$|^\d{17}[\dXx]$")
 
 
+def as_counted(position: int) -> int:
+    """A row's position (0, 1, ...) as a person counts rows: from 1, row 1 being the first
+    line after a file's header, as the panel's problems count them
+    (``analytics.engine.equalization.schema``)."""
+    return int(position) + 1
+
+
 def identifier_columns(columns: Iterable[object]) -> list[str]:
     """Columns whose names say they hold personal identifiers (name, phone, national ID...)."""
     return [str(c) for c in columns if IDENTIFIER_COLUMN.search(str(c))]
@@ -75,14 +82,15 @@ def require_allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str], *,
     if bad.any():
         first = bad.to_numpy().nonzero()[0][0]
         raise EngineInputError(
-            f"{what}: column {column!r} has value {values.iloc[first]!r} in row {first}; "
+            f"{what}: column {column!r} has value {values.iloc[first]!r} in row "
+            f"{as_counted(first)}; "
             f"expected one of {', '.join(sorted(allowed))}",
             code="value_not_allowed",
             params={
                 "table": what,
                 "column": str(column),
                 "value": str(values.iloc[first]),
-                "row": int(first),
+                "row": as_counted(first),
                 "allowed": sorted(allowed),
             },
         )
@@ -103,35 +111,35 @@ def require_numeric(
         row = int(text.nonzero()[0][0])
         raise EngineInputError(
             f"{what}: column {column!r} has a non-numeric value {frame[column].iloc[row]!r} "
-            f"in row {row}",
+            f"in row {as_counted(row)}",
             code="value_not_numeric",
             params={
                 "table": what,
                 "column": str(column),
                 "value": str(frame[column].iloc[row]),
-                "row": int(row),
+                "row": as_counted(row),
             },
         )
     if not allow_missing and np.isnan(values).any():
         row = int(np.isnan(values).nonzero()[0][0])
-        raise EngineContractError(f"{what}: column {column!r} is missing in row {row}")
+        raise EngineContractError(f"{what}: column {column!r} is missing in row {as_counted(row)}")
     if np.isinf(values).any():
         row = int(np.isinf(values).nonzero()[0][0])
-        raise EngineContractError(f"{what}: column {column!r} is infinite in row {row}")
+        raise EngineContractError(f"{what}: column {column!r} is infinite in row {as_counted(row)}")
     if minimum is not None:
         low = values < minimum
         if low.any():
             row = int(low.nonzero()[0][0])
             raise EngineInputError(
                 f"{what}: column {column!r} must be at least {minimum:g}, "
-                f"got {values[row]:g} in row {row}",
+                f"got {values[row]:g} in row {as_counted(row)}",
                 code="value_below_minimum",
                 params={
                     "table": what,
                     "column": str(column),
                     "minimum": float(minimum),
                     "value": float(values[row]),
-                    "row": int(row),
+                    "row": as_counted(row),
                 },
             )
     return values
@@ -161,14 +169,14 @@ def to_month(values: pd.Series, *, what: str, column: str) -> pd.PeriodIndex:
     if bad.any():
         row = int(bad.nonzero()[0][0])
         raise EngineInputError(
-            f"{what}: column {column!r} has {values.iloc[row]!r} in row {row}; "
+            f"{what}: column {column!r} has {values.iloc[row]!r} in row {as_counted(row)}; "
             "expected a month as YYYY-MM",
             code="value_not_month",
             params={
                 "table": what,
                 "column": str(column),
                 "value": str(values.iloc[row]),
-                "row": int(row),
+                "row": as_counted(row),
             },
         )
     if getattr(parsed.dt, "tz", None) is not None:

@@ -48,6 +48,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.catalogue import CHANNELS, DIMENSIONS, dimension_of
 from analytics.engine.supply.frames import (
+    as_counted,
     assert_no_identifiers,
     jsonable,
     refuse_identifier_values,
@@ -137,14 +138,14 @@ def _categorical(
         original = values.iloc[row]
         problem = "is missing" if pd.isna(original) else f"has value {original!r}"
         raise EngineInputError(
-            f"{what}: column {column!r} {problem} in row {row}; "
+            f"{what}: column {column!r} {problem} in row {as_counted(row)}; "
             f"expected one of {', '.join(allowed)}",
             code="value_missing" if pd.isna(original) else "value_not_allowed",
             params={
                 "table": what,
                 "column": str(column),
                 "value": "" if pd.isna(original) else str(original),
-                "row": row,
+                "row": as_counted(row),
                 "allowed": list(allowed),
             },
         )
@@ -162,7 +163,9 @@ def _validated_residents(residents: pd.DataFrame) -> tuple[pd.DataFrame, list[st
     refuse_identifier_values(residents, ["community"])
     if residents["community"].isna().any():
         row = int(residents["community"].isna().to_numpy().nonzero()[0][0])
-        raise EngineContractError(f"residents: column 'community' is missing in row {row}")
+        raise EngineContractError(
+            f"residents: column 'community' is missing in row {as_counted(row)}"
+        )
     checked = {
         column: _categorical(residents, column, allowed, what="residents")
         for column, allowed in PROFILE_CATEGORICAL.items()
@@ -204,8 +207,8 @@ def _normalised_requests(
         bad = (category.codes < 0) | np.isin(category.codes, unknown_codes)
         row = int(bad.nonzero()[0][0])
         raise EngineContractError(
-            f"requests: category {requests['category'].iloc[row]!r} in row {row} is not in "
-            "the catalogue; pass its first-level dimension in category_dimensions"
+            f"requests: category {requests['category'].iloc[row]!r} in row {as_counted(row)} is "
+            "not in the catalogue; pass its first-level dimension in category_dimensions"
         )
     channel = _categorical(requests, "channel", (*CHANNELS, "open311"), what="requests")
     months = to_month(requests["created"], what="requests", column="created")
@@ -228,7 +231,8 @@ def _normalised_requests(
     if missing.any():
         row = int(missing.nonzero()[0][0])
         raise EngineContractError(
-            f"requests: resident {ids.iloc[row]!r} in row {row} is not among the residents given"
+            f"requests: resident {ids.iloc[row]!r} in row {as_counted(row)} is not among the "
+            "residents given"
         )
     if "community" in requests.columns:
         community = pd.Categorical(requests["community"].astype(object))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import kinds, wording
 from analytics.actions import analysis_run_now
@@ -13,7 +13,8 @@ from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
 from analytics.reports import run_error_text
 
-SYNTHETIC_NOTE = (
+# Printed first (in the operator's language) by a command whose run computed on the demo city.
+SYNTHETIC_NOTE = gettext_noop(
     "Data: the SYNTHETIC demo city (seed_demo); these figures describe no real place or person."
 )
 
@@ -52,7 +53,7 @@ def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:
         failed = gettext("The run failed.")
         raise CommandError(run_error_text(run) or f"{kind}: {failed}")
     if stdout is not None and (run.result or {}).get("synthetic") is True:
-        stdout.write(SYNTHETIC_NOTE)
+        stdout.write(gettext(SYNTHETIC_NOTE))
     return run
 
 

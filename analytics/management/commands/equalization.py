@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from analytics import kinds, wording
 from analytics.management.commands._runs import dump_json, run_and_check
@@ -26,7 +27,10 @@ class Command(BaseCommand):
             f"Equalization run #{run.pk} on the {label}: {panel.cities} cities, "
             f"{panel.years[0]}-{panel.years[1]}, {run.timings['total']:.1f} s"
         )
-        self.stdout.write(f"Data: {result.data_source}")
+        self.stdout.write(
+            gettext("Data: %(source)s")
+            % {"source": wording.data_source_text(source=result.data_source)}
+        )
         self.stdout.write("Coefficient of variation of the development score by region:")
         paper = result.table1.paper
         for region, cv in result.table1.computed.items():

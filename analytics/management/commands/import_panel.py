@@ -3,9 +3,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from analytics import wording
 from analytics.actions import panel_dataset_import
 from analytics.engine.errors import EngineInputError
 from analytics.management.commands._runs import refusal
+
+# The problems listed one by one; the rest are counted.
+PROBLEMS_LISTED = 50
 
 
 class Command(BaseCommand):
@@ -28,16 +32,27 @@ class Command(BaseCommand):
                     source_file=handle, name=name or file.name, source=source
                 )
         except EngineInputError as exc:
+            # Each problem in the operator's language (LANGUAGE_CODE), worded from its code
+            # and figures by the one catalogue, as the refusal below is.
             problems = getattr(exc, "problems", None) or []
-            for problem in problems[:50]:
-                self.stderr.write(
-                    f"  row {problem.row}, column {problem.column}: {problem.message}"
+            for problem in problems[:PROBLEMS_LISTED]:
+                text = wording.panel_problem_text(
+                    code=problem.code,
+                    params=problem.params,
+                    message=problem.message,
+                    row=problem.row,
+                    column=problem.column,
                 )
-            if len(problems) > 50:
-                self.stderr.write(f"  ... and {len(problems) - 50} more")
+                self.stderr.write(f"  {text}")
+            if len(problems) > PROBLEMS_LISTED:
+                more = gettext("... and %(count)s more") % {
+                    "count": len(problems) - PROBLEMS_LISTED
+                }
+                self.stderr.write(f"  {more}")
             raise refusal(
                 exc, prefix=gettext("%(file)s was not imported: ") % {"file": file}
             ) from exc
         self.stdout.write(
-            f"Imported {dataset.rows.count()} city-years as dataset #{dataset.pk} ({dataset.name})"
+            gettext("Imported %(rows)s city-years as dataset #%(number)s (%(name)s)")
+            % {"rows": dataset.rows.count(), "number": dataset.pk, "name": dataset.name}
         )

@@ -90,3 +90,49 @@ def test_a_provinces_parts_merge_into_weights_summing_to_one(engine_weights):
         )
         assert [together.weights[m] for m in MEMBERS] == pytest.approx(expected)
         assert together.basis == MIXED
+
+
+def test_a_province_with_a_city_too_young_to_backtest_merges_the_others_errors():
+    from analytics.engine.supply.forecast import ForecastConfig, forecast_with_optional_backtest
+    from analytics.kinds.base import PartResult
+    from analytics.kinds.forecast.result import Backtest, BacktestCell
+    from analytics.kinds.forecast.runner import forecast_merge
+    from analytics.kinds.schema import record
+
+    config = ForecastConfig(horizon=3, max_iter=40, max_train_rows=20_000)
+    old, backtest = forecast_with_optional_backtest(
+        _seasonal_frame(n_series=12, n_months=40), config=config, group_column=None
+    )
+    young, none = forecast_with_optional_backtest(
+        _seasonal_frame(n_series=12, n_months=20, seed=2), config=config, group_column=None
+    )
+    assert backtest is not None and none is None
+    parts = [
+        PartResult(
+            "5101",
+            ForecastResult(
+                backtest=record(Backtest, backtest.to_dict(), where="backtest"),
+                backtest_cells=[BacktestCell(community="a", category="x", actual=500.0)],
+                ensemble_weights=[StoredEnsembleWeights.of(w) for w in old.weights()],
+                history_months=40,
+            ),
+        ),
+        PartResult(
+            "5118",
+            ForecastResult(
+                backtest=Backtest(method=config.describe(), horizon=3, interval=0.8),
+                ensemble_weights=[StoredEnsembleWeights.of(w) for w in young.weights()],
+                history_months=20,
+                backtest_months_needed=config.months_needed(backtest=True),
+            ),
+        ),
+    ]
+    merged = forecast_merge(None, parts).result
+    # The young city scored nothing: the province's errors are the older city's.
+    assert merged.backtest.overall.wape == pytest.approx(parts[0].result.backtest.overall.wape)
+    assert (merged.history_months, merged.backtest_months_needed) == (40, 26)
+    for weights in merged.ensemble_weights:
+        assert sum(weights.weights.values()) == pytest.approx(1)
+    # Every city too young: no errors at all, not an empty row of them.
+    alone = forecast_merge(None, parts[1:]).result
+    assert alone.backtest.overall is None and alone.backtest_months_needed == 26

@@ -84,7 +84,13 @@ ERROR_PARTS = [
     {"code": "no_regressor_left"},
     {"code": "model_not_identified", "regressors": 6, "instruments": 4},
     {"code": "pydynpd_uncovered_regressors", "regressors": ["x", "z"]},
-    {"code": "pydynpd_unsupported", "problems": ["forward orthogonal deviations"]},
+    {
+        "code": "pydynpd_unsupported",
+        "problems": [
+            {"code": "instrument_equation", "group": "gmm(n, 2:4, eq(level))"},
+            {"code": "partial_collapse"},
+        ],
+    },
     {"code": "data_empty"},
     {"code": "columns_missing", "table": "demand", "columns": ["forecast"], "present": []},
     {"code": "column_not_numeric", "column": "gdp", "rows": [3, 9]},
@@ -341,10 +347,10 @@ def test_refusals_from_real_engine_calls_are_worded_with_their_names():
         require_numeric(counts, "count", what="demand history", minimum=0)
     with wording.language("en"):
         english = wording.run_error_text(parts=refused.value.parts, error="")
-    assert english == "The demand history table: column count must be at least 0; row 1 has -2."
+    assert english == "The demand history table: column count must be at least 0; row 2 has -2."
     with wording.language("zh-hans"):
         chinese = wording.run_error_text(parts=refused.value.parts, error="")
-    assert chinese == "需求历史表：列 count 的值至少应为 0；第 1 行为 -2。"
+    assert chinese == "需求历史表：列 count 的值至少应为 0；第 2 行为 -2。"
 
 
 def test_a_stored_english_message_never_reaches_a_chinese_reader():
@@ -387,3 +393,44 @@ def test_every_progress_message_a_runner_or_the_engine_reports_is_worded():
     }
     assert said, "no progress message found?"
     assert said <= wording._PROGRESS, said - wording._PROGRESS
+
+
+def test_a_singular_matrix_and_what_pydynpd_cannot_do_are_worded_with_their_parameters():
+    """``gmm_singular`` names the matrix and ``pydynpd_unsupported`` each problem (with the
+    model string's group it concerns), in English and in Chinese, from real engine refusals."""
+    import numpy as np
+    import pandas as pd
+
+    from analytics.engine.errors import EngineInputError
+    from analytics.engine.gmm.estimator import _inverse
+    from analytics.engine.gmm.pydynpd_runner import run_pydynpd
+
+    with pytest.raises(EngineInputError) as singular:
+        _inverse(np.zeros((2, 2)), "GMM normal matrix")
+    with wording.language("en"):
+        english = wording.run_error_text(parts=singular.value.parts, error="")
+    with wording.language("zh-hans"):
+        chinese = wording.run_error_text(parts=singular.value.parts, error="")
+    assert english.startswith("The GMM normal matrix is singular: the instruments do not")
+    assert chinese.startswith("GMM 正规方程矩阵 是奇异矩阵") and "matrix" not in chinese
+
+    frame = pd.DataFrame({"id": [1, 1, 2, 2], "year": [1, 2, 1, 2], "n": [1.0, 2, 3, 4]})
+    model = "n L1.n | gmm(n, 2:4, eq(level)) gmm(n, 5:6) | onestep collapse"
+    with pytest.raises(EngineInputError) as unsupported:
+        run_pydynpd(frame, model, "id", "year")
+    parts = unsupported.value.parts
+    assert [p["code"] for p in parts[0]["problems"]] == [
+        "instrument_equation",
+        "onestep_system_collapse",
+    ]
+    with wording.language("en"):
+        english = wording.run_error_text(parts=parts, error="")
+    with wording.language("zh-hans"):
+        chinese = wording.run_error_text(parts=parts, error="")
+    assert english == (
+        "The pydynpd engine cannot run this model (gmm(n, 2:4, eq(level)): pydynpd has no "
+        "instruments for one equation only (eq(level), eq(diff)); pydynpd 0.2.2 fails on "
+        "one-step system GMM with collapse); use the project's own estimator."
+    )
+    assert "gmm(n, 2:4, eq(level))：pydynpd 不支持仅用于单个方程的工具变量" in chinese
+    assert "一步系统 GMM" in chinese and "fails" not in chinese and "instruments" not in chinese

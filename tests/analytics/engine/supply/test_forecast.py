@@ -99,11 +99,12 @@ def test_bad_history_input_is_named():
     good = pd.DataFrame({"series": ["a", "a"], "period": ["2024-01", "2024-02"], "count": [1, 2]})
     with pytest.raises(EngineInputError, match="count"):
         prepare_history(good.drop(columns=["count"]))
-    with pytest.raises(EngineInputError, match=r"'period' has '2024-13' in row 1"):
+    with pytest.raises(EngineInputError, match=r"'period' has '2024-13' in row 2"):
         prepare_history(good.assign(period=["2024-01", "2024-13"]))
-    with pytest.raises(EngineInputError, match=r"at least 0.*-3.*row 0"):
+    with pytest.raises(EngineInputError, match=r"at least 0.*-3.*row 1\b"):
         prepare_history(good.assign(count=[-3, 2]))
-    with pytest.raises(EngineInputError, match="more than one row"):
+    # Rows as a person counts them: row 1 is the first line after a file's header.
+    with pytest.raises(EngineInputError, match=r"more than one row for 2024-01 \(row 2\)"):
         prepare_history(good.assign(period=["2024-01", "2024-01"]))
     with pytest.raises(EngineContractError, match="horizon"):
         ForecastConfig(horizon=0)

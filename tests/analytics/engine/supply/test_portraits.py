@@ -177,8 +177,8 @@ def test_bad_input_is_named(demo):
     with pytest.raises(EngineInputError, match="hukou_type"):
         build_portraits(demo.residents.drop(columns=["hukou_type"]), config=FAST)
     wrong = demo.residents.head(30).copy()
-    wrong.loc[wrong.index[3], "health_needs"] = "terrible"
-    with pytest.raises(EngineInputError, match=r"health_needs.*'terrible'.*row 3"):
+    wrong.loc[wrong.index[3], "health_needs"] = "terrible"  # the fourth row, counted from 1
+    with pytest.raises(EngineInputError, match=r"health_needs.*'terrible'.*row 4"):
         build_portraits(wrong, config=FAST)
     # The runners pass every category of the catalogue with its dimension, so a category
     # outside it is a programming error, not a refusal a person can meet.
