@@ -3,8 +3,6 @@ changes, sign-up, erasure, the audited reveal and the exact lookup."""
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -13,7 +11,6 @@ from rest_framework.authtoken.models import Token
 from core.errors import ActionNotAllowed, RowsInvalid, StateConflict
 from residents import actions
 from residents.models import PersonalDataAccess, Resident, User
-from residents.queries import communities_outside_scope
 from services import actions as service_actions
 from services.models import ServiceRequest
 from tests.factories import (
@@ -26,6 +23,7 @@ from tests.factories import (
     WorkerFactory,
     synthetic_national_id,
 )
+from tests.scope_checks import named_communities_only
 
 ANSWERS = {
     "birth_year": 1958,
@@ -154,18 +152,8 @@ def test_bulk_import_checks_only_the_named_communities_against_the_scope(
     good = {"community_id": community.pk, **ANSWERS, "portrait_consent": True}
     rows = [good, {**good, "community_id": outside.pk}]
     before = Resident.objects.count()
-    # The scope is asked about the communities the rows name, never read whole (an
-    # administrator's scope can hold tens of thousands of communities).
     with (
-        mock.patch.object(
-            actions, "communities_outside_scope", wraps=communities_outside_scope
-        ) as scope_check,
-        mock.patch.object(
-            actions,
-            "scoped_community_id_set",
-            create=True,
-            side_effect=AssertionError("the whole scope was loaded"),
-        ),
+        named_communities_only(actions) as scope_check,
         translation.override(language),
         pytest.raises(RowsInvalid) as caught,
     ):

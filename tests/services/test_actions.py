@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +13,6 @@ from django.utils import timezone, translation
 
 from core.errors import ActionNotAllowed, InvalidTransition, RowsInvalid, StateConflict
 from residents.models import User
-from residents.queries import communities_outside_scope
 from services import actions
 from services.models import RequestStatusChange, ServiceRequest, SupplyCapacity
 from tests.factories import (
@@ -27,6 +25,7 @@ from tests.factories import (
     UserFactory,
     WorkerFactory,
 )
+from tests.scope_checks import named_communities_only
 
 Status = ServiceRequest.Status
 
@@ -406,18 +405,8 @@ def test_requests_import_checks_only_the_named_communities_against_the_scope(
         attributes={"count": 1},
     )
     rows = [good, dataclasses.replace(good, community_id=outside.pk)]
-    # The scope is asked about the communities the rows name, never read whole (an
-    # administrator's scope can hold tens of thousands of communities).
     with (
-        mock.patch.object(
-            actions, "communities_outside_scope", wraps=communities_outside_scope
-        ) as scope_check,
-        mock.patch.object(
-            actions,
-            "scoped_community_id_set",
-            create=True,
-            side_effect=AssertionError("the whole scope was loaded"),
-        ),
+        named_communities_only(actions) as scope_check,
         translation.override(language),
         pytest.raises(RowsInvalid) as caught,
     ):
