@@ -60,7 +60,12 @@ class Command(BaseCommand):
                     f"{horizon} months after {run.result['last_month']}, "
                     f"{run.timings['total']:.1f} s"
                 )
-                self._print_backtest(backtest)
+                if backtest.get("overall") is None:
+                    self._no_backtest(
+                        run.result.get("history_months"), run.result.get("backtest_months_needed")
+                    )
+                else:
+                    self._print_backtest(backtest)
             return
         horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
         try:
@@ -91,15 +96,18 @@ class Command(BaseCommand):
             )
             return
         if backtest is None:
-            self.stdout.write(
-                f"No backtest: the history covers {months} months and a backtest needs "
-                f"{needed}. The forecasts were not checked against past months; their weights "
-                "and intervals come from the few months there are."
-            )
+            self._no_backtest(months, needed)
         else:
             self._print_backtest(backtest.to_dict())
         if out is not None:
             self.stdout.write(f"Wrote {len(forecasts)} forecasts to {out}")
+
+    def _no_backtest(self, months: int | None, needed: int | None) -> None:
+        self.stdout.write(
+            f"No backtest: the history covers {months} months and a backtest needs {needed}. "
+            "The forecasts were not checked against past months; their weights and intervals "
+            "come from the few months there are."
+        )
 
     def _print_backtest(self, backtest: dict) -> None:
         overall = backtest["overall"]
