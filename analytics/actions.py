@@ -1024,7 +1024,9 @@ def panel_dataset_import(*, source_file, name: str, source: str = "", user=None)
     missing = sorted(set(clean[CITY_COLUMN].astype(str)) - set(city_ids))
     if missing:
         raise EngineInputError(
-            f"city codes not loaded in this installation: {', '.join(missing[:10])}"
+            f"city codes not loaded in this installation: {', '.join(missing[:10])}",
+            code="panel_cities_not_loaded",
+            params={"codes": missing[:10], "count": len(missing)},
         )
     dataset = PanelDataset.objects.create(
         name=name,

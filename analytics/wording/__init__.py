@@ -1226,6 +1226,10 @@ _RUN_ERRORS = {
         "The pydynpd engine cannot run this model (%(problems)s); use the project's own estimator."
     ),
     "data_empty": gettext_noop("The data have no rows."),
+    "panel_cities_not_loaded": gettext_noop(
+        "The panel names %(count)s city code(s) that this installation has not loaded (%(codes)s"
+        "): load the geography of those cities first, or leave them out of the file."
+    ),
     "columns_missing": gettext_noop(
         "The %(table)s table lacks the column(s) %(columns)s; it has %(present)s."
     ),

@@ -100,3 +100,27 @@ def test_a_panel_missing_a_column_names_it(panel_frame, tmp_path, capsys):
         call_command("import_panel", str(path))
     assert "rgdp" in str(raised.value) + capsys.readouterr().err
     assert PanelDataset.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        # English readers get the engine's own message, as for every refusal of a command.
+        ("en", "city codes not loaded in this installation: {code}"),
+        ("zh-hans", "面板中有 1 个城市代码本系统尚未载入（{code}）"),
+    ],
+)
+def test_a_panel_naming_cities_not_loaded_here_says_so_in_the_readers_language(
+    panel_frame, tmp_path, language, expected
+):
+    from django.utils import translation
+
+    from residents.models import City
+
+    cities = sorted(panel_frame["city_code"].unique())[:2]
+    City.objects.filter(adcode=str(cities[1])).delete()
+    path = _write(panel_frame[panel_frame["city_code"].isin(cities)], tmp_path / "panel.csv")
+    with translation.override(language), pytest.raises(CommandError) as refused:
+        call_command("import_panel", str(path))
+    assert expected.format(code=cities[1]) in str(refused.value), str(refused.value)
+    assert PanelDataset.objects.count() == 0

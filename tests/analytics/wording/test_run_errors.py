@@ -93,6 +93,7 @@ ERROR_PARTS = [
     },
     {"code": "data_empty"},
     {"code": "columns_missing", "table": "demand", "columns": ["forecast"], "present": []},
+    {"code": "panel_cities_not_loaded", "codes": ["120000", "130100"], "count": 2},
     {"code": "column_not_numeric", "column": "gdp", "rows": [3, 9]},
     {"code": "unit_missing", "column": "city", "rows": [2]},
     {"code": "time_missing", "column": "year", "rows": [2, 5]},
