@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.views import add_action_errors
 from notifications import actions, queries
 from notifications.forms import PreferenceForm
-from notifications.models import Notification
+from notifications.models import Channel, Notification
 from notifications.texts import message_in
 
 PAGE_SIZE = 20
@@ -88,4 +88,27 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your notification preferences were saved."))
             return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form})
+    # What the saved preferences amount to, by the one rule every notification follows: a
+    # preferred channel that is turned off, or that cannot reach the person, sends nothing.
+    route = queries.route_for(user=request.user, preference=current, offered=offered)
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "route_text": _route_text(route)},
+    )
+
+
+def _route_text(route: queries.Route) -> str:
+    outside = {
+        Channel.EMAIL: _("by email"),
+        Channel.SMS: _("by text message (SMS)"),
+    }.get(route.external)
+    if route.in_app and outside:
+        return _("Notifications now reach you in the notification centre and %(channel)s.") % {
+            "channel": outside
+        }
+    if route.in_app:
+        return _("Notifications now reach you in the notification centre only.")
+    if outside:
+        return _("Notifications now reach you %(channel)s only.") % {"channel": outside}
+    return _("Notifications now reach you nowhere: every channel is turned off.")

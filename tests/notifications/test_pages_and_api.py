@@ -336,3 +336,30 @@ def test_a_patch_reads_the_preferences_once(people, role, saved_before):
     assert len(preference_reads) == 2  # the API's one reading, the action's locked one
     # channels_offered: the API's reading and the action's own check (residents only).
     assert len(profile_reads) == (2 if role == "resident" else 0)
+
+
+@pytest.mark.parametrize(
+    ("language", "email_on", "expected"),
+    [
+        ("en", True, "Notifications now reach you in the notification centre and by email."),
+        ("en", False, "Notifications now reach you in the notification centre only."),
+        ("zh-hans", True, "通知目前会发送到通知中心，并通过电子邮件发送。"),
+        ("zh-hans", False, "通知目前只发送到通知中心。"),
+    ],
+)
+def test_the_preferences_page_says_where_notifications_now_go(
+    client, people, language, email_on, expected
+):
+    """As ``route_for`` sends them: email preferred but turned off sends no email, and the
+    page says so rather than only echoing the saved choice."""
+    from django.utils import translation
+
+    worker = people["worker"]
+    worker.email = "w@example.org"
+    worker.save()
+    Preference.objects.create(user=worker, email=email_on, preferred_channel=Channel.EMAIL)
+    client.force_login(worker, backend=BACKEND)
+    with translation.override(language):
+        url = reverse("notifications:preferences")
+    page = client.get(url).content.decode()
+    assert expected in page
