@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.views import add_action_errors
 from notifications import actions, queries
 from notifications.forms import PreferenceForm
-from notifications.models import Channel, Notification
+from notifications.models import Channel, Notification, Preference
 from notifications.texts import message_in
 
 PAGE_SIZE = 20
@@ -94,8 +94,25 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "route_text": _route_text(route)},
+        {
+            "form": form,
+            "route_text": _route_text(route),
+            "unsent_text": _unsent_text(current, route),
+        },
     )
+
+
+def _unsent_text(preference: Preference, route: queries.Route) -> str:
+    """Why the preferred outside channel sends nothing, when it does not."""
+    if preference.preferred_channel == Channel.IN_APP or route.external is not None:
+        return ""
+    if preference.preferred_channel == Channel.EMAIL:
+        if not preference.email:
+            return _("Email is your preferred channel but is turned off below.")
+        return _("Email is your preferred channel but your account has no email address.")
+    if not preference.sms:
+        return _("Text messages are your preferred channel but are turned off below.")
+    return _("Text messages are your preferred channel but cannot reach your account.")
 
 
 def _route_text(route: queries.Route) -> str:

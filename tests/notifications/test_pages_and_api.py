@@ -363,3 +363,20 @@ def test_the_preferences_page_says_where_notifications_now_go(
         url = reverse("notifications:preferences")
     page = client.get(url).content.decode()
     assert expected in page
+    # And why the preferred email sends nothing when it does not.
+    why = {
+        "en": "Email is your preferred channel but is turned off below.",
+        "zh-hans": "您首选电子邮件，但已在下方关闭电子邮件。",
+    }
+    assert (why[language] in page) is not email_on
+
+
+def test_the_preferences_page_says_an_account_without_an_address_gets_no_email(client, people):
+    worker = people["worker"]
+    worker.email = ""
+    worker.save()
+    Preference.objects.create(user=worker, email=True, preferred_channel=Channel.EMAIL)
+    client.force_login(worker, backend=BACKEND)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert "Notifications now reach you in the notification centre only." in page
+    assert "Email is your preferred channel but your account has no email address." in page
