@@ -1625,6 +1625,14 @@ _REGION_ZH = {region.name: region.name_zh for region in REGIONS}
 _TABLE2_STEP = re.compile(r"^model(?P<model>\d): (?P<region>[A-Za-z]+)$")
 
 
+def region_text(*, region: str) -> str:
+    """One of the seven regions (``North``, ``Southwest``, ...) by its name in the reader's
+    language."""
+    if current_language().lower().startswith("zh"):
+        return _REGION_ZH.get(region, gettext(region))
+    return region
+
+
 def progress_text(*, message: object) -> str:
     """A run's progress message in the reader's language (a message from a newer engine is
     shown as it is)."""
@@ -1633,12 +1641,9 @@ def progress_text(*, message: object) -> str:
         return gettext(text)
     step = _TABLE2_STEP.match(text)
     if step:
-        region = step["region"]
-        if current_language().lower().startswith("zh"):
-            region = _REGION_ZH.get(region, gettext(region))
         return gettext("Table 2, model %(model)s: %(region)s") % {
             "model": step["model"],
-            "region": region,
+            "region": region_text(region=step["region"]),
         }
     return text
 

@@ -21,25 +21,46 @@ class Command(BaseCommand):
             dump_json(self.stdout, {"run": run.pk, **run.result})
             return
         result = kinds.get(AnalysisRun.Kind.EQUALIZATION).load(run)
-        label = "SYNTHETIC panel" if result.synthetic else "imported panel"
         panel = result.panel
         self.stdout.write(
-            f"Equalization run #{run.pk} on the {label}: {panel.cities} cities, "
-            f"{panel.years[0]}-{panel.years[1]}, {run.timings['total']:.1f} s"
+            (
+                gettext(
+                    "Equalization run #%(run)s on the SYNTHETIC panel: %(cities)s cities, "
+                    "%(first)s-%(last)s, %(seconds)s s"
+                )
+                if result.synthetic
+                else gettext(
+                    "Equalization run #%(run)s on the imported panel: %(cities)s cities, "
+                    "%(first)s-%(last)s, %(seconds)s s"
+                )
+            )
+            % {
+                "run": run.pk,
+                "cities": panel.cities,
+                "first": panel.years[0],
+                "last": panel.years[1],
+                "seconds": f"{run.timings['total']:.1f}",
+            }
         )
         self.stdout.write(
             gettext("Data: %(source)s")
             % {"source": wording.data_source_text(source=result.data_source)}
         )
-        self.stdout.write("Coefficient of variation of the development score by region:")
+        self.stdout.write(gettext("Coefficient of variation of the development score by region:"))
         paper = result.table1.paper
         for region, cv in result.table1.computed.items():
             target = paper.get(region)
             self.stdout.write(
-                f"  {region:<10} {cv:6.3f}   (paper {float('nan') if target is None else target:.2f})"
+                gettext("  %(region)s %(cv)s   (paper %(paper)s)")
+                % {
+                    "region": f"{wording.region_text(region=region):<10}",
+                    "cv": f"{cv:6.3f}",
+                    "paper": "—" if target is None else f"{target:.2f}",
+                }
             )
         lag = result.equity_weights.lag
         if lag:
             self.stdout.write(
-                f"Effect of digital government: {wording.effect_lag_text(lag=lag.to_json())}"
+                gettext("Effect of digital government: %(effect)s")
+                % {"effect": wording.effect_lag_text(lag=lag.to_json())}
             )

@@ -148,8 +148,9 @@ def test_the_equalization_command_prints_from_the_typed_result():
 
 @pytest.mark.slow  # a real equalization run
 @pytest.mark.django_db
-def test_the_equalization_commands_data_line_is_in_the_operators_language():
+def test_the_equalization_commands_lines_are_in_the_operators_language():
     import io
+    import re
 
     from django.core.management import call_command
     from django.utils import translation
@@ -159,10 +160,17 @@ def test_the_equalization_commands_data_line_is_in_the_operators_language():
     out = io.StringIO()
     with translation.override("zh-hans"):
         call_command("equalization", stdout=out)
-    [data] = [line for line in out.getvalue().splitlines() if line.startswith("数据：")]
+    text = out.getvalue()
+    [data] = [line for line in text.splitlines() if line.startswith("数据：")]
     with language("zh-hans"):
         assert data == "数据：" + wording.gettext(SYNTHETIC_SOURCE)
     assert "SYNTHETIC panel" not in data and "合成" in data
+    # Every other line too: the header, the regions by their Chinese names, the effect.
+    assert re.search(r"均等化分析运行 #\d+（SYNTHETIC 合成面板）：286 个城市，2009–2018 年", text)
+    assert "各区域发展得分的变异系数：" in text
+    assert re.search(r"华北\s+0\.\d{3}\s+（论文 0\.\d\d）", text), text
+    assert "数字政府建设的效应：" in text
+    assert not re.search(r"\b(North|South|East|paper|Effect|cities)\b", text), text
 
 
 @pytest.fixture(scope="module")
