@@ -88,3 +88,15 @@ def test_chinese_pages_group_amounts_by_thousands():
         assert floatformat(444140.0, "0g") == "444,140"
     with translation.override("en"):
         assert floatformat(444140.0, "0g") == "444,140"
+
+
+@pytest.mark.slow  # starts Python with Django in subprocesses
+def test_the_default_language_comes_from_the_environment_and_must_be_offered():
+    assert _settings("s.LANGUAGE_CODE") == "en"
+    assert _settings("s.LANGUAGE_CODE", DJANGO_LANGUAGE_CODE="zh-hans") == "zh-hans"
+    refused = _run(
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()",
+        DJANGO_LANGUAGE_CODE="fr",
+    )
+    assert refused.returncode != 0
+    assert "DJANGO_LANGUAGE_CODE must be one of en, zh-hans, got 'fr'" in refused.stderr
