@@ -18,8 +18,13 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
+def on_abdata(model: str, *args: str) -> str:
+    """The command on the Arellano–Bond employment panel (``id``, ``year``)."""
+    return run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", model, *args)
+
+
 def test_table_by_default():
-    text = run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", MODEL)
+    text = on_abdata(MODEL)
     assert "two-step system GMM" in text
     assert "Hansen test of overid. restrictions: chi2(3)" in text
     assert "Arellano-Bond test for AR(2)" in text
@@ -27,19 +32,7 @@ def test_table_by_default():
 
 
 def test_json_has_coefficients_tests_and_counts():
-    payload = json.loads(
-        run(
-            "--data",
-            str(ABDATA),
-            "--id",
-            "id",
-            "--time",
-            "year",
-            "--model",
-            MODEL + " small",
-            "--json",
-        )
-    )
+    payload = json.loads(on_abdata(MODEL + " small", "--json"))
     assert set(payload["coefficients"]["L1.n"]) == {"coef", "se", "t", "p"}
     assert payload["n_groups"] == 140 and payload["n_instruments"] == 7
     assert payload["hansen"]["df"] == 3 and payload["sargan"]["df"] == 3
@@ -48,24 +41,8 @@ def test_json_has_coefficients_tests_and_counts():
 
 
 def test_pydynpd_engine_matches_and_names_what_it_cannot_give():
-    ours = json.loads(
-        run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", MODEL, "--json")
-    )
-    theirs = json.loads(
-        run(
-            "--data",
-            str(ABDATA),
-            "--id",
-            "id",
-            "--time",
-            "year",
-            "--model",
-            MODEL,
-            "--engine",
-            "pydynpd",
-            "--json",
-        )
-    )
+    ours = json.loads(on_abdata(MODEL, "--json"))
+    theirs = json.loads(on_abdata(MODEL, "--engine", "pydynpd", "--json"))
     assert theirs["engine"] == "pydynpd"
     for name, values in ours["coefficients"].items():
         assert theirs["coefficients"][name]["coef"] == pytest.approx(values["coef"], rel=1e-8)
@@ -82,7 +59,7 @@ def test_pydynpd_engine_matches_and_names_what_it_cannot_give():
 )
 def test_bad_input_is_a_command_error(model, message):
     with pytest.raises(CommandError, match=message):
-        run("--data", str(ABDATA), "--id", "id", "--time", "year", "--model", model)
+        on_abdata(model)
 
 
 def test_a_refusal_is_in_the_operators_language():
@@ -91,16 +68,7 @@ def test_a_refusal_is_in_the_operators_language():
     from django.utils import translation
 
     with translation.override("zh-hans"), pytest.raises(CommandError) as refused:
-        run(
-            "--data",
-            str(ABDATA),
-            "--id",
-            "id",
-            "--time",
-            "year",
-            "--model",
-            "n L1.n q | gmm(n, 2:4) iv(q)",
-        )
+        on_abdata("n L1.n q | gmm(n, 2:4) iv(q)")
     text = str(refused.value)
     assert "not a column" not in text
     assert any("\u4e00" <= char <= "\u9fff" for char in text), text
@@ -108,35 +76,13 @@ def test_a_refusal_is_in_the_operators_language():
 
 def test_pydynpd_engine_refuses_a_model_it_would_change():
     with pytest.raises(CommandError, match="name k, w in iv"):
-        run(
-            "--data",
-            str(ABDATA),
-            "--id",
-            "id",
-            "--time",
-            "year",
-            "--model",
-            "n L1.n w k | gmm(n, 2:4)",
-            "--engine",
-            "pydynpd",
-        )
+        on_abdata("n L1.n w k | gmm(n, 2:4)", "--engine", "pydynpd")
 
 
 def test_pydynpd_exit_is_contained(tmp_path):
     # pydynpd calls exit() when lag 1 of the dependent variable is missing
     with pytest.raises(CommandError, match="pydynpd rejected the model: lag 1 of the dependent"):
-        run(
-            "--data",
-            str(ABDATA),
-            "--id",
-            "id",
-            "--time",
-            "year",
-            "--model",
-            "n L2.n w | gmm(n, 3:4) iv(w)",
-            "--engine",
-            "pydynpd",
-        )
+        on_abdata("n L2.n w | gmm(n, 3:4) iv(w)", "--engine", "pydynpd")
 
 
 def test_unreadable_file(tmp_path):
