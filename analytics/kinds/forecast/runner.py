@@ -216,23 +216,12 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
     progress(15, "backtesting the ensemble and its members against the naive baselines")
     forecaster, backtest = forecast_with_optional_backtest(frame, config=config)
     forecasts = forecaster.forecast()
-    common = {
-        "ensemble_weights": [StoredEnsembleWeights.of(w) for w in forecaster.weights()],
-        "horizon": horizon,
-        "last_month": str(forecaster.last_period),
-        "n_series": int(frame["series"].nunique()),
-        "data_fingerprint": fingerprint(requests),
-        "synthetic": demo_city_present(),
-    }
     if backtest is None:
         # Too few months to backtest: the forecasts stand, and the page says why nothing
         # checks them against past months.
-        result = ForecastResult(
-            backtest=Backtest(method=config.describe(), horizon=horizon, interval=config.interval),
-            history_months=forecaster.history.n_months,
-            backtest_months_needed=config.months_needed(backtest=True),
-            **common,
-        )
+        checked = Backtest(method=config.describe(), horizon=horizon, interval=config.interval)
+        cells: list[BacktestCell] = []
+        needed: int | None = config.months_needed(backtest=True)
     else:
         # Backtest errors per community and category, kept for the fairness audit of
         # allocations.
@@ -243,12 +232,21 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
             .groupby(["community", "category"], as_index=False)[["actual", "forecast"]]
             .sum()
         )
-        result = ForecastResult(
-            backtest=record(Backtest, backtest.to_dict(), where="backtest"),
-            backtest_cells=[record(BacktestCell, cell) for cell in errors.to_dict("records")],
-            history_months=forecaster.history.n_months,
-            **common,
-        )
+        checked = record(Backtest, backtest.to_dict(), where="backtest")
+        cells = [record(BacktestCell, cell) for cell in errors.to_dict("records")]
+        needed = None
+    result = ForecastResult(
+        backtest=checked,
+        backtest_cells=cells,
+        ensemble_weights=[StoredEnsembleWeights.of(w) for w in forecaster.weights()],
+        horizon=horizon,
+        last_month=str(forecaster.last_period),
+        n_series=int(frame["series"].nunique()),
+        history_months=forecaster.history.n_months,
+        backtest_months_needed=needed,
+        data_fingerprint=fingerprint(requests),
+        synthetic=demo_city_present(),
+    )
     communities = dict(
         Community.objects.filter(partitions.community_q(partition)).values_list("code", "id")
     )
