@@ -53,11 +53,13 @@ def preference_for(*, user: User) -> Preference:
 @dataclass(frozen=True)
 class Route:
     """Where one notification goes for one person: the centre or not, and at most one
-    outside channel."""
+    outside channel. ``unsent``: why the preferred outside channel sends nothing, when it
+    does not (``turned_off``: its switch is off; ``unreachable``: no address for it)."""
 
     in_app: bool
     external: str | None
     language: str
+    unsent: str | None = None
 
 
 def route_for(
@@ -74,16 +76,23 @@ def route_for(
     if preference is None:
         preference = preference_for(user=user)
     external = preference.preferred_channel
+    unsent = None
     if external == Channel.EMAIL:
-        reachable = preference.email and bool(user.email)
+        if not preference.email:
+            unsent = "turned_off"
+        elif not user.email:
+            unsent = "unreachable"
     elif external == Channel.SMS:
         if offered is None:
             offered = channels_offered(user=user)
-        reachable = preference.sms and Channel.SMS in offered
-    else:
-        reachable = False
+        if not preference.sms:
+            unsent = "turned_off"
+        elif Channel.SMS not in offered:
+            unsent = "unreachable"
+    reachable = external in (Channel.EMAIL, Channel.SMS) and unsent is None
     return Route(
         in_app=preference.in_app,
         external=external if reachable else None,
         language=preference.language,
+        unsent=unsent,
     )

@@ -103,16 +103,21 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 def _unsent_text(preference: Preference, route: queries.Route) -> str:
-    """Why the preferred outside channel sends nothing, when it does not."""
-    if preference.preferred_channel == Channel.IN_APP or route.external is not None:
-        return ""
-    if preference.preferred_channel == Channel.EMAIL:
-        if not preference.email:
-            return _("Email is your preferred channel but is turned off below.")
-        return _("Email is your preferred channel but your account has no email address.")
-    if not preference.sms:
-        return _("Text messages are your preferred channel but are turned off below.")
-    return _("Text messages are your preferred channel but cannot reach your account.")
+    """Why the preferred outside channel sends nothing, when it does not (``route_for``)."""
+    email = preference.preferred_channel == Channel.EMAIL
+    if route.unsent == "turned_off":
+        return (
+            _("Email is your preferred channel but is turned off below.")
+            if email
+            else _("Text messages are your preferred channel but are turned off below.")
+        )
+    if route.unsent == "unreachable":
+        return (
+            _("Email is your preferred channel but your account has no email address.")
+            if email
+            else _("Text messages are your preferred channel but cannot reach your account.")
+        )
+    return ""
 
 
 def _route_text(route: queries.Route) -> str:
