@@ -3,6 +3,7 @@ from pathlib import Path
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
+from analytics import kinds
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import ForecastConfig, forecast_with_optional_backtest
 from analytics.management.commands._runs import (
@@ -60,10 +61,9 @@ class Command(BaseCommand):
                     f"{horizon} months after {run.result['last_month']}, "
                     f"{run.timings['total']:.1f} s"
                 )
-                if backtest.get("overall") is None:
-                    self._no_backtest(
-                        run.result.get("history_months"), run.result.get("backtest_months_needed")
-                    )
+                result = kinds.get(AnalysisRun.Kind.FORECAST).load(run)
+                if result.backtest.overall is None:
+                    self._no_backtest(result.history_months, result.backtest_months_needed)
                 else:
                     self._print_backtest(backtest)
             return
