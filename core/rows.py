@@ -3,6 +3,8 @@ spreadsheet shows the file, the header being row 1 and the first row under it ro
 for the uploads (requests, residents, supply capacities) and for the commands that read a
 user's file (``forecast_demand --data``)."""
 
+import numpy as np
+
 HEADER_ROW = 1
 FIRST_DATA_ROW = HEADER_ROW + 1
 
@@ -11,3 +13,8 @@ def spreadsheet_row(position: int) -> int:
     """The row a spreadsheet shows for the record at ``position`` under the header (0 for
     the first record after it)."""
     return FIRST_DATA_ROW + int(position)
+
+
+def spreadsheet_rows(positions: np.ndarray) -> np.ndarray:
+    """:func:`spreadsheet_row` of each position."""
+    return FIRST_DATA_ROW + np.asarray(positions, dtype=np.int64)

@@ -212,3 +212,14 @@ def test_a_month_still_to_come_is_refused(tmp_path):
     data = tmp_path / "history.csv"
     data.write_text("series,period,count\na,2022-01,4\na,2202-02,5\n")
     assert "2202-02 in row 3, after the current month" in _refusal(data)
+
+
+def test_empty_cells_right_of_the_last_column_are_read_as_nothing(tmp_path, plain):
+    """A spreadsheet that once had more columns saves a comma for each on every row."""
+    rows = _history()
+    data = tmp_path / "history.csv"
+    lines = ["series,period,count,,"] + [f"{s},{p.strftime('%Y-%m')},{c},," for s, p, c in rows]
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    _forecast(data, out)
+    pd.testing.assert_frame_equal(pd.read_csv(out, dtype={"series": str}), plain)

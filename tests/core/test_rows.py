@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from core.rows import FIRST_DATA_ROW, HEADER_ROW, spreadsheet_row
+from core.rows import FIRST_DATA_ROW, HEADER_ROW, spreadsheet_row, spreadsheet_rows
 from services import bulk, capacity_import
 
 
 def test_the_header_is_row_1_and_the_first_row_under_it_row_2():
     assert (HEADER_ROW, FIRST_DATA_ROW) == (1, 2)
-    assert [spreadsheet_row(p) for p in range(3)] == [2, 3, 4]
+    assert [spreadsheet_row(p) for p in range(3)] == [2, 3, 4] == list(spreadsheet_rows(range(3)))
 
 
 @pytest.mark.django_db

@@ -136,9 +136,19 @@ def require_numeric(
         values = raw.to_numpy(dtype=float)
         missing = np.isnan(values)
     else:
-        missing = is_missing(raw)
-        text = raw.where(~missing).astype("string").str.strip()
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        # Most cells of a file's column are plain numbers: only those that do not read as one
+        # are looked at again (blank, an NA spelling, spaces around a number, text).
+        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        values = np.array(numbers, dtype=float)  # a copy: the cells read again are written in
+        missing = np.zeros(len(values), dtype=bool)
+        again = np.flatnonzero(np.isnan(values))
+        if len(again):
+            cells = raw.iloc[again]
+            missing[again] = is_missing(cells)
+            text = cells.where(~missing[again]).astype("string").str.strip()
+            values[again] = pd.to_numeric(text, errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            )
     bad = (np.isnan(values) & ~missing) | np.isinf(values)
     if bad.any():
         row = int(bad.nonzero()[0][0])

@@ -23,7 +23,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext
 
 from analytics.engine.supply.frames import is_missing
-from core.rows import HEADER_ROW, spreadsheet_row
+from core.rows import HEADER_ROW, spreadsheet_row, spreadsheet_rows
 
 HISTORY_COLUMNS = ("series", "period", "count")
 DELIMITERS = (",", ";", "\t")
@@ -56,35 +56,71 @@ def read_history_file(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     text = _text_of(path)
     delimiter = _delimiter(text.splitlines()[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = _header(path, next(reader))
+    records = _records_fast(text, delimiter, len(header))
+    if records is None:  # rows of uneven width: read row by row, naming the row at fault
+        records = _records(path, reader, len(header))
+    cells = records.apply(lambda column: column.str.strip())
+    given = (cells != "").any(axis=1).to_numpy()
+    frame = cells[given].reset_index(drop=True)
+    frame.columns = header
+    for column in header:
+        if column not in HISTORY_COLUMNS:
+            frame[column] = _attribute(frame[column])
+    return frame, spreadsheet_rows(np.flatnonzero(given))
+
+
+def _records_fast(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
+    """The rows under the header, every cell as text and blank rows kept (so that each row's
+    position is its place in the file), read by pandas' C parser; None for rows wider than
+    the header or of uneven width."""
     try:
-        records = list(reader)
+        records = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            skiprows=1,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=range(width), dtype=object)
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if records.shape[1] > width:
+        if (records.iloc[:, width:].apply(lambda column: column.str.strip()) != "").any().any():
+            return None
+        records = records.iloc[:, :width]
+    for missing in range(records.shape[1], width):
+        records[missing] = ""
+    records.columns = range(width)
+    return records
+
+
+def _records(path: Path, reader, width: int) -> pd.DataFrame:
+    """The rows under the header read one by one, refusing the first wider than the header
+    (cells right of the header's last column must be empty) by its spreadsheet row."""
+    rows: list[list[str]] = []
+    try:
+        for position, record in enumerate(reader):
+            if any(cell.strip() for cell in record[width:]):
+                raise CommandError(
+                    gettext(
+                        "%(file)s, row %(row)s: the row has more cells than the header has "
+                        "columns (%(columns)s)"
+                    )
+                    % {"file": path, "row": spreadsheet_row(position), "columns": width}
+                )
+            record = record[:width]
+            rows.append(record + [""] * (width - len(record)))
     except csv.Error as exc:
         raise CommandError(
             gettext("%(file)s, row %(row)s: the row cannot be read as CSV (%(reason)s)")
             % {"file": path, "row": reader.line_num, "reason": exc}
         ) from None
-    header = _header(path, records[0])
-    cells: list[list[str]] = []
-    numbers: list[int] = []
-    for position, record in enumerate(records[1:]):
-        if not any(cell.strip() for cell in record):
-            continue  # a blank row: skipped, still counted
-        if any(cell.strip() for cell in record[len(header) :]):
-            raise CommandError(
-                gettext(
-                    "%(file)s, row %(row)s: the row has more cells than the header has columns "
-                    "(%(columns)s)"
-                )
-                % {"file": path, "row": spreadsheet_row(position), "columns": len(header)}
-            )
-        record = [cell.strip() for cell in record[: len(header)]]
-        cells.append(record + [""] * (len(header) - len(record)))
-        numbers.append(spreadsheet_row(position))
-    frame = pd.DataFrame(cells, columns=header, dtype=object)
-    for column in header:
-        if column not in HISTORY_COLUMNS:
-            frame[column] = _attribute(frame[column])
-    return frame, np.asarray(numbers, dtype=np.int64)
+    return pd.DataFrame(rows, columns=range(width), dtype=object)
 
 
 def _text_of(path: Path) -> str:
