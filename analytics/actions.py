@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import numpy as np
 from django import db
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +42,7 @@ from analytics.models import (
 )
 from core.errors import ActionNotAllowed, LimitReached, ServiceUnavailable
 from core.roles import is_administrator
+from core.rows import spreadsheet_rows
 from geography import load_prefecture_cities
 from residents.models import City
 from services.actions import CapacityLine, supply_capacities_write
@@ -1012,13 +1014,16 @@ def panel_dataset_import(*, source_file, name: str, source: str = "", user=None)
     """Validate a yearbook panel CSV and store it, all or nothing (the one write path of panel
     datasets and their rows; the equalization run reads the newest).
 
-    Raises :class:`EngineInputError` (with ``problems`` naming row and column) before writing
+    Raises :class:`EngineInputError` (with ``problems`` naming row and column, the rows as a
+    spreadsheet shows the file: ``core.rows``) before writing
     anything when the file has missing columns, duplicate city-years, non-numeric values,
     unknown city codes or years out of range.
     """
     frame = read_panel_csv(source_file)
     cities = load_prefecture_cities()
-    validated = validate_panel(frame, city_codes=cities["adcode"])
+    validated = validate_panel(
+        frame, city_codes=cities["adcode"], rows=spreadsheet_rows(np.arange(len(frame)))
+    )
     clean = validated.frame
     city_ids = dict(City.objects.values_list("adcode", "id"))
     missing = sorted(set(clean[CITY_COLUMN].astype(str)) - set(city_ids))

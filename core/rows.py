@@ -1,7 +1,7 @@
 """How the rows of a file a person made are numbered when we name one to them: as a
 spreadsheet shows the file, the header being row 1 and the first row under it row 2. One rule
-for the uploads (requests, residents, supply capacities) and for the commands that read a
-user's file (``forecast_demand --data``)."""
+for the uploads (requests, residents, supply capacities), the panel import and the commands that
+read a user's file (``forecast_demand --data``)."""
 
 import numpy as np
 

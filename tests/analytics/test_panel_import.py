@@ -50,9 +50,10 @@ def test_a_bad_panel_is_refused_with_row_and_column_and_nothing_is_written(
     with pytest.raises(CommandError, match="was not imported"):
         call_command("import_panel", str(path))
     err = capsys.readouterr().err
-    assert f"  row 4, column {value_column}: 'twelve' is not a number" in err
-    assert "  row 6, column city_code: unknown city code 999999 (not one of the 286" in err
-    assert "  row 8, column year: the year 1999 is outside 2009–2018" in err
+    # Rows as a spreadsheet shows the file (the header is row 1): the fourth data row is row 5.
+    assert f"  row 5, column {value_column}: 'twelve' is not a number" in err
+    assert "  row 7, column city_code: unknown city code 999999 (not one of the 286" in err
+    assert "  row 9, column year: the year 1999 is outside 2009–2018" in err
     assert "column city_code,year: city " in err and "(one row per city and year)" in err
     assert PanelDataset.objects.count() == 0 and PanelRow.objects.count() == 0
 
@@ -71,10 +72,10 @@ def test_a_bad_panel_is_refused_row_by_row_in_chinese(panel_frame, tmp_path, cap
     with translation.override("zh-hans"), pytest.raises(CommandError) as refused:
         call_command("import_panel", str(path))
     err = capsys.readouterr().err
-    assert "  第 4 行，列 rgdp：'12,000' 不是数字（请去掉千位分隔符）" in err
-    assert "  第 6 行，列 city_code：城市代码 '12x' 不是 6 位代码" in err
-    assert "  第 8 行，列 year：年份 1999 不在 2009–2018 之内" in err
-    assert "  第 10 行，列 strindu：1.5 超出范围：应不小于 0且不大于 1" in err
+    assert "  第 5 行，列 rgdp：'12,000' 不是数字（请去掉千位分隔符）" in err
+    assert "  第 7 行，列 city_code：城市代码 '12x' 不是 6 位代码" in err
+    assert "  第 9 行，列 year：年份 1999 不在 2009–2018 之内" in err
+    assert "  第 11 行，列 strindu：1.5 超出范围：应不小于 0且不大于 1" in err
     # Nothing English is left beside the columns' own names (the file's headers).
     assert not re.search(r"[A-Za-z]{3,}", re.sub(r"列 [\w,]+：", "", err)), err
     assert "面板有 4 处问题" in str(refused.value), str(refused.value)

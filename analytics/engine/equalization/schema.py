@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -229,6 +229,7 @@ def validate_panel(
     city_codes: Iterable[str] | None = None,
     years: tuple[int, int] = PAPER_YEARS,
     min_years: int = MIN_YEARS_FOR_MODEL,
+    rows: Sequence[int] | np.ndarray | None = None,
 ) -> ValidatedPanel:
     """Check a panel against the schema and return it typed and sorted.
 
@@ -236,7 +237,8 @@ def validate_panel(
     ``years``: the inclusive range of accepted years. ``min_years``: the fewest distinct years
     the panel must cover (the dynamic panel model needs lags and lagged instruments).
 
-    Rows are numbered from 1 in the order given (row 1 is the first line after a CSV header).
+    Rows are numbered from 1 in the order given (row 1 is the first line after a CSV header),
+    or as ``rows`` numbers them (an import names each row as a spreadsheet shows the file).
     Raises :class:`EngineInputError` listing every problem; returns only when there is none.
     """
     if not isinstance(frame, pd.DataFrame):
@@ -268,7 +270,7 @@ def validate_panel(
     data = frame.copy()
     data.columns = columns
     n_rows = len(data)
-    rows = np.arange(1, n_rows + 1)
+    rows = np.arange(1, n_rows + 1) if rows is None else np.asarray(rows, dtype=np.int64)
 
     codes = [_parse_city_code(value) for value in data[CITY_COLUMN].tolist()]
     for row, raw, code in zip(rows, data[CITY_COLUMN].tolist(), codes, strict=True):
