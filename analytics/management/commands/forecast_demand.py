@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 
 from analytics import kinds, wording
 from analytics.engine.errors import EngineInputError
@@ -190,7 +190,8 @@ class Command(BaseCommand):
         )
         if backtest.by_horizon:
             coverages = gettext(", ").join(
-                pgettext("interval coverage at a horizon", "%(horizon)s: %(coverage)s")
+                # Translators: the interval's coverage at one number of months ahead.
+                gettext("%(horizon)s: %(coverage)s")
                 % {"horizon": row.horizon, "coverage": format(_number(row.coverage), ".0%")}
                 for row in backtest.by_horizon
             )
@@ -243,7 +244,7 @@ def _group_label(group: str, category_names: Mapping[str, str]) -> str:
     if group in category_names:
         return category_names[group]
     if group == UNGROUPED:
-        return pgettext("forecast backtest group", "all")
+        return _compact(UNGROUPED, gettext("all series"))
     return group  # a file's own group, as the file names it
 
 
