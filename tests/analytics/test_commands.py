@@ -377,3 +377,30 @@ def test_a_database_forecast_names_its_services_in_the_operators_language(monkey
     )
     assert english.splitlines()[4].startswith(f"{category.name} ")
     assert category.code not in english
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "kind", "parameter"),
+    [
+        (("forecast_demand", "--horizon", "9"), "forecast", "horizon"),
+        (("forecast_demand", "--horizon", "0", "--data", "unused.csv"), "forecast", "horizon"),
+        (("recommend_allocation", "--budget", "-5"), "allocation", "budget"),
+    ],
+)
+def test_invalid_parameters_are_named_in_the_operators_language(args, kind, parameter):
+    """In Chinese, the kind and the parameter by the names the pages give them."""
+    from analytics import kinds
+    from analytics.models import AnalysisRun
+
+    with translation.override("zh-hans"):
+        kind_name = str(AnalysisRun.Kind(kind).label)
+        [label] = [
+            str(p.label) for p in kinds.get(kind).serializer.param_set.params if p.name == parameter
+        ]
+    with pytest.raises(CommandError) as refused:
+        _in("zh-hans", *args)
+    message = str(refused.value)
+    assert message.startswith(f"{kind_name}运行的参数无效：{label}：请确保"), message
+    assert not _english_words(message), message
+    assert not AnalysisRun.objects.exists()
