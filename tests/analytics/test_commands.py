@@ -136,7 +136,7 @@ def test_forecast_from_a_bad_file_names_the_problem(tmp_path):
     data.write_text("series,month,count\na,2024-01,3\n")
     with pytest.raises(CommandError, match="period"):
         _run("forecast_demand", "--data", str(data))
-    with pytest.raises(CommandError, match="cannot read"):
+    with pytest.raises(CommandError, match=r"missing\.csv: no such file"):
         _run("forecast_demand", "--data", str(tmp_path / "missing.csv"))
 
 
@@ -326,14 +326,13 @@ def test_a_file_too_short_to_backtest_is_told_in_chinese(tmp_path):
         ),
         (
             ("--data", "missing.csv"),
-            "cannot read missing.csv: [Errno 2] No such file or directory",
-            "无法读取 missing.csv：文件不存在",
+            "missing.csv: no such file",
+            "missing.csv：文件不存在",
         ),
-        (("--data", "."), "cannot read .: ", "无法读取 .：这是文件夹，不是文件"),
         (
-            ("--data", "binary.csv"),
-            "cannot read binary.csv: 'utf-8' codec can't decode",
-            "无法读取 binary.csv：文件不是 UTF-8 编码的文本",
+            ("--data", "."),
+            ". is a directory; give the CSV file of the history",
+            ". 是一个目录；请给出历史数据的 CSV 文件",
         ),
     ],
 )
@@ -341,7 +340,6 @@ def test_forecast_demands_refusals_are_in_the_operators_language(
     tmp_path, monkeypatch, args, english, chinese
 ):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "binary.csv").write_bytes(b"series,period,count\n\xff\xfe,2024-01,3\n")
     for language, expected in (("en", english), ("zh-hans", chinese)):
         with pytest.raises(CommandError) as refused:
             _in(language, "forecast_demand", *args)

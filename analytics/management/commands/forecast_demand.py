@@ -4,7 +4,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
@@ -13,11 +12,14 @@ from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import (
     UNGROUPED,
     ForecastConfig,
+    MonthsFilled,
     forecast_with_optional_backtest,
+    prepare_history,
 )
 from analytics.kinds.forecast.report import MEMBER_LABELS
 from analytics.kinds.forecast.result import Backtest, BacktestErrors
 from analytics.kinds.schema import record
+from analytics.management.commands._history_file import check_output_path, read_history_file
 from analytics.management.commands._runs import (
     add_cities_argument,
     checked_params,
@@ -29,6 +31,8 @@ from analytics.management.commands._runs import (
 from analytics.models import AnalysisRun
 from analytics.reports import names
 
+FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
+ENDED_EARLY_SHOWN = 10  # series named in the note on series that end early; the rest counted
 # The members with a column of their own, between the ensemble and the seasonal naive.
 TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth")
 GROUP_WIDTH = 28
@@ -38,8 +42,9 @@ class Command(BaseCommand):
     help = (
         "Forecast monthly requests per community and category (with a rolling-origin backtest "
         "against the naive and seasonal-naive baselines). With --data, forecast and backtest a "
-        "history from a CSV file (columns series, period as YYYY-MM, count) instead. Its "
-        "output is in the operator's language (DJANGO_LANGUAGE_CODE); --json is not."
+        "history from a CSV file (columns series, period as YYYY-MM, count; docs/forecasting.md) "
+        "instead. Its output is in the operator's language (DJANGO_LANGUAGE_CODE); --json is "
+        "not."
     )
 
     def add_arguments(self, parser):
@@ -76,21 +81,26 @@ class Command(BaseCommand):
             self._from_the_database(horizon, cities=options.get("cities"), json=options["json"])
             return
         horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
-        try:
-            frame = pd.read_csv(data, dtype={"series": str, "period": str})
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise _unreadable(data, exc) from exc
+        if out is not None:
+            check_output_path(out)
+        frame, rows = read_history_file(data)
         config = ForecastConfig(horizon=horizon, interval=level / 100)
         try:
-            forecaster, backtest = forecast_with_optional_backtest(
-                frame, config=config, group_column=None
-            )
+            history = prepare_history(frame, group_column=None, rows=rows)
+            forecaster, backtest = forecast_with_optional_backtest(history, config=config)
             forecasts = forecaster.forecast()
         except EngineInputError as exc:
-            raise refusal(exc) from exc
+            raise refusal(exc, prefix=f"{data}: ") from exc
         if out is not None:
-            forecasts[["series", "period", "forecast", "lower", "upper"]].to_csv(out, index=False)
+            try:
+                forecasts[list(FORECAST_COLUMNS)].to_csv(out, index=False)
+            except OSError as exc:
+                raise CommandError(
+                    gettext("%(file)s cannot be written: %(reason)s")
+                    % {"file": out, "reason": exc.strerror or exc}
+                ) from None
         months, needed = forecaster.history.n_months, config.months_needed(backtest=True)
+        filled = history.filled
         if options["json"]:
             dump_json(
                 self.stdout,
@@ -100,9 +110,19 @@ class Command(BaseCommand):
                     "backtest_months_needed": needed if backtest is None else None,
                     "ensemble_weights": [w.to_json() for w in forecaster.weights()],
                     "forecast_file": str(out or ""),
+                    "months_counted_as_zero": {
+                        "gaps": filled.gaps,
+                        "series_with_gaps": filled.series_with_gaps,
+                        "after_last_row": filled.after_last_row,
+                        "series_ended_early": [
+                            {"series": series, "last_month": month}
+                            for series, month in filled.ended_early
+                        ],
+                    },
                 },
             )
             return
+        self._print_filled(filled, forecaster.last_period)
         if backtest is None:
             self._no_backtest(months, needed)
         else:
@@ -140,6 +160,36 @@ class Command(BaseCommand):
             self._no_backtest(result.history_months, result.backtest_months_needed)
         else:
             self._print_backtest(result.backtest, names()[1])
+
+    def _print_filled(self, filled: MonthsFilled, last: object) -> None:
+        """Months the file did not give, counted as zero: said, never silent."""
+        if filled.gaps:
+            self.stdout.write(
+                gettext(
+                    "%(months)s month(s) missing inside %(series)s series were counted as zero "
+                    "(no requests in those months)."
+                )
+                % {"months": filled.gaps, "series": filled.series_with_gaps}
+            )
+        if filled.ended_early:
+            shown = filled.ended_early[:ENDED_EARLY_SHOWN]
+            self.stdout.write(
+                gettext(
+                    "%(count)s series end before %(last)s, the month the forecasts start after; "
+                    "their %(months)s later month(s) were counted as zero: %(series)s"
+                )
+                % {
+                    "count": len(filled.ended_early),
+                    "last": last,
+                    "months": filled.after_last_row,
+                    "series": gettext(", ").join(
+                        gettext("%(series)s (last row %(month)s)")
+                        % {"series": series, "month": month}
+                        for series, month in shown
+                    )
+                    + (" ..." if len(filled.ended_early) > len(shown) else ""),
+                }
+            )
 
     def _no_backtest(self, months: int | None, needed: int | None) -> None:
         self.stdout.write(
@@ -246,28 +296,6 @@ def _group_label(group: str, category_names: Mapping[str, str]) -> str:
     if group == UNGROUPED:
         return _compact(UNGROUPED, gettext("all series"))
     return group  # a file's own group, as the file names it
-
-
-def _unreadable(path: Path, exc: Exception) -> CommandError:
-    """A history file that cannot be read: in English the error's own text (it names the cause
-    exactly), in any other language the cause worded."""
-    if wording.reads_english():
-        reason = str(exc)
-    elif isinstance(exc, FileNotFoundError):
-        reason = gettext("the file does not exist")
-    elif isinstance(exc, IsADirectoryError):
-        reason = gettext("it is a folder, not a file")
-    elif isinstance(exc, PermissionError):
-        reason = gettext("this account may not read it")
-    elif isinstance(exc, UnicodeDecodeError):
-        reason = gettext("it is not UTF-8 text")
-    elif isinstance(exc, OSError):
-        reason = gettext("the system could not read it")
-    else:
-        reason = gettext("it is not a CSV file that can be read")
-    return CommandError(
-        gettext("cannot read %(file)s: %(reason)s") % {"file": path, "reason": reason}
-    )
 
 
 def _number(value: object) -> float:
