@@ -21,68 +21,9 @@ from analytics.engine.supply.allocation import (
     default_suppliers,
 )
 from analytics.engine.supply.catalogue import UNIT_COSTS
+from tests.analytics.engine.supply.allocation_instances import instances
 
 TOL = 1e-6
-
-
-@st.composite
-def instances(draw):
-    n_comm = draw(st.integers(1, 6))
-    categories = ["a", "b", "c"][: draw(st.integers(1, 3))]
-    suppliers = draw(
-        st.lists(
-            st.sampled_from(["government", "social_organisation", "market"]),
-            min_size=1,
-            max_size=3,
-            unique=True,
-        )
-    )
-    amounts = st.floats(0, 50, allow_nan=False, allow_infinity=False)
-    demand, supply = [], []
-    for c in range(n_comm):
-        for k in categories:
-            forecast = draw(amounts)
-            demand.append((f"c{c}", k, forecast, 0.8 * forecast, 1.3 * forecast))
-            supply.append((f"c{c}", k, draw(amounts)))
-    offers = []
-    for s in suppliers:
-        for k in categories:
-            capacity = draw(st.one_of(st.none(), st.floats(0, 80)))
-            offers.append((s, k, draw(st.floats(1, 500)), np.nan if capacity is None else capacity))
-    communities = pd.DataFrame(
-        {
-            "community": [f"c{c}" for c in range(n_comm)],
-            "population": [draw(st.integers(0, 20_000)) for _ in range(n_comm)],
-            "kind": [draw(st.sampled_from(["urban", "rural"])) for _ in range(n_comm)],
-        }
-    )
-    weights = pd.DataFrame(
-        {
-            "community": communities["community"],
-            "weight": [draw(st.floats(0.2, 3.0)) for _ in range(n_comm)],
-            "reason": "test weight",
-        }
-    )
-    category_budgets = draw(
-        st.one_of(st.none(), st.dictionaries(st.sampled_from(categories), st.floats(0, 5_000)))
-    )
-    return {
-        "demand": pd.DataFrame(
-            demand, columns=["community", "category", "forecast", "lower", "upper"]
-        ),
-        "current_supply": pd.DataFrame(supply, columns=["community", "category", "capacity"]),
-        "suppliers": pd.DataFrame(
-            offers, columns=["supplier", "category", "unit_cost", "capacity"]
-        ),
-        "communities": communities,
-        "equity_weights": weights,
-        "category_budgets": category_budgets,
-        "budget": draw(st.floats(0, 20_000)),
-        "config": AllocationConfig(
-            floor_level=draw(st.sampled_from(["community", "community_category"])),
-            need_basis=draw(st.sampled_from(["forecast", "upper"])),
-        ),
-    }
 
 
 def _cents(amount: float) -> int:
