@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import AnalysisRun
 from core.localisation import localised_name
-from residents.community_picker import use_area_first
+from residents.community_picker import PickerScope, picker_scope, use_area_first
 from residents.models import Community
 from services.models import ServiceCategory
 
@@ -34,12 +35,21 @@ class SeriesChoiceForm(forms.Form):
         label=_("Service"), queryset=ServiceCategory.objects.none(), empty_label=None
     )
 
-    def __init__(self, *args: Any, communities, categories, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        communities: QuerySet[Community] | PickerScope,
+        categories,
+        **kwargs: Any,
+    ) -> None:
+        """``communities``: the reader's, best as the page's ``PickerScope`` (its one decision
+        whether they are too many to list, ``residents.community_picker.picker_scope``)."""
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities
+        scope = picker_scope(communities)
+        self.fields["community"].queryset = scope.communities
         self.fields["category"].queryset = categories
         # A province's communities are chosen area first (residents.community_picker).
-        use_area_first(self, communities, all_label=_("Choose an area"))
+        use_area_first(self, scope, all_label=_("Choose an area"))
 
 
 class LineFilterForm(forms.Form):

@@ -21,3 +21,11 @@ def localised_name(obj: object) -> str:
     if name_zh and chinese_active():
         return name_zh
     return getattr(obj, "name", None) or str(obj)
+
+
+def join_sentences(*sentences: str) -> str:
+    """Whole sentences, already in the active language, as one text: English puts a space
+    between two sentences, Chinese nothing (each ends in its full-width stop). Empty ones are
+    left out."""
+    separator = "" if chinese_active() else " "
+    return separator.join(str(s) for s in sentences if s)

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.localisation import join_sentences
 from core.views import add_action_errors
 from notifications import actions, queries
 from notifications.forms import PreferenceForm
@@ -96,8 +97,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "notifications/preferences.html",
         {
             "form": form,
-            "route_text": _route_text(route),
-            "unsent_text": _unsent_text(current, route),
+            # Where notifications go, then why the preferred channel sends nothing (if so).
+            "route_notice": join_sentences(_route_text(route), _unsent_text(current, route)),
         },
     )
 

@@ -35,7 +35,7 @@ from core.errors import LimitReached
 from core.roles import is_administrator
 from residents import actions, pii, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
-from residents.community_picker import is_large
+from residents.community_picker import picker_scope
 from residents.models import (
     PORTRAIT_FIELDS,
     Area,
@@ -130,7 +130,7 @@ class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
         if db_field.name == "communities":
             communities = queries.community_choices(user=request.user)
             kwargs["queryset"] = communities
-            if is_large(communities):
+            if picker_scope(communities).large:
                 # A province's communities are searched, not listed (the picker's threshold,
                 # residents.community_picker): the admin's autocomplete asks CommunityAdmin,
                 # whose queryset is the same scope.

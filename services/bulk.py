@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
 from core.roles import is_administrator, is_worker
+from core.rows import HEADER_ROW, spreadsheet_row
 from core.time_bounds import EARLIEST, future_message, too_early_message
 from residents import actions as resident_actions
 from residents import pii
@@ -62,7 +63,6 @@ ANSWER_PREFIX = "answer:"
 NAME_MAX_LENGTH = 100
 MAX_ROWS = tables.MAX_ROWS
 BATCH_SIZE = 2_000
-FIRST_DATA_ROW = 2  # the header is row 1
 TRUE_WORDS = frozenset({"true", "yes", "1", "y", "是"})
 FALSE_WORDS = frozenset({"false", "no", "0", "n", "否", ""})
 
@@ -115,10 +115,10 @@ def read_table(file: IO[bytes] | bytes, filename: str) -> pd.DataFrame:
     if frame.columns.duplicated().any():
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise BulkImportError(
-            [Problem(1, column, _("This column appears twice.")) for column in duplicated]
+            [Problem(HEADER_ROW, column, _("This column appears twice.")) for column in duplicated]
         )
     frame = frame.astype(str).apply(lambda col: col.str.strip())
-    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    frame.index = pd.RangeIndex(spreadsheet_row(0), spreadsheet_row(len(frame)))
     return frame
 
 
@@ -146,20 +146,24 @@ def _check_header(
     """Missing and unknown columns, and the row count; ``answers``: ``answer:<code>`` columns
     are allowed too."""
     problems = [
-        Problem(1, column, _("This column is required."))
+        Problem(HEADER_ROW, column, _("This column is required."))
         for column in required
         if column not in frame.columns
     ]
     problems += [
-        Problem(1, column, _("Unknown column; allowed: %(cols)s.") % {"cols": ", ".join(allowed)})
+        Problem(
+            HEADER_ROW,
+            column,
+            _("Unknown column; allowed: %(cols)s.") % {"cols": ", ".join(allowed)},
+        )
         for column in frame.columns
         if column not in allowed and not (answers and _is_answer_column(column))
     ]
     if len(frame) == 0:
-        problems.append(Problem(1, "file", _("The file has no data rows.")))
+        problems.append(Problem(HEADER_ROW, "file", _("The file has no data rows.")))
     if len(frame) > MAX_ROWS:
         problems.append(
-            Problem(1, "file", _("At most %(max)d rows per upload.") % {"max": MAX_ROWS})
+            Problem(HEADER_ROW, "file", _("At most %(max)d rows per upload.") % {"max": MAX_ROWS})
         )
     return problems
 
@@ -318,7 +322,7 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
             user=user, number_hashes=id_hashes[already_registered].tolist()
         )
     except LimitReached as exc:
-        return [], [Problem(1, "national_id", exc.messages[0])]
+        return [], [Problem(HEADER_ROW, "national_id", exc.messages[0])]
     out.add(already_registered, "national_id", _("A resident with this ID number already exists."))
 
     this_year = timezone.now().year
@@ -399,7 +403,7 @@ def bulk_import_residents(*, user: User, file: IO[bytes] | bytes, filename: str)
     except RowsInvalid as exc:
         raise BulkImportError(_problems(exc, {"community_id": "community"})) from None
     except LimitReached as exc:
-        raise BulkImportError([Problem(1, "national_id", exc.messages[0])]) from None
+        raise BulkImportError([Problem(HEADER_ROW, "national_id", exc.messages[0])]) from None
     return ImportResult(created=created)
 
 
@@ -518,7 +522,7 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
 def _problems(exc: RowsInvalid, column_of: dict[str, str]) -> list[Problem]:
     """An action's per-row errors as problems of the file's rows and columns."""
     return [
-        Problem(FIRST_DATA_ROW + index, column_of.get(field, field), " ".join(messages))
+        Problem(spreadsheet_row(index), column_of.get(field, field), " ".join(messages))
         for index, errors in exc.rows.items()
         for field, messages in errors.items()
     ]

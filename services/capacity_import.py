@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.rows import FIRST_DATA_ROW, HEADER_ROW
 from residents.models import Community
 from services.actions import CapacityLine
 from services.models import ServiceCategory, SupplyCapacity
@@ -59,12 +60,12 @@ def capacity_file_read(text: str) -> CapacityFile:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if header is None:
-        result.problems.append(CapacityProblem(1, "-", _("The file is empty.")))
+        result.problems.append(CapacityProblem(HEADER_ROW, "-", _("The file is empty.")))
         return result
     names = [h.strip().lower() for h in header]
     missing = [c for c in CAPACITY_COLUMNS if c not in names]
     for column in missing:
-        result.problems.append(CapacityProblem(1, column, _("This column is missing.")))
+        result.problems.append(CapacityProblem(HEADER_ROW, column, _("This column is missing.")))
     if missing:
         return result
     at = {name: names.index(name) for name in CAPACITY_COLUMNS}
@@ -75,7 +76,7 @@ def capacity_file_read(text: str) -> CapacityFile:
     }
     providers = {code for code, _label in SupplyCapacity.Provider.choices}
     seen: dict[tuple, int] = {}
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(reader, start=FIRST_DATA_ROW):
         if not any(cell.strip() for cell in raw):
             continue
         cells = {name: (raw[i].strip() if i < len(raw) else "") for name, i in at.items()}

@@ -9,7 +9,7 @@ Only a file within every limit is read, row by row, by openpyxl in read-only mod
 checks columns, cell lengths and NUL characters as it goes. A file over a limit is refused
 in well under a second (``bench/bench_uploads.py``), never after parsing it all.
 
-Row numbers are as a spreadsheet shows them: the header is row 1.
+Row numbers are as a spreadsheet shows them (``core.rows``): the header is row 1.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from datetime import date, datetime, time
 
 import numpy as np
 from django.utils.translation import gettext as _
+
+from core.rows import HEADER_ROW, spreadsheet_row
 
 MAX_ROWS = 200_000  # data rows, under the header
 MAX_COLUMNS = 50
@@ -87,7 +89,7 @@ def _header(cells: list[str]) -> list[str]:
         cells = cells[:-1]
     if len(cells) > MAX_COLUMNS:
         raise _refuse(1, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS})
-    _check_cells(1, [f"column {n + 1}" for n in range(len(cells))], cells)
+    _check_cells(HEADER_ROW, [f"column {n + 1}" for n in range(len(cells))], cells)
     return [c.strip().lower() for c in cells]
 
 
@@ -124,11 +126,11 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
                 continue  # blank lines are skipped and not numbered, as before
             if len(rows) >= MAX_ROWS:
                 raise _too_many_rows()
-            number = len(rows) + 2
+            number = spreadsheet_row(len(rows))
             _check_cells(number, header, cells)
             rows.append(_fit(number, header, cells))
     except csv.Error as exc:
-        number = len(rows) + 2 if header is not None else 1
+        number = spreadsheet_row(len(rows)) if header is not None else HEADER_ROW
         if "field larger than field limit" in str(exc):
             raise _cell_too_long(number, "file") from None
         raise _refuse(number, "file", _("The file could not be read as csv.")) from None
@@ -229,7 +231,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
         rows: list[list[str]] = []
         blank_run: list[list[str]] = []  # blank rows are kept only if data follows them
         for number, values in enumerate(
-            workbook.worksheets[0].iter_rows(values_only=True), start=1
+            workbook.worksheets[0].iter_rows(values_only=True), start=HEADER_ROW
         ):
             if number > MAX_ROWS + 1:
                 raise _too_many_rows()
@@ -238,7 +240,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
                     number, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS}
                 )
             cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
-            if number == 1:
+            if number == HEADER_ROW:
                 header = _header(cells)
                 continue
             _check_cells(number, header, cells)

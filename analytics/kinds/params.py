@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 if TYPE_CHECKING:
+    from residents.community_picker import PickerScope
     from residents.models import User
 
 # int: a whole number; number: a decimal with ``decimal_places``; month: YYYY-MM;
@@ -230,7 +231,12 @@ class RunStartForm(forms.Form):
 
     param_set: ParamSet = ParamSet()
 
-    def __init__(self, *args: Any, user=None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user=None, communities: PickerScope | None = None, **kwargs: Any
+    ) -> None:
+        """``communities``: the page's communities with its decision whether they are too
+        many to list (``residents.community_picker.picker_scope``), when the page made it
+        already; otherwise the form decides for ``user``'s communities."""
         super().__init__(*args, **kwargs)
         self.user = user
         # field → (param, service or city code)
@@ -240,13 +246,13 @@ class RunStartForm(forms.Form):
                 continue
             if param.type == "community":
                 from analytics import queries
-                from residents.community_picker import is_large, use_community_code
+                from residents.community_picker import picker_scope, use_community_code
 
-                communities = queries.community_scope(user)
-                self.fields[param.name].queryset = communities
-                if is_large(communities):
+                scope = communities or picker_scope(queries.community_scope(user))
+                self.fields[param.name].queryset = scope.communities
+                if scope.large:
                     # A province's communities are not listed: a code instead.
-                    use_community_code(self.fields[param.name], communities)
+                    use_community_code(self.fields[param.name], scope.communities)
             elif param.type == "forecast_run":
                 self.fields[param.name].queryset = _forecast_runs()
             elif param.type == "cities":

@@ -1292,7 +1292,12 @@ _RUN_ERRORS = {
     ),
     "value_not_month": gettext_noop(
         "The %(table)s table: column %(column)s has %(value)s in row %(row)s; expected a month "
-        "as YYYY-MM."
+        "such as 2024-01 (or 2024/01, 202401, 2024-01-15, Jan 2024; a date's year comes first)."
+    ),
+    "value_empty": gettext_noop("The %(table)s table: column %(column)s is empty in row %(row)s."),
+    "value_with_separators": gettext_noop(
+        "The %(table)s table: column %(column)s has %(value)s in row %(row)s; write numbers "
+        "without thousands separators and with a decimal point (1234, 12.5)."
     ),
     "what_if_no_residents": gettext_noop(
         "No residents are registered in the what-if's communities, so the share aged 65 or over"

@@ -465,6 +465,49 @@ def test_forecast_page_over_a_large_scope_lists_each_picker_script_once(client, 
     assert html.index("js/picker_levels.js") < html.index("js/area_picker.js")
 
 
+def _threshold_counts(client, url: str, params: dict, limit: int) -> int:
+    """How many times rendering ``url`` counted whether the reader's communities are too many
+    to list (``residents.community_picker``: a count of at most ``limit`` + 1 rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    pattern = rf"COUNT\(\*\).*\bLIMIT {limit + 1}\b"
+    return sum(1 for q in captured.captured_queries if re.search(pattern, q["sql"], re.S | re.I))
+
+
+@pytest.mark.parametrize("limit", [1, 100], ids=["large", "small"])
+@pytest.mark.parametrize(
+    "series",
+    [{}, "valid", {"community": "999999", "category": ""}],
+    ids=["unbound", "valid", "invalid"],
+)
+def test_the_forecast_page_decides_whether_the_scope_is_large_once(
+    client, runs, settings, limit, series
+):
+    """The series form (built twice when its choice is invalid) and the what-if form share the
+    page's one decision."""
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = limit
+    world = runs.world
+    if series == "valid":
+        series = {"community": world.home.pk, "category": world.owner_request.category.pk}
+    _client(client, world.admin)
+    url = reverse("analytics:forecast")
+    assert _threshold_counts(client, url, series, limit) == 1
+
+
+@pytest.mark.parametrize("limit", [1, 100], ids=["large", "small"])
+def test_the_what_if_start_page_decides_whether_the_scope_is_large_once(
+    client, runs, settings, limit
+):
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = limit
+    _client(client, runs.world.admin)
+    url = reverse("analytics:run_list", kwargs={"kind": "what_if"})
+    assert _threshold_counts(client, url, {}, limit) == 1
+
+
 # Allocation ---------------------------------------------------------------------------------
 
 

@@ -371,6 +371,34 @@ def test_the_preferences_page_says_where_notifications_now_go(
     assert (why[language] in page) is not email_on
 
 
+@pytest.mark.parametrize(
+    ("language", "notice"),
+    [
+        (
+            "en",
+            "Notifications now reach you in the notification centre only. "
+            "Email is your preferred channel but is turned off below.",
+        ),
+        ("zh-hans", "通知目前只发送到通知中心。您首选电子邮件，但已在下方关闭电子邮件。"),
+    ],
+)
+def test_the_preferences_notice_joins_its_sentences_as_the_language_does(
+    client, people, language, notice
+):
+    """English sentences are joined with a space, Chinese ones with nothing."""
+    from django.utils import translation
+
+    worker = people["worker"]
+    worker.email = "w@example.org"
+    worker.save()
+    Preference.objects.create(user=worker, email=False, preferred_channel=Channel.EMAIL)
+    client.force_login(worker, backend=BACKEND)
+    with translation.override(language):
+        url = reverse("notifications:preferences")
+    page = client.get(url).content.decode()
+    assert f'<p class="notice">{notice}</p>' in page
+
+
 def test_the_preferences_page_says_an_account_without_an_address_gets_no_email(client, people):
     worker = people["worker"]
     worker.email = ""

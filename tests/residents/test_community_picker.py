@@ -447,6 +447,23 @@ def test_the_residents_request_form_decides_whether_the_scope_is_large_once(clie
     assert _render_counting(client, reverse("services:request_submit")) == 1
 
 
+@pytest.mark.parametrize("limit", [LIMIT, 10], ids=["large", "small"])
+def test_the_admin_sites_account_page_decides_whether_the_scope_is_large_once(
+    client, settings, province, limit
+):
+    settings.COMMUNITY_PICKER_MAX_OPTIONS = limit
+    worker = WorkerFactory(communities=province["510104"])
+    _login(client, AdministratorFactory(is_superuser=True))
+    url = f"/admin/residents/user/{worker.pk}/change/"
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    pattern = rf"COUNT\(\*\).*\bLIMIT {limit + 1}\b"
+    assert sum(1 for q in captured.captured_queries if re.search(pattern, q["sql"], re.S)) == 1
+
+
 # The group of communities with no place above them -------------------------------------------
 
 

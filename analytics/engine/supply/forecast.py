@@ -52,10 +52,11 @@ from analytics.engine.partitions import MIXED
 from analytics.engine.supply import statistical
 from analytics.engine.supply.catalogue import CATEGORIES
 from analytics.engine.supply.frames import (
-    as_counted,
+    RowNumbers,
     jsonable,
     require_columns,
     require_numeric,
+    row_named,
     strip_identifiers,
     to_month,
 )
@@ -130,6 +131,20 @@ class ForecastConfig:
         )
 
 
+@dataclass(frozen=True)
+class MonthsFilled:
+    """The months a history's rows did not give and that count as zero (no request that
+    month): ``gaps`` months missing inside ``series_with_gaps`` series (between a series' first
+    and last rows), and the series whose last row is before the history's last month (the
+    month the forecasts start after), each with its last month given, earliest first; their
+    ``after_last_row`` later months count as zero too."""
+
+    gaps: int
+    series_with_gaps: int
+    ended_early: tuple[tuple[str, str], ...]
+    after_last_row: int
+
+
 @dataclass
 class History:
     """Validated monthly counts as a dense series × month matrix plus per-series attributes.
@@ -149,6 +164,7 @@ class History:
     labels: list[str] = field(default_factory=list)
     unused_attributes: list[str] = field(default_factory=list)
     attribute_history: dict[str, np.ndarray] = field(default_factory=dict)
+    filled: MonthsFilled = field(default_factory=lambda: MonthsFilled(0, 0, (), 0))
 
     @property
     def n_months(self) -> int:
@@ -182,6 +198,7 @@ def prepare_history(
     period_column: str = "period",
     count_column: str = "count",
     label_columns: Sequence[str] = ("community",),
+    rows: RowNumbers = None,
 ) -> History:
     """Validate a long frame of monthly counts and turn it into a :class:`History`.
 
@@ -193,7 +210,13 @@ def prepare_history(
     text columns with too many values) are labels only, never features: a community code is
     an identity, not a property. Identifier-like columns (name, phone, ...) are dropped.
     ``group_column`` names the attribute by which the backtest is broken down and the
-    seasonal index pooled ("auto": ``category`` when present).
+    seasonal index pooled ("auto": ``category`` when present). ``rows``: each row's number as
+    the refusals name it (default: from 1, the first row after a file's header being row 1).
+
+    A series starts at its first row. A month missing between its first row and the history's
+    last month (a gap, or months after the series' last row) is zero: no request that month,
+    as the platform's own series count them (:func:`build_series_frame`); ``History.filled``
+    says how many such months there were.
     """
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise EngineInputError(
@@ -202,14 +225,18 @@ def prepare_history(
         )
     require_columns(frame, [series_column, period_column, count_column], what="demand history")
     frame, identifiers = strip_identifiers(frame)
-    counts = require_numeric(frame, count_column, what="demand history", minimum=0)
-    periods = to_month(frame[period_column], what="demand history", column=period_column)
     series = frame[series_column].astype("string")
-    if series.isna().any():
-        row = int(series.isna().to_numpy().nonzero()[0][0])
-        raise EngineContractError(
-            f"demand history: column {series_column!r} is empty in row {as_counted(row)}"
+    empty = series.isna() | (series.str.strip() == "")
+    if empty.any():
+        row = row_named(int(empty.to_numpy().nonzero()[0][0]), rows)
+        raise EngineInputError(
+            f"demand history: column {series_column!r} is empty in row {row}; every row needs "
+            "the name of its series",
+            code="value_empty",
+            params={"table": "demand history", "column": str(series_column), "row": row},
         )
+    periods = to_month(frame[period_column], what="demand history", column=period_column, rows=rows)
+    counts = require_numeric(frame, count_column, what="demand history", minimum=0, rows=rows)
 
     keyed = pd.DataFrame({"series": series.to_numpy(), "period": periods, "count": counts})
     duplicated = keyed.duplicated(["series", "period"])
@@ -217,13 +244,13 @@ def prepare_history(
         row = int(duplicated.to_numpy().nonzero()[0][0])
         raise EngineInputError(
             f"demand history: series {keyed['series'].iloc[row]!r} has more than one row for "
-            f"{keyed['period'].iloc[row]} (row {as_counted(row)}); give one count per series and "
-            "month",
+            f"{keyed['period'].iloc[row]} (row {row_named(row, rows)}); give one count per "
+            "series and month",
             code="history_duplicate_month",
             params={
                 "series": str(keyed["series"].iloc[row]),
                 "month": str(keyed["period"].iloc[row]),
-                "row": as_counted(row),
+                "row": row_named(row, rows),
             },
         )
 
@@ -236,6 +263,7 @@ def prepare_history(
     first = np.full(len(series_index), len(all_periods), dtype=np.int64)
     np.minimum.at(first, s_idx, t_idx)
     values[np.arange(len(all_periods))[None, :] < first[:, None]] = np.nan
+    filled = _months_filled(series_index, all_periods, s_idx, t_idx, first)
 
     attribute_names = [
         c for c in frame.columns if c not in (series_column, period_column, count_column)
@@ -298,6 +326,30 @@ def prepare_history(
         labels=labels,
         unused_attributes=unused,
         attribute_history=attribute_history,
+        filled=filled,
+    )
+
+
+def _months_filled(
+    series: pd.Index,
+    periods: pd.PeriodIndex,
+    s_idx: np.ndarray,
+    t_idx: np.ndarray,
+    first: np.ndarray,
+) -> MonthsFilled:
+    """The months no row gave between each series' first row and the history's last month."""
+    last = np.full(len(series), -1, dtype=np.int64)
+    np.maximum.at(last, s_idx, t_idx)
+    given = np.bincount(s_idx, minlength=len(series))
+    inside = (last - first + 1) - given
+    ended = np.flatnonzero(last < len(periods) - 1)
+    return MonthsFilled(
+        gaps=int(inside.sum()),
+        series_with_gaps=int((inside > 0).sum()),
+        ended_early=tuple(
+            (str(series[i]), str(periods[last[i]])) for i in ended[np.argsort(last[ended])]
+        ),
+        after_last_row=int((len(periods) - 1 - last[ended]).sum()),
     )
 
 

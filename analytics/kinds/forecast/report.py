@@ -21,6 +21,7 @@ from analytics.kinds.what_if.params import WhatIfStartForm
 from analytics.models import AnalysisRun, DemandForecast
 from analytics.reports import finite, names
 from core.localisation import localised_name
+from residents.community_picker import picker_scope
 from residents.models import Community
 from services.models import ServiceCategory
 
@@ -229,11 +230,14 @@ def community_forecast_table(*, run: AnalysisRun, community: Community) -> dict:
 def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict:
     """The forecast page: backtest, one series charted, one community's table, what-ifs."""
     backtest = result.backtest
-    communities = queries.community_scope(request.user)
+    # Whether the reader's communities are too many to list, decided once for the page's
+    # forms (the series form, twice when it is invalid, and the what-if form).
+    scope = picker_scope(queries.community_scope(request.user))
+    communities = scope.communities
     categories = queries.forecast_categories(run)
     form = SeriesChoiceForm(
         request.GET if "community" in request.GET or "category" in request.GET else None,
-        communities=communities,
+        communities=scope,
         categories=categories,
     )
     community = category = None
@@ -244,7 +248,7 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         if form.is_bound:
             form = SeriesChoiceForm(
                 initial={"community": community, "category": category},
-                communities=communities,
+                communities=scope,
                 categories=categories,
             )
         else:
@@ -258,7 +262,10 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
     if queries.may_start_kind(request.user, Kind.WHAT_IF) and community is not None:
         # Its own ids: the series form above has a "community" field too.
         what_if_form = WhatIfStartForm(
-            user=request.user, initial={"community": community}, auto_id="what-if-%s"
+            user=request.user,
+            communities=scope,
+            initial={"community": community},
+            auto_id="what-if-%s",
         )
     return {
         "what_if_form": what_if_form,

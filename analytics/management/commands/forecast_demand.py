@@ -1,11 +1,17 @@
 from pathlib import Path
 
-import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from analytics import kinds
 from analytics.engine.errors import EngineInputError
-from analytics.engine.supply.forecast import ForecastConfig, forecast_with_optional_backtest
+from analytics.engine.supply.forecast import (
+    ForecastConfig,
+    MonthsFilled,
+    forecast_with_optional_backtest,
+    prepare_history,
+)
+from analytics.management.commands._history_file import check_output_path, read_history_file
 from analytics.management.commands._runs import (
     add_cities_argument,
     checked_params,
@@ -16,12 +22,16 @@ from analytics.management.commands._runs import (
 )
 from analytics.models import AnalysisRun
 
+FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
+ENDED_EARLY_SHOWN = 10  # series named in the note on series that end early; the rest counted
+
 
 class Command(BaseCommand):
     help = (
         "Forecast monthly requests per community and category (with a rolling-origin backtest "
         "against the naive and seasonal-naive baselines). With --data, forecast and backtest a "
-        "history from a CSV file (columns series, period as YYYY-MM, count) instead."
+        "history from a CSV file (columns series, period as YYYY-MM, count; docs/forecasting.md) "
+        "instead."
     )
 
     def add_arguments(self, parser):
@@ -68,21 +78,26 @@ class Command(BaseCommand):
                     self._print_backtest(backtest)
             return
         horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
-        try:
-            frame = pd.read_csv(data, dtype={"series": str, "period": str})
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise CommandError(f"cannot read {data}: {exc}") from exc
+        if out is not None:
+            check_output_path(out)
+        frame, rows = read_history_file(data)
         config = ForecastConfig(horizon=horizon, interval=level / 100)
         try:
-            forecaster, backtest = forecast_with_optional_backtest(
-                frame, config=config, group_column=None
-            )
+            history = prepare_history(frame, group_column=None, rows=rows)
+            forecaster, backtest = forecast_with_optional_backtest(history, config=config)
             forecasts = forecaster.forecast()
         except EngineInputError as exc:
-            raise refusal(exc) from exc
+            raise refusal(exc, prefix=f"{data}: ") from exc
         if out is not None:
-            forecasts[["series", "period", "forecast", "lower", "upper"]].to_csv(out, index=False)
+            try:
+                forecasts[list(FORECAST_COLUMNS)].to_csv(out, index=False)
+            except OSError as exc:
+                raise CommandError(
+                    gettext("%(file)s cannot be written: %(reason)s")
+                    % {"file": out, "reason": exc.strerror or exc}
+                ) from None
         months, needed = forecaster.history.n_months, config.months_needed(backtest=True)
+        filled = history.filled
         if options["json"]:
             dump_json(
                 self.stdout,
@@ -92,15 +107,55 @@ class Command(BaseCommand):
                     "backtest_months_needed": needed if backtest is None else None,
                     "ensemble_weights": [w.to_json() for w in forecaster.weights()],
                     "forecast_file": str(out or ""),
+                    "months_counted_as_zero": {
+                        "gaps": filled.gaps,
+                        "series_with_gaps": filled.series_with_gaps,
+                        "after_last_row": filled.after_last_row,
+                        "series_ended_early": [
+                            {"series": series, "last_month": month}
+                            for series, month in filled.ended_early
+                        ],
+                    },
                 },
             )
             return
+        self._print_filled(filled, forecaster.last_period)
         if backtest is None:
             self._no_backtest(months, needed)
         else:
             self._print_backtest(backtest.to_dict())
         if out is not None:
             self.stdout.write(f"Wrote {len(forecasts)} forecasts to {out}")
+
+    def _print_filled(self, filled: MonthsFilled, last: object) -> None:
+        """Months the file did not give, counted as zero: said, never silent."""
+        if filled.gaps:
+            self.stdout.write(
+                gettext(
+                    "%(months)s month(s) missing inside %(series)s series were counted as zero "
+                    "(no requests in those months)."
+                )
+                % {"months": filled.gaps, "series": filled.series_with_gaps}
+            )
+        if filled.ended_early:
+            shown = filled.ended_early[:ENDED_EARLY_SHOWN]
+            self.stdout.write(
+                gettext(
+                    "%(count)s series end before %(last)s, the month the forecasts start after; "
+                    "their %(months)s later month(s) were counted as zero: %(series)s"
+                )
+                % {
+                    "count": len(filled.ended_early),
+                    "last": last,
+                    "months": filled.after_last_row,
+                    "series": gettext(", ").join(
+                        gettext("%(series)s (last row %(month)s)")
+                        % {"series": series, "month": month}
+                        for series, month in shown
+                    )
+                    + (" ..." if len(filled.ended_early) > len(shown) else ""),
+                }
+            )
 
     def _no_backtest(self, months: int | None, needed: int | None) -> None:
         self.stdout.write(

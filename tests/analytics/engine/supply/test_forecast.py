@@ -225,3 +225,41 @@ def test_community_what_if_changes_one_community_only(demo_forecaster):
     assert result["summary_parts"][0]["code"] == "what_if_total"
     assert not {"summary", "assumptions", "caveat"} & set(result)  # codes and numbers only
     assert json.loads(json.dumps(result, allow_nan=False))["caveat_parts"]
+
+
+def test_an_empty_series_name_is_refused_naming_its_row():
+    frame = pd.DataFrame(
+        {"series": ["a", " ", "a"], "period": ["2020-01", "2020-02", "2020-03"], "count": [1, 2, 3]}
+    )
+    with pytest.raises(EngineInputError, match="'series' is empty in row 2") as refused:
+        prepare_history(frame)
+    assert refused.value.code == "value_empty"
+
+
+def test_months_a_file_leaves_out_count_as_zero_and_are_reported():
+    """Inside a series and after its last row, up to the history's last month: zero, as the
+    platform counts months without requests; before its first row: not part of the series."""
+    frame = pd.DataFrame(
+        {
+            "series": ["a", "a", "a", "b", "b", "c"],
+            "period": ["2020-01", "2020-03", "2020-05", "2020-01", "2020-02", "2020-04"],
+            "count": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    history = prepare_history(frame)
+    np.testing.assert_array_equal(
+        history.values,
+        [[1, 0, 2, 0, 3], [4, 5, 0, 0, 0], [np.nan, np.nan, np.nan, 6, 0]],
+    )
+    filled = history.filled
+    assert (filled.gaps, filled.series_with_gaps, filled.after_last_row) == (2, 1, 4)
+    assert filled.ended_early == (("b", "2020-02"), ("c", "2020-04"))
+
+
+def test_a_duplicate_month_is_named_by_the_callers_row_numbers():
+    frame = pd.DataFrame(
+        {"series": ["a", "a", "a"], "period": ["2020-01", "2020-02", "2020-01-15"], "count": 1}
+    )
+    with pytest.raises(EngineInputError, match=r"\(row 9\)") as refused:
+        prepare_history(frame, rows=[2, 3, 9])
+    assert refused.value.params == {"series": "a", "month": "2020-01", "row": 9}

@@ -1,0 +1,208 @@
+"""``forecast_demand --data`` on files as people save them: the same history written in the
+ways spreadsheets and scripts write it gives the same forecasts; a file that cannot be read
+right is refused naming the row as a spreadsheet shows it (the header is row 1), before any
+work; months a file leaves out are said. Data SYNTHETIC."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from core.rows import spreadsheet_row
+
+MONTHS = pd.period_range("2022-01", "2023-06", freq="M")
+
+
+def _history(series=("a", "b", "c"), seed: int = 0) -> list[tuple[str, pd.Period, int]]:
+    rng = np.random.default_rng(seed)
+    return [(s, p, int(rng.poisson(20))) for s in series for p in MONTHS]
+
+
+def _write(path, rows, *, header="series,period,count", month="%Y-%m", sep=",", encoding="utf-8"):
+    lines = [header] + [sep.join((s, p.strftime(month), str(c))) for s, p, c in rows]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def _forecast(data, out, *extra: str) -> str:
+    text = io.StringIO()
+    call_command(
+        "forecast_demand",
+        "--data",
+        str(data),
+        "--horizon",
+        "1",
+        "--out",
+        str(out),
+        *extra,
+        stdout=text,
+    )
+    return text.getvalue()
+
+
+@pytest.fixture
+def plain(tmp_path):
+    """The forecasts of the history written plainly: series,period,count with YYYY-MM."""
+    out = tmp_path / "plain_out.csv"
+    _forecast(_write(tmp_path / "plain.csv", _history()), out)
+    return pd.read_csv(out, dtype={"series": str})
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        {"month": "%Y-%m-01"},
+        {"month": "%Y-%m-15"},  # a date in the middle of the month
+        {"month": "%Y/%m"},
+        {"month": "%Y%m"},
+        {"month": "%b %Y"},
+        {"month": "%Y年%m月"},
+        {"encoding": "utf-8-sig"},  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
+        {"sep": ";", "header": "series;period;count"},
+        {"sep": "\t", "header": "series\tperiod\tcount"},
+        {"header": "Series, Period ,COUNT"},
+    ],
+    ids=lambda written: repr(written),
+)
+def test_the_same_history_written_another_way_gives_the_same_forecasts(tmp_path, plain, written):
+    out = tmp_path / "out.csv"
+    _forecast(_write(tmp_path / "history.csv", _history(), **written), out)
+    pd.testing.assert_frame_equal(pd.read_csv(out, dtype={"series": str}), plain)
+
+
+def test_columns_in_another_order_give_the_same_forecasts(tmp_path, plain):
+    rows = [(str(c), p.strftime("%Y-%m"), s) for s, p, c in _history()]
+    data = tmp_path / "history.csv"
+    data.write_text("count,period,series\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    out = tmp_path / "out.csv"
+    _forecast(data, out)
+    pd.testing.assert_frame_equal(pd.read_csv(out, dtype={"series": str}), plain)
+
+
+def test_series_names_keep_their_zeros_and_their_characters(tmp_path):
+    names = ("007", "0012", "锦江区|居家养老")
+    out = tmp_path / "out.csv"
+    _forecast(_write(tmp_path / "history.csv", _history(names), header="Series,Period,Count"), out)
+    written = pd.read_csv(out, dtype={"series": str}, encoding="utf-8")
+    assert list(written["series"]) == list(names)
+
+
+def _refusal(data, *extra: str) -> str:
+    with pytest.raises(CommandError) as refused:
+        call_command("forecast_demand", "--data", str(data), "--horizon", "1", *extra)
+    return str(refused.value)
+
+
+def test_a_bad_cell_is_named_by_its_row_as_a_spreadsheet_shows_it(tmp_path):
+    rows = _history()
+    rows[4] = (rows[4][0], rows[4][1], "12a")
+    data = _write(tmp_path / "history.csv", rows)
+    # The fifth row under the header is the spreadsheet's row 6: the same rule as the uploads.
+    assert spreadsheet_row(4) == 6
+    assert "'12a' in row 6" in _refusal(data)
+    # A blank line is a row of the spreadsheet too: the rows after it are counted on.
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join([*lines[:3], "", *lines[3:]]) + "\n")
+    assert "'12a' in row 7" in _refusal(data)
+
+
+@pytest.mark.parametrize(
+    ("count", "named"),
+    [
+        ("", "'count' is empty in row 3"),
+        ("NaN", "'count' is empty in row 3"),
+        ('"1,234"', "'1,234' in row 3; write numbers without thousands separators"),
+        ("-3", "must be at least 0, got -3 in row 3"),
+    ],
+)
+def test_a_bad_count_is_refused_naming_it(tmp_path, count, named):
+    data = tmp_path / "history.csv"
+    data.write_text(f"series,period,count\na,2022-01,4\na,2022-02,{count}\n")
+    assert named in _refusal(data)
+
+
+def test_non_integer_counts_are_forecast(tmp_path):
+    """Employees in thousands, a rate: counts need not be whole."""
+    rows = [(s, p, c + 0.25) for s, p, c in _history()]
+    out = tmp_path / "out.csv"
+    _forecast(_write(tmp_path / "history.csv", rows), out)
+    assert pd.read_csv(out)["forecast"].between(5, 40).all()
+
+
+def test_duplicate_months_and_day_first_dates_are_refused_naming_the_row(tmp_path):
+    data = tmp_path / "history.csv"
+    data.write_text("series,period,count\na,2022-01,4\na,2022-02,5\na,2022-01-20,6\n")
+    assert "more than one row for 2022-01 (row 4)" in _refusal(data)
+    data.write_text("series,period,count\na,01/02/2022,4\n")
+    assert "'01/02/2022' in row 2; expected a month" in _refusal(data)
+
+
+def test_a_file_that_cannot_be_read_is_refused_saying_why(tmp_path):
+    data = tmp_path / "history.csv"
+    assert f"{tmp_path / 'missing.csv'}: no such file" in _refusal(tmp_path / "missing.csv")
+    assert "is a directory" in _refusal(tmp_path)
+    data.write_text("")
+    assert "is empty; it needs a header row" in _refusal(data)
+    data.write_text("series,period,count\n")
+    assert "the demand history is empty" in _refusal(data)
+    data.write_bytes("series,period,count\n锦江,2022-01,4\n".encode("gbk"))
+    assert "row 2: the file is not UTF-8 text" in _refusal(data)
+    data.write_text("series,period,count\na,2022-01,4\na,2022-02,5,9\n")
+    assert "row 3: the row has more cells than the header" in _refusal(data)
+    data.write_text("series,period,count,Count\na,2022-01,4,4\n")
+    assert "row 1: the column count appears more than once" in _refusal(data)
+    data.write_text("name;month;n\na;2022-01;4\n")
+    assert "missing column(s) series, period, count" in _refusal(data)
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(tmp_path, monkeypatch):
+    from analytics.management.commands import forecast_demand
+
+    def never(*args, **kwargs):
+        raise AssertionError("the history was read")
+
+    monkeypatch.setattr(forecast_demand, "read_history_file", never)
+    data = tmp_path / "history.csv"
+    assert "the directory" in _refusal(data, "--out", str(tmp_path / "no" / "out.csv"))
+    assert "does not exist" in _refusal(data, "--out", str(tmp_path / "no" / "out.csv"))
+    assert "is a directory" in _refusal(data, "--out", str(tmp_path))
+
+
+def test_months_left_out_count_as_zero_and_the_command_says_so(tmp_path):
+    rows = [
+        r
+        for r in _history()
+        if not (r[0] == "a" and r[1] in (MONTHS[3], MONTHS[4]))  # a gap of two months
+        and not (r[0] == "b" and r[1] > MONTHS[-3])  # b stops two months early
+    ]
+    out = tmp_path / "out.csv"
+    text = _forecast(_write(tmp_path / "history.csv", rows), out)
+    assert "2 month(s) missing inside 1 series were counted as zero" in text
+    assert (
+        "1 series end before 2023-06, the month the forecasts start after; their 2 later "
+        "month(s) were counted as zero: b (last row 2023-04)"
+    ) in text
+    # The forecasts start after the last month of the whole file, for every series.
+    assert set(pd.read_csv(out)["period"]) == {"2023-07"}
+    answer = json.loads(_forecast(tmp_path / "history.csv", out, "--json"))
+    assert answer["months_counted_as_zero"] == {
+        "gaps": 2,
+        "series_with_gaps": 1,
+        "after_last_row": 2,
+        "series_ended_early": [{"series": "b", "last_month": "2023-04"}],
+    }
+
+
+def test_refusals_are_in_the_operators_language_with_the_same_row(tmp_path):
+    data = tmp_path / "history.csv"
+    data.write_text("series,period,count\na,2022-01,4\na,2022-02,\n")
+    with translation.override("zh-hans"):
+        text = _refusal(data)
+        assert "第 3 行为空" in text
+        assert "不存在" in _refusal(data, "--out", str(tmp_path / "no" / "out.csv"))

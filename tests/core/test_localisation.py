@@ -1,0 +1,24 @@
+"""Text put together in the reader's language (core.localisation)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from core.localisation import join_sentences
+
+
+@pytest.mark.parametrize(
+    ("language", "sentences", "joined"),
+    [
+        ("en", ("It is sent.", "It is read."), "It is sent. It is read."),
+        ("zh-hans", ("已发送。", "已阅读。"), "已发送。已阅读。"),
+        ("en", ("It is sent.", "", "It is read."), "It is sent. It is read."),
+        ("zh-hans", ("", "已发送。"), "已发送。"),
+        ("en", ("It is sent.",), "It is sent."),
+        ("en", (), ""),
+    ],
+)
+def test_sentences_are_joined_as_the_language_joins_them(language, sentences, joined):
+    with translation.override(language):
+        assert join_sentences(*sentences) == joined
