@@ -1268,6 +1268,10 @@ _RUN_ERRORS = {
         "The demand history has more than one row for series %(series)s in %(month)s (row "
         "%(row)s): give one count per series and month."
     ),
+    "history_future_month": gettext_noop(
+        "The demand history has %(month)s in row %(row)s, after the current month %(latest)s: "
+        "a history holds no month still to come."
+    ),
     "history_group_column_missing": gettext_noop(
         "The demand history has no column %(column)s to group by."
     ),

@@ -206,3 +206,9 @@ def test_refusals_are_in_the_operators_language_with_the_same_row(tmp_path):
         text = _refusal(data)
         assert "第 3 行为空" in text
         assert "不存在" in _refusal(data, "--out", str(tmp_path / "no" / "out.csv"))
+
+
+def test_a_month_still_to_come_is_refused(tmp_path):
+    data = tmp_path / "history.csv"
+    data.write_text("series,period,count\na,2022-01,4\na,2202-02,5\n")
+    assert "2202-02 in row 3, after the current month" in _refusal(data)

@@ -201,6 +201,7 @@ def prepare_history(
     count_column: str = "count",
     label_columns: Sequence[str] = ("community",),
     rows: RowNumbers = None,
+    latest_month: pd.Period | None = None,
 ) -> History:
     """Validate a long frame of monthly counts and turn it into a :class:`History`.
 
@@ -214,6 +215,8 @@ def prepare_history(
     ``group_column`` names the attribute by which the backtest is broken down and the
     seasonal index pooled ("auto": ``category`` when present). ``rows``: each row's number as
     the refusals name it (default: from 1, the first row after a file's header being row 1).
+    ``latest_month``: the last month a count can be for (the current month): a later one is
+    refused, naming its row (a mistyped year would otherwise make every series end early).
 
     A series starts at its first row. A month missing between its first row and the history's
     last month (a gap, or months after the series' last row) is zero: no request that month,
@@ -239,6 +242,17 @@ def prepare_history(
         )
     periods = to_month(frame[period_column], what="demand history", column=period_column, rows=rows)
     counts = require_numeric(frame, count_column, what="demand history", minimum=0, rows=rows)
+    if latest_month is not None:
+        future = periods > latest_month
+        if future.any():
+            position = int(np.flatnonzero(future)[0])
+            row = row_named(position, rows)
+            raise EngineInputError(
+                f"demand history: column {period_column!r} has {periods[position]} in row {row}, "
+                f"after the current month {latest_month}; a history holds no month still to come",
+                code="history_future_month",
+                params={"month": str(periods[position]), "latest": str(latest_month), "row": row},
+            )
 
     keyed = pd.DataFrame({"series": series.to_numpy(), "period": periods, "count": counts})
     duplicated = keyed.duplicated(["series", "period"])

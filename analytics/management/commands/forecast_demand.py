@@ -4,7 +4,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from analytics import kinds, wording
@@ -86,7 +88,12 @@ class Command(BaseCommand):
         frame, rows = read_history_file(data)
         config = ForecastConfig(horizon=horizon, interval=level / 100)
         try:
-            history = prepare_history(frame, group_column=None, rows=rows)
+            history = prepare_history(
+                frame,
+                group_column=None,
+                rows=rows,
+                latest_month=pd.Period(timezone.localdate(), freq="M"),
+            )
             forecaster, backtest = forecast_with_optional_backtest(history, config=config)
             forecasts = forecaster.forecast()
         except EngineInputError as exc:

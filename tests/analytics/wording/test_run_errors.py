@@ -112,6 +112,7 @@ ERROR_PARTS = [
     {"code": "no_supplier_for_category", "category": "elderly_home_care"},
     {"code": "history_empty"},
     {"code": "history_duplicate_month", "series": "C01/heating", "month": "2026-03", "row": 8},
+    {"code": "history_future_month", "month": "2032-01", "latest": "2026-12", "row": 40},
     {"code": "history_group_column_missing", "column": "category"},
     {"code": "identifier_values", "column": "phone"},
     {

@@ -263,3 +263,15 @@ def test_a_duplicate_month_is_named_by_the_callers_row_numbers():
     with pytest.raises(EngineInputError, match=r"\(row 9\)") as refused:
         prepare_history(frame, rows=[2, 3, 9])
     assert refused.value.params == {"series": "a", "month": "2020-01", "row": 9}
+
+
+def test_a_month_after_the_current_one_is_refused_naming_its_row():
+    """A mistyped year (2032 for 2023) would make every other series end nine years early
+    and be forecast at zero."""
+    frame = pd.DataFrame(
+        {"series": ["a", "a", "b"], "period": ["2023-01", "2032-02", "2023-02"], "count": 1}
+    )
+    with pytest.raises(EngineInputError, match="2032-02 in row 2, after the current") as refused:
+        prepare_history(frame, latest_month=pd.Period("2026-12", freq="M"))
+    assert refused.value.params == {"month": "2032-02", "latest": "2026-12", "row": 2}
+    assert prepare_history(frame).periods[-1] == pd.Period("2032-02", freq="M")
