@@ -260,11 +260,13 @@ def to_month(
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     texts = pd.Series(distinct, dtype=object).astype("string").str.strip()
     parsed = [None if pd.isna(text) else month_ordinal(text) for text in texts]
-    ordinals = np.array([-1 if o is None else o for o in parsed], dtype=np.int64)
+    # Months before 1970 have negative ordinals: whether a text was read is its own mask.
+    unread = np.array([o is None for o in parsed], dtype=bool)
+    ordinals = np.array([0 if o is None else o for o in parsed], dtype=np.int64)
     blank = texts.str.lower().isin(MISSING_TEXTS).fillna(True).to_numpy(dtype=bool)
     known = np.maximum(codes, 0)
     empty = (codes < 0) | blank[known]
-    bad = empty | (ordinals[known] < 0)
+    bad = empty | unread[known]
     if bad.any():
         row = int(bad.nonzero()[0][0])
         if empty[row]:

@@ -61,6 +61,21 @@ def test_a_text_that_is_not_surely_one_month_is_refused_naming_its_row(text):
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("1969-01", "1969-01"),
+        ("1969-12-31", "1969-12"),
+        ("Jan 1901", "1901-01"),
+        ("196912", "1969-12"),
+    ],
+)
+def test_a_month_before_1970_reads_as_that_month(text, month):
+    """Month ordinals count from 1970-01, so earlier months are negative and must still read:
+    births from 1969 and British road casualties from 1969 are real histories."""
+    assert str(to_month(pd.Series(["1970-01", text]), what="t", column="period")[1]) == month
+
+
 def test_day_first_and_month_first_dates_are_not_guessed():
     """The old reader took 01/02/2020 as 2 January and 13/02/2020 as 13 February: one file,
     two readings. Neither is guessed now."""
