@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from analytics.engine.supply.forecast import MEMBERS
 from analytics.management.commands._runs import SYNTHETIC_NOTE
@@ -177,3 +180,225 @@ def test_the_demo_city_note_is_in_the_operators_language(monkeypatch):
         with translation.override(language):
             _runs.run_and_check("portraits", {}, stdout=out)
         assert out.getvalue().splitlines() == [expected]
+
+
+# forecast_demand in the operator's language ---------------------------------------------------
+
+# Names the Chinese output may keep as they are: the error measures and the methods' own names
+# (as the forecast page shows them), and a figure a run does not have (NaN, as in English).
+TECHNICAL_NAMES = {
+    "WAPE",
+    "MASE",
+    "Theta",
+    "HistGradientBoostingRegressor",
+    "loss",
+    "poisson",
+    "nan",
+}
+
+
+def _in(language: str, *args: str) -> str:
+    from django.utils import translation
+
+    with translation.override(language):
+        return _run(*args)
+
+
+def _english_words(text: str, *, path: object = None) -> set[str]:
+    """The Latin-letter words of ``text`` (a file path it quotes left out) that are not a
+    technical name."""
+    if path is not None:
+        text = text.replace(str(path), "")
+    return set(re.findall(r"[A-Za-z][A-Za-z-]*", text)) - TECHNICAL_NAMES
+
+
+def _terminal_width(text: str) -> int:
+    """Columns in a terminal: Chinese characters and full-width punctuation take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _column_ends(line: str, cells: list[str]) -> list[int]:
+    """The terminal column where each of ``cells`` (in order) ends in ``line``."""
+    ends, start = [], 0
+    for cell in cells:
+        at = line.index(cell, start)
+        start = at + len(cell)
+        ends.append(_terminal_width(line[:start]))
+    return ends
+
+
+def _history(tmp_path, *, months: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    periods = pd.period_range("2021-01", periods=months, freq="M").strftime("%Y-%m")
+    history = pd.DataFrame(
+        [(s, p, int(rng.poisson(20))) for s in ("a", "b", "c") for p in periods],
+        columns=["series", "period", "count"],
+    )
+    data = tmp_path / "history.csv"
+    history.to_csv(data, index=False)
+    return data
+
+
+@pytest.mark.slow  # fits and backtests the whole ensemble, in both languages
+def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
+    from analytics.kinds.forecast.report import MEMBER_LABELS
+
+    data, out = _history(tmp_path, months=42), tmp_path / "forecasts.csv"
+    args = ("forecast_demand", "--data", str(data), "--horizon", "2", "--out", str(out))
+    english, chinese = _in("en", *args), _in("zh-hans", *args)
+    lines = chinese.splitlines()
+    assert lines[0].startswith("回测（3 个滚动原点，预测步长 2，80% 预测区间）：全局 ")
+    header, overall, every = lines[1:4]
+    with translation.override("zh-hans"):
+        members = [str(MEMBER_LABELS[m]) for m in ("gbm", "ets", "theta", "seasonal_growth")]
+        seasonal_naive = str(MEMBER_LABELS["seasonal_naive"])
+    # The members by the forecast page's names, each heading over its figures.
+    headings = ["集成预测 WAPE", *members, seasonal_naive, "朴素预测", "MASE", "区间覆盖率"]
+    assert header.startswith("分组 ")
+    assert overall.startswith("总体 ") and every.startswith("全部序列 ")
+    ends = _column_ends(header, headings)
+    for row in (overall, every):
+        figures = row.split()[1:]
+        assert len(figures) == len(headings)
+        assert _column_ends(row, figures) == ends, (header, row)
+    assert lines[4].startswith("集成预测的 WAPE 比季节朴素预测基准低 ")
+    assert re.fullmatch(r"各提前月数的区间覆盖率：提前 1 个月 \d+%、提前 2 个月 \d+%", lines[5])
+    assert lines[6] == f"已将 6 条预测写入 {out}"
+    assert not _english_words(chinese, path=out), chinese
+    # The figures are the English output's, in the same places.
+    number = re.compile(r"-?\d+(?:\.\d+)?%?|nan")
+    assert [number.findall(line) for line in english.splitlines()[1:]] == [
+        number.findall(line) for line in lines[1:]
+    ]
+    # English as it was.
+    assert english.splitlines()[1].split()[:8] == [
+        "group", "WAPE", "ens", "gbm", "ets", "theta", "s-growth", "s-naive"
+    ]  # fmt: skip
+    assert english.splitlines()[2].startswith("overall ")
+    assert english.splitlines()[3].startswith("all ")
+    assert "Ensemble WAPE is " in english and "Interval coverage by horizon: 1: " in english
+    assert f"Wrote 6 forecasts to {out}" in english
+    # --json stays the machine's: the same keys and codes in either language.
+    as_json = [
+        json.loads(
+            _in(language, "forecast_demand", "--data", str(data), "--horizon", "2", "--json")
+        )
+        for language in ("en", "zh-hans")
+    ]
+    for answer in as_json:
+        answer["backtest"].pop("seconds")
+    assert as_json[0] == as_json[1]
+    assert as_json[1]["backtest"]["by_group"][0]["group"] == "all"
+
+
+def test_a_file_too_short_to_backtest_is_told_in_chinese(tmp_path):
+    data, out = _history(tmp_path, months=20, seed=1), tmp_path / "forecasts.csv"
+    args = ("forecast_demand", "--data", str(data), "--horizon", "2", "--out", str(out))
+    chinese = _in("zh-hans", *args)
+    assert chinese.splitlines() == [
+        "无回测：历史数据只有 20 个月，回测需要 24 个月。这些预测未经过往月份检验；"
+        "其权重和区间都来自现有的少量月份。",
+        f"已将 6 条预测写入 {out}",
+    ]
+    assert not _english_words(chinese, path=out)
+    english = _in("en", *args)
+    assert english.startswith("No backtest: the history covers 20 months and a backtest needs 24.")
+    assert f"Wrote 6 forecasts to {out}" in english
+
+
+@pytest.mark.parametrize(
+    ("args", "english", "chinese"),
+    [
+        (
+            ("--data", "history.csv", "--level", "0.8"),
+            "--level must be a percentage between 50 and 99, got 0.8",
+            "--level 须为 50 到 99 之间的百分数，收到的是 0.8",
+        ),
+        (
+            ("--out", "forecasts.csv"),
+            "--out goes with --data (database forecasts are stored)",
+            "--out 只能与 --data 一起使用（对数据库的预测保存在数据库中）",
+        ),
+        (
+            ("--level", "90"),
+            "--level goes with --data (database forecasts are 80%)",
+            "--level 只能与 --data 一起使用（对数据库的预测区间固定为 80%）",
+        ),
+        (
+            ("--data", "missing.csv"),
+            "missing.csv: no such file",
+            "missing.csv：文件不存在",
+        ),
+        (
+            ("--data", "."),
+            ". is a directory; give the CSV file of the history",
+            ". 是一个目录；请给出历史数据的 CSV 文件",
+        ),
+    ],
+)
+def test_forecast_demands_refusals_are_in_the_operators_language(
+    tmp_path, monkeypatch, args, english, chinese
+):
+    monkeypatch.chdir(tmp_path)
+    for language, expected in (("en", english), ("zh-hans", chinese)):
+        with pytest.raises(CommandError) as refused:
+            _in(language, "forecast_demand", *args)
+        assert str(refused.value).startswith(expected), str(refused.value)
+
+
+@pytest.mark.django_db
+def test_a_database_forecast_names_its_services_in_the_operators_language(monkeypatch):
+    """The backtest's groups are services: shown by their names, never their codes."""
+    from analytics.engine.supply.forecast import ForecastConfig
+    from analytics.management.commands import forecast_demand
+    from tests.analytics import run_data
+
+    world = _city()
+    run = run_data.forecast_run(world)
+    run.result["backtest"]["method"] = ForecastConfig(horizon=2).describe()
+    run.save(update_fields=["result"])
+    monkeypatch.setattr(forecast_demand, "run_and_check", lambda *args, **kwargs: run)
+    category = world.owner_request.category
+    assert category.name_zh and category.name != category.code
+
+    chinese = _in("zh-hans", "forecast_demand", "--horizon", "2")
+    lines = chinese.splitlines()
+    assert re.fullmatch(
+        rf"预测运行 #{run.pk}：2 个序列，\d{{4}}-\d\d 之后的 2 个月，用时 1\.4 秒", lines[0]
+    )
+    assert lines[4].startswith(f"{category.name_zh} ")
+    assert category.code not in chinese
+    assert not _english_words(chinese), chinese
+    english = _in("en", "forecast_demand", "--horizon", "2")
+    assert re.match(
+        rf"Forecast run #{run.pk}: 2 series, 2 months after \d{{4}}-\d\d, 1\.4 s", english
+    )
+    assert english.splitlines()[4].startswith(f"{category.name} ")
+    assert category.code not in english
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "kind", "parameter"),
+    [
+        (("forecast_demand", "--horizon", "9"), "forecast", "horizon"),
+        (("forecast_demand", "--horizon", "0", "--data", "unused.csv"), "forecast", "horizon"),
+        (("recommend_allocation", "--budget", "-5"), "allocation", "budget"),
+    ],
+)
+def test_invalid_parameters_are_named_in_the_operators_language(args, kind, parameter):
+    """In Chinese, the kind and the parameter by the names the pages give them."""
+    from analytics import kinds
+    from analytics.models import AnalysisRun
+
+    with translation.override("zh-hans"):
+        kind_name = str(AnalysisRun.Kind(kind).label)
+        [label] = [
+            str(p.label) for p in kinds.get(kind).serializer.param_set.params if p.name == parameter
+        ]
+    with pytest.raises(CommandError) as refused:
+        _in("zh-hans", *args)
+    message = str(refused.value)
+    assert message.startswith(f"{kind_name}运行的参数无效：{label}：请确保"), message
+    assert not _english_words(message), message
+    assert not AnalysisRun.objects.exists()

@@ -64,6 +64,8 @@ from analytics.engine.supply.frames import (
 MAX_HORIZON = 12  # the same-month-last-year feature needs the target within a year
 MAX_CATEGORICAL_LEVELS = 250  # histogram gradient boosting's limit on categories per feature
 SERIES_SEPARATOR = "|"
+# The one group of a history without a group column (every series in it).
+UNGROUPED = "all"
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,7 @@ def prepare_history(
     groups = (
         attributes[group_column].astype(str).to_numpy()
         if group_column
-        else np.full(len(series_index), "all", dtype=object)
+        else np.full(len(series_index), UNGROUPED, dtype=object)
     )
     return History(
         series=series_index,

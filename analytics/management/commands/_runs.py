@@ -29,18 +29,40 @@ def refusal(exc: EngineInputError, *, prefix: str = "") -> CommandError:
     return CommandError(f"{prefix}{wording.run_error_text(parts=exc.parts, error=str(exc))}")
 
 
+def _kind_name(kind: str) -> str:
+    """A run kind as the operator reads it: its code (the command's own word) in English, its
+    name as the pages give it in any other language."""
+    if wording.reads_english():
+        return kind
+    return str(AnalysisRun.Kind(kind).label) if kind in AnalysisRun.Kind.values else kind
+
+
 def checked_params(kind: str, params: dict) -> dict:
     """``params`` checked by the kind's parameters (the API's serializer: the same bounds and
-    the same database checks), with its defaults; a CommandError naming each bad parameter."""
+    the same database checks), with its defaults; a CommandError naming each bad parameter
+    (in English by the option's name, in any other language by the page's label)."""
     serializer = kinds.get(kind).serializer(data=params, context={"request": None})
     if not serializer.is_valid():
-        problems = "; ".join(
-            f"{field}: {' '.join(str(m) for m in messages)}"
-            if isinstance(messages, list)
-            else f"{field}: {messages}"
-            for field, messages in serializer.errors.items()
+        labels = {p.name: p.label for p in serializer.param_set.params}
+
+        def problem(field: str, messages: object) -> str:
+            text = " ".join(str(m) for m in messages) if isinstance(messages, list) else messages
+            if not wording.reads_english():
+                if field not in labels:  # the kind's own checks, across parameters
+                    return str(text)
+                field = str(labels[field])
+            return gettext("%(parameter)s: %(problem)s") % {
+                "parameter": field,
+                "problem": text,
+            }
+
+        problems = gettext("; ").join(
+            problem(field, messages) for field, messages in serializer.errors.items()
         )
-        raise CommandError(f"invalid parameters for a {kind} run: {problems}")
+        raise CommandError(
+            gettext("invalid parameters for a %(kind)s run: %(problems)s")
+            % {"kind": _kind_name(kind), "problems": problems}
+        )
     return serializer.params()
 
 
@@ -51,7 +73,7 @@ def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:
     run = analysis_run_now(kind=kind, params=checked_params(kind, params))
     if run.status != AnalysisRun.Status.SUCCEEDED:
         failed = gettext("The run failed.")
-        raise CommandError(run_error_text(run) or f"{kind}: {failed}")
+        raise CommandError(run_error_text(run) or f"{_kind_name(kind)}: {failed}")
     if stdout is not None and (run.result or {}).get("synthetic") is True:
         stdout.write(gettext(SYNTHETIC_NOTE))
     return run

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -5,14 +9,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from analytics import kinds
+from analytics import kinds, wording
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import (
+    UNGROUPED,
     ForecastConfig,
     MonthsFilled,
     forecast_with_optional_backtest,
     prepare_history,
 )
+from analytics.kinds.forecast.report import MEMBER_LABELS
+from analytics.kinds.forecast.result import Backtest, BacktestErrors
+from analytics.kinds.schema import record
 from analytics.management.commands._history_file import check_output_path, read_history_file
 from analytics.management.commands._runs import (
     add_cities_argument,
@@ -23,9 +31,13 @@ from analytics.management.commands._runs import (
     with_cities,
 )
 from analytics.models import AnalysisRun
+from analytics.reports import names
 
 FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
 ENDED_EARLY_SHOWN = 10  # series named in the note on series that end early; the rest counted
+# The members with a column of their own, between the ensemble and the seasonal naive.
+TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth")
+GROUP_WIDTH = 28
 
 
 class Command(BaseCommand):
@@ -33,7 +45,8 @@ class Command(BaseCommand):
         "Forecast monthly requests per community and category (with a rolling-origin backtest "
         "against the naive and seasonal-naive baselines). With --data, forecast and backtest a "
         "history from a CSV file (columns series, period as YYYY-MM, count; docs/forecasting.md) "
-        "instead."
+        "instead. Its output is in the operator's language (DJANGO_LANGUAGE_CODE); --json is "
+        "not."
     )
 
     def add_arguments(self, parser):
@@ -53,31 +66,21 @@ class Command(BaseCommand):
         self, *args, horizon: int, data: Path | None, out: Path | None, level: float, **options
     ):
         if not 50 <= level <= 99:
-            raise CommandError(f"--level must be a percentage between 50 and 99, got {level:g}")
+            raise CommandError(
+                gettext("--level must be a percentage between 50 and 99, got %(level)s")
+                % {"level": f"{level:g}"}
+            )
         if data is None:
             if out is not None:
-                raise CommandError("--out goes with --data (database forecasts are stored)")
-            if level != 80:
-                raise CommandError("--level goes with --data (database forecasts are 80%)")
-            run = run_and_check(
-                AnalysisRun.Kind.FORECAST,
-                with_cities({"horizon": horizon}, options.get("cities")),
-                stdout=None if options["json"] else self.stdout,
-            )
-            if options["json"]:
-                dump_json(self.stdout, {"run": run.pk, **run.result})
-            else:
-                backtest = run.result["backtest"]
-                self.stdout.write(
-                    f"Forecast run #{run.pk}: {run.result['n_series']} series, "
-                    f"{horizon} months after {run.result['last_month']}, "
-                    f"{run.timings['total']:.1f} s"
+                raise CommandError(
+                    gettext("--out goes with --data (database forecasts are stored)")
                 )
-                result = kinds.get(AnalysisRun.Kind.FORECAST).load(run)
-                if result.backtest.overall is None:
-                    self._no_backtest(result.history_months, result.backtest_months_needed)
-                else:
-                    self._print_backtest(backtest)
+            if level != 80:
+                raise CommandError(
+                    gettext("--level goes with --data (database forecasts are %(level)s)")
+                    % {"level": "80%"}
+                )
+            self._from_the_database(horizon, cities=options.get("cities"), json=options["json"])
             return
         horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
         if out is not None:
@@ -130,9 +133,40 @@ class Command(BaseCommand):
         if backtest is None:
             self._no_backtest(months, needed)
         else:
-            self._print_backtest(backtest.to_dict())
+            self._print_backtest(record(Backtest, backtest.to_dict(), where="backtest"), {})
         if out is not None:
-            self.stdout.write(f"Wrote {len(forecasts)} forecasts to {out}")
+            self.stdout.write(
+                gettext("Wrote %(count)s forecasts to %(file)s")
+                % {"count": len(forecasts), "file": out}
+            )
+
+    def _from_the_database(self, horizon: int, *, cities: list[str] | None, json: bool) -> None:
+        run = run_and_check(
+            AnalysisRun.Kind.FORECAST,
+            with_cities({"horizon": horizon}, cities),
+            stdout=None if json else self.stdout,
+        )
+        if json:
+            dump_json(self.stdout, {"run": run.pk, **run.result})
+            return
+        result = kinds.get(AnalysisRun.Kind.FORECAST).load(run)
+        self.stdout.write(
+            gettext(
+                "Forecast run #%(run)s: %(series)s series, %(horizon)s months after "
+                "%(month)s, %(seconds)s s"
+            )
+            % {
+                "run": run.pk,
+                "series": result.n_series,
+                "horizon": horizon,
+                "month": result.last_month,
+                "seconds": f"{run.timings['total']:.1f}",
+            }
+        )
+        if result.backtest.overall is None:
+            self._no_backtest(result.history_months, result.backtest_months_needed)
+        else:
+            self._print_backtest(result.backtest, names()[1])
 
     def _print_filled(self, filled: MonthsFilled, last: object) -> None:
         """Months the file did not give, counted as zero: said, never silent."""
@@ -166,45 +200,109 @@ class Command(BaseCommand):
 
     def _no_backtest(self, months: int | None, needed: int | None) -> None:
         self.stdout.write(
-            f"No backtest: the history covers {months} months and a backtest needs {needed}. "
-            "The forecasts were not checked against past months; their weights and intervals "
-            "come from the few months there are."
+            gettext(
+                "No backtest: the history covers %(months)s months and a backtest needs "
+                "%(needed)s. The forecasts were not checked against past months; their "
+                "weights and intervals come from the few months there are."
+            )
+            % {"months": months, "needed": needed}
         )
 
-    def _print_backtest(self, backtest: dict) -> None:
-        overall = backtest["overall"]
+    def _print_backtest(self, backtest: Backtest, category_names: Mapping[str, str]) -> None:
+        """The backtest's errors overall and per group (a service by its name), one column per
+        forecaster, aligned as a terminal shows them (a Chinese character is two columns)."""
         self.stdout.write(
-            f"Backtest ({len(backtest['origins'])} origins, horizon {backtest['horizon']}, "
-            f"{backtest['interval']:.0%} intervals): {backtest['method']}"
-        )
-        members = ("gbm", "ets", "theta", "seasonal_growth")
-        header = (
-            f"{'group':<28}{'WAPE ens':>9}"
-            # Wide enough for "s-growth" and a space: the columns must not run together.
-            + "".join(f"{name.replace('seasonal_', 's-'):>9}" for name in members)
-            + f"{'s-naive':>8}{'naive':>7}{'MASE':>7}{'cover':>7}"
-        )
-        self.stdout.write(header)
-        rows = [{"group": "overall", **overall}, *backtest["by_group"]]
-        for row in rows:
-            self.stdout.write(
-                f"{row['group']:<28}{row['wape_model']:>9.3f}"
-                + "".join(f"{_number(row.get(f'wape_{name}')):>9.3f}" for name in members)
-                + f"{row['wape_seasonal_naive']:>8.3f}{row['wape_naive']:>7.3f}"
-                f"{_number(row.get('mase_model')):>7.2f}{_number(row.get('coverage')):>7.0%}"
+            gettext(
+                "Backtest (%(origins)s origins, horizon %(horizon)s, %(interval)s intervals): "
+                "%(method)s"
             )
-        self.stdout.write(
-            f"Ensemble WAPE is {backtest['improvement_over_seasonal_naive']:.1%} lower than the "
-            "seasonal-naive baseline's."
+            % {
+                "origins": len(backtest.origins),
+                "horizon": backtest.horizon,
+                "interval": format(_number(backtest.interval), ".0%"),
+                "method": wording.forecast_method_text(
+                    method=backtest.method, interval=backtest.interval
+                ),
+            }
         )
-        by_horizon = backtest.get("by_horizon") or []
-        if by_horizon:
+        rows = [(_compact("overall", gettext("Overall")), backtest.overall)]
+        rows += [(_group_label(g.group, category_names), g) for g in backtest.by_group]
+        columns = _columns()
+        group_width = max([GROUP_WIDTH] + [wording.display_width(label) + 1 for label, _ in rows])
+        self.stdout.write(
+            wording.padded(gettext("group"), group_width)
+            + "".join(wording.padded(c.heading, c.width, right=True) for c in columns)
+        )
+        for label, errors in rows:
             self.stdout.write(
-                "Interval coverage by horizon: "
-                + ", ".join(
-                    f"{row['horizon']}: {_number(row.get('coverage')):.0%}" for row in by_horizon
+                wording.padded(label, group_width)
+                + "".join(
+                    wording.padded(format(_number(c.figure(errors)), c.spec), c.width, right=True)
+                    for c in columns
                 )
             )
+        self.stdout.write(
+            gettext("Ensemble WAPE is %(improvement)s lower than the seasonal-naive baseline's.")
+            % {"improvement": format(_number(backtest.improvement_over_seasonal_naive), ".1%")}
+        )
+        if backtest.by_horizon:
+            coverages = gettext(", ").join(
+                # Translators: the interval's coverage at one number of months ahead.
+                gettext("%(horizon)s: %(coverage)s")
+                % {"horizon": row.horizon, "coverage": format(_number(row.coverage), ".0%")}
+                for row in backtest.by_horizon
+            )
+            self.stdout.write(
+                gettext("Interval coverage by horizon: %(coverages)s") % {"coverages": coverages}
+            )
+
+
+@dataclass(frozen=True)
+class _Column:
+    heading: str
+    figure: Callable[[BacktestErrors], float | None]
+    spec: str
+    width: int  # at least; wider when the heading is
+
+
+def _columns() -> list[_Column]:
+    def wape(name: str) -> Callable[[BacktestErrors], float | None]:
+        return lambda errors: errors.wape.get(name)
+
+    columns = [_Column(gettext("WAPE ens"), wape("model"), ".3f", 9)]
+    columns += [_Column(_member_heading(m), wape(m), ".3f", 9) for m in TABLE_MEMBERS]
+    columns += [
+        _Column(_member_heading("seasonal_naive"), wape("seasonal_naive"), ".3f", 8),
+        _Column(_compact("naive", gettext("Naive")), wape("naive"), ".3f", 7),
+        _Column("MASE", lambda errors: errors.mase.get("model"), ".2f", 7),
+        _Column(_compact("cover", gettext("Interval coverage")), lambda e: e.coverage, ".0%", 7),
+    ]
+    # One space at least between a column and the one before it.
+    return [
+        _Column(c.heading, c.figure, c.spec, max(c.width, wording.display_width(c.heading) + 1))
+        for c in columns
+    ]
+
+
+def _compact(english: str, worded: str) -> str:
+    """A heading or label of the table: the compact English one (``s-naive``, ``cover``) for
+    an English reader, and for any other the name the forecast page gives it (``worded``)."""
+    return english if wording.reads_english() else worded
+
+
+def _member_heading(member: str) -> str:
+    """A member's column: ``gbm``, ``s-growth`` in English; otherwise the member's name on the
+    forecast page (``MEMBER_LABELS``)."""
+    return _compact(member.replace("seasonal_", "s-"), str(MEMBER_LABELS[member]))
+
+
+def _group_label(group: str, category_names: Mapping[str, str]) -> str:
+    """A backtest group: a service by its name; all of a file's series (no group column)."""
+    if group in category_names:
+        return category_names[group]
+    if group == UNGROUPED:
+        return _compact(UNGROUPED, gettext("all series"))
+    return group  # a file's own group, as the file names it
 
 
 def _number(value: object) -> float:
