@@ -21,7 +21,10 @@ share that did best on left-out origins; ``docs/forecasting.md``).
 * ``toward inverse``, ``toward inverse²``: the forecaster's grid weights, shrunk (share
   chosen on left-out origins, as the forecaster does) toward those instead of equal weights;
 * ``toward equal, no s-naive``: shrunk toward equal weights over the members other than the
-  seasonal naive.
+  seasonal naive;
+* ``best one``, ``best two``, ``best three``: the member with the lowest backtest error over
+  all horizons (each origin counting equally), or equal weights over the two or three lowest
+  (selection and trimmed pooling).
 
 The internal backtest rows are read by wrapping the engine's private ``_CalibrationRows``
 while the forecaster runs (a benchmark's look inside, not an interface). Not a test.
@@ -143,6 +146,19 @@ def _combiners() -> dict[str, Callable]:
     def equal(rows, among: np.ndarray) -> np.ndarray:
         return np.tile(rows.equal(), (HORIZON, 1))
 
+    def best(count: int) -> Callable:
+        def weights(rows, among: np.ndarray) -> np.ndarray:
+            usable = rows.complete & among
+            error = (
+                rows.row_weight[usable, None] * np.abs(rows.y[usable, None] - rows.f[usable])
+            ).sum(axis=0)
+            chosen = np.argsort(np.where(rows.present, error, np.inf))[:count]
+            out = np.zeros(rows.f.shape[1])
+            out[chosen] = 1 / count
+            return np.tile(out, (HORIZON, 1))
+
+        return weights
+
     return {
         "equal": plain(equal),
         "inverse": plain(inverse(1)),
@@ -150,6 +166,9 @@ def _combiners() -> dict[str, Callable]:
         "toward inverse": shrunk_toward(inverse(1)),
         "toward inverse²": shrunk_toward(inverse(2)),
         "toward equal, no s-naive": shrunk_toward(equal_without_seasonal_naive),
+        "best one": plain(best(1)),
+        "best two": plain(best(2)),
+        "best three": plain(best(3)),
     }
 
 
@@ -189,7 +208,9 @@ def compare(year: list[dict]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--collections", default="txhousing,births,us_employment")
+    parser.add_argument(
+        "--collections", default="txhousing,births,us_employment,departures,uk_road"
+    )
     parser.add_argument("--drop-last", default="12,24,36,48")
     args = parser.parse_args()
     names = list(_combiners())

