@@ -19,7 +19,9 @@ Two stages on sparse matrices:
    highest floor the budget and capacities allow (an upper bound for whole units);
 2. keep every floor row at ``(1 - epsilon) * tau*`` and maximise equity-weighted covered
    requests ``sum w[c] * u[c,k]`` in whole units (``scipy.optimize.milp``, branch and cut,
-   stopped at a relative gap or a time limit, and the plan says which). A row whole units
+   stopped at a relative gap or a time limit, and the plan says which; a small plan whose
+   gap the relaxation's bound leaves open is searched whole, and the search's proven bound
+   is the one its gap is measured against). A row whole units
    cannot bring to the floor is short by ``s``, which costs more than any weighted request
    gained elsewhere, and the plan names it. A negligible cost term makes the cheaper supplier
    win between equally good plans.

@@ -225,7 +225,9 @@ class Command(BaseCommand):
                 ),
             }
         )
-        rows = [(_compact("overall", gettext("Overall")), backtest.overall)]
+        rows: list[tuple[str, BacktestErrors]] = []
+        if backtest.overall is not None:
+            rows.append((_compact("overall", gettext("Overall")), backtest.overall))
         rows += [(_group_label(g.group, category_names), g) for g in backtest.by_group]
         columns = _columns()
         group_width = max([GROUP_WIDTH] + [wording.display_width(label) + 1 for label, _ in rows])
