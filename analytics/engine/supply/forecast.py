@@ -465,8 +465,7 @@ class _FeatureContext:
             for m in range(12):
                 cols = ratio[:, months == m]
                 if cols.shape[1]:
-                    with np.errstate(invalid="ignore"):
-                        index[:, m] = np.nanmean(np.where(np.isfinite(cols), cols, np.nan), axis=1)
+                    index[:, m] = _finite_mean(cols)
             index = np.where(np.isfinite(index), index, 1.0)
             index = index / index.mean(axis=1, keepdims=True)
         return codes, index
@@ -889,8 +888,18 @@ def _combine(forecasts: np.ndarray, weights: np.ndarray) -> np.ndarray:
     weighted = np.nansum(np.where(available, forecasts, 0.0) * weights, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(mass > 0, weighted / mass, np.nan)
-        plain = np.nanmean(np.where(available, forecasts, np.nan), axis=1)
+    plain = _finite_mean(forecasts)
     return np.where(np.isfinite(out), out, plain)
+
+
+def _finite_mean(values: np.ndarray) -> np.ndarray:
+    """Each row's mean over its finite values; NaN for a row with none. Without the
+    RuntimeWarning ``np.nanmean`` prints for such a row (a series of zeros or of one month in
+    a user's file), which ``np.errstate`` does not silence."""
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    total = np.where(finite, values, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _simplex_grid(n_members: int, step: float) -> np.ndarray:

@@ -275,3 +275,25 @@ def test_a_month_after_the_current_one_is_refused_naming_its_row():
         prepare_history(frame, latest_month=pd.Period("2026-12", freq="M"))
     assert refused.value.params == {"month": "2032-02", "latest": "2026-12", "row": 2}
     assert prepare_history(frame).periods[-1] == pd.Period("2032-02", freq="M")
+
+
+def test_all_zero_and_one_month_series_are_forecast_without_numerical_warnings():
+    """A user's file may hold a series of zeros and a series of one month: their forecasts
+    are zero and that month's count, and no RuntimeWarning ("Mean of empty slice") reaches
+    the person running the command."""
+    import warnings
+
+    months = pd.period_range("2022-01", "2023-06", freq="M").astype(str)
+    rng = np.random.default_rng(3)
+    frame = pd.concat(
+        [
+            pd.DataFrame({"series": "zeros", "period": months, "count": 0}),
+            pd.DataFrame({"series": "busy", "period": months, "count": rng.poisson(9, 18)}),
+            pd.DataFrame({"series": "new", "period": ["2023-06"], "count": [5]}),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        forecasts = forecast_demand(frame, horizon=1, config=QUICK).set_index("series")
+    assert forecasts.loc["zeros", "forecast"] == 0
+    assert forecasts.loc["new", "forecast"] == pytest.approx(5)
