@@ -23,9 +23,15 @@ def localised_name(obj: object) -> str:
     return getattr(obj, "name", None) or str(obj)
 
 
+def sentence_separator() -> str:
+    """What goes between two whole sentences in the active language (or after a label ending
+    in its colon): a space in English, nothing in Chinese, whose full-width stop and colon
+    carry their own space."""
+    return "" if chinese_active() else " "
+
+
 def join_sentences(*sentences: str) -> str:
     """Whole sentences, already in the active language, as one text: English puts a space
     between two sentences, Chinese nothing (each ends in its full-width stop). Empty ones are
     left out."""
-    separator = "" if chinese_active() else " "
-    return separator.join(str(s) for s in sentences if s)
+    return sentence_separator().join(str(s) for s in sentences if s)

@@ -1,10 +1,12 @@
-"""``{% load localised %}``: ``obj|local_name`` is the active language's name of the object."""
+"""``{% load localised %}``: ``obj|local_name`` is the active language's name of the object;
+``{% sentence_gap %}`` goes between two translated sentences (a space in English, nothing in
+Chinese), as ``core.localisation.join_sentences`` joins them."""
 
 from __future__ import annotations
 
 from django import template
 
-from core.localisation import localised_name
+from core.localisation import localised_name, sentence_separator
 
 register = template.Library()
 
@@ -12,3 +14,9 @@ register = template.Library()
 @register.filter(name="local_name")
 def local_name(obj: object) -> str:
     return localised_name(obj)
+
+
+@register.simple_tag(name="sentence_gap")
+def sentence_gap() -> str:
+    """Between two translated sentences, or after a translated label ending in its colon."""
+    return sentence_separator()

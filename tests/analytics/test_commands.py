@@ -402,3 +402,25 @@ def test_invalid_parameters_are_named_in_the_operators_language(args, kind, para
     assert message.startswith(f"{kind_name}运行的参数无效：{label}：请确保"), message
     assert not _english_words(message), message
     assert not AnalysisRun.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "portraits: The run failed."), ("zh-hans", "居民画像：分析运行失败。")],
+)
+def test_a_failed_run_without_a_worded_error_is_told_in_the_operators_punctuation(
+    monkeypatch, language, expected
+):
+    """The kind and "the run failed" are joined by a colon, full-width in Chinese."""
+    from types import SimpleNamespace
+
+    from analytics.management.commands import _runs
+    from analytics.models import AnalysisRun
+
+    run = SimpleNamespace(status=AnalysisRun.Status.FAILED, result=None)
+    monkeypatch.setattr(_runs, "analysis_run_now", lambda **kwargs: run)
+    monkeypatch.setattr(_runs, "run_error_text", lambda run: "")
+    with translation.override(language), pytest.raises(CommandError) as refused:
+        _runs.run_and_check("portraits", {})
+    assert str(refused.value) == expected

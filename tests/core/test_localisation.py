@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 
 from core.localisation import join_sentences
@@ -22,3 +23,12 @@ from core.localisation import join_sentences
 def test_sentences_are_joined_as_the_language_joins_them(language, sentences, joined):
     with translation.override(language):
         assert join_sentences(*sentences) == joined
+
+
+@pytest.mark.parametrize(
+    ("language", "joined"), [("en", "已发送。 已阅读。"), ("zh-hans", "已发送。已阅读。")]
+)
+def test_templates_join_sentences_by_the_same_rule(language, joined):
+    template = Template("{% load localised %}已发送。{% sentence_gap %}已阅读。")
+    with translation.override(language):
+        assert template.render(Context()) == joined

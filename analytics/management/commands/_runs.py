@@ -72,8 +72,11 @@ def run_and_check(kind: str, params: dict, *, stdout=None) -> AnalysisRun:
     first."""
     run = analysis_run_now(kind=kind, params=checked_params(kind, params))
     if run.status != AnalysisRun.Status.SUCCEEDED:
-        failed = gettext("The run failed.")
-        raise CommandError(run_error_text(run) or f"{_kind_name(kind)}: {failed}")
+        failed = gettext("%(kind)s: %(failure)s") % {  # a full-width colon in Chinese
+            "kind": _kind_name(kind),
+            "failure": gettext("The run failed."),
+        }
+        raise CommandError(run_error_text(run) or failed)
     if stdout is not None and (run.result or {}).get("synthetic") is True:
         stdout.write(gettext(SYNTHETIC_NOTE))
     return run
