@@ -119,7 +119,8 @@ def read_table(file: IO[bytes] | bytes, filename: str) -> pd.DataFrame:
         )
     frame = frame.astype(str).apply(lambda col: col.str.strip())
     frame.index = pd.RangeIndex(spreadsheet_row(0), spreadsheet_row(len(frame)))
-    return frame
+    # Blank rows are no records, but the rows under them keep the numbers a spreadsheet shows.
+    return frame[(frame != "").any(axis=1)]
 
 
 # Column checks: each returns a boolean Series "bad" over the rows -------------------------------
@@ -395,13 +396,14 @@ def bulk_import_residents(*, user: User, file: IO[bytes] | bytes, filename: str)
     The rows are written by ``residents.actions.residents_import``, which checks each as a
     single profile is checked."""
     _check_user(user)
-    rows, problems = validate_residents(user=user, frame=read_table(file, filename))
+    frame = read_table(file, filename)
+    rows, problems = validate_residents(user=user, frame=frame)
     if problems:
         raise BulkImportError(problems)
     try:
         created = resident_actions.residents_import(user=user, rows=rows)
     except RowsInvalid as exc:
-        raise BulkImportError(_problems(exc, {"community_id": "community"})) from None
+        raise BulkImportError(_problems(exc, {"community_id": "community"}, frame)) from None
     except LimitReached as exc:
         raise BulkImportError([Problem(HEADER_ROW, "national_id", exc.messages[0])]) from None
     return ImportResult(created=created)
@@ -519,10 +521,11 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
     return records, []
 
 
-def _problems(exc: RowsInvalid, column_of: dict[str, str]) -> list[Problem]:
-    """An action's per-row errors as problems of the file's rows and columns."""
+def _problems(exc: RowsInvalid, column_of: dict[str, str], frame: pd.DataFrame) -> list[Problem]:
+    """An action's per-row errors (by position among the frame's rows) as problems of the
+    file's rows and columns."""
     return [
-        Problem(spreadsheet_row(index), column_of.get(field, field), " ".join(messages))
+        Problem(int(frame.index[index]), column_of.get(field, field), " ".join(messages))
         for index, errors in exc.rows.items()
         for field, messages in errors.items()
     ]
@@ -537,7 +540,8 @@ def bulk_import_requests(*, user: User, file: IO[bytes] | bytes, filename: str) 
     row and SLA deadline, or nothing (``BulkImportError``). The rows are written by
     ``services.actions.requests_import``, which checks each as a single submission is checked."""
     _check_user(user)
-    rows, problems = validate_requests(user=user, frame=read_table(file, filename))
+    frame = read_table(file, filename)
+    rows, problems = validate_requests(user=user, frame=frame)
     if problems:
         raise BulkImportError(problems)
     try:
@@ -551,5 +555,5 @@ def bulk_import_requests(*, user: User, file: IO[bytes] | bytes, filename: str) 
             for code in (spec["code"] for spec in row["category"].extra_fields or [])
         }
         column_of = {**REQUEST_FIELD_COLUMNS, **{c: f"{ANSWER_PREFIX}{c}" for c in codes}}
-        raise BulkImportError(_problems(exc, column_of)) from None
+        raise BulkImportError(_problems(exc, column_of, frame)) from None
     return ImportResult(created=created)

@@ -67,7 +67,11 @@ def _cell_too_long(row: int, column: str) -> TableRefused:
 
 def read_rows(data: bytes, suffix: str) -> tuple[list[str], list[list[str]]]:
     """The header (trimmed, lower case) and the data rows as text ("" for blank cells),
-    refused with one ``TableRefused`` at the first limit crossed."""
+    refused with one ``TableRefused`` at the first limit crossed.
+
+    Blank rows between data rows are kept (all cells "") and trailing ones dropped, so the
+    row at position ``i`` is the one a spreadsheet shows as ``spreadsheet_row(i)``, in a CSV
+    as in an XLSX file; a reader that skips blank rows keeps their numbers."""
     if suffix == "csv":
         return _read_csv(data)
     if suffix == "xlsx":
@@ -116,21 +120,29 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     # refused as a long cell; shorter ones are checked against MAX_CELL_CHARACTERS below.
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
+    blank_run: list[list[str]] = []  # blank records are kept only if data follows them
     header: list[str] | None = None
     try:
         for cells in reader:
             if header is None:
                 header = _header(cells)
                 continue
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are skipped and not numbered, as before
-            if len(rows) >= MAX_ROWS:
+            # A blank line is a record too (a spreadsheet shows it as a blank row), so it is
+            # numbered like the rows of an XLSX sheet; a quoted field holding line breaks is
+            # one record, one row, as a spreadsheet shows it.
+            if len(rows) + len(blank_run) >= MAX_ROWS:
                 raise _too_many_rows()
-            number = spreadsheet_row(len(rows))
+            number = spreadsheet_row(len(rows) + len(blank_run))
             _check_cells(number, header, cells)
-            rows.append(_fit(number, header, cells))
+            cells = _fit(number, header, cells)
+            if any(c.strip() for c in cells):
+                rows.extend(blank_run)
+                blank_run = []
+                rows.append(cells)
+            else:
+                blank_run.append(cells)
     except csv.Error as exc:
-        number = spreadsheet_row(len(rows)) if header is not None else HEADER_ROW
+        number = spreadsheet_row(len(rows) + len(blank_run)) if header is not None else HEADER_ROW
         if "field larger than field limit" in str(exc):
             raise _cell_too_long(number, "file") from None
         raise _refuse(number, "file", _("The file could not be read as csv.")) from None

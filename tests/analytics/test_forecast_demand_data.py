@@ -93,6 +93,26 @@ def test_series_names_keep_their_zeros_and_their_characters(tmp_path):
     assert list(written["series"]) == list(names)
 
 
+def test_the_output_is_a_csv_for_spreadsheets_that_pandas_and_csv_read_back(tmp_path):
+    """Written as the site's exports are: a byte-order mark first, so that Excel on a Chinese
+    system reads the Chinese series names as UTF-8; pandas and ``csv`` read the same table."""
+    import csv
+
+    names = ("锦江区|居家养老", "b")
+    out = tmp_path / "out.csv"
+    _forecast(_write(tmp_path / "history.csv", _history(names)), out)
+    assert out.read_bytes().startswith("\ufeffseries,period,forecast,lower,upper".encode())
+    written = pd.read_csv(out, dtype={"series": str}, encoding="utf-8-sig")
+    assert list(written.columns) == ["series", "period", "forecast", "lower", "upper"]
+    assert list(written["series"]) == list(names)
+    assert written["period"].eq("2023-07").all()
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == list(written.columns)
+    assert [row[0] for row in rows[1:]] == list(names)
+    assert np.allclose([float(row[2]) for row in rows[1:]], written["forecast"])
+
+
 def _refusal(data, *extra: str) -> str:
     with pytest.raises(CommandError) as refused:
         call_command("forecast_demand", "--data", str(data), "--horizon", "1", *extra)

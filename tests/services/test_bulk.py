@@ -442,3 +442,108 @@ def test_an_answer_to_a_question_the_service_does_not_ask_is_a_problem(place):
     with pytest.raises(bulk.BulkImportError) as caught:
         bulk.bulk_import_requests(user=place["worker"], file=_csv(rows), filename="r.csv")
     assert {(p.row, p.column) for p in caught.value.problems} == {(2, "answer:hazard")}
+
+
+# Row numbers with blank lines: a CSV's rows are named as the file shows them -----------------
+
+# The request file as lines: None is a blank line. Blank lines at the start of the data, in the
+# middle and several in a row; the faulty row is line 11 of the file.
+_BLANK_LINE_LAYOUT = [None, None, "good", None, "good", None, None, None, "good", "bad", "good"]
+_FAULTY_ROW = 11
+
+
+def _rows_with_blank_lines(place) -> list[dict | None]:
+    return [
+        None
+        if kind is None
+        else _request_row(place, urgency="whenever" if kind == "bad" else "high")
+        for kind in _BLANK_LINE_LAYOUT
+    ]
+
+
+def _csv_lines(rows: list[dict | None]) -> bytes:
+    header = list(next(row for row in rows if row is not None))
+    lines = [",".join(header)]
+    lines += ["" if row is None else ",".join(str(row[c]) for c in header) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _xlsx_rows(rows: list[dict | None]) -> bytes:
+    import openpyxl
+
+    header = list(next(row for row in rows if row is not None))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append([] if row is None else [row[c] for c in header])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_csv_rows_after_blank_lines_are_named_by_their_line(place):
+    content = _csv_lines(_rows_with_blank_lines(place))
+    assert content.decode().splitlines()[_FAULTY_ROW - 1].count("whenever") == 1
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=content, filename="gaps.csv")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(_FAULTY_ROW, "urgency")]
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_the_same_file_as_xlsx_names_the_same_row(place):
+    content = _xlsx_rows(_rows_with_blank_lines(place))
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=content, filename="gaps.xlsx")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(_FAULTY_ROW, "urgency")]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_blank_rows_are_skipped_not_refused(place, suffix):
+    rows = [None if kind is None else _request_row(place) for kind in _BLANK_LINE_LAYOUT]
+    content = _csv_lines(rows) if suffix == "csv" else _xlsx_rows(rows)
+    result = bulk.bulk_import_requests(
+        user=place["worker"], file=content, filename=f"gaps.{suffix}"
+    )
+    assert result.created == ServiceRequest.objects.count() == 5
+
+
+@pytest.mark.urls(__name__)
+def test_upload_page_names_the_row_under_blank_lines(client, place):
+    client.force_login(place["worker"])
+    upload = io.BytesIO(_csv_lines(_rows_with_blank_lines(place)))
+    upload.name = "gaps.csv"
+    response = client.post("/bulk/upload/", {"kind": "requests", "file": upload})
+    assert response.status_code == 422
+    assert f'<td class="num">{_FAULTY_ROW}</td>' in response.content.decode()
+
+
+def test_a_quoted_line_break_is_one_row_as_a_spreadsheet_shows_it(place):
+    """A description over two lines is one record: a spreadsheet shows one row for it (a text
+    editor two lines), and the rows under it are named as the spreadsheet names them."""
+    multi_line = _request_row(place, description="Line one\nline two")
+    content = (
+        pd.DataFrame([multi_line, _request_row(place, urgency="whenever")])
+        .to_csv(index=False)
+        .encode()
+    )
+    assert content.count(b"\n") == 4  # four lines of text, three rows
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=content, filename="multi.csv")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "urgency")]
+
+
+def test_an_action_refusal_names_the_row_under_blank_lines(place, monkeypatch):
+    """Rows the write action refuses are named by the file's rows, not by their position
+    among the records."""
+    from core.errors import RowsInvalid
+    from services import actions
+
+    def refuse_the_fourth(*, user, rows):
+        raise RowsInvalid({3: {"description": ["Refused."]}})
+
+    monkeypatch.setattr(actions, "requests_import", refuse_the_fourth)
+    rows = [None if kind is None else _request_row(place) for kind in _BLANK_LINE_LAYOUT]
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=_csv_lines(rows), filename="g.csv")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(_FAULTY_ROW, "description")]

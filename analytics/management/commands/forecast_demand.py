@@ -32,6 +32,7 @@ from analytics.management.commands._runs import (
 )
 from analytics.models import AnalysisRun
 from analytics.reports import names
+from core.exports import csv_stream
 
 FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
 ENDED_EARLY_SHOWN = 10  # series named in the note on series that end early; the rest counted
@@ -100,7 +101,14 @@ class Command(BaseCommand):
             raise refusal(exc, prefix=f"{data}: ") from exc
         if out is not None:
             try:
-                forecasts[list(FORECAST_COLUMNS)].to_csv(out, index=False)
+                # Written as every CSV of the site is (core.exports): with the byte-order mark
+                # Excel on a Chinese system needs to read Chinese series names as UTF-8.
+                table = forecasts[list(FORECAST_COLUMNS)]
+                with out.open("wb") as file:
+                    for chunk in csv_stream(
+                        columns=FORECAST_COLUMNS, rows=table.itertuples(index=False, name=None)
+                    ):
+                        file.write(chunk)
             except OSError as exc:
                 raise CommandError(
                     gettext("%(file)s cannot be written: %(reason)s")
