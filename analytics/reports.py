@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import partitions, wording
 from analytics.models import AnalysisRun
-from core.localisation import localised_name
+from core.localisation import labelled, localised_name
 from residents.models import City, Community, Region
 from services.models import ServiceCategory
 
@@ -58,8 +59,8 @@ def _param_text(param, value: object) -> str:
         return f"{100 * number:.0f}%" if param.share else _plain_number(number)
     if kind == "amounts" and isinstance(value, dict):
         _communities, categories = names()
-        return ", ".join(
-            f"{categories.get(code, code)}: {_plain_number(float(amount))}"
+        return gettext(", ").join(
+            labelled(categories.get(code, code), _plain_number(float(amount)))
             for code, amount in value.items()
         )
     if kind == "community":
@@ -69,7 +70,7 @@ def _param_text(param, value: object) -> str:
         return f"#{value}"
     if kind == "cities" and isinstance(value, list):
         place_names = partitions.names(value)
-        return ", ".join(place_names.get(str(code), str(code)) for code in value)
+        return gettext(", ").join(place_names.get(str(code), str(code)) for code in value)
     return str(value)
 
 

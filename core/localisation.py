@@ -37,7 +37,8 @@ def join_sentences(*sentences: str) -> str:
     return sentence_separator().join(str(s) for s in sentences if s)
 
 
-def labelled_problem(label: object, problem: object) -> str:
-    """A problem named by its field or parameter, "Label: problem", with the colon of the active
-    language (full-width in Chinese, and no space after it)."""
-    return gettext("%(parameter)s: %(problem)s") % {"parameter": label, "problem": problem}
+def labelled(label: object, text: object) -> str:
+    """A text after its label (a field or parameter before its problem, a service before its
+    amount), "Label: text", with the colon of the active language (full-width in Chinese, and
+    no space after it)."""
+    return gettext("%(parameter)s: %(problem)s") % {"parameter": label, "problem": text}

@@ -37,7 +37,7 @@ from core.errors import (
     RowsInvalid,
     StateConflict,
 )
-from core.localisation import join_sentences, labelled_problem
+from core.localisation import join_sentences, labelled
 from core.roles import is_administrator, is_resident, is_worker
 from geography.distance import haversine_km
 from notifications.actions import notify_request_event
@@ -1674,8 +1674,7 @@ def _clean_queue_query(query: str) -> str:
     form = RequestFilter(params, queryset=ServiceRequest.objects.none(), user=None).form
     if not form.is_valid():
         problems = [
-            labelled_problem(form.fields[f].label, join_sentences(*e))
-            for f, e in form.errors.items()
+            labelled(form.fields[f].label, join_sentences(*e)) for f, e in form.errors.items()
         ]
         raise ValidationError({"query": problems})
     return params.urlencode()

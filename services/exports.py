@@ -24,7 +24,7 @@ from django.http import QueryDict
 
 from core.disclosure import SUPPRESSED, is_small
 from core.exports import CONTENT_TYPES, csv_stream
-from core.localisation import join_sentences, labelled_problem
+from core.localisation import join_sentences, labelled
 from residents.models import User
 from services.filters import RequestFilter
 from services.models import ServiceRequest
@@ -82,7 +82,7 @@ def requests_frame(*, user: User, params: QueryDict | None = None) -> pd.DataFra
             form = filterset.form
             raise ExportFiltersInvalid(
                 [
-                    labelled_problem(form.fields[f].label or f, join_sentences(*e))
+                    labelled(form.fields[f].label or f, join_sentences(*e))
                     for f, e in form.errors.items()
                 ]
             )

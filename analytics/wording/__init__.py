@@ -736,9 +736,10 @@ def _note(part: Part) -> str:
         }
     if code == "floor_missed":
         rows = part["rows"]
-        listed = ", ".join(f"{row['name']} ({_number(row['coverage'], '.1%')})" for row in rows) + (
-            "" if len(rows) == int(part["count"]) else ", ..."
-        )
+        separator = gettext(", ")
+        listed = separator.join(
+            f"{row['name']} ({_number(row['coverage'], '.1%')})" for row in rows
+        ) + ("" if len(rows) == int(part["count"]) else f"{separator}...")
         return gettext(
             "Whole units cannot bring %(count)s of the floor's rows to %(floor)s: %(rows)s."
         ) % {

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from core.localisation import join_sentences, labelled_problem
+from core.localisation import join_sentences, labelled
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,12 @@ def test_templates_join_sentences_by_the_same_rule(language, joined):
 
 
 @pytest.mark.parametrize(
-    ("language", "labelled"),
-    [("en", "Urgency: Not a choice."), ("zh-hans", "紧急程度：无效选项。")],
+    ("language", "label", "text", "shown"),
+    [
+        ("en", "Urgency", "Not a choice.", "Urgency: Not a choice."),
+        ("zh-hans", "紧急程度", "无效选项。", "紧急程度：无效选项。"),
+    ],
 )
-def test_a_problem_is_labelled_with_the_languages_colon(language, labelled):
+def test_a_text_is_labelled_with_the_languages_colon(language, label, text, shown):
     with translation.override(language):
-        assert labelled_problem(*labelled.split(": " if language == "en" else "：")) == labelled
+        assert labelled(label, text) == shown

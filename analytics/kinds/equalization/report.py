@@ -5,6 +5,7 @@ optional: a missing part leaves its section out."""
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import wording
@@ -67,7 +68,7 @@ def pca_orientation_text(score: PcaScore) -> str:
         figure = f" ({loading:.2f})" if loading is not None else ""
         anchor = wording.indicator_label(key=stated.anchor)
         parts.append(f"{component} + {anchor}{figure}")
-    return "; ".join(parts)
+    return gettext("; ").join(parts)
 
 
 def table1_calibrated(result: EqualizationResult) -> bool:

@@ -12,7 +12,7 @@ from analytics.actions import analysis_run_now
 from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
 from analytics.reports import run_error_text
-from core.localisation import join_sentences, labelled_problem
+from core.localisation import join_sentences, labelled
 
 # Printed first (in the operator's language) by a command whose run computed on the demo city.
 SYNTHETIC_NOTE = gettext_noop(
@@ -52,7 +52,7 @@ def checked_params(kind: str, params: dict) -> dict:
                 if field not in labels:  # the kind's own checks, across parameters
                     return str(text)
                 field = str(labels[field])
-            return labelled_problem(field, text)
+            return labelled(field, text)
 
         problems = gettext("; ").join(
             problem(field, messages) for field, messages in serializer.errors.items()

@@ -89,3 +89,30 @@ def test_a_runs_parameters_are_shown_with_their_declared_labels(language):
         declared = {str(p.label) for p in kinds.get("allocation").form.param_set.params}
     assert set(shown) <= declared  # no raw key such as "strength" or "floor"
     assert sorted(shown.values()) == sorted(["560,000", "1.5", "90%", "50%"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "colon", "comma"), [("en", ": ", ", "), ("zh-hans", "：", "、")]
+)
+def test_a_runs_budgets_per_service_are_listed_with_the_languages_punctuation(
+    language, colon, comma
+):
+    from django.utils import translation
+
+    from analytics import reports
+    from analytics.models import AnalysisRun
+    from tests.factories import ServiceCategoryFactory
+
+    first = ServiceCategoryFactory(code="water_supply", name="Water", name_zh="供水")
+    second = ServiceCategoryFactory(code="elderly_home_care", name="Care", name_zh="居家养老")
+    run = AnalysisRun(
+        kind="allocation",
+        params={"budget": 1000.0, "category_budgets": {first.code: 300.0, second.code: 200.0}},
+    )
+    with translation.override(language):
+        shown = dict(reports.params_summary(run))
+        names = [str(first.name_zh if language != "en" else first.name)]
+        names.append(str(second.name_zh if language != "en" else second.name))
+    [budgets] = [v for v in shown.values() if "300" in v]
+    assert budgets == f"{names[0]}{colon}300{comma}{names[1]}{colon}200"

@@ -44,3 +44,16 @@ def test_a_gap_stored_before_the_engine_said_why_gives_no_reason(language, unsai
     text = _note(language)
     assert "2.1%" in text and unsaid not in text
     assert "not searched in full" not in text and "不做全面搜索" not in text
+
+
+@pytest.mark.parametrize(("language", "separator"), [("en", ", "), ("zh-hans", "、")])
+def test_rows_short_of_the_floor_are_listed_as_the_language_lists(language, separator):
+    part = {
+        "code": "floor_missed",
+        "count": 3,
+        "floor": 0.5,
+        "rows": [{"name": "North", "coverage": 0.25}, {"name": "South", "coverage": 0.3}],
+    }
+    with wording.language(language):
+        [text] = wording.note_texts(parts=[part])
+    assert f"North (25.0%){separator}South (30.0%){separator}..." in text
