@@ -705,11 +705,31 @@ def _note(part: Part) -> str:
             "seconds": _number(part["seconds"], ".1f"),
         }
     if code == "mip_gap_open":
-        return gettext(
-            "The solver reached its time limit of %(limit)s s before proving the plan within "
-            "%(target)s of the best: a better whole-unit plan may cover up to %(gap)s more "
-            "weighted requests. The plan is in whole units and within every budget."
-        ) % {
+        # Why the gap is open: the time limit, or a plan too large for the full search whose
+        # search near the relaxation ended with the gap open. Parts stored before the engine
+        # said which have no ``time_limit_reached``, and are worded without a reason.
+        limit_reached = part.get("time_limit_reached")
+        if limit_reached is True:
+            text = gettext(
+                "The solver stopped at its time limit of %(limit)s s before proving the plan "
+                "within %(target)s of the best: a better whole-unit plan may cover up to "
+                "%(gap)s more weighted requests. The plan is in whole units and within every "
+                "budget."
+            )
+        elif limit_reached is False:
+            text = gettext(
+                "The search near the relaxation did not close the gap to within %(target)s of "
+                "the best, and plans this large are not searched in full: a better whole-unit "
+                "plan may cover up to %(gap)s more weighted requests. The plan is in whole "
+                "units and within every budget."
+            )
+        else:
+            text = gettext(
+                "The solver stopped before proving the plan within %(target)s of the best: a "
+                "better whole-unit plan may cover up to %(gap)s more weighted requests. The "
+                "plan is in whole units and within every budget."
+            )
+        return text % {
             "limit": _number(part["time_limit"], "g"),
             "target": _number(part["gap_target"], ".1%"),
             "gap": _number(part["gap"], ".1%"),

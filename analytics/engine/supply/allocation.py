@@ -19,7 +19,8 @@ Two stages on sparse matrices:
    highest floor the budget and capacities allow (an upper bound for whole units);
 2. keep every floor row at ``(1 - epsilon) * tau*`` and maximise equity-weighted covered
    requests ``sum w[c] * u[c,k]`` in whole units (``scipy.optimize.milp``, branch and cut,
-   stopped at a relative gap or a time limit, and the plan says which; a small plan whose
+   stopped at a relative gap or a time limit, and the plan says which: the time limit, or, for
+   a large plan, the search near the relaxation ending with the gap open; a small plan whose
    gap the relaxation's bound leaves open is searched whole, and the search's proven bound
    is the one its gap is measured against). A row whole units
    cannot bring to the floor is short by ``s``, which costs more than any weighted request
@@ -432,7 +433,10 @@ class SolverReport:
     """How the whole-unit plan was solved: HiGHS's status per stage, the relative MIP gap it
     reached (0 = proven optimal), the time it took and the limits it was given."""
 
-    status: str  # "optimal" (gap closed to the target) or "gap_open" (stopped by the time limit)
+    # "optimal" (gap closed to the target) or "gap_open": the time limit cut a search short
+    # (``time_limit_reached``), or a plan of more than _FULL_SEARCH_CELLS cells finished its
+    # search near the relaxation with the gap still open and is not searched in full.
+    status: str
     gap: float  # relative gap of the plan stage (weighted coverage)
     floor_gap: float  # the whole-unit floor below the LP's (relative)
     seconds: float
@@ -445,6 +449,9 @@ class SolverReport:
     # The LP's highest floor: an upper bound on every whole-unit floor (``floor_gap`` is the
     # whole-unit floor's distance below it).
     floor_bound: float = float("nan")
+    # Whether the time limit stopped the whole-unit search (a search HiGHS cut short, or one
+    # left out because no time was left), as against a search that ran to its end.
+    time_limit_reached: bool = False
 
     @property
     def gap_closed(self) -> bool:
@@ -462,6 +469,7 @@ class SolverReport:
             "whole_units": self.whole_units,
             "step_seconds": self.step_seconds,
             "floor_bound": self.floor_bound,
+            "time_limit_reached": self.time_limit_reached,
         }
 
 
@@ -767,6 +775,7 @@ def _solve(
         box[p_cols, 0] = ((fraction > 0) & (beyond_others - full_units > 1e-6)).astype(float)
     limit = config.time_limit_seconds
     report_gap, status, nodes = 0.0, "optimal", 0
+    limit_reached = False
     relaxed_covered = relaxed_weighted = float("nan")
     marginal = 0.0
     if whole and n_y:
@@ -842,7 +851,16 @@ def _solve(
                 added = candidate
 
         def time_left() -> bool:
-            return limit is None or time.perf_counter() - started < limit
+            nonlocal limit_reached
+            if limit is None or time.perf_counter() - started < limit:
+                return True
+            limit_reached = True  # a search is left out for want of time
+            return False
+
+        def note_if_cut_short(searched) -> None:
+            nonlocal limit_reached
+            # scipy's status 1: HiGHS stopped at a limit, and the time limit is the only one set.
+            limit_reached = limit_reached or searched.status == 1
 
         # First the box of whole numbers around the relaxation (fast at every size); then, if
         # the gap is still open, a small plan (up to _FULL_SEARCH_CELLS cells) is searched
@@ -857,6 +875,7 @@ def _solve(
             near_low[pick] = np.maximum(box[pick, 0], np.floor(tight.x[pick] + 1e-7))
             near_high[pick] = np.minimum(box[pick, 1], np.ceil(tight.x[pick] - 1e-7))
             searched = branch_and_cut(stage2, near_low, near_high)
+            note_if_cut_short(searched)
             nodes = int(getattr(searched, "mip_node_count", 0) or 0)
             keep_if_better(searched)
             # This search's own dual bound is NOT a bound on the plan stage: it bounds only
@@ -882,6 +901,7 @@ def _solve(
             coverage_only = stage2.copy()
             coverage_only[z_cols] = 0.0
             searched = branch_and_cut(coverage_only, box[:, 0], full_high)
+            note_if_cut_short(searched)
             nodes += int(getattr(searched, "mip_node_count", 0) or 0)
             keep_if_better(searched)
             dual = getattr(searched, "mip_dual_bound", None)
@@ -922,6 +942,7 @@ def _solve(
         whole_units=whole,
         step_seconds={name: round(value, 3) for name, value in steps.items()},
         floor_bound=tau_bound,
+        time_limit_reached=limit_reached,
     )
     return _Solution(
         units=units,
@@ -1677,6 +1698,7 @@ def allocate(
                 "gap": report.gap,
                 "gap_target": report.gap_target,
                 "time_limit": report.time_limit_seconds,
+                "time_limit_reached": report.time_limit_reached,
             }
         )
     if solution.short_of_floor:

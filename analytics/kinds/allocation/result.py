@@ -78,7 +78,10 @@ class Frontier:
 @dataclass(kw_only=True)
 class SolverReport:
     """How the whole-unit solver ended (the engine's ``SolverReport``): ``status`` "optimal"
-    when the gap closed within its target, else stopped at the time limit."""
+    when the gap closed within its target, else "gap_open": stopped at the time limit
+    (``time_limit_reached``), or a plan too large to be searched in full whose search near the
+    relaxation ended with the gap open (``time_limit_reached`` False; None: stored before the
+    engine said which)."""
 
     status: str = ""
     gap: float | None = None
@@ -90,6 +93,7 @@ class SolverReport:
     whole_units: bool = True
     step_seconds: dict[str, float | None] = field(default_factory=dict)
     floor_bound: float | None = None
+    time_limit_reached: bool | None = None
 
 
 @dataclass(kw_only=True)

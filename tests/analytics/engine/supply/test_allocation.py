@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from analytics.engine.errors import EngineContractError, EngineInputError
 from analytics.engine.supply.allocation import (
+    _FULL_SEARCH_CELLS,
     AllocationConfig,
     allocate,
     allocation_scenarios,
@@ -426,6 +427,7 @@ def test_an_open_gap_is_said_in_words(demo_allocation):
     assert report["gap"] > 0 or report["gap"] != report["gap"]  # open, or no plan of its own
     part = next(p for p in result.note_parts if p["code"] == "mip_gap_open")
     assert part["gap"] == report["gap"] and part["time_limit"] == 0.01
+    assert report["time_limit_reached"] is True and part["time_limit_reached"] is True
     assert (result.lines["units"] == np.rint(result.lines["units"])).all()
 
 
@@ -648,3 +650,27 @@ def test_the_reported_gap_never_understates_the_true_gap(instance):
     assert round(lines["cost"].sum() * 100) <= _cents(instance["budget"])
     for category, cap in (instance["category_budgets"] or {}).items():
         assert round(lines.loc[lines["category"] == category, "cost"].sum() * 100) <= _cents(cap)
+
+
+def test_a_large_plan_the_near_search_leaves_open_reached_no_time_limit():
+    """More than _FULL_SEARCH_CELLS cells: the search near the relaxation ends, the gap still
+    open, and no full search follows; the plan is "gap_open" well within its time limit, and
+    says so. Each community needs 2 requests at 2.00 a unit and the budget is 3.00: one whole
+    unit is all it buys, where the relaxation buys one and a half."""
+    cells = _FULL_SEARCH_CELLS + 1
+    names = [f"c{i:03d}" for i in range(cells)]
+    result = allocate(
+        pd.DataFrame({"community": names, "category": ["a"] * cells, "forecast": [2.0] * cells}),
+        budget=3.0,
+        communities=pd.DataFrame(
+            {"community": names, "population": [0] * cells, "kind": ["urban"] * cells}
+        ),
+        suppliers=pd.DataFrame({"supplier": ["government"], "category": ["a"], "unit_cost": [2.0]}),
+    )
+    assert result.cells["added"].sum() == 1.0
+    report = result.summary["solver_report"]
+    assert report["status"] == "gap_open" and report["time_limit_reached"] is False
+    assert "near_search" in report["step_seconds"]
+    assert "full_search" not in report["step_seconds"]
+    part = next(p for p in result.note_parts if p["code"] == "mip_gap_open")
+    assert part["time_limit_reached"] is False
