@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from core.localisation import join_sentences
+
 
 class ReadOnlyAdminMixin:
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -57,7 +59,7 @@ class ActionAdminMixin:
             self.delete_through_action(request, obj)
 
     def _refused(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        self.message_user(request, join_sentences(*exc.messages), messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -37,6 +37,7 @@ from core.errors import (
     ServiceUnavailable,
     StateConflict,
 )
+from core.localisation import join_sentences
 from core.roles import is_administrator, is_worker
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def _domain_response(exc: Exception) -> Response | None:
         )
     if isinstance(exc, StateConflict):
         return Response(
-            {"detail": " ".join(exc.messages), "code": "conflict"}, status=exc.http_status
+            {"detail": join_sentences(*exc.messages), "code": "conflict"}, status=exc.http_status
         )
     if isinstance(exc, ActionNotAllowed):
         return Response(

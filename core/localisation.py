@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 
 def chinese_active() -> bool:
@@ -35,3 +35,9 @@ def join_sentences(*sentences: str) -> str:
     between two sentences, Chinese nothing (each ends in its full-width stop). Empty ones are
     left out."""
     return sentence_separator().join(str(s) for s in sentences if s)
+
+
+def labelled_problem(label: object, problem: object) -> str:
+    """A problem named by its field or parameter, "Label: problem", with the colon of the active
+    language (full-width in Chinese, and no space after it)."""
+    return gettext("%(parameter)s: %(problem)s") % {"parameter": label, "problem": problem}

@@ -37,6 +37,7 @@ from core.errors import (
     RowsInvalid,
     StateConflict,
 )
+from core.localisation import join_sentences, labelled_problem
 from core.roles import is_administrator, is_resident, is_worker
 from geography.distance import haversine_km
 from notifications.actions import notify_request_event
@@ -1110,7 +1111,7 @@ def requests_move(
                 user=user, request=item, move=move, note=note, reason=reason, assignee=assignee
             )
         except ValidationError as exc:
-            failed.append(BulkFailure(pk, " ".join(exc.messages)))
+            failed.append(BulkFailure(pk, join_sentences(*exc.messages)))
         except ActionNotAllowed as exc:
             failed.append(BulkFailure(pk, str(exc)))
         else:
@@ -1672,7 +1673,10 @@ def _clean_queue_query(query: str) -> str:
             del params[key]
     form = RequestFilter(params, queryset=ServiceRequest.objects.none(), user=None).form
     if not form.is_valid():
-        problems = [f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()]
+        problems = [
+            labelled_problem(form.fields[f].label, join_sentences(*e))
+            for f, e in form.errors.items()
+        ]
         raise ValidationError({"query": problems})
     return params.urlencode()
 

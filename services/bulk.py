@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
+from core.localisation import join_sentences
 from core.roles import is_administrator, is_worker
 from core.rows import HEADER_ROW, spreadsheet_row
 from core.time_bounds import EARLIEST, future_message, too_early_message
@@ -196,7 +197,7 @@ def _answers(frame: pd.DataFrame, categories: pd.Series, out: _Collector) -> lis
                 given[code] = [key.strip() for key in value.split(",") if key.strip()]
         cleaned, errors = actions.validate_attributes(category, given)
         for code, messages in errors.items():
-            out.add_rows([row], f"{ANSWER_PREFIX}{code}", " ".join(messages))
+            out.add_rows([row], f"{ANSWER_PREFIX}{code}", join_sentences(*messages))
         answers.append(cleaned)
     return answers
 
@@ -525,7 +526,7 @@ def _problems(exc: RowsInvalid, column_of: dict[str, str], frame: pd.DataFrame) 
     """An action's per-row errors (by position among the frame's rows) as problems of the
     file's rows and columns."""
     return [
-        Problem(int(frame.index[index]), column_of.get(field, field), " ".join(messages))
+        Problem(int(frame.index[index]), column_of.get(field, field), join_sentences(*messages))
         for index, errors in exc.rows.items()
         for field, messages in errors.items()
     ]

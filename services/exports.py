@@ -24,6 +24,7 @@ from django.http import QueryDict
 
 from core.disclosure import SUPPRESSED, is_small
 from core.exports import CONTENT_TYPES, csv_stream
+from core.localisation import join_sentences, labelled_problem
 from residents.models import User
 from services.filters import RequestFilter
 from services.models import ServiceRequest
@@ -80,7 +81,10 @@ def requests_frame(*, user: User, params: QueryDict | None = None) -> pd.DataFra
         if not filterset.is_valid():
             form = filterset.form
             raise ExportFiltersInvalid(
-                [f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items()]
+                [
+                    labelled_problem(form.fields[f].label or f, join_sentences(*e))
+                    for f, e in form.errors.items()
+                ]
             )
         requests = filterset.qs
     rows = requests.values_list(

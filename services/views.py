@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.localisation import localised_name
+from core.localisation import join_sentences, localised_name
 from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from residents import actions as resident_actions
@@ -69,7 +69,7 @@ def _request_or_404(request: HttpRequest, pk: int) -> ServiceRequest:
 
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
+        return join_sentences(*exc.messages)
     return str(exc)
 
 
@@ -512,7 +512,9 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
             return redirect(reverse("services:queue") + "?" + saved.query)
     else:
-        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        messages.error(
+            request, join_sentences(*(m for errors in form.errors.values() for m in errors))
+        )
     return redirect(reverse("services:queue") + "?" + form.data.get("query", ""))
 
 
@@ -635,7 +637,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(
             request,
-            " ".join(str(m) for errors in form.errors.values() for m in errors),
+            join_sentences(*(str(m) for errors in form.errors.values() for m in errors)),
         )
     return redirect("services:review_list")
 

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from core.localisation import join_sentences
+from core.localisation import join_sentences, labelled_problem
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,12 @@ def test_templates_join_sentences_by_the_same_rule(language, joined):
     template = Template("{% load localised %}已发送。{% sentence_gap %}已阅读。")
     with translation.override(language):
         assert template.render(Context()) == joined
+
+
+@pytest.mark.parametrize(
+    ("language", "labelled"),
+    [("en", "Urgency: Not a choice."), ("zh-hans", "紧急程度：无效选项。")],
+)
+def test_a_problem_is_labelled_with_the_languages_colon(language, labelled):
+    with translation.override(language):
+        assert labelled_problem(*labelled.split(": " if language == "en" else "：")) == labelled

@@ -12,6 +12,7 @@ from analytics.actions import analysis_run_now
 from analytics.engine.errors import EngineInputError
 from analytics.models import AnalysisRun
 from analytics.reports import run_error_text
+from core.localisation import join_sentences, labelled_problem
 
 # Printed first (in the operator's language) by a command whose run computed on the demo city.
 SYNTHETIC_NOTE = gettext_noop(
@@ -46,15 +47,12 @@ def checked_params(kind: str, params: dict) -> dict:
         labels = {p.name: p.label for p in serializer.param_set.params}
 
         def problem(field: str, messages: object) -> str:
-            text = " ".join(str(m) for m in messages) if isinstance(messages, list) else messages
+            text = join_sentences(*messages) if isinstance(messages, list) else messages
             if not wording.reads_english():
                 if field not in labels:  # the kind's own checks, across parameters
                     return str(text)
                 field = str(labels[field])
-            return gettext("%(parameter)s: %(problem)s") % {
-                "parameter": field,
-                "problem": text,
-            }
+            return labelled_problem(field, text)
 
         problems = gettext("; ").join(
             problem(field, messages) for field, messages in serializer.errors.items()
