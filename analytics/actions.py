@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import numpy as np
 from django import db
 from django.conf import settings
 from django.db import transaction
@@ -1022,7 +1021,7 @@ def panel_dataset_import(*, source_file, name: str, source: str = "", user=None)
     frame = read_panel_csv(source_file)
     cities = load_prefecture_cities()
     validated = validate_panel(
-        frame, city_codes=cities["adcode"], rows=spreadsheet_rows(np.arange(len(frame)))
+        frame, city_codes=cities["adcode"], rows=spreadsheet_rows(frame.index.to_numpy())
     )
     clean = validated.frame
     city_ids = dict(City.objects.values_list("adcode", "id"))

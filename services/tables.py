@@ -91,6 +91,14 @@ def _check_cells(row_number: int, header: list[str], cells: list[str]) -> None:
 def _header(cells: list[str]) -> list[str]:
     while cells and not cells[-1].strip():
         cells = cells[:-1]
+    if not cells:
+        # Rows are named with the header as row 1 (core.rows); a file that starts lower would
+        # otherwise be refused at its first data row as wider than an empty header.
+        raise _refuse(
+            HEADER_ROW,
+            "file",
+            _("The first row must hold the column names; this file starts with a blank row."),
+        )
     if len(cells) > MAX_COLUMNS:
         raise _refuse(1, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS})
     _check_cells(HEADER_ROW, [f"column {n + 1}" for n in range(len(cells))], cells)

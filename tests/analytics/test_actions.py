@@ -251,9 +251,11 @@ def test_a_history_too_short_to_backtest_still_forecasts_and_says_so(
     page = client.get(url).content.decode()
     assert "无回测：历史数据只有 18 个月，回测需要 26 个月。" in page
     assert "No backtest" not in page
-    # The command on the database says so too, rather than printing an empty table.
+    # The command on the database says so too, rather than printing an empty table. It
+    # speaks the active language, and the Chinese page above left Chinese active in this
+    # thread: the operator here reads English.
     out = io.StringIO()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         call_command("forecast_demand", "--horizon", "3", stdout=out)
     assert "No backtest: the history covers 18 months and a backtest needs 26." in out.getvalue()
 

@@ -58,6 +58,25 @@ def test_a_bad_panel_is_refused_with_row_and_column_and_nothing_is_written(
     assert PanelDataset.objects.count() == 0 and PanelRow.objects.count() == 0
 
 
+def test_rows_under_blank_lines_keep_the_numbers_the_file_shows(panel_frame, tmp_path, capsys):
+    """Blank lines right under the header, in the middle and several in a row are skipped but
+    counted, as a spreadsheet shows the file; a bad cell is named by its line."""
+    bad = panel_frame.head(40).copy().astype({"year": object})
+    bad.iloc[5, bad.columns.get_loc("year")] = 1999  # the sixth record
+    lines = bad.to_csv(index=False).splitlines()
+    # header, 2 blank, records 1-3, 1 blank, records 4-5, 3 blank, record 6 (line 13), ...
+    text = "\n".join([lines[0], "", "", *lines[1:4], "", *lines[4:6], "", "", "", *lines[6:]])
+    path = tmp_path / "gaps.csv"
+    path.write_text(text + "\n\n", encoding="utf-8")
+    assert "1999" in text.splitlines()[12]
+    with pytest.raises(CommandError, match="was not imported"):
+        call_command("import_panel", str(path))
+    err = capsys.readouterr().err
+    assert "  row 13, column year: the year 1999 is outside 2009–2018" in err
+    assert err.count("  row ") == 1
+    assert PanelDataset.objects.count() == 0
+
+
 def test_a_bad_panel_is_refused_row_by_row_in_chinese(panel_frame, tmp_path, capsys):
     """With Chinese active each problem is worded in Chinese from its code and figures (the
     values quoted as the file holds them), and no English engine text is left."""

@@ -547,3 +547,25 @@ def test_an_action_refusal_names_the_row_under_blank_lines(place, monkeypatch):
     with pytest.raises(bulk.BulkImportError) as caught:
         bulk.bulk_import_requests(user=place["worker"], file=_csv_lines(rows), filename="g.csv")
     assert [(p.row, p.column) for p in caught.value.problems] == [(_FAULTY_ROW, "description")]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_file_starting_with_blank_rows_is_refused_at_row_1(place, suffix):
+    """The header is row 1: a file whose column names sit lower is refused saying so, not as
+    wider than an empty header at its first data row."""
+    rows = [_request_row(place)]
+    if suffix == "csv":
+        content = b"\r\n\r\n" + _csv_lines(rows)
+    else:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(_xlsx_rows(rows)))
+        workbook.active.insert_rows(1, amount=2)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    with pytest.raises(bulk.BulkImportError) as caught:
+        bulk.bulk_import_requests(user=place["worker"], file=content, filename=f"x.{suffix}")
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column) == (1, "file")
+    assert "first row must hold the column names" in problem.reason

@@ -137,10 +137,19 @@ class ValidatedPanel:
 
 def read_panel_csv(source: str | Path | IO[str] | IO[bytes]) -> pd.DataFrame:
     """Read a panel CSV (UTF-8, header row, comma-separated) with every cell as text, so that
-    validation can quote exactly what the file holds."""
+    validation can quote exactly what the file holds.
+
+    Blank lines are dropped, but the index keeps each record's position under the header with
+    them counted (0 for the line right under it), so that the rows under a blank line keep the
+    numbers a spreadsheet shows for them (``core.rows``)."""
     try:
         frame = pd.read_csv(
-            source, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+            source,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+            skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError as exc:
         raise EngineInputError(
@@ -151,7 +160,8 @@ def read_panel_csv(source: str | Path | IO[str] | IO[bytes]) -> pd.DataFrame:
             f"the panel file is not a readable UTF-8 CSV file: {exc}", code="panel_unreadable"
         ) from exc
     frame.columns = [str(column).strip() for column in frame.columns]
-    return frame
+    blank = frame.fillna("").apply(lambda column: column.str.strip() == "").all(axis=1)
+    return frame[~blank]
 
 
 def _is_missing(value: object) -> bool:
