@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from analytics.engine.supply.forecast import EnsembleWeights
+from analytics.models import AnalysisRun
 from tests.analytics import run_data
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,12 @@ def test_the_forecast_page_joins_its_sentences_in_each_language(client, runs):
     assert "。 " not in chinese
     assert "方法：synthetic test backtest" in chinese
     assert _spaced(chinese) == []
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", ": <a href="), ("zh-hans", "：<a href=")])
+def test_the_analysis_index_labels_each_newest_run_in_the_readers_punctuation(
+    client, runs, language, shown
+):
+    queued = AnalysisRun.objects.create(kind=AnalysisRun.Kind.ALLOCATION, params={})
+    html = _page(client, runs.world.admin, "analytics:index", language)
+    assert f"#{queued.pk}{shown}" in html
