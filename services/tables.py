@@ -114,6 +114,32 @@ def _fit(row_number: int, header: list[str], cells: list[str]) -> list[str]:
     return cells + [""] * (len(header) - len(cells))
 
 
+class _RowsUnderHeader:
+    """The rows under the header, each checked and fitted to its width. A blank row is kept
+    only where a row with cells follows it, so that every row's place in the list gives its
+    number as a spreadsheet shows it (``core.rows``) and trailing blank rows are dropped."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.header = header
+        self.rows: list[list[str]] = []
+        self._blank_run: list[list[str]] = []
+
+    @property
+    def count(self) -> int:
+        """Rows read so far under the header, blank ones included."""
+        return len(self.rows) + len(self._blank_run)
+
+    def add(self, number: int, cells: list[str]) -> None:
+        _check_cells(number, self.header, cells)
+        cells = _fit(number, self.header, cells)
+        if any(c.strip() for c in cells):
+            self.rows.extend(self._blank_run)
+            self._blank_run = []
+            self.rows.append(cells)
+        else:
+            self._blank_run.append(cells)
+
+
 # CSV -----------------------------------------------------------------------------------------
 
 
@@ -127,36 +153,26 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     # csv's own field limit (128 KiB) stays as it is: it is process-wide. A longer field is
     # refused as a long cell; shorter ones are checked against MAX_CELL_CHARACTERS below.
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[str]] = []
-    blank_run: list[list[str]] = []  # blank records are kept only if data follows them
-    header: list[str] | None = None
+    under: _RowsUnderHeader | None = None
     try:
         for cells in reader:
-            if header is None:
-                header = _header(cells)
+            if under is None:
+                under = _RowsUnderHeader(_header(cells))
                 continue
             # A blank line is a record too (a spreadsheet shows it as a blank row), so it is
             # numbered like the rows of an XLSX sheet; a quoted field holding line breaks is
             # one record, one row, as a spreadsheet shows it.
-            if len(rows) + len(blank_run) >= MAX_ROWS:
+            if under.count >= MAX_ROWS:
                 raise _too_many_rows()
-            number = spreadsheet_row(len(rows) + len(blank_run))
-            _check_cells(number, header, cells)
-            cells = _fit(number, header, cells)
-            if any(c.strip() for c in cells):
-                rows.extend(blank_run)
-                blank_run = []
-                rows.append(cells)
-            else:
-                blank_run.append(cells)
+            under.add(spreadsheet_row(under.count), cells)
     except csv.Error as exc:
-        number = spreadsheet_row(len(rows) + len(blank_run)) if header is not None else HEADER_ROW
+        number = spreadsheet_row(under.count) if under is not None else HEADER_ROW
         if "field larger than field limit" in str(exc):
             raise _cell_too_long(number, "file") from None
         raise _refuse(number, "file", _("The file could not be read as csv.")) from None
-    if header is None:
+    if under is None:
         raise _refuse(1, "file", _("The file could not be read as csv."))
-    return header, rows
+    return under.header, under.rows
 
 
 # XLSX ----------------------------------------------------------------------------------------
@@ -247,9 +263,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
     except Exception:  # any parser failure: say so, without a stack trace
         raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
     try:
-        header: list[str] = []
-        rows: list[list[str]] = []
-        blank_run: list[list[str]] = []  # blank rows are kept only if data follows them
+        under = _RowsUnderHeader([])
         for number, values in enumerate(
             workbook.worksheets[0].iter_rows(values_only=True), start=HEADER_ROW
         ):
@@ -261,20 +275,13 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
                 )
             cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
             if number == HEADER_ROW:
-                header = _header(cells)
+                under = _RowsUnderHeader(_header(cells))
                 continue
-            _check_cells(number, header, cells)
-            cells = _fit(number, header, cells)
-            if any(c.strip() for c in cells):
-                rows.extend(blank_run)
-                blank_run = []
-                rows.append(cells)
-            else:
-                blank_run.append(cells)
+            under.add(number, cells)
     except TableRefused:
         raise
     except Exception:  # a malformed sheet: say so, without a stack trace
         raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
     finally:
         workbook.close()
-    return header, rows
+    return under.header, under.rows
