@@ -29,10 +29,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed
+from core.localisation import labelled
 from notifications import sources
 from notifications.models import (
     Channel,
@@ -273,6 +274,12 @@ def _finish(delivery_id: int, **fields) -> None:
     Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING).update(**fields)
 
 
+def _sms_text(title: str, body: str, language: str) -> str:
+    """One SMS: the title, then the body, after the colon of the recipient's language."""
+    with translation.override(language):
+        return labelled(title, body)
+
+
 def delivery_send(*, delivery_id: int) -> str:
     """Send one delivery at most once; returns its state afterwards.
 
@@ -287,7 +294,8 @@ def delivery_send(*, delivery_id: int) -> str:
         return delivery.state
     notification = delivery.notification
     recipient = notification.recipient
-    message = message_in(notification.texts, preference_for(user=recipient).language)
+    language = preference_for(user=recipient).language
+    message = message_in(notification.texts, language)
     link = f"{settings.SITE_URL}{notification.link}" if notification.link else settings.SITE_URL
     if delivery.channel == Channel.EMAIL:
         address = recipient.email
@@ -310,7 +318,7 @@ def delivery_send(*, delivery_id: int) -> str:
         else:
             reference = sms_backend().send(
                 to=address,
-                text=f"{message.title}: {message.body}",
+                text=_sms_text(message.title, message.body, language),
                 reference=f"notification-delivery-{delivery_id}",
             )
     except SmsOutcomeUnknown as exc:

@@ -286,3 +286,23 @@ def test_without_a_supervisor_every_administrator_hears_of_a_review(
         Notification.objects.filter(kind=Event.REVIEW_OPENED).values_list("recipient", flat=True)
     )
     assert told == admins
+
+
+@pytest.mark.parametrize(("language", "colon"), [("en", ": "), ("zh-hans", "：")])
+def test_an_sms_joins_its_title_and_body_with_the_recipients_colon(
+    django_capture_on_commit_callbacks, worker, resident, request_, sms_outbox, language, colon
+):
+    actions.preference_save(
+        user=resident.user,
+        in_app=True,
+        email=False,
+        sms=True,
+        preferred_channel=Channel.SMS,
+        language=language,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        service_actions.request_transition(user=worker, request=request_, to_status=Status.ACCEPTED)
+    (notification,) = Notification.objects.filter(recipient=resident.user)
+    text = notification.texts[language]
+    (sms,) = sms_outbox
+    assert sms.text == f"{text['title']}{colon}{text['body']}"
