@@ -18,8 +18,10 @@ from tests.analytics import run_data
 pytestmark = pytest.mark.django_db
 
 # A full-width stop, colon or semicolon, then an ASCII space (or a line break and indent, which
-# a browser shows as one), maybe across tags, then more Chinese.
-SPACED_CHINESE = re.compile(r"[。：；](?: |\n\s*)(?:<[^>]+>)*[\u4e00-\u9fff]")
+# a browser shows as one), with inline tags maybe on either side of it (a block's end is no
+# space), then more Chinese.
+_INLINE_TAGS = r"(?:</?(?:strong|em|b|i|span|a|small|code|abbr)\b[^>]*>)*"
+SPACED_CHINESE = re.compile(rf"[。：；]{_INLINE_TAGS}(?: |\n\s*){_INLINE_TAGS}[\u4e00-\u9fff]")
 
 
 @pytest.fixture
@@ -98,6 +100,8 @@ def test_the_forecast_page_joins_its_sentences_in_each_language(client, runs):
     assert "。 " not in chinese
     assert "方法：synthetic test backtest" in chinese
     assert _spaced(chinese) == []
+    # The backtest's months are listed as Chinese lists them.
+    assert re.search(r"\d{4}-\d{2}、\d{4}-\d{2}", chinese)
 
 
 @pytest.mark.parametrize(("language", "shown"), [("en", ": <a href="), ("zh-hans", "：<a href=")])
@@ -107,3 +111,15 @@ def test_the_analysis_index_labels_each_newest_run_in_the_readers_punctuation(
     queued = AnalysisRun.objects.create(kind=AnalysisRun.Kind.ALLOCATION, params={})
     html = _page(client, runs.world.admin, "analytics:index", language)
     assert f"#{queued.pk}{shown}" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "button", "wrong"),
+    [("en", "View results</a>", "a.m..</p>"), ("zh-hans", "查看结果</a>", "未办结</a>")],
+)
+def test_the_analysis_index_button_says_what_it_opens(client, runs, language, button, wrong):
+    """The card's button was the word "Open", whose Chinese in the catalogue is the request
+    status (未办结, "still open"); and an English time ending in "a.m." took a second stop."""
+    html = _page(client, runs.world.admin, "analytics:index", language)
+    assert button in html
+    assert wrong not in html
