@@ -77,6 +77,8 @@ def test_overview_marks_the_current_month_as_partial(admin_client, community, ma
     trend = _json_script(html, "demand-trend-data")
     assert trend["partial_label"].startswith(f"{month}（本月未完")
     assert "本月尚未结束" in html
+    # The two sentences side by side, joined as Chinese joins them (no space between).
+    assert "近 12 个月每月提交的诉求数。<span" in html
 
 
 def test_the_upload_page_is_in_the_navigation_of_staff_only(
