@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 
 
 def chinese_active() -> bool:
@@ -42,3 +42,18 @@ def labelled(label: object, text: object) -> str:
     amount), "Label: text", with the colon of the active language (full-width in Chinese, and
     no space after it)."""
     return gettext("%(parameter)s: %(problem)s") % {"parameter": label, "problem": text}
+
+
+# Django's own messages whose Chinese (in Django's catalogue) has an ASCII space after a
+# full-width stop or colon. Our catalogue comes first (LOCALE_PATHS) and gives each the same
+# Chinese without that space; naming them here keeps those entries when the catalogue is
+# extracted afresh. Each text must stay exactly Django's, or it no longer overrides.
+DJANGO_MESSAGES_REPUNCTUATED = (
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    gettext_noop(
+        "ManagementForm data is missing or has been tampered with. Missing fields: "
+        "%(field_names)s. You may need to file a bug report if the issue persists."
+    ),
+    gettext_noop("Change history: %s"),
+)

@@ -1,0 +1,64 @@
+"""Django's own form errors, shown on our pages, read as our Chinese does: our catalogue
+overrides Django's Chinese where it puts an ASCII space after a full-width stop or colon
+(``core.localisation.DJANGO_MESSAGES_REPUNCTUATED``)."""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+import django
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from core.localisation import DJANGO_MESSAGES_REPUNCTUATED
+
+pytestmark = pytest.mark.django_db
+
+SPACED = ("。 ", "： ", "； ", "， ")
+
+
+def _post(client, name: str, language: str, data: dict) -> str:
+    with translation.override(language):
+        url = reverse(name)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_invalid_choice_is_reported_without_a_space_after_the_chinese_stop(client, worker):
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    data = {"kind": "passport", "value": "123"}
+    english = _post(client, "resident_find", "en", data)
+    assert "Select a valid choice. passport is not one of the available choices." in english
+
+    chinese = _post(client, "resident_find", "zh-hans", data)
+    assert "选择一个有效的选项。passport 不在可用的选项中。" in chinese
+    assert "。 " not in chinese
+
+
+def test_an_invalid_community_is_reported_without_a_space_after_the_chinese_colon(client):
+    data = {"username": "newresident", "community": "999999"}
+    english = _post(client, "signup", "en", data)
+    assert "Select a valid choice. That choice is not one of the available choices." in english
+
+    chinese = _post(client, "signup", "zh-hans", data)
+    assert "选择一个有效的选项。该选择不在可用的选项中。" in chinese
+    assert "： " not in chinese and "。 " not in chinese
+
+
+def test_each_message_is_djangos_spaced_one_and_ours_is_not_spaced():
+    """Each text is exactly Django's (else ours would not override it), Django's Chinese of it
+    has the spaced punctuation, and ours has none."""
+    django_root = Path(django.__file__).parent
+    djangos = gettext.translation("django", django_root / "conf" / "locale", ["zh_Hans"])
+    djangos.add_fallback(
+        gettext.translation("django", django_root / "contrib" / "admin" / "locale", ["zh_Hans"])
+    )
+    ours = gettext.translation("django", settings.LOCALE_PATHS[0], ["zh_Hans"])
+    for message in DJANGO_MESSAGES_REPUNCTUATED:
+        assert any(spaced in djangos.gettext(message) for spaced in SPACED), message
+        assert ours.gettext(message) != message
+        assert not any(spaced in ours.gettext(message) for spaced in SPACED), message
