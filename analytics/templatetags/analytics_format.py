@@ -10,8 +10,9 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 
+from analytics.wording import MISSING_FIGURE
+
 register = template.Library()
-DASH = "—"
 # The same palette as the charts (static/analytics/analytics.js), so a segment keeps its colour.
 PALETTE = (
     "#0f6e6e",
@@ -41,7 +42,7 @@ def _number(value: object) -> float | None:
 def pct(value: object, digits: int = 1) -> str:
     """0.1234 → "12.3%"."""
     number = _number(value)
-    return DASH if number is None else f"{floatformat(100 * number, digits)}%"
+    return MISSING_FIGURE if number is None else f"{floatformat(100 * number, digits)}%"
 
 
 @register.filter
@@ -49,7 +50,7 @@ def pp(value: object, digits: int = 1) -> str:
     """A difference of shares in percentage points, signed: 0.021 → "+2.1 pp"."""
     number = _number(value)
     if number is None:
-        return DASH
+        return MISSING_FIGURE
     sign = "+" if number > 0 else ""
     unit = _("pp")  # percentage points
     return f"{sign}{floatformat(100 * number, digits)} {unit}"
@@ -59,7 +60,7 @@ def pp(value: object, digits: int = 1) -> str:
 def signed(value: object, digits: int = 1) -> str:
     number = _number(value)
     if number is None:
-        return DASH
+        return MISSING_FIGURE
     sign = "+" if number > 0 else ""
     return f"{sign}{floatformat(number, digits)}"
 
@@ -67,7 +68,7 @@ def signed(value: object, digits: int = 1) -> str:
 @register.filter
 def num(value: object, digits: int = 2) -> str:
     number = _number(value)
-    return DASH if number is None else floatformat(number, digits)
+    return MISSING_FIGURE if number is None else floatformat(number, digits)
 
 
 @register.filter
@@ -75,7 +76,7 @@ def metric(value: object, unit: str) -> str:
     """A comparison figure in its unit: shares in %, gaps in pp, money and counts grouped."""
     number = _number(value)
     if number is None:
-        return DASH
+        return MISSING_FIGURE
     if unit == "share":
         return pct(number)
     if unit == "pp":
@@ -91,7 +92,7 @@ def metric(value: object, unit: str) -> str:
 def metric_difference(value: object, unit: str) -> str:
     number = _number(value)
     if number is None:
-        return DASH
+        return MISSING_FIGURE
     if unit in ("share", "pp"):
         return pp(number)
     sign = "+" if number > 0 else ""

@@ -17,6 +17,7 @@ names passed in :class:`Names` (codes when a name is missing).
 from __future__ import annotations
 
 import gettext as _gettext
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
@@ -1741,6 +1742,18 @@ def indicator_label(*, key: object) -> str:
 
 
 # Text in a terminal's columns (the management commands' tables) ---------------------------
+
+# A figure a result does not have (an older run stored none): shown in its place on the analysis
+# pages and in the commands' output, in either language.
+MISSING_FIGURE = "—"
+
+
+def figure_text(value: object, spec: str) -> str:
+    """``value`` formatted with ``spec``, or ``MISSING_FIGURE`` where it is not a finite number
+    (a figure an older run did not store, never ``nan``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return MISSING_FIGURE
+    return format(value, spec)
 
 
 def display_width(text: str) -> int:

@@ -185,16 +185,8 @@ def test_the_demo_city_note_is_in_the_operators_language(monkeypatch):
 # forecast_demand in the operator's language ---------------------------------------------------
 
 # Names the Chinese output may keep as they are: the error measures and the methods' own names
-# (as the forecast page shows them), and a figure a run does not have (NaN, as in English).
-TECHNICAL_NAMES = {
-    "WAPE",
-    "MASE",
-    "Theta",
-    "HistGradientBoostingRegressor",
-    "loss",
-    "poisson",
-    "nan",
-}
+# (as the forecast page shows them).
+TECHNICAL_NAMES = {"WAPE", "MASE", "Theta", "HistGradientBoostingRegressor", "loss", "poisson"}
 
 
 def _in(language: str, *args: str) -> str:
@@ -266,7 +258,7 @@ def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
     assert lines[6] == f"已将 6 条预测写入 {out}"
     assert not _english_words(chinese, path=out), chinese
     # The figures are the English output's, in the same places.
-    number = re.compile(r"-?\d+(?:\.\d+)?%?|nan")
+    number = re.compile(r"-?\d+(?:\.\d+)?%?|—")
     assert [number.findall(line) for line in english.splitlines()[1:]] == [
         number.findall(line) for line in lines[1:]
     ]
@@ -375,6 +367,41 @@ def test_a_database_forecast_names_its_services_in_the_operators_language(monkey
     )
     assert english.splitlines()[4].startswith(f"{category.name} ")
     assert category.code not in english
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_figure_an_older_stored_run_lacks_is_a_dash_in_its_column(monkeypatch, language):
+    """An older run stored no WAPE for three members, no coverage at one horizon and no
+    improvement: a dash in a figure's place, as on the forecast page, each still ending under
+    its heading; the sentence on the improvement left out, as the page leaves it out."""
+    from analytics.engine.supply.forecast import ForecastConfig
+    from analytics.management.commands import forecast_demand
+    from tests.analytics import run_data
+
+    run = run_data.forecast_run(_city())
+    backtest = run.result["backtest"]
+    backtest["method"] = ForecastConfig(horizon=2).describe()
+    assert not {"wape_ets", "wape_theta", "wape_seasonal_growth"} & set(backtest["overall"])
+    backtest["by_horizon"][1]["coverage"] = None
+    backtest["improvement_over_seasonal_naive"] = None
+    run.save(update_fields=["result"])
+    monkeypatch.setattr(forecast_demand, "run_and_check", lambda *args, **kwargs: run)
+
+    text = _in(language, "forecast_demand", "--horizon", "2")
+    assert "nan" not in text
+    lines = text.splitlines()
+    header, overall = lines[2], lines[3]
+    with translation.override(language):
+        headings = [c.heading for c in forecast_demand._columns()]
+    figures = overall.split()[1:]
+    assert figures == ["0.400", "0.420", "—", "—", "—", "0.500", "0.700", "0.80", "83%"]
+    assert _column_ends(overall, figures) == _column_ends(header, headings), (header, overall)
+    assert lines[-1].endswith(" 79%, 2: —" if language == "en" else "79%、提前 2 个月 —")
+    assert len(lines) == 6  # no sentence on the improvement
+    assert "lower than" not in text and "季节朴素预测基准低" not in text
+    if language == "zh-hans":
+        assert not _english_words(text), text
 
 
 @pytest.mark.django_db

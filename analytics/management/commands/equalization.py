@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 % {
                     "region": f"{wording.region_text(region=region):<10}",
                     "cv": f"{cv:6.3f}",
-                    "paper": "—" if target is None else f"{target:.2f}",
+                    "paper": wording.figure_text(target, ".2f"),
                 }
             )
         lag = result.equity_weights.lag

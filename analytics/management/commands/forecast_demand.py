@@ -227,7 +227,7 @@ class Command(BaseCommand):
             % {
                 "origins": len(backtest.origins),
                 "horizon": backtest.horizon,
-                "interval": format(_number(backtest.interval), ".0%"),
+                "interval": wording.figure_text(backtest.interval, ".0%"),
                 "method": wording.forecast_method_text(
                     method=backtest.method, interval=backtest.interval
                 ),
@@ -247,19 +247,25 @@ class Command(BaseCommand):
             self.stdout.write(
                 wording.padded(label, group_width)
                 + "".join(
-                    wording.padded(format(_number(c.figure(errors)), c.spec), c.width, right=True)
+                    wording.padded(
+                        wording.figure_text(c.figure(errors), c.spec), c.width, right=True
+                    )
                     for c in columns
                 )
             )
-        self.stdout.write(
-            gettext("Ensemble WAPE is %(improvement)s lower than the seasonal-naive baseline's.")
-            % {"improvement": format(_number(backtest.improvement_over_seasonal_naive), ".1%")}
-        )
+        improvement = wording.figure_text(backtest.improvement_over_seasonal_naive, ".1%")
+        if improvement != wording.MISSING_FIGURE:  # the forecast page has no sentence without it
+            self.stdout.write(
+                gettext(
+                    "Ensemble WAPE is %(improvement)s lower than the seasonal-naive baseline's."
+                )
+                % {"improvement": improvement}
+            )
         if backtest.by_horizon:
             coverages = gettext(", ").join(
                 # Translators: the interval's coverage at one number of months ahead.
                 gettext("%(horizon)s: %(coverage)s")
-                % {"horizon": row.horizon, "coverage": format(_number(row.coverage), ".0%")}
+                % {"horizon": row.horizon, "coverage": wording.figure_text(row.coverage, ".0%")}
                 for row in backtest.by_horizon
             )
             self.stdout.write(
@@ -313,8 +319,3 @@ def _group_label(group: str, category_names: Mapping[str, str]) -> str:
     if group == UNGROUPED:
         return _compact(UNGROUPED, gettext("all series"))
     return group  # a file's own group, as the file names it
-
-
-def _number(value: object) -> float:
-    """A stored figure, or NaN where an older run has none."""
-    return float(value) if isinstance(value, int | float) else float("nan")
