@@ -194,3 +194,33 @@ def test_signup_stays_minimal_in_chinese(client, community):
     page = client.get("/zh-hans/signup/").content.decode()
     assert 'name="birth_year"' not in page and 'name="hukou_type"' not in page
     assert Resident.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "plain", "in_area"),
+    [
+        (
+            "en",
+            "worker1 (Community worker)<",
+            'admin-sichuan (Administrator · <span class="user-area">',
+        ),
+        ("zh-hans", "worker1（社区工作者）<", 'admin-sichuan（管理员 · <span class="user-area">'),
+    ],
+)
+def test_the_audit_logs_accessor_has_their_role_in_the_languages_brackets(
+    client, administrator, worker, language, plain, in_area
+):
+    from django.utils import translation
+
+    from tests.factories import AdministratorFactory, area_node
+
+    sichuan = AdministratorFactory(username="admin-sichuan", area=area_node("510000"))
+    for accessor in (worker, sichuan):
+        PersonalDataAccess.objects.create(accessor=accessor, action="reveal", channel="web")
+    _login(client, administrator)
+    with translation.override(language):
+        url = reverse("audit_log")
+    page = client.get(url).content.decode()
+    assert plain in page and in_area in page
+    if language == "zh-hans":
+        assert "worker1 (" not in page and "admin-sichuan (" not in page
