@@ -313,3 +313,26 @@ def test_the_find_page_says_when_the_hourly_lookup_allowance_is_used_up(
     assert response.status_code == 200
     assert "the most allowed" in html and "Resident found" not in html
     assert NATIONAL_ID not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "Elm Street, Synthetic district (南京市, "),
+        ("zh-hans", "Elm Street，Synthetic district（南京市，"),
+    ],
+)
+def test_a_residents_community_is_placed_in_the_languages_brackets(
+    worker_client, resident_user, language, shown
+):
+    from django.utils import translation
+
+    with translation.override(language):
+        url = reverse("resident_detail", args=[resident_user.resident_profile.pk])
+    page = worker_client.get(url).content.decode()
+    assert shown in page
+    region = resident_user.resident_profile.community.city.region
+    if language == "zh-hans":
+        assert f"，{region.name_zh}）</dd>" in page and "(南京市" not in page
+    else:
+        assert f", {region.name})</dd>" in page
