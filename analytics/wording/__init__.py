@@ -739,7 +739,10 @@ def _note(part: Part) -> str:
         rows = part["rows"]
         separator = gettext(", ")
         listed = separator.join(
-            f"{row['name']} ({_number(row['coverage'], '.1%')})" for row in rows
+            # Translators: a row of the plan short of the floor, with the coverage it reaches.
+            gettext("%(row)s (%(coverage)s)")
+            % {"row": row["name"], "coverage": _number(row["coverage"], ".1%")}
+            for row in rows
         ) + ("" if len(rows) == int(part["count"]) else f"{separator}...")
         return gettext(
             "Whole units cannot bring %(count)s of the floor's rows to %(floor)s: %(rows)s."

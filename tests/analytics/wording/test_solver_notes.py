@@ -46,8 +46,16 @@ def test_a_gap_stored_before_the_engine_said_why_gives_no_reason(language, unsai
     assert "not searched in full" not in text and "不做全面搜索" not in text
 
 
-@pytest.mark.parametrize(("language", "separator"), [("en", ", "), ("zh-hans", "、")])
-def test_rows_short_of_the_floor_are_listed_as_the_language_lists(language, separator):
+@pytest.mark.parametrize(
+    ("language", "separator", "north", "south"),
+    [
+        ("en", ", ", "North (25.0%)", "South (30.0%)"),
+        ("zh-hans", "、", "North（25.0%）", "South（30.0%）"),
+    ],
+)
+def test_rows_short_of_the_floor_are_listed_as_the_language_lists(
+    language, separator, north, south
+):
     part = {
         "code": "floor_missed",
         "count": 3,
@@ -56,4 +64,4 @@ def test_rows_short_of_the_floor_are_listed_as_the_language_lists(language, sepa
     }
     with wording.language(language):
         [text] = wording.note_texts(parts=[part])
-    assert f"North (25.0%){separator}South (30.0%){separator}..." in text
+    assert f"{north}{separator}{south}{separator}..." in text
