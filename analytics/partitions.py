@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import Q
 
-from core.localisation import localised_name
+from core.localisation import localised_name, with_code
 from residents.models import City, User
 
 # The run parameter that lists a run's partitions.
@@ -29,7 +29,7 @@ def choices(user: User | None) -> list[tuple[str, str]]:
     else:
         codes = City.objects.filter(communities__in=queries.community_scope(user))
     cities = codes.distinct().order_by("adcode")
-    return [(city.adcode, f"{localised_name(city)} ({city.adcode})") for city in cities]
+    return [(city.adcode, with_code(localised_name(city), city.adcode)) for city in cities]
 
 
 def keys_of(params: dict) -> list[str]:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import partitions, wording
 from analytics.models import AnalysisRun
-from core.localisation import labelled, localised_name
+from core.localisation import labelled, localised_name, with_code
 from residents.models import City, Community, Region
 from services.models import ServiceCategory
 
@@ -65,7 +65,7 @@ def _param_text(param, value: object) -> str:
         )
     if kind == "community":
         name = Community.objects.filter(code=str(value)).values_list("name", flat=True).first()
-        return f"{name} ({value})" if name else str(value)
+        return with_code(name, value) if name else str(value)
     if kind == "forecast_run":
         return f"#{value}"
     if kind == "cities" and isinstance(value, list):

@@ -44,6 +44,13 @@ def labelled(label: object, text: object) -> str:
     return gettext("%(parameter)s: %(problem)s") % {"parameter": label, "problem": text}
 
 
+def with_code(name: object, code: object) -> str:
+    """A name with its code after it in brackets (a city's administrative code, a community's
+    code): ASCII brackets in English, full-width ones in Chinese."""
+    # Translators: a name, then its code in brackets.
+    return gettext("%(name)s (%(code)s)") % {"name": name, "code": code}
+
+
 # Django's own messages whose Chinese (in Django's catalogue) has an ASCII space after a
 # full-width stop or colon. Our catalogue comes first (LOCALE_PATHS) and gives each the same
 # Chinese without that space; naming them here keeps those entries when the catalogue is

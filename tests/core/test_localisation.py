@@ -44,3 +44,17 @@ def test_templates_join_sentences_by_the_same_rule(language, joined):
 def test_a_text_is_labelled_with_the_languages_colon(language, label, text, shown):
     with translation.override(language):
         assert labelled(label, text) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "南京市 (320100)"), ("zh-hans", "南京市（320100）")]
+)
+@pytest.mark.django_db
+def test_a_city_to_analyse_has_its_code_in_the_languages_brackets(language, shown):
+    from analytics import partitions
+    from tests.factories import CommunityFactory
+
+    city = CommunityFactory().city
+    assert (city.name, city.adcode) == ("南京市", "320100")
+    with translation.override(language):
+        assert partitions.choices(None) == [("320100", shown)]
