@@ -338,6 +338,21 @@ def test_a_patch_reads_the_preferences_once(people, role, saved_before):
     assert len(profile_reads) == (2 if role == "resident" else 0)
 
 
+def _email_preferred_page(client, people, language: str, *, email_on: bool) -> str:
+    """The preferences page of a worker with an email address who prefers email, with email
+    turned on or off, in ``language``."""
+    from django.utils import translation
+
+    worker = people["worker"]
+    worker.email = "w@example.org"
+    worker.save()
+    Preference.objects.create(user=worker, email=email_on, preferred_channel=Channel.EMAIL)
+    client.force_login(worker, backend=BACKEND)
+    with translation.override(language):
+        url = reverse("notifications:preferences")
+    return client.get(url).content.decode()
+
+
 @pytest.mark.parametrize(
     ("language", "email_on", "expected"),
     [
@@ -352,16 +367,7 @@ def test_the_preferences_page_says_where_notifications_now_go(
 ):
     """As ``route_for`` sends them: email preferred but turned off sends no email, and the
     page says so rather than only echoing the saved choice."""
-    from django.utils import translation
-
-    worker = people["worker"]
-    worker.email = "w@example.org"
-    worker.save()
-    Preference.objects.create(user=worker, email=email_on, preferred_channel=Channel.EMAIL)
-    client.force_login(worker, backend=BACKEND)
-    with translation.override(language):
-        url = reverse("notifications:preferences")
-    page = client.get(url).content.decode()
+    page = _email_preferred_page(client, people, language, email_on=email_on)
     assert expected in page
     # And why the preferred email sends nothing when it does not.
     why = {
@@ -386,16 +392,7 @@ def test_the_preferences_notice_joins_its_sentences_as_the_language_does(
     client, people, language, notice
 ):
     """English sentences are joined with a space, Chinese ones with nothing."""
-    from django.utils import translation
-
-    worker = people["worker"]
-    worker.email = "w@example.org"
-    worker.save()
-    Preference.objects.create(user=worker, email=False, preferred_channel=Channel.EMAIL)
-    client.force_login(worker, backend=BACKEND)
-    with translation.override(language):
-        url = reverse("notifications:preferences")
-    page = client.get(url).content.decode()
+    page = _email_preferred_page(client, people, language, email_on=False)
     assert f'<p class="notice">{notice}</p>' in page
 
 
