@@ -406,6 +406,32 @@ def test_a_figure_an_older_stored_run_lacks_is_a_dash_in_its_column(monkeypatch,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Ensemble WAPE is 5.0% higher than the seasonal-naive baseline's."),
+        ("zh-hans", "集成预测的 WAPE 比季节朴素预测基准高 5.0%。"),
+    ],
+)
+def test_an_ensemble_worse_than_the_seasonal_naive_is_said_to_be_higher(
+    monkeypatch, language, said
+):
+    """Not "-5.0% lower": as the forecast page says it, the ensemble's error is higher."""
+    from analytics.engine.supply.forecast import ForecastConfig
+    from analytics.management.commands import forecast_demand
+    from tests.analytics import run_data
+
+    run = run_data.forecast_run(_city())
+    run.result["backtest"]["method"] = ForecastConfig(horizon=2).describe()
+    run.result["backtest"]["improvement_over_seasonal_naive"] = -0.05
+    run.save(update_fields=["result"])
+    monkeypatch.setattr(forecast_demand, "run_and_check", lambda *args, **kwargs: run)
+    text = _in(language, "forecast_demand", "--horizon", "2")
+    assert said in text.splitlines()
+    assert "-5.0%" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
     ("args", "kind", "parameter"),
     [
         (("forecast_demand", "--horizon", "9"), "forecast", "horizon"),

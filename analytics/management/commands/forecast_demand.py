@@ -253,13 +253,21 @@ class Command(BaseCommand):
                     for c in columns
                 )
             )
-        improvement = wording.figure_text(backtest.improvement_over_seasonal_naive, ".1%")
-        if improvement != wording.MISSING_FIGURE:  # the forecast page has no sentence without it
+        improvement = backtest.improvement_over_seasonal_naive
+        shown = wording.figure_text(improvement, ".1%")
+        # No sentence without an improvement, as on the forecast page; a worse ensemble's error
+        # is higher, not "-5.0% lower".
+        if shown != wording.MISSING_FIGURE and improvement >= 0:
             self.stdout.write(
                 gettext(
                     "Ensemble WAPE is %(improvement)s lower than the seasonal-naive baseline's."
                 )
-                % {"improvement": improvement}
+                % {"improvement": shown}
+            )
+        elif shown != wording.MISSING_FIGURE:
+            self.stdout.write(
+                gettext("Ensemble WAPE is %(worse)s higher than the seasonal-naive baseline's.")
+                % {"worse": wording.figure_text(-improvement, ".1%")}
             )
         if backtest.by_horizon:
             coverages = gettext(", ").join(
