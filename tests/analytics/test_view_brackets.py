@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import reverse
-from django.utils import translation
 
 from tests.analytics import run_data
+from tests.pages import page_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +25,6 @@ def runs():
     return run_data.run_world()
 
 
-def _page(client, user, name: str, language: str, query: dict | None = None) -> str:
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    with translation.override(language):
-        url = reverse(name)
-    response = client.get(url, query or {})
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def _ascii_by_chinese(html: str) -> list[str]:
     return [
         html[max(0, m.start() - 30) : m.end() + 10] for m in ASCII_BRACKET_BY_CHINESE.finditer(html)
@@ -42,20 +32,20 @@ def _ascii_by_chinese(html: str) -> list[str]:
 
 
 def test_the_allocation_pages_equity_weights_are_in_the_languages_brackets(client, runs):
-    english = _page(client, runs.world.admin, "analytics:allocation", "en")
+    english = page_in(client, runs.world.admin, "analytics:allocation", "en")
     assert "when there is one. (Equity weights: equal" in english
 
-    chinese = _page(client, runs.world.admin, "analytics:allocation", "zh-hans")
+    chinese = page_in(client, runs.world.admin, "analytics:allocation", "zh-hans")
     assert "权重即来自该分析。（公平权重：相同权重" in chinese
     assert "(公平权重" not in chinese
     assert _ascii_by_chinese(chinese) == []
 
 
 def test_the_portraits_pages_city_shares_are_in_the_languages_brackets(client, runs):
-    english = _page(client, runs.world.admin, "analytics:portraits", "en")
+    english = page_in(client, runs.world.admin, "analytics:portraits", "en")
     assert '<span class="muted">(city 30%)</span>' in english
 
-    chinese = _page(client, runs.world.admin, "analytics:portraits", "zh-hans")
+    chinese = page_in(client, runs.world.admin, "analytics:portraits", "zh-hans")
     assert '<span class="muted">（全市 30%）</span>' in chinese
     assert _ascii_by_chinese(chinese) == []
 
@@ -63,9 +53,9 @@ def test_the_portraits_pages_city_shares_are_in_the_languages_brackets(client, r
 def test_the_scenario_comparisons_baselines_are_in_the_languages_brackets(client, runs):
     second = run_data.allocation_run(runs.world, budget=80_000.0)
     query = {"runs": [runs.allocation.pk, second.pk]}
-    english = _page(client, runs.world.admin, "analytics:allocation_compare", "en", query)
+    english = page_in(client, runs.world.admin, "analytics:allocation_compare", "en", query)
     assert '<span class="muted small">(baseline 16.0)</span>' in english
 
-    chinese = _page(client, runs.world.admin, "analytics:allocation_compare", "zh-hans", query)
+    chinese = page_in(client, runs.world.admin, "analytics:allocation_compare", "zh-hans", query)
     assert '<span class="muted small">（基准 16.0）</span>' in chinese
     assert _ascii_by_chinese(chinese) == []

@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import reverse
-from django.utils import translation
 
 from analytics.engine.supply.forecast import EnsembleWeights
 from analytics.models import AnalysisRun
 from tests.analytics import run_data
+from tests.pages import page_in
 
 pytestmark = pytest.mark.django_db
 
@@ -29,26 +28,17 @@ def runs():
     return run_data.run_world()
 
 
-def _page(client, user, name: str, language: str) -> str:
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    with translation.override(language):
-        url = reverse(name)
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def _spaced(html: str) -> list[str]:
     return [html[max(0, m.start() - 30) : m.end() + 10] for m in SPACED_CHINESE.finditer(html)]
 
 
 def test_the_allocation_page_joins_its_sentences_in_each_language(client, runs):
-    english = _page(client, runs.world.admin, "analytics:allocation", "en")
+    english = page_in(client, runs.world.admin, "analytics:allocation", "en")
     assert "3 lines. Units are requests that can be served" in english
     assert "when there is one. (Equity weights: equal" in english
     assert "after the plan first." in english
 
-    chinese = _page(client, runs.world.admin, "analytics:allocation", "zh-hans")
+    chinese = page_in(client, runs.world.admin, "analytics:allocation", "zh-hans")
     assert "共 3 条。单位为可满足的诉求数" in chinese
     assert "。 " not in chinese
     assert "公平权重：相同权重" in chinese
@@ -56,14 +46,14 @@ def test_the_allocation_page_joins_its_sentences_in_each_language(client, runs):
 
 
 def test_the_portraits_page_joins_its_sentences_in_each_language(client, runs):
-    english = _page(client, runs.world.admin, "analytics:portraits", "en")
+    english = page_in(client, runs.world.admin, "analytics:portraits", "en")
     assert "what sets each segment apart. <span" in english
     assert "How the number of segments was chosen: mean silhouette" in english
     assert "most requested service. Changes are against the previous run" in english
     assert "Distinctive traits:</strong> " in english
     assert "residents +1; requests/month +0.5; segment 0 +12.5 pp" in english
 
-    chinese = _page(client, runs.world.admin, "analytics:portraits", "zh-hans")
+    chinese = page_in(client, runs.world.admin, "analytics:portraits", "zh-hans")
     assert "。 " not in chinese
     assert "群体数量的选择方法：mean silhouette" in chinese
     assert "显著特征：</strong>" in chinese and "显著特征</strong>:" not in chinese
@@ -92,11 +82,11 @@ def test_the_forecast_page_joins_its_sentences_in_each_language(client, runs):
     run.result["ensemble_weights"] = [overall.to_json(), own.to_json()]
     run.save(update_fields=["result"])
 
-    english = _page(client, runs.world.admin, "analytics:forecast", "en")
+    english = page_in(client, runs.world.admin, "analytics:forecast", "en")
     assert "backtest's left-out months. 1 service has shares of its own." in english
     assert "Method: synthetic test backtest" in english
 
-    chinese = _page(client, runs.world.admin, "analytics:forecast", "zh-hans")
+    chinese = page_in(client, runs.world.admin, "analytics:forecast", "zh-hans")
     assert "。 " not in chinese
     assert "方法：synthetic test backtest" in chinese
     assert _spaced(chinese) == []
@@ -109,7 +99,7 @@ def test_the_analysis_index_labels_each_newest_run_in_the_readers_punctuation(
     client, runs, language, shown
 ):
     queued = AnalysisRun.objects.create(kind=AnalysisRun.Kind.ALLOCATION, params={})
-    html = _page(client, runs.world.admin, "analytics:index", language)
+    html = page_in(client, runs.world.admin, "analytics:index", language)
     assert f"#{queued.pk}{shown}" in html
 
 
@@ -120,6 +110,6 @@ def test_the_analysis_index_labels_each_newest_run_in_the_readers_punctuation(
 def test_the_analysis_index_button_says_what_it_opens(client, runs, language, button, wrong):
     """The card's button was the word "Open", whose Chinese in the catalogue is the request
     status (未办结, "still open"); and an English time ending in "a.m." took a second stop."""
-    html = _page(client, runs.world.admin, "analytics:index", language)
+    html = page_in(client, runs.world.admin, "analytics:index", language)
     assert button in html
     assert wrong not in html
