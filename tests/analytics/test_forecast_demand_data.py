@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.rows import spreadsheet_row
 
@@ -243,3 +243,24 @@ def test_empty_cells_right_of_the_last_column_are_read_as_nothing(tmp_path, plai
     out = tmp_path / "out.csv"
     _forecast(data, out)
     pd.testing.assert_frame_equal(pd.read_csv(out, dtype={"series": str}), plain)
+
+
+def test_a_file_ending_in_the_current_month_is_told_that_month_may_be_incomplete(tmp_path):
+    """The platform forecasts from the last complete month; a file may end in the month still
+    under way, whose counts then pull every forecast down. The command says so, in the
+    operator's language, and only then."""
+    current = pd.Period(timezone.localdate(), freq="M")  # the site's month, as the command
+    months = pd.period_range(end=current, periods=len(MONTHS), freq="M")
+    rng = np.random.default_rng(1)
+    rows = [(s, p, int(rng.poisson(20))) for s in ("a", "b", "c") for p in months]
+    out = tmp_path / "out.csv"
+    data = _write(tmp_path / "to_now.csv", rows)
+    text = _forecast(data, out)
+    assert f"The file's last month, {current}, is the current month." in text
+    assert json.loads(_forecast(data, out, "--json"))["last_month_is_current"] is True
+    with translation.override("zh-hans"):
+        assert f"文件的最后一个月 {current} 是本月。" in _forecast(data, out)
+
+    earlier = _write(tmp_path / "to_last_month.csv", [r for r in rows if r[1] < current])
+    assert "is the current month" not in _forecast(earlier, out)
+    assert json.loads(_forecast(earlier, out, "--json"))["last_month_is_current"] is False

@@ -88,12 +88,10 @@ class Command(BaseCommand):
             check_output_path(out)
         frame, rows = read_history_file(data)
         config = ForecastConfig(horizon=horizon, interval=level / 100)
+        current_month = pd.Period(timezone.localdate(), freq="M")
         try:
             history = prepare_history(
-                frame,
-                group_column=None,
-                rows=rows,
-                latest_month=pd.Period(timezone.localdate(), freq="M"),
+                frame, group_column=None, rows=rows, latest_month=current_month
             )
             forecaster, backtest = forecast_with_optional_backtest(history, config=config)
             forecasts = forecaster.forecast()
@@ -125,6 +123,7 @@ class Command(BaseCommand):
                     "backtest_months_needed": needed if backtest is None else None,
                     "ensemble_weights": [w.to_json() for w in forecaster.weights()],
                     "forecast_file": str(out or ""),
+                    "last_month_is_current": forecaster.last_period == current_month,
                     "months_counted_as_zero": {
                         "gaps": filled.gaps,
                         "series_with_gaps": filled.series_with_gaps,
@@ -138,6 +137,17 @@ class Command(BaseCommand):
             )
             return
         self._print_filled(filled, forecaster.last_period)
+        if forecaster.last_period == current_month:
+            # The platform's own forecasts start from the last complete month; a file may hold
+            # a month that is complete (exported on its last evening) or not: said, not guessed.
+            self.stdout.write(
+                gettext(
+                    "The file's last month, %(month)s, is the current month. If its counts "
+                    "are not yet complete, they pull every forecast down: leave that month out "
+                    "to forecast from the last complete one, as the platform's own forecasts do."
+                )
+                % {"month": current_month}
+            )
         if backtest is None:
             self._no_backtest(months, needed)
         else:
