@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,33 +30,14 @@ def workers_start(
     writing to ``logs/worker-<count>-<n>.log``. Returns once every one answers a ping; when
     they do not within ``answer_within`` seconds (or one exits), stops them and exits naming
     the logs."""
-    from config.celery import app
+    from config.celery import app, worker_argv
 
     processes = []
     for n in range(count):
         log = open(logs / f"worker-{count}-{n}.log", "w")  # noqa: SIM115 (kept open for the worker)
         processes.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--queues",
-                    ",".join(queues),
-                    "--pool",
-                    "prefork",
-                    "--concurrency",
-                    "1",
-                    "--hostname",
-                    f"{name}-{n}@{socket.gethostname()}",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel",
-                    "WARNING",
-                ],
+                worker_argv(queues=queues, hostname=f"{name}-{n}@{socket.gethostname()}"),
                 cwd=ROOT,
                 env=dict(env) if env is not None else None,
                 stdout=log,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +20,7 @@ from django.db import connection
 
 from analytics.models import AnalysisRun
 from analytics.tasks import analysis_run_execute_task
+from config.celery import worker_argv
 from residents.models import City, Region
 from residents.reference import sync_cities
 
@@ -52,23 +52,7 @@ def worker_queue():
     queue = f"crash-test-{uuid.uuid4().hex[:8]}"
     env = dict(os.environ, DATABASE_URL=_test_database_url(), DATABASE_CONN_MAX_AGE="0")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-        ],
+        worker_argv(queues=[queue], hostname=f"{queue}@%h"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from config.celery import worker_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,26 +159,11 @@ class Worker:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--beat",
-                "--schedule",
-                str(self.directory / f"beat-{time.monotonic_ns()}"),
-                "--pool=prefork",
-                "--concurrency=1",
-                "--hostname",
-                self.name,
-                "--queues",
-                self.queues,
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=WARNING",
-            ],
+            worker_argv(
+                queues=self.queues.split(","),
+                hostname=self.name,
+                beat_schedule=self.directory / f"beat-{time.monotonic_ns()}",
+            ),
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+from config.celery import worker_argv
 from notifications import actions
 from notifications.models import Delivery, Event, NotificationEvent
 from notifications.tasks import notification_event_process_task
@@ -116,19 +116,7 @@ def worker(tmp_path, provider):
         EMAIL_URL=f"filemail:///{mail_dir}",
     )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
+        worker_argv(),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
