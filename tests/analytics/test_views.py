@@ -21,6 +21,7 @@ from services.models import SupplyCapacity
 from tests.analytics import run_data
 from tests.analytics.engine.supply.test_ensemble import QUICK, _seasonal_frame
 from tests.factories import ResidentFactory, ServiceRequestFactory
+from tests.scope_checks import threshold_counts_rendering
 
 pytestmark = pytest.mark.django_db
 
@@ -465,19 +466,6 @@ def test_forecast_page_over_a_large_scope_lists_each_picker_script_once(client, 
     assert html.index("js/picker_levels.js") < html.index("js/area_picker.js")
 
 
-def _threshold_counts(client, url: str, params: dict, limit: int) -> int:
-    """How many times rendering ``url`` counted whether the reader's communities are too many
-    to list (``residents.community_picker``: a count of at most ``limit`` + 1 rows)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    pattern = rf"COUNT\(\*\).*\bLIMIT {limit + 1}\b"
-    return sum(1 for q in captured.captured_queries if re.search(pattern, q["sql"], re.S | re.I))
-
-
 @pytest.mark.parametrize("limit", [1, 100], ids=["large", "small"])
 @pytest.mark.parametrize(
     "series",
@@ -495,7 +483,7 @@ def test_the_forecast_page_decides_whether_the_scope_is_large_once(
         series = {"community": world.home.pk, "category": world.owner_request.category.pk}
     _client(client, world.admin)
     url = reverse("analytics:forecast")
-    assert _threshold_counts(client, url, series, limit) == 1
+    assert threshold_counts_rendering(client, url, series, limit=limit) == 1
 
 
 @pytest.mark.parametrize("limit", [1, 100], ids=["large", "small"])
@@ -505,7 +493,7 @@ def test_the_what_if_start_page_decides_whether_the_scope_is_large_once(
     settings.COMMUNITY_PICKER_MAX_OPTIONS = limit
     _client(client, runs.world.admin)
     url = reverse("analytics:run_list", kwargs={"kind": "what_if"})
-    assert _threshold_counts(client, url, {}, limit) == 1
+    assert threshold_counts_rendering(client, url, limit=limit) == 1
 
 
 # Allocation ---------------------------------------------------------------------------------

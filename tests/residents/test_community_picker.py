@@ -21,6 +21,7 @@ from tests.factories import (
     WorkerFactory,
     area_node,
 )
+from tests.scope_checks import threshold_counts, threshold_counts_rendering
 
 pytestmark = pytest.mark.django_db
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -388,32 +389,13 @@ def test_the_map_draws_an_areas_communities_only_once_it_is_chosen(client, provi
 # One decision per page ------------------------------------------------------------------------
 
 
-def _threshold_counts(queries) -> int:
-    """How many of ``queries`` are ``is_large``'s count (a count of at most LIMIT + 1 rows)."""
-    return sum(
-        1
-        for query in queries
-        if re.search(rf"COUNT\(\*\).*\bLIMIT {LIMIT + 1}\b", query["sql"], re.S | re.I)
-    )
-
-
-def _render_counting(client, url: str, params: dict | None = None) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params or {})
-    assert response.status_code == 200
-    return _threshold_counts(captured.captured_queries)
-
-
 def test_the_threshold_count_is_recognised(province):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         is_large(Community.objects.all())
-    assert _threshold_counts(captured.captured_queries) == 1
+    assert threshold_counts(captured.captured_queries, limit=LIMIT) == 1
 
 
 @pytest.mark.parametrize("administrator", [True, False], ids=["large", "small"])
@@ -436,7 +418,7 @@ def test_a_staff_page_decides_whether_the_scope_is_large_once(
     else:
         user = WorkerFactory(communities=province["510104"])  # 2 communities
     _login(client, user)
-    assert _render_counting(client, reverse(page), params) == 1
+    assert threshold_counts_rendering(client, reverse(page), params, limit=LIMIT) == 1
 
 
 def test_the_residents_request_form_decides_whether_the_scope_is_large_once(client, province):
@@ -444,7 +426,7 @@ def test_the_residents_request_form_decides_whether_the_scope_is_large_once(clie
 
     resident = ResidentFactory(community=province["510104"][0], with_account=True)
     _login(client, resident.user)
-    assert _render_counting(client, reverse("services:request_submit")) == 1
+    assert threshold_counts_rendering(client, reverse("services:request_submit"), limit=LIMIT) == 1
 
 
 @pytest.mark.parametrize("limit", [LIMIT, 10], ids=["large", "small"])
@@ -455,13 +437,7 @@ def test_the_admin_sites_account_page_decides_whether_the_scope_is_large_once(
     worker = WorkerFactory(communities=province["510104"])
     _login(client, AdministratorFactory(is_superuser=True))
     url = f"/admin/residents/user/{worker.pk}/change/"
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    pattern = rf"COUNT\(\*\).*\bLIMIT {limit + 1}\b"
-    assert sum(1 for q in captured.captured_queries if re.search(pattern, q["sql"], re.S)) == 1
+    assert threshold_counts_rendering(client, url, limit=limit) == 1
 
 
 # The group of communities with no place above them -------------------------------------------
