@@ -52,11 +52,7 @@ def _from(tp: Any, data: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, Mapping):
             raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
-        return (
-            tp.from_json(data, where=where)
-            if hasattr(tp, "from_json")
-            else _record(tp, data, where)
-        )
+        return record(tp, data, where=where)
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
         if not isinstance(data, list):
@@ -82,7 +78,21 @@ def _record(cls: type, data: Mapping, where: str) -> Any:
 
 
 def record(cls: type, data: Mapping, *, where: str = "result") -> Any:
-    """``cls`` (a dataclass) from its JSON object, strictly (see the module's docstring)."""
+    """``cls`` (a dataclass) from its JSON object, strictly (see the module's docstring), read
+    as a part nested in a result is read: through the class's own ``from_json`` when it has
+    one (a rule of how it is stored, such as a portraits result's ``{}`` for "no previous
+    run"; for a whole result its ``from_fields``, without the stored schema version's check),
+    else key by key."""
+    if isinstance(cls, type) and issubclass(cls, Result):
+        return cls.from_fields(data, where=where)
+    if hasattr(cls, "from_json"):
+        return cls.from_json(data, where=where)
+    return _record(cls, data, where)
+
+
+def record_fields(cls: type, data: Mapping, *, where: str = "result") -> Any:
+    """``cls`` from its JSON object key by key, strictly: for a class's own ``from_json``,
+    once it has turned its stored keys into its fields."""
     return _record(cls, data, where)
 
 
@@ -111,6 +121,13 @@ class Result:
                 f"{where}: a {cls.KIND} result of schema {version}, expected "
                 f"{cls.SCHEMA_VERSION} (upgrade it with analytics.kinds.upgrades)"
             )
+        return cls.from_fields(data, where=where)
+
+    @classmethod
+    def from_fields(cls, data: Mapping, *, where: str = "result") -> Self:
+        """The result from its keys, strictly, without the schema version's check: a kind
+        whose stored form has a rule of its own overrides this, so that every reading of it
+        (a stored run, an engine's fresh result) applies the rule."""
         return _record(cls, data, where)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
 from analytics.kinds.base import Audience
-from analytics.kinds.schema import Result, SchemaError, Sparse, record, to_json
+from analytics.kinds.schema import Result, SchemaError, Sparse, record_fields, to_json
 
 _SEGMENT_SHARE = re.compile(r"^segment_(\d+)_share$")
 _NEED_SHARE = "need_share_"
@@ -99,7 +99,7 @@ class PortraitCommunity:
                 plain[key] = value
         if shares and sorted(shares) != list(range(len(shares))):
             raise SchemaError(f"{where}: segment shares are not numbered 0 to {len(shares) - 1}")
-        row = record(cls, plain, where=where)
+        row = record_fields(cls, plain, where=where)
         row.segment_shares = [shares[i] for i in range(len(shares))]
         row.need_shares = needs
         return row
@@ -178,10 +178,13 @@ class PortraitsResult(Result):
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping, *, where: str = "result") -> Self:
-        if not data.get("changes"):
+    def from_fields(cls, data: Mapping, *, where: str = "result") -> Self:
+        changes = data.get("changes")
+        # No previous run: stored as {}, and by runs stored before December 2026 as a
+        # comparison of nothing (a real comparison places every segment of this run).
+        if not changes or (isinstance(changes, Mapping) and not changes.get("segments")):
             data = {**data, "changes": None}
-        return super().from_json(data, where=where)
+        return super().from_fields(data, where=where)
 
 
 def _suppress(row: PortraitCommunity) -> PortraitCommunity:
