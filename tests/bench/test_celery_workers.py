@@ -24,12 +24,27 @@ def _worker_commands(path: Path) -> list[int]:
     return found
 
 
-def test_only_the_shared_module_builds_a_worker_command():
+def test_no_bench_script_builds_its_own_worker_command():
+    """The one command line is ``config.celery.worker_argv``; the bench's shared module starts
+    its workers with it and no script spells one of its own."""
     spelled = {
         path.name: lines for path in sorted(BENCH.glob("*.py")) if (lines := _worker_commands(path))
     }
-    assert spelled == {"celery_workers.py": spelled.get("celery_workers.py", [])}
-    assert spelled["celery_workers.py"]
+    assert spelled == {}
+    assert "worker_argv(" in (BENCH / "celery_workers.py").read_text(encoding="utf-8")
+
+
+def test_the_worker_command_line_is_one_quiet_single_process_worker():
+    from config.celery import worker_argv
+
+    argv = worker_argv(queues=["interactive", "heavy"], hostname="bench-0@here")
+    assert argv[:6] == [sys.executable, "-m", "celery", "-A", "config", "worker"]
+    assert argv[argv.index("--queues") + 1] == "interactive,heavy"
+    assert argv[argv.index("--hostname") + 1] == "bench-0@here"
+    assert {"--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle"} <= set(
+        argv
+    )
+    assert "--beat" not in argv and "--queues" not in worker_argv()
 
 
 def test_stopping_sends_a_warm_shutdown_to_each_workers_process_group():
