@@ -65,7 +65,8 @@ def _catalogue_and_communities(catalogue, communities):
 def parse_xml(response) -> ET.Element:
     assert response["Content-Type"] == "text/xml; charset=utf-8"
     assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
-    root = ET.fromstring(response.content)
+    # The standard library's parser, as a plain client would use it; the XML is ours.
+    root = ET.fromstring(response.content)  # noqa: S314
     assert root.tag == root.tag.split("}")[-1]  # no namespace, as the specification asks
     return root
 
@@ -257,7 +258,7 @@ def test_a_body_over_the_size_limit_is_a_400_error_body(client, worker_key, sett
 def test_a_token_is_not_found_as_the_specification_has_it(client, fmt):
     response = client.get(f"/open311/v2/tokens/12345.{fmt}?jurisdiction_id={JURISDICTION}")
     assert response.status_code == 404
-    ((code, description),) = errors(response, fmt)
+    ((_, description),) = errors(response, fmt)
     assert description.startswith("token '12345' was not found")
     response = client.get(f"/open311/v2/tokens/12345.{fmt}?jurisdiction_id=elsewhere.example")
     assert response.status_code == 404
