@@ -543,6 +543,9 @@ class _Models:
     fit_seconds: float
     validation_rows: int = 0
     edges: dict[str, np.ndarray] = field(default_factory=dict)  # per feature: its bin edges
+    # The largest target (count over level) the model was trained on: the most a forecast
+    # of a mean can be (below).
+    max_ratio: float = np.inf
 
 
 def _training_rows(
@@ -656,6 +659,7 @@ def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models
         time.perf_counter() - started,
         int(late.sum()) if early_stopping else 0,
         edges,
+        float(ratio.max()),
     )
     return models, context
 
@@ -703,8 +707,14 @@ def _predict(models: _Models, features: pd.DataFrame, level: np.ndarray) -> np.n
     forecast = np.full(len(level), np.nan)
     if usable.any():
         rows = _binned(features.loc[usable, models.columns], models.edges)
-        with _threads_for(len(rows)):
-            forecast[usable] = np.maximum(models.mean.predict(rows), 0) * level[usable]
+        # A mean is never above the largest target it is estimated from, but Newton boosting of
+        # the Poisson loss can overshoot it: where a leaf's rows are predicted near zero its
+        # hessian vanishes and the step explodes (a series back after a year of zeros, its
+        # level 0.1, trained the model to forecast 10^8 sales, or an overflow to infinity, for
+        # a Texas city selling 300 homes a month). Such a forecast is held to that largest one.
+        with _threads_for(len(rows)), np.errstate(over="ignore"):
+            ratio = np.clip(models.mean.predict(rows), 0, models.max_ratio)
+        forecast[usable] = ratio * level[usable]
     return forecast
 
 
