@@ -453,3 +453,21 @@ def test_the_global_model_never_forecasts_above_the_largest_ratio_it_was_trained
         forecast = _predict(models, features, level)
     assert np.isfinite(forecast).all()
     assert np.allclose(forecast / level, np.resize([models.max_ratio, models.max_ratio, 0.5], 10))
+
+
+def test_the_interval_scale_of_a_series_in_small_units_follows_its_unit():
+    """SYNTHETIC: a price near 0.36 moving about 0.005 a month, as dollars and as cents. Its
+    interval is measured in its own month-to-month change, whichever unit the file uses; a
+    fixed floor of 0.1 gave the dollars an interval twenty times too wide. Counts keep the
+    floor of a tenth of one request (a series of zeros still gets an interval)."""
+    from analytics.engine.supply.forecast import _interval_scale
+
+    rng = np.random.default_rng(6)
+    dollars = 0.36 + np.cumsum(rng.normal(0, 0.006, size=(1, 30)), axis=1)
+    in_dollars, in_cents = _interval_scale(dollars), _interval_scale(100 * dollars)
+    assert in_dollars[0] == pytest.approx(in_cents[0] / 100)
+    assert in_dollars[0] < 0.01
+    counts = np.array([[0.0] * 30, [np.nan] * 10 + [3.0] * 20])
+    assert _interval_scale(counts) == pytest.approx([0.1, 0.1])
+    # A price that has not moved at all still has a scale: 1% of its level.
+    assert _interval_scale(np.full((1, 30), 0.36)) == pytest.approx([0.0036])
