@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.http import QueryDict
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
 from core.time_bounds import as_utc, query_time_problem
@@ -82,6 +91,32 @@ def find_null_characters(params: QueryDict, url_values: dict[str, str]) -> list[
         f"{name.replace(chr(0), '')} contains a null character, which is not allowed."
         for name in names
     ]
+
+
+def read_parameters(request: HttpRequest, *, with_body: bool) -> tuple[QueryDict, QueryDict]:
+    """The query string and (``with_body``) the form body, or one 400 saying why they cannot
+    be read. Django refuses a body that is not UTF-8, too large, with too many fields or
+    malformed multipart with its own HTML page; a GeoReport v2 client expects an error body
+    in the format it asked for."""
+    try:
+        return request.GET, (request.POST if with_body else QueryDict())
+    except TooManyFieldsSent:
+        problem = (
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} parameters."
+        )
+    except TooManyFilesSent:
+        problem = f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files."
+    except RequestDataTooBig:
+        problem = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+    except MultiPartParserError as exc:
+        problem = f"The multipart/form-data body could not be read ({exc})."
+    except (BadRequest, SuspiciousOperation):
+        # Django's one BadRequest here: a form-encoded body declared in another charset.
+        problem = (
+            "The body could not be read: GeoReport v2 bodies are UTF-8, sent as "
+            "Content-Type: application/x-www-form-urlencoded; charset=utf-8."
+        )
+    raise bad_request(problem)
 
 
 def _single(params: QueryDict, name: str) -> str:

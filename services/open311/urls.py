@@ -22,5 +22,8 @@ urlpatterns = [
         views.RequestDetailView.as_view(),
         name="request",
     ),
+    # Every service is realtime, so no token is ever issued; the resource still answers as
+    # the specification has it (404, token not found) rather than as an unknown path.
+    re_path(r"^tokens/(?P<token>[^/]+)" + FORMAT, views.TokenView.as_view(), name="token"),
     re_path(r"^(?P<path>.*)$", views.UnknownResourceView.as_view(), name="unknown"),
 ]

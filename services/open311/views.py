@@ -47,8 +47,9 @@ class Open311View(View):
             if not renderers.is_supported(fmt):
                 raise not_found(f"Format '{fmt}' is not supported: use .xml or .json.")
             method = request.method if request.method != "HEAD" else "GET"
-            nul = parsers.find_null_characters(request.GET, kwargs) + (
-                parsers.find_null_characters(request.POST, {}) if method == "POST" else []
+            query, form = parsers.read_parameters(request, with_body=method == "POST")
+            nul = parsers.find_null_characters(query, kwargs) + parsers.find_null_characters(
+                form, {}
             )
             if nul:
                 raise bad_request(*nul)
@@ -63,9 +64,7 @@ class Open311View(View):
                 return response
             # The spec sends a POST's parameters in the form; some clients put jurisdiction_id
             # and api_key in the query string instead, so both places are read.
-            jurisdiction_id = (request.POST.get("jurisdiction_id") if method == "POST" else "") or (
-                request.GET.get("jurisdiction_id") or ""
-            )
+            jurisdiction_id = form.get("jurisdiction_id") or query.get("jurisdiction_id") or ""
             queries.check_jurisdiction(jurisdiction_id.strip())
             handler = getattr(self, method.lower())
             return handler(request, fmt=fmt, **kwargs)
@@ -174,13 +173,21 @@ class RequestDetailView(Open311View):
         return renderers.render(payload, fmt=fmt, root="service_requests")
 
 
+class TokenView(Open311View):
+    def get(self, request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:
+        raise not_found(
+            f"token '{token}' was not found: every service here is realtime, so POST requests "
+            "answers with the service_request_id and issues no tokens."
+        )
+
+
 class UnknownResourceView(Open311View):
     def dispatch(self, request: HttpRequest, *args, path: str, **kwargs) -> HttpResponse:
         fmt = path.rsplit(".", 1)[-1].lower() if "." in path else renderers.DEFAULT_FORMAT
         error = not_found(
             f"'{path}' is not a GeoReport v2 resource: use discovery, services, "
-            "services/<service_code>, requests or requests/<service_request_id>, followed by "
-            ".xml or .json."
+            "services/<service_code>, requests, requests/<service_request_id> or tokens/<token>, "
+            "followed by .xml or .json."
         )
         return renderers.render_error(error, fmt)
 

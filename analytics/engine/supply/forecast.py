@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy.stats import poisson
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
@@ -536,7 +537,7 @@ class _Models:
     """The fitted global gradient-boosting member (point forecasts; the intervals are
     conformal, from the ensemble's backtest residuals)."""
 
-    mean: HistGradientBoostingRegressor
+    mean: HistGradientBoostingRegressor | DummyRegressor  # a constant zero: nothing to learn
     columns: list[str]
     training_rows: int
     fit_seconds: float
@@ -620,10 +621,24 @@ def _fit(history: History, cutoff: int, config: ForecastConfig) -> tuple[_Models
     ratio = target[keep] / level[keep]
     weight = level[keep]
     late = (origin + horizon)[keep] > cutoff - config.validation_months
-    early_stopping = late.sum() >= MIN_VALIDATION_ROWS and (~late).sum() >= 4 * late.sum()
+    # The Poisson loss cannot score a validation split whose every target is zero (a seasonal
+    # service with no requests in the months before the cutoff, storms in spring): such a fit
+    # runs without early stopping, as one with too few validation rows does.
+    early_stopping = (
+        late.sum() >= MIN_VALIDATION_ROWS
+        and (~late).sum() >= 4 * late.sum()
+        and ratio[late].sum() > 0
+        and ratio[~late].sum() > 0
+    )
     with _threads_for(len(ratio)):
         model = _regressor(config, early_stopping=early_stopping)
-        if early_stopping:
+        if not ratio.sum() > 0:
+            # No request in any training month (an all-zero file, or one whose counts all lie
+            # before the training window): nothing to learn, and the Poisson loss refuses a
+            # target that sums to zero. The member forecasts zero, as the history says.
+            model = DummyRegressor(strategy="constant", constant=0.0)
+            model.fit(features, ratio)
+        elif early_stopping:
             model.fit(
                 features.loc[~late],
                 ratio[~late],

@@ -69,7 +69,11 @@ def seasonal_factors(
     n_obs = np.isfinite(values).sum(axis=1)
     if n_t < MIN_SEASONAL_MONTHS:
         return factors
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # A calendar month with no usable ratio (a series that has been zero for years) has no
+    # index: NaN, and that series keeps factors of 1. Said by the NaN, not by a warning that
+    # would reach the person running the forecast.
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         centred = values - np.nanmean(np.where(n_obs[:, None] > 0, values, 0.0), axis=1)[:, None]
         denominator = np.nansum(centred**2, axis=1)
         acf = np.stack(
@@ -213,7 +217,13 @@ def calendar_effects(values: np.ndarray, regressors: np.ndarray) -> np.ndarray:
         common = np.sum(w * b) / np.sum(w)
         common_se = np.sqrt(1 / np.sum(w))
         q = np.sum(w * (b - common) ** 2)
-        spread = max(0.0, (q - (len(b) - 1)) / (np.sum(w) - np.sum(w * w) / np.sum(w)))
+        # One series estimated (a file of one series) has no spread between series to measure:
+        # it keeps the common effect, which is its own.
+        spread = (
+            max(0.0, (q - (len(b) - 1)) / (np.sum(w) - np.sum(w * w) / np.sum(w)))
+            if len(b) > 1
+            else 0.0
+        )
         centre = common if abs(common) > 1.96 * common_se else 0.0
         # Series too short for their own estimate take the common effect.
         effects[:, j] = centre

@@ -1,5 +1,3 @@
-from django.core.management.base import BaseCommand
-
 from analytics import wording
 from analytics.management.commands._runs import (
     add_cities_argument,
@@ -8,9 +6,10 @@ from analytics.management.commands._runs import (
     with_cities,
 )
 from analytics.models import AnalysisRun
+from core.commands import LocalisedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = "Segment residents into portraits (scikit-learn) and describe each segment."
 
     def add_arguments(self, parser):

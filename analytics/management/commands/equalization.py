@@ -1,12 +1,12 @@
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext
 
 from analytics import kinds, wording
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
+from core.commands import LocalisedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Run the city-level equalization analysis on the loaded panel (the SYNTHETIC panel if "
         "none was imported): PCA scores, regional CVs, Theil and Gini trends, equity weights."

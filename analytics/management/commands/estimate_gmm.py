@@ -6,15 +6,16 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.gmm import estimate
 from analytics.engine.gmm.pydynpd_runner import run_pydynpd
 from analytics.management.commands._runs import refusal
+from core.commands import LocalisedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Estimate a difference or system GMM dynamic panel model (xtabond2 semantics) from a "
         'panel CSV, e.g. --model "y L1.y x L1.x | gmm(y, 2:4) iv(x L1.x) | collapse".'

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -32,6 +32,7 @@ from analytics.management.commands._runs import (
 )
 from analytics.models import AnalysisRun
 from analytics.reports import names
+from core.commands import LocalisedCommand
 from core.exports import csv_stream
 
 FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
@@ -41,7 +42,7 @@ TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth")
 GROUP_WIDTH = 28
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Forecast monthly requests per community and category (with a rolling-origin backtest "
         "against the naive and seasonal-naive baselines). With --data, forecast and backtest a "

@@ -1,18 +1,19 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext
 
 from analytics import wording
 from analytics.actions import panel_dataset_import
 from analytics.engine.errors import EngineInputError
 from analytics.management.commands._runs import refusal
+from core.commands import LocalisedCommand
 
 # The problems listed one by one; the rest are counted.
 PROBLEMS_LISTED = 50
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Import a city-level yearbook panel (CSV, one row per city and year; schema in "
         "docs/panel-schema.md). Validated first; a file with any error imports nothing."

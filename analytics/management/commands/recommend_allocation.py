@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from analytics import kinds, queries, wording
 from analytics.kinds.allocation.report import allocation_line_texts
@@ -9,6 +9,7 @@ from analytics.management.commands._runs import (
     with_cities,
 )
 from analytics.models import AnalysisRun
+from core.commands import LocalisedCommand
 
 
 def _city_budgets(given: list[str]) -> dict[str, float]:
@@ -26,7 +27,7 @@ def _city_budgets(given: list[str]) -> dict[str, float]:
     return budgets
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Recommend how to supply next month's capacity across communities and categories "
         "(in whole units, by a mixed-integer program solved by HiGHS), compared with a "

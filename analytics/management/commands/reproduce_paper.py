@@ -1,16 +1,16 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from analytics import kinds
 from analytics.engine.paper import format_recovery, format_table1, format_table2
 from analytics.kinds.schema import to_json
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
+from core.commands import LocalisedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Run the paper's whole method on the loaded panel (the SYNTHETIC panel if none was "
         "imported) and print Table 1 and Table 2 (both models) in the paper's layout, writing "

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.commands import LocalisedCommand
 from demo.city import DEMO_PASSWORD, DEMO_USERS, demo_city_seed
 from demo.runs import demo_runs_compute
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Fill the database with a SYNTHETIC demo (four real cities in two regions, their real "
         "districts and counties, synthetic communities, residents and three years of "

@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.commands import LocalisedCommand
 from geography import AreaLevel
 from residents import actions
 
@@ -7,7 +8,7 @@ LEVELS = {"province": AreaLevel.PROVINCE, "city": AreaLevel.CITY, "district": Ar
 LEVELS["street"] = AreaLevel.STREET
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Load the administrative-division tree (province, city, district or county, street or "
         "township) from geography/areas.csv; areas already there are kept, so it may run again."

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from core.commands import LocalisedCommand
 from residents.models import User
 from services import actions
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Import supply capacities (month, community, service, units, cost, provider) from a "
         "CSV file; nothing is written if any row has a problem."

@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from core.commands import LocalisedCommand
 from residents.models import User
 from services import bulk
 
 
-class BulkImportCommand(BaseCommand):
+class BulkImportCommand(LocalisedCommand):
     importer = staticmethod(bulk.bulk_import_requests)
     noun = "service requests"
 

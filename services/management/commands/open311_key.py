@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from core.commands import LocalisedCommand
 from residents.models import Community, User
 from services.open311.actions import open311_api_key_issue
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Issue an Open311 GeoReport v2 API key for a community worker, an administrator or an "
         "organisation's account. The key is printed once, on the last line; only its SHA-256 "

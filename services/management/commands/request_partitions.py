@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from core.commands import LocalisedCommand
 from services import partitions
 from services.actions import request_partitions_ensure
 
 
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Create the monthly partitions of requests and their status history for this month "
         "and the next months (PostgreSQL; idempotent, as the daily scheduled task does), list "

@@ -4,6 +4,8 @@ here or by the engine's own generator)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -351,3 +353,76 @@ def test_a_history_too_short_to_backtest_is_forecast_without_a_backtest():
         forecast_with_optional_backtest(
             _seasonal_frame(n_series=10, n_months=14), config=QUICK, group_column=None
         )
+
+
+def test_a_file_of_one_series_gets_its_calendar_effect_without_a_warning():
+    """SYNTHETIC: one series alone has no spread between series to measure; it keeps its own
+    effect, and no 'invalid value encountered in scalar divide' reaches the person running
+    the forecast (a file of one series is the commonest a person brings)."""
+    n_months = 120
+    regressors = statistical.calendar_regressors(pd.Period("2010-01", freq="M"), n_months)
+    rng = np.random.default_rng(4)
+    one = rng.poisson(1000 * SEASON[np.arange(n_months) % 12] * np.exp(0.04 * regressors[:, 0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        effects = statistical.calendar_effects(one[None, :].astype(float), regressors)
+    assert effects[0, 0] == pytest.approx(0.04, abs=0.015)
+
+
+def test_a_seasonal_series_that_stopped_years_ago_has_no_index_and_no_warning():
+    """SYNTHETIC: ten seasonal years, then nine of zeros (a product no longer asked for): the
+    latest years hold no usable seasonal ratio, so the series keeps factors of 1, silently."""
+    seasonal = np.tile([5, 3, 1, 1, 1, 1, 1, 1, 1, 2, 6, 9], 10) * 4.0
+    stopped = np.r_[seasonal, np.zeros(9 * 12)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        factors = statistical.seasonal_factors(stopped[None, :], first_month=1)
+    assert (factors == 1).all()
+
+
+def _season_only_frame() -> pd.DataFrame:
+    """SYNTHETIC: eight kinds of request asked for only from June to November (a storm
+    season), written as a person would: no row for the months without any, the file ending in
+    November."""
+    rng = np.random.default_rng(5)
+    periods = pd.period_range("2011-01", "2022-11", freq="M")
+    rows = [
+        (f"kind {s}", str(p), int(rng.poisson(3)))
+        for s in range(8)
+        for p in periods
+        if 6 <= p.month <= 11
+    ]
+    return pd.DataFrame(rows, columns=["series", "period", "count"])
+
+
+def test_a_season_only_history_is_forecast_although_some_origins_see_only_empty_months():
+    """At a backtest origin in spring, the global model's early-stopping months are all zero,
+    which its Poisson loss cannot score (it raised 'requires ... sum(y) > 0')."""
+    history = prepare_history(_season_only_frame(), group_column=None)
+    forecaster, backtest = forecast_with_optional_backtest(
+        history, config=ForecastConfig(horizon=6, max_iter=40)
+    )
+    forecasts = forecaster.forecast()
+    assert backtest is not None
+    assert np.isfinite(forecasts[["forecast", "lower", "upper"]].to_numpy()).all()
+    # December to May: out of season.
+    assert forecasts["forecast"].max() < 1
+
+
+@pytest.mark.parametrize(
+    "count", [lambda month: 0, lambda month: 5 if month < 6 else 0], ids=["all zero", "old only"]
+)
+def test_a_history_without_any_request_to_learn_from_is_forecast_at_zero(count):
+    """SYNTHETIC: every count zero, or zero but for the first six months (before any month
+    the global model trains on): the Poisson loss refuses an all-zero target; the history says
+    zero, and so does the forecast."""
+    periods = pd.period_range("2019-01", "2022-11", freq="M")
+    frame = pd.DataFrame(
+        [(f"s{s}", str(p), count(i)) for s in range(8) for i, p in enumerate(periods)],
+        columns=["series", "period", "count"],
+    )
+    forecaster, _ = forecast_with_optional_backtest(
+        prepare_history(frame, group_column=None), config=ForecastConfig(horizon=6, max_iter=40)
+    )
+    forecasts = forecaster.forecast()
+    assert (forecasts[["forecast", "lower", "upper"]].to_numpy() == 0).all()

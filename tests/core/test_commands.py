@@ -1,0 +1,58 @@
+"""The project's management commands refuse in the operator's language (core.commands)."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command, get_commands, load_command_class
+from django.core.management.base import CommandError
+from django.utils import translation
+
+from core.commands import LocalisedCommand
+
+PROJECT_APPS = {"core", "geography", "residents", "notifications", "services", "analytics", "demo"}
+
+# A refusal that needs no database: the province code is checked before anything is loaded.
+BAD_PROVINCE = ["manage.py", "load_areas", "--province", "x", "--skip-checks"]
+
+
+def _project_commands() -> list[tuple[str, str]]:
+    labels = {config.name: config.label for config in apps.get_app_configs()}
+    return sorted(
+        (app, name)
+        for name, app in get_commands().items()
+        if app in labels and labels[app] in PROJECT_APPS
+    )
+
+
+def test_the_project_has_commands_to_check():
+    assert {name for _, name in _project_commands()} >= {"seed_demo", "forecast_demand"}
+
+
+@pytest.mark.parametrize(("app", "name"), _project_commands())
+def test_every_project_command_derives_from_the_shared_base(app, name):
+    assert isinstance(load_command_class(app, name), LocalisedCommand)
+
+
+@pytest.mark.parametrize(
+    ("language", "printed"),
+    [
+        ("en", "Error: --province 'x': give a 6-digit code or 2 digits\n"),
+        ("zh-hans", "错误：--province 'x': give a 6-digit code or 2 digits\n"),
+    ],
+)
+def test_a_refusal_on_the_command_line_reads_in_the_operators_language(language, printed, capsys):
+    with translation.override(language), pytest.raises(SystemExit) as exited:
+        load_command_class("residents", "load_areas").run_from_argv(BAD_PROVINCE)
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == printed
+
+
+def test_call_command_still_raises_the_refusal():
+    with pytest.raises(CommandError, match="6-digit code"):
+        call_command("load_areas", province=["x"], skip_checks=True)
+
+
+def test_traceback_still_raises_the_refusal():
+    with pytest.raises(CommandError, match="6-digit code"):
+        load_command_class("residents", "load_areas").run_from_argv([*BAD_PROVINCE, "--traceback"])
