@@ -320,3 +320,24 @@ def test_attribute_orders_are_unique_positions_in_the_order_questions_are_asked(
         ("first", "1"),
         ("second", "2"),
     ]
+
+
+def test_an_empty_parameter_is_the_same_as_one_not_sent(client, worker_key, communities):
+    """ "Optional Arguments": the response is the same whether a parameter is passed empty or
+    not at all."""
+    make_request(communities["north"], code="road_repair")
+    empty = "jurisdiction_id=&service_request_id=&service_code=&start_date=&end_date=&status="
+    assert (
+        client.get(f"/open311/v2/requests.xml?{empty}").content
+        == client.get("/open311/v2/requests.xml").content
+    )
+    response = post_form(
+        client,
+        "json",
+        f"api_key={worker_key.key}&jurisdiction_id=&service_code=water_supply&lat=&long="
+        "&address_string=&address_id=SYN-S&email=&device_id=&account_id=&first_name="
+        "&last_name=&phone=&description=&media_url=",
+    )
+    assert response.status_code == 201, response.content
+    (item,) = json.loads(response.content)
+    assert ServiceRequest.objects.get(pk=item["service_request_id"]).community.code == "SYN-S"
