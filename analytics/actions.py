@@ -44,6 +44,7 @@ from core.roles import is_administrator
 from core.rows import spreadsheet_rows
 from geography import load_prefecture_cities
 from residents.models import City
+from residents.queries import answers_for_everything
 from services.actions import CapacityLine, supply_capacities_write
 from services.models import CapacityChange, SupplyCapacity
 
@@ -1002,9 +1003,19 @@ def analysis_runs_sweep() -> dict[str, int]:
 @transaction.atomic
 def analysis_run_delete(*, user, run: AnalysisRun) -> None:
     """Delete a run and the rows it wrote (segments, forecasts, plan lines go with it).
-    Administrators only."""
+    Administrators only; a run serves the whole country, so an administrator of an area
+    deletes only the what-if scenarios of their area (``queries.runs_for``)."""
     if not is_administrator(user):
         raise ActionNotAllowed(_("Only administrators may delete analysis runs."))
+    if not answers_for_everything(user=user) and not (
+        run.kind in queries.WORKER_START_KINDS and queries.runs_for(user).filter(pk=run.pk).exists()
+    ):
+        raise ActionNotAllowed(
+            _(
+                "Only a nationwide administrator deletes analysis runs; administrators of an "
+                "area delete the what-if scenarios of their area."
+            )
+        )
     run.delete()
 
 
@@ -1064,6 +1075,6 @@ def panel_dataset_import(*, source_file, name: str, source: str = "", user=None)
 def panel_dataset_delete(*, user, dataset: PanelDataset) -> None:
     """Delete an imported panel and its rows; the equalization falls back to the next newest
     (or the SYNTHETIC panel). Administrators only."""
-    if not is_administrator(user):
-        raise ActionNotAllowed(_("Only administrators may delete panels."))
+    if not answers_for_everything(user=user):
+        raise ActionNotAllowed(_("Only a nationwide administrator deletes panels."))
     dataset.delete()

@@ -12,9 +12,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from analytics import actions
+from analytics import actions, queries
 from analytics.models import AnalysisRun, PanelDataset
 from core.admin import ActionAdminMixin
+from residents.queries import answers_for_everything
 
 
 class ReadOnlyAdmin(ActionAdminMixin, admin.ModelAdmin):
@@ -65,8 +66,17 @@ class AnalysisRunAdmin(ReadOnlyAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest):
-        # The list never needs the (large) result.
-        return super().get_queryset(request).defer("result")
+        # The runs the pages and the API show this user (``runs_for``: an administrator of an
+        # area sees no what-if of another area). The list never needs the (large) result.
+        return queries.runs_for(request.user).defer("result")
+
+    def get_fieldsets(self, request: HttpRequest, obj: AnalysisRun | None = None):
+        # The stored result is the whole country's; the pages and the API cut it to the
+        # reader's area (``kinds.<kind>.for_audience``), so here only nationwide
+        # administrators see it.
+        if answers_for_everything(user=request.user):
+            return self.fieldsets
+        return [entry for entry in self.fieldsets if "result" not in entry[1]["fields"]]
 
     def delete_through_action(self, request: HttpRequest, obj: AnalysisRun) -> None:
         actions.analysis_run_delete(user=request.user, run=obj)

@@ -55,7 +55,8 @@ def labelled(label: object, text: object) -> str:
 
 def with_code(name: object, code: object) -> str:
     """A name with its code after it in brackets (a city's administrative code, a community's
-    code): ASCII brackets in English, full-width ones in Chinese."""
+    code, or a community's district and city): ASCII brackets in English, full-width ones in
+    Chinese."""
     # Translators: a name, then its code in brackets.
     return gettext("%(name)s (%(code)s)") % {"name": name, "code": code}
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
@@ -29,12 +31,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
 from core.errors import LimitReached
 from core.roles import is_administrator
 from residents import actions, pii, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
+from residents.admin_scope import AccountScopedAdmin, CommunityScopedAdmin, NationwideOnlyAdmin
 from residents.community_picker import picker_scope
 from residents.models import (
     PORTRAIT_FIELDS,
@@ -442,10 +447,49 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortraitConsent)
-class PortraitConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PortraitConsentAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Consents are the residents' own acts: shown, never added, changed or deleted here."""
+
+    scope_field = "resident__community_id"
 
     list_display = ["resident", "version", "given_at", "withdrawn_at", "recorded_by"]
     list_filter = ["version", "withdrawn_at"]
     search_fields = ["=resident__id"]
     list_select_related = ["resident", "recorded_by"]
+
+
+# Admins of other packages that hold logins' secrets or whereabouts ---------------------------
+# An API token acts as its login, so an administrator sees and issues tokens only for the
+# logins they manage (never a nationwide administrator's); login attempts (user names and
+# addresses of the whole installation) are for nationwide administrators.
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class ScopedTokenAdmin(AccountScopedAdmin, TokenAdmin):
+    account_field = "user"
+    scoped_choices = ("user",)
+
+
+class NationwideAccessAttemptAdmin(NationwideOnlyAdmin, AccessAttemptAdmin):
+    pass
+
+
+class NationwideAccessLogAdmin(NationwideOnlyAdmin, AccessLogAdmin):
+    pass
+
+
+class NationwideAccessFailureLogAdmin(NationwideOnlyAdmin, AccessFailureLogAdmin):
+    pass
+
+
+for model, model_admin in (
+    (AccessAttempt, NationwideAccessAttemptAdmin),
+    (AccessLog, NationwideAccessLogAdmin),
+    (AccessFailureLog, NationwideAccessFailureLogAdmin),
+):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)

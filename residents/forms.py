@@ -7,8 +7,10 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import with_code
 from residents import pii
 from residents.actions import PROFILE_FIELDS, PortraitAnswers
 from residents.community_tree import use_community_tree
@@ -31,8 +33,9 @@ class LoginForm(AuthenticationForm):
 
 class CommunityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Community) -> str:
-        district = f"{obj.district}, " if obj.district else ""
-        return f"{obj.name} ({district}{obj.city.name})"
+        """ "Name (district, city)" in English, "名称（区县、城市）" in Chinese."""
+        place = gettext(", ").join(part for part in (obj.district, obj.city.name) if part)
+        return with_code(obj.name, place)
 
 
 class ResidentProfileForm(forms.ModelForm):

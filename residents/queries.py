@@ -171,6 +171,20 @@ def account_list(*, user: User) -> QuerySet[User]:
     )
 
 
+def answers_for_everything(*, user: User | None) -> bool:
+    """Whether the user answers for every community and every login: a nationwide
+    administrator (no area) or a superuser."""
+    return is_administrator(user) and administered_area(user) is None
+
+
+def scoped_account_ids(*, user: User | None) -> QuerySet | None:
+    """The logins a member of staff may see and manage (``account_list``), as a subquery of
+    ids (``user_id__in=``), or ``None`` for every login (``answers_for_everything``)."""
+    if answers_for_everything(user=user):
+        return None
+    return account_list(user=user).order_by().values("pk")
+
+
 def area_choices(*, user: User) -> QuerySet[Area]:
     """The areas an administrator may give others: inside their own (nationwide: any)."""
     areas = Area.objects.order_by("path")

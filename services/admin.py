@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
+from residents.admin_scope import CommunityScopedAdmin
 from services import actions
 from services.models import (
     CapacityChange,
@@ -96,7 +97,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ServiceRequestAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "category",
@@ -142,7 +143,8 @@ class ServiceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RequestStatusChange)
-class RequestStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RequestStatusChangeAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope_field = "request__community_id"
     list_display = ["request", "from_status", "to_status", "changed_by", "changed_at"]
     list_filter = ["to_status", "changed_at"]
     search_fields = ["=request__id", "changed_by__username"]
@@ -151,10 +153,12 @@ class RequestStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RequestComment)
-class RequestCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RequestCommentAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Notes, replies and residents' information, read-only: they are written on the request
     page and the API, through ``services.actions``. The list leaves the free text out (it may
     name people)."""
+
+    scope_field = "request__community_id"
 
     list_display = ["request", "kind", "author", "created_at"]
     list_filter = ["kind", "created_at"]
@@ -164,9 +168,11 @@ class RequestCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewTask)
-class ReviewTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewTaskAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Reviews opened by low ratings, read-only: they are closed on the Reviews page and the
     API, through ``services.actions``."""
+
+    scope_field = "request__community_id"
 
     list_display = ["request", "rating", "supervisor", "state", "outcome", "opened_at"]
     list_filter = ["state", "outcome", "opened_at"]
@@ -176,7 +182,8 @@ class ReviewTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdempotencyRecordAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope_field = "request__community_id"
     list_display = ["key", "user", "request", "created_at"]
     search_fields = ["=key", "user__username", "=request__id"]
     list_select_related = ["user", "request__category"]
@@ -184,7 +191,8 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SupplyCapacity)
-class SupplyCapacityAdmin(ActionAdminMixin, admin.ModelAdmin):
+class SupplyCapacityAdmin(CommunityScopedAdmin, ActionAdminMixin, admin.ModelAdmin):
+    scoped_choices = ("community",)
     list_display = [
         "period",
         "community",
@@ -252,7 +260,7 @@ class SupplyCapacityAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CapacityChange)
-class CapacityChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CapacityChangeAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "changed_at",
         "period",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ActionAdminMixin
+from residents.admin_scope import AccountScopedAdmin
 from services.models import Open311ApiKey
 from services.open311 import actions
 
@@ -34,7 +35,11 @@ def issued_keys_page(
 
 
 @admin.register(Open311ApiKey)
-class Open311ApiKeyAdmin(ActionAdminMixin, admin.ModelAdmin):
+class Open311ApiKeyAdmin(AccountScopedAdmin, ActionAdminMixin, admin.ModelAdmin):
+    # The keys of the logins the administrator manages, issued only to those logins and for
+    # their communities: a key acts as its owner.
+    account_field = "owner"
+    scoped_choices = ("owner", "default_community")
     list_display = (
         "prefix",
         "organisation",

@@ -9,6 +9,8 @@ invalid key, 400 for everything else.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +22,14 @@ from django.views.decorators.csrf import csrf_exempt
 from services.models import ServiceCategory
 from services.open311 import actions, conf, parsers, queries, renderers, representations
 from services.open311.errors import Open311Error, bad_request, forbidden, not_found
+
+logger = logging.getLogger(__name__)
+
+# The specification's "general service error", for a failure on our side.
+GENERAL_ERROR = (
+    "The request could not be processed because of an error on this server; it has been "
+    "logged. Try again later, and tell the site's administrators if it persists."
+)
 
 # Sortable stamp of the discovery document: bump it when the endpoint's shape changes.
 DISCOVERY_CHANGESET = "2026-11-25 00:00"
@@ -70,6 +80,12 @@ class Open311View(View):
             return handler(request, fmt=fmt, **kwargs)
         except Open311Error as error:
             return renderers.render_error(error, fmt)
+        except Exception:
+            # The specification answers any failure during processing ("eg CRM is down") with
+            # a 400 error body the client can read and show, not Django's HTML error page.
+            # Only the method and path are logged: a POST body carries the submitter's details.
+            logger.exception("Open311 %s %s failed", request.method, request.path)
+            return renderers.render_error(bad_request(GENERAL_ERROR), fmt)
 
 
 class DiscoveryView(Open311View):

@@ -7,7 +7,9 @@ import re
 
 import pytest
 
+from analytics.models import ResidentSegment
 from tests.analytics import run_data
+from tests.factories import ResidentFactory
 from tests.pages import page_in
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +30,18 @@ def runs():
 def _ascii_by_chinese(html: str) -> list[str]:
     return [
         html[max(0, m.start() - 30) : m.end() + 10] for m in ASCII_BRACKET_BY_CHINESE.finditer(html)
+    ]
+
+
+# A space (or a line break) before a full-width bracket, with inline tags maybe between them:
+# Chinese puts none there, the bracket carries its own space.
+SPACE_BEFORE_FULL_WIDTH_BRACKET = re.compile(rf"\s{_TAGS}（")
+
+
+def _spaced_brackets(html: str) -> list[str]:
+    return [
+        html[max(0, m.start() - 30) : m.end() + 10]
+        for m in SPACE_BEFORE_FULL_WIDTH_BRACKET.finditer(html)
     ]
 
 
@@ -58,6 +72,36 @@ def test_the_scenario_comparisons_baselines_are_in_the_languages_brackets(client
 
     chinese = page_in(client, runs.world.admin, "analytics:allocation_compare", "zh-hans", query)
     assert '<span class="muted small">（基准 16.0）</span>' in chinese
+    assert _spaced_brackets(chinese) == []
+    assert _ascii_by_chinese(chinese) == []
+
+
+def _local_residents(runs, count: int) -> None:
+    """``count`` more residents of the worker's community in segment 0 of the portraits run,
+    enough for the worker to be shown their number and share."""
+    for resident in ResidentFactory.create_batch(count, community=runs.world.home):
+        ResidentSegment.objects.create(run=runs.portraits, resident=resident, segment=0)
+
+
+def test_the_portraits_page_puts_no_space_before_a_full_width_bracket(client, runs):
+    english = page_in(client, runs.world.admin, "analytics:portraits", "en")
+    assert 'age 65 plus 90% <span class="muted">(city 30%)</span>' in english
+    assert "How the number of segments was chosen: mean silhouette" in english
+
+    chinese = page_in(client, runs.world.admin, "analytics:portraits", "zh-hans")
+    assert '65岁及以上 90%<span class="muted">（全市 30%）</span>' in chinese
+    assert "(synthetic test result)。</span>" in chinese
+    assert _spaced_brackets(chinese) == []
+
+
+def test_a_workers_share_on_the_portraits_page_is_in_the_languages_brackets(client, runs):
+    _local_residents(runs, 5)
+    english = page_in(client, runs.world.worker_assigned, "analytics:portraits", "en")
+    assert "<dd>6 residents (100.0%)</dd>" in english
+
+    chinese = page_in(client, runs.world.worker_assigned, "analytics:portraits", "zh-hans")
+    assert "<dd>6 名居民（100.0%）</dd>" in chinese
+    assert _spaced_brackets(chinese) == []
     assert _ascii_by_chinese(chinese) == []
 
 

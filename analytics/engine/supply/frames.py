@@ -195,7 +195,8 @@ def require_numeric(
 
 # The ways a month is written that are read, each unambiguous: 2024-01, 2024-1, 2024/01,
 # 2024.01; 202401; a date, year first (2024-01-15, 2024/1/15, with or without a time);
-# 2024年1月 (and a day); Jan 2024, January 2024, Jan-2024. Dates with the day or month first
+# 2024年1月 (and a day); Jan 2024, January 2024, Jan-2024; 2024 Jan (as R's tsibble writes a
+# month), 2024 January, 2024-Jan. Dates with the day or month first
 # (03/04/2024) are refused: whether that is March or April cannot be told from the text.
 _MONTH_TEXTS = (
     re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})"),
@@ -206,6 +207,7 @@ _MONTH_TEXTS = (
     ),
     re.compile(r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?"),
     re.compile(r"(?P<name>[A-Za-z]{3,9})\.?[\s-]*(?P<year>\d{4})"),
+    re.compile(r"(?P<year>\d{4})[\s-]*(?P<name>[A-Za-z]{3,9})\.?"),
 )
 _MONTH_NAMES = (
     "january",

@@ -264,3 +264,42 @@ def test_a_token_is_not_found_as_the_specification_has_it(client, fmt):
     assert response.status_code == 404
     ((_, description),) = errors(response, fmt)
     assert "jurisdiction_id 'elsewhere.example' was not found" in description
+
+
+# A failure on the server is the specification's "general service error": a 400 error body.
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_a_server_failure_is_a_400_general_service_error(client, monkeypatch, caplog, fmt):
+    def broken():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("services.open311.queries.services", broken)
+    response = client.get(f"/open311/v2/services.{fmt}")
+    assert response.status_code == 400
+    ((_, description),) = errors(response, fmt)
+    assert description.startswith("The request could not be processed because of an error")
+    assert "database" not in description  # the cause is logged, not told to the client
+    assert f"Open311 GET /open311/v2/services.{fmt} failed" in caplog.text
+
+
+def test_a_failure_while_submitting_writes_nothing_and_logs_no_form(
+    client, worker_key, monkeypatch, caplog
+):
+    def broken(**kwargs):
+        raise RuntimeError("the request table is locked")
+
+    monkeypatch.setattr("services.open311.actions.open311_request_submit", broken)
+    response = post_form(
+        client,
+        "xml",
+        f"api_key={worker_key.key}&service_code=water_supply&address_id=SYN-N"
+        "&email=someone%40example.org&phone=13800000000",
+    )
+    assert response.status_code == 400
+    ((_, description),) = xml_errors(response)
+    assert description.startswith("The request could not be processed")
+    assert not ServiceRequest.objects.exists()
+    assert "Open311 POST /open311/v2/requests.xml failed" in caplog.text
+    for secret in (worker_key.key, "someone", "13800000000"):
+        assert secret not in caplog.text

@@ -426,3 +426,48 @@ def test_a_history_without_any_request_to_learn_from_is_forecast_at_zero(count):
     )
     forecasts = forecaster.forecast()
     assert (forecasts[["forecast", "lower", "upper"]].to_numpy() == 0).all()
+
+
+def test_the_global_model_never_forecasts_above_the_largest_ratio_it_was_trained_on():
+    """Newton boosting of the Poisson loss can overshoot where a leaf's rows are predicted near
+    zero (on a real file, Texas home sales with a city back after a year of zeros, the model
+    forecast 10^8 sales, and overflowed to infinity, which made every weight the backtest
+    tried score NaN). A forecast is held to the largest count-over-level ratio the model was
+    trained on, silently. SYNTHETIC; the overshooting model stands in for the one fitted
+    there, whose overshoot depends on that file."""
+    from analytics.engine.supply.forecast import _predict
+
+    history = prepare_history(_seasonal_frame(n_series=10, n_months=40), group_column=None)
+    models, context = _fit(history, 39 - 3, QUICK)
+    assert 1 < models.max_ratio < 3  # Poisson counts around a seasonal level
+
+    class Overshooting:
+        def predict(self, rows):
+            return np.resize(np.array([np.exp(800.0), 1e12, 0.5]), len(rows))
+
+    s = np.arange(10)
+    features, level = context.build(s, np.full(10, 36), np.full(10, 1))
+    models.mean = Overshooting()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = _predict(models, features, level)
+    assert np.isfinite(forecast).all()
+    assert np.allclose(forecast / level, np.resize([models.max_ratio, models.max_ratio, 0.5], 10))
+
+
+def test_the_interval_scale_of_a_series_in_small_units_follows_its_unit():
+    """SYNTHETIC: a price near 0.36 moving about 0.005 a month, as dollars and as cents. Its
+    interval is measured in its own month-to-month change, whichever unit the file uses; a
+    fixed floor of 0.1 gave the dollars an interval twenty times too wide. Counts keep the
+    floor of a tenth of one request (a series of zeros still gets an interval)."""
+    from analytics.engine.supply.forecast import _interval_scale
+
+    rng = np.random.default_rng(6)
+    dollars = 0.36 + np.cumsum(rng.normal(0, 0.006, size=(1, 30)), axis=1)
+    in_dollars, in_cents = _interval_scale(dollars), _interval_scale(100 * dollars)
+    assert in_dollars[0] == pytest.approx(in_cents[0] / 100)
+    assert in_dollars[0] < 0.01
+    counts = np.array([[0.0] * 30, [np.nan] * 10 + [3.0] * 20])
+    assert _interval_scale(counts) == pytest.approx([0.1, 0.1])
+    # A price that has not moved at all still has a scale: 1% of its level.
+    assert _interval_scale(np.full((1, 30), 0.36)) == pytest.approx([0.0036])

@@ -30,6 +30,11 @@ from analytics.engine.supply.frames import month_ordinal, require_numeric, to_mo
         "March 2020",
         "mar-2020",
         "Mar. 2020",
+        # The year first, then the month's name: R's tsibble writes its monthly index so
+        # ("1987 Jan"), and so did a real file of souvenir sales this reader refused.
+        "2020 Mar",
+        "2020 March",
+        "2020-Mar",
     ],
 )
 def test_each_unambiguous_way_of_writing_a_month_reads_as_that_month(text):
