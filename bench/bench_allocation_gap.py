@@ -33,7 +33,7 @@ def main() -> None:
 
     from analytics.engine.errors import EngineInputError
     from analytics.engine.supply.allocation import allocate
-    from tests.analytics.engine.supply.allocation_instances import instances, whole_unit_optimum
+    from bench.allocation_instances import instances, whole_unit_optimum
 
     examples, seed = _argument("--examples", 300), _argument("--seed", 0)
     rows: list[dict] = []

@@ -1,4 +1,6 @@
-"""How the site writes a CSV (every download: request exports, public tables, analytics tables)."""
+"""How the site writes a spreadsheet download: every CSV (request exports, public tables,
+analytics tables) and every XLSX (request exports, public tables). Both neutralise text a
+spreadsheet would run as a formula by one rule (``spreadsheet_text``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -19,6 +22,15 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_ROWS = 500
 
 
+def spreadsheet_text(value: object) -> object:
+    """Text a spreadsheet would read as a formula, with a leading quote; anything else as it
+    is. The one rule for CSV and XLSX cells (a community code is free text an administrator
+    of any area writes, and the public table is downloaded by anyone)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _csv_cell(value: object) -> object:
     if value is None:
         return ""
@@ -27,9 +39,15 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, float | np.floating):
         # Full precision (shortest round-trip form), no thousands separators; NaN/inf empty.
         return repr(float(value)) if math.isfinite(value) else ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return spreadsheet_text(value)
+
+
+def xlsx_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as an XLSX workbook of one sheet, header first. openpyxl stores any text
+    starting with ``=`` as a formula, so text goes through ``spreadsheet_text`` first."""
+    buffer = io.BytesIO()
+    frame.map(spreadsheet_text).to_excel(buffer, index=False, engine="openpyxl")
+    return buffer.getvalue()
 
 
 def csv_stream(*, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:

@@ -251,7 +251,9 @@ class Resident(models.Model):
     user = models.OneToOneField(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="resident_profile"
     )
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="residents")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
+    )
 
     name = EncryptedTextField(_("name"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)

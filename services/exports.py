@@ -14,7 +14,6 @@ Every CSV is written by ``core.exports.csv_stream``, as all the site's CSVs are.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,7 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.http import QueryDict
 
 from core.disclosure import SUPPRESSED, is_small
-from core.exports import CONTENT_TYPES, csv_stream
+from core.exports import CONTENT_TYPES, csv_stream, xlsx_bytes
 from core.localisation import join_sentences, labelled
 from residents.models import User
 from services.filters import RequestFilter
@@ -60,9 +59,7 @@ def _to_file(frame: pd.DataFrame, fmt: str, stem: str) -> ExportFile:
             csv_stream(columns=list(frame.columns), rows=frame.itertuples(index=False, name=None))
         )
     else:
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, engine="openpyxl")
-        content = buffer.getvalue()
+        content = xlsx_bytes(frame)
     return ExportFile(content, CONTENT_TYPES[fmt], f"{stem}.{fmt}")
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from services import workflow
+from services.extra_fields import validate_extra_fields
 
 
 class ServiceCategory(models.Model):
@@ -53,6 +54,7 @@ class ServiceCategory(models.Model):
         _("extra fields"),
         default=list,
         blank=True,
+        validators=[validate_extra_fields],
         help_text=_(
             "Additional questions the category asks, as a list of objects with code, "
             "label, datatype (string, number, datetime, text, singlevaluelist, multivaluelist), "

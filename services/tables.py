@@ -2,9 +2,9 @@
 
 An XLSX file is a zip of XML. Before any XML is parsed, the zip's declared unpacked sizes are
 summed (``zipfile`` also stops at the declared size when it unpacks, so a lying header only
-fails the check sum); then the first worksheet and the shared strings are streamed through
-``zlib`` once, counting rows and measuring the longest text run between two tags (one no
-cell within the limit could make).
+fails the check sum); then every entry (the sheets and shared strings under whatever names
+the workbook gives them) is streamed through ``zlib`` once, counting rows and measuring the
+longest text run between two tags (one no cell within the limit could make).
 Only a file within every limit is read, row by row, by openpyxl in read-only mode, which
 checks columns, cell lengths and NUL characters as it goes. A file over a limit is refused
 in well under a second (``bench/bench_uploads.py``), never after parsing it all.
@@ -194,13 +194,16 @@ def _xlsx_prescan(data: bytes) -> None:
                 _("The workbook unpacks to more than %(mb)d MB.")
                 % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
             )
-        names = {info.filename for info in infos}
+        names = [info.filename for info in infos]
         sheets = sorted(
             (n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
             key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1]).group()),
         )
-        for name in sheets[:1] + [n for n in ("xl/sharedStrings.xml",) if n in names]:
-            _scan_entry(archive, name, count_rows=name != "xl/sharedStrings.xml")
+        # Every entry, the usual first sheet first: the workbook's relationships may give
+        # its sheets and shared strings any name (openpyxl reads whatever they point at), so
+        # scanning only the usual names let a renamed part reach the parser unchecked.
+        for name in sheets[:1] + [n for n in names if n not in sheets[:1]]:
+            _scan_entry(archive, name)
 
 
 def _row_tags(data: bytes) -> int:
@@ -209,9 +212,10 @@ def _row_tags(data: bytes) -> int:
     return data.count(b"<row ") + data.count(b"<row>")
 
 
-def _scan_entry(archive: zipfile.ZipFile, name: str, *, count_rows: bool) -> None:
-    """One streamed pass: rows counted by their tags, and the longest run of bytes between
-    two ``<`` measured (text longer than any cell may be), chunk by chunk in numpy."""
+def _scan_entry(archive: zipfile.ZipFile, name: str) -> None:
+    """One streamed pass: rows counted by their tags (none outside a sheet), and the longest
+    run of bytes between two ``<`` measured (text longer than any cell may be), chunk by
+    chunk in numpy."""
     rows = 0
     run = 0  # bytes since the last "<" of the previous chunks
     tail = b""  # enough of the previous chunk to see a row tag across the boundary
@@ -229,12 +233,11 @@ def _scan_entry(archive: zipfile.ZipFile, name: str, *, count_rows: bool) -> Non
                     run = len(chunk) - 1 - int(tags[-1])
                 if long_at >= 0:
                     row = rows + _row_tags(tail + chunk[:long_at]) - _row_tags(tail)
-                    raise _cell_too_long(max(row, 1) if count_rows else 1, "file")
-                if count_rows:
-                    rows += _row_tags(tail + chunk) - _row_tags(tail)
-                    if rows > MAX_ROWS + 1:  # the header row is a row too
-                        raise _too_many_rows()
-                    tail = chunk[-5:]
+                    raise _cell_too_long(max(row, 1), "file")
+                rows += _row_tags(tail + chunk) - _row_tags(tail)
+                if rows > MAX_ROWS + 1:  # the header row is a row too
+                    raise _too_many_rows()
+                tail = chunk[-5:]
     except (zipfile.BadZipFile, OSError, EOFError):
         raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
 

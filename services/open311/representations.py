@@ -99,7 +99,9 @@ def service_definition(category: ServiceCategory) -> dict:
                     spec.get("datatype_description") or DATATYPE_DESCRIPTIONS.get(datatype, "")
                 )
                 or None,
-                "order": spec.get("order", order),
+                # The list's order, in which every channel asks the questions: positions are
+                # unique, as the specification requires of ``order``.
+                "order": order,
                 "description": gettext(spec.get("label") or spec["code"]),
                 "values": [
                     {"key": value["key"], "name": gettext(value.get("name") or value["key"])}

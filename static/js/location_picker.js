@@ -11,6 +11,13 @@
   if (!element || !source || typeof L === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var text = element.dataset;
+  // Leaflet writes a string given to a tooltip as HTML; a community's name is data (an
+  // administrator writes it), so the tooltip gets an element holding it as text.
+  function asText(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
   var form = element.closest("form");
   var lat = form.querySelector('[data-location="latitude"]');
   var lon = form.querySelector('[data-location="longitude"]');
@@ -46,7 +53,7 @@
   data.communities.forEach(function (c) {
     L.circleMarker([c.lat, c.lon], {
       radius: 10, color: "#0f6e6e", weight: 2, fillOpacity: 0, interactive: false
-    }).bindTooltip(c.name, { permanent: !data.tiles, direction: "top", className: "map-community-label" })
+    }).bindTooltip(asText(c.name), { permanent: !data.tiles, direction: "top", className: "map-community-label" })
       .addTo(map);
   });
 

@@ -8,6 +8,13 @@
   if (!element || !source || typeof L === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var text = element.dataset;
+  // Leaflet writes a string given to a tooltip as HTML; names are data (an administrator
+  // writes a community's), so tooltips get an element holding them as text.
+  function asText(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
 
   // Without a tile layer the map has no zoom range of its own: give it one.
   var map = L.map(element, { minZoom: 3, maxZoom: 18 });
@@ -38,7 +45,7 @@
     shape.addTo(map);
     L.tooltip({ permanent: true, direction: "center", className: "map-district-label" })
       .setLatLng(shape.getBounds().getCenter())
-      .setContent(d.name + (hull ? " (" + text.outlineApproximate + ")" : ""))
+      .setContent(asText(d.name + (hull ? " (" + text.outlineApproximate + ")" : "")))
       .addTo(map);
   });
 
@@ -47,7 +54,7 @@
       radius: 11, color: "#0f6e6e", weight: 2.5, fillOpacity: 0,
       className: "map-community"
     });
-    marker.bindTooltip(c.name + " · " + c.open + " " + text.communityOpen);
+    marker.bindTooltip(asText(c.name + " · " + c.open + " " + text.communityOpen));
     marker.addTo(map);
   });
 

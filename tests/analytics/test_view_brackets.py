@@ -103,3 +103,27 @@ def test_a_workers_share_on_the_portraits_page_is_in_the_languages_brackets(clie
     assert "<dd>6 名居民（100.0%）</dd>" in chinese
     assert _spaced_brackets(chinese) == []
     assert _ascii_by_chinese(chinese) == []
+
+
+def test_the_equalization_pages_pca_anchors_are_in_the_languages_brackets(client, runs):
+    """Each kept component's anchor indicator with its loading in brackets."""
+    run_data._finished(
+        "equalization",
+        {
+            "scores": {
+                "diggovment": {
+                    "columns": ["dg_technology"],
+                    "retained": 1,
+                    "retention_rule": "eigenvalue > 1",
+                    "orientation": {"PC1": {"anchor": "dg_technology", "loading": 0.8912}},
+                }
+            }
+        },
+    )
+    english = page_in(client, runs.world.admin, "analytics:equalization", "en")
+    assert "PC1 + Internet broadband subscribers per 100 residents" in english
+    assert "(digital infrastructure) (0.89)" in english
+
+    chinese = page_in(client, runs.world.admin, "analytics:equalization", "zh-hans")
+    assert "PC1 + 每百人互联网宽带接入用户数（数字基础设施）（0.89）" in chinese
+    assert "） (0.89)" not in chinese

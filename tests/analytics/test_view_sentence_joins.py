@@ -113,3 +113,15 @@ def test_the_analysis_index_button_says_what_it_opens(client, runs, language, bu
     html = page_in(client, runs.world.admin, "analytics:index", language)
     assert button in html
     assert wrong not in html
+
+
+def test_the_equalization_pages_synthetic_notice_joins_its_source_in_each_language(client, runs):
+    """The notice that the panel is SYNTHETIC, then the panel's source after it."""
+    from analytics.wording import SYNTHETIC_SOURCE
+
+    run_data._finished("equalization", {"synthetic": True, "data_source": SYNTHETIC_SOURCE})
+    english = page_in(client, runs.world.admin, "analytics:equalization", "en")
+    assert 'not the state of any city. <span class="muted small">SYNTHETIC panel' in english
+
+    chinese = page_in(client, runs.world.admin, "analytics:equalization", "zh-hans")
+    assert '任何城市的实际情况。<span class="muted small">SYNTHETIC 合成面板' in chinese

@@ -91,6 +91,54 @@ def test_too_many_columns_are_refused(place):
     assert _refusal(place, content) == [(1, "file")]
 
 
+def _renamed_parts(content: bytes) -> bytes:
+    """The same workbook with its sheet and shared strings under other names, the
+    relationships and content types pointing at them (openpyxl reads whatever they name)."""
+    renames = {
+        "xl/worksheets/sheet1.xml": "xl/worksheets/data.xml",
+        "xl/sharedStrings.xml": "xl/texts.xml",
+    }
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            for old, new in renames.items():
+                data = data.replace(
+                    old.removeprefix("xl/").encode(), new.removeprefix("xl/").encode()
+                )
+                data = data.replace(b"/" + old.encode(), b"/" + new.encode())
+            target.writestr(renames.get(info.filename, info.filename), data)
+    return out.getvalue()
+
+
+def test_renamed_parts_are_checked_before_parsing_too(place, monkeypatch):
+    # A parser failure is a refusal too, so the calls are counted rather than failed.
+    parsed = []
+
+    def no_parsing(*args, **kwargs):
+        parsed.append(args)
+        raise AssertionError("openpyxl should not be reached")
+
+    # An attacker's probe (December 2026): only the usual part names were scanned, so a
+    # renamed sheet or shared-strings part went to the parser with a cell of any size.
+    huge = _renamed_parts(_xlsx([HEADER, _row(place, "y" * 2_000_000)]))
+    names = zipfile.ZipFile(io.BytesIO(huge)).namelist()
+    assert "xl/worksheets/data.xml" in names and "xl/worksheets/sheet1.xml" not in names
+    monkeypatch.setattr(openpyxl, "load_workbook", no_parsing)
+    assert [column for _row, column in _refusal(place, huge)] == ["file"]
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    many = _renamed_parts(_xlsx([HEADER] + [_row(place)] * 6))
+    assert _refusal(place, many) == [(1, "file")]
+    assert parsed == []
+    monkeypatch.undo()
+    # Renamed, a good workbook still reads.
+    good = _renamed_parts(_xlsx([HEADER] + [_row(place)] * 2))
+    assert (
+        bulk.bulk_import_requests(user=place["worker"], file=good, filename="r.xlsx").created == 2
+    )
+
+
 def test_the_declared_unpacked_size_is_checked_first(place, monkeypatch):
     content = _xlsx([HEADER, _row(place)])
     declared = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(content)).infolist())

@@ -28,3 +28,21 @@ def test_the_upload_page_labels_its_downloads_in_the_readers_punctuation(
     for text in shown:
         assert text in html
     assert "： <a" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "shown"),
+    [
+        ("login", "en", "No account yet? <a"),
+        ("login", "zh-hans", "还没有账户？<a"),
+        ("signup", "en", "Already registered? <a"),
+        ("signup", "zh-hans", "已经注册？<a"),
+    ],
+)
+def test_the_login_and_signup_pages_ask_in_the_readers_punctuation(client, name, language, shown):
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(language):
+        url = reverse(name)
+    assert shown in client.get(url).content.decode()

@@ -186,7 +186,8 @@ def test_every_text_in_the_code_and_templates_has_a_chinese_translation(tmp_path
     A stale catalogue hides a missing msgid: ``makemessages`` fuzzy-matches it to a near
     neighbour, and ``{% blocktranslate %}`` with a literal ``%`` asks for ``%%`` in its msgid.
     Either way a Chinese page would show English, so every extracted msgid must be in the
-    catalogue with a translation.
+    catalogue with a translation. And the other way: an entry no code or template uses any more
+    is left over from an old wording and only misleads translators, so there must be none.
     """
     base = Path(settings.BASE_DIR)
     copy = tmp_path / "src"
@@ -206,3 +207,4 @@ def test_every_text_in_the_code_and_templates_has_a_chinese_translation(tmp_path
     extracted = {msgid for msgid, _ in _po_entries((copy / PO_FILE.relative_to(base)).read_text())}
     translated = {msgid for msgid, msgstr in _po_entries(PO_FILE.read_text()) if msgstr}
     assert sorted(extracted - translated) == []
+    assert sorted(set(translated) - extracted) == []

@@ -224,3 +224,25 @@ def test_the_audit_logs_accessor_has_their_role_in_the_languages_brackets(
     assert plain in page and in_area in page
     if language == "zh-hans":
         assert "worker1 (" not in page and "admin-sichuan (" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "Withdraw consent and delete these facts? They cannot be restored"),
+        ("zh-hans", "撤回同意并删除这些信息吗？删除后无法恢复"),
+    ],
+)
+def test_withdrawing_asks_before_the_facts_are_deleted(client, newcomer, language, question):
+    from django.utils import translation
+
+    _login(client, newcomer.user)
+    assert (
+        client.post(reverse("profile_portrait"), {**PORTRAIT, "consent": "on"}).status_code == 302
+    )
+    with translation.override(language):
+        url, withdraw_url = reverse("profile"), reverse("profile_portrait_withdraw")
+    page = client.get(url).content.decode()
+    withdraw = page[page.index(f'action="{withdraw_url}"') :]
+    withdraw = withdraw[: withdraw.index(">")]
+    assert f'data-confirm="{question}' in withdraw

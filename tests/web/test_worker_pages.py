@@ -336,3 +336,27 @@ def test_a_residents_community_is_placed_in_the_languages_brackets(
         assert f"，{region.name_zh}）</dd>" in page and "(南京市" not in page
     else:
         assert f", {region.name})</dd>" in page
+
+
+def test_a_found_resident_without_a_birth_year_shows_a_dash_not_none(worker_client, resident_user):
+    # Portrait facts such as the birth year are optional (given only with consent).
+    Resident.objects.filter(pk=resident_user.resident_profile.pk).update(birth_year=None)
+    response = worker_client.post(reverse("resident_find"), {"kind": "phone", "value": PHONE})
+    html = response.content.decode()
+    assert "Resident found" in html
+    assert "<dt>Birth year</dt><dd>—</dd>" in html
+    assert "None" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", ">Community <span"), ("zh-hans", ">社区 <span")]
+)
+def test_the_resident_profile_form_labels_the_community_in_the_readers_language(
+    worker_client, language, label
+):
+    from django.utils import translation
+
+    with translation.override(language):
+        url = reverse("resident_create")
+    html = worker_client.get(url).content.decode()
+    assert f'<label for="id_community"{label}' in html

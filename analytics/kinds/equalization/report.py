@@ -65,9 +65,14 @@ def pca_orientation_text(score: PcaScore) -> str:
     parts = []
     for component, stated in score.orientation.items():
         loading = finite(stated.loading)
-        figure = f" ({loading:.2f})" if loading is not None else ""
         anchor = wording.indicator_label(key=stated.anchor)
-        parts.append(f"{component} + {anchor}{figure}")
+        if loading is not None:
+            # Translators: an indicator, then its loading on a component in brackets.
+            anchor = gettext("%(indicator)s (%(loading)s)") % {
+                "indicator": anchor,
+                "loading": f"{loading:.2f}",
+            }
+        parts.append(f"{component} + {anchor}")
     return gettext("; ").join(parts)
 
 

@@ -31,8 +31,8 @@ from analytics.engine.supply.portraits import (
     PortraitConfig,
     build_portraits,
 )
+from bench.allocation_instances import instances
 from demo.demand import generate_synthetic_demand
-from tests.analytics.engine.supply.test_allocation import instances
 
 SLOW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

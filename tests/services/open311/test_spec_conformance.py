@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from services.models import ServiceRequest
+from services.models import ServiceCategory, ServiceRequest
 from tests.services.open311.conftest import JURISDICTION
 from tests.services.open311.test_requests_get import make_request
 
@@ -303,3 +303,20 @@ def test_a_failure_while_submitting_writes_nothing_and_logs_no_form(
     assert "Open311 POST /open311/v2/requests.xml failed" in caplog.text
     for secret in (worker_key.key, "someone", "13800000000"):
         assert secret not in caplog.text
+
+
+def test_attribute_orders_are_unique_positions_in_the_order_questions_are_asked(client):
+    """``order``: "any positive integer not used for other attributes in the same
+    service_code". A stored ``order`` on one question once collided with another's position."""
+    ServiceCategory.objects.filter(code="synthetic_all_types").update(
+        extra_fields=[
+            {"code": "first", "label": "First", "datatype": "string", "order": 2},
+            {"code": "second", "label": "Second", "datatype": "string"},
+        ]
+    )
+    root = parse_xml(client.get("/open311/v2/services/synthetic_all_types.xml"))
+    attributes = root.find("attributes")
+    assert [(a.findtext("code"), a.findtext("order")) for a in attributes] == [
+        ("first", "1"),
+        ("second", "2"),
+    ]

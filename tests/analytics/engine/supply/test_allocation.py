@@ -22,7 +22,7 @@ from analytics.engine.supply.allocation import (
     default_suppliers,
 )
 from analytics.engine.supply.catalogue import UNIT_COSTS
-from tests.analytics.engine.supply.allocation_instances import instances, whole_unit_optimum
+from bench.allocation_instances import instances, whole_unit_optimum
 
 TOL = 1e-6
 

@@ -1,7 +1,11 @@
 """Small random allocation instances as the property tests draw them, and the best plan any
 whole-unit search could find on one (the full mixed-integer program, solved independently of
 the engine's own model): what the engine's reported gap is checked against, in the tests and
-in ``bench/bench_allocation_gap.py``."""
+in ``bench/bench_allocation_gap.py``.
+
+It lives with the benchmarks, which import nothing from the tests (an import contract), and
+the property tests import it from here; not in the engine, since it needs Hypothesis, a
+development dependency the installed package does not have."""
 
 from __future__ import annotations
 
