@@ -22,22 +22,25 @@ class PreferredLanguageMiddleware:
 
     The preference is the language cookie (set by the language switcher) and then
     ``Accept-Language``. Only pages inside ``i18n_patterns`` move: the API, the admin,
-    Open311 and static files have no language prefix and are left alone; the API answers in
-    the preferred language. Place it right after ``django.middleware.locale.LocaleMiddleware``.
+    Open311 and static files have no language prefix and are left alone; the API and Open311
+    answer in the preferred language. Place it right after
+    ``django.middleware.locale.LocaleMiddleware``.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    # The API has no language prefix: LocaleMiddleware serves it in the default language, so
-    # its answers (refusals, validation messages) follow the cookie and Accept-Language here.
-    API_PREFIX = "/api/"
+    # The API and Open311 have no language prefix: LocaleMiddleware serves them in the default
+    # language, so their answers (refusals, validation messages; Open311's service names and
+    # status notes) follow the cookie and Accept-Language here. Machine clients send no
+    # cookie, so Accept-Language is what they choose by.
+    MACHINE_PREFIXES = ("/api/", "/open311/")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         redirect = self._redirect(request)
         if redirect is not None:
             return redirect
-        if request.path_info.startswith(self.API_PREFIX):
+        if request.path_info.startswith(self.MACHINE_PREFIXES):
             preferred = translation.get_language_from_request(request, check_path=False)
             if preferred:
                 translation.activate(preferred)

@@ -320,3 +320,44 @@ def test_attribute_orders_are_unique_positions_in_the_order_questions_are_asked(
         ("first", "1"),
         ("second", "2"),
     ]
+
+
+def test_an_empty_parameter_is_the_same_as_one_not_sent(client, worker_key, communities):
+    """ "Optional Arguments": the response is the same whether a parameter is passed empty or
+    not at all."""
+    make_request(communities["north"], code="road_repair")
+    empty = "jurisdiction_id=&service_request_id=&service_code=&start_date=&end_date=&status="
+    assert (
+        client.get(f"/open311/v2/requests.xml?{empty}").content
+        == client.get("/open311/v2/requests.xml").content
+    )
+    response = post_form(
+        client,
+        "json",
+        f"api_key={worker_key.key}&jurisdiction_id=&service_code=water_supply&lat=&long="
+        "&address_string=&address_id=SYN-S&email=&device_id=&account_id=&first_name="
+        "&last_name=&phone=&description=&media_url=",
+    )
+    assert response.status_code == 201, response.content
+    (item,) = json.loads(response.content)
+    assert ServiceRequest.objects.get(pk=item["service_request_id"]).community.code == "SYN-S"
+
+
+@pytest.mark.parametrize("accept_language", ["zh-hans", "zh-CN,zh;q=0.9,en;q=0.8"])
+def test_names_follow_accept_language_under_the_projects_own_urls(
+    client, settings, communities, accept_language
+):
+    """With the project's URLconf (whose pages use language prefixes), not this suite's:
+    Django's locale middleware serves every unprefixed URL in the default language, and
+    Open311 answered in English whatever the client asked for."""
+    settings.ROOT_URLCONF = "config.urls"
+    make_request(communities["north"], code="road_repair", status="rejected")
+    services = json.loads(
+        client.get("/open311/v2/services.json", HTTP_ACCEPT_LANGUAGE=accept_language).content
+    )
+    road = next(s for s in services if s["service_code"] == "road_repair")
+    assert (road["service_name"], road["group"]) == ("道路与路灯维修", "基础设施")
+    root = parse_xml(client.get("/open311/v2/requests.xml", HTTP_ACCEPT_LANGUAGE=accept_language))
+    assert root.find("request").findtext("service_name") == "道路与路灯维修"
+    english = json.loads(client.get("/open311/v2/services.json").content)
+    assert english[0]["service_name"] == "Road and street-light repair"
