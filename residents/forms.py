@@ -33,7 +33,8 @@ class LoginForm(AuthenticationForm):
 
 class CommunityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Community) -> str:
-        """ "Name (district, city)" in English, "名称（区县、城市）" in Chinese."""
+        """The name with its district and city in brackets, as each language writes them:
+        "Name (district, city)" in English, "名称（区县、城市）" in Chinese."""
         place = gettext(", ").join(part for part in (obj.district, obj.city.name) if part)
         return with_code(obj.name, place)
 
