@@ -1554,7 +1554,10 @@ class BacktestResult:
 
     @property
     def best_member(self) -> str:
-        return min(MEMBERS, key=lambda name: self.overall[f"wape_{name}"])
+        """The member with the lowest WAPE among those scored (a member without forecasts
+        has none, and NaN compares as neither lower nor higher)."""
+        scored = [name for name in MEMBERS if np.isfinite(self.overall[f"wape_{name}"])]
+        return min(scored or MEMBERS, key=lambda name: self.overall[f"wape_{name}"])
 
     @property
     def gap_to_best_member(self) -> float:
@@ -1670,7 +1673,11 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
     parts = []
     calibration = None
     for origin in origins:
-        at = cache.at(origin, require_gbm=True)
+        # Where the global model has too few training rows at an origin (a file of three
+        # series and two years), the other members carry the backtest as they carry the
+        # forecast (``_forecaster``): refusing here refused a 1-month forecast of a history
+        # whose 6-month forecast was given.
+        at = cache.at(origin)
         calibration = _calibrate(cache, origin)
         forecast, lower, upper = _ensemble_at(at, calibration, config, history)
         s = np.repeat(np.arange(n_series), horizon_)
@@ -1708,9 +1715,15 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
             )
         )
     predictions = pd.concat(parts, ignore_index=True)
+    # Every member is scored on the same rows; a member with no forecast at any origin (the
+    # global model without training rows) has no score, and leaves the rows to the others.
+    forecasting = [
+        f"forecast_{name}"
+        for name in MEMBERS
+        if name != "seasonal_naive" and predictions[f"forecast_{name}"].notna().any()
+    ]
     scored = predictions.dropna(
-        subset=["actual", "forecast", "naive", "seasonal_naive"]
-        + [f"forecast_{name}" for name in MEMBERS if name != "seasonal_naive"]
+        subset=["actual", "forecast", "naive", "seasonal_naive", *forecasting]
     )
     if scored.empty:
         raise EngineInputError(

@@ -471,3 +471,22 @@ def test_the_interval_scale_of_a_series_in_small_units_follows_its_unit():
     assert _interval_scale(counts) == pytest.approx([0.1, 0.1])
     # A price that has not moved at all still has a scale: 1% of its level.
     assert _interval_scale(np.full((1, 30), 0.36)) == pytest.approx([0.0036])
+
+
+def test_a_backtest_without_training_rows_for_the_global_model_is_carried_by_the_others():
+    """SYNTHETIC: three series of two years (Nightingale's causes of death in the Crimea are
+    one such real file). One month ahead, the history is long enough to backtest (22 months),
+    but the global model has 15 training rows at the first backtest origin, fewer than it
+    fits on: the backtest was refused ('most series start too late') where six months ahead,
+    too short to backtest, was forecast. Now the other members carry the backtest, as they
+    carry the forecast, and the global model has no score."""
+    frame = _seasonal_frame(n_series=3, n_months=24)
+    forecaster, backtest = forecast_with_optional_backtest(
+        prepare_history(frame, group_column=None), config=ForecastConfig(horizon=1)
+    )
+    assert backtest is not None
+    assert np.isnan(backtest.overall["wape_gbm"])
+    assert np.isfinite(backtest.overall["wape_model"])
+    assert backtest.best_member != "gbm"
+    assert np.isfinite(backtest.gap_to_best_member)
+    assert np.isfinite(forecaster.forecast()["forecast"]).all()
