@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils.translation import get_language, gettext, gettext_noop
 
 
@@ -35,6 +37,13 @@ def join_sentences(*sentences: str) -> str:
     between two sentences, Chinese nothing (each ends in its full-width stop). Empty ones are
     left out."""
     return sentence_separator().join(str(s) for s in sentences if s)
+
+
+def join_list(items: Iterable[object]) -> str:
+    """Items listed in a sentence (the choices a field allows), separated as the active
+    language separates them: a comma and a space in English, the enumeration comma 、 in
+    Chinese."""
+    return gettext(", ").join(str(item) for item in items)
 
 
 def labelled(label: object, text: object) -> str:

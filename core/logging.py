@@ -1,7 +1,8 @@
 """A logging filter that keeps identifiers out of log output as a second line of defence.
 
 The code never logs names, phones or ID numbers on purpose; this filter masks anything that
-looks like a mainland ID number or mobile number should one slip into a message.
+looks like a mainland ID number or mobile number should one slip into a message or into the
+text of an exception logged with it. Celery workers keep it (``CELERY_WORKER_HIJACK_ROOT_LOGGER``).
 """
 
 from __future__ import annotations
@@ -24,4 +25,15 @@ class RedactPersonalDataFilter(logging.Filter):
         redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        # A traceback is printed under the message, and an exception's text may quote a
+        # value: it is formatted here (a formatter reuses ``exc_text``) and redacted too.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()

@@ -12,7 +12,9 @@ a cap, whose pages go on past it.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 
@@ -21,6 +23,16 @@ class ApiCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-id",)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is opaque but not signed: its position is whatever the client encoded,
+        # compared with the ordering's first field. One that field cannot hold (text for an
+        # id, a number past the database's integers) is an invalid cursor, as DRF answers
+        # for one it cannot decode, never a server error.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            raise NotFound(self.invalid_cursor_message) from None
 
 
 class KeysFirstPaginator(Paginator):

@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed
-from core.localisation import labelled
+from core.localisation import join_list, labelled
 from notifications import sources
 from notifications.models import (
     Channel,
@@ -438,7 +438,7 @@ def preference_save(
     if preferred_channel not in offered:
         errors["preferred_channel"] = [
             _("Choose one of: %(channels)s.")
-            % {"channels": ", ".join(str(Channel(c).label) for c in offered)}
+            % {"channels": join_list(Channel(c).label for c in offered)}
         ]
     elif (
         preferred_channel != Channel.IN_APP
@@ -455,7 +455,7 @@ def preference_save(
     if language not in dict(settings.LANGUAGES):
         errors["language"] = [
             _("Choose one of: %(languages)s.")
-            % {"languages": ", ".join(str(name) for _code, name in settings.LANGUAGES)}
+            % {"languages": join_list(name for _code, name in settings.LANGUAGES)}
         ]
     if errors:
         raise ValidationError(errors)

@@ -22,8 +22,10 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -461,7 +463,8 @@ class PortraitConsentAdmin(CommunityScopedAdmin, ReadOnlyAdminMixin, admin.Model
 # Admins of other packages that hold logins' secrets or whereabouts ---------------------------
 # An API token acts as its login, so an administrator sees and issues tokens only for the
 # logins they manage (never a nationwide administrator's); login attempts (user names and
-# addresses of the whole installation) are for nationwide administrators.
+# addresses of the whole installation) and the permission groups every area shares are for
+# nationwide administrators.
 
 
 admin.site.unregister(TokenProxy)
@@ -485,7 +488,13 @@ class NationwideAccessFailureLogAdmin(NationwideOnlyAdmin, AccessFailureLogAdmin
     pass
 
 
+class NationwideGroupAdmin(NationwideOnlyAdmin, GroupAdmin):
+    """Groups are shared by the administrators of every area: changing one's permissions
+    changes theirs, so only nationwide administrators do."""
+
+
 for model, model_admin in (
+    (Group, NationwideGroupAdmin),
     (AccessAttempt, NationwideAccessAttemptAdmin),
     (AccessLog, NationwideAccessLogAdmin),
     (AccessFailureLog, NationwideAccessFailureLogAdmin),

@@ -37,7 +37,7 @@ from core.errors import (
     RowsInvalid,
     StateConflict,
 )
-from core.localisation import join_sentences, labelled
+from core.localisation import join_list, join_sentences, labelled
 from core.roles import is_administrator, is_resident, is_worker
 from geography.distance import haversine_km
 from notifications.actions import notify_request_event
@@ -872,7 +872,7 @@ def _check_reason(*, move: workflow.Move, reason: str, note: str) -> str:
     if len(move.reasons) == 1:
         return str(move.reasons[0])
     if reason not in move.reasons:
-        choices = ", ".join(f"“{workflow.Reason(r).label}”" for r in move.reasons)
+        choices = join_list(f"“{workflow.Reason(r).label}”" for r in move.reasons)
         raise ValidationError(
             {
                 "reason": [
@@ -1011,7 +1011,7 @@ def request_transition(
             {
                 "to_status": [
                     _("Choose one of: %(values)s.")
-                    % {"values": ", ".join(f"“{label}”" for label in Status.labels)}
+                    % {"values": join_list(f"“{label}”" for label in Status.labels)}
                 ]
             }
         )
@@ -1279,7 +1279,7 @@ def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str =
         )
     errors: dict[str, list[str]] = {}
     if outcome not in ReviewTask.Outcome.values:
-        choices = ", ".join(f"“{label}”" for label in ReviewTask.Outcome.labels)
+        choices = join_list(f"“{label}”" for label in ReviewTask.Outcome.labels)
         errors["outcome"] = [_("Choose one of: %(values)s.") % {"values": choices}]
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:

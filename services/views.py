@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core.localisation import join_sentences, localised_name
 from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
+from core.views import add_action_errors
 from residents import actions as resident_actions
 from residents import queries as resident_queries
 from residents.community_picker import picker_scope
@@ -71,6 +72,17 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return join_sentences(*exc.messages)
     return str(exc)
+
+
+def _shown_beside_fields(form, exc: ValidationError) -> bool:
+    """Whether the action's errors all name fields of ``form``: they are then put beside those
+    fields, and the page is shown again with what the person typed, rather than a message
+    over an emptied form."""
+    fields = getattr(exc, "error_dict", None)
+    if not fields or not set(fields) <= set(form.fields):
+        return False
+    add_action_errors(form, exc)
+    return True
 
 
 # Residents -----------------------------------------------------------------------------------
@@ -252,6 +264,8 @@ def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
+            if _shown_beside_fields(form, exc):
+                return _detail_page(request, item, move_form=form, status=400)
             messages.error(request, _error_text(exc))
         else:
             messages.success(
@@ -345,6 +359,8 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
+            if _shown_beside_fields(form, exc):
+                return _detail_page(request, item, assign_form=form, status=400)
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, _("Request #%(id)s assigned.") % {"id": item.pk})

@@ -18,6 +18,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import join_list
+
 
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -198,4 +200,4 @@ def status_label(code: str) -> str:
 
 
 def verbs(moves: tuple[Move, ...]) -> str:
-    return ", ".join(f"“{move.verb}”" for move in moves)
+    return join_list(f"“{move.verb}”" for move in moves)

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from core.localisation import join_sentences, labelled
+from core.localisation import join_list, join_sentences, labelled
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,12 @@ def test_a_city_to_analyse_has_its_code_in_the_languages_brackets(language, show
     assert (city.name, city.adcode) == ("南京市", "320100")
     with translation.override(language):
         assert partitions.choices(None) == [("320100", shown)]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "“Accept”, “Reject”"), ("zh-hans", "“受理”、“驳回”")]
+)
+def test_a_list_in_a_sentence_is_separated_as_the_language_separates_it(language, shown):
+    with translation.override(language):
+        items = [f"“{translation.gettext(verb)}”" for verb in ("Accept", "Reject")]
+        assert join_list(items) == shown

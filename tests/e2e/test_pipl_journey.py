@@ -144,10 +144,14 @@ def test_a_resident_shares_and_withdraws_portrait_facts_and_sees_who_saw_their_d
     assert PersonalDataAccess.objects.filter(resident=resident, action="export").count() == 2
 
     # Withdrawal: the facts are deleted, the record of the consent stays.
+    # Deleting asks first; the question is accepted.
     page.goto(f"{text['prefix']}/me/", wait_until="domcontentloaded")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name=text["withdraw"]).click()
     page.wait_for_url(lambda url: url.endswith("/me/"))
     expect(page.locator("#portrait-none")).to_contain_text(text["withdrawn"])
+    assert len(asked) == 1 and asked[0].startswith(text["withdraw"])
     resident.refresh_from_db()
     assert resident.birth_year is None and resident.hukou_type == ""
     assert PortraitConsent.objects.get(resident=resident).withdrawn_at is not None

@@ -139,9 +139,14 @@ def test_an_area_administrator_cannot_take_over_a_nationwide_open311_key(two_cit
     assert Open311ApiKey.objects.count() == before
 
 
-def test_login_attempts_and_notification_events_are_for_nationwide_administrators(two_cities):
+def test_login_attempts_events_and_groups_are_for_nationwide_administrators(two_cities):
     area_admin = _admin_client(two_cities["admin"])
-    for model in ("axes/accessattempt", "axes/accesslog", "notifications/notificationevent"):
+    for model in (
+        "axes/accessattempt",
+        "axes/accesslog",
+        "notifications/notificationevent",
+        "auth/group",
+    ):
         assert area_admin.get(f"/admin/{model}/").status_code == 403
     nationwide = _admin_client(two_cities["superuser"])
     assert nationwide.get("/admin/axes/accesslog/").status_code == 200

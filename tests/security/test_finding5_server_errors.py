@@ -49,6 +49,35 @@ def test_request_list_filters_are_400_not_500(admin, query):
     assert response["Content-Type"].startswith("application/json")
 
 
+def _cursor(position: str) -> str:
+    # DRF's own encoding of a cursor: base64 of a query string (offset, reverse, position).
+    from base64 import b64encode
+    from urllib.parse import urlencode
+
+    return b64encode(urlencode({"o": "0", "r": "0", "p": position}).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "position"),
+    [
+        ("/api/v1/residents/", "garbage"),
+        ("/api/v1/residents/", ""),
+        ("/api/v1/requests/?sort=urgency", "garbage"),
+        ("/api/v1/requests/?sort=deadline", "2026-13-45"),
+        ("/api/v1/capacities/", "not-a-month"),
+        ("/api/v1/notifications/", "garbage"),
+        ("/api/v1/analysis-runs/", "garbage"),
+    ],
+)
+def test_a_forged_cursor_position_is_404_not_500(admin, path, position):
+    # An attacker's probe (December 2026): a cursor is opaque, not signed; a position the
+    # ordering's field cannot hold was a server error (and a logged traceback) every time.
+    separator = "&" if "?" in path else "?"
+    response = _no_raise_client(admin).get(f"{path}{separator}cursor={_cursor(position)}")
+    assert response.status_code == 404, response.content[:300]
+    assert response.json()["detail"] == "Invalid cursor"
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -111,3 +111,23 @@ def test_the_bulk_bar_assigns_and_then_starts_work(worker_client, worker, commun
     worker_client.post(reverse("services:queue"), {"selected": [item.pk], "move": "start"})
     item.refresh_from_db()
     assert (item.status, item.assigned_to) == (Status.IN_PROGRESS, worker)
+
+
+def test_a_move_missing_its_reason_keeps_the_note_and_says_so_beside_the_reason(
+    client, worker, community, make_request
+):
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    item = make_request(community=community, status=Status.IN_PROGRESS, assigned_to=worker)
+    url = "/zh-hans" + reverse("services:request_transition", args=[item.pk])
+    response = client.post(url, {"move": "close_unresolved", "note": "居民说已经不需要了"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    item.refresh_from_db()
+    assert item.status == Status.IN_PROGRESS
+    # What the worker typed is still there, and the error is next to the field it is about.
+    assert ">\n居民说已经不需要了</textarea>" in html
+    reason_error = html.split('id="id_reason_error"', 1)[1].split("</", 1)[0]
+    assert "请选择“未解决关闭”的理由" in reason_error
+    # The reasons are listed with the Chinese enumeration comma.
+    assert "“无法联系到居民”、“已不再需要”" in reason_error
+    assert "”, “" not in reason_error

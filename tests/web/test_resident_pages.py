@@ -202,3 +202,29 @@ def test_login_failure_is_shown_on_the_form(client, resident_user):
     response = client.post(reverse("login"), {"username": "resident1", "password": "nope"})
     assert response.status_code == 200
     assert 'class="errorlist nonfield"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "community_shown", "left_out"),
+    [
+        ("en", "Elm Street, Synthetic district (南京市, ", "and you are left out of portraits"),
+        ("zh-hans", "Elm Street，Synthetic district（南京市，", "您也不纳入画像和预测"),
+    ],
+)
+def test_my_profile_names_my_community_and_speaks_to_me_in_my_language(
+    client, community, language, community_shown, left_out
+):
+    from django.utils import translation
+
+    from tests.factories import ResidentFactory, UserFactory
+
+    resident = ResidentFactory(
+        community=community, user=UserFactory(username="newcomer"), without_portrait=True
+    )
+    client.force_login(resident.user, backend="django.contrib.auth.backends.ModelBackend")
+    with translation.override(language):
+        url = reverse("profile")
+    html = client.get(url).content.decode()
+    assert community_shown in html
+    assert left_out in html
+    assert "this resident" not in html and "该居民" not in html

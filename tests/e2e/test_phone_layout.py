@@ -1,0 +1,104 @@
+"""At phone width (375 px), in Chinese: a page of wide tables and large figures stays on the
+screen. A wide table scrolls inside its frame rather than squeezing each column to a
+character a line, a long figure stays inside its card, and a table stacked into labelled
+blocks shows each cell's whole value beside its label, however the value is made up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from analytics.models import DemandForecast
+from services.models import ServiceCategory
+from tests.analytics import run_data
+from tests.e2e.conftest import BROWSER_DB, E2E_PASSWORD, log_in
+from tests.factories import CommunityFactory, SupplyCapacityFactory
+
+pytestmark = [pytest.mark.browser, BROWSER_DB]
+
+PHONE_375 = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def month_of_supply():
+    """A month's supply in two SYNTHETIC communities with long Chinese names, costing a
+    six-figure sum."""
+    categories = ServiceCategory.objects.filter(
+        code__in=["after_school_care", "chronic_disease_followup"]
+    )
+    for number in (1, 2):
+        community = CommunityFactory(name=f"海曙区第{number}社区（合成）", district="海曙区")
+        for category in categories:
+            SupplyCapacityFactory(
+                community=community, category=category, capacity=2, budget=Decimal("111035.00")
+            )
+
+
+def test_the_supply_page_fits_a_phone_in_chinese(new_page, admin_user, month_of_supply):
+    page = new_page(viewport=PHONE_375)
+    log_in(page, "admin-zhou")
+    page.goto("/zh-hans/analytics/supply/")
+    assert page.locator('table[data-table="supply"] tbody tr').count() == 4
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_375["width"]
+    squeezed = page.evaluate(
+        """() => [...document.querySelectorAll('table[data-table="supply"] td')]
+            .filter(cell => cell.innerText.trim().length > 2)
+            .filter(cell => cell.getBoundingClientRect().width < 60)
+            .map(cell => cell.innerText.trim())"""
+    )
+    assert squeezed == []
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('.stat__value')]
+            .filter(value => value.getBoundingClientRect().right
+                > value.closest('.stat').getBoundingClientRect().right)
+            .map(value => value.innerText)"""
+    )
+    assert outside == []
+
+
+def test_the_workers_dashboard_stacks_its_tables_on_a_phone(new_page):
+    """The dashboard's community table on a phone: each community a block of labelled cells;
+    the forecast cell holds three services (text, intervals, line breaks) under one label."""
+    runs = run_data.run_world()
+    worker = runs.world.worker_assigned
+    worker.set_password(E2E_PASSWORD)
+    worker.save(update_fields=["password"])
+    period = runs.forecast.forecasts.order_by("period").first().period
+    for level, code in ((12.6, "heating_gas"), (7.6, "waste_collection")):
+        DemandForecast.objects.create(
+            run=runs.forecast,
+            community=runs.world.home,
+            category=ServiceCategory.objects.get(code=code),
+            period=period,
+            forecast=level,
+            lower=level - 5,
+            upper=level + 6,
+        )
+    page = new_page(viewport=PHONE_375)
+    log_in(page, worker.username)
+    page.goto("/zh-hans/analytics/dashboard/")
+    forecasts = page.locator("table.stack td[data-label^='下月预测']").first
+    assert forecasts.inner_text().count("\n") == 2  # three services, one a line
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_375["width"]
+    # No cell's value runs out of its cell (and off the card) to the right.
+    cut_off = page.evaluate(
+        """() => [...document.querySelectorAll('table.stack td')]
+            .filter(cell => cell.scrollWidth > cell.clientWidth + 1)
+            .map(cell => cell.getAttribute('data-label') + ': ' + cell.innerText)"""
+    )
+    assert cut_off == []
+
+
+def test_a_queue_rows_selection_box_is_big_enough_to_tap_on_a_phone(new_page):
+    world = run_data.run_world().world
+    worker = world.worker_assigned
+    worker.set_password(E2E_PASSWORD)
+    worker.save(update_fields=["password"])
+    page = new_page(viewport=PHONE_375)
+    log_in(page, worker.username)
+    page.goto("/zh-hans/queue/?view=all")
+    box = page.locator("table.stack tbody input[type=checkbox]").first.bounding_box()
+    assert box is not None and box["width"] >= 24 and box["height"] >= 24
