@@ -35,11 +35,20 @@ def photo_problem(photo: UploadedFile | None) -> str | None:
     if photo.size is not None and photo.size > PHOTO_MAX_BYTES:
         return _("A photo may be up to %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}
     # The image fields set the type Pillow found; a file handed to an action directly is
-    # judged by its name.
-    found = {getattr(photo, "content_type", None), mimetypes.guess_type(photo.name or "")[0]}
-    if not found & set(PHOTO_TYPES):
+    # judged by its name. The name must say a photo type in any case: the file keeps it and
+    # is served as the type it names (``photo_content_type``).
+    found = {getattr(photo, "content_type", None), photo_content_type(photo.name or "")}
+    if not found & set(PHOTO_TYPES) or photo_content_type(photo.name or "") is None:
         return _("Send the photo as a JPEG, PNG, GIF or WebP image.")
     return None
+
+
+def photo_content_type(name: str) -> str | None:
+    """The type a stored photo is served as: the one its name says, if that is one of
+    ``PHOTO_TYPES``; ``None`` for any other name (Pillow also reads files named .pdf, .eps
+    or .ps, which a browser would open as those)."""
+    content_type, _encoding = mimetypes.guess_type(name)
+    return content_type if content_type in PHOTO_TYPES else None
 
 
 @extend_schema(exclude=True)  # a file, linked from the request detail's ``photo``
@@ -55,8 +64,10 @@ def request_photo(request: HttpRequest, name: str) -> FileResponse:
         handle = item.photo.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    content_type, _encoding = mimetypes.guess_type(item.photo.name)
+    content_type = photo_content_type(item.photo.name)
     response = FileResponse(handle, content_type=content_type or "application/octet-stream")
     response["Cache-Control"] = "private, no-cache"
-    response["Content-Disposition"] = "inline"
+    # Only an image is shown in the browser; anything stored before the name rule is a
+    # download, never a document of this site.
+    response["Content-Disposition"] = "inline" if content_type else "attachment"
     return response

@@ -13,6 +13,7 @@ from tests.factories import (
     ResidentFactory,
     ServiceRequestFactory,
     WorkerFactory,
+    api_client,
 )
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,34 @@ def test_the_api_serves_the_photo_to_a_token(photo_request):
         photo_request["item"].photo.url, HTTP_AUTHORIZATION=f"Token {token.key}"
     )
     assert response.status_code == 200
+
+
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+def test_a_photo_is_served_only_as_an_image(photo_request):
+    # An attacker's probe (December 2026): Pillow reads a GIF whatever its name, and names
+    # such as .pdf or .eps passed the image field; the file kept the name and was served
+    # inline as the type the name said. Such a name is refused now, and one stored before
+    # is a download of no type.
+    item = photo_request["item"]
+    item.photo = SimpleUploadedFile("notice.pdf", GIF, "image/gif")
+    item.save()
+    response = _get(photo_request["owner"], item.photo.url)
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment"
+    client = api_client(photo_request["owner"])
+    refused = client.post(
+        f"/api/v1/requests/{item.pk}/information/",
+        {"text": "Synthetic", "photo": SimpleUploadedFile("notice.pdf", GIF, "image/gif")},
+    )
+    assert refused.status_code == 400
+    assert "photo" in refused.json()
+    accepted = client.post(
+        f"/api/v1/requests/{item.pk}/information/",
+        {"text": "Synthetic", "photo": SimpleUploadedFile("notice.gif", GIF, "image/gif")},
+    )
+    assert accepted.status_code == 201
 
 
 def test_pages_carry_a_strict_content_security_policy(client):
