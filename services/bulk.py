@@ -75,7 +75,11 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.reason}"
+        return _("row %(row)s, column %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.reason,
+        }
 
 
 class BulkImportError(ValidationError):
