@@ -11,9 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.utils.translation import gettext
+
 from analytics import queries
 from analytics.actions import analysis_run_now
 from analytics.models import AnalysisRun
+from analytics.reports import run_error_text
+from core.localisation import chinese_active
 from residents.models import User
 
 Kind = AnalysisRun.Kind
@@ -27,6 +31,26 @@ def _allocation_budget() -> float:
     period = queries.allocation_period()
     committed = sum(queries.committed_costs(period).values()) if period else 0.0
     return float(round(committed * (1 + DEMO_BUDGET_ABOVE_COMMITTED), -3) or 100_000)
+
+
+def _run_line(run: AnalysisRun, *, seconds: float) -> str:
+    """A run's outcome as ``seed_demo`` prints it: in English its status code and the engine's
+    own message, as the command has always printed them; in Chinese the status's name and the
+    failure worded as the pages word it."""
+    if chinese_active():
+        status, error = run.get_status_display(), run_error_text(run) if run.error else ""
+    else:
+        status, error = run.status, run.error
+    figures = {
+        "kind": Kind(run.kind).label,
+        "run": run.pk,
+        "status": status,
+        "seconds": f"{seconds:.1f}",
+        "error": error,
+    }
+    if error:
+        return gettext("  %(kind)s: run #%(run)s %(status)s in %(seconds)s s (%(error)s)") % figures
+    return gettext("  %(kind)s: run #%(run)s %(status)s in %(seconds)s s") % figures
 
 
 def demo_runs_compute(
@@ -60,9 +84,6 @@ def demo_runs_compute(
             continue
         started = time.perf_counter()
         run = analysis_run_now(kind=kind, params=params(), user=user)
-        report(
-            f"  {Kind(kind).label}: run #{run.pk} {run.status} "
-            f"in {time.perf_counter() - started:.1f} s" + (f" ({run.error})" if run.error else "")
-        )
+        report(_run_line(run, seconds=time.perf_counter() - started))
         runs.append(run)
     return runs

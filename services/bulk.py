@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
-from core.localisation import join_sentences
+from core.localisation import join_list, join_sentences
 from core.roles import is_administrator, is_worker
 from core.rows import HEADER_ROW, spreadsheet_row
 from core.time_bounds import EARLIEST, future_message, too_early_message
@@ -75,7 +75,11 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.reason}"
+        return _("row %(row)s, column %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.reason,
+        }
 
 
 class BulkImportError(ValidationError):
@@ -156,7 +160,7 @@ def _check_header(
         Problem(
             HEADER_ROW,
             column,
-            _("Unknown column; allowed: %(cols)s.") % {"cols": ", ".join(allowed)},
+            _("Unknown column; allowed: %(cols)s.") % {"cols": join_list(allowed)},
         )
         for column in frame.columns
         if column not in allowed and not (answers and _is_answer_column(column))
@@ -214,7 +218,7 @@ def _choice(
     if default:
         series = series.where(series != "", default)
     bad = (series != "") & ~series.isin(values)
-    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": ", ".join(values)})
+    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": join_list(values)})
     return series
 
 

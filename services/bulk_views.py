@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import join_list
 from core.roles import STAFF, role_required
 from services import bulk, exports
 
@@ -37,10 +38,24 @@ class BulkUploadForm(forms.Form):
         return upload
 
 
+def _columns(columns: tuple[str, ...], required: tuple[str, ...]) -> dict[str, str]:
+    """A file kind's column names (the header a file must spell), required and optional."""
+    return {
+        "required": join_list(required),
+        "optional": join_list(c for c in columns if c not in required),
+    }
+
+
 @role_required(*STAFF)
 def bulk_upload(request: HttpRequest) -> HttpResponse:
     form = BulkUploadForm(request.POST or None, request.FILES or None)
-    context: dict = {"form": form, "problems": None, "imported": None}
+    context: dict = {
+        "form": form,
+        "problems": None,
+        "imported": None,
+        "request_columns": _columns(bulk.REQUEST_COLUMNS, bulk.REQUEST_REQUIRED),
+        "resident_columns": _columns(bulk.RESIDENT_COLUMNS, bulk.RESIDENT_REQUIRED),
+    }
     status = 200
     if request.method == "POST" and form.is_valid():
         importer = IMPORTERS[form.cleaned_data["kind"]]

@@ -21,6 +21,7 @@ from django.core.exceptions import (
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.time_bounds import as_utc, query_time_problem
 from services.open311 import conf
@@ -34,6 +35,22 @@ _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 # A "+" of a time-zone offset arrives as a space when a client forgot to percent-encode it.
 _SPACE_FOR_PLUS = re.compile(r" (\d{2}:?\d{2})$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The highest ``page``: far beyond any window's requests, and it keeps the row offset within
+# every database's integer range.
+MAX_PAGE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which slice of the newest-first list GET requests asks for: the pagination extension's
+    ``page`` (counted from 1) and ``page_size`` (at most, and by default, ``MAX_REQUESTS``)."""
+
+    number: int = 1
+    size: int = field(default_factory=lambda: conf.MAX_REQUESTS)
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,7 @@ class RequestFilters:
     statuses: list[str] = field(default_factory=list)
     start: datetime | None = None
     end: datetime | None = None
+    page: Page = field(default_factory=Page)
 
 
 @dataclass(frozen=True)
@@ -146,26 +164,50 @@ def parse_w3c_datetime(value: str, name: str, *, end_of_day: bool = False) -> da
     return moment
 
 
+def parse_page(params: QueryDict, errors: list[str]) -> Page:
+    """``page`` and ``page_size`` (the pagination extension); a problem is added to
+    ``errors`` and the default used in its place."""
+    values = {}
+    for name, largest in (("page", MAX_PAGE), ("page_size", conf.MAX_REQUESTS)):
+        raw = _single(params, name)
+        if not raw:
+            continue
+        if raw.isascii() and raw.isdigit() and len(raw) <= 9 and 1 <= int(raw) <= largest:
+            values[name] = int(raw)
+        else:
+            errors.append(
+                gettext("%(parameter)s '%(value)s' is not a whole number from 1 to %(largest)s.")
+                % {"parameter": name, "value": raw, "largest": f"{largest:,}"}
+            )
+    page = Page()
+    return Page(number=values.get("page", page.number), size=values.get("page_size", page.size))
+
+
 def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> RequestFilters:
-    """Filters of GET requests. ``service_request_id`` overrides every other argument; without
-    it, the range defaults to the most recent 90 days and may not span more than 90 days."""
+    """Filters of GET requests. ``service_request_id`` overrides every other filter; without
+    it, the range defaults to the most recent 90 days and may not span more than 90 days.
+    ``page`` and ``page_size`` cut either list."""
+    errors: list[str] = []
+    page = parse_page(params, errors)
     raw_ids = _values(params, "service_request_id")
     if raw_ids:
-        bad = [raw for raw in raw_ids if parse_request_id(raw) is None]
-        if bad:
-            raise bad_request(
-                *(f"service_request_id '{raw}' is not a service request id." for raw in bad)
-            )
-        if len(raw_ids) > conf.MAX_REQUESTS:
-            raise bad_request(
+        errors.extend(
+            f"service_request_id '{raw}' is not a service request id."
+            for raw in raw_ids
+            if parse_request_id(raw) is None
+        )
+        if not errors and len(raw_ids) > conf.MAX_REQUESTS:
+            errors.append(
                 f"service_request_id lists {len(raw_ids)} ids; at most {conf.MAX_REQUESTS} "
                 "may be asked for at once."
             )
+        if errors:
+            raise bad_request(*errors)
         return RequestFilters(
-            service_request_ids=list(dict.fromkeys(parse_request_id(r) for r in raw_ids))
+            service_request_ids=list(dict.fromkeys(parse_request_id(r) for r in raw_ids)),
+            page=page,
         )
 
-    errors = []
     statuses = [s.lower() for s in _values(params, "status")]
     for status in statuses:
         if status not in STATUSES:
@@ -213,6 +255,7 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
         statuses=list(dict.fromkeys(statuses)),
         start=start,
         end=end,
+        page=page,
     )
 
 

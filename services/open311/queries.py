@@ -39,8 +39,11 @@ from services.queries import outer_request_history
 
 def check_jurisdiction(jurisdiction_id: str) -> None:
     """This endpoint serves one jurisdiction, so ``jurisdiction_id`` may be left out (the spec
-    lets single-jurisdiction servers treat it as optional); a different one is not found."""
-    if jurisdiction_id and jurisdiction_id != conf.jurisdiction_id():
+    lets single-jurisdiction servers treat it as optional); a different one is not found.
+
+    Compared without regard to case: the specification suggests the site's domain as the id,
+    and a domain names the same site in any case (``City.gov`` is ``city.gov``)."""
+    if jurisdiction_id and jurisdiction_id.casefold() != conf.jurisdiction_id().casefold():
         raise not_found(
             f"jurisdiction_id '{jurisdiction_id}' was not found; this endpoint serves "
             f"'{conf.jurisdiction_id()}'."
@@ -213,11 +216,15 @@ def _public_created(places: PublicPlaces) -> Case | F:
 
 
 def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[ServiceRequest]:
-    """At most 1000 requests, newest first: by id when ids were given (they override every
-    other argument), otherwise within the date window and the service and status filters."""
+    """One page (at most 1000 requests) of the newest first: by id when ids were given (they
+    override every other filter), otherwise within the date window and the service and status
+    filters. The order (time shown, then id, both descending) is total, so consecutive pages
+    neither overlap nor skip while no request is added; a page past the end is empty."""
     requests = _public_requests(places)
+    page = filters.page
     if filters.service_request_ids is not None:
-        return list(requests.filter(pk__in=filters.service_request_ids)[: conf.MAX_REQUESTS])
+        requests = requests.filter(pk__in=filters.service_request_ids)
+        return list(requests[page.offset : page.offset + page.size])
     if filters.service_codes:
         known = set(
             ServiceCategory.objects.filter(
@@ -238,21 +245,20 @@ def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[Serv
         public_created__gte=filters.start,
         public_created__lte=filters.end,
     )
-    return list(_newest_first_cut(requests)[: conf.MAX_REQUESTS])
+    through = page.offset + page.size
+    return list(_newest_first_cut(requests, through)[page.offset : through])
 
 
-def _newest_first_cut(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
-    """The same first MAX_REQUESTS rows without sorting the whole table by the time shown.
+def _newest_first_cut(requests: QuerySet[ServiceRequest], rows: int) -> QuerySet[ServiceRequest]:
+    """The same first ``rows`` rows without sorting the whole table by the time shown.
 
-    Let T be the MAX_REQUESTS-th newest exact time (found on the ``created_at`` index). At
-    least MAX_REQUESTS requests are shown at or after the start of T's day, and a request
-    made before that day start is shown before it, so none of them can be among the first
-    MAX_REQUESTS: leaving them out changes nothing and spares a sort of every request.
+    Let T be the ``rows``-th newest exact time (found on the ``created_at`` index). At least
+    ``rows`` requests are shown at or after the start of T's day, and a request made before
+    that day start is shown before it, so none of them can be among the first ``rows``:
+    leaving them out changes nothing and spares a sort of every request.
     """
     boundary = list(
-        requests.order_by("-created_at").values_list("created_at", flat=True)[
-            conf.MAX_REQUESTS - 1 : conf.MAX_REQUESTS
-        ]
+        requests.order_by("-created_at").values_list("created_at", flat=True)[rows - 1 : rows]
     )
     if not boundary:
         return requests

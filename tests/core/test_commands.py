@@ -38,7 +38,7 @@ def test_every_project_command_derives_from_the_shared_base(app, name):
     ("language", "printed"),
     [
         ("en", "Error: --province 'x': give a 6-digit code or 2 digits\n"),
-        ("zh-hans", "错误：--province 'x': give a 6-digit code or 2 digits\n"),
+        ("zh-hans", "错误：--province 'x'：请给出 6 位代码或 2 位数字\n"),
     ],
 )
 def test_a_refusal_on_the_command_line_reads_in_the_operators_language(language, printed, capsys):

@@ -319,7 +319,8 @@ def test_upload_page_shows_problem_table_without_values(client, place):
     response = client.post("/bulk/upload/", {"kind": "requests", "file": upload})
     assert response.status_code == 422
     page = response.content.decode()
-    assert "resident_national_id" in page and bad_id not in page
+    problems = page.split('id="bulk-problems"', 1)[1].split("</section>", 1)[0]
+    assert "resident_national_id" in problems and bad_id not in page
     good = io.BytesIO(_csv([_request_row(place)]))
     good.name = "good.csv"
     response = client.post("/bulk/upload/", {"kind": "requests", "file": good})
@@ -569,3 +570,17 @@ def test_a_file_starting_with_blank_rows_is_refused_at_row_1(place, suffix):
     [problem] = caught.value.problems
     assert (problem.row, problem.column) == (1, "file")
     assert "first row must hold the column names" in problem.reason
+
+
+def test_a_refused_choice_lists_the_codes_as_the_readers_language_lists(place):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(bulk.BulkImportError) as refused:
+        bulk.bulk_import_requests(
+            user=place["worker"],
+            file=_csv([_request_row(place, urgency="soon")]),
+            filename="bad.csv",
+        )
+    (problem,) = refused.value.problems
+    assert problem.column == "urgency"
+    assert "low、normal、high、critical" in problem.reason

@@ -360,3 +360,43 @@ def test_the_resident_profile_form_labels_the_community_in_the_readers_language(
         url = reverse("resident_create")
     html = worker_client.get(url).content.decode()
     assert f'<label for="id_community"{label}' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        (
+            "en",
+            [
+                "Required: <code>community, category, description</code>",
+                "Optional: <code>urgency, channel, created_at, resident_national_id</code>",
+                '<label for="id_kind">What the file holds <span',
+            ],
+        ),
+        (
+            "zh-hans",
+            [
+                "必填：<code>community、category、description</code>",
+                "选填：<code>urgency、channel、created_at、resident_national_id</code>",
+                '<label for="id_kind">文件内容 <span',
+            ],
+        ),
+    ],
+)
+def test_the_upload_page_says_which_columns_a_file_needs(worker_client, language, shown):
+    from django.utils import translation
+
+    with translation.override(language):
+        url = reverse("bulk:upload")
+    html = worker_client.get(url).content.decode()
+    for text in shown:
+        assert text in html
+    assert "文件内容:" not in html  # no ASCII label suffix
+
+
+def test_an_upload_without_a_file_is_told_beside_the_field(worker_client):
+    response = worker_client.post(reverse("bulk:upload"), {"kind": "requests"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_file_error"' in html
+    assert "novalidate" in html.split('enctype="multipart/form-data"', 1)[1].split(">", 1)[0]

@@ -1,6 +1,8 @@
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 
 from core.commands import LocalisedCommand
+from core.localisation import labelled
 from geography import AreaLevel
 from residents import actions
 
@@ -32,6 +34,8 @@ class Command(LocalisedCommand):
         provinces = options["province"]
         for code in provinces or ():
             if not (code.isdigit() and len(code) in (2, 6)):
-                raise CommandError(f"--province {code!r}: give a 6-digit code or 2 digits")
+                raise CommandError(
+                    labelled(f"--province {code!r}", gettext("give a 6-digit code or 2 digits"))
+                )
         added = actions.areas_load(max_level=LEVELS[options["down_to"]], provinces=provinces)
-        self.stdout.write(f"{added} areas added.")
+        self.stdout.write(gettext("%(count)s areas added.") % {"count": added})

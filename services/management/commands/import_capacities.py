@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 
 from core.commands import LocalisedCommand
 from residents.models import User
@@ -33,26 +34,38 @@ class Command(LocalisedCommand):
     def handle(self, *args, file: str, user: str, **options) -> None:
         account = User.objects.filter(username=user, is_active=True).first()
         if account is None:
-            raise CommandError(f"No active user named '{user}'.")
+            raise CommandError(gettext("No active user named '%(user)s'.") % {"user": user})
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"No such file: {path.name}")
+            raise CommandError(gettext("No such file: %(file)s") % {"file": path.name})
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            raise CommandError(f"{path.name} is not UTF-8 text.") from None
+            raise CommandError(
+                gettext("%(file)s is not UTF-8 text.") % {"file": path.name}
+            ) from None
         try:
             done = actions.supply_capacities_import(user=account, text=text)
         except actions.CapacityImportError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
-                f"{len(exc.problems)} problem(s) in {path.name}; nothing was written."
+                gettext("%(count)s problem(s) in %(file)s; nothing was written.")
+                % {"count": len(exc.problems), "file": path.name}
             ) from None
         except PermissionDenied:
-            raise CommandError("Only an administrator can import supply capacities.") from None
-        months = ", ".join(f"{m:%Y-%m}" for m in done.months)
+            raise CommandError(
+                gettext("Only an administrator can import supply capacities.")
+            ) from None
         self.stdout.write(
-            f"Imported {path.name}: {done.created} capacity row(s) created, {done.changed} "
-            f"changed, for {months}."
+            gettext(
+                "Imported %(file)s: %(created)s capacity row(s) created, %(changed)s changed, "
+                "for %(months)s."
+            )
+            % {
+                "file": path.name,
+                "created": done.created,
+                "changed": done.changed,
+                "months": gettext(", ").join(f"{m:%Y-%m}" for m in done.months),
+            }
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext, gettext_noop
 
 from core.commands import LocalisedCommand
 from residents.models import User
@@ -18,7 +19,8 @@ from services import bulk
 
 class BulkImportCommand(LocalisedCommand):
     importer = staticmethod(bulk.bulk_import_requests)
-    noun = "service requests"
+    # What a clean import says, worded in the operator's language when it is printed.
+    imported = gettext_noop("Imported %(count)s service requests.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="Path of a .csv or .xlsx file.")
@@ -31,23 +33,24 @@ class BulkImportCommand(LocalisedCommand):
     def handle(self, *args, file: str, user: str, **options) -> None:
         account = User.objects.filter(username=user, is_active=True).first()
         if account is None:
-            raise CommandError(f"No active user named '{user}'.")
+            raise CommandError(gettext("No active user named '%(user)s'.") % {"user": user})
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"No such file: {path.name}")
+            raise CommandError(gettext("No such file: %(file)s") % {"file": path.name})
         try:
             result = self.importer(user=account, file=path.read_bytes(), filename=path.name)
         except bulk.BulkImportError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
-                f"{len(exc.problems)} problem(s) found; nothing was imported."
+                gettext("%(count)s problem(s) found; nothing was imported.")
+                % {"count": len(exc.problems)}
             ) from None
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
-        self.stdout.write(self.style.SUCCESS(f"Imported {result.created} {self.noun}."))
+            raise CommandError(gettext("; ").join(exc.messages)) from None
+        self.stdout.write(self.style.SUCCESS(gettext(self.imported) % {"count": result.created}))
 
 
 class Command(BulkImportCommand):

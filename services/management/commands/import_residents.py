@@ -6,6 +6,8 @@ any, nothing is imported and the command exits with status 1.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from services import bulk
 from services.management.commands.import_requests import BulkImportCommand
 
@@ -16,4 +18,4 @@ class Command(BulkImportCommand):
         "problems are printed with row, column and reason and nothing is imported."
     )
     importer = staticmethod(bulk.bulk_import_residents)
-    noun = "residents"
+    imported = gettext_noop("Imported %(count)s residents.")
