@@ -363,7 +363,9 @@ class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
 
     def reveal_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The clear identifiers in this response only, with an audit entry (channel admin)."""
-        resident = get_object_or_404(Resident, pk=pk)
+        # Through the scoped queryset: outside the area the answer is 404, as everywhere,
+        # not a refusal that says the profile exists.
+        resident = get_object_or_404(self.get_queryset(request), pk=pk)
         if not (self.has_view_permission(request, resident) and is_administrator(request.user)):
             raise PermissionDenied
         revealed = actions.resident_identifiers_reveal(

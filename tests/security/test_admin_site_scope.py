@@ -93,6 +93,16 @@ def test_an_area_administrator_opens_only_rows_of_their_area(two_cities, model, 
     assert outside not in listed
 
 
+def test_the_admin_reveal_of_a_profile_outside_the_area_is_404(two_cities):
+    client = _admin_client(two_cities["admin"])
+    outside = two_cities["outside"]["resident"].pk
+    # 404 as for a profile that does not exist (it was 403: "exists, not yours").
+    assert client.post(f"/admin/residents/resident/{outside}/reveal/").status_code == 404
+    assert client.post("/admin/residents/resident/999999/reveal/").status_code == 404
+    inside = two_cities["inside"]["resident"].pk
+    assert client.post(f"/admin/residents/resident/{inside}/reveal/").status_code == 200
+
+
 def test_consents_and_capacity_history_are_cut_to_the_area(two_cities):
     client = _admin_client(two_cities["admin"])
     consents = client.get("/admin/residents/portraitconsent/").context["cl"].result_list
