@@ -155,6 +155,18 @@ class DayFilter(django_filters.DateFilter):
     field_class = DayField
 
 
+class RequestFilterForm(forms.Form):
+    """The filters' form: a day range whose end comes before its start is an error of the end
+    day (it could match nothing), not an empty list that looks like no requests."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
+        if start and end and end < start:
+            self.add_error("submitted_to", _("The last day comes before the first day."))
+        return cleaned
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class AreaFilter(django_filters.Filter):
     """An area by its official code (``residents.community_picker.AreaCodeField``)."""
@@ -281,6 +293,7 @@ class RequestFilter(django_filters.FilterSet):
     class Meta:
         model = ServiceRequest
         fields: list = []
+        form = RequestFilterForm
 
     def __init__(
         self,

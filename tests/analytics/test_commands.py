@@ -96,8 +96,20 @@ def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
     wider = pd.read_csv(wide)
     assert list(wider.columns) == list(written.columns)
     assert (wider["upper"] - wider["lower"]).mean() > (written["upper"] - written["lower"]).mean()
-    with pytest.raises(CommandError, match="--level must be a percentage between 50 and 99"):
-        _run("forecast_demand", "--data", str(data), "--level", "0.8")
+    # A share is read as the percentage it is (Python's quantile code writes 0.95, R and
+    # statsforecast 95): the same file.
+    share = tmp_path / "share.csv"
+    _run(
+        "forecast_demand",
+        *("--data", str(data), "--horizon", "2", "--out", str(share), "--level", "0.95"),
+    )
+    pd.testing.assert_frame_equal(pd.read_csv(share), wider)
+    # A year ahead with one's own file, beyond the platform's six months.
+    year = tmp_path / "year.csv"
+    _run("forecast_demand", "--data", str(data), "--horizon", "12", "--out", str(year))
+    ahead = pd.read_csv(year)
+    assert len(ahead) == 36 and ahead["period"].max() == "2025-06"
+    assert (ahead["lower"] <= ahead["forecast"]).all() and ahead["forecast"].notna().all()
 
 
 def test_a_file_too_short_to_backtest_still_gets_its_forecasts(tmp_path):
@@ -145,7 +157,6 @@ def test_forecast_from_a_bad_file_names_the_problem(tmp_path):
     ("args", "named"),
     [
         (("forecast_demand", "--horizon", "9"), "horizon"),
-        (("forecast_demand", "--horizon", "0", "--data", "unused.csv"), "horizon"),
         (("recommend_allocation", "--budget", "-5"), "budget"),
         (("recommend_allocation", "--budget", "100", "--min-coverage", "1.5"), "min_coverage"),
     ],
@@ -302,9 +313,33 @@ def test_a_file_too_short_to_backtest_is_told_in_chinese(tmp_path):
     ("args", "english", "chinese"),
     [
         (
-            ("--data", "history.csv", "--level", "0.8"),
-            "--level must be a percentage between 50 and 99, got 0.8",
-            "--level 须为 50 到 99 之间的百分数，收到的是 0.8",
+            ("--data", "history.csv", "--level", "0.3"),
+            "--level must be a percentage between 50 and 99 (or a share between 0.5 and "
+            "0.99), got 0.3",
+            "--level 须为 50 到 99 之间的百分数（或 0.5 到 0.99 之间的比例），收到的是 0.3",
+        ),
+        (
+            ("--data", "history.csv", "--level", "100"),
+            "--level must be a percentage between 50 and 99 (or a share between 0.5 and "
+            "0.99), got 100",
+            "--level 须为 50 到 99 之间的百分数（或 0.5 到 0.99 之间的比例），收到的是 100",
+        ),
+        (
+            ("--data", "history.csv", "--horizon", "13"),
+            "--horizon must be between 1 and 12 months with --data, got 13",
+            "与 --data 一起使用时，--horizon 须为 1 到 12 个月，收到的是 13",
+        ),
+        (
+            ("--data", "history.csv", "--horizon", "0"),
+            "--horizon must be between 1 and 12 months with --data, got 0",
+            "与 --data 一起使用时，--horizon 须为 1 到 12 个月，收到的是 0",
+        ),
+        (
+            # The platform's own runs keep the pages' bound.
+            ("--horizon", "7"),
+            "invalid parameters for a forecast run: horizon: Ensure this value is less than "
+            "or equal to 6.",
+            "需求预测运行的参数无效：预测期（月）：请确保该值小于或者等于 6。",
         ),
         (
             ("--out", "forecasts.csv"),
@@ -435,7 +470,6 @@ def test_an_ensemble_worse_than_the_seasonal_naive_is_said_to_be_higher(
     ("args", "kind", "parameter"),
     [
         (("forecast_demand", "--horizon", "9"), "forecast", "horizon"),
-        (("forecast_demand", "--horizon", "0", "--data", "unused.csv"), "forecast", "horizon"),
         (("recommend_allocation", "--budget", "-5"), "allocation", "budget"),
     ],
 )

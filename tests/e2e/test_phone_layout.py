@@ -92,7 +92,9 @@ def test_the_workers_dashboard_stacks_its_tables_on_a_phone(new_page):
     assert cut_off == []
 
 
-def test_a_queue_rows_selection_box_is_big_enough_to_tap_on_a_phone(new_page):
+def test_a_queue_rows_selection_box_and_the_header_links_are_big_enough_to_tap_on_a_phone(
+    new_page,
+):
     world = run_data.run_world().world
     worker = world.worker_assigned
     worker.set_password(E2E_PASSWORD)
@@ -102,3 +104,6 @@ def test_a_queue_rows_selection_box_is_big_enough_to_tap_on_a_phone(new_page):
     page.goto("/zh-hans/queue/?view=all")
     box = page.locator("table.stack tbody input[type=checkbox]").first.bounding_box()
     assert box is not None and box["width"] >= 24 and box["height"] >= 24
+    # So is the header's link to the notifications.
+    link = page.locator("#header-notifications").bounding_box()
+    assert link is not None and link["height"] >= 24

@@ -162,3 +162,15 @@ def test_an_administrator_sees_every_community_in_the_same_tabs(community):
     ServiceRequestFactory(community=community)
     ServiceRequestFactory()
     assert len(_filtered(admin, "view=unassigned")) == 2
+
+
+def test_a_day_range_that_ends_before_it_starts_is_an_error_of_its_last_day(community, worker):
+    ServiceRequestFactory(community=community, created_at=timezone.now())
+    today = timezone.localdate()
+    backwards = RequestFilter(
+        QueryDict(f"submitted_from={today}&submitted_to={today - timedelta(days=1)}"),
+        queryset=queries.request_list(user=worker),
+        user=worker,
+    )
+    assert not backwards.is_valid()
+    assert backwards.form.errors["submitted_to"] == ["The last day comes before the first day."]

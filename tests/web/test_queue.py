@@ -188,3 +188,14 @@ def test_the_pages_go_on_past_the_count_cap(
     assert listed == newest_first
     past = page(5)
     assert _listed(past) == [] and texts["past_last"] in past and texts["next"] not in past
+
+
+def test_the_queue_says_when_its_day_range_is_backwards(client, worker):
+    from django.utils import translation
+
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    with translation.override("zh-hans"):
+        url = reverse("services:queue")
+    html = client.get(url, {"submitted_from": "2026-12-10", "submitted_to": "2026-12-01"}).content
+    error = html.decode().split('id="id_submitted_to_error"', 1)[1].split("</", 1)[0]
+    assert "截止日期早于起始日期。" in error

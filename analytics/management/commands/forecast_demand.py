@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from analytics import kinds, wording
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import (
+    MAX_HORIZON,
     UNGROUPED,
     ForecastConfig,
     MonthsFilled,
@@ -24,7 +25,6 @@ from analytics.kinds.schema import record
 from analytics.management.commands._history_file import check_output_path, read_history_file
 from analytics.management.commands._runs import (
     add_cities_argument,
-    checked_params,
     dump_json,
     refusal,
     run_and_check,
@@ -42,6 +42,13 @@ TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth")
 GROUP_WIDTH = 28
 
 
+def interval_percent(level: float) -> float:
+    """An interval's level in percent: statsforecast and R's forecast take 80 or 90, scikit-
+    learn's and most Python's quantile code a share, 0.8 or 0.9; a level below 1 can only be a
+    share (a 0.9% interval is no interval anyone asks for), so it is read as one."""
+    return round(level * 100, 6) if 0 < level < 1 else level
+
+
 class Command(LocalisedCommand):
     help = (
         "Forecast monthly requests per community and category (with a rolling-origin backtest "
@@ -52,14 +59,22 @@ class Command(LocalisedCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--horizon", type=int, default=6, help="months ahead, 1 to 6")
+        parser.add_argument(
+            "--horizon",
+            type=int,
+            default=6,
+            help=f"months ahead, 1 to 6 (with --data, 1 to {MAX_HORIZON})",
+        )
         parser.add_argument("--data", type=Path, help="a CSV history: series, period, count")
         parser.add_argument("--out", type=Path, help="with --data: write the forecasts here")
         parser.add_argument(
             "--level",
             type=float,
             default=80,
-            help="with --data: the prediction interval's level in percent, 50 to 99 (default 80)",
+            help=(
+                "with --data: the prediction interval's level in percent, 50 to 99 (default "
+                "80); a share such as 0.9 is read as 90"
+            ),
         )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         add_cities_argument(parser)
@@ -67,10 +82,14 @@ class Command(LocalisedCommand):
     def handle(
         self, *args, horizon: int, data: Path | None, out: Path | None, level: float, **options
     ):
+        asked, level = level, interval_percent(level)
         if not 50 <= level <= 99:
             raise CommandError(
-                gettext("--level must be a percentage between 50 and 99, got %(level)s")
-                % {"level": f"{level:g}"}
+                gettext(
+                    "--level must be a percentage between 50 and 99 (or a share between 0.5 "
+                    "and 0.99), got %(level)s"
+                )
+                % {"level": f"{asked:g}"}
             )
         if data is None:
             if out is not None:
@@ -84,7 +103,14 @@ class Command(LocalisedCommand):
                 )
             self._from_the_database(horizon, cities=options.get("cities"), json=options["json"])
             return
-        horizon = checked_params(AnalysisRun.Kind.FORECAST, {"horizon": horizon})["horizon"]
+        if not 1 <= horizon <= MAX_HORIZON:
+            # A file of one's own may be forecast as far as the engine forecasts (a year: the
+            # same-month-last-year features need the target within a year); the platform's
+            # runs keep the pages' bound of 6 months.
+            raise CommandError(
+                gettext("--horizon must be between 1 and %(most)s months with --data, got %(got)s")
+                % {"most": MAX_HORIZON, "got": horizon}
+            )
         if out is not None:
             check_output_path(out)
         frame, rows = read_history_file(data)
