@@ -157,3 +157,18 @@ def test_the_allocation_pages_forecast_intervals_are_in_the_languages_brackets(c
     assert '<span class="muted small">（3.0–9.0）</span>' in chinese
     assert "(3.0–9.0)" not in chinese
     assert _spaced_brackets(chinese) == []
+
+
+def test_the_forecast_pages_all_services_heading_joins_the_name_without_a_space_in_chinese(
+    client, runs
+):
+    """Chinese joins a name and 的 directly; a space after a name ending in （…） shows."""
+    for community in (runs.world.home, runs.world.other):
+        community.name = f"{community.name}（东区）"
+        community.save(update_fields=["name"])
+    english = page_in(client, runs.world.admin, "analytics:forecast", "en")
+    assert re.search(r"All services in [^<]*（东区）</h2>", english)
+
+    chinese = page_in(client, runs.world.admin, "analytics:forecast", "zh-hans")
+    assert re.search(r"（东区）的全部服务</h2>", chinese)
+    assert "） 的" not in chinese
