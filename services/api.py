@@ -318,7 +318,7 @@ class ServiceRequestViewSet(
         item = self._scoped(pk)
         if not queries.may_work_request(user=request.user, request=item):
             raise ActionNotAllowed(_("Only the workers of this community assign its requests."))
-        serializer = AssignSerializer(data=request.data)
+        serializer = AssignSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         actions.request_assign(user=request.user, request=item, **serializer.validated_data)
         return self._detail_response(item.pk)

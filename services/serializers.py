@@ -431,9 +431,13 @@ class MoveSerializer(NoteSerializer):
 
 
 class AssignSerializer(NoteSerializer):
-    assignee = serializers.PrimaryKeyRelatedField(
+    # Among the workers the caller may assign (``queries.assignee_choices``): a worker of
+    # another area is "no such object", as an id that does not exist, not a refusal that
+    # says an active worker has it.
+    assignee = ScopedPrimaryKeyRelatedField(
+        scope=queries.assignee_choices,
         error_messages=RELATED_ERRORS_WITHOUT_ECHO,
-        queryset=User.objects.filter(role=User.Role.WORKER, is_active=True),
+        queryset=User.objects.none(),
         help_text="A community worker who serves the request's community.",
     )
 

@@ -106,7 +106,8 @@ def find_null_characters(params: QueryDict, url_values: dict[str, str]) -> list[
     ]
     names += [name for name, value in url_values.items() if "\x00" in str(value)]
     return [
-        f"{name.replace(chr(0), '')} contains a null character, which is not allowed."
+        gettext("%(parameter)s contains a null character, which is not allowed.")
+        % {"parameter": name.replace(chr(0), "")}
         for name in names
     ]
 
@@ -119,18 +120,25 @@ def read_parameters(request: HttpRequest, *, with_body: bool) -> tuple[QueryDict
     try:
         return request.GET, (request.POST if with_body else QueryDict())
     except TooManyFieldsSent:
-        problem = (
-            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} parameters."
-        )
+        problem = gettext("The request has more than %(count)s parameters.") % {
+            "count": f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,}"
+        }
     except TooManyFilesSent:
-        problem = f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files."
+        problem = gettext("The request has more than %(count)s files.") % {
+            "count": f"{settings.DATA_UPLOAD_MAX_NUMBER_FILES:,}"
+        }
     except RequestDataTooBig:
-        problem = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+        problem = gettext("The request body is larger than %(count)s bytes.") % {
+            "count": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+        }
     except MultiPartParserError as exc:
-        problem = f"The multipart/form-data body could not be read ({exc})."
+        # The parser's own reason stays as Django words it (English): it names the part.
+        problem = gettext("The multipart/form-data body could not be read (%(problem)s).") % {
+            "problem": exc
+        }
     except (BadRequest, SuspiciousOperation):
         # Django's one BadRequest here: a form-encoded body declared in another charset.
-        problem = (
+        problem = gettext(
             "The body could not be read: GeoReport v2 bodies are UTF-8, sent as "
             "Content-Type: application/x-www-form-urlencoded; charset=utf-8."
         )
@@ -145,22 +153,37 @@ def parse_w3c_datetime(value: str, name: str, *, end_of_day: bool = False) -> da
     """A W3C (ISO 8601 subset) date-time with a time zone, or a bare date read in the
     jurisdiction's time zone (its start, or with ``end_of_day`` its last instant)."""
     text = _SPACE_FOR_PLUS.sub(r"+\1", value.strip())
-    example = "e.g. 2010-01-01T00:00:00Z or 2010-01-01T08:00:00+08:00"
+    named = {
+        "parameter": name,
+        "value": value,
+        "example": gettext("e.g. 2010-01-01T00:00:00Z or 2010-01-01T08:00:00+08:00"),
+    }
     if _DATE_ONLY.match(text):
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise bad_request(f"{name} '{value}' is not a valid date ({example}).") from None
+            raise bad_request(
+                gettext("%(parameter)s '%(value)s' is not a valid date (%(example)s).") % named
+            ) from None
         moment = datetime.combine(day, time.max if end_of_day else time.min)
         return timezone.make_aware(moment)
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise bad_request(
-            f"{name} '{value}' is not a W3C date and time with a time zone ({example})."
+            gettext(
+                "%(parameter)s '%(value)s' is not a W3C date and time with a time zone "
+                "(%(example)s)."
+            )
+            % named
         ) from None
     if moment.tzinfo is None:
-        raise bad_request(f"{name} '{value}' must include a time zone, Z or ±hh:mm ({example}).")
+        raise bad_request(
+            gettext(
+                "%(parameter)s '%(value)s' must include a time zone, Z or ±hh:mm (%(example)s)."
+            )
+            % named
+        )
     return moment
 
 
@@ -192,14 +215,17 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
     raw_ids = _values(params, "service_request_id")
     if raw_ids:
         errors.extend(
-            f"service_request_id '{raw}' is not a service request id."
+            gettext("service_request_id '%(value)s' is not a service request id.") % {"value": raw}
             for raw in raw_ids
             if parse_request_id(raw) is None
         )
         if not errors and len(raw_ids) > conf.MAX_REQUESTS:
             errors.append(
-                f"service_request_id lists {len(raw_ids)} ids; at most {conf.MAX_REQUESTS} "
-                "may be asked for at once."
+                gettext(
+                    "service_request_id lists %(count)s ids; at most %(largest)s may be asked "
+                    "for at once."
+                )
+                % {"count": len(raw_ids), "largest": conf.MAX_REQUESTS}
             )
         if errors:
             raise bad_request(*errors)
@@ -211,7 +237,9 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
     statuses = [s.lower() for s in _values(params, "status")]
     for status in statuses:
         if status not in STATUSES:
-            errors.append(f"status '{status}' is not one of: open, closed.")
+            errors.append(
+                gettext("status '%(value)s' is not one of: open, closed.") % {"value": status}
+            )
 
     window = timedelta(days=conf.DEFAULT_WINDOW_DAYS)
     start = end = None
@@ -226,7 +254,10 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
             continue
         problem = query_time_problem(moment, now=now or timezone.now())
         if problem:
-            errors.append(f"{name} '{raw}': {problem}")
+            errors.append(
+                gettext("%(parameter)s '%(value)s': %(problem)s")
+                % {"parameter": name, "value": raw, "problem": problem}
+            )
             continue
         moment = as_utc(moment)
         if name == "start_date":
@@ -235,11 +266,13 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
             end = moment
     if start and end:
         if end < start:
-            errors.append("end_date is earlier than start_date.")
+            errors.append(gettext("end_date is earlier than start_date."))
         elif end - start > window:
             errors.append(
-                f"start_date to end_date spans more than {conf.DEFAULT_WINDOW_DAYS} days; "
-                "ask for a shorter range."
+                gettext(
+                    "start_date to end_date spans more than %(days)s days; ask for a shorter range."
+                )
+                % {"days": conf.DEFAULT_WINDOW_DAYS}
             )
     if errors:
         raise bad_request(*errors)
@@ -265,13 +298,13 @@ def parse_submission(data: QueryDict) -> Submission:
     errors = []
     service_code = _single(data, "service_code")
     if not service_code:
-        errors.append("service_code was not provided.")
+        errors.append(gettext("service_code was not provided."))
 
     latitude = longitude = None
     raw_lat, raw_long = _single(data, "lat"), _single(data, "long")
     if raw_lat or raw_long:
         if not (raw_lat and raw_long):
-            errors.append("lat and long must both be sent.")
+            errors.append(gettext("lat and long must both be sent."))
         else:
             latitude = _coordinate(raw_lat, "lat", 90.0, errors)
             longitude = _coordinate(raw_long, "long", 180.0, errors)
@@ -280,17 +313,23 @@ def parse_submission(data: QueryDict) -> Submission:
     address_id = _single(data, "address_id")
     if not (raw_lat or raw_long or address_string or address_id):
         errors.append(
-            "A location is required: lat and long, address_string, or address_id "
-            "(a community code)."
+            gettext(
+                "A location is required: lat and long, address_string, or address_id "
+                "(a community code)."
+            )
         )
     if len(address_string) > 255:
-        errors.append("address_string is longer than 255 characters.")
+        errors.append(too_long("address_string", 255))
 
     description = (data.get("description") or "").strip()
     if len(description) > conf.MAX_DESCRIPTION_LENGTH:
         errors.append(
-            f"description is longer than {conf.MAX_DESCRIPTION_LENGTH:,} characters "
-            f"({len(description):,})."
+            gettext("%(parameter)s is longer than %(largest)s characters (%(length)s).")
+            % {
+                "parameter": "description",
+                "largest": f"{conf.MAX_DESCRIPTION_LENGTH:,}",
+                "length": f"{len(description):,}",
+            }
         )
 
     raw_attributes: dict[str, list[str]] = {}
@@ -299,7 +338,10 @@ def parse_submission(data: QueryDict) -> Submission:
             continue
         match = _ATTRIBUTE_KEY.match(key)
         if not match:
-            errors.append(f"'{key}' is not of the form attribute[code] or attribute[code][].")
+            errors.append(
+                gettext("'%(key)s' is not of the form attribute[code] or attribute[code][].")
+                % {"key": key}
+            )
             continue
         values = [v for v in data.getlist(key) if v.strip()]
         raw_attributes.setdefault(match.group(1), []).extend(values)
@@ -321,10 +363,16 @@ def _coordinate(raw: str, name: str, limit: float, errors: list[str]) -> float |
     try:
         value = float(raw)
     except ValueError:
-        errors.append(f"{name} '{raw}' is not a number (WGS84 decimal degrees).")
+        errors.append(
+            gettext("%(parameter)s '%(value)s' is not a number (WGS84 decimal degrees).")
+            % {"parameter": name, "value": raw}
+        )
         return None
     if not math.isfinite(value) or abs(value) > limit:
-        errors.append(f"{name} {raw} is outside -{limit:g}..{limit:g}.")
+        errors.append(
+            gettext("%(parameter)s %(value)s is outside %(lowest)s..%(highest)s.")
+            % {"parameter": name, "value": raw, "lowest": f"-{limit:g}", "highest": f"{limit:g}"}
+        )
         return None
     return value
 
@@ -337,15 +385,25 @@ def parse_attributes(
     ones present, list answers among the listed keys. Raises one 400 naming every problem."""
     specs = {spec["code"]: spec for spec in extra_fields}
     errors = []
+    # The codes already refused, so a required one is not also reported as missing.
+    refused: set[str] = set()
     answers: dict[str, object] = {}
     for code, values in raw_attributes.items():
         name = f"attribute[{code}]"
         spec = specs.get(code)
         if spec is None:
-            known = ", ".join(specs) or "none"
             errors.append(
-                f"{name} is not an attribute of service '{service_code}' (its attributes: {known})."
+                gettext(
+                    "%(parameter)s is not an attribute of service '%(service)s' (its "
+                    "attributes: %(known)s)."
+                )
+                % {
+                    "parameter": name,
+                    "service": service_code,
+                    "known": gettext(", ").join(specs) or gettext("none"),
+                }
             )
+            refused.add(code)
             continue
         if not values:
             continue
@@ -356,26 +414,40 @@ def parse_attributes(
             wrong = [v for v in chosen if v not in allowed]
             if wrong:
                 errors.append(
-                    f"{name}: {', '.join(wrong)} not among the allowed keys {', '.join(allowed)}."
+                    gettext("%(parameter)s: %(values)s not among the allowed keys %(allowed)s.")
+                    % {
+                        "parameter": name,
+                        "values": gettext(", ").join(wrong),
+                        "allowed": gettext(", ").join(allowed),
+                    }
                 )
+                refused.add(code)
                 continue
             answers[code] = chosen
             continue
         if len(values) > 1:
-            errors.append(f"{name} takes one value, not {len(values)}.")
+            errors.append(
+                gettext("%(parameter)s takes one value, not %(count)s.")
+                % {"parameter": name, "count": len(values)}
+            )
+            refused.add(code)
             continue
         try:
             answers[code] = _typed(values[0], spec, name)
         except ValueError as exc:
             errors.append(str(exc))
+            refused.add(code)
     for code, spec in specs.items():
-        if (
-            spec.get("required")
-            and code not in answers
-            and not any(e.startswith(f"attribute[{code}]") for e in errors)
-        ):
-            label = spec.get("label") or code
-            errors.append(f"attribute[{code}] is required for service '{service_code}' ({label}).")
+        if spec.get("required") and code not in answers and code not in refused:
+            errors.append(
+                gettext("%(parameter)s is required for service '%(service)s' (%(label)s).")
+                % {
+                    "parameter": f"attribute[{code}]",
+                    "service": service_code,
+                    # The label as the service definition shows it in this language.
+                    "label": gettext(spec.get("label") or code),
+                }
+            )
     if errors:
         raise bad_request(*errors)
     return answers
@@ -388,9 +460,15 @@ def _typed(raw: str, spec: dict, name: str) -> object:
         try:
             number = Decimal(value)
         except InvalidOperation:
-            raise ValueError(f"{name} '{raw}' is not a number.") from None
+            raise ValueError(
+                gettext("%(parameter)s '%(value)s' is not a number.")
+                % {"parameter": name, "value": raw}
+            ) from None
         if not number.is_finite():
-            raise ValueError(f"{name} '{raw}' is not a finite number.")
+            raise ValueError(
+                gettext("%(parameter)s '%(value)s' is not a finite number.")
+                % {"parameter": name, "value": raw}
+            )
         return int(number) if number == number.to_integral_value() else float(number)
     if datatype == "datetime":
         text = _SPACE_FOR_PLUS.sub(r"+\1", value)
@@ -398,7 +476,11 @@ def _typed(raw: str, spec: dict, name: str) -> object:
             moment = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
             raise ValueError(
-                f"{name} '{raw}' is not an ISO 8601 date and time (e.g. 2024-05-01T09:00:00+08:00)."
+                gettext(
+                    "%(parameter)s '%(value)s' is not an ISO 8601 date and time (e.g. "
+                    "2024-05-01T09:00:00+08:00)."
+                )
+                % {"parameter": name, "value": raw}
             ) from None
         if moment.tzinfo is None:
             moment = timezone.make_aware(moment)
@@ -407,15 +489,23 @@ def _typed(raw: str, spec: dict, name: str) -> object:
         allowed = [str(v["key"]) for v in spec.get("values", [])]
         if value not in allowed:
             raise ValueError(
-                f"{name}: '{value}' is not among the allowed keys {', '.join(allowed)}."
+                gettext("%(parameter)s: '%(value)s' is not among the allowed keys %(allowed)s.")
+                % {"parameter": name, "value": value, "allowed": gettext(", ").join(allowed)}
             )
         return value
     if datatype == "text":
         if len(value) > conf.MAX_DESCRIPTION_LENGTH:
-            raise ValueError(f"{name} is longer than {conf.MAX_DESCRIPTION_LENGTH:,} characters.")
+            raise ValueError(too_long(name, conf.MAX_DESCRIPTION_LENGTH))
         return value
     # string: one line, as the spec defines it; line breaks a client sent become spaces.
     value = " ".join(value.splitlines())
     if len(value) > 500:
-        raise ValueError(f"{name} is longer than 500 characters.")
+        raise ValueError(too_long(name, 500))
     return value
+
+
+def too_long(name: str, largest: int) -> str:
+    return gettext("%(parameter)s is longer than %(largest)s characters.") % {
+        "parameter": name,
+        "largest": f"{largest:,}",
+    }

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDay
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from geography.distance import haversine_km
 from residents.models import Community, Resident, User
@@ -45,8 +46,8 @@ def check_jurisdiction(jurisdiction_id: str) -> None:
     and a domain names the same site in any case (``City.gov`` is ``city.gov``)."""
     if jurisdiction_id and jurisdiction_id.casefold() != conf.jurisdiction_id().casefold():
         raise not_found(
-            f"jurisdiction_id '{jurisdiction_id}' was not found; this endpoint serves "
-            f"'{conf.jurisdiction_id()}'."
+            gettext("jurisdiction_id '%(value)s' was not found; this endpoint serves '%(ours)s'.")
+            % {"value": jurisdiction_id, "ours": conf.jurisdiction_id()}
         )
 
 
@@ -62,8 +63,12 @@ def services() -> QuerySet[ServiceCategory]:
 def service(service_code: str) -> ServiceCategory:
     category = services().filter(code=service_code).first()
     if category is None:
-        raise not_found(f"service_code '{service_code}' was not found.")
+        raise not_found(unknown_service_code(service_code))
     return category
+
+
+def unknown_service_code(service_code: str) -> str:
+    return gettext("service_code '%(value)s' was not found.") % {"value": service_code}
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[Serv
         )
         unknown = [code for code in filters.service_codes if code not in known]
         if unknown:
-            raise bad_request(*(f"service_code '{code}' was not found." for code in unknown))
+            raise bad_request(*(unknown_service_code(code) for code in unknown))
         requests = requests.filter(category__code__in=filters.service_codes)
     if filters.statuses:
         requests = requests.filter(status__in=our_statuses(filters.statuses))
@@ -270,21 +275,24 @@ def service_request(service_request_id: str, places: PublicPlaces) -> ServiceReq
     pk = parse_request_id(service_request_id)
     request = _public_requests(places).filter(pk=pk).first() if pk is not None else None
     if request is None:
-        raise not_found(f"service_request_id '{service_request_id}' was not found.")
+        raise not_found(
+            gettext("service_request_id '%(value)s' was not found.") % {"value": service_request_id}
+        )
     return request
 
 
 def active_api_key(raw_key: str) -> Open311ApiKey:
     """The active key matching ``api_key``, or 403 as the spec asks for a missing or invalid one."""
     if not raw_key:
-        raise forbidden("api_key is missing: submitting a request needs an API key.")
+        raise forbidden(gettext("api_key is missing: submitting a request needs an API key."))
     api_key = (
         Open311ApiKey.objects.select_related("owner", "default_community")
         .filter(key_hash=Open311ApiKey.digest(raw_key), active=True, owner__is_active=True)
         .first()
     )
     if api_key is None:
-        raise forbidden("Invalid api_key received -- can't proceed with create_request.")
+        # The specification's own example text, so a client matching on it still does.
+        raise forbidden(gettext("Invalid api_key received -- can't proceed with create_request."))
     return api_key
 
 
@@ -307,7 +315,10 @@ def community_for_location(location: Location, api_key: Open311ApiKey) -> Commun
     if location.address_id:
         community = Community.objects.filter(code=location.address_id).first()
         if community is None:
-            raise bad_request(f"address_id '{location.address_id}' is not a known community code.")
+            raise bad_request(
+                gettext("address_id '%(value)s' is not a known community code.")
+                % {"value": location.address_id}
+            )
         return community
     if location.latitude is not None and location.longitude is not None:
         community = nearest_community(location.latitude, location.longitude)
@@ -323,15 +334,22 @@ def community_for_location(location: Location, api_key: Open311ApiKey) -> Commun
     tried = []
     if location.latitude is not None:
         tried.append(
-            f"no community centre lies within {conf.nearest_community_max_km():g} km of "
-            f"lat/long {location.latitude:g},{location.longitude:g}"
+            gettext("no community centre lies within %(km)s km of lat/long %(lat)s,%(long)s")
+            % {
+                "km": f"{conf.nearest_community_max_km():g}",
+                "lat": f"{location.latitude:g}",
+                "long": f"{location.longitude:g}",
+            }
         )
     if location.address_string:
-        tried.append("address_string names no community")
+        tried.append(gettext("address_string names no community"))
+    tried.append(gettext("the api_key has no default community"))
     raise bad_request(
-        "No community could be determined for this request: "
-        + "; ".join([*tried, "and the api_key has no default community"])
-        + ". Send address_id with a community code."
+        gettext(
+            "No community could be determined for this request: %(reasons)s. Send address_id "
+            "with a community code."
+        )
+        % {"reasons": gettext("; ").join(tried)}
     )
 
 
@@ -396,6 +414,9 @@ def check_owner_may_submit_for(api_key: Open311ApiKey, community: Community) -> 
         allowed = owner.communities.filter(pk=community.pk).exists()
     if not allowed:
         raise forbidden(
-            f"This api_key may not submit requests for community '{community.code}': its "
-            "owner does not serve that community."
+            gettext(
+                "This api_key may not submit requests for community '%(community)s': its owner "
+                "does not serve that community."
+            )
+            % {"community": community.code}
         )

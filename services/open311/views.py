@@ -16,9 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from core.localisation import labelled
 from services.models import ServiceCategory
 from services.open311 import actions, conf, parsers, queries, renderers, representations
 from services.open311.errors import Open311Error, bad_request, forbidden, not_found
@@ -26,7 +28,7 @@ from services.open311.errors import Open311Error, bad_request, forbidden, not_fo
 logger = logging.getLogger(__name__)
 
 # The specification's "general service error", for a failure on our side.
-GENERAL_ERROR = (
+GENERAL_ERROR = gettext_lazy(
     "The request could not be processed because of an error on this server; it has been "
     "logged. Try again later, and tell the site's administrators if it persists."
 )
@@ -55,7 +57,10 @@ class Open311View(View):
         fmt = fmt.lower()
         try:
             if not renderers.is_supported(fmt):
-                raise not_found(f"Format '{fmt}' is not supported: use .xml or .json.")
+                raise not_found(
+                    gettext("Format '%(format)s' is not supported: use .xml or .json.")
+                    % {"format": fmt}
+                )
             method = request.method if request.method != "HEAD" else "GET"
             query, form = parsers.read_parameters(request, with_body=method == "POST")
             nul = parsers.find_null_characters(query, kwargs) + parsers.find_null_characters(
@@ -66,7 +71,8 @@ class Open311View(View):
             if method not in self.allowed:
                 response = renderers.render_error(
                     bad_request(
-                        f"{request.method} is not supported here; use {', '.join(self.allowed)}."
+                        gettext("%(method)s is not supported here; use %(allowed)s.")
+                        % {"method": request.method, "allowed": gettext(", ").join(self.allowed)}
                     ),
                     fmt,
                 )
@@ -133,8 +139,11 @@ class RequestsView(Open311View):
         content_type = request.content_type or ""
         if content_type not in FORM_CONTENT_TYPES:
             raise bad_request(
-                f"POST requests must be form-encoded (Content-Type: "
-                f"application/x-www-form-urlencoded), not '{content_type or 'none'}'."
+                gettext(
+                    "POST requests must be form-encoded (Content-Type: "
+                    "application/x-www-form-urlencoded), not '%(content_type)s'."
+                )
+                % {"content_type": content_type or gettext("none")}
             )
         api_key = queries.active_api_key(
             (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
@@ -169,7 +178,7 @@ class RequestsView(Open311View):
             raise bad_request(*action_error_descriptions(exc, category)) from None
         except PermissionDenied as exc:
             raise forbidden(
-                str(exc) or "This api_key's owner may not submit this request."
+                str(exc) or gettext("This api_key's owner may not submit this request.")
             ) from None
         payload = [representations.created_request(created)]
         return renderers.render(payload, fmt=fmt, root="service_requests", status=201)
@@ -192,8 +201,11 @@ class RequestDetailView(Open311View):
 class TokenView(Open311View):
     def get(self, request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:
         raise not_found(
-            f"token '{token}' was not found: every service here is realtime, so POST requests "
-            "answers with the service_request_id and issues no tokens."
+            gettext(
+                "token '%(token)s' was not found: every service here is realtime, so POST "
+                "requests answers with the service_request_id and issues no tokens."
+            )
+            % {"token": token}
         )
 
 
@@ -201,9 +213,12 @@ class UnknownResourceView(Open311View):
     def dispatch(self, request: HttpRequest, *args, path: str, **kwargs) -> HttpResponse:
         fmt = path.rsplit(".", 1)[-1].lower() if "." in path else renderers.DEFAULT_FORMAT
         error = not_found(
-            f"'{path}' is not a GeoReport v2 resource: use discovery, services, "
-            "services/<service_code>, requests, requests/<service_request_id> or tokens/<token>, "
-            "followed by .xml or .json."
+            gettext(
+                "'%(path)s' is not a GeoReport v2 resource: use discovery, services, "
+                "services/<service_code>, requests, requests/<service_request_id> or "
+                "tokens/<token>, followed by .xml or .json."
+            )
+            % {"path": path}
         )
         return renderers.render_error(error, fmt)
 
@@ -223,5 +238,5 @@ def action_error_descriptions(exc: ValidationError, category: ServiceCategory) -
         else:
             name = ACTION_FIELDS.get(field, field)
         for message in messages:
-            descriptions.append(f"{name}: {message}" if name else message)
+            descriptions.append(labelled(name, message) if name else message)
     return descriptions
