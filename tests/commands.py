@@ -34,4 +34,4 @@ def english_words(text: str, *, allowed: object = (), quoted: object = ()) -> se
     output, each is English left untranslated."""
     for value in quoted:
         text = text.replace(str(value), "")
-    return set(re.findall(r"[A-Za-z][A-Za-z_-]*", text)) - set(allowed)
+    return set(re.findall(r"[A-Za-z][A-Za-z0-9_-]*", text)) - set(allowed)

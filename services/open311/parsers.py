@@ -23,6 +23,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.localisation import join_list
 from core.time_bounds import as_utc, query_time_problem
 from services.open311 import conf
 from services.open311.errors import Open311Error, bad_request
@@ -400,7 +401,7 @@ def parse_attributes(
                 % {
                     "parameter": name,
                     "service": service_code,
-                    "known": gettext(", ").join(specs) or gettext("none"),
+                    "known": join_list(specs) or gettext("none"),
                 }
             )
             refused.add(code)
@@ -417,8 +418,8 @@ def parse_attributes(
                     gettext("%(parameter)s: %(values)s not among the allowed keys %(allowed)s.")
                     % {
                         "parameter": name,
-                        "values": gettext(", ").join(wrong),
-                        "allowed": gettext(", ").join(allowed),
+                        "values": join_list(wrong),
+                        "allowed": join_list(allowed),
                     }
                 )
                 refused.add(code)
@@ -490,7 +491,7 @@ def _typed(raw: str, spec: dict, name: str) -> object:
         if value not in allowed:
             raise ValueError(
                 gettext("%(parameter)s: '%(value)s' is not among the allowed keys %(allowed)s.")
-                % {"parameter": name, "value": value, "allowed": gettext(", ").join(allowed)}
+                % {"parameter": name, "value": value, "allowed": join_list(allowed)}
             )
         return value
     if datatype == "text":

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from core.localisation import labelled
+from core.localisation import join_list, labelled
 from services.models import ServiceCategory
 from services.open311 import actions, conf, parsers, queries, renderers, representations
 from services.open311.errors import Open311Error, bad_request, forbidden, not_found
@@ -72,7 +72,7 @@ class Open311View(View):
                 response = renderers.render_error(
                     bad_request(
                         gettext("%(method)s is not supported here; use %(allowed)s.")
-                        % {"method": request.method, "allowed": gettext(", ").join(self.allowed)}
+                        % {"method": request.method, "allowed": join_list(self.allowed)}
                     ),
                     fmt,
                 )

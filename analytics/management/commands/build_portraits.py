@@ -1,3 +1,5 @@
+from django.utils.translation import gettext
+
 from analytics import wording
 from analytics.management.commands._runs import (
     add_cities_argument,
@@ -27,13 +29,25 @@ class Command(LocalisedCommand):
             dump_json(self.stdout, {"run": run.pk, **result})
             return
         self.stdout.write(
-            f"Portraits run #{run.pk}: {result['n_residents']} residents, {result['k']} segments "
-            f"({wording.criterion_text(parts=result['criterion_parts'])}), "
-            f"{run.timings['total']:.1f} s"
+            gettext(
+                "Portraits run #%(run)s: %(residents)s residents, %(segments)s segments "
+                "(%(criterion)s), %(seconds)s s"
+            )
+            % {
+                "run": run.pk,
+                "residents": result["n_residents"],
+                "segments": result["k"],
+                "criterion": wording.criterion_text(parts=result["criterion_parts"]),
+                "seconds": f"{run.timings['total']:.1f}",
+            }
         )
         for segment in result["segments"]:
             self.stdout.write(
-                f"  segment {segment['segment']}: {segment['size']} residents "
-                f"({segment['share']:.0%}) - "
-                f"{wording.description_text(parts=segment['description_parts'])}"
+                gettext("  segment %(segment)s: %(size)s residents (%(share)s) - %(description)s")
+                % {
+                    "segment": segment["segment"],
+                    "size": segment["size"],
+                    "share": f"{segment['share']:.0%}",
+                    "description": wording.description_text(parts=segment["description_parts"]),
+                }
             )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.gmm import estimate
@@ -33,7 +34,9 @@ class Command(LocalisedCommand):
         try:
             frame = pd.read_csv(data)
         except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise CommandError(f"cannot read {data}: {exc}") from None
+            raise CommandError(
+                gettext("cannot read %(file)s: %(reason)s") % {"file": data, "reason": exc}
+            ) from None
         runner = run_pydynpd if options["engine"] == "pydynpd" else estimate
         try:
             result = runner(frame, model, id_col, time_col)

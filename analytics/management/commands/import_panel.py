@@ -26,7 +26,7 @@ class Command(LocalisedCommand):
 
     def handle(self, *args, file: Path, name: str | None, source: str, **options):
         if not file.exists():
-            raise CommandError(f"no such file: {file}")
+            raise CommandError(gettext("no such file: %(file)s") % {"file": file})
         try:
             with file.open("rb") as handle:
                 dataset = panel_dataset_import(

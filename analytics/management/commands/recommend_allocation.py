@@ -1,7 +1,8 @@
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 
 from analytics import kinds, queries, wording
-from analytics.kinds.allocation.report import allocation_line_texts
+from analytics.kinds.allocation.report import METRICS, allocation_line_texts
 from analytics.management.commands._runs import (
     add_cities_argument,
     dump_json,
@@ -10,6 +11,10 @@ from analytics.management.commands._runs import (
 )
 from analytics.models import AnalysisRun
 from core.commands import LocalisedCommand
+from core.localisation import labelled
+
+# The comparison table's columns: the metric's name, then the plan's and the baseline's figure.
+METRIC_WIDTH, FIGURE_WIDTH = 30, 14
 
 
 def _city_budgets(given: list[str]) -> dict[str, float]:
@@ -22,7 +27,10 @@ def _city_budgets(given: list[str]) -> dict[str, float]:
             budgets[code.strip()] = float(amount)
         except ValueError:
             raise CommandError(
-                f"--city-budget {item!r}: write a city code, '=' and an amount in CNY"
+                labelled(
+                    f"--city-budget {item!r}",
+                    gettext("write a city code, '=' and an amount in CNY"),
+                )
             ) from None
     return budgets
 
@@ -92,37 +100,93 @@ class Command(LocalisedCommand):
             dump_json(self.stdout, {"run": run.pk, **result, "lines": lines})
             return
         self.stdout.write(
-            f"Allocation run #{run.pk} for {result['period']}, budget {budget:,.0f}: "
-            f"{run.allocation_lines.count()} lines, {run.timings['total']:.1f} s"
+            gettext(
+                "Allocation run #%(run)s for %(period)s, budget %(budget)s: %(lines)s lines, "
+                "%(seconds)s s"
+            )
+            % {
+                "run": run.pk,
+                "period": result["period"],
+                "budget": f"{budget:,.0f}",
+                "lines": run.allocation_lines.count(),
+                "seconds": f"{run.timings['total']:.1f}",
+            }
         )
         typed = kinds.get("allocation").load(run)
         report = typed.summary.solver_report if typed is not None else None
         if report is not None:
-            # Said in words, never only as a status code: an open gap is a weaker plan.
-            if report.status == "optimal":
-                self.stdout.write(
-                    f"solver: whole units, gap {report.gap:.2%} within the target "
-                    f"{report.gap_target:.2%}, {report.seconds:.1f} s"
-                )
-            else:
-                if report.time_limit_reached is True:
-                    why = f"stopped at the time limit of {report.time_limit_seconds:g} s"
-                elif report.time_limit_reached is False:
-                    why = (
-                        "the search near the relaxation did not close the gap "
-                        "(plans this large are not searched in full)"
-                    )
-                else:
-                    why = "stopped"
-                self.stdout.write(
-                    f"solver: {why} with the gap still open ({report.gap:.2%}, target "
-                    f"{report.gap_target:.2%}): a better whole-unit plan may exist"
-                )
-        self.stdout.write(f"{'metric':<30}{'plan':>14}{'baseline':>14}")
-        for row in typed.comparison if typed is not None else []:
-            self.stdout.write(f"{row.metric:<30}{row.lp:>14,.4g}{row.baseline:>14,.4g}")
+            figures = {
+                "gap": f"{report.gap:.2%}",
+                "target": f"{report.gap_target:.2%}",
+                "seconds": f"{report.seconds:.1f}",
+                "limit": f"{report.time_limit_seconds:g}"
+                if report.time_limit_seconds is not None
+                else "",
+            }
+            self.stdout.write(_solver_text(report.status, report.time_limit_reached) % figures)
+        # The columns the allocation page gives the comparison; a heading wider than its
+        # column (a Chinese one) widens it, one space at least before it.
+        headings = [
+            _compact("metric", gettext("Measure")),
+            _compact("plan", gettext("Whole-unit plan")),
+            _compact("baseline", gettext("Proportional baseline")),
+        ]
+        rows = [
+            (_metric_name(row.metric), row.lp, row.baseline)
+            for row in (typed.comparison if typed is not None else [])
+        ]
+        name_width = max([METRIC_WIDTH] + [wording.display_width(r[0]) + 1 for r in rows])
+        plan_width, baseline_width = (
+            max(FIGURE_WIDTH, wording.display_width(heading) + 1) for heading in headings[1:]
+        )
+        self.stdout.write(
+            wording.padded(headings[0], name_width)
+            + wording.padded(headings[1], plan_width, right=True)
+            + wording.padded(headings[2], baseline_width, right=True)
+        )
+        for name, plan, baseline in rows:
+            self.stdout.write(
+                wording.padded(name, name_width)
+                + f"{plan:>{plan_width},.4g}{baseline:>{baseline_width},.4g}"
+            )
         for note in wording.note_texts(parts=typed.note_parts if typed is not None else []):
-            self.stdout.write(f"note: {note}")
+            self.stdout.write(labelled(gettext("note"), note))
         frontier = typed.frontier if typed is not None else None
         for text in wording.fairness_price_texts(parts=frontier.cost_parts if frontier else []):
-            self.stdout.write(f"price of fairness: {text}")
+            self.stdout.write(labelled(gettext("price of fairness"), text))
+
+
+def _compact(english: str, worded: str) -> str:
+    """A heading or metric of the comparison table: its compact English code for an English
+    reader, and for any other the name the allocation page gives it (``worded``)."""
+    return english if wording.reads_english() else worded
+
+
+def _metric_name(metric: str) -> str:
+    """A comparison's metric: its code in English, its name on the allocation page otherwise."""
+    known = METRICS.get(metric)
+    return _compact(metric, str(known.label) if known is not None else metric)
+
+
+def _solver_text(status: str, time_limit_reached: bool | None) -> str:
+    """How the solver ended, said in words, never only as a status code: an open gap is a
+    weaker plan. Formatted with the gap, its target, the seconds and the time limit."""
+    if status == "optimal":
+        return gettext(
+            "solver: whole units, gap %(gap)s within the target %(target)s, %(seconds)s s"
+        )
+    if time_limit_reached is True:
+        return gettext(
+            "solver: stopped at the time limit of %(limit)s s with the gap still open (%(gap)s, "
+            "target %(target)s): a better whole-unit plan may exist"
+        )
+    if time_limit_reached is False:
+        return gettext(
+            "solver: the search near the relaxation did not close the gap (plans this large are "
+            "not searched in full) with the gap still open (%(gap)s, target %(target)s): a "
+            "better whole-unit plan may exist"
+        )
+    return gettext(
+        "solver: stopped with the gap still open (%(gap)s, target %(target)s): a better "
+        "whole-unit plan may exist"
+    )

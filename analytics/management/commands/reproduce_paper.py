@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
-from analytics import kinds
+from analytics import kinds, wording
 from analytics.engine.paper import format_recovery, format_table1, format_table2
+from analytics.kinds.equalization.report import TABLE2_MODELS
 from analytics.kinds.schema import to_json
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
@@ -61,22 +63,54 @@ class Command(LocalisedCommand):
                 },
             )
             return
-        label = "SYNTHETIC panel" if result.synthetic else "imported panel"
-        self.stdout.write(f"Reproduction on the {label} ({result.data_source})\n")
+        # The tables themselves are the engine's, as the CSV and LaTeX files hold them; the
+        # lines around them are in the operator's language.
+        source = wording.data_source_text(source=result.data_source)
         self.stdout.write(
-            "Table 1. Coefficients of variation of public services among the seven regions"
+            (
+                gettext("Reproduction on the SYNTHETIC panel (%(source)s)")
+                if result.synthetic
+                else gettext("Reproduction on the imported panel (%(source)s)")
+            )
+            % {"source": source}
+            + "\n"
+        )
+        self.stdout.write(
+            gettext("Table 1. Coefficients of variation of public services among the seven regions")
         )
         self.stdout.write(format_table1(table1))
         for key, table in table2.items():
             self.stdout.write(
-                f"\nTable 2 ({key}: dependent variable {table['dependent']}). Coefficients, "
-                "t-values in parentheses; *, **, *** at 10%, 5%, 1%; Sargan and AR(2) p-values"
+                "\n"
+                + gettext(
+                    "Table 2 (%(model)s: dependent variable %(dependent)s). Coefficients, "
+                    "t-values in parentheses; *, **, *** at 10%%, 5%%, 1%%; Sargan and AR(2) "
+                    "p-values"
+                )
+                % {"model": _model_name(key), "dependent": table["dependent"]}
             )
             self.stdout.write(format_table2(table))
         if recovery:
             self.stdout.write(
-                "\nValidation on the SYNTHETIC panel: the generator's ADL coefficients recovered "
-                "by the pooled estimates (default specification), with 95% intervals"
+                "\n"
+                + gettext(
+                    "Validation on the SYNTHETIC panel: the generator's ADL coefficients "
+                    "recovered by the pooled estimates (default specification), with %(level)s "
+                    "intervals"
+                )
+                % {"level": "95%"}
             )
             self.stdout.write(format_recovery(recovery))
-        self.stdout.write(f"\nWrote CSV and LaTeX to {out} ({run.timings['total']:.1f} s)")
+        self.stdout.write(
+            "\n"
+            + gettext("Wrote CSV and LaTeX to %(folder)s (%(seconds)s s)")
+            % {"folder": out, "seconds": f"{run.timings['total']:.1f}"}
+        )
+
+
+def _model_name(key: str) -> str:
+    """A model of Table 2: its key (``model1``, as the files written are named) in English, its
+    name on the equalization page in any other language."""
+    if wording.reads_english() or key not in TABLE2_MODELS:
+        return key
+    return str(TABLE2_MODELS[key])

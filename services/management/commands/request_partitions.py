@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 
 from core.commands import LocalisedCommand
+from core.localisation import labelled
 from services import partitions
 from services.actions import request_partitions_ensure
 
@@ -39,26 +41,43 @@ class Command(LocalisedCommand):
 
     def handle(self, *args, months_ahead: int, since: str, check: bool, **options) -> None:
         if months_ahead < 0 or months_ahead > 120:
-            raise CommandError("--months-ahead must be between 0 and 120.")
+            raise CommandError(gettext("--months-ahead must be between 0 and 120."))
         first = None
         if since:
             try:
                 first = datetime.strptime(since, "%Y-%m").date()
             except ValueError:
-                raise CommandError(f"--since must be a month as YYYY-MM, not '{since}'.") from None
+                raise CommandError(
+                    gettext("--since must be a month as YYYY-MM, not '%(since)s'.")
+                    % {"since": since}
+                ) from None
         created = request_partitions_ensure(months_ahead=months_ahead, since=first)
         for target in partitions.PARTITIONED_TABLES:
             if not partitions.is_partitioned(target.table):
-                self.stdout.write(f"{target.table}: not partitioned (only on PostgreSQL).")
+                self.stdout.write(
+                    labelled(target.table, gettext("not partitioned (only on PostgreSQL)."))
+                )
                 continue
             listed = partitions.partitions_listed(target.table)
-            self.stdout.write(f"{target.table}: {len(listed)} partitions by {target.key}")
+            self.stdout.write(
+                labelled(
+                    target.table,
+                    gettext("%(count)s partitions by %(key)s")
+                    % {"count": len(listed), "key": target.key},
+                )
+            )
+        # The partitions' names are the database's: listed as they are, comma-separated.
         self.stdout.write(
-            f"Created {len(created)}: {', '.join(created)}" if created else "Created none."
+            gettext("Created %(count)s: %(partitions)s")
+            % {"count": len(created), "partitions": ", ".join(created)}
+            if created
+            else gettext("Created none.")
         )
         if check:
             missing = partitions.request_references_check()
             for table, count in missing.items():
-                self.stdout.write(f"{table}: {count} rows name no request")
+                self.stdout.write(
+                    labelled(table, gettext("%(count)s rows name no request") % {"count": count})
+                )
             if any(missing.values()):
-                raise CommandError("Some rows name a request that does not exist.")
+                raise CommandError(gettext("Some rows name a request that does not exist."))

@@ -7,6 +7,50 @@ import re
 
 import xmltodict
 
+# The GeoReport v2 specification's elements, in its order: a service in the service list, an
+# attribute of a service definition, a request in the request list, and the answer to a POST.
+# Written from the specification, not read from our serializers, so that the tests hold the
+# code to it.
+SERVICE_ELEMENTS = [
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+]
+ATTRIBUTE_ELEMENTS = [
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+    "values",
+]
+REQUEST_ELEMENTS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+CREATED_ELEMENTS = ["service_request_id", "service_notice", "account_id"]
+
 W3C_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
 
 

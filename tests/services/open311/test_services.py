@@ -6,27 +6,13 @@ import pytest
 
 from services.models import ServiceCategory
 from tests.services.open311.conftest import JURISDICTION
-from tests.services.open311.helpers import error_descriptions, json_body, xml
-
-SERVICE_FIELDS = {
-    "service_code",
-    "service_name",
-    "description",
-    "metadata",
-    "type",
-    "keywords",
-    "group",
-}
-ATTRIBUTE_FIELDS = {
-    "variable",
-    "code",
-    "datatype",
-    "required",
-    "datatype_description",
-    "order",
-    "description",
-    "values",
-}
+from tests.services.open311.helpers import (
+    ATTRIBUTE_ELEMENTS,
+    SERVICE_ELEMENTS,
+    error_descriptions,
+    json_body,
+    xml,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +33,7 @@ def test_service_list_json_has_the_active_concrete_services_only(client):
     assert "infrastructure" not in codes  # first level: a dimension, not a service
     assert "synthetic_retired" not in codes  # inactive
     for service in body:
-        assert set(service) == SERVICE_FIELDS
+        assert set(service) == set(SERVICE_ELEMENTS)
         assert service["type"] == "realtime"
     road = next(s for s in body if s["service_code"] == "road_repair")
     assert road["service_name"] == "Road and street-light repair"
@@ -62,7 +48,7 @@ def test_service_list_xml_uses_the_spec_element_names(client):
     doc = xml(client.get("/open311/v2/services.xml"))
     services = doc["services"]["service"]
     road = next(s for s in services if s["service_code"] == "road_repair")
-    assert set(road) == SERVICE_FIELDS
+    assert set(road) == set(SERVICE_ELEMENTS)
     assert road["metadata"] == "true"
     assert road["type"] == "realtime"
     water = next(s for s in services if s["service_code"] == "water_supply")
@@ -81,7 +67,7 @@ def test_service_definition_json_lists_attributes_from_extra_fields(client):
     attributes = body["attributes"]
     assert [a["code"] for a in attributes] == ["child_birth_year", "school_level"]
     for order, attribute in enumerate(attributes, start=1):
-        assert set(attribute) == ATTRIBUTE_FIELDS
+        assert set(attribute) == set(ATTRIBUTE_ELEMENTS)
         assert attribute["variable"] is True
         assert attribute["required"] is True
         assert attribute["order"] == order

@@ -12,48 +12,14 @@ import pytest
 
 from services.models import ServiceCategory, ServiceRequest
 from tests.services.open311.conftest import JURISDICTION
+from tests.services.open311.helpers import (
+    ATTRIBUTE_ELEMENTS,
+    CREATED_ELEMENTS,
+    REQUEST_ELEMENTS,
+    SERVICE_ELEMENTS,
+)
 from tests.services.open311.test_requests_get import make_request
 
-# The order of the child elements in the specification's examples.
-SERVICE_ELEMENTS = [
-    "service_code",
-    "service_name",
-    "description",
-    "metadata",
-    "type",
-    "keywords",
-    "group",
-]
-ATTRIBUTE_ELEMENTS = [
-    "variable",
-    "code",
-    "datatype",
-    "required",
-    "datatype_description",
-    "order",
-    "description",
-    "values",
-]
-REQUEST_ELEMENTS = [
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-]
-CREATED_ELEMENTS = ["service_request_id", "service_notice", "account_id"]
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
