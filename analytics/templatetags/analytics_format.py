@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from analytics.wording import MISSING_FIGURE
+from core.localisation import with_code
 
 register = template.Library()
 # The same palette as the charts (static/analytics/analytics.js), so a segment keeps its colour.
@@ -69,6 +72,24 @@ def signed(value: object, digits: int = 1) -> str:
 def num(value: object, digits: int = 2) -> str:
     number = _number(value)
     return MISSING_FIGURE if number is None else floatformat(number, digits)
+
+
+@register.simple_tag
+def with_interval(
+    value: object, lower: object, upper: object, digits: int = 1, interval_digits: int | None = None
+) -> SafeString:
+    """A forecast with its interval after it in brackets, the interval muted:
+    "12.0 (8.0–15.0)" in English, "12.0（8.0–15.0）" in Chinese."""
+    interval_digits = digits if interval_digits is None else interval_digits
+    interval = f"{num(lower, interval_digits)}–{num(upper, interval_digits)}"
+    # The brackets, and the space before them in English only, are the language's own rule
+    # for a name with its code in brackets; with no name, that rule gives just the brackets
+    # and the gap before them, so the gap stays outside the muted text.
+    bracketed = with_code("", interval)
+    gap = bracketed[: len(bracketed) - len(bracketed.lstrip())]
+    return format_html(
+        '{}{}<span class="muted small">{}</span>', num(value, digits), gap, bracketed.lstrip()
+    )
 
 
 @register.filter

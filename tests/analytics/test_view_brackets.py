@@ -127,3 +127,48 @@ def test_the_equalization_pages_pca_anchors_are_in_the_languages_brackets(client
     chinese = page_in(client, runs.world.admin, "analytics:equalization", "zh-hans")
     assert "PC1 + 每百人互联网宽带接入用户数（数字基础设施）（0.89）" in chinese
     assert "） (0.89)" not in chinese
+
+
+def test_the_worker_dashboards_forecast_intervals_are_in_the_languages_brackets(client, runs):
+    english = page_in(client, runs.world.worker_assigned, "analytics:dashboard", "en")
+    assert '4.0 <span class="muted small">(2.0–7.0)</span>' in english
+
+    chinese = page_in(client, runs.world.worker_assigned, "analytics:dashboard", "zh-hans")
+    assert '4.0<span class="muted small">（2.0–7.0）</span>' in chinese
+    assert "(2.0–7.0)" not in chinese
+    assert _spaced_brackets(chinese) == []
+
+
+def test_the_forecast_pages_intervals_are_in_the_languages_brackets(client, runs):
+    english = page_in(client, runs.world.admin, "analytics:forecast", "en")
+    assert '4.0 <span class="muted small">(2–7)</span>' in english
+
+    chinese = page_in(client, runs.world.admin, "analytics:forecast", "zh-hans")
+    assert '4.0<span class="muted small">（2–7）</span>' in chinese
+    assert "(2–7)" not in chinese
+    assert _spaced_brackets(chinese) == []
+
+
+def test_the_allocation_pages_forecast_intervals_are_in_the_languages_brackets(client, runs):
+    english = page_in(client, runs.world.admin, "analytics:allocation", "en")
+    assert '<span class="muted small">(3.0–9.0)</span>' in english
+
+    chinese = page_in(client, runs.world.admin, "analytics:allocation", "zh-hans")
+    assert '<span class="muted small">（3.0–9.0）</span>' in chinese
+    assert "(3.0–9.0)" not in chinese
+    assert _spaced_brackets(chinese) == []
+
+
+def test_the_forecast_pages_all_services_heading_joins_the_name_without_a_space_in_chinese(
+    client, runs
+):
+    """Chinese joins a name and 的 directly; a space after a name ending in （…） shows."""
+    for community in (runs.world.home, runs.world.other):
+        community.name = f"{community.name}（东区）"
+        community.save(update_fields=["name"])
+    english = page_in(client, runs.world.admin, "analytics:forecast", "en")
+    assert re.search(r"All services in [^<]*（东区）</h2>", english)
+
+    chinese = page_in(client, runs.world.admin, "analytics:forecast", "zh-hans")
+    assert re.search(r"（东区）的全部服务</h2>", chinese)
+    assert "） 的" not in chinese
