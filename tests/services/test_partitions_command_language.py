@@ -61,3 +61,16 @@ def test_the_english_report_is_as_it_was():
 def test_a_refusal_is_chinese(args, chinese, english):
     assert refusal_in("zh-hans", "request_partitions", *args)[0] == chinese
     assert refusal_in("en", "request_partitions", *args)[0] == english
+
+
+def test_the_help_is_chinese():
+    from django.core.management import load_command_class
+    from django.utils import translation
+
+    command = load_command_class("services", "request_partitions")
+    with translation.override("zh-hans"):
+        text = command.create_parser("manage.py", "request_partitions").format_help()
+    assert f"在本月之后要创建的月数（默认 {partitions.MONTHS_AHEAD}）。" in text
+    with translation.override("en"):
+        text = command.create_parser("manage.py", "request_partitions").format_help()
+    assert f"Months after the current one to create (default {partitions.MONTHS_AHEAD})." in text

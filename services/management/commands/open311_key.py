@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.commands import LocalisedCommand
 from core.localisation import join_sentences
@@ -13,21 +13,25 @@ from services.open311.actions import open311_api_key_issue
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Issue an Open311 GeoReport v2 API key for a community worker, an administrator or an "
         "organisation's account. The key is printed once, on the last line; only its SHA-256 "
         "digest is stored."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--user", required=True, help="Username of the key's owner.")
         parser.add_argument(
-            "--organisation", default="", help="Name of the organisation using the key."
+            "--user", required=True, help=gettext_noop("Username of the key's owner.")
+        )
+        parser.add_argument(
+            "--organisation",
+            default="",
+            help=gettext_noop("Name of the organisation using the key."),
         )
         parser.add_argument(
             "--community",
             default="",
-            help="Code of the community used when a request's location names none.",
+            help=gettext_noop("Code of the community used when a request's location names none."),
         )
 
     def handle(self, *args, user: str, organisation: str, community: str, **options) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.commands import LocalisedCommand
 from core.localisation import labelled
@@ -14,7 +14,7 @@ from services.actions import request_partitions_ensure
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Create the monthly partitions of requests and their status history for this month "
         "and the next months (PostgreSQL; idempotent, as the daily scheduled task does), list "
         "them, and with --check count references to requests that do not exist."
@@ -25,18 +25,22 @@ class Command(LocalisedCommand):
             "--months-ahead",
             type=int,
             default=partitions.MONTHS_AHEAD,
-            help=f"Months after the current one to create (default {partitions.MONTHS_AHEAD}).",
+            help=gettext_noop("Months after the current one to create (default %(default)s)."),
         )
         parser.add_argument(
             "--since",
             default="",
-            help="Also create every month from this one (YYYY-MM), before importing older history.",
+            help=gettext_noop(
+                "Also create every month from this one (YYYY-MM), before importing older history."
+            ),
         )
         parser.add_argument(
             "--check",
             action="store_true",
-            help="Also count comments, reviews, history and idempotency records naming no "
-            "request; fail if there is any.",
+            help=gettext_noop(
+                "Also count comments, reviews, history and idempotency records naming no "
+                "request; fail if there is any."
+            ),
         )
 
     def handle(self, *args, months_ahead: int, since: str, check: bool, **options) -> None:
