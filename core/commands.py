@@ -9,10 +9,11 @@ exit status. ``call_command`` (tests, other code) still receives the ``CommandEr
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, SystemCheckError
+from django.core.management.base import BaseCommand, CommandError, CommandParser, SystemCheckError
 from django.utils.translation import gettext
 
 from core.localisation import labelled
@@ -27,6 +28,19 @@ def command_error_text(error: CommandError) -> str:
 class LocalisedCommand(BaseCommand):
     """``BaseCommand`` whose refusals, run from the command line, are printed by
     :func:`command_error_text` instead of Django's ``CommandError: message``."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        """The parser, with the command's description and its options' help looked up in the
+        catalogue when it is built: a command marks them with ``gettext_noop`` (plain strings
+        at import time, before any language is active); a text the catalogue lacks stays as
+        written."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        if parser.description:
+            parser.description = gettext(parser.description)
+        for action in parser._actions:
+            if action.help and action.help != argparse.SUPPRESS:
+                action.help = gettext(action.help)
+        return parser
 
     def execute(self, *args: Any, **options: Any) -> Any:
         try:

@@ -697,12 +697,19 @@ def requests_import(*, user: User, rows: Sequence[ImportedRequest]) -> int:
     (``RowsInvalid``, naming each row's fields). Returns how many were created."""
     if not (is_worker(user) or is_administrator(user)):
         raise ActionNotAllowed(_("Only community workers and administrators may bulk import."))
-    # Only the communities the rows name are checked against the scope (an administrator's
-    # scope can hold tens of thousands).
-    outside = communities_outside_scope(user=user, community_ids={row.community_id for row in rows})
     residents = Resident.objects.filter(
         pk__in={row.resident_id for row in rows if row.resident_id is not None}
     ).in_bulk()
+    # Only the communities the rows and their residents name are checked against the scope
+    # (an administrator's scope can hold tens of thousands), in one query.
+    outside = communities_outside_scope(
+        user=user,
+        community_ids={row.community_id for row in rows}
+        | {resident.community_id for resident in residents.values()},
+    )
+    # A resident the user may not see is no resident to them: "lives in another community"
+    # or "was erased" would tell them that a profile with that id exists elsewhere.
+    residents = {pk: r for pk, r in residents.items() if r.community_id not in outside}
     problems: dict[int, dict[str, list[str]]] = {}
     requests: list[ServiceRequest] = []
     for index, row in enumerate(rows):

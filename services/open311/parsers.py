@@ -207,6 +207,15 @@ def parse_page(params: QueryDict, errors: list[str]) -> Page:
     return Page(number=values.get("page", page.number), size=values.get("page_size", page.size))
 
 
+def parse_services_page(params: QueryDict) -> Page:
+    """``page`` and ``page_size`` of GET services, by the same rule as GET requests'."""
+    errors: list[str] = []
+    page = parse_page(params, errors)
+    if errors:
+        raise bad_request(*errors)
+    return page
+
+
 def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> RequestFilters:
     """Filters of GET requests. ``service_request_id`` overrides every other filter; without
     it, the range defaults to the most recent 90 days and may not span more than 90 days.

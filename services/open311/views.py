@@ -107,7 +107,11 @@ class DiscoveryView(Open311View):
 
 class ServiceListView(Open311View):
     def get(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
-        payload = [representations.service(c) for c in queries.services()]
+        # Paged as GET requests is: a client that pages every list "until an empty page"
+        # reads the services once and stops, rather than the same whole list for ever.
+        page = parsers.parse_services_page(request.GET)
+        services = queries.services()[page.offset : page.offset + page.size]
+        payload = [representations.service(c) for c in services]
         return renderers.render(payload, fmt=fmt, root="services")
 
 

@@ -56,3 +56,17 @@ def test_call_command_still_raises_the_refusal():
 def test_traceback_still_raises_the_refusal():
     with pytest.raises(CommandError, match="6-digit code"):
         load_command_class("residents", "load_areas").run_from_argv([*BAD_PROVINCE, "--traceback"])
+
+
+@pytest.mark.parametrize(
+    ("language", "description", "option"),
+    [
+        ("en", "Fill the database with a SYNTHETIC demo", "random seed (default 2026)"),
+        ("zh-hans", "向数据库填入 SYNTHETIC 演示数据", "随机种子（默认 2026）"),
+    ],
+)
+def test_a_commands_help_reads_in_the_operators_language(language, description, option):
+    with translation.override(language):
+        parser = load_command_class("demo", "seed_demo").create_parser("manage.py", "seed_demo")
+        text = parser.format_help()
+    assert description in text and option in text

@@ -376,6 +376,9 @@ def test_requests_import_checks_each_row_as_a_submission_and_writes_all_or_none(
         5: {"channel"},
         6: {"category"},
     }
+    # A resident outside the worker's communities reads as one that does not exist, as an
+    # unknown id does: the answer does not say that a profile with that id exists elsewhere.
+    assert caught.value.rows[4] == {"resident": ["No such resident."]}
     assert not ServiceRequest.objects.exists()
     assert actions.requests_import(user=worker, rows=[good]) == 1
     created = ServiceRequest.objects.get()

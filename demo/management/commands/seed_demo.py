@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.commands import LocalisedCommand
 from core.localisation import labelled
@@ -9,7 +9,7 @@ from demo.runs import demo_runs_compute
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Fill the database with a SYNTHETIC demo (four real cities in two regions, their real "
         "districts and counties, synthetic communities, residents and three years of "
         "requests) and five demo logins. Refused unless DEBUG is on. Its output is in the "
@@ -17,14 +17,20 @@ class Command(LocalisedCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
         parser.add_argument(
-            "--reset", action="store_true", help="delete the demo data first and seed again"
+            "--seed", type=int, default=2026, help=gettext_noop("random seed (default 2026)")
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help=gettext_noop("delete the demo data first and seed again"),
         )
         parser.add_argument(
             "--no-runs",
             action="store_true",
-            help="do not compute the finished run of every kind the analytics pages show",
+            help=gettext_noop(
+                "do not compute the finished run of every kind the analytics pages show"
+            ),
         )
 
     def handle(self, *args, seed: int, reset: bool, no_runs: bool = False, **options):

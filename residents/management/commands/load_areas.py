@@ -1,5 +1,5 @@
 from django.core.management.base import CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.commands import LocalisedCommand
 from core.localisation import labelled
@@ -11,7 +11,7 @@ LEVELS["street"] = AreaLevel.STREET
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Load the administrative-division tree (province, city, district or county, street or "
         "township) from geography/areas.csv; areas already there are kept, so it may run again."
     )
@@ -21,13 +21,15 @@ class Command(LocalisedCommand):
             "--province",
             action="append",
             default=None,
-            help="a province's code or two-digit prefix (repeatable; default: every province)",
+            help=gettext_noop(
+                "a province's code or two-digit prefix (repeatable; default: every province)"
+            ),
         )
         parser.add_argument(
             "--down-to",
             choices=list(LEVELS),
             default="street",
-            help="the lowest level to load (default: street)",
+            help=gettext_noop("the lowest level to load (default: street)"),
         )
 
     def handle(self, *args, **options):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.commands import LocalisedCommand
 from residents.models import User
@@ -20,15 +20,17 @@ from services import actions
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Import supply capacities (month, community, service, units, cost, provider) from a "
         "CSV file; nothing is written if any row has a problem."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="Path of a .csv file (UTF-8).")
+        parser.add_argument("file", help=gettext_noop("Path of a .csv file (UTF-8)."))
         parser.add_argument(
-            "--user", required=True, help="Username of the administrator the import is made by."
+            "--user",
+            required=True,
+            help=gettext_noop("Username of the administrator the import is made by."),
         )
 
     def handle(self, *args, file: str, user: str, **options) -> None:

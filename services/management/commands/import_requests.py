@@ -23,11 +23,11 @@ class BulkImportCommand(LocalisedCommand):
     imported = gettext_noop("Imported %(count)s service requests.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="Path of a .csv or .xlsx file.")
+        parser.add_argument("file", help=gettext_noop("Path of a .csv or .xlsx file."))
         parser.add_argument(
             "--user",
             required=True,
-            help="Username of the worker or administrator the rows are imported as.",
+            help=gettext_noop("Username of the worker or administrator the rows are imported as."),
         )
 
     def handle(self, *args, file: str, user: str, **options) -> None:
@@ -54,7 +54,7 @@ class BulkImportCommand(LocalisedCommand):
 
 
 class Command(BulkImportCommand):
-    help = (
+    help = gettext_noop(
         "Import service requests from a CSV or XLSX file. The whole file is checked first; "
         "problems are printed with row, column and reason and nothing is imported."
     )

@@ -13,7 +13,7 @@ from services.management.commands.import_requests import BulkImportCommand
 
 
 class Command(BulkImportCommand):
-    help = (
+    help = gettext_noop(
         "Import resident profiles from a CSV or XLSX file. The whole file is checked first; "
         "problems are printed with row, column and reason and nothing is imported."
     )

@@ -167,3 +167,40 @@ def test_the_jurisdiction_id_is_read_without_regard_to_case(client, communities,
     assert response.status_code == 200
     response = client.get(f"/open311/v2/services.json?jurisdiction_id={sent}x")
     assert response.status_code == 404
+
+
+def service_codes_of(client, fmt: str, query: str) -> list[str]:
+    response = client.get(f"/open311/v2/services.{fmt}?{query}")
+    assert response.status_code == 200, response.content
+    if fmt == "json":
+        return [item["service_code"] for item in json_body(response)]
+    container = xml(response)["services"]
+    return [item["service_code"] for item in (container or {}).get("service", [])]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_client_paging_the_services_until_empty_reads_each_once_and_stops(client, fmt):
+    every = service_codes_of(client, fmt, "")
+    assert len(every) > 3
+    pages = []
+    for number in range(1, 50):  # a bound, so a server that never ends the list fails the test
+        page = service_codes_of(client, fmt, f"page={number}&page_size=3")
+        if not page:
+            break
+        pages.append(page)
+    else:
+        pytest.fail(f"no empty page of services after 49 pages: {pages[:3]} …")
+    assert list(chain.from_iterable(pages)) == every
+    assert all(len(page) == 3 for page in pages[:-1])
+    # Without page_size the whole list is the first page, and the second is empty.
+    assert service_codes_of(client, fmt, "page=1") == every
+    assert service_codes_of(client, fmt, "page=2") == []
+
+
+def test_a_bad_services_page_is_named(client):
+    response = client.get("/open311/v2/services.json?page=0&page_size=x")
+    assert response.status_code == 400
+    assert error_descriptions(response) == [
+        "page '0' is not a whole number from 1 to 1,000,000.",
+        "page_size 'x' is not a whole number from 1 to 1,000.",
+    ]
