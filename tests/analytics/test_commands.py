@@ -250,7 +250,9 @@ def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
     args = ("forecast_demand", "--data", str(data), "--horizon", "2", "--out", str(out))
     english, chinese = _in("en", *args), _in("zh-hans", *args)
     lines = chinese.splitlines()
-    assert lines[0].startswith("回测（3 个滚动原点，预测步长 2，80% 预测区间）：全局 ")
+    assert lines[0].startswith(
+        "回测（3 个滚动原点，预测步长 2，80% 预测区间）：全局直方图梯度提升回归（HistGradientBoostingRegressor；"
+    )
     header, overall, every = lines[1:4]
     with translation.override("zh-hans"):
         members = [str(MEMBER_LABELS[m]) for m in ("gbm", "ets", "theta", "seasonal_growth")]

@@ -50,8 +50,9 @@ def test_the_portraits_summary_is_chinese():
     assert lines[1:] and all(
         re.match(r"  群体 \d+：\d+ 名居民（\d+%）——", line) for line in lines[1:]
     )
-    # The clustering's own names: the number of segments and the estimator.
-    assert not english_words(chinese, allowed={"k", "MiniBatchKMeans"}), chinese
+    # The clustering's own names: the number of segments, the estimator, and the K of its
+    # Chinese name (K 均值).
+    assert not english_words(chinese, allowed={"k", "K", "MiniBatchKMeans"}), chinese
     english, _err = command_in("en", "build_portraits")
     assert re.match(r"Portraits run #\d+: \d+ residents, \d+ segments \(.+\), \d+\.\d s", english)
     assert re.search(r"^  segment \d+: \d+ residents \(\d+%\) - ", english, re.M)
