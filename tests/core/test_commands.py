@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command, get_commands, load_command_class
@@ -11,6 +13,19 @@ from django.utils import translation
 from core.commands import LocalisedCommand
 
 PROJECT_APPS = {"core", "geography", "residents", "notifications", "services", "analytics", "demo"}
+
+# Django's own options of every command (their help is Django's, in English).
+DJANGO_OPTIONS = {
+    "help",
+    "version",
+    "verbosity",
+    "settings",
+    "pythonpath",
+    "traceback",
+    "no_color",
+    "force_color",
+    "skip_checks",
+}
 
 # A refusal that needs no database: the province code is checked before anything is loaded.
 BAD_PROVINCE = ["manage.py", "load_areas", "--province", "x", "--skip-checks"]
@@ -70,3 +85,23 @@ def test_a_commands_help_reads_in_the_operators_language(language, description, 
         parser = load_command_class("demo", "seed_demo").create_parser("manage.py", "seed_demo")
         text = parser.format_help()
     assert description in text and option in text
+
+
+# Commands whose description and options' help are in the catalogue (forecast_demand's not yet).
+HELP_IN_CHINESE = sorted(
+    (app, name) for app, name in _project_commands() if name != "forecast_demand"
+)
+
+
+@pytest.mark.parametrize(("app", "name"), HELP_IN_CHINESE)
+def test_the_help_of_each_command_has_a_chinese_description_and_options(app, name):
+    def help_in(language: str) -> tuple[str, list[str]]:
+        with translation.override(language):
+            parser = load_command_class(app, name).create_parser("manage.py", name)
+        own = [a.help for a in parser._actions if a.help and a.dest not in DJANGO_OPTIONS]
+        return parser.description, own
+
+    english, chinese = help_in("en"), help_in("zh-hans")
+    assert chinese[0] != english[0] and re.search(r"[\u4e00-\u9fff]", chinese[0])
+    for english_help, chinese_help in zip(english[1], chinese[1], strict=True):
+        assert chinese_help != english_help, (name, english_help)

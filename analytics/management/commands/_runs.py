@@ -87,7 +87,9 @@ def add_cities_argument(parser) -> None:
         "--cities",
         nargs="*",
         metavar="CODE",
-        help="split the run by city: these city codes, or every city when none is given",
+        help=gettext_noop(
+            "split the run by city: these city codes, or every city when none is given"
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import wording
 from analytics.management.commands._runs import (
@@ -12,10 +12,14 @@ from core.commands import LocalisedCommand
 
 
 class Command(LocalisedCommand):
-    help = "Segment residents into portraits (scikit-learn) and describe each segment."
+    help = gettext_noop(
+        "Segment residents into portraits (scikit-learn) and describe each segment."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--json", action="store_true", help=gettext_noop("print the result as JSON")
+        )
         add_cities_argument(parser)
 
     def handle(self, *args, **options):

@@ -1,4 +1,4 @@
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import kinds, wording
 from analytics.management.commands._runs import dump_json, run_and_check
@@ -7,13 +7,15 @@ from core.commands import LocalisedCommand
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Run the city-level equalization analysis on the loaded panel (the SYNTHETIC panel if "
         "none was imported): PCA scores, regional CVs, Theil and Gini trends, equity weights."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--json", action="store_true", help=gettext_noop("print the result as JSON")
+        )
 
     def handle(self, *args, **options):
         run = run_and_check(AnalysisRun.Kind.EQUALIZATION, {})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from django.core.management.base import CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics.engine.errors import EngineInputError
 from analytics.engine.gmm import estimate
@@ -17,18 +17,28 @@ from core.commands import LocalisedCommand
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Estimate a difference or system GMM dynamic panel model (xtabond2 semantics) from a "
         'panel CSV, e.g. --model "y L1.y x L1.x | gmm(y, 2:4) iv(x L1.x) | collapse".'
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data", type=Path, required=True, help="a panel CSV file")
-        parser.add_argument("--id", dest="id_col", required=True, help="the unit column")
-        parser.add_argument("--time", dest="time_col", required=True, help="the period column")
-        parser.add_argument("--model", required=True, help="the model string (docs/gmm.md)")
+        parser.add_argument(
+            "--data", type=Path, required=True, help=gettext_noop("a panel CSV file")
+        )
+        parser.add_argument(
+            "--id", dest="id_col", required=True, help=gettext_noop("the unit column")
+        )
+        parser.add_argument(
+            "--time", dest="time_col", required=True, help=gettext_noop("the period column")
+        )
+        parser.add_argument(
+            "--model", required=True, help=gettext_noop("the model string (docs/gmm.md)")
+        )
         parser.add_argument("--engine", choices=("ours", "pydynpd"), default="ours")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--json", action="store_true", help=gettext_noop("print one JSON object")
+        )
 
     def handle(self, *args, data: Path, id_col: str, time_col: str, model: str, **options):
         try:

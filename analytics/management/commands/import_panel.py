@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import wording
 from analytics.actions import panel_dataset_import
@@ -14,15 +14,19 @@ PROBLEMS_LISTED = 50
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Import a city-level yearbook panel (CSV, one row per city and year; schema in "
         "docs/panel-schema.md). Validated first; a file with any error imports nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--name", help="a name for the dataset (default: the file name)")
-        parser.add_argument("--source", default="", help="where the data come from, and licence")
+        parser.add_argument(
+            "--name", help=gettext_noop("a name for the dataset (default: the file name)")
+        )
+        parser.add_argument(
+            "--source", default="", help=gettext_noop("where the data come from, and licence")
+        )
 
     def handle(self, *args, file: Path, name: str | None, source: str, **options):
         if not file.exists():

@@ -1,5 +1,5 @@
 from django.core.management.base import CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import kinds, queries, wording
 from analytics.kinds.allocation.report import METRICS, allocation_line_texts
@@ -36,35 +36,45 @@ def _city_budgets(given: list[str]) -> dict[str, float]:
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Recommend how to supply next month's capacity across communities and categories "
         "(in whole units, by a mixed-integer program solved by HiGHS), compared with a "
         "population-proportional baseline."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--budget", type=float, required=True, help="total budget (CNY)")
         parser.add_argument(
-            "--min-coverage", type=float, help="require every community's coverage ≥ this (0-1)"
+            "--budget", type=float, required=True, help=gettext_noop("total budget (CNY)")
+        )
+        parser.add_argument(
+            "--min-coverage",
+            type=float,
+            help=gettext_noop("require every community's coverage ≥ this (0-1)"),
         )
         parser.add_argument(
             "--strength",
             type=float,
-            help="how strongly the equity weights count (weight ** strength, 0-5; default 1)",
+            help=gettext_noop(
+                "how strongly the equity weights count (weight ** strength, 0-5; default 1)"
+            ),
         )
         parser.add_argument(
             "--floor",
             type=float,
-            help="coverage floor as a share of the highest floor all can reach (0-1; default 0.9)",
+            help=gettext_noop(
+                "coverage floor as a share of the highest floor all can reach (0-1; default 0.9)"
+            ),
         )
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--json", action="store_true", help=gettext_noop("print the result as JSON")
+        )
         add_cities_argument(parser)
         parser.add_argument(
             "--city-budget",
             action="append",
             default=[],
             metavar="CODE=AMOUNT",
-            help=(
+            help=gettext_noop(
                 "with --cities: a city's budget (CNY), once per city of the run; without them "
                 "the total is split by each city's uncovered need"
             ),

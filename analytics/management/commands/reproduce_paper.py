@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import kinds, wording
 from analytics.engine.paper import format_recovery, format_table1, format_table2
@@ -13,7 +13,7 @@ from core.commands import LocalisedCommand
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Run the paper's whole method on the loaded panel (the SYNTHETIC panel if none was "
         "imported) and print Table 1 and Table 2 (both models) in the paper's layout, writing "
         "CSV and LaTeX versions. Table 2 treats the regressors as potentially endogenous by "
@@ -23,8 +23,12 @@ class Command(LocalisedCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="print the tables as JSON")
-        parser.add_argument("--out", type=Path, help="directory for CSV/LaTeX (default var/paper)")
+        parser.add_argument(
+            "--json", action="store_true", help=gettext_noop("print the tables as JSON")
+        )
+        parser.add_argument(
+            "--out", type=Path, help=gettext_noop("directory for CSV/LaTeX (default var/paper)")
+        )
 
     def handle(self, *args, out: Path | None, **options):
         run = run_and_check(AnalysisRun.Kind.EQUALIZATION, {})
