@@ -87,10 +87,8 @@ def test_a_commands_help_reads_in_the_operators_language(language, description, 
     assert description in text and option in text
 
 
-# Commands whose description and options' help are in the catalogue (forecast_demand's not yet).
-HELP_IN_CHINESE = sorted(
-    (app, name) for app, name in _project_commands() if name != "forecast_demand"
-)
+# Every project command has its description and options' help in the catalogue.
+HELP_IN_CHINESE = sorted((app, name) for app, name in _project_commands())
 
 
 @pytest.mark.parametrize(("app", "name"), HELP_IN_CHINESE)

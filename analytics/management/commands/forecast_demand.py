@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from django.core.management.base import CommandError
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from analytics import kinds, wording
 from analytics.engine.errors import EngineInputError
@@ -50,7 +50,7 @@ def interval_percent(level: float) -> float:
 
 
 class Command(LocalisedCommand):
-    help = (
+    help = gettext_noop(
         "Forecast monthly requests per community and category (with a rolling-origin backtest "
         "against the naive and seasonal-naive baselines). With --data, forecast and backtest a "
         "history from a CSV file (columns series, period as YYYY-MM, count; docs/forecasting.md) "
@@ -63,20 +63,27 @@ class Command(LocalisedCommand):
             "--horizon",
             type=int,
             default=6,
-            help=f"months ahead, 1 to 6 (with --data, 1 to {MAX_HORIZON})",
+            # Worded here, not by argparse: its own %-expansion knows no "max".
+            help=gettext("months ahead, 1 to 6 (with --data, 1 to %(max)s)") % {"max": MAX_HORIZON},
         )
-        parser.add_argument("--data", type=Path, help="a CSV history: series, period, count")
-        parser.add_argument("--out", type=Path, help="with --data: write the forecasts here")
+        parser.add_argument(
+            "--data", type=Path, help=gettext_noop("a CSV history: series, period, count")
+        )
+        parser.add_argument(
+            "--out", type=Path, help=gettext_noop("with --data: write the forecasts here")
+        )
         parser.add_argument(
             "--level",
             type=float,
             default=80,
-            help=(
+            help=gettext_noop(
                 "with --data: the prediction interval's level in percent, 50 to 99 (default "
                 "80); a share such as 0.9 is read as 90"
             ),
         )
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--json", action="store_true", help=gettext_noop("print the result as JSON")
+        )
         add_cities_argument(parser)
 
     def handle(
