@@ -129,34 +129,40 @@ def test_the_equalization_pages_pca_anchors_are_in_the_languages_brackets(client
     assert "） (0.89)" not in chinese
 
 
-def test_the_worker_dashboards_forecast_intervals_are_in_the_languages_brackets(client, runs):
-    english = page_in(client, runs.world.worker_assigned, "analytics:dashboard", "en")
-    assert '4.0 <span class="muted small">(2.0–7.0)</span>' in english
-
-    chinese = page_in(client, runs.world.worker_assigned, "analytics:dashboard", "zh-hans")
-    assert '4.0<span class="muted small">（2.0–7.0）</span>' in chinese
-    assert "(2.0–7.0)" not in chinese
-    assert _spaced_brackets(chinese) == []
-
-
-def test_the_forecast_pages_intervals_are_in_the_languages_brackets(client, runs):
-    english = page_in(client, runs.world.admin, "analytics:forecast", "en")
-    assert '4.0 <span class="muted small">(2–7)</span>' in english
-
-    chinese = page_in(client, runs.world.admin, "analytics:forecast", "zh-hans")
-    assert '4.0<span class="muted small">（2–7）</span>' in chinese
-    assert "(2–7)" not in chinese
-    assert _spaced_brackets(chinese) == []
-
-
-def test_the_allocation_pages_forecast_intervals_are_in_the_languages_brackets(client, runs):
-    english = page_in(client, runs.world.admin, "analytics:allocation", "en")
-    assert '<span class="muted small">(3.0–9.0)</span>' in english
-
-    chinese = page_in(client, runs.world.admin, "analytics:allocation", "zh-hans")
-    assert '<span class="muted small">（3.0–9.0）</span>' in chinese
-    assert "(3.0–9.0)" not in chinese
-    assert _spaced_brackets(chinese) == []
+@pytest.mark.parametrize(
+    ("who", "page", "english", "chinese"),
+    [
+        (
+            "worker_assigned",
+            "analytics:dashboard",
+            '4.0 <span class="muted small">(2.0–7.0)</span>',
+            '4.0<span class="muted small">（2.0–7.0）</span>',
+        ),
+        (
+            "admin",
+            "analytics:forecast",
+            '4.0 <span class="muted small">(2–7)</span>',
+            '4.0<span class="muted small">（2–7）</span>',
+        ),
+        (
+            "admin",
+            "analytics:allocation",
+            '<span class="muted small">(3.0–9.0)</span>',
+            '<span class="muted small">（3.0–9.0）</span>',
+        ),
+    ],
+)
+def test_forecast_intervals_are_in_the_languages_brackets(
+    client, runs, who, page, english, chinese
+):
+    """The worker dashboard, the forecast page and the allocation lines write a forecast's
+    interval in the reader's brackets (one rule: ``with_interval`` over ``with_code``)."""
+    user = getattr(runs.world, who)
+    assert english in page_in(client, user, page, "en")
+    text = page_in(client, user, page, "zh-hans")
+    assert chinese in text
+    assert english.split(">")[1].split("<")[0] not in text  # no ASCII-bracketed interval left
+    assert _spaced_brackets(text) == []
 
 
 def test_the_forecast_pages_all_services_heading_joins_the_name_without_a_space_in_chinese(
