@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import with_code
 from residents import pii
 from residents.fields import EncryptedTextField
 
@@ -44,7 +45,8 @@ class City(models.Model):
         verbose_name_plural = _("cities")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.adcode})"
+        # In the reader's brackets: the admin site and every default choice label show it.
+        return with_code(self.name, self.adcode)
 
 
 class Area(models.Model):
@@ -83,7 +85,7 @@ class Area(models.Model):
         verbose_name_plural = _("areas")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return with_code(self.name, self.code)
 
     @property
     def full_name(self) -> str:

@@ -99,3 +99,27 @@ def test_factories_make_plausible_residents(db):
         person.full_clean(exclude=["user", "created_by"])
         if person.age() >= 60:
             assert person.employment_status == Resident.Employment.RETIRED
+
+
+@pytest.mark.django_db
+def test_a_city_and_an_area_name_their_code_in_the_readers_brackets():
+    """The admin site and every default choice label show ``str()``: ASCII brackets in
+    English, full-width ones in Chinese."""
+    from django.utils import translation
+
+    from residents.models import Area
+
+    city = CommunityFactory().city
+    area = Area.objects.filter(level=Area.Level.DISTRICT).first() or Area.objects.create(
+        code="999901", name="合成区", level=Area.Level.DISTRICT
+    )
+    with translation.override("en"):
+        assert (str(city), str(area)) == (
+            f"{city.name} ({city.adcode})",
+            f"{area.name} ({area.code})",
+        )
+    with translation.override("zh-hans"):
+        assert (str(city), str(area)) == (
+            f"{city.name}（{city.adcode}）",
+            f"{area.name}（{area.code}）",
+        )
