@@ -53,6 +53,11 @@ class Page:
     def offset(self) -> int:
         return (self.number - 1) * self.size
 
+    @property
+    def stop(self) -> int:
+        """The row after the page's last: the page is ``rows[offset:stop]``."""
+        return self.offset + self.size
+
 
 @dataclass(frozen=True)
 class RequestFilters:

@@ -229,7 +229,7 @@ def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[Serv
     page = filters.page
     if filters.service_request_ids is not None:
         requests = requests.filter(pk__in=filters.service_request_ids)
-        return list(requests[page.offset : page.offset + page.size])
+        return list(requests[page.offset : page.stop])
     if filters.service_codes:
         known = set(
             ServiceCategory.objects.filter(
@@ -250,8 +250,7 @@ def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[Serv
         public_created__gte=filters.start,
         public_created__lte=filters.end,
     )
-    through = page.offset + page.size
-    return list(_newest_first_cut(requests, through)[page.offset : through])
+    return list(_newest_first_cut(requests, page.stop)[page.offset : page.stop])
 
 
 def _newest_first_cut(requests: QuerySet[ServiceRequest], rows: int) -> QuerySet[ServiceRequest]:

@@ -110,7 +110,7 @@ class ServiceListView(Open311View):
         # Paged as GET requests is: a client that pages every list "until an empty page"
         # reads the services once and stops, rather than the same whole list for ever.
         page = parsers.parse_services_page(request.GET)
-        services = queries.services()[page.offset : page.offset + page.size]
+        services = queries.services()[page.offset : page.stop]
         payload = [representations.service(c) for c in services]
         return renderers.render(payload, fmt=fmt, root="services")
 
