@@ -867,7 +867,14 @@ def account_save(
 def account_password_set(*, user: User, account: User, password: str | None) -> User:
     """Set a login's password (checked by the site's password rules), or with ``None`` stop
     it signing in with a password. Administrators only (the admin site's password page),
-    inside their area, for accounts holding nothing beyond their own privileges."""
+    inside their area, for accounts holding nothing beyond their own privileges.
+
+    A password is reset because it was forgotten or stolen: whoever held the old one must
+    be out. Its sessions end by themselves (Django checks each session against the
+    password's hash), and its API tokens, which would keep acting as it, are deleted here
+    (the owner asks for a new one)."""
+    from rest_framework.authtoken.models import Token
+
     _check_administrator(user)
     _check_may_manage(user, account)
     _check_account_in_area(user, account)
@@ -877,6 +884,7 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
         validate_password(password, user=account)
         account.set_password(password)
     account.save(update_fields=["password"])
+    Token.objects.filter(user=account).delete()
     return account
 
 
