@@ -50,6 +50,8 @@ class ResidentProfileForm(forms.ModelForm):
         model = Resident
         fields = [*IDENTIFIER_FIELDS, *PROFILE_FIELDS]
         field_classes = {"community": CommunityChoiceField}
+        # A person's name (the model's "name" reads as a thing's name in Chinese, 名称).
+        labels = {"name": _("Name")}
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),

@@ -134,6 +134,7 @@ def request_submit(request: HttpRequest) -> HttpResponse:
 
 def _request_form_page(request: HttpRequest, form: RequestForm, context: dict) -> HttpResponse:
     """The request form with its location picker (the communities offered, the tiles)."""
+    form.note_photo_not_kept()
     communities = form.community_scope.communities
     if form.community_scope.large:
         # The map's landmarks would be every community of a province; none are drawn.

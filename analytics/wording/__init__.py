@@ -594,9 +594,10 @@ def _explanation(parts: object, names: Names) -> str:
     if line["code"] != "line_supply":
         raise _Unworded(line)
     supplier = line["supplier"]
-    # Translators: one recommended supply line; "-" between two numbers is an interval.
+    # Translators: one recommended supply line; the interval's ends are joined by an en dash,
+    # as the pages show every forecast interval (analytics_format.with_interval).
     text = gettext(
-        "%(community)s / %(category)s: forecast %(forecast)s (interval %(lower)s-%(upper)s), "
+        "%(community)s / %(category)s: forecast %(forecast)s (interval %(lower)s–%(upper)s), "
         "current supply %(current_supply)s, gap %(gap)s; add %(units)s from %(supplier)s at "
         "%(unit_cost)s each (%(cost)s)"
     ) % {
@@ -620,9 +621,9 @@ def _explanation(parts: object, names: Names) -> str:
     for part in parts[1:]:
         code = part["code"]
         if code == "cheapest_supplier":
-            text = gettext("%(explanation)s - the cheapest supplier") % {"explanation": text}
+            text = gettext("%(explanation)s — the cheapest supplier") % {"explanation": text}
         elif code == "cheaper_suppliers_at_capacity":
-            text = gettext("%(explanation)s - cheaper suppliers are at capacity") % {
+            text = gettext("%(explanation)s — cheaper suppliers are at capacity") % {
                 "explanation": text
             }
         elif code == "equity_weight":
@@ -635,8 +636,8 @@ def _explanation(parts: object, names: Names) -> str:
                 "reason": reason,
             }
         elif code == "coverage_change":
-            # Translators: coverage of need before and after the plan, e.g. "20% -> 60%".
-            text = gettext("%(explanation)s; coverage %(before)s -> %(after)s") % {
+            # Translators: coverage of need before and after the plan, e.g. "20% → 60%".
+            text = gettext("%(explanation)s; coverage %(before)s → %(after)s") % {
                 "explanation": text,
                 "before": _number(part["before"], ".0%"),
                 "after": _number(part["after"], ".0%"),

@@ -35,7 +35,14 @@ class Command(LocalisedCommand):
         parser.add_argument(
             "--model", required=True, help=gettext_noop("the model string (docs/gmm.md)")
         )
-        parser.add_argument("--engine", choices=("ours", "pydynpd"), default="ours")
+        parser.add_argument(
+            "--engine",
+            choices=("ours", "pydynpd"),
+            default="ours",
+            help=gettext_noop(
+                "the estimator: ours (default), or the pydynpd package's for comparison"
+            ),
+        )
         parser.add_argument(
             "--json", action="store_true", help=gettext_noop("print one JSON object")
         )
