@@ -8,6 +8,7 @@ phone number or ID number.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -378,24 +379,53 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     return len(created)
 
 
+# A sign-up's user name is the name the person chose, a hyphen and this many random digits.
+SIGNUP_CODE_DIGITS = 6
+SIGNUP_NAME_MAX_LENGTH = User._meta.get_field("username").max_length - 1 - SIGNUP_CODE_DIGITS
+SIGNUP_CODE_ATTEMPTS = 20
+
+
+def _signup_username(chosen: str) -> str:
+    """``chosen`` with a random code (``alice-402817``) no login has.
+
+    Sign-up is open to anyone, so it must not say whether a user name exists: it never
+    refuses a name as taken, and takes the same steps whatever names exist (the code makes
+    the name free; only a clash of codes, one in a million, draws another)."""
+    for _attempt in range(SIGNUP_CODE_ATTEMPTS):
+        candidate = f"{chosen}-{secrets.randbelow(10**SIGNUP_CODE_DIGITS):0{SIGNUP_CODE_DIGITS}d}"
+        if not User.objects.filter(username__iexact=candidate).exists():
+            return candidate
+    raise StateConflict(_("Your account could not be created just now. Please try again."))
+
+
 @transaction.atomic
 def resident_signup(
     *, username: str, password: str, client_address: str = "", **profile: Any
 ) -> User:
     """A resident's own sign-up: a login with the resident role and their profile.
 
+    The login's user name is ``username`` with a random code added (``_signup_username``):
+    the answer is the same whether or not someone already has the name chosen, so sign-up
+    cannot be used to find out who has an account. The caller shows the person the name.
+
     ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``). A
     sign-up that gives an ID number takes one use of its client address's hourly allowance
     first (``LimitReached``): an anonymous form must not test ID numbers unmetered.
     """
     errors: dict[str, list[str]] = {}
-    account = User(username=(username or "").strip(), role=User.Role.RESIDENT)
+    chosen = (username or "").strip()
+    account = User(username=chosen, role=User.Role.RESIDENT)
     try:
         account.clean_fields(exclude=[f.name for f in User._meta.fields if f.name != "username"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if "username" not in errors and User.objects.filter(username__iexact=account.username).exists():
-        errors["username"] = [_("That user name is taken; choose another.")]
+    if "username" not in errors and len(chosen) > SIGNUP_NAME_MAX_LENGTH:
+        errors["username"] = [
+            _("Choose a user name of at most %(limit)d characters.")
+            % {"limit": SIGNUP_NAME_MAX_LENGTH}
+        ]
+    if not errors:
+        account.username = _signup_username(chosen)
     try:
         validate_password(password, user=account)
     except ValidationError as exc:
@@ -837,7 +867,14 @@ def account_save(
 def account_password_set(*, user: User, account: User, password: str | None) -> User:
     """Set a login's password (checked by the site's password rules), or with ``None`` stop
     it signing in with a password. Administrators only (the admin site's password page),
-    inside their area, for accounts holding nothing beyond their own privileges."""
+    inside their area, for accounts holding nothing beyond their own privileges.
+
+    A password is reset because it was forgotten or stolen: whoever held the old one must
+    be out. Its sessions end by themselves (Django checks each session against the
+    password's hash), and its API tokens, which would keep acting as it, are deleted here
+    (the owner asks for a new one)."""
+    from rest_framework.authtoken.models import Token
+
     _check_administrator(user)
     _check_may_manage(user, account)
     _check_account_in_area(user, account)
@@ -847,6 +884,7 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
         validate_password(password, user=account)
         account.set_password(password)
     account.save(update_fields=["password"])
+    Token.objects.filter(user=account).delete()
     return account
 
 
