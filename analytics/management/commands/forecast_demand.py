@@ -38,7 +38,7 @@ from core.exports import csv_stream
 FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
 ENDED_EARLY_SHOWN = 10  # series named in the note on series that end early; the rest counted
 # The members with a column of their own, between the ensemble and the seasonal naive.
-TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth")
+TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth", "tsb")
 GROUP_WIDTH = 28
 
 
