@@ -50,6 +50,7 @@ from services.models import (
     ServiceRequest,
     SupplyCapacity,
 )
+from services.partitions import month_partitions_ensure
 from services.workflow import REASONS_NEEDING_A_NOTE, REJECT_REASONS
 
 # The demo's cities by code: in each of two regions one city the SYNTHETIC panel's evidence
@@ -226,6 +227,12 @@ def demo_city_seed(
     np_rng = np.random.default_rng(seed)
     now = timezone.now()
     first_month = (pd.Period(now.strftime("%Y-%m"), freq="M") - size.months).strftime("%Y-%m")
+    # On PostgreSQL the history's months get their partitions before it is written (the
+    # migrations make them only from the month they ran in): in the default partition every
+    # page's date bound would read all three years. Nothing to do on SQLite.
+    month_partitions_ensure(
+        today=timezone.localdate(), since=pd.Period(first_month, freq="M").start_time.date()
+    )
     cities = _demo_cities()
     demand = generate_synthetic_demand(
         n_communities=size.communities,

@@ -8,12 +8,14 @@ phone number or ID number.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid, StateConflict
 from core.roles import is_administrator, is_resident, is_worker
 from geography import AreaLevel, load_prefecture_cities
-from residents import pii
+from residents import pii, privileges
 from residents.consent import PORTRAIT_PURPOSE_VERSION
 from residents.models import (
     PORTRAIT_FIELDS,
@@ -41,6 +43,7 @@ from residents.models import (
 from residents.queries import (
     account_in_area,
     administered_area,
+    answers_for_everything,
     communities_outside_scope,
     resident_list_by_identifier,
     user_serves_community,
@@ -376,24 +379,53 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     return len(created)
 
 
+# A sign-up's user name is the name the person chose, a hyphen and this many random digits.
+SIGNUP_CODE_DIGITS = 6
+SIGNUP_NAME_MAX_LENGTH = User._meta.get_field("username").max_length - 1 - SIGNUP_CODE_DIGITS
+SIGNUP_CODE_ATTEMPTS = 20
+
+
+def _signup_username(chosen: str) -> str:
+    """``chosen`` with a random code (``alice-402817``) no login has.
+
+    Sign-up is open to anyone, so it must not say whether a user name exists: it never
+    refuses a name as taken, and takes the same steps whatever names exist (the code makes
+    the name free; only a clash of codes, one in a million, draws another)."""
+    for _attempt in range(SIGNUP_CODE_ATTEMPTS):
+        candidate = f"{chosen}-{secrets.randbelow(10**SIGNUP_CODE_DIGITS):0{SIGNUP_CODE_DIGITS}d}"
+        if not User.objects.filter(username__iexact=candidate).exists():
+            return candidate
+    raise StateConflict(_("Your account could not be created just now. Please try again."))
+
+
 @transaction.atomic
 def resident_signup(
     *, username: str, password: str, client_address: str = "", **profile: Any
 ) -> User:
     """A resident's own sign-up: a login with the resident role and their profile.
 
+    The login's user name is ``username`` with a random code added (``_signup_username``):
+    the answer is the same whether or not someone already has the name chosen, so sign-up
+    cannot be used to find out who has an account. The caller shows the person the name.
+
     ``profile`` takes the keyword arguments of ``resident_create`` (without ``user``). A
     sign-up that gives an ID number takes one use of its client address's hourly allowance
     first (``LimitReached``): an anonymous form must not test ID numbers unmetered.
     """
     errors: dict[str, list[str]] = {}
-    account = User(username=(username or "").strip(), role=User.Role.RESIDENT)
+    chosen = (username or "").strip()
+    account = User(username=chosen, role=User.Role.RESIDENT)
     try:
         account.clean_fields(exclude=[f.name for f in User._meta.fields if f.name != "username"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if "username" not in errors and User.objects.filter(username__iexact=account.username).exists():
-        errors["username"] = [_("That user name is taken; choose another.")]
+    if "username" not in errors and len(chosen) > SIGNUP_NAME_MAX_LENGTH:
+        errors["username"] = [
+            _("Choose a user name of at most %(limit)d characters.")
+            % {"limit": SIGNUP_NAME_MAX_LENGTH}
+        ]
+    if not errors:
+        account.username = _signup_username(chosen)
     try:
         validate_password(password, user=account)
     except ValidationError as exc:
@@ -748,24 +780,60 @@ def _check_account_in_area(user: User, account: User) -> None:
     )
 
 
+def _check_may_manage(user: User, account: User) -> None:
+    """The account, as stored, holds nothing beyond the user (``residents.privileges``):
+    otherwise changing it, or setting its password and signing in as it, would give the
+    user what they do not hold."""
+    if not privileges.may_manage(granter=user, account=account):
+        raise ActionNotAllowed(
+            _(
+                "This account holds privileges you do not hold (superuser status, staff "
+                "status or permissions): only someone who holds them may change it."
+            )
+        )
+
+
 @transaction.atomic
 def account_save(
-    *, user: User, account: User, communities: Iterable[Community] | None = None
+    *,
+    user: User,
+    account: User,
+    communities: Iterable[Community] | None = None,
+    permissions: Iterable[Permission] | None = None,
+    groups: Iterable[Group] | None = None,
 ) -> User:
-    """Create or change a login (role, area, names, active flag; its password already set by
-    the caller's form; ``communities``, when given, become the ones a worker serves).
-    Administrators only. An administrator with an area manages the accounts inside it only,
-    and gives areas inside it only (never the whole country); an administrator cannot take
-    away their own role or deactivate themself, so the site always keeps the one changing
-    it."""
+    """Create or change a login (role, area, names, active, staff and superuser flags; its
+    password already set by the caller's form; ``communities``, when given, become the ones
+    a worker serves, ``permissions`` and ``groups`` its model permissions and groups).
+    Administrators only. Nobody gives privileges they do not hold, nor changes an account
+    holding some (``residents.privileges``). An administrator with an area manages the
+    accounts inside it only, and gives areas inside it only (never the whole country); an
+    administrator cannot take away their own role or deactivate themself, so the site
+    always keeps the one changing it."""
     _check_administrator(user)
     if account.pk == user.pk and not (account.is_active and is_administrator(account)):
         raise ValidationError(_("You cannot deactivate your own account or drop your own role."))
+    _check_may_manage(user, account)
+    stored = account.pk is not None and User.objects.filter(pk=account.pk).exists()
+    if permissions is None:
+        permissions = list(account.user_permissions.all()) if stored else []
+    if groups is None:
+        groups = list(account.groups.all()) if stored else []
+    permissions, groups = list(permissions), list(groups)
+    problems = privileges.grant_problems(
+        granter=user,
+        wanted=privileges.privileges_given(
+            superuser=account.is_superuser,
+            staff=account.is_staff,
+            permissions=permissions,
+            groups=groups,
+        ),
+    )
+    if problems:
+        raise ValidationError(problems)
     area = administered_area(user)
     if area is not None:
-        if account.is_superuser:
-            raise ActionNotAllowed(_("Only a nationwide administrator changes a superuser."))
-        if account.pk is not None:
+        if stored:
             _check_account_in_area(user, User.objects.get(pk=account.pk))
         if account.role == User.Role.ADMIN and not area.contains(account.area):
             raise ValidationError(
@@ -790,6 +858,8 @@ def account_save(
     account.save()
     if communities is not None:
         account.communities.set(communities)
+    account.user_permissions.set(permissions)
+    account.groups.set(groups)
     return account
 
 
@@ -797,10 +867,16 @@ def account_save(
 def account_password_set(*, user: User, account: User, password: str | None) -> User:
     """Set a login's password (checked by the site's password rules), or with ``None`` stop
     it signing in with a password. Administrators only (the admin site's password page),
-    inside their area."""
+    inside their area, for accounts holding nothing beyond their own privileges.
+
+    A password is reset because it was forgotten or stolen: whoever held the old one must
+    be out. Its sessions end by themselves (Django checks each session against the
+    password's hash), and its API tokens, which would keep acting as it, are deleted here
+    (the owner asks for a new one)."""
+    from rest_framework.authtoken.models import Token
+
     _check_administrator(user)
-    if account.is_superuser and administered_area(user) is not None:
-        raise ActionNotAllowed(_("Only a nationwide administrator changes a superuser."))
+    _check_may_manage(user, account)
     _check_account_in_area(user, account)
     if password is None:
         account.set_unusable_password()
@@ -808,20 +884,67 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
         validate_password(password, user=account)
         account.set_password(password)
     account.save(update_fields=["password"])
+    Token.objects.filter(user=account).delete()
     return account
 
 
 @transaction.atomic
 def account_delete(*, user: User, account: User) -> None:
     """Delete a login (its profile, if any, stays without one). Administrators only (inside
-    their area), and never their own."""
+    their area, for accounts holding nothing beyond their own privileges), and never their
+    own."""
     _check_administrator(user)
-    if account.is_superuser and administered_area(user) is not None:
-        raise ActionNotAllowed(_("Only a nationwide administrator changes a superuser."))
+    _check_may_manage(user, account)
     _check_account_in_area(user, account)
     if account.pk == user.pk:
         raise ValidationError(_("You cannot delete your own account."))
     account.delete()
+
+
+@transaction.atomic
+def permission_group_save(*, user: User, group: Group, permissions: Iterable[Permission]) -> Group:
+    """Create or change a permission group. Groups are shared by the administrators of every
+    area, so nationwide administrators only; and, as for a login, nobody gives a group
+    permissions they do not hold, nor changes a group holding some (its members would gain
+    them)."""
+    _check_permission_group_change(user, group)
+    permissions = list(permissions)
+    problems = privileges.grant_problems(
+        granter=user,
+        wanted=privileges.privileges_given(
+            superuser=False, staff=False, permissions=permissions, groups=()
+        ),
+    )
+    if problems:
+        raise ValidationError(problems.get("user_permissions", []))
+    group.full_clean()
+    group.save()
+    group.permissions.set(permissions)
+    return group
+
+
+@transaction.atomic
+def permission_group_delete(*, user: User, group: Group) -> None:
+    """Delete a permission group (its members lose its permissions): nationwide
+    administrators holding every permission it gives."""
+    _check_permission_group_change(user, group)
+    group.delete()
+
+
+def _check_permission_group_change(user: User, group: Group) -> None:
+    if not answers_for_everything(user=user):
+        raise ActionNotAllowed(_("Only a nationwide administrator changes permission groups."))
+    if group.pk is None:
+        return
+    stored = privileges.privileges_given(
+        superuser=False, staff=False, permissions=(), groups=[group]
+    )
+    if not stored.within(privileges.privileges_of(user)):
+        raise ActionNotAllowed(
+            _(
+                "This group gives permissions you do not hold: only someone who holds them may change it."
+            )
+        )
 
 
 # Places and accounts the site's operator sets up (the demo's seed) ----------------------------

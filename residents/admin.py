@@ -39,7 +39,7 @@ from rest_framework.authtoken.models import TokenProxy
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
 from core.errors import LimitReached
 from core.roles import is_administrator
-from residents import actions, pii, queries
+from residents import actions, pii, privileges, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
 from residents.admin_scope import AccountScopedAdmin, CommunityScopedAdmin, NationwideOnlyAdmin
 from residents.community_picker import picker_scope
@@ -142,13 +142,34 @@ class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
                 # residents.community_picker): the admin's autocomplete asks CommunityAdmin,
                 # whose queryset is the same scope.
                 kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site)
+        # Only what the administrator holds is offered (the action checks it again).
+        elif db_field.name == "user_permissions":
+            kwargs["queryset"] = privileges.grantable_permissions(user=request.user)
+        elif db_field.name == "groups":
+            kwargs["queryset"] = privileges.grantable_groups(user=request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Only a superuser gives superuser status (residents.privileges): not offered.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "is_superuser"]})
+            for name, options in fieldsets
+        ]
+
     def save_through_action(self, request, obj, form, change):
-        communities = (
-            form.cleaned_data.get("communities") if "communities" in form.cleaned_data else None
+        def given(name: str):
+            return form.cleaned_data.get(name)
+
+        return actions.account_save(
+            user=request.user,
+            account=obj,
+            communities=given("communities"),
+            permissions=given("user_permissions"),
+            groups=given("groups"),
         )
-        return actions.account_save(user=request.user, account=obj, communities=communities)
 
     def user_change_password(self, request, id, form_url=""):
         token = _acting_user.set(request.user)
@@ -490,9 +511,23 @@ class NationwideAccessFailureLogAdmin(NationwideOnlyAdmin, AccessFailureLogAdmin
     pass
 
 
-class NationwideGroupAdmin(NationwideOnlyAdmin, GroupAdmin):
+class NationwideGroupAdmin(NationwideOnlyAdmin, ActionAdminMixin, GroupAdmin):
     """Groups are shared by the administrators of every area: changing one's permissions
-    changes theirs, so only nationwide administrators do."""
+    changes theirs, so only nationwide administrators do, giving only the permissions they
+    hold (``residents.privileges``)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            kwargs["queryset"] = privileges.grantable_permissions(user=request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_through_action(self, request, obj, form, change):
+        return actions.permission_group_save(
+            user=request.user, group=obj, permissions=form.cleaned_data["permissions"]
+        )
+
+    def delete_through_action(self, request, obj) -> None:
+        actions.permission_group_delete(user=request.user, group=obj)
 
 
 for model, model_admin in (

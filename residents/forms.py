@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.localisation import with_code
 from residents import pii
-from residents.actions import PROFILE_FIELDS, PortraitAnswers
+from residents.actions import PROFILE_FIELDS, SIGNUP_NAME_MAX_LENGTH, PortraitAnswers
 from residents.community_tree import use_community_tree
 from residents.consent import PORTRAIT_PURPOSE
 from residents.models import PORTRAIT_FIELDS, Community, PersonalDataAccess, Resident
@@ -50,6 +50,8 @@ class ResidentProfileForm(forms.ModelForm):
         model = Resident
         fields = [*IDENTIFIER_FIELDS, *PROFILE_FIELDS]
         field_classes = {"community": CommunityChoiceField}
+        # A person's name (the model's "name" reads as a thing's name in Chinese, 名称).
+        labels = {"name": _("Name")}
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -111,8 +113,12 @@ class SignupForm(forms.Form):
 
     username = forms.CharField(
         label=_("User name"),
-        max_length=150,
-        help_text=_("Letters, digits and @/./+/-/_ only."),
+        max_length=SIGNUP_NAME_MAX_LENGTH,
+        help_text=_(
+            "Letters, digits and @/./+/-/_ only. We add six digits to it (for example "
+            "alice-402817), so that no two people share one, and show you the whole name "
+            "when your account is ready: you sign in with it."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password1 = forms.CharField(
@@ -160,11 +166,10 @@ class SignupForm(forms.Form):
         return [self[name] for name in self.fields if name not in self.ACCOUNT_FIELDS]
 
     def clean_username(self) -> str:
+        # Never "taken" (residents.actions.resident_signup adds a code that makes any name
+        # free): a refusal here would tell anyone which user names exist.
         username = self.cleaned_data["username"]
-        user_model = get_user_model()
-        user_model.username_validator(username)
-        if user_model.objects.filter(username__iexact=username).exists():
-            raise ValidationError(_("This user name is taken; choose another."))
+        get_user_model().username_validator(username)
         return username
 
     def clean_phone(self) -> str:

@@ -58,7 +58,14 @@ def signup(request: HttpRequest) -> HttpResponse:
             add_action_errors(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
+            # The user name has the code sign-up added: the person learns it here.
+            messages.success(
+                request,
+                _(
+                    "Welcome! Your account is ready. Your user name is %(username)s: sign in with it."
+                )
+                % {"username": user.get_username()},
+            )
             return redirect("services:my_requests")
     return render(request, "registration/signup.html", {"form": form})
 

@@ -282,6 +282,18 @@ class RequestForm(forms.Form):
             for message in messages:
                 self.add_error(field, message)
 
+    def note_photo_not_kept(self) -> None:
+        """A browser cannot put a chosen file back into a page, so a form shown again with a
+        problem has lost the photo it carried: say so beside the photo (and so in the error
+        summary), or the request would be sent without it, unnoticed."""
+        if self.is_bound and self.errors and self.files.get("photo") and "photo" not in self.errors:
+            self.add_error(
+                "photo",
+                _(
+                    "Choose the photo again: the page cannot keep it while another field has a problem."
+                ),
+            )
+
     def action_kwargs(self) -> dict:
         """The validated input, named as ``request_submit`` takes it."""
         data = self.cleaned_data
@@ -312,6 +324,11 @@ class WorkerRequestForm(RequestForm):
         ],
         initial=ServiceRequest.Channel.COMMUNITY_WORKER,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The worker writes down someone else's need.
+        self.fields["description"].label = _("Describe the need")
 
     def action_kwargs(self) -> dict:
         return {**super().action_kwargs(), "channel": self.cleaned_data["channel"]}

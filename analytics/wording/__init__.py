@@ -19,7 +19,6 @@ from __future__ import annotations
 import gettext as _gettext
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,6 +29,8 @@ from typing import Any
 
 from analytics.engine.supply.allocation import LP_SOLVER_DESCRIPTION, SOLVER_DESCRIPTION
 from analytics.engine.supply.forecast import ForecastConfig
+from analytics.engine.text import display_width as display_width  # the commands' tables
+from analytics.engine.text import padded as padded
 from geography import REGIONS
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent.parent / "locale"
@@ -594,9 +595,10 @@ def _explanation(parts: object, names: Names) -> str:
     if line["code"] != "line_supply":
         raise _Unworded(line)
     supplier = line["supplier"]
-    # Translators: one recommended supply line; "-" between two numbers is an interval.
+    # Translators: one recommended supply line; the interval's ends are joined by an en dash,
+    # as the pages show every forecast interval (analytics_format.with_interval).
     text = gettext(
-        "%(community)s / %(category)s: forecast %(forecast)s (interval %(lower)s-%(upper)s), "
+        "%(community)s / %(category)s: forecast %(forecast)s (interval %(lower)s–%(upper)s), "
         "current supply %(current_supply)s, gap %(gap)s; add %(units)s from %(supplier)s at "
         "%(unit_cost)s each (%(cost)s)"
     ) % {
@@ -620,9 +622,9 @@ def _explanation(parts: object, names: Names) -> str:
     for part in parts[1:]:
         code = part["code"]
         if code == "cheapest_supplier":
-            text = gettext("%(explanation)s - the cheapest supplier") % {"explanation": text}
+            text = gettext("%(explanation)s — the cheapest supplier") % {"explanation": text}
         elif code == "cheaper_suppliers_at_capacity":
-            text = gettext("%(explanation)s - cheaper suppliers are at capacity") % {
+            text = gettext("%(explanation)s — cheaper suppliers are at capacity") % {
                 "explanation": text
             }
         elif code == "equity_weight":
@@ -635,8 +637,8 @@ def _explanation(parts: object, names: Names) -> str:
                 "reason": reason,
             }
         elif code == "coverage_change":
-            # Translators: coverage of need before and after the plan, e.g. "20% -> 60%".
-            text = gettext("%(explanation)s; coverage %(before)s -> %(after)s") % {
+            # Translators: coverage of need before and after the plan, e.g. "20% → 60%".
+            text = gettext("%(explanation)s; coverage %(before)s → %(after)s") % {
                 "explanation": text,
                 "before": _number(part["before"], ".0%"),
                 "after": _number(part["after"], ".0%"),
@@ -1555,11 +1557,104 @@ _ESTIMATION_WARNING = gettext_noop(
 
 def estimation_warning_text(*, warning: object) -> str:
     """An estimator's warning on one region's model (Table 2): its English message for English
-    readers, a general phrase in any other language."""
+    readers, worded in any other language (a message this module does not know: a general
+    phrase)."""
     text = str(warning or "")
     if not text or reads_english():
         return text
-    return gettext(_ESTIMATION_WARNING)
+    return estimator_phrase(text) or gettext(_ESTIMATION_WARNING)
+
+
+# What the GMM engine says in English in its results (analytics.engine.gmm): its estimator,
+# steps, transformation and standard errors, an instrument group's name, its warnings and what
+# the pydynpd engine cannot give. Each is one of these phrases, or one of the patterns below
+# with figures and names in it.
+_ESTIMATOR_PHRASES = frozenset(
+    (
+        gettext_noop("one-step"),
+        gettext_noop("two-step"),
+        gettext_noop("system"),
+        gettext_noop("difference"),
+        gettext_noop("first differences"),
+        gettext_noop("forward orthogonal deviations"),
+        gettext_noop("Robust"),
+        gettext_noop("Corrected"),
+        gettext_noop("GMM instruments for levels"),
+        gettext_noop("Sargan test"),
+        gettext_noop("Difference-in-Hansen tests"),
+        gettext_noop("dropping and naming collinear regressors"),
+        gettext_noop(
+            "instrument count net of redundant instruments (pydynpd counts every column it builds)"
+        ),
+        gettext_noop(
+            "Arellano-Bond tests after one-step estimation (pydynpd computes them from the "
+            "two-step moments)"
+        ),
+        gettext_noop("small-sample correction, t and F statistics"),
+        gettext_noop(
+            "number of observations is pydynpd's count of transformed-equation observations"
+        ),
+        gettext_noop(
+            "the two-step covariance matrix of moments is singular; a generalized inverse "
+            "was used (more instruments than groups, or instruments that are zero for every "
+            "unit with residuals)"
+        ),
+        gettext_noop("the one-step weighting matrix is singular; a generalized inverse was used"),
+    )
+)
+_ESTIMATOR_PATTERNS = (
+    (re.compile(r"iterated \((?P<steps>\d+) steps\)"), gettext_noop("iterated (%(steps)s steps)")),
+    (
+        re.compile(r"AR tests beyond order 2 \(artests\((?P<order>\d+)\)\)"),
+        gettext_noop("AR tests beyond order 2 (artests(%(order)s))"),
+    ),
+    (
+        re.compile(
+            r"the number of instruments \((?P<instruments>\d+)\) exceeds the number of groups "
+            r"\((?P<groups>\d+)\): the Hansen test is weak and estimates may be biased toward "
+            r"OLS; collapse instruments or limit lag depth"
+        ),
+        gettext_noop(
+            "the number of instruments (%(instruments)s) exceeds the number of groups "
+            "(%(groups)s): the Hansen test is weak and estimates may be biased toward OLS; "
+            "collapse instruments or limit lag depth"
+        ),
+    ),
+    (
+        re.compile(r"iterated GMM did not converge in (?P<steps>\d+) steps"),
+        gettext_noop("iterated GMM did not converge in %(steps)s steps"),
+    ),
+    (
+        re.compile(
+            r"the corrected variance is negative for (?P<names>.+); their standard errors are "
+            r"not defined \(reported as missing\)"
+        ),
+        gettext_noop(
+            "the corrected variance is negative for %(names)s; their standard errors are not "
+            "defined (reported as missing)"
+        ),
+    ),
+    (
+        re.compile(r"(?P<group>\S+\(.*\)) ignored: level-equation instruments need system GMM"),
+        gettext_noop("%(group)s ignored: level-equation instruments need system GMM"),
+    ),
+    (
+        re.compile(r"(?P<name>\S+) dropped due to collinearity"),
+        gettext_noop("%(name)s dropped due to collinearity"),
+    ),
+)
+
+
+def estimator_phrase(text: str) -> str | None:
+    """One of the GMM engine's English words or messages in the reader's language, or None
+    when this module does not know it."""
+    if text in _ESTIMATOR_PHRASES:
+        return gettext(text)
+    for pattern, phrase in _ESTIMATOR_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            return gettext(phrase) % match.groupdict()
+    return None
 
 
 # One problem of an imported panel (the panel validation's ``InputProblem``) ----------------
@@ -1771,23 +1866,3 @@ def figure_text(value: object, spec: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return MISSING_FIGURE
     return format(value, spec)
-
-
-def display_width(text: str) -> int:
-    """How many columns ``text`` takes in a terminal: a wide or full-width character (Chinese,
-    full-width punctuation) two, a combining mark none, any other one."""
-    return sum(
-        0
-        if unicodedata.combining(char)
-        else 2
-        if unicodedata.east_asian_width(char) in ("W", "F")
-        else 1
-        for char in text
-    )
-
-
-def padded(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` filled with spaces to ``width`` terminal columns, on the left when ``right``
-    (figures); a text as wide or wider is left as it is."""
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill

@@ -58,6 +58,11 @@
     });
   });
 
+  // A form shown again with errors: bring its summary (includes/form_errors.html) into view
+  // and give it the focus, so a screen reader reads it and Tab leads to the fields named.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+
   // Ask before destructive submits.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -216,7 +216,36 @@ def test_months_left_out_count_as_zero_and_the_command_says_so(tmp_path):
         "series_with_gaps": 1,
         "after_last_row": 2,
         "series_ended_early": [{"series": "b", "last_month": "2023-04"}],
+        "long_gaps": [],
     }
+
+
+def test_a_year_mistyped_into_the_past_is_named_with_its_row(tmp_path):
+    rows = _history()
+    series, month, count = rows[20]  # b's third month, 2022-03
+    rows[20] = (series, month - 100 * 12, count)
+    out = tmp_path / "out.csv"
+    text = _forecast(_write(tmp_path / "history.csv", rows), out)
+    assert (
+        "Series b has no row for 1197 months, between 1922-03 (row 22) and 2022-01 (row 20)"
+    ) in text
+    assert "If a year is mistyped there, correct it and run again." in text
+    with translation.override("zh-hans"):
+        text = _forecast(tmp_path / "history.csv", out)
+    assert "如果那里的年份写错了" in text
+    gaps = json.loads(_forecast(tmp_path / "history.csv", out, "--json"))["months_counted_as_zero"][
+        "long_gaps"
+    ]
+    assert gaps == [
+        {
+            "series": "b",
+            "months": 1197,
+            "before": "1922-03",
+            "before_row": 22,
+            "after": "2022-01",
+            "after_row": 20,
+        }
+    ]
 
 
 def test_refusals_are_in_the_operators_language_with_the_same_row(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from django.apps import apps
@@ -89,17 +90,129 @@ def test_a_commands_help_reads_in_the_operators_language(language, description, 
 
 # Every project command has its description and options' help in the catalogue.
 HELP_IN_CHINESE = sorted((app, name) for app, name in _project_commands())
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.mark.parametrize(("app", "name"), HELP_IN_CHINESE)
 def test_the_help_of_each_command_has_a_chinese_description_and_options(app, name):
+    """Its own options and Django's and argparse's (``--verbosity``, ``-h``) alike."""
+
     def help_in(language: str) -> tuple[str, list[str]]:
         with translation.override(language):
             parser = load_command_class(app, name).create_parser("manage.py", name)
-        own = [a.help for a in parser._actions if a.help and a.dest not in DJANGO_OPTIONS]
-        return parser.description, own
+        return parser.description, [a.help for a in parser._actions]
 
     english, chinese = help_in("en"), help_in("zh-hans")
-    assert chinese[0] != english[0] and re.search(r"[\u4e00-\u9fff]", chinese[0])
+    assert chinese[0] != english[0] and CHINESE.search(chinese[0])
+    assert {a for a in DJANGO_OPTIONS} and len(english[1]) >= len(DJANGO_OPTIONS)
     for english_help, chinese_help in zip(english[1], chinese[1], strict=True):
-        assert chinese_help != english_help, (name, english_help)
+        assert english_help and chinese_help != english_help, (name, english_help)
+
+
+@pytest.mark.parametrize(("app", "name"), HELP_IN_CHINESE)
+def test_a_chinese_help_page_has_chinese_headings_and_fits_the_terminal(app, name, monkeypatch):
+    """argparse's "usage:" and "options:" in Chinese, and no line wider than the terminal's 80
+    columns (argparse counts characters; a Chinese character takes two columns)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    with translation.override("zh-hans"):
+        text = load_command_class(app, name).create_parser("manage.py", name).format_help()
+    assert text.startswith(f"用法：manage.py {name} [-h]")
+    assert "\n选项：\n" in text and "usage" not in text and "options:" not in text
+    too_wide = [line for line in text.splitlines() if _columns(line) > 80]
+    assert too_wide == []
+    # The usage's next lines start under its first option, as in English.
+    usage = text.split("\n\n")[0].splitlines()
+    if len(usage) > 1:
+        assert _columns(usage[0].split("[-h]")[0]) == len(usage[1]) - len(usage[1].lstrip())
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+GMM_MODEL = ["--data", "x.csv", "--id", "city", "--time", "year", "--model", "y L1.y"]
+# (command line, the last line printed in English, in Chinese)
+ARGUMENT_ERRORS = [
+    (
+        ["estimate_gmm"],
+        "manage.py estimate_gmm: error: the following arguments are required: --data, --id, "
+        "--time, --model",
+        "manage.py estimate_gmm：错误：缺少必需的参数：--data, --id, --time, --model",
+    ),
+    (
+        ["seed_demo", "--seed", "abc"],
+        "manage.py seed_demo: error: argument --seed: invalid int value: 'abc'",
+        "manage.py seed_demo：错误：参数 --seed：无效的整数值：'abc'",
+    ),
+    (
+        ["estimate_gmm", *GMM_MODEL, "--engine", "stata"],
+        "manage.py estimate_gmm: error: argument --engine: invalid choice: 'stata' (choose "
+        "from 'ours', 'pydynpd')",
+        "manage.py estimate_gmm：错误：参数 --engine：无效的选择：'stata'（可选 'ours', 'pydynpd'）",
+    ),
+    (
+        ["seed_demo", "--bogus"],
+        "manage.py seed_demo: error: unrecognized arguments: --bogus",
+        "manage.py seed_demo：错误：无法识别的参数：--bogus",
+    ),
+    (
+        ["seed_demo", "--se", "1"],
+        "manage.py seed_demo: error: ambiguous option: --se could match --settings, --seed",
+        "manage.py seed_demo：错误：选项有歧义：--se 可能是 --settings, --seed",
+    ),
+    (
+        ["seed_demo", "--reset=yes"],
+        "manage.py seed_demo: error: argument --reset: ignored explicit argument 'yes'",
+        "manage.py seed_demo：错误：参数 --reset：此选项不接受值，已忽略 'yes'",
+    ),
+    (
+        ["reproduce_paper", "--out"],
+        "manage.py reproduce_paper: error: argument --out: expected one argument",
+        "manage.py reproduce_paper：错误：参数 --out：需要给出一个值",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "english", "chinese"), ARGUMENT_ERRORS)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_command_lines_mistake_reads_in_the_operators_language(
+    argv, english, chinese, language, capsys
+):
+    app = dict((name, app) for app, name in _project_commands())[argv[0]]
+    with translation.override(language), pytest.raises(SystemExit) as exited:
+        load_command_class(app, argv[0]).run_from_argv(["manage.py", *argv])
+    assert exited.value.code == 2
+    printed = capsys.readouterr().err.splitlines()
+    assert printed[0].startswith("usage: manage.py" if language == "en" else "用法：manage.py")
+    assert printed[-1] == (english if language == "en" else chinese)
+
+
+@pytest.mark.parametrize(("app", "name"), HELP_IN_CHINESE)
+def test_every_commands_mistakes_read_in_chinese(app, name, capsys):
+    command = load_command_class(app, name)
+    with translation.override("zh-hans"), pytest.raises(SystemExit):
+        command.run_from_argv(["manage.py", name, "--no-such-option"])
+    printed = capsys.readouterr().err.splitlines()
+    assert printed[0].startswith("用法：")
+    assert printed[-1].startswith(f"manage.py {name}：错误：")
+    message = printed[-1].removeprefix(f"manage.py {name}：错误：")
+    assert CHINESE.search(message)
+    # What the operator types stays as typed: options, and the positional arguments' names.
+    positionals = {
+        a.dest for a in command.create_parser("manage.py", name)._get_positional_actions()
+    }
+    words = set(re.findall(r"(?<![-\w])[A-Za-z]{2,}", message))
+    assert words <= positionals, message
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Error: argument --seed: invalid int value: 'abc'"),
+        ("zh-hans", "错误：参数 --seed：无效的整数值：'abc'"),
+    ],
+)
+def test_call_command_raises_the_worded_mistake(language, message):
+    with translation.override(language), pytest.raises(CommandError) as refused:
+        call_command("seed_demo", "--seed", "abc")
+    assert str(refused.value) == message

@@ -3,6 +3,8 @@ changes, sign-up, erasure, the audited reveal and the exact lookup."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -173,11 +175,17 @@ def test_signup_makes_a_resident_login_and_its_profile(community):
     )
     assert user.role == User.Role.RESIDENT and user.check_password("a-long-synthetic-passphrase")
     assert user.resident_profile.community == community
+    assert re.fullmatch(r"synthetic-newcomer-[0-9]{6}", user.username)
     with pytest.raises(ValidationError) as caught:
         actions.resident_signup(
-            username="SYNTHETIC-NEWCOMER", password="short", community=community, **PROFILE
+            username="bad name!", password="short", community=community, **PROFILE
         )
     assert {"username", "password"} <= set(caught.value.message_dict)
+    with pytest.raises(ValidationError) as caught:
+        actions.resident_signup(
+            username="x" * 144, password="a-long-synthetic-passphrase", community=community
+        )
+    assert "username" in caught.value.message_dict
     assert User.objects.count() == 1
 
 
@@ -189,7 +197,7 @@ def test_signup_with_a_bad_profile_leaves_no_login_behind(community):
             community=community,
             portrait=actions.PortraitAnswers(**{**ANSWERS, "gender": "x"}),
         )
-    assert not User.objects.filter(username="synthetic-half").exists()
+    assert not User.objects.filter(username__startswith="synthetic-half").exists()
 
 
 def test_update_rules(community, worker):

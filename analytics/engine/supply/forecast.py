@@ -135,18 +135,39 @@ class ForecastConfig:
         )
 
 
+# A run this long with no row inside one series is said by name: it may be a count that
+# stopped and came back (rodent captures do, for up to ten years), or a year mistyped by a
+# decade or a century, which fills every month between with zero and only the person can tell.
+LONG_GAP_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class LongGap:
+    """``months`` months (at least :data:`LONG_GAP_MONTHS`) with no row inside ``series``,
+    between the rows for ``before`` and ``after``, numbered as the caller numbers them."""
+
+    series: str
+    months: int
+    before: str
+    before_row: int
+    after: str
+    after_row: int
+
+
 @dataclass(frozen=True)
 class MonthsFilled:
     """The months a history's rows did not give and that count as zero (no request that
     month): ``gaps`` months missing inside ``series_with_gaps`` series (between a series' first
     and last rows), and the series whose last row is before the history's last month (the
     month the forecasts start after), each with its last month given, earliest first; their
-    ``after_last_row`` later months count as zero too."""
+    ``after_last_row`` later months count as zero too. ``long_gaps``: the gaps of ten years or
+    more, longest first."""
 
     gaps: int
     series_with_gaps: int
     ended_early: tuple[tuple[str, str], ...]
     after_last_row: int
+    long_gaps: tuple[LongGap, ...] = ()
 
 
 @dataclass
@@ -281,7 +302,7 @@ def prepare_history(
     first = np.full(len(series_index), len(all_periods), dtype=np.int64)
     np.minimum.at(first, s_idx, t_idx)
     values[np.arange(len(all_periods))[None, :] < first[:, None]] = np.nan
-    filled = _months_filled(series_index, all_periods, s_idx, t_idx, first)
+    filled = _months_filled(series_index, all_periods, s_idx, t_idx, first, rows)
 
     attribute_names = [
         c for c in frame.columns if c not in (series_column, period_column, count_column)
@@ -354,6 +375,7 @@ def _months_filled(
     s_idx: np.ndarray,
     t_idx: np.ndarray,
     first: np.ndarray,
+    rows: RowNumbers = None,
 ) -> MonthsFilled:
     """The months no row gave between each series' first row and the history's last month."""
     last = np.full(len(series), -1, dtype=np.int64)
@@ -368,6 +390,32 @@ def _months_filled(
             (str(series[i]), str(periods[last[i]])) for i in ended[np.argsort(last[ended])]
         ),
         after_last_row=int((len(periods) - 1 - last[ended]).sum()),
+        long_gaps=_long_gaps(series, periods, s_idx, t_idx, rows),
+    )
+
+
+def _long_gaps(
+    series: pd.Index,
+    periods: pd.PeriodIndex,
+    s_idx: np.ndarray,
+    t_idx: np.ndarray,
+    rows: RowNumbers,
+) -> tuple[LongGap, ...]:
+    order = np.lexsort((t_idx, s_idx))
+    same_series = s_idx[order][1:] == s_idx[order][:-1]
+    missing = t_idx[order][1:] - t_idx[order][:-1] - 1
+    found = np.flatnonzero(same_series & (missing >= LONG_GAP_MONTHS))
+    found = found[np.argsort(-missing[found], kind="stable")]
+    return tuple(
+        LongGap(
+            series=str(series[s_idx[order[k]]]),
+            months=int(missing[k]),
+            before=str(periods[t_idx[order[k]]]),
+            before_row=row_named(int(order[k]), rows),
+            after=str(periods[t_idx[order[k + 1]]]),
+            after_row=row_named(int(order[k + 1]), rows),
+        )
+        for k in found
     )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +36,7 @@ from core.commands import LocalisedCommand
 from core.exports import csv_stream
 
 FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
-ENDED_EARLY_SHOWN = 10  # series named in the note on series that end early; the rest counted
+SERIES_NAMED = 10  # series named in a note on months counted as zero; the rest counted
 # The members with a column of their own, between the ensemble and the seasonal naive.
 TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth", "tsb")
 GROUP_WIDTH = 28
@@ -166,6 +166,7 @@ class Command(LocalisedCommand):
                             {"series": series, "last_month": month}
                             for series, month in filled.ended_early
                         ],
+                        "long_gaps": [asdict(gap) for gap in filled.long_gaps],
                     },
                 },
             )
@@ -231,7 +232,7 @@ class Command(LocalisedCommand):
                 % {"months": filled.gaps, "series": filled.series_with_gaps}
             )
         if filled.ended_early:
-            shown = filled.ended_early[:ENDED_EARLY_SHOWN]
+            shown = filled.ended_early[:SERIES_NAMED]
             self.stdout.write(
                 gettext(
                     "%(count)s series end before %(last)s, the month the forecasts start after; "
@@ -248,6 +249,20 @@ class Command(LocalisedCommand):
                     )
                     + (" ..." if len(filled.ended_early) > len(shown) else ""),
                 }
+            )
+        for gap in filled.long_gaps[:SERIES_NAMED]:
+            self.stdout.write(
+                gettext(
+                    "Series %(series)s has no row for %(months)s months, between %(before)s "
+                    "(row %(before_row)s) and %(after)s (row %(after_row)s); they were counted "
+                    "as zero. If a year is mistyped there, correct it and run again."
+                )
+                % asdict(gap)
+            )
+        if len(filled.long_gaps) > SERIES_NAMED:
+            self.stdout.write(
+                gettext("%(count)s more series have a gap of ten years or more.")
+                % {"count": len(filled.long_gaps) - SERIES_NAMED}
             )
 
     def _no_backtest(self, months: int | None, needed: int | None) -> None:

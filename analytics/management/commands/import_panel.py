@@ -20,7 +20,9 @@ class Command(LocalisedCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "file", type=Path, help=gettext_noop("the panel CSV file (docs/panel-schema.md)")
+        )
         parser.add_argument(
             "--name", help=gettext_noop("a name for the dataset (default: the file name)")
         )

@@ -276,3 +276,42 @@ def test_parts_it_cannot_word_show_nothing_rather_than_a_code(parts):
             assert wording.description_text(parts=parts) == ""
             assert wording.what_if_caveat_text(parts=parts) == ""
             assert wording.flag_texts(parts=parts) in ([], [""])
+
+
+@pytest.mark.parametrize(
+    ("language", "interval", "cheapest", "coverage"),
+    [
+        ("en", "(interval 8.0–15.5)", " — the cheapest supplier", "coverage 20% → 60%"),
+        ("zh-hans", "（区间 8.0–15.5）", "——最便宜的供给方", "覆盖率 20% → 60%"),
+    ],
+)
+def test_an_allocation_line_writes_its_interval_and_dashes_as_the_pages_do(
+    language, interval, cheapest, coverage
+):
+    """A range between two figures is joined by an en dash, as every forecast interval on the
+    pages (``with_interval``), never an ASCII hyphen; the dash of a clause and the arrow of a
+    change are typographic ones in English too."""
+    parts = [
+        {
+            "code": "line_supply",
+            "community": "C1",
+            "category": "elderly_care",
+            "forecast": 12.0,
+            "lower": 8.0,
+            "upper": 15.5,
+            "current_supply": 4.0,
+            "gap": 8.0,
+            "units": 2.0,
+            "supplier": "government",
+            "unit_cost": 1000.0,
+            "cost": 2000.0,
+        },
+        {"code": "cheapest_supplier"},
+        {"code": "coverage_change", "before": 0.2, "after": 0.6},
+    ]
+    with wording.language(language):
+        text = wording.explanation_text(parts=parts)
+    assert interval in text
+    assert cheapest in text
+    assert coverage in text
+    assert "-" not in text.replace("elderly_care", "")

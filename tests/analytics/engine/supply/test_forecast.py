@@ -256,6 +256,30 @@ def test_months_a_file_leaves_out_count_as_zero_and_are_reported():
     assert filled.ended_early == (("b", "2020-02"), ("c", "2020-04"))
 
 
+def test_gaps_of_ten_years_or_more_are_named_longest_first_with_their_rows():
+    """A year mistyped by a decade or a century fills every month between with zero; the
+    history names such gaps (and only those) so the person can check the year."""
+    frame = pd.DataFrame(
+        {
+            "series": ["a", "b", "a", "b", "c", "c", "a"],
+            # a: 2000-01 .. 2010-02 leaves 120 months out; b: 119 months, not named;
+            # c: the row for 1920-06 is a century before the rest.
+            "period": ["2000-01", "2000-01", "2010-02", "2010-01", "2020-05", "1920-06", "2010-03"],
+            "count": 1,
+        }
+    )
+    filled = prepare_history(frame, rows=range(11, 18)).filled
+    assert [(g.series, g.months) for g in filled.long_gaps] == [("c", 1198), ("a", 120)]
+    century = filled.long_gaps[0]
+    assert (century.before, century.before_row, century.after, century.after_row) == (
+        "1920-06",
+        16,
+        "2020-05",
+        15,
+    )
+    assert (filled.long_gaps[1].before_row, filled.long_gaps[1].after_row) == (11, 13)
+
+
 def test_a_duplicate_month_is_named_by_the_callers_row_numbers():
     frame = pd.DataFrame(
         {"series": ["a", "a", "a"], "period": ["2020-01", "2020-02", "2020-01-15"], "count": 1}
