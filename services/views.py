@@ -50,6 +50,8 @@ from services.personal_data import resident_data
 
 QUEUE_PAGE_SIZE = 50
 BULK_RESULTS_SESSION_KEY = "queue_bulk_results"
+# The queue as its person last saw it (tab, filters, sort, page): a request page's way back.
+QUEUE_QUERY_SESSION_KEY = "queue_last_query"
 RATABLE_STATUSES = (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.CLOSED)
 
 
@@ -212,7 +214,7 @@ def _detail_page(
         "internal_notes": [c for c in item.comment_rows if not c.is_public],
         "conversation": [c for c in item.comment_rows if c.is_public],
         "reviews": queries.review_task_list(user=request.user).filter(request=item),
-        "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
+        "back_url": _queue_url(request) if is_staff_view else reverse("services:my_requests"),
     }
     # The moves this person can make now, from the one table the bulk bar and the API's
     # ``allowed_moves`` also offer; assigning names a worker, so it has its own form.
@@ -396,6 +398,19 @@ def request_expected_completion(request: HttpRequest, pk: int) -> HttpResponse:
 # Worker queue -------------------------------------------------------------------------------
 
 
+def _queue_url(request: HttpRequest) -> str:
+    """The queue with the tab, filters, sort and page its person last looked at: a worker
+    who filtered the queue, opened a request and acted on it goes back to the same list."""
+    query = request.session.get(QUEUE_QUERY_SESSION_KEY, "")
+    return reverse("services:queue") + (f"?{query}" if query else "")
+
+
+def _remember_queue_query(request: HttpRequest) -> None:
+    query = request.GET.urlencode()
+    if request.session.get(QUEUE_QUERY_SESSION_KEY, "") != query:
+        request.session[QUEUE_QUERY_SESSION_KEY] = query
+
+
 def _queue_categories() -> list:
     return [(c, localised_name(c)) for c in _categories() if c.parent_id]
 
@@ -436,6 +451,8 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
 
 @role_required(*STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        _remember_queue_query(request)
     query = _queue_query(request)
     # Whether the communities are too many to list: decided once, for the filter and here.
     scope = picker_scope(resident_queries.community_choices(user=request.user))

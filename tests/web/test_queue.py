@@ -199,3 +199,40 @@ def test_the_queue_says_when_its_day_range_is_backwards(client, worker):
     html = client.get(url, {"submitted_from": "2026-12-10", "submitted_to": "2026-12-01"}).content
     error = html.decode().split('id="id_submitted_to_error"', 1)[1].split("</", 1)[0]
     assert "截止日期早于起始日期。" in error
+
+
+def _back_link(html: str) -> str:
+    match = re.search(r'<a href="([^"]*)" id="back-link">([^<]*)</a>', html)
+    assert match, "no way back on the request page"
+    return match.group(1).replace("&amp;", "&"), match.group(2)
+
+
+def test_a_request_page_leads_back_to_the_queue_as_the_worker_left_it(
+    worker_client, worker, queue_rows, resident_user, make_request, community
+):
+    """Filter the queue, open a request, act on it: "back" is the same tab, filters, sort
+    and page, not the queue's default view."""
+    query = "view=open&urgency=high&sort=urgency&page=1"
+    worker_client.get(reverse("services:queue") + "?" + query)
+    item = queue_rows["nobody"]
+    detail = reverse("services:request_detail", args=[item.pk])
+    href, text = _back_link(worker_client.get(detail).content.decode())
+    assert href == reverse("services:queue") + "?" + query
+    assert text == "Back to the request queue"
+    # After a move the page is shown again (a redirect to it), and the way back stays.
+    worker_client.post(reverse("services:request_transition", args=[item.pk]), {"move": "accept"})
+    assert _back_link(worker_client.get(detail).content.decode())[0].endswith("?" + query)
+    # Never seen the queue in this session: its default view.
+    worker_client.logout()
+    worker_client.force_login(worker)
+    assert _back_link(worker_client.get(detail).content.decode())[0] == reverse("services:queue")
+
+    # A resident goes back to their own requests.
+    own = make_request(community=community, resident=resident_user.resident_profile)
+    worker_client.force_login(resident_user)
+    href, text = _back_link(
+        worker_client.get(
+            "/zh-hans" + reverse("services:request_detail", args=[own.pk])
+        ).content.decode()
+    )
+    assert (href, text) == ("/zh-hans/requests/", "返回我的诉求")
