@@ -400,3 +400,28 @@ def test_an_upload_without_a_file_is_told_beside_the_field(worker_client):
     assert response.status_code == 400
     assert 'id="id_file_error"' in html
     assert "novalidate" in html.split('enctype="multipart/form-data"', 1)[1].split(">", 1)[0]
+
+
+def test_a_worker_takes_a_request_with_one_button(
+    worker_client, worker, colleague, community, make_request, client, administrator
+):
+    """Taking a request is the commonest assignment: "Assign to me", not a search of the
+    list of workers. Offered only to a worker the request may be assigned to, and not once
+    it is theirs."""
+    item = make_request(community=community, status=ServiceRequest.Status.ACCEPTED)
+    detail = reverse("services:request_detail", args=[item.pk])
+    html = worker_client.get(detail).content.decode()
+    assert 'id="assign-to-me"' in html and "Assign to me" in html
+    response = worker_client.post(
+        reverse("services:request_assign", args=[item.pk]), {"assignee": worker.pk}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.assigned_to) == (ServiceRequest.Status.ASSIGNED, worker)
+    assert 'id="assign-to-me"' not in worker_client.get(detail).content.decode()
+    # A colleague serving the community may take it over; an administrator, who is no
+    # worker of it, is not offered the button.
+    worker_client.force_login(colleague)
+    assert 'id="assign-to-me"' in worker_client.get(detail).content.decode()
+    worker_client.force_login(administrator)
+    assert 'id="assign-to-me"' not in worker_client.get(detail).content.decode()
