@@ -234,9 +234,14 @@ def _detail_page(
                 expected_completion_form or ExpectedCompletionForm()
             )
         if workflow.MOVES_BY_NAME["assign"].applies_to(item.status):
+            assignees = queries.assignee_choices(user=request.user, community=item.community)
             context["assign_form"] = assign_form or AssignForm(
-                assignees=queries.assignee_choices(user=request.user, community=item.community),
-                initial={"assignee": item.assigned_to},
+                assignees=assignees, initial={"assignee": item.assigned_to}
+            )
+            # Taking a request is a worker's commonest assignment: one button, not a list.
+            context["assign_to_me"] = (
+                item.assigned_to_id != request.user.pk
+                and assignees.filter(pk=request.user.pk).exists()
             )
     else:
         if item.is_open:

@@ -170,7 +170,7 @@ _WHO = {
     "residents": gettext_noop("residents"),
     "age_65_plus": gettext_noop("older residents (65+)"),
     "age_under_35": gettext_noop("younger residents (under 35)"),
-    "age_35_64": gettext_noop("middle-aged residents (35-64)"),
+    "age_35_64": gettext_noop("middle-aged residents (35–64)"),
 }
 _LIVING = {
     "elderly_living_alone": gettext_noop("living alone"),
@@ -829,8 +829,8 @@ _FAIRNESS_GROUPS = {
     "urban": gettext_noop("urban"),
     "rural": gettext_noop("rural"),
     "under 35": gettext_noop("under 35"),
-    "35-59": gettext_noop("35-59"),
-    "60-74": gettext_noop("60-74"),
+    "35-59": gettext_noop("35–59"),
+    "60-74": gettext_noop("60–74"),
     "75+": gettext_noop("75+"),
     "with disability": gettext_noop("with disability"),
     "without disability": gettext_noop("without disability"),
@@ -1044,6 +1044,16 @@ _FOUR_MEMBER_DESCRIPTION = gettext_noop(
 )
 
 
+_FIVE_MEMBER_DESCRIPTION = gettext_noop(
+    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
+    "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
+    "the Theta method, the seasonal naive and the seasonal naive times the latest "
+    "year-on-year change, weighted per horizon by their rolling-origin backtest "
+    "errors; %(interval)s conformal intervals from the backtest residuals per "
+    "horizon, scaled per series"
+)
+
+
 def forecast_method_text(*, method: object, interval: object) -> str:
     """The forecaster's description (a backtest's ``method``); any other text as stored."""
 
@@ -1057,13 +1067,17 @@ def forecast_method_text(*, method: object, interval: object) -> str:
                 gettext(
                     "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
                     "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
-                    "the Theta method, the seasonal naive and the seasonal naive times the latest "
-                    "year-on-year change, weighted per horizon by their rolling-origin backtest "
-                    "errors; %(interval)s conformal intervals from the backtest residuals per "
-                    "horizon, scaled per series"
+                    "the Theta method, the seasonal naive, the seasonal naive times the latest "
+                    "year-on-year change and, for intermittent series, the "
+                    "Teunter-Syntetos-Babai method, weighted per horizon by their rolling-origin "
+                    "backtest errors; %(interval)s conformal intervals from the backtest "
+                    "residuals per horizon, scaled per series"
                 )
                 % values
             )
+        if method == _FIVE_MEMBER_DESCRIPTION % values:
+            # Runs made before the intermittent member joined the ensemble.
+            return gettext(_FIVE_MEMBER_DESCRIPTION) % values
         if method == _FOUR_MEMBER_DESCRIPTION % values:
             # Runs made before the growth-scaled seasonal naive joined the ensemble.
             return gettext(_FOUR_MEMBER_DESCRIPTION) % values
