@@ -170,7 +170,7 @@ _WHO = {
     "residents": gettext_noop("residents"),
     "age_65_plus": gettext_noop("older residents (65+)"),
     "age_under_35": gettext_noop("younger residents (under 35)"),
-    "age_35_64": gettext_noop("middle-aged residents (35-64)"),
+    "age_35_64": gettext_noop("middle-aged residents (35–64)"),
 }
 _LIVING = {
     "elderly_living_alone": gettext_noop("living alone"),
@@ -829,8 +829,8 @@ _FAIRNESS_GROUPS = {
     "urban": gettext_noop("urban"),
     "rural": gettext_noop("rural"),
     "under 35": gettext_noop("under 35"),
-    "35-59": gettext_noop("35-59"),
-    "60-74": gettext_noop("60-74"),
+    "35-59": gettext_noop("35–59"),
+    "60-74": gettext_noop("60–74"),
     "75+": gettext_noop("75+"),
     "with disability": gettext_noop("with disability"),
     "without disability": gettext_noop("without disability"),

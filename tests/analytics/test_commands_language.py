@@ -1,8 +1,8 @@
 """The analysis commands speak the operator's language: the portraits' and the allocation's
 summaries, the solver's line and the comparison table, the paper's headings and the
-refusals of the file commands in Chinese; their English as it was. The engine's own tables
-(Table 1 and 2 as the CSV and LaTeX files hold them, a GMM summary) stay as the engine writes
-them. Data SYNTHETIC."""
+refusals of the file commands in Chinese; their English as it was. The paper's tables are
+printed in the operator's language too, while the CSV and LaTeX files stay English (for programs
+and papers). Data SYNTHETIC."""
 
 from __future__ import annotations
 
