@@ -236,3 +236,32 @@ def test_a_request_page_leads_back_to_the_queue_as_the_worker_left_it(
         ).content.decode()
     )
     assert (href, text) == ("/zh-hans/requests/", "返回我的诉求")
+
+
+def test_a_deleted_saved_view_can_be_had_back_and_the_queue_stays_as_it_was(
+    worker_client, worker, queue_rows
+):
+    """The "×" beside a saved view deletes it in one tap: the page it leads back to is the
+    view the worker was looking at, and offers the deleted view back, once."""
+    saved = SavedQueueFilter.objects.create(user=worker, name="Overdue", query="view=overdue")
+    looking_at = "view=open&urgency=high"
+    worker_client.get(reverse("services:queue") + "?" + looking_at)
+    response = worker_client.post(reverse("services:saved_filter_delete", args=[saved.pk]))
+    assert response["Location"] == reverse("services:queue") + "?" + looking_at
+    assert not SavedQueueFilter.objects.filter(user=worker).exists()
+
+    html = worker_client.get(response["Location"]).content.decode()
+    restore = re.search(r'<form[^>]*id="restore-view".*?</form>', html, re.S)
+    assert restore, "the deleted view is not offered back"
+    assert "Saved view “Overdue” deleted." in restore.group(0)
+    assert 'name="name" value="Overdue"' in restore.group(0)
+    assert 'name="query" value="view=overdue"' in restore.group(0)
+    # Offered once: the next page is the queue again.
+    assert 'id="restore-view"' not in worker_client.get(response["Location"]).content.decode()
+
+    worker_client.post(
+        reverse("services:saved_filter_save"), {"name": "Overdue", "query": "view=overdue"}
+    )
+    assert list(SavedQueueFilter.objects.values_list("name", "query")) == [
+        ("Overdue", "view=overdue")
+    ]
