@@ -15,11 +15,10 @@ from datetime import datetime, time, timedelta
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from analytics import kinds, queries
+from analytics import kinds, queries, reports
 from analytics.kinds.portraits.report import portraits_view_data
 from analytics.models import AnalysisRun
-from analytics.reports import names
-from residents.models import User
+from residents.models import Community, User
 from services import queries as service_queries
 from services.filters import tab_conditions
 from services.models import ServiceRequest
@@ -74,13 +73,16 @@ class Dashboard:
     forecast_run: AnalysisRun | None
 
 
-def _portraits(user: User, run: AnalysisRun | None) -> tuple[dict[str, dict], dict[int, str]]:
+def _portraits(
+    user: User, run: AnalysisRun | None, codes: set[str]
+) -> tuple[dict[str, dict], dict[int, str]]:
+    """The portrait rows of the communities shown (``codes``) and the segments' descriptions."""
     if run is None:
         return {}, {}
     result = kinds.get(run.kind).for_audience(run, user)
     if result is None:
         return {}, {}
-    data = portraits_view_data(user=user, run=run, result=result)
+    data = portraits_view_data(user=user, run=run, result=result, codes=codes)
     descriptions = {
         card["number"]: "" if card["suppressed"] else card["description"]
         for card in data["segments"]
@@ -91,7 +93,7 @@ def _portraits(user: User, run: AnalysisRun | None) -> tuple[dict[str, dict], di
 def _forecasts(run: AnalysisRun | None, codes: set[str]) -> dict[str, list[ForecastGlance]]:
     if run is None:
         return {}
-    _, category_names = names()
+    category_names = reports.category_names()
     first: dict[str, object] = {}
     cells: dict[str, list[ForecastGlance]] = {}
     for code, _name, category, period, forecast, lower, upper in queries.forecast_rows(
@@ -115,6 +117,30 @@ def _forecasts(run: AnalysisRun | None, codes: set[str]) -> dict[str, list[Forec
     }
 
 
+def _busiest_communities(user: User, *, overdue: Q) -> tuple[list[Community], dict[int, dict]]:
+    """The ``COMMUNITIES_SHOWN`` communities in the user's scope with the most open requests
+    (then by code), and their open and overdue counts. Ranked in the database: an
+    administrator's scope is every community of a province, too many to read to show 20."""
+    counts = {
+        row["community_id"]: row
+        for row in service_queries.request_list(user=user)
+        .filter(status__in=ServiceRequest.OPEN_STATUSES)
+        .values("community_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
+        .order_by("-open", "community__code")[:COMMUNITIES_SHOWN]
+    }
+    busiest = Community.objects.in_bulk(list(counts))
+    communities = [busiest[pk] for pk in counts]
+    if len(communities) < COMMUNITIES_SHOWN:
+        # Fewer communities with open work than places: the quiet ones by code.
+        communities += list(
+            queries.community_scope(user).exclude(pk__in=list(counts))[
+                : COMMUNITIES_SHOWN - len(communities)
+            ]
+        )
+    return communities, counts
+
+
 def worker_dashboard(*, user: User) -> Dashboard:
     now = timezone.now()
     start_of_day = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
@@ -122,16 +148,22 @@ def worker_dashboard(*, user: User) -> Dashboard:
     requests = service_queries.request_queue(user=user)
     tabs = tab_conditions(user=user)
     is_open = Q(status__in=ServiceRequest.OPEN_STATUSES)
-    figures = requests.order_by().aggregate(
-        new_today=Count("id", filter=Q(created_at__gte=start_of_day)),
-        due_today=Count(
-            "id",
-            filter=is_open
-            & Q(expected_completion_at__gte=now, expected_completion_at__lt=end_of_day),
-        ),
-        needs_action=Count("id", filter=tabs["action"]),
-        overdue=Count("id", filter=tabs["overdue"]),
+    # Counted over the open requests only (the partial indexes on open requests) and over
+    # today's (the current month's partition): never over the whole history, which a
+    # province holds millions of.
+    figures = (
+        requests.filter(is_open)
+        .order_by()
+        .aggregate(
+            due_today=Count(
+                "id",
+                filter=Q(expected_completion_at__gte=now, expected_completion_at__lt=end_of_day),
+            ),
+            needs_action=Count("id", filter=tabs["action"]),
+            overdue=Count("id", filter=tabs["overdue"]),
+        )
     )
+    new_today = requests.filter(created_at__gte=start_of_day).order_by().count()
     by_deadline = ("expected_completion_at", "id")
     my_work = list(requests.filter(tabs["mine"]).order_by(*by_deadline)[:LIST_LENGTH])
     overdue_list = list(requests.filter(tabs["overdue"]).order_by(*by_deadline)[:LIST_LENGTH])
@@ -142,24 +174,21 @@ def worker_dashboard(*, user: User) -> Dashboard:
         mean=Avg("satisfaction"),
         low=Count("id", filter=Q(satisfaction__lte=2)),
     )
-    ratings = list(rated.order_by("-updated_at", "-id")[:LIST_LENGTH])
+    # The newest ratings' ids first, then those rows with what a row shows: joined before
+    # the cut, every rated request of the month was read with its resident, service and
+    # assignee only to keep eight.
+    newest_rated = ("-updated_at", "-id")
+    rated_ids = list(rated.order_by(*newest_rated).values_list("pk", flat=True)[:LIST_LENGTH])
+    ratings = list(requests.filter(pk__in=rated_ids).order_by(*newest_rated))
 
-    communities = list(queries.community_scope(user))
-    counts = {
-        row["community_id"]: row
-        for row in service_queries.request_list(user=user)
-        .filter(is_open)
-        .order_by()
-        .values("community_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=tabs["overdue"]))
-    }
-    # Administrators serve every community: show the busiest.
-    communities.sort(key=lambda c: (-counts.get(c.pk, {}).get("open", 0), c.code))
-    communities = communities[:COMMUNITIES_SHOWN]
+    communities, counts = _busiest_communities(user, overdue=tabs["overdue"])
     portraits_run = queries.latest_visible_run(user=user, kind=AnalysisRun.Kind.PORTRAITS)
-    forecast_run = queries.latest_visible_run(user=user, kind=AnalysisRun.Kind.FORECAST)
-    portrait_rows, descriptions = _portraits(user, portraits_run)
-    forecasts = _forecasts(forecast_run, {c.code for c in communities})
+    forecast_run = queries.latest_visible_run(
+        user=user, kind=AnalysisRun.Kind.FORECAST, with_result=False
+    )
+    codes = {c.code for c in communities}
+    portrait_rows, descriptions = _portraits(user, portraits_run, codes)
+    forecasts = _forecasts(forecast_run, codes)
     glances = []
     for community in communities:
         portrait = portrait_rows.get(community.code, {})
@@ -183,7 +212,7 @@ def worker_dashboard(*, user: User) -> Dashboard:
     mean = rating_figures["mean"]
     return Dashboard(
         today=now,
-        new_today=figures["new_today"],
+        new_today=new_today,
         due_today=figures["due_today"],
         needs_action=figures["needs_action"],
         overdue=figures["overdue"],

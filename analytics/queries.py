@@ -106,10 +106,20 @@ def runs_in_flight() -> QuerySet[AnalysisRun]:
     )
 
 
+def _latest_succeeded(runs: QuerySet[AnalysisRun]) -> QuerySet[AnalysisRun]:
+    return runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-finished_at", "-id")
+
+
 def latest_run(kind: str) -> AnalysisRun | None:
+    return _latest_succeeded(AnalysisRun.objects.filter(kind=kind)).first()
+
+
+def latest_run_id(kind: str) -> int | None:
+    """``latest_run``'s id alone: whether a run is the latest needs no stored result (a
+    province run's is megabytes)."""
     return (
-        AnalysisRun.objects.filter(kind=kind, status=AnalysisRun.Status.SUCCEEDED)
-        .order_by("-finished_at", "-id")
+        _latest_succeeded(AnalysisRun.objects.filter(kind=kind))
+        .values_list("pk", flat=True)
         .first()
     )
 
@@ -253,16 +263,14 @@ def run_get(*, user: User, pk: int) -> AnalysisRun | None:
     return runs_for(user).filter(pk=pk).select_related("created_by", "approved_by").first()
 
 
-def latest_visible_run(*, user: User, kind: str) -> AnalysisRun | None:
-    """The newest finished, successful run of a kind that the user may see."""
+def latest_visible_run(*, user: User, kind: str, with_result: bool = True) -> AnalysisRun | None:
+    """The newest finished, successful run of a kind that the user may see; without its
+    stored result (``with_result=False``) where only the run itself is shown (a link, its
+    date): the result is the run's largest column by far."""
     if not may_see_kind(user, kind):
         return None
-    return (
-        runs_for(user, kind=kind)
-        .filter(status=AnalysisRun.Status.SUCCEEDED)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
+    runs = _latest_succeeded(runs_for(user, kind=kind))
+    return (runs if with_result else runs.defer("result")).first()
 
 
 def community_scope(user: User) -> QuerySet[Community]:

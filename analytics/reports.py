@@ -9,6 +9,7 @@ language-neutral parts the engine stores next to it (``analytics.wording``).
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.utils.translation import gettext
@@ -26,10 +27,19 @@ LP_COLOUR = "#0f6e6e"
 BASELINE_COLOUR = "#d97706"
 
 
-def names() -> tuple[dict[str, str], dict[str, str]]:
-    communities = dict(Community.objects.values_list("code", "name"))
-    categories = {c.code: localised_name(c) for c in ServiceCategory.objects.all()}
-    return communities, categories
+def names(codes: Collection[str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Community names by code (those of ``codes`` only, when given: a province has tens of
+    thousands) and the services' names in the active language by code."""
+    # Unordered: the model's default order joins the cities, for nothing in a dict.
+    communities = Community.objects.order_by()
+    if codes is not None:
+        communities = communities.filter(code__in=codes)
+    return dict(communities.values_list("code", "name")), category_names()
+
+
+def category_names() -> dict[str, str]:
+    """The services' names in the active language by code."""
+    return {c.code: localised_name(c) for c in ServiceCategory.objects.all()}
 
 
 def finite(value: object) -> float | None:

@@ -101,12 +101,15 @@ def index(request: HttpRequest) -> HttpResponse:
     for kind in Kind.values:
         if not queries.may_see_kind(request.user, kind):
             continue
-        runs = queries.runs_for(request.user, kind=kind)
+        # The cards show a run's number, status and date, never its (large) result.
+        runs = queries.runs_for(request.user, kind=kind).defer("result")
         cards.append(
             {
                 **_base_context(request, kind),
                 "latest": runs.first(),
-                "latest_succeeded": queries.latest_visible_run(user=request.user, kind=kind),
+                "latest_succeeded": queries.latest_visible_run(
+                    user=request.user, kind=kind, with_result=False
+                ),
             }
         )
     return render(request, "analytics/index.html", {"cards": cards})
@@ -222,7 +225,7 @@ def _result_page(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
         "run": run,
         "params": reports.params_summary(run),
         # A what-if is a scenario of its own, never superseded by a later one.
-        "is_latest": run.kind == Kind.WHAT_IF or queries.latest_run(run.kind) == run,
+        "is_latest": run.kind == Kind.WHAT_IF or queries.latest_run_id(run.kind) == run.pk,
         "parts": reports.run_parts(run),
         "show_workers": is_administrator(request.user),
     }

@@ -11,6 +11,7 @@ migration does so once for stored runs; ``load`` does it in memory for anything 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -68,9 +69,17 @@ def _from(tp: Any, data: Any, where: str) -> Any:
     return data
 
 
-def _record(cls: type, data: Mapping, where: str) -> Any:
+@functools.cache
+def _fields(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A record class's field types and the names its constructor takes. Resolved once per
+    class: ``typing.get_type_hints`` evaluates every string annotation again on each call,
+    which was most of a result page's CPU time (a stored result holds thousands of records)."""
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    return hints, frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+def _record(cls: type, data: Mapping, where: str) -> Any:
+    hints, names = _fields(cls)
     unknown = sorted(set(data) - names)
     if unknown:
         raise SchemaError(f"{where}: unknown key(s) {', '.join(unknown)}")

@@ -59,6 +59,7 @@ MEMBER_LABELS = {
     "theta": _("Theta method"),
     "seasonal_naive": _("Seasonal naive"),
     "seasonal_growth": _("Seasonal naive × growth"),
+    "tsb": _("Intermittent demand (TSB)"),
 }
 
 
@@ -270,7 +271,10 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
     return {
         "what_if_form": what_if_form,
         "what_if_url": reverse("analytics:run_list", kwargs={"kind": Kind.WHAT_IF}),
-        "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF)[:WHAT_IF_RECENT],
+        # Listed by number and status: their results are not read.
+        "what_if_runs": queries.runs_for(request.user, kind=Kind.WHAT_IF).defer("result")[
+            :WHAT_IF_RECENT
+        ],
         "backtest": backtest,
         # Months too few to backtest: for all of the run (no backtest at all) or, in a
         # province run, for some of its cities.

@@ -4,6 +4,8 @@ the reader may see it (``scope``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest
@@ -32,10 +34,16 @@ def _local_counts(run: AnalysisRun, audience: Audience) -> dict[int, int]:
 
 
 def portraits_view_data(
-    *, user: User | Audience, run: AnalysisRun, result: PortraitsResult
+    *,
+    user: User | Audience,
+    run: AnalysisRun,
+    result: PortraitsResult,
+    codes: Collection[str] | None = None,
 ) -> dict:
+    """The page's segment cards and community rows; with ``codes``, the rows of those
+    communities only (the dashboard shows 20 of a province's thousands)."""
     audience = Audience.of(user)
-    community_names, category_names = names()
+    community_names, category_names = names(codes=codes)
     k = len(result.segments)
     changes = result.changes
     segment_changes = {c.segment: c for c in (changes.segments if changes else [])}
@@ -83,6 +91,8 @@ def portraits_view_data(
     rows = []
     for row in result.communities:
         code = row.community
+        if codes is not None and code not in codes:
+            continue
         change = community_changes.get(code)
         mix_change = change.segment_mix_change_pp if change else {}
         biggest = max(mix_change.items(), key=lambda kv: abs(kv[1] or 0), default=None)
