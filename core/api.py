@@ -99,6 +99,16 @@ class ApiModelSerializer(serializers.ModelSerializer):
 
     serializer_choice_field = ChoiceFieldWithoutEcho
 
+    def include_extra_kwargs(self, kwargs: dict, extra_kwargs: dict) -> dict:
+        # DRF drops ``allow_blank`` from a field made read-only, so the schema listed only the
+        # choices for a read-only choice of a model field that may be blank, while responses
+        # carry "" (a resident's portrait facts without consent; schemathesis, December 2026).
+        blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only") and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs
+
 
 def _validation_detail(exc: DjangoValidationError) -> dict:
     if not hasattr(exc, "error_dict"):

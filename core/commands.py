@@ -136,7 +136,7 @@ def argparse_message_text(message: str) -> str:
 
 def _columns(text: str) -> int:
     """How many terminal columns ``text`` takes: a wide or full-width character (Chinese) two.
-    (``analytics.wording.display_width`` is the same rule; the import layers keep ``core``
+    (``analytics.engine.text.display_width`` is the same rule; the import layers keep ``core``
     from reading it.)"""
     return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
 

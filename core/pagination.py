@@ -3,8 +3,9 @@
 The API's lists:
 
 Cursor pagination never counts the table (page-number pagination's ``COUNT(*)`` halves list
-throughput at 100k requests) and stays stable while new rows arrive. Clients follow the
-``next`` and ``previous`` links; ``page_size`` may ask for up to 200 rows.
+throughput at 100k requests) and stays stable while rows arrive, change or go (a keyset on
+the whole ordering, ``ApiCursorPagination``). Clients follow the ``next`` and ``previous``
+links; ``page_size`` may ask for up to 200 rows.
 
 The pages: ``KeysFirstPaginator``, and ``CappedCountPaginator`` for a list counted only up to
 a cap, whose pages go on past it.
@@ -12,27 +13,129 @@ a cap, whose pages go on past it.
 
 from __future__ import annotations
 
+import binascii
+import functools
+import operator
+from base64 import b64decode, b64encode
+from urllib import parse
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Q
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class ApiCursorPagination(CursorPagination):
+    """Keyset (seek) pagination on the whole ordering.
+
+    DRF's cursor keeps the value of the ordering's *first* field only and counts rows from it
+    (an offset) through ties: in a list ordered by a field many rows share (a capacity's
+    month, a request's urgency) a page was an offset into the tie, so a row added, removed or
+    filtered out between two pages made the next page repeat or skip rows, and past DRF's cap
+    on the offset (1,000) the same page came back for ever. Here the cursor holds the values
+    of *every* ordering field of the row it stops at, and the ordering ends in a unique field
+    (the id), so the next page is "the rows after this one" in a total order: a row added or
+    removed between two pages never moves another across the page boundary (a row added
+    behind the cursor is not shown; one added ahead of it is, once).
+
+    The cursor is opaque to clients and not signed: a position the ordering's fields cannot
+    hold is 404 ``Invalid cursor``, as DRF answers for one it cannot decode.
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-id",)
 
     def paginate_queryset(self, queryset, request, view=None):
-        # A cursor is opaque but not signed: its position is whatever the client encoded,
-        # compared with the ordering's first field. One that field cannot hold (text for an
-        # id, a number past the database's integers) is an invalid cursor, as DRF answers
-        # for one it cannot decode, never a server error.
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        reverse = bool(self.cursor and self.cursor.reverse)
+        position = self.cursor.position if self.cursor else None
+        ordering = _reversed(self.ordering) if reverse else self.ordering
+        queryset = queryset.order_by(*ordering)
         try:
-            return super().paginate_queryset(queryset, request, view)
+            if position is not None:
+                queryset = queryset.filter(_after(ordering, position))
+            rows = list(queryset[: self.page_size + 1])
         except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            # A position the ordering's fields cannot hold (text for an id, a bad date, a
+            # number past the database's integers).
             raise NotFound(self.invalid_cursor_message) from None
+        more = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        if reverse:
+            self.page.reverse()
+            self.has_previous, self.has_next = more, True
+        else:
+            self.has_previous, self.has_next = position is not None, more
+        self.display_page_controls = self.has_previous or self.has_next
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        if not self.page:  # nothing before a backward cursor's row: start again
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        return self.encode_cursor(Cursor(0, False, self._position(self.page[-1])))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        # An empty page after a forward cursor: the rows before the cursor's own row.
+        first = self._position(self.page[0]) if self.page else self.cursor.position
+        return self.encode_cursor(Cursor(0, True, first))
+
+    def decode_cursor(self, request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            tokens = parse.parse_qs(b64decode(encoded.encode("ascii")).decode("ascii"))
+            reverse = bool(int(tokens.get("r", ["0"])[0]))
+            position = tokens["p"]
+        except (TypeError, ValueError, KeyError, UnicodeError, binascii.Error):
+            raise NotFound(self.invalid_cursor_message) from None
+        if len(position) != len(self.ordering):
+            raise NotFound(self.invalid_cursor_message)
+        return Cursor(offset=0, reverse=reverse, position=position)
+
+    def encode_cursor(self, cursor: Cursor) -> str:
+        tokens = {"p": cursor.position}
+        if cursor.reverse:
+            tokens["r"] = "1"
+        encoded = b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def _position(self, row) -> list[str]:
+        # A row is a model instance, or a dict where the list reads plain rows (requests).
+        read = row.__getitem__ if isinstance(row, dict) else row.__getattribute__
+        values = [read(name.lstrip("-")) for name in self.ordering]
+        return [
+            value.isoformat() if hasattr(value, "isoformat") else str(value) for value in values
+        ]
+
+
+def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
+
+
+def _after(ordering: tuple[str, ...], position: list[str]) -> Q:
+    """The rows strictly after ``position`` in ``ordering``: later in the first field, or
+    equal in it and later in the second, and so on (the last field is unique)."""
+    alternatives = []
+    equal = Q()
+    for name, value in zip(ordering, position, strict=True):
+        field = name.lstrip("-")
+        later = Q(**{f"{field}__{'lt' if name.startswith('-') else 'gt'}": value})
+        alternatives.append(equal & later)
+        equal &= Q(**{field: value})
+    return functools.reduce(operator.or_, alternatives)
 
 
 class KeysFirstPaginator(Paginator):

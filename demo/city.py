@@ -30,7 +30,8 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from demo.demand import SYNTHETIC_LABEL, generate_synthetic_demand
+from demo.demand import generate_synthetic_demand
+from demo.request_texts import HISTORY_NOTE, request_texts
 from residents import pii
 from residents.actions import (
     account_create,
@@ -339,6 +340,7 @@ def demo_city_seed(
     resident_index = frame["resident"].to_numpy()
     satisfaction = frame["satisfaction"].to_numpy()
     workers_by_community = {c.pk: worker_of_city[c.city.adcode] for c in communities}
+    texts = request_texts(frame["category"].tolist(), seed=seed)
     requests = []
     for i, row in enumerate(frame.itertuples(index=False)):
         step = int(steps[i])
@@ -354,7 +356,7 @@ def demo_city_seed(
                 resident=resident,
                 community=community,
                 category=category,
-                description=f"{category.name} — {SYNTHETIC_LABEL}",
+                description=texts[i].description,
                 urgency=row.urgency,
                 channel=row.channel,
                 logged_by=workers_by_community[community.pk]
@@ -387,7 +389,7 @@ def demo_city_seed(
                     to_status=to,
                     changed_by=workers_by_community[request.community.pk],
                     changed_at=times[k][i].to_pydatetime(),
-                    note="Synthetic demo history",
+                    note=HISTORY_NOTE[texts[i].language],
                     # A rejection names its reason, as the workflow requires.
                     reason=REJECTION_REASONS[i % len(REJECTION_REASONS)]
                     if to == ServiceRequest.Status.REJECTED

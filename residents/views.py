@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import LimitReached
 from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
 from core.views import add_action_errors
-from residents import actions, queries
+from residents import actions, pii, queries
 from residents.community_picker import AreaNotOffered, picker_answer
 from residents.consent import PORTRAIT_PURPOSE, PORTRAIT_PURPOSE_VERSION
 from residents.forms import (
@@ -211,14 +211,21 @@ def account_erase(request: HttpRequest) -> HttpResponse:
     return render(request, "residents/erase_confirm.html", {"form": form})
 
 
+# The number a worker searched for and did not find, encrypted (sessions are stored in the
+# database): the "Create a resident profile" that follows starts with it filled in.
+NOT_FOUND_SESSION_KEY = "resident_find_not_found"
+FROM_SEARCH = "search"
+
+
 @role_required(*STAFF)
 def resident_find(request: HttpRequest) -> HttpResponse:
     """Find a resident by national ID or phone. The number is posted, never put in a URL,
     and matched through its keyed hash inside the worker's communities."""
     form = IdentifierLookupForm(request.POST or None)
-    context = {"form": form, "searched": False, "found": None}
+    context = {"form": form, "searched": False, "found": None, "from_search": FROM_SEARCH}
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
+        request.session.pop(NOT_FOUND_SESSION_KEY, None)
         try:
             context["found"] = actions.resident_find_by_identifier(
                 user=request.user, **{kind: form.cleaned_data["value"]}
@@ -226,6 +233,12 @@ def resident_find(request: HttpRequest) -> HttpResponse:
             context["searched"] = True
         except LimitReached as exc:
             messages.error(request, exc.messages[0])
+        else:
+            if context["found"] is None:
+                request.session[NOT_FOUND_SESSION_KEY] = {
+                    "kind": kind,
+                    "token": pii.encrypt(form.cleaned_data["value"]),
+                }
         # The number is not echoed back into the page.
         context["form"] = IdentifierLookupForm(initial={"kind": kind})
     return render(request, "residents/find.html", context)
@@ -251,10 +264,27 @@ def _profile_form_page(request: HttpRequest, form, heading: str, cancel_url: str
     )
 
 
+def _searched_number(request: HttpRequest) -> dict[str, str]:
+    """The number the worker just searched for without finding anyone, as the new profile's
+    initial value, when they came from that search's "Create a resident profile" (a profile
+    opened from the menu is someone else's). Used once either way."""
+    searched = request.session.pop(NOT_FOUND_SESSION_KEY, None)
+    if not searched or request.GET.get("from") != FROM_SEARCH:
+        return {}
+    if searched.get("kind") not in IDENTIFIER_FIELDS:
+        return {}
+    try:
+        return {searched["kind"]: pii.decrypt(searched["token"])}
+    except ValueError:  # the keys changed since: the worker types it again
+        return {}
+
+
 @role_required(*STAFF)
 def resident_create(request: HttpRequest) -> HttpResponse:
     communities = queries.community_choices(user=request.user)
     form = ResidentProfileForm(request.POST or None, communities=communities)
+    if request.method == "GET":
+        form.initial.update(_searched_number(request))
     if request.method == "POST" and form.is_valid():
         try:
             resident = actions.resident_create(user=request.user, **form.action_kwargs())
@@ -263,7 +293,12 @@ def resident_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Resident profile created."))
             return redirect("resident_detail", pk=resident.pk)
-    return _profile_form_page(request, form, _("New resident profile"), reverse("resident_find"))
+    response = _profile_form_page(
+        request, form, _("New resident profile"), reverse("resident_find")
+    )
+    # The page may hold the number searched for: kept out of the browser's cache.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @role_required(*STAFF)

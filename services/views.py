@@ -51,6 +51,10 @@ from services.personal_data import resident_data
 
 QUEUE_PAGE_SIZE = 50
 BULK_RESULTS_SESSION_KEY = "queue_bulk_results"
+# The queue as its person last saw it (tab, filters, sort, page): a request page's way back.
+QUEUE_QUERY_SESSION_KEY = "queue_last_query"
+# A saved view just deleted, offered back once on the next queue page.
+DELETED_VIEW_SESSION_KEY = "queue_deleted_view"
 RATABLE_STATUSES = (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.CLOSED)
 
 
@@ -213,7 +217,7 @@ def _detail_page(
         "internal_notes": [c for c in item.comment_rows if not c.is_public],
         "conversation": [c for c in item.comment_rows if c.is_public],
         "reviews": queries.review_task_list(user=request.user).filter(request=item),
-        "back_url": reverse("services:queue" if is_staff_view else "services:my_requests"),
+        "back_url": _queue_url(request) if is_staff_view else reverse("services:my_requests"),
     }
     # The moves this person can make now, from the one table the bulk bar and the API's
     # ``allowed_moves`` also offer; assigning names a worker, so it has its own form.
@@ -233,9 +237,14 @@ def _detail_page(
                 expected_completion_form or ExpectedCompletionForm()
             )
         if workflow.MOVES_BY_NAME["assign"].applies_to(item.status):
+            assignees = queries.assignee_choices(user=request.user, community=item.community)
             context["assign_form"] = assign_form or AssignForm(
-                assignees=queries.assignee_choices(user=request.user, community=item.community),
-                initial={"assignee": item.assigned_to},
+                assignees=assignees, initial={"assignee": item.assigned_to}
+            )
+            # Taking a request is a worker's commonest assignment: one button, not a list.
+            context["assign_to_me"] = (
+                item.assigned_to_id != request.user.pk
+                and assignees.filter(pk=request.user.pk).exists()
             )
     else:
         if item.is_open:
@@ -397,6 +406,19 @@ def request_expected_completion(request: HttpRequest, pk: int) -> HttpResponse:
 # Worker queue -------------------------------------------------------------------------------
 
 
+def _queue_url(request: HttpRequest) -> str:
+    """The queue with the tab, filters, sort and page its person last looked at: a worker
+    who filtered the queue, opened a request and acted on it goes back to the same list."""
+    query = request.session.get(QUEUE_QUERY_SESSION_KEY, "")
+    return reverse("services:queue") + (f"?{query}" if query else "")
+
+
+def _remember_queue_query(request: HttpRequest) -> None:
+    query = request.GET.urlencode()
+    if request.session.get(QUEUE_QUERY_SESSION_KEY, "") != query:
+        request.session[QUEUE_QUERY_SESSION_KEY] = query
+
+
 def _queue_categories() -> list:
     return [(c, localised_name(c)) for c in _categories() if c.parent_id]
 
@@ -437,6 +459,8 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
 
 @role_required(*STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        _remember_queue_query(request)
     query = _queue_query(request)
     # Whether the communities are too many to list: decided once, for the filter and here.
     scope = picker_scope(resident_queries.community_choices(user=request.user))
@@ -489,6 +513,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.session[BULK_RESULTS_SESSION_KEY] = _bulk_apply(request, bulk_form)
         return redirect(request.get_full_path())
     bulk_results = request.session.pop(BULK_RESULTS_SESSION_KEY, None)
+    deleted_view = request.session.pop(DELETED_VIEW_SESSION_KEY, None)
     filter_form = filterset.form
     return render(
         request,
@@ -502,6 +527,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "saved_filters": queries.saved_filter_list(user=request.user),
             "save_form": SavedFilterForm(initial={"query": query.urlencode()}),
+            "restore_form": deleted_view and SavedFilterForm(initial=deleted_view),
             "bulk_form": bulk_form,
             "page_obj": page_obj,
             "bulk_results": bulk_results,
@@ -540,9 +566,12 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*STAFF)
 def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    if actions.saved_filter_delete(user=request.user, saved_filter_id=pk):
-        messages.success(request, _("Saved view deleted."))
-    return redirect("services:queue")
+    saved = queries.saved_filter_list(user=request.user).filter(pk=pk).first()
+    if saved is not None and actions.saved_filter_delete(user=request.user, saved_filter_id=pk):
+        # One tap deletes (the "×" beside the name): the next page offers it back.
+        request.session[DELETED_VIEW_SESSION_KEY] = {"name": saved.name, "query": saved.query}
+    # Back to the view the person was looking at, not the queue's default.
+    return redirect(_queue_url(request))
 
 
 def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:

@@ -88,6 +88,59 @@ CALIBRATION_NOTE = (
 SYNTHETIC_TABLE2_NOTE = (
     "SYNTHETIC panel: the coefficients describe the generator's design; no real city"
 )
+RECOVERY_NOTE = (
+    "SYNTHETIC panel: true values are the generator's coefficients on the engine's score scale"
+)
+
+
+def _as_written(text: str) -> str:
+    return text
+
+
+def _specification_note(key: str, instruments: str) -> str:
+    return f"Specification {key}: {instruments}"
+
+
+@dataclass(frozen=True)
+class PaperWords:
+    """The words of the plain-text and LaTeX tables (:func:`format_table1`,
+    :func:`format_table2`, :func:`format_recovery`): English by default, as the files for
+    papers and programs are written; the product passes the reader's language for its terminal
+    (``analytics.wording.paper_words``). ``row`` words a row of Table 2, ``region`` a region
+    (or ``Pooled``), ``model`` a model key, ``specification`` a specification's note from its
+    key and its stored English description."""
+
+    variables: str = "Variables"
+    row: Callable[[str], str] = _as_written
+    region: Callable[[str], str] = _as_written
+    sargan: str = "Sargan test"
+    ar2: str = "AR(2) test"
+    exogeneity: str = "Exogeneity (Difference-in-Hansen p)"
+    specification: Callable[[str, str], str] = _specification_note
+    synthetic_table2: str = SYNTHETIC_TABLE2_NOTE
+    area: str = "Area"
+    cv: str = "Coefficient of variation"
+    cv_calibrated: str = "Coefficient of variation (SYNTHETIC; calibrated)"
+    paper: str = "Paper (Table 1)"
+    calibration: str = CALIBRATION_NOTE
+    recovery_header: tuple[str, ...] = (
+        "Model",
+        "Coefficient",
+        "True",
+        "Estimate",
+        "SE",
+        "95% low",
+        "95% high",
+        "Covered",
+    )
+    model: Callable[[str], str] = _as_written
+    yes: str = "yes"
+    no: str = "no"
+    recovery: str = RECOVERY_NOTE
+    note: str = "Note: %(note)s"
+
+
+ENGLISH = PaperWords()
 
 
 def specification_of(key: str) -> AdlSpecification:
@@ -315,14 +368,14 @@ def paper_table2(
     return tables
 
 
-def format_table2(table: dict, *, latex: bool = False) -> str:
+def format_table2(table: dict, *, latex: bool = False, words: PaperWords = ENGLISH) -> str:
     """Plain-text (or LaTeX) Table 2: coefficient with stars, t-value below in parentheses."""
     regions = list(table["columns"])
     sep = " & " if latex else "\t"
     end = r" \\" if latex else ""
-    lines = [sep.join(["Variables", *regions]) + end]
+    lines = [sep.join([words.variables, *map(words.region, regions)]) + end]
     for label in table["rows"]:
-        coef_row, t_row = [label], [""]
+        coef_row, t_row = [words.row(label)], [""]
         for region in regions:
             cell = table["columns"][region].get("cells", {}).get(label)
             if cell is None:
@@ -332,33 +385,35 @@ def format_table2(table: dict, *, latex: bool = False) -> str:
                 coef_row.append(f"{cell['coef']:.3f}{cell['stars']}")
                 t_row.append(f"({cell['t']:.2f})")
         lines += [sep.join(coef_row) + end, sep.join(t_row) + end]
-    for key, label in (("sargan_p", "Sargan test"), ("ar2_p", "AR(2) test")):
+    for key, label in (("sargan_p", words.sargan), ("ar2_p", words.ar2)):
         row = [label]
         for region in regions:
             value = table["columns"][region].get(key)
             row.append("" if value is None else f"{value:.3f}")
         lines.append(sep.join(row) + end)
-    row = ["Exogeneity (Difference-in-Hansen p)"]
+    row = [words.exogeneity]
     for region in regions:
         test = table["columns"][region].get("exogeneity_test") or {}
         row.append(f"{test['p']:.3f}" if "p" in test else "")
     lines.append(sep.join(row) + end)
     notes = [
-        f"Specification {table.get('specification', PAPER)}: "
-        + table.get("regressor_instruments", SPECIFICATIONS[PAPER].regressor_instruments)
+        words.specification(
+            table.get("specification", PAPER),
+            table.get("regressor_instruments", SPECIFICATIONS[PAPER].regressor_instruments),
+        )
     ]
     if table.get("synthetic"):
-        notes.append(SYNTHETIC_TABLE2_NOTE)
-    lines += [_note_line(note, len(regions) + 1, latex=latex) for note in notes]
+        notes.append(words.synthetic_table2)
+    lines += [_note_line(note, len(regions) + 1, latex=latex, words=words) for note in notes]
     return "\n".join(lines)
 
 
-def _note_line(note: str, width: int, *, latex: bool) -> str:
+def _note_line(note: str, width: int, *, latex: bool, words: PaperWords) -> str:
     """A note row spanning the table (no separator inside, so the CSV keeps its columns)."""
     text = note.replace(",", ";").replace("\t", " ")
     if latex:
         return rf"\multicolumn{{{width}}}{{l}}{{\footnotesize {_latex_escape(text)}}} \\"
-    return f"Note: {text}"
+    return words.note % {"note": text}
 
 
 def _latex_escape(text: str) -> str:
@@ -367,32 +422,30 @@ def _latex_escape(text: str) -> str:
     return text
 
 
-def format_table1(table1: dict, *, latex: bool = False) -> str:
+def format_table1(table1: dict, *, latex: bool = False, words: PaperWords = ENGLISH) -> str:
     """Table 1: the coefficient of variation by region, computed next to the paper's."""
     regions = list(table1["computed"])
     sep = " & " if latex else "\t"
     end = r" \\" if latex else ""
-    lines = [sep.join(["Area", *regions]) + end]
+    lines = [sep.join([words.area, *map(words.region, regions)]) + end]
     calibrated = bool(table1.get("calibrated"))
-    computed_label = (
-        "Coefficient of variation (SYNTHETIC; calibrated)"
-        if calibrated
-        else "Coefficient of variation"
-    )
-    for key, label in (("computed", computed_label), ("paper", "Paper (Table 1)")):
+    computed_label = words.cv_calibrated if calibrated else words.cv
+    for key, label in (("computed", computed_label), ("paper", words.paper)):
         values = [table1[key].get(region) for region in regions]
         lines.append(sep.join([label, *("" if v is None else f"{v:.2f}" for v in values)]) + end)
     if calibrated:
-        lines.append(_note_line(CALIBRATION_NOTE, len(regions) + 1, latex=latex))
+        lines.append(_note_line(words.calibration, len(regions) + 1, latex=latex, words=words))
     return "\n".join(lines)
 
 
-def format_recovery(models: Mapping[str, list[dict]], *, latex: bool = False) -> str:
+def format_recovery(
+    models: Mapping[str, list[dict]], *, latex: bool = False, words: PaperWords = ENGLISH
+) -> str:
     """The generator's ADL coefficients beside the estimates and 95% intervals, one row per
     model and coefficient (a SYNTHETIC panel's validation)."""
     sep = " & " if latex else "\t"
     end = r" \\" if latex else ""
-    header = ["Model", "Coefficient", "True", "Estimate", "SE", "95% low", "95% high", "Covered"]
+    header = list(words.recovery_header)
     lines = [sep.join(header) + end]
     for model_key, rows in models.items():
         for row in rows:
@@ -400,24 +453,17 @@ def format_recovery(models: Mapping[str, list[dict]], *, latex: bool = False) ->
             lines.append(
                 sep.join(
                     [
-                        model_key,
+                        words.model(model_key),
                         name,
                         f"{row['true']:.4g}",
                         f"{row['estimate']:.4g}",
                         f"{row['se']:.3g}",
                         f"{row['lower']:.4g}",
                         f"{row['upper']:.4g}",
-                        "yes" if row["covered"] else "no",
+                        words.yes if row["covered"] else words.no,
                     ]
                 )
                 + end
             )
-    lines.append(
-        _note_line(
-            "SYNTHETIC panel: true values are the generator's coefficients on the engine's "
-            "score scale",
-            len(header),
-            latex=latex,
-        )
-    )
+    lines.append(_note_line(words.recovery, len(header), latex=latex, words=words))
     return "\n".join(lines)

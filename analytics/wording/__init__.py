@@ -19,7 +19,6 @@ from __future__ import annotations
 import gettext as _gettext
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,6 +29,8 @@ from typing import Any
 
 from analytics.engine.supply.allocation import LP_SOLVER_DESCRIPTION, SOLVER_DESCRIPTION
 from analytics.engine.supply.forecast import ForecastConfig
+from analytics.engine.text import display_width as display_width  # the commands' tables
+from analytics.engine.text import padded as padded
 from geography import REGIONS
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent.parent / "locale"
@@ -169,7 +170,7 @@ _WHO = {
     "residents": gettext_noop("residents"),
     "age_65_plus": gettext_noop("older residents (65+)"),
     "age_under_35": gettext_noop("younger residents (under 35)"),
-    "age_35_64": gettext_noop("middle-aged residents (35-64)"),
+    "age_35_64": gettext_noop("middle-aged residents (35–64)"),
 }
 _LIVING = {
     "elderly_living_alone": gettext_noop("living alone"),
@@ -828,8 +829,8 @@ _FAIRNESS_GROUPS = {
     "urban": gettext_noop("urban"),
     "rural": gettext_noop("rural"),
     "under 35": gettext_noop("under 35"),
-    "35-59": gettext_noop("35-59"),
-    "60-74": gettext_noop("60-74"),
+    "35-59": gettext_noop("35–59"),
+    "60-74": gettext_noop("60–74"),
     "75+": gettext_noop("75+"),
     "with disability": gettext_noop("with disability"),
     "without disability": gettext_noop("without disability"),
@@ -1043,6 +1044,16 @@ _FOUR_MEMBER_DESCRIPTION = gettext_noop(
 )
 
 
+_FIVE_MEMBER_DESCRIPTION = gettext_noop(
+    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
+    "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
+    "the Theta method, the seasonal naive and the seasonal naive times the latest "
+    "year-on-year change, weighted per horizon by their rolling-origin backtest "
+    "errors; %(interval)s conformal intervals from the backtest residuals per "
+    "horizon, scaled per series"
+)
+
+
 def forecast_method_text(*, method: object, interval: object) -> str:
     """The forecaster's description (a backtest's ``method``); any other text as stored."""
 
@@ -1056,13 +1067,17 @@ def forecast_method_text(*, method: object, interval: object) -> str:
                 gettext(
                     "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
                     "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
-                    "the Theta method, the seasonal naive and the seasonal naive times the latest "
-                    "year-on-year change, weighted per horizon by their rolling-origin backtest "
-                    "errors; %(interval)s conformal intervals from the backtest residuals per "
-                    "horizon, scaled per series"
+                    "the Theta method, the seasonal naive, the seasonal naive times the latest "
+                    "year-on-year change and, for intermittent series, the "
+                    "Teunter-Syntetos-Babai method, weighted per horizon by their rolling-origin "
+                    "backtest errors; %(interval)s conformal intervals from the backtest "
+                    "residuals per horizon, scaled per series"
                 )
                 % values
             )
+        if method == _FIVE_MEMBER_DESCRIPTION % values:
+            # Runs made before the intermittent member joined the ensemble.
+            return gettext(_FIVE_MEMBER_DESCRIPTION) % values
         if method == _FOUR_MEMBER_DESCRIPTION % values:
             # Runs made before the growth-scaled seasonal naive joined the ensemble.
             return gettext(_FOUR_MEMBER_DESCRIPTION) % values
@@ -1542,11 +1557,104 @@ _ESTIMATION_WARNING = gettext_noop(
 
 def estimation_warning_text(*, warning: object) -> str:
     """An estimator's warning on one region's model (Table 2): its English message for English
-    readers, a general phrase in any other language."""
+    readers, worded in any other language (a message this module does not know: a general
+    phrase)."""
     text = str(warning or "")
     if not text or reads_english():
         return text
-    return gettext(_ESTIMATION_WARNING)
+    return estimator_phrase(text) or gettext(_ESTIMATION_WARNING)
+
+
+# What the GMM engine says in English in its results (analytics.engine.gmm): its estimator,
+# steps, transformation and standard errors, an instrument group's name, its warnings and what
+# the pydynpd engine cannot give. Each is one of these phrases, or one of the patterns below
+# with figures and names in it.
+_ESTIMATOR_PHRASES = frozenset(
+    (
+        gettext_noop("one-step"),
+        gettext_noop("two-step"),
+        gettext_noop("system"),
+        gettext_noop("difference"),
+        gettext_noop("first differences"),
+        gettext_noop("forward orthogonal deviations"),
+        gettext_noop("Robust"),
+        gettext_noop("Corrected"),
+        gettext_noop("GMM instruments for levels"),
+        gettext_noop("Sargan test"),
+        gettext_noop("Difference-in-Hansen tests"),
+        gettext_noop("dropping and naming collinear regressors"),
+        gettext_noop(
+            "instrument count net of redundant instruments (pydynpd counts every column it builds)"
+        ),
+        gettext_noop(
+            "Arellano-Bond tests after one-step estimation (pydynpd computes them from the "
+            "two-step moments)"
+        ),
+        gettext_noop("small-sample correction, t and F statistics"),
+        gettext_noop(
+            "number of observations is pydynpd's count of transformed-equation observations"
+        ),
+        gettext_noop(
+            "the two-step covariance matrix of moments is singular; a generalized inverse "
+            "was used (more instruments than groups, or instruments that are zero for every "
+            "unit with residuals)"
+        ),
+        gettext_noop("the one-step weighting matrix is singular; a generalized inverse was used"),
+    )
+)
+_ESTIMATOR_PATTERNS = (
+    (re.compile(r"iterated \((?P<steps>\d+) steps\)"), gettext_noop("iterated (%(steps)s steps)")),
+    (
+        re.compile(r"AR tests beyond order 2 \(artests\((?P<order>\d+)\)\)"),
+        gettext_noop("AR tests beyond order 2 (artests(%(order)s))"),
+    ),
+    (
+        re.compile(
+            r"the number of instruments \((?P<instruments>\d+)\) exceeds the number of groups "
+            r"\((?P<groups>\d+)\): the Hansen test is weak and estimates may be biased toward "
+            r"OLS; collapse instruments or limit lag depth"
+        ),
+        gettext_noop(
+            "the number of instruments (%(instruments)s) exceeds the number of groups "
+            "(%(groups)s): the Hansen test is weak and estimates may be biased toward OLS; "
+            "collapse instruments or limit lag depth"
+        ),
+    ),
+    (
+        re.compile(r"iterated GMM did not converge in (?P<steps>\d+) steps"),
+        gettext_noop("iterated GMM did not converge in %(steps)s steps"),
+    ),
+    (
+        re.compile(
+            r"the corrected variance is negative for (?P<names>.+); their standard errors are "
+            r"not defined \(reported as missing\)"
+        ),
+        gettext_noop(
+            "the corrected variance is negative for %(names)s; their standard errors are not "
+            "defined (reported as missing)"
+        ),
+    ),
+    (
+        re.compile(r"(?P<group>\S+\(.*\)) ignored: level-equation instruments need system GMM"),
+        gettext_noop("%(group)s ignored: level-equation instruments need system GMM"),
+    ),
+    (
+        re.compile(r"(?P<name>\S+) dropped due to collinearity"),
+        gettext_noop("%(name)s dropped due to collinearity"),
+    ),
+)
+
+
+def estimator_phrase(text: str) -> str | None:
+    """One of the GMM engine's English words or messages in the reader's language, or None
+    when this module does not know it."""
+    if text in _ESTIMATOR_PHRASES:
+        return gettext(text)
+    for pattern, phrase in _ESTIMATOR_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            return gettext(phrase) % match.groupdict()
+    return None
 
 
 # One problem of an imported panel (the panel validation's ``InputProblem``) ----------------
@@ -1758,23 +1866,3 @@ def figure_text(value: object, spec: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return MISSING_FIGURE
     return format(value, spec)
-
-
-def display_width(text: str) -> int:
-    """How many columns ``text`` takes in a terminal: a wide or full-width character (Chinese,
-    full-width punctuation) two, a combining mark none, any other one."""
-    return sum(
-        0
-        if unicodedata.combining(char)
-        else 2
-        if unicodedata.east_asian_width(char) in ("W", "F")
-        else 1
-        for char in text
-    )
-
-
-def padded(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` filled with spaces to ``width`` terminal columns, on the left when ``right``
-    (figures); a text as wide or wider is left as it is."""
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill

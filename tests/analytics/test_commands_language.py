@@ -1,8 +1,8 @@
 """The analysis commands speak the operator's language: the portraits' and the allocation's
 summaries, the solver's line and the comparison table, the paper's headings and the
-refusals of the file commands in Chinese; their English as it was. The engine's own tables
-(Table 1 and 2 as the CSV and LaTeX files hold them, a GMM summary) stay as the engine writes
-them. Data SYNTHETIC."""
+refusals of the file commands in Chinese; their English as it was. The paper's tables are
+printed in the operator's language too, while the CSV and LaTeX files stay English (for programs
+and papers). Data SYNTHETIC."""
 
 from __future__ import annotations
 
@@ -132,14 +132,23 @@ def test_the_papers_headings_are_chinese(tmp_path):
     assert any(line.startswith("表 2（模型 1：发展水平（pubindicator）；因变量 ") for line in lines)
     assert any(line.startswith("SYNTHETIC 合成面板上的验证：") for line in lines)
     assert re.fullmatch(rf"已将 CSV 和 LaTeX 写入 {tmp_path}（用时 \d+\.\d 秒）", lines[-1])
-    # The tables are the engine's, as the CSV and LaTeX files hold them (notes included); the
-    # command's own lines around them have no English.
+    # The command's own lines and the tables themselves (their rows, headers and notes) have
+    # no English; the CSV and LaTeX files, for programs and papers, are English.
     own = [line for line in lines if re.match(r"在 |表 \d|SYNTHETIC 合成面板上的验证|已将 ", line)]
     assert len(own) >= 5, own
+    assert "变量\t东北\t华北\t西北\t西南\t华南\t华中\t华东\t全样本" in lines
+    assert any(line.startswith("模型 1\t") for line in lines)
     # Names of the method and of the paper's variables, as the page gives them too.
     allowed = {"SYNTHETIC", "CSV", "LaTeX", "Sargan", "AR", "ADL", "t", "p", "pubindicator", "E"}
     allowed |= {"docs", "synthetic-panel", "md"}  # the synthetic panel's document
     assert not english_words("\n".join(own), allowed=allowed, quoted=[tmp_path]), own
+    tables = [line for line in lines if line not in own]
+    allowed_in_tables = {"GDP", "Difference-in-Hansen", "Hansen", "eq", "diff", "collapse"}
+    allowed_in_tables |= {"GMM", "L1", "diggovment", "strindu", "rgdp", "L1.pubindicator"}
+    assert not english_words(
+        "\n".join(tables), allowed=allowed | allowed_in_tables, quoted=[tmp_path]
+    ), tables
+    assert (tmp_path / "table2_model1.csv").read_text().startswith("Variables,Northeast,")
     english, _err = command_in("en", "reproduce_paper", "--out", str(tmp_path))
     lines = english.splitlines()
     assert lines[0].startswith("Reproduction on the SYNTHETIC panel (SYNTHETIC panel generated ")

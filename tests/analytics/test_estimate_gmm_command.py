@@ -88,3 +88,19 @@ def test_pydynpd_exit_is_contained(tmp_path):
 def test_unreadable_file(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         run("--data", str(tmp_path / "nope.csv"), "--id", "id", "--time", "year", "--model", MODEL)
+
+
+def test_the_table_reads_in_the_operators_language():
+    """The coefficient table, the tests and the notes in Chinese under Chinese (variables, the
+    model string and the tests' names as written); the JSON for programs stays English."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        text = on_abdata(MODEL)
+        payload = json.loads(on_abdata(MODEL, "--json"))
+    assert text.startswith("动态面板数据估计：两步系统 GMM（一阶差分；估计器：本项目）")
+    assert "过度识别约束的 Hansen 检验：chi2(3)" in text
+    assert "一阶差分的 Arellano-Bond AR(2) 检验" in text
+    assert "水平方程的 GMM 工具变量" in text
+    assert "Number of obs" not in text and "Prob" not in text
+    assert payload["estimator"] == "system" and payload["steps"] == "two-step"

@@ -5,6 +5,7 @@ and five demo logins that work (the worker serving one city, two administrators 
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from django.test import Client, override_settings
@@ -143,3 +144,21 @@ def test_the_demo_history_keeps_the_workflows_rules():
     rejections = RequestStatusChange.objects.filter(to_status=ServiceRequest.Status.REJECTED)
     assert rejections.exists()
     assert not rejections.filter(reason="").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.demo_city
+@override_settings(DEBUG=True)
+def test_the_demo_residents_write_their_requests_in_their_language():
+    """Chinese cities' residents write Chinese, a few international ones English; every text
+    is labelled SYNTHETIC in its language, and its status notes are in the same language."""
+    demo_city_seed(seed=7, size=SMALL)
+    requests = list(ServiceRequest.objects.prefetch_related("history"))
+    chinese = [r for r in requests if re.search(r"[\u4e00-\u9fff]", r.description)]
+    english = [r for r in requests if r not in chinese]
+    assert len(chinese) > 0.9 * len(requests) and english
+    assert all(r.description.endswith("（SYNTHETIC 合成数据，非真实居民）") for r in chinese)
+    assert all(r.description.endswith(" (SYNTHETIC data; not a real resident)") for r in english)
+    for request in chinese[:50]:
+        notes = {c.note for c in request.history.all() if c.note}
+        assert notes <= {"SYNTHETIC 演示记录"}

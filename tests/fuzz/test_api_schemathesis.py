@@ -1,12 +1,26 @@
-"""Finding 5: schemathesis against the published OpenAPI schema, signed in as each role, with
-server-error, status-code, content-type, header and response-schema checks. Bounded: at most
-``CASES_PER_OPERATION`` generated cases per operation and role (raise it with the environment
-variable ``SCHEMATHESIS_CASES`` for a longer hunt); a deterministic seed, so a failure
-reproduces. Prints the number of cases run per role."""
+"""Clients we have never seen: schemathesis against the published OpenAPI schema, as each role
+(anonymous, resident, worker, an area's administrator, a nationwide administrator), with
+valid and invalid input, through the WSGI application in this process (no network).
+
+Checks on every answer: no server error; the status, the content type, the headers and the
+body are the ones the schema documents for the operation; and a 400 names what is wrong
+(``error_names_the_field``: each key of its body is a field of the request, or
+``non_field_errors``/``detail``).
+
+Two bounds, one deterministic seed (a failure reproduces):
+
+* the quick tier runs every operation once with valid and once with invalid input, the
+  roles taking turns;
+* the run marked ``hypothesis`` (left out of the quick tier) runs ``SCHEMATHESIS_CASES``
+  (default 8; raise it for a longer hunt) per operation, mode and role, and prints the
+  number of cases per role.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -14,6 +28,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -33,10 +48,58 @@ from tests.factories import (
     CommunityFactory,
     ResidentFactory,
     ServiceRequestFactory,
+    SupplyCapacityFactory,
     WorkerFactory,
+    area_node,
 )
 
+QUICK_CASES = 1
 CASES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_CASES", "8"))
+ROLES = ("anonymous", "resident", "worker", "area_admin", "national_admin")
+# Keys a 400 may carry besides the request's own fields.
+WHOLE_BODY_KEYS = {"non_field_errors", "detail", "code"}
+
+
+@functools.cache
+def _published_schema() -> dict:
+    response = Client().get("/api/schema/", {"format": "json"})
+    return json.loads(response.content)
+
+
+def _body_properties(path: str, method: str) -> set[str]:
+    """The properties of an operation's request body, in any of its media types."""
+    schema = _published_schema()
+    components = schema["components"]["schemas"]
+    names: set[str] = set()
+    request_body = schema["paths"][path][method].get("requestBody", {})
+    for media in request_body.get("content", {}).values():
+        body_schema = media.get("schema", {})
+        if "$ref" in body_schema:
+            body_schema = components[body_schema["$ref"].rsplit("/", 1)[1]]
+        names.update(body_schema.get("properties", {}))
+    return names
+
+
+def error_names_the_field(ctx, response, case) -> None:
+    """A 400 says which input is wrong: every key of its body is a body property, a query
+    parameter or a path parameter of the operation (or ``non_field_errors``/``detail`` for
+    the input as a whole), and it holds at least one."""
+    if response.status_code != 400:
+        return None
+    body = json.loads(response.content)
+    if not isinstance(body, dict) or not body:
+        raise AssertionError(f"A 400 with no named problem: {body!r:.200}")
+    operation = case.operation
+    fields = set(WHOLE_BODY_KEYS)
+    for parameter in operation.iter_parameters():
+        fields.add(parameter.name)
+    fields.update(_body_properties(operation.path, operation.method.lower()))
+    unknown = set(body) - fields
+    if unknown:
+        raise AssertionError(f"A 400 names {sorted(unknown)}, which the request does not have")
+    return None
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -44,9 +107,6 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-
-# Thousands of generated requests: the whole suite runs them, the quick tier does not.
-pytestmark = pytest.mark.slow
 
 
 @dataclass
@@ -68,20 +128,32 @@ def in_test_transaction():
 
 @pytest.fixture
 def world(db):
+    """One community in Nanjing with a resident, two requests and a capacity; a worker of it;
+    the administrator of Nanjing (an area holding it) and a nationwide one."""
     community = CommunityFactory()
     resident = ResidentFactory(community=community, with_account=True)
     ServiceRequestFactory(community=community, resident=resident, status="in_progress")
     ServiceRequestFactory(community=community, resident=resident, status="resolved")
+    SupplyCapacityFactory(community=community)
     return {
+        "anonymous": None,
         "resident": resident.user,
         "worker": WorkerFactory(communities=[community]),
-        "administrator": AdministratorFactory(),
+        "area_admin": AdministratorFactory(area=area_node("320100")),
+        "national_admin": AdministratorFactory(),
     }
 
 
-def _fuzz(operation, headers: dict, tally: Tally, mode: GenerationMode) -> None:
+def _failure_line(operation, response, failure, case) -> str:
+    return (
+        f"{operation.label} [{response.status_code}] {failure.title}: {str(failure)[:300]} "
+        f"<- {case.path_parameters} {case.query} {case.body!r:.200}"
+    )
+
+
+def _fuzz(operation, headers: dict, tally: Tally, mode: GenerationMode, cases: int) -> None:
     @settings(
-        max_examples=CASES_PER_OPERATION,
+        max_examples=cases,
         deadline=None,
         derandomize=True,
         database=None,
@@ -95,37 +167,70 @@ def _fuzz(operation, headers: dict, tally: Tally, mode: GenerationMode) -> None:
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
         except FailureGroup as group:
-            for failure in group.exceptions:
-                tally.failures.append(
-                    f"{operation.label} [{response.status_code}] {failure.title}: "
-                    f"{str(failure)[:300]} <- {case.path_parameters} {case.query} {case.body!r:.200}"
-                )
+            tally.failures.extend(
+                _failure_line(operation, response, failure, case) for failure in group.exceptions
+            )
         except Failure as failure:
+            tally.failures.append(_failure_line(operation, response, failure, case))
+        try:
+            error_names_the_field(None, response, case)
+        except AssertionError as failure:
             tally.failures.append(
-                f"{operation.label} [{response.status_code}] {failure.title}: "
-                f"{str(failure)[:300]} <- {case.path_parameters} {case.query} {case.body!r:.200}"
+                f"{operation.label} [{response.status_code}] {failure} "
+                f"<- {case.query} {case.body!r:.200}"
             )
 
     with contextlib.suppress(Unsatisfiable):  # an operation with nothing to vary
         run_case()
 
 
-def _run(schema, token: str, tally: Tally) -> None:
-    headers = {"Authorization": f"Token {token}"}
-    for result in schema.get_all_operations():
-        # Valid input (what the schema allows) and invalid input (what it forbids): both
-        # must be answered as documented, never with a 500.
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _fuzz(result.ok(), headers, tally, mode)
-
-
-@pytest.mark.parametrize("role", ["resident", "worker", "administrator"])
-def test_no_server_errors_and_responses_match_the_schema(world, role, in_test_transaction):
+@functools.cache
+def _operations() -> list:
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
-    token = Token.objects.create(user=world[role]).key
-    tally = Tally()
-    _run(schema, token, tally)
-    print(f"\nschemathesis {role}: {tally.cases} cases, {len(tally.failures)} failures")
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _headers(world: dict) -> dict[str, dict]:
+    """Each role's request headers: a token, or none for the anonymous caller."""
+    return {
+        role: {"Authorization": f"Token {Token.objects.create(user=user).key}"} if user else {}
+        for role, user in world.items()
+    }
+
+
+# Valid input (what the schema allows) and invalid input (what it forbids): both must be
+# answered as documented, never with a 500.
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+
+
+def _report(label: str, tally: Tally) -> list[str]:
+    print(f"\nschemathesis {label}: {tally.cases} cases, {len(tally.failures)} failures")
     for failure in tally.failures:
         print(failure)
-    assert tally.failures == []
+    return tally.failures
+
+
+def test_every_operation_answers_as_documented(world, in_test_transaction):
+    """The quick tier: every operation once with valid and once with invalid input, the roles
+    taking turns (each role meets every operation over five runs of the list)."""
+    headers = _headers(world)
+    tally = Tally()
+    turn = 0
+    for operation in _operations():
+        for mode in MODES:
+            _fuzz(operation, headers[ROLES[turn % len(ROLES)]], tally, mode, QUICK_CASES)
+            turn += 1
+    failures = _report("quick, the roles in turn", tally)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.hypothesis
+@pytest.mark.parametrize("role", ROLES)
+def test_every_operation_answers_as_documented_longer(world, role, in_test_transaction):
+    headers = _headers(world)[role]
+    tally = Tally()
+    for operation in _operations():
+        for mode in MODES:
+            _fuzz(operation, headers, tally, mode, CASES_PER_OPERATION)
+    failures = _report(role, tally)
+    assert not failures, "\n".join(failures)

@@ -220,3 +220,69 @@ def test_the_queue_reads_its_page_of_rows_from_their_partitions(
         if '"services_servicerequest"."id" IN (' in q["sql"]
     ]
     assert rows and all('"services_servicerequest"."created_at" IN (' in q for q in rows)
+
+
+def _back_link(html: str) -> str:
+    match = re.search(r'<a href="([^"]*)" id="back-link">([^<]*)</a>', html)
+    assert match, "no way back on the request page"
+    return match.group(1).replace("&amp;", "&"), match.group(2)
+
+
+def test_a_request_page_leads_back_to_the_queue_as_the_worker_left_it(
+    worker_client, worker, queue_rows, resident_user, make_request, community
+):
+    """Filter the queue, open a request, act on it: "back" is the same tab, filters, sort
+    and page, not the queue's default view."""
+    query = "view=open&urgency=high&sort=urgency&page=1"
+    worker_client.get(reverse("services:queue") + "?" + query)
+    item = queue_rows["nobody"]
+    detail = reverse("services:request_detail", args=[item.pk])
+    href, text = _back_link(worker_client.get(detail).content.decode())
+    assert href == reverse("services:queue") + "?" + query
+    assert text == "Back to the request queue"
+    # After a move the page is shown again (a redirect to it), and the way back stays.
+    worker_client.post(reverse("services:request_transition", args=[item.pk]), {"move": "accept"})
+    assert _back_link(worker_client.get(detail).content.decode())[0].endswith("?" + query)
+    # Never seen the queue in this session: its default view.
+    worker_client.logout()
+    worker_client.force_login(worker)
+    assert _back_link(worker_client.get(detail).content.decode())[0] == reverse("services:queue")
+
+    # A resident goes back to their own requests.
+    own = make_request(community=community, resident=resident_user.resident_profile)
+    worker_client.force_login(resident_user)
+    href, text = _back_link(
+        worker_client.get(
+            "/zh-hans" + reverse("services:request_detail", args=[own.pk])
+        ).content.decode()
+    )
+    assert (href, text) == ("/zh-hans/requests/", "返回我的诉求")
+
+
+def test_a_deleted_saved_view_can_be_had_back_and_the_queue_stays_as_it_was(
+    worker_client, worker, queue_rows
+):
+    """The "×" beside a saved view deletes it in one tap: the page it leads back to is the
+    view the worker was looking at, and offers the deleted view back, once."""
+    saved = SavedQueueFilter.objects.create(user=worker, name="Overdue", query="view=overdue")
+    looking_at = "view=open&urgency=high"
+    worker_client.get(reverse("services:queue") + "?" + looking_at)
+    response = worker_client.post(reverse("services:saved_filter_delete", args=[saved.pk]))
+    assert response["Location"] == reverse("services:queue") + "?" + looking_at
+    assert not SavedQueueFilter.objects.filter(user=worker).exists()
+
+    html = worker_client.get(response["Location"]).content.decode()
+    restore = re.search(r'<form[^>]*id="restore-view".*?</form>', html, re.S)
+    assert restore, "the deleted view is not offered back"
+    assert "Saved view “Overdue” deleted." in restore.group(0)
+    assert 'name="name" value="Overdue"' in restore.group(0)
+    assert 'name="query" value="view=overdue"' in restore.group(0)
+    # Offered once: the next page is the queue again.
+    assert 'id="restore-view"' not in worker_client.get(response["Location"]).content.decode()
+
+    worker_client.post(
+        reverse("services:saved_filter_save"), {"name": "Overdue", "query": "view=overdue"}
+    )
+    assert list(SavedQueueFilter.objects.values_list("name", "query")) == [
+        ("Overdue", "view=overdue")
+    ]

@@ -3,6 +3,7 @@ finding or creating a resident, logging a need, and the duplicate warning."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -400,3 +401,69 @@ def test_an_upload_without_a_file_is_told_beside_the_field(worker_client):
     assert response.status_code == 400
     assert 'id="id_file_error"' in html
     assert "novalidate" in html.split('enctype="multipart/form-data"', 1)[1].split(">", 1)[0]
+
+
+def test_a_worker_takes_a_request_with_one_button(
+    worker_client, worker, colleague, community, make_request, client, administrator
+):
+    """Taking a request is the commonest assignment: "Assign to me", not a search of the
+    list of workers. Offered only to a worker the request may be assigned to, and not once
+    it is theirs."""
+    item = make_request(community=community, status=ServiceRequest.Status.ACCEPTED)
+    detail = reverse("services:request_detail", args=[item.pk])
+    html = worker_client.get(detail).content.decode()
+    assert 'id="assign-to-me"' in html and "Assign to me" in html
+    response = worker_client.post(
+        reverse("services:request_assign", args=[item.pk]), {"assignee": worker.pk}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.assigned_to) == (ServiceRequest.Status.ASSIGNED, worker)
+    assert 'id="assign-to-me"' not in worker_client.get(detail).content.decode()
+    # A colleague serving the community may take it over; an administrator, who is no
+    # worker of it, is not offered the button.
+    worker_client.force_login(colleague)
+    assert 'id="assign-to-me"' in worker_client.get(detail).content.decode()
+    worker_client.force_login(administrator)
+    assert 'id="assign-to-me"' not in worker_client.get(detail).content.decode()
+
+
+def _input_value(html: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert match, name
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def test_a_number_not_found_fills_in_the_new_profile_made_from_that_search(
+    worker_client, worker, community
+):
+    """Search, find nobody, create the profile: the number is not typed twice. It waits in
+    the session encrypted, fills in only the profile opened from that search's result, once,
+    and the page holding it is not cached."""
+    phone = "10000003333"
+    result = worker_client.post(reverse("resident_find"), {"kind": "phone", "value": phone})
+    html = result.content.decode()
+    assert phone not in html  # the result page still does not echo it
+    link = re.search(r'<a class="button" href="([^"]+)" id="create-from-search">', html)
+    assert link, "no way from the search to a new profile"
+    session = worker_client.session.load()
+    assert phone not in repr(session)
+
+    # The menu's "New resident" is someone else: nothing filled in, and the number is gone.
+    worker_client.post(reverse("resident_find"), {"kind": "phone", "value": phone})
+    assert (
+        _input_value(worker_client.get(reverse("resident_create")).content.decode(), "phone") == ""
+    )
+    assert _input_value(worker_client.get(link.group(1)).content.decode(), "phone") == ""
+
+    worker_client.post(reverse("resident_find"), {"kind": "phone", "value": phone})
+    page = worker_client.get(link.group(1))
+    assert _input_value(page.content.decode(), "phone") == phone
+    assert page["Cache-Control"] == "no-store"
+    assert _input_value(worker_client.get(link.group(1)).content.decode(), "phone") == ""
+    response = worker_client.post(
+        reverse("resident_create"), _profile_post(community, phone=phone, name="")
+    )
+    assert response.status_code == 302
+    assert Resident.objects.get(created_by=worker).phone == phone

@@ -1,11 +1,18 @@
-"""Result objects of a dynamic-panel GMM estimation, their JSON form and a readable table."""
+"""Result objects of a dynamic-panel GMM estimation, their JSON form and a readable table.
+
+The table is worded by a :class:`TableWords`: English (xtabond2's) by default, the reader's
+language when the product passes its own (``analytics.wording.gmm_table_words``). Only the
+words change: the figures, the variables' names and the model string stay as they are."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from analytics.engine.text import display_width, padded
 
 
 def _clean(value):
@@ -189,65 +196,124 @@ def _num(value: float | None, width: int = 11, digits: int = 7) -> str:
     return f"{value:{width}.{digits}f}"
 
 
-def format_table(result: GmmResult) -> str:
+def _as_written(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class TableWords:
+    """The words of :func:`format_table`; templates take %-style named fields. ``word`` words
+    what the result itself says in English (its engine, steps, estimator, transformation,
+    standard errors, warnings and what an engine could not give); ``join`` joins a list."""
+
+    title: str = (
+        "Dynamic panel-data estimation, %(steps)s %(estimator)s GMM (%(transformation)s; "
+        "engine: %(engine)s)"
+    )
+    model: str = "Model: %(model)s"
+    counts: str = "Number of obs       = %(obs)-8s  Number of groups = %(groups)s"
+    instruments: str = (
+        "Number of instruments = %(instruments)-6s  Obs per group: min = %(min)s, "
+        "avg = %(avg)s, max = %(max)s"
+    )
+    overall: str = "%(test)s(%(df)s) = %(statistic)s   Prob = %(p)s"
+    coefficient: str = "Coef."
+    ar: str = "Arellano-Bond test for AR(%(order)s) in first differences: z = %(z)s  Pr > z = %(p)s"
+    sargan: str = (
+        "Sargan test of overid. restrictions: chi2(%(df)s) = %(statistic)s  Prob > chi2 = %(p)s"
+    )
+    hansen: str = (
+        "Hansen test of overid. restrictions: chi2(%(df)s) = %(statistic)s  Prob > chi2 = %(p)s"
+    )
+    difference_in_hansen: str = "Difference-in-Hansen tests of exogeneity of instrument subsets:"
+    excluding_group: str = (
+        "Hansen test excluding group:     chi2(%(df)s) = %(statistic)s  Prob > chi2 = %(p)s"
+    )
+    difference: str = (
+        "Difference (null H = exogenous): chi2(%(df)s) = %(statistic)s  Prob > chi2 = %(p)s"
+    )
+    note: str = "Note: %(note)s"
+    unavailable: str = "Not available from this engine: %(items)s"
+    word: Callable[[str], str] = _as_written
+    # An instrument group: a part of the model string ("iv(w k)"), or the engine's own name
+    # for the level equation's GMM instruments.
+    group: Callable[[str], str] = _as_written
+    join: str = "; "
+
+
+ENGLISH = TableWords()
+
+
+def format_table(result: GmmResult, words: TableWords = ENGLISH) -> str:
     stat = result.statistic_name
+    say = words.word
     lines = [
-        f"Dynamic panel-data estimation, {result.steps} {result.estimator} GMM "
-        f"({result.transformation}; engine: {result.engine})",
-        f"Model: {result.model}",
-        f"Number of obs       = {result.n_obs:<8}  Number of groups = {result.n_groups}",
-        f"Number of instruments = {result.n_instruments:<6}  Obs per group: min = "
-        f"{result.obs_per_group[0]}, avg = {result.obs_per_group[1]:.2f}, "
-        f"max = {result.obs_per_group[2]}",
+        words.title
+        % {
+            "steps": say(result.steps),
+            "estimator": say(result.estimator),
+            "transformation": say(result.transformation),
+            "engine": say(result.engine),
+        },
+        words.model % {"model": result.model},
+        words.counts % {"obs": result.n_obs, "groups": result.n_groups},
+        words.instruments
+        % {
+            "instruments": result.n_instruments,
+            "min": result.obs_per_group[0],
+            "avg": f"{result.obs_per_group[1]:.2f}",
+            "max": result.obs_per_group[2],
+        },
     ]
     if result.overall is not None:
         o = result.overall
-        df = f"{o.df}, {o.df_denominator}" if o.kind == "F" else f"{o.df}"
-        label = "F" if o.kind == "F" else "Wald chi2"
-        lines.append(f"{label}({df}) = {_num(o.statistic, 0, 2)}   Prob = {_num(o.p, 0, 3)}")
-    width = max([12, *(len(c.name) for c in result.coefficients)])
-    rule = "-" * (width + 52)
+        lines.append(
+            words.overall
+            % {
+                "test": "F" if o.kind == "F" else "Wald chi2",
+                "df": f"{o.df}, {o.df_denominator}" if o.kind == "F" else f"{o.df}",
+                "statistic": _num(o.statistic, 0, 2),
+                "p": _num(o.p, 0, 3),
+            }
+        )
+    width = max([12, *(display_width(c.name) for c in result.coefficients)])
+    standard_error = say(result.se_type)
+    # A header wider than its column (a translation) widens that column.
+    se_width = max(11, display_width(standard_error))
+    rule = "-" * (width + 41 + se_width)
     lines += [
         rule,
-        f"{'':<{width}} {'Coef.':>11} {result.se_type[:11]:>11} {stat:>8} {'P>|' + stat + '|':>8}",
+        f"{padded('', width)} {padded(words.coefficient, 11, right=True)} "
+        f"{padded(standard_error, se_width, right=True)} {stat:>8} {'P>|' + stat + '|':>8}",
         rule,
     ]
     for c in result.coefficients:
         lines.append(
-            f"{c.name:<{width}} {_num(c.coef)} {_num(c.se)} {_num(c.stat, 8, 2)} {_num(c.p, 8, 3)}"
+            f"{padded(c.name, width)} {_num(c.coef)} {_num(c.se, se_width)} "
+            f"{_num(c.stat, 8, 2)} {_num(c.p, 8, 3)}"
         )
     lines.append(rule)
     for test in result.ar_tests:
         lines.append(
-            f"Arellano-Bond test for AR({test.order}) in first differences: "
-            f"z = {_num(test.z, 6, 2)}  Pr > z = {_num(test.p, 6, 3)}"
+            words.ar % {"order": test.order, "z": _num(test.z, 6, 2), "p": _num(test.p, 6, 3)}
         )
-    if result.sargan is not None:
-        s = result.sargan
-        lines.append(
-            f"Sargan test of overid. restrictions: chi2({s.df}) = {_num(s.statistic, 0, 2)}"
-            f"  Prob > chi2 = {_num(s.p, 0, 3)}"
-        )
-    if result.hansen is not None:
-        h = result.hansen
-        lines.append(
-            f"Hansen test of overid. restrictions: chi2({h.df}) = {_num(h.statistic, 0, 2)}"
-            f"  Prob > chi2 = {_num(h.p, 0, 3)}"
-        )
+    for template, chi2 in ((words.sargan, result.sargan), (words.hansen, result.hansen)):
+        if chi2 is not None:
+            lines.append(template % _chi2_parts(chi2))
     if result.difference_in_hansen:
-        lines.append("Difference-in-Hansen tests of exogeneity of instrument subsets:")
+        lines.append(words.difference_in_hansen)
         for d in result.difference_in_hansen:
-            lines.append(f"  {d.group}")
-            lines.append(
-                f"    Hansen test excluding group:     chi2({d.excluding.df}) = "
-                f"{_num(d.excluding.statistic, 0, 2)}  Prob > chi2 = {_num(d.excluding.p, 0, 3)}"
-            )
-            lines.append(
-                f"    Difference (null H = exogenous): chi2({d.difference.df}) = "
-                f"{_num(d.difference.statistic, 0, 2)}  Prob > chi2 = {_num(d.difference.p, 0, 3)}"
-            )
+            lines.append(f"  {words.group(d.group)}")
+            lines.append("    " + words.excluding_group % _chi2_parts(d.excluding))
+            lines.append("    " + words.difference % _chi2_parts(d.difference))
     for warning in result.warnings:
-        lines.append(f"Note: {warning}")
+        lines.append(words.note % {"note": say(warning)})
     if result.unavailable:
-        lines.append("Not available from this engine: " + "; ".join(result.unavailable))
+        lines.append(
+            words.unavailable % {"items": words.join.join(say(u) for u in result.unavailable)}
+        )
     return "\n".join(lines)
+
+
+def _chi2_parts(test: ChiSquareTest) -> dict[str, object]:
+    return {"df": test.df, "statistic": _num(test.statistic, 0, 2), "p": _num(test.p, 0, 3)}

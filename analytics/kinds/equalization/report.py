@@ -24,22 +24,13 @@ from analytics.kinds.equalization.result import (
 )
 from analytics.models import AnalysisRun
 from analytics.reports import BASELINE_COLOUR, LP_COLOUR, finite, region_names
+from analytics.wording.gmm import table2_row_label
 from residents.models import Community
 
 SCORE_LABELS = {
     "pubindicator": _("Development level (pubindicator)"),
     "E": _("Urban–rural differentiation (E)"),
     "diggovment": _("Digital government level (diggovment)"),
-}
-
-
-TABLE2_LABELS = {
-    "Digital government construction level": _("Digital government construction level"),
-    "Public service score": _("Public service score"),
-    "Urban-rural differentiation": _("Urban–rural differentiation"),
-    "GDP per capita": _("GDP per capita"),
-    "Industrial structure": _("Industrial structure"),
-    "Constant term": _("Constant term"),
 }
 
 
@@ -50,12 +41,6 @@ TABLE2_MODELS = {
 
 
 TREND_COLUMNS = ("cv", "theil", "theil_within", "theil_between", "theil_between_share", "gini")
-
-
-def _table2_label(label: str) -> str:
-    """Translate an engine row label; a trailing ``*`` (the lagged term) is kept."""
-    base, lagged = (label[:-1], "*") if label.endswith("*") else (label, "")
-    return f"{TABLE2_LABELS.get(base, base)}{lagged}"
 
 
 def pca_orientation_text(score: PcaScore) -> str:
@@ -157,7 +142,7 @@ def _table2(
                     if cell
                     else None
                 )
-            rows.append({"label": _table2_label(label), "cells": cells})
+            rows.append({"label": table2_row_label(label=label), "cells": cells})
         footer = []
         for stat, label in (
             ("sargan_p", _("Sargan test (p)")),

@@ -28,12 +28,12 @@ class Command(LocalisedCommand):
             (
                 gettext(
                     "Equalization run #%(run)s on the SYNTHETIC panel: %(cities)s cities, "
-                    "%(first)s-%(last)s, %(seconds)s s"
+                    "%(first)s–%(last)s, %(seconds)s s"
                 )
                 if result.synthetic
                 else gettext(
                     "Equalization run #%(run)s on the imported panel: %(cities)s cities, "
-                    "%(first)s-%(last)s, %(seconds)s s"
+                    "%(first)s–%(last)s, %(seconds)s s"
                 )
             )
             % {

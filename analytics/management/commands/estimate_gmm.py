@@ -12,7 +12,9 @@ from django.utils.translation import gettext, gettext_noop
 from analytics.engine.errors import EngineInputError
 from analytics.engine.gmm import estimate
 from analytics.engine.gmm.pydynpd_runner import run_pydynpd
+from analytics.engine.gmm.results import format_table
 from analytics.management.commands._runs import refusal
+from analytics.wording.gmm import gmm_table_words
 from core.commands import LocalisedCommand
 
 
@@ -44,7 +46,12 @@ class Command(LocalisedCommand):
             ),
         )
         parser.add_argument(
-            "--json", action="store_true", help=gettext_noop("print one JSON object")
+            "--json",
+            action="store_true",
+            help=gettext_noop(
+                "print one JSON object, for programs: its keys and the engine's notes stay in "
+                "English whatever the language"
+            ),
         )
 
     def handle(self, *args, data: Path, id_col: str, time_col: str, model: str, **options):
@@ -62,4 +69,4 @@ class Command(LocalisedCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(result.summary())
+            self.stdout.write(format_table(result, gmm_table_words()))

@@ -49,20 +49,20 @@ class Command(LocalisedCommand):
         parser.add_argument(
             "--min-coverage",
             type=float,
-            help=gettext_noop("require every community's coverage ≥ this (0-1)"),
+            help=gettext_noop("require every community's coverage ≥ this (0–1)"),
         )
         parser.add_argument(
             "--strength",
             type=float,
             help=gettext_noop(
-                "how strongly the equity weights count (weight ** strength, 0-5; default 1)"
+                "how strongly the equity weights count (weight ** strength, 0–5; default 1)"
             ),
         )
         parser.add_argument(
             "--floor",
             type=float,
             help=gettext_noop(
-                "coverage floor as a share of the highest floor all can reach (0-1; default 0.9)"
+                "coverage floor as a share of the highest floor all can reach (0–1; default 0.9)"
             ),
         )
         parser.add_argument(

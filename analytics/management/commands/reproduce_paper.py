@@ -9,6 +9,7 @@ from analytics.kinds.equalization.report import TABLE2_MODELS
 from analytics.kinds.schema import to_json
 from analytics.management.commands._runs import dump_json, run_and_check
 from analytics.models import AnalysisRun
+from analytics.wording.gmm import paper_words
 from core.commands import LocalisedCommand
 
 
@@ -19,7 +20,10 @@ class Command(LocalisedCommand):
         "CSV and LaTeX versions. Table 2 treats the regressors as potentially endogenous by "
         "default; the paper's exogenous specification is written beside it (table2_paper_*). "
         "On the SYNTHETIC panel, Table 1 is marked calibrated and the generator's ADL "
-        "coefficients are shown recovered with 95% intervals (adl_recovery.*)."
+        "coefficients are shown recovered with 95% intervals (adl_recovery.*). The tables "
+        "printed are in the operator's language (DJANGO_LANGUAGE_CODE); the CSV and LaTeX "
+        "files, and --json, are in English whatever the language: their headers and row "
+        "labels are stable names for programs and for the paper's tables."
     )
 
     def add_arguments(self, parser):
@@ -67,8 +71,9 @@ class Command(LocalisedCommand):
                 },
             )
             return
-        # The tables themselves are the engine's, as the CSV and LaTeX files hold them; the
-        # lines around them are in the operator's language.
+        # The files above are for programs and papers, in English whatever the language; what
+        # the terminal shows is worded in the operator's (the same tables, the same figures).
+        words = paper_words()
         source = wording.data_source_text(source=result.data_source)
         self.stdout.write(
             (
@@ -82,7 +87,7 @@ class Command(LocalisedCommand):
         self.stdout.write(
             gettext("Table 1. Coefficients of variation of public services among the seven regions")
         )
-        self.stdout.write(format_table1(table1))
+        self.stdout.write(format_table1(table1, words=words))
         for key, table in table2.items():
             self.stdout.write(
                 "\n"
@@ -93,7 +98,7 @@ class Command(LocalisedCommand):
                 )
                 % {"model": _model_name(key), "dependent": table["dependent"]}
             )
-            self.stdout.write(format_table2(table))
+            self.stdout.write(format_table2(table, words=words))
         if recovery:
             self.stdout.write(
                 "\n"
@@ -104,7 +109,7 @@ class Command(LocalisedCommand):
                 )
                 % {"level": "95%"}
             )
-            self.stdout.write(format_recovery(recovery))
+            self.stdout.write(format_recovery(recovery, words=words))
         self.stdout.write(
             "\n"
             + gettext("Wrote CSV and LaTeX to %(folder)s (%(seconds)s s)")

@@ -315,3 +315,23 @@ def test_an_allocation_line_writes_its_interval_and_dashes_as_the_pages_do(
     assert cheapest in text
     assert coverage in text
     assert "-" not in text.replace("elderly_care", "")
+
+
+def test_no_chinese_text_joins_a_range_with_an_ascii_hyphen():
+    """Every range a Chinese reader reads (ages, scales, years, option bounds) is joined by an
+    en dash, as the pages' intervals are; a month written YYYY-MM is not a range."""
+    po = (Path(__file__).resolve().parents[3] / "locale/zh_Hans/LC_MESSAGES/django.po").read_text()
+    translations = [
+        "".join(re.findall(r'"(.*)"', text))
+        for text in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n)+)', po, re.M)
+    ]
+    figure = r"(?:\d+(?:\.\d+)?|%\(\w+\)s)"
+    ascii_range = re.compile(rf"(?<![\w.:/-]){figure}-{figure}(?![\w:/-])")
+    month = re.compile(r"\d{4}-\d{2}")
+    hyphenated = [
+        text
+        for text in translations
+        for found in ascii_range.finditer(text)
+        if not month.fullmatch(found.group())
+    ]
+    assert hyphenated == []
