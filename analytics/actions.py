@@ -171,7 +171,18 @@ def analysis_run_start(*, kind: str, params: dict[str, Any], user=None) -> Analy
     (``LimitReached`` beyond that); other kinds are started by administrators only. When the
     broker cannot be reached the run is marked failed, with that reason, and
     ``ServiceUnavailable`` is raised (after the surrounding transaction commits): no run is
-    left queued with no message behind it."""
+    left queued with no message behind it.
+
+    ``user`` ``None`` is the site itself (scheduled runs, the demo's seed); a user must be
+    allowed to start this kind (``queries.may_start_kind``): the API's and the pages' checks
+    are the same rule, and the action holds it too, as the one write path."""
+    if user is not None and not queries.may_start_kind(user, kind):
+        raise ActionNotAllowed(
+            _(
+                "Only administrators may start analysis runs or approve plans; community "
+                "workers may start what-if scenarios."
+            )
+        )
     with transaction.atomic():
         if kind == AnalysisRun.Kind.WHAT_IF and user is not None:
             _check_what_if_allowance(user)
