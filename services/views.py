@@ -46,6 +46,7 @@ from services.forms import (
 )
 from services.map import allow_tiles, location_picker
 from services.models import ServiceRequest
+from services.partitions import REQUEST_PARTITION_KEY
 from services.personal_data import resident_data
 
 QUEUE_PAGE_SIZE = 50
@@ -493,9 +494,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             QUEUE_PAGE_SIZE,
             count=counts[view],
             capped=_count_capped(view, counts[view]),
+            partition_key=REQUEST_PARTITION_KEY,
         )
     else:
-        paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE)
+        paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE, partition_key=REQUEST_PARTITION_KEY)
     page_obj = paginator.get_page(request.GET.get("page"))
     assignees = queries.assignee_choices(user=request.user)
     if scope.large:
