@@ -66,8 +66,11 @@
     } else {
       marker.setLatLng([latitude, longitude]);
     }
-    status.textContent = text.picked + ": " + latitude.toFixed(6) + ", " + longitude.toFixed(6) +
-      (how ? " (" + how + ")" : "");
+    // The label and its colon as the page's language writes them ("Location set: …",
+    // "已设置位置：…").
+    status.textContent = text.picked.replace(
+      "{point}", latitude.toFixed(6) + ", " + longitude.toFixed(6)
+    ) + (how ? " (" + how + ")" : "");
   }
   function set(latitude, longitude, pointDatum) {
     lat.value = latitude.toFixed(6);
