@@ -1044,6 +1044,16 @@ _FOUR_MEMBER_DESCRIPTION = gettext_noop(
 )
 
 
+_FIVE_MEMBER_DESCRIPTION = gettext_noop(
+    "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
+    "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
+    "the Theta method, the seasonal naive and the seasonal naive times the latest "
+    "year-on-year change, weighted per horizon by their rolling-origin backtest "
+    "errors; %(interval)s conformal intervals from the backtest residuals per "
+    "horizon, scaled per series"
+)
+
+
 def forecast_method_text(*, method: object, interval: object) -> str:
     """The forecaster's description (a backtest's ``method``); any other text as stored."""
 
@@ -1057,13 +1067,17 @@ def forecast_method_text(*, method: object, interval: object) -> str:
                 gettext(
                     "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on "
                     "lag/rolling/calendar/attribute features, damped-trend exponential smoothing, "
-                    "the Theta method, the seasonal naive and the seasonal naive times the latest "
-                    "year-on-year change, weighted per horizon by their rolling-origin backtest "
-                    "errors; %(interval)s conformal intervals from the backtest residuals per "
-                    "horizon, scaled per series"
+                    "the Theta method, the seasonal naive, the seasonal naive times the latest "
+                    "year-on-year change and, for intermittent series, the "
+                    "Teunter-Syntetos-Babai method, weighted per horizon by their rolling-origin "
+                    "backtest errors; %(interval)s conformal intervals from the backtest "
+                    "residuals per horizon, scaled per series"
                 )
                 % values
             )
+        if method == _FIVE_MEMBER_DESCRIPTION % values:
+            # Runs made before the intermittent member joined the ensemble.
+            return gettext(_FIVE_MEMBER_DESCRIPTION) % values
         if method == _FOUR_MEMBER_DESCRIPTION % values:
             # Runs made before the growth-scaled seasonal naive joined the ensemble.
             return gettext(_FOUR_MEMBER_DESCRIPTION) % values

@@ -79,7 +79,7 @@ def test_forecast_from_a_file_writes_the_forecasts(tmp_path):
     assert "Interval coverage by horizon" in text and "gbm" in text and "theta" in text
     # One column per method, none running into the next.
     header = next(line for line in text.splitlines() if line.startswith("group"))
-    assert header.split()[3:8] == ["gbm", "ets", "theta", "s-growth", "s-naive"]
+    assert header.split()[3:9] == ["gbm", "ets", "theta", "s-growth", "tsb", "s-naive"]
     # --level: the same file and columns, a wider interval at 95%.
     wide = tmp_path / "wide.csv"
     _run(
@@ -198,6 +198,7 @@ def test_the_demo_city_note_is_in_the_operators_language(monkeypatch):
 # Names the Chinese output may keep as they are: the error measures and the methods' own names
 # (as the forecast page shows them).
 TECHNICAL_NAMES = {"WAPE", "MASE", "Theta", "HistGradientBoostingRegressor", "loss", "poisson"}
+TECHNICAL_NAMES |= {"TSB", "Teunter", "Syntetos", "Babai"}  # the intermittent member's authors
 
 
 def _in(language: str, *args: str) -> str:
@@ -255,7 +256,7 @@ def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
     )
     header, overall, every = lines[1:4]
     with translation.override("zh-hans"):
-        members = [str(MEMBER_LABELS[m]) for m in ("gbm", "ets", "theta", "seasonal_growth")]
+        members = [str(MEMBER_LABELS[m]) for m in ("gbm", "ets", "theta", "seasonal_growth", "tsb")]
         seasonal_naive = str(MEMBER_LABELS["seasonal_naive"])
     # The members by the forecast page's names, each heading over its figures.
     headings = ["集成预测 WAPE", *members, seasonal_naive, "朴素预测", "MASE", "区间覆盖率"]
@@ -276,8 +277,8 @@ def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
         number.findall(line) for line in lines[1:]
     ]
     # English as it was.
-    assert english.splitlines()[1].split()[:8] == [
-        "group", "WAPE", "ens", "gbm", "ets", "theta", "s-growth", "s-naive"
+    assert english.splitlines()[1].split()[:9] == [
+        "group", "WAPE", "ens", "gbm", "ets", "theta", "s-growth", "tsb", "s-naive"
     ]  # fmt: skip
     assert english.splitlines()[2].startswith("overall ")
     assert english.splitlines()[3].startswith("all ")
@@ -409,7 +410,7 @@ def test_a_database_forecast_names_its_services_in_the_operators_language(monkey
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_a_figure_an_older_stored_run_lacks_is_a_dash_in_its_column(monkeypatch, language):
-    """An older run stored no WAPE for three members, no coverage at one horizon and no
+    """An older run stored no WAPE for four members, no coverage at one horizon and no
     improvement: a dash in a figure's place, as on the forecast page, each still ending under
     its heading; the sentence on the improvement left out, as the page leaves it out."""
     from analytics.engine.supply.forecast import ForecastConfig
@@ -419,7 +420,9 @@ def test_a_figure_an_older_stored_run_lacks_is_a_dash_in_its_column(monkeypatch,
     run = run_data.forecast_run(_city())
     backtest = run.result["backtest"]
     backtest["method"] = ForecastConfig(horizon=2).describe()
-    assert not {"wape_ets", "wape_theta", "wape_seasonal_growth"} & set(backtest["overall"])
+    assert not {"wape_ets", "wape_theta", "wape_seasonal_growth", "wape_tsb"} & set(
+        backtest["overall"]
+    )
     backtest["by_horizon"][1]["coverage"] = None
     backtest["improvement_over_seasonal_naive"] = None
     run.save(update_fields=["result"])
@@ -432,7 +435,7 @@ def test_a_figure_an_older_stored_run_lacks_is_a_dash_in_its_column(monkeypatch,
     with translation.override(language):
         headings = [c.heading for c in forecast_demand._columns()]
     figures = overall.split()[1:]
-    assert figures == ["0.400", "0.420", "—", "—", "—", "0.500", "0.700", "0.80", "83%"]
+    assert figures == ["0.400", "0.420", "—", "—", "—", "—", "0.500", "0.700", "0.80", "83%"]
     assert _column_ends(overall, figures) == _column_ends(header, headings), (header, overall)
     assert lines[-1].endswith(" 79%, 2: —" if language == "en" else "79%、提前 2 个月 —")
     assert len(lines) == 6  # no sentence on the improvement

@@ -127,7 +127,8 @@ class ForecastConfig:
         return (
             "ensemble of a global HistGradientBoostingRegressor(loss='poisson') on lag/rolling/"
             "calendar/attribute features, damped-trend exponential smoothing, the Theta method, "
-            "the seasonal naive and the seasonal naive times the latest year-on-year change, "
+            "the seasonal naive, the seasonal naive times the latest year-on-year change and, for "
+            "intermittent series, the Teunter-Syntetos-Babai method, "
             "weighted per horizon by their rolling-origin backtest errors; "
             f"{self.interval:.0%} conformal intervals from the backtest residuals per horizon, "
             "scaled per series"
@@ -769,7 +770,7 @@ def _predict(models: _Models, features: pd.DataFrame, level: np.ndarray) -> np.n
 # ---------------------------------------------------------------------------------------------
 # Ensemble members at a forecast origin, learnt weights and conformal intervals
 
-MEMBERS = ("gbm", "ets", "theta", "seasonal_naive", "seasonal_growth")
+MEMBERS = ("gbm", "ets", "theta", "seasonal_naive", "seasonal_growth", "tsb")
 MEMBER_METHODS = {
     "gbm": "global gradient boosting (Poisson loss) on lag, calendar and attribute features",
     "ets": "damped-trend exponential smoothing on the seasonally adjusted series (by AIC), "
@@ -779,7 +780,13 @@ MEMBER_METHODS = {
     "seasonal_naive": "same month one year earlier",
     "seasonal_growth": "same month one year earlier times the year-on-year change of the "
     "last three months, shrunk toward the series' group's change (calendar-adjusted)",
+    "tsb": "Teunter-Syntetos-Babai: the probability of a month with demand times the size of "
+    "its demand, each smoothed; weighted for the series whose demand is intermittent only",
 }
+# The intermittent member is weighted for intermittent series only
+# (:func:`statistical.intermittent`): the other series keep the five members they had.
+INTERMITTENT_MEMBER = MEMBERS.index("tsb")
+REGULAR_MEMBERS = np.arange(len(MEMBERS)) != INTERMITTENT_MEMBER
 MIN_WEIGHT_ROWS = 100  # below this per horizon, the best single member (pooled) is used
 MIN_FALLBACK_ROWS = 30  # below this in all, equal weights and no calibrated interval
 MIN_CONFORMAL_ROWS = 30
@@ -796,6 +803,8 @@ class _AtOrigin:
     scale: np.ndarray  # per series: the interval's scale, known at the origin
     models: _Models | None
     context: _FeatureContext | None
+    intermittent: np.ndarray  # per series: intermittent demand at the origin
+    whole: np.ndarray  # per series: whole numbers only (counts) up to the origin
 
 
 COUNT_SCALE_FLOOR = 0.1  # a tenth of one request: the least scale of a series of counts
@@ -818,11 +827,16 @@ def _interval_scale(values: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         change = np.nanmean(np.abs(np.diff(recent, axis=1)), axis=1)
         level = np.nanmean(np.abs(recent), axis=1)
-    whole = ~np.any(np.isfinite(recent) & (recent != np.round(recent)), axis=1)
+    whole = _whole_numbers(recent)
     floor = np.where(
         whole, COUNT_SCALE_FLOOR, np.fmin(COUNT_SCALE_FLOOR, LEVEL_SCALE_FLOOR * level)
     )
     return np.where(np.isfinite(change), np.fmax(change, floor), 1.0)
+
+
+def _whole_numbers(values: np.ndarray) -> np.ndarray:
+    """Per series: whether every value given is a whole number (a series of counts)."""
+    return ~np.any(np.isfinite(values) & (values != np.round(values)), axis=1)
 
 
 MAX_CALIBRATION_SERIES = 5_000  # series whose backtest forecasts learn weights and intervals
@@ -909,8 +923,17 @@ class _OriginCache:
             statistical.seasonal_naive_growth(adjusted, horizon, groups=history.groups)[rows]
             * ahead[rows]
         )
+        members[INTERMITTENT_MEMBER, rows] = statistical.tsb(adjusted[rows], horizon) * ahead[rows]
         self.statistical_seconds += time.perf_counter() - started
-        result = _AtOrigin(origin, members, _interval_scale(values), models, context)
+        result = _AtOrigin(
+            origin,
+            members,
+            _interval_scale(values),
+            models,
+            context,
+            intermittent=statistical.intermittent(values, first_month),
+            whole=_whole_numbers(values),
+        )
         self._at[origin] = result
         if every_series:
             self._complete.add(origin)
@@ -1097,6 +1120,8 @@ class _Calibration:
     kept: float = 1.0  # share of the learnt weights kept (the rest: equal weights)
     group_weights: dict[str, np.ndarray] = field(default_factory=dict)
     group_kept: float = 0.0  # share of a group's own weights kept (the rest: the overall ones)
+    # The same learnt on the intermittent series' backtest rows, for those series.
+    intermittent: _Calibration | None = None
 
     def table(self) -> list[EnsembleWeights]:
         """Per horizon: each member's weight, how the weights and the interval were found;
@@ -1142,13 +1167,19 @@ class _Calibration:
             self,
             weights=drop(self.weights),
             group_weights={g: drop(w) for g, w in self.group_weights.items()},
+            intermittent=self.intermittent and self.intermittent.without(member),
         )
 
-    def for_series(self, groups: np.ndarray, k: int) -> np.ndarray:
-        """Series × member weights at horizon ``k + 1``: the group's where it has its own."""
+    def for_series(
+        self, groups: np.ndarray, k: int, intermittent: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Series × member weights at horizon ``k + 1``: the group's where it has its own,
+        the intermittent mix for the ``intermittent`` series."""
         out = np.tile(self.weights[k], (len(groups), 1))
         for group, weights in self.group_weights.items():
             out[groups == group] = weights[k]
+        if self.intermittent is not None and intermittent is not None:
+            out[intermittent] = self.intermittent.weights[k]
         return out
 
 
@@ -1159,16 +1190,17 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     n_members = len(MEMBERS)
     chosen = cache.calibration_series
     n_chosen = len(chosen)
-    forecasts, actual, scale, horizons, from_origin, series = [], [], [], [], [], []
+    forecasts, actual, scale, horizons, from_origin, series, kinds = [], [], [], [], [], [], []
     for h in range(1, horizon + 1):
         for origin in cache.calibration_origins(cutoff, h):
             at = cache.at(origin, every_series=False)
-            forecasts.append(at.members[:, chosen, h - 1].T)
+            forecasts.append(_members_for(at, h - 1)[chosen])
             actual.append(history.values[chosen, origin + h])
             scale.append(at.scale[chosen])
             horizons.append(np.full(n_chosen, h))
             from_origin.append(np.full(n_chosen, origin))
             series.append(chosen)
+            kinds.append(at.intermittent[chosen])
     if forecasts:
         f = np.concatenate(forecasts)
         y = np.concatenate(actual)
@@ -1176,15 +1208,65 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
         hz = np.concatenate(horizons)
         org = np.concatenate(from_origin)
         sr = np.concatenate(series)
+        sparse = np.concatenate(kinds)
         keep = np.isfinite(y) & np.isfinite(f).any(axis=1)
         f, y, sc, hz, org, sr = f[keep], y[keep], sc[keep], hz[keep], org[keep], sr[keep]
+        sparse = sparse[keep]
     else:
         f = np.empty((0, n_members))
         y = sc = np.empty(0)
         hz = org = sr = np.empty(0, dtype=int)
+        sparse = np.zeros(0, dtype=bool)
     codes, names = pd.factorize(np.asarray(history.groups))
-    groups = codes[sr]
-    rows = _CalibrationRows(f, y, hz, org, config)
+    # The other series learn the mix they always had, on their own rows; on every row (the
+    # intermittent member left out) where they have hardly any (series intermittent at the
+    # earlier origins only).
+    mine = ~sparse if (~sparse).sum() >= MIN_FALLBACK_ROWS else np.ones(len(y), dtype=bool)
+    regular_f = f[mine].copy()
+    regular_f[:, INTERMITTENT_MEMBER] = np.nan
+    regular = _learn(
+        _CalibrationRows(regular_f, y[mine], hz[mine], org[mine], config),
+        sc[mine],
+        codes[sr[mine]],
+        names,
+    )
+    # Intermittent series learn their own mix (no weights per group: they are few) on the
+    # scaled squared error, which a forecast of zero does not win: the absolute error is
+    # least for the median, and the median month of a series mostly zero is zero.
+    intermittent = _learn(
+        _CalibrationRows(
+            f[sparse], y[sparse], hz[sparse], org[sparse], config, squared_scale=sc[sparse]
+        ),
+        sc[sparse],
+        np.zeros(int(sparse.sum()), dtype=int),
+        names,
+    )
+    return replace(
+        regular,
+        rows=len(y),
+        origins=sorted(int(o) for o in np.unique(org)),
+        intermittent=intermittent,
+    )
+
+
+def _members_for(at: _AtOrigin, k: int) -> np.ndarray:
+    """Series × member forecasts at horizon ``k + 1`` as the series' kind uses them: the
+    intermittent member only for the series intermittent at the origin (NaN for the
+    others, which the weights then leave out)."""
+    out = at.members[:, :, k].T.copy()
+    out[~at.intermittent, INTERMITTENT_MEMBER] = np.nan
+    return out
+
+
+def _learn(
+    rows: _CalibrationRows, sc: np.ndarray, groups: np.ndarray, names: pd.Index
+) -> _Calibration:
+    """Weights (overall, and per group where a group has enough rows) and conformal residual
+    quantiles learnt on the backtest ``rows``, ``sc`` their series' scales and ``groups``
+    their group codes (into ``names``)."""
+    config = rows.config
+    horizon = config.horizon
+    f, y, hz, org = rows.f, rows.y, rows.hz, rows.org
     everything = np.ones(len(y), dtype=bool)
     weights, basis = rows.weights(everything)
     equal = rows.equal()
@@ -1204,7 +1286,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
                 if at_h.any():
                     for c, share in enumerate(SHRINKAGE_CANDIDATES):
                         mix = share * w[h - 1] + (1 - share) * equal
-                        errors[c] += np.abs(y[at_h] - _combine(f[at_h], mix)).sum()
+                        errors[c] += rows.loss(at_h, _combine(f[at_h], mix))
         kept = SHRINKAGE_CANDIDATES[int(np.argmin(errors))]
     weights = kept * weights + (1 - kept) * equal
     held_out = {o: kept * w + (1 - kept) * equal for o, w in held_out.items()}
@@ -1232,7 +1314,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
                 if at_h.any():
                     for c, share in enumerate(GROUP_CANDIDATES):
                         mix = share * w[h - 1] + (1 - share) * held_out[o][h - 1]
-                        errors[c] += np.abs(y[at_h] - _combine(f[at_h], mix)).sum()
+                        errors[c] += rows.loss(at_h, _combine(f[at_h], mix))
         group_kept = GROUP_CANDIDATES[int(np.argmin(errors))]
         if group_kept > 0:
             group_weights = {g: group_kept * own[g] + (1 - group_kept) * weights for g in own}
@@ -1314,13 +1396,28 @@ def _origin_weights(f: np.ndarray, y: np.ndarray, org: np.ndarray) -> np.ndarray
 
 
 class _CalibrationRows:
-    """Backtest forecasts (rows × members), actuals and horizons, and the weight search."""
+    """Backtest forecasts (rows × members), actuals and horizons, and the weight search.
+
+    The weights minimise the absolute error, each origin counting equally; or, given
+    ``squared_scale`` (each row's series scale), the squared error divided by the squared
+    scale (as the M5 competition's RMSSE scores intermittent sales): the absolute error is
+    least for the median, and for a series mostly zero that is a forecast of zero."""
 
     def __init__(
-        self, f: np.ndarray, y: np.ndarray, hz: np.ndarray, org: np.ndarray, config: ForecastConfig
+        self,
+        f: np.ndarray,
+        y: np.ndarray,
+        hz: np.ndarray,
+        org: np.ndarray,
+        config: ForecastConfig,
+        *,
+        squared_scale: np.ndarray | None = None,
     ):
-        self.f, self.y, self.hz, self.config = f, y, hz, config
-        self.row_weight = _origin_weights(f, y, org)
+        self.f, self.y, self.hz, self.org, self.config = f, y, hz, org, config
+        self.squared = squared_scale is not None
+        self.row_weight = (
+            1.0 / np.square(squared_scale) if self.squared else _origin_weights(f, y, org)
+        )
         n_members = f.shape[1]
         # A member counts where it has forecasts for most rows (the global model needs more
         # history than the smoothers); complete rows over those members.
@@ -1333,6 +1430,16 @@ class _CalibrationRows:
         self.grid = (
             _simplex_grid(int(self.present.sum()), WEIGHT_GRID_STEP) if self.present.any() else None
         )
+
+    def _error(self, residual: np.ndarray) -> np.ndarray:
+        return np.square(residual) if self.squared else np.abs(residual)
+
+    def loss(self, rows: np.ndarray, forecast: np.ndarray) -> float:
+        """The error of ``forecast`` on ``rows`` as the choices between weights score it:
+        the absolute error (unweighted), or the scaled squared error."""
+        if self.squared:
+            return float((self.row_weight[rows] * np.square(self.y[rows] - forecast)).sum())
+        return float(np.abs(self.y[rows] - forecast).sum())
 
     def equal(self) -> np.ndarray:
         """Equal weights over the members that count (all of them with no backtest)."""
@@ -1350,7 +1457,7 @@ class _CalibrationRows:
         grid = self.grid.astype(np.float32)
         y = self.y[rows, None].astype(np.float32)
         weight = self.row_weight[rows, None].astype(np.float32)
-        errors = (weight * np.abs(y - f @ grid.T)).sum(axis=0)
+        errors = (weight * self._error(y - f @ grid.T)).sum(axis=0)
         full = np.zeros(self.f.shape[1])
         full[self.present] = self.grid[int(np.argmin(errors))]
         return full
@@ -1367,7 +1474,7 @@ class _CalibrationRows:
         if len(pooled) >= MIN_FALLBACK_ROWS:
             errors = (
                 self.row_weight[pooled, None]
-                * np.abs(self.y[pooled, None] - self.f[pooled][:, self.present])
+                * self._error(self.y[pooled, None] - self.f[pooled][:, self.present])
             ).sum(axis=0)
             single = np.zeros(n_members)
             single[np.nonzero(self.present)[0][int(np.argmin(errors))]] = 1.0
@@ -1408,18 +1515,33 @@ def _ensemble_at(
     last = history.values[:, at.origin]
     groups = np.asarray(history.groups)
     tail = (1 - config.interval) / 2
+    sparse = at.intermittent if calibration.intermittent is not None else np.zeros_like(last, bool)
     for k in range(config.horizon):
-        point = _combine(at.members[:, :, k].T, calibration.for_series(groups, k))
+        weights = calibration.for_series(groups, k, sparse)
+        point = _combine(_members_for(at, k), weights)
         point = np.where(np.isfinite(point), point, last)
         forecast[:, k] = np.maximum(point, 0.0)
-        if np.isfinite(calibration.lower[k]):
-            lower[:, k] = forecast[:, k] + calibration.lower[k] * at.scale
-            upper[:, k] = forecast[:, k] + calibration.upper[k] * at.scale
-        else:
-            lower[:, k] = poisson.ppf(tail, np.maximum(forecast[:, k], 1e-9))
-            upper[:, k] = poisson.ppf(1 - tail, np.maximum(forecast[:, k], 1e-9))
+        for mine, quantiles in ((~sparse, calibration), (sparse, calibration.intermittent)):
+            if not mine.any():
+                continue
+            if np.isfinite(quantiles.lower[k]):
+                lower[mine, k] = forecast[mine, k] + quantiles.lower[k] * at.scale[mine]
+                upper[mine, k] = forecast[mine, k] + quantiles.upper[k] * at.scale[mine]
+            else:
+                lower[mine, k] = poisson.ppf(tail, np.maximum(forecast[mine, k], 1e-9))
+                upper[mine, k] = poisson.ppf(1 - tail, np.maximum(forecast[mine, k], 1e-9))
     lower = np.maximum(np.minimum(lower, forecast), 0.0)
     upper = np.maximum(upper, forecast)
+    # Intermittent counts: an interval of whole numbers, its upper end at least the next one
+    # above the forecast. Their backtest residuals are mostly below the forecast (most
+    # months have none), so the upper quantile falls below the forecast and the interval
+    # was [0, forecast]: "at most 0.4 requests" where one request is the least that comes.
+    # Rounded inward, the ends cover the same counts as before (a count is at most 2.7 when
+    # it is at most 2); only holding the forecast and the next whole number widens them.
+    counts = sparse & at.whole
+    whole_forecast = np.floor(forecast[counts])
+    lower[counts] = np.minimum(np.ceil(lower[counts] - 1e-9), whole_forecast)
+    upper[counts] = np.maximum(np.floor(upper[counts] + 1e-9), whole_forecast + 1)
     return forecast, lower, upper
 
 
@@ -1438,6 +1560,8 @@ class DemandForecaster:
     members: np.ndarray
     calibration: _Calibration
     scale: np.ndarray
+    intermittent: np.ndarray  # per series: intermittent demand at the last month
+    whole: np.ndarray  # per series: whole numbers only
 
     @property
     def last_period(self) -> pd.Period:
@@ -1452,7 +1576,15 @@ class DemandForecaster:
         conformal interval, then each member's forecast (``member_<name>``)."""
         history = self.history
         n_series, horizon = len(history.series), self.config.horizon
-        at = _AtOrigin(history.n_months - 1, self.members, self.scale, self.models, self.context)
+        at = _AtOrigin(
+            history.n_months - 1,
+            self.members,
+            self.scale,
+            self.models,
+            self.context,
+            intermittent=self.intermittent,
+            whole=self.whole,
+        )
         forecast, lower, upper = _ensemble_at(at, self.calibration, self.config, history)
         s = np.repeat(np.arange(n_series), horizon)
         out = pd.DataFrame(
@@ -1490,6 +1622,8 @@ def _forecaster(cache: _OriginCache) -> DemandForecaster:
         members=at.members,
         calibration=calibration,
         scale=at.scale,
+        intermittent=at.intermittent,
+        whole=at.whole,
     )
 
 
@@ -1620,13 +1754,14 @@ class BacktestResult:
         width = max(len(name) for name, _ in rows) + 2
         head = (
             f"{'group':<{width}}{'n':>8}{'WAPE ens':>10}{'gbm':>8}{'ets':>8}{'theta':>8}"
-            f"{'s-growth':>9}{'s-naive':>9}{'naive':>8}{'MASE ens':>10}{'coverage':>10}"
+            f"{'s-growth':>9}{'tsb':>8}{'s-naive':>9}{'naive':>8}{'MASE ens':>10}{'coverage':>10}"
         )
         lines = [head, "-" * len(head)]
         for name, m in rows:
             lines.append(
                 f"{name:<{width}}{int(m['n']):>8}{m['wape_model']:>10.3f}{m['wape_gbm']:>8.3f}"
                 f"{m['wape_ets']:>8.3f}{m['wape_theta']:>8.3f}{m['wape_seasonal_growth']:>9.3f}"
+                f"{m['wape_tsb']:>8.3f}"
                 f"{m['wape_seasonal_naive']:>9.3f}"
                 f"{m['wape_naive']:>8.3f}{m['mase_model']:>10.3f}{m['coverage']:>10.1%}"
             )

@@ -21,7 +21,11 @@ series × month matrix so that tens of thousands of series take a second or two:
 * **seasonal_naive**: the same calendar month a year before;
 * **seasonal_growth**: the same calendar month a year before times the year-on-year change
   of the latest three months (last year's seasonal shape at this year's level), each
-  series' change shrunk toward its group's by how noisy it is.
+  series' change shrunk toward its group's by how noisy it is;
+* **tsb**: the Teunter-Syntetos-Babai method for intermittent demand (Teunter, Syntetos &
+  Babai 2011): the probability that a month has any demand and the size of the demand when
+  there is some, smoothed apart, their product the forecast; with :func:`intermittent`, the
+  classification of series whose demand comes in fewer than three months of four.
 
 Every function takes ``values`` (series × months up to and including the forecast origin,
 NaN before a series' first observation) and returns series × horizon forecasts, NaN where a
@@ -446,4 +450,108 @@ def theta(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray:
     )
     forecast = (smoothed[:, None] + drift) * _target_factors(factors, first_month, n_t - 1, horizon)
     forecast[count < MIN_SMOOTHING_MONTHS] = np.nan
+    return np.maximum(forecast, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Intermittent demand
+
+# Syntetos, Boylan & Croston (2005): demand that arrives on average less often than once
+# every 1.32 periods (the average inter-demand interval, ADI) is intermittent, and methods
+# that smooth the probability of demand apart from its size forecast it better than
+# smoothing the counts. (Their second cut, the squared coefficient of variation of the
+# sizes at 0.49, only separates "intermittent" from "lumpy", both of which take such
+# methods; it changes nothing here and is not used.)
+INTERMITTENT_ADI = 1.32
+INTERMITTENT_MONTHS = 36  # the recent months the classification looks at
+MIN_INTERMITTENT_MONTHS = 12  # fewer observed months than this: not classified
+
+
+def intermittent(values: np.ndarray, first_month: int) -> np.ndarray:
+    """Per series, whether its recent demand is intermittent: over its last
+    :data:`INTERMITTENT_MONTHS` months, the months in season per month with any demand (the
+    average inter-demand interval, ADI) is at least :data:`INTERMITTENT_ADI`, i.e. at least
+    about a quarter of them are empty. ``first_month`` is the calendar month (1-12) of
+    column 0.
+
+    A month out of season is not an interval between demands: a request asked for only from
+    June to November (a storm season) is seasonal, with its empty months known in advance,
+    and the seasonal members forecast it; so only the calendar months with some demand in
+    those years count. A series with no demand in them at all is not classified (False:
+    there is nothing recent to smooth, and it is forecast at about zero as before), nor is
+    one with fewer than :data:`MIN_INTERMITTENT_MONTHS` observed months."""
+    n_t = values.shape[1]
+    start = max(n_t - INTERMITTENT_MONTHS, 0)
+    recent = values[:, start:]
+    months = (first_month - 1 + np.arange(start, n_t)) % SEASON
+    observed = np.isfinite(recent)
+    positive = np.nan_to_num(recent) > 0
+    in_season = np.zeros((len(values), SEASON), dtype=bool)
+    for m in range(SEASON):
+        in_season[:, m] = positive[:, months == m].any(axis=1)
+    counted = observed & in_season[:, months]
+    demand = positive.sum(axis=1)
+    return (
+        (observed.sum(axis=1) >= MIN_INTERMITTENT_MONTHS)
+        & (demand > 0)
+        & (counted.sum(axis=1) >= INTERMITTENT_ADI * demand)
+    )
+
+
+# Smoothing constants of the probability of demand and of its size (each from a grid, the
+# pair chosen per series). Low values are the usual ones for intermittent series: a few
+# demands carry little information each.
+TSB_PROBABILITY_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3)
+TSB_SIZE_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+def tsb(values: np.ndarray, horizon: int) -> np.ndarray:
+    """The Teunter-Syntetos-Babai forecast: per series the smoothed probability that a month
+    has demand times the smoothed size of a month's demand when it has some, the same for
+    every month ahead.
+
+    The probability is updated every month (towards 1 in a month with demand, towards 0 in
+    one without), the size only in months with demand. Unlike Croston's method, which
+    updates only when demand occurs, a series whose demand stops is forecast ever lower, as
+    a community service no longer asked for should be. Both start from the series' own
+    share of months with demand and mean size; the pair of smoothing constants is the grid
+    point with the lowest one-step squared error (the forecast is a mean: the absolute error
+    would prefer forecasts of zero, the median of a series mostly zero)."""
+    n_series, n_t = values.shape
+    first = _first_observed(values)
+    alpha_p = np.repeat(TSB_PROBABILITY_ALPHAS, len(TSB_SIZE_ALPHAS))
+    alpha_z = np.tile(TSB_SIZE_ALPHAS, len(TSB_PROBABILITY_ALPHAS))
+    observed = np.isfinite(values)
+    positive = np.nan_to_num(values) > 0
+    n_obs = observed.sum(axis=1)
+    n_positive = positive.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n_obs > 0, n_positive / np.maximum(n_obs, 1), 0.0)
+        size = np.where(
+            n_positive > 0,
+            np.where(positive, values, 0.0).sum(axis=1) / np.maximum(n_positive, 1),
+            0.0,
+        )
+    probability = np.repeat(share[:, None], len(alpha_p), axis=1)
+    demand_size = np.repeat(size[:, None], len(alpha_p), axis=1)
+    sse = np.zeros_like(probability)
+    start = int(first.min()) if n_series else n_t
+    for t in range(start, n_t):
+        active = observed[:, t]
+        if not active.any():
+            continue
+        y = values[active, t][:, None]
+        error = y - probability[active] * demand_size[active]
+        sse[active] += error * error
+        occurred = positive[active, t][:, None]
+        probability[active] += alpha_p * (occurred - probability[active])
+        demand_size[active] = np.where(
+            occurred, demand_size[active] + alpha_z * (y - demand_size[active]), demand_size[active]
+        )
+    best = np.argmin(sse, axis=1)
+    rows = np.arange(n_series)
+    forecast = np.repeat(
+        (probability[rows, best] * demand_size[rows, best])[:, None], horizon, axis=1
+    )
+    forecast[(n_t - first) < MIN_SMOOTHING_MONTHS] = np.nan
     return np.maximum(forecast, 0.0)

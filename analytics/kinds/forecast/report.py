@@ -59,6 +59,7 @@ MEMBER_LABELS = {
     "theta": _("Theta method"),
     "seasonal_naive": _("Seasonal naive"),
     "seasonal_growth": _("Seasonal naive × growth"),
+    "tsb": _("Intermittent demand (TSB)"),
 }
 
 

@@ -38,7 +38,7 @@ from core.exports import csv_stream
 FORECAST_COLUMNS = ("series", "period", "forecast", "lower", "upper")
 SERIES_NAMED = 10  # series named in a note on months counted as zero; the rest counted
 # The members with a column of their own, between the ensemble and the seasonal naive.
-TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth")
+TABLE_MEMBERS = ("gbm", "ets", "theta", "seasonal_growth", "tsb")
 GROUP_WIDTH = 28
 
 
