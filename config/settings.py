@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -87,6 +88,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS headers for Open311's public reads only (services/open311/cors.py); before any
+    # middleware that may answer, so its answers carry them too.
+    "services.open311.cors.Open311ReadCorsMiddleware",
     "core.api_guards.NullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -458,6 +462,19 @@ OPEN311_PUBLIC_DESCRIPTION = env.bool("OPEN311_PUBLIC_DESCRIPTION", default=Fals
 OPEN311_MIN_RESIDENTS = env.int("OPEN311_MIN_RESIDENTS", default=10)
 # How long those places are cached: deciding them counts every community's residents.
 OPEN311_PLACES_CACHE_SECONDS = env.int("OPEN311_PLACES_CACHE_SECONDS", default=300)
+# Browser apps on other sites may read Open311's public GETs (never its POST, never any other
+# path): origins such as https://map.example.org, comma-separated, or * for any. None by
+# default: a server only reachable inside a network would otherwise let any web page its
+# users open read its feed (docs/open311.md, "Browser clients"; docs/deployment.md).
+OPEN311_CORS_ALLOWED_ORIGINS = env.list("OPEN311_CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/open311/v2/"
+CORS_ALLOW_ALL_ORIGINS = OPEN311_CORS_ALLOWED_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else OPEN311_CORS_ALLOWED_ORIGINS
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language")
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ("Link",)  # the next page of GET requests
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 LOGGING = {
     "version": 1,

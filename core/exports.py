@@ -1,12 +1,14 @@
 """How the site writes a spreadsheet download: every CSV (request exports, public tables,
 analytics tables) and every XLSX (request exports, public tables). Both neutralise text a
-spreadsheet would run as a formula by one rule (``spreadsheet_text``)."""
+spreadsheet would run as a formula, and drop the control characters a worksheet cannot hold,
+by one rule (``spreadsheet_text``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -20,13 +22,21 @@ CONTENT_TYPES = {
 # Cells a spreadsheet would read as a formula (CSV injection); such text gets a leading quote.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_ROWS = 500
+# Control characters XML 1.0, and so an XLSX worksheet, cannot hold (tab, line feed and
+# carriage return it can): openpyxl refuses a cell holding one, which failed the whole download.
+NOT_IN_A_WORKSHEET = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def spreadsheet_text(value: object) -> object:
     """Text a spreadsheet would read as a formula, with a leading quote; anything else as it
     is. The one rule for CSV and XLSX cells (a community code is free text an administrator
-    of any area writes, and the public table is downloaded by anyone)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    of any area writes, and the public table is downloaded by anyone). Control characters a
+    worksheet cannot hold are dropped first (the same code, typed with one, failed the XLSX
+    downloads for everyone)."""
+    if not isinstance(value, str):
+        return value
+    value = NOT_IN_A_WORKSHEET.sub("", value)
+    if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

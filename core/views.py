@@ -31,6 +31,12 @@ def set_language(request: HttpRequest) -> HttpResponse:
     resolved as it is, not the (English) default, and switching back to English works.
     """
     next_url = request.POST.get("next", request.GET.get("next", ""))
-    language = translation.get_language_from_path(urlsplit(next_url).path)
+    try:
+        path = urlsplit(next_url).path
+    except ValueError:
+        # Not an address at all ("http://[::1", a bracket left open): Django's view refuses it
+        # as a target and goes back to the referring page or the home page.
+        path = ""
+    language = translation.get_language_from_path(path)
     with translation.override(language or settings.LANGUAGE_CODE):
         return django_set_language(request)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.ids import IdFilter
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
 from core.widgets import FastSelect
 from residents.community_picker import (
@@ -190,6 +191,7 @@ class RequestFilter(django_filters.FilterSet):
     """Filters, search and sort of a scoped request list (page, API and export alike)."""
 
     view = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Tab"),
         choices=[(tab.code, tab.label) for tab in TABS],
         method="filter_view",
@@ -217,6 +219,7 @@ class RequestFilter(django_filters.FilterSet):
         help_text="Code of a second-level category.",
     )
     dimension = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Area of need"),
         field_name="category__dimension",
         choices=ServiceCategory.Dimension.choices,
@@ -232,7 +235,7 @@ class RequestFilter(django_filters.FilterSet):
             "the requests of its communities."
         ),
     )
-    community = django_filters.NumberFilter(label=_("Community"), field_name="community_id")
+    community = IdFilter(label=_("Community"), field_name="community_id")
     assigned = django_filters.ChoiceFilter(
         empty_label=_("Any"),
         label=_("Assignment"),
@@ -265,8 +268,8 @@ class RequestFilter(django_filters.FilterSet):
         method="filter_sort",
         help_text="`deadline`, `urgency` (most urgent first), `oldest` or `newest` (default).",
     )
-    resident = django_filters.NumberFilter(field_name="resident_id")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    resident = IdFilter(field_name="resident_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
     channel = django_filters.ChoiceFilter(choices=ServiceRequest.Channel.choices)
     created_after = QueryDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."

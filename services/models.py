@@ -195,6 +195,21 @@ class ServiceRequest(models.Model):
                 condition=models.Q(status__in=["submitted", "accepted", "assigned", "in_progress"]),
                 name="request_open_by_assignee",
             ),
+            # An administrator's newest-first pages within an area: each community's
+            # requests in that order, read from the index alone (ids and times), instead of
+            # every row of every community fetched to be sorted (bench/bench_pages.py).
+            models.Index(
+                fields=["community", "-created_at", "-id"], name="request_community_newest"
+            ),
+            # The ratings (few of all requests), by community and by when they came: the
+            # overview's mean satisfaction and the dashboard's last 30 days read them from
+            # the index instead of every request.
+            models.Index(
+                fields=["community", "updated_at"],
+                include=["satisfaction"],
+                condition=models.Q(satisfaction__isnull=False),
+                name="request_rated_by_community",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -36,8 +36,12 @@ class PartitionedTable:
     key: str
 
 
+# The requests' partition column: a read naming it beside the ids reads only those rows'
+# partitions (core.pagination.KeysFirstPaginator's ``partition_key``).
+REQUEST_PARTITION_KEY = "created_at"
+
 PARTITIONED_TABLES = (
-    PartitionedTable("services_servicerequest", "created_at"),
+    PartitionedTable("services_servicerequest", REQUEST_PARTITION_KEY),
     PartitionedTable("services_requeststatuschange", "changed_at"),
 )
 

@@ -46,12 +46,15 @@ from services.forms import (
 )
 from services.map import allow_tiles, location_picker
 from services.models import ServiceRequest
+from services.partitions import REQUEST_PARTITION_KEY
 from services.personal_data import resident_data
 
 QUEUE_PAGE_SIZE = 50
 BULK_RESULTS_SESSION_KEY = "queue_bulk_results"
 # The queue as its person last saw it (tab, filters, sort, page): a request page's way back.
 QUEUE_QUERY_SESSION_KEY = "queue_last_query"
+# A saved view just deleted, offered back once on the next queue page.
+DELETED_VIEW_SESSION_KEY = "queue_deleted_view"
 RATABLE_STATUSES = (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.CLOSED)
 
 
@@ -491,9 +494,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             QUEUE_PAGE_SIZE,
             count=counts[view],
             capped=_count_capped(view, counts[view]),
+            partition_key=REQUEST_PARTITION_KEY,
         )
     else:
-        paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE)
+        paginator = KeysFirstPaginator(items, QUEUE_PAGE_SIZE, partition_key=REQUEST_PARTITION_KEY)
     page_obj = paginator.get_page(request.GET.get("page"))
     assignees = queries.assignee_choices(user=request.user)
     if scope.large:
@@ -509,6 +513,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.session[BULK_RESULTS_SESSION_KEY] = _bulk_apply(request, bulk_form)
         return redirect(request.get_full_path())
     bulk_results = request.session.pop(BULK_RESULTS_SESSION_KEY, None)
+    deleted_view = request.session.pop(DELETED_VIEW_SESSION_KEY, None)
     filter_form = filterset.form
     return render(
         request,
@@ -522,6 +527,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "saved_filters": queries.saved_filter_list(user=request.user),
             "save_form": SavedFilterForm(initial={"query": query.urlencode()}),
+            "restore_form": deleted_view and SavedFilterForm(initial=deleted_view),
             "bulk_form": bulk_form,
             "page_obj": page_obj,
             "bulk_results": bulk_results,
@@ -560,9 +566,12 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*STAFF)
 def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    if actions.saved_filter_delete(user=request.user, saved_filter_id=pk):
-        messages.success(request, _("Saved view deleted."))
-    return redirect("services:queue")
+    saved = queries.saved_filter_list(user=request.user).filter(pk=pk).first()
+    if saved is not None and actions.saved_filter_delete(user=request.user, saved_filter_id=pk):
+        # One tap deletes (the "×" beside the name): the next page offers it back.
+        request.session[DELETED_VIEW_SESSION_KEY] = {"name": saved.name, "query": saved.query}
+    # Back to the view the person was looking at, not the queue's default.
+    return redirect(_queue_url(request))
 
 
 def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:

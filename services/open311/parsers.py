@@ -4,8 +4,10 @@ raised as one 400 naming the parameter, so a client can fix all of them at once.
 
 from __future__ import annotations
 
+import binascii
 import math
 import re
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -42,12 +44,42 @@ MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where a request stands in the newest-first list: the time shown, then the id. The
+    ``cursor`` of a page's ``Link: rel="next"`` is the position of its last request."""
+
+    shown: datetime
+    request_id: int
+
+    def encode(self) -> str:
+        text = f"{self.shown.isoformat()}|{self.request_id}"
+        return urlsafe_b64encode(text.encode("ascii")).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, raw: str) -> Position | None:
+        """The position a cursor holds, or ``None`` for one this server did not make."""
+        try:
+            text = urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+            shown_text, id_text = text.split("|")
+            shown = datetime.fromisoformat(shown_text)
+        except (ValueError, UnicodeError, binascii.Error):
+            return None
+        request_id = parse_request_id(id_text)
+        if shown.tzinfo is None or request_id is None:
+            return None
+        return cls(shown, request_id)
+
+
+@dataclass(frozen=True)
 class Page:
     """Which slice of the newest-first list GET requests asks for: the pagination extension's
-    ``page`` (counted from 1) and ``page_size`` (at most, and by default, ``MAX_REQUESTS``)."""
+    ``page`` (counted from 1) and ``page_size`` (at most, and by default, ``MAX_REQUESTS``),
+    counted from the start of the list or, with a ``cursor``, from the request after
+    ``after``."""
 
     number: int = 1
     size: int = field(default_factory=lambda: conf.MAX_REQUESTS)
+    after: Position | None = None
 
     @property
     def offset(self) -> int:
@@ -212,6 +244,24 @@ def parse_page(params: QueryDict, errors: list[str]) -> Page:
     return Page(number=values.get("page", page.number), size=values.get("page_size", page.size))
 
 
+def parse_cursor(params: QueryDict, errors: list[str]) -> Position | None:
+    """``cursor``: the position after which GET requests' pages are counted (the ``Link``
+    header's ``rel="next"`` address holds the last request of the page before)."""
+    raw = _single(params, "cursor")
+    if not raw:
+        return None
+    after = Position.decode(raw)
+    if after is None:
+        errors.append(
+            gettext(
+                "cursor '%(value)s' is not one this server gave: follow the address in the Link "
+                'header (rel="next"), or start again without it.'
+            )
+            % {"value": raw}
+        )
+    return after
+
+
 def parse_services_page(params: QueryDict) -> Page:
     """``page`` and ``page_size`` of GET services, by the same rule as GET requests'."""
     errors: list[str] = []
@@ -224,9 +274,10 @@ def parse_services_page(params: QueryDict) -> Page:
 def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> RequestFilters:
     """Filters of GET requests. ``service_request_id`` overrides every other filter; without
     it, the range defaults to the most recent 90 days and may not span more than 90 days.
-    ``page`` and ``page_size`` cut either list."""
+    ``page`` and ``page_size`` cut either list, counted after ``cursor`` when it is sent."""
     errors: list[str] = []
     page = parse_page(params, errors)
+    page = Page(number=page.number, size=page.size, after=parse_cursor(params, errors))
     raw_ids = _values(params, "service_request_id")
     if raw_ids:
         errors.extend(

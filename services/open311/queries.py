@@ -223,10 +223,17 @@ def _public_created(places: PublicPlaces) -> Case | F:
 def service_requests(filters: RequestFilters, places: PublicPlaces) -> list[ServiceRequest]:
     """One page (at most 1000 requests) of the newest first: by id when ids were given (they
     override every other filter), otherwise within the date window and the service and status
-    filters. The order (time shown, then id, both descending) is total, so consecutive pages
-    neither overlap nor skip while no request is added; a page past the end is empty."""
+    filters, and after ``page.after`` when a cursor was sent. The order (time shown, then id,
+    both descending) is total: pages counted from a cursor neither overlap nor skip while
+    requests are added, closed or leave the filters; pages counted from the start do so while
+    the list does not change. A page past the end is empty."""
     requests = _public_requests(places)
     page = filters.page
+    if page.after is not None:
+        requests = requests.filter(
+            Q(public_created__lt=page.after.shown)
+            | Q(public_created=page.after.shown, pk__lt=page.after.request_id)
+        )
     if filters.service_request_ids is not None:
         requests = requests.filter(pk__in=filters.service_request_ids)
         return list(requests[page.offset : page.stop])

@@ -129,15 +129,23 @@ class RequestsView(Open311View):
         filters = parsers.parse_request_filters(request.GET)
         include_description = conf.description_is_public()
         places = queries.public_places()
+        found = queries.service_requests(filters, places)
         payload = [
             representations.service_request(
                 r,
                 include_description=include_description,
                 place=places.level(r.community_id),
             )
-            for r in queries.service_requests(filters, places)
+            for r in found
         ]
-        return renderers.render(payload, fmt=fmt, root="service_requests")
+        response = renderers.render(payload, fmt=fmt, root="service_requests")
+        if len(found) == filters.page.size:
+            # A full page: the next one starts after its last request, wherever requests
+            # are added or closed meanwhile (RFC 8288 link; the body stays GeoReport's).
+            last = found[-1]
+            position = parsers.Position(last.public_created, last.pk)
+            response["Link"] = f'<{_next_page_url(request, position)}>; rel="next"'
+        return response
 
     def post(self, request: HttpRequest, *, fmt: str) -> HttpResponse:
         content_type = request.content_type or ""
@@ -200,6 +208,15 @@ class RequestDetailView(Open311View):
             )
         ]
         return renderers.render(payload, fmt=fmt, root="service_requests")
+
+
+def _next_page_url(request: HttpRequest, after: parsers.Position) -> str:
+    """This address with ``cursor`` at ``after`` and without ``page``: the same filters and
+    ``page_size``, counted from the request after ``after``."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["cursor"] = after.encode()
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 class TokenView(Open311View):

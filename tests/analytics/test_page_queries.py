@@ -114,3 +114,39 @@ def test_the_dashboard_shows_the_busiest_communities_then_the_quiet_ones_by_code
     assert [c.pk for c in shown] == [c.pk for c in expected[:COMMUNITIES_SHOWN]]
     assert [c.open for c in shown] == [open_counts[c.pk] for c in expected[:COMMUNITIES_SHOWN]]
     assert shown[0].pk == busier.pk and shown[0].open == 2
+
+
+def test_the_dashboard_counts_todays_and_open_work_without_reading_the_history(runs):
+    """Its four counts were one aggregate with a FILTER each over every request in scope
+    (the whole history, for a count of today's and of open work): now the open ones through
+    their partial indexes and today's from their partition."""
+    with CaptureQueriesContext(connection) as captured:
+        worker_dashboard(user=runs.world.admin)
+    sql = [q["sql"] for q in captured.captured_queries]
+    counts = next(q for q in sql if 'AS "needs_action"' in q)
+    assert '"status" IN (' in counts.split(" WHERE ", 1)[1]
+    today = next(q for q in sql if q.startswith("SELECT COUNT(*)") and '"created_at" >=' in q)
+    assert "servicerequest" in today
+
+
+def test_the_dashboard_lists_sort_their_keys_before_joining_the_rows(runs):
+    """Its three lists (mine, overdue, ratings) joined every matching request with its
+    resident, service and assignee before keeping eight (a province's tens of thousands of
+    overdue requests); now the keys are sorted and cut first, then only those rows read."""
+    with CaptureQueriesContext(connection) as captured:
+        dashboard = worker_dashboard(user=runs.world.admin)
+    orders = (
+        'ORDER BY "services_servicerequest"."expected_completion_at"',
+        'ORDER BY "services_servicerequest"."updated_at"',
+    )
+    lists = [
+        q["sql"]
+        for q in captured.captured_queries
+        if " LIMIT " in q["sql"] and any(order in q["sql"] for order in orders)
+    ]
+    assert len(lists) == 3
+    assert not [q for q in lists if 'JOIN "residents_resident"' in q]
+    assert [r.pk for r in dashboard.overdue_list] == sorted(
+        (r.pk for r in dashboard.overdue_list),
+        key=lambda pk: ServiceRequest.objects.get(pk=pk).expected_completion_at,
+    )

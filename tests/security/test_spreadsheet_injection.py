@@ -52,3 +52,22 @@ def test_csv_and_xlsx_neutralise_alike(planted_code):
     xlsx_values = {cell.value for cell in _cells(client.get("/bulk/export/public.xlsx").content)}
     assert "'" + PLANTED in csv_text.replace('""', '"')
     assert "'" + PLANTED in xlsx_values
+
+
+@pytest.mark.parametrize("path", ["/bulk/export/requests.xlsx", "/bulk/export/public.xlsx"])
+def test_a_control_character_in_a_code_does_not_fail_the_download(path):
+    """A second probe, December 2026: a code typed with a control character (the admin form
+    accepts one) made openpyxl refuse the cell, and the XLSX download was a 500 for everyone.
+    The character is dropped; a formula behind it is still neutralised."""
+    for code in ("DEMO\x1b-01", "\x01=1+1"):
+        ServiceRequestFactory(community=CommunityFactory(code=code))
+    client = Client(raise_request_exception=False)
+    client.force_login(
+        AdministratorFactory(is_superuser=True),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    response = client.get(path)
+    assert response.status_code == 200
+    values = {cell.value for cell in _cells(response.content)}
+    assert {"DEMO-01", "'=1+1"} <= values
+    assert not [cell.coordinate for cell in _cells(response.content) if cell.data_type == "f"]

@@ -201,6 +201,27 @@ def test_the_queue_says_when_its_day_range_is_backwards(client, worker):
     assert "截止日期早于起始日期。" in error
 
 
+def test_the_queue_reads_its_page_of_rows_from_their_partitions(
+    worker_client, community, make_request
+):
+    """The page's rows were read by id within the user's scope: for a district administrator
+    PostgreSQL went through every community's requests in every month's partition to find
+    25 ids (the queries of a newest-first page at province size: docs/queue.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = [make_request(community=community) for _ in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        response = worker_client.get(reverse("services:queue"), {"view": "all", "sort": "newest"})
+    assert sorted(_listed(response.content.decode())) == sorted(r.pk for r in made)
+    rows = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"services_servicerequest"."id" IN (' in q["sql"]
+    ]
+    assert rows and all('"services_servicerequest"."created_at" IN (' in q for q in rows)
+
+
 def _back_link(html: str) -> str:
     match = re.search(r'<a href="([^"]*)" id="back-link">([^<]*)</a>', html)
     assert match, "no way back on the request page"
@@ -236,3 +257,32 @@ def test_a_request_page_leads_back_to_the_queue_as_the_worker_left_it(
         ).content.decode()
     )
     assert (href, text) == ("/zh-hans/requests/", "返回我的诉求")
+
+
+def test_a_deleted_saved_view_can_be_had_back_and_the_queue_stays_as_it_was(
+    worker_client, worker, queue_rows
+):
+    """The "×" beside a saved view deletes it in one tap: the page it leads back to is the
+    view the worker was looking at, and offers the deleted view back, once."""
+    saved = SavedQueueFilter.objects.create(user=worker, name="Overdue", query="view=overdue")
+    looking_at = "view=open&urgency=high"
+    worker_client.get(reverse("services:queue") + "?" + looking_at)
+    response = worker_client.post(reverse("services:saved_filter_delete", args=[saved.pk]))
+    assert response["Location"] == reverse("services:queue") + "?" + looking_at
+    assert not SavedQueueFilter.objects.filter(user=worker).exists()
+
+    html = worker_client.get(response["Location"]).content.decode()
+    restore = re.search(r'<form[^>]*id="restore-view".*?</form>', html, re.S)
+    assert restore, "the deleted view is not offered back"
+    assert "Saved view “Overdue” deleted." in restore.group(0)
+    assert 'name="name" value="Overdue"' in restore.group(0)
+    assert 'name="query" value="view=overdue"' in restore.group(0)
+    # Offered once: the next page is the queue again.
+    assert 'id="restore-view"' not in worker_client.get(response["Location"]).content.decode()
+
+    worker_client.post(
+        reverse("services:saved_filter_save"), {"name": "Overdue", "query": "view=overdue"}
+    )
+    assert list(SavedQueueFilter.objects.values_list("name", "query")) == [
+        ("Overdue", "view=overdue")
+    ]

@@ -1,14 +1,20 @@
 """GET requests in pages (the pagination extension's ``page`` and ``page_size``): a client
 that asks for page after page until one comes back empty reads every request once and
-stops."""
+stops. A client that follows each full page's ``Link: rel="next"`` (a cursor at the page's
+last request) reads each request once also while requests are made and closed between its
+pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from itertools import chain
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from services.models import ServiceCategory, ServiceRequest
 from services.open311 import conf
@@ -204,3 +210,108 @@ def test_a_bad_services_page_is_named(client):
         "page '0' is not a whole number from 1 to 1,000,000.",
         "page_size 'x' is not a whole number from 1 to 1,000.",
     ]
+
+
+# Following the Link header: pages that hold while requests arrive and close ------------------
+
+NEXT_LINK = re.compile(r'<([^>]+)>; rel="next"')
+
+
+@pytest.fixture
+def k(communities, settings) -> int:
+    """The k the communities were made with."""
+    return settings.OPEN311_MIN_RESIDENTS
+
+
+def read_by_links(client, url: str, between_pages=lambda: None) -> list[str]:
+    """Every id read by following ``Link: rel="next"`` from ``url``, calling ``between_pages``
+    after each page that has a next one."""
+    seen: list[str] = []
+    for _ in range(60):  # a bound, so a list that never ends fails the test
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        seen += [str(item["service_request_id"]) for item in json_body(response)]
+        link = response.get("Link")
+        if not link:
+            return seen
+        url = NEXT_LINK.fullmatch(link).group(1)
+        between_pages()
+    pytest.fail(f"still a next page after 60 pages: {seen[:9]} …")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# Offsets (page=2, page=3 …) read the second request twice here: a request made after the
+# first page pushed it onto the second.
+@example(count=3, page_size=1, same_time=False, coarse=False, changes=["add"])
+@example(count=3, page_size=1, same_time=True, coarse=False, changes=["close"])
+@given(
+    count=st.integers(min_value=1, max_value=9),
+    page_size=st.integers(min_value=1, max_value=4),
+    same_time=st.booleans(),
+    coarse=st.booleans(),
+    changes=st.lists(st.sampled_from(["add", "close"]), max_size=6),
+)
+def test_following_next_links_reads_each_open_request_once_while_others_arrive_and_close(
+    client, communities, settings, k, count, page_size, same_time, coarse, changes
+):
+    """A client syncing the open requests page by page while requests are made and others
+    closed reads no request twice and every request that stayed open, in coarse places
+    (times shown to the day, so they tie) as in fine ones."""
+    # The communities hold k registered residents each; coarse: k doubled, so each alone
+    # has fewer (set, not multiplied: the settings stay between examples).
+    settings.OPEN311_MIN_RESIDENTS = k * (2 if coarse else 1)
+    with transaction.atomic():
+        made = make_requests(communities["north"], count, same_time=same_time)
+        closed: set[int] = set()
+        pending = list(changes)
+
+        def change() -> None:
+            if not pending:
+                return
+            if pending.pop(0) == "add":
+                make_requests(communities["south"], 1)
+                return
+            still_open = [pk for pk in made if pk not in closed]
+            if still_open:
+                closed.add(still_open[len(pending) % len(still_open)])
+                ServiceRequest.objects.filter(pk__in=closed).update(status="closed")
+
+        first = f"/open311/v2/requests.json?status=open&page_size={page_size}"
+        seen = read_by_links(client, first, change)
+        assert len(seen) == len(set(seen)), f"read twice: {seen}"
+        assert {str(pk) for pk in made if pk not in closed} <= set(seen)
+        transaction.set_rollback(True)
+
+
+def test_a_full_page_links_the_next_with_the_same_filters_and_no_page(client, communities):
+    make_requests(communities["north"], 3)
+    response = client.get("/open311/v2/requests.xml?status=open&page=1&page_size=2")
+    url = NEXT_LINK.fullmatch(response["Link"]).group(1)
+    assert url.startswith("http://testserver/open311/v2/requests.xml?")
+    assert "status=open" in url and "page_size=2" in url and "cursor=" in url
+    assert "page=" not in url.replace("page_size=", "")
+    last = client.get(url)
+    assert len(xml(last)["service_requests"]["request"]) == 1
+    assert not last.has_header("Link")  # not full: the end
+
+
+def test_a_page_and_a_cursor_count_pages_from_the_cursor(client, communities):
+    make_requests(communities["north"], 7)
+    everything = ids_of(client, "json", "")
+    first = client.get("/open311/v2/requests.json?page_size=2")
+    cursor = NEXT_LINK.fullmatch(first["Link"]).group(1).split("cursor=")[1]
+    assert ids_of(client, "json", f"page_size=2&cursor={cursor}&page=2") == everything[4:6]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    "cursor", ["garbage", "MjAyNi0wMS0wMQ", "eA" * 40, "MjAyNi0wMS0wMVQwMDowMDowMHwx"]
+)
+def test_a_cursor_this_server_did_not_make_is_400_naming_it(client, communities, fmt, cursor):
+    response = client.get(f"/open311/v2/requests.{fmt}?cursor={cursor}")
+    assert response.status_code == 400
+    assert any(d.startswith("cursor '") for d in error_descriptions(response))
