@@ -427,7 +427,7 @@ def evaluated(file: RealFile, *, drop_last: int, max_months: int, level: float) 
     return {"name": file.name, "cpu": time.process_time() - start, **result}
 
 
-COLUMNS = ("ensemble", "gbm", "ets", "theta", "seasonal_growth", "seasonal_naive", "naive")
+COLUMNS = ("ensemble", "gbm", "ets", "theta", "seasonal_growth", "tsb", "seasonal_naive", "naive")
 SHORT = {"seasonal_growth": "s_growth", "seasonal_naive": "s_naive"}
 
 
