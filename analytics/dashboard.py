@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
 from analytics import kinds, queries, reports
@@ -22,6 +22,7 @@ from residents.models import Community, User
 from services import queries as service_queries
 from services.filters import tab_conditions
 from services.models import ServiceRequest
+from services.partitions import REQUEST_PARTITION_KEY
 
 LIST_LENGTH = 8
 RATINGS_DAYS = 30
@@ -117,6 +118,18 @@ def _forecasts(run: AnalysisRun | None, codes: set[str]) -> dict[str, list[Forec
     }
 
 
+def _first_rows(requests: QuerySet[ServiceRequest], ordering: tuple[str, ...]) -> list:
+    """The first ``LIST_LENGTH`` of ``requests`` in ``ordering``: their keys first, then those
+    rows with what a row shows, read from their own partitions. Joined before the cut, every
+    matching request (a province's overdue ones: tens of thousands) was read with its
+    resident, service and assignee only to keep eight."""
+    keys = list(requests.order_by(*ordering).values_list("pk", REQUEST_PARTITION_KEY)[:LIST_LENGTH])
+    rows = requests.filter(
+        pk__in=[pk for pk, _ in keys], **{f"{REQUEST_PARTITION_KEY}__in": {p for _, p in keys}}
+    ).in_bulk()
+    return [rows[pk] for pk, _ in keys if pk in rows]
+
+
 def _busiest_communities(user: User, *, overdue: Q) -> tuple[list[Community], dict[int, dict]]:
     """The ``COMMUNITIES_SHOWN`` communities in the user's scope with the most open requests
     (then by code), and their open and overdue counts. Ranked in the database: an
@@ -165,8 +178,8 @@ def worker_dashboard(*, user: User) -> Dashboard:
     )
     new_today = requests.filter(created_at__gte=start_of_day).order_by().count()
     by_deadline = ("expected_completion_at", "id")
-    my_work = list(requests.filter(tabs["mine"]).order_by(*by_deadline)[:LIST_LENGTH])
-    overdue_list = list(requests.filter(tabs["overdue"]).order_by(*by_deadline)[:LIST_LENGTH])
+    my_work = _first_rows(requests.filter(tabs["mine"]), by_deadline)
+    overdue_list = _first_rows(requests.filter(tabs["overdue"]), by_deadline)
     rated = requests.filter(
         satisfaction__isnull=False, updated_at__gte=now - timedelta(days=RATINGS_DAYS)
     )
@@ -175,12 +188,7 @@ def worker_dashboard(*, user: User) -> Dashboard:
         mean=Avg("satisfaction"),
         low=Count("satisfaction", filter=Q(satisfaction__lte=2)),
     )
-    # The newest ratings' ids first, then those rows with what a row shows: joined before
-    # the cut, every rated request of the month was read with its resident, service and
-    # assignee only to keep eight.
-    newest_rated = ("-updated_at", "-id")
-    rated_ids = list(rated.order_by(*newest_rated).values_list("pk", flat=True)[:LIST_LENGTH])
-    ratings = list(requests.filter(pk__in=rated_ids).order_by(*newest_rated))
+    ratings = _first_rows(rated, ("-updated_at", "-id"))
 
     communities, counts = _busiest_communities(user, overdue=tabs["overdue"])
     portraits_run = queries.latest_visible_run(user=user, kind=AnalysisRun.Kind.PORTRAITS)

@@ -427,7 +427,7 @@ def evaluated(file: RealFile, *, drop_last: int, max_months: int, level: float) 
     return {"name": file.name, "cpu": time.process_time() - start, **result}
 
 
-COLUMNS = ("ensemble", "gbm", "ets", "theta", "seasonal_growth", "seasonal_naive", "naive")
+COLUMNS = ("ensemble", "gbm", "ets", "theta", "seasonal_growth", "tsb", "seasonal_naive", "naive")
 SHORT = {"seasonal_growth": "s_growth", "seasonal_naive": "s_naive"}
 
 
@@ -436,7 +436,7 @@ def table(results: list[dict], *, drop_last: int, level: float) -> str:
     heads = "".join(f"{SHORT.get(c, c):>9}" for c in COLUMNS)
     lines = [
         f"# {year}: pooled WAPE, then MASE; ens/sn = ensemble WAPE against the seasonal naive's "
-        f"- 1; cover = {level:.0%} interval coverage; seas = share of series the lag-12 test "
+        f"- 1; cover = {level:.0%} interval coverage; seas = share of series the seasonality test "
         "calls seasonal",
         f"{'file':<17}{'size':>10} {'metric':<5}{heads}{'ens/sn':>8}{'cover':>7}{'seas':>6}{'CPU s':>7}",
     ]

@@ -202,7 +202,7 @@ def evaluate(frame: pd.DataFrame, *, level: float = 0.8) -> dict:
 def report(name: str, result: dict) -> str:
     lines = [
         f"## {name}: {result['series']} series x {result['months']} months "
-        f"({result['first']} to {result['last']}); seasonal by the lag-12 test: "
+        f"({result['first']} to {result['last']}); seasonal by the seasonality test: "
         f"{result['seasonal_share']:.0%}",
         f"{'method':<16}{'WAPE':>8}{'MASE':>8}",
     ]

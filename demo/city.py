@@ -62,6 +62,19 @@ WORKER_CITY_ADCODE = DEMO_CITY_ADCODES[0]
 # Administrators of an area (province, city): they see and decide only inside it.
 DEMO_AREA_ADMINISTRATORS = {"admin-sichuan": "510000", "admin-ningbo": "330200"}
 DEMO_USERS = ("admin", *DEMO_AREA_ADMINISTRATORS, "worker", "resident")
+# The demo accounts' names, as the pages show them (an assignee, who changed a status): staff of
+# Chinese cities with Chinese names, fixed (no random draw, so the demo's figures stay the
+# seed's). SYNTHETIC, like everything the demo holds.
+DEMO_STAFF_NAMES = {
+    "admin": "赵立新",
+    "admin-sichuan": "孙丽华",
+    "admin-ningbo": "郑海涛",
+    "worker": "李敏",
+    "worker-511800": "张伟",
+    "worker-330200": "陈静",
+    "worker-330400": "刘洋",
+    "resident": "王芳",
+}
 # Why the demo's rejected requests were rejected (a reason from the workflow's list; "other"
 # would need a note).
 REJECTION_REASONS = tuple(r for r in REJECT_REASONS if r not in REASONS_NEEDING_A_NOTE)
@@ -249,7 +262,7 @@ def demo_city_seed(
         username="admin",
         password=DEMO_PASSWORD,
         role=User.Role.ADMIN,
-        first_name="Demo administrator",
+        first_name=DEMO_STAFF_NAMES["admin"],
         superuser=True,
     )
     communities = _place_communities(demand.communities, cities, rng, admin=admin)
@@ -288,7 +301,7 @@ def demo_city_seed(
             password=DEMO_PASSWORD,
             role=User.Role.ADMIN,
             area=areas.get(code),
-            first_name=f"Demo administrator {code}",
+            first_name=DEMO_STAFF_NAMES[username],
         )
     # The demo worker serves the communities of one city; each other city has a synthetic
     # colleague (no password: nobody signs in as them) so that every request that was worked
@@ -298,7 +311,7 @@ def demo_city_seed(
         username="worker",
         password=DEMO_PASSWORD,
         role=User.Role.WORKER,
-        first_name="Demo worker",
+        first_name=DEMO_STAFF_NAMES["worker"],
         communities=[c for c in communities if c.city.adcode == WORKER_CITY_ADCODE],
     )
     worker_of_city = {WORKER_CITY_ADCODE: worker}
@@ -310,7 +323,7 @@ def demo_city_seed(
             username=_colleague_username(adcode),
             password=None,
             role=User.Role.WORKER,
-            first_name=f"Synthetic worker {adcode}",
+            first_name=DEMO_STAFF_NAMES[_colleague_username(adcode)],
             communities=[c for c in communities if c.city.adcode == adcode],
         )
     resident_user = account_create(
@@ -318,7 +331,7 @@ def demo_city_seed(
         username="resident",
         password=DEMO_PASSWORD,
         role=User.Role.RESIDENT,
-        first_name="Demo resident",
+        first_name=DEMO_STAFF_NAMES["resident"],
     )
     resident_account_link(resident=residents[0], account=resident_user)
 

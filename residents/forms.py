@@ -228,7 +228,12 @@ class PortraitForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in PORTRAIT_FIELDS:
-            self.fields[name].required = True
+            field = self.fields[name]
+            field.required = True
+            # A choice not made yet shows the site's dash, not Django's "---------".
+            choices = getattr(field, "choices", None)
+            if choices and choices[0][0] == "":
+                field.choices = [("", "—"), *choices[1:]]
         if self.instance.elderly_living_alone is not None:
             self.initial["elderly_living_alone"] = (
                 "true" if self.instance.elderly_living_alone else "false"

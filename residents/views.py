@@ -29,7 +29,7 @@ from residents.forms import (
     SignupForm,
 )
 from residents.login_protection import client_address
-from residents.models import User
+from residents.models import Resident, User
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -284,6 +284,9 @@ def resident_create(request: HttpRequest) -> HttpResponse:
     communities = queries.community_choices(user=request.user)
     form = ResidentProfileForm(request.POST or None, communities=communities)
     if request.method == "GET":
+        # A profile a worker creates is for someone without an account: they are reached
+        # through the worker, not through the website.
+        form.initial["preferred_channel"] = Resident.Channel.COMMUNITY_WORKER
         form.initial.update(_searched_number(request))
     if request.method == "POST" and form.is_valid():
         try:

@@ -191,6 +191,7 @@ class RequestFilter(django_filters.FilterSet):
     """Filters, search and sort of a scoped request list (page, API and export alike)."""
 
     view = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Tab"),
         choices=[(tab.code, tab.label) for tab in TABS],
         method="filter_view",
@@ -218,6 +219,7 @@ class RequestFilter(django_filters.FilterSet):
         help_text="Code of a second-level category.",
     )
     dimension = django_filters.ChoiceFilter(
+        empty_label=_("Any"),
         label=_("Area of need"),
         field_name="category__dimension",
         choices=ServiceCategory.Dimension.choices,

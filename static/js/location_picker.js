@@ -8,7 +8,7 @@
   "use strict";
   var element = document.getElementById("location-map");
   var source = document.getElementById("location-picker-data");
-  if (!element || !source || typeof L === "undefined") { return; }
+  if (!element || !source || typeof L === "undefined" || !window.localisedLeafletMap) { return; }
   var data = JSON.parse(source.textContent);
   var text = element.dataset;
   // Leaflet writes a string given to a tooltip as HTML; a community's name is data (an
@@ -29,7 +29,7 @@
 
   element.hidden = false;
   tools.hidden = false;
-  var map = L.map(element, { minZoom: 3, maxZoom: 18 });
+  var map = window.localisedLeafletMap(element, { minZoom: 3, maxZoom: 18 });
   if (data.tiles) {
     var options = { maxZoom: 18 };
     if (data.tiles.attribution) { options.attribution = data.tiles.attribution; }
@@ -66,8 +66,11 @@
     } else {
       marker.setLatLng([latitude, longitude]);
     }
-    status.textContent = text.picked + ": " + latitude.toFixed(6) + ", " + longitude.toFixed(6) +
-      (how ? " (" + how + ")" : "");
+    // The label and its colon as the page's language writes them ("Location set: …",
+    // "已设置位置：…").
+    status.textContent = text.picked.replace(
+      "{point}", latitude.toFixed(6) + ", " + longitude.toFixed(6)
+    ) + (how ? " (" + how + ")" : "");
   }
   function set(latitude, longitude, pointDatum) {
     lat.value = latitude.toFixed(6);

@@ -5,7 +5,7 @@
   "use strict";
   var element = document.getElementById("request-map");
   var source = document.getElementById("request-map-data");
-  if (!element || !source || typeof L === "undefined") { return; }
+  if (!element || !source || typeof L === "undefined" || !window.localisedLeafletMap) { return; }
   var data = JSON.parse(source.textContent);
   var text = element.dataset;
   // Leaflet writes a string given to a tooltip as HTML; names are data (an administrator
@@ -17,7 +17,7 @@
   }
 
   // Without a tile layer the map has no zoom range of its own: give it one.
-  var map = L.map(element, { minZoom: 3, maxZoom: 18 });
+  var map = window.localisedLeafletMap(element, { minZoom: 3, maxZoom: 18 });
   if (data.tiles) {
     var options = { maxZoom: 18 };
     if (data.tiles.attribution) { options.attribution = data.tiles.attribution; }

@@ -127,3 +127,26 @@ def test_the_dashboard_counts_todays_and_open_work_without_reading_the_history(r
     assert '"status" IN (' in counts.split(" WHERE ", 1)[1]
     today = next(q for q in sql if q.startswith("SELECT COUNT(*)") and '"created_at" >=' in q)
     assert "servicerequest" in today
+
+
+def test_the_dashboard_lists_sort_their_keys_before_joining_the_rows(runs):
+    """Its three lists (mine, overdue, ratings) joined every matching request with its
+    resident, service and assignee before keeping eight (a province's tens of thousands of
+    overdue requests); now the keys are sorted and cut first, then only those rows read."""
+    with CaptureQueriesContext(connection) as captured:
+        dashboard = worker_dashboard(user=runs.world.admin)
+    orders = (
+        'ORDER BY "services_servicerequest"."expected_completion_at"',
+        'ORDER BY "services_servicerequest"."updated_at"',
+    )
+    lists = [
+        q["sql"]
+        for q in captured.captured_queries
+        if " LIMIT " in q["sql"] and any(order in q["sql"] for order in orders)
+    ]
+    assert len(lists) == 3
+    assert not [q for q in lists if 'JOIN "residents_resident"' in q]
+    assert [r.pk for r in dashboard.overdue_list] == sorted(
+        (r.pk for r in dashboard.overdue_list),
+        key=lambda pk: ServiceRequest.objects.get(pk=pk).expected_completion_at,
+    )

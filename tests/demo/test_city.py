@@ -15,6 +15,7 @@ from analytics.engine.equalization import generate_synthetic_panel, run_equaliza
 from analytics.engine.paper import adl_for_equity, estimate_adl
 from demo.city import (
     DEMO_CITY_ADCODES,
+    DEMO_STAFF_NAMES,
     DEMO_USERS,
     DISTRICTS_CSV,
     WORKER_CITY_ADCODE,
@@ -162,3 +163,7 @@ def test_the_demo_residents_write_their_requests_in_their_language():
     for request in chinese[:50]:
         notes = {c.note for c in request.history.all() if c.note}
         assert notes <= {"SYNTHETIC 演示记录"}
+    # Its staff, named on the pages (assignees, who changed a status), have Chinese names too.
+    staff = dict(User.objects.values_list("username", "first_name"))
+    assert set(DEMO_STAFF_NAMES) <= set(staff)
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", staff[name]) for name in DEMO_STAFF_NAMES)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from services.models import ServiceRequest
-from tests.e2e.conftest import BROWSER_DB, account, log_in
+from tests.e2e.conftest import BROWSER_DB, PHONE, account, log_in
 from tests.factories import (
     CityFactory,
     CommunityFactory,
@@ -26,7 +26,7 @@ TEXT = {
         "prefix": "",
         "new": "New request",
         "device": "Use my device's location",
-        "set": "Location set",
+        "set": "Location set: ",
         "submit": "Submit the request",
         "district": "District or county",
         "map": "Map of requests",
@@ -35,7 +35,7 @@ TEXT = {
         "prefix": "/zh-hans",
         "new": "提出诉求",
         "device": "使用本设备的位置",
-        "set": "已设置位置",
+        "set": "已设置位置：",
         "submit": "提交诉求",
         "district": "区县",
         "map": "诉求地图",
@@ -131,3 +131,25 @@ def _water_label(language: str) -> str:
 
     water = ServiceCategory.objects.get(code="water_supply")
     return water.name if language == "en" else water.name_zh
+
+
+def test_typed_coordinates_then_submit_sends_the_request_on_the_first_tap(
+    new_page, people, chengdu_places
+):
+    """Typing the coordinates and then tapping "Submit" at once: leaving the longitude field
+    shows "Location set: …" under the map, which pushed the button down by a line between
+    the press and the release, so the first tap landed beside it and sent nothing. The
+    status line keeps its room, empty or not."""
+    page = new_page(viewport=PHONE)
+    log_in(page, "resident-amy")
+    page.goto("/requests/new/")
+    expect(page.locator("#location-map[data-ready=true]")).to_be_visible()
+    page.locator('select[name="category"]').select_option(label=_water_label("en"))
+    page.locator('textarea[name="description"]').fill("Synthetic: no water since this morning.")
+    page.locator('input[name="latitude"]').fill("30.8012")
+    page.locator('input[name="longitude"]').fill("103.9034")
+    # The longitude field loses the focus on this very press.
+    page.get_by_role("button", name=TEXT["en"]["submit"]).click()
+    page.wait_for_url(lambda url: "/requests/new/" not in url)
+    item = ServiceRequest.objects.get()
+    assert (item.latitude, item.longitude) == (30.8012, 103.9034)

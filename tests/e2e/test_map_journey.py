@@ -89,6 +89,12 @@ def test_the_map_without_tiles_asks_no_other_host(
     page.goto("/zh-hans/queue/map/")
     expect(page.get_by_role("heading", level=1)).to_have_text("诉求地图")
     expect(page.locator("#request-map[data-ready=true]")).to_be_visible()
+    # Leaflet's own words read in Chinese too: the zoom buttons and its attribution link.
+    expect(page.get_by_role("button", name="放大")).to_have_attribute("title", "放大")
+    expect(page.get_by_role("button", name="缩小")).to_be_visible()
+    expect(page.locator(".leaflet-control-attribution a").first).to_have_attribute(
+        "title", "用于交互式地图的 JavaScript 库"
+    )
     screenshots.take(page, "request-map-zh")
 
 

@@ -148,3 +148,17 @@ def test_without_tiles_districts_are_outlined_shipped_or_approximate(client, set
     # Tiles draw their own boundaries: no outlines then.
     settings.MAP_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
     assert _map(client, user)[1]["outlines"] == []
+
+
+@pytest.mark.parametrize(("language", "any_choice"), [("en", "Any"), ("zh-hans", "全部")])
+def test_the_maps_filters_offer_no_choice_in_the_readers_words(
+    client, worker, language, any_choice
+):
+    """A filter not set reads "Any" in the reader's language, never django-filter's
+    "---------"."""
+    from tests.pages import page_in
+
+    html = page_in(client, worker, "services:request_map", language)
+    assert "---------" not in html
+    view = re.search(r'<select name="view"[^>]*>(.*?)</select>', html, re.S)[1]
+    assert re.findall(r"<option[^>]*>(.*?)</option>", view)[0] == any_choice

@@ -70,6 +70,8 @@ def test_a_chinese_portrait_page(client, newcomer):
     _login(client, newcomer.user)
     page = client.get("/zh-hans/me/portrait/").content.decode()
     assert "为什么询问" in page and "我同意" in page
+    # A choice not made yet reads as the site's dash in every language, never Django's dashes.
+    assert "---------" not in page and '<option value="" selected>—</option>' in page
 
 
 def test_withdrawing_clears_the_facts_and_leaves_analysis(client, resident_user):

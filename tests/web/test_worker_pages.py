@@ -467,3 +467,10 @@ def test_a_number_not_found_fills_in_the_new_profile_made_from_that_search(
     )
     assert response.status_code == 302
     assert Resident.objects.get(created_by=worker).phone == phone
+
+
+def test_a_new_profile_for_someone_without_an_account_is_reached_through_the_worker(
+    worker_client,
+):
+    html = worker_client.get(reverse("resident_create")).content.decode()
+    assert re.search(r'<option value="community_worker" selected>', html)

@@ -8,9 +8,11 @@ Nikolopoulos 2000, Hyndman & Billah 2003 for Theta), written as numpy recursions
 series × month matrix so that tens of thousands of series take a second or two:
 
 * **seasonal adjustment** (shared by both smoothers): a series with at least three years of
-  history whose autocorrelation at lag 12 passes the 90% test used by the Theta method is
-  divided by its classical multiplicative seasonal indices (ratio to a centred 2×12 moving
-  average, averaged per calendar month), forecast, and multiplied back;
+  history whose month-to-month changes differ by calendar month (a one-way analysis of
+  variance of the changes by month, significant at 5%) is divided by its classical
+  multiplicative seasonal indices (ratio to a centred 2×12 moving average, averaged per
+  calendar month), forecast, and multiplied back; a calendar month whose index is near zero
+  (a season with empty months) is left out of the smoothing and forecast at its index;
 * **ets**: additive damped-trend exponential smoothing (ETS(A,Ad,N); with no trend it is
   simple exponential smoothing, ETS(A,N,N)) on the adjusted series; smoothing parameters and
   damping from a grid, chosen per series by AIC of the one-step errors;
@@ -41,9 +43,18 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import stats
 
 SEASON = 12
 MIN_SEASONAL_MONTHS = 36  # three years before the seasonal test is trusted
+# The seasonal test's level: a series without a season (a random walk, noise around a level)
+# is called seasonal about this often.
+SEASONAL_TEST_LEVEL = 0.05
+# A calendar month whose seasonal index is at most this (a season with empty months: storms
+# from June to November only) is off-season: dividing by it would blow its few counts up
+# into the level the smoothers follow, so those months are left out of the smoothing and
+# forecast at their index.
+OFF_SEASON_INDEX = 0.05
 # Seasonal indices average the ratios of the latest years only (X-11's seasonal filters are
 # local in the same way): a pattern that drifts over a long history is followed.
 SEASONAL_YEARS = 8
@@ -65,7 +76,8 @@ def seasonal_factors(
     values: np.ndarray, first_month: int, years: int | None = SEASONAL_YEARS
 ) -> np.ndarray:
     """Multiplicative seasonal indices per series and calendar month (1 where the series is
-    too short, not seasonal by the lag-12 autocorrelation test, or has non-positive indices).
+    too short, not seasonal by :func:`seasonal_test`, or has no usable index). An index of
+    zero, or near it, is kept: a calendar month without counts in recent years.
 
     ``first_month`` is the calendar month (1-12) of column 0."""
     n_series, n_t = values.shape
@@ -78,17 +90,9 @@ def seasonal_factors(
     # would reach the person running the forecast.
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        centred = values - np.nanmean(np.where(n_obs[:, None] > 0, values, 0.0), axis=1)[:, None]
-        denominator = np.nansum(centred**2, axis=1)
-        acf = np.stack(
-            [
-                np.nansum(centred[:, k:] * centred[:, :-k], axis=1) / denominator
-                for k in range(1, SEASON + 1)
-            ],
-            axis=1,
+        seasonal = (n_obs >= MIN_SEASONAL_MONTHS) & (
+            seasonal_test(values, first_month) < SEASONAL_TEST_LEVEL
         )
-        limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[:, : SEASON - 1] ** 2, axis=1)) / n_obs)
-        seasonal = (n_obs >= MIN_SEASONAL_MONTHS) & (np.abs(acf[:, SEASON - 1]) > limit)
         if not seasonal.any():
             return factors
         weights = np.r_[0.5, np.ones(SEASON - 1), 0.5] / SEASON
@@ -105,15 +109,53 @@ def seasonal_factors(
             ratio = np.where(recent[None, :], ratio, np.nan)
         index = np.stack([np.nanmean(ratio[:, months == m], axis=1) for m in range(SEASON)], axis=1)
         index = index / np.nanmean(index, axis=1, keepdims=True)
-    usable = np.isfinite(index).all(axis=1) & (index > 0.05).all(axis=1)
+    usable = np.isfinite(index).all(axis=1) & (index > OFF_SEASON_INDEX).any(axis=1)
     factors[rows[usable]] = index[usable]
     return factors
 
 
+def seasonal_test(values: np.ndarray, first_month: int) -> np.ndarray:
+    """Per series, the p-value of "the month-to-month changes have the same mean in every
+    calendar month" (a one-way analysis of variance of the changes by calendar month, F with
+    11 and n - 12 degrees of freedom); 1 where there are too few changes to tell.
+
+    The changes, not the counts: a trend or a random walk (prices, a stock that drifts)
+    carries its level from month to month, so the counts of months a year apart are alike
+    and their lag-12 autocorrelation is high without any season; its changes are not
+    alike by calendar month. A season moves the counts the same way in the same months
+    each year, whatever the trend."""
+    changes = np.diff(values, axis=1)
+    observed = np.isfinite(changes)
+    months = (first_month + np.arange(changes.shape[1])) % SEASON  # each change's later month
+    by_month = (months[:, None] == np.arange(SEASON)[None, :]).astype(float)
+    clean = np.where(observed, changes, 0.0)
+    count = observed @ by_month
+    total = clean @ by_month
+    n = count.sum(axis=1)
+    groups = (count > 0).sum(axis=1)
+    p_value = np.ones(len(values))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        explained = np.nansum(np.where(count > 0, total**2 / count, 0.0), axis=1)
+        between = explained - total.sum(axis=1) ** 2 / n
+        within = (clean**2).sum(axis=1) - explained
+        statistic = (between / (groups - 1)) / (within / (n - groups))
+    testable = (n >= MIN_SEASONAL_MONTHS - 1) & (groups == SEASON) & (between > 0)
+    exact = testable & ~(within > 1e-12 * np.maximum(between, 1e-300))
+    p_value[exact] = 0.0  # the same change in each calendar month every year
+    tested = testable & ~exact
+    p_value[tested] = stats.f.sf(statistic[tested], groups[tested] - 1, n[tested] - groups[tested])
+    return p_value
+
+
 def _adjusted(values: np.ndarray, first_month: int) -> tuple[np.ndarray, np.ndarray]:
+    """The series divided by its seasonal factors, NaN in off-season months (the smoothers
+    skip a month without a value), and the factors."""
     factors = seasonal_factors(values, first_month, SEASONAL_YEARS)
     months = (first_month - 1 + np.arange(values.shape[1])) % SEASON
-    return values / factors[:, months], factors
+    monthly = factors[:, months]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adjusted = np.where(monthly > OFF_SEASON_INDEX, values / monthly, np.nan)
+    return adjusted, factors
 
 
 def _target_factors(factors: np.ndarray, first_month: int, origin: int, horizon: int) -> np.ndarray:
@@ -338,7 +380,7 @@ def ets_damped(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray
     grid point with the lowest AIC of the one-step errors."""
     adjusted, factors = _adjusted(values, first_month)
     n_series, n_t = values.shape
-    first = _first_observed(values)
+    first = _first_observed(adjusted)
     alpha = np.repeat(ETS_ALPHAS, len(ETS_TRENDS))
     beta = alpha * np.tile([b for b, _ in ETS_TRENDS], len(ETS_ALPHAS))
     phi = np.tile([p for _, p in ETS_TRENDS], len(ETS_ALPHAS))
@@ -361,7 +403,7 @@ def ets_damped(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray
         sse[active] += error * error
         level[active] = expected + alpha * error
         trend[active] = phi * trend[active] + beta * error
-    n_errors = np.maximum(n_t - 1 - first, 1)[:, None]
+    n_errors = np.maximum(np.isfinite(adjusted).sum(axis=1) - 1, 1)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         aic = n_errors * np.log(sse / n_errors + 1e-12) + 2 * params
     best = np.argmin(np.where(np.isfinite(aic), aic, np.inf), axis=1)
@@ -411,7 +453,7 @@ def theta(values: np.ndarray, horizon: int, first_month: int) -> np.ndarray:
     smoothing plus half the slope of the least-squares trend line."""
     adjusted, factors = _adjusted(values, first_month)
     n_series, n_t = values.shape
-    first = _first_observed(values)
+    first = _first_observed(adjusted)
     alphas = np.asarray(THETA_ALPHAS)
     level = np.zeros((n_series, len(alphas)))
     sse = np.zeros_like(level)
