@@ -24,40 +24,11 @@ from services.catalogue import sync_catalogue
 from services.models import ServiceCategory
 from services.open311.actions import open311_api_key_issue
 from tests.factories import CommunityFactory, ServiceRequestFactory, UserFactory
+from tests.services.open311.helpers import CREATED_ELEMENTS, REQUEST_ELEMENTS, SERVICE_ELEMENTS
 
 QUICK_CASES = 40
 CASES = int(os.environ.get("SCHEMATHESIS_CASES", "8")) * 25
 RESPONSE_STATUSES = {200, 201, 400, 403, 404}
-# The elements of each success body, as GeoReport v2 names them.
-REQUEST_FIELDS = {
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-}
-SERVICE_FIELDS = {
-    "service_code",
-    "service_name",
-    "description",
-    "metadata",
-    "type",
-    "keywords",
-    "group",
-}
-POSTED_FIELDS = {"service_request_id", "service_notice", "account_id"}
 W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 NEXT_LINK = re.compile(r'^<(http://testserver/open311/v2/[^>]+)>; rel="next"$')
 
@@ -159,14 +130,14 @@ def _assert_success(body, resource: str, method: str) -> None:
     if resource == "discovery":
         assert {"changeset", "contact", "key_service", "endpoints"} <= set(body)
     elif resource == "services":
-        assert all(set(service) == SERVICE_FIELDS for service in body)
+        assert all(set(service) == set(SERVICE_ELEMENTS) for service in body)
     elif resource.startswith("services/"):
         assert set(body) == {"service_code", "attributes"}
     elif method == "POST":
-        assert len(body) == 1 and set(body[0]) == POSTED_FIELDS
+        assert len(body) == 1 and set(body[0]) == set(CREATED_ELEMENTS)
     else:
         for request in body:
-            assert set(request) == REQUEST_FIELDS
+            assert set(request) == set(REQUEST_ELEMENTS)
             assert request["status"] in ("open", "closed")
             assert W3C_DATETIME.match(request["requested_datetime"])
 
