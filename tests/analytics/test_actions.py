@@ -16,9 +16,11 @@ from django.utils.html import escape
 from analytics import actions, kinds, queries
 from analytics.kinds.allocation import report as allocation_report
 from analytics.models import AllocationPlan, AnalysisRun, DemandForecast
+from core.errors import ActionNotAllowed
+from residents.models import User
 from services.models import CapacityChange, SupplyCapacity
 from tests.analytics import run_data, tiny_city
-from tests.factories import AdministratorFactory
+from tests.factories import AdministratorFactory, CommunityFactory, WorkerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -336,3 +338,15 @@ def test_forecast_then_allocation_then_approval_on_a_tiny_city(
     payload = json.loads(out.getvalue())
     assert payload["frontier"]["points"] and payload["summary"]["strength"] == 2
     assert capfd.readouterr().out == ""
+
+
+def test_starting_a_run_is_checked_by_the_action_itself():
+    """A second probe, December 2026: the API and the pages checked who may start which kind
+    of run; ``analysis_run_start`` did not, so any future channel calling it would not."""
+    worker = WorkerFactory(communities=[CommunityFactory()])
+    with pytest.raises(ActionNotAllowed):
+        actions.analysis_run_start(kind="allocation", params={"budget": 10}, user=worker)
+    resident = User.objects.create(username="synthetic-resident-run", role=User.Role.RESIDENT)
+    with pytest.raises(ActionNotAllowed):
+        actions.analysis_run_start(kind="what_if", params={}, user=resident)
+    assert not AnalysisRun.objects.exists()

@@ -218,18 +218,3 @@ def test_no_save_ever_leaves_an_account_holding_more_than_its_granter(
     assert not stored.is_superuser
     if allowed:
         assert codenames <= held
-
-
-def test_starting_a_run_is_checked_by_the_action_itself():
-    """A second probe, December 2026: the API and the pages checked who may start which kind
-    of run; ``analysis_run_start`` did not, so any future channel calling it would not."""
-    from analytics import actions as analytics_actions
-    from analytics.models import AnalysisRun
-
-    worker = WorkerFactory(communities=[CommunityFactory()])
-    with pytest.raises(ActionNotAllowed):
-        analytics_actions.analysis_run_start(kind="allocation", params={"budget": 10}, user=worker)
-    resident = User.objects.create(username="synthetic-resident-run", role=User.Role.RESIDENT)
-    with pytest.raises(ActionNotAllowed):
-        analytics_actions.analysis_run_start(kind="what_if", params={}, user=resident)
-    assert not AnalysisRun.objects.exists()
