@@ -98,13 +98,19 @@ def _queue(event_id: int) -> None:
 
 @transaction.atomic
 def notification_event_record(
-    *, kind: str, key: str | None = None, request_id: int | None = None, actor_id: int | None = None
+    *,
+    kind: str,
+    key: str | None = None,
+    request_id: int | None = None,
+    actor_id: int | None = None,
+    status: str = "",
 ) -> NotificationEvent | None:
     """Write an event and queue it once the surrounding transaction commits. With ``key``
-    the event happens once: a second call with the same key records nothing (``None``)."""
+    the event happens once: a second call with the same key records nothing (``None``).
+    ``status``: the status a status change moved the request to, told as it was."""
     if kind not in Event.values:
         raise ValueError(f"unknown notification event {kind!r}")
-    fields = {"kind": kind, "request_id": request_id, "actor_id": actor_id}
+    fields = {"kind": kind, "request_id": request_id, "actor_id": actor_id, "status": status}
     if key is None:  # a unique key of its own: nothing to collide with
         event = NotificationEvent.objects.create(
             key=f"{kind}:{request_id}:{uuid.uuid4().hex}", **fields
@@ -119,13 +125,15 @@ def notification_event_record(
     return event
 
 
-def notify_request_event(*, request_id: int, event: str, actor_id: int | None = None) -> None:
+def notify_request_event(
+    *, request_id: int, event: str, actor_id: int | None = None, status: str = ""
+) -> None:
     """The one hook ``services``' actions call when something happens to a request: called
     inside their transaction, it records the event, and the notifications go out once that
     transaction commits (nothing is told of a change that was rolled back)."""
     if event not in REQUEST_EVENTS:
         raise ValueError(f"not a request event: {event!r}")
-    notification_event_record(kind=event, request_id=request_id, actor_id=actor_id)
+    notification_event_record(kind=event, request_id=request_id, actor_id=actor_id, status=status)
 
 
 # 2. Turning an event into notifications ------------------------------------------------------
@@ -244,7 +252,7 @@ def _notify(event: NotificationEvent) -> int:
     source = sources.source()
     if event.kind == Event.DAILY_DIGEST:
         return _notify_digest(event, source)
-    request_facts = source.request_facts(event.request_id)
+    request_facts = source.request_facts(event.request_id, status=event.status or None)
     if request_facts is None:  # deleted since
         return 0
     people = recipients_for(kind=event.kind, facts=request_facts, actor_id=event.actor_id)

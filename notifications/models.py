@@ -60,6 +60,10 @@ class NotificationEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    # The status a status change moved the request to, kept with the event: processed later
+    # (a queue, a retry, the sweeper), the request may have moved again, and each
+    # notification must tell the move it is about, not the status at processing time.
+    status = models.CharField(_("status"), max_length=32, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 

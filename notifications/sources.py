@@ -47,7 +47,9 @@ class DigestFacts:
 
 
 class RequestSource(Protocol):
-    def request_facts(self, request_id: int) -> RequestFacts | None: ...
+    def request_facts(self, request_id: int, *, status: str | None = None) -> RequestFacts | None:
+        """The request as it is now, but for ``status`` (when given): the status an event
+        moved it to, which a later move must not rewrite."""
 
     def requests_near_deadline(
         self, *, due_before: datetime, due_after: datetime

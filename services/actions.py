@@ -825,7 +825,12 @@ def _record_move(
     original.resolved_at, original.updated_at = request.resolved_at, request.updated_at
     # Notifications: the resident hears of the new status once this commits.
     if request.status != from_status:
-        notify_request_event(request_id=request.pk, event=Event.STATUS_CHANGED, actor_id=user.pk)
+        notify_request_event(
+            request_id=request.pk,
+            event=Event.STATUS_CHANGED,
+            actor_id=user.pk,
+            status=request.status,
+        )
     return request
 
 

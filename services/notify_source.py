@@ -16,7 +16,12 @@ from services.models import ReviewTask, ServiceRequest
 Status = ServiceRequest.Status
 
 
-def _facts(request: ServiceRequest, *, review_recipient_ids: tuple[int, ...] = ()) -> RequestFacts:
+def _facts(
+    request: ServiceRequest,
+    *,
+    review_recipient_ids: tuple[int, ...] = (),
+    status: str | None = None,
+) -> RequestFacts:
     resident = request.resident
     resident_user_id = (
         resident.user_id if resident is not None and resident.erased_at is None else None
@@ -28,8 +33,8 @@ def _facts(request: ServiceRequest, *, review_recipient_ids: tuple[int, ...] = (
         community_id=request.community_id,
         resident_user_id=resident_user_id,
         assignee_id=request.assigned_to_id,
-        status=request.status,
-        status_label=Status(request.status).label,
+        status=status or request.status,
+        status_label=Status(status or request.status).label,
         category_name=request.category.name,
         category_name_zh=request.category.name_zh,
         expected_completion_at=request.expected_completion_at,
@@ -43,7 +48,7 @@ class ServicesRequestSource:
     def _requests(self):
         return ServiceRequest.objects.select_related("category", "resident")
 
-    def request_facts(self, request_id: int) -> RequestFacts | None:
+    def request_facts(self, request_id: int, *, status: str | None = None) -> RequestFacts | None:
         request = self._requests().filter(pk=request_id).first()
         if request is None:
             return None
@@ -51,6 +56,7 @@ class ServicesRequestSource:
         return _facts(
             request,
             review_recipient_ids=tuple(supervisors.values_list("supervisor_id", flat=True)),
+            status=status,
         )
 
     def requests_near_deadline(

@@ -68,6 +68,22 @@ def test_a_status_change_tells_the_resident_by_sms_once_committed(
     assert not Notification.objects.filter(recipient=worker).exclude(kind=Event.SUBMITTED)
 
 
+def test_each_status_change_is_told_as_it_was_when_processed_after_a_later_one(
+    worker, resident, request_
+):
+    """Events wait in a queue (a busy worker, a retry, the sweeper): one processed after the
+    request moved again still tells the status it moved the request to, not the latest."""
+    service_actions.request_transition(user=worker, request=request_, to_status=Status.ACCEPTED)
+    service_actions.request_assign(user=worker, request=request_, assignee=worker)
+    for event in NotificationEvent.objects.filter(kind=Event.STATUS_CHANGED).order_by("pk"):
+        actions.notification_event_process(event_id=event.pk)
+    titles = [
+        n.texts["zh-hans"]["title"]
+        for n in Notification.objects.filter(recipient=resident.user).order_by("event_id")
+    ]
+    assert titles == [f"请求 #{request_.pk}：已受理", f"请求 #{request_.pk}：已指派"]
+
+
 def test_a_rolled_back_change_tells_nobody(django_capture_on_commit_callbacks, worker, request_):
     with (
         django_capture_on_commit_callbacks(execute=True),
