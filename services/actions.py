@@ -858,7 +858,8 @@ def _refusal(
     if move is not None:
         refused = str(move.verb)
     else:
-        refused = _("make it “%(status)s”") % {"status": workflow.status_label(requested)}
+        # Inside the message's own quotation marks: single ones, as both languages nest them.
+        refused = _("make it ‘%(status)s’") % {"status": workflow.status_label(requested)}
     if possible:
         message = _(
             "“%(move)s” is not possible for a request that is “%(status)s”. "

@@ -212,6 +212,11 @@ def test_accepted_cannot_start_without_assigning(community, worker):
     with pytest.raises(InvalidTransition) as caught:
         actions.request_transition(user=worker, request=item, to_status=Status.IN_PROGRESS)
     assert "“Assign”" in caught.value.messages[0]
+    # The status asked for sits inside the message's quotes: nested ones, not the same again.
+    assert "“make it ‘In progress’” is not possible" in caught.value.messages[0]
+    with translation.override("zh-hans"), pytest.raises(InvalidTransition) as caught:
+        actions.request_transition(user=worker, request=item, to_status=Status.IN_PROGRESS)
+    assert "“改为‘处理中’”" in caught.value.messages[0]
 
 
 @pytest.mark.parametrize(
