@@ -28,7 +28,6 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -61,9 +60,16 @@ WHOLE_BODY_KEYS = {"non_field_errors", "detail", "code"}
 
 
 @functools.cache
+def _schema():
+    # Loaded by schemathesis through the WSGI application, never Django's test Client: that
+    # client connects ``close_old_connections`` again after each of its requests, and the
+    # next fuzzed request would then close the test's connection (on PostgreSQL every later
+    # query fails; SQLite's in-memory database hides it).
+    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
 def _published_schema() -> dict:
-    response = Client().get("/api/schema/", {"format": "json"})
-    return json.loads(response.content)
+    return _schema().raw_schema
 
 
 def _body_properties(path: str, method: str) -> set[str]:
@@ -186,8 +192,7 @@ def _fuzz(operation, headers: dict, tally: Tally, mode: GenerationMode, cases: i
 
 @functools.cache
 def _operations() -> list:
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
-    return [result.ok() for result in schema.get_all_operations()]
+    return [result.ok() for result in _schema().get_all_operations()]
 
 
 def _headers(world: dict) -> dict[str, dict]:
