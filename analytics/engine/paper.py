@@ -28,7 +28,7 @@ depend on the paper's numbers (Table 1 is calibrated to the paper and validates 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -370,7 +370,7 @@ def paper_table2(
 
 def format_table2(table: dict, *, latex: bool = False, words: PaperWords = ENGLISH) -> str:
     """Plain-text (or LaTeX) Table 2: coefficient with stars, t-value below in parentheses."""
-    regions = list(table["columns"])
+    regions = in_paper_order(table["columns"])
     sep = " & " if latex else "\t"
     end = r" \\" if latex else ""
     lines = [sep.join([words.variables, *map(words.region, regions)]) + end]
@@ -422,9 +422,18 @@ def _latex_escape(text: str) -> str:
     return text
 
 
+def in_paper_order(regions: Iterable[str]) -> list[str]:
+    """``regions`` in the paper's order (its seven regions, then the pooled sample), whatever
+    order they came in: a table read back from PostgreSQL's ``jsonb`` has its keys sorted by
+    length, not as written."""
+    given = list(regions)
+    known = [region for region in (*REGION_ORDER, "Pooled") if region in given]
+    return known + [region for region in given if region not in known]
+
+
 def format_table1(table1: dict, *, latex: bool = False, words: PaperWords = ENGLISH) -> str:
     """Table 1: the coefficient of variation by region, computed next to the paper's."""
-    regions = list(table1["computed"])
+    regions = in_paper_order(table1["computed"])
     sep = " & " if latex else "\t"
     end = r" \\" if latex else ""
     lines = [sep.join([words.area, *map(words.region, regions)]) + end]

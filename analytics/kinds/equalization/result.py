@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from analytics.engine.paper import in_paper_order
 from analytics.kinds.base import Audience
 from analytics.kinds.schema import Result, Sparse, to_json
 
@@ -24,6 +25,11 @@ class Table1:
     paper: dict[str, float | None] = field(default_factory=dict)
     computed: dict[str, float | None] = field(default_factory=dict)
     calibrated: bool = False
+
+    def __post_init__(self) -> None:
+        # Read back from PostgreSQL's jsonb the regions come sorted by name length.
+        self.paper = {region: self.paper[region] for region in in_paper_order(self.paper)}
+        self.computed = {region: self.computed[region] for region in in_paper_order(self.computed)}
 
 
 @dataclass(kw_only=True)
@@ -170,6 +176,10 @@ class Table2Model(Sparse):
     rows: list[str] = field(default_factory=list)
     columns: dict[str, Table2Column] = field(default_factory=dict)
     synthetic: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Read back from PostgreSQL's jsonb the regions come sorted by name length.
+        self.columns = {region: self.columns[region] for region in in_paper_order(self.columns)}
 
     @property
     def specification_key(self) -> str:

@@ -15,12 +15,13 @@ from analytics import wording
 from analytics.engine.equalization.equity import equity_weights
 from analytics.engine.equalization.pca import principal_component_score
 from analytics.engine.errors import EngineInputError
-from analytics.engine.paper import _error_cell
+from analytics.engine.paper import _error_cell, format_table1
 from analytics.kinds.equalization.report import table2_error_text
 from analytics.kinds.equalization.result import (
     EquityCity,
     EquityWeights,
     PcaScore,
+    Table1,
     Table2Column,
     Table2Model,
 )
@@ -234,3 +235,21 @@ def test_older_configurations_and_timings_read_and_write_back_unchanged(engine_p
         EqualizationResult.from_json({**engine_payload, "timings": {"surprise": 1.0}})
     with pytest.raises(SchemaError, match="surprise"):
         record(EqualizationResult, {"config": {"equity": {"surprise": 1}}})
+
+
+def test_regions_read_back_in_jsonb_order_come_out_in_the_papers():
+    """PostgreSQL's jsonb gives an object's keys sorted by length (East, North, South,
+    Pooled, Central, ...): the tables, the page and the command keep the paper's order."""
+    jsonb_order = ["East", "North", "South", "Pooled", "Central", "Northeast", "Northwest"]
+    model = Table2Model.from_json(
+        {"dependent": "E", "rows": [], "columns": {r: {"sargan_p": 0.5} for r in jsonb_order}}
+    )
+    paper_order = ["Northeast", "North", "Northwest", "South", "Central", "East", "Pooled"]
+    assert list(model.columns) == paper_order
+    table1 = Table1(computed={r: 0.1 for r in jsonb_order[:3]}, paper={"South": 0.2, "East": 0.3})
+    assert (list(table1.computed), list(table1.paper)) == (
+        ["North", "South", "East"],
+        ["South", "East"],
+    )
+    header = format_table1({"computed": dict.fromkeys(jsonb_order[:3], 0.1), "paper": {}})
+    assert header.splitlines()[0].split("\t")[1:] == ["North", "South", "East"]
