@@ -209,13 +209,32 @@ def _public_requests(places: PublicPlaces) -> QuerySet[ServiceRequest]:
     )
 
 
+class LocalDayStart(TruncDay):
+    """The start of the local day a time falls in, as a time with its zone.
+
+    PostgreSQL's ``date_trunc`` on a time taken ``AT TIME ZONE`` gives a wall-clock time
+    without a zone; beside ``created_at`` (with a zone) in one ``CASE`` the whole column then
+    lost its zone, so the days' starts read as UTC, eight hours off in China, and a time
+    filtered or paged by was compared on two clocks. Taken ``AT TIME ZONE`` again it is the
+    instant the local day starts. Other databases already give it so."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return f"({sql}) AT TIME ZONE %s", (*params, self.get_tzname())
+
+    def convert_value(self, value, expression, connection):
+        if connection.vendor == "postgresql":
+            return value  # already a time with its zone
+        return super().convert_value(value, expression, connection)
+
+
 def _public_created(places: PublicPlaces) -> Case | F:
     exact = places.exact_condition()
     if exact is None:
         return F("created_at")
     return Case(
         When(exact, then=F("created_at")),
-        default=TruncDay("created_at", tzinfo=timezone.get_current_timezone()),
+        default=LocalDayStart("created_at", tzinfo=timezone.get_current_timezone()),
         output_field=DateTimeField(),
     )
 

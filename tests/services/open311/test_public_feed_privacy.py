@@ -79,7 +79,7 @@ def test_a_coarse_request_cannot_be_timed_by_narrow_windows(client, settings):
     [shown] = json_body(
         client.get(
             "/open311/v2/requests.json",
-            {"start_date": exact.replace(hour=0, minute=0, second=0).isoformat()},
+            {"start_date": exact.replace(hour=0, minute=0, second=0, microsecond=0).isoformat()},
         )
     )
     assert shown["service_request_id"] == request.pk
