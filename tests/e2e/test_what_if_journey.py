@@ -44,9 +44,15 @@ def test_worker_starts_a_what_if_for_their_community_and_reads_it(
     community = page.get_by_label("Community")
     expect(community.locator("option")).to_have_count(1)
     expect(community.locator("option")).to_have_text("Elm Street")
-    # Nothing planned: refused, next to the field, and nothing started.
+    # Nothing planned: refused, in the summary at the top (a link to the field) and next to
+    # the field, and nothing started.
     page.get_by_role("button", name="Start the run").click()
-    expect(page.get_by_text("Give at least one change")).to_be_visible()
+    expect(page.get_by_role("link", name="Residents aged 65+ added:")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Give at least one change: residents aged 65+, schools or population.", exact=True
+        )
+    ).to_be_visible()
     assert held.run_ids == [] and not AnalysisRun.objects.exists()
 
     page.get_by_label("Residents aged 65+ added").fill("600")
