@@ -87,9 +87,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _portrait_page(request: HttpRequest, resident, *, done_url: str, heading: str):
+def _portrait_page(
+    request: HttpRequest, resident, *, done_url: str, heading: str, for_resident: bool = False
+):
     """The portrait facts with their purpose, consent and withdrawal: one page for the
-    resident themself and for a worker recording what the resident said in person."""
+    resident themself and (``for_resident``) for a worker recording what the resident said in
+    person, which speaks of the resident rather than to them."""
     form = PortraitForm(request.POST or None, instance=resident)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,7 +102,12 @@ def _portrait_page(request: HttpRequest, resident, *, done_url: str, heading: st
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
-            messages.success(request, _("Thank you: your answers and consent are recorded."))
+            messages.success(
+                request,
+                _("The resident's answers and consent are recorded.")
+                if for_resident
+                else _("Thank you: your answers and consent are recorded."),
+            )
             return redirect(done_url)
     return render(
         request,
@@ -107,6 +115,7 @@ def _portrait_page(request: HttpRequest, resident, *, done_url: str, heading: st
         {
             "form": form,
             "heading": heading,
+            "for_resident": for_resident,
             "resident": resident,
             "purpose": PORTRAIT_PURPOSE,
             "purpose_version": PORTRAIT_PURPOSE_VERSION,
@@ -356,6 +365,7 @@ def resident_portrait(request: HttpRequest, pk: int) -> HttpResponse:
         resident,
         done_url=reverse("resident_detail", kwargs={"pk": resident.pk}),
         heading=_("Portrait facts of resident #%(id)s") % {"id": resident.pk},
+        for_resident=True,
     )
 
 

@@ -74,6 +74,21 @@ def test_a_chinese_portrait_page(client, newcomer):
     assert "---------" not in page and '<option value="" selected>—</option>' in page
 
 
+def test_a_worker_recording_a_residents_portrait_is_spoken_to_about_the_resident(
+    client, worker, newcomer
+):
+    """The page speaks to whoever fills it in: a worker recording what a resident said is
+    asked about the resident's household, and told that the resident's answers are kept."""
+    _login(client, worker)
+    url = "/zh-hans" + reverse("resident_portrait", kwargs={"pk": newcomer.pk})
+    page = client.get(url).content.decode()
+    assert "关于居民的家庭" in page and "关于您的家庭" not in page
+    saved = client.post(url, {**PORTRAIT, "consent": "on"}, follow=True)
+    assert "居民的回答和同意已记录。" in saved.content.decode()
+    _login(client, newcomer.user)
+    assert "关于您的家庭" in client.get("/zh-hans/me/portrait/").content.decode()
+
+
 def test_withdrawing_clears_the_facts_and_leaves_analysis(client, resident_user):
     resident = resident_user.resident_profile
     run = AnalysisRun.objects.create(kind=AnalysisRun.Kind.PORTRAITS)
