@@ -139,7 +139,7 @@ class ApiCursorPagination(CursorPagination):
         queryset = queryset.order_by(*ordering)
         try:
             if position is not None:
-                queryset = queryset.filter(_after(ordering, position))
+                queryset = queryset.filter(keyset_after(ordering, position))
             rows = list(queryset[: self.page_size + 1])
         except (ValueError, TypeError, OverflowError, DjangoValidationError):
             # A position the ordering's fields cannot hold (text for an id, a bad date, a
@@ -203,7 +203,7 @@ def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
 
 
-def _after(ordering: tuple[str, ...], position: list[str]) -> Q:
+def keyset_after(ordering: tuple[str, ...], position: list[str]) -> Q:
     """The rows strictly after ``position`` in ``ordering``: later in the first field, or
     equal in it and later in the second, and so on (the last field is unique)."""
     alternatives = []
