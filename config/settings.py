@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api_schema.document_error_responses",
+        "core.api_schema.decimals_need_a_digit",
     ],
 }
 
