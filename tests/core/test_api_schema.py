@@ -5,6 +5,7 @@ portrait facts after consent was withdrawn, an open review's outcome)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -113,3 +114,24 @@ def test_each_kind_of_run_documents_the_parameters_it_needs():
         assert ("params" in shape["required"]) is needs_params, name
     assert "params" in components[mapping["what_if"].split("/")[-1]]["required"]
     assert "params" in components[mapping["allocation"].split("/")[-1]]["required"]
+
+
+def test_a_lookup_takes_exactly_one_identifier():
+    components = _schema()["components"]["schemas"]
+    branches = [
+        components[branch["$ref"].split("/")[-1]]
+        for branch in components["IdentifierLookupRequest"]["oneOf"]
+    ]
+    assert [branch["required"] for branch in branches] == [["national_id"], ["phone"]]
+    assert branches[0]["properties"]["phone"]["maxLength"] == 0
+    assert branches[1]["properties"]["national_id"]["maxLength"] == 0
+
+
+@pytest.mark.parametrize(
+    ("budget", "allowed"),
+    [("", False), ("-", False), (".", False), ("-.", False), ("12.5", True), (".5", True)],
+)
+def test_a_decimal_in_the_schema_has_a_digit(budget, allowed):
+    """drf-spectacular's pattern admitted "", "-" and ".", which are refused."""
+    budget_schema = _schema()["components"]["schemas"]["CapacityRequest"]["properties"]["budget"]
+    assert bool(re.search(budget_schema["pattern"], budget)) is allowed
