@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -174,17 +172,6 @@ CHECKS = [
 class Tally:
     cases: int = 0
     failures: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def in_test_transaction():
-    """Requests run through the WSGI application in this thread; like Django's test client,
-    keep the request signals from closing the test's database connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
