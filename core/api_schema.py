@@ -95,3 +95,17 @@ def decimals_need_a_digit(result: dict, generator, request, public) -> dict:
 
     visit(result.get("components", {}))
     return result
+
+
+def empty_query_values_are_unset(result: dict, generator, request, public) -> dict:
+    """An optional query parameter sent empty (``?status=``) is taken as not sent, as HTML
+    forms send an unfilled field (django-filter's filters, ``page_size``): the schema says so
+    with ``allowEmptyValue``, else ``status=`` would be input it forbids and is accepted."""
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

@@ -40,6 +40,8 @@ from services.filters import DEFAULT_ORDERING, RequestFilter, sort_ordering
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.personal_data import resident_data
 from services.serializers import (
+    INFORMATION_ADD_SCHEMA,
+    REPLY_ADD_SCHEMA,
     AssignSerializer,
     CapacitySerializer,
     CategoryTreeSerializer,
@@ -372,7 +374,7 @@ class ServiceRequestViewSet(
 
     @extend_schema(
         summary="Reply to the resident (public), optionally from a canned reply",
-        request=ReplyAddSerializer,
+        request=REPLY_ADD_SCHEMA,
         responses={
             201: CommentSerializer,
             403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
@@ -393,8 +395,8 @@ class ServiceRequestViewSet(
     @extend_schema(
         summary="Add information or a photo to an open request (the resident who made it)",
         request={
-            "multipart/form-data": InformationAddSerializer,
-            "application/json": InformationAddSerializer,
+            "multipart/form-data": INFORMATION_ADD_SCHEMA,
+            "application/json": INFORMATION_ADD_SCHEMA,
         },
         responses={
             201: CommentSerializer,

@@ -511,6 +511,56 @@ class InformationAddSerializer(serializers.Serializer):
     photo = serializers.ImageField(required=False, allow_null=True, default=None)
 
 
+def _one_of_bodies(component: str, branches: dict[str, dict]) -> PolymorphicProxySerializer:
+    """For the schema: a body that is exactly one of ``branches`` (name → fields)."""
+    return PolymorphicProxySerializer(
+        component_name=component,
+        serializers=[
+            type(f"{component}{name}Serializer", (serializers.Serializer,), fields)
+            for name, fields in branches.items()
+        ],
+        resource_type_field_name=None,
+    )
+
+
+def _said() -> serializers.CharField:
+    """Text that says something (the actions trim it and refuse it empty)."""
+    return serializers.CharField(max_length=2000, validators=[RegexValidator(r"\S")])
+
+
+def _unsaid() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, validators=[RegexValidator(r"^\s*$")]
+    )
+
+
+# A reply says something: its text, or a canned reply's (whose text it takes when it has
+# none). The schema's two exclusive shapes; ``ReplyAddSerializer`` reads either.
+REPLY_ADD_SCHEMA = _one_of_bodies(
+    "ReplyAdd",
+    {
+        "Written": {
+            "text": _said(),
+            "canned": serializers.CharField(required=False, allow_blank=True, max_length=0),
+        },
+        "Canned": {
+            "canned": serializers.CharField(
+                max_length=64, help_text="Code of a canned reply offered for the request's service."
+            ),
+            "text": serializers.CharField(max_length=2000, required=False, allow_blank=True),
+        },
+    },
+)
+# Information is some text, a photo, or both.
+INFORMATION_ADD_SCHEMA = _one_of_bodies(
+    "InformationAdd",
+    {
+        "Text": {"text": _said(), "photo": serializers.ImageField(required=False)},
+        "Photo": {"photo": serializers.ImageField(), "text": _unsaid()},
+    },
+)
+
+
 class RateSerializer(serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -135,3 +135,23 @@ def test_a_decimal_in_the_schema_has_a_digit(budget, allowed):
     """drf-spectacular's pattern admitted "", "-" and ".", which are refused."""
     budget_schema = _schema()["components"]["schemas"]["CapacityRequest"]["properties"]["budget"]
     assert bool(re.search(budget_schema["pattern"], budget)) is allowed
+
+
+def test_a_reply_and_information_say_something():
+    """A reply with neither text nor a canned reply, or information with neither text nor a
+    photo, was schema-valid and refused."""
+    components = _schema()["components"]["schemas"]
+    reply = [components[b["$ref"].split("/")[-1]] for b in components["ReplyAddRequest"]["oneOf"]]
+    assert [b["required"] for b in reply] == [["text"], ["canned"]]
+    assert reply[0]["properties"]["canned"]["maxLength"] == 0
+    information = [
+        components[b["$ref"].split("/")[-1]] for b in components["InformationAddRequest"]["oneOf"]
+    ]
+    assert [b["required"] for b in information] == [["text"], ["photo"]]
+
+
+def test_an_empty_query_value_is_documented_as_allowed():
+    """``?status=`` is taken as not sent (django-filter, page_size): without
+    ``allowEmptyValue`` it was input the schema forbids, and accepted."""
+    for parameter in _schema()["paths"]["/api/v1/requests/"]["get"]["parameters"]:
+        assert parameter["allowEmptyValue"] is True, parameter["name"]

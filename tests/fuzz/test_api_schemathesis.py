@@ -79,10 +79,18 @@ def _body_properties(path: str, method: str) -> set[str]:
     names: set[str] = set()
     request_body = schema["paths"][path][method].get("requestBody", {})
     for media in request_body.get("content", {}).values():
-        body_schema = media.get("schema", {})
-        if "$ref" in body_schema:
-            body_schema = components[body_schema["$ref"].rsplit("/", 1)[1]]
-        names.update(body_schema.get("properties", {}))
+        names.update(_properties(media.get("schema", {}), components))
+    return names
+
+
+def _properties(body_schema: dict, components: dict) -> set[str]:
+    """The properties a body schema names, in any branch of a ``oneOf`` (one body per kind
+    of run, per reason)."""
+    if "$ref" in body_schema:
+        body_schema = components[body_schema["$ref"].rsplit("/", 1)[1]]
+    names = set(body_schema.get("properties", {}))
+    for branch in body_schema.get("oneOf", []):
+        names |= _properties(branch, components)
     return names
 
 
