@@ -203,6 +203,20 @@ class User(AbstractUser):
     def is_worker(self) -> bool:
         return self.role == self.Role.WORKER
 
+    @property
+    def display_name(self) -> str:
+        """How this person is named to others, the one rule for every page, notification,
+        export, the API's display texts and the audit log: the full name when it is set, else
+        the user name. A resident's full name is their personal information, so it is shown
+        masked (as their profile's name is); staff are named in full, since who acted on a
+        request or viewed an identifier must be recognisable."""
+        full_name = self.get_full_name()
+        if not full_name:
+            return self.get_username()
+        if self.role == self.Role.RESIDENT and not self.is_superuser:
+            return pii.mask_name(full_name)
+        return full_name
+
 
 class Resident(models.Model):
     """A resident's profile. Identifiers are encrypted; only their keyed hashes are searchable."""
