@@ -280,6 +280,9 @@ def _detail_page(
             context["information_form"] = information_form or InformationForm()
         if item.status in RATABLE_STATUSES and item.satisfaction is None:
             context["rating_form"] = rating_form or RatingForm()
+    context["staff_actions"] = is_staff_view and any(
+        context.get(name) for name in ("moves", "assign_form", "expected_completion_form")
+    )
     return render(request, "services/request_detail.html", context, status=status)
 
 
