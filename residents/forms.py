@@ -325,7 +325,8 @@ class AuditLogFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *PersonalDataAccess.Channel.choices],
     )
-    accessor = forms.CharField(label=_("By (name or user name)"), required=False, max_length=150)
+    # Who acted, by the name the log shows (``User.display_name``) or the user name.
+    accessor = forms.CharField(label=_("Who"), required=False, max_length=150)
     resident = forms.IntegerField(label=_("Resident #"), required=False, min_value=1)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
