@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0016_translatable_field_labels'),
+        ('services', '0017_text_without_control_characters'),
     ]
 
     operations = [
