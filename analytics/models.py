@@ -32,7 +32,7 @@ class AnalysisRun(models.Model):
     data_fingerprint = models.CharField(_("data fingerprint"), max_length=64, blank=True)
     data_cutoff = models.DateField(_("data cut-off"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    progress_message = models.CharField(max_length=200, blank=True)
+    progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     # Why the run failed as language-neutral parts (an engine error's code and numbers), which
@@ -44,24 +44,38 @@ class AnalysisRun(models.Model):
         default=0,
         help_text=_("How many times a worker started it; above one means it was redelivered."),
     )
-    worker_pid = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    worker_pid = models.PositiveIntegerField(
+        _("worker process ID"), null=True, blank=True, editable=False
+    )
     # Which machine runs it, and when its worker last said it was alive: a run whose worker
     # went silent is failed by the sweeper (analytics.actions.analysis_runs_sweep).
-    worker_host = models.CharField(max_length=200, blank=True, editable=False)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    worker_host = models.CharField(_("worker host"), max_length=200, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat at"), null=True, blank=True, editable=False
+    )
     # When its message was last handed to the broker: a run queued long ago whose message the
     # broker lost is queued again by the sweeper.
-    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -89,9 +103,14 @@ class PanelDataset(models.Model):
     fingerprint = models.CharField(_("content fingerprint (SHA-256)"), max_length=64)
     synthetic = models.BooleanField(_("synthetic"), default=False)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
     )
-    imported_at = models.DateTimeField(default=timezone.now)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
 
     class Meta:
         ordering = ["-imported_at", "-id"]
@@ -103,12 +122,20 @@ class PanelDataset(models.Model):
 
 
 class PanelRow(models.Model):
-    dataset = models.ForeignKey(PanelDataset, on_delete=models.CASCADE, related_name="rows")
-    city = models.ForeignKey("residents.City", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    values = models.JSONField(help_text=_("Indicator values keyed by the panel schema's columns."))
+    dataset = models.ForeignKey(
+        PanelDataset, on_delete=models.CASCADE, related_name="rows", verbose_name=_("dataset")
+    )
+    city = models.ForeignKey(
+        "residents.City", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    values = models.JSONField(
+        _("indicator values"), help_text=_("Indicator values keyed by the panel schema's columns.")
+    )
 
     class Meta:
+        verbose_name = _("panel row")
+        verbose_name_plural = _("panel rows")
         ordering = ["dataset_id", "city_id", "year"]
         constraints = [
             models.UniqueConstraint(
@@ -123,14 +150,23 @@ class PanelRow(models.Model):
 class CityYearScore(models.Model):
     """A city-year's scores from an equalization run."""
 
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="city_scores")
-    city = models.ForeignKey("residents.City", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
+    run = models.ForeignKey(
+        AnalysisRun,
+        on_delete=models.CASCADE,
+        related_name="city_scores",
+        verbose_name=_("analysis run"),
+    )
+    city = models.ForeignKey(
+        "residents.City", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
     development = models.FloatField(_("development level score (pubindicator)"))
     differentiation = models.FloatField(_("urban-rural differentiation score (E)"))
     digital_government = models.FloatField(_("digital government level"), null=True)
 
     class Meta:
+        verbose_name = _("city-year score")
+        verbose_name_plural = _("city-year scores")
         ordering = ["run_id", "city_id", "year"]
         constraints = [
             models.UniqueConstraint(
@@ -145,17 +181,32 @@ class CityYearScore(models.Model):
 class DemandForecast(models.Model):
     """Forecast requests for one community, category and month, with an 80% interval."""
 
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="forecasts")
-    community = models.ForeignKey("residents.Community", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(
+        AnalysisRun,
+        on_delete=models.CASCADE,
+        related_name="forecasts",
+        verbose_name=_("analysis run"),
+    )
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
+    )
     category = models.ForeignKey(
-        "services.ServiceCategory", on_delete=models.PROTECT, related_name="+"
+        "services.ServiceCategory",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("service category"),
     )
     period = models.DateField(_("month"))
-    forecast = models.FloatField()
-    lower = models.FloatField()
-    upper = models.FloatField()
+    forecast = models.FloatField(_("forecast"))
+    lower = models.FloatField(_("lower bound"))
+    upper = models.FloatField(_("upper bound"))
 
     class Meta:
+        verbose_name = _("demand forecast")
+        verbose_name_plural = _("demand forecasts")
         ordering = ["run_id", "community_id", "category_id", "period"]
         constraints = [
             models.UniqueConstraint(
@@ -171,11 +222,20 @@ class DemandForecast(models.Model):
 class ResidentSegment(models.Model):
     """The segment a portraits run put a resident in."""
 
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="segments")
-    resident = models.ForeignKey("residents.Resident", on_delete=models.CASCADE, related_name="+")
-    segment = models.PositiveSmallIntegerField()
+    run = models.ForeignKey(
+        AnalysisRun,
+        on_delete=models.CASCADE,
+        related_name="segments",
+        verbose_name=_("analysis run"),
+    )
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.CASCADE, related_name="+", verbose_name=_("resident")
+    )
+    segment = models.PositiveSmallIntegerField(_("segment"))
 
     class Meta:
+        verbose_name = _("resident's segment")
+        verbose_name_plural = _("residents' segments")
         constraints = [
             models.UniqueConstraint(fields=["run", "resident"], name="segment_unique_run_resident"),
         ]
@@ -187,27 +247,42 @@ class ResidentSegment(models.Model):
 class AllocationLine(models.Model):
     """One recommended supply line of an allocation run, with its explanation."""
 
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="allocation_lines")
-    community = models.ForeignKey("residents.Community", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(
-        "services.ServiceCategory", on_delete=models.PROTECT, related_name="+"
+    run = models.ForeignKey(
+        AnalysisRun,
+        on_delete=models.CASCADE,
+        related_name="allocation_lines",
+        verbose_name=_("analysis run"),
     )
-    provider = models.CharField(max_length=20)
-    forecast = models.FloatField()
-    lower = models.FloatField()
-    upper = models.FloatField()
-    current_supply = models.FloatField()
-    gap = models.FloatField()
-    recommended_units = models.FloatField()
-    cost = models.DecimalField(max_digits=14, decimal_places=2)
-    weight = models.FloatField()
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    category = models.ForeignKey(
+        "services.ServiceCategory",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("service category"),
+    )
+    provider = models.CharField(_("provider"), max_length=20)
+    forecast = models.FloatField(_("forecast"))
+    lower = models.FloatField(_("lower bound"))
+    upper = models.FloatField(_("upper bound"))
+    current_supply = models.FloatField(_("current supply"))
+    gap = models.FloatField(_("gap"))
+    recommended_units = models.FloatField(_("recommended units"))
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2)
+    weight = models.FloatField(_("weight"))
     # The explanation (and the equity weight's reason inside it) as language-neutral parts
     # (codes and numbers, see analytics.engine.supply.allocation), worded in the reader's
     # language by analytics.wording. Lines stored before parts existed keep their English text
     # as one {"code": "text", "text", "weight_reason"} part (migration 0005).
-    explanation_parts = models.JSONField(null=True, blank=True)
+    explanation_parts = models.JSONField(_("explanation parts"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("allocation line")
+        verbose_name_plural = _("allocation lines")
         ordering = ["run_id", "community_id", "category_id", "provider"]
         constraints = [
             models.UniqueConstraint(
@@ -230,22 +305,39 @@ class AllocationPlan(models.Model):
         SUPERSEDED = "superseded", _("Replaced by a later plan")
         REVOKED = "revoked", _("Revoked")
 
-    run = models.OneToOneField(AnalysisRun, on_delete=models.CASCADE, related_name="plan")
+    run = models.OneToOneField(
+        AnalysisRun, on_delete=models.CASCADE, related_name="plan", verbose_name=_("analysis run")
+    )
     period = models.DateField(_("month"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     # The plan that was approved for the month when this one was: revoking this one brings
     # it back.
     replaced = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaced plan"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(_("approved at"), default=timezone.now)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-approved_at", "-id"]
@@ -279,28 +371,34 @@ class AnalysisRunPart(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="parts")
+    run = models.ForeignKey(
+        AnalysisRun, on_delete=models.CASCADE, related_name="parts", verbose_name=_("analysis run")
+    )
     partition = models.CharField(_("partition"), max_length=32)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    progress_message = models.CharField(max_length=200, blank=True)
+    progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
     # The part's own result (the kind's typed result over its partition, as JSON), which
     # the merge step reads; ``rows``: rows the merge writes for it (e.g. residents' segments,
     # numbered only once every part is known).
-    result = models.JSONField(null=True, blank=True)
-    rows = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    error_parts = models.JSONField(default=list, blank=True)
-    timings = models.JSONField(default=dict, blank=True)
-    worker_pid = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    worker_host = models.CharField(max_length=200, blank=True, editable=False)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
-    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    rows = models.JSONField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    error_parts = models.JSONField(_("error parts"), default=list, blank=True)
+    timings = models.JSONField(_("timings (s)"), default=dict, blank=True)
+    worker_pid = models.PositiveIntegerField(
+        _("worker process ID"), null=True, blank=True, editable=False
+    )
+    worker_host = models.CharField(_("worker host"), max_length=200, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat at"), null=True, blank=True, editable=False
+    )
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["run_id", "partition"]

@@ -37,7 +37,12 @@ class ServiceCategory(models.Model):
     name_zh = models.CharField(_("Chinese name"), max_length=50, blank=True)
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
     )
     dimension = models.CharField(_("dimension"), max_length=32, choices=Dimension.choices)
     sla_hours = models.PositiveIntegerField(
@@ -71,7 +76,7 @@ class ServiceCategory(models.Model):
             "feed."
         ),
     )
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         ordering = ["dimension", "order", "code"]
@@ -118,11 +123,20 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="requests",
+        verbose_name=_("resident"),
     )
     community = models.ForeignKey(
-        "residents.Community", on_delete=models.PROTECT, related_name="requests"
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("community"),
     )
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="requests")
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("service category"),
+    )
     description = models.TextField(_("description"), max_length=4000)
     urgency = models.CharField(
         _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
@@ -142,6 +156,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="logged_requests",
+        verbose_name=_("logged by"),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,6 +164,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        verbose_name=_("assigned to"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
@@ -158,7 +174,7 @@ class ServiceRequest(models.Model):
     expected_completion_at = models.DateTimeField(_("expected completion"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction (1-5)"),
+        _("satisfaction (1–5)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
@@ -316,15 +332,28 @@ class RequestStatusChange(models.Model):
     # No database foreign key: the request table is partitioned on PostgreSQL, and its id
     # alone is not unique there (services/partitions.py). The column stays indexed.
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="history", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="history",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
-    from_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices)
+    from_status = models.CharField(
+        _("from status"), max_length=12, choices=ServiceRequest.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=12, choices=ServiceRequest.Status.choices
+    )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    changed_at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True, max_length=2000)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
     # Why a request was rejected, closed without resolution or withdrawn (``workflow.Reason``).
     reason = models.CharField(
         _("reason"), max_length=32, choices=workflow.Reason.choices, blank=True, default=""
@@ -354,13 +383,22 @@ class RequestComment(models.Model):
     PUBLIC_KINDS = (Kind.PUBLIC_REPLY, Kind.INFORMATION)
 
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="comments", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     text = models.TextField(_("text"), max_length=2000, blank=True)
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
 
@@ -398,7 +436,11 @@ class ReviewTask(models.Model):
         NO_ACTION = "no_action", _("No action needed")
 
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="reviews", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
     rating = models.PositiveSmallIntegerField(_("rating"))
     supervisor = models.ForeignKey(
@@ -415,7 +457,12 @@ class ReviewTask(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -440,16 +487,26 @@ class IdempotencyRecord(models.Model):
     # No index of its own: the unique (user, key) index serves every lookup by user, and a
     # second index on user alone tempted the planner into scanning all of a busy user's keys.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("user account"),
     )
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key"),
         ]
@@ -472,23 +529,36 @@ class SupplyCapacity(models.Model):
         IMPORT = "import", _("Imported")
 
     community = models.ForeignKey(
-        "residents.Community", on_delete=models.PROTECT, related_name="capacities"
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="capacities",
+        verbose_name=_("community"),
     )
     category = models.ForeignKey(
-        ServiceCategory, on_delete=models.PROTECT, related_name="capacities"
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="capacities",
+        verbose_name=_("service category"),
     )
     period = models.DateField(_("period (first day of month)"))
     provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
     capacity = models.PositiveIntegerField(_("capacity (requests that can be served)"))
     budget = models.DecimalField(_("budget (CNY)"), max_digits=14, decimal_places=2, default=0)
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.MANUAL
+    )
     # The allocation run whose approved plan wrote the row (source "plan"); an id, not a key,
     # because services does not depend on analytics.
     plan_run_id = models.PositiveIntegerField(_("allocation run"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-period", "community_id", "category_id", "provider"]
@@ -525,22 +595,41 @@ class CapacityChange(models.Model):
         PLAN_REPLACED = "plan_replaced", _("Plan replaced")
         PLAN_REVOKED = "plan_revoked", _("Plan revoked")
 
-    period = models.DateField()
+    period = models.DateField(_("period"))
     # The audit goes with a community or service that is deleted (the demo city's reset).
-    community = models.ForeignKey("residents.Community", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="+")
-    provider = models.CharField(max_length=20)
-    source = models.CharField(max_length=8)
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    plan_run_id = models.PositiveIntegerField(null=True, blank=True)
-    capacity_before = models.PositiveIntegerField(null=True, blank=True)
-    capacity_after = models.PositiveIntegerField(null=True, blank=True)
-    budget_before = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    budget_after = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("service category"),
+    )
+    provider = models.CharField(_("provider"), max_length=20)
+    source = models.CharField(_("source"), max_length=8)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    plan_run_id = models.PositiveIntegerField(_("plan's run number"), null=True, blank=True)
+    capacity_before = models.PositiveIntegerField(_("capacity before"), null=True, blank=True)
+    capacity_after = models.PositiveIntegerField(_("capacity after"), null=True, blank=True)
+    budget_before = models.DecimalField(
+        _("budget before"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_after = models.DecimalField(
+        _("budget after"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -630,7 +719,10 @@ class SavedQueueFilter(models.Model):
     MAX_PER_USER = 20
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filters"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_queue_filters",
+        verbose_name=_("user account"),
     )
     name = models.CharField(_("name"), max_length=60)
     query = models.CharField(_("filters"), max_length=2000, blank=True)
