@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0010_resident_community_label'),
-        ('services', '0015_request_newest_and_rated_indexes'),
+        ('services', '0016_translatable_field_labels'),
     ]
 
     operations = [
