@@ -288,9 +288,18 @@ class RequestMonthCount(models.Model):
     itself)."""
 
     month = models.DateField(_("month"))
-    community = models.ForeignKey("residents.Community", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
     dimension = models.ForeignKey(
-        ServiceCategory, on_delete=models.PROTECT, null=True, related_name="+"
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("dimension"),
     )
     requests = models.PositiveIntegerField(_("requests"))
 
@@ -314,7 +323,11 @@ class CommunityRequestCount(models.Model):
     busiest communities over the whole history read 20,000 rows, not 5 million requests."""
 
     community = models.OneToOneField(
-        "residents.Community", on_delete=models.PROTECT, primary_key=True, related_name="+"
+        "residents.Community",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("community"),
     )
     requests = models.PositiveIntegerField(_("requests"))
 
