@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0011_translatable_field_labels'),
-        ('services', '0016_translatable_field_labels'),
+        ('services', '0017_text_without_control_characters'),
     ]
 
     operations = [
