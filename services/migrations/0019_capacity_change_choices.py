@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0017_text_without_control_characters'),
+        ('services', '0018_request_counts_per_month'),
     ]
 
     operations = [
