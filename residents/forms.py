@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -365,7 +367,8 @@ class AuditLogFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *PersonalDataAccess.Channel.choices],
     )
-    accessor = forms.CharField(label=_("By (user name)"), required=False, max_length=150)
+    # Who acted, by the name the log shows (``User.display_name``) or the user name.
+    accessor = forms.CharField(label=_("Who"), required=False, max_length=150)
     resident = forms.IntegerField(label=_("Resident #"), required=False, min_value=1)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -388,7 +391,14 @@ class AuditLogFilterForm(forms.Form):
         if data.get("channel"):
             entries = entries.filter(channel=data["channel"])
         if data.get("accessor"):
-            entries = entries.filter(accessor__username__iexact=data["accessor"].strip())
+            # The log names people by ``User.display_name``: the name read there finds them,
+            # and so does the user name.
+            who = data["accessor"].strip()
+            entries = entries.alias(
+                accessor_full_name=Trim(
+                    Concat("accessor__first_name", Value(" "), "accessor__last_name")
+                )
+            ).filter(Q(accessor__username__iexact=who) | Q(accessor_full_name__iexact=who))
         if data.get("resident"):
             entries = entries.filter(resident_id=data["resident"])
         if data.get("since"):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.confirmation import Confirmation, confirmation_page, is_confirmed
 from core.errors import LimitReached
 from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
 from core.views import add_action_errors
@@ -129,6 +130,19 @@ def _portrait_page(
 
 
 def _portrait_withdraw(request: HttpRequest, resident, *, done_url: str) -> HttpResponse:
+    # The facts cannot be restored: asked first, by the dialog or, without JavaScript, here.
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            Confirmation(
+                question=_(
+                    "Withdraw consent and delete these facts? They cannot be restored; you can "
+                    "share them again later."
+                ),
+                confirm_label=_("Withdraw consent and delete these facts"),
+                cancel_url=done_url,
+            ),
+        )
     actions.resident_portrait_withdraw(user=request.user, resident=resident)
     messages.success(
         request, _("Consent withdrawn: those facts are deleted and left out of analysis.")

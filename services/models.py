@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import localised_name
+from core.text import multi_line_text, one_line_text
 from services import workflow
 from services.extra_fields import validate_extra_fields
 
@@ -33,9 +35,11 @@ class ServiceCategory(models.Model):
         ENVIRONMENTAL_PROTECTION = "environmental_protection", _("Environmental protection")
 
     code = models.SlugField(_("service code"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    name_zh = models.CharField(_("Chinese name"), max_length=50, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    name_zh = models.CharField(
+        _("Chinese name"), max_length=50, blank=True, validators=[one_line_text]
+    )
+    description = models.TextField(_("description"), blank=True, validators=[multi_line_text])
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -84,7 +88,8 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
-        return self.name
+        # The admin's lists, filters and titles and every default choice label show it.
+        return localised_name(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -137,7 +142,7 @@ class ServiceRequest(models.Model):
         related_name="requests",
         verbose_name=_("service category"),
     )
-    description = models.TextField(_("description"), max_length=4000)
+    description = models.TextField(_("description"), max_length=4000, validators=[multi_line_text])
     urgency = models.CharField(
         _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
     )
@@ -145,7 +150,9 @@ class ServiceRequest(models.Model):
     attributes = models.JSONField(
         _("answers to the category's extra fields"), default=dict, blank=True
     )
-    address_string = models.CharField(_("address"), max_length=255, blank=True)
+    address_string = models.CharField(
+        _("address"), max_length=255, blank=True, validators=[one_line_text]
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
@@ -179,7 +186,9 @@ class ServiceRequest(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True, max_length=2000)
+    satisfaction_comment = models.TextField(
+        _("satisfaction comment"), blank=True, max_length=2000, validators=[multi_line_text]
+    )
     free_text_erased_at = models.DateTimeField(
         _("free text and photo erased at"),
         null=True,
@@ -263,6 +272,82 @@ class ServiceRequest(models.Model):
         return start + timedelta(hours=category.sla_hours * cls.URGENCY_SLA_FACTOR[urgency])
 
 
+# The overview's request counts kept per month (docs/overview-counts.md) ---------------------------
+
+
+class RequestCountedMonth(models.Model):
+    """A closed month (site time zone) whose requests ``RequestMonthCount`` and
+    ``CommunityRequestCount`` hold. Every other month is counted from the requests themselves
+    on each view: the current one, one not rolled up yet, one a back-dated import reopened."""
+
+    month = models.DateField(_("month"), primary_key=True)
+    counted_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("counted month")
+        verbose_name_plural = _("counted months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class RequestMonthCount(models.Model):
+    """How many requests a community made in one counted month in one area of need (the
+    service's first-level category; ``None`` for a request filed under a first-level category
+    itself)."""
+
+    month = models.DateField(_("month"))
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    dimension = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("dimension"),
+    )
+    requests = models.PositiveIntegerField(_("requests"))
+
+    class Meta:
+        verbose_name = _("requests per month")
+        verbose_name_plural = _("requests per month")
+        indexes = [
+            models.Index(
+                fields=["month", "community"],
+                include=["dimension", "requests"],
+                name="request_month_count_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.community_id} {self.dimension_id}: {self.requests}"
+
+
+class CommunityRequestCount(models.Model):
+    """How many requests a community made in all counted months together: the overview's
+    busiest communities over the whole history read 20,000 rows, not 5 million requests."""
+
+    community = models.OneToOneField(
+        "residents.Community",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    requests = models.PositiveIntegerField(_("requests"))
+
+    class Meta:
+        verbose_name = _("requests per community")
+        verbose_name_plural = _("requests per community")
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.requests}"
+
+
 class RequestStatusChange(models.Model):
     """One step in a request's history: who moved it, when, from what to what, and why."""
 
@@ -290,7 +375,7 @@ class RequestStatusChange(models.Model):
         verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    note = models.TextField(_("note"), blank=True, max_length=2000)
+    note = models.TextField(_("note"), blank=True, max_length=2000, validators=[multi_line_text])
     # Why a request was rejected, closed without resolution or withdrawn (``workflow.Reason``).
     reason = models.CharField(
         _("reason"), max_length=32, choices=workflow.Reason.choices, blank=True, default=""
@@ -302,7 +387,7 @@ class RequestStatusChange(models.Model):
         verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
-        return f"#{self.request_id}: {self.from_status or '-'} → {self.to_status}"
+        return f"#{self.request_id}: {self.get_from_status_display() or '-'} → {self.get_to_status_display()}"
 
 
 class RequestComment(models.Model):
@@ -327,7 +412,7 @@ class RequestComment(models.Model):
         verbose_name=_("service request"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    text = models.TextField(_("text"), max_length=2000, blank=True)
+    text = models.TextField(_("text"), max_length=2000, blank=True, validators=[multi_line_text])
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -346,7 +431,7 @@ class RequestComment(models.Model):
         indexes = [models.Index(fields=["request", "kind"])]
 
     def __str__(self) -> str:
-        return f"#{self.request_id} {self.kind}"
+        return f"#{self.request_id} {self.get_kind_display()}"
 
     @property
     def is_public(self) -> bool:
@@ -392,7 +477,9 @@ class ReviewTask(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
+    outcome_note = models.TextField(
+        _("outcome note"), max_length=2000, blank=True, validators=[multi_line_text]
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -413,7 +500,7 @@ class ReviewTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.request_id} {self.rating}/5 {self.state}"
+        return f"#{self.request_id} {self.rating}/5 {self.get_state_display()}"
 
 
 class IdempotencyRecord(models.Model):
@@ -517,7 +604,10 @@ class SupplyCapacity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.community_id}/{self.category_id} {self.period:%Y-%m} {self.provider}"
+        return (
+            f"{self.community_id}/{self.category_id} {self.period:%Y-%m} "
+            f"{self.get_provider_display()}"
+        )
 
 
 class CapacityChange(models.Model):
@@ -546,8 +636,10 @@ class CapacityChange(models.Model):
         related_name="+",
         verbose_name=_("service category"),
     )
-    provider = models.CharField(_("provider"), max_length=20)
-    source = models.CharField(_("source"), max_length=8)
+    provider = models.CharField(
+        _("provider"), max_length=20, choices=SupplyCapacity.Provider.choices
+    )
+    source = models.CharField(_("source"), max_length=8, choices=SupplyCapacity.Source.choices)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     plan_run_id = models.PositiveIntegerField(_("plan's run number"), null=True, blank=True)
     capacity_before = models.PositiveIntegerField(_("capacity before"), null=True, blank=True)
@@ -574,7 +666,10 @@ class CapacityChange(models.Model):
         verbose_name_plural = _("capacity changes")
 
     def __str__(self) -> str:
-        return f"{self.period:%Y-%m} {self.community_id}/{self.category_id} {self.reason}"
+        return (
+            f"{self.period:%Y-%m} {self.community_id}/{self.category_id} "
+            f"{self.get_reason_display()}"
+        )
 
 
 class Open311ApiKey(models.Model):
@@ -597,7 +692,9 @@ class Open311ApiKey(models.Model):
         verbose_name=_("owner"),
         help_text=_("Requests submitted with this key are logged by this account."),
     )
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=[one_line_text]
+    )
     default_community = models.ForeignKey(
         "residents.Community",
         on_delete=models.SET_NULL,
@@ -661,7 +758,7 @@ class SavedQueueFilter(models.Model):
         related_name="saved_queue_filters",
         verbose_name=_("user account"),
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[one_line_text])
     query = models.CharField(_("filters"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("saved at"), default=timezone.now)
 
