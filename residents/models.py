@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.localisation import with_code
+from core.text import one_line_text
 from residents import pii
 from residents.fields import EncryptedTextField
 
@@ -18,8 +19,8 @@ class Region(models.Model):
     """One of the seven major regions of China used by the source paper."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50)
-    name_zh = models.CharField(_("Chinese name"), max_length=20)
+    name = models.CharField(_("name"), max_length=50, validators=[one_line_text])
+    name_zh = models.CharField(_("Chinese name"), max_length=20, validators=[one_line_text])
     order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
@@ -34,9 +35,11 @@ class Region(models.Model):
 class City(models.Model):
     """A prefecture-level city (or municipality), identified by its administrative code."""
 
-    adcode = models.CharField(_("administrative code"), max_length=6, unique=True)
-    name = models.CharField(_("name"), max_length=50)
-    province = models.CharField(_("province"), max_length=50)
+    adcode = models.CharField(
+        _("administrative code"), max_length=6, unique=True, validators=[one_line_text]
+    )
+    name = models.CharField(_("name"), max_length=50, validators=[one_line_text])
+    province = models.CharField(_("province"), max_length=50, validators=[one_line_text])
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="cities", verbose_name=_("region")
     )
@@ -65,9 +68,13 @@ class Area(models.Model):
         DISTRICT = 3, _("District or county")
         STREET = 4, _("Street or township")
 
-    code = models.CharField(_("administrative code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    name_en = models.CharField(_("romanised name"), max_length=100, blank=True)
+    code = models.CharField(
+        _("administrative code"), max_length=12, unique=True, validators=[one_line_text]
+    )
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    name_en = models.CharField(
+        _("romanised name"), max_length=100, blank=True, validators=[one_line_text]
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -116,9 +123,11 @@ class Community(models.Model):
     city = models.ForeignKey(
         City, on_delete=models.PROTECT, related_name="communities", verbose_name=_("city")
     )
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    district = models.CharField(_("district or county"), max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[one_line_text])
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    district = models.CharField(
+        _("district or county"), max_length=100, blank=True, validators=[one_line_text]
+    )
     area = models.ForeignKey(
         Area,
         on_delete=models.PROTECT,
@@ -179,6 +188,13 @@ class User(AbstractUser):
         ADMIN = "admin", _("Administrator")
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.RESIDENT)
+    # Django's, with the one rule for typed text (``core.text``).
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[one_line_text]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[one_line_text]
+    )
     communities = models.ManyToManyField(
         Community,
         blank=True,
@@ -280,7 +296,7 @@ class Resident(models.Model):
         Community, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
     )
 
-    name = EncryptedTextField(_("name"), blank=True)
+    name = EncryptedTextField(_("name"), blank=True, validators=[one_line_text])
     phone = EncryptedTextField(_("phone"), blank=True)
     national_id = EncryptedTextField(_("national ID number"), blank=True)
     phone_hash = models.CharField(

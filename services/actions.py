@@ -39,6 +39,7 @@ from core.errors import (
 )
 from core.localisation import join_list, join_sentences, labelled
 from core.roles import is_administrator, is_resident, is_worker
+from core.text import text_errors, text_problem
 from geography.distance import haversine_km
 from notifications.actions import notify_request_event
 from notifications.models import Event
@@ -166,6 +167,10 @@ def _answer(spec: dict, value: object) -> tuple[object, str | None]:
         return list(dict.fromkeys(value)), None
     if not isinstance(value, str):
         return None, _("Enter text.")
+    # Line breaks and tabs pass: a one-line answer has its whitespace joined just below.
+    problem = text_problem(value, multiline=True)
+    if problem:
+        return None, problem
     limit = DESCRIPTION_MAX_LENGTH if datatype == "text" else STRING_ANSWER_MAX_LENGTH
     value = value.strip() if datatype == "text" else " ".join(value.split())
     if len(value) > limit:
@@ -275,6 +280,10 @@ def _check_request_fields(
         errors["latitude"] = [_("Latitude lies between -90 and 90.")]
     if longitude is not None and not (_is_number(longitude) and -180 <= longitude <= 180):
         errors["longitude"] = [_("Longitude lies between -180 and 180.")]
+    for field, problems in text_errors(
+        {"description": (description, True), "address_string": (address_string, False)}
+    ).items():
+        errors.setdefault(field, problems)
     cleaned = {
         "description": description,
         "address_string": address_string,
@@ -792,6 +801,9 @@ def _check_note(note: str) -> str:
                 ]
             }
         )
+    problem = text_problem(note, multiline=True)
+    if problem:
+        raise ValidationError({"note": [problem]})
     return note
 
 
@@ -1147,8 +1159,9 @@ def _check_text(text: str, *, field: str = "text", required: bool = True) -> str
                 ]
             }
         )
-    if "\x00" in text:
-        raise ValidationError({field: [_("Null characters are not allowed.")]})
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise ValidationError({field: [problem]})
     return text
 
 
@@ -1246,6 +1259,8 @@ def request_rate(
         errors["comment"] = [
             _("Ensure the comment has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
         ]
+    elif problem := text_problem(comment, multiline=True):
+        errors["comment"] = [problem]
     if errors:
         raise ValidationError(errors)
     locked = _locked(request)
@@ -1301,6 +1316,8 @@ def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str =
         ]
     elif outcome == ReviewTask.Outcome.NO_ACTION and not note:
         errors["note"] = [_("Say why no action is needed.")]
+    elif problem := text_problem(note, multiline=True):
+        errors["note"] = [problem]
     if errors:
         raise ValidationError(errors)
     locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
@@ -1684,6 +1701,9 @@ def _clean_queue_query(query: str) -> str:
     for key in list(params.keys()):
         if key not in RequestFilter.base_filters:
             del params[key]
+    for values in params.lists():
+        if problem := next(filter(None, (text_problem(v) for v in values[1])), None):
+            raise ValidationError({"query": [problem]})
     form = RequestFilter(params, queryset=ServiceRequest.objects.none(), user=None).form
     if not form.is_valid():
         problems = [
@@ -1701,6 +1721,8 @@ def saved_filter_save(*, user: User, name: str, query: str) -> SavedQueueFilter:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the view a name.")})
+    if problem := text_problem(name):
+        raise ValidationError({"name": problem})
     clean = _clean_queue_query(query)
     saved = SavedQueueFilter.objects.select_for_update().filter(user=user, name=name).first()
     if saved is None:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import multi_line_text, one_line_text
 from services import workflow
 from services.extra_fields import validate_extra_fields
 
@@ -33,9 +34,11 @@ class ServiceCategory(models.Model):
         ENVIRONMENTAL_PROTECTION = "environmental_protection", _("Environmental protection")
 
     code = models.SlugField(_("service code"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    name_zh = models.CharField(_("Chinese name"), max_length=50, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    name_zh = models.CharField(
+        _("Chinese name"), max_length=50, blank=True, validators=[one_line_text]
+    )
+    description = models.TextField(_("description"), blank=True, validators=[multi_line_text])
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -137,7 +140,7 @@ class ServiceRequest(models.Model):
         related_name="requests",
         verbose_name=_("service category"),
     )
-    description = models.TextField(_("description"), max_length=4000)
+    description = models.TextField(_("description"), max_length=4000, validators=[multi_line_text])
     urgency = models.CharField(
         _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
     )
@@ -145,7 +148,9 @@ class ServiceRequest(models.Model):
     attributes = models.JSONField(
         _("answers to the category's extra fields"), default=dict, blank=True
     )
-    address_string = models.CharField(_("address"), max_length=255, blank=True)
+    address_string = models.CharField(
+        _("address"), max_length=255, blank=True, validators=[one_line_text]
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
@@ -179,7 +184,9 @@ class ServiceRequest(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True, max_length=2000)
+    satisfaction_comment = models.TextField(
+        _("satisfaction comment"), blank=True, max_length=2000, validators=[multi_line_text]
+    )
     free_text_erased_at = models.DateTimeField(
         _("free text and photo erased at"),
         null=True,
@@ -290,7 +297,7 @@ class RequestStatusChange(models.Model):
         verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    note = models.TextField(_("note"), blank=True, max_length=2000)
+    note = models.TextField(_("note"), blank=True, max_length=2000, validators=[multi_line_text])
     # Why a request was rejected, closed without resolution or withdrawn (``workflow.Reason``).
     reason = models.CharField(
         _("reason"), max_length=32, choices=workflow.Reason.choices, blank=True, default=""
@@ -327,7 +334,7 @@ class RequestComment(models.Model):
         verbose_name=_("service request"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    text = models.TextField(_("text"), max_length=2000, blank=True)
+    text = models.TextField(_("text"), max_length=2000, blank=True, validators=[multi_line_text])
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -392,7 +399,9 @@ class ReviewTask(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
+    outcome_note = models.TextField(
+        _("outcome note"), max_length=2000, blank=True, validators=[multi_line_text]
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -597,7 +606,9 @@ class Open311ApiKey(models.Model):
         verbose_name=_("owner"),
         help_text=_("Requests submitted with this key are logged by this account."),
     )
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=[one_line_text]
+    )
     default_community = models.ForeignKey(
         "residents.Community",
         on_delete=models.SET_NULL,
@@ -661,7 +672,7 @@ class SavedQueueFilter(models.Model):
         related_name="saved_queue_filters",
         verbose_name=_("user account"),
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[one_line_text])
     query = models.CharField(_("filters"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("saved at"), default=timezone.now)
 
