@@ -381,6 +381,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.request_partitions_ensure",
         "schedule": crontab(minute=20, hour=2),
     },
+    # The overview's kept counts (services.request_counts): each closed month rolled up
+    # once; nightly, so a month a back-dated import reopened is counted again the next night.
+    "daily-request-month-counts": {
+        "task": "services.request_months_count",
+        "schedule": crontab(minute=30, hour=2),
+    },
     "daily-retention-purge": {
         "task": "services.requests_free_text_purge",
         "schedule": crontab(minute=40, hour=3),
