@@ -1033,6 +1033,9 @@ WEIGHT_BASES = ("learnt", "best_member", "equal", "group", MIXED)
 # How its interval was found: conformal on its own residuals, on all horizons' residuals
 # pooled (too few of its own), or a Poisson interval around the forecast (too few in all).
 INTERVAL_BASES = ("conformal", "conformal_pooled", "poisson", MIXED)
+# Which series a mix is for: the regular series, or those whose demand is intermittent
+# (``statistical.intermittent``), which learn a mix of their own on another error.
+SERIES_KINDS = ("regular", "intermittent")
 # The texts runs stored before the codes above (read back as the codes).
 _LEGACY_BASES = {
     "best single member": "best_member",
@@ -1047,11 +1050,14 @@ class EnsembleWeights:
     group with weights of its own: each member's weight (summing to 1), how the weights were
     found (``basis``, one of ``WEIGHT_BASES``), the share of the learnt weights kept (the rest
     equal weights, or for a group the overall ones), and how the interval was found
-    (``interval``, one of ``INTERVAL_BASES``).
+    (``interval``, one of ``INTERVAL_BASES``). ``series`` says which series use the mix
+    (one of ``SERIES_KINDS``): the intermittent series have a mix of their own.
 
-    Stored flat, one key per member beside the others, as runs have always stored it."""
+    Stored flat, one key per member beside the others, as runs have always stored it; a run
+    stored before the intermittent mix was reported has no ``series`` and reads as
+    ``regular`` (its weights were the regular series')."""
 
-    FIXED = ("horizon", "group", "basis", "learnt_share", "interval")
+    FIXED = ("horizon", "group", "basis", "learnt_share", "interval", "series")
 
     horizon: int
     group: str | None
@@ -1059,6 +1065,7 @@ class EnsembleWeights:
     basis: str
     learnt_share: float
     interval: str
+    series: str = "regular"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -1068,6 +1075,7 @@ class EnsembleWeights:
             "basis": self.basis,
             "learnt_share": float(self.learnt_share),
             "interval": self.interval,
+            "series": self.series,
         }
 
     @classmethod
@@ -1095,6 +1103,9 @@ class EnsembleWeights:
         if isinstance(share, bool) or not isinstance(share, int | float):
             raise ValueError("learnt_share: expected a number")
         group = data.get("group")
+        series = data.get("series", "regular")
+        if series not in SERIES_KINDS:
+            raise ValueError(f"series: unknown {series!r}")
         return cls(
             horizon=horizon,
             group=None if group is None else str(group),
@@ -1102,6 +1113,7 @@ class EnsembleWeights:
             basis=str(basis),
             learnt_share=float(share),
             interval=str(interval),
+            series=str(series),
         )
 
 
@@ -1123,9 +1135,10 @@ class _Calibration:
     # The same learnt on the intermittent series' backtest rows, for those series.
     intermittent: _Calibration | None = None
 
-    def table(self) -> list[EnsembleWeights]:
+    def table(self, *, intermittent: bool = False) -> list[EnsembleWeights]:
         """Per horizon: each member's weight, how the weights and the interval were found;
-        then per group with weights of its own, the same."""
+        then per group with weights of its own, the same; then, with ``intermittent`` (some
+        series are), the intermittent series' own mix per horizon."""
         rows = [
             EnsembleWeights(
                 horizon=k + 1,
@@ -1149,6 +1162,8 @@ class _Calibration:
                 )
                 for k in range(len(weights))
             )
+        if intermittent and self.intermittent is not None:
+            rows.extend(replace(row, series="intermittent") for row in self.intermittent.table())
         return rows
 
     def without(self, member: int) -> _Calibration:
@@ -1567,9 +1582,16 @@ class DemandForecaster:
     def last_period(self) -> pd.Period:
         return self.history.periods[-1]
 
+    @property
+    def intermittent_series(self) -> int:
+        """How many series' demand is intermittent at the last month (they use the
+        intermittent mix)."""
+        return int(self.intermittent.sum())
+
     def weights(self) -> list[EnsembleWeights]:
-        """The ensemble's member weights per horizon and how they were found."""
-        return self.calibration.table()
+        """The ensemble's member weights per horizon and how they were found: the regular
+        series' mix, and the intermittent series' where there are any."""
+        return self.calibration.table(intermittent=bool(self.intermittent.any()))
 
     def forecast(self) -> pd.DataFrame:
         """Forecasts for months 1..horizon after the last period: the ensemble with its
@@ -1920,7 +1942,7 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
     by_horizon = pd.DataFrame(
         {name: _metrics(rows) for name, rows in scored.groupby("horizon", sort=True)}
     ).T
-    weights = calibration.table()
+    weights = calibration.table(intermittent=bool(at.intermittent.any()))
     return BacktestResult(
         predictions=predictions,
         overall=overall,

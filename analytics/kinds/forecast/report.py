@@ -16,7 +16,11 @@ from analytics import queries, wording
 from analytics.engine.partitions import MIXED
 from analytics.engine.supply.forecast import MEMBERS
 from analytics.forms import SeriesChoiceForm
-from analytics.kinds.forecast.result import BacktestErrors, ForecastResult
+from analytics.kinds.forecast.result import (
+    BacktestErrors,
+    ForecastResult,
+    StoredEnsembleWeights,
+)
 from analytics.kinds.what_if.params import WhatIfStartForm
 from analytics.models import AnalysisRun, DemandForecast
 from analytics.reports import finite, names
@@ -110,14 +114,8 @@ def _months_ahead(horizon: int) -> str:
     }
 
 
-def weights_table(result: ForecastResult) -> dict:
-    """How the forecasts shown were combined, per months ahead: each method's share, how the
-    shares and the interval were found, and how many services have shares of their own."""
-    overall = sorted(
-        (w for w in result.ensemble_weights if w.group is None), key=lambda w: w.horizon
-    )
-    members = [m for m in MEMBERS if any(m in w.weights for w in overall)]
-    rows = [
+def _weight_rows(weights: list[StoredEnsembleWeights], members: list[str]) -> list[dict]:
+    return [
         {
             "label": _months_ahead(w.horizon),
             "members": [{"name": MEMBER_LABELS[m], "share": w.weights.get(m)} for m in members],
@@ -125,13 +123,35 @@ def weights_table(result: ForecastResult) -> dict:
             "learnt_share": w.learnt_share if w.basis == "learnt" else None,
             "interval": INTERVAL_BASIS_LABELS[w.interval],
         }
-        for w in overall
+        for w in sorted(weights, key=lambda w: w.horizon)
     ]
-    own = {w.group for w in result.ensemble_weights if w.group is not None}
+
+
+def weights_table(result: ForecastResult) -> dict:
+    """How the forecasts shown were combined, per months ahead: each method's share, how the
+    shares and the interval were found, and how many services have shares of their own; then
+    the same for the series whose demand is intermittent, which have a mix of their own
+    (``intermittent``: None where the run has no such series or is older than this table)."""
+    regular = [w for w in result.ensemble_weights if w.series == "regular"]
+    overall = [w for w in regular if w.group is None]
+    # The intermittent method is weighted for intermittent series only: no column here.
+    members = [m for m in MEMBERS if m != "tsb" and any(m in w.weights for w in overall)]
+    own = {w.group for w in regular if w.group is not None}
+    sparse = [w for w in result.ensemble_weights if w.series == "intermittent" and w.group is None]
+    intermittent = None
+    if sparse:
+        sparse_members = [m for m in MEMBERS if any(m in w.weights for w in sparse)]
+        intermittent = {
+            "members": [MEMBER_LABELS[m] for m in sparse_members],
+            "rows": _weight_rows(sparse, sparse_members),
+            "series": result.intermittent_series,
+            "of": result.n_series,
+        }
     return {
         "members": [MEMBER_LABELS[m] for m in members],
-        "rows": rows,
+        "rows": _weight_rows(overall, members),
         "services_with_own": len(own),
+        "intermittent": intermittent,
     }
 
 

@@ -161,6 +161,9 @@ class ForecastResult(Result):
     horizon: int | None = None
     last_month: str | None = None
     n_series: int | None = None
+    # How many series' demand is intermittent at the last month (they use the intermittent
+    # mix of ``ensemble_weights``); None in runs stored before it was counted.
+    intermittent_series: int | None = None
     # Months of history the run had; where they were too few to backtest (the backtest is
     # then empty), the months a backtest needs.
     history_months: int | None = None

@@ -132,7 +132,9 @@ def _merged_weights(
     volume-weighted mean of the parts' (so the weights still sum to 1), a basis the parts
     disagree on reads as mixed."""
     merged = merge_keyed(
-        [[w.to_json() for w in part] for part in parts], volumes, key=("horizon", "group")
+        [[w.to_json() for w in part] for part in parts],
+        volumes,
+        key=("horizon", "group", "series"),
     )
     return [StoredEnsembleWeights.from_json(row, where="ensemble_weights") for row in merged]
 
@@ -199,6 +201,9 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         horizon=results[0].horizon if results else None,
         last_month=max((r.last_month or "" for r in results), default="") or None,
         n_series=sum(r.n_series or 0 for r in results),
+        intermittent_series=None
+        if any(r.intermittent_series is None for r in results)
+        else sum(r.intermittent_series for r in results),
         history_months=max((r.history_months or 0 for r in results), default=0) or None,
         backtest_months_needed=max((r.backtest_months_needed or 0 for r in results), default=0)
         or None,
@@ -242,6 +247,7 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
         horizon=horizon,
         last_month=str(forecaster.last_period),
         n_series=int(frame["series"].nunique()),
+        intermittent_series=forecaster.intermittent_series,
         history_months=forecaster.history.n_months,
         backtest_months_needed=needed,
         data_fingerprint=fingerprint(requests),
