@@ -488,6 +488,47 @@ def test_forecast_page_of_a_run_without_intermittent_series_shows_one_mix(client
     assert "Series with intermittent demand" not in response.content.decode()
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_forecast_page_shows_the_scaled_squared_error_where_the_run_has_it(client, runs, language):
+    run = runs.forecast
+    old = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+    assert "RMSSE" not in old.content.decode()  # stored before it: no empty column
+    backtest = run.result["backtest"]
+    for errors in [backtest["overall"], *backtest["by_group"]]:
+        errors.update(rmsse_model=0.712, rmsse_naive=1.5, rmsse_seasonal_naive=1.25)
+    run.save(update_fields=["result"])
+    with translation.override(language):
+        html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content
+        label = str(translation.gettext("Scaled squared error (RMSSE)"))
+    html = html.decode()
+    assert label in html and "0.712" in html and "1.250" in html
+    if language == "zh-hans":
+        assert "缩放平方误差" in label
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_forecast_page_says_wape_is_not_defined_where_there_was_no_demand(client, runs, language):
+    run = runs.forecast
+    backtest = run.result["backtest"]
+    for errors in [backtest["overall"], *backtest["by_group"], *backtest["by_horizon"]]:
+        errors.update(
+            {key: None for key in errors if key.startswith("wape_")}, no_wape_reason="no_demand"
+        )
+    backtest["improvement_over_seasonal_naive"] = None
+    run.save(update_fields=["result"])
+    with translation.override(language):
+        html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content
+        cell = str(translation.gettext("Not defined: no requests in these months"))
+    html = html.decode()
+    assert html.count(cell) == 1 + len(backtest["by_group"]) + 1 + len(backtest["by_horizon"])
+    for shown in ("nan", "inf", "None", "no_demand"):
+        assert f">{shown}<" not in html and shown not in re.sub(r"<[^>]*>", "", html)
+    if language == "zh-hans":
+        assert "无定义" in cell and "WAPE）无定义" in html
+    else:
+        assert "(WAPE) is not defined" in html
+
+
 def test_every_weight_and_interval_basis_has_a_label():
     assert set(WEIGHT_BASIS_LABELS) == set(WEIGHT_BASES)
     assert set(INTERVAL_BASIS_LABELS) == set(INTERVAL_BASES)

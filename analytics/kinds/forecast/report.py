@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from analytics import queries, wording
 from analytics.engine.partitions import MIXED
-from analytics.engine.supply.forecast import MEMBERS
+from analytics.engine.supply.forecast import MEMBERS, NO_DEMAND
 from analytics.forms import SeriesChoiceForm
 from analytics.kinds.forecast.result import (
     BacktestErrors,
@@ -42,9 +42,21 @@ def _improvement(errors: BacktestErrors) -> float | None:
     return 1 - model / seasonal
 
 
+# Why a WAPE is not shown, by the engine's code (``BacktestErrors.no_wape_reason``).
+NO_WAPE_LABELS = {NO_DEMAND: _("Not defined: no requests in these months")}
+
+
+def _no_wape(errors: BacktestErrors) -> str | None:
+    """What to read in place of the WAPE figures of a slice where they are not defined."""
+    if errors.no_wape_reason is None:
+        return None
+    return NO_WAPE_LABELS.get(errors.no_wape_reason, NO_WAPE_LABELS[NO_DEMAND])
+
+
 def backtest_rows(result: ForecastResult) -> list[dict]:
     """Overall row first, then one per category, each with the improvement over seasonal
-    naive WAPE (positive = the model's error is lower)."""
+    naive WAPE (positive = the model's error is lower), and ``no_wape`` the text shown in
+    place of WAPE where it is not defined (no requests in the slice's months)."""
     backtest = result.backtest
     category_names = names()[1]
     slices: list[tuple[object, bool, BacktestErrors]] = []
@@ -52,7 +64,13 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
         slices.append((_("Overall"), True, backtest.overall))
     slices += [(category_names.get(g.group, g.group), False, g) for g in backtest.by_group]
     return [
-        {"label": label, "overall": overall, **errors.as_row(), "improvement": _improvement(errors)}
+        {
+            "label": label,
+            "overall": overall,
+            **errors.as_row(),
+            "improvement": _improvement(errors),
+            "no_wape": _no_wape(errors),
+        }
         for label, overall, errors in slices
     ]
 
@@ -86,6 +104,7 @@ def horizon_table(result: ForecastResult) -> dict:
                 "n": errors.n,
                 "wape_model": errors.wape.get("model"),
                 "members": [errors.wape.get(m) for m in members],
+                "no_wape": _no_wape(errors),
                 "coverage": errors.coverage,
                 "width": errors.mean_interval_width,
             }
@@ -306,6 +325,9 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "horizon_table": horizon_table(result),
         "weights_table": weights_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
+        "no_wape": backtest.overall is not None and backtest.overall.no_wape_reason is not None,
+        # Runs stored before the scaled squared error have none to show.
+        "show_rmsse": backtest.overall is not None and bool(backtest.overall.rmsse),
         "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,
         "series_form": form,

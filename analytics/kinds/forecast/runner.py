@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TypeVar
 
 import pandas as pd
 
@@ -139,6 +141,18 @@ def _merged_weights(
     return [StoredEnsembleWeights.from_json(row, where="ensemble_weights") for row in merged]
 
 
+ErrorsT = TypeVar("ErrorsT", bound=BacktestErrors)
+
+
+def _defined_where_merged(errors: ErrorsT) -> ErrorsT:
+    """A merged slice's WAPE is undefined only where no part had requests: a part with none
+    keeps its reason through the merge (the others' reason is None), so it is dropped where
+    the merged WAPE is a number."""
+    if errors.wape.get("model") is not None:
+        return replace(errors, no_wape_reason=None)
+    return errors
+
+
 def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
     """The province forecast from its cities' parts: backtest figures merged by
     ``analytics.engine.partitions`` (error rates weighted by each city's scored requests),
@@ -152,8 +166,10 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         (b.overall.to_json(), w) for b, w in zip(backtests, weights, strict=True) if b.overall
     ]
     overall = (
-        BacktestErrors.from_json(
-            merge_record([e for e, _w in with_errors], [w for _e, w in with_errors])
+        _defined_where_merged(
+            BacktestErrors.from_json(
+                merge_record([e for e, _w in with_errors], [w for _e, w in with_errors])
+            )
         )
         if with_errors
         else None
@@ -178,13 +194,13 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         gap_to_best_member=model / wapes[best] - 1 if model and best else None,
         weights=_merged_weights([b.weights for b in backtests], weights),
         by_group=[
-            BacktestGroup.from_json(row)
+            _defined_where_merged(BacktestGroup.from_json(row))
             for row in merge_keyed(
                 [[g.to_json() for g in b.by_group] for b in backtests], weights, key="group"
             )
         ],
         by_horizon=[
-            BacktestHorizon.from_json(row)
+            _defined_where_merged(BacktestHorizon.from_json(row))
             for row in merge_keyed(
                 [[h.to_json() for h in b.by_horizon] for b in backtests], weights, key="horizon"
             )

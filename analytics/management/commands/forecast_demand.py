@@ -363,6 +363,16 @@ class Command(LocalisedCommand):
                     for c in columns
                 )
             )
+        no_demand = [label for label, errors in rows if errors.no_wape_reason is not None]
+        if no_demand:
+            # WAPE divides the error by the requests: with none, it is no number (never inf).
+            self.stdout.write(
+                gettext(
+                    "WAPE is not defined for %(rows)s: there were no requests in the "
+                    "backtest's months (its columns show —)."
+                )
+                % {"rows": gettext(", ").join(no_demand)}
+            )
         improvement = backtest.improvement_over_seasonal_naive
         shown = wording.figure_text(improvement, ".1%")
         # No sentence without an improvement, as on the forecast page; a worse ensemble's error
@@ -409,6 +419,12 @@ def _columns() -> list[_Column]:
         _Column(_member_heading("seasonal_naive"), wape("seasonal_naive"), ".3f", 8),
         _Column(_compact("naive", gettext("Naive")), wape("naive"), ".3f", 7),
         _Column("MASE", lambda errors: errors.mase.get("model"), ".2f", 7),
+        _Column(
+            _compact("RMSSE", gettext("Scaled squared error (RMSSE)")),
+            lambda errors: errors.rmsse.get("model"),
+            ".2f",
+            7,
+        ),
         _Column(_compact("cover", gettext("Interval coverage")), lambda e: e.coverage, ".0%", 7),
     ]
     # One space at least between a column and the one before it.

@@ -183,3 +183,35 @@ def test_a_provinces_parts_keep_the_intermittent_mix_apart_from_the_regular_one(
     assert [w.series for w in merged] == ["regular", "intermittent"]
     assert merged[0].weights["gbm"] == pytest.approx(0.5)
     assert merged[1].weights["tsb"] == 1.0 and merged[1].weights["ets"] == 0.0
+
+
+def test_backtest_errors_carry_the_scaled_squared_error_and_why_a_wape_is_missing():
+    from analytics.kinds.forecast.result import BacktestErrors
+
+    stored = {
+        "n": 12.0,
+        "wape_model": None,
+        "mase_model": 0.4,
+        "rmsse_model": 0.7,
+        "rmsse_tsb": 0.6,
+        "coverage": 1.0,
+        "mean_interval_width": 1.0,
+        "no_wape_reason": "no_demand",
+    }
+    errors = BacktestErrors.from_json(stored)
+    assert errors.rmsse == {"model": 0.7, "tsb": 0.6} and errors.no_wape_reason == "no_demand"
+    assert errors.wape == {"model": None}
+    assert BacktestErrors.from_json(errors.to_json()) == errors
+    # Stored before either: no scaled squared error, no reason.
+    older = BacktestErrors.from_json({"n": 12.0, "wape_model": 0.3, "coverage": 0.8})
+    assert older.rmsse == {} and older.no_wape_reason is None
+
+
+def test_a_province_whose_city_had_no_demand_keeps_the_others_wape_defined():
+    from analytics.kinds.forecast.result import BacktestErrors
+    from analytics.kinds.forecast.runner import _defined_where_merged
+
+    merged = BacktestErrors.from_json({"n": 24.0, "wape_model": 0.3, "no_wape_reason": "no_demand"})
+    assert _defined_where_merged(merged).no_wape_reason is None
+    alone = BacktestErrors.from_json({"n": 24.0, "wape_model": None, "no_wape_reason": "no_demand"})
+    assert _defined_where_merged(alone).no_wape_reason == "no_demand"
