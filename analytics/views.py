@@ -36,6 +36,7 @@ from analytics.dashboard import worker_dashboard
 from analytics.forms import ScenarioCompareForm
 from analytics.kinds.allocation.report import scenario_table
 from analytics.models import AnalysisRun
+from core.confirmation import Confirmation, confirmation_page, is_confirmed
 from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
 from core.roles import ADMIN, STAFF, is_administrator, role_required
@@ -263,12 +264,34 @@ def equalization(request: HttpRequest) -> HttpResponse:
 # Allocation: approval and scenarios ---------------------------------------------------------
 
 
+def _approve_confirmation(request: HttpRequest, run: AnalysisRun, *, replace: bool) -> Confirmation:
+    """The question the plan page's dialog asks, for a browser without JavaScript."""
+    cancel_url = reverse("analytics:run_detail", kwargs={"pk": run.pk})
+    if replace:
+        approved = queries.plan_status(run=run, user=request.user).approved_other
+        return Confirmation(
+            question=_("Replace plan #%(old)s by plan #%(id)s?")
+            % {"id": run.pk, "old": approved.run_id if approved else "—"},
+            confirm_label=_("Replace the approved plan"),
+            cancel_url=cancel_url,
+        )
+    return Confirmation(
+        question=_("Approve plan #%(id)s and write the supply capacities for %(period)s?")
+        % {"id": run.pk, "period": reports.month_of((run.result or {}).get("period"))},
+        confirm_label=_("Approve this plan"),
+        cancel_url=cancel_url,
+        danger=False,
+    )
+
+
 @require_POST
 @role_required(ADMIN)
 def allocation_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve a draft plan, or with ``replace`` replace the month's approved plan by it."""
     run = _run_or_404(request, pk)
     replace = request.POST.get("replace") == "1"
+    if not is_confirmed(request):
+        return confirmation_page(request, _approve_confirmation(request, run, replace=replace))
     try:
         decision = actions.allocation_plan_approve(
             run_id=run.pk, user=request.user, replace=replace
@@ -310,6 +333,18 @@ def allocation_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMIN)
 def allocation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            Confirmation(
+                question=_(
+                    "Revoke plan #%(id)s and restore the month's supply as it was before it?"
+                )
+                % {"id": run.pk},
+                confirm_label=_("Revoke this plan"),
+                cancel_url=reverse("analytics:run_detail", kwargs={"pk": run.pk}),
+            ),
+        )
     try:
         decision = actions.allocation_plan_revoke(run_id=run.pk, user=request.user)
     except actions.PlanNotApprovable as exc:

@@ -226,6 +226,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The language cookie like the others: only over HTTPS when the site is, never sent by
+# another site's links or forms, never read by a script (the language menu is a form).
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 # Content-Security-Policy (django-csp): scripts and styles only from our own files, never
 # inline (every template keeps them in static/; a test checks). The API documentation pages
 # relax styles for their vendored viewers only (config/urls.py).
@@ -375,6 +380,12 @@ CELERY_BEAT_SCHEDULE = {
     "daily-request-partitions": {
         "task": "services.request_partitions_ensure",
         "schedule": crontab(minute=20, hour=2),
+    },
+    # The overview's kept counts (services.request_counts): each closed month rolled up
+    # once; nightly, so a month a back-dated import reopened is counted again the next night.
+    "daily-request-month-counts": {
+        "task": "services.request_months_count",
+        "schedule": crontab(minute=30, hour=2),
     },
     "daily-retention-purge": {
         "task": "services.requests_free_text_purge",

@@ -31,7 +31,7 @@ from django.core.management.base import (
 )
 from django.utils.translation import gettext, gettext_noop
 
-from core.localisation import labelled
+from core.localisation import join_list, labelled
 
 
 def command_error_text(error: CommandError) -> str:
@@ -68,16 +68,20 @@ _HEADING = gettext_noop("%(heading)s:")
 _PROG_ERROR = gettext_noop("%(prog)s: error: %(message)s")
 _ARGUMENT = gettext_noop("argument %(argument_name)s: %(message)s")
 _INVALID_VALUE = gettext_noop("invalid %(type)s value: %(value)r")
+_REQUIRED = gettext_noop("the following arguments are required: %s")
+_INVALID_CHOICE = gettext_noop("invalid choice: %(value)r (choose from %(choices)s)")
+_AMBIGUOUS = gettext_noop("ambiguous option: %(option)s could match %(matches)s")
+_ONE_OF = gettext_noop("one of the arguments %s is required")
 _ARGPARSE_ERRORS = (
-    gettext_noop("the following arguments are required: %s"),
+    _REQUIRED,
     gettext_noop("unrecognized arguments: %s"),
-    gettext_noop("invalid choice: %(value)r (choose from %(choices)s)"),
+    _INVALID_CHOICE,
     gettext_noop("expected one argument"),
     gettext_noop("expected at most one argument"),
     gettext_noop("expected at least one argument"),
-    gettext_noop("ambiguous option: %(option)s could match %(matches)s"),
+    _AMBIGUOUS,
     gettext_noop("ignored explicit argument %r"),
-    gettext_noop("one of the arguments %s is required"),
+    _ONE_OF,
     gettext_noop("not allowed with argument %s"),
     _INVALID_VALUE,
     _ARGUMENT,
@@ -114,6 +118,22 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 _PATTERNS = [(template, _pattern(template)) for template in _ARGPARSE_ERRORS]
+# The parts that list options or choices, and how argparse separates their items: listed again
+# as the active language lists (Chinese with 、, not argparse's ", ").
+_LISTED: dict[str, tuple[int | str, str]] = {
+    _REQUIRED: (0, ", "),
+    _INVALID_CHOICE: ("choices", ", "),
+    _AMBIGUOUS: ("matches", ", "),
+    _ONE_OF: (0, " "),
+}
+
+
+def _listed_again(template: str, parts: Any) -> None:
+    """The list in ``parts`` (if ``template`` has one) with the active language's separator."""
+    if template not in _LISTED:
+        return
+    key, separator = _LISTED[template]
+    parts[key] = _AsWritten(join_list(parts[key].split(separator)))
 
 
 def argparse_message_text(message: str) -> str:
@@ -124,8 +144,11 @@ def argparse_message_text(message: str) -> str:
         if match is None:
             continue
         if not match.groupdict():
-            return gettext(template) % tuple(_AsWritten(part) for part in match.groups())
+            unnamed = [_AsWritten(part) for part in match.groups()]
+            _listed_again(template, unnamed)
+            return gettext(template) % tuple(unnamed)
         parts = {name: _AsWritten(part) for name, part in match.groupdict().items()}
+        _listed_again(template, parts)
         if template == _ARGUMENT:
             parts["message"] = _AsWritten(argparse_message_text(parts["message"]))
         if template == _INVALID_VALUE and parts["type"] in _TYPE_NAMES:

@@ -5,7 +5,7 @@ The API's lists:
 Cursor pagination never counts the table (page-number pagination's ``COUNT(*)`` halves list
 throughput at 100k requests) and stays stable while rows arrive, change or go (a keyset on
 the whole ordering, ``ApiCursorPagination``). Clients follow the ``next`` and ``previous``
-links; ``page_size`` may ask for up to 200 rows.
+links; ``page_size`` may ask for 1 to 200 rows (``API_PAGE_SIZE``), anything else is a 400.
 
 The pages: ``KeysFirstPaginator``, and ``CappedCountPaginator`` for a list counted only up to
 a cap, whose pages go on past it.
@@ -17,14 +17,76 @@ import binascii
 import functools
 import operator
 from base64 import b64decode, b64encode
+from dataclasses import dataclass
 from urllib import parse
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Q
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+
+@dataclass(frozen=True)
+class PageSizeRule:
+    """How many rows a client may ask a page to hold: a whole number from ``smallest`` to
+    ``largest``, ``default`` when not asked. The paginators read ``page_size`` with it and the
+    OpenAPI schema documents it from it (``minimum``/``maximum``), so the two cannot differ.
+
+    DRF's paginators quietly answer an out-of-range or malformed ``page_size`` with the
+    largest or the default page; a client then cannot tell that it was not given what it
+    asked for, and the schema cannot say the bounds. Here it is a 400 naming ``page_size``
+    and the range."""
+
+    parameter: str = "page_size"
+    default: int = 50
+    smallest: int = 1
+    largest: int = 200
+
+    def read(self, raw: str | None) -> int:
+        """The page size asked for in ``raw`` (a query parameter's text), or the default when
+        it was not sent (or sent empty, as the filters take an empty value); a
+        ``ValidationError`` naming the parameter when it is not a whole number in range."""
+        text = (raw or "").strip()
+        if not text:
+            return self.default
+        # Length first: int() refuses a string of thousands of digits with its own error.
+        well_formed = text.isascii() and text.isdigit() and len(text) <= 9
+        if well_formed and self.smallest <= int(text) <= self.largest:
+            return int(text)
+        raise ValidationError({self.parameter: [self.problem()]})
+
+    def problem(self) -> str:
+        # The value is not repeated: an API error names the field, never echoes the input.
+        return gettext("%(parameter)s must be a whole number from %(smallest)s to %(largest)s.") % {
+            "parameter": self.parameter,
+            "smallest": f"{self.smallest:,}",
+            "largest": f"{self.largest:,}",
+        }
+
+    def schema(self) -> dict:
+        """The OpenAPI description of the query parameter."""
+        return {
+            "name": self.parameter,
+            "required": False,
+            "in": "query",
+            "description": (
+                f"How many rows a page holds: {self.smallest} to {self.largest} "
+                f"(default {self.default}); anything else is a 400 naming {self.parameter}."
+            ),
+            "schema": {
+                "type": "integer",
+                "minimum": self.smallest,
+                "maximum": self.largest,
+                "default": self.default,
+            },
+        }
+
+
+# Every list of the REST API.
+API_PAGE_SIZE = PageSizeRule()
 
 
 class ApiCursorPagination(CursorPagination):
@@ -42,12 +104,28 @@ class ApiCursorPagination(CursorPagination):
 
     The cursor is opaque to clients and not signed: a position the ordering's fields cannot
     hold is 404 ``Invalid cursor``, as DRF answers for one it cannot decode.
+
+    ``page_size`` follows ``page_size_rule``: out of range or not a whole number is a 400
+    naming it, where DRF's own paginators quietly clamp it or fall back to the default.
     """
 
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+    page_size_rule = API_PAGE_SIZE
+    page_size = API_PAGE_SIZE.default
+    page_size_query_param = API_PAGE_SIZE.parameter
+    max_page_size = API_PAGE_SIZE.largest
     ordering = ("-id",)
+
+    def get_page_size(self, request) -> int:
+        return self.page_size_rule.read(request.query_params.get(self.page_size_query_param))
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        return [
+            self.page_size_rule.schema()
+            if parameter["name"] == self.page_size_query_param
+            else parameter
+            for parameter in parameters
+        ]
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -61,7 +139,7 @@ class ApiCursorPagination(CursorPagination):
         queryset = queryset.order_by(*ordering)
         try:
             if position is not None:
-                queryset = queryset.filter(_after(ordering, position))
+                queryset = queryset.filter(keyset_after(ordering, position))
             rows = list(queryset[: self.page_size + 1])
         except (ValueError, TypeError, OverflowError, DjangoValidationError):
             # A position the ordering's fields cannot hold (text for an id, a bad date, a
@@ -125,7 +203,7 @@ def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
 
 
-def _after(ordering: tuple[str, ...], position: list[str]) -> Q:
+def keyset_after(ordering: tuple[str, ...], position: list[str]) -> Q:
     """The rows strictly after ``position`` in ``ordering``: later in the first field, or
     equal in it and later in the second, and so on (the last field is unique)."""
     alternatives = []

@@ -43,7 +43,12 @@ from residents.actions import (
 from residents.login_protection import DEMO_PASSWORD
 from residents.models import Area, City, Community, Resident, User
 from residents.queries import demo_city_present
-from services.actions import CapacityLine, service_requests_seed, supply_capacities_write
+from services.actions import (
+    CapacityLine,
+    request_months_count,
+    service_requests_seed,
+    supply_capacities_write,
+)
 from services.models import (
     CapacityChange,
     RequestStatusChange,
@@ -412,6 +417,9 @@ def demo_city_seed(
         histories.append(history)
     requests = service_requests_seed(requests=requests, histories=histories)
     changes_count = sum(len(h) for h in histories)
+    # The overview's kept counts of the closed months, as the nightly task would make them
+    # (the overview counts any month without them from the requests: the same figures).
+    request_months_count()
 
     # Current supply: a government baseline for this month and the next, short of demand in
     # places (the allocation plans the first month not yet complete).

@@ -50,7 +50,7 @@ class NotificationEvent(models.Model):
     a lost task message is queued again by the sweeper, and ``key`` makes an event that must
     happen once (an SLA threshold, a day's digest) happen once."""
 
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(_("event key"), max_length=120, unique=True)
     kind = models.CharField(_("event"), max_length=32, choices=Event.choices)
     request_id = models.PositiveBigIntegerField(_("request"), null=True, blank=True)
     actor = models.ForeignKey(
@@ -59,13 +59,14 @@ class NotificationEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("actor"),
     )
     # The status a status change moved the request to, kept with the event: processed later
     # (a queue, a retry, the sweeper), the request may have moved again, and each
     # notification must tell the move it is about, not the status at processing time.
     status = models.CharField(_("status"), max_length=32, blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -84,15 +85,21 @@ class Notification(models.Model):
     the recipient's. No personal data: no phone, no address, no description."""
 
     event = models.ForeignKey(
-        NotificationEvent, on_delete=models.CASCADE, related_name="notifications"
+        NotificationEvent,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("event"),
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     kind = models.CharField(_("event"), max_length=32, choices=Event.choices)
     request_id = models.PositiveBigIntegerField(_("request"), null=True, blank=True)
-    texts = models.JSONField(default=dict)
-    link = models.CharField(max_length=200, blank=True)
+    texts = models.JSONField(_("texts by language"), default=dict)
+    link = models.CharField(_("link"), max_length=200, blank=True)
     in_app = models.BooleanField(
         _("in the notification centre"),
         default=True,
@@ -142,16 +149,19 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Not sent (no address)")
 
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="deliveries"
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("notification"),
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     # The address only masked (138****5678, a***@example.org): enough to tell which one.
     address_masked = models.CharField(_("address (masked)"), max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    provider_reference = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
     error = models.CharField(_("error"), max_length=200, blank=True)
 
     class Meta:
@@ -175,7 +185,10 @@ class Preference(models.Model):
     ``notifications.queries.preference_for`` apply."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("user account"),
     )
     in_app = models.BooleanField(_("in the notification centre"), default=True)
     email = models.BooleanField(_("by email"), default=True)
@@ -186,7 +199,7 @@ class Preference(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("notification preference")

@@ -873,19 +873,46 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
     be out. Its sessions end by themselves (Django checks each session against the
     password's hash), and its API tokens, which would keep acting as it, are deleted here
     (the owner asks for a new one)."""
-    from rest_framework.authtoken.models import Token
-
     _check_administrator(user)
     _check_may_manage(user, account)
     _check_account_in_area(user, account)
+    _password_replace(account, password)
+    return account
+
+
+def _password_replace(account: User, password: str | None, *, field: str | None = None) -> None:
+    """The one rule for a new password, whoever sets it: checked by the site's password
+    rules (their refusal names ``field``, when given), then everything the old one opened is
+    closed. The login's other web sessions end by themselves (Django checks each session
+    against the password's hash; a page that keeps the changer signed in updates their own),
+    and its API tokens, which would keep acting as it, are deleted."""
+    from rest_framework.authtoken.models import Token
+
     if password is None:
         account.set_unusable_password()
     else:
-        validate_password(password, user=account)
+        try:
+            validate_password(password, user=account)
+        except ValidationError as exc:
+            raise (ValidationError({field: exc.messages}) if field else exc) from None
         account.set_password(password)
     account.save(update_fields=["password"])
     Token.objects.filter(user=account).delete()
-    return account
+
+
+@transaction.atomic
+def account_password_change(*, user: User, new_password: str) -> User:
+    """A signed-in person changes their own password (the "Change password" page).
+
+    The channel has confirmed the old password first, as a login does and counted with the
+    login's failures (``residents.login_protection.password_confirmed``), so a stolen
+    session cannot guess it faster than the login page allows. The new password follows
+    the site's rules (a refusal names ``new_password2``, the field repeating it); the
+    person's other sessions and their API tokens end, as after an administrator's reset."""
+    if not user.is_authenticated or not user.is_active:
+        raise ActionNotAllowed(_("Sign in to change your password."))
+    _password_replace(user, new_password, field="new_password2")
+    return user
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,7 @@ from residents import pii
 from residents.actions import PROFILE_FIELDS, SIGNUP_NAME_MAX_LENGTH, PortraitAnswers
 from residents.community_tree import use_community_tree
 from residents.consent import PORTRAIT_PURPOSE
+from residents.login_protection import password_confirmed
 from residents.models import PORTRAIT_FIELDS, Community, PersonalDataAccess, Resident
 
 # Identifiers are handled apart from the profile facts (see below); the portrait facts
@@ -298,15 +301,56 @@ class EraseAccountForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
+        # Asked as a login asks it: a stolen session guesses no faster than the login page.
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_confirmed(self.request, user=self.request.user, password=password):
             raise ValidationError(_("The password is not correct."))
         return password
+
+
+class PasswordChangeForm(forms.Form):
+    """A signed-in person's own password change: the current one (asked as a login asks it,
+    so wrong ones count towards the login's lock), then the new one twice. The site's
+    password rules are the action's (``residents.actions.account_password_change``)."""
+
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        if not password_confirmed(self.request, user=self.request.user, password=password):
+            raise ValidationError(_("The password is not correct."))
+        return password
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_password2", _("The two passwords differ."))
+        return cleaned
 
 
 class AuditLogFilterForm(forms.Form):
@@ -323,7 +367,8 @@ class AuditLogFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *PersonalDataAccess.Channel.choices],
     )
-    accessor = forms.CharField(label=_("By (user name)"), required=False, max_length=150)
+    # Who acted, by the name the log shows (``User.display_name``) or the user name.
+    accessor = forms.CharField(label=_("Who"), required=False, max_length=150)
     resident = forms.IntegerField(label=_("Resident #"), required=False, min_value=1)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -346,7 +391,14 @@ class AuditLogFilterForm(forms.Form):
         if data.get("channel"):
             entries = entries.filter(channel=data["channel"])
         if data.get("accessor"):
-            entries = entries.filter(accessor__username__iexact=data["accessor"].strip())
+            # The log names people by ``User.display_name``: the name read there finds them,
+            # and so does the user name.
+            who = data["accessor"].strip()
+            entries = entries.alias(
+                accessor_full_name=Trim(
+                    Concat("accessor__first_name", Value(" "), "accessor__last_name")
+                )
+            ).filter(Q(accessor__username__iexact=who) | Q(accessor_full_name__iexact=who))
         if data.get("resident"):
             entries = entries.filter(resident_id=data["resident"])
         if data.get("since"):

@@ -10,6 +10,9 @@
   at one account after ``LOGIN_FAILURES_PER_USERNAME``. Nothing locks an address, so five
   failures never lock a whole office, proxy or site out.
 * **The published demo password** opens nothing while ``DEBUG`` is off.
+* **A password asked again** of someone signed in (``password_confirmed``: changing it)
+  goes through the same backends, so a wrong one is a failed login of that user name and a
+  locked name is refused there too: a stolen session guesses no faster than the login page.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from functools import cache
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -68,6 +72,17 @@ def client_address(request: HttpRequest) -> str:
         if not _is_trusted(address, networks):
             return str(address)
     return remote
+
+
+def password_confirmed(request: HttpRequest, *, user, password: str) -> bool:
+    """Whether ``password`` is the signed-in ``user``'s, asked as a login asks it.
+
+    A wrong password counts as a failed login of the user name from the client's address
+    (django-axes); once the name is locked, even the right one is refused here and
+    ``axes.middleware.AxesMiddleware`` answers the request as it answers a locked login
+    (429). The demo password is refused with ``DEBUG`` off, as at login."""
+    account = authenticate(request, username=user.get_username(), password=password)
+    return account is not None and account.pk == user.pk
 
 
 class LoginAttemptHandler(AxesDatabaseHandler):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.localisation import with_code
+from core.text import one_line_text
 from residents import pii
 from residents.fields import EncryptedTextField
 
@@ -18,9 +19,9 @@ class Region(models.Model):
     """One of the seven major regions of China used by the source paper."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50)
-    name_zh = models.CharField(_("Chinese name"), max_length=20)
-    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=50, validators=[one_line_text])
+    name_zh = models.CharField(_("Chinese name"), max_length=20, validators=[one_line_text])
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         ordering = ["order"]
@@ -34,10 +35,14 @@ class Region(models.Model):
 class City(models.Model):
     """A prefecture-level city (or municipality), identified by its administrative code."""
 
-    adcode = models.CharField(_("administrative code"), max_length=6, unique=True)
-    name = models.CharField(_("name"), max_length=50)
-    province = models.CharField(_("province"), max_length=50)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cities")
+    adcode = models.CharField(
+        _("administrative code"), max_length=6, unique=True, validators=[one_line_text]
+    )
+    name = models.CharField(_("name"), max_length=50, validators=[one_line_text])
+    province = models.CharField(_("province"), max_length=50, validators=[one_line_text])
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="cities", verbose_name=_("region")
+    )
 
     class Meta:
         ordering = ["adcode"]
@@ -63,9 +68,13 @@ class Area(models.Model):
         DISTRICT = 3, _("District or county")
         STREET = 4, _("Street or township")
 
-    code = models.CharField(_("administrative code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    name_en = models.CharField(_("romanised name"), max_length=100, blank=True)
+    code = models.CharField(
+        _("administrative code"), max_length=12, unique=True, validators=[one_line_text]
+    )
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    name_en = models.CharField(
+        _("romanised name"), max_length=100, blank=True, validators=[one_line_text]
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -111,10 +120,14 @@ class Community(models.Model):
     # The SYNTHETIC demo city's communities (``seed_demo``) carry codes with this prefix.
     DEMO_CODE_PREFIX = "DEMO-"
 
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="communities")
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    district = models.CharField(_("district or county"), max_length=100, blank=True)
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="communities", verbose_name=_("city")
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[one_line_text])
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    district = models.CharField(
+        _("district or county"), max_length=100, blank=True, validators=[one_line_text]
+    )
     area = models.ForeignKey(
         Area,
         on_delete=models.PROTECT,
@@ -175,6 +188,13 @@ class User(AbstractUser):
         ADMIN = "admin", _("Administrator")
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.RESIDENT)
+    # Django's, with the one rule for typed text (``core.text``).
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[one_line_text]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[one_line_text]
+    )
     communities = models.ManyToManyField(
         Community,
         blank=True,
@@ -202,6 +222,20 @@ class User(AbstractUser):
     @property
     def is_worker(self) -> bool:
         return self.role == self.Role.WORKER
+
+    @property
+    def display_name(self) -> str:
+        """How this person is named to others, the one rule for every page, notification,
+        export, the API's display texts and the audit log: the full name when it is set, else
+        the user name. A resident's full name is their personal information, so it is shown
+        masked (as their profile's name is); staff are named in full, since who acted on a
+        request or viewed an identifier must be recognisable."""
+        full_name = self.get_full_name()
+        if not full_name:
+            return self.get_username()
+        if self.role == self.Role.RESIDENT and not self.is_superuser:
+            return pii.mask_name(full_name)
+        return full_name
 
 
 class Resident(models.Model):
@@ -251,17 +285,26 @@ class Resident(models.Model):
         HOTLINE = "hotline", _("Hotline")
 
     user = models.OneToOneField(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="resident_profile"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident_profile",
+        verbose_name=_("user account"),
     )
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
     )
 
-    name = EncryptedTextField(_("name"), blank=True)
+    name = EncryptedTextField(_("name"), blank=True, validators=[one_line_text])
     phone = EncryptedTextField(_("phone"), blank=True)
     national_id = EncryptedTextField(_("national ID number"), blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(
+        _("phone number hash"), max_length=64, blank=True, db_index=True, editable=False
+    )
+    national_id_hash = models.CharField(
+        _("ID number hash"), max_length=64, blank=True, editable=False
+    )
 
     # The facts portraits and the analyses built on them use (``PORTRAIT_FIELDS``). None is
     # needed to make a request, so each is optional, asked apart from sign-up with its
@@ -305,10 +348,15 @@ class Resident(models.Model):
     )
 
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     erased_at = models.DateTimeField(
         _("personal data erased at"),
         null=True,
@@ -413,17 +461,27 @@ class PersonalDataAccess(models.Model):
     RESIDENT_VISIBLE_ACTIONS = (Action.REVEAL, Action.EXPORT, Action.ERASE)
 
     accessor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accessed by"),
     )
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log"
+        Resident,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_log",
+        verbose_name=_("resident"),
     )
     action = models.CharField(
         _("what was done"), max_length=8, choices=Action.choices, default=Action.REVEAL
     )
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     records = models.PositiveIntegerField(_("records"), default=1)
-    accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    accessed_at = models.DateTimeField(_("accessed at"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-accessed_at", "-id"]
@@ -442,12 +500,20 @@ class PortraitConsent(models.Model):
     the rows stay as the record of what was agreed when."""
 
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="portrait_consents"
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="portrait_consents",
+        verbose_name=_("resident"),
     )
     version = models.CharField(_("purpose version"), max_length=16)
     given_at = models.DateTimeField(_("given at"), default=timezone.now)
     recorded_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 

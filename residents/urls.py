@@ -17,6 +17,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("me/", views.profile, name="profile"),
     path("me/edit/", views.profile_edit, name="profile_edit"),
+    path("me/password/", views.password_change, name="password_change"),
     path("me/delete/", views.account_erase, name="account_erase"),
     path("me/portrait/", views.profile_portrait, name="profile_portrait"),
     path(

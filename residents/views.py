@@ -4,7 +4,8 @@ action, and render; the rules live in ``residents/queries.py`` and ``residents/a
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.confirmation import Confirmation, confirmation_page, is_confirmed
 from core.errors import LimitReached
 from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
 from core.views import add_action_errors
@@ -24,6 +26,7 @@ from residents.forms import (
     AuditLogFilterForm,
     EraseAccountForm,
     IdentifierLookupForm,
+    PasswordChangeForm,
     PortraitForm,
     ResidentProfileForm,
     SignupForm,
@@ -127,6 +130,19 @@ def _portrait_page(
 
 
 def _portrait_withdraw(request: HttpRequest, resident, *, done_url: str) -> HttpResponse:
+    # The facts cannot be restored: asked first, by the dialog or, without JavaScript, here.
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            Confirmation(
+                question=_(
+                    "Withdraw consent and delete these facts? They cannot be restored; you can "
+                    "share them again later."
+                ),
+                confirm_label=_("Withdraw consent and delete these facts"),
+                cancel_url=done_url,
+            ),
+        )
     actions.resident_portrait_withdraw(user=request.user, resident=resident)
     messages.success(
         request, _("Consent withdrawn: those facts are deleted and left out of analysis.")
@@ -211,13 +227,38 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @role_required(RESIDENT)
 def account_erase(request: HttpRequest) -> HttpResponse:
-    form = EraseAccountForm(request.POST or None, user=request.user)
+    form = EraseAccountForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         resident = _own_profile(request.user)
         actions.resident_erase(user=request.user, resident=resident, delete_account=True)
         logout(request)
         return render(request, "residents/erased.html")
     return render(request, "residents/erase_confirm.html", {"form": form})
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Everyone's own "Change password": the current password, the new one twice. This
+    session stays signed in; the others and the API tokens end (the action)."""
+    form = PasswordChangeForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.account_password_change(
+                user=request.user, new_password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(
+                request,
+                _(
+                    "Your password has been changed. Your other sessions are signed out and "
+                    "your API tokens no longer work."
+                ),
+            )
+            return redirect("home")
+    return render(request, "registration/password_change.html", {"form": form})
 
 
 # The number a worker searched for and did not find, encrypted (sessions are stored in the

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.models import Count, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
@@ -39,6 +39,7 @@ from core.errors import (
 )
 from core.localisation import join_list, join_sentences, labelled
 from core.roles import is_administrator, is_resident, is_worker
+from core.text import text_errors, text_problem
 from geography.distance import haversine_km
 from notifications.actions import notify_request_event
 from notifications.models import Event
@@ -49,14 +50,17 @@ from residents.queries import (
     scoped_community_ids,
     user_serves_community,
 )
-from services import partitions, workflow
+from services import partitions, request_counts, workflow
 from services.canned import canned_replies_for
 from services.filters import RequestFilter
 from services.media import photo_problem
 from services.models import (
     CapacityChange,
+    CommunityRequestCount,
     IdempotencyRecord,
     RequestComment,
+    RequestCountedMonth,
+    RequestMonthCount,
     RequestStatusChange,
     ReviewTask,
     SavedQueueFilter,
@@ -166,6 +170,10 @@ def _answer(spec: dict, value: object) -> tuple[object, str | None]:
         return list(dict.fromkeys(value)), None
     if not isinstance(value, str):
         return None, _("Enter text.")
+    # Line breaks and tabs pass: a one-line answer has its whitespace joined just below.
+    problem = text_problem(value, multiline=True)
+    if problem:
+        return None, problem
     limit = DESCRIPTION_MAX_LENGTH if datatype == "text" else STRING_ANSWER_MAX_LENGTH
     value = value.strip() if datatype == "text" else " ".join(value.split())
     if len(value) > limit:
@@ -275,6 +283,10 @@ def _check_request_fields(
         errors["latitude"] = [_("Latitude lies between -90 and 90.")]
     if longitude is not None and not (_is_number(longitude) and -180 <= longitude <= 180):
         errors["longitude"] = [_("Longitude lies between -180 and 180.")]
+    for field, problems in text_errors(
+        {"description": (description, True), "address_string": (address_string, False)}
+    ).items():
+        errors.setdefault(field, problems)
     cleaned = {
         "description": description,
         "address_string": address_string,
@@ -562,6 +574,110 @@ def request_partitions_ensure(
     )
 
 
+# The overview's counts kept per month (services.request_counts, docs/overview-counts.md) --------
+
+
+@transaction.atomic
+def request_months_count(*, now: datetime | None = None) -> list[date]:
+    """Roll up every closed month not counted yet, from the month of the oldest request to
+    the last one that ended ``request_counts.COUNT_GRACE`` before ``now``: its requests per
+    community and area of need into ``RequestMonthCount``, added to each community's
+    ``CommunityRequestCount``, and the month listed in ``RequestCountedMonth``. Idempotent (a
+    counted month is left alone); celery beat runs it nightly, ``manage.py request_counts``
+    and the demo's seed on demand. Returns the months counted now."""
+    now = now or timezone.now()
+    request_counts.counts_lock()
+    oldest = ServiceRequest.objects.order_by("created_at").values_list("created_at", flat=True)
+    first = oldest.first()
+    if first is None:
+        return []
+    counted = set(RequestCountedMonth.objects.values_list("month", flat=True))
+    months = [
+        month
+        for month in partitions.months_from(
+            request_counts.month_of(first), request_counts.last_countable_month(now)
+        )
+        if month not in counted
+    ]
+    if not months:
+        return []
+    totals = dict(CommunityRequestCount.objects.values_list("community_id", "requests"))
+    for month in months:
+        rows = (
+            ServiceRequest.objects.filter(
+                created_at__gte=partitions.month_start(month),
+                created_at__lt=partitions.month_start(partitions.next_month(month)),
+            )
+            .order_by()
+            .values("community_id", "category__parent_id")
+            .annotate(requests=Count("*"))
+        )
+        counts = [
+            RequestMonthCount(
+                month=month,
+                community_id=row["community_id"],
+                dimension_id=row["category__parent_id"],
+                requests=row["requests"],
+            )
+            for row in rows
+        ]
+        RequestMonthCount.objects.bulk_create(counts, batch_size=5000)
+        for count in counts:
+            totals[count.community_id] = totals.get(count.community_id, 0) + count.requests
+        RequestCountedMonth.objects.create(month=month, counted_at=now)
+    _community_totals_write(totals)
+    return months
+
+
+def _community_totals_write(totals: dict[int, int]) -> None:
+    CommunityRequestCount.objects.bulk_create(
+        [CommunityRequestCount(community_id=pk, requests=n) for pk, n in totals.items()],
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["community"],
+        update_fields=["requests"],
+    )
+
+
+def _months_reopen(months: set[date] | None) -> None:
+    """Take ``months`` (``None``: every month) out of the kept counts, in the transaction of
+    the write that changes what they hold: their requests are counted from the requests
+    themselves again until the next roll-up. The caller holds ``request_counts.counts_lock``."""
+    counted = RequestCountedMonth.objects.all()
+    if months is not None:
+        counted = counted.filter(month__in=months)
+    reopened = list(counted.values_list("month", flat=True))
+    if not reopened:
+        return
+    rows = RequestMonthCount.objects.filter(month__in=reopened)
+    removed = dict(
+        rows.order_by()
+        .values("community_id")
+        .annotate(n=Sum("requests"))
+        .values_list("community_id", "n")
+    )
+    totals = dict(
+        CommunityRequestCount.objects.filter(community_id__in=list(removed)).values_list(
+            "community_id", "requests"
+        )
+    )
+    _community_totals_write({pk: totals.get(pk, 0) - n for pk, n in removed.items()})
+    rows.delete()
+    RequestCountedMonth.objects.filter(month__in=reopened).delete()
+
+
+def _requests_written_into(created_at: Sequence[datetime]) -> None:
+    """Before requests with these creation times are written: a closed month they fall in
+    is reopened (a back-dated import or seed; a request submitted now falls in the current
+    month, never counted)."""
+    current = request_counts.month_of(timezone.now())
+    months = {request_counts.month_of(moment) for moment in created_at if moment is not None}
+    closed = {month for month in months if month < current}
+    if closed:
+        request_counts.counts_lock()
+        _months_reopen(closed)
+
+
 # Free text, erased ---------------------------------------------------------------------------
 
 RETENTION_FINAL_STATUSES = (ServiceRequest.Status.CLOSED, ServiceRequest.Status.REJECTED)
@@ -752,6 +868,7 @@ def requests_import(*, user: User, rows: Sequence[ImportedRequest]) -> int:
         )
     if problems:
         raise RowsInvalid(problems)
+    _requests_written_into([request.created_at for request in requests])
     created = ServiceRequest.objects.bulk_create(requests, batch_size=IMPORT_BATCH_SIZE)
     RequestStatusChange.objects.bulk_create(
         (
@@ -792,6 +909,9 @@ def _check_note(note: str) -> str:
                 ]
             }
         )
+    problem = text_problem(note, multiline=True)
+    if problem:
+        raise ValidationError({"note": [problem]})
     return note
 
 
@@ -1147,8 +1267,9 @@ def _check_text(text: str, *, field: str = "text", required: bool = True) -> str
                 ]
             }
         )
-    if "\x00" in text:
-        raise ValidationError({field: [_("Null characters are not allowed.")]})
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise ValidationError({field: [problem]})
     return text
 
 
@@ -1246,6 +1367,8 @@ def request_rate(
         errors["comment"] = [
             _("Ensure the comment has at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
         ]
+    elif problem := text_problem(comment, multiline=True):
+        errors["comment"] = [problem]
     if errors:
         raise ValidationError(errors)
     locked = _locked(request)
@@ -1301,6 +1424,8 @@ def review_task_close(*, user: User, task: ReviewTask, outcome: str, note: str =
         ]
     elif outcome == ReviewTask.Outcome.NO_ACTION and not note:
         errors["note"] = [_("Say why no action is needed.")]
+    elif problem := text_problem(note, multiline=True):
+        errors["note"] = [problem]
     if errors:
         raise ValidationError(errors)
     locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
@@ -1663,6 +1788,17 @@ def category_save(*, user: User, category: ServiceCategory) -> ServiceCategory:
     validated, the extra questions included). Administrators only."""
     _check_catalogue_keeper(user)
     category.full_clean()
+    if category.pk is not None:
+        parent_before = (
+            ServiceCategory.objects.filter(pk=category.pk)
+            .values_list("parent_id", flat=True)
+            .first()
+        )
+        if parent_before != category.parent_id:
+            # A service moved to another area of need: the kept counts filed its requests
+            # under the old one. Counted from the requests until the next roll-up.
+            request_counts.counts_lock()
+            _months_reopen(None)
     category.save()
     return category
 
@@ -1684,6 +1820,9 @@ def _clean_queue_query(query: str) -> str:
     for key in list(params.keys()):
         if key not in RequestFilter.base_filters:
             del params[key]
+    for values in params.lists():
+        if problem := next(filter(None, (text_problem(v) for v in values[1])), None):
+            raise ValidationError({"query": [problem]})
     form = RequestFilter(params, queryset=ServiceRequest.objects.none(), user=None).form
     if not form.is_valid():
         problems = [
@@ -1701,6 +1840,8 @@ def saved_filter_save(*, user: User, name: str, query: str) -> SavedQueueFilter:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the view a name.")})
+    if problem := text_problem(name):
+        raise ValidationError({"name": problem})
     clean = _clean_queue_query(query)
     saved = SavedQueueFilter.objects.select_for_update().filter(user=user, name=name).first()
     if saved is None:
@@ -1758,6 +1899,7 @@ def service_requests_seed(
         problem = _history_problem(request, history)
         if problem is not None:
             raise ValueError(f"request {index}: {problem}")
+    _requests_written_into([request.created_at for request in requests])
     created = ServiceRequest.objects.bulk_create(requests, batch_size=2000)
     changes = []
     for request, history in zip(created, histories, strict=True):

@@ -493,7 +493,7 @@ class ExpectedCompletionForm(forms.Form):
 
 
 def _person_label(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 class SavedFilterForm(forms.Form):

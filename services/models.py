@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import multi_line_text, one_line_text
 from services import workflow
 from services.extra_fields import validate_extra_fields
 
@@ -33,11 +34,18 @@ class ServiceCategory(models.Model):
         ENVIRONMENTAL_PROTECTION = "environmental_protection", _("Environmental protection")
 
     code = models.SlugField(_("service code"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    name_zh = models.CharField(_("Chinese name"), max_length=50, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name"), max_length=100, validators=[one_line_text])
+    name_zh = models.CharField(
+        _("Chinese name"), max_length=50, blank=True, validators=[one_line_text]
+    )
+    description = models.TextField(_("description"), blank=True, validators=[multi_line_text])
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
     )
     dimension = models.CharField(_("dimension"), max_length=32, choices=Dimension.choices)
     sla_hours = models.PositiveIntegerField(
@@ -71,7 +79,7 @@ class ServiceCategory(models.Model):
             "feed."
         ),
     )
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
         ordering = ["dimension", "order", "code"]
@@ -118,12 +126,21 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="requests",
+        verbose_name=_("resident"),
     )
     community = models.ForeignKey(
-        "residents.Community", on_delete=models.PROTECT, related_name="requests"
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("community"),
     )
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="requests")
-    description = models.TextField(_("description"), max_length=4000)
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("service category"),
+    )
+    description = models.TextField(_("description"), max_length=4000, validators=[multi_line_text])
     urgency = models.CharField(
         _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
     )
@@ -131,7 +148,9 @@ class ServiceRequest(models.Model):
     attributes = models.JSONField(
         _("answers to the category's extra fields"), default=dict, blank=True
     )
-    address_string = models.CharField(_("address"), max_length=255, blank=True)
+    address_string = models.CharField(
+        _("address"), max_length=255, blank=True, validators=[one_line_text]
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
@@ -142,6 +161,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="logged_requests",
+        verbose_name=_("logged by"),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,6 +169,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        verbose_name=_("assigned to"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
@@ -158,12 +179,14 @@ class ServiceRequest(models.Model):
     expected_completion_at = models.DateTimeField(_("expected completion"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction (1-5)"),
+        _("satisfaction (1–5)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True, max_length=2000)
+    satisfaction_comment = models.TextField(
+        _("satisfaction comment"), blank=True, max_length=2000, validators=[multi_line_text]
+    )
     free_text_erased_at = models.DateTimeField(
         _("free text and photo erased at"),
         null=True,
@@ -247,21 +270,110 @@ class ServiceRequest(models.Model):
         return start + timedelta(hours=category.sla_hours * cls.URGENCY_SLA_FACTOR[urgency])
 
 
+# The overview's request counts kept per month (docs/overview-counts.md) ---------------------------
+
+
+class RequestCountedMonth(models.Model):
+    """A closed month (site time zone) whose requests ``RequestMonthCount`` and
+    ``CommunityRequestCount`` hold. Every other month is counted from the requests themselves
+    on each view: the current one, one not rolled up yet, one a back-dated import reopened."""
+
+    month = models.DateField(_("month"), primary_key=True)
+    counted_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("counted month")
+        verbose_name_plural = _("counted months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class RequestMonthCount(models.Model):
+    """How many requests a community made in one counted month in one area of need (the
+    service's first-level category; ``None`` for a request filed under a first-level category
+    itself)."""
+
+    month = models.DateField(_("month"))
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    dimension = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("dimension"),
+    )
+    requests = models.PositiveIntegerField(_("requests"))
+
+    class Meta:
+        verbose_name = _("requests per month")
+        verbose_name_plural = _("requests per month")
+        indexes = [
+            models.Index(
+                fields=["month", "community"],
+                include=["dimension", "requests"],
+                name="request_month_count_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.community_id} {self.dimension_id}: {self.requests}"
+
+
+class CommunityRequestCount(models.Model):
+    """How many requests a community made in all counted months together: the overview's
+    busiest communities over the whole history read 20,000 rows, not 5 million requests."""
+
+    community = models.OneToOneField(
+        "residents.Community",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    requests = models.PositiveIntegerField(_("requests"))
+
+    class Meta:
+        verbose_name = _("requests per community")
+        verbose_name_plural = _("requests per community")
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.requests}"
+
+
 class RequestStatusChange(models.Model):
     """One step in a request's history: who moved it, when, from what to what, and why."""
 
     # No database foreign key: the request table is partitioned on PostgreSQL, and its id
     # alone is not unique there (services/partitions.py). The column stays indexed.
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="history", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="history",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
-    from_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=ServiceRequest.Status.choices)
+    from_status = models.CharField(
+        _("from status"), max_length=12, choices=ServiceRequest.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=12, choices=ServiceRequest.Status.choices
+    )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    changed_at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True, max_length=2000)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True, max_length=2000, validators=[multi_line_text])
     # Why a request was rejected, closed without resolution or withdrawn (``workflow.Reason``).
     reason = models.CharField(
         _("reason"), max_length=32, choices=workflow.Reason.choices, blank=True, default=""
@@ -291,13 +403,22 @@ class RequestComment(models.Model):
     PUBLIC_KINDS = (Kind.PUBLIC_REPLY, Kind.INFORMATION)
 
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="comments", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    text = models.TextField(_("text"), max_length=2000, blank=True)
+    text = models.TextField(_("text"), max_length=2000, blank=True, validators=[multi_line_text])
     photo = models.ImageField(_("photo"), upload_to="requests/%Y/%m/", blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
 
@@ -335,7 +456,11 @@ class ReviewTask(models.Model):
         NO_ACTION = "no_action", _("No action needed")
 
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="reviews", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
     rating = models.PositiveSmallIntegerField(_("rating"))
     supervisor = models.ForeignKey(
@@ -350,9 +475,16 @@ class ReviewTask(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
+    outcome_note = models.TextField(
+        _("outcome note"), max_length=2000, blank=True, validators=[multi_line_text]
+    )
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -377,16 +509,26 @@ class IdempotencyRecord(models.Model):
     # No index of its own: the unique (user, key) index serves every lookup by user, and a
     # second index on user alone tempted the planner into scanning all of a busy user's keys.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("user account"),
     )
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("service request"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key"),
         ]
@@ -409,23 +551,36 @@ class SupplyCapacity(models.Model):
         IMPORT = "import", _("Imported")
 
     community = models.ForeignKey(
-        "residents.Community", on_delete=models.PROTECT, related_name="capacities"
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="capacities",
+        verbose_name=_("community"),
     )
     category = models.ForeignKey(
-        ServiceCategory, on_delete=models.PROTECT, related_name="capacities"
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="capacities",
+        verbose_name=_("service category"),
     )
     period = models.DateField(_("period (first day of month)"))
     provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
     capacity = models.PositiveIntegerField(_("capacity (requests that can be served)"))
     budget = models.DecimalField(_("budget (CNY)"), max_digits=14, decimal_places=2, default=0)
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.MANUAL
+    )
     # The allocation run whose approved plan wrote the row (source "plan"); an id, not a key,
     # because services does not depend on analytics.
     plan_run_id = models.PositiveIntegerField(_("allocation run"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-period", "community_id", "category_id", "provider"]
@@ -462,22 +617,41 @@ class CapacityChange(models.Model):
         PLAN_REPLACED = "plan_replaced", _("Plan replaced")
         PLAN_REVOKED = "plan_revoked", _("Plan revoked")
 
-    period = models.DateField()
+    period = models.DateField(_("period"))
     # The audit goes with a community or service that is deleted (the demo city's reset).
-    community = models.ForeignKey("residents.Community", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="+")
-    provider = models.CharField(max_length=20)
-    source = models.CharField(max_length=8)
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    plan_run_id = models.PositiveIntegerField(null=True, blank=True)
-    capacity_before = models.PositiveIntegerField(null=True, blank=True)
-    capacity_after = models.PositiveIntegerField(null=True, blank=True)
-    budget_before = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    budget_after = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("service category"),
+    )
+    provider = models.CharField(_("provider"), max_length=20)
+    source = models.CharField(_("source"), max_length=8)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    plan_run_id = models.PositiveIntegerField(_("plan's run number"), null=True, blank=True)
+    capacity_before = models.PositiveIntegerField(_("capacity before"), null=True, blank=True)
+    capacity_after = models.PositiveIntegerField(_("capacity after"), null=True, blank=True)
+    budget_before = models.DecimalField(
+        _("budget before"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_after = models.DecimalField(
+        _("budget after"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -508,7 +682,9 @@ class Open311ApiKey(models.Model):
         verbose_name=_("owner"),
         help_text=_("Requests submitted with this key are logged by this account."),
     )
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=[one_line_text]
+    )
     default_community = models.ForeignKey(
         "residents.Community",
         on_delete=models.SET_NULL,
@@ -567,9 +743,12 @@ class SavedQueueFilter(models.Model):
     MAX_PER_USER = 20
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filters"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_queue_filters",
+        verbose_name=_("user account"),
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[one_line_text])
     query = models.CharField(_("filters"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("saved at"), default=timezone.now)
 

@@ -16,3 +16,8 @@ def requests_free_text_purge_task() -> int:
 @shared_task(name="services.request_partitions_ensure")
 def request_partitions_ensure_task() -> list[str]:
     return actions.request_partitions_ensure()
+
+
+@shared_task(name="services.request_months_count")
+def request_months_count_task() -> list[str]:
+    return [f"{month:%Y-%m}" for month in actions.request_months_count()]

@@ -3,6 +3,8 @@ the administrator overview. Views validate with a form, call a query or an actio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.localisation import join_sentences, localised_name
+from core.confirmation import Confirmation, confirmation_page, is_confirmed
+from core.localisation import join_list, join_sentences, localised_name
 from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
 from core.views import add_action_errors
@@ -193,6 +197,29 @@ def _answers(item: ServiceRequest) -> list[dict]:
     return answers
 
 
+@dataclass(frozen=True)
+class MoveButton:
+    """A move offered on the request page, with the question it asks first (empty: none)."""
+
+    move: workflow.Move
+    confirm_question: str
+
+
+def _move_confirmation(item: ServiceRequest, move: workflow.Move) -> Confirmation | None:
+    """The question a move that ends the request asks before it is made (``core.confirmation``:
+    the browser's dialog, or the page without JavaScript); ``None`` for the others."""
+    if not move.final:
+        return None
+    return Confirmation(
+        question=_(
+            "“%(verb)s”: request #%(id)s will be “%(status)s” and cannot be reopened. Go ahead?"
+        )
+        % {"verb": move.verb, "id": item.pk, "status": workflow.status_label(move.target)},
+        confirm_label=str(move.verb),
+        cancel_url=reverse("services:request_detail", kwargs={"pk": item.pk}),
+    )
+
+
 def _detail_page(
     request: HttpRequest,
     item: ServiceRequest,
@@ -224,7 +251,9 @@ def _detail_page(
     moves = [
         m for m in queries.moves_available(user=request.user, request=item) if not m.takes_assignee
     ]
-    context["moves"] = moves
+    context["moves"] = [
+        MoveButton(move, getattr(_move_confirmation(item, move), "question", "")) for move in moves
+    ]
     context["move_form"] = move_form or MoveForm()
     if not is_staff_view:
         context["move_form"].fields["note"].help_text = _("Why, in a few words (optional).")
@@ -251,6 +280,9 @@ def _detail_page(
             context["information_form"] = information_form or InformationForm()
         if item.status in RATABLE_STATUSES and item.satisfaction is None:
             context["rating_form"] = rating_form or RatingForm()
+    context["staff_actions"] = is_staff_view and any(
+        context.get(name) for name in ("moves", "assign_form", "expected_completion_form")
+    )
     return render(request, "services/request_detail.html", context, status=status)
 
 
@@ -266,6 +298,11 @@ def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = MoveForm(request.POST)
     if form.is_valid():
         move = workflow.MOVES_BY_NAME[form.cleaned_data["move"]]
+        confirmation = _move_confirmation(item, move)
+        # A move still missing its reason is refused beside the field first, then asks.
+        reason_missing = len(move.reasons) > 1 and not form.cleaned_data["reason"]
+        if confirmation is not None and not reason_missing and not is_confirmed(request):
+            return confirmation_page(request, confirmation)
         try:
             actions.request_move(
                 user=request.user,
@@ -510,6 +547,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         assignees=assignees,
     )
     if request.method == "POST" and bulk_form.is_valid():
+        # A move on many requests at once is hard to take back: it asks first.
+        if not is_confirmed(request):
+            return confirmation_page(request, _bulk_confirmation(request, bulk_form))
         request.session[BULK_RESULTS_SESSION_KEY] = _bulk_apply(request, bulk_form)
         return redirect(request.get_full_path())
     bulk_results = request.session.pop(BULK_RESULTS_SESSION_KEY, None)
@@ -572,6 +612,26 @@ def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
         request.session[DELETED_VIEW_SESSION_KEY] = {"name": saved.name, "query": saved.query}
     # Back to the view the person was looking at, not the queue's default.
     return redirect(_queue_url(request))
+
+
+def _bulk_confirmation(request: HttpRequest, form: BulkActionForm) -> Confirmation:
+    move = workflow.MOVES_BY_NAME[form.cleaned_data["move"]]
+    selected = form.cleaned_data["selected"]
+    return Confirmation(
+        question=ngettext(
+            "“%(verb)s” for %(count)d request (%(ids)s)?",
+            "“%(verb)s” for %(count)d requests (%(ids)s)?",
+            len(selected),
+        )
+        % {
+            "verb": move.verb,
+            "count": len(selected),
+            "ids": join_list(f"#{pk}" for pk in selected),
+        },
+        confirm_label=str(move.verb),
+        cancel_url=request.get_full_path(),
+        danger=move.danger,
+    )
 
 
 def _bulk_apply(request: HttpRequest, form: BulkActionForm) -> dict:

@@ -70,6 +70,8 @@ STAFF = "staff"
 RESIDENT = "resident"
 
 OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
+# No move leads out of these: a request that reaches one stays there.
+FINAL_STATUSES = (Status.CLOSED, Status.REJECTED)
 # A resident may reopen a resolved request for this many days after it was resolved.
 REOPEN_WINDOW_DAYS = 14
 
@@ -98,6 +100,11 @@ class Move:
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.target, self.fallback_target) if self.fallback_target else (self.target,)
+
+    @property
+    def final(self) -> bool:
+        """The move cannot be taken back (it ends the request): the pages ask first."""
+        return all(target in FINAL_STATUSES for target in self.targets)
 
     def applies_to(self, status: str) -> bool:
         return status in self.sources

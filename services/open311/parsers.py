@@ -5,12 +5,14 @@ raised as one 400 naming the parameter, so a client can fix all of them at once.
 from __future__ import annotations
 
 import binascii
+import json
 import math
 import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -71,15 +73,58 @@ class Position:
 
 
 @dataclass(frozen=True)
-class Page:
-    """Which slice of the newest-first list GET requests asks for: the pagination extension's
-    ``page`` (counted from 1) and ``page_size`` (at most, and by default, ``MAX_REQUESTS``),
-    counted from the start of the list or, with a ``cursor``, from the request after
-    ``after``."""
+class ServicePosition:
+    """Where a service stands in the list of GET services: its group's order and code, then
+    its own order and code (codes are unique, so the order is total). The ``cursor`` of a
+    page's ``Link: rel="next"`` is the position of its last service; it holds the values
+    themselves, so it still places the next page when that service was since retired."""
+
+    group_order: int
+    group_code: str
+    order: int
+    code: str
+
+    def values(self) -> list[str]:
+        """The values in the list's ordering (``queries.SERVICE_ORDERING``)."""
+        return [str(self.group_order), self.group_code, str(self.order), self.code]
+
+    def encode(self) -> str:
+        text = json.dumps(self.values(), separators=(",", ":"), ensure_ascii=True)
+        return urlsafe_b64encode(text.encode("ascii")).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, raw: str) -> ServicePosition | None:
+        """The position a cursor holds, or ``None`` for one this server did not make."""
+        try:
+            values = json.loads(urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii"))
+            group_order, group_code, order, code = values
+            return cls(_small_int(group_order), str(group_code), _small_int(order), str(code))
+        except (ValueError, TypeError, UnicodeError, binascii.Error):
+            return None
+
+
+def _small_int(text: str) -> int:
+    """A category's order as a cursor holds it (text), within the database's integers."""
+    if not (isinstance(text, str) and text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
+        raise ValueError(text)
+    if len(text) > 10 or not -(2**31) <= int(text) < 2**31:
+        raise ValueError(text)
+    return int(text)
+
+
+After = TypeVar("After", Position, ServicePosition)
+
+
+@dataclass(frozen=True)
+class Page(Generic[After]):
+    """Which slice of a list GET requests or GET services asks for: the pagination
+    extension's ``page`` (counted from 1) and ``page_size`` (at most, and by default,
+    ``MAX_REQUESTS``), counted from the start of the list or, with a ``cursor``, from the
+    request (``Position``) or service (``ServicePosition``) after ``after``."""
 
     number: int = 1
     size: int = field(default_factory=lambda: conf.MAX_REQUESTS)
-    after: Position | None = None
+    after: After | None = None
 
     @property
     def offset(self) -> int:
@@ -100,7 +145,7 @@ class RequestFilters:
     statuses: list[str] = field(default_factory=list)
     start: datetime | None = None
     end: datetime | None = None
-    page: Page = field(default_factory=Page)
+    page: Page[Position] = field(default_factory=Page)
 
 
 @dataclass(frozen=True)
@@ -244,13 +289,13 @@ def parse_page(params: QueryDict, errors: list[str]) -> Page:
     return Page(number=values.get("page", page.number), size=values.get("page_size", page.size))
 
 
-def parse_cursor(params: QueryDict, errors: list[str]) -> Position | None:
-    """``cursor``: the position after which GET requests' pages are counted (the ``Link``
-    header's ``rel="next"`` address holds the last request of the page before)."""
+def parse_cursor(params: QueryDict, errors: list[str], kind: type[After]) -> After | None:
+    """``cursor``: the position (a ``kind``) after which the pages are counted (the ``Link``
+    header's ``rel="next"`` address holds the last request or service of the page before)."""
     raw = _single(params, "cursor")
     if not raw:
         return None
-    after = Position.decode(raw)
+    after = kind.decode(raw)
     if after is None:
         errors.append(
             gettext(
@@ -262,13 +307,15 @@ def parse_cursor(params: QueryDict, errors: list[str]) -> Position | None:
     return after
 
 
-def parse_services_page(params: QueryDict) -> Page:
-    """``page`` and ``page_size`` of GET services, by the same rule as GET requests'."""
+def parse_services_page(params: QueryDict) -> Page[ServicePosition]:
+    """``page``, ``page_size`` and ``cursor`` of GET services, by the same rules as GET
+    requests'."""
     errors: list[str] = []
     page = parse_page(params, errors)
+    after = parse_cursor(params, errors, ServicePosition)
     if errors:
         raise bad_request(*errors)
-    return page
+    return Page(number=page.number, size=page.size, after=after)
 
 
 def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> RequestFilters:
@@ -277,7 +324,7 @@ def parse_request_filters(params: QueryDict, *, now: datetime | None = None) -> 
     ``page`` and ``page_size`` cut either list, counted after ``cursor`` when it is sent."""
     errors: list[str] = []
     page = parse_page(params, errors)
-    page = Page(number=page.number, size=page.size, after=parse_cursor(params, errors))
+    page = Page(number=page.number, size=page.size, after=parse_cursor(params, errors, Position))
     raw_ids = _values(params, "service_request_id")
     if raw_ids:
         errors.extend(

@@ -26,13 +26,19 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.pagination import keyset_after
 from geography.distance import haversine_km
 from residents.models import Community, Resident, User
 from residents.queries import user_serves_community, within_scope
 from services.models import Open311ApiKey, ServiceCategory, ServiceRequest
 from services.open311 import conf
 from services.open311.errors import bad_request, forbidden, not_found
-from services.open311.parsers import RequestFilters, parse_request_id
+from services.open311.parsers import (
+    Page,
+    RequestFilters,
+    ServicePosition,
+    parse_request_id,
+)
 from services.open311.places import Place
 from services.open311.representations import CLOSED_STATUSES, our_statuses
 from services.queries import outer_request_history
@@ -51,12 +57,37 @@ def check_jurisdiction(jurisdiction_id: str) -> None:
         )
 
 
+# The order of GET services: by group (dimension), then by service; codes are unique, so it
+# is total. A ``ServicePosition`` holds these values of one service.
+SERVICE_ORDERING = ("parent__order", "parent__code", "order", "code")
+
+
 def services() -> QuerySet[ServiceCategory]:
     """Second-level, active categories: the services a request can be made for."""
     return (
         ServiceCategory.objects.filter(active=True, parent__isnull=False)
         .select_related("parent")
-        .order_by("parent__order", "parent__code", "order", "code")
+        .order_by(*SERVICE_ORDERING)
+    )
+
+
+def services_page(page: Page[ServicePosition]) -> list[ServiceCategory]:
+    """One page of GET services: the services after ``page.after`` when a cursor was sent
+    (the services that stay listed are read once while others are added or retired between
+    pages), then ``page.number`` pages of ``page.size`` on from there."""
+    listed = services()
+    if page.after is not None:
+        listed = listed.filter(keyset_after(SERVICE_ORDERING, page.after.values()))
+    return list(listed[page.offset : page.stop])
+
+
+def service_position(category: ServiceCategory) -> ServicePosition:
+    """Where ``category`` stands in GET services: the ``cursor`` after it."""
+    return ServicePosition(
+        group_order=category.parent.order,
+        group_code=category.parent.code,
+        order=category.order,
+        code=category.code,
     )
 
 

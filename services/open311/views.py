@@ -110,9 +110,15 @@ class ServiceListView(Open311View):
         # Paged as GET requests is: a client that pages every list "until an empty page"
         # reads the services once and stops, rather than the same whole list for ever.
         page = parsers.parse_services_page(request.GET)
-        services = queries.services()[page.offset : page.stop]
+        services = queries.services_page(page)
         payload = [representations.service(c) for c in services]
-        return renderers.render(payload, fmt=fmt, root="services")
+        response = renderers.render(payload, fmt=fmt, root="services")
+        if len(services) == page.size:
+            # A full page links on as GET requests' do: after its last service, wherever
+            # services are added or retired meanwhile.
+            position = queries.service_position(services[-1])
+            response["Link"] = f'<{_next_page_url(request, position)}>; rel="next"'
+        return response
 
 
 class ServiceDefinitionView(Open311View):
@@ -210,9 +216,9 @@ class RequestDetailView(Open311View):
         return renderers.render(payload, fmt=fmt, root="service_requests")
 
 
-def _next_page_url(request: HttpRequest, after: parsers.Position) -> str:
+def _next_page_url(request: HttpRequest, after: parsers.Position | parsers.ServicePosition) -> str:
     """This address with ``cursor`` at ``after`` and without ``page``: the same filters and
-    ``page_size``, counted from the request after ``after``."""
+    ``page_size``, counted from the request (or service) after ``after``."""
     query = request.GET.copy()
     query.pop("page", None)
     query["cursor"] = after.encode()

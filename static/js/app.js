@@ -63,10 +63,28 @@
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
 
-  // Ask before destructive submits.
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  // Ask before an action that cannot be taken back (core/confirmation.py): the question is
+  // the form's data-confirm, or the pressed button's. Agreed, the form says so (confirmed=1)
+  // and the server acts; without this script the server asks the same on a page of its own.
+  document.querySelectorAll("form").forEach(function (form) {
+    if (!form.querySelector("[data-confirm]") && !form.hasAttribute("data-confirm")) { return; }
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      var button = event.submitter;
+      var asker = button && button.hasAttribute("data-confirm") ? button
+        : (form.hasAttribute("data-confirm") ? form : null);
+      if (!asker) { return; }
+      if (!window.confirm(asker.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        return;
+      }
+      var confirmed = form.querySelector('input[name="confirmed"]');
+      if (!confirmed) {
+        confirmed = document.createElement("input");
+        confirmed.type = "hidden";
+        confirmed.name = "confirmed";
+        form.appendChild(confirmed);
+      }
+      confirmed.value = "1";
     });
   });
 })();

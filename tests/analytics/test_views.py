@@ -649,7 +649,7 @@ def test_the_page_offers_only_the_actions_allowed_now(client, runs):
     html = c.get(page).content.decode()
     assert 'data-action="approve"' in html and 'data-action="revoke"' not in html
     url = reverse("analytics:allocation_approve", kwargs={"pk": run.pk})
-    html = c.post(url, follow=True).content.decode()
+    html = c.post(url, {"confirmed": "1"}, follow=True).content.decode()
     assert "3 supply lines written" in html
     assert 'data-action="revoke"' in html and 'data-action="approve"' not in html
     plan_rows = SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN)
@@ -659,7 +659,7 @@ def test_the_page_offers_only_the_actions_allowed_now(client, runs):
         (world.other.pk, "government", 1),
     ]
     # A double click approves once.
-    again = c.post(url, follow=True).content.decode()
+    again = c.post(url, {"confirmed": "1"}, follow=True).content.decode()
     assert "was already approved; nothing was written again" in again
     assert plan_rows.count() == 3
 
@@ -671,8 +671,39 @@ def test_the_page_offers_only_the_actions_allowed_now(client, runs):
     # In Chinese, refusals and actions are in Chinese.
     with translation.override("zh-hans"):
         zh_url = reverse("analytics:allocation_approve", kwargs={"pk": second.pk})
-    html = c.post(zh_url, follow=True).content.decode()
+    html = c.post(zh_url, {"confirmed": "1"}, follow=True).content.decode()
     assert "已批准" in html and "is already approved" not in html
+
+
+def test_without_javascript_approving_replacing_and_revoking_ask_on_a_page_first(client, runs):
+    """The dialog's questions (``data-confirm``) need JavaScript; a post without
+    ``confirmed`` gets the same question as a page and writes nothing."""
+    world, run = runs.world, runs.allocation
+    c = _client(client, world.admin)
+    plan_rows = SupplyCapacity.objects.filter(source=SupplyCapacity.Source.PLAN)
+    url = reverse("analytics:allocation_approve", kwargs={"pk": run.pk})
+    asked = c.post(url).content.decode()
+    assert f"Approve plan #{run.pk} and write the supply capacities for" in asked
+    assert 'name="confirmed" value="1"' in asked and 'data-action="cancel"' in asked
+    assert not plan_rows.exists()
+    c.post(url, {"confirmed": "1"})
+    assert plan_rows.count() == 3
+
+    second = run_data.allocation_run(world, budget=90_000.0, scale=2)
+    replace = reverse("analytics:allocation_approve", kwargs={"pk": second.pk})
+    asked = c.post(replace, {"replace": "1"}).content.decode()
+    assert f"Replace plan #{run.pk} by plan #{second.pk}?" in asked
+    # The page sends the form's own fields again.
+    assert 'name="replace" value="1"' in asked
+
+    revoke = reverse("analytics:allocation_revoke", kwargs={"pk": run.pk})
+    with translation.override("zh-hans"):
+        zh_revoke = reverse("analytics:allocation_revoke", kwargs={"pk": run.pk})
+    asked = c.post(zh_revoke).content.decode()
+    assert "请确认" in asked and f"#{run.pk}" in asked
+    assert plan_rows.count() == 3
+    c.post(revoke, {"confirmed": "1"})
+    assert not plan_rows.exists()
 
 
 def test_only_administrators_approve_and_only_by_post(client, runs):
@@ -685,7 +716,8 @@ def test_only_administrators_approve_and_only_by_post(client, runs):
 
 def test_a_forecast_run_cannot_be_approved(client, runs):
     url = reverse("analytics:allocation_approve", kwargs={"pk": runs.forecast.pk})
-    html = _client(client, runs.world.admin).post(url, follow=True).content.decode()
+    html = _client(client, runs.world.admin).post(url, {"confirmed": "1"}, follow=True)
+    html = html.content.decode()
     assert "Only a finished allocation run can be approved" in html
 
 

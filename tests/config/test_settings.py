@@ -75,6 +75,22 @@ def test_production_settings_pass_the_deployment_check():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # starts Python with Django in a subprocess
+def test_every_cookie_is_secure_over_https():
+    """A second probe, December 2026: the language cookie was sent over plain HTTP too, and
+    readable by scripts, while the session and CSRF cookies were not."""
+    names = ("SESSION", "CSRF", "LANGUAGE")
+    out = _settings(
+        ", ".join(f"s.{name}_COOKIE_SECURE, s.{name}_COOKIE_SAMESITE" for name in names)
+        + ", s.SESSION_COOKIE_HTTPONLY, s.LANGUAGE_COOKIE_HTTPONLY",
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="1",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="services.example.org",
+    )
+    assert out == "True Lax True Lax True Lax True True"
+
+
 @pytest.mark.slow
 def test_the_deployment_check_catches_a_site_not_served_over_https():
     result = _deploy_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(64))

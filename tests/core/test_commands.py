@@ -11,7 +11,7 @@ from django.core.management import call_command, get_commands, load_command_clas
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from core.commands import LocalisedCommand
+from core.commands import LocalisedCommand, argparse_message_text
 
 PROJECT_APPS = {"core", "geography", "residents", "notifications", "services", "analytics", "demo"}
 
@@ -137,7 +137,7 @@ ARGUMENT_ERRORS = [
         ["estimate_gmm"],
         "manage.py estimate_gmm: error: the following arguments are required: --data, --id, "
         "--time, --model",
-        "manage.py estimate_gmm：错误：缺少必需的参数：--data, --id, --time, --model",
+        "manage.py estimate_gmm：错误：缺少必需的参数：--data、--id、--time、--model",
     ),
     (
         ["seed_demo", "--seed", "abc"],
@@ -148,7 +148,7 @@ ARGUMENT_ERRORS = [
         ["estimate_gmm", *GMM_MODEL, "--engine", "stata"],
         "manage.py estimate_gmm: error: argument --engine: invalid choice: 'stata' (choose "
         "from 'ours', 'pydynpd')",
-        "manage.py estimate_gmm：错误：参数 --engine：无效的选择：'stata'（可选 'ours', 'pydynpd'）",
+        "manage.py estimate_gmm：错误：参数 --engine：无效的选择：'stata'（可选 'ours'、'pydynpd'）",
     ),
     (
         ["seed_demo", "--bogus"],
@@ -158,7 +158,7 @@ ARGUMENT_ERRORS = [
     (
         ["seed_demo", "--se", "1"],
         "manage.py seed_demo: error: ambiguous option: --se could match --settings, --seed",
-        "manage.py seed_demo：错误：选项有歧义：--se 可能是 --settings, --seed",
+        "manage.py seed_demo：错误：选项有歧义：--se 可能是 --settings、--seed",
     ),
     (
         ["seed_demo", "--reset=yes"],
@@ -216,3 +216,25 @@ def test_call_command_raises_the_worded_mistake(language, message):
     with translation.override(language), pytest.raises(CommandError) as refused:
         call_command("seed_demo", "--seed", "abc")
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("message", "english", "chinese"),
+    [
+        (
+            "one of the arguments --file --url is required",
+            "one of the arguments --file, --url is required",
+            "参数 --file、--url 中必须给出一个",
+        ),
+        (
+            "the following arguments are required: file",
+            "the following arguments are required: file",
+            "缺少必需的参数：file",
+        ),
+    ],
+)
+def test_a_list_of_options_is_separated_as_the_language_lists(message, english, chinese):
+    with translation.override("en"):
+        assert argparse_message_text(message) == english
+    with translation.override("zh-hans"):
+        assert argparse_message_text(message) == chinese

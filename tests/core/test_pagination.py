@@ -3,6 +3,7 @@ cursor pages neither repeat nor skip a row while rows are added and removed betw
 
 from __future__ import annotations
 
+import json
 from base64 import b64encode
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
@@ -17,7 +19,13 @@ from hypothesis import strategies as st
 
 from core.pagination import CappedCountPaginator, KeysFirstPaginator
 from services.models import ServiceRequest
-from tests.factories import CommunityFactory, ServiceRequestFactory, WorkerFactory, api_client
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ServiceRequestFactory,
+    WorkerFactory,
+    api_client,
+)
 
 
 @pytest.mark.django_db
@@ -229,3 +237,64 @@ def test_a_cursor_of_the_wrong_shape_is_invalid(paging_world, position):
     )
     assert response.status_code == 404
     assert response.json()["detail"] == "Invalid cursor"
+
+
+# page_size (core.pagination.API_PAGE_SIZE) ------------------------------------------------------
+
+LISTS = (
+    "/api/v1/requests/",
+    "/api/v1/residents/",
+    "/api/v1/communities/",
+    "/api/v1/capacities/",
+    "/api/v1/review-tasks/",
+    "/api/v1/notifications/",
+    "/api/v1/analysis-runs/",
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("page_size", ["0", "-1", "201", "1000", "abc", "2.5", "1e2", "9" * 5000])
+def test_a_page_size_out_of_range_is_refused_naming_it_and_the_range(url, page_size):
+    """DRF's paginators answered 201 and 1,000 with 200 rows, and 0, -1 or text with the
+    default 50: a client was not told it did not get what it asked for."""
+    response = api_client(AdministratorFactory()).get(url, {"page_size": page_size})
+    assert response.status_code == 400, response.content[:200]
+    assert response.json() == {"page_size": ["page_size must be a whole number from 1 to 200."]}
+
+
+@pytest.mark.django_db
+def test_the_page_size_refusal_is_in_the_callers_language():
+    response = api_client(AdministratorFactory()).get(
+        "/api/v1/requests/", {"page_size": "500"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.json() == {"page_size": ["page_size 必须是 1–200 之间的整数。"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("page_size", "rows"), [("1", 1), ("200", 3), (" 2 ", 2), ("", 3)])
+def test_a_page_size_in_range_is_the_pages_size(paging_world, page_size, rows):
+    for _ in range(3):
+        ServiceRequestFactory(community=paging_world["community"])
+    response = api_client(paging_world["worker"]).get("/api/v1/requests/", {"page_size": page_size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.django_db
+def test_the_schema_gives_every_lists_page_size_its_range():
+    schema = json.loads(Client().get("/api/schema/", {"format": "json"}).content)
+    documented = {}
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "page_size":
+                    documented[path] = parameter["schema"]
+    assert set(LISTS) <= set(documented)
+    for path, parameter_schema in documented.items():
+        assert parameter_schema == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 200,
+            "default": 50,
+        }, path

@@ -167,3 +167,18 @@ def test_the_demo_residents_write_their_requests_in_their_language():
     staff = dict(User.objects.values_list("username", "first_name"))
     assert set(DEMO_STAFF_NAMES) <= set(staff)
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", staff[name]) for name in DEMO_STAFF_NAMES)
+
+
+@pytest.mark.django_db
+@pytest.mark.demo_city
+@override_settings(DEBUG=True)
+def test_the_seeded_demo_shows_the_overview_from_its_counted_months_as_counted_directly():
+    """``seed_demo`` rolls up the closed months as the nightly task would: nobody runs a
+    command, and the overview's figures are those counted request by request."""
+    from services.models import RequestCountedMonth
+    from tests.services.test_request_counts import assert_same_as_direct
+
+    demo_city_seed(seed=7, size=SMALL)
+    assert RequestCountedMonth.objects.exists()
+    for username in ("admin", "admin-sichuan"):
+        assert_same_as_direct(User.objects.get(username=username))

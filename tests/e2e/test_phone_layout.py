@@ -107,3 +107,32 @@ def test_a_queue_rows_selection_box_and_the_header_links_are_big_enough_to_tap_o
     # So is the header's link to the notifications.
     link = page.locator("#header-notifications").bounding_box()
     assert link is not None and link["height"] >= 24
+
+
+# The room a select's own arrow takes at its right, inside its padding (Chromium draws it
+# about 20 px wide): an option's text beyond the rest is cut off.
+SELECT_ARROW_PX = 20
+OPTIONS_CUT_OFF = """(name) => {
+    const select = document.querySelector(`select[name="${name}"]`);
+    const style = getComputedStyle(select);
+    const pen = document.createElement("canvas").getContext("2d");
+    pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+        - parseFloat(style.paddingRight) - ARROW;
+    return [...select.options]
+        .filter(option => pen.measureText(option.text).width > room)
+        .map(option => `${option.text} (${Math.ceil(pen.measureText(option.text).width)} px`
+            + ` in ${Math.floor(room)} px)`);
+}""".replace("ARROW", str(SELECT_ARROW_PX))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("width", [320, 375])
+def test_every_sort_of_the_queue_reads_in_full_on_a_phone(new_page, worker_user, language, width):
+    """The queue's sort list on a phone, in both languages: no option is cut at the select's
+    edge ("截止时间最近的在前" was, at 375 px, in a filter half the screen wide)."""
+    page = new_page(viewport={"width": width, "height": 700})
+    log_in(page, worker_user.username)
+    page.goto("/queue/" if language == "en" else "/zh-hans/queue/")
+    assert page.evaluate(OPTIONS_CUT_OFF, "sort") == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

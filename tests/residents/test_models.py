@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from residents import pii
-from residents.models import Community, Resident
+from residents.models import Community, Resident, User
 from tests.factories import (
     AdministratorFactory,
     CommunityFactory,
@@ -123,3 +123,19 @@ def test_a_city_and_an_area_name_their_code_in_the_readers_brackets():
             f"{city.name}（{city.adcode}）",
             f"{area.name}（{area.code}）",
         )
+
+
+@pytest.mark.parametrize(
+    ("role", "first", "last", "shown"),
+    [
+        ("worker", "Li", "Ming", "Li Ming"),
+        ("worker", "", "", "synthetic-plain"),
+        ("admin", "Wang", "", "Wang"),
+        # A resident's own name is personal information: masked, as on their profile.
+        ("resident", "张", "三丰", "张***"),
+        ("resident", "", "", "synthetic-plain"),
+    ],
+)
+def test_a_person_is_named_by_one_rule(db, role, first, last, shown):
+    person = User(username="synthetic-plain", role=role, first_name=first, last_name=last)
+    assert person.display_name == shown

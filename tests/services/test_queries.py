@@ -91,3 +91,29 @@ def test_overview_counts_within_scope(community, worker):
     assert (
         sum(everything["by_community"]["open"]) + sum(everything["by_community"]["finished"]) == 3
     )
+
+
+@pytest.mark.django_db
+def test_communities_are_ranked_by_count_then_by_the_field_named_as_the_database_orders_it():
+    busy, tied_first, tied_second, quiet = (
+        CommunityFactory(code=code, name=name)
+        for code, name in (
+            ("SYN-R4", "Delta"),
+            ("SYN-R2", "Alpha"),
+            ("SYN-R3", "Bravo"),
+            ("SYN-R1", "Zulu"),
+        )
+    )
+    counts = {busy.pk: 3, tied_first.pk: 2, tied_second.pk: 2, quiet.pk: 1}
+    assert queries.communities_ranked(counts, limit=2, then_by="code") == [busy, tied_first]
+    assert queries.communities_ranked(counts, limit=2, then_by="name") == [busy, tied_first]
+    assert queries.communities_ranked({**counts, tied_second.pk: 3}, limit=2, then_by="code") == [
+        tied_second,
+        busy,
+    ]
+    assert queries.communities_ranked(counts, limit=9, then_by="code") == [
+        busy,
+        tied_first,
+        tied_second,
+        quiet,
+    ]

@@ -95,7 +95,7 @@ def test_withdrawing_clears_the_facts_and_leaves_analysis(client, resident_user)
     ResidentSegment.objects.create(run=run, resident=resident, segment=1)
     assert resident.pk in analytics_queries.resident_profiles_frame().index
     _login(client, resident_user)
-    response = client.post(reverse("profile_portrait_withdraw"))
+    response = client.post(reverse("profile_portrait_withdraw"), {"confirmed": "1"})
     assert response.status_code == 302
     resident.refresh_from_db()
     assert resident.birth_year is None and resident.gender == "" and resident.hukou_type == ""
@@ -194,11 +194,17 @@ def test_administrators_filter_the_audit_log_in_both_languages(
     client.logout()
     _login(client, administrator)
     page = client.get(reverse("audit_log")).content.decode()
-    assert page.count("worker1 (Community worker)") == 2 and "Scheduled task" in page
+    # Named as everywhere else (``User.display_name``: the full name), and found by it.
+    assert worker.get_full_name() and worker.display_name == worker.get_full_name()
+    assert page.count(f"{worker.display_name} (Community worker)") == 2
+    assert "Scheduled task" in page
+    for who in (worker.display_name, worker.username):
+        found = client.get(reverse("audit_log"), {"accessor": who}).content.decode()
+        assert found.count(f"{worker.display_name} (Community worker)") == 2
     only = client.get(reverse("audit_log"), {"resident": resident.pk}).content.decode()
     assert f"#{resident.pk}<" in only and f"#{other.pk}<" not in only
     purges = client.get(reverse("audit_log"), {"action": "purge"}).content.decode()
-    assert "worker1" not in purges and ">7<" in purges
+    assert worker.display_name not in purges and ">7<" in purges
     by_user = client.get(reverse("audit_log"), {"accessor": "nobody"}).content.decode()
     assert "No entries match." in by_user
     bad = client.get(reverse("audit_log"), {"since": "2026-02-01", "until": "2026-01-01"})
@@ -218,10 +224,10 @@ def test_signup_stays_minimal_in_chinese(client, community):
     [
         (
             "en",
-            "worker1 (Community worker)<",
+            "{worker} (Community worker)<",
             'admin-sichuan (Administrator · <span class="user-area">',
         ),
-        ("zh-hans", "worker1（社区工作者）<", 'admin-sichuan（管理员 · <span class="user-area">'),
+        ("zh-hans", "{worker}（社区工作者）<", 'admin-sichuan（管理员 · <span class="user-area">'),
     ],
 )
 def test_the_audit_logs_accessor_has_their_role_in_the_languages_brackets(
@@ -238,9 +244,9 @@ def test_the_audit_logs_accessor_has_their_role_in_the_languages_brackets(
     with translation.override(language):
         url = reverse("audit_log")
     page = client.get(url).content.decode()
-    assert plain in page and in_area in page
+    assert plain.format(worker=worker.display_name) in page and in_area in page
     if language == "zh-hans":
-        assert "worker1 (" not in page and "admin-sichuan (" not in page
+        assert f"{worker.display_name} (" not in page and "admin-sichuan (" not in page
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,9 @@ def test_a_refused_bulk_move_is_explained_with_labels_and_verbs(
 ):
     stuck = make_request(community=community, status=Status.IN_PROGRESS, assigned_to=worker)
     response = worker_client.post(
-        reverse("services:queue"), {"selected": [stuck.pk], "move": "close"}, follow=True
+        reverse("services:queue"),
+        {"confirmed": "1", "selected": [stuck.pk], "move": "close"},
+        follow=True,
     )
     html = response.content.decode()
     assert "1 request could not be updated:" in html
@@ -74,7 +76,7 @@ def test_a_refused_bulk_move_is_explained_in_chinese(client, worker, community, 
     stuck = make_request(community=community, status=Status.IN_PROGRESS, assigned_to=worker)
     response = client.post(
         "/zh-hans" + reverse("services:queue"),
-        {"selected": [stuck.pk], "move": "close"},
+        {"confirmed": "1", "selected": [stuck.pk], "move": "close"},
         follow=True,
     )
     html = response.content.decode()
@@ -90,11 +92,13 @@ def test_a_refused_bulk_move_is_explained_in_chinese(client, worker, community, 
 def test_rejecting_on_the_page_needs_a_reason(worker_client, community, make_request):
     item = make_request(community=community)
     url = reverse("services:request_transition", args=[item.pk])
-    response = worker_client.post(url, {"move": "reject"}, follow=True)
+    response = worker_client.post(url, {"confirmed": "1", "move": "reject"}, follow=True)
     item.refresh_from_db()
     assert item.status == Status.SUBMITTED
     assert "Choose why" in response.content.decode()
-    worker_client.post(url, {"move": "reject", "reason": "duplicate", "note": "See #1."})
+    worker_client.post(
+        url, {"confirmed": "1", "move": "reject", "reason": "duplicate", "note": "See #1."}
+    )
     item.refresh_from_db()
     assert item.status == Status.REJECTED
     change = item.history.last()
@@ -106,9 +110,12 @@ def test_rejecting_on_the_page_needs_a_reason(worker_client, community, make_req
 def test_the_bulk_bar_assigns_and_then_starts_work(worker_client, worker, community, make_request):
     item = make_request(community=community, status=Status.ACCEPTED)
     worker_client.post(
-        reverse("services:queue"), {"selected": [item.pk], "move": "assign", "assignee": worker.pk}
+        reverse("services:queue"),
+        {"confirmed": "1", "selected": [item.pk], "move": "assign", "assignee": worker.pk},
     )
-    worker_client.post(reverse("services:queue"), {"selected": [item.pk], "move": "start"})
+    worker_client.post(
+        reverse("services:queue"), {"confirmed": "1", "selected": [item.pk], "move": "start"}
+    )
     item.refresh_from_db()
     assert (item.status, item.assigned_to) == (Status.IN_PROGRESS, worker)
 
@@ -119,7 +126,9 @@ def test_a_move_missing_its_reason_keeps_the_note_and_says_so_beside_the_reason(
     client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
     item = make_request(community=community, status=Status.IN_PROGRESS, assigned_to=worker)
     url = "/zh-hans" + reverse("services:request_transition", args=[item.pk])
-    response = client.post(url, {"move": "close_unresolved", "note": "居民说已经不需要了"})
+    response = client.post(
+        url, {"confirmed": "1", "move": "close_unresolved", "note": "居民说已经不需要了"}
+    )
     html = response.content.decode()
     assert response.status_code == 400
     item.refresh_from_db()

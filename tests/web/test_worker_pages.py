@@ -81,7 +81,12 @@ def test_bulk_assign(worker_client, community, colleague, make_request):
     second = make_request(community=community, status=ServiceRequest.Status.ACCEPTED)
     response = worker_client.post(
         reverse("services:queue"),
-        {"selected": [first.pk, second.pk], "move": "assign", "assignee": colleague.pk},
+        {
+            "confirmed": "1",
+            "selected": [first.pk, second.pk],
+            "move": "assign",
+            "assignee": colleague.pk,
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -96,7 +101,7 @@ def test_bulk_status_change_reports_each_row_that_fails(worker_client, community
     closed = make_request(community=community, status=ServiceRequest.Status.CLOSED)
     response = worker_client.post(
         reverse("services:queue") + "?view=all",
-        {"selected": [movable.pk, closed.pk], "move": "accept"},
+        {"confirmed": "1", "selected": [movable.pk, closed.pk], "move": "accept"},
         follow=True,
     )
     html = response.content.decode()
@@ -116,7 +121,7 @@ def test_bulk_action_refuses_requests_outside_the_workers_communities(
     theirs = make_request(community=other_community)
     response = worker_client.post(
         reverse("services:queue"),
-        {"selected": [theirs.pk], "move": "accept"},
+        {"confirmed": "1", "selected": [theirs.pk], "move": "accept"},
     )
     assert response.status_code == 400
     assert "Select a valid choice." in response.content.decode()
@@ -143,7 +148,9 @@ def test_request_detail_offers_the_allowed_transitions(worker_client, community,
 def test_an_invalid_transition_is_explained_not_applied(worker_client, community, make_request):
     item = make_request(community=community)
     response = worker_client.post(
-        reverse("services:request_transition", args=[item.pk]), {"move": "close"}, follow=True
+        reverse("services:request_transition", args=[item.pk]),
+        {"confirmed": "1", "move": "close"},
+        follow=True,
     )
     item.refresh_from_db()
     assert item.status == ServiceRequest.Status.SUBMITTED
@@ -294,7 +301,7 @@ def test_a_bulk_action_without_its_target_keeps_the_selection(
 ):
     item = make_request(community=community)
     response = worker_client.post(
-        reverse("services:queue"), {"selected": [item.pk], "move": "assign"}
+        reverse("services:queue"), {"confirmed": "1", "selected": [item.pk], "move": "assign"}
     )
     html = response.content.decode()
     assert response.status_code == 400

@@ -315,3 +315,105 @@ def test_a_cursor_this_server_did_not_make_is_400_naming_it(client, communities,
     response = client.get(f"/open311/v2/requests.{fmt}?cursor={cursor}")
     assert response.status_code == 400
     assert any(d.startswith("cursor '") for d in error_descriptions(response))
+
+
+# GET services: the same Link cursor --------------------------------------------------------
+
+
+def read_services_by_links(client, url: str, between_pages=lambda: None) -> list[str]:
+    """Every service code read by following ``Link: rel="next"`` from ``url``."""
+    seen: list[str] = []
+    for _ in range(60):
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        seen += [item["service_code"] for item in json_body(response)]
+        link = response.get("Link")
+        if not link:
+            return seen
+        url = NEXT_LINK.fullmatch(link).group(1)
+        between_pages()
+    pytest.fail(f"still a next page of services after 60 pages: {seen[:9]} …")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# By offset (page=2) the fourth service was skipped here: the first was retired after the
+# first page, and every later service moved up one place.
+@example(page_size=3, changes=[("retire", 0)])
+@example(page_size=2, changes=[("add", 0)])
+@given(
+    page_size=st.integers(min_value=1, max_value=7),
+    changes=st.lists(
+        st.tuples(st.sampled_from(["retire", "add"]), st.integers(min_value=0, max_value=50)),
+        max_size=5,
+    ),
+)
+def test_following_services_links_reads_each_service_once_while_others_come_and_go(
+    client, page_size, changes
+):
+    """A client reading the catalogue page by page while an administrator retires services
+    and adds others reads no service twice and every service that stayed listed."""
+    with transaction.atomic():
+        before = service_codes_of(client, "json", "")
+        retired: set[str] = set()
+        pending = list(changes)
+
+        def change() -> None:
+            if not pending:
+                return
+            kind, pick = pending.pop(0)
+            if kind == "retire":
+                code = before[pick % len(before)]
+                retired.add(code)
+                ServiceCategory.objects.filter(code=code).update(active=False)
+                return
+            group = ServiceCategory.objects.filter(parent__isnull=True).order_by("code")[pick % 5]
+            ServiceCategory.objects.create(
+                code=f"synthetic_added_{len(pending)}_{pick}",
+                name="Synthetic added service",
+                parent=group,
+                dimension=group.dimension,
+                order=pick,
+            )
+
+        seen = read_services_by_links(
+            client, f"/open311/v2/services.json?page_size={page_size}", change
+        )
+        assert len(seen) == len(set(seen)), f"read twice: {seen}"
+        assert set(before) - retired <= set(seen)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_full_services_page_links_the_next_and_the_last_does_not(client, fmt):
+    every = service_codes_of(client, fmt, "")
+    response = client.get(f"/open311/v2/services.{fmt}?page=1&page_size=3")
+    url = NEXT_LINK.fullmatch(response["Link"]).group(1)
+    assert url.startswith(f"http://testserver/open311/v2/services.{fmt}?")
+    assert "page_size=3" in url and "cursor=" in url
+    assert "page=" not in url.replace("page_size=", "")
+    cursor = url.split("cursor=")[1]
+    assert service_codes_of(client, fmt, f"page_size=3&cursor={cursor}") == every[3:6]
+    # page with a cursor counts pages after it.
+    assert service_codes_of(client, fmt, f"page_size=3&cursor={cursor}&page=2") == every[6:9]
+    # The whole list on one page (no page_size) is not full: no link.
+    assert not client.get(f"/open311/v2/services.{fmt}").has_header("Link")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "WyIxIiwiYSIsIjEiXQ",  # ["1","a","1"]: three values, not four
+        "WyJ4IiwiYSIsIjEiLCJiIl0",  # ["x","a","1","b"]: an order that is not a number
+        "WyI5OTk5OTk5OTk5OTkiLCJhIiwiMSIsImIiXQ",  # an order past the database's integers
+        "MjAyNi0wMS0wMVQwMDowMDowMHwx",  # a cursor of GET requests
+    ],
+)
+def test_a_services_cursor_this_server_did_not_make_is_400_naming_it(client, cursor):
+    response = client.get(f"/open311/v2/services.json?cursor={cursor}")
+    assert response.status_code == 400
+    assert [d[: len("cursor '")] for d in error_descriptions(response)] == ["cursor '"]

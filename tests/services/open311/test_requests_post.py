@@ -438,3 +438,26 @@ def test_null_characters_in_the_form_are_400_and_write_nothing(client, worker_ke
         f"{field} contains a null character, which is not allowed."
     ]
     assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("description", "No water \u202eretaw"), ("address_string", "1 Road\x1b[2J")],
+)
+def test_control_characters_are_refused_naming_the_field(client, worker_key, fmt, field, value):
+    """A second probe, December 2026: the one rule for typed text (``core.text``) holds for
+    Open311 too; the XML answer stays well-formed and says which field."""
+    before = ServiceRequest.objects.count()
+    response = post(
+        client,
+        fmt,
+        api_key=worker_key.key,
+        service_code="water_supply",
+        address_id="SYN-N",
+        **{"description": "No water.", field: value},
+    )
+    assert response.status_code == 400
+    (description,) = error_descriptions(response)
+    assert description.startswith(field) and "U+" in description, description
+    assert ServiceRequest.objects.count() == before
