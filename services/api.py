@@ -40,7 +40,6 @@ from services.filters import DEFAULT_ORDERING, RequestFilter, sort_ordering
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.personal_data import resident_data
 from services.serializers import (
-    INFORMATION_ADD_SCHEMA,
     REPLY_ADD_SCHEMA,
     AssignSerializer,
     CapacitySerializer,
@@ -395,8 +394,8 @@ class ServiceRequestViewSet(
     @extend_schema(
         summary="Add information or a photo to an open request (the resident who made it)",
         request={
-            "multipart/form-data": INFORMATION_ADD_SCHEMA,
-            "application/json": INFORMATION_ADD_SCHEMA,
+            "multipart/form-data": InformationAddSerializer,
+            "application/json": InformationAddSerializer,
         },
         responses={
             201: CommentSerializer,

@@ -528,12 +528,6 @@ def _said() -> serializers.CharField:
     return serializers.CharField(max_length=2000, validators=[RegexValidator(r"\S")])
 
 
-def _unsaid() -> serializers.CharField:
-    return serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, validators=[RegexValidator(r"^\s*$")]
-    )
-
-
 # A reply says something: its text, or a canned reply's (whose text it takes when it has
 # none). The schema's two exclusive shapes; ``ReplyAddSerializer`` reads either.
 REPLY_ADD_SCHEMA = _one_of_bodies(
@@ -549,14 +543,6 @@ REPLY_ADD_SCHEMA = _one_of_bodies(
             ),
             "text": serializers.CharField(max_length=2000, required=False, allow_blank=True),
         },
-    },
-)
-# Information is some text, a photo, or both.
-INFORMATION_ADD_SCHEMA = _one_of_bodies(
-    "InformationAdd",
-    {
-        "Text": {"text": _said(), "photo": serializers.ImageField(required=False)},
-        "Photo": {"photo": serializers.ImageField(), "text": _unsaid()},
     },
 )
 
