@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import with_code
 from core.text import multi_line_text, one_line_text
 
 
@@ -86,7 +87,8 @@ class AnalysisRun(models.Model):
         indexes = [models.Index(fields=["kind", "status", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+        # The status after the name in the reader's brackets (full-width in Chinese).
+        return with_code(f"{self.get_kind_display()} #{self.pk}", self.get_status_display())
 
     @property
     def is_finished(self) -> bool:

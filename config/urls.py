@@ -33,11 +33,13 @@ urlpatterns = [
     ),
     path("api/v1/", include("config.api_urls")),
     path("open311/v2/", include("services.open311.urls")),
-    path("admin/", admin.site.urls),
     # Uploaded photos, with or without DEBUG, only to those who may see their request.
     re_path(r"^media/(?P<name>requests/[^\x00]+)$", request_photo, name="request_photo"),
 ]
 urlpatterns += i18n_patterns(
+    # The admin speaks the administrator's language too: English at /admin/, Chinese at
+    # /zh-hans/admin/ (a visitor preferring Chinese is sent there, core.middleware).
+    path("admin/", admin.site.urls),
     path("bulk/", include("services.bulk_urls")),
     path("", include("residents.urls")),
     path("analytics/", include("analytics.urls")),

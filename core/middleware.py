@@ -21,8 +21,8 @@ class PreferredLanguageMiddleware:
     """Redirect a GET of an unprefixed page to the preferred language's prefixed URL.
 
     The preference is the language cookie (set by the language switcher) and then
-    ``Accept-Language``. Only pages inside ``i18n_patterns`` move: the API, the admin,
-    Open311 and static files have no language prefix and are left alone; the API and Open311
+    ``Accept-Language``. Only pages inside ``i18n_patterns`` move (the admin among them): the
+    API, Open311 and static files have no language prefix and are left alone; the API and Open311
     answer in the preferred language. Place it right after
     ``django.middleware.locale.LocaleMiddleware``.
     """

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.localisation import with_code
+from core.localisation import localised_name, with_code
 from core.text import one_line_text
 from residents import pii
 from residents.fields import EncryptedTextField
@@ -29,7 +29,8 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
-        return self.name
+        # The admin's lists, filters and titles show it: in the reader's language.
+        return localised_name(self)
 
 
 class City(models.Model):
@@ -489,8 +490,11 @@ class PersonalDataAccess(models.Model):
         verbose_name_plural = _("personal data accesses")
 
     def __str__(self) -> str:
-        who = self.accessor_id or "task"
-        return f"{who} {self.action} → resident #{self.resident_id} ({self.channel})"
+        who = self.accessor_id or _("background task")
+        return (
+            f"{who} {self.get_action_display()} → {_('Resident')} #{self.resident_id} "
+            f"({self.get_channel_display()})"
+        )
 
 
 class PortraitConsent(models.Model):
@@ -530,4 +534,4 @@ class PortraitConsent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"resident #{self.resident_id} {self.version}"
+        return f"{_('Resident')} #{self.resident_id} {self.version}"

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.localisation import localised_name
 from core.text import multi_line_text, one_line_text
 from services import workflow
 from services.extra_fields import validate_extra_fields
@@ -87,7 +88,8 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
-        return self.name
+        # The admin's lists, filters and titles and every default choice label show it.
+        return localised_name(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -385,7 +387,7 @@ class RequestStatusChange(models.Model):
         verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
-        return f"#{self.request_id}: {self.from_status or '-'} → {self.to_status}"
+        return f"#{self.request_id}: {self.get_from_status_display() or '-'} → {self.get_to_status_display()}"
 
 
 class RequestComment(models.Model):
@@ -429,7 +431,7 @@ class RequestComment(models.Model):
         indexes = [models.Index(fields=["request", "kind"])]
 
     def __str__(self) -> str:
-        return f"#{self.request_id} {self.kind}"
+        return f"#{self.request_id} {self.get_kind_display()}"
 
     @property
     def is_public(self) -> bool:
@@ -498,7 +500,7 @@ class ReviewTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.request_id} {self.rating}/5 {self.state}"
+        return f"#{self.request_id} {self.rating}/5 {self.get_state_display()}"
 
 
 class IdempotencyRecord(models.Model):
@@ -602,7 +604,10 @@ class SupplyCapacity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.community_id}/{self.category_id} {self.period:%Y-%m} {self.provider}"
+        return (
+            f"{self.community_id}/{self.category_id} {self.period:%Y-%m} "
+            f"{self.get_provider_display()}"
+        )
 
 
 class CapacityChange(models.Model):
@@ -631,8 +636,10 @@ class CapacityChange(models.Model):
         related_name="+",
         verbose_name=_("service category"),
     )
-    provider = models.CharField(_("provider"), max_length=20)
-    source = models.CharField(_("source"), max_length=8)
+    provider = models.CharField(
+        _("provider"), max_length=20, choices=SupplyCapacity.Provider.choices
+    )
+    source = models.CharField(_("source"), max_length=8, choices=SupplyCapacity.Source.choices)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     plan_run_id = models.PositiveIntegerField(_("plan's run number"), null=True, blank=True)
     capacity_before = models.PositiveIntegerField(_("capacity before"), null=True, blank=True)
@@ -659,7 +666,10 @@ class CapacityChange(models.Model):
         verbose_name_plural = _("capacity changes")
 
     def __str__(self) -> str:
-        return f"{self.period:%Y-%m} {self.community_id}/{self.category_id} {self.reason}"
+        return (
+            f"{self.period:%Y-%m} {self.community_id}/{self.category_id} "
+            f"{self.get_reason_display()}"
+        )
 
 
 class Open311ApiKey(models.Model):

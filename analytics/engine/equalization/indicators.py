@@ -205,7 +205,7 @@ CONTROLS: tuple[PanelVariable, ...] = (
         "strindu",
         "control",
         "Industrial structure: value added of secondary and tertiary industry as a share of GDP",
-        "share (0-1)",
+        "share (0–1)",
         1,
         CCSY,
     ),

@@ -78,7 +78,7 @@ def interpolate_panel(
         [CITY_COLUMN, YEAR_COLUMN]
     )
     if not indexed.index.isin(full_index).all():
-        raise EngineContractError(f"interpolation: the panel has years outside {first}-{last}")
+        raise EngineContractError(f"interpolation: the panel has years outside {first}–{last}")
     row_present = full_index.isin(indexed.index)
     filled = indexed.reindex(full_index)
 

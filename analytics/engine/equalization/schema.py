@@ -323,7 +323,7 @@ def validate_panel(
         elif not first_year <= year <= last_year:
             problems.append(
                 InputProblem(
-                    f"year {year} is outside {first_year}-{last_year}",
+                    f"year {year} is outside {first_year}–{last_year}",
                     int(row),
                     YEAR_COLUMN,
                     "year_out_of_range",
@@ -398,7 +398,7 @@ def validate_panel(
     if valid_years and len(valid_years) < min_years:
         problems.append(
             InputProblem(
-                f"the panel covers {len(valid_years)} year(s) ({min(valid_years)}-"
+                f"the panel covers {len(valid_years)} year(s) ({min(valid_years)}–"
                 f"{max(valid_years)}); the dynamic panel model needs at least {min_years}",
                 None,
                 YEAR_COLUMN,

@@ -429,7 +429,7 @@ def build_design(frame, spec: ModelSpec, id_col: str, time_col: str) -> Design:
             f"too few periods for the lags: the model uses lags up to {max_lag}, so a unit "
             f"needs {need} consecutive periods with complete data to enter the transformed "
             f"equation, and none has (the panel spans {T} period(s), "
-            f"{panel.times[0]}-{panel.times[-1]})",
+            f"{panel.times[0]}–{panel.times[-1]})",
             code="too_few_periods",
             params={
                 "lags": int(max_lag),

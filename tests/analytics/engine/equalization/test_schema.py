@@ -92,7 +92,7 @@ def test_years_out_of_range_and_not_whole(small_panel):
     found = {(p.row, p.column, p.code) for p in error.problems}
     assert (4, "year", "year_out_of_range") in found
     assert (9, "year", "bad_year") in found
-    assert "row 4, column year: year 2020 is outside 2009-2018" in str(error)
+    assert "row 4, column year: year 2020 is outside 2009–2018" in str(error)
 
 
 def test_values_out_of_range(small_panel):

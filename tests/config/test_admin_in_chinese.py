@@ -1,0 +1,162 @@
+"""The admin site speaks the administrator's language: at /zh-hans/admin/ every page reads
+Chinese, with no status, provider or reason code where a label belongs, and no page fails."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import translation
+
+from analytics.models import AnalysisRun
+from residents.models import PortraitConsent, Region
+from services.models import CapacityChange, RequestStatusChange, ServiceCategory, SupplyCapacity
+from tests.factories import (
+    AdministratorFactory,
+    PersonalDataAccessFactory,
+    ResidentFactory,
+    ServiceRequestFactory,
+    SupplyCapacityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The codes the data below hold, each of which has a label: none may be read on a page.
+RAW_CODES = re.compile(
+    r"\b(in_progress|submitted|accepted|assigned|resolved|succeeded|government|import|"
+    r"plan_approved|manual|self_service|community_worker)\b"
+)
+# What the Chinese admin showed in English before (the index's headings, the untranslated
+# words of an object's name, Django's wording of a list's title).
+ENGLISH = re.compile(
+    r"Model name|Add link|Change or view list link|\bresident #|Sorting priority|选择 \S+ 来修改"
+)
+
+
+class _Visible(HTMLParser):
+    """The text a person reads or hears: text outside scripts and styles, titles and labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipping = 0
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skipping += 1
+        for name, value in attrs:
+            if name in ("title", "aria-label", "placeholder") and value:
+                self.texts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping and data.strip():
+            self.texts.append(data.strip())
+
+
+def _visible(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return "\n".join(parser.texts)
+
+
+@pytest.fixture
+def chinese_admin(client):
+    request = ServiceRequestFactory(resident=ResidentFactory(), status="in_progress")
+    capacity = SupplyCapacityFactory(provider=SupplyCapacity.Provider.GOVERNMENT)
+    CapacityChange.objects.create(
+        period=date(2026, 1, 1),
+        community=capacity.community,
+        category=capacity.category,
+        provider=SupplyCapacity.Provider.GOVERNMENT,
+        source=SupplyCapacity.Source.IMPORT,
+        reason=CapacityChange.Reason.PLAN_APPROVED,
+    )
+    AnalysisRun.objects.create(kind=AnalysisRun.Kind.FORECAST, status=AnalysisRun.Status.SUCCEEDED)
+    PersonalDataAccessFactory(resident=request.resident)
+    if not PortraitConsent.objects.exists():
+        PortraitConsent.objects.create(resident=request.resident, version="2026-12")
+    client.force_login(
+        AdministratorFactory(is_superuser=True), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    return client
+
+
+def test_the_admin_has_a_chinese_address():
+    with translation.override("zh-hans"):
+        assert reverse("admin:index") == "/zh-hans/admin/"
+    with translation.override("en"):
+        assert reverse("admin:index") == "/admin/"
+
+
+def test_a_visitor_preferring_chinese_is_sent_to_the_chinese_admin(chinese_admin):
+    chinese_admin.cookies["django_language"] = "zh-hans"
+    response = chinese_admin.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/admin/"
+
+
+def test_every_admin_page_reads_chinese_without_codes(chinese_admin):
+    index = chinese_admin.get("/zh-hans/admin/")
+    assert index.status_code == 200
+    assert "站点管理" in index.content.decode()
+    problems = []
+    visited = 0
+    for model in admin.site._registry:
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        with translation.override("zh-hans"):
+            pages = [reverse(f"{name}_changelist"), reverse(f"{name}_add")]
+            first = model._default_manager.order_by("pk").first()
+            if first is not None:
+                pages.append(reverse(f"{name}_change", args=[first.pk]))
+        for page in pages:
+            response = chinese_admin.get(page)
+            visited += 1
+            if response.status_code == 403 and page.endswith("/add/"):
+                continue  # a model the admin only shows
+            if response.status_code != 200:
+                problems.append(f"{page}: {response.status_code}")
+                continue
+            text = _visible(response.content.decode())
+            for pattern in (RAW_CODES, ENGLISH):
+                problems += [f"{page}: {m[0]!r}" for m in pattern.finditer(text)]
+    assert visited > 40
+    assert sorted(set(problems)) == []
+
+
+@pytest.mark.parametrize(
+    ("obj", "english", "chinese"),
+    [
+        (
+            lambda: AnalysisRun(pk=7, kind="forecast", status="succeeded"),
+            "Demand forecast #7 (Succeeded)",
+            "需求预测 #7（已成功）",
+        ),
+        (
+            lambda: RequestStatusChange(request_id=3, from_status="", to_status="in_progress"),
+            "#3: - → In progress",
+            "#3: - → 处理中",
+        ),
+        (
+            lambda: CapacityChange(
+                period=date(2026, 1, 1), community_id=1, category_id=2, reason="plan_approved"
+            ),
+            "2026-01 1/2 Plan approved",
+            "2026-01 1/2 方案被批准",
+        ),
+        (lambda: Region(name="Northeast", name_zh="东北"), "Northeast", "东北"),
+        (lambda: ServiceCategory(name="Water supply", name_zh="供水"), "Water supply", "供水"),
+    ],
+)
+def test_an_objects_name_uses_labels_not_codes(obj, english, chinese):
+    with translation.override("en"):
+        assert str(obj()) == english
+    with translation.override("zh-hans"):
+        assert str(obj()) == chinese
