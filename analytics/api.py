@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from analytics import actions, queries, reports
 from analytics.models import AnalysisRun
 from analytics.serializers import (
+    RUN_CREATE_SCHEMA,
     AnalysisRunDetailSerializer,
     AnalysisRunSerializer,
     PlanApprovalSerializer,
@@ -96,7 +97,7 @@ class RunCursorPagination(ApiCursorPagination):
             "it until `finished`. Bad input in the data (e.g. an infeasible coverage floor) "
             "makes the run fail with a message in `error`."
         ),
-        request=RunCreateSerializer,
+        request=RUN_CREATE_SCHEMA,
         responses={
             202: AnalysisRunSerializer,
             400: OpenApiResponse(description="Invalid kind or parameters, by field."),

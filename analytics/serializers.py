@@ -69,6 +69,32 @@ class RunCreateSerializer(serializers.Serializer):
         return {"kind": attrs["kind"], "params": checker.params()}
 
 
+def _run_create_of(name: str) -> type[serializers.Serializer]:
+    """The body that starts a run of the kind ``name``, for the schema: ``kind`` is that kind
+    and ``params`` its parameters, required when any parameter is (a what-if scenario's
+    ``community``, an allocation's ``budget``)."""
+    params = kinds.get(name).serializer
+    needed = any(field.required for field in params().fields.values())
+    return type(
+        f"{name.title().replace('_', '')}RunCreateSerializer",
+        (serializers.Serializer,),
+        {
+            "__doc__": f"Start a run of the kind {name}.",
+            "kind": serializers.ChoiceField(choices=[(name, name)]),
+            "params": params(required=needed),
+        },
+    )
+
+
+# The schema of the body that starts a run: one shape per kind, told apart by ``kind``, so a
+# client (and the fuzzing tests) can see which parameters each kind needs.
+RUN_CREATE_SCHEMA = PolymorphicProxySerializer(
+    component_name="RunCreate",
+    serializers=lambda: {name: _run_create_of(name) for name in kinds.NAMES},
+    resource_type_field_name="kind",
+)
+
+
 class AnalysisRunSerializer(ApiModelSerializer):
     # Plain strings in the output: enums named "kind" and "status" exist elsewhere in the API,
     # and one name per choice set keeps the schema's enum components unambiguous.

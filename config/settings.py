@@ -290,6 +290,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api_schema.document_error_responses",
+        "core.api_schema.decimals_need_a_digit",
+        "core.api_schema.empty_query_values_are_unset",
     ],
 }
 

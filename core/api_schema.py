@@ -18,6 +18,8 @@ Nothing here invents an answer a view cannot give; the fuzzing tests
 
 from __future__ import annotations
 
+import re
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 VALIDATION_ERROR = {
     "type": "object",
@@ -66,4 +68,44 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
                 )
             for code, response in standard.items():
                 responses.setdefault(code, response)
+    return result
+
+
+# drf-spectacular documents a DecimalField as a string matching ``^-?\d{0,N}(?:\.\d{0,M})?$``,
+# which admits "", "-" and ".": schema-valid, and refused ("A valid number is required.").
+_LOOSE_DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+
+def decimals_need_a_digit(result: dict, generator, request, public) -> dict:
+    """A decimal written as a string has at least one digit: its pattern says so."""
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            loose = _LOOSE_DECIMAL.match(node.get("pattern", "") or "")
+            if node.get("format") == "decimal" and loose:
+                whole, places = loose.groups()
+                node["pattern"] = (
+                    rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+                )
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("components", {}))
+    return result
+
+
+def empty_query_values_are_unset(result: dict, generator, request, public) -> dict:
+    """An optional query parameter sent empty (``?status=``) is taken as not sent, as HTML
+    forms send an unfilled field (django-filter's filters, ``page_size``): the schema says so
+    with ``allowEmptyValue``, else ``status=`` would be input it forbids and is accepted."""
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
     return result

@@ -16,10 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import ApiViewMixin, IsWorkerOrAdministrator
+from core.ids import IdFilter
 from core.pagination import ApiCursorPagination
 from residents import actions, queries
 from residents.models import Community, PersonalDataAccess, Resident
 from residents.serializers import (
+    IDENTIFIER_LOOKUP_SCHEMA,
     CommunitySerializer,
     IdentifierLookupSerializer,
     PortraitWriteSerializer,
@@ -59,6 +61,9 @@ class CommunityViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 class ResidentFilter(django_filters.FilterSet):
     # Never a filter on an identifier: those are looked up by POST (``lookup``).
+    # An id, not a choice among the communities: an unknown one lists nothing rather than
+    # being a 400 (the schema can say "a whole number", not which communities exist).
+    community = IdFilter(field_name="community_id")
     erased = django_filters.BooleanFilter(
         field_name="erased_at", lookup_expr="isnull", exclude=True, help_text="Erased profiles."
     )
@@ -220,7 +225,7 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
             "user has an hourly allowance of lookups (IDENTIFIER_LOOKUPS_PER_HOUR); beyond it "
             "the answer is 429 with Retry-After."
         ),
-        request=IdentifierLookupSerializer,
+        request=IDENTIFIER_LOOKUP_SCHEMA,
         responses={
             200: ResidentLookupResultSerializer,
             429: OpenApiResponse(description="The hourly allowance of lookups is used up."),

@@ -8,7 +8,8 @@ Identifiers (name, phone, national ID) are write-only: every normal response car
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema_field
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core.api import RELATED_ERRORS_WITHOUT_ECHO, ApiModelSerializer
@@ -214,6 +215,32 @@ class IdentifierLookupSerializer(serializers.Serializer):
         return normalised_identifier(
             national_id=attrs.get("national_id", ""), phone=attrs.get("phone", "")
         )
+
+
+def _lookup_by(given: str, other: str) -> type[serializers.Serializer]:
+    """For the schema: a lookup body with ``given`` (required, not blank) and ``other``
+    absent or blank."""
+    return type(
+        f"LookupBy{given.title().replace('_', '')}Serializer",
+        (serializers.Serializer,),
+        {
+            given: serializers.CharField(
+                max_length=32, write_only=True, validators=[RegexValidator(r"\S")]
+            ),
+            other: serializers.CharField(
+                required=False, allow_blank=True, max_length=0, write_only=True
+            ),
+        },
+    )
+
+
+# The body of a lookup as the schema documents it: exactly one identifier, which
+# ``IdentifierLookupSerializer`` enforces (a body with neither, or both, is a 400).
+IDENTIFIER_LOOKUP_SCHEMA = PolymorphicProxySerializer(
+    component_name="IdentifierLookup",
+    serializers=[_lookup_by("national_id", "phone"), _lookup_by("phone", "national_id")],
+    resource_type_field_name=None,
+)
 
 
 class ResidentLookupResultSerializer(serializers.Serializer):

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from core.api import ApiViewMixin, ErrorSerializer
 from core.errors import ActionNotAllowed, StateConflict
+from core.ids import IdFilter
 from core.pagination import ApiCursorPagination
 from core.roles import is_administrator, is_worker
 from residents import actions as resident_actions
@@ -39,6 +40,8 @@ from services.filters import DEFAULT_ORDERING, RequestFilter, sort_ordering
 from services.models import ServiceCategory, ServiceRequest, SupplyCapacity
 from services.personal_data import resident_data
 from services.serializers import (
+    INFORMATION_ADD_SCHEMA,
+    REPLY_ADD_SCHEMA,
     AssignSerializer,
     CapacitySerializer,
     CategoryTreeSerializer,
@@ -57,6 +60,7 @@ from services.serializers import (
     ReviewTaskSerializer,
     TransitionConflictSerializer,
     comment_data,
+    move_request_schema,
 )
 
 Status = ServiceRequest.Status
@@ -149,7 +153,7 @@ def _move_endpoint(name: str, summary: str, url_path: str | None = None):
             + "A move that does not apply is 409 with `allowed_transitions` and "
             "`allowed_actions`."
         ),
-        request=MoveSerializer,
+        request=move_request_schema(move),
         responses={
             200: RequestDetailSerializer,
             403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
@@ -370,7 +374,7 @@ class ServiceRequestViewSet(
 
     @extend_schema(
         summary="Reply to the resident (public), optionally from a canned reply",
-        request=ReplyAddSerializer,
+        request=REPLY_ADD_SCHEMA,
         responses={
             201: CommentSerializer,
             403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
@@ -391,8 +395,8 @@ class ServiceRequestViewSet(
     @extend_schema(
         summary="Add information or a photo to an open request (the resident who made it)",
         request={
-            "multipart/form-data": InformationAddSerializer,
-            "application/json": InformationAddSerializer,
+            "multipart/form-data": INFORMATION_ADD_SCHEMA,
+            "application/json": INFORMATION_ADD_SCHEMA,
         },
         responses={
             201: CommentSerializer,
@@ -521,6 +525,8 @@ class CapacityPermission(permissions.BasePermission):
 
 
 class CapacityFilter(django_filters.FilterSet):
+    # An id, not a choice among the communities: an unknown one lists nothing (as residents).
+    community = IdFilter(field_name="community_id")
     category = django_filters.CharFilter(field_name="category__code")
     period_from = django_filters.DateFilter(field_name="period", lookup_expr="gte")
     period_to = django_filters.DateFilter(field_name="period", lookup_expr="lte")

@@ -3,8 +3,9 @@ shape; every write goes through ``services.actions``."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core import time_bounds
@@ -430,6 +431,47 @@ class MoveSerializer(NoteSerializer):
     )
 
 
+def _reason_body(name: str, reasons: tuple[str, ...], *, explained: bool):
+    """For the schema: a move's body with ``reason`` one of ``reasons`` (required), and a
+    ``note`` that must say something when ``explained``."""
+    # A pattern rather than an enum: enums of overlapping reason sets would each need a
+    # component name of their own.
+    reason = serializers.CharField(
+        validators=[RegexValidator("^(" + "|".join(reasons) + ")$")],
+        help_text="Why: one of " + ", ".join(reasons) + ".",
+    )
+    if explained:
+        # The actions trim the note and refuse "other" without one: at least one letter.
+        note = serializers.CharField(
+            max_length=2000,
+            validators=[RegexValidator(r"\S")],
+            help_text="Required with this reason: what it is.",
+        )
+    else:
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    return type(name, (serializers.Serializer,), {"reason": reason, "note": note})
+
+
+def move_request_schema(move: workflow.Move):
+    """The body of ``move`` as the schema documents it. A move that needs a reason (reject,
+    close without resolution) takes one of *its* reasons, and ``other`` only with a note:
+    ``MoveSerializer`` (which reads every move's body) checks that against the move, and here
+    the same table, ``workflow.MOVES``, states it for clients."""
+    if len(move.reasons) <= 1:
+        return MoveSerializer
+    title = move.name.title().replace("_", "")
+    plain = tuple(r for r in move.reasons if r not in workflow.REASONS_NEEDING_A_NOTE)
+    noted = tuple(r for r in move.reasons if r in workflow.REASONS_NEEDING_A_NOTE)
+    return PolymorphicProxySerializer(
+        component_name=f"{title}Move",
+        serializers=[
+            _reason_body(f"{title}ReasonSerializer", plain, explained=False),
+            _reason_body(f"{title}ReasonExplainedSerializer", noted, explained=True),
+        ],
+        resource_type_field_name=None,
+    )
+
+
 class AssignSerializer(NoteSerializer):
     # Among the workers the caller may assign (``queries.assignee_choices``): a worker of
     # another area is "no such object", as an id that does not exist, not a refusal that
@@ -467,6 +509,56 @@ class ReplyAddSerializer(serializers.Serializer):
 class InformationAddSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     photo = serializers.ImageField(required=False, allow_null=True, default=None)
+
+
+def _one_of_bodies(component: str, branches: dict[str, dict]) -> PolymorphicProxySerializer:
+    """For the schema: a body that is exactly one of ``branches`` (name → fields)."""
+    return PolymorphicProxySerializer(
+        component_name=component,
+        serializers=[
+            type(f"{component}{name}Serializer", (serializers.Serializer,), fields)
+            for name, fields in branches.items()
+        ],
+        resource_type_field_name=None,
+    )
+
+
+def _said() -> serializers.CharField:
+    """Text that says something (the actions trim it and refuse it empty)."""
+    return serializers.CharField(max_length=2000, validators=[RegexValidator(r"\S")])
+
+
+def _unsaid() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, validators=[RegexValidator(r"^\s*$")]
+    )
+
+
+# A reply says something: its text, or a canned reply's (whose text it takes when it has
+# none). The schema's two exclusive shapes; ``ReplyAddSerializer`` reads either.
+REPLY_ADD_SCHEMA = _one_of_bodies(
+    "ReplyAdd",
+    {
+        "Written": {
+            "text": _said(),
+            "canned": serializers.CharField(required=False, allow_blank=True, max_length=0),
+        },
+        "Canned": {
+            "canned": serializers.CharField(
+                max_length=64, help_text="Code of a canned reply offered for the request's service."
+            ),
+            "text": serializers.CharField(max_length=2000, required=False, allow_blank=True),
+        },
+    },
+)
+# Information is some text, a photo, or both.
+INFORMATION_ADD_SCHEMA = _one_of_bodies(
+    "InformationAdd",
+    {
+        "Text": {"text": _said(), "photo": serializers.ImageField(required=False)},
+        "Photo": {"photo": serializers.ImageField(), "text": _unsaid()},
+    },
+)
 
 
 class RateSerializer(serializers.Serializer):

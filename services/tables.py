@@ -30,6 +30,13 @@ MAX_ROWS = 200_000  # data rows, under the header
 MAX_COLUMNS = 50
 MAX_CELL_CHARACTERS = 4_000  # the longest text a table cell may carry (a description)
 MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+# A workbook is a dozen or two parts (a few per sheet); reading a zip's directory costs time
+# per entry, so a file of a hundred thousand empty entries kept a process busy for half a
+# minute before it was refused.
+MAX_XLSX_ENTRIES = 1_000
+# The signature opening each entry of a zip's central directory: ``zipfile`` refuses an
+# entry without it, so it reads no more entries than the file holds copies of it.
+_CENTRAL_DIRECTORY_ENTRY = b"PK\x01\x02"
 # An XML text run longer than this cannot hold a cell within MAX_CELL_CHARACTERS (UTF-8 takes
 # at most 4 bytes a character; an escaped character such as &quot; 6).
 _MAX_TEXT_RUN_BYTES = MAX_CELL_CHARACTERS * 6
@@ -180,7 +187,14 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
 
 def _xlsx_prescan(data: bytes) -> None:
     """Sizes from the zip directory, then one streamed pass over the first sheet and the
-    shared strings: row count and text runs, without parsing XML."""
+    shared strings: row count and text runs, without parsing XML. Before the directory is
+    read, its entries are counted (one byte search)."""
+    if data.count(_CENTRAL_DIRECTORY_ENTRY) > MAX_XLSX_ENTRIES:
+        raise _refuse(
+            1,
+            "file",
+            _("The workbook holds more than %(max)d parts.") % {"max": MAX_XLSX_ENTRIES},
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:

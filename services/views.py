@@ -494,6 +494,12 @@ def _tab_links(query: QueryDict, counts: dict[str, int]) -> list[dict]:
     return links
 
 
+# The queue's filters always in view; the others fold away on a phone while none is set.
+QUEUE_FIRST_FILTERS = ("q", "sort")
+# A filter's value when it is not set (the overdue choice's "unknown" is "any").
+_NOT_SET = (None, "", "unknown", [])
+
+
 @role_required(*STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -555,12 +561,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     bulk_results = request.session.pop(BULK_RESULTS_SESSION_KEY, None)
     deleted_view = request.session.pop(DELETED_VIEW_SESSION_KEY, None)
     filter_form = filterset.form
+    more_filters = [name for name in RequestFilter.PAGE_FIELDS if name not in QUEUE_FIRST_FILTERS]
     return render(
         request,
         "services/queue.html",
         {
             "filter_form": filter_form,
-            "filter_fields": [filter_form[name] for name in RequestFilter.PAGE_FIELDS],
+            "filter_fields": [filter_form[name] for name in QUEUE_FIRST_FILTERS],
+            "more_filter_fields": [filter_form[name] for name in more_filters],
+            "more_filters_set": bool(filter_form.errors)
+            or any(filter_form[name].value() not in _NOT_SET for name in more_filters),
             "view": query.get("view"),
             "tabs": _tab_links(query, counts),
             "count_cap": queries.QUEUE_COUNT_CAP,

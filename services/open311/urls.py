@@ -25,5 +25,7 @@ urlpatterns = [
     # Every service is realtime, so no token is ever issued; the resource still answers as
     # the specification has it (404, token not found) rather than as an unknown path.
     re_path(r"^tokens/(?P<token>[^/]+)" + FORMAT, views.TokenView.as_view(), name="token"),
+    # This API's own description (OpenAPI 3.0), built from these routes and their views.
+    re_path(r"^openapi\.json$", views.OpenApiDocumentView.as_view(), name="openapi"),
     re_path(r"^(?P<path>.*)$", views.UnknownResourceView.as_view(), name="unknown"),
 ]

@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext, gettext_lazy
@@ -22,7 +22,15 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core.localisation import join_list, labelled
 from services.models import ServiceCategory
-from services.open311 import actions, conf, parsers, queries, renderers, representations
+from services.open311 import (
+    actions,
+    conf,
+    openapi,
+    parsers,
+    queries,
+    renderers,
+    representations,
+)
 from services.open311.errors import Open311Error, bad_request, forbidden, not_found
 
 logger = logging.getLogger(__name__)
@@ -225,6 +233,13 @@ def _next_page_url(request: HttpRequest, after: parsers.Position | parsers.Servi
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
+class OpenApiDocumentView(View):
+    """The OpenAPI 3.0 description of these endpoints (``openapi.document``), as JSON."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return JsonResponse(openapi.document(version=DISCOVERY_CHANGESET))
+
+
 class TokenView(Open311View):
     def get(self, request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:
         raise not_found(
@@ -236,6 +251,11 @@ class TokenView(Open311View):
         )
 
 
+# Its own dispatch replaces Open311View's, and with it the exemption: a POST to an unknown
+# resource (or a format the routes do not take, requests.x-y) was Django's HTML page "403
+# CSRF verification failed" rather than the GeoReport 404 (found by fuzzing the OpenAPI
+# document, whose calls carry no CSRF exemption as Django's test client does).
+@method_decorator(csrf_exempt, name="dispatch")
 class UnknownResourceView(Open311View):
     def dispatch(self, request: HttpRequest, *args, path: str, **kwargs) -> HttpResponse:
         fmt = path.rsplit(".", 1)[-1].lower() if "." in path else renderers.DEFAULT_FORMAT

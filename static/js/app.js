@@ -58,6 +58,15 @@
     });
   });
 
+  // On a phone, tools the page marks data-fold-on-phone (the queue's further filters and its
+  // bulk bar, when nothing in them is set) start folded, so the list starts near the top.
+  // Without this script, and at a desktop, they stay open.
+  if (window.matchMedia("(max-width: 40rem)").matches) {
+    document.querySelectorAll("details[data-fold-on-phone]").forEach(function (box) {
+      box.open = false;
+    });
+  }
+
   // A form shown again with errors: bring its summary (includes/form_errors.html) into view
   // and give it the focus, so a screen reader reads it and Tab leads to the fields named.
   var summary = document.querySelector("[data-error-summary]");

@@ -199,6 +199,7 @@ def test_the_demo_city_note_is_in_the_operators_language(monkeypatch):
 # (as the forecast page shows them).
 TECHNICAL_NAMES = {"WAPE", "MASE", "Theta", "HistGradientBoostingRegressor", "loss", "poisson"}
 TECHNICAL_NAMES |= {"TSB", "Teunter", "Syntetos", "Babai"}  # the intermittent member's authors
+TECHNICAL_NAMES |= {"RMSSE"}  # the scaled squared error, as the M5 competition names it
 
 
 def _in(language: str, *args: str) -> str:
@@ -259,7 +260,10 @@ def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
         members = [str(MEMBER_LABELS[m]) for m in ("gbm", "ets", "theta", "seasonal_growth", "tsb")]
         seasonal_naive = str(MEMBER_LABELS["seasonal_naive"])
     # The members by the forecast page's names, each heading over its figures.
-    headings = ["集成预测 WAPE", *members, seasonal_naive, "朴素预测", "MASE", "区间覆盖率"]
+    headings = [
+        "集成预测 WAPE", *members, seasonal_naive, "朴素预测", "MASE", "缩放平方误差（RMSSE）",
+        "区间覆盖率",
+    ]  # fmt: skip
     assert header.startswith("分组 ")
     assert overall.startswith("总体 ") and every.startswith("全部序列 ")
     ends = _column_ends(header, headings)
@@ -269,7 +273,8 @@ def test_forecast_from_a_file_speaks_chinese_with_the_same_figures(tmp_path):
         assert _column_ends(row, figures) == ends, (header, row)
     assert lines[4].startswith("集成预测的 WAPE 比季节朴素预测基准低 ")
     assert re.fullmatch(r"各提前月数的区间覆盖率：提前 1 个月 \d+%、提前 2 个月 \d+%", lines[5])
-    assert lines[6] == f"已将 6 条预测写入 {out}"
+    assert lines[6] == "各方法在预测中的占比（按提前月数）："
+    assert lines[-1] == f"已将 6 条预测写入 {out}"
     assert not _english_words(chinese, path=out), chinese
     # The figures are the English output's, in the same places.
     number = re.compile(r"-?\d+(?:\.\d+)?%?|—")
@@ -301,11 +306,15 @@ def test_a_file_too_short_to_backtest_is_told_in_chinese(tmp_path):
     data, out = _history(tmp_path, months=20, seed=1), tmp_path / "forecasts.csv"
     args = ("forecast_demand", "--data", str(data), "--horizon", "2", "--out", str(out))
     chinese = _in("zh-hans", *args)
-    assert chinese.splitlines() == [
+    lines = chinese.splitlines()
+    assert lines[:2] == [
         "无回测：历史数据只有 20 个月，回测需要 24 个月。这些预测未经过往月份检验；"
         "其权重和区间都来自现有的少量月份。",
-        f"已将 6 条预测写入 {out}",
+        "各方法在预测中的占比（按提前月数）：",
     ]
+    # Then the shares per month ahead (no series is intermittent: one mix), and the file.
+    assert lines[2].startswith("  提前 1 个月：") and lines[3].startswith("  提前 2 个月：")
+    assert lines[4:] == [f"已将 6 条预测写入 {out}"]
     assert not _english_words(chinese, path=out)
     english = _in("en", *args)
     assert english.startswith("No backtest: the history covers 20 months and a backtest needs 24.")
@@ -435,7 +444,8 @@ def test_a_figure_an_older_stored_run_lacks_is_a_dash_in_its_column(monkeypatch,
     with translation.override(language):
         headings = [c.heading for c in forecast_demand._columns()]
     figures = overall.split()[1:]
-    assert figures == ["0.400", "0.420", "—", "—", "—", "—", "0.500", "0.700", "0.80", "83%"]
+    # No RMSSE either (stored before it): a dash under its heading too.
+    assert figures == ["0.400", "0.420", "—", "—", "—", "—", "0.500", "0.700", "0.80", "—", "83%"]
     assert _column_ends(overall, figures) == _column_ends(header, headings), (header, overall)
     assert lines[-1].endswith(" 79%, 2: —" if language == "en" else "79%、提前 2 个月 —")
     assert len(lines) == 6  # no sentence on the improvement

@@ -293,3 +293,51 @@ def test_a_file_ending_in_the_current_month_is_told_that_month_may_be_incomplete
     earlier = _write(tmp_path / "to_last_month.csv", [r for r in rows if r[1] < current])
     assert "is the current month" not in _forecast(earlier, out)
     assert json.loads(_forecast(earlier, out, "--json"))["last_month_is_current"] is False
+
+
+def _rare_file(path, *, stopped: bool):
+    """SYNTHETIC: three kinds of request asked for in about one month of four, and (unless
+    ``stopped``) three steady ones; with ``stopped``, the rare ones had none in the last year."""
+    rng = np.random.default_rng(7)
+    months = pd.period_range("2020-01", periods=40, freq="M")
+    rows = []
+    for s in range(3):
+        counts = rng.poisson(0.3, len(months))
+        if stopped:
+            counts[-12:] = 0
+        rows += [(f"rare {s}", p, int(c)) for p, c in zip(months, counts, strict=True)]
+    if not stopped:
+        rows += [(f"steady {s}", p, int(rng.poisson(30))) for s in range(3) for p in months]
+    return _write(path, rows)
+
+
+@pytest.mark.slow  # forecasts and backtests a file twice
+def test_the_intermittent_series_mix_and_their_number_are_printed(tmp_path):
+    data = _rare_file(tmp_path / "rare.csv", stopped=False)
+    text = _forecast(data, tmp_path / "out.csv")
+    assert "Series with intermittent demand (requests in only some months): 3 of 6." in text
+    assert "RMSSE" in text
+    listed = text.split("Series with intermittent demand")[1]
+    assert "  1: " in listed and "%" in listed
+    stored = json.loads(_forecast(data, tmp_path / "out.csv", "--json"))
+    assert (stored["intermittent_series"], stored["series"]) == (3, 6)
+    sparse = [w for w in stored["ensemble_weights"] if w["series"] == "intermittent"]
+    assert [w["horizon"] for w in sparse] == [1]
+    assert sum(sparse[0][m] for m in ("gbm", "ets", "theta", "tsb")) <= 1 + 1e-9
+    assert stored["backtest"]["overall"]["rmsse_model"] > 0
+
+
+@pytest.mark.slow  # forecasts and backtests a file three times
+def test_a_backtest_without_demand_says_wape_is_not_defined_never_inf(tmp_path):
+    data = _rare_file(tmp_path / "stopped.csv", stopped=True)
+    text = _forecast(data, tmp_path / "out.csv")
+    assert "WAPE is not defined for overall, all: there were no requests" in text
+    for shown in ("inf", "nan", "NaN"):
+        assert shown not in text.split("Backtest (")[1].split(":", 1)[1].split("\n", 1)[1]
+    stored = json.loads(_forecast(data, tmp_path / "out.csv", "--json"))
+    overall = stored["backtest"]["overall"]
+    assert overall["wape_model"] is None and overall["no_wape_reason"] == "no_demand"
+    assert stored["backtest"]["improvement_over_seasonal_naive"] is None
+    with translation.override("zh-hans"):
+        chinese = _forecast(data, tmp_path / "out.csv")
+    assert "WAPE 无定义（总体、全部序列）：回测的月份中没有诉求" in chinese

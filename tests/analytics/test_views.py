@@ -426,7 +426,8 @@ def test_forecast_page_says_how_the_ensemble_combines_its_methods(
         assert len(table["rows"]) == len(weighted_forecast)
         for row, weights in zip(table["rows"], weighted_forecast, strict=True):
             shares = [cell["share"] for cell in row["members"]]
-            assert shares == [weights.weights[m] for m in MEMBERS]
+            # The intermittent method has no column in the regular series' mix.
+            assert shares == [weights.weights[m] for m in MEMBERS if m != "tsb"]
             assert str(row["basis"]) == str(WEIGHT_BASIS_LABELS[weights.basis])
             assert str(row["interval"]) == str(INTERVAL_BASIS_LABELS[weights.interval])
             assert str(row["basis"]) in html
@@ -437,6 +438,95 @@ def test_forecast_page_says_how_the_ensemble_combines_its_methods(
         assert code not in html
     if language == "zh-hans":
         assert "集成" in title and "Learnt on the backtest" not in html
+
+
+def _weights_row(series: str, **shares: float) -> dict:
+    return {
+        "horizon": 1,
+        "group": None,
+        **dict.fromkeys(MEMBERS, 0.0),
+        **shares,
+        "basis": "learnt",
+        "learnt_share": 1.0,
+        "interval": "conformal",
+        "series": series,
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_forecast_page_shows_the_intermittent_series_mix_and_how_many_use_it(
+    client, runs, language
+):
+    run = runs.forecast
+    run.result["ensemble_weights"] = [
+        _weights_row("regular", gbm=0.6, ets=0.4),
+        _weights_row("intermittent", tsb=0.8, ets=0.2),
+    ]
+    run.result.update(n_series=12, intermittent_series=3)
+    run.save(update_fields=["result"])
+    with translation.override(language):
+        response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+        table = response.context["weights_table"]
+        html = response.content.decode()
+        tsb = str(translation.gettext("Intermittent demand (TSB)"))
+        heading = str(translation.gettext("Series with intermittent demand"))
+    assert tsb not in [str(name) for name in table["members"]]
+    sparse = table["intermittent"]
+    assert (sparse["series"], sparse["of"]) == (3, 12)
+    assert [cell["share"] for cell in sparse["rows"][0]["members"]][-1] == 0.8
+    assert heading in html and "80%" in html
+    if language == "en":
+        assert "3 of 12 series have requests in only some months" in html
+    else:
+        assert "12 个序列中有 3 个只在部分月份有诉求" in html and "Series with" not in html
+
+
+def test_forecast_page_of_a_run_without_intermittent_series_shows_one_mix(client, runs):
+    # A run stored before the intermittent mix was reported (no "series", no count).
+    response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+    assert response.context["weights_table"]["intermittent"] is None
+    assert "Series with intermittent demand" not in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_forecast_page_shows_the_scaled_squared_error_where_the_run_has_it(client, runs, language):
+    run = runs.forecast
+    old = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+    assert "RMSSE" not in old.content.decode()  # stored before it: no empty column
+    backtest = run.result["backtest"]
+    for errors in [backtest["overall"], *backtest["by_group"]]:
+        errors.update(rmsse_model=0.712, rmsse_naive=1.5, rmsse_seasonal_naive=1.25)
+    run.save(update_fields=["result"])
+    with translation.override(language):
+        html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content
+        label = str(translation.gettext("Scaled squared error (RMSSE)"))
+    html = html.decode()
+    assert label in html and "0.712" in html and "1.250" in html
+    if language == "zh-hans":
+        assert "缩放平方误差" in label
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_forecast_page_says_wape_is_not_defined_where_there_was_no_demand(client, runs, language):
+    run = runs.forecast
+    backtest = run.result["backtest"]
+    for errors in [backtest["overall"], *backtest["by_group"], *backtest["by_horizon"]]:
+        errors.update(
+            {key: None for key in errors if key.startswith("wape_")}, no_wape_reason="no_demand"
+        )
+    backtest["improvement_over_seasonal_naive"] = None
+    run.save(update_fields=["result"])
+    with translation.override(language):
+        html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content
+        cell = str(translation.gettext("Not defined: no requests in these months"))
+    html = html.decode()
+    assert html.count(cell) == 1 + len(backtest["by_group"]) + 1 + len(backtest["by_horizon"])
+    for shown in ("nan", "inf", "None", "no_demand"):
+        assert f">{shown}<" not in html and shown not in re.sub(r"<[^>]*>", "", html)
+    if language == "zh-hans":
+        assert "无定义" in cell and "WAPE）无定义" in html
+    else:
+        assert "(WAPE) is not defined" in html
 
 
 def test_every_weight_and_interval_basis_has_a_label():

@@ -9,16 +9,29 @@ marked ``hypothesis``, ``SCHEMATHESIS_CASES`` (8) × 25."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import re
 
 import pytest
+import schemathesis
 import xmltodict
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
+from config.wsgi import application
 from residents.models import User
 from services.catalogue import sync_catalogue
 from services.models import ServiceCategory
@@ -27,6 +40,8 @@ from tests.factories import CommunityFactory, ServiceRequestFactory, UserFactory
 from tests.services.open311.helpers import CREATED_ELEMENTS, REQUEST_ELEMENTS, SERVICE_ELEMENTS
 
 QUICK_CASES = 40
+# Cases per operation and mode when fuzzing by the OpenAPI document.
+OPENAPI_CASES = int(os.environ.get("SCHEMATHESIS_CASES", "3"))
 CASES = int(os.environ.get("SCHEMATHESIS_CASES", "8")) * 25
 RESPONSE_STATUSES = {200, 201, 400, 403, 404}
 W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -197,3 +212,51 @@ def test_open311_answers_every_request_in_georeport_form(city):
 @pytest.mark.django_db
 def test_open311_answers_every_request_in_georeport_form_longer(city):
     print(f"\nOpen311 fuzz: {_fuzz(city, CASES)} cases, 0 failures")
+
+
+# The same endpoints as their published OpenAPI document describes them ----------------------
+
+
+@functools.cache
+def _open311_schema():
+    # Through the WSGI application, as the REST API's fuzz test (not the test Client, which
+    # would close the test's connection on PostgreSQL).
+    return schemathesis.openapi.from_wsgi("/open311/v2/openapi.json", application)
+
+
+OPEN311_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("in_test_transaction")
+def test_every_open311_operation_answers_as_its_openapi_document_says(city):
+    """Each operation of ``/open311/v2/openapi.json``, with input the document allows and
+    input it forbids, in both formats: the status, the content type and (JSON) the body are
+    the ones the document gives, never a server error."""
+    failures, ran = [], []
+    for result in _open311_schema().get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @settings(FUZZ_SETTINGS, max_examples=OPENAPI_CASES)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run_case(case):
+                ran.append(1)
+                response = case.call()
+                try:
+                    case.validate_response(response, checks=OPEN311_CHECKS)
+                except (Failure, FailureGroup) as failure:
+                    failures.append(
+                        f"{case.operation.label} [{response.status_code}] {failure!s:.300} "
+                        f"<- {case.path_parameters} {case.query} {case.body!r:.200}"
+                    )
+
+            with contextlib.suppress(Unsatisfiable):
+                run_case()
+    print(f"\nOpen311 by its OpenAPI document: {len(ran)} cases, {len(failures)} failures")
+    assert not failures, "\n".join(failures)

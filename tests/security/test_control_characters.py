@@ -172,8 +172,8 @@ def worker_and_category(db):
     ids=["bidi-description", "esc-address", "lone-surrogate"],
 )
 def test_the_api_refuses_them_naming_the_field(worker_and_category, field, value):
-    """The lone surrogate (JSON ``"\\ud800"``) cannot be written to the database at all: it
-    was a server error."""
+    """A lone surrogate (JSON ``"\\ud800"``) cannot be written to the database at all; DRF's
+    text fields already refused it, and the rule refuses it on every other channel too."""
     community, category, worker = worker_and_category
     body = {"community": community.pk, "category": category.code, "description": "pothole"}
     body[field] = value

@@ -22,9 +22,20 @@ def test_schema_validates_without_warnings(tmp_path, db):
     for action in moves:
         assert f"/api/v1/requests/{{id}}/{action}/" in paths
         assert "409" in paths[f"/api/v1/requests/{{id}}/{action}/"]["post"]["responses"]
-    reject = paths["/api/v1/requests/{id}/reject/"]["post"]
-    body = reject["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
-    assert "reason" in schema["components"]["schemas"][body]["properties"]
+    components = schema["components"]["schemas"]
+    for move in (m for m in workflow.MOVES if len(m.reasons) > 1):
+        path = f"/api/v1/requests/{{id}}/{move.name.replace('_', '-')}/"
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        branches = [
+            components[branch["$ref"].split("/")[-1]]
+            for branch in components[body["$ref"].split("/")[-1]]["oneOf"]
+        ]
+        # The move's own reasons, required; "other" only with a note that says something.
+        reasons = [branch["properties"]["reason"]["pattern"] for branch in branches]
+        plain = [r for r in move.reasons if r not in workflow.REASONS_NEEDING_A_NOTE]
+        assert reasons == [f"^({'|'.join(plain)})$", "^(other)$"], move.name
+        assert [branch["required"] for branch in branches] == [["reason"], ["note", "reason"]]
+        assert branches[1]["properties"]["note"]["pattern"] == "\\S"
     # Identifiers are never URL or query parameters.
     for path, operations in paths.items():
         assert "national_id" not in path and "phone" not in path

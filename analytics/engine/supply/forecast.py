@@ -1033,6 +1033,9 @@ WEIGHT_BASES = ("learnt", "best_member", "equal", "group", MIXED)
 # How its interval was found: conformal on its own residuals, on all horizons' residuals
 # pooled (too few of its own), or a Poisson interval around the forecast (too few in all).
 INTERVAL_BASES = ("conformal", "conformal_pooled", "poisson", MIXED)
+# Which series a mix is for: the regular series, or those whose demand is intermittent
+# (``statistical.intermittent``), which learn a mix of their own on another error.
+SERIES_KINDS = ("regular", "intermittent")
 # The texts runs stored before the codes above (read back as the codes).
 _LEGACY_BASES = {
     "best single member": "best_member",
@@ -1047,11 +1050,14 @@ class EnsembleWeights:
     group with weights of its own: each member's weight (summing to 1), how the weights were
     found (``basis``, one of ``WEIGHT_BASES``), the share of the learnt weights kept (the rest
     equal weights, or for a group the overall ones), and how the interval was found
-    (``interval``, one of ``INTERVAL_BASES``).
+    (``interval``, one of ``INTERVAL_BASES``). ``series`` says which series use the mix
+    (one of ``SERIES_KINDS``): the intermittent series have a mix of their own.
 
-    Stored flat, one key per member beside the others, as runs have always stored it."""
+    Stored flat, one key per member beside the others, as runs have always stored it; a run
+    stored before the intermittent mix was reported has no ``series`` and reads as
+    ``regular`` (its weights were the regular series')."""
 
-    FIXED = ("horizon", "group", "basis", "learnt_share", "interval")
+    FIXED = ("horizon", "group", "basis", "learnt_share", "interval", "series")
 
     horizon: int
     group: str | None
@@ -1059,6 +1065,7 @@ class EnsembleWeights:
     basis: str
     learnt_share: float
     interval: str
+    series: str = "regular"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -1068,6 +1075,7 @@ class EnsembleWeights:
             "basis": self.basis,
             "learnt_share": float(self.learnt_share),
             "interval": self.interval,
+            "series": self.series,
         }
 
     @classmethod
@@ -1095,6 +1103,9 @@ class EnsembleWeights:
         if isinstance(share, bool) or not isinstance(share, int | float):
             raise ValueError("learnt_share: expected a number")
         group = data.get("group")
+        series = data.get("series", "regular")
+        if series not in SERIES_KINDS:
+            raise ValueError(f"series: unknown {series!r}")
         return cls(
             horizon=horizon,
             group=None if group is None else str(group),
@@ -1102,6 +1113,7 @@ class EnsembleWeights:
             basis=str(basis),
             learnt_share=float(share),
             interval=str(interval),
+            series=str(series),
         )
 
 
@@ -1123,9 +1135,10 @@ class _Calibration:
     # The same learnt on the intermittent series' backtest rows, for those series.
     intermittent: _Calibration | None = None
 
-    def table(self) -> list[EnsembleWeights]:
+    def table(self, *, intermittent: bool = False) -> list[EnsembleWeights]:
         """Per horizon: each member's weight, how the weights and the interval were found;
-        then per group with weights of its own, the same."""
+        then per group with weights of its own, the same; then, with ``intermittent`` (some
+        series are), the intermittent series' own mix per horizon."""
         rows = [
             EnsembleWeights(
                 horizon=k + 1,
@@ -1149,6 +1162,8 @@ class _Calibration:
                 )
                 for k in range(len(weights))
             )
+        if intermittent and self.intermittent is not None:
+            rows.extend(replace(row, series="intermittent") for row in self.intermittent.table())
         return rows
 
     def without(self, member: int) -> _Calibration:
@@ -1567,9 +1582,16 @@ class DemandForecaster:
     def last_period(self) -> pd.Period:
         return self.history.periods[-1]
 
+    @property
+    def intermittent_series(self) -> int:
+        """How many series' demand is intermittent at the last month (they use the
+        intermittent mix)."""
+        return int(self.intermittent.sum())
+
     def weights(self) -> list[EnsembleWeights]:
-        """The ensemble's member weights per horizon and how they were found."""
-        return self.calibration.table()
+        """The ensemble's member weights per horizon and how they were found: the regular
+        series' mix, and the intermittent series' where there are any."""
+        return self.calibration.table(intermittent=bool(self.intermittent.any()))
 
     def forecast(self) -> pd.DataFrame:
         """Forecasts for months 1..horizon after the last period: the ensemble with its
@@ -1735,16 +1757,21 @@ class BacktestResult:
         return 1 - self.overall["wape_model"] / self.overall["wape_seasonal_naive"]
 
     @property
-    def best_member(self) -> str:
+    def best_member(self) -> str | None:
         """The member with the lowest WAPE among those scored (a member without forecasts
-        has none, and NaN compares as neither lower nor higher)."""
+        has none, and NaN compares as neither lower nor higher); None where no WAPE is
+        defined (no demand in the backtest's months)."""
         scored = [name for name in MEMBERS if np.isfinite(self.overall[f"wape_{name}"])]
-        return min(scored or MEMBERS, key=lambda name: self.overall[f"wape_{name}"])
+        return min(scored, key=lambda name: self.overall[f"wape_{name}"]) if scored else None
 
     @property
     def gap_to_best_member(self) -> float:
-        """WAPE(ensemble) / WAPE(best member) - 1: 0.01 means 1% worse than the best member."""
-        return self.overall["wape_model"] / self.overall[f"wape_{self.best_member}"] - 1
+        """WAPE(ensemble) / WAPE(best member) - 1: 0.01 means 1% worse than the best member;
+        NaN without a best member."""
+        best = self.best_member
+        if best is None:
+            return float("nan")
+        return self.overall["wape_model"] / self.overall[f"wape_{best}"] - 1
 
     def table(self) -> str:
         """The backtest as a plain-text table (overall row first, then one row per group)."""
@@ -1757,17 +1784,27 @@ class BacktestResult:
             f"{'s-growth':>9}{'tsb':>8}{'s-naive':>9}{'naive':>8}{'MASE ens':>10}{'coverage':>10}"
         )
         lines = [head, "-" * len(head)]
+
+        def figure(value: float, width: int, spec: str = ".3f") -> str:
+            return f"{value:>{width}{spec}}" if np.isfinite(value) else f"{'n/a':>{width}}"
+
         for name, m in rows:
             lines.append(
-                f"{name:<{width}}{int(m['n']):>8}{m['wape_model']:>10.3f}{m['wape_gbm']:>8.3f}"
-                f"{m['wape_ets']:>8.3f}{m['wape_theta']:>8.3f}{m['wape_seasonal_growth']:>9.3f}"
-                f"{m['wape_tsb']:>8.3f}"
-                f"{m['wape_seasonal_naive']:>9.3f}"
-                f"{m['wape_naive']:>8.3f}{m['mase_model']:>10.3f}{m['coverage']:>10.1%}"
+                f"{name:<{width}}{int(m['n']):>8}{figure(m['wape_model'], 10)}"
+                f"{figure(m['wape_gbm'], 8)}{figure(m['wape_ets'], 8)}{figure(m['wape_theta'], 8)}"
+                f"{figure(m['wape_seasonal_growth'], 9)}{figure(m['wape_tsb'], 8)}"
+                f"{figure(m['wape_seasonal_naive'], 9)}{figure(m['wape_naive'], 8)}"
+                f"{figure(m['mase_model'], 10)}{figure(m['coverage'], 10, '.1%')}"
+                + ("  (WAPE not defined: no demand)" if m["no_wape_reason"] else "")
             )
+        compared = (
+            "WAPE not defined: no demand in the backtest's months"
+            if self.best_member is None
+            else f"ensemble WAPE vs seasonal naive: {self.improvement_over_seasonal_naive:+.1%} "
+            f"better; vs the best member ({self.best_member}): {-self.gap_to_best_member:+.1%}"
+        )
         lines.append(
-            f"ensemble WAPE vs seasonal naive: {self.improvement_over_seasonal_naive:+.1%} "
-            f"better; vs the best member ({self.best_member}): {-self.gap_to_best_member:+.1%}; "
+            f"{compared}; "
             f"{self.config.interval:.0%} interval coverage {self.overall['coverage']:.1%}; "
             f"origins {', '.join(self.origins)}, horizon 1-{self.config.horizon}"
         )
@@ -1802,12 +1839,23 @@ class BacktestResult:
         )
 
 
-def _metrics(rows: pd.DataFrame) -> dict[str, float]:
+# Why a slice's WAPE (error over demand) is not defined: none of its months had demand.
+NO_DEMAND = "no_demand"
+
+
+def _metrics(rows: pd.DataFrame) -> dict[str, float | str | None]:
+    """Per forecast (``model`` the ensemble, ``naive``, each member): WAPE, MASE and RMSSE
+    (the root of the mean squared error over the series' squared interval scale: the error
+    the intermittent series' weights are learnt on, which a forecast of zero does not win);
+    the interval's coverage and mean width. Where the rows' actual counts sum to zero, WAPE
+    divides by nothing: it is NaN and ``no_wape_reason`` says why (otherwise None)."""
     actual = rows["actual"].to_numpy()
     total = actual.sum()
     scale = rows["mase_scale"].to_numpy()
     scaled = np.isfinite(scale) & (scale > 0)
-    out: dict[str, float] = {"n": float(len(rows))}
+    squared_scale = np.square(rows["scale"].to_numpy())
+    squared = np.isfinite(squared_scale) & (squared_scale > 0)
+    out: dict[str, float | str | None] = {"n": float(len(rows))}
     columns = [("model", "forecast"), ("naive", "naive")] + [
         (name, name if name == "seasonal_naive" else f"forecast_{name}") for name in MEMBERS
     ]
@@ -1817,9 +1865,15 @@ def _metrics(rows: pd.DataFrame) -> dict[str, float]:
         out[f"mase_{name}"] = (
             float(np.mean(error[scaled] / scale[scaled])) if scaled.any() else float("nan")
         )
+        out[f"rmsse_{name}"] = (
+            float(np.sqrt(np.mean(np.square(error[squared]) / squared_scale[squared])))
+            if squared.any()
+            else float("nan")
+        )
     inside = (rows["lower"].to_numpy() <= actual) & (actual <= rows["upper"].to_numpy())
     out["coverage"] = float(inside.mean()) if len(rows) else float("nan")
     out["mean_interval_width"] = float((rows["upper"] - rows["lower"]).mean())
+    out["no_wape_reason"] = NO_DEMAND if len(rows) and not total > 0 else None
     return out
 
 
@@ -1890,6 +1944,7 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
                     "naive": history.values[s, o],
                     "seasonal_naive": history.values[s, target - 12],
                     "mase_scale": scale[s],
+                    "scale": at.scale[s],
                     **{
                         name: history.attributes[name].astype(str).to_numpy()[s]
                         for name in history.labels
@@ -1920,7 +1975,7 @@ def _backtest(cache: _OriginCache) -> BacktestResult:
     by_horizon = pd.DataFrame(
         {name: _metrics(rows) for name, rows in scored.groupby("horizon", sort=True)}
     ).T
-    weights = calibration.table()
+    weights = calibration.table(intermittent=bool(at.intermittent.any()))
     return BacktestResult(
         predictions=predictions,
         overall=overall,

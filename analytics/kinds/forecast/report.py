@@ -14,9 +14,13 @@ from django.utils.translation import ngettext
 
 from analytics import queries, wording
 from analytics.engine.partitions import MIXED
-from analytics.engine.supply.forecast import MEMBERS
+from analytics.engine.supply.forecast import MEMBERS, NO_DEMAND
 from analytics.forms import SeriesChoiceForm
-from analytics.kinds.forecast.result import BacktestErrors, ForecastResult
+from analytics.kinds.forecast.result import (
+    BacktestErrors,
+    ForecastResult,
+    StoredEnsembleWeights,
+)
 from analytics.kinds.what_if.params import WhatIfStartForm
 from analytics.models import AnalysisRun, DemandForecast
 from analytics.reports import finite, names
@@ -38,9 +42,21 @@ def _improvement(errors: BacktestErrors) -> float | None:
     return 1 - model / seasonal
 
 
+# Why a WAPE is not shown, by the engine's code (``BacktestErrors.no_wape_reason``).
+NO_WAPE_LABELS = {NO_DEMAND: _("Not defined: no requests in these months")}
+
+
+def _no_wape(errors: BacktestErrors) -> str | None:
+    """What to read in place of the WAPE figures of a slice where they are not defined."""
+    if errors.no_wape_reason is None:
+        return None
+    return NO_WAPE_LABELS.get(errors.no_wape_reason, NO_WAPE_LABELS[NO_DEMAND])
+
+
 def backtest_rows(result: ForecastResult) -> list[dict]:
     """Overall row first, then one per category, each with the improvement over seasonal
-    naive WAPE (positive = the model's error is lower)."""
+    naive WAPE (positive = the model's error is lower), and ``no_wape`` the text shown in
+    place of WAPE where it is not defined (no requests in the slice's months)."""
     backtest = result.backtest
     category_names = names()[1]
     slices: list[tuple[object, bool, BacktestErrors]] = []
@@ -48,7 +64,13 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
         slices.append((_("Overall"), True, backtest.overall))
     slices += [(category_names.get(g.group, g.group), False, g) for g in backtest.by_group]
     return [
-        {"label": label, "overall": overall, **errors.as_row(), "improvement": _improvement(errors)}
+        {
+            "label": label,
+            "overall": overall,
+            **errors.as_row(),
+            "improvement": _improvement(errors),
+            "no_wape": _no_wape(errors),
+        }
         for label, overall, errors in slices
     ]
 
@@ -82,6 +104,7 @@ def horizon_table(result: ForecastResult) -> dict:
                 "n": errors.n,
                 "wape_model": errors.wape.get("model"),
                 "members": [errors.wape.get(m) for m in members],
+                "no_wape": _no_wape(errors),
                 "coverage": errors.coverage,
                 "width": errors.mean_interval_width,
             }
@@ -110,14 +133,8 @@ def _months_ahead(horizon: int) -> str:
     }
 
 
-def weights_table(result: ForecastResult) -> dict:
-    """How the forecasts shown were combined, per months ahead: each method's share, how the
-    shares and the interval were found, and how many services have shares of their own."""
-    overall = sorted(
-        (w for w in result.ensemble_weights if w.group is None), key=lambda w: w.horizon
-    )
-    members = [m for m in MEMBERS if any(m in w.weights for w in overall)]
-    rows = [
+def _weight_rows(weights: list[StoredEnsembleWeights], members: list[str]) -> list[dict]:
+    return [
         {
             "label": _months_ahead(w.horizon),
             "members": [{"name": MEMBER_LABELS[m], "share": w.weights.get(m)} for m in members],
@@ -125,13 +142,35 @@ def weights_table(result: ForecastResult) -> dict:
             "learnt_share": w.learnt_share if w.basis == "learnt" else None,
             "interval": INTERVAL_BASIS_LABELS[w.interval],
         }
-        for w in overall
+        for w in sorted(weights, key=lambda w: w.horizon)
     ]
-    own = {w.group for w in result.ensemble_weights if w.group is not None}
+
+
+def weights_table(result: ForecastResult) -> dict:
+    """How the forecasts shown were combined, per months ahead: each method's share, how the
+    shares and the interval were found, and how many services have shares of their own; then
+    the same for the series whose demand is intermittent, which have a mix of their own
+    (``intermittent``: None where the run has no such series or is older than this table)."""
+    regular = [w for w in result.ensemble_weights if w.series == "regular"]
+    overall = [w for w in regular if w.group is None]
+    # The intermittent method is weighted for intermittent series only: no column here.
+    members = [m for m in MEMBERS if m != "tsb" and any(m in w.weights for w in overall)]
+    own = {w.group for w in regular if w.group is not None}
+    sparse = [w for w in result.ensemble_weights if w.series == "intermittent" and w.group is None]
+    intermittent = None
+    if sparse:
+        sparse_members = [m for m in MEMBERS if any(m in w.weights for w in sparse)]
+        intermittent = {
+            "members": [MEMBER_LABELS[m] for m in sparse_members],
+            "rows": _weight_rows(sparse, sparse_members),
+            "series": result.intermittent_series,
+            "of": result.n_series,
+        }
     return {
         "members": [MEMBER_LABELS[m] for m in members],
-        "rows": rows,
+        "rows": _weight_rows(overall, members),
         "services_with_own": len(own),
+        "intermittent": intermittent,
     }
 
 
@@ -286,6 +325,9 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "horizon_table": horizon_table(result),
         "weights_table": weights_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
+        "no_wape": backtest.overall is not None and backtest.overall.no_wape_reason is not None,
+        # Runs stored before the scaled squared error have none to show.
+        "show_rmsse": backtest.overall is not None and bool(backtest.overall.rmsse),
         "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,
         "series_form": form,

@@ -19,21 +19,26 @@ from analytics.kinds.schema import Result, SchemaError, to_json
 @dataclass(kw_only=True)
 class BacktestErrors:
     """The backtest's errors over one slice (all of it, one service, one month ahead): how
-    many predictions, the WAPE and MASE of each forecaster by name (``model`` for the
-    ensemble, ``naive``, and each member, ``seasonal_naive`` among them), and the interval's
-    coverage and mean width.
+    many predictions, the WAPE, MASE and RMSSE (scaled squared error) of each forecaster by
+    name (``model`` for the ensemble, ``naive``, and each member, ``seasonal_naive`` among
+    them), and the interval's coverage and mean width. Where the slice's months had no
+    demand, WAPE (error over demand) is not defined: ``None``, and ``no_wape_reason`` says
+    why (``no_demand``). Runs stored before RMSSE have none.
 
-    Stored flat, as the engine writes it (``wape_<name>``, ``mase_<name>``), so a member the
-    engine adds needs no new field; any other key is refused."""
+    Stored flat, as the engine writes it (``wape_<name>``, ``mase_<name>``,
+    ``rmsse_<name>``), so a member the engine adds needs no new field; any other key is
+    refused."""
 
-    FIXED: ClassVar[tuple[str, ...]] = ("n", "coverage", "mean_interval_width")
-    PREFIXES: ClassVar[tuple[str, ...]] = ("wape_", "mase_")
+    FIXED: ClassVar[tuple[str, ...]] = ("n", "coverage", "mean_interval_width", "no_wape_reason")
+    PREFIXES: ClassVar[tuple[str, ...]] = ("wape_", "mase_", "rmsse_")
 
     n: float | None = None
     wape: dict[str, float | None] = field(default_factory=dict)
     mase: dict[str, float | None] = field(default_factory=dict)
+    rmsse: dict[str, float | None] = field(default_factory=dict)
     coverage: float | None = None
     mean_interval_width: float | None = None
+    no_wape_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,8 +46,10 @@ class BacktestErrors:
             "n": to_json(self.n),
             **{f"wape_{name}": to_json(v) for name, v in self.wape.items()},
             **{f"mase_{name}": to_json(v) for name, v in self.mase.items()},
+            **{f"rmsse_{name}": to_json(v) for name, v in self.rmsse.items()},
             "coverage": to_json(self.coverage),
             "mean_interval_width": to_json(self.mean_interval_width),
+            "no_wape_reason": self.no_wape_reason,
         }
 
     def _own_json(self) -> dict[str, Any]:
@@ -54,8 +61,8 @@ class BacktestErrors:
 
     @classmethod
     def _fields_from(cls, data: Mapping, where: str) -> dict[str, Any]:
-        own = {f.name for f in fields(cls)} - {"wape", "mase", *cls.FIXED}
-        values: dict[str, Any] = {"wape": {}, "mase": {}}
+        own = {f.name for f in fields(cls)} - {"wape", "mase", "rmsse", *cls.FIXED}
+        values: dict[str, Any] = {"wape": {}, "mase": {}, "rmsse": {}}
         for key, value in data.items():
             number = None if value is None else value
             if key in cls.FIXED or key in own:
@@ -161,6 +168,9 @@ class ForecastResult(Result):
     horizon: int | None = None
     last_month: str | None = None
     n_series: int | None = None
+    # How many series' demand is intermittent at the last month (they use the intermittent
+    # mix of ``ensemble_weights``); None in runs stored before it was counted.
+    intermittent_series: int | None = None
     # Months of history the run had; where they were too few to backtest (the backtest is
     # then empty), the months a backtest needs.
     history_months: int | None = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TypeVar
 
 import pandas as pd
 
@@ -132,9 +134,23 @@ def _merged_weights(
     volume-weighted mean of the parts' (so the weights still sum to 1), a basis the parts
     disagree on reads as mixed."""
     merged = merge_keyed(
-        [[w.to_json() for w in part] for part in parts], volumes, key=("horizon", "group")
+        [[w.to_json() for w in part] for part in parts],
+        volumes,
+        key=("horizon", "group", "series"),
     )
     return [StoredEnsembleWeights.from_json(row, where="ensemble_weights") for row in merged]
+
+
+ErrorsT = TypeVar("ErrorsT", bound=BacktestErrors)
+
+
+def _defined_where_merged(errors: ErrorsT) -> ErrorsT:
+    """A merged slice's WAPE is undefined only where no part had requests: a part with none
+    keeps its reason through the merge (the others' reason is None), so it is dropped where
+    the merged WAPE is a number."""
+    if errors.wape.get("model") is not None:
+        return replace(errors, no_wape_reason=None)
+    return errors
 
 
 def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
@@ -150,8 +166,10 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         (b.overall.to_json(), w) for b, w in zip(backtests, weights, strict=True) if b.overall
     ]
     overall = (
-        BacktestErrors.from_json(
-            merge_record([e for e, _w in with_errors], [w for _e, w in with_errors])
+        _defined_where_merged(
+            BacktestErrors.from_json(
+                merge_record([e for e, _w in with_errors], [w for _e, w in with_errors])
+            )
         )
         if with_errors
         else None
@@ -176,13 +194,13 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         gap_to_best_member=model / wapes[best] - 1 if model and best else None,
         weights=_merged_weights([b.weights for b in backtests], weights),
         by_group=[
-            BacktestGroup.from_json(row)
+            _defined_where_merged(BacktestGroup.from_json(row))
             for row in merge_keyed(
                 [[g.to_json() for g in b.by_group] for b in backtests], weights, key="group"
             )
         ],
         by_horizon=[
-            BacktestHorizon.from_json(row)
+            _defined_where_merged(BacktestHorizon.from_json(row))
             for row in merge_keyed(
                 [[h.to_json() for h in b.by_horizon] for b in backtests], weights, key="horizon"
             )
@@ -199,6 +217,9 @@ def forecast_merge(run: AnalysisRun, parts: Sequence[PartResult]) -> Outcome:
         horizon=results[0].horizon if results else None,
         last_month=max((r.last_month or "" for r in results), default="") or None,
         n_series=sum(r.n_series or 0 for r in results),
+        intermittent_series=None
+        if any(r.intermittent_series is None for r in results)
+        else sum(r.intermittent_series for r in results),
         history_months=max((r.history_months or 0 for r in results), default=0) or None,
         backtest_months_needed=max((r.backtest_months_needed or 0 for r in results), default=0)
         or None,
@@ -242,6 +263,7 @@ def _forecast(run: AnalysisRun, progress: Progress, partition: str | None = None
         horizon=horizon,
         last_month=str(forecaster.last_period),
         n_series=int(frame["series"].nunique()),
+        intermittent_series=forecaster.intermittent_series,
         history_months=forecaster.history.n_months,
         backtest_months_needed=needed,
         data_fingerprint=fingerprint(requests),

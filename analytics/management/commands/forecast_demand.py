@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,7 +13,9 @@ from analytics import kinds, wording
 from analytics.engine.errors import EngineInputError
 from analytics.engine.supply.forecast import (
     MAX_HORIZON,
+    SERIES_KINDS,
     UNGROUPED,
+    EnsembleWeights,
     ForecastConfig,
     MonthsFilled,
     forecast_with_optional_backtest,
@@ -156,6 +158,8 @@ class Command(LocalisedCommand):
                     "history_months": months,
                     "backtest_months_needed": needed if backtest is None else None,
                     "ensemble_weights": [w.to_json() for w in forecaster.weights()],
+                    "series": len(forecaster.history.series),
+                    "intermittent_series": forecaster.intermittent_series,
                     "forecast_file": str(out or ""),
                     "last_month_is_current": forecaster.last_period == current_month,
                     "months_counted_as_zero": {
@@ -187,6 +191,11 @@ class Command(LocalisedCommand):
             self._no_backtest(months, needed)
         else:
             self._print_backtest(record(Backtest, backtest.to_dict(), where="backtest"), {})
+        self._print_weights(
+            forecaster.weights(),
+            series=len(forecaster.history.series),
+            intermittent=forecaster.intermittent_series,
+        )
         if out is not None:
             self.stdout.write(
                 gettext("Wrote %(count)s forecasts to %(file)s")
@@ -220,6 +229,48 @@ class Command(LocalisedCommand):
             self._no_backtest(result.history_months, result.backtest_months_needed)
         else:
             self._print_backtest(result.backtest, names()[1])
+        self._print_weights(
+            result.ensemble_weights,
+            series=result.n_series,
+            intermittent=result.intermittent_series,
+        )
+
+    def _print_weights(
+        self, weights: Sequence[EnsembleWeights], *, series: int | None, intermittent: int | None
+    ) -> None:
+        """Each method's share of the forecasts per months ahead: the regular series' mix, then
+        the intermittent series' own mix (and how many series use it) where there are any."""
+        overall = [w for w in weights if w.group is None]
+        for kind in SERIES_KINDS:
+            rows = sorted((w for w in overall if w.series == kind), key=lambda w: w.horizon)
+            if not rows:
+                continue
+            if kind == "regular":
+                self.stdout.write(gettext("Each method's share of the forecasts, by months ahead:"))
+            else:
+                self.stdout.write(
+                    gettext(
+                        "Series with intermittent demand (requests in only some months): "
+                        "%(count)s of %(total)s. Their forecasts use a mix of their own, learnt "
+                        "on the scaled squared error, by months ahead:"
+                    )
+                    % {
+                        "count": wording.figure_text(intermittent, "d"),
+                        "total": wording.figure_text(series, "d"),
+                    }
+                )
+            for w in rows:
+                shares = gettext(", ").join(
+                    # Translators: one method's share of the forecasts, e.g. "ets 40%".
+                    gettext("%(method)s %(share)s")
+                    % {"method": _member_heading(m), "share": wording.figure_text(share, ".0%")}
+                    for m, share in w.weights.items()
+                    if share > 0
+                )
+                self.stdout.write(
+                    # Translators: months ahead, then the methods' shares at that many months.
+                    gettext("  %(horizon)s: %(shares)s") % {"horizon": w.horizon, "shares": shares}
+                )
 
     def _print_filled(self, filled: MonthsFilled, last: object) -> None:
         """Months the file did not give, counted as zero: said, never silent."""
@@ -312,6 +363,16 @@ class Command(LocalisedCommand):
                     for c in columns
                 )
             )
+        no_demand = [label for label, errors in rows if errors.no_wape_reason is not None]
+        if no_demand:
+            # WAPE divides the error by the requests: with none, it is no number (never inf).
+            self.stdout.write(
+                gettext(
+                    "WAPE is not defined for %(rows)s: there were no requests in the "
+                    "backtest's months (its columns show —)."
+                )
+                % {"rows": gettext(", ").join(no_demand)}
+            )
         improvement = backtest.improvement_over_seasonal_naive
         shown = wording.figure_text(improvement, ".1%")
         # No sentence without an improvement, as on the forecast page; a worse ensemble's error
@@ -358,6 +419,12 @@ def _columns() -> list[_Column]:
         _Column(_member_heading("seasonal_naive"), wape("seasonal_naive"), ".3f", 8),
         _Column(_compact("naive", gettext("Naive")), wape("naive"), ".3f", 7),
         _Column("MASE", lambda errors: errors.mase.get("model"), ".2f", 7),
+        _Column(
+            _compact("RMSSE", gettext("Scaled squared error (RMSSE)")),
+            lambda errors: errors.rmsse.get("model"),
+            ".2f",
+            7,
+        ),
         _Column(_compact("cover", gettext("Interval coverage")), lambda e: e.coverage, ".0%", 7),
     ]
     # One space at least between a column and the one before it.

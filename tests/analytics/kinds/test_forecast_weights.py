@@ -55,6 +55,7 @@ def test_texts_stored_before_the_codes_read_as_the_codes():
         ({"basis": "guessed"}, "basis"),
         ({"gbm": "half"}, "gbm"),
         ({"horizon": 1.5}, "horizon"),
+        ({"series": "sparse"}, "series"),
     ],
 )
 def test_weights_that_do_not_fit_are_refused_naming_the_key(change, named):
@@ -136,3 +137,81 @@ def test_a_province_with_a_city_too_young_to_backtest_merges_the_others_errors()
     # Every city too young: no errors at all, not an empty row of them.
     alone = forecast_merge(None, parts[1:]).result
     assert alone.backtest.overall is None and alone.backtest_months_needed == 26
+
+
+def _row(**change) -> dict:
+    return {
+        "horizon": 1,
+        "group": None,
+        **dict.fromkeys(MEMBERS, 0.0),
+        "gbm": 1.0,
+        "basis": "learnt",
+        "learnt_share": 1.0,
+        "interval": "conformal",
+        **change,
+    }
+
+
+def test_weights_stored_before_the_intermittent_mix_read_as_the_regular_mix():
+    older = _row()  # no "series": every stored mix was the regular series'
+    assert StoredEnsembleWeights.from_json(older).series == "regular"
+    result = ForecastResult.from_json({"schema_version": 4, "ensemble_weights": [older]})
+    assert result.intermittent_series is None
+
+
+def test_the_intermittent_mix_is_stored_and_read_back():
+    sparse = _row(gbm=0.0, tsb=1.0, series="intermittent", basis="best_member")
+    result = ForecastResult(
+        ensemble_weights=[StoredEnsembleWeights.from_json(r) for r in (_row(), sparse)],
+        n_series=10,
+        intermittent_series=3,
+    )
+    again = ForecastResult.from_json(result.to_json())
+    assert [w.series for w in again.ensemble_weights] == ["regular", "intermittent"]
+    assert again.ensemble_weights[1].weights["tsb"] == 1.0 and again.intermittent_series == 3
+
+
+def test_a_provinces_parts_keep_the_intermittent_mix_apart_from_the_regular_one():
+    """A city with intermittent series and one without: the province's regular mix is both
+    cities', its intermittent mix the first city's alone (never averaged into the other)."""
+    first = [
+        StoredEnsembleWeights.from_json(_row()),
+        StoredEnsembleWeights.from_json(_row(gbm=0.0, tsb=1.0, series="intermittent")),
+    ]
+    second = [StoredEnsembleWeights.from_json(_row(gbm=0.0, ets=1.0))]
+    merged = _merged_weights([first, second], [1.0, 1.0])
+    assert [w.series for w in merged] == ["regular", "intermittent"]
+    assert merged[0].weights["gbm"] == pytest.approx(0.5)
+    assert merged[1].weights["tsb"] == 1.0 and merged[1].weights["ets"] == 0.0
+
+
+def test_backtest_errors_carry_the_scaled_squared_error_and_why_a_wape_is_missing():
+    from analytics.kinds.forecast.result import BacktestErrors
+
+    stored = {
+        "n": 12.0,
+        "wape_model": None,
+        "mase_model": 0.4,
+        "rmsse_model": 0.7,
+        "rmsse_tsb": 0.6,
+        "coverage": 1.0,
+        "mean_interval_width": 1.0,
+        "no_wape_reason": "no_demand",
+    }
+    errors = BacktestErrors.from_json(stored)
+    assert errors.rmsse == {"model": 0.7, "tsb": 0.6} and errors.no_wape_reason == "no_demand"
+    assert errors.wape == {"model": None}
+    assert BacktestErrors.from_json(errors.to_json()) == errors
+    # Stored before either: no scaled squared error, no reason.
+    older = BacktestErrors.from_json({"n": 12.0, "wape_model": 0.3, "coverage": 0.8})
+    assert older.rmsse == {} and older.no_wape_reason is None
+
+
+def test_a_province_whose_city_had_no_demand_keeps_the_others_wape_defined():
+    from analytics.kinds.forecast.result import BacktestErrors
+    from analytics.kinds.forecast.runner import _defined_where_merged
+
+    merged = BacktestErrors.from_json({"n": 24.0, "wape_model": 0.3, "no_wape_reason": "no_demand"})
+    assert _defined_where_merged(merged).no_wape_reason is None
+    alone = BacktestErrors.from_json({"n": 24.0, "wape_model": None, "no_wape_reason": "no_demand"})
+    assert _defined_where_merged(alone).no_wape_reason == "no_demand"

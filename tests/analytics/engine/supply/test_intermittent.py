@@ -171,3 +171,27 @@ def test_rare_counts_are_forecast_above_zero_with_an_interval_above_the_forecast
     assert np.isfinite(out["member_tsb"]).all()
     # The steady series' mix is the one they always had: no weight on the intermittent member.
     assert (forecaster.calibration.weights[:, INTERMITTENT_MEMBER] == 0).all()
+    # Both mixes are reported, each as it is used, with how many series use the other one.
+    assert forecaster.intermittent_series == sum(recent)
+    reported = forecaster.weights()
+    assert [w.series for w in reported] == ["regular"] * 3 + ["intermittent"] * 3
+    for row, k in zip(reported[3:], range(3), strict=True):
+        assert [row.weights[m] for m in MEMBERS] == pytest.approx(
+            forecaster.calibration.intermittent.weights[k]
+        )
+
+
+def test_the_intermittent_mix_is_reported_as_rows_of_its_own():
+    """The weights table holds the intermittent series' mix beside the regular one, marked
+    ``series="intermittent"``, where some series are intermittent (and only then)."""
+    calibration = _calibration(-1.0, 1.0)
+    calibration.weights = np.eye(len(MEMBERS))[[0]]
+    calibration.intermittent = _calibration(-1.0, 2.0)
+    calibration.intermittent.weights = np.eye(len(MEMBERS))[[INTERMITTENT_MEMBER]]
+    calibration.intermittent.weight_basis = ["best_member"]
+    assert [w.series for w in calibration.table()] == ["regular"]
+    regular, sparse = calibration.table(intermittent=True)
+    assert (regular.series, sparse.series) == ("regular", "intermittent")
+    assert regular.weights["gbm"] == 1.0 and regular.weights["tsb"] == 0.0
+    assert sparse.weights["tsb"] == 1.0 and sparse.basis == "best_member"
+    assert sparse.horizon == 1 and sparse.group is None
