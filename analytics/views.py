@@ -39,6 +39,7 @@ from analytics.models import AnalysisRun
 from core.confirmation import Confirmation, confirmation_page, is_confirmed
 from core.errors import LimitReached, ServiceUnavailable
 from core.exports import CONTENT_TYPES, csv_stream
+from core.localisation import labelled
 from core.roles import ADMIN, STAFF, is_administrator, role_required
 from residents.queries import demo_city_present
 
@@ -145,7 +146,11 @@ def run_list(request: HttpRequest, kind: str) -> HttpResponse:
     runs = queries.runs_for(request.user, kind=kind).select_related("created_by")
     page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
     for run in page:
-        run.params_display = reports.params_summary(run)
+        # "Label: value; label: value" with the reader's colon and semicolon (full-width in
+        # Chinese).
+        run.params_display = _("; ").join(
+            labelled(label, value) for label, value in reports.params_summary(run)
+        )
     refused = form is not None and form.is_bound and bool(form.errors)
     response = render(
         request,

@@ -3,6 +3,7 @@ from csp.decorators import csp_update
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -11,6 +12,11 @@ from drf_spectacular.views import (
 
 from core.views import set_language
 from services.media import request_photo
+
+# The admin's header and title name the product in the reader's language, not "Django
+# administration" (its Chinese reads "Django 站点管理员", as if a page of Django's own).
+admin.site.site_header = _("Community public services")
+admin.site.site_title = _("Community public services")
 
 API_VIEWER_CSP = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["'self'", "blob:"]})
 

@@ -321,7 +321,7 @@ def criterion_text(*, parts: object) -> str:
         if part["code"] != "silhouette":
             raise _Unworded(part)
         return gettext(
-            "mean silhouette over k=%(k_min)s..%(k_max)s, MiniBatchKMeans fitted on "
+            "mean silhouette over k=%(k_min)s–%(k_max)s, MiniBatchKMeans fitted on "
             "%(fitted)s residents and scored on %(scored)s"
         ) % {
             "k_min": _integer(part["k_min"]),

@@ -981,3 +981,18 @@ def test_strength_and_floor_are_on_the_form_and_refused_as_the_api_refuses_them(
     )
     assert set(errors) >= {"strength", "floor"} and set(refused) >= {"strength", "floor"}
     assert errors["strength"] == refused["strength"]
+
+
+@pytest.mark.parametrize(
+    ("language", "pattern"),
+    [("en", r"^Horizon \(months\): 2$"), ("zh-hans", r"^预测期（月）：2$")],
+)
+def test_run_list_labels_parameters_with_the_readers_punctuation(client, runs, language, pattern):
+    AnalysisRun.objects.create(kind="forecast", status=Status.SUCCEEDED, params={"horizon": 2})
+    with translation.override(language):
+        url = reverse("analytics:run_list", kwargs={"kind": "forecast"})
+    html = _client(client, runs.world.admin).get(url).content.decode()
+    cell = re.findall(r'data-label="(?:Parameters|参数)">(.*?)</td>', html, re.S)
+    assert any(re.search(pattern, text) for text in cell), cell
+    if language == "zh-hans":
+        assert not any(re.search(r"[:;] ", text) for text in cell), cell

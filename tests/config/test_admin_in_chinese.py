@@ -107,6 +107,9 @@ def test_every_admin_page_reads_chinese_without_codes(chinese_admin):
     index = chinese_admin.get("/zh-hans/admin/")
     assert index.status_code == 200
     assert "站点管理" in index.content.decode()
+    # The header and the window's title name the product, never Django.
+    assert "Django" not in _visible(index.content.decode())
+    assert "Django" not in re.search(r"<title>(.*?)</title>", index.content.decode(), re.S)[1]
     problems = []
     visited = 0
     for model in admin.site._registry:

@@ -335,3 +335,10 @@ def test_no_chinese_text_joins_a_range_with_an_ascii_hyphen():
         if not month.fullmatch(found.group())
     ]
     assert hyphenated == []
+
+
+def test_the_portraits_criterion_gives_its_range_of_segments_with_an_en_dash():
+    parts = [{"code": "silhouette", "k_min": 3, "k_max": 8, "fitted": 4000, "scored": 4000}]
+    texts = _in_both(lambda: wording.criterion_text(parts=parts))
+    assert "k=3–8" in texts["en"]
+    assert "k=3–8" in texts["zh-hans"]
