@@ -163,14 +163,23 @@ class ResidentWriteSerializer(ApiModelSerializer):
         return attrs
 
 
+@extend_schema_field(
+    {
+        "type": "boolean",
+        "enum": [True],
+        "description": "Must be true: the resident agreed to the stated purpose of these facts.",
+    }
+)
+class ConsentField(serializers.BooleanField):
+    """A consent given: only ``true`` is accepted, and the schema says so (a client reading
+    it would otherwise think ``false`` stores the facts)."""
+
+
 class PortraitWriteSerializer(ApiModelSerializer):
     """The portrait facts, all of them, with ``consent`` true: the person agreed to the
     purpose stated in docs/security.md (version ``PORTRAIT_PURPOSE_VERSION``)."""
 
-    consent = serializers.BooleanField(
-        write_only=True,
-        help_text="Must be true: the resident agreed to the stated purpose of these facts.",
-    )
+    consent = ConsentField(write_only=True)
     elderly_living_alone = serializers.BooleanField()
 
     class Meta:

@@ -150,7 +150,9 @@ def _move_endpoint(name: str, summary: str, url_path: str | None = None):
             + " and records who, when, the reason and the note. "
             + needs
             + "A move that does not apply is 409 with `allowed_transitions` and "
-            "`allowed_actions`."
+            "`allowed_actions`; one its status allows but the request cannot take now (it "
+            "needs someone assigned, or a reopen is past its window) is 409 with `detail` "
+            "alone."
         ),
         request=move_request_schema(move),
         responses={

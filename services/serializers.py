@@ -617,11 +617,18 @@ class CapacitySerializer(ApiModelSerializer):
 
 
 class TransitionConflictSerializer(ErrorSerializer):
-    current_status = _status_string()
-    requested_status = _status_string()
-    allowed_transitions = serializers.ListField(child=_status_string())
+    """A move refused by the request's state. The four fields below come with ``code``
+    ``invalid_transition`` (the lifecycle has no such move from this status); a move the
+    status allows but the request cannot take now (one that needs someone assigned, a reopen
+    past its window) answers ``code`` ``conflict`` with ``detail`` alone."""
+
+    current_status = _status_string(required=False)
+    requested_status = _status_string(required=False)
+    allowed_transitions = serializers.ListField(child=_status_string(), required=False)
     allowed_actions = serializers.ListField(
-        child=serializers.CharField(), help_text="The moves possible now (their endpoints)."
+        child=serializers.CharField(),
+        required=False,
+        help_text="The moves possible now (their endpoints).",
     )
 
 

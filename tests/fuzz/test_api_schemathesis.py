@@ -124,9 +124,11 @@ BEYOND_THE_SCHEMA = {
     # An id or code of an object that exists, is active and is the caller's to use; a
     # profile's community must be one the caller serves.
     "POST /api/v1/requests/": {"category", "community", "resident", "photo", "attributes"},
-    "POST /api/v1/residents/": {"community", "national_id", "phone"},
-    "PUT /api/v1/residents/{id}/": {"community", "national_id", "phone"},
-    "PATCH /api/v1/residents/{id}/": {"community", "national_id", "phone"},
+    # A birth year not in the future (the clock's, not the schema's, bound).
+    "POST /api/v1/residents/": {"community", "national_id", "phone", "birth_year"},
+    "PUT /api/v1/residents/{id}/": {"community", "national_id", "phone", "birth_year"},
+    "PATCH /api/v1/residents/{id}/": {"community", "national_id", "phone", "birth_year"},
+    "POST /api/v1/residents/{id}/portrait/": {"birth_year"},
     "POST /api/v1/capacities/": {"community", "category", "period"},
     "PUT /api/v1/capacities/{id}/": {"community", "category", "period"},
     "PATCH /api/v1/capacities/{id}/": {"community", "category", "period"},
