@@ -109,3 +109,35 @@ def empty_query_values_are_unset(result: dict, generator, request, public) -> di
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
     return result
+
+
+def _resolved(schema: dict, components: dict) -> dict:
+    ref = schema.get("$ref", "")
+    return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def _needs_fields(schema: dict, components: dict) -> bool:
+    """Whether every body this schema allows names at least one field (an empty body is
+    refused): it has required fields, or it is a choice of shapes that each have some."""
+    schema = _resolved(schema, components)
+    choices = schema.get("oneOf") or schema.get("anyOf")
+    if choices:
+        return all(_needs_fields(choice, components) for choice in choices)
+    return bool(schema.get("required"))
+
+
+def bodies_with_required_fields_are_required(result: dict, generator, request, public) -> dict:
+    """A request body whose every shape has required fields is itself required. drf-spectacular
+    marks it so for a plain serializer but not for a choice of shapes (a lookup's one
+    identifier, a move's own reasons, one body per kind of run), so the schema allowed a post
+    with no body at all, which is refused (400) naming the missing fields."""
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body or body.get("required"):
+                continue
+            shapes = [content["schema"] for content in body.get("content", {}).values()]
+            if shapes and all(_needs_fields(shape, components) for shape in shapes):
+                body["required"] = True
+    return result
