@@ -13,8 +13,18 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from analytics import actions, wording
-from analytics.engine.supply.forecast import INTERVAL_BASES, MEMBERS, WEIGHT_BASES, fit_forecaster
-from analytics.kinds.forecast.report import INTERVAL_BASIS_LABELS, WEIGHT_BASIS_LABELS
+from analytics.engine.supply.forecast import (
+    INTERVAL_BASES,
+    MEMBERS,
+    NO_WAPE_REASONS,
+    WEIGHT_BASES,
+    fit_forecaster,
+)
+from analytics.kinds.forecast.report import (
+    INTERVAL_BASIS_LABELS,
+    NO_WAPE_LABELS,
+    WEIGHT_BASIS_LABELS,
+)
 from analytics.models import AnalysisRun
 from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
@@ -532,6 +542,7 @@ def test_forecast_page_says_wape_is_not_defined_where_there_was_no_demand(client
 def test_every_weight_and_interval_basis_has_a_label():
     assert set(WEIGHT_BASIS_LABELS) == set(WEIGHT_BASES)
     assert set(INTERVAL_BASIS_LABELS) == set(INTERVAL_BASES)
+    assert set(NO_WAPE_LABELS) == set(NO_WAPE_REASONS)
 
 
 def test_workers_cannot_chart_another_community(client, runs):

@@ -42,7 +42,8 @@ def _improvement(errors: BacktestErrors) -> float | None:
     return 1 - model / seasonal
 
 
-# Why a WAPE is not shown, by the engine's code (``BacktestErrors.no_wape_reason``).
+# Why a WAPE is not shown, by the engine's code (``BacktestErrors.no_wape_reason``, one of
+# ``NO_WAPE_REASONS``): every reason has its words.
 NO_WAPE_LABELS = {NO_DEMAND: _("Not defined: no requests in these months")}
 
 
@@ -50,7 +51,8 @@ def _no_wape(errors: BacktestErrors) -> str | None:
     """What to read in place of the WAPE figures of a slice where they are not defined."""
     if errors.no_wape_reason is None:
         return None
-    return NO_WAPE_LABELS.get(errors.no_wape_reason, NO_WAPE_LABELS[NO_DEMAND])
+    # One of NO_WAPE_REASONS: a stored result holding another is refused where it is read.
+    return NO_WAPE_LABELS[errors.no_wape_reason]
 
 
 def backtest_rows(result: ForecastResult) -> list[dict]:
