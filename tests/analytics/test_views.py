@@ -501,8 +501,14 @@ def test_forecast_page_of_a_run_without_intermittent_series_shows_one_mix(client
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_forecast_page_shows_the_scaled_squared_error_where_the_run_has_it(client, runs, language):
     run = runs.forecast
-    old = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
-    assert "RMSSE" not in old.content.decode()  # stored before it: no empty column
+    # Stored before it: the columns say it was not recorded, neither blank nor hidden.
+    with translation.override(language):
+        old = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+        not_recorded = str(
+            translation.gettext("Not recorded: this run was made before the measure was added")
+        )
+    rows = len(old.context["backtest_rows"])
+    assert rows > 1 and old.content.decode().count(not_recorded) == rows
     backtest = run.result["backtest"]
     for errors in [backtest["overall"], *backtest["by_group"]]:
         errors.update(rmsse_model=0.712, rmsse_naive=1.5, rmsse_seasonal_naive=1.25)
@@ -511,8 +517,9 @@ def test_forecast_page_shows_the_scaled_squared_error_where_the_run_has_it(clien
         html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content
         label = str(translation.gettext("Scaled squared error (RMSSE)"))
     html = html.decode()
-    assert label in html and "0.712" in html and "1.250" in html
+    assert label in html and "0.712" in html and "1.250" in html and not_recorded not in html
     if language == "zh-hans":
+        assert "未记录" in not_recorded
         assert "缩放平方误差" in label
 
 

@@ -72,6 +72,8 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
             **errors.as_row(),
             "improvement": _improvement(errors),
             "no_wape": _no_wape(errors),
+            # Runs stored before the scaled squared error have none: said, not left blank.
+            "rmsse_recorded": bool(errors.rmsse),
         }
         for label, overall, errors in slices
     ]
@@ -328,8 +330,9 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "weights_table": weights_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
         "no_wape": backtest.overall is not None and backtest.overall.no_wape_reason is not None,
-        # Runs stored before the scaled squared error have none to show.
-        "show_rmsse": backtest.overall is not None and bool(backtest.overall.rmsse),
+        # Every backtest has the scaled squared error's columns; a run stored before it
+        # says so in them (``rmsse_recorded`` per row).
+        "show_rmsse": backtest.overall is not None,
         "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,
         "series_form": form,
