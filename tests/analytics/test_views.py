@@ -491,6 +491,23 @@ def test_forecast_page_shows_the_intermittent_series_mix_and_how_many_use_it(
         assert "12 个序列中有 3 个只在部分月份有诉求" in html and "Series with" not in html
 
 
+def test_forecast_page_where_every_series_is_intermittent_shows_their_mix_only(client, runs):
+    run = runs.forecast
+    run.result["ensemble_weights"] = [
+        _weights_row("regular", gbm=0.6, ets=0.4),
+        _weights_row("intermittent", tsb=0.8, ets=0.2),
+    ]
+    run.result.update(n_series=12, intermittent_series=12)
+    run.save(update_fields=["result"])
+    response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+    table = response.context["weights_table"]
+    html = response.content.decode()
+    # One mix table, the intermittent one: the regular mix forecasts none of the series.
+    assert table["rows"] == [] and table["intermittent"]["series"] == 12
+    assert "12 of 12 series have requests in only some months" in html
+    assert html.count("<th>Shares found by</th>") == 1
+
+
 def test_forecast_page_of_a_run_without_intermittent_series_shows_one_mix(client, runs):
     # A run stored before the intermittent mix was reported (no "series", no count).
     response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))

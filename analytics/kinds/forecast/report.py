@@ -154,8 +154,12 @@ def weights_table(result: ForecastResult) -> dict:
     """How the forecasts shown were combined, per months ahead: each method's share, how the
     shares and the interval were found, and how many services have shares of their own; then
     the same for the series whose demand is intermittent, which have a mix of their own
-    (``intermittent``: None where the run has no such series or is older than this table)."""
+    (``intermittent``: None where the run has no such series or is older than this table).
+    Where every series is intermittent, only their mix is shown (``rows`` empty)."""
     regular = [w for w in result.ensemble_weights if w.series == "regular"]
+    if result.n_series and result.intermittent_series == result.n_series:
+        # Every series uses the intermittent mix: the regular one forecasts nothing shown.
+        regular = []
     overall = [w for w in regular if w.group is None]
     # The intermittent method is weighted for intermittent series only: no column here.
     members = [m for m in MEMBERS if m != "tsb" and any(m in w.weights for w in overall)]
