@@ -82,6 +82,17 @@ RELATED_ERRORS_WITHOUT_ECHO = {
 }
 
 
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object named by its code. A code holding a NUL names nothing: PostgreSQL refuses a
+    NUL in any text it is asked to compare, so the lookup was a server error (schemathesis on
+    PostgreSQL, December 2026); it is "no such object" before the database is asked."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value="")
+        return super().to_internal_value(data)
+
+
 class ChoiceFieldWithoutEcho(serializers.ChoiceField):
     """A choice field whose error names the allowed values instead of echoing the input (DRF's
     says ``"<input>" is not a valid choice.``), for the same reason as above."""

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import ApiViewMixin, IsWorkerOrAdministrator
+from core.booleans import BooleanQueryFilter
 from core.ids import IdFilter
 from core.pagination import ApiCursorPagination
 from residents import actions, queries
@@ -64,7 +65,7 @@ class ResidentFilter(django_filters.FilterSet):
     # An id, not a choice among the communities: an unknown one lists nothing rather than
     # being a 400 (the schema can say "a whole number", not which communities exist).
     community = IdFilter(field_name="community_id")
-    erased = django_filters.BooleanFilter(
+    erased = BooleanQueryFilter(
         field_name="erased_at", lookup_expr="isnull", exclude=True, help_text="Erased profiles."
     )
 

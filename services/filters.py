@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.booleans import BooleanQueryFilter, RawNullBooleanSelect
 from core.ids import IdFilter
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
 from core.widgets import FastSelect
@@ -175,7 +176,7 @@ class AreaFilter(django_filters.Filter):
     field_class = AreaCodeField
 
 
-class OverdueSelect(forms.NullBooleanSelect):
+class OverdueSelect(RawNullBooleanSelect):
     """true / false / any, worded for a deadline."""
 
     def __init__(self, attrs=None):
@@ -243,7 +244,7 @@ class RequestFilter(django_filters.FilterSet):
         method="filter_assigned",
         help_text="`me`: assigned to you; `unassigned`: assigned to nobody.",
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = BooleanQueryFilter(
         label=_("Deadline"),
         method="filter_overdue",
         widget=OverdueSelect,

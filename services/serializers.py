@@ -13,6 +13,7 @@ from core.api import (
     RELATED_ERRORS_WITHOUT_ECHO,
     ApiModelSerializer,
     ChoiceFieldWithoutEcho,
+    CodeRelatedField,
     ErrorSerializer,
 )
 from residents.models import Community, Resident, User
@@ -363,7 +364,7 @@ class RequestCreateSerializer(serializers.Serializer):
     """Input of a new request. Residents may leave out ``community`` (their own is used) and
     ``resident`` (themself); workers name the community and, optionally, the resident."""
 
-    category = serializers.SlugRelatedField(
+    category = CodeRelatedField(
         error_messages=RELATED_ERRORS_WITHOUT_ECHO,
         slug_field="code",
         queryset=ServiceCategory.objects.all(),
@@ -582,7 +583,7 @@ class ReviewCloseSerializer(serializers.Serializer):
 
 
 class CapacitySerializer(ApiModelSerializer):
-    category = serializers.SlugRelatedField(
+    category = CodeRelatedField(
         slug_field="code", queryset=ServiceCategory.objects.filter(parent__isnull=False)
     )
     period = serializers.DateField(

@@ -6,6 +6,16 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from tests.factories import (
+    AdministratorFactory,
+    CommunityFactory,
+    ResidentFactory,
+    ServiceRequestFactory,
+    SupplyCapacityFactory,
+    WorkerFactory,
+    area_node,
+)
+
 
 @pytest.fixture
 def in_test_transaction():
@@ -16,3 +26,21 @@ def in_test_transaction():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db):
+    """One community in Nanjing with a resident, two requests and a capacity; a worker of it;
+    the administrator of Nanjing (an area holding it) and a nationwide one."""
+    community = CommunityFactory()
+    resident = ResidentFactory(community=community, with_account=True)
+    ServiceRequestFactory(community=community, resident=resident, status="in_progress")
+    ServiceRequestFactory(community=community, resident=resident, status="resolved")
+    SupplyCapacityFactory(community=community)
+    return {
+        "anonymous": None,
+        "resident": resident.user,
+        "worker": WorkerFactory(communities=[community]),
+        "area_admin": AdministratorFactory(area=area_node("320100")),
+        "national_admin": AdministratorFactory(),
+    }
