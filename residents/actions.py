@@ -167,7 +167,7 @@ def resident_create(
     *,
     user: User,
     community: Community,
-    preferred_channel: str = Resident.Channel.SELF_SERVICE,
+    preferred_channel: str = "",
     name: str = "",
     phone: str = "",
     national_id: str = "",
@@ -177,6 +177,8 @@ def resident_create(
 
     Workers create profiles (without a login) in the communities they serve; administrators
     anywhere; a resident with a login but no profile creates their own, linked to the login.
+    ``preferred_channel`` left blank is ``Resident.channel_unless_told`` (the worker for a
+    profile without a login).
     ``portrait`` (optional) also records the person's consent to its purpose, given to
     ``user``: the resident themself, or the worker they told in person.
     """
@@ -195,7 +197,8 @@ def resident_create(
         name=(name or "").strip(),
         phone=phone or "",
         national_id=national_id or "",
-        preferred_channel=preferred_channel,
+        preferred_channel=preferred_channel
+        or Resident.channel_unless_told(has_login=account is not None),
         created_by=user,
     )
     if portrait is None:
@@ -326,6 +329,10 @@ def residents_import(*, user: User, rows: Sequence[Mapping[str, Any]]) -> int:
     for index, row in enumerate(rows):
         row = dict(row)
         consented = bool(row.pop("portrait_consent", False))
+        # Imported profiles have no login: reached through the worker unless the row says.
+        row["preferred_channel"] = row.get("preferred_channel") or Resident.channel_unless_told(
+            has_login=False
+        )
         resident = Resident(created_by=user, created_at=now, **row)
         resident.name = (resident.name or "").strip()
         errors = _field_errors(resident, known_community=True)

@@ -287,6 +287,13 @@ class ResidentAdmin(ActionAdminMixin, admin.ModelAdmin):
         form.actor = request.user  # a fresh class per call: whose allowance the checks use
         return form
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # A profile added here has no login (logins are made apart).
+        return {
+            **super().get_changeform_initial_data(request),
+            "preferred_channel": Resident.channel_unless_told(has_login=False),
+        }
+
     change_form_template = "admin/residents/resident/change_form.html"
     change_list_template = "admin/residents/resident/change_list.html"
     list_display = [

@@ -403,6 +403,13 @@ class Resident(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def channel_unless_told(cls, *, has_login: bool) -> str:
+        """How a person is reached when nobody said: through the website if they have a
+        login; otherwise through the community worker who keeps their profile (a profile
+        without a login is someone, often elderly, who does not use the website)."""
+        return cls.Channel.SELF_SERVICE if has_login else cls.Channel.COMMUNITY_WORKER
+
     def refresh_lookup_hashes(self) -> None:
         """The lookup hashes are derived from the identifiers: keep them in step.
 

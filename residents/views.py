@@ -334,9 +334,8 @@ def resident_create(request: HttpRequest) -> HttpResponse:
     communities = queries.community_choices(user=request.user)
     form = ResidentProfileForm(request.POST or None, communities=communities)
     if request.method == "GET":
-        # A profile a worker creates is for someone without an account: they are reached
-        # through the worker, not through the website.
-        form.initial["preferred_channel"] = Resident.Channel.COMMUNITY_WORKER
+        # A profile a worker creates is for someone without an account.
+        form.initial["preferred_channel"] = Resident.channel_unless_told(has_login=False)
         form.initial.update(_searched_number(request))
     if request.method == "POST" and form.is_valid():
         try:

@@ -343,9 +343,8 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
         "health_needs": _choice(frame, "health_needs", Resident.HealthNeeds.values, out),
         "hukou_type": _choice(frame, "hukou_type", Resident.Hukou.values, out),
     }
-    preferred_channel = _choice(
-        frame, "preferred_channel", Resident.Channel.values, out, default="self_service"
-    )
+    # Blank is the action's default (``Resident.channel_unless_told``).
+    preferred_channel = _choice(frame, "preferred_channel", Resident.Channel.values, out)
     elderly_raw = _column(frame, "elderly_living_alone").str.lower()
     out.add(
         ~elderly_raw.isin(TRUE_WORDS | FALSE_WORDS),

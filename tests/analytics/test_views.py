@@ -13,8 +13,18 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from analytics import actions, wording
-from analytics.engine.supply.forecast import INTERVAL_BASES, MEMBERS, WEIGHT_BASES, fit_forecaster
-from analytics.kinds.forecast.report import INTERVAL_BASIS_LABELS, WEIGHT_BASIS_LABELS
+from analytics.engine.supply.forecast import (
+    INTERVAL_BASES,
+    MEMBERS,
+    NO_WAPE_REASONS,
+    WEIGHT_BASES,
+    fit_forecaster,
+)
+from analytics.kinds.forecast.report import (
+    INTERVAL_BASIS_LABELS,
+    NO_WAPE_LABELS,
+    WEIGHT_BASIS_LABELS,
+)
 from analytics.models import AnalysisRun
 from analytics.wording import SYNTHETIC_SOURCE
 from services.models import SupplyCapacity
@@ -481,6 +491,23 @@ def test_forecast_page_shows_the_intermittent_series_mix_and_how_many_use_it(
         assert "12 个序列中有 3 个只在部分月份有诉求" in html and "Series with" not in html
 
 
+def test_forecast_page_where_every_series_is_intermittent_shows_their_mix_only(client, runs):
+    run = runs.forecast
+    run.result["ensemble_weights"] = [
+        _weights_row("regular", gbm=0.6, ets=0.4),
+        _weights_row("intermittent", tsb=0.8, ets=0.2),
+    ]
+    run.result.update(n_series=12, intermittent_series=12)
+    run.save(update_fields=["result"])
+    response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+    table = response.context["weights_table"]
+    html = response.content.decode()
+    # One mix table, the intermittent one: the regular mix forecasts none of the series.
+    assert table["rows"] == [] and table["intermittent"]["series"] == 12
+    assert "12 of 12 series have requests in only some months" in html
+    assert html.count("<th>Shares found by</th>") == 1
+
+
 def test_forecast_page_of_a_run_without_intermittent_series_shows_one_mix(client, runs):
     # A run stored before the intermittent mix was reported (no "series", no count).
     response = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
@@ -491,8 +518,14 @@ def test_forecast_page_of_a_run_without_intermittent_series_shows_one_mix(client
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_forecast_page_shows_the_scaled_squared_error_where_the_run_has_it(client, runs, language):
     run = runs.forecast
-    old = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
-    assert "RMSSE" not in old.content.decode()  # stored before it: no empty column
+    # Stored before it: the columns say it was not recorded, neither blank nor hidden.
+    with translation.override(language):
+        old = _client(client, runs.world.admin).get(reverse("analytics:forecast"))
+        not_recorded = str(
+            translation.gettext("Not recorded: this run was made before the measure was added")
+        )
+    rows = len(old.context["backtest_rows"])
+    assert rows > 1 and old.content.decode().count(not_recorded) == rows
     backtest = run.result["backtest"]
     for errors in [backtest["overall"], *backtest["by_group"]]:
         errors.update(rmsse_model=0.712, rmsse_naive=1.5, rmsse_seasonal_naive=1.25)
@@ -501,8 +534,9 @@ def test_forecast_page_shows_the_scaled_squared_error_where_the_run_has_it(clien
         html = _client(client, runs.world.admin).get(reverse("analytics:forecast")).content
         label = str(translation.gettext("Scaled squared error (RMSSE)"))
     html = html.decode()
-    assert label in html and "0.712" in html and "1.250" in html
+    assert label in html and "0.712" in html and "1.250" in html and not_recorded not in html
     if language == "zh-hans":
+        assert "未记录" in not_recorded
         assert "缩放平方误差" in label
 
 
@@ -532,6 +566,7 @@ def test_forecast_page_says_wape_is_not_defined_where_there_was_no_demand(client
 def test_every_weight_and_interval_basis_has_a_label():
     assert set(WEIGHT_BASIS_LABELS) == set(WEIGHT_BASES)
     assert set(INTERVAL_BASIS_LABELS) == set(INTERVAL_BASES)
+    assert set(NO_WAPE_LABELS) == set(NO_WAPE_REASONS)
 
 
 def test_workers_cannot_chart_another_community(client, runs):

@@ -470,3 +470,23 @@ def test_resident_account_link_needs_a_resident_login_and_a_free_profile(db):
     assert actions.resident_account_link(resident=resident, account=login).user == login
     with pytest.raises(StateConflict):
         actions.resident_account_link(resident=ResidentFactory(), account=login)
+
+
+def test_a_profile_says_how_its_person_is_reached_unless_told_by_whether_they_have_a_login(
+    community, worker
+):
+    """One rule whatever the channel: a profile staff keep for someone without a login is
+    reached through the worker; a resident signing up themself through the website."""
+    kept = actions.resident_create(user=worker, community=community)
+    assert kept.preferred_channel == Resident.Channel.COMMUNITY_WORKER
+    told = actions.resident_create(
+        user=worker, community=community, preferred_channel=Resident.Channel.HOTLINE
+    )
+    assert told.preferred_channel == Resident.Channel.HOTLINE
+    assert actions.residents_import(user=worker, rows=[{"community_id": community.pk}]) == 1
+    imported = Resident.objects.exclude(pk__in=[kept.pk, told.pk]).get()
+    assert imported.preferred_channel == Resident.Channel.COMMUNITY_WORKER
+    account = actions.resident_signup(
+        username="synthetic-self", password="a-long-synthetic-passphrase", community=community
+    )
+    assert account.resident_profile.preferred_channel == Resident.Channel.SELF_SERVICE

@@ -3,6 +3,8 @@ pre-filled, found only by a posted exact number, and shown only by an audited re
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -216,3 +218,8 @@ def test_only_an_administrator_may_set_a_password(db):
         actions.account_password_set(
             user=UserFactory(username="plain"), account=account, password="a-long-new-pass-2026"
         )
+
+
+def test_a_profile_added_here_is_reached_through_the_worker_unless_told(admin_client):
+    html = admin_client.get(reverse("admin:residents_resident_add")).content.decode()
+    assert re.search(r'<option value="community_worker" selected>', html)

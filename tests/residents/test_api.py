@@ -171,6 +171,16 @@ def test_worker_creates_a_profile_with_normalised_identifiers(community, worker)
     _no_identifier_in(response.content, "10000002222", synthetic_national_id(77), "孙七")
 
 
+def test_a_profile_created_without_a_channel_takes_the_one_rule(community, worker):
+    body = {"community": community.pk, "name": "孙七"}
+    response = api_client(worker).post(URL, body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["preferred_channel"] == "community_worker"
+    own = api_client(UserFactory()).post(URL, body, format="json")
+    assert own.status_code == 201, own.content
+    assert own.json()["preferred_channel"] == "self_service"
+
+
 def test_a_resident_login_without_a_profile_creates_its_own(community):
     user = UserFactory()
     response = api_client(user).post(URL, _profile(community), format="json")

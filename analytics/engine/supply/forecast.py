@@ -1841,6 +1841,9 @@ class BacktestResult:
 
 # Why a slice's WAPE (error over demand) is not defined: none of its months had demand.
 NO_DEMAND = "no_demand"
+# Every reason a slice's WAPE may be missing for: a stored reason is one of these, and each
+# has its words for the reader.
+NO_WAPE_REASONS = (NO_DEMAND,)
 
 
 def _metrics(rows: pd.DataFrame) -> dict[str, float | str | None]:

@@ -42,7 +42,8 @@ def _improvement(errors: BacktestErrors) -> float | None:
     return 1 - model / seasonal
 
 
-# Why a WAPE is not shown, by the engine's code (``BacktestErrors.no_wape_reason``).
+# Why a WAPE is not shown, by the engine's code (``BacktestErrors.no_wape_reason``, one of
+# ``NO_WAPE_REASONS``): every reason has its words.
 NO_WAPE_LABELS = {NO_DEMAND: _("Not defined: no requests in these months")}
 
 
@@ -50,7 +51,8 @@ def _no_wape(errors: BacktestErrors) -> str | None:
     """What to read in place of the WAPE figures of a slice where they are not defined."""
     if errors.no_wape_reason is None:
         return None
-    return NO_WAPE_LABELS.get(errors.no_wape_reason, NO_WAPE_LABELS[NO_DEMAND])
+    # One of NO_WAPE_REASONS: a stored result holding another is refused where it is read.
+    return NO_WAPE_LABELS[errors.no_wape_reason]
 
 
 def backtest_rows(result: ForecastResult) -> list[dict]:
@@ -70,6 +72,8 @@ def backtest_rows(result: ForecastResult) -> list[dict]:
             **errors.as_row(),
             "improvement": _improvement(errors),
             "no_wape": _no_wape(errors),
+            # Runs stored before the scaled squared error have none: said, not left blank.
+            "rmsse_recorded": bool(errors.rmsse),
         }
         for label, overall, errors in slices
     ]
@@ -150,8 +154,12 @@ def weights_table(result: ForecastResult) -> dict:
     """How the forecasts shown were combined, per months ahead: each method's share, how the
     shares and the interval were found, and how many services have shares of their own; then
     the same for the series whose demand is intermittent, which have a mix of their own
-    (``intermittent``: None where the run has no such series or is older than this table)."""
+    (``intermittent``: None where the run has no such series or is older than this table).
+    Where every series is intermittent, only their mix is shown (``rows`` empty)."""
     regular = [w for w in result.ensemble_weights if w.series == "regular"]
+    if result.n_series and result.intermittent_series == result.n_series:
+        # Every series uses the intermittent mix: the regular one forecasts nothing shown.
+        regular = []
     overall = [w for w in regular if w.group is None]
     # The intermittent method is weighted for intermittent series only: no column here.
     members = [m for m in MEMBERS if m != "tsb" and any(m in w.weights for w in overall)]
@@ -326,8 +334,9 @@ def page(request: HttpRequest, run: AnalysisRun, result: ForecastResult) -> dict
         "weights_table": weights_table(result),
         "improvement": backtest.improvement_over_seasonal_naive,
         "no_wape": backtest.overall is not None and backtest.overall.no_wape_reason is not None,
-        # Runs stored before the scaled squared error have none to show.
-        "show_rmsse": backtest.overall is not None and bool(backtest.overall.rmsse),
+        # Every backtest has the scaled squared error's columns; a run stored before it
+        # says so in them (``rmsse_recorded`` per row).
+        "show_rmsse": backtest.overall is not None,
         "coverage": backtest.overall.coverage if backtest.overall else None,
         "interval": backtest.interval or 0.8,
         "series_form": form,

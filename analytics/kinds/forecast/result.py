@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, Self
 
-from analytics.engine.supply.forecast import EnsembleWeights
+from analytics.engine.supply.forecast import NO_WAPE_REASONS, EnsembleWeights
 from analytics.kinds.base import Audience
 from analytics.kinds.schema import Result, SchemaError, to_json
 
@@ -23,7 +23,7 @@ class BacktestErrors:
     name (``model`` for the ensemble, ``naive``, and each member, ``seasonal_naive`` among
     them), and the interval's coverage and mean width. Where the slice's months had no
     demand, WAPE (error over demand) is not defined: ``None``, and ``no_wape_reason`` says
-    why (``no_demand``). Runs stored before RMSSE have none.
+    why (one of ``NO_WAPE_REASONS``). Runs stored before RMSSE have none.
 
     Stored flat, as the engine writes it (``wape_<name>``, ``mase_<name>``,
     ``rmsse_<name>``), so a member the engine adds needs no new field; any other key is
@@ -74,6 +74,9 @@ class BacktestErrors:
                 values[prefix][name] = None if number is None else float(number)
             else:
                 raise SchemaError(f"{where}: unknown key {key}")
+        reason = values.get("no_wape_reason")
+        if reason is not None and reason not in NO_WAPE_REASONS:
+            raise SchemaError(f"{where}: no_wape_reason: unknown {reason!r}")
         return values
 
     @classmethod

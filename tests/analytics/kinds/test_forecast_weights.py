@@ -207,6 +207,14 @@ def test_backtest_errors_carry_the_scaled_squared_error_and_why_a_wape_is_missin
     assert older.rmsse == {} and older.no_wape_reason is None
 
 
+def test_a_stored_reason_for_a_missing_wape_must_be_a_known_one():
+    from analytics.kinds.forecast.result import BacktestErrors
+    from analytics.kinds.schema import SchemaError
+
+    with pytest.raises(SchemaError, match="by_group: no_wape_reason: unknown 'no_rows'"):
+        BacktestErrors.from_json({"n": 0.0, "no_wape_reason": "no_rows"}, where="by_group")
+
+
 def test_a_province_whose_city_had_no_demand_keeps_the_others_wape_defined():
     from analytics.kinds.forecast.result import BacktestErrors
     from analytics.kinds.forecast.runner import _defined_where_merged
