@@ -24,7 +24,7 @@ from django.urls import URLPattern
 
 from services.extra_fields import DATATYPES
 from services.open311 import conf, renderers
-from services.open311.parsers import MAX_PAGE, STATUSES
+from services.open311.parsers import MAX_PAGE, STATUSES, W3C_DATE_OR_DATE_TIME
 
 BASE_PATH = "/open311/v2"
 FORMATS = tuple(renderers.CONTENT_TYPES)
@@ -40,6 +40,10 @@ def _nullable(schema: dict) -> dict:
 
 
 TEXT = {"type": "string"}
+# What a client sends: no parameter, path segment or form field may hold a NUL character
+# (``parsers.find_null_characters``; no database text column can store one).
+NO_NUL = r"^[^\x00]*$"
+INPUT_TEXT = {"type": "string", "pattern": NO_NUL}
 DATE_TIME = {"type": "string", "format": "date-time"}
 ALWAYS_NULL = _nullable({"type": "string", "maxLength": 0})
 
@@ -239,7 +243,7 @@ def _query(name: str, schema: dict, description: str) -> dict:
 
 JURISDICTION = _query(
     "jurisdiction_id",
-    TEXT,
+    INPUT_TEXT,
     "The one jurisdiction served (OPEN311_JURISDICTION_ID), compared without regard to case; "
     "may be left out.",
 )
@@ -264,7 +268,7 @@ def _paging() -> list[dict]:
         ),
         _query(
             "cursor",
-            TEXT,
+            INPUT_TEXT,
             'Opaque: the position a full page\'s Link rel="next" address holds. Follow that '
             "address rather than making one.",
         ),
@@ -279,7 +283,7 @@ def _request_filters() -> list[dict]:
             {"type": "string", "pattern": r"^\d{1,18}(,\d{1,18})*$"},
             f"Comma-separated ids (at most {conf.MAX_REQUESTS:,}); overrides every other filter.",
         ),
-        _query("service_code", TEXT, "Comma-separated service codes."),
+        _query("service_code", INPUT_TEXT, "Comma-separated service codes."),
         _query(
             "status",
             {"type": "string", "pattern": rf"^({status_list})(,({status_list}))*$"},
@@ -287,11 +291,11 @@ def _request_filters() -> list[dict]:
         ),
         _query(
             "start_date",
-            TEXT,
+            {"type": "string", "pattern": W3C_DATE_OR_DATE_TIME},
             "W3C date-time with a time zone, or a bare date (that day in the jurisdiction's "
             f"time zone); at most {conf.DEFAULT_WINDOW_DAYS} days before end_date.",
         ),
-        _query("end_date", TEXT, "As start_date."),
+        _query("end_date", {"type": "string", "pattern": W3C_DATE_OR_DATE_TIME}, "As start_date."),
     ]
 
 
@@ -302,16 +306,16 @@ SUBMISSION = {
     "(attribute[code][]=key for a multivaluelist), and at least one of lat & long, "
     "address_string or address_id.",
     "properties": {
-        "api_key": TEXT,
-        "jurisdiction_id": TEXT,
-        "service_code": TEXT,
+        "api_key": INPUT_TEXT,
+        "jurisdiction_id": INPUT_TEXT,
+        "service_code": INPUT_TEXT,
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "long": {"type": "number", "minimum": -180, "maximum": 180},
-        "address_string": TEXT,
-        "address_id": {"type": "string", "description": "A community code."},
-        "description": {"type": "string", "maxLength": conf.MAX_DESCRIPTION_LENGTH},
+        "address_string": INPUT_TEXT,
+        "address_id": {**INPUT_TEXT, "description": "A community code."},
+        "description": {**INPUT_TEXT, "maxLength": conf.MAX_DESCRIPTION_LENGTH},
         **{
-            name: {"type": "string", "description": "Accepted and discarded."}
+            name: {**INPUT_TEXT, "description": "Accepted and discarded."}
             for name in (
                 "email",
                 "device_id",
@@ -323,7 +327,7 @@ SUBMISSION = {
             )
         },
     },
-    "additionalProperties": {"type": "string"},
+    "additionalProperties": INPUT_TEXT,
 }
 
 
@@ -386,7 +390,7 @@ def _path_parameter(name: str) -> dict:
         schema = {"type": "string", "enum": list(FORMATS)}
         description = "The answer's format (case does not matter)."
     else:
-        schema = {"type": "string", "pattern": "^[^/]+$"}
+        schema = {"type": "string", "pattern": r"^[^/\x00]+$"}
         description = f"The {name.replace('_', ' ')}."
     return {
         "name": name,

@@ -27,5 +27,7 @@ urlpatterns = [
     re_path(r"^tokens/(?P<token>[^/]+)" + FORMAT, views.TokenView.as_view(), name="token"),
     # This API's own description (OpenAPI 3.0), built from these routes and their views.
     re_path(r"^openapi\.json$", views.OpenApiDocumentView.as_view(), name="openapi"),
-    re_path(r"^(?P<path>.*)$", views.UnknownResourceView.as_view(), name="unknown"),
+    # Any other path, also one holding a line break (which "." would not match, leaving
+    # Django's HTML page to answer).
+    re_path(r"^(?P<path>[\s\S]*)$", views.UnknownResourceView.as_view(), name="unknown"),
 ]

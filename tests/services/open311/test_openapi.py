@@ -6,6 +6,7 @@ is the fuzz test's part (``tests/fuzz/test_open311_fuzz.py``)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -65,3 +66,39 @@ def test_a_post_to_an_unknown_resource_is_a_georeport_404_not_a_csrf_page(path):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert json.loads(response.content)[0]["code"] == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["requests.json%0A", "requests%0A.json", "x%0Ay"])
+def test_a_path_holding_a_line_break_is_a_georeport_404(client, path):
+    """Found by the data-acceptance checks (December 2026): the catch-all route's "." did not
+    match a line break, so Django's HTML page answered instead of a GeoReport error."""
+    response = client.get(f"/open311/v2/{path}")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert json.loads(response.content)[0]["code"] == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("2026-02-01", True),
+        ("2026-02-01T08:00:00+08:00", True),
+        ("2026-02-01t08:00z", True),
+        ("2026-02-01T08:00:00.25Z", True),
+        # Python's ISO reader takes these; the W3C profile, and so the document, does not.
+        ("20260201T080000Z", False),
+        ("2026-02-01T08:00:00+0800", False),
+        ("2026-02-01 08:00:00Z", False),
+        ("2026-W05-1", False),
+    ],
+)
+def test_a_date_is_accepted_exactly_when_the_documents_pattern_allows_it(
+    client, document, value, accepted
+):
+    parameters = document["paths"]["/requests.{format}"]["get"]["parameters"]
+    pattern = next(p["schema"]["pattern"] for p in parameters if p["name"] == "start_date")
+    assert (re.match(pattern, value) is not None) is accepted
+    response = client.get("/open311/v2/requests.json", {"start_date": value})
+    assert (response.status_code == 200) is accepted, response.content
