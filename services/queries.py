@@ -9,6 +9,7 @@ returned queryset.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -122,6 +123,26 @@ REQUEST_ROW_COLUMNS = (
     "assigned_to_id",
     "satisfaction",
 )
+
+
+def sees_assignee_names(user: User) -> bool:
+    """Staff see who a request is assigned to by name (the queue, the request page, the
+    export, the API); a resident's pages do not name the worker, nor does the API to them."""
+    return is_administrator(user) or is_worker(user)
+
+
+def assignee_names(*, user: User, assignee_ids: Iterable[int | None]) -> dict[int, str]:
+    """The people assigned to requests the user may see, by id, named by the one rule
+    (``User.display_name``): for rows read as plain values (the API's list, the export), in
+    one query. Empty for a viewer who does not see the names (``sees_assignee_names``)."""
+    wanted = {pk for pk in assignee_ids if pk is not None}
+    if not wanted or not sees_assignee_names(user):
+        return {}
+    assigned = request_list(user=user).filter(assigned_to_id__in=wanted).values("assigned_to_id")
+    people = User.objects.filter(pk__in=assigned).only(
+        "id", "username", "first_name", "last_name", "role", "is_superuser"
+    )
+    return {person.pk: person.display_name for person in people}
 
 
 def request_rows(*, user: User) -> QuerySet:
