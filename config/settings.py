@@ -77,7 +77,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    # django-axes, with a name and texts in our languages (residents.login_attempts).
+    "residents.login_attempts.LoginAttemptsConfig",
     "core",
     "residents",
     "notifications",

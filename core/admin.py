@@ -10,11 +10,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from core.localisation import join_sentences
+from core.localisation import join_sentences, localised_name
+
+
+def readable_boolean_icon(value: bool | None) -> SafeString:
+    """The admin's yes/no/unknown icon with words for its text: Django's says "True"/"False"
+    (the value itself) in every language, which is what a screen reader reads out."""
+    icon, words = {
+        True: ("yes", gettext("Yes")),
+        False: ("no", gettext("No")),
+        None: ("unknown", gettext("Unknown")),
+    }[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), words)
+
+
+@admin.display(description=_("name"), ordering="name")
+def local_name(obj: Any) -> str:
+    """A list's column naming a category or region in the reader's language, where its code
+    (``water_supply``, ``northeast``) would otherwise be read."""
+    return localised_name(obj)
+
+
+# Django's note under a multiple choice, which it appends to the field's help after a space
+# (so "…的社区。 按住…" in Chinese). Django's catalogue translates it.
+_MULTIPLE_CHOICE_NOTE = "Hold down “Control”, or “Command” on a Mac, to select more than one."
+
+
+def _help_with_note(help_text: str) -> str:
+    return join_sentences(help_text, gettext(_MULTIPLE_CHOICE_NOTE))
+
+
+class SentenceJoinedHelpMixin:
+    """A multiple choice's help and Django's note after it are joined as the reader's language
+    joins two sentences (``core.localisation.join_sentences``)."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        form_field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if form_field is not None and form_field.help_text and db_field.help_text:
+            note = str(form_field.help_text)
+            if note != str(db_field.help_text):  # Django added its note
+                form_field.help_text = lazy(_help_with_note, str)(db_field.help_text)
+        return form_field
 
 
 class ReadOnlyAdminMixin:

@@ -7,3 +7,13 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Django's admin gives its yes/no icons the alt text "True"/"False" in every language
+        # (the value itself). Its list, its read-only fields and its forms all import the icon
+        # from this module when they draw one, so replacing it here covers every page.
+        from django.contrib.admin.templatetags import admin_list
+
+        from core.admin import readable_boolean_icon
+
+        admin_list._boolean_icon = readable_boolean_icon

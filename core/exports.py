@@ -1,7 +1,8 @@
 """How the site writes a spreadsheet download: every CSV (request exports, public tables,
 analytics tables) and every XLSX (request exports, public tables). Both neutralise text a
 spreadsheet would run as a formula, and drop the control characters a worksheet cannot hold,
-by one rule (``spreadsheet_text``)."""
+by one rule (``spreadsheet_text``), which uploads undo (``spreadsheet_text_read``), so a
+download imported again holds the same text."""
 
 from __future__ import annotations
 
@@ -36,9 +37,27 @@ def spreadsheet_text(value: object) -> object:
     if not isinstance(value, str):
         return value
     value = NOT_IN_A_WORKSHEET.sub("", value)
-    if value.startswith(FORMULA_PREFIXES):
+    if _quoted_formula(value):
         return "'" + value
     return value
+
+
+def _quoted_formula(text: str) -> bool:
+    """Whether ``text`` is a formula after any leading quotes (none included). Text already
+    starting with quotes before a formula gets one more too, so that removing one quote on
+    the way back in (``spreadsheet_text_read``) gives every text back exactly."""
+    return text.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
+def spreadsheet_text_read(text: str) -> str:
+    """The text a cell of an uploaded table stands for: the inverse of ``spreadsheet_text``,
+    so a download put back in is the same text (``'=1+1`` is read as ``=1+1``). Only the one
+    quote our downloads add is taken off: a quote before a formula-like remainder. What is
+    read is stored as text and never evaluated, and every download quotes it again, so this
+    opens no formula injection."""
+    if text.startswith("'") and _quoted_formula(text[1:]):
+        return text[1:]
+    return text
 
 
 def _csv_cell(value: object) -> object:

@@ -61,6 +61,12 @@ def with_code(name: object, code: object) -> str:
     return gettext("%(name)s (%(code)s)") % {"name": name, "code": code}
 
 
+def brackets() -> tuple[str, str]:
+    """The brackets around an aside after a text (a list's count before "Show all"): " (" and
+    ")" in English, full-width "（" and "）" in Chinese, as ``with_code`` puts them."""
+    return ("（", "）") if chinese_active() else (" (", ")")
+
+
 # Django's own messages whose Chinese (in Django's catalogue) has an ASCII space after a
 # full-width stop or colon. Our catalogue comes first (LOCALE_PATHS) and gives each the same
 # Chinese without that space; naming them here keeps those entries when the catalogue is
@@ -84,4 +90,7 @@ DJANGO_ADMIN_MESSAGES = (
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
     gettext_noop("Sorting priority: %(priority_number)s"),
     gettext_noop("Select %s to change"),
+    gettext_noop("Models in the %(name)s application"),
+    gettext_noop("Add another %(verbose_name)s"),
+    gettext_noop("Add another %(model)s"),
 )

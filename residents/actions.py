@@ -907,19 +907,37 @@ def _password_replace(account: User, password: str | None, *, field: str | None 
     Token.objects.filter(user=account).delete()
 
 
+@dataclass(frozen=True)
+class PasswordChanged:
+    """A changed password: the login, and the API token that replaces the caller's own when
+    the change came through the API with one (``None`` otherwise)."""
+
+    user: User
+    token: str | None
+
+
 @transaction.atomic
-def account_password_change(*, user: User, new_password: str) -> User:
-    """A signed-in person changes their own password (the "Change password" page).
+def account_password_change(
+    *, user: User, new_password: str, field: str = "new_password2", new_token: bool = False
+) -> PasswordChanged:
+    """A signed-in person changes their own password (the "Change password" page, and
+    ``POST /api/v1/me/password/``).
 
     The channel has confirmed the old password first, as a login does and counted with the
     login's failures (``residents.login_protection.password_confirmed``), so a stolen
     session cannot guess it faster than the login page allows. The new password follows
-    the site's rules (a refusal names ``new_password2``, the field repeating it); the
-    person's other sessions and their API tokens end, as after an administrator's reset."""
+    the site's rules (a refusal names ``field``, the channel's field for it); the person's
+    other sessions and their API tokens end, as after an administrator's reset. The channel
+    keeps the caller signed in: the page its own session, the API with ``new_token`` a new
+    token in place of the one the call came with (a client signed in only by a token would
+    otherwise have locked itself out)."""
+    from rest_framework.authtoken.models import Token
+
     if not user.is_authenticated or not user.is_active:
         raise ActionNotAllowed(_("Sign in to change your password."))
-    _password_replace(user, new_password, field="new_password2")
-    return user
+    _password_replace(user, new_password, field=field)
+    token = Token.objects.create(user=user).key if new_token else None
+    return PasswordChanged(user=user, token=token)
 
 
 @transaction.atomic

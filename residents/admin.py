@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth.admin import GroupAdmin
@@ -36,7 +37,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
+from core.admin import ActionAdminMixin, ReadOnlyAdminMixin, SentenceJoinedHelpMixin, local_name
 from core.errors import LimitReached
 from core.roles import is_administrator
 from residents import actions, pii, privileges, queries
@@ -58,7 +59,7 @@ from residents.models import (
 
 @admin.register(Region)
 class RegionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "name_zh", "order"]
+    list_display = [local_name, "order"]
     search_fields = ["code", "name", "name_zh"]
     ordering = ["order"]
 
@@ -113,8 +114,15 @@ class PasswordThroughActionForm(AdminPasswordChangeForm):
         )
 
 
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    """Permissions named in the reader's language (Django stores their names in English)."""
+
+    def label_from_instance(self, obj) -> str:
+        return privileges.permission_label(obj)
+
+
 @admin.register(User)
-class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
+class UserAdmin(SentenceJoinedHelpMixin, ActionAdminMixin, DjangoUserAdmin):
     change_password_form = PasswordThroughActionForm
     list_display = ["username", "role", "area", "first_name", "last_name", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
@@ -145,6 +153,7 @@ class UserAdmin(ActionAdminMixin, DjangoUserAdmin):
         # Only what the administrator holds is offered (the action checks it again).
         elif db_field.name == "user_permissions":
             kwargs["queryset"] = privileges.grantable_permissions(user=request.user)
+            kwargs["form_class"] = PermissionChoiceField
         elif db_field.name == "groups":
             kwargs["queryset"] = privileges.grantable_groups(user=request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -507,7 +516,20 @@ class ScopedTokenAdmin(AccountScopedAdmin, TokenAdmin):
 
 
 class NationwideAccessAttemptAdmin(NationwideOnlyAdmin, AccessAttemptAdmin):
-    pass
+    # axes words these in English f-strings, which no catalogue translates.
+    @admin.action(description=_("Clean up expired attempts"))
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset) -> None:
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(
+            request, _("%(count)s expired login attempts cleaned up.") % {"count": count}
+        )
+
+    @admin.display(description=_("Status"))
+    def status(self, obj: AccessAttempt) -> str:
+        left = settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        if left > 0:
+            return _("%(count)s attempts left") % {"count": left}
+        return _("Locked Out")
 
 
 class NationwideAccessLogAdmin(NationwideOnlyAdmin, AccessLogAdmin):
@@ -518,7 +540,9 @@ class NationwideAccessFailureLogAdmin(NationwideOnlyAdmin, AccessFailureLogAdmin
     pass
 
 
-class NationwideGroupAdmin(NationwideOnlyAdmin, ActionAdminMixin, GroupAdmin):
+class NationwideGroupAdmin(
+    NationwideOnlyAdmin, SentenceJoinedHelpMixin, ActionAdminMixin, GroupAdmin
+):
     """Groups are shared by the administrators of every area: changing one's permissions
     changes theirs, so only nationwide administrators do, giving only the permissions they
     hold (``residents.privileges``)."""
@@ -526,6 +550,7 @@ class NationwideGroupAdmin(NationwideOnlyAdmin, ActionAdminMixin, GroupAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "permissions":
             kwargs["queryset"] = privileges.grantable_permissions(user=request.user)
+            kwargs["form_class"] = PermissionChoiceField
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_through_action(self, request, obj, form, change):

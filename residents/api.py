@@ -7,24 +7,36 @@ every response except the audited ``reveal``, and are only ever sent in request 
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import django_filters
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from core.api import ApiViewMixin, IsWorkerOrAdministrator
+from core.api import ApiViewMixin, ErrorSerializer, IsWorkerOrAdministrator
 from core.booleans import BooleanQueryFilter
+from core.errors import LimitReached
 from core.ids import IdFilter
 from core.pagination import ApiCursorPagination
 from residents import actions, queries
+from residents.login_protection import password_confirmed
 from residents.models import Community, PersonalDataAccess, Resident
 from residents.serializers import (
     IDENTIFIER_LOOKUP_SCHEMA,
     CommunitySerializer,
     IdentifierLookupSerializer,
+    PasswordChangedSerializer,
+    PasswordChangeSerializer,
     PortraitWriteSerializer,
     ResidentLookupResultSerializer,
     ResidentSerializer,
@@ -242,4 +254,85 @@ class ResidentViewSet(ApiViewMixin, viewsets.ModelViewSet):
         return response
 
 
-__all__ = ["ApiViewMixin", "CommunityViewSet", "IsWorkerOrAdministrator", "ResidentViewSet"]
+class PasswordChangeView(ApiViewMixin, APIView):
+    """``me/password/``: everyone's own password change, by the page's rule."""
+
+    @extend_schema(
+        summary="Change your own password",
+        description=(
+            "The current password is checked as a login checks it: a wrong one counts as a "
+            "failed login of your user name, and once the name is locked (as at the login "
+            "page) the answer is 429, even to the right password. The new password follows "
+            "the site's password rules. Every other session and every API token of the "
+            "account ends; a call made with a token gets a new one in `token` (null for a "
+            "call made in a signed-in browser session, which stays signed in)."
+        ),
+        request=PasswordChangeSerializer,
+        responses={
+            200: PasswordChangedSerializer,
+            400: OpenApiResponse(
+                description=(
+                    "Refused by field: current_password not correct, or new_password against "
+                    "the password rules."
+                )
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many wrong passwords: the user name is locked for a while.",
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        http_request = request._request
+        if not password_confirmed(
+            http_request,
+            user=request.user,
+            password=serializer.validated_data["current_password"],
+        ):
+            _refuse_current_password(http_request)
+        with_token = isinstance(request.successful_authenticator, TokenAuthentication)
+        changed = actions.account_password_change(
+            user=request.user,
+            new_password=serializer.validated_data["new_password"],
+            field="new_password",
+            new_token=with_token,
+        )
+        if with_token:
+            detail = _(
+                "Your password has been changed. Your other sessions are signed out and your "
+                "other API tokens no longer work: use the new token given here."
+            )
+        else:
+            update_session_auth_hash(http_request, changed.user)  # this session stays
+            detail = _(
+                "Your password has been changed. Your other sessions are signed out and "
+                "your API tokens no longer work."
+            )
+        response = Response(
+            PasswordChangedSerializer({"detail": detail, "token": changed.token}).data
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _refuse_current_password(http_request) -> NoReturn:
+    """A wrong current password is 400 naming the field; a locked user name is 429 in the
+    API's own error body (django-axes' middleware would otherwise answer it as a page)."""
+    if getattr(http_request, "axes_locked_out", False):
+        http_request.axes_locked_out = False
+        raise LimitReached(
+            _("Too many wrong passwords: this account is locked for a while. Try again later."),
+            retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds()),
+        )
+    raise ValidationError({"current_password": [_("The password is not correct.")]})
+
+
+__all__ = [
+    "ApiViewMixin",
+    "CommunityViewSet",
+    "IsWorkerOrAdministrator",
+    "PasswordChangeView",
+    "ResidentViewSet",
+]

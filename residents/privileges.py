@@ -114,6 +114,28 @@ def may_manage(*, granter: User, account: User) -> bool:
     return privileges_of(account).within(privileges_of(granter))
 
 
+def permission_label(permission: Permission) -> str:
+    """A permission as a person reads it: its model's and its action's names in the reader's
+    language ("服务 | 服务请求 | 可添加服务请求"), as Django's own in English.
+
+    Django stores a permission's name once, in English, made from the model's untranslated
+    name ("Can add request"); its four actions are named again here, in the catalogue, and a
+    permission of another kind keeps its stored name.
+    """
+    model = permission.content_type.model_class()
+    action = permission.codename.removesuffix(f"_{permission.content_type.model}")
+    wording = {
+        "add": _("Can add %(thing)s"),
+        "change": _("Can change %(thing)s"),
+        "delete": _("Can delete %(thing)s"),
+        "view": _("Can view %(thing)s"),
+    }.get(action)
+    if model is None or wording is None:
+        return str(permission)
+    name = wording % {"thing": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
+
+
 def grantable_permissions(*, user: User) -> QuerySet[Permission]:
     """The permissions ``user`` may give: all for a superuser, else the ones they hold."""
     permissions = Permission.objects.select_related("content_type")

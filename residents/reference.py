@@ -4,6 +4,10 @@ for the sources)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.localisation import join_sentences, labelled
 from geography import REGIONS, AreaLevel, load_areas, load_prefecture_cities
 
 
@@ -48,6 +52,13 @@ def sync_areas(area_model, *, max_level: int = AreaLevel.STREET, provinces=None)
     two-digit prefixes or codes; ``None``: all) that the table lacks; existing rows are left
     as they are, so running it again adds nothing. Returns how many were inserted.
 
+    Every row passes the model's field rules (``full_clean``) before anything is written,
+    as a row typed on the admin site does: a reference file holding a control character,
+    an over-long name or an unknown level is refused naming the row's code, and the caller's
+    transaction writes nothing. Two checks are left to the database, once per batch rather
+    than a query per row: uniqueness (the codes the table holds are skipped) and the parent,
+    which is a row written before (its id comes from this very table).
+
     Takes the model class, so the data migration can pass its historical model."""
     known = dict(area_model.objects.values_list("code", "pk"))
     batch: list = []
@@ -74,18 +85,35 @@ def sync_areas(area_model, *, max_level: int = AreaLevel.STREET, provinces=None)
         if row.level != level:  # parents of a level are written before its children
             flush()
             level = row.level
-        batch.append(
-            area_model(
-                code=row.code,
-                name=row.name,
-                name_en=row.name_en,
-                level=int(row.level),
-                parent_id=known[row.parent] if row.parent else None,
-                path=row.path,
-            )
+        area = area_model(
+            code=row.code,
+            name=row.name,
+            name_en=row.name_en,
+            level=int(row.level),
+            parent_id=known[row.parent] if row.parent else None,
+            path=row.path,
         )
+        _check_area(area, code=row.code)
+        batch.append(area)
     flush()
     return inserted
+
+
+def _check_area(area, *, code: str) -> None:
+    try:
+        area.full_clean(exclude=["parent"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        problems = join_sentences(
+            *(
+                labelled(area._meta.get_field(field).verbose_name, " ".join(messages))
+                for field, messages in exc.message_dict.items()
+            )
+        )
+        raise ValidationError(
+            _("Area %(code)s of the reference data is refused: %(problems)s")
+            % {"code": code, "problems": problems},
+            code="invalid_reference_area",
+        ) from None
 
 
 def area_for_place(area_model, *, city_adcode: str, district: str = ""):

@@ -254,3 +254,21 @@ IDENTIFIER_LOOKUP_SCHEMA = PolymorphicProxySerializer(
 
 class ResidentLookupResultSerializer(serializers.Serializer):
     results = ResidentSerializer(many=True)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """``POST /api/v1/me/password/``: the current password and the new one. Neither is ever
+    echoed; the new one follows the site's password rules (the action's)."""
+
+    current_password = serializers.CharField(
+        write_only=True, trim_whitespace=False, max_length=4096
+    )
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=4096)
+
+
+class PasswordChangedSerializer(serializers.Serializer):
+    """The answer to a password change: what happened, and a new token when the call came
+    with one (its old token, and every other, no longer works)."""
+
+    detail = serializers.CharField()
+    token = serializers.CharField(allow_null=True)

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -58,6 +59,7 @@ from services.models import (
     CapacityChange,
     CommunityRequestCount,
     IdempotencyRecord,
+    NationwideMonthCount,
     RequestComment,
     RequestCountedMonth,
     RequestMonthCount,
@@ -581,7 +583,8 @@ def request_partitions_ensure(
 def request_months_count(*, now: datetime | None = None) -> list[date]:
     """Roll up every closed month not counted yet, from the month of the oldest request to
     the last one that ended ``request_counts.COUNT_GRACE`` before ``now``: its requests per
-    community and area of need into ``RequestMonthCount``, added to each community's
+    community and area of need into ``RequestMonthCount``, per area of need over every
+    community into ``NationwideMonthCount``, added to each community's
     ``CommunityRequestCount``, and the month listed in ``RequestCountedMonth``. Idempotent (a
     counted month is left alone); celery beat runs it nightly, ``manage.py request_counts``
     and the demo's seed on demand. Returns the months counted now."""
@@ -622,8 +625,14 @@ def request_months_count(*, now: datetime | None = None) -> list[date]:
             for row in rows
         ]
         RequestMonthCount.objects.bulk_create(counts, batch_size=5000)
+        nationwide: Counter[int | None] = Counter()
         for count in counts:
             totals[count.community_id] = totals.get(count.community_id, 0) + count.requests
+            nationwide[count.dimension_id] += count.requests
+        NationwideMonthCount.objects.bulk_create(
+            NationwideMonthCount(month=month, dimension_id=dimension_id, requests=n)
+            for dimension_id, n in nationwide.items()
+        )
         RequestCountedMonth.objects.create(month=month, counted_at=now)
     _community_totals_write(totals)
     return months
@@ -663,6 +672,7 @@ def _months_reopen(months: set[date] | None) -> None:
     )
     _community_totals_write({pk: totals.get(pk, 0) - n for pk, n in removed.items()})
     rows.delete()
+    NationwideMonthCount.objects.filter(month__in=reopened).delete()
     RequestCountedMonth.objects.filter(month__in=reopened).delete()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ActionAdminMixin, ReadOnlyAdminMixin
+from core.admin import ActionAdminMixin, ReadOnlyAdminMixin, local_name
 from residents.admin_scope import CommunityScopedAdmin
 from services import actions
 from services.models import (
@@ -33,7 +33,7 @@ class ServiceInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = ServiceCategory
     fk_name = "parent"
-    fields = ["code", "name", "name_zh", "sla_hours", "unit_cost", "active", "order"]
+    fields = [local_name, "sla_hours", "unit_cost", "active", "order"]
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -42,9 +42,7 @@ class ServiceInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(ServiceCategory)
 class ServiceCategoryAdmin(ActionAdminMixin, admin.ModelAdmin):
     list_display = [
-        "code",
-        "name",
-        "name_zh",
+        local_name,
         "parent",
         "dimension",
         "sla_hours",

@@ -207,6 +207,17 @@ class ServiceRequestViewSet(
             return RequestListSerializer
         return RequestDetailSerializer
 
+    def get_serializer(self, *args, **kwargs):
+        if self.action == "list" and args:
+            # The page's rows are plain values: their assignees are named in one query.
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "assignee_names": queries.assignee_names(
+                    user=self.request.user, assignee_ids=[row["assigned_to_id"] for row in args[0]]
+                ),
+            }
+        return super().get_serializer(*args, **kwargs)
+
     def _detail(self, pk) -> ServiceRequest:
         item = queries.request_get(user=self.request.user, pk=pk)
         if item is None:

@@ -109,20 +109,20 @@ def read_table(file: IO[bytes] | bytes, filename: str) -> pd.DataFrame:
     size), checked while reading; a file over one, or one that cannot be read at all, raises
     ``BulkImportError`` naming where.
     """
-    data = file if isinstance(file, bytes) else file.read()
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     try:
-        header, rows = tables.read_rows(data, suffix)
+        header, rows = tables.read_rows(file, suffix)
     except tables.TableRefused as exc:
         problem = exc.problem
         raise BulkImportError([Problem(problem.row, problem.column, problem.reason)]) from None
     frame = pd.DataFrame(rows, columns=header, dtype=object)
+    del rows  # the frame holds the same cells; the lists of them go now
     if frame.columns.duplicated().any():
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise BulkImportError(
             [Problem(HEADER_ROW, column, _("This column appears twice.")) for column in duplicated]
         )
-    frame = frame.astype(str).apply(lambda col: col.str.strip())
+    # Every cell is already text, stripped (``tables.read_rows``): no copy of the table.
     frame.index = pd.RangeIndex(spreadsheet_row(0), spreadsheet_row(len(frame)))
     # Blank rows are no records, but the rows under them keep the numbers a spreadsheet shows.
     return frame[(frame != "").any(axis=1)]

@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.localisation import join_list
 from core.roles import STAFF, role_required
-from services import bulk, exports
+from services import bulk, exports, tables
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 IMPORTERS = {
     "requests": bulk.bulk_import_requests,
     "residents": bulk.bulk_import_residents,
@@ -33,8 +32,8 @@ class BulkUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        if upload.size > tables.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(tables.too_large_message())
         return upload
 
 

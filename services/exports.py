@@ -3,8 +3,9 @@
 * ``requests_export``: the requests a user may see (``queries.request_list``), narrowed and
   ordered by the same query string as the queue page (``services.filters.RequestFilter``),
   so a download holds exactly the rows of the view it was taken from; one row each, with
-  codes and timestamps. No resident identifiers and no free text (descriptions and
-  comments may name people), so the file can be shared inside the service.
+  codes and timestamps, and the assigned worker's name (``User.display_name``). No resident
+  identifiers and no free text (descriptions and comments may name people), so the file can
+  be shared inside the service.
 * ``public_export``: an anonymised table for publication, counts of requests by community,
   category and month. No identifiers, no free text, and any count below
   ``core.disclosure.SUPPRESSION_THRESHOLD`` is suppressed so that small groups cannot be singled out.
@@ -27,7 +28,7 @@ from core.localisation import join_sentences, labelled
 from residents.models import User
 from services.filters import RequestFilter
 from services.models import ServiceRequest
-from services.queries import request_list
+from services.queries import assignee_names, request_list
 
 FORMATS = ("csv", "xlsx")
 REQUEST_EXPORT_COLUMNS = (
@@ -40,6 +41,8 @@ REQUEST_EXPORT_COLUMNS = (
     "created_at",
     "expected_completion_at",
     "resolved_at",
+    # Who the request is assigned to, named as the pages name them (``User.display_name``).
+    "assigned_to_name",
 )
 PUBLIC_EXPORT_COLUMNS = ("community", "category", "month", "requests")
 
@@ -94,8 +97,13 @@ def requests_frame(*, user: User, params: QueryDict | None = None) -> pd.DataFra
         "created_at",
         "expected_completion_at",
         "resolved_at",
+        "assigned_to_id",
     )
     frame = pd.DataFrame.from_records(list(rows), columns=list(REQUEST_EXPORT_COLUMNS))
+    names = assignee_names(user=user, assignee_ids=frame["assigned_to_name"].dropna().unique())
+    frame["assigned_to_name"] = frame["assigned_to_name"].map(
+        lambda pk: names.get(int(pk), "") if pd.notna(pk) else ""
+    )
     for column in ("created_at", "expected_completion_at", "resolved_at"):
         # Spreadsheets cannot hold time-zone-aware values: export ISO text in UTC.
         frame[column] = frame[column].map(lambda v: v.isoformat() if v is not None else "")

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +42,38 @@ CATALOGUE_STRINGS = (
     gettext_noop("Cleaning"),
     gettext_noop("Bathing and personal care"),
     gettext_noop("Escort to a clinic"),
+)
+
+
+@dataclass(frozen=True)
+class FormVoice:
+    """The request form's texts that speak of the resident whose need it is. One rule for
+    who is addressed: the resident's own form says "you" and "your home"; a worker filling
+    it in for someone else reads "the resident" instead, in both languages."""
+
+    description_label: str
+    address_help: str
+    # ``%(km)s``: how far from the community a location may be.
+    location_help: str
+
+
+TO_THE_RESIDENT = FormVoice(
+    description_label=_("Describe what you need"),
+    address_help=_("Where the problem is, if not at your home address."),
+    location_help=_(
+        "Where the need is, if it helps: pick it on the map, use your device's location, or "
+        "type the coordinates (WGS-84, as GPS gives them). It must be within %(km)s km of the "
+        "community. Leave it empty for your home or the community as a whole."
+    ),
+)
+ABOUT_THE_RESIDENT = FormVoice(
+    description_label=_("Describe the need"),
+    address_help=_("Where the problem is, if not at the resident's home address."),
+    location_help=_(
+        "Where the need is, if it helps: pick it on the map, use your device's location, or "
+        "type the coordinates (WGS-84, as GPS gives them). It must be within %(km)s km of the "
+        "community. Leave it empty for the resident's home or the community as a whole."
+    ),
 )
 
 
@@ -144,7 +178,7 @@ class RequestForm(forms.Form):
         label=_("Service"), queryset=ServiceCategory.objects.none(), empty_label="—"
     )
     description = forms.CharField(
-        label=_("Describe what you need"),
+        label=TO_THE_RESIDENT.description_label,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
@@ -160,7 +194,7 @@ class RequestForm(forms.Form):
         label=_("Address or place"),
         required=False,
         max_length=255,
-        help_text=_("Where the problem is, if not at your home address."),
+        help_text=TO_THE_RESIDENT.address_help,
     )
     photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Optional; up to 5 MB."))
     # The location: optional, picked on the map or from the device (static/js/
@@ -187,6 +221,8 @@ class RequestForm(forms.Form):
     )
 
     LOCATION_FIELDS = ("latitude", "longitude", "location_datum")
+    # Who the form's texts address (``FormVoice``); set on the fields in ``__init__``.
+    voice = TO_THE_RESIDENT
 
     def __init__(
         self,
@@ -196,6 +232,8 @@ class RequestForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.fields["description"].label = self.voice.description_label
+        self.fields["address_string"].help_text = self.voice.address_help
         categories = [c for c in categories if c.active]
         leaves = [c for c in categories if c.parent_id]
         # Whether the communities are too many to list, decided once: the page's view reads
@@ -241,8 +279,26 @@ class RequestForm(forms.Form):
             if not name.startswith(EXTRA_PREFIX) and name not in self.LOCATION_FIELDS
         ]
 
+    def fields_through_service(self) -> list[forms.BoundField]:
+        """The fields up to the service select. The page puts the services' own questions
+        right after these, so the chosen service's question appears where the eye already is
+        (on a phone it was a map and a photo further down)."""
+        fields = self.base_fields_for_template()
+        return fields[: self._after_service(fields)]
+
+    def fields_after_service(self) -> list[forms.BoundField]:
+        fields = self.base_fields_for_template()
+        return fields[self._after_service(fields) :]
+
+    @staticmethod
+    def _after_service(fields: list[forms.BoundField]) -> int:
+        return next(i for i, field in enumerate(fields) if field.name == "category") + 1
+
     def location_fields(self) -> list[forms.BoundField]:
         return [self["latitude"], self["longitude"]]
+
+    def location_help(self, *, max_km: float) -> str:
+        return self.voice.location_help % {"km": number_format(max_km, decimal_pos=0)}
 
     def clean(self) -> dict:
         # Collect the chosen category's answers; ``request_submit`` checks them (required,
@@ -325,10 +381,8 @@ class WorkerRequestForm(RequestForm):
         initial=ServiceRequest.Channel.COMMUNITY_WORKER,
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The worker writes down someone else's need.
-        self.fields["description"].label = _("Describe the need")
+    # The worker writes down someone else's need.
+    voice = ABOUT_THE_RESIDENT
 
     def action_kwargs(self) -> dict:
         return {**super().action_kwargs(), "channel": self.cleaned_data["channel"]}

@@ -28,6 +28,12 @@ from services.models import (
     SupplyCapacity,
 )
 
+ASSIGNED_TO_NAME_HELP = (
+    "The assigned worker's name as the pages show it: the full name when set, else the user "
+    "name (a resident's name masked). Null when nobody is assigned, and for a resident, "
+    "whose pages do not name the worker."
+)
+
 
 def _request_user(serializer: serializers.Serializer) -> User | None:
     request = serializer.context.get("request")
@@ -198,6 +204,7 @@ class RequestRowSerializer(ApiModelSerializer):
 
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    assigned_to_name = serializers.SerializerMethodField(help_text=ASSIGNED_TO_NAME_HELP)
 
     class Meta:
         model = ServiceRequest
@@ -215,9 +222,20 @@ class RequestRowSerializer(ApiModelSerializer):
             "resolved_at",
             "is_overdue",
             "assigned_to",
+            "assigned_to_name",
             "satisfaction",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assigned_to_name(self, item: ServiceRequest) -> str | None:
+        return _assignee_name(item, _request_user(self))
+
+
+def _assignee_name(item: ServiceRequest, viewer: User | None) -> str | None:
+    if item.assigned_to_id is None or viewer is None or not queries.sees_assignee_names(viewer):
+        return None
+    return item.assigned_to.display_name
 
 
 def _datetime(value) -> str | None:
@@ -228,7 +246,7 @@ def _datetime(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _row(item: ServiceRequest) -> dict:
+def _row(item: ServiceRequest, viewer: User | None) -> dict:
     """``RequestRowSerializer``'s output for a model instance, built directly."""
     return {
         "id": item.pk,
@@ -244,6 +262,7 @@ def _row(item: ServiceRequest) -> dict:
         "resolved_at": _datetime(item.resolved_at),
         "is_overdue": item.is_overdue,
         "assigned_to": item.assigned_to_id,
+        "assigned_to_name": _assignee_name(item, viewer),
         "satisfaction": item.satisfaction,
     }
 
@@ -270,6 +289,8 @@ class RequestListSerializer(RequestRowSerializer):
             "resolved_at": _datetime(row["resolved_at"]),
             "is_overdue": ServiceRequest.overdue(row["status"], row["expected_completion_at"], now),
             "assigned_to": row["assigned_to_id"],
+            # Named for the page in one query by the view (``queries.assignee_names``).
+            "assigned_to_name": self.context.get("assignee_names", {}).get(row["assigned_to_id"]),
             "satisfaction": row["satisfaction"],
         }
 
@@ -331,7 +352,7 @@ class RequestDetailSerializer(RequestDetailFieldsSerializer):
             if request is not None:
                 photo = request.build_absolute_uri(photo)
         return {
-            **_row(item),
+            **_row(item, _request_user(self)),
             "attributes": item.attributes,
             "address_string": item.address_string,
             "latitude": item.latitude,

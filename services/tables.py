@@ -20,12 +20,18 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import IO
 
 import numpy as np
 from django.utils.translation import gettext as _
 
+from core.exports import spreadsheet_text_read
 from core.rows import HEADER_ROW, spreadsheet_row
 
+# The largest file read, whatever the channel (the upload page, the import commands). A CSV
+# is decoded and parsed as a stream, so reading one costs about its size in cell text (it
+# cost six times that when the file was decoded whole and the table copied by pandas).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000  # data rows, under the header
 MAX_COLUMNS = 50
 MAX_CELL_CHARACTERS = 4_000  # the longest text a table cell may carry (a description)
@@ -72,18 +78,38 @@ def _cell_too_long(row: int, column: str) -> TableRefused:
     )
 
 
-def read_rows(data: bytes, suffix: str) -> tuple[list[str], list[list[str]]]:
-    """The header (trimmed, lower case) and the data rows as text ("" for blank cells),
-    refused with one ``TableRefused`` at the first limit crossed.
+def too_large_message() -> str:
+    """Why a file over ``MAX_UPLOAD_BYTES`` is refused (the upload form says it too)."""
+    return _("The file is larger than %(mb)d MB, the most an upload may hold.") % {
+        "mb": MAX_UPLOAD_BYTES // (1024 * 1024)
+    }
+
+
+def _size(file: IO[bytes]) -> int:
+    position = file.tell()
+    size = file.seek(0, io.SEEK_END)
+    file.seek(position)
+    return size - position
+
+
+def read_rows(data: bytes | IO[bytes], suffix: str) -> tuple[list[str], list[list[str]]]:
+    """The header (trimmed, lower case) and the data rows as text ("" for blank cells, every
+    cell stripped), refused with one ``TableRefused`` at the first limit crossed.
+
+    ``data`` may be the file itself (seekable, read from where it stands): a CSV is then
+    read from it as a stream, never whole.
 
     Blank rows between data rows are kept (all cells "") and trailing ones dropped, so the
     row at position ``i`` is the one a spreadsheet shows as ``spreadsheet_row(i)``, in a CSV
     as in an XLSX file; a reader that skips blank rows keeps their numbers."""
+    if suffix not in ("csv", "xlsx"):
+        raise _refuse(1, "file", _("Upload a .csv or .xlsx file."))
+    file = io.BytesIO(data) if isinstance(data, bytes) else data
+    if _size(file) > MAX_UPLOAD_BYTES:
+        raise _refuse(1, "file", too_large_message())
     if suffix == "csv":
-        return _read_csv(data)
-    if suffix == "xlsx":
-        return _read_xlsx(data)
-    raise _refuse(1, "file", _("Upload a .csv or .xlsx file."))
+        return _read_csv(file)
+    return _read_xlsx(file.read())
 
 
 def _check_cells(row_number: int, header: list[str], cells: list[str]) -> None:
@@ -138,8 +164,10 @@ class _RowsUnderHeader:
 
     def add(self, number: int, cells: list[str]) -> None:
         _check_cells(number, self.header, cells)
-        cells = _fit(number, self.header, cells)
-        if any(c.strip() for c in cells):
+        # Stripped here, once per cell, rather than by copying the whole table afterwards;
+        # then the quote a download puts before a formula-like text comes off (core.exports).
+        cells = [spreadsheet_text_read(cell.strip()) for cell in _fit(number, self.header, cells)]
+        if any(cells):
             self.rows.extend(self._blank_run)
             self._blank_run = []
             self.rows.append(cells)
@@ -150,16 +178,26 @@ class _RowsUnderHeader:
 # CSV -----------------------------------------------------------------------------------------
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _refuse(
-            1, "file", _("The file could not be read as csv: it is not UTF-8 text.")
-        ) from None
+def _not_utf8() -> TableRefused:
+    return _refuse(1, "file", _("The file could not be read as csv: it is not UTF-8 text."))
+
+
+def _read_csv(file: IO[bytes]) -> tuple[list[str], list[list[str]]]:
+    # Decoded as it is parsed: the file is never held whole as text. A byte that is not
+    # UTF-8 is found when the decoder reaches it, and refuses the whole file as before.
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     # csv's own field limit (128 KiB) stays as it is: it is process-wide. A longer field is
     # refused as a long cell; shorter ones are checked against MAX_CELL_CHARACTERS below.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(text)
+    try:
+        return _csv_rows(reader)
+    except UnicodeDecodeError:
+        raise _not_utf8() from None
+    finally:
+        text.detach()  # the caller's file stays open
+
+
+def _csv_rows(reader) -> tuple[list[str], list[list[str]]]:
     under: _RowsUnderHeader | None = None
     try:
         for cells in reader:

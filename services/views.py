@@ -152,7 +152,13 @@ def _request_form_page(request: HttpRequest, form: RequestForm, context: dict) -
     response = render(
         request,
         "services/request_form.html",
-        {**context, "form": form, "picker": picker, "picker_data": picker.as_json()},
+        {
+            **context,
+            "form": form,
+            "location_help": form.location_help(max_km=picker.max_km),
+            "picker": picker,
+            "picker_data": picker.as_json(),
+        },
     )
     return allow_tiles(response, picker.tiles)
 

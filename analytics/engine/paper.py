@@ -55,6 +55,15 @@ ROWS = (
 )
 
 
+def term_label(name: str, *, dependent: str) -> str:
+    """A coefficient's row label (``L1.rgdp`` -> ``GDP per capita*``), as Table 2 labels it;
+    a name Table 2 has no row for is returned unchanged."""
+    for key, label, _lag in ROWS:
+        if key.format(y=dependent) == name:
+            return label.format(y_label=DEPENDENT_LABELS.get(dependent, dependent))
+    return name
+
+
 @dataclass(frozen=True)
 class AdlSpecification:
     key: str

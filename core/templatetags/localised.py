@@ -1,12 +1,13 @@
 """``{% load localised %}``: ``obj|local_name`` is the active language's name of the object;
 ``{% sentence_gap %}`` goes between two translated sentences (a space in English, nothing in
-Chinese), as ``core.localisation.join_sentences`` joins them."""
+Chinese), as ``core.localisation.join_sentences`` joins them; ``{% open_bracket %}`` and
+``{% close_bracket %}`` go around an aside (``core.localisation.brackets``)."""
 
 from __future__ import annotations
 
 from django import template
 
-from core.localisation import localised_name, sentence_separator
+from core.localisation import brackets, localised_name, sentence_separator
 
 register = template.Library()
 
@@ -20,3 +21,14 @@ def local_name(obj: object) -> str:
 def sentence_gap() -> str:
     """Between two translated sentences, or after a translated label ending in its colon."""
     return sentence_separator()
+
+
+@register.simple_tag(name="open_bracket")
+def open_bracket() -> str:
+    """Before an aside after a text, as ``core.localisation.brackets`` brackets it."""
+    return brackets()[0]
+
+
+@register.simple_tag(name="close_bracket")
+def close_bracket() -> str:
+    return brackets()[1]

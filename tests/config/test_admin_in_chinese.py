@@ -29,11 +29,16 @@ pytestmark = pytest.mark.django_db
 RAW_CODES = re.compile(
     r"\b(in_progress|submitted|accepted|assigned|resolved|succeeded|government|import|"
     r"plan_approved|manual|self_service|community_worker)\b"
+    # and any code at all (a category's or a region's), where a label belongs
+    r"|\b[a-z]+(?:_[a-z0-9]+)+\b"
 )
 # What the Chinese admin showed in English before (the index's headings, the untranslated
 # words of an object's name, Django's wording of a list's title).
+# And the words of icons (Django's "Search", "True" and "False"), a space after Chinese
+# punctuation (Django's "65959 条结果。 (", or a help's sentence and Django's note after it).
 ENGLISH = re.compile(
     r"Model name|Add link|Change or view list link|\bresident #|Sorting priority|选择 \S+ 来修改"
+    r"|\b(?:Search|True|False)\b|[，。：；！？] "
 )
 
 
@@ -49,7 +54,7 @@ class _Visible(HTMLParser):
         if tag in ("script", "style"):
             self.skipping += 1
         for name, value in attrs:
-            if name in ("title", "aria-label", "placeholder") and value:
+            if name in ("title", "aria-label", "placeholder", "alt") and value:
                 self.texts.append(value)
 
     def handle_endtag(self, tag):
@@ -81,6 +86,10 @@ def chinese_admin(client):
     )
     AnalysisRun.objects.create(kind=AnalysisRun.Kind.FORECAST, status=AnalysisRun.Status.SUCCEEDED)
     PersonalDataAccessFactory(resident=request.resident)
+    # The factories' services are named after their codes: named as the catalogue's are.
+    ServiceCategory.objects.filter(code__startswith="synthetic_").update(
+        name="Synthetic service", name_zh="合成服务"
+    )
     if not PortraitConsent.objects.exists():
         PortraitConsent.objects.create(resident=request.resident, version="2026-12")
     client.force_login(
@@ -163,3 +172,69 @@ def test_an_objects_name_uses_labels_not_codes(obj, english, chinese):
         assert str(obj()) == english
     with translation.override("zh-hans"):
         assert str(obj()) == chinese
+
+
+@pytest.mark.parametrize(
+    ("prefix", "welcome"),
+    [("", "Welcome, <strong>管理员</strong>."), ("/zh-hans", "欢迎，<strong>管理员</strong>。")],
+)
+def test_the_welcome_is_one_sentence_of_the_readers_language(client, prefix, welcome):
+    # Django's reads "欢迎， 管理员." in Chinese: a space after the full-width comma and an
+    # ASCII full stop.
+    client.force_login(
+        AdministratorFactory(is_superuser=True, first_name="管理员"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    page = client.get(f"{prefix}/admin/").content.decode()
+    assert welcome in re.sub(r"\s+", " ", page)
+
+
+def test_the_yes_and_no_icons_are_read_as_words(chinese_admin):
+    with translation.override("zh-hans"):
+        page = chinese_admin.get(reverse("admin:residents_user_changelist")).content.decode()
+    alts = set(re.findall(r'<img src="[^"]*icon-(?:yes|no|unknown)\.svg" alt="([^"]*)"', page))
+    assert alts and alts <= {"是", "否", "未知"}
+    with translation.override("en"):
+        page = chinese_admin.get(reverse("admin:residents_user_changelist")).content.decode()
+    alts = set(re.findall(r'<img src="[^"]*icon-(?:yes|no|unknown)\.svg" alt="([^"]*)"', page))
+    assert alts and alts <= {"Yes", "No", "Unknown"}
+
+
+# Words a Chinese page may hold in Latin letters: the address format's, a coordinate
+# system's and the header's name for the browser's accepted formats.
+LATIN_ALLOWED = {"IP", "GET", "POST", "SHA", "HTTP"}
+
+
+def test_the_login_protection_pages_read_chinese(chinese_admin):
+    """django-axes ships no Chinese: its pages read Chinese through our catalogue."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    AccessLog.objects.all().delete()  # the administrator's own sign-in, with no address
+    where = {"username": "nobody", "ip_address": "10.0.0.9", "user_agent": "x", "path_info": "/"}
+    AccessAttempt.objects.create(**where, failures_since_start=2, get_data="", post_data="")
+    AccessAttempt.objects.create(
+        **{**where, "username": "locked"}, failures_since_start=9, get_data="", post_data=""
+    )
+    AccessLog.objects.create(**where)
+    AccessFailureLog.objects.create(**where, locked_out=True)
+    problems = []
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        with translation.override("zh-hans"):
+            name = f"admin:axes_{model._meta.model_name}"
+            pages = [
+                reverse(f"{name}_changelist"),
+                reverse(f"{name}_change", args=[model.objects.first().pk]),
+            ]
+        for page in pages:
+            response = chinese_admin.get(page)
+            assert response.status_code == 200, page
+            # The page's own part (not the menu of every model, which names Open311 keys).
+            html = response.content.decode()
+            main = re.search(r'<main id="content-start".*?</main>', html, re.S)[0]
+            text = _visible(re.search(r"<title>.*?</title>", html, re.S)[0] + main)
+            english = {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in LATIN_ALLOWED}
+            problems += [f"{page}: {w}" for w in sorted(english - {"nobody", "locked"})]
+    index = _visible(chinese_admin.get("/zh-hans/admin/").content.decode())
+    assert "Axes" not in index and "登录保护" in index
+    print("\n".join(problems))
+    assert problems == []

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
@@ -197,8 +198,11 @@ def path_id(url: str, pattern: str) -> int:
 # The browser tests' database: transactional, since the server thread must see the test's
 # data. ``available_apps`` (every installed app) makes the flush after each test leave the
 # tables empty, without re-creating content types and permissions, as a following test that
-# restores a serialized database (``serialized_rollback``) requires.
-BROWSER_DB = pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
+# restores a serialized database (``serialized_rollback``) requires. By the apps' names: an
+# entry of INSTALLED_APPS may name an app's configuration instead (django-axes').
+BROWSER_DB = pytest.mark.django_db(
+    transaction=True, available_apps=[config.name for config in apps.get_app_configs()]
+)
 
 
 @pytest.fixture(autouse=True)

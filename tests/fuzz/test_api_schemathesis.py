@@ -143,6 +143,9 @@ BEYOND_THE_SCHEMA = {
         "area",
     },
     "GET /api/v1/capacities/": {"period", "period_from", "period_to"},
+    # The caller's own current password, and the site's password rules (which compare the
+    # new one with the account's name and a list of common passwords).
+    "POST /api/v1/me/password/": {"current_password", "new_password"},
     # A channel the account can be reached on (an email address, a phone number).
     "PATCH /api/v1/notifications/preferences/": {"preferred_channel", "sms", "email"},
     "PUT /api/v1/notifications/preferences/": {"preferred_channel", "sms", "email"},

@@ -147,3 +147,109 @@ def test_the_action_applies_the_password_rules_and_ends_the_tokens():
     assert Token.objects.filter(user=user).exists()
     actions.account_password_change(user=user, new_password=NEW_PASSWORD)
     assert not Token.objects.filter(user=user).exists()
+
+
+# The same through the API: POST /api/v1/me/password/ -----------------------------------------
+
+API = "/api/v1/me/password/"
+
+
+def _token_client(user):
+    token = Token.objects.create(user=user)
+    client = api_client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client, token
+
+
+def _api_change(client, current: str, new: str = NEW_PASSWORD, **headers):
+    return client.post(
+        API, {"current_password": current, "new_password": new}, format="json", **headers
+    )
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: ResidentFactory(with_account=True).user,
+        lambda: WorkerFactory(communities=[CommunityFactory()]),
+        lambda: AdministratorFactory(),
+    ],
+    ids=["resident", "worker", "administrator"],
+)
+def test_each_role_changes_their_password_through_the_api(make_user):
+    user = make_user()
+    elsewhere = _signed_in(user)
+    client, token = _token_client(user)
+    other_client, _other = _token_client(UserFactory())  # another login's token stays
+    answer = _api_change(client, PASSWORD)
+    assert answer.status_code == 200
+    assert answer["Cache-Control"] == "no-store"
+    new_token = answer.json()["token"]
+    assert new_token and new_token != token.key
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    # The token the call came with ends, as do the other sessions; the new token works.
+    assert client.get("/api/v1/notifications/").status_code == 401
+    assert elsewhere.get(PAGE).status_code == 302
+    renewed = api_client(None)
+    renewed.credentials(HTTP_AUTHORIZATION=f"Token {new_token}")
+    assert renewed.get("/api/v1/notifications/").status_code == 200
+    assert list(Token.objects.filter(user=user).values_list("key", flat=True)) == [new_token]
+    assert other_client.get("/api/v1/notifications/").status_code == 200
+
+
+def test_a_browser_session_changing_through_the_api_stays_signed_in():
+    user = WorkerFactory(communities=[CommunityFactory()])
+    Token.objects.create(user=user)
+    client = api_client(None)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    answer = _api_change(client, PASSWORD)
+    assert answer.status_code == 200
+    assert answer.json()["token"] is None
+    assert client.get("/api/v1/notifications/").status_code == 200
+    assert not Token.objects.filter(user=user).exists()
+
+
+def test_the_api_refuses_a_wrong_current_password_and_a_weak_one_by_field():
+    user = WorkerFactory(communities=[CommunityFactory()])
+    client, token = _token_client(user)
+    wrong = _api_change(client, "not-it")
+    assert wrong.status_code == 400
+    assert set(wrong.json()) == {"current_password"}
+    weak = _api_change(client, PASSWORD, "password")
+    assert weak.status_code == 400
+    assert set(weak.json()) == {"new_password"}
+    assert "password" not in str(weak.json()["new_password"]).replace("password is", "")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert Token.objects.filter(key=token.key).exists()
+
+
+def test_the_api_speaks_chinese():
+    user = WorkerFactory(communities=[CommunityFactory()])
+    client, _token = _token_client(user)
+    wrong = _api_change(client, "not-it", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert wrong.json()["current_password"] == ["密码不正确。"]
+    done = _api_change(client, PASSWORD, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "新令牌" in done.json()["detail"]
+
+
+def test_wrong_current_passwords_through_the_api_count_towards_the_login_lock(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = UserFactory(username="heidi")
+    client, _token = _token_client(user)
+    for _ in range(2):
+        assert _api_change(client, "guess").status_code == 400
+    # The failure that reaches the limit locks the name at once, as at the login page.
+    assert _api_change(client, "guess").status_code == 429
+    locked = _api_change(client, PASSWORD)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "rate_limited"
+    assert int(locked["Retry-After"]) > 0
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert Client().post("/login/", {"username": "heidi", "password": PASSWORD}).status_code == 429
+
+
+def test_anonymous_callers_of_the_api_are_401():
+    assert _api_change(api_client(None), PASSWORD).status_code == 401

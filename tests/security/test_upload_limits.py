@@ -222,3 +222,59 @@ def test_a_workbook_of_many_parts_is_refused_before_its_directory_is_read(place,
     assert (
         bulk.bulk_import_requests(user=place["worker"], file=good, filename="r.xlsx").created == 1
     )
+
+
+class _WholeReadForbidden(io.BytesIO):
+    """A file that may be read in pieces only: reading it whole fails the test."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None and size >= 0, "the whole file was read at once"
+        return super().read(size)
+
+    def getvalue(self) -> bytes:
+        raise AssertionError("the whole file was read at once")
+
+
+def test_a_csv_is_read_as_a_stream_never_whole(place):
+    """A 50 MB CSV of long descriptions cost 287 MB more memory when it was decoded whole and
+    the table copied by pandas; read as a stream it costs about its size
+    (``bench/bench_uploads.py``, figures in docs/security.md)."""
+    frame = pd.DataFrame([_row(place, f"  help {n}  ") for n in range(3)], columns=HEADER)
+    upload = _WholeReadForbidden(frame.to_csv(index=False).encode())
+    table = bulk.read_table(upload, "r.csv")
+    # Cells come stripped, as before, and the rows keep their spreadsheet numbers.
+    assert list(table["description"]) == ["help 0", "help 1", "help 2"]
+    assert list(table.index) == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The file is larger than 1 MB, the most an upload may hold."),
+        ("zh-hans", "文件大于 1 MB，超过了单次上传的上限。"),
+    ],
+)
+def test_a_file_over_the_size_limit_is_refused_by_every_channel(
+    place, monkeypatch, language, message
+):
+    """The one limit (``tables.MAX_UPLOAD_BYTES``) holds for the import commands as for the
+    upload page, and the refusal names it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    from services.bulk_views import BulkUploadForm
+
+    monkeypatch.setattr(tables, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    frame = pd.DataFrame([_row(place, "x" * 3_000)] * 400, columns=HEADER)
+    content = frame.to_csv(index=False).encode()
+    assert len(content) > tables.MAX_UPLOAD_BYTES
+    with translation.override(language):
+        with pytest.raises(bulk.BulkImportError) as refused:
+            bulk.bulk_import_requests(user=place["worker"], file=content, filename="r.csv")
+        assert [(p.row, p.column, p.reason) for p in refused.value.problems] == [
+            (1, "file", message)
+        ]
+        form = BulkUploadForm(
+            {"kind": "requests"}, {"file": SimpleUploadedFile("r.csv", content, "text/csv")}
+        )
+        assert form.errors["file"] == [message]

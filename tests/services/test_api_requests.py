@@ -360,6 +360,7 @@ def test_list_query_count_does_not_grow_with_rows(community, worker, django_asse
     client = api_client(worker)
     for _ in range(3):
         ServiceRequestFactory(resident=ResidentFactory(community=community))
+    ServiceRequestFactory(community=community, assigned_to=worker, status="assigned")
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
     for _ in range(40):
@@ -368,9 +369,10 @@ def test_list_query_count_does_not_grow_with_rows(community, worker, django_asse
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL, {"page_size": 50})
-    assert len(response.json()["results"]) == 43
-    # One query for the page (scope by subquery, category joined); nothing per row.
-    assert len(few.captured_queries) <= 2
+    assert len(response.json()["results"]) == 44
+    # One query for the page (scope by subquery, category joined) and one naming its
+    # assignees; nothing per row.
+    assert len(few.captured_queries) <= 3
 
 
 def test_detail_query_count_is_bounded(community, worker, django_assert_max_num_queries):
@@ -524,3 +526,30 @@ def test_the_moves_follow_the_status_and_the_readers_language(community, worker)
 def test_a_closed_request_offers_no_moves(community, worker):
     item = ServiceRequestFactory(community=community, status=Status.CLOSED)
     assert api_client(worker).get(f"{URL}{item.pk}/").json()["allowed_moves"] == []
+
+
+def test_staff_read_the_assigned_workers_name_and_a_resident_does_not(community, worker, resident):
+    """``assigned_to_name`` is ``User.display_name``, in the list and the detail alike; a
+    resident's pages do not name the worker, so neither does the API to them."""
+    colleague = WorkerFactory(communities=[community], first_name="Min", last_name="Li")
+    assigned = ServiceRequestFactory(
+        resident=resident, community=community, assigned_to=colleague, status="assigned"
+    )
+    unassigned = ServiceRequestFactory(resident=resident, community=community)
+    for viewer in (worker, AdministratorFactory()):
+        listed = {row["id"]: row for row in api_client(viewer).get(URL).json()["results"]}
+        assert listed[assigned.pk]["assigned_to_name"] == colleague.display_name == "Min Li"
+        assert listed[unassigned.pk]["assigned_to_name"] is None
+        detail = api_client(viewer).get(f"{URL}{assigned.pk}/").json()
+        assert detail["assigned_to_name"] == "Min Li"
+    own = api_client(resident.user)
+    assert {row["assigned_to_name"] for row in own.get(URL).json()["results"]} == {None}
+    assert own.get(f"{URL}{assigned.pk}/").json()["assigned_to_name"] is None
+
+
+def test_the_schema_documents_the_assigned_workers_name(worker):
+    schema = api_client(worker).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for shape in ("RequestList", "RequestDetail"):
+        field = schema["components"]["schemas"][shape]["properties"]["assigned_to_name"]
+        assert field["type"] == "string" and field["nullable"] is True
+        assert "full name" in field["description"]

@@ -310,6 +310,28 @@ def test_requests_export_is_scoped_to_the_worker(place):
     assert len(pd.read_excel(io.BytesIO(xlsx))) == 1
 
 
+def test_requests_export_names_the_assigned_worker(place):
+    """By ``User.display_name``: the full name when set, else the user name; empty when
+    nobody is assigned."""
+    named = WorkerFactory(communities=[place["community"]], first_name="Min", last_name="Li")
+    unnamed = WorkerFactory(communities=[place["community"]], first_name="", last_name="")
+    rows = {
+        ServiceRequestFactory(
+            community=place["community"], category=place["category"], assigned_to=person
+        ).pk: expected
+        for person, expected in ((named, "Min Li"), (unnamed, unnamed.username), (None, ""))
+    }
+    frame = exports.requests_frame(user=place["worker"])
+    assert dict(zip(frame["id"], frame["assigned_to_name"], strict=True)) == rows
+    csv_text = exports.requests_export(user=place["worker"], fmt="csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].endswith(",assigned_to_name")
+    assert "Min Li" in csv_text
+    xlsx = pd.read_excel(
+        io.BytesIO(exports.requests_export(user=place["worker"], fmt="xlsx").content)
+    )
+    assert "Min Li" in set(xlsx["assigned_to_name"])
+
+
 @pytest.mark.urls(__name__)
 def test_upload_page_shows_problem_table_without_values(client, place):
     client.force_login(place["worker"])

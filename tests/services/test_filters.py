@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from services import queries
@@ -72,6 +74,20 @@ def test_tabs_split_open_work_by_who_holds_it(community, worker):
     )
     assert counts == {"action": 3, "mine": 1, "unassigned": 2, "overdue": 1, "open": 4, "all": 5}
     assert set(counts) == {tab.code for tab in TABS}
+
+
+def test_the_open_tabs_are_counted_over_a_column_of_the_open_requests_index(worker):
+    """The open requests' partial index (request_open_by_community) holds the community and
+    every column the tabs' conditions read: counting ``id`` fetched each open row instead."""
+    with CaptureQueriesContext(connection) as captured:
+        queries.queue_tab_counts(
+            requests=queries.request_list(user=worker),
+            conditions=tab_conditions(user=worker),
+            open_tabs=OPEN_TABS,
+        )
+    open_counts = next(q["sql"] for q in captured.captured_queries if 'AS "action"' in q["sql"])
+    assert 'COUNT("services_servicerequest"."id")' not in open_counts
+    assert 'COUNT("services_servicerequest"."community_id")' in open_counts
 
 
 def test_search_by_number_text_and_service(community, worker):

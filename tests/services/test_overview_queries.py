@@ -17,6 +17,7 @@ from services.models import ServiceRequest
 from tests.factories import (
     AdministratorFactory,
     CommunityFactory,
+    DimensionFactory,
     ServiceCategoryFactory,
     ServiceRequestFactory,
 )
@@ -79,3 +80,45 @@ def test_the_figures_are_unchanged(administrator):
     assert summary["rated"] == everything.filter(satisfaction__isnull=False).count() == 4
     assert summary["mean_satisfaction"] == pytest.approx(13 / 4)
     assert summary["last_30_days"] == everything.count()
+
+
+def test_open_requests_by_area_of_need_are_the_direct_counts(administrator):
+    now = timezone.now()
+    water = ServiceCategoryFactory(
+        code="synthetic_water", parent=DimensionFactory(code="health_care")
+    )
+    road = ServiceCategoryFactory(
+        code="synthetic_road", parent=DimensionFactory(code="infrastructure")
+    )
+    lamp = ServiceCategoryFactory(code="synthetic_lamp", parent=road.parent)
+    late = now - timedelta(hours=1)
+    ServiceRequestFactory(category=water, expected_completion_at=late)
+    ServiceRequestFactory(category=water, status=Status.IN_PROGRESS)
+    ServiceRequestFactory(category=water, status=Status.CLOSED, expected_completion_at=late)
+    ServiceRequestFactory(category=road, expected_completion_at=late)
+    ServiceRequestFactory(category=lamp, status=Status.ASSIGNED, expected_completion_at=late)
+    ServiceRequestFactory(category=lamp, status=Status.REJECTED)
+    ServiceRequestFactory(category=road.parent)  # filed under an area itself: in no row
+    direct: dict = {}
+    for request in ServiceRequest.objects.filter(status__in=ServiceRequest.OPEN_STATUSES):
+        counts = direct.setdefault(request.category.parent_id, {"open": 0, "overdue": 0})
+        counts["open"] += 1
+        counts["overdue"] += request.expected_completion_at is not None and (
+            request.expected_completion_at < now
+        )
+    rows = queries.overview_dashboard(user=administrator)["open_by_dimension"]
+    shown = {row["dimension"].pk: {"open": row["open"], "overdue": row["overdue"]} for row in rows}
+    assert shown[water.parent_id] == direct[water.parent_id] == {"open": 2, "overdue": 1}
+    assert shown[road.parent_id] == direct[road.parent_id] == {"open": 2, "overdue": 2}
+    assert sum(row["open"] for row in rows) == 4
+
+
+def test_open_requests_by_area_are_counted_from_the_open_index_alone(administrator):
+    """Grouped by the service (the open requests' partial index holds it) and counting a
+    column of that index: joining each open request to its service to group by the area
+    fetched every open row (0.56 s for a province's 82,000)."""
+    _requests(2)
+    grouped = [q for q in _overview_sql(administrator) if 'AS "open"' in q and "GROUP BY" in q]
+    assert len(grouped) == 1
+    assert "JOIN" not in grouped[0]
+    assert 'COUNT("services_servicerequest"."community_id")' in grouped[0]

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from residents.models import PersonalDataAccess
 from services.models import ReviewTask, ServiceRequest
-from tests.factories import World, api_client, make_world
+from tests.factories import PASSWORD, World, api_client, make_world
 
 Status = ServiceRequest.Status
 API = "/api/v1"
@@ -189,6 +189,13 @@ CASES = [
         "get",
         lambda w: f"{API}/residents/me/",
         roles(owner=200, other=200, assigned=404, worker_other=404, admin=404),
+    ),
+    Case(
+        "own password change",
+        "post",
+        lambda w: f"{API}/me/password/",
+        everyone(200),
+        lambda w: {"current_password": PASSWORD, "new_password": "a-long-new-pass-2026"},
     ),
     # Requests.
     Case("requests list", "get", lambda w: f"{API}/requests/", everyone(200)),
@@ -441,6 +448,7 @@ def test_every_routed_api_endpoint_is_in_the_matrix():
         "resident-me",
         "resident-portrait",
         "resident-my-data",
+        "password-change",
         "request-list",
         "request-detail",
         "request-accept",

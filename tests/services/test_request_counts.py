@@ -1,16 +1,19 @@
 """The overview's counts kept per month (services.request_counts): its trend and its busiest
 communities are the same figures as counted from the requests themselves, whichever months
 are rolled up, after a back-dated import into a counted month, after a service moves to
-another area of need, across the site's month boundaries, and within an administrator's area.
+another area of need, across the site's month boundaries, and within an administrator's area
+(which reads the rows of its communities; one without an area reads the nationwide rows).
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +22,7 @@ from hypothesis import strategies as st
 from services import actions, partitions, queries
 from services.models import (
     CommunityRequestCount,
+    NationwideMonthCount,
     RequestCountedMonth,
     RequestMonthCount,
     ServiceCategory,
@@ -144,16 +148,74 @@ def test_the_overview_shows_the_direct_figures_whichever_months_are_counted(few_
 
 
 def test_the_closed_months_are_read_from_the_kept_counts():
+    """An administrator without an area reads the nationwide row per month and area of need;
+    one with an area reads the rows of its communities."""
     administrator = AdministratorFactory()
-    request = ServiceRequestFactory(created_at=partitions.month_start(months_back(1)))
+    area_admin = AdministratorFactory(area=area_node("510107"))
+    request = ServiceRequestFactory(
+        community=CommunityFactory(area=area_node("510107")),
+        created_at=partitions.month_start(months_back(1)),
+    )
     actions.request_months_count()
-    kept = RequestMonthCount.objects.get(month=months_back(1))
-    kept.requests = 7
-    kept.save()
+    RequestMonthCount.objects.filter(month=months_back(1)).update(requests=5)
+    NationwideMonthCount.objects.filter(month=months_back(1)).update(requests=7)
     CommunityRequestCount.objects.filter(community_id=request.community_id).update(requests=7)
+    label = f"{months_back(1):%Y-%m}"
     trend, busiest = overview_figures(administrator)
-    assert trend == {(request.category.parent_id, f"{months_back(1):%Y-%m}"): 7}
+    assert trend == {(request.category.parent_id, label): 7}
     assert busiest == [(request.community.name, 1, 6)]
+    assert overview_figures(area_admin)[0] == {(request.category.parent_id, label): 5}
+
+
+def test_the_nationwide_rows_are_the_sum_of_the_communities_rows():
+    care = ServiceCategoryFactory(parent=DimensionFactory(code="infrastructure"))
+    water = ServiceCategoryFactory(parent=DimensionFactory(code="health_care"))
+    top_level = DimensionFactory(code="public_education")  # a request filed under an area itself
+    for back, category in ((1, care), (1, care), (1, water), (2, water), (2, top_level)):
+        ServiceRequestFactory(
+            category=category, created_at=partitions.month_start(months_back(back))
+        )
+    actions.request_months_count()
+
+    def nationwide() -> dict:
+        return {
+            (row.month, row.dimension_id): row.requests
+            for row in NationwideMonthCount.objects.all()
+        }
+
+    def summed() -> dict:
+        sums: Counter = Counter()
+        for row in RequestMonthCount.objects.all():
+            sums[(row.month, row.dimension_id)] += row.requests
+        return dict(sums)
+
+    assert (
+        nationwide()
+        == summed()
+        == {
+            (months_back(1), care.parent_id): 2,
+            (months_back(1), water.parent_id): 1,
+            (months_back(2), water.parent_id): 1,
+            (months_back(2), None): 1,
+        }
+    )
+    # Reopened with its month, counted again by the next roll-up.
+    actions._requests_written_into([partitions.month_start(months_back(1))])
+    assert set(nationwide()) == {(months_back(2), water.parent_id), (months_back(2), None)}
+    actions.request_months_count()
+    assert nationwide() == summed()
+
+
+def test_the_migration_fills_the_nationwide_rows_of_months_counted_before_it():
+    administrator = AdministratorFactory()
+    ServiceRequestFactory.create_batch(2, created_at=partitions.month_start(months_back(1)))
+    ServiceRequestFactory(created_at=partitions.month_start(months_back(3)))
+    actions.request_months_count()
+    NationwideMonthCount.objects.all().delete()
+    migration = importlib.import_module("services.migrations.0020_nationwide_month_counts")
+    migration.nationwide_counts_fill(django_apps, None)
+    assert NationwideMonthCount.objects.count() == 2
+    assert_same_as_direct(administrator)
 
 
 def test_counting_twice_counts_nothing_more_and_leaves_the_current_month_alone():
@@ -223,6 +285,7 @@ def test_an_area_administrator_sees_only_the_area(few_communities, requests, cou
     assert overview_figures(area_admin) == inside_only
     # Each example starts again from no requests and no kept counts.
     RequestMonthCount.objects.all().delete()
+    NationwideMonthCount.objects.all().delete()
     CommunityRequestCount.objects.all().delete()
     RequestCountedMonth.objects.all().delete()
     ServiceRequest.objects.all().delete()

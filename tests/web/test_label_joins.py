@@ -46,3 +46,23 @@ def test_the_login_and_signup_pages_ask_in_the_readers_punctuation(client, name,
     with translation.override(language):
         url = reverse(name)
     assert shown in client.get(url).content.decode()
+
+
+def test_a_required_fields_mark_follows_a_chinese_question_mark_without_a_space():
+    """The mark is set apart from its label by the style sheet, not a space: "满意吗？ *"
+    read as a space after Chinese punctuation."""
+    from django import forms
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    class Rating(forms.Form):
+        rating = forms.ChoiceField(
+            label="您对这次服务满意吗？", choices=[("5", "5")], widget=forms.RadioSelect
+        )
+        note = forms.CharField(label="备注：")
+
+    form = Rating()
+    with translation.override("zh-hans"):
+        html = "".join(render_to_string("includes/field.html", {"field": f}) for f in form)
+    assert '满意吗？<span class="required"' in html
+    assert '备注：<span class="required"' in html

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import wording
+from analytics.engine.paper import term_label
 from analytics.kinds.equalization.result import (
     Bartlett,
     EqualizationResult,
@@ -171,7 +172,7 @@ def _table2(
                 "title": title,
                 "specification": table.specification_key,
                 "specification_text": TABLE2_SPECIFICATIONS.get(table.specification_key, ""),
-                "recovery": _recovery_rows(columns.get("Pooled")),
+                "recovery": _recovery_rows(columns.get("Pooled"), dependent=table.dependent),
                 "dependent": table.dependent,
                 "regions": [_("Pooled") if r == "Pooled" else regions.get(r, r) for r in names],
                 "rows": rows,
@@ -205,11 +206,12 @@ def table2_error_text(column: Table2Column) -> str:
     return wording.estimation_error_text(error=failed.error, parts=failed.error_parts)
 
 
-def _recovery_rows(column: Table2Column | None) -> list[dict]:
-    """The SYNTHETIC generator's coefficients beside the pooled estimates (empty otherwise)."""
+def _recovery_rows(column: Table2Column | None, *, dependent: str) -> list[dict]:
+    """The SYNTHETIC generator's coefficients beside the pooled estimates (empty otherwise),
+    each named as Table 2 names its row, not by its variable's code (``L1.rgdp``)."""
     return [
         {
-            "term": row.name,
+            "term": table2_row_label(label=term_label(row.name, dependent=dependent)),
             "true": finite(row.true),
             "estimate": finite(row.estimate),
             "se": finite(row.se),

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils.translation import gettext, gettext_noop
 
@@ -39,5 +40,8 @@ class Command(LocalisedCommand):
                 raise CommandError(
                     labelled(f"--province {code!r}", gettext("give a 6-digit code or 2 digits"))
                 )
-        added = actions.areas_load(max_level=LEVELS[options["down_to"]], provinces=provinces)
+        try:
+            added = actions.areas_load(max_level=LEVELS[options["down_to"]], provinces=provinces)
+        except ValidationError as exc:  # a row of the reference data: named, nothing written
+            raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(gettext("%(count)s areas added.") % {"count": added})
