@@ -357,7 +357,7 @@ def test_a_found_resident_without_a_birth_year_shows_a_dash_not_none(worker_clie
 
 
 @pytest.mark.parametrize(
-    ("language", "label"), [("en", ">Community <span"), ("zh-hans", ">社区 <span")]
+    ("language", "label"), [("en", ">Community<span"), ("zh-hans", ">社区<span")]
 )
 def test_the_resident_profile_form_labels_the_community_in_the_readers_language(
     worker_client, language, label
@@ -378,7 +378,7 @@ def test_the_resident_profile_form_labels_the_community_in_the_readers_language(
             [
                 "Required: <code>community, category, description</code>",
                 "Optional: <code>urgency, channel, created_at, resident_national_id</code>",
-                '<label for="id_kind">What the file holds <span',
+                '<label for="id_kind">What the file holds<span',
             ],
         ),
         (
@@ -386,7 +386,7 @@ def test_the_resident_profile_form_labels_the_community_in_the_readers_language(
             [
                 "必填：<code>community、category、description</code>",
                 "选填：<code>urgency、channel、created_at、resident_national_id</code>",
-                '<label for="id_kind">文件内容 <span',
+                '<label for="id_kind">文件内容<span',
             ],
         ),
     ],
