@@ -414,7 +414,7 @@ def overview_dashboard(*, user: User) -> dict:
         # community and deadline), so it is read alone: counting ``id`` fetched all 82,000 open
         # rows of a province from the table (0.8 s).
         open=Count("community_id"),
-        overdue=Count("community_id", filter=Q(expected_completion_at__lt=now)),
+        overdue=Count("community_id", filter=overdue_condition(True)),
     )
     summary.update(
         # Counted by the rating itself (never null here), so the index holding it suffices.
@@ -438,7 +438,7 @@ def overview_dashboard(*, user: User) -> dict:
         .values("category_id")
         .annotate(
             open=Count("community_id"),
-            overdue=Count("community_id", filter=Q(expected_completion_at__lt=now)),
+            overdue=Count("community_id", filter=overdue_condition(True)),
         )
     ):
         area = open_counts.setdefault(area_of[row["category_id"]], {"open": 0, "overdue": 0})
