@@ -16,8 +16,8 @@ from analytics.models import AnalysisRun
 from residents.models import PortraitConsent, Region
 from services.models import CapacityChange, RequestStatusChange, ServiceCategory, SupplyCapacity
 from tests.factories import (
-    CommunityFactory,
     AdministratorFactory,
+    CommunityFactory,
     PersonalDataAccessFactory,
     ResidentFactory,
     ServiceRequestFactory,
