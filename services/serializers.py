@@ -16,6 +16,7 @@ from core.api import (
     CodeRelatedField,
     ErrorSerializer,
 )
+from core.api_schema import body_needs_a_field
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
 from services import queries, workflow
@@ -539,6 +540,7 @@ class ReplyAddSerializer(serializers.Serializer):
     )
 
 
+@body_needs_a_field  # text, a photo or both: an empty body is refused, naming text
 class InformationAddSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     photo = serializers.ImageField(required=False, allow_null=True, default=None)
