@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_serializer
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 VALIDATION_ERROR = {
     "type": "object",
@@ -116,20 +118,36 @@ def _resolved(schema: dict, components: dict) -> dict:
     return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
 
 
+# The mark of a body that needs one of its optional fields (``body_needs_a_field``); the hook
+# below reads it and takes it out of the published schema.
+NEEDS_A_FIELD = "x-needs-a-field"
+
+
+def body_needs_a_field(serializer_class):
+    """For a request serializer whose every field is optional but whose empty body is refused
+    (information: text, a photo, or both): its body is required in the schema all the same.
+    Stating *which* field as a ``oneOf`` is not possible for a body with a binary photo (a
+    choice of shapes holding a file is more than schemathesis can generate: "Unsupported type:
+    'Binary'"), so the schema says only that a body must be sent."""
+    return extend_schema_serializer(extensions={NEEDS_A_FIELD: True})(serializer_class)
+
+
 def _needs_fields(schema: dict, components: dict) -> bool:
     """Whether every body this schema allows names at least one field (an empty body is
-    refused): it has required fields, or it is a choice of shapes that each have some."""
+    refused): it has required fields, or it is a choice of shapes that each have some, or
+    its serializer says it needs one of its optional fields."""
     schema = _resolved(schema, components)
     choices = schema.get("oneOf") or schema.get("anyOf")
     if choices:
         return all(_needs_fields(choice, components) for choice in choices)
-    return bool(schema.get("required"))
+    return bool(schema.get("required")) or bool(schema.get(NEEDS_A_FIELD))
 
 
 def bodies_with_required_fields_are_required(result: dict, generator, request, public) -> dict:
     """A request body whose every shape has required fields is itself required. drf-spectacular
     marks it so for a plain serializer but not for a choice of shapes (a lookup's one
-    identifier, a move's own reasons, one body per kind of run), so the schema allowed a post
+    identifier, a move's own reasons, one body per kind of run), nor for one whose fields are
+    each optional but not all at once (``body_needs_a_field``), so the schema allowed a post
     with no body at all, which is refused (400) naming the missing fields."""
     components = result.get("components", {}).get("schemas", {})
     for operations in result.get("paths", {}).values():
@@ -140,4 +158,6 @@ def bodies_with_required_fields_are_required(result: dict, generator, request, p
             shapes = [content["schema"] for content in body.get("content", {}).values()]
             if shapes and all(_needs_fields(shape, components) for shape in shapes):
                 body["required"] = True
+    for component in components.values():
+        component.pop(NEEDS_A_FIELD, None)
     return result

@@ -49,7 +49,7 @@ from residents.queries import (
     user_serves_community,
 )
 from residents.reference import area_for_place, region_code, sync_areas
-from residents.signals import portrait_withdrawn, resident_erased
+from residents.signals import password_replaced, portrait_withdrawn, resident_erased
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 # What every profile holds: where the person lives and how to reach them about a request.
@@ -878,8 +878,9 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
 
     A password is reset because it was forgotten or stolen: whoever held the old one must
     be out. Its sessions end by themselves (Django checks each session against the
-    password's hash), and its API tokens, which would keep acting as it, are deleted here
-    (the owner asks for a new one)."""
+    password's hash), and its API tokens and Open311 keys, which would keep acting as it, are
+    ended here (``_password_replace``; the owner asks for a new token, an administrator
+    replaces the keys)."""
     _check_administrator(user)
     _check_may_manage(user, account)
     _check_account_in_area(user, account)
@@ -892,7 +893,10 @@ def _password_replace(account: User, password: str | None, *, field: str | None 
     rules (their refusal names ``field``, when given), then everything the old one opened is
     closed. The login's other web sessions end by themselves (Django checks each session
     against the password's hash; a page that keeps the changer signed in updates their own),
-    and its API tokens, which would keep acting as it, are deleted."""
+    its API tokens, which would keep acting as it, are deleted, and the apps above end the
+    credentials they hold for it (``password_replaced``: its Open311 keys are revoked).
+    A reset may follow a theft, and a thief signed in as the login could have been given
+    either; whoever reset it cannot tell which were theirs, so none survives."""
     from rest_framework.authtoken.models import Token
 
     if password is None:
@@ -905,6 +909,7 @@ def _password_replace(account: User, password: str | None, *, field: str | None 
         account.set_password(password)
     account.save(update_fields=["password"])
     Token.objects.filter(user=account).delete()
+    password_replaced.send(sender=User, account=account)
 
 
 @dataclass(frozen=True)
@@ -927,10 +932,10 @@ def account_password_change(
     login's failures (``residents.login_protection.password_confirmed``), so a stolen
     session cannot guess it faster than the login page allows. The new password follows
     the site's rules (a refusal names ``field``, the channel's field for it); the person's
-    other sessions and their API tokens end, as after an administrator's reset. The channel
-    keeps the caller signed in: the page its own session, the API with ``new_token`` a new
-    token in place of the one the call came with (a client signed in only by a token would
-    otherwise have locked itself out)."""
+    other sessions, their API tokens and their Open311 keys end, as after an administrator's
+    reset. The channel keeps the caller signed in: the page its own session, the API with
+    ``new_token`` a new token in place of the one the call came with (a client signed in only
+    by a token would otherwise have locked itself out)."""
     from rest_framework.authtoken.models import Token
 
     if not user.is_authenticated or not user.is_active:

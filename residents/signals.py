@@ -13,6 +13,12 @@ from django.dispatch import Signal
 # Keyword argument: ``resident`` (the erased ``Resident``).
 resident_erased = Signal()
 
+# Keyword argument: ``account`` (the login whose password was just reset or changed). Sent
+# inside ``residents.actions._password_replace``'s transaction, after the login's API tokens
+# are deleted: a receiver ends the other credentials its app holds for the login (``services``
+# revokes its Open311 keys), so a reset after a suspected theft leaves nothing working.
+password_replaced = Signal()
+
 # Keyword argument: ``resident`` (whose consent to the portrait purpose was withdrawn or who
 # was erased). The analytics app forgets the segments its portrait runs gave them.
 portrait_withdrawn = Signal()

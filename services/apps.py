@@ -9,7 +9,7 @@ class ServicesConfig(AppConfig):
     def ready(self) -> None:
         # The Open311 package lives inside this app; its admin pages register here.
         from notifications import sources
-        from residents.signals import resident_erased
+        from residents.signals import password_replaced, resident_erased
         from services.notify_source import SOURCE
         from services.open311 import admin  # noqa: F401
 
@@ -17,9 +17,19 @@ class ServicesConfig(AppConfig):
         sources.register(SOURCE)
 
         resident_erased.connect(_erase_requests_of, dispatch_uid="services.resident_requests_erase")
+        # A reset or changed password ends the login's Open311 keys with its tokens.
+        password_replaced.connect(
+            _end_open311_keys_of, dispatch_uid="services.open311_api_keys_revoke"
+        )
 
 
 def _erase_requests_of(sender, *, resident, **kwargs) -> None:
     from services.actions import resident_requests_erase
 
     resident_requests_erase(resident=resident)
+
+
+def _end_open311_keys_of(sender, *, account, **kwargs) -> None:
+    from services.open311.actions import open311_api_keys_revoke
+
+    open311_api_keys_revoke(owner=account)

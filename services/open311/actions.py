@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -66,6 +67,27 @@ def open311_api_key_update(
 
 def open311_api_keys_deactivate(*, api_keys: Iterable[Open311ApiKey]) -> int:
     return Open311ApiKey.objects.filter(pk__in=[k.pk for k in api_keys]).update(active=False)
+
+
+@transaction.atomic
+def open311_api_keys_revoke(*, owner: User) -> int:
+    """Revoke every key acting as ``owner``, whose password was just reset or changed
+    (``residents.signals.password_replaced``, inside that transaction). A key acts as its
+    owner, like an API token; whoever stole the login may have been issued one, and after a
+    reset nobody can tell it from the integration's.
+
+    Each key is deactivated and its stored digest replaced by that of a secret nobody is
+    shown, so switching it on again on the admin site cannot bring the old key back (keys
+    deactivated before too: one of them may be the leaked one). The records stay, as every
+    deactivated key does: requests keep who logged them, and the admin list's *Replace*
+    gives the integration a new key with the same organisation and default community.
+    Returns how many keys were ended."""
+    ended = 0
+    for pk in Open311ApiKey.objects.filter(owner=owner).values_list("pk", flat=True):
+        ended += Open311ApiKey.objects.filter(pk=pk).update(
+            active=False, key_hash=Open311ApiKey.digest(secrets.token_urlsafe(32))
+        )
+    return ended
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from analytics import kinds
 from tests.factories import (
     AdministratorFactory,
     ResidentFactory,
+    ServiceRequestFactory,
     SupplyCapacityFactory,
     api_client,
 )
@@ -144,6 +145,25 @@ def test_a_reply_and_information_say_something():
     reply = [components[b["$ref"].split("/")[-1]] for b in components["ReplyAddRequest"]["oneOf"]]
     assert [b["required"] for b in reply] == [["text"], ["canned"]]
     assert reply[0]["properties"]["canned"]["maxLength"] == 0
+
+
+def test_information_must_be_sent_with_a_body():
+    """Information is text, a photo or both, each optional on its own: drf-spectacular left
+    the body optional, so a post with no body was schema-valid and refused (400 naming
+    ``text``). The body is required in the schema (``core.api_schema.body_needs_a_field``),
+    and the mark that says so is not published."""
+    resident = ResidentFactory(with_account=True)
+    item = ServiceRequestFactory(
+        community=resident.community, resident=resident, status="submitted"
+    )
+    response = api_client(resident.user).post(f"/api/v1/requests/{item.pk}/information/")
+    assert response.status_code == 400
+    assert set(response.json()) == {"text"}
+    schema = _schema()
+    body = schema["paths"]["/api/v1/requests/{id}/information/"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert set(body["content"]) == {"multipart/form-data", "application/json"}
+    assert not any("x-needs-a-field" in c for c in schema["components"]["schemas"].values())
 
 
 def test_an_empty_query_value_is_documented_as_allowed():

@@ -13,7 +13,7 @@ from analytics.models import DemandForecast
 from services.models import ServiceCategory
 from tests.analytics import run_data
 from tests.e2e.conftest import BROWSER_DB, E2E_PASSWORD, log_in
-from tests.factories import CommunityFactory, SupplyCapacityFactory
+from tests.factories import CommunityFactory, ServiceRequestFactory, SupplyCapacityFactory
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
 
@@ -56,40 +56,6 @@ def test_the_supply_page_fits_a_phone_in_chinese(new_page, admin_user, month_of_
             .map(value => value.innerText)"""
     )
     assert outside == []
-
-
-def test_the_workers_dashboard_stacks_its_tables_on_a_phone(new_page):
-    """The dashboard's community table on a phone: each community a block of labelled cells;
-    the forecast cell holds three services (text, intervals, line breaks) under one label."""
-    runs = run_data.run_world()
-    worker = runs.world.worker_assigned
-    worker.set_password(E2E_PASSWORD)
-    worker.save(update_fields=["password"])
-    period = runs.forecast.forecasts.order_by("period").first().period
-    for level, code in ((12.6, "heating_gas"), (7.6, "waste_collection")):
-        DemandForecast.objects.create(
-            run=runs.forecast,
-            community=runs.world.home,
-            category=ServiceCategory.objects.get(code=code),
-            period=period,
-            forecast=level,
-            lower=level - 5,
-            upper=level + 6,
-        )
-    page = new_page(viewport=PHONE_375)
-    log_in(page, worker.username)
-    page.goto("/zh-hans/analytics/dashboard/")
-    forecasts = page.locator("table.stack td[data-label^='下月预测']").first
-    assert forecasts.inner_text().count("\n") == 2  # three services, one a line
-
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_375["width"]
-    # No cell's value runs out of its cell (and off the card) to the right.
-    cut_off = page.evaluate(
-        """() => [...document.querySelectorAll('table.stack td')]
-            .filter(cell => cell.scrollWidth > cell.clientWidth + 1)
-            .map(cell => cell.getAttribute('data-label') + ': ' + cell.innerText)"""
-    )
-    assert cut_off == []
 
 
 def test_a_queue_rows_selection_box_and_the_header_links_are_big_enough_to_tap_on_a_phone(
@@ -163,9 +129,40 @@ def test_the_queue_list_starts_near_the_top_on_a_phone(new_page, worker_user, qu
     assert page.get_by_label("操作").is_visible()
 
 
-# A queue row on a phone: its cells flow side by side, each beside a short label, instead of
-# a labelled line each (nine lines, 306 to 374 px a row at 320 and 375 px).
+# A row of a list on a phone: its cells flow side by side, each beside a short label, instead
+# of a labelled line each (a queue row's nine lines were 306 to 374 px at 320 and 375 px).
 COMPACT_ROW_PX = 200
+
+
+# A list in compact rows (the queue, the worker's dashboard, a resident's requests): each
+# row's height is printed (docs/queue.md quotes them) and under COMPACT_ROW_PX, every cell is
+# shown whole inside the screen, each labelled cell with its label, and nothing scrolls
+# sideways.
+ROW_CELLS = """(rowSelector) => [...document.querySelectorAll(rowSelector)].map(row => ({
+    height: row.getBoundingClientRect().height,
+    cells: [...row.querySelectorAll(":scope > td")].map(cell => {
+        const box = cell.getBoundingClientRect();
+        return {label: cell.getAttribute("data-label"), text: cell.innerText.trim(),
+                bare: cell.classList.contains("compact-rows__bare"),
+                shown: box.width > 0 && box.height > 0, left: box.left, right: box.right,
+                overflows: cell.scrollWidth > cell.clientWidth + 1,
+                labelShown: getComputedStyle(cell, "::before").content !== "none"};
+    }),
+}))"""
+
+
+def _compact_rows(page, row_selector: str, width: int, what: str) -> list[dict]:
+    rows = page.evaluate(ROW_CELLS, row_selector)
+    print(f"{what}: rows {[round(row['height']) for row in rows]} px tall")
+    assert rows and max(row["height"] for row in rows) < COMPACT_ROW_PX, what
+    for row in rows:
+        for cell in row["cells"]:
+            assert cell["shown"] and cell["left"] >= 0 and cell["right"] <= width, cell
+            assert not cell["overflows"], cell
+            if cell["label"] is not None and not cell["bare"]:
+                assert cell["labelShown"], cell
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    return rows
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -179,24 +176,100 @@ def test_a_queue_row_is_compact_on_a_phone_and_keeps_every_cell(
     page = new_page(viewport={"width": width, "height": 700})
     log_in(page, worker_user.username)
     page.goto("/queue/?view=all" if language == "en" else "/zh-hans/queue/?view=all")
-    rows = page.locator("table.stack tbody tr")
-    heights = rows.evaluate_all("rows => rows.map(row => row.getBoundingClientRect().height)")
-    print(f"{language} {width} px: queue rows {[round(h) for h in heights]} px tall")
-    assert heights and max(heights) < COMPACT_ROW_PX
-    # Every cell is shown whole, with its label, inside the screen.
-    cells = page.evaluate(
-        """() => [...document.querySelectorAll("table.stack tbody td")].map(cell => {
-            const box = cell.getBoundingClientRect();
-            return {label: cell.getAttribute("data-label"), text: cell.innerText.trim(),
-                    bare: cell.classList.contains("queue-rows__bare"),
-                    shown: box.width > 0 && box.height > 0, left: box.left, right: box.right,
-                    labelShown: getComputedStyle(cell, "::before").content !== "none"};
-        })"""
-    )
-    for cell in cells:
-        assert cell["shown"] and cell["left"] >= 0 and cell["right"] <= width, cell
-        if cell["label"] is not None and not cell["bare"]:
-            assert cell["labelShown"], cell
+    rows = _compact_rows(page, "table.stack tbody tr", width, f"{language} {width} px: queue")
+    cells = [cell for row in rows for cell in row["cells"]]
     texts = " ".join(cell["text"] for cell in cells)
     assert worker_user.display_name in texts and f"#{taken.pk}" in texts
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.fixture
+def dashboard_world():
+    """The run tests' world with a forecast of three services for the worker's community and
+    three recent ratings there, one low with a long comment."""
+    runs = run_data.run_world()
+    world = runs.world
+    world.worker_assigned.set_password(E2E_PASSWORD)
+    world.worker_assigned.save(update_fields=["password"])
+    period = runs.forecast.forecasts.order_by("period").first().period
+    for level, code in ((12.6, "heating_gas"), (7.6, "waste_collection")):
+        DemandForecast.objects.create(
+            run=runs.forecast,
+            community=world.home,
+            category=ServiceCategory.objects.get(code=code),
+            period=period,
+            forecast=level,
+            lower=level - 5,
+            upper=level + 6,
+        )
+    category = ServiceCategory.objects.get
+    for code, rating, comment in (
+        ("road_repair", 5, ""),
+        ("waste_collection", 4, "Quick."),
+        (
+            "elderly_home_care",
+            2,
+            "Nobody came on the day we agreed; the visit was moved twice without a call.",
+        ),
+    ):
+        ServiceRequestFactory(
+            community=world.home,
+            category=category(code=code),
+            status="resolved",
+            satisfaction=rating,
+            satisfaction_comment=comment,
+        )
+    return world
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("width", [320, 375])
+def test_the_dashboards_tables_are_compact_on_a_phone(new_page, dashboard_world, language, width):
+    page = new_page(viewport={"width": width, "height": 700})
+    log_in(page, dashboard_world.worker_assigned.username)
+    page.goto("/analytics/dashboard/" if language == "en" else "/zh-hans/analytics/dashboard/")
+    ratings = _compact_rows(
+        page, "#ratings table tbody tr", width, f"{language} {width} px: dashboard ratings"
+    )
+    assert len(ratings) == 3
+    communities = _compact_rows(
+        page, "#communities table tbody tr", width, f"{language} {width} px: dashboard communities"
+    )
+    assert communities
+    # The forecast cell keeps its three services, one a line, under its label.
+    forecast = communities[0]["cells"][-1]
+    assert forecast["labelShown"] and forecast["text"].count("\n") == 2, forecast
+
+
+@pytest.fixture
+def my_requests(resident_user):
+    """A resident's requests: one just made, one resolved and rated, one to rate."""
+    category = ServiceCategory.objects.get
+    profile = resident_user.resident_profile
+    return [
+        ServiceRequestFactory(resident=profile, category=category(code=code), **fields)
+        for code, fields in (
+            ("road_repair", {}),
+            ("waste_collection", {"status": "resolved", "satisfaction": 4}),
+            ("elderly_home_care", {"status": "resolved"}),
+        )
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("width", [320, 375])
+def test_my_requests_are_compact_rows_on_a_phone(
+    new_page, resident_user, my_requests, language, width
+):
+    page = new_page(viewport={"width": width, "height": 700})
+    log_in(page, resident_user.username)
+    page.goto("/requests/" if language == "en" else "/zh-hans/requests/")
+    rows = _compact_rows(page, "main table tbody tr", width, f"{language} {width} px: my requests")
+    assert len(rows) == 3
+    texts = " ".join(cell["text"] for row in rows for cell in row["cells"])
+    assert all(f"#{item.pk}" in texts for item in my_requests)
+    assert "4/5" in texts
+    # The history still opens in place, and a resolved request not yet rated asks for it.
+    rate = "Rate the service" if language == "en" else "评价服务"
+    assert page.get_by_role("link", name=rate).count() == 1
+    page.locator("main table summary").first.click()
+    assert page.locator("main table .timeline").first.is_visible()

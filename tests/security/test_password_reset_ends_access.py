@@ -4,7 +4,9 @@ December 2026).
 An administrator resets a login's password because it was forgotten or stolen. The login's
 web sessions ended (Django checks a session against the password's hash), but its API
 tokens kept working: whoever had stolen the account kept acting as it through the API.
-``residents.actions.account_password_set`` now deletes them.
+``residents.actions.account_password_set`` now deletes them. Its Open311 keys kept working
+too, after a reset and after the owner changed the password themself; the one rule of a new
+password (``residents.actions._password_replace``) now revokes them as well.
 """
 
 from __future__ import annotations
@@ -14,9 +16,23 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from residents import actions
-from tests.factories import AdministratorFactory, CommunityFactory, WorkerFactory, api_client
+from services.models import Open311ApiKey, ServiceRequest
+from services.open311.actions import (
+    open311_api_key_issue,
+    open311_api_key_replace,
+    open311_api_keys_deactivate,
+)
+from tests.factories import (
+    PASSWORD,
+    AdministratorFactory,
+    CommunityFactory,
+    WorkerFactory,
+    api_client,
+)
 
 pytestmark = pytest.mark.django_db
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 NEW_PASSWORD = "a-long-new-pass-2026"
 
@@ -54,3 +70,123 @@ def test_making_a_password_unusable_deletes_the_tokens_too():
         user=AdministratorFactory(is_superuser=True), account=worker, password=None
     )
     assert not Token.objects.filter(user=worker).exists()
+
+
+# Open311 keys (7 December 2026): a key acts as its owner, as a token does, yet a reset or a
+# change of the owner's password left it working. ``_password_replace`` now revokes them.
+
+
+def _submits(key: str, community) -> int:
+    """The status of an Open311 submission with ``key`` for ``community``."""
+    return (
+        Client()
+        .post(
+            "/open311/v2/requests.json",
+            {
+                "api_key": key,
+                "service_code": "water_supply",
+                "address_id": community.code,
+                "description": "No water on the third floor.",
+            },
+        )
+        .status_code
+    )
+
+
+@pytest.fixture
+def keys():
+    """A worker with two Open311 keys (one switched off earlier), and another worker's key."""
+    community = CommunityFactory()
+    worker = WorkerFactory(communities=[community])
+    colleague = WorkerFactory(communities=[community])
+    key = open311_api_key_issue(owner=worker, organisation="Synthetic volunteers")
+    old = open311_api_key_issue(owner=worker, organisation="Synthetic volunteers")
+    open311_api_keys_deactivate(api_keys=[old.api_key])
+    other = open311_api_key_issue(owner=colleague, organisation="Synthetic neighbours")
+    assert _submits(key.key, community) == 201
+    assert _submits(other.key, community) == 201
+    return community, worker, key, old, other
+
+
+def _admin_site() -> Client:
+    client = Client()
+    client.force_login(AdministratorFactory(is_superuser=True), backend=BACKEND)
+    return client
+
+
+def _reset_on_the_admin_site(worker) -> None:
+    answer = _admin_site().post(
+        f"/admin/residents/user/{worker.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert answer.status_code == 302
+
+
+def _change_on_the_page(worker) -> None:
+    client = Client()
+    client.force_login(worker, backend=BACKEND)
+    answer = client.post(
+        "/me/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert answer.status_code == 302
+
+
+def _change_through_the_api(worker) -> None:
+    client = api_client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=worker).key}")
+    answer = client.post(
+        "/api/v1/me/password/",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.content
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [_reset_on_the_admin_site, _change_on_the_page, _change_through_the_api],
+    ids=["administrator-reset", "change-page", "change-api"],
+)
+def test_a_new_password_ends_the_owners_open311_keys_and_no_one_elses(keys, replace):
+    community, worker, key, _old, other = keys
+    before = ServiceRequest.objects.count()
+
+    replace(worker)
+
+    assert _submits(key.key, community) == 403
+    assert ServiceRequest.objects.count() == before
+    assert not Open311ApiKey.objects.filter(owner=worker, active=True).exists()
+    # Another login's key goes on working.
+    assert _submits(other.key, community) == 201
+    other.api_key.refresh_from_db()
+    assert other.api_key.active
+
+
+def test_a_revoked_key_switched_on_again_stays_dead(keys):
+    """Ticking *active* again on the key's admin page (the integration stopped, say) does not
+    bring back a key the thief may hold, nor one deactivated before the reset; *Replace*
+    issues one that works."""
+    community, worker, key, old, _other = keys
+    _reset_on_the_admin_site(worker)
+    admin_site = _admin_site()
+    for revoked in (key, old):
+        page = f"/admin/services/open311apikey/{revoked.api_key.pk}/change/"
+        answer = admin_site.post(
+            page, {"organisation": "Synthetic volunteers", "default_community": "", "active": "on"}
+        )
+        assert answer.status_code == 302, answer.content
+        revoked.api_key.refresh_from_db()
+        assert revoked.api_key.active
+        assert _submits(revoked.key, community) == 403
+    replaced = open311_api_key_replace(api_key=key.api_key)
+    assert _submits(replaced.key, community) == 201
+
+
+def test_making_a_password_unusable_revokes_the_keys_too(keys):
+    community, worker, key, _old, other = keys
+    actions.account_password_set(
+        user=AdministratorFactory(is_superuser=True), account=worker, password=None
+    )
+    assert _submits(key.key, community) == 403
+    assert _submits(other.key, community) == 201
