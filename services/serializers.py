@@ -20,6 +20,7 @@ from core.api_schema import body_needs_a_field
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
 from services import queries, workflow
+from services.extra_fields import DATATYPES
 from services.models import (
     RequestComment,
     RequestStatusChange,
@@ -81,6 +82,16 @@ class CategorySerializer(ApiModelSerializer):
             "order",
         ]
         read_only_fields = fields
+        # The model's help is worded for the person editing the catalogue; a client reads
+        # the stored shape.
+        extra_kwargs = {
+            "extra_fields": {
+                "help_text": "The questions the category asks, as GeoReport v2 attributes: "
+                "a list of objects with `code`, `label`, `datatype` "
+                f"({', '.join(f'`{d}`' for d in DATATYPES)}), `required`, and `values` "
+                "(`key`, `name`) for list types."
+            }
+        }
 
 
 class CategoryTreeSerializer(CategorySerializer):
