@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import formats
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from analytics import actions, queries
+from analytics import actions, queries, reports
 from analytics.models import AnalysisRun, PanelDataset
 from core.admin import ActionAdminMixin
-from residents.queries import answers_for_everything
+from core.localisation import labelled
 
 
 class ReadOnlyAdmin(ActionAdminMixin, admin.ModelAdmin):
@@ -44,16 +49,30 @@ class AnalysisRunAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "status", ("approved_at", admin.EmptyFieldListFilter)]
     date_hierarchy = "created_at"
     list_select_related = ["created_by"]
+    # What the stored JSON and English say (parameters, progress, error, timings, result) is
+    # shown as the run's pages show it, in the reader's language: never the raw codes.
     fieldsets = [
-        (None, {"fields": ["kind", "status", "progress", "progress_message", "error"]}),
-        (_("Input"), {"fields": ["params", "data_fingerprint", "data_cutoff"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "status",
+                    "result_link",
+                    "progress",
+                    "progress_text",
+                    "error_text",
+                ]
+            },
+        ),
+        (_("Input"), {"fields": ["parameters", "data_fingerprint", "data_cutoff"]}),
         (
             _("Execution"),
             {
                 "fields": [
                     "attempts",
                     "worker_pid",
-                    "timings",
+                    "time_taken",
                     "created_by",
                     "created_at",
                     "started_at",
@@ -62,21 +81,48 @@ class AnalysisRunAdmin(ReadOnlyAdmin):
             },
         ),
         (_("Approval"), {"fields": ["approved_by", "approved_at"]}),
-        (_("Result"), {"classes": ["collapse"], "fields": ["result"]}),
     ]
+    readonly_fields = ["progress_text", "error_text", "parameters", "time_taken", "result_link"]
 
     def get_queryset(self, request: HttpRequest):
         # The runs the pages and the API show this user (``runs_for``: an administrator of an
-        # area sees no what-if of another area). The list never needs the (large) result.
+        # area sees no what-if of another area). No page here needs the (large) result.
         return queries.runs_for(request.user).defer("result")
 
-    def get_fieldsets(self, request: HttpRequest, obj: AnalysisRun | None = None):
-        # The stored result is the whole country's; the pages and the API cut it to the
-        # reader's area (``kinds.<kind>.for_audience``), so here only nationwide
-        # administrators see it.
-        if answers_for_everything(user=request.user):
-            return self.fieldsets
-        return [entry for entry in self.fieldsets if "result" not in entry[1]["fields"]]
+    @admin.display(description=_("progress message"))
+    def progress_text(self, run: AnalysisRun) -> str:
+        return reports.run_progress_text(run) or self.get_empty_value_display()
+
+    @admin.display(description=_("error"))
+    def error_text(self, run: AnalysisRun) -> str:
+        return reports.run_error_text(run) or self.get_empty_value_display()
+
+    @admin.display(description=_("parameters"))
+    def parameters(self, run: AnalysisRun) -> SafeString | str:
+        pairs = reports.params_summary(run)
+        if not pairs:
+            return self.get_empty_value_display()
+        return format_html_join(mark_safe("<br>"), "{}", ((labelled(*pair),) for pair in pairs))
+
+    @admin.display(description=_("Time"))
+    def time_taken(self, run: AnalysisRun) -> str:
+        # The whole run's time, as its page gives it; the stages' times are the engine's.
+        total = (run.timings or {}).get("total")
+        if total is None:
+            return self.get_empty_value_display()
+        return gettext("%(seconds)s s") % {"seconds": formats.number_format(total, 1)}
+
+    @admin.display(description=_("result"))
+    def result_link(self, run: AnalysisRun) -> SafeString | str:
+        # The stored result is the whole country's; the run's page cuts it to the reader's
+        # area (``kinds.<kind>.for_audience``) and shows it in words, tables and charts.
+        if run.status != AnalysisRun.Status.SUCCEEDED:
+            return self.get_empty_value_display()
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("analytics:run_detail", kwargs={"pk": run.pk}),
+            gettext("See the result on the run's page"),
+        )
 
     def delete_through_action(self, request: HttpRequest, obj: AnalysisRun) -> None:
         actions.analysis_run_delete(user=request.user, run=obj)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_serializer
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 VALIDATION_ERROR = {
     "type": "object",
@@ -116,20 +118,36 @@ def _resolved(schema: dict, components: dict) -> dict:
     return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
 
 
+# The mark of a body that needs one of its optional fields (``body_needs_a_field``); the hook
+# below reads it and takes it out of the published schema.
+NEEDS_A_FIELD = "x-needs-a-field"
+
+
+def body_needs_a_field(serializer_class):
+    """For a request serializer whose every field is optional but whose empty body is refused
+    (information: text, a photo, or both): its body is required in the schema all the same.
+    Stating *which* field as a ``oneOf`` is not possible for a body with a binary photo (a
+    choice of shapes holding a file is more than schemathesis can generate: "Unsupported type:
+    'Binary'"), so the schema says only that a body must be sent."""
+    return extend_schema_serializer(extensions={NEEDS_A_FIELD: True})(serializer_class)
+
+
 def _needs_fields(schema: dict, components: dict) -> bool:
     """Whether every body this schema allows names at least one field (an empty body is
-    refused): it has required fields, or it is a choice of shapes that each have some."""
+    refused): it has required fields, or it is a choice of shapes that each have some, or
+    its serializer says it needs one of its optional fields."""
     schema = _resolved(schema, components)
     choices = schema.get("oneOf") or schema.get("anyOf")
     if choices:
         return all(_needs_fields(choice, components) for choice in choices)
-    return bool(schema.get("required"))
+    return bool(schema.get("required")) or bool(schema.get(NEEDS_A_FIELD))
 
 
 def bodies_with_required_fields_are_required(result: dict, generator, request, public) -> dict:
     """A request body whose every shape has required fields is itself required. drf-spectacular
     marks it so for a plain serializer but not for a choice of shapes (a lookup's one
-    identifier, a move's own reasons, one body per kind of run), so the schema allowed a post
+    identifier, a move's own reasons, one body per kind of run), nor for one whose fields are
+    each optional but not all at once (``body_needs_a_field``), so the schema allowed a post
     with no body at all, which is refused (400) naming the missing fields."""
     components = result.get("components", {}).get("schemas", {})
     for operations in result.get("paths", {}).values():
@@ -140,4 +158,65 @@ def bodies_with_required_fields_are_required(result: dict, generator, request, p
             shapes = [content["schema"] for content in body.get("content", {}).values()]
             if shapes and all(_needs_fields(shape, components) for shape in shapes):
                 body["required"] = True
+    for component in components.values():
+        component.pop(NEEDS_A_FIELD, None)
+    return result
+
+
+# A router resource: its collection ``…/things/`` and one item ``…/things/{id}/``.
+_ITEM_PATH = re.compile(r"^(?P<collection>/api/v1/(?:[\w-]+/)+)\{(?P<key>\w+)\}/$")
+ITEM_METHODS = ("get", "put", "patch", "delete")
+
+
+def _success_bodies(operation: dict) -> dict[str, dict]:
+    """An operation's success responses (2xx) by status."""
+    return {
+        status: response
+        for status, response in operation.get("responses", {}).items()
+        if str(status).startswith("2")
+    }
+
+
+def _names_property(response: dict, name: str, components: dict) -> bool:
+    """Whether every JSON body of a response carries the property ``name``."""
+    bodies = [media.get("schema", {}) for media in response.get("content", {}).values()]
+    return bool(bodies) and all(
+        name in _resolved(body, components).get("properties", {}) for body in bodies
+    )
+
+
+def _link(operation_id: str, key: str, expression: str) -> dict:
+    return {"operationId": operation_id, "parameters": {key: expression}}
+
+
+def links_follow_each_resource(result: dict, generator, request, public) -> dict:
+    """OpenAPI links between the operations of each router resource, derived from the paths
+    (never listed by hand): what a create answers leads, by the ``id`` in its body, to reading,
+    changing and deleting that object; a delete leads, by the id it was sent, to the same
+    object's other operations, which must not answer for it any more. A client (and
+    schemathesis' stateful tests, ``tests/fuzz``) can follow them to chain calls."""
+    components = result.get("components", {}).get("schemas", {})
+    paths = result.get("paths", {})
+    for item_path, item in paths.items():
+        match = _ITEM_PATH.match(item_path)
+        create = paths.get(match["collection"], {}).get("post") if match else None
+        if create is None:
+            continue
+        key = match["key"]
+        targets = {
+            method: item[method]["operationId"]
+            for method in ITEM_METHODS
+            if method in item and "operationId" in item[method]
+        }
+        for response in _success_bodies(create).values():
+            if _names_property(response, key, components):
+                links = response.setdefault("links", {})
+                for operation_id in targets.values():
+                    links[operation_id] = _link(operation_id, key, f"$response.body#/{key}")
+        if "delete" in item:
+            for response in _success_bodies(item["delete"]).values():
+                links = response.setdefault("links", {})
+                for method, operation_id in targets.items():
+                    if method != "delete":
+                        links[operation_id] = _link(operation_id, key, f"$request.path.{key}")
     return result

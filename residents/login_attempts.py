@@ -14,6 +14,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from core.replacements import replace
+
 # The texts axes shows on our admin pages, as axes words them.
 AXES_TEXTS = (
     # Models
@@ -83,6 +85,6 @@ class LoginAttemptsConfig(AxesAppConfig):
         # admin shows as a page's title and in its breadcrumbs.
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-        AccessAttempt.__str__ = _attempt_name
-        AccessLog.__str__ = _login_name
-        AccessFailureLog.__str__ = _failure_name
+        replace(AccessAttempt, "__str__", _attempt_name)
+        replace(AccessLog, "__str__", _login_name)
+        replace(AccessFailureLog, "__str__", _failure_name)

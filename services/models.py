@@ -64,10 +64,14 @@ class ServiceCategory(models.Model):
         default=list,
         blank=True,
         validators=[validate_extra_fields],
+        # Read by the person editing the catalogue on the admin site; the API describes the
+        # stored shape (GeoReport v2 attributes) in its own words (``CategorySerializer``).
         help_text=_(
-            "Additional questions the category asks, as a list of objects with code, "
-            "label, datatype (string, number, datetime, text, singlevaluelist, multivaluelist), "
-            "required, and values for list types."
+            "The questions a resident answers when asking for this service, asked in this "
+            "order. Each question has a short code of its own, the question as residents read "
+            "it, the kind of answer it takes (a line of text, a number, a date and time, a "
+            "longer text, one choice from a list or several), whether an answer is required, "
+            "and for a list, its choices."
         ),
     )
     active = models.BooleanField(_("active"), default=True)

@@ -16,9 +16,11 @@ from core.api import (
     CodeRelatedField,
     ErrorSerializer,
 )
+from core.api_schema import body_needs_a_field
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
 from services import queries, workflow
+from services.extra_fields import DATATYPES
 from services.models import (
     RequestComment,
     RequestStatusChange,
@@ -80,6 +82,16 @@ class CategorySerializer(ApiModelSerializer):
             "order",
         ]
         read_only_fields = fields
+        # The model's help is worded for the person editing the catalogue; a client reads
+        # the stored shape.
+        extra_kwargs = {
+            "extra_fields": {
+                "help_text": "The questions the category asks, as GeoReport v2 attributes: "
+                "a list of objects with `code`, `label`, `datatype` "
+                f"({', '.join(f'`{d}`' for d in DATATYPES)}), `required`, and `values` "
+                "(`key`, `name`) for list types."
+            }
+        }
 
 
 class CategoryTreeSerializer(CategorySerializer):
@@ -528,6 +540,7 @@ class ReplyAddSerializer(serializers.Serializer):
     )
 
 
+@body_needs_a_field  # text, a photo or both: an empty body is refused, naming text
 class InformationAddSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     photo = serializers.ImageField(required=False, allow_null=True, default=None)

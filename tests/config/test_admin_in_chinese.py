@@ -17,6 +17,7 @@ from residents.models import PortraitConsent, Region
 from services.models import CapacityChange, RequestStatusChange, ServiceCategory, SupplyCapacity
 from tests.factories import (
     AdministratorFactory,
+    CommunityFactory,
     PersonalDataAccessFactory,
     ResidentFactory,
     ServiceRequestFactory,
@@ -238,3 +239,23 @@ def test_the_login_protection_pages_read_chinese(chinese_admin):
     assert "Axes" not in index and "登录保护" in index
     print("\n".join(problems))
     assert problems == []
+
+
+def _filter_titles(html: str) -> list[str]:
+    return [
+        re.sub(r"\s+", " ", title).strip()
+        for title in re.findall(
+            r"<details data-filter-title=[^>]*>\s*<summary>(.*?)</summary>", html, re.S
+        )
+    ]
+
+
+def test_a_list_filters_title_is_one_phrase_of_the_readers_language(chinese_admin):
+    # Django's " By {{ filter_title }} " reads "以 城市" in Chinese: spaces around the noun.
+    CommunityFactory()
+    with translation.override("zh-hans"):
+        page = chinese_admin.get(reverse("admin:residents_community_changelist")).content.decode()
+    assert _filter_titles(page) == ["按城市或农村筛选", "按地区筛选", "按城市筛选"]
+    with translation.override("en"):
+        page = chinese_admin.get(reverse("admin:residents_community_changelist")).content.decode()
+    assert _filter_titles(page) == ["By urban or rural", "By region", "By city"]

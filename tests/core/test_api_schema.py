@@ -14,6 +14,7 @@ from analytics import kinds
 from tests.factories import (
     AdministratorFactory,
     ResidentFactory,
+    ServiceRequestFactory,
     SupplyCapacityFactory,
     api_client,
 )
@@ -146,8 +147,50 @@ def test_a_reply_and_information_say_something():
     assert reply[0]["properties"]["canned"]["maxLength"] == 0
 
 
+def test_information_must_be_sent_with_a_body():
+    """Information is text, a photo or both, each optional on its own: drf-spectacular left
+    the body optional, so a post with no body was schema-valid and refused (400 naming
+    ``text``). The body is required in the schema (``core.api_schema.body_needs_a_field``),
+    and the mark that says so is not published."""
+    resident = ResidentFactory(with_account=True)
+    item = ServiceRequestFactory(
+        community=resident.community, resident=resident, status="submitted"
+    )
+    response = api_client(resident.user).post(f"/api/v1/requests/{item.pk}/information/")
+    assert response.status_code == 400
+    assert set(response.json()) == {"text"}
+    schema = _schema()
+    body = schema["paths"]["/api/v1/requests/{id}/information/"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert set(body["content"]) == {"multipart/form-data", "application/json"}
+    assert not any("x-needs-a-field" in c for c in schema["components"]["schemas"].values())
+
+
 def test_an_empty_query_value_is_documented_as_allowed():
     """``?status=`` is taken as not sent (django-filter, page_size): without
     ``allowEmptyValue`` it was input the schema forbids, and accepted."""
     for parameter in _schema()["paths"]["/api/v1/requests/"]["get"]["parameters"]:
         assert parameter["allowEmptyValue"] is True, parameter["name"]
+
+
+def test_each_resource_links_its_create_to_its_object_and_its_delete_onwards():
+    """Links (``core.api_schema.links_follow_each_resource``) let a client, and schemathesis'
+    stateful tests (``tests/fuzz/test_api_stateful.py``), chain calls on one object."""
+    paths = _schema()["paths"]
+    created = paths["/api/v1/capacities/"]["post"]["responses"]["201"]["links"]
+    assert created["api_v1_capacities_destroy"] == {
+        "operationId": "api_v1_capacities_destroy",
+        "parameters": {"id": "$response.body#/id"},
+    }
+    assert set(created) == {
+        "api_v1_capacities_retrieve",
+        "api_v1_capacities_update",
+        "api_v1_capacities_partial_update",
+        "api_v1_capacities_destroy",
+    }
+    assert set(paths["/api/v1/requests/"]["post"]["responses"]["201"]["links"]) == {
+        "api_v1_requests_retrieve"
+    }
+    deleted = paths["/api/v1/residents/{id}/"]["delete"]["responses"]["204"]["links"]
+    assert deleted["api_v1_residents_retrieve"]["parameters"] == {"id": "$request.path.id"}
+    assert "api_v1_residents_destroy" not in deleted

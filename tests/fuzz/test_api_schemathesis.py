@@ -127,8 +127,8 @@ BEYOND_THE_SCHEMA = {
     "PATCH /api/v1/capacities/{id}/": {"community", "category", "period"},
     "POST /api/v1/requests/{id}/assign/": {"assignee"},
     "POST /api/v1/requests/{id}/replies/": {"canned"},  # one offered for the request's service
-    # The file must be an image; text or a photo (a oneOf with a binary photo is more than
-    # schemathesis can generate: "Unsupported type: 'Binary'").
+    # The file must be an image; text or a photo (the body is required, but a oneOf with a
+    # binary photo is more than schemathesis can generate: "Unsupported type: 'Binary'").
     "POST /api/v1/requests/{id}/information/": {"photo", "text"},
     "POST /api/v1/analysis-runs/": {"params"},  # a community served, a month with data
     # The ID number's check digit, a phone number as the carriers number them.

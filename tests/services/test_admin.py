@@ -3,8 +3,11 @@ page loads, lists stay query-bounded, and a request's status is read-only there.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from services.models import ServiceRequest
 from tests.factories import (
@@ -76,3 +79,26 @@ def test_request_list_filters_and_query_count(admin_client, django_assert_max_nu
 def test_history_and_idempotency_records_are_read_only(admin_client, objects):
     assert admin_client.get(reverse("admin:services_requeststatuschange_add")).status_code == 403
     assert admin_client.get(reverse("admin:services_idempotencyrecord_add")).status_code == 403
+
+
+# The stored shape's words (GeoReport v2 attribute keys and datatypes), which a client reads
+# and a person editing the catalogue need not; in Chinese, no Latin word at all.
+SHAPE_WORDS = {
+    "en": re.compile(r"\b(label|datatype|values|string|datetime|singlevaluelist|multivaluelist)\b"),
+    "zh-hans": re.compile(r"[A-Za-z]+"),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "the kind of answer it takes"), ("zh-hans", "回答的类型")],
+)
+def test_a_categorys_extra_questions_are_explained_in_words(admin_client, language, words):
+    with translation.override(language):
+        html = admin_client.get(reverse("admin:services_servicecategory_add")).content.decode()
+    help_text = re.search(
+        r'<div class="help" id="id_extra_fields_helptext">(.*?)</div>', html, re.S
+    )
+    text = re.sub(r"<[^>]+>", "", help_text[1])
+    assert words in text
+    assert SHAPE_WORDS[language].findall(text) == []
