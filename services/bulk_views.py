@@ -60,7 +60,10 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
         importer = IMPORTERS[form.cleaned_data["kind"]]
         upload = form.cleaned_data["file"]
         try:
-            result = importer(user=request.user, file=upload.read(), filename=upload.name)
+            # The upload itself (spooled to disk past FILE_UPLOAD_MAX_MEMORY_SIZE), read as a
+            # stream by services.tables: never a copy of it whole in memory.
+            upload.seek(0)
+            result = importer(user=request.user, file=upload, filename=upload.name)
         except bulk.BulkImportError as exc:
             context["problems"] = exc.problems
             status = 422

@@ -7,7 +7,8 @@ the workbook gives them) is streamed through ``zlib`` once, counting rows and me
 longest text run between two tags (one no cell within the limit could make).
 Only a file within every limit is read, row by row, by openpyxl in read-only mode, which
 checks columns, cell lengths and NUL characters as it goes. A file over a limit is refused
-in well under a second (``bench/bench_uploads.py``), never after parsing it all.
+in well under a second (``bench/bench_uploads.py``), never after parsing it all. Neither
+format is copied into memory whole: both are read from the file as streams.
 
 Row numbers are as a spreadsheet shows them (``core.rows``): the header is row 1.
 """
@@ -96,8 +97,9 @@ def read_rows(data: bytes | IO[bytes], suffix: str) -> tuple[list[str], list[lis
     """The header (trimmed, lower case) and the data rows as text ("" for blank cells, every
     cell stripped), refused with one ``TableRefused`` at the first limit crossed.
 
-    ``data`` may be the file itself (seekable, read from where it stands): a CSV is then
-    read from it as a stream, never whole.
+    ``data`` may be the file itself (seekable, read from where it stands): it is then read
+    as a stream, never whole (a CSV row by row; an XLSX file's zip through its directory,
+    entry by entry, the sheet row by row).
 
     Blank rows between data rows are kept (all cells "") and trailing ones dropped, so the
     row at position ``i`` is the one a spreadsheet shows as ``spreadsheet_row(i)``, in a CSV
@@ -109,7 +111,7 @@ def read_rows(data: bytes | IO[bytes], suffix: str) -> tuple[list[str], list[lis
         raise _refuse(1, "file", too_large_message())
     if suffix == "csv":
         return _read_csv(file)
-    return _read_xlsx(file.read())
+    return _read_xlsx(file)
 
 
 def _check_cells(row_number: int, header: list[str], cells: list[str]) -> None:
@@ -223,18 +225,32 @@ def _csv_rows(reader) -> tuple[list[str], list[list[str]]]:
 # XLSX ----------------------------------------------------------------------------------------
 
 
-def _xlsx_prescan(data: bytes) -> None:
+def _count(file: IO[bytes], pattern: bytes) -> int:
+    """How many times ``pattern`` occurs in the file, read chunk by chunk (a copy of the
+    pattern's length but one carried over, so none across a boundary is missed or counted
+    twice); the file is left where it was."""
+    start = file.tell()
+    count, carry = 0, b""
+    while chunk := file.read(_CHUNK):
+        window = carry + chunk
+        count += window.count(pattern)
+        carry = window[-(len(pattern) - 1) :]
+    file.seek(start)
+    return count
+
+
+def _xlsx_prescan(file: IO[bytes]) -> None:
     """Sizes from the zip directory, then one streamed pass over the first sheet and the
     shared strings: row count and text runs, without parsing XML. Before the directory is
-    read, its entries are counted (one byte search)."""
-    if data.count(_CENTRAL_DIRECTORY_ENTRY) > MAX_XLSX_ENTRIES:
+    read, its entries are counted (one streamed byte search)."""
+    if _count(file, _CENTRAL_DIRECTORY_ENTRY) > MAX_XLSX_ENTRIES:
         raise _refuse(
             1,
             "file",
             _("The workbook holds more than %(max)d parts.") % {"max": MAX_XLSX_ENTRIES},
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(file)
     except zipfile.BadZipFile:
         raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
     with archive:
@@ -309,12 +325,18 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
+def _read_xlsx(file: IO[bytes]) -> tuple[list[str], list[list[str]]]:
+    """The file is read where it lies (an upload spooled to disk, say), never copied whole
+    into memory: the pre-scan and openpyxl, in read-only mode, go through the zip's
+    directory to one entry at a time and unpack it as a stream, and the sheet is parsed row
+    by row. What the table's cells hold is all that grows with the file."""
     import openpyxl
 
-    _xlsx_prescan(data)
+    start = file.tell()
+    _xlsx_prescan(file)
+    file.seek(start)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except Exception:  # any parser failure: say so, without a stack trace
         raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
     try:

@@ -38,7 +38,9 @@ class BulkImportCommand(LocalisedCommand):
         if not path.is_file():
             raise CommandError(gettext("No such file: %(file)s") % {"file": path.name})
         try:
-            result = self.importer(user=account, file=path.read_bytes(), filename=path.name)
+            # The file read where it lies, as a stream (services.tables), never whole.
+            with path.open("rb") as opened:
+                result = self.importer(user=account, file=opened, filename=path.name)
         except bulk.BulkImportError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
