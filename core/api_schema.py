@@ -161,3 +161,62 @@ def bodies_with_required_fields_are_required(result: dict, generator, request, p
     for component in components.values():
         component.pop(NEEDS_A_FIELD, None)
     return result
+
+
+# A router resource: its collection ``…/things/`` and one item ``…/things/{id}/``.
+_ITEM_PATH = re.compile(r"^(?P<collection>/api/v1/(?:[\w-]+/)+)\{(?P<key>\w+)\}/$")
+ITEM_METHODS = ("get", "put", "patch", "delete")
+
+
+def _success_bodies(operation: dict) -> dict[str, dict]:
+    """An operation's success responses (2xx) by status."""
+    return {
+        status: response
+        for status, response in operation.get("responses", {}).items()
+        if str(status).startswith("2")
+    }
+
+
+def _names_property(response: dict, name: str, components: dict) -> bool:
+    """Whether every JSON body of a response carries the property ``name``."""
+    bodies = [media.get("schema", {}) for media in response.get("content", {}).values()]
+    return bool(bodies) and all(
+        name in _resolved(body, components).get("properties", {}) for body in bodies
+    )
+
+
+def _link(operation_id: str, key: str, expression: str) -> dict:
+    return {"operationId": operation_id, "parameters": {key: expression}}
+
+
+def links_follow_each_resource(result: dict, generator, request, public) -> dict:
+    """OpenAPI links between the operations of each router resource, derived from the paths
+    (never listed by hand): what a create answers leads, by the ``id`` in its body, to reading,
+    changing and deleting that object; a delete leads, by the id it was sent, to the same
+    object's other operations, which must not answer for it any more. A client (and
+    schemathesis' stateful tests, ``tests/fuzz``) can follow them to chain calls."""
+    components = result.get("components", {}).get("schemas", {})
+    paths = result.get("paths", {})
+    for item_path, item in paths.items():
+        match = _ITEM_PATH.match(item_path)
+        create = paths.get(match["collection"], {}).get("post") if match else None
+        if create is None:
+            continue
+        key = match["key"]
+        targets = {
+            method: item[method]["operationId"]
+            for method in ITEM_METHODS
+            if method in item and "operationId" in item[method]
+        }
+        for response in _success_bodies(create).values():
+            if _names_property(response, key, components):
+                links = response.setdefault("links", {})
+                for operation_id in targets.values():
+                    links[operation_id] = _link(operation_id, key, f"$response.body#/{key}")
+        if "delete" in item:
+            for response in _success_bodies(item["delete"]).values():
+                links = response.setdefault("links", {})
+                for method, operation_id in targets.items():
+                    if method != "delete":
+                        links[operation_id] = _link(operation_id, key, f"$request.path.{key}")
+    return result

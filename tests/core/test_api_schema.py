@@ -171,3 +171,26 @@ def test_an_empty_query_value_is_documented_as_allowed():
     ``allowEmptyValue`` it was input the schema forbids, and accepted."""
     for parameter in _schema()["paths"]["/api/v1/requests/"]["get"]["parameters"]:
         assert parameter["allowEmptyValue"] is True, parameter["name"]
+
+
+def test_each_resource_links_its_create_to_its_object_and_its_delete_onwards():
+    """Links (``core.api_schema.links_follow_each_resource``) let a client, and schemathesis'
+    stateful tests (``tests/fuzz/test_api_stateful.py``), chain calls on one object."""
+    paths = _schema()["paths"]
+    created = paths["/api/v1/capacities/"]["post"]["responses"]["201"]["links"]
+    assert created["api_v1_capacities_destroy"] == {
+        "operationId": "api_v1_capacities_destroy",
+        "parameters": {"id": "$response.body#/id"},
+    }
+    assert set(created) == {
+        "api_v1_capacities_retrieve",
+        "api_v1_capacities_update",
+        "api_v1_capacities_partial_update",
+        "api_v1_capacities_destroy",
+    }
+    assert set(paths["/api/v1/requests/"]["post"]["responses"]["201"]["links"]) == {
+        "api_v1_requests_retrieve"
+    }
+    deleted = paths["/api/v1/residents/{id}/"]["delete"]["responses"]["204"]["links"]
+    assert deleted["api_v1_residents_retrieve"]["parameters"] == {"id": "$request.path.id"}
+    assert "api_v1_residents_destroy" not in deleted
