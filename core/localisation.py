@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext_lazy
 
 
 def chinese_active() -> bool:
@@ -93,4 +93,20 @@ DJANGO_ADMIN_MESSAGES = (
     gettext_noop("Models in the %(name)s application"),
     gettext_noop("Add another %(verbose_name)s"),
     gettext_noop("Add another %(model)s"),
+)
+# Django's length limits of a text field, whose Chinese calls the field "this variable" and
+# puts an ASCII bracket after a space ("确保该变量包含不超过 2000 字符 (目前字符数 2001)。").
+# Ours words them as our own limits are worded ("最多 2000 个字符"); each text must stay
+# exactly Django's (``django.core.validators``).
+DJANGO_LENGTH_MESSAGES = (
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
 )

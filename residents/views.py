@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.confirmation import Confirmation, confirmation_page, is_confirmed
 from core.errors import LimitReached
-from core.roles import ADMIN, RESIDENT, STAFF, WORKER, role_required, user_roles
+from core.roles import ADMIN, RESIDENT, STAFF, WORKER, primary_role, role_required
 from core.views import add_action_errors
 from residents import actions, pii, queries
 from residents.community_picker import AreaNotOffered, picker_answer
@@ -34,16 +34,19 @@ from residents.forms import (
 from residents.login_protection import client_address
 from residents.models import Resident, User
 
+# Where each role starts.
+START_PAGES = {
+    ADMIN: "services:overview",
+    WORKER: "services:queue",
+    RESIDENT: "services:my_requests",
+}
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    roles = user_roles(request.user)
-    if ADMIN in roles:
-        return redirect("services:overview")
-    if WORKER in roles:
-        return redirect("services:queue")
-    if RESIDENT in roles:
-        return redirect("services:my_requests")
-    return render(request, "home.html")
+    start = START_PAGES.get(primary_role(request.user))
+    if start is None:
+        return render(request, "home.html")
+    return redirect(start)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

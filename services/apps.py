@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +22,9 @@ class ServicesConfig(AppConfig):
         password_replaced.connect(
             _end_open311_keys_of, dispatch_uid="services.open311_api_keys_revoke"
         )
+        connection_created.connect(
+            _sqlite_functions_add, dispatch_uid="services.sqlite_functions_add"
+        )
 
 
 def _erase_requests_of(sender, *, resident, **kwargs) -> None:
@@ -33,3 +37,14 @@ def _end_open311_keys_of(sender, *, account, **kwargs) -> None:
     from services.open311.actions import open311_api_keys_revoke
 
     open311_api_keys_revoke(owner=account)
+
+
+def _sqlite_functions_add(sender, *, connection, **kwargs) -> None:
+    # The Open311 feed's local day start, which SQLite has no way to compute in UTC itself.
+    if connection.vendor != "sqlite":
+        return
+    from services.open311.queries import SQLITE_LOCAL_DAY_START, sqlite_local_day_start
+
+    connection.connection.create_function(
+        SQLITE_LOCAL_DAY_START, 2, sqlite_local_day_start, deterministic=True
+    )

@@ -418,12 +418,24 @@ def _reason_choices() -> list:
 class MoveForm(forms.Form):
     """One move of a request (a button per move the page offers), with its reason and note."""
 
-    move = forms.ChoiceField(label=_("Action"), choices=[(m.name, m.verb) for m in workflow.MOVES])
+    # The move and the reason come from the page's buttons and list: a missing or unknown one
+    # is an old or altered page, and the message says so without repeating the code sent.
+    move = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(m.name, m.verb) for m in workflow.MOVES],
+        error_messages={
+            "required": _("Choose one of the buttons under the note."),
+            "invalid_choice": _(
+                "This request offers no such action: reload the page and choose again."
+            ),
+        },
+    )
     reason = forms.ChoiceField(
         label=_("Reason"),
         required=False,
         choices=_reason_choices,
         help_text=_("Needed to reject a request or to close it without resolution."),
+        error_messages={"invalid_choice": _("Choose one of the listed reasons.")},
     )
     note = forms.CharField(
         label=_("Note"),

@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.confirmation import Confirmation, confirmation_page, is_confirmed
 from core.localisation import join_list, join_sentences, localised_name
 from core.pagination import CappedCountPaginator, KeysFirstPaginator
-from core.roles import ADMIN, RESIDENT, STAFF, role_required, user_roles
+from core.roles import ADMIN, RESIDENT, STAFF, WORKER, Elsewhere, role_required, user_roles
 from core.views import add_action_errors
 from residents import actions as resident_actions
 from residents import queries as resident_queries
@@ -96,14 +96,26 @@ def _shown_beside_fields(form, exc: ValidationError) -> bool:
 
 # Residents -----------------------------------------------------------------------------------
 
+# A worker's or administrator's old bookmark of a resident's page leads to their own page for
+# the same thing (docs/security.md, "Pages by role"): the requests they handle, and the form
+# on which staff file a need for a resident.
+STAFF_TO_QUEUE = Elsewhere(
+    "services:queue",
+    gettext_lazy("“My requests” is the residents' page: here is your request queue."),
+)
+STAFF_TO_LOG_A_NEED = Elsewhere(
+    "resident_find",
+    gettext_lazy("“New request” is the residents' page: log a need for a resident here."),
+)
 
-@role_required(RESIDENT)
+
+@role_required(RESIDENT, elsewhere={WORKER: STAFF_TO_QUEUE, ADMIN: STAFF_TO_QUEUE})
 def my_requests(request: HttpRequest) -> HttpResponse:
     items = queries.request_list(user=request.user).prefetch_related("history")
     return render(request, "services/my_requests.html", {"page_obj": _page(request, items, 20)})
 
 
-@role_required(RESIDENT)
+@role_required(RESIDENT, elsewhere={WORKER: STAFF_TO_LOG_A_NEED, ADMIN: STAFF_TO_LOG_A_NEED})
 def request_submit(request: HttpRequest) -> HttpResponse:
     resident = resident_queries.resident_own_profile(user=request.user)
     if resident is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -43,14 +45,23 @@ class Open311ApiKeyAdmin(AccountScopedAdmin, ActionAdminMixin, admin.ModelAdmin)
     list_display = (
         "prefix",
         "organisation",
-        "owner",
+        "owner_name",
         "default_community",
         "active",
         "created_at",
         "last_used_at",
     )
+    list_select_related = ("owner", "default_community")
     list_filter = ("active",)
-    search_fields = ("prefix", "organisation", "owner__username")
+    # The owner is shown by the name people go by (``User.display_name``) and found by it or
+    # by their user name.
+    search_fields = (
+        "prefix",
+        "organisation",
+        "owner__username",
+        "owner__first_name",
+        "owner__last_name",
+    )
     raw_id_fields = ("owner", "default_community")
     actions = ("replace_keys", "deactivate_keys")
 
@@ -59,7 +70,7 @@ class Open311ApiKeyAdmin(AccountScopedAdmin, ActionAdminMixin, admin.ModelAdmin)
             return ["owner", "organisation", "default_community"]
         return [
             "prefix",
-            "owner",
+            "owner_name",
             "organisation",
             "default_community",
             "active",
@@ -70,7 +81,18 @@ class Open311ApiKeyAdmin(AccountScopedAdmin, ActionAdminMixin, admin.ModelAdmin)
     def get_readonly_fields(self, request: HttpRequest, obj: Open311ApiKey | None = None):
         if obj is None:
             return ()
-        return ("prefix", "owner", "created_at", "last_used_at")
+        return ("prefix", "owner_name", "created_at", "last_used_at")
+
+    @admin.display(
+        description=Open311ApiKey._meta.get_field("owner").verbose_name,
+        # Sorted as shown: the full name, else the user name.
+        ordering=Coalesce(
+            NullIf(Trim(Concat("owner__first_name", Value(" "), "owner__last_name")), Value("")),
+            "owner__username",
+        ),
+    )
+    def owner_name(self, obj: Open311ApiKey) -> str:
+        return obj.owner.display_name
 
     def save_through_action(
         self, request: HttpRequest, obj: Open311ApiKey, form, change: bool

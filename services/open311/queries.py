@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import (
@@ -247,16 +248,39 @@ class LocalDayStart(TruncDay):
     without a zone; beside ``created_at`` (with a zone) in one ``CASE`` the whole column then
     lost its zone, so the days' starts read as UTC, eight hours off in China, and a time
     filtered or paged by was compared on two clocks. Taken ``AT TIME ZONE`` again it is the
-    instant the local day starts. Other databases already give it so."""
+    instant the local day starts. SQLite's gives local wall-clock text, likewise replaced."""
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = super().as_sql(compiler, connection, **extra_context)
         return f"({sql}) AT TIME ZONE %s", (*params, self.get_tzname())
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite's own day truncation gives the local wall-clock text, compared as text with
+        # the UTC text every stored time is: from 00:00 to 08:00 in China a request of the
+        # local day read as later than now and left the feed. The day's start is given in
+        # UTC text instead (``sqlite_local_day_start``, registered on every connection).
+        sql, params = compiler.compile(self.lhs)
+        return f"{SQLITE_LOCAL_DAY_START}({sql}, %s)", (*params, self.get_tzname())
+
     def convert_value(self, value, expression, connection):
-        if connection.vendor == "postgresql":
-            return value  # already a time with its zone
+        if connection.vendor in ("postgresql", "sqlite"):
+            return value  # already the instant the day starts, with its zone
         return super().convert_value(value, expression, connection)
+
+
+SQLITE_LOCAL_DAY_START = "open311_local_day_start"
+
+
+def sqlite_local_day_start(stored: str | None, zone_name: str) -> str | None:
+    """The instant the local day of ``stored`` (a time as SQLite holds it: UTC text without
+    a zone) starts in ``zone_name``, as the same UTC text, so that it compares and sorts
+    with the stored times."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    local_day = moment.astimezone(ZoneInfo(zone_name)).date()
+    start = datetime.combine(local_day, time(), tzinfo=ZoneInfo(zone_name))
+    return start.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
 def _public_created(places: PublicPlaces) -> Case | F:

@@ -178,3 +178,22 @@ def test_the_forecast_pages_all_services_heading_joins_the_name_without_a_space_
     chinese = page_in(client, runs.world.admin, "analytics:forecast", "zh-hans")
     assert re.search(r"（东区）的全部服务</h2>", chinese)
     assert "） 的" not in chinese
+
+
+def test_a_runs_header_puts_no_space_after_a_labels_full_width_bracket(client):
+    # "预测期（月） 3": the header wrote a space between each label and its value; the gap is
+    # now the style sheet's.
+    from analytics.models import AnalysisRun
+    from tests.factories import AdministratorFactory
+
+    run = AnalysisRun.objects.create(kind=AnalysisRun.Kind.FORECAST, params={"horizon": 3})
+    client.force_login(AdministratorFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    for language, pair in (
+        ("zh-hans", "预测期（月）<strong>3</strong>"),
+        ("en", "Horizon (months)<strong>3</strong>"),
+    ):
+        prefix = "/zh-hans" if language == "zh-hans" else ""
+        html = client.get(f"{prefix}/analytics/runs/{run.pk}/").content.decode()
+        header = re.search(r'<div class="run-meta">.*?</div>', html, re.S)[0]
+        assert pair in header
+        assert not re.search(r"[）：，。] ", re.sub(r"<[^>]+>", "", header))

@@ -10,12 +10,16 @@ plan reaching outside the area: 409, as documented), and nothing in the database
 The same routes asked about the area's own objects answer otherwise (the probe is not
 vacuous). Every route naming no object is read, and what it shows holds no text written in
 the other province.
+
+The same sweep, with the same classification, runs as a community worker about the objects
+of a community they do not serve, and as a resident about another resident's objects (in
+another community and in their own), at the end of this file.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from django.apps import apps
@@ -33,7 +37,13 @@ from residents.models import Community, PersonalDataAccess, User
 from services.models import RequestComment, ReviewTask, SavedQueueFilter, ServiceRequest
 from services.open311.actions import open311_api_key_issue
 from tests.analytics import run_data
-from tests.factories import AdministratorFactory, api_client, area_node
+from tests.factories import (
+    AdministratorFactory,
+    ResidentFactory,
+    ServiceRequestFactory,
+    api_client,
+    area_node,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,11 +211,12 @@ class Side:
         return str(getattr(self, kind).pk)
 
 
-def _side(world, community, resident, request, capacity, worker, plan) -> Side:
+def _side(marked: bool, community, resident, request, capacity, worker, plan) -> Side:
+    """``marked``: the side is one the prober must not reach, so its texts hold OUTSIDE."""
     RequestComment.objects.create(
         request=request,
         kind=RequestComment.Kind.INTERNAL_NOTE,
-        text=f"{OUTSIDE} note" if community == world.other else "note",
+        text=f"{OUTSIDE} note" if marked else "note",
         author=worker,
     )
     photo = RequestComment.objects.create(
@@ -243,7 +254,7 @@ def _side(world, community, resident, request, capacity, worker, plan) -> Side:
         notification=notification,
         saved_view=SavedQueueFilter.objects.create(
             user=worker,
-            name=f"{OUTSIDE} view" if community == world.other else "view",
+            name=f"{OUTSIDE} view" if marked else "view",
             query="status=submitted",
         ),
         photo=photo.photo.name,
@@ -254,6 +265,9 @@ def _side(world, community, resident, request, capacity, worker, plan) -> Side:
 class Sides:
     inside: Side
     outside: Side
+    # The worker serving only ``inside``'s community, and the resident owning its objects.
+    worker: User
+    resident: User
 
 
 @pytest.fixture
@@ -274,7 +288,7 @@ def sides(settings, tmp_path) -> Sides:
     plan = found.allocation
     return Sides(
         inside=_side(
-            world,
+            False,
             world.home,
             world.owner_profile,
             world.owner_request,
@@ -283,7 +297,7 @@ def sides(settings, tmp_path) -> Sides:
             plan,
         ),
         outside=_side(
-            world,
+            True,
             world.other,
             world.other_profile,
             world.other_request,
@@ -291,6 +305,8 @@ def sides(settings, tmp_path) -> Sides:
             world.worker_other,
             plan,
         ),
+        worker=world.worker_assigned,
+        resident=world.resident_owner,
     )
 
 
@@ -398,10 +414,9 @@ def _probe(user: User, route: Route, side: Side | None, method: str):
     return getattr(client, method)(url, body)
 
 
-@pytest.mark.parametrize("area", ADMIN_AREAS)
-def test_no_route_reads_or_changes_an_object_outside_the_area(sides, area):
-    admin = AdministratorFactory(area=area_node(area))
-    before = _database()
+def _leaks(user: User, side: Side) -> list[tuple[str, str, object]]:
+    """Every object route, with every method, about ``side``'s objects: the answers that are
+    not refusals, or refusals showing the object's text."""
     leaks = []
     for route in _object_routes():
         if route.name in SHARED_ROUTES and SHARED_ROUTES[route.name] is None:
@@ -409,11 +424,19 @@ def test_no_route_reads_or_changes_an_object_outside_the_area(sides, area):
         for method in METHODS:
             if route.name in SHARED_ROUTES and method == "get":
                 continue  # read by everyone; only writing it is the question
-            response = _probe(admin, route, sides.outside, method)
-            if not _refused(admin, route, method, response):
+            response = _probe(user, route, side, method)
+            if not _refused(user, route, method, response):
                 leaks.append((route.name, method, response.status_code))
             elif OUTSIDE.encode() in response.content:
                 leaks.append((route.name, method, "the refusal shows the object"))
+    return leaks
+
+
+@pytest.mark.parametrize("area", ADMIN_AREAS)
+def test_no_route_reads_or_changes_an_object_outside_the_area(sides, area):
+    admin = AdministratorFactory(area=area_node(area))
+    before = _database()
+    leaks = _leaks(admin, sides.outside)
     assert leaks == [], leaks
     assert _database() == before
 
@@ -532,3 +555,89 @@ def test_routes_use_only_known_arguments():
         if argument not in OBJECT_ARGUMENTS and argument not in PLAIN_ARGUMENTS
     }
     assert unknown == set(), re.escape(str(unknown))
+
+
+# Community workers and residents (7 December 2026) --------------------------------------------
+# The same routes, classified once above, asked as the two other roles holding objects: a
+# worker about the objects of a community they do not serve, and a resident about another
+# resident's (in another community, and a neighbour in their own, where no community scope
+# helps: only ownership does).
+
+
+@pytest.fixture
+def neighbour(sides) -> Side:
+    """Another resident of the resident's own community, with a request holding a note and a
+    photo, and a notification of their own; their texts hold OUTSIDE."""
+    home = sides.inside
+    profile = ResidentFactory(community=home.community, with_account=True)
+    request = ServiceRequestFactory(
+        resident=profile, category=home.request.category, description=f"{OUTSIDE} neighbour"
+    )
+    side = _side(True, home.community, profile, request, home.capacity, sides.worker, home.plan)
+    event = NotificationEvent.objects.create(key=f"idor:neighbour:{request.pk}", kind="rated")
+    notification = Notification.objects.create(
+        event=event,
+        recipient=profile.user,
+        kind="status_changed",
+        texts={
+            "en": {"title": f"{OUTSIDE} title", "body": "b"},
+            "zh-hans": {"title": f"{OUTSIDE} title", "body": "b"},
+        },
+        link=f"/requests/{request.pk}/",
+    )
+    return replace(side, notification=notification)
+
+
+def test_no_route_reads_or_changes_an_object_of_a_community_the_worker_does_not_serve(sides):
+    before = _database()
+    leaks = _leaks(sides.worker, sides.outside)
+    assert leaks == [], leaks
+    assert _database() == before
+
+
+@pytest.mark.parametrize("whose", ["another community", "a neighbour"])
+def test_no_route_reads_or_changes_another_residents_objects(sides, neighbour, whose):
+    """Requests with their notes, replies and photos, profiles, notifications, runs, saved
+    views and reviews: another resident's, wherever they live, are refused to a resident."""
+    before = _database()
+    leaks = _leaks(sides.resident, sides.outside if whose == "another community" else neighbour)
+    assert leaks == [], leaks
+    assert _database() == before
+
+
+# What each role reaches of its own side: the probes above are not vacuous. The worker's own
+# notification, saved view and what-if are theirs (the inside side was made by them).
+WORKER_REACHES = ("resident", "request", "photo", "notification", "saved_view", "what_if")
+RESIDENT_REACHES = ("resident", "request", "photo")
+
+
+@pytest.mark.parametrize(
+    ("role", "kinds"), [("worker", WORKER_REACHES), ("resident", RESIDENT_REACHES)]
+)
+def test_the_same_routes_reach_the_roles_own_objects(sides, role, kinds):
+    user = getattr(sides, role)
+    reached = {
+        OBJECT_ROUTES[route.name]
+        for route in _object_routes()
+        if OBJECT_ROUTES.get(route.name) in kinds
+        and _probe(user, route, sides.inside, "get").status_code not in (403, 404)
+    }
+    assert reached == set(kinds)
+
+
+def test_no_list_shows_a_worker_what_was_written_in_a_community_they_do_not_serve(sides):
+    assert _routes_showing_outside(sides.worker) == set()
+    # The probe can see such text: the other community's worker reads it in these lists.
+    assert {"request-list", "services:queue"} <= _routes_showing_outside(
+        sides.outside.notification.recipient
+    )
+
+
+def test_no_list_shows_a_resident_another_residents_text(sides, neighbour):
+    """Their requests' descriptions and notes, their notifications: neither the other
+    community's resident's nor the neighbour's."""
+    assert _routes_showing_outside(sides.resident) == set()
+    # The probe can see such text: the neighbour reads their own in these lists.
+    assert {"request-list", "notification-list"} <= _routes_showing_outside(
+        neighbour.request.resident.user
+    )

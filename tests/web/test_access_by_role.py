@@ -1,10 +1,14 @@
 """Each page renders for the roles it is for; anonymous visitors go to the login page and
-signed-in users of another role get 403."""
+signed-in users of another role get 403, except where a resident's page has a page of their
+own for staff (an old bookmark): there they are sent to it with a line saying why."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 RESIDENT_PAGES = [
     "profile",
@@ -31,7 +35,16 @@ def users(resident_user, worker, administrator):
     return {"resident": resident_user, "worker": worker, "admin": administrator}
 
 
+# A resident's page that sends staff to their own page for the same thing, by role.
+STAFF_ELSEWHERE = {
+    "services:my_requests": {"worker": "services:queue", "admin": "services:queue"},
+    "services:request_submit": {"worker": "resident_find", "admin": "resident_find"},
+}
+
+
 def _expected(page: str, role: str) -> int:
+    if role in STAFF_ELSEWHERE.get(page, {}):
+        return 302
     if page in RESIDENT_PAGES:
         return 200 if role == "resident" else 403
     if page in STAFF_PAGES:
@@ -45,6 +58,35 @@ def test_page_access_by_role(client, users, page, role):
     client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
     response = client.get(reverse(page))
     assert response.status_code == _expected(page, role)
+
+
+@pytest.mark.parametrize(
+    ("page", "role", "target", "prefix", "said"),
+    [
+        (page, role, target, prefix, said)
+        for page, targets in STAFF_ELSEWHERE.items()
+        for role, target in targets.items()
+        for prefix, said in (
+            ("", "is the residents' page"),
+            ("/zh-hans", "是居民的页面"),
+        )
+    ],
+)
+def test_staff_opening_a_residents_page_land_on_their_own_with_a_line_why(
+    client, users, page, role, target, prefix, said
+):
+    with translation.override("en"):
+        page_path, target_path = prefix + reverse(page), prefix + reverse(target)
+    client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(page_path)
+    assert response.status_code == 302
+    assert response["Location"] == target_path
+    landed = client.get(response["Location"])
+    assert landed.status_code == 200
+    messages = landed.content.decode().split('class="messages"', 1)[1].split("</ul>", 1)[0]
+    assert said in html.unescape(messages)
+    # Something sent to the resident's page is refused, not dropped on the way to another.
+    assert client.post(page_path).status_code == 403
 
 
 @pytest.mark.parametrize("page", RESIDENT_PAGES + STAFF_PAGES + ADMIN_PAGES)

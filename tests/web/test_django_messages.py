@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from core.localisation import DJANGO_MESSAGES_REPUNCTUATED
+from core.localisation import DJANGO_LENGTH_MESSAGES, DJANGO_MESSAGES_REPUNCTUATED
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +62,39 @@ def test_each_message_is_djangos_spaced_one_and_ours_is_not_spaced():
         assert any(spaced in djangos.gettext(message) for spaced in SPACED), message
         assert ours.gettext(message) != message
         assert not any(spaced in ours.gettext(message) for spaced in SPACED), message
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Ensure this value has at most 2000 characters (it has 2001)."),
+        ("zh-hans", "最多 2000 个字符（现有 2001 个）。"),
+    ],
+)
+def test_a_text_over_its_length_is_refused_as_our_own_limits_are_worded(
+    client, worker, community, make_request, language, message
+):
+    # Django's Chinese read "确保该变量包含不超过 2000 字符 (目前字符数 2001)。": "this
+    # variable", and an ASCII bracket after a space.
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    item = make_request(community=community)
+    with translation.override(language):
+        url = reverse("services:request_note_add", args=[item.pk])
+    response = client.post(url, {"text": "x" * 2001})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_each_length_message_is_djangos():
+    """In English (no catalogue) a text reads as its msgids: ours read as Django's validators'
+    for one character and for several, so ours override them."""
+    from django.core.validators import MaxLengthValidator, MinLengthValidator
+
+    def read(message, limit):
+        return message % {"limit_value": limit, "show_value": limit + 1}
+
+    with translation.override("en"):
+        for limit in (1, 2):
+            ours = {read(message, limit) for message in DJANGO_LENGTH_MESSAGES}
+            djangos = {read(v.message, limit) for v in (MaxLengthValidator, MinLengthValidator)}
+            assert ours == djangos

@@ -116,3 +116,27 @@ def test_the_workers_forms_name_a_person_and_a_need_as_such(worker_client, resid
     resident = resident_user.resident_profile
     html = worker_client.get(f"/zh-hans/queue/log/{resident.pk}/").content.decode()
     assert re.search(r'<label for="id_description">请描述居民的需求', html)
+
+
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        ({"move": "fly_away"}, "此诉求没有这个操作：请刷新页面后重新选择。"),
+        ({}, "请点击备注下方的一个按钮。"),
+        ({"move": "reject", "reason": "made_up_reason"}, "请从列出的理由中选择一项。"),
+    ],
+)
+def test_a_move_from_an_old_or_altered_page_is_explained_without_its_code(
+    worker_client, community, make_request, sent, message
+):
+    # The buttons and the reasons' list send only what the request offers; anything else
+    # came from an old or altered page. The page said nothing at all for a move (the field
+    # is not drawn), and repeated the code it was sent for a reason.
+    item = make_request(community=community)
+    response = worker_client.post(f"/zh-hans/requests/{item.pk}/status/", sent)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "fly_away" not in html and "made_up_reason" not in html
+    item.refresh_from_db()
+    assert item.status == ServiceRequest.Status.SUBMITTED

@@ -147,3 +147,35 @@ def test_admin_actions_replace_and_deactivate(admin_client_logged_in, worker_key
     assert response.status_code == 302
     admin_key.api_key.refresh_from_db()
     assert not admin_key.api_key.active
+
+
+def test_the_key_pages_name_the_owner_as_every_page_does(
+    admin_client_logged_in, worker, worker_key, admin_key
+):
+    """The owner by ``User.display_name`` (the full name), as elsewhere; the user name still
+    finds the key, and so does the name shown."""
+    worker.first_name, worker.last_name = "Li", "Wei"
+    worker.save(update_fields=["first_name", "last_name"])
+    owner_cells = re.compile(r'<td class="field-owner_name">([^<]*)</td>')
+
+    listing = admin_client_logged_in.get("/admin/services/open311apikey/").content.decode()
+    assert sorted(owner_cells.findall(listing)) == sorted(
+        ["Li Wei", admin_key.api_key.owner.display_name]
+    )
+    for words in ("synthetic-worker", "Li Wei", "wei"):
+        found = admin_client_logged_in.get("/admin/services/open311apikey/", {"q": words})
+        assert owner_cells.findall(found.content.decode()) == ["Li Wei"], words
+    # Sorted by the name shown ("Li Wei" before the administrator's user name, "synthetic-…").
+    for order, first in (("3", "Li Wei"), ("-3", admin_key.api_key.owner.display_name)):
+        by_owner = admin_client_logged_in.get("/admin/services/open311apikey/", {"o": order})
+        assert owner_cells.findall(by_owner.content.decode())[0] == first, order
+
+    change = admin_client_logged_in.get(
+        f"/admin/services/open311apikey/{worker_key.api_key.pk}/change/"
+    ).content.decode()
+    assert '<div class="readonly">Li Wei</div>' in change
+    replaced = admin_client_logged_in.post(
+        "/admin/services/open311apikey/",
+        {"action": "replace_keys", "_selected_action": [worker_key.api_key.pk]},
+    ).content.decode()
+    assert "<td>Li Wei</td>" in replaced and "synthetic-worker" not in replaced

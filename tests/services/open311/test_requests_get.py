@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from residents.models import Resident
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
+from tests.services.open311.conftest import registered_residents
 from tests.services.open311.factories import CommunityFactory, ServiceRequestFactory, UserFactory
 from tests.services.open311.helpers import (
     REQUEST_ELEMENTS,
@@ -393,3 +394,36 @@ def test_a_community_made_after_the_places_were_counted_is_not_shown_exactly(cli
     items = client.get("/open311/v2/requests.json").json()
     shown = [item for item in items if item["service_request_id"] == str(request.pk)]
     assert all(item["address_id"] is None and item["lat"] is None for item in shown)
+
+
+@pytest.mark.parametrize("exact_elsewhere", [True, False])
+def test_a_request_shown_by_its_day_is_filtered_by_that_days_start_in_local_time(
+    client, communities, settings, exact_elsewhere
+):
+    """A request made at 01:30 in China, shown only by its day, is shown at 00:00 local time
+    (16:00 UTC the day before), and an end_date of 00:30 local that day holds it. SQLite once
+    compared the day's local wall clock ("…T00:00") with the stored UTC times, so from 00:00
+    to 08:00 in China (16:00 to 24:00 UTC) a request of the day read as later than now and
+    was left out of the feed; this asks at fixed times, so it does not depend on when it runs.
+    With ``exact_elsewhere`` another community is shown exactly, so the time shown is chosen
+    per row."""
+    settings.OPEN311_MIN_RESIDENTS *= 2  # north and south alone: fewer than k residents each
+    if exact_elsewhere:
+        registered_residents(communities["rural"], settings.OPEN311_MIN_RESIDENTS // 2)
+    from services.open311.queries import public_places
+
+    assert (communities["rural"].pk in public_places().exact) is exact_elsewhere
+    day = (timezone.now() - timedelta(days=5)).astimezone(SHANGHAI).date()
+    made_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI) + timedelta(minutes=90)
+    request = make_request(communities["north"], days_ago=5)
+    ServiceRequest.objects.filter(pk=request.pk).update(created_at=made_at)
+    start = (made_at - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S+08:00")
+    end = made_at.replace(hour=0, minute=30).strftime("%Y-%m-%dT%H:%M:%S+08:00")
+
+    response = client.get("/open311/v2/requests.json", {"start_date": start, "end_date": end})
+
+    assert response.status_code == 200
+    listed = {str(row["service_request_id"]): row for row in json_body(response)}
+    assert str(request.pk) in listed
+    shown = datetime.fromisoformat(listed[str(request.pk)]["requested_datetime"])
+    assert shown == datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
