@@ -13,7 +13,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -243,10 +242,13 @@ class ServiceRequestViewSet(
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "maxLength": actions.IDEMPOTENCY_KEY_MAX_LENGTH},
                 OpenApiParameter.HEADER,
                 required=False,
-                description="A client-chosen unique key (up to 255 characters) per request.",
+                description=(
+                    "A client-chosen unique key per request "
+                    f"(up to {actions.IDEMPOTENCY_KEY_MAX_LENGTH} printable characters)."
+                ),
             )
         ],
         request=RequestCreateSerializer,
@@ -258,9 +260,14 @@ class ServiceRequestViewSet(
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(key) > 255 or not key.isprintable():
+        if len(key) > actions.IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
             raise ValidationError(
-                {IDEMPOTENCY_HEADER: ["Use up to 255 printable characters for the key."]}
+                {
+                    IDEMPOTENCY_HEADER: [
+                        _("Use up to %(max)d printable characters for the key.")
+                        % {"max": actions.IDEMPOTENCY_KEY_MAX_LENGTH}
+                    ]
+                }
             )
         serializer = RequestCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

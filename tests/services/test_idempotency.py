@@ -229,3 +229,21 @@ def test_key_expiry_runs_daily_from_the_beat_schedule(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE["daily-idempotency-key-expiry"]
     assert schedule["task"] == idempotency_records_prune_task.name
     assert schedule["schedule"].hour == {3}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Use up to 255 printable characters for the key."),
+        ("zh-hans", "键最多 255 个可打印字符。"),
+    ],
+)
+def test_a_key_too_long_is_refused_in_the_callers_language(worker, body, language, message):
+    client = api_client(worker)
+    key = "k" * (actions.IDEMPOTENCY_KEY_MAX_LENGTH + 1)
+    response = client.post(
+        URL, body, format="json", HTTP_IDEMPOTENCY_KEY=key, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert response.json()["Idempotency-Key"] == [message]
+    assert not ServiceRequest.objects.exists()

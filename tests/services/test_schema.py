@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 from django.core.management import call_command
 
-from services import workflow
+from services import actions, workflow
 
 
 def test_schema_validates_without_warnings(tmp_path, db):
@@ -15,7 +15,10 @@ def test_schema_validates_without_warnings(tmp_path, db):
     schema = yaml.safe_load(out.read_text())
     paths = schema["paths"]
     create = paths["/api/v1/requests/"]["post"]
-    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
+    (key,) = [p for p in create["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header"
+    # The limit the API refuses beyond is stated, so a client need not find it by a 400.
+    assert key["schema"] == {"type": "string", "maxLength": actions.IDEMPOTENCY_KEY_MAX_LENGTH}
     listing = paths["/api/v1/requests/"]["get"]
     assert "cursor" in {p["name"] for p in listing["parameters"]}
     moves = ["assign", "rate", *(m.name.replace("_", "-") for m in workflow.MOVES)]
