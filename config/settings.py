@@ -286,6 +286,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NotificationChannelEnum": "notifications.models.Channel",
         "PreferredChannelEnum": "residents.models.Resident.Channel",
+        # A capacity's source: every one a row holds, and the ones a client writes.
+        "CapacitySourceEnum": "services.models.SupplyCapacity.Source",
+        "CapacityWrittenSourceEnum": "services.serializers.capacity_written_source_choices",
     },
     # Every error status an operation can answer is in the schema (core/api_schema.py).
     "POSTPROCESSING_HOOKS": [

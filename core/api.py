@@ -105,6 +105,21 @@ class ChoiceFieldWithoutEcho(serializers.ChoiceField):
         super().fail(key, **kwargs)
 
 
+class WritableChoiceField(ChoiceFieldWithoutEcho):
+    """A choice a client may write only some values of: it reads every value a row can hold
+    (``choices``) and accepts the ``writable`` ones. The schema lists each set for its
+    direction (``core.api_schema.WritableChoiceFieldSchema``), so a value it offers for
+    writing is never refused as not writable."""
+
+    def __init__(self, *, choices, writable, **kwargs) -> None:
+        self.read_choices = list(choices)
+        writable = set(writable)
+        super().__init__(
+            choices=[(value, label) for value, label in self.read_choices if value in writable],
+            **kwargs,
+        )
+
+
 class ApiModelSerializer(serializers.ModelSerializer):
     """The API's model serializers: choice fields built from model fields never echo input."""
 

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 VALIDATION_ERROR = {
@@ -75,7 +78,38 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
 
 # drf-spectacular documents a DecimalField as a string matching ``^-?\d{0,N}(?:\.\d{0,M})?$``,
 # which admits "", "-" and ".": schema-valid, and refused ("A valid number is required.").
-_LOOSE_DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+# Without the sign when the field takes no negative number (``NonNegativeDecimalSchema``).
+_LOOSE_DECIMAL = re.compile(r"^\^(-\?)?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+
+class WritableChoiceFieldSchema(OpenApiSerializerFieldExtension):
+    """``core.api.WritableChoiceField``: a request lists the values a client may write, a
+    response every value a row can hold."""
+
+    target_class = "core.api.WritableChoiceField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        if direction == "request":
+            return build_choice_field(self.target)
+        return build_choice_field(serializers.ChoiceField(choices=self.target.read_choices))
+
+
+class NonNegativeDecimalSchema(OpenApiSerializerFieldExtension):
+    """A decimal written as a string whose ``min_value`` is 0 or more: drf-spectacular states
+    no bound for such a string and its pattern admits a minus sign, so a negative number was
+    schema-valid and refused. The pattern loses the sign and the bound is stated."""
+
+    target_class = "rest_framework.fields.DecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        minimum = self.target.min_value
+        if schema.get("format") == "decimal" and minimum is not None and minimum >= 0:
+            schema["pattern"] = schema.get("pattern", "").replace("^-?", "^", 1)
+            schema["minimum"] = int(minimum) if minimum == int(minimum) else float(minimum)
+        return schema
 
 
 def decimals_need_a_digit(result: dict, generator, request, public) -> dict:
@@ -85,9 +119,9 @@ def decimals_need_a_digit(result: dict, generator, request, public) -> dict:
         if isinstance(node, dict):
             loose = _LOOSE_DECIMAL.match(node.get("pattern", "") or "")
             if node.get("format") == "decimal" and loose:
-                whole, places = loose.groups()
+                sign, whole, places = loose.groups()
                 node["pattern"] = (
-                    rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+                    rf"^{sign or ''}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
                 )
             for value in node.values():
                 visit(value)

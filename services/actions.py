@@ -56,6 +56,9 @@ from services.canned import canned_replies_for
 from services.filters import RequestFilter
 from services.media import photo_problem
 from services.models import (
+    CAPACITY_BUDGET_MINIMUM,
+    CAPACITY_BUDGET_NEGATIVE,
+    CAPACITY_SOURCES_WRITTEN_DIRECTLY,
     CapacityChange,
     CommunityRequestCount,
     IdempotencyRecord,
@@ -1478,8 +1481,8 @@ def _capacity_errors(capacity: SupplyCapacity) -> dict[str, list[str]]:
         capacity.period = capacity.period.replace(day=1)
     try:
         capacity.budget = Decimal(str(capacity.budget))
-        if capacity.budget < 0:
-            errors["budget"] = [_("The budget cannot be negative.")]
+        if capacity.budget < CAPACITY_BUDGET_MINIMUM:
+            errors["budget"] = [str(CAPACITY_BUDGET_NEGATIVE)]
     except InvalidOperation:
         errors["budget"] = [_("Enter a number.")]
     try:
@@ -1671,7 +1674,7 @@ def capacity_set(
     errors.pop("__all__", None)  # the row for that key may exist: it is replaced
     if errors:
         raise ValidationError(errors)
-    if source == SupplyCapacity.Source.PLAN:
+    if source not in CAPACITY_SOURCES_WRITTEN_DIRECTLY:
         raise ValidationError(
             {"source": [_("Supply from a plan is written by approving the plan.")]}
         )

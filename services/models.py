@@ -586,6 +586,12 @@ class IdempotencyRecord(models.Model):
         return f"{self.user_id}:{self.key}"
 
 
+# The least budget a capacity row holds: the check constraint, the actions' refusal and the
+# API's stated bound, with the one message a person reads.
+CAPACITY_BUDGET_MINIMUM = 0
+CAPACITY_BUDGET_NEGATIVE = _("The budget cannot be negative.")
+
+
 class SupplyCapacity(models.Model):
     """What can be supplied to a community for a category in one period, and by whom."""
 
@@ -643,7 +649,8 @@ class SupplyCapacity(models.Model):
                 name="capacity_unique_per_key_and_source",
             ),
             models.CheckConstraint(
-                condition=models.Q(budget__gte=0), name="capacity_budget_non_negative"
+                condition=models.Q(budget__gte=CAPACITY_BUDGET_MINIMUM),
+                name="capacity_budget_non_negative",
             ),
             models.CheckConstraint(
                 condition=models.Q(period__day=1), name="capacity_period_first_of_month"
@@ -655,6 +662,11 @@ class SupplyCapacity(models.Model):
             f"{self.community_id}/{self.category_id} {self.period:%Y-%m} "
             f"{self.get_provider_display()}"
         )
+
+
+# The sources a person writes (by hand, or by importing a table): a plan's rows are written
+# by approving the plan (``analytics``), never directly; the API offers only these.
+CAPACITY_SOURCES_WRITTEN_DIRECTLY = (SupplyCapacity.Source.MANUAL, SupplyCapacity.Source.IMPORT)
 
 
 class CapacityChange(models.Model):

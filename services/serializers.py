@@ -15,6 +15,7 @@ from core.api import (
     ChoiceFieldWithoutEcho,
     CodeRelatedField,
     ErrorSerializer,
+    WritableChoiceField,
 )
 from core.api_schema import body_needs_a_field
 from residents.models import Community, Resident, User
@@ -22,6 +23,9 @@ from residents.queries import resident_list
 from services import queries, workflow
 from services.extra_fields import DATATYPES
 from services.models import (
+    CAPACITY_BUDGET_MINIMUM,
+    CAPACITY_BUDGET_NEGATIVE,
+    CAPACITY_SOURCES_WRITTEN_DIRECTLY,
     RequestComment,
     RequestStatusChange,
     ReviewTask,
@@ -616,12 +620,30 @@ class ReviewCloseSerializer(serializers.Serializer):
 # Supply capacity ---------------------------------------------------------------------------------
 
 
+def capacity_written_source_choices() -> list[tuple[str, str]]:
+    """The sources a client writes, as choices: the schema names their enum apart from the
+    enum of every source a row holds (``ENUM_NAME_OVERRIDES``; drf-spectacular would give
+    both sets one name, the request's and the response's component being one to it)."""
+    return [
+        (value, label)
+        for value, label in SupplyCapacity.Source.choices
+        if value in CAPACITY_SOURCES_WRITTEN_DIRECTLY
+    ]
+
+
 class CapacitySerializer(ApiModelSerializer):
     category = CodeRelatedField(
         slug_field="code", queryset=ServiceCategory.objects.filter(parent__isnull=False)
     )
     period = serializers.DateField(
         help_text="Any date in the month; stored as the first day of the month."
+    )
+    # Every source is read; only those a person writes are accepted (a plan's rows come from
+    # approving the plan), and the schema lists each set for its direction.
+    source = WritableChoiceField(
+        choices=SupplyCapacity.Source.choices,
+        writable=CAPACITY_SOURCES_WRITTEN_DIRECTLY,
+        required=False,  # left out: the action's default on a create, unchanged on a change
     )
 
     class Meta:
@@ -639,6 +661,13 @@ class CapacitySerializer(ApiModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_by", "created_at"]
+        # The model's bound, stated in the schema (``minimum``, no minus sign in the pattern).
+        extra_kwargs = {
+            "budget": {
+                "min_value": CAPACITY_BUDGET_MINIMUM,
+                "error_messages": {"min_value": CAPACITY_BUDGET_NEGATIVE},
+            }
+        }
         validators: list = []  # the action checks one row per community/category/month/provider
 
     def validate_period(self, value):
