@@ -64,6 +64,9 @@ FIELD_LOOKUP_HASH_KEY = env.str("FIELD_LOOKUP_HASH_KEY", default="") or _local_s
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: its ``changepassword`` command is the one manage.py runs
+    # (through the password action, which ends the login's tokens and keys; Django's does not).
+    "residents",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,7 +83,6 @@ INSTALLED_APPS = [
     # django-axes, with a name and texts in our languages (residents.login_attempts).
     "residents.login_attempts.LoginAttemptsConfig",
     "core",
-    "residents",
     "notifications",
     "services",
     "analytics",

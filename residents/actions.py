@@ -888,6 +888,18 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
     return account
 
 
+@transaction.atomic
+def account_password_replace(*, account: User, password: str) -> User:
+    """An operator on the server sets a login's password (``manage.py changepassword``).
+    There is no signed-in person to check: whoever runs commands on the server holds the
+    database already. The rest is an administrator's reset (``_password_replace``): the site's
+    password rules, checked before anything is written, then the login's other sessions, its
+    API tokens and its Open311 keys end. Django's own command set the password alone, and
+    left them acting as the login."""
+    _password_replace(account, password)
+    return account
+
+
 def _password_replace(account: User, password: str | None, *, field: str | None = None) -> None:
     """The one rule for a new password, whoever sets it: checked by the site's password
     rules (their refusal names ``field``, when given), then everything the old one opened is
