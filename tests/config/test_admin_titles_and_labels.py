@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from analytics.models import AnalysisRun
-from tests.factories import AdministratorFactory
+from tests.factories import AdministratorFactory, ServiceRequestFactory, WorkerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,21 @@ def test_read_only_and_editable_labels_end_in_the_languages_colon(
     assert editable[0] == ("服务代码" if language == "zh-hans" else "Service code") + colon
     other = "：" if colon == ":" else ":"
     assert [label for label in read_only + editable if label.endswith(other)] == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_person_is_named_by_their_display_name_in_the_admin(superuser_client, run, language):
+    """Who started a run, who a request is assigned to: by ``User.display_name``, as the
+    pages name them, never by the user name."""
+    page = _get(superuser_client, language, "admin:analytics_analysisrun_change", run.pk)
+    created_by = re.search(r'<div class="readonly">(?:(?!</div>).)*?立新 赵', page, re.S)
+    assert created_by is not None
+    listed = _get(superuser_client, language, "admin:analytics_analysisrun_changelist")
+    assert re.search(r'<td class="field-created_by[^"]*">立新 赵</td>', listed)
+
+    worker = WorkerFactory(username="w-login", first_name="Lin", last_name="Wang")
+    ServiceRequestFactory(assigned_to=worker)
+    listed = _get(superuser_client, language, "admin:services_servicerequest_changelist")
+    assert re.search(r'<td class="field-assigned_to[^"]*">Lin Wang</td>', listed)
+    for html in (page, listed):
+        assert ">root<" not in html and "w-login" not in html
