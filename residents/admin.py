@@ -39,6 +39,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin, SentenceJoinedHelpMixin, local_name
 from core.errors import LimitReached
+from core.forms import ChoicesWithoutEcho, Form, ModelForm
 from core.roles import is_administrator
 from residents import actions, pii, privileges, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
@@ -106,7 +107,7 @@ _passwords_set: ContextVar[list[actions.PasswordSet] | None] = ContextVar(
 )
 
 
-class PasswordThroughActionForm(AdminPasswordChangeForm):
+class PasswordThroughActionForm(ChoicesWithoutEcho, AdminPasswordChangeForm):
     """The admin's password page, writing through ``residents.actions.account_password_set``."""
 
     def save(self, commit: bool = True) -> User:
@@ -210,7 +211,7 @@ class UserAdmin(SentenceJoinedHelpMixin, ActionAdminMixin, DjangoUserAdmin):
         actions.account_delete(user=request.user, account=obj)
 
 
-class ResidentAdminForm(forms.ModelForm):
+class ResidentAdminForm(ModelForm):
     """Identifiers are write-only here: never pre-filled (that would display them unmasked);
     left blank, they keep their stored value."""
 
@@ -287,7 +288,7 @@ class ErasedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class IdentifierFindForm(forms.Form):
+class IdentifierFindForm(Form):
     kind = forms.ChoiceField(
         label=_("Search by"),
         choices=[("national_id", _("National ID number")), ("phone", _("Phone number"))],
