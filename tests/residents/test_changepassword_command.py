@@ -44,10 +44,12 @@ def test_a_changed_password_ends_the_logins_tokens_and_keys(worker, monkeypatch)
     assert worker.check_password(NEW_PASSWORD)
     assert not Token.objects.filter(user=worker).exists()
     assert not key.active
-    assert out.splitlines()[-1] == (
+    assert out.splitlines()[1:] == [
         f"The password of '{worker.username}' is changed; its other sessions, API tokens "
-        "and Open311 keys have ended."
-    )
+        "and Open311 keys have ended.",
+        f"{worker.display_name}'s 1 Open311 key was ended with the old password. To issue a "
+        "new one, select it on the Open311 API keys list and replace it with a new one.",
+    ]
 
 
 def test_the_password_rules_apply_and_a_refused_try_writes_nothing(worker, monkeypatch):

@@ -76,7 +76,7 @@ class Command(LocalisedCommand):
                 continue
             try:
                 # The action checks the site's password rules before it writes anything.
-                actions.account_password_replace(account=account, password=first)
+                replaced = actions.account_password_replace(account=account, password=first)
             except ValidationError as refused:
                 self.stderr.write("\n".join(refused.messages))
                 continue
@@ -87,6 +87,9 @@ class Command(LocalisedCommand):
                 )
                 % {"username": repr(username)}
             )
+            # What the other apps ended, told as to the administrator who resets a password.
+            for ended in replaced.ended:
+                self.stdout.write(ended.to_administrator(account_name=account.display_name))
             return
         raise CommandError(
             gettext("The password of %(username)s is unchanged after %(count)d tries.")
