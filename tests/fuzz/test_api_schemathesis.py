@@ -181,10 +181,11 @@ FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 def refuses_what_the_schema_forbids(ctx, response, case) -> None:
-    """Schemathesis' ``negative_data_rejection``, except a body negated to ``null`` in a form:
-    a form cannot say null, so it is sent empty, which is ``{}`` (a PATCH that names nothing
-    to change, schema-valid)."""
-    if case.media_type in FORM_MEDIA_TYPES and case.body is None:
+    """Schemathesis' ``negative_data_rejection``, except a body negated to something other
+    than an object (``null``, an array) in a form: a form holds named fields only, so it
+    cannot say either and the server reads no fields, which is ``{}`` (a PATCH that names
+    nothing to change, schema-valid). The same body in JSON is refused."""
+    if case.media_type in FORM_MEDIA_TYPES and not isinstance(case.body, dict):
         return None
     return negative_data_rejection(ctx, response, case)
 
