@@ -181,3 +181,25 @@ def test_each_admin_text_of_djangos_reads_as_our_chinese():
         assert chinese != message, message
         assert not NAME_GAP.search(chinese), chinese
         assert not re.search(r"[\u4e00-\u9fff]:|[，。：？] |'", chinese), chinese
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "line"),
+    [
+        ("zh-hans", "<li>分析运行：1</li>", "<li>分析运行：<a href="),
+        ("en", "<li>Analysis runs: 1</li>", "<li>Analysis run: <a href="),
+    ],
+)
+def test_the_delete_page_lists_what_goes_with_the_readers_colon(
+    superuser_client, run, language, summary, line
+):
+    # Django's read "分析运行: 1" and "分析运行: 需求预测 #1…" on Chinese pages.
+    page = _get(superuser_client, language, "admin:analytics_analysisrun_delete", run.pk)
+    assert summary in page
+    assert line in page
+    with translation.override(language):
+        url = reverse("admin:analytics_analysisrun_changelist")
+    data = {"action": "delete_selected", "_selected_action": [run.pk]}
+    confirm = superuser_client.post(url, data).content.decode()
+    assert summary in confirm
+    assert line in confirm
