@@ -28,6 +28,10 @@ series × month matrix so that tens of thousands of series take a second or two:
   Babai 2011): the probability that a month has any demand and the size of the demand when
   there is some, smoothed apart, their product the forecast; with :func:`intermittent`, the
   classification of series whose demand comes in fewer than three months of four.
+* **airline**: Box & Jenkins' airline model, seasonal ARIMA (0,1,1)(0,1,1)12 on log(1 +
+  counts), its two moving-average parameters from a grid by conditional sum of squares; an
+  optional member (``ForecastConfig.airline_member``), off unless the evaluation on the
+  earlier years keeps it (docs/forecasting.md).
 
 Every function takes ``values`` (series × months up to and including the forecast origin,
 NaN before a series' first observation) and returns series × horizon forecasts, NaN where a
