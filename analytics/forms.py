@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import AnalysisRun
+from core.forms import Form
 from core.localisation import localised_name
 from residents.community_picker import PickerScope, picker_scope, use_area_first
 from residents.models import Community
@@ -25,7 +26,7 @@ class _CategoryChoiceField(forms.ModelChoiceField):
         return localised_name(obj)
 
 
-class SeriesChoiceForm(forms.Form):
+class SeriesChoiceForm(Form):
     """The community and service whose forecast the forecast page charts."""
 
     community = forms.ModelChoiceField(
@@ -52,7 +53,7 @@ class SeriesChoiceForm(forms.Form):
         use_area_first(self, scope, all_label=_("Choose an area"))
 
 
-class LineFilterForm(forms.Form):
+class LineFilterForm(Form):
     """Filters of the recommendation table (the communities the reader may see, when given)."""
 
     community = forms.ModelChoiceField(
@@ -78,7 +79,7 @@ class LineFilterForm(forms.Form):
             use_area_first(self, communities, all_label=_("All communities"))
 
 
-class ScenarioCompareForm(forms.Form):
+class ScenarioCompareForm(Form):
     runs = forms.ModelMultipleChoiceField(
         label=_("Allocation runs to compare"),
         queryset=AnalysisRun.objects.none(),

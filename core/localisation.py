@@ -93,6 +93,34 @@ DJANGO_ADMIN_MESSAGES = (
     gettext_noop("Models in the %(name)s application"),
     gettext_noop("Add another %(verbose_name)s"),
     gettext_noop("Add another %(model)s"),
+    # Every admin page's title, heading and breadcrumb name the model after a verb, which
+    # Django's Chinese separates by a space ("查看 分析运行"), as the delete pages do.
+    gettext_noop("Add %s"),
+    gettext_noop("Change %s"),
+    gettext_noop("View %s"),
+    gettext_noop("Add %(name)s"),
+    gettext_noop("Delete selected %(verbose_name_plural)s"),
+    gettext_noop(
+        'Are you sure you want to delete the %(object_name)s "%(escaped_object)s"? All of the '
+        "following related items will be deleted:"
+    ),
+    gettext_noop(
+        "Are you sure you want to delete the selected %(objects_name)s? All of the following "
+        "objects and their related items will be deleted:"
+    ),
+    gettext_noop(
+        "Deleting the %(object_name)s '%(escaped_object)s' would require deleting the "
+        "following protected related objects:"
+    ),
+    gettext_noop(
+        "Deleting the selected %(objects_name)s would require deleting the following "
+        "protected related objects:"
+    ),
+    # The suffix Django's forms put after every label (``Form.label_suffix``), which the
+    # admin's editable and read-only fields show: Django's Chinese keeps the ASCII colon.
+    # Our own pages' fields carry no suffix (``includes/field.html``).
+    # Translators: the colon after a form field's label.
+    gettext_noop(":"),
 )
 # Django's length limits of a text field, whose Chinese calls the field "this variable" and
 # puts an ASCII bracket after a space ("确保该变量包含不超过 2000 字符 (目前字符数 2001)。").

@@ -6,10 +6,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from notifications.models import Channel
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(Form):
     in_app = forms.BooleanField(label=_("In the notification centre"), required=False)
     email = forms.BooleanField(label=_("By email"), required=False)
     sms = forms.BooleanField(label=_("By text message (SMS)"), required=False)

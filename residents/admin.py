@@ -39,6 +39,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from core.admin import ActionAdminMixin, ReadOnlyAdminMixin, SentenceJoinedHelpMixin, local_name
 from core.errors import LimitReached
+from core.forms import ChoicesWithoutEcho, Form, ModelForm
 from core.roles import is_administrator
 from residents import actions, pii, privileges, queries
 from residents.actions import IDENTIFIER_FIELDS, PROFILE_FIELDS
@@ -102,7 +103,7 @@ class CommunityAdmin(ActionAdminMixin, admin.ModelAdmin):
 _acting_user: ContextVar[User | None] = ContextVar("admin_acting_user", default=None)
 
 
-class PasswordThroughActionForm(AdminPasswordChangeForm):
+class PasswordThroughActionForm(ChoicesWithoutEcho, AdminPasswordChangeForm):
     """The admin's password page, writing through ``residents.actions.account_password_set``."""
 
     def save(self, commit: bool = True) -> User:
@@ -191,7 +192,7 @@ class UserAdmin(SentenceJoinedHelpMixin, ActionAdminMixin, DjangoUserAdmin):
         actions.account_delete(user=request.user, account=obj)
 
 
-class ResidentAdminForm(forms.ModelForm):
+class ResidentAdminForm(ModelForm):
     """Identifiers are write-only here: never pre-filled (that would display them unmasked);
     left blank, they keep their stored value."""
 
@@ -268,7 +269,7 @@ class ErasedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class IdentifierFindForm(forms.Form):
+class IdentifierFindForm(Form):
     kind = forms.ChoiceField(
         label=_("Search by"),
         choices=[("national_id", _("National ID number")), ("phone", _("Phone number"))],

@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ChoicesWithoutEcho, Form, ModelForm
 from core.localisation import with_code
 from residents import pii
 from residents.actions import PROFILE_FIELDS, SIGNUP_NAME_MAX_LENGTH, PortraitAnswers
@@ -26,7 +27,7 @@ PROFILE_FIELDS = list(PROFILE_FIELDS)
 IDENTIFIER_FIELDS = ["name", "phone", "national_id"]
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(ChoicesWithoutEcho, AuthenticationForm):
     """Django's login form, with autocomplete hints for phones and password managers."""
 
     def __init__(self, *args, **kwargs):
@@ -42,7 +43,7 @@ class CommunityChoiceField(forms.ModelChoiceField):
         return with_code(obj.name, place)
 
 
-class ResidentProfileForm(forms.ModelForm):
+class ResidentProfileForm(ModelForm):
     """A resident profile, for the worker's create/edit pages and the resident's own.
 
     Identifiers (name, phone, national ID) are never pre-filled on an edit: showing them
@@ -109,7 +110,7 @@ class ResidentProfileForm(forms.ModelForm):
         return data
 
 
-class SignupForm(forms.Form):
+class SignupForm(Form):
     """A resident's own sign-up: what reporting a need takes and nothing more. An account,
     the community the need is in, and (optionally) a name and phone for a call back. The
     portrait facts are asked afterwards, apart, with their purpose (``PortraitForm``)."""
@@ -206,7 +207,7 @@ class SignupForm(forms.Form):
         }
 
 
-class PortraitForm(forms.ModelForm):
+class PortraitForm(ModelForm):
     """The portrait facts, asked apart from everything else, with their purpose stated and
     consent asked for: every fact is needed once someone chooses to share them."""
 
@@ -255,7 +256,7 @@ class NoEchoTextInput(forms.TextInput):
         return super().get_context(name, None, attrs)
 
 
-class IdentifierLookupForm(forms.Form):
+class IdentifierLookupForm(Form):
     """Find a resident by national ID or phone. Posted, never put in a URL."""
 
     NATIONAL_ID = "national_id"
@@ -286,7 +287,7 @@ class IdentifierLookupForm(forms.Form):
         return cleaned
 
 
-class EraseAccountForm(forms.Form):
+class EraseAccountForm(Form):
     """Confirmation that a resident wants their account and personal data deleted."""
 
     password = forms.CharField(
@@ -313,7 +314,7 @@ class EraseAccountForm(forms.Form):
         return password
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(Form):
     """A signed-in person's own password change: the current one (asked as a login asks it,
     so wrong ones count towards the login's lock), then the new one twice. The site's
     password rules are the action's (``residents.actions.account_password_change``)."""
@@ -353,7 +354,7 @@ class PasswordChangeForm(forms.Form):
         return cleaned
 
 
-class AuditLogFilterForm(forms.Form):
+class AuditLogFilterForm(Form):
     """Filters of the administrators' audit log page (all optional, sent in the address:
     nothing here identifies a person beyond an account name and a profile number)."""
 

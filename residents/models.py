@@ -238,6 +238,11 @@ class User(AbstractUser):
             return pii.mask_name(full_name)
         return full_name
 
+    def __str__(self) -> str:
+        # Whatever names a person by ``str`` (the admin's list columns, read-only fields,
+        # filters, choices and titles) names them by the one rule, not by their user name.
+        return self.display_name
+
 
 class Resident(models.Model):
     """A resident's profile. Identifiers are encrypted; only their keyed hashes are searchable."""

@@ -472,11 +472,12 @@ def request_submit_idempotent(
     calls with one key create one request: the loser of the race on the unique
     (user, key) constraint rolls back its own and returns the winner's.
     """
-    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH or not idempotency_key.isprintable():
+        # The one rule for a key, whichever channel passes it (the API names the header).
         raise ValidationError(
             {
                 "idempotency_key": [
-                    _("An Idempotency-Key has at most %(max)d characters.")
+                    _("Use up to %(max)d printable characters for the key.")
                     % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}
                 ]
             }

@@ -260,15 +260,6 @@ class ServiceRequestViewSet(
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(key) > actions.IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
-            raise ValidationError(
-                {
-                    IDEMPOTENCY_HEADER: [
-                        _("Use up to %(max)d printable characters for the key.")
-                        % {"max": actions.IDEMPOTENCY_KEY_MAX_LENGTH}
-                    ]
-                }
-            )
         serializer = RequestCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -279,6 +270,11 @@ class ServiceRequestViewSet(
         except StateConflict:
             raise
         except DjangoValidationError as exc:
+            if hasattr(exc, "error_dict") and "idempotency_key" in exc.error_dict:
+                # The action's rule for the key, named as the caller sent it: the header.
+                raise ValidationError(
+                    {IDEMPOTENCY_HEADER: exc.message_dict["idempotency_key"]}
+                ) from None
             raise _with_nested_answers(exc, data["category"]) from None
         item = submission.request
         if submission.replayed:

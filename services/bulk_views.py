@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from core.localisation import join_list
 from core.roles import STAFF, role_required
 from services import bulk, exports, tables
@@ -21,7 +22,7 @@ IMPORTERS = {
 }
 
 
-class BulkUploadForm(forms.Form):
+class BulkUploadForm(Form):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
         choices=[("requests", _("Service requests")), ("residents", _("Residents"))],

@@ -25,6 +25,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from core.booleans import BooleanQueryFilter, RawNullBooleanSelect
+from core.forms import Form
 from core.ids import IdFilter
 from core.time_bounds import QueryDateTimeFilter, query_time_problem
 from core.widgets import FastSelect
@@ -157,7 +158,7 @@ class DayFilter(django_filters.DateFilter):
     field_class = DayField
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(Form):
     """The filters' form: a day range whose end comes before its start is an error of the end
     day (it could match nothing), not an empty list that looks like no requests."""
 

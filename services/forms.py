@@ -14,6 +14,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from core.localisation import localised_name
 from geography.gcj02 import gcj02_to_wgs84
 from residents.community_picker import PickerScope, picker_scope
@@ -165,7 +166,7 @@ def _as_int(value: object) -> int | None:
         return None
 
 
-class RequestForm(forms.Form):
+class RequestForm(Form):
     """A new service request: two-level category picker, description, optional photo,
     community or address, and the chosen category's extra questions."""
 
@@ -388,7 +389,7 @@ class WorkerRequestForm(RequestForm):
         return {**super().action_kwargs(), "channel": self.cleaned_data["channel"]}
 
 
-class RatingForm(forms.Form):
+class RatingForm(Form):
     satisfaction = forms.TypedChoiceField(
         label=_("How satisfied are you with the service?"),
         coerce=int,
@@ -415,7 +416,7 @@ def _reason_choices() -> list:
     return [("", "—")] + [(r, workflow.Reason(r).label) for r in picked]
 
 
-class MoveForm(forms.Form):
+class MoveForm(Form):
     """One move of a request (a button per move the page offers), with its reason and note."""
 
     # The move and the reason come from the page's buttons and list: a missing or unknown one
@@ -446,7 +447,7 @@ class MoveForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     """A staff-only internal note."""
 
     def __init__(self, *args, **kwargs):
@@ -476,7 +477,7 @@ class CannedSelect(forms.Select):
         return option
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(Form):
     """A public reply to the resident, optionally started from a canned reply."""
 
     canned = forms.ChoiceField(label=_("Canned reply"), required=False)
@@ -503,7 +504,7 @@ class ReplyForm(forms.Form):
         return cleaned
 
 
-class InformationForm(forms.Form):
+class InformationForm(Form):
     """Information the resident adds to an open request: text, a photo, or both."""
 
     text = forms.CharField(
@@ -525,7 +526,7 @@ class InformationForm(forms.Form):
         return cleaned
 
 
-class ReviewCloseForm(forms.Form):
+class ReviewCloseForm(Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[("", "—"), *ReviewTask.Outcome.choices]
     )
@@ -538,7 +539,7 @@ class ReviewCloseForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(Form):
     assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label="—")
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
@@ -549,7 +550,7 @@ class AssignForm(forms.Form):
         self.fields["assignee"].label_from_instance = _person_label
 
 
-class ExpectedCompletionForm(forms.Form):
+class ExpectedCompletionForm(Form):
     expected_completion_at = forms.DateTimeField(
         label=_("New expected completion"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -562,14 +563,14 @@ def _person_label(user) -> str:
     return user.display_name
 
 
-class SavedFilterForm(forms.Form):
+class SavedFilterForm(Form):
     """Save the queue's current view (its query string) under a name."""
 
     name = forms.CharField(label=_("Name of this view"), max_length=60)
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
 
-class BulkActionForm(forms.Form):
+class BulkActionForm(Form):
     """A move applied to the selected queue rows: the same moves, reasons and rules as the
     request page (``workflow.STAFF_MOVES``), assigning included."""
 

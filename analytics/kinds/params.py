@@ -21,6 +21,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.forms import Form
+
 if TYPE_CHECKING:
     from residents.community_picker import PickerScope
     from residents.models import User
@@ -225,7 +227,7 @@ def _amount_field(label: str) -> forms.DecimalField:
     )
 
 
-class RunStartForm(forms.Form):
+class RunStartForm(Form):
     """The page's start form of a kind (made by :func:`start_form`). ``user`` is the one
     starting the run: a community is chosen from their scope, and the checks see them."""
 

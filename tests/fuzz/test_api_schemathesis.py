@@ -219,6 +219,31 @@ def _failure_line(operation, response, failure, case) -> str:
     )
 
 
+def check_into_tally(
+    case, response, tally: Tally, *, checks: list, headers: dict, **validate_kwargs
+) -> None:
+    """Count the case and collect, rather than raise, every failed check of its answer: the
+    ``checks`` (schemathesis' way, with ``headers`` and ``validate_kwargs`` passed to
+    ``case.validate_response``), then ``error_names_the_field``. One place for the stateless
+    and the stateful runs, which differ only in their checks and what they pass along."""
+    tally.cases += 1
+    try:
+        case.validate_response(response, checks=checks, headers=headers, **validate_kwargs)
+    except FailureGroup as group:
+        tally.failures.extend(
+            _failure_line(case.operation, response, failure, case) for failure in group.exceptions
+        )
+    except Failure as failure:
+        tally.failures.append(_failure_line(case.operation, response, failure, case))
+    try:
+        error_names_the_field(None, response, case)
+    except AssertionError as failure:
+        tally.failures.append(
+            f"{case.operation.label} [{response.status_code}] {failure} "
+            f"<- {case.query} {case.body!r:.200}"
+        )
+
+
 def _fuzz(operation, headers: dict, tally: Tally, mode: GenerationMode, cases: int) -> None:
     @settings(
         max_examples=cases,
@@ -230,23 +255,8 @@ def _fuzz(operation, headers: dict, tally: Tally, mode: GenerationMode, cases: i
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run_case(case):
-        tally.cases += 1
         response = case.call(headers=headers)
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except FailureGroup as group:
-            tally.failures.extend(
-                _failure_line(operation, response, failure, case) for failure in group.exceptions
-            )
-        except Failure as failure:
-            tally.failures.append(_failure_line(operation, response, failure, case))
-        try:
-            error_names_the_field(None, response, case)
-        except AssertionError as failure:
-            tally.failures.append(
-                f"{operation.label} [{response.status_code}] {failure} "
-                f"<- {case.query} {case.body!r:.200}"
-            )
+        check_into_tally(case, response, tally, checks=CHECKS, headers=headers)
 
     with contextlib.suppress(Unsatisfiable):  # an operation with nothing to vary
         run_case()

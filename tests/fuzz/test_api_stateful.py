@@ -25,7 +25,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import ensure_resource_availability
 
@@ -36,11 +35,10 @@ from tests.fuzz.test_api_schemathesis import (
     BEYOND_THE_SCHEMA,
     CHECKS,
     Tally,
-    _failure_line,
     _headers,
     _report,
     accepts_what_the_schema_allows,
-    error_names_the_field,
+    check_into_tally,
 )
 
 STATEFUL_SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "6"))
@@ -111,26 +109,15 @@ def _run(headers: dict, existing: dict, tally: Tally, scenarios: int) -> None:
                     case.body[name] = value() if callable(value) else value
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            tally.cases += 1
-            try:
-                case.validate_response(
-                    response,
-                    checks=STATEFUL_CHECKS,
-                    headers=headers,
-                    transport_kwargs=kwargs,
-                    recorder=self.recorder,
-                )
-            except FailureGroup as group:
-                tally.failures.extend(
-                    _failure_line(case.operation, response, failure, case)
-                    for failure in group.exceptions
-                )
-            except Failure as failure:
-                tally.failures.append(_failure_line(case.operation, response, failure, case))
-            try:
-                error_names_the_field(None, response, case)
-            except AssertionError as failure:
-                tally.failures.append(f"{case.operation.label} [{response.status_code}] {failure}")
+            check_into_tally(
+                case,
+                response,
+                tally,
+                checks=STATEFUL_CHECKS,
+                headers=headers,
+                transport_kwargs=kwargs,
+                recorder=self.recorder,
+            )
 
     Workflow.run(
         settings=settings(

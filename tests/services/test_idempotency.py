@@ -247,3 +247,25 @@ def test_a_key_too_long_is_refused_in_the_callers_language(worker, body, languag
     assert response.status_code == 400
     assert response.json()["Idempotency-Key"] == [message]
     assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["k" * (actions.IDEMPOTENCY_KEY_MAX_LENGTH + 1), "bad\x07key"])
+def test_the_action_owns_the_keys_rule_whatever_the_channel(worker, body, community, key):
+    """The length and the printable characters are the action's one rule (the API only names
+    the header), so a caller other than the API cannot store a key the API would refuse."""
+    from django.core.exceptions import ValidationError
+
+    from services.models import ServiceCategory
+
+    with pytest.raises(ValidationError) as refused:
+        actions.request_submit_idempotent(
+            user=worker,
+            category=ServiceCategory.objects.get(code="water_supply"),
+            community=community,
+            description=body["description"],
+            idempotency_key=key,
+        )
+    assert refused.value.message_dict == {
+        "idempotency_key": ["Use up to 255 printable characters for the key."]
+    }
+    assert not ServiceRequest.objects.exists()

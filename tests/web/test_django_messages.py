@@ -28,15 +28,42 @@ def _post(client, name: str, language: str, data: dict) -> str:
     return response.content.decode()
 
 
-def test_an_invalid_choice_is_reported_without_a_space_after_the_chinese_stop(client, worker):
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Select a valid choice. That choice is not one of the available choices."),
+        ("zh-hans", "选择一个有效的选项。该选择不在可用的选项中。"),
+    ],
+)
+def test_a_made_up_choice_is_refused_without_repeating_it(client, worker, language, message):
+    """Django's own message read "Select a valid choice. made-up-kind is not one of the
+    available choices.": what an altered page sent, shown back (``core.forms``)."""
     client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
-    data = {"kind": "passport", "value": "123"}
-    english = _post(client, "resident_find", "en", data)
-    assert "Select a valid choice. passport is not one of the available choices." in english
+    page = _post(client, "resident_find", language, {"kind": "made-up-kind", "value": "123"})
+    assert message in page
+    assert "made-up-kind" not in page
+    assert "。 " not in page
 
-    chinese = _post(client, "resident_find", "zh-hans", data)
-    assert "选择一个有效的选项。passport 不在可用的选项中。" in chinese
-    assert "。 " not in chinese
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Select a valid choice. That choice is not one of the available choices."),
+        ("zh-hans", "选择一个有效的选项。该选择不在可用的选项中。"),
+    ],
+)
+def test_a_made_up_canned_reply_is_refused_without_repeating_it(
+    client, worker, community, make_request, language, message
+):
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    item = make_request(community=community)
+    with translation.override(language):
+        url = reverse("services:request_reply_add", args=[item.pk])
+    response = client.post(url, {"canned": "made-up-reply", "text": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert "made-up-reply" not in page
 
 
 def test_an_invalid_community_is_reported_without_a_space_after_the_chinese_colon(client):

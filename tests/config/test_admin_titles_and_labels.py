@@ -1,0 +1,148 @@
+"""The admin's titles, headings, breadcrumbs and field labels read as Chinese is written:
+the verb and the model's name with no space between ("查看分析运行", where Django's Chinese has
+"查看 分析运行"), and a full-width colon after a label ("类型：", where Django's has "类型:"),
+while English keeps its own ("View analysis run", "Kind:")."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from analytics.models import AnalysisRun
+from tests.factories import AdministratorFactory, ServiceRequestFactory, WorkerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser_client(client):
+    user = AdministratorFactory(
+        is_superuser=True, username="root", first_name="立新", last_name="赵"
+    )
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def run(superuser_client):
+    return AnalysisRun.objects.create(
+        kind=AnalysisRun.Kind.FORECAST,
+        status=AnalysisRun.Status.SUCCEEDED,
+        created_by=superuser_client.user,
+    )
+
+
+def _get(client, language: str, name: str, *args) -> str:
+    with translation.override(language):
+        url = reverse(name, args=args)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def _title(html: str) -> str:
+    return re.sub(r"\s+", " ", re.search(r"<title>(.*?)</title>", html, re.S)[1]).strip()
+
+
+def _h1(html: str) -> str:
+    return re.sub(r"\s+", " ", re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)[1]).strip()
+
+
+def _breadcrumbs(html: str) -> str:
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.S)[1]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", crumbs)).strip()
+
+
+def _labels(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", label).strip()
+        for label in re.findall(r"<label[^>]*>(.*?)</label>", html, re.S)
+        if "<select" not in label and "<input" not in label
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "verb"), [("zh-hans", "查看分析运行"), ("en", "View analysis run")]
+)
+def test_a_change_page_names_the_model_after_its_verb(superuser_client, run, language, verb):
+    page = _get(superuser_client, language, "admin:analytics_analysisrun_change", run.pk)
+    assert verb in _title(page)
+    assert _h1(page) == verb
+    # The history page, reached from it, names the run after its own colon.
+    history = _get(superuser_client, language, "admin:analytics_analysisrun_history", run.pk)
+    assert _h1(history).startswith(
+        {"zh-hans": "变更历史：需求预测 #", "en": "Change history: "}[language]
+    )
+    if language == "zh-hans":
+        for text in (_title(page), _title(history), _breadcrumbs(page), _breadcrumbs(history)):
+            assert not re.search(r"[\u4e00-\u9fff：] [\u4e00-\u9fff]", text), text
+
+
+@pytest.mark.parametrize(
+    ("language", "verb"), [("zh-hans", "增加服务类别"), ("en", "Add service category")]
+)
+def test_an_add_page_names_the_model_after_its_verb(superuser_client, language, verb):
+    page = _get(superuser_client, language, "admin:services_servicecategory_add")
+    assert verb in _title(page)
+    assert _h1(page) == verb
+    assert _breadcrumbs(page).endswith(verb)
+    # A list's add button, as the communities' list has one.
+    listed = _get(superuser_client, language, "admin:residents_community_changelist")
+    button = re.search(r'class="addlink">(.*?)</a>', listed, re.S)[1].strip()
+    assert button == {"zh-hans": "增加社区", "en": "Add community"}[language]
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "action"),
+    [
+        ("zh-hans", "你确认要删除分析运行“需求预测 #", "删除所选的分析运行"),
+        (
+            "en",
+            'Are you sure you want to delete the analysis run "Demand forecast #',
+            "Delete selected analysis runs",
+        ),
+    ],
+)
+def test_the_delete_page_and_action_name_the_model_without_a_gap(
+    superuser_client, run, language, question, action
+):
+    page = _get(superuser_client, language, "admin:analytics_analysisrun_delete", run.pk)
+    assert question in page
+    listed = _get(superuser_client, language, "admin:analytics_analysisrun_changelist")
+    assert f">{action}</option>" in listed
+
+
+@pytest.mark.parametrize(("language", "colon"), [("zh-hans", "："), ("en", ":")])
+def test_read_only_and_editable_labels_end_in_the_languages_colon(
+    superuser_client, run, language, colon
+):
+    read_only = _labels(
+        _get(superuser_client, language, "admin:analytics_analysisrun_change", run.pk)
+    )
+    editable = _labels(_get(superuser_client, language, "admin:services_servicecategory_add"))
+    assert read_only[0] == ("类型" if language == "zh-hans" else "Kind") + colon
+    assert editable[0] == ("服务代码" if language == "zh-hans" else "Service code") + colon
+    other = "：" if colon == ":" else ":"
+    assert [label for label in read_only + editable if label.endswith(other)] == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_person_is_named_by_their_display_name_in_the_admin(superuser_client, run, language):
+    """Who started a run, who a request is assigned to: by ``User.display_name``, as the
+    pages name them, never by the user name."""
+    page = _get(superuser_client, language, "admin:analytics_analysisrun_change", run.pk)
+    created_by = re.search(r'<div class="readonly">(?:(?!</div>).)*?立新 赵', page, re.S)
+    assert created_by is not None
+    listed = _get(superuser_client, language, "admin:analytics_analysisrun_changelist")
+    assert re.search(r'<td class="field-created_by[^"]*">立新 赵</td>', listed)
+
+    worker = WorkerFactory(username="w-login", first_name="Lin", last_name="Wang")
+    ServiceRequestFactory(assigned_to=worker)
+    listed = _get(superuser_client, language, "admin:services_servicerequest_changelist")
+    assert re.search(r'<td class="field-assigned_to[^"]*">Lin Wang</td>', listed)
+    for html in (page, listed):
+        assert ">root<" not in html and "w-login" not in html
