@@ -49,7 +49,12 @@ from residents.queries import (
     user_serves_community,
 )
 from residents.reference import area_for_place, region_code, sync_areas
-from residents.signals import password_replaced, portrait_withdrawn, resident_erased
+from residents.signals import (
+    CredentialsEnded,
+    password_replaced,
+    portrait_withdrawn,
+    resident_erased,
+)
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id")
 # What every profile holds: where the person lives and how to reach them about a request.
@@ -870,8 +875,18 @@ def account_save(
     return account
 
 
+@dataclass(frozen=True)
+class PasswordSet:
+    """A password an administrator set (or made unusable): the login, and the credentials of
+    other apps its old password took with it, each with its count (none are listed when
+    nothing was ended)."""
+
+    account: User
+    ended: tuple[CredentialsEnded, ...] = ()
+
+
 @transaction.atomic
-def account_password_set(*, user: User, account: User, password: str | None) -> User:
+def account_password_set(*, user: User, account: User, password: str | None) -> PasswordSet:
     """Set a login's password (checked by the site's password rules), or with ``None`` stop
     it signing in with a password. Administrators only (the admin site's password page),
     inside their area, for accounts holding nothing beyond their own privileges.
@@ -880,15 +895,17 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
     be out. Its sessions end by themselves (Django checks each session against the
     password's hash), and its API tokens and Open311 keys, which would keep acting as it, are
     ended here (``_password_replace``; the owner asks for a new token, an administrator
-    replaces the keys)."""
+    replaces the keys). The result lists what ended, for the administrator to be told."""
     _check_administrator(user)
     _check_may_manage(user, account)
     _check_account_in_area(user, account)
-    _password_replace(account, password)
-    return account
+    ended = _password_replace(account, password)
+    return PasswordSet(account=account, ended=ended)
 
 
-def _password_replace(account: User, password: str | None, *, field: str | None = None) -> None:
+def _password_replace(
+    account: User, password: str | None, *, field: str | None = None
+) -> tuple[CredentialsEnded, ...]:
     """The one rule for a new password, whoever sets it: checked by the site's password
     rules (their refusal names ``field``, when given), then everything the old one opened is
     closed. The login's other web sessions end by themselves (Django checks each session
@@ -896,7 +913,8 @@ def _password_replace(account: User, password: str | None, *, field: str | None 
     its API tokens, which would keep acting as it, are deleted, and the apps above end the
     credentials they hold for it (``password_replaced``: its Open311 keys are revoked).
     A reset may follow a theft, and a thief signed in as the login could have been given
-    either; whoever reset it cannot tell which were theirs, so none survives."""
+    either; whoever reset it cannot tell which were theirs, so none survives. Returns what
+    the apps above ended, those that ended something, so the person can be told."""
     from rest_framework.authtoken.models import Token
 
     if password is None:
@@ -909,16 +927,19 @@ def _password_replace(account: User, password: str | None, *, field: str | None 
         account.set_password(password)
     account.save(update_fields=["password"])
     Token.objects.filter(user=account).delete()
-    password_replaced.send(sender=User, account=account)
+    answers = password_replaced.send(sender=User, account=account)
+    return tuple(ended for _, ended in answers if ended is not None and ended.count)
 
 
 @dataclass(frozen=True)
 class PasswordChanged:
-    """A changed password: the login, and the API token that replaces the caller's own when
-    the change came through the API with one (``None`` otherwise)."""
+    """A changed password: the login, the API token that replaces the caller's own when the
+    change came through the API with one (``None`` otherwise), and the credentials of other
+    apps the old password took with it (none listed when nothing was ended)."""
 
     user: User
     token: str | None
+    ended: tuple[CredentialsEnded, ...] = ()
 
 
 @transaction.atomic
@@ -940,9 +961,9 @@ def account_password_change(
 
     if not user.is_authenticated or not user.is_active:
         raise ActionNotAllowed(_("Sign in to change your password."))
-    _password_replace(user, new_password, field=field)
+    ended = _password_replace(user, new_password, field=field)
     token = Token.objects.create(user=user).key if new_token else None
-    return PasswordChanged(user=user, token=token)
+    return PasswordChanged(user=user, token=token, ended=ended)
 
 
 @transaction.atomic

@@ -99,8 +99,12 @@ class CommunityAdmin(ActionAdminMixin, admin.ModelAdmin):
         actions.community_delete(user=request.user, community=obj)
 
 
-# Who is using the admin's password page (the form Django makes there is not told).
+# Who is using the admin's password page (the form Django makes there is not told), and the
+# password it set, whose ended credentials the page then tells the administrator about.
 _acting_user: ContextVar[User | None] = ContextVar("admin_acting_user", default=None)
+_passwords_set: ContextVar[list[actions.PasswordSet] | None] = ContextVar(
+    "admin_passwords_set", default=None
+)
 
 
 class PasswordThroughActionForm(ChoicesWithoutEcho, AdminPasswordChangeForm):
@@ -108,11 +112,15 @@ class PasswordThroughActionForm(ChoicesWithoutEcho, AdminPasswordChangeForm):
 
     def save(self, commit: bool = True) -> User:
         usable = self.cleaned_data.get("set_usable_password", True)
-        return actions.account_password_set(
+        done = actions.account_password_set(
             user=_acting_user.get(),
             account=self.user,
             password=self.cleaned_data["password1"] if usable else None,
         )
+        passwords_set = _passwords_set.get()
+        if passwords_set is not None:
+            passwords_set.append(done)
+        return done.account
 
 
 class PermissionChoiceField(forms.ModelMultipleChoiceField):
@@ -183,10 +191,21 @@ class UserAdmin(SentenceJoinedHelpMixin, ActionAdminMixin, DjangoUserAdmin):
 
     def user_change_password(self, request, id, form_url=""):
         token = _acting_user.set(request.user)
+        passwords_set: list[actions.PasswordSet] = []
+        set_token = _passwords_set.set(passwords_set)
         try:
-            return super().user_change_password(request, id, form_url)
+            response = super().user_change_password(request, id, form_url)
         finally:
             _acting_user.reset(token)
+            _passwords_set.reset(set_token)
+        for done in passwords_set:
+            for ended in done.ended:
+                self.message_user(
+                    request,
+                    ended.to_administrator(account_name=done.account.display_name),
+                    messages.WARNING,
+                )
+        return response
 
     def delete_through_action(self, request, obj) -> None:
         actions.account_delete(user=request.user, account=obj)

@@ -13,7 +13,8 @@ choices of its foreign keys to what the signed-in member of staff answers for:
 
 ``scoped_choices`` maps a foreign key's name to the rows it may point at, so a form cannot be
 posted with the id of a login or community outside the scope (an admin's raw-id and
-autocomplete fields are validated against the model's whole table otherwise).
+autocomplete fields are validated against the model's whole table otherwise). A login chosen
+by id is named beside its box by ``User.display_name``, as the lists name it.
 
 Why: with view permission on a model, an administrator of one city saw every request, status
 change, capacity and consent of the country, the other areas' analysis results, and the API
@@ -25,8 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 
 from residents import queries
 from residents.models import User
@@ -50,6 +54,23 @@ SCOPED_CHOICES: dict[str, Callable[[User], QuerySet]] = {
 }
 
 
+class AccountRawIdWidget(ForeignKeyRawIdWidget):
+    """A login chosen by id, named beside its box as every page names a person
+    (``User.display_name``, as the Open311 key list's owner column), where Django's widget
+    wrote ``str(user)``, the user name."""
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        try:
+            user = User.objects.using(self.db).get(pk=value)
+        except (ValueError, User.DoesNotExist, ValidationError):
+            return "", ""
+        try:
+            url = reverse(f"{self.admin_site.name}:residents_user_change", args=(user.pk,))
+        except NoReverseMatch:
+            url = ""
+        return user.display_name, url
+
+
 class ScopedChoicesAdmin:
     """A foreign key named in ``scoped_choices`` offers, and accepts, only rows in scope."""
 
@@ -58,6 +79,13 @@ class ScopedChoicesAdmin:
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         if db_field.name in self.scoped_choices:
             kwargs["queryset"] = SCOPED_CHOICES[db_field.name](request.user)
+            if db_field.related_model is User and db_field.name in self.raw_id_fields:
+                kwargs.setdefault(
+                    "widget",
+                    AccountRawIdWidget(
+                        db_field.remote_field, self.admin_site, using=kwargs.get("using")
+                    ),
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

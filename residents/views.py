@@ -246,7 +246,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.account_password_change(
+            changed = actions.account_password_change(
                 user=request.user, new_password=form.cleaned_data["new_password1"]
             )
         except ValidationError as exc:
@@ -260,6 +260,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
                     "your API tokens no longer work."
                 ),
             )
+            for ended in changed.ended:
+                messages.warning(request, ended.to_owner())
             return redirect("home")
     return render(request, "registration/password_change.html", {"form": form})
 

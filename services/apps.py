@@ -33,10 +33,11 @@ def _erase_requests_of(sender, *, resident, **kwargs) -> None:
     resident_requests_erase(resident=resident)
 
 
-def _end_open311_keys_of(sender, *, account, **kwargs) -> None:
+def _end_open311_keys_of(sender, *, account, **kwargs):
     from services.open311.actions import open311_api_keys_revoke
 
-    open311_api_keys_revoke(owner=account)
+    # What was ended goes back to the password's actions, whose pages tell the person.
+    return open311_api_keys_revoke(owner=account)
 
 
 def _sqlite_functions_add(sender, *, connection, **kwargs) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from residents.models import Community, User
 from services import actions as service_actions
@@ -20,6 +21,33 @@ class IssuedKey:
 
     api_key: Open311ApiKey
     key: str
+
+
+@dataclass(frozen=True)
+class Open311KeysEnded:
+    """The keys a new password ended (``residents.signals.CredentialsEnded``): ``count`` is
+    how many were working; the words tell the owner and the administrator what to do, in the
+    language active when they are shown."""
+
+    count: int
+
+    def to_owner(self) -> str:
+        return ngettext(
+            "Your %(count)d Open311 key was ended with your old password. "
+            "An administrator can issue a new one.",
+            "Your %(count)d Open311 keys were ended with your old password. "
+            "An administrator can issue new ones.",
+            self.count,
+        ) % {"count": self.count}
+
+    def to_administrator(self, *, account_name: str) -> str:
+        return ngettext(
+            "%(name)s's %(count)d Open311 key was ended with the old password. To issue a new "
+            "one, select it on the Open311 API keys list and replace it with a new one.",
+            "%(name)s's %(count)d Open311 keys were ended with the old password. To issue new "
+            "ones, select them on the Open311 API keys list and replace them with new ones.",
+            self.count,
+        ) % {"name": account_name, "count": self.count}
 
 
 @transaction.atomic
@@ -70,7 +98,7 @@ def open311_api_keys_deactivate(*, api_keys: Iterable[Open311ApiKey]) -> int:
 
 
 @transaction.atomic
-def open311_api_keys_revoke(*, owner: User) -> int:
+def open311_api_keys_revoke(*, owner: User) -> Open311KeysEnded:
     """Revoke every key acting as ``owner``, whose password was just reset or changed
     (``residents.signals.password_replaced``, inside that transaction). A key acts as its
     owner, like an API token; whoever stole the login may have been issued one, and after a
@@ -81,13 +109,15 @@ def open311_api_keys_revoke(*, owner: User) -> int:
     deactivated before too: one of them may be the leaked one). The records stay, as every
     deactivated key does: requests keep who logged them, and the admin list's *Replace*
     gives the integration a new key with the same organisation and default community.
-    Returns how many keys were ended."""
-    ended = 0
-    for pk in Open311ApiKey.objects.filter(owner=owner).values_list("pk", flat=True):
-        ended += Open311ApiKey.objects.filter(pk=pk).update(
+    Returns how many of the keys were working until now (the owner is told that number: a
+    key switched off before did not stop with the password)."""
+    working = 0
+    for pk, active in Open311ApiKey.objects.filter(owner=owner).values_list("pk", "active"):
+        Open311ApiKey.objects.filter(pk=pk).update(
             active=False, key_hash=Open311ApiKey.digest(secrets.token_urlsafe(32))
         )
-    return ended
+        working += active
+    return Open311KeysEnded(count=working)
 
 
 @transaction.atomic

@@ -5,9 +5,11 @@ blocks shows each cell's whole value beside its label, however the value is made
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from analytics.models import DemandForecast
 from services.models import ServiceCategory
@@ -218,6 +220,28 @@ def dashboard_world():
             satisfaction=rating,
             satisfaction_comment=comment,
         )
+    # Two requests assigned to the worker and two overdue, one of them in a community with a
+    # long Chinese name the worker also serves.
+    far = CommunityFactory(name="海曙区望春街道第三社区（合成）", district="海曙区")
+    world.worker_assigned.communities.add(far)
+    now = timezone.now()
+    for code, community, fields in (
+        ("road_repair", world.home, {"expected_completion_at": now + timedelta(days=2)}),
+        ("heating_gas", far, {"expected_completion_at": now + timedelta(hours=20)}),
+    ):
+        ServiceRequestFactory(
+            community=community,
+            category=category(code=code),
+            status="assigned",
+            assigned_to=world.worker_assigned,
+            **fields,
+        )
+    for code, community in (("waste_collection", world.home), ("elderly_home_care", far)):
+        ServiceRequestFactory(
+            community=community,
+            category=category(code=code),
+            expected_completion_at=now - timedelta(days=3),
+        )
     return world
 
 
@@ -227,6 +251,18 @@ def test_the_dashboards_tables_are_compact_on_a_phone(new_page, dashboard_world,
     page = new_page(viewport={"width": width, "height": 700})
     log_in(page, dashboard_world.worker_assigned.username)
     page.goto("/analytics/dashboard/" if language == "en" else "/zh-hans/analytics/dashboard/")
+    # "Assigned to me" and "Overdue" are the shared request list, with each community named
+    # and each status worded in the page's language.
+    status_words = {"en": ("Assigned", "Overdue"), "zh-hans": ("已指派", "已超时")}[language]
+    for section, word in zip(("#my-work", "#overdue"), status_words, strict=True):
+        rows = _compact_rows(
+            page, f"{section} table tbody tr", width, f"{language} {width} px: dashboard {section}"
+        )
+        assert len(rows) == 2
+        texts = [cell["text"] for row in rows for cell in row["cells"]]
+        assert "海曙区望春街道第三社区（合成）" in texts and "Synthetic home community" in texts
+        assert all(word in row["cells"][3]["text"] for row in rows), rows
+        assert not {"assigned", "submitted", "heating_gas"} & set(" ".join(texts).split())
     ratings = _compact_rows(
         page, "#ratings table tbody tr", width, f"{language} {width} px: dashboard ratings"
     )
@@ -238,6 +274,14 @@ def test_the_dashboards_tables_are_compact_on_a_phone(new_page, dashboard_world,
     # The forecast cell keeps its three services, one a line, under its label.
     forecast = communities[0]["cells"][-1]
     assert forecast["labelShown"] and forecast["text"].count("\n") == 2, forecast
+
+    # At a desktop the two lists are whole tables across the page, scrolling in no frame.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    frames = page.evaluate(
+        """() => [...document.querySelectorAll('#my-work .table-wrap, #overdue .table-wrap')]
+            .map(frame => frame.scrollWidth - frame.clientWidth)"""
+    )
+    assert frames == [0, 0]
 
 
 @pytest.fixture

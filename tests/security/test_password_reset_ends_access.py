@@ -11,6 +11,8 @@ password (``residents.actions._password_replace``) now revokes them as well.
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -190,3 +192,82 @@ def test_making_a_password_unusable_revokes_the_keys_too(keys):
     )
     assert _submits(key.key, community) == 403
     assert _submits(other.key, community) == 201
+
+
+# The person was not told (7 December 2026, night): the keys stopped with the password, and
+# neither the owner changing it nor the administrator resetting it read so on the page. The
+# action now returns what ended (``PasswordChanged.ended``, ``PasswordSet.ended``), and the
+# page says how many keys and what to do, in the reader's language.
+
+ENDED_FOR_OWNER = {
+    "en": "Your 2 Open311 keys were ended with your old password. "
+    "An administrator can issue new ones.",
+    "zh-hans": "您的 2 个 Open311 密钥已随旧密码一并停用。管理员可以为您签发新的密钥。",
+}
+ENDED_FOR_ADMINISTRATOR = {
+    "en": "Li Wei's 2 Open311 keys were ended with the old password. To issue new ones, "
+    "select them on the Open311 API keys list and replace them with new ones.",
+    "zh-hans": "Li Wei 的 2 个 Open311 密钥已随旧密码一并停用。如需签发新密钥，"
+    "请在“Open311 API 密钥”列表中选中这些密钥，用新密钥替换。",
+}
+
+
+@pytest.fixture
+def two_keys(keys):
+    """The worker, named Li Wei, with two working keys and one switched off before."""
+    _community, worker, _key, _old, _other = keys
+    worker.first_name, worker.last_name = "Li", "Wei"
+    worker.save(update_fields=["first_name", "last_name"])
+    open311_api_key_issue(owner=worker, organisation="Synthetic volunteers")
+    return worker
+
+
+def test_the_actions_return_how_many_working_keys_ended(two_keys):
+    changed = actions.account_password_change(user=two_keys, new_password=NEW_PASSWORD)
+    assert [ended.count for ended in changed.ended] == [2]
+    # None work now: a second password ends nothing more, and nothing is listed.
+    done = actions.account_password_set(
+        user=AdministratorFactory(is_superuser=True), account=two_keys, password=None
+    )
+    assert done.account == two_keys and done.ended == ()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_owner_is_told_on_the_page_how_many_keys_ended(two_keys, language):
+    client = Client()
+    client.force_login(two_keys, backend=BACKEND)
+    prefix = "" if language == "en" else "/zh-hans"
+    page = client.post(
+        f"{prefix}/me/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert page.redirect_chain and page.status_code == 200
+    assert ENDED_FOR_OWNER[language] in html.unescape(page.content.decode())
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_administrator_is_told_how_many_keys_the_reset_ended(two_keys, language):
+    prefix = "" if language == "en" else "/zh-hans"
+    page = _admin_site().post(
+        f"{prefix}/admin/residents/user/{two_keys.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert page.redirect_chain and page.status_code == 200
+    assert ENDED_FOR_ADMINISTRATOR[language] in html.unescape(page.content.decode())
+
+
+def test_nothing_is_said_of_keys_to_a_person_who_had_none():
+    worker = WorkerFactory(communities=[CommunityFactory()])
+    client = Client()
+    client.force_login(worker, backend=BACKEND)
+    page = client.post(
+        "/me/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert "Your password has been changed." in page.content.decode()
+    assert "Open311" not in page.content.decode()

@@ -179,3 +179,26 @@ def test_the_key_pages_name_the_owner_as_every_page_does(
         {"action": "replace_keys", "_selected_action": [worker_key.api_key.pk]},
     ).content.decode()
     assert "<td>Li Wei</td>" in replaced and "synthetic-worker" not in replaced
+
+
+def test_the_add_forms_owner_picker_names_the_owner_as_every_page_does(
+    admin_client_logged_in, worker
+):
+    """The owner chosen by id is named beside the box by ``User.display_name`` (the list's
+    owner column), not by the user name: when the form opens with an owner and when it comes
+    back refused (a community that is not there)."""
+    worker.first_name, worker.last_name = "Li", "Wei"
+    worker.save(update_fields=["first_name", "last_name"])
+    chosen = re.compile(r'<strong><a href="/admin/residents/user/(\d+)/change/">([^<]*)</a>')
+
+    opened = admin_client_logged_in.get(
+        "/admin/services/open311apikey/add/", {"owner": worker.pk}
+    ).content.decode()
+    assert chosen.findall(opened) == [(str(worker.pk), "Li Wei")]
+    refused = admin_client_logged_in.post(
+        "/admin/services/open311apikey/add/",
+        {"owner": worker.pk, "organisation": "X", "default_community": 999_999},
+    )
+    assert refused.status_code == 200 and not NEW_KEY.findall(refused.content.decode())
+    assert chosen.findall(refused.content.decode()) == [(str(worker.pk), "Li Wei")]
+    assert worker.username not in refused.content.decode()
