@@ -48,6 +48,15 @@ the forecaster's forecasts and intervals exactly) and the variant's (all rows, b
 folds). Reported per collection-year: each one's WAPE relative to the best member and its 80%
 interval coverage.
 
+``--airline`` (its own ``--keep`` file) scores a new member instead: the **airline model**
+(``ForecastConfig(airline_member=True)``, seasonal ARIMA (0,1,1)(0,1,1)12 on log counts).
+The forecaster runs with it; from the same backtest rows the engine's own ``_learn`` gives
+the forecaster's weights and interval (the airline column left out: the other members do not
+depend on it, so this is the forecaster exactly) and the variant's (with it; checked to
+reproduce the engine's own forecasts and intervals with the member on). Reported per
+collection-year: each one's WAPE relative to the best of the six regular members (the
+airline model included) and to the best of the five others, and its 80% coverage.
+
 The internal backtest rows are read by wrapping the engine's private ``_CalibrationRows``
 (``_learn`` with ``--dense-origins``) while the forecaster runs (a benchmark's look inside,
 not an interface). Not a test.
@@ -477,6 +486,172 @@ def dense_main(args: argparse.Namespace) -> None:
         )
 
 
+def _captured_airline_year(name: str, drop: int) -> list[dict]:
+    from analytics.engine.supply import forecast as engine
+
+    frame = _drop(load_collection(name), drop)
+    full = engine.prepare_history(frame, group_column=None)
+    config = engine.ForecastConfig(horizon=HORIZON, interval=0.8, airline_member=True)
+    first = full.n_months - 1 - HELD_OUT
+    year = []
+    for origin in range(first, first + HELD_OUT, STEP):
+        cut = str(full.periods[origin])
+        history = engine.prepare_history(
+            frame[frame["period"].astype(str) <= cut], group_column=None
+        )
+        cache = engine._OriginCache(history, config)
+        cutoff = history.n_months - 1
+        seen: list[tuple] = []
+        learn = engine._learn
+
+        def keep(rows, sc, groups, names, *, learn=learn, seen=seen):
+            # The regular series' rows, then the intermittent series' (scaled squared error,
+            # its scale the same ``sc``).
+            seen.append((rows.f, rows.y, rows.hz, rows.org, rows.squared, sc, groups, names))
+            return learn(rows, sc, groups, names)
+
+        engine._learn = keep
+        try:
+            calibration = engine._calibrate(cache, cutoff)
+        finally:
+            engine._learn = learn
+        at = cache.at(cutoff)
+        if at.models is None:
+            calibration = calibration.without(engine.MEMBERS.index("gbm"))
+        rows = full.series.get_indexer(history.series)
+        year.append(
+            {
+                "rows": seen,
+                "at": replace(at, models=None, context=None),
+                "history": history,
+                "actual": full.values[rows][:, origin + 1 : origin + 1 + HORIZON],
+                "engine": engine._ensemble_at(at, calibration, config, history),
+            }
+        )
+    return year
+
+
+def _recombined(o: dict, columns: list[int]) -> tuple[np.ndarray, ...]:
+    """The ensemble and its interval at one origin learnt by the engine's ``_learn`` from the
+    kept backtest rows of the members in ``columns`` only."""
+    from analytics.engine.supply.forecast import (
+        MEMBERS,
+        ForecastConfig,
+        _CalibrationRows,
+        _ensemble_at,
+        _learn,
+    )
+
+    config = ForecastConfig(horizon=HORIZON, interval=0.8)
+    learnt = []
+    for f, y, hz, org, squared, sc, groups, names in o["rows"]:
+        rows = _CalibrationRows(
+            f[:, columns], y, hz, org, config, squared_scale=sc if squared else None
+        )
+        learnt.append(_learn(rows, sc, groups, names))
+    calibration = replace(learnt[0], intermittent=learnt[1])
+    at = replace(o["at"], members=o["at"].members[columns])
+    if not np.isfinite(at.members[MEMBERS.index("gbm")]).any():
+        calibration = calibration.without(MEMBERS.index("gbm"))
+    return _ensemble_at(at, calibration, config, o["history"])
+
+
+def compare_airline(year: list[dict]) -> dict:
+    """The forecaster (the airline column left out) and the variant with the airline model:
+    WAPE relative to the best member (of the six regular ones, and of the five others), and
+    80% coverage, over the year."""
+    from analytics.engine.supply.forecast import AIRLINE_MEMBER, MEMBERS
+
+    names = (*MEMBERS, AIRLINE_MEMBER)
+    old = list(range(len(MEMBERS)))
+    made = {
+        "forecaster": [_recombined(o, old) for o in year],
+        "airline": [_recombined(o, [*old, len(MEMBERS)]) for o in year],
+    }
+    reproduced = all(
+        np.array_equal(a, b, equal_nan=True)
+        for o, mine in zip(year, made["airline"], strict=True)
+        for a, b in zip(mine, o["engine"], strict=True)
+    )
+
+    def wape(forecasts: list[np.ndarray]) -> float:
+        error = total = 0.0
+        for o, forecast in zip(year, forecasts, strict=True):
+            known = np.isfinite(o["actual"]) & np.isfinite(forecast)
+            error += np.abs(o["actual"][known] - forecast[known]).sum()
+            total += o["actual"][known].sum()
+        return error / total
+
+    members = {
+        name: wape([o["at"].members[m] for o in year])
+        for m, name in enumerate(names)
+        if name != "tsb"
+    }
+    best = min(members.values())
+    five = {k: v for k, v in members.items() if k != AIRLINE_MEMBER}
+    out: dict = {
+        "best member": best,
+        "best member name": min(members, key=members.get),
+        "best of five": min(five.values()),
+        "airline member": members[AIRLINE_MEMBER],
+        "reproduced": reproduced,
+    }
+    for name, triples in made.items():
+        ensemble = wape([t[0] for t in triples])
+        out[name] = ensemble / best - 1
+        out[f"{name} vs five"] = ensemble / out["best of five"] - 1
+        inside = known = 0
+        for o, (_forecast, lower, upper) in zip(year, triples, strict=True):
+            actual = o["actual"]
+            seen = np.isfinite(actual)
+            inside += ((actual >= lower) & (actual <= upper))[seen].sum()
+            known += seen.sum()
+        out[f"{name} coverage"] = inside / known
+    return out
+
+
+def airline_main(args: argparse.Namespace) -> None:
+    kept: dict[tuple[str, int], list[dict]] = {}
+    if args.keep and args.keep.exists():
+        kept = pickle.loads(args.keep.read_bytes())  # noqa: S301 (this script's own file)
+    names = ("forecaster", "airline")
+    print(
+        f"{'collection':<15}{'cut':>5}"
+        + "".join(f"{n + ' gap':>16}{'vs five':>9}{'cover':>8}" for n in names)
+        + "   best member (WAPE)   airline member (WAPE)   reproduced"
+    )
+    gaps: dict[str, list[float]] = {n: [] for n in names}
+    cover: dict[str, list[float]] = {n: [] for n in names}
+    for drop in (int(d) for d in args.drop_last.split(",")):
+        for collection in args.collections.split(","):
+            if (collection, drop) not in kept:
+                kept[collection, drop] = _captured_airline_year(collection, drop)
+                if args.keep:
+                    args.keep.write_bytes(pickle.dumps(kept))
+            result = compare_airline(kept[collection, drop])
+            for n in names:
+                gaps[n].append(result[n])
+                cover[n].append(result[f"{n} coverage"])
+            cells = "".join(
+                f"{result[n]:>+16.1%}{result[n + ' vs five']:>+9.1%}{result[n + ' coverage']:>8.1%}"
+                for n in names
+            )
+            print(
+                f"{collection:<15}{drop:>5}{cells}   {result['best member name']} "
+                f"({result['best member']:.4f})   {result['airline member']:.4f}   "
+                f"{result['reproduced']}",
+                flush=True,
+            )
+    for n in names:
+        g, c = np.array(gaps[n]), np.array(cover[n])
+        print(
+            f"{n}: mean gap {g.mean():+.1%}, within 2% in {int((g <= 0.02).sum())} of {len(g)}, "
+            f"worst {g.max():+.1%}; coverage in 76-84% in "
+            f"{int(((c >= 0.76) & (c <= 0.84)).sum())} of {len(c)}, mean |coverage - 80%| "
+            f"{np.abs(c - 0.8).mean():.1%}, mean coverage {c.mean():.1%}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -494,7 +669,15 @@ def main() -> None:
         action="store_true",
         help="score monthly calibration origins against the forecaster (see the header)",
     )
+    parser.add_argument(
+        "--airline",
+        action="store_true",
+        help="score the airline model as a seventh member against the forecaster (see the header)",
+    )
     args = parser.parse_args()
+    if args.airline:
+        airline_main(args)
+        return
     if args.dense_origins:
         dense_main(args)
         return

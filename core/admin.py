@@ -11,16 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import utils as admin_utils
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.localisation import join_sentences, localised_name
+from core.localisation import join_sentences, labelled, localised_name
 
 
 def readable_boolean_icon(value: bool | None) -> SafeString:
@@ -32,6 +33,34 @@ def readable_boolean_icon(value: bool | None) -> SafeString:
         None: ("unknown", gettext("Unknown")),
     }[value]
     return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), words)
+
+
+def _label_colon(item: Any) -> Any:
+    """One line of Django's list of what a delete takes with it ("Analysis run: <a>…</a>"),
+    or a nested list of them, with the reader's colon after the model's name: Django joins
+    them with an ASCII colon and a space in every language. The name (Django's ``capfirst``
+    of a verbose name) holds no ": ", so the first one is Django's."""
+    if isinstance(item, list):
+        return [_label_colon(inner) for inner in item]
+    name, separator, rest = str(item).partition(": ")
+    if not separator:
+        return item
+    joined = labelled(name, rest)
+    # Both parts of a linked line are already escaped HTML (``format_html``).
+    return mark_safe(joined) if isinstance(item, SafeString) else joined  # noqa: S308
+
+
+def deleted_objects_labelled(objs: Any, request: HttpRequest, admin_site: Any) -> tuple:
+    """Django's ``get_deleted_objects`` (what a delete page lists), each line labelled with
+    the reader's colon (``_label_colon``); the counts above it are
+    ``admin/includes/object_delete_summary.html``'s."""
+    to_delete, model_count, perms_needed, protected = _DJANGO_GET_DELETED_OBJECTS(
+        objs, request, admin_site
+    )
+    return _label_colon(to_delete), model_count, perms_needed, _label_colon(protected)
+
+
+_DJANGO_GET_DELETED_OBJECTS = admin_utils.get_deleted_objects
 
 
 @admin.display(description=_("name"), ordering="name")

@@ -116,6 +116,19 @@ DJANGO_ADMIN_MESSAGES = (
         "Deleting the selected %(objects_name)s would require deleting the following "
         "protected related objects:"
     ),
+    gettext_noop("Successfully deleted %(count)d %(items)s."),
+    gettext_noop("Select all %(total_count)s %(module_name)s"),
+    gettext_noop("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?"),
+    gettext_noop("Cannot delete %(name)s"),
+    gettext_noop(
+        "Deleting the %(object_name)s '%(escaped_object)s' would result in deleting related "
+        "objects, but your account doesn't have permission to delete the following types of "
+        "objects:"
+    ),
+    gettext_noop(
+        "Deleting the selected %(objects_name)s would result in deleting related objects, but "
+        "your account doesn't have permission to delete the following types of objects:"
+    ),
     # The suffix Django's forms put after every label (``Form.label_suffix``), which the
     # admin's editable and read-only fields show: Django's Chinese keeps the ASCII colon.
     # Our own pages' fields carry no suffix (``includes/field.html``).

@@ -1,13 +1,14 @@
 """``{% load localised %}``: ``obj|local_name`` is the active language's name of the object;
 ``{% sentence_gap %}`` goes between two translated sentences (a space in English, nothing in
 Chinese), as ``core.localisation.join_sentences`` joins them; ``{% open_bracket %}`` and
-``{% close_bracket %}`` go around an aside (``core.localisation.brackets``)."""
+``{% close_bracket %}`` go around an aside (``core.localisation.brackets``); ``{% labelled label
+text %}`` is a text after its label with the reader's colon (``core.localisation.labelled``)."""
 
 from __future__ import annotations
 
 from django import template
 
-from core.localisation import brackets, localised_name, sentence_separator
+from core.localisation import brackets, labelled, localised_name, sentence_separator
 
 register = template.Library()
 
@@ -32,3 +33,9 @@ def open_bracket() -> str:
 @register.simple_tag(name="close_bracket")
 def close_bracket() -> str:
     return brackets()[1]
+
+
+@register.simple_tag(name="labelled")
+def labelled_tag(label: object, text: object) -> str:
+    """A text after its label ("Analysis runs: 1", "分析运行：1"); escaped as any tag's output."""
+    return labelled(label, text)

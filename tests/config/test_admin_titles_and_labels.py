@@ -5,13 +5,16 @@ while English keeps its own ("View analysis run", "Kind:")."""
 
 from __future__ import annotations
 
+import gettext
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
 from analytics.models import AnalysisRun
+from core.localisation import DJANGO_ADMIN_MESSAGES
 from tests.factories import AdministratorFactory, ServiceRequestFactory, WorkerFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +149,57 @@ def test_a_person_is_named_by_their_display_name_in_the_admin(superuser_client, 
     assert re.search(r'<td class="field-assigned_to[^"]*">Lin Wang</td>', listed)
     for html in (page, listed):
         assert ">root<" not in html and "w-login" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("zh-hans", "成功删除了 1 个分析运行。"), ("en", "Successfully deleted 1 analysis run.")],
+)
+def test_a_bulk_delete_reports_the_model_without_a_gap(superuser_client, run, language, message):
+    # Django's Chinese read "成功删除了 1 个 分析运行", with no full stop.
+    with translation.override(language):
+        url = reverse("admin:analytics_analysisrun_changelist")
+    data = {"action": "delete_selected", "_selected_action": [run.pk], "post": "yes"}
+    response = superuser_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not AnalysisRun.objects.filter(pk=run.pk).exists()
+
+
+# A name put in a Chinese sentence with a space on either side ("无法删除 %(name)s"): a count
+# keeps its spaces ("成功删除了 %(count)d 个"), a name does not.
+NAME_GAP = re.compile(
+    r"[\u4e00-\u9fff] %(?:\((?!count|total_count|cnt)\w+\))?s"
+    r"|%(?:\((?!count|total_count|cnt)\w+\))?s [\u4e00-\u9fff]"
+)
+
+
+def test_each_admin_text_of_djangos_reads_as_our_chinese():
+    ours = gettext.translation("django", settings.LOCALE_PATHS[0], ["zh_Hans"])
+    for message in DJANGO_ADMIN_MESSAGES:
+        chinese = ours.gettext(message)
+        assert chinese != message, message
+        assert not NAME_GAP.search(chinese), chinese
+        assert not re.search(r"[\u4e00-\u9fff]:|[，。：？] |'", chinese), chinese
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "line"),
+    [
+        ("zh-hans", "<li>分析运行：1</li>", "<li>分析运行：<a href="),
+        ("en", "<li>Analysis runs: 1</li>", "<li>Analysis run: <a href="),
+    ],
+)
+def test_the_delete_page_lists_what_goes_with_the_readers_colon(
+    superuser_client, run, language, summary, line
+):
+    # Django's read "分析运行: 1" and "分析运行: 需求预测 #1…" on Chinese pages.
+    page = _get(superuser_client, language, "admin:analytics_analysisrun_delete", run.pk)
+    assert summary in page
+    assert line in page
+    with translation.override(language):
+        url = reverse("admin:analytics_analysisrun_changelist")
+    data = {"action": "delete_selected", "_selected_action": [run.pk]}
+    confirm = superuser_client.post(url, data).content.decode()
+    assert summary in confirm
+    assert line in confirm

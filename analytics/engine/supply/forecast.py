@@ -90,6 +90,9 @@ class ForecastConfig:
     min_samples_leaf: int = 40
     l2_regularization: float = 1.0
     seed: int = 0
+    # The airline model (``statistical.airline``) as a seventh member: tried on the earlier
+    # years against a rule stated beforehand (docs/forecasting.md), off unless it is kept.
+    airline_member: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon <= MAX_HORIZON:
@@ -786,6 +789,8 @@ MEMBER_METHODS = {
 # The intermittent member is weighted for intermittent series only
 # (:func:`statistical.intermittent`): the other series keep the five members they had.
 INTERMITTENT_MEMBER = MEMBERS.index("tsb")
+# The member behind ``ForecastConfig.airline_member``, after the others where it is on.
+AIRLINE_MEMBER = "airline"
 REGULAR_MEMBERS = np.arange(len(MEMBERS)) != INTERMITTENT_MEMBER
 MIN_WEIGHT_ROWS = 100  # below this per horizon, the best single member (pooled) is used
 MIN_FALLBACK_ROWS = 30  # below this in all, equal weights and no calibrated interval
@@ -886,7 +891,8 @@ class _OriginCache:
         horizon = config.horizon
         n_series = len(history.series)
         rows = np.arange(n_series) if every_series else self.calibration_series
-        members = np.full((len(MEMBERS), n_series, horizon), np.nan)
+        n_members = len(MEMBERS) + int(config.airline_member)
+        members = np.full((n_members, n_series, horizon), np.nan)
         values = history.values[:, : origin + 1]
         # Every member forecasts the counts adjusted for trading days and leap years (effects
         # estimated from the data up to the origin); the target months' calendar is known in
@@ -924,6 +930,8 @@ class _OriginCache:
             * ahead[rows]
         )
         members[INTERMITTENT_MEMBER, rows] = statistical.tsb(adjusted[rows], horizon) * ahead[rows]
+        if config.airline_member:
+            members[len(MEMBERS), rows] = statistical.airline(adjusted[rows], horizon) * ahead[rows]
         self.statistical_seconds += time.perf_counter() - started
         result = _AtOrigin(
             origin,
@@ -1012,6 +1020,12 @@ def _finite_mean(values: np.ndarray) -> np.ndarray:
     count = finite.sum(axis=1)
     total = np.where(finite, values, 0.0).sum(axis=1)
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _member_names(count: int) -> tuple[str, ...]:
+    """The names of the first ``count`` members: those of every run, then the airline model
+    where ``ForecastConfig.airline_member`` added it."""
+    return (*MEMBERS, AIRLINE_MEMBER)[:count]
 
 
 def _simplex_grid(n_members: int, step: float) -> np.ndarray:
@@ -1143,7 +1157,13 @@ class _Calibration:
             EnsembleWeights(
                 horizon=k + 1,
                 group=None,
-                weights=dict(zip(MEMBERS, map(float, self.weights[k]), strict=True)),
+                weights=dict(
+                    zip(
+                        _member_names(self.weights.shape[1]),
+                        map(float, self.weights[k]),
+                        strict=True,
+                    )
+                ),
                 basis=self.weight_basis[k],
                 learnt_share=self.kept,
                 interval=self.interval_basis[k],
@@ -1155,7 +1175,9 @@ class _Calibration:
                 EnsembleWeights(
                     horizon=k + 1,
                     group=group,
-                    weights=dict(zip(MEMBERS, map(float, weights[k]), strict=True)),
+                    weights=dict(
+                        zip(_member_names(weights.shape[1]), map(float, weights[k]), strict=True)
+                    ),
                     basis="group",
                     learnt_share=self.group_kept,
                     interval=self.interval_basis[k],
@@ -1202,7 +1224,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     config = cache.config
     history = cache.history
     horizon = config.horizon
-    n_members = len(MEMBERS)
+    n_members = len(MEMBERS) + int(config.airline_member)
     chosen = cache.calibration_series
     n_chosen = len(chosen)
     forecasts, actual, scale, horizons, from_origin, series, kinds = [], [], [], [], [], [], []
@@ -1622,7 +1644,7 @@ class DemandForecaster:
         )
         for name in history.labels:
             out[name] = history.attributes[name].astype(str).to_numpy()[s]
-        for m, name in enumerate(MEMBERS):
+        for m, name in enumerate(_member_names(len(self.members))):
             out[f"member_{name}"] = self.members[m].ravel()
         return out
 

@@ -28,6 +28,10 @@ series × month matrix so that tens of thousands of series take a second or two:
   Babai 2011): the probability that a month has any demand and the size of the demand when
   there is some, smoothed apart, their product the forecast; with :func:`intermittent`, the
   classification of series whose demand comes in fewer than three months of four.
+* **airline**: Box & Jenkins' airline model, seasonal ARIMA (0,1,1)(0,1,1)12 on log(1 +
+  counts), its two moving-average parameters from a grid by conditional sum of squares; an
+  optional member (``ForecastConfig.airline_member``), off unless the evaluation on the
+  earlier years keeps it (docs/forecasting.md).
 
 Every function takes ``values`` (series × months up to and including the forecast origin,
 NaN before a series' first observation) and returns series × horizon forecasts, NaN where a
@@ -596,4 +600,102 @@ def tsb(values: np.ndarray, horizon: int) -> np.ndarray:
         (probability[rows, best] * demand_size[rows, best])[:, None], horizon, axis=1
     )
     forecast[(n_t - first) < MIN_SMOOTHING_MONTHS] = np.nan
+    return np.maximum(forecast, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The airline model
+
+# Box & Jenkins' airline model needs the two differences (13 months) and about a year of
+# one-step errors after them before its two parameters mean anything.
+AIRLINE_MIN_MONTHS = 26
+# θ (last month's shock) and Θ (last year's): the invertible region, a little short of 1 so
+# that the recursion of the errors stays stable; negative θ for series whose changes
+# alternate.
+AIRLINE_THETAS = tuple(np.round(np.arange(-0.4, 0.91, 0.1), 2))
+AIRLINE_SEASONAL_THETAS = (*np.round(np.arange(0.0, 0.91, 0.1), 2), 0.95)
+AIRLINE_CHUNK = 2_000  # series per block: the error buffer is series × 13 × grid
+
+
+def airline_fit(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per series θ, Θ (the grid point with the least conditional sum of squares of the
+    one-step errors on log(1 + values)), the last 13 one-step errors at that point (series ×
+    13, oldest first) and the last 13 log values. θ, Θ NaN where the series is too short,
+    has a negative value or has no change to fit."""
+    n_series, n_t = values.shape
+    theta = np.full(n_series, np.nan)
+    seasonal = np.full(n_series, np.nan)
+    errors = np.zeros((n_series, SEASON + 1))
+    logs = np.full((n_series, SEASON + 1), np.nan)
+    if n_t < AIRLINE_MIN_MONTHS:
+        return theta, seasonal, errors, logs
+    grid_theta = np.repeat(AIRLINE_THETAS, len(AIRLINE_SEASONAL_THETAS))
+    grid_seasonal = np.tile(AIRLINE_SEASONAL_THETAS, len(AIRLINE_THETAS))
+    product = grid_theta * grid_seasonal
+    with np.errstate(invalid="ignore"):
+        z = np.log1p(np.where(values >= 0, values, np.nan))
+    # w_t = (1 - B)(1 - B^12) z_t; NaN where any of its four months is missing.
+    w = np.full((n_series, n_t), np.nan)
+    w[:, SEASON + 1 :] = (
+        z[:, SEASON + 1 :] - z[:, SEASON:-1] - z[:, 1:-SEASON] + z[:, : -SEASON - 1]
+    )
+    first = _first_observed(values)
+    negative = np.any(np.nan_to_num(values) < 0, axis=1)
+    usable = (n_t - first >= AIRLINE_MIN_MONTHS) & ~negative & (np.isfinite(w).sum(axis=1) >= 13)
+    logs[:] = z[:, -(SEASON + 1) :]
+    for begin in range(0, n_series, AIRLINE_CHUNK):
+        rows = np.arange(begin, min(begin + AIRLINE_CHUNK, n_series))
+        rows = rows[usable[rows]]
+        if not len(rows):
+            continue
+        # e_t = w_t + θ e_{t-1} + Θ e_{t-12} - θΘ e_{t-13}, shocks before the first
+        # difference zero (the conditional sum of squares); a month without a difference
+        # (a gap) takes a zero shock and adds nothing to the sum.
+        ring = np.zeros((len(rows), SEASON + 1, len(grid_theta)))
+        sse = np.zeros((len(rows), len(grid_theta)))
+        start = int(first[rows].min()) + SEASON + 1
+        for t in range(start, n_t):
+            wt = w[rows, t]
+            known = np.isfinite(wt)
+            e_t = (
+                np.where(known, wt, 0.0)[:, None]
+                + grid_theta * ring[:, (t - 1) % (SEASON + 1)]
+                + grid_seasonal * ring[:, (t - SEASON) % (SEASON + 1)]
+                - product * ring[:, t % (SEASON + 1)]
+            )
+            e_t[~known] = 0.0
+            sse += e_t * e_t
+            ring[:, t % (SEASON + 1)] = e_t
+        best = np.argmin(sse, axis=1)
+        theta[rows] = grid_theta[best]
+        seasonal[rows] = grid_seasonal[best]
+        order = (np.arange(n_t - SEASON - 1, n_t)) % (SEASON + 1)
+        errors[rows] = ring[np.arange(len(rows))[:, None], order[None, :], best[:, None]]
+    return theta, seasonal, errors, logs
+
+
+def airline(values: np.ndarray, horizon: int) -> np.ndarray:
+    """The airline model, seasonal ARIMA (0,1,1)(0,1,1)₁₂ (Box & Jenkins), on log(1 + counts):
+    the series' changes from month to month and from one year to the next are a moving
+    average of this month's shock, last month's (θ) and last year's (Θ); θ and Θ per series
+    from a grid by conditional sum of squares (every grid point has two parameters, so by
+    AIC too). Forecasts continue the recursion with future shocks zero and come back from
+    the log scale as the median. NaN where :func:`airline_fit` has no parameters or a month
+    the forecast starts from is missing."""
+    n_series = values.shape[0]
+    theta, seasonal, e, z = airline_fit(values)
+    # Index j of the extended arrays: month T - 12 + j (j = 12 is the origin T).
+    z_ext = np.concatenate([z, np.full((n_series, horizon), np.nan)], axis=1)
+    e_ext = np.concatenate([e, np.zeros((n_series, horizon))], axis=1)
+    for h in range(1, horizon + 1):
+        j = SEASON + h
+        w = (
+            -theta * e_ext[:, j - 1]
+            - seasonal * e_ext[:, j - SEASON]
+            + theta * seasonal * e_ext[:, j - SEASON - 1]
+        )
+        z_ext[:, j] = z_ext[:, j - 1] + z_ext[:, j - SEASON] - z_ext[:, j - SEASON - 1] + w
+    with np.errstate(over="ignore", invalid="ignore"):
+        forecast = np.expm1(z_ext[:, SEASON + 1 :])
+    forecast[~np.isfinite(theta)] = np.nan
     return np.maximum(forecast, 0.0)
