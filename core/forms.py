@@ -6,7 +6,8 @@ choice. X is not one of the available choices.", X being whatever came in the re
 nobody should read, or text an altered page chose to have shown back. Every form of ours
 derives from ``Form``, ``ModelForm`` or, for Django's own forms, ``ChoicesWithoutEcho`` (a
 test checks), so each of its choice fields says ``CHOICE_NOT_OFFERED`` instead, unless the
-field words that refusal itself (the request page's moves and reasons).
+field words that refusal itself (the request page's moves and reasons). The admin's model
+forms are made from ``ModelForm`` too (``core.apps`` sets it as ``BaseModelAdmin.form``).
 """
 
 from __future__ import annotations

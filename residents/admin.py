@@ -25,7 +25,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -130,8 +130,18 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
         return privileges.permission_label(obj)
 
 
+class UserChangeWithoutEcho(ChoicesWithoutEcho, UserChangeForm):
+    """Django's, refusing a role it does not offer without repeating it (``core.forms``)."""
+
+
+class UserCreationWithoutEcho(ChoicesWithoutEcho, AdminUserCreationForm):
+    """Django's, refusing a role it does not offer without repeating it (``core.forms``)."""
+
+
 @admin.register(User)
 class UserAdmin(SentenceJoinedHelpMixin, ActionAdminMixin, DjangoUserAdmin):
+    form = UserChangeWithoutEcho
+    add_form = UserCreationWithoutEcho
     change_password_form = PasswordThroughActionForm
     list_display = ["username", "role", "area", "first_name", "last_name", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]

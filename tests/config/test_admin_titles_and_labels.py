@@ -203,3 +203,29 @@ def test_the_delete_page_lists_what_goes_with_the_readers_colon(
     confirm = superuser_client.post(url, data).content.decode()
     assert summary in confirm
     assert line in confirm
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Select a valid choice. That choice is not one of the available choices."),
+        ("zh-hans", "选择一个有效的选项。该选择不在可用的选项中。"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [("admin:residents_community_add", "kind"), ("admin:residents_user_change", "role")],
+)
+def test_an_admin_form_refuses_a_made_up_choice_without_repeating_it(
+    superuser_client, language, message, name, field
+):
+    """A model admin's own form (``core.forms``, through ``BaseModelAdmin.form``) and the
+    user admin's Django forms; Django's read "… made-up-choice is not one of …"."""
+    args = [superuser_client.user.pk] if name.endswith("_change") else []
+    with translation.override(language):
+        url = reverse(name, args=args)
+    response = superuser_client.post(url, {field: "made-up-choice", "username": "root"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert "made-up-choice" not in page
