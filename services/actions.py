@@ -305,7 +305,10 @@ def _check_staff_channel(channel: str) -> tuple[str, dict[str, list[str]]]:
     channel = channel or ServiceRequest.Channel.COMMUNITY_WORKER
     if channel in STAFF_CHANNELS:
         return channel, {}
-    message = _("Choose one of: %(channels)s.") % {"channels": ", ".join(STAFF_CHANNELS)}
+    message = _(
+        "Staff log needs taken by a worker, on the hotline or through Open311 (self-service is "
+        "residents' own): choose one of %(channels)s."
+    ) % {"channels": ", ".join(STAFF_CHANNELS)}
     return channel, {"channel": [message]}
 
 
@@ -334,7 +337,12 @@ def _check_submit(
         resident = own
         channel = channel or ServiceRequest.Channel.SELF_SERVICE
         if channel != ServiceRequest.Channel.SELF_SERVICE:
-            errors["channel"] = [_("Residents submit through self-service.")]
+            errors["channel"] = [
+                _(
+                    "Residents submit their own requests through self-service: leave the "
+                    "channel out, or choose self-service."
+                )
+            ]
     elif is_worker(user) or is_administrator(user):
         channel, channel_errors = _check_staff_channel(channel)
         errors.update(channel_errors)

@@ -428,7 +428,13 @@ class RequestCreateSerializer(serializers.Serializer):
     channel = ChoiceFieldWithoutEcho(
         choices=ServiceRequest.Channel.choices,
         required=False,
-        help_text="Defaults to self_service for residents and community_worker for workers.",
+        help_text=(
+            "How the need reached the service; who may send which depends on the caller, so "
+            "the enum lists every channel. A resident's own requests come through "
+            "self_service (their default); any other from a resident is refused, 400 on "
+            "channel. Workers and administrators log community_worker (their default), "
+            "hotline or open311; self_service from them is refused, 400 on channel."
+        ),
     )
     attributes = serializers.DictField(
         required=False,

@@ -553,3 +553,45 @@ def test_the_schema_documents_the_assigned_workers_name(worker):
         field = schema["components"]["schemas"][shape]["properties"]["assigned_to_name"]
         assert field["type"] == "string" and field["nullable"] is True
         assert "full name" in field["description"]
+
+
+# Who may send which channel depends on the caller, which an enum cannot say: the stateful
+# fuzz (December 2026) read a resident's refused `hotline` as schema-valid input refused.
+# The field's description now states the rule, and the refusal says why and what to send,
+# in the caller's language.
+
+CHANNEL_REFUSALS = {
+    ("resident", "en"): "Residents submit their own requests through self-service: leave the "
+    "channel out, or choose self-service.",
+    ("resident", "zh-hans"): "居民本人的诉求只能通过自助渠道提交：请不填写渠道，或选择自助渠道。",
+    ("worker", "en"): "Staff log needs taken by a worker, on the hotline or through Open311 "
+    "(self-service is residents' own): choose one of community_worker, hotline, open311.",
+    ("worker", "zh-hans"): "工作人员登记的是工作人员受理、热线接到或经 Open311 传来的诉求"
+    "（自助渠道仅供居民本人使用）：请从以下渠道中选择：community_worker, hotline, open311。",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(("who", "channel"), [("resident", "hotline"), ("worker", "self_service")])
+def test_a_channel_not_the_callers_is_refused_saying_why(
+    community, worker, resident, who, channel, language
+):
+    caller = resident.user if who == "resident" else worker
+    body = {
+        "category": ServiceCategoryFactory().code,
+        "community": community.pk,
+        "description": "Synthetic leak.",
+        "channel": channel,
+    }
+    response = api_client(caller).post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400, response.content
+    assert response.json() == {"channel": [CHANNEL_REFUSALS[(who, language)]]}
+    _assert_nothing_written()
+
+
+def test_the_schema_says_who_may_send_which_channel(worker):
+    schema = api_client(worker).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    request_body = schema["components"]["schemas"]["RequestCreateRequest"]["properties"]
+    description = request_body["channel"]["description"]
+    assert "A resident's own requests come through self_service" in description
+    assert "self_service from them is refused" in description
