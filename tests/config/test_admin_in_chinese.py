@@ -330,7 +330,8 @@ def test_the_identifier_lookup_reads_chinese(chinese_admin):
 def test_the_admins_scripts_read_chinese_as_our_pages(chinese_admin):
     # The two-box chooser of a user's communities, groups and permissions, and the calendar
     # of every date field, take their words from the admin's script catalogue: Django's
-    # Chinese spaces the field's name ("可用 社区") and leaves the weekdays in English.
+    # Chinese spaces the field's name ("可用 社区"), lacks the choosers' newer texts (they read
+    # "Choose all 组") and leaves the weekdays in English.
     response = chinese_admin.get("/zh-hans/admin/jsi18n/")
     assert response.status_code == 200
     script = response.content.decode()
@@ -340,5 +341,18 @@ def test_the_admins_scripts_read_chinese_as_our_pages(chinese_admin):
         ("one letter Sunday\x04S", "日"),
         ("one letter Monday\x04M", "一"),
         ("one letter Saturday\x04S", "六"),
+        ("Choose all %s", "全选%s"),
+        ("Remove all %s", "删除全部%s"),
+        ("Choose selected %s", "选择选中的%s"),
+        ("Remove selected %s", "删除选中的%s"),
+        (
+            'Choose %s by selecting them and then select the "Choose" arrow button.',
+            "在下面选中%s，然后点击“选择”箭头按钮。",
+        ),
+        (
+            'Remove %s by selecting them and then select the "Remove" arrow button.',
+            "在下面选中%s，然后点击“删除”箭头按钮。",
+        ),
+        ("(click to clear)", "（点击清除）"),
     ]:
         assert f"{json.dumps(english)}: {json.dumps(chinese)}" in script
