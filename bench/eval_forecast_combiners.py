@@ -67,7 +67,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -437,45 +437,45 @@ def compare_dense(year: list[dict]) -> dict:
     out: dict = {"best member": best, "best member name": min(members, key=members.get)}
     for name, triples in made.items():
         out[name] = wape([t[0] for t in triples]) / best - 1
-        inside = known = 0
-        for o, (_forecast, lower, upper) in zip(year, triples, strict=True):
-            actual = o["actual"]
-            seen = np.isfinite(actual)
-            inside += ((actual >= lower) & (actual <= upper))[seen].sum()
-            known += seen.sum()
-        out[f"{name} coverage"] = inside / known
+        out[f"{name} coverage"] = _coverage(year, triples)
     out["reproduced"] = reproduced
     return out
 
 
-def dense_main(args: argparse.Namespace) -> None:
+def _years(
+    args: argparse.Namespace, capture: Callable[[str, int], list[dict]]
+) -> Iterator[tuple[str, int, list[dict]]]:
+    """Each collection-year asked for: captured by ``capture`` (a run of the forecaster) or
+    read back from ``--keep``, where every capture is added as soon as it is made, so that a
+    stopped evaluation resumes and other variants are scored without running it again."""
     kept: dict[tuple[str, int], list[dict]] = {}
     if args.keep and args.keep.exists():
-        kept = pickle.loads(args.keep.read_bytes())  # noqa: S301 (this script's own file)
-    names = ("forecaster", "monthly origins")
-    print(
-        f"{'collection':<15}{'cut':>5}"
-        + "".join(f"{n + ' gap':>22}{'cover':>8}" for n in names)
-        + "   best member (WAPE)   forecaster reproduced"
-    )
-    gaps: dict[str, list[float]] = {n: [] for n in names}
-    cover: dict[str, list[float]] = {n: [] for n in names}
+        # Only a file this script wrote itself is read back (the option's help says so).
+        kept = pickle.loads(args.keep.read_bytes())  # noqa: S301
     for drop in (int(d) for d in args.drop_last.split(",")):
         for collection in args.collections.split(","):
             if (collection, drop) not in kept:
-                kept[collection, drop] = _captured_dense_year(collection, drop)
+                kept[collection, drop] = capture(collection, drop)
                 if args.keep:
                     args.keep.write_bytes(pickle.dumps(kept))
-            result = compare_dense(kept[collection, drop])
-            for n in names:
-                gaps[n].append(result[n])
-                cover[n].append(result[f"{n} coverage"])
-            cells = "".join(f"{gaps[n][-1]:>+22.1%}{cover[n][-1]:>8.1%}" for n in names)
-            print(
-                f"{collection:<15}{drop:>5}{cells}   {result['best member name']} "
-                f"({result['best member']:.4f})   {result['reproduced']}",
-                flush=True,
-            )
+            yield collection, drop, kept[collection, drop]
+
+
+def _coverage(year: list[dict], triples: list[tuple[np.ndarray, ...]]) -> float:
+    """The share of the year's known actuals inside their interval (forecast, lower, upper)."""
+    inside = known = 0
+    for o, (_forecast, lower, upper) in zip(year, triples, strict=True):
+        actual = o["actual"]
+        seen = np.isfinite(actual)
+        inside += ((actual >= lower) & (actual <= upper))[seen].sum()
+        known += seen.sum()
+    return inside / known
+
+
+def _print_rule_summary(
+    names: tuple[str, ...], gaps: dict[str, list[float]], cover: dict[str, list[float]]
+) -> None:
+    """The figures a rule for keeping a variant is stated in, per variant."""
     for n in names:
         g, c = np.array(gaps[n]), np.array(cover[n])
         print(
@@ -484,6 +484,29 @@ def dense_main(args: argparse.Namespace) -> None:
             f"{int(((c >= 0.76) & (c <= 0.84)).sum())} of {len(c)}, mean |coverage - 80%| "
             f"{np.abs(c - 0.8).mean():.1%}, mean coverage {c.mean():.1%}"
         )
+
+
+def dense_main(args: argparse.Namespace) -> None:
+    names = ("forecaster", "monthly origins")
+    print(
+        f"{'collection':<15}{'cut':>5}"
+        + "".join(f"{n + ' gap':>22}{'cover':>8}" for n in names)
+        + "   best member (WAPE)   forecaster reproduced"
+    )
+    gaps: dict[str, list[float]] = {n: [] for n in names}
+    cover: dict[str, list[float]] = {n: [] for n in names}
+    for collection, drop, year in _years(args, _captured_dense_year):
+        result = compare_dense(year)
+        for n in names:
+            gaps[n].append(result[n])
+            cover[n].append(result[f"{n} coverage"])
+        cells = "".join(f"{gaps[n][-1]:>+22.1%}{cover[n][-1]:>8.1%}" for n in names)
+        print(
+            f"{collection:<15}{drop:>5}{cells}   {result['best member name']} "
+            f"({result['best member']:.4f})   {result['reproduced']}",
+            flush=True,
+        )
+    _print_rule_summary(names, gaps, cover)
 
 
 def _captured_airline_year(name: str, drop: int) -> list[dict]:
@@ -600,20 +623,11 @@ def compare_airline(year: list[dict]) -> dict:
         ensemble = wape([t[0] for t in triples])
         out[name] = ensemble / best - 1
         out[f"{name} vs five"] = ensemble / out["best of five"] - 1
-        inside = known = 0
-        for o, (_forecast, lower, upper) in zip(year, triples, strict=True):
-            actual = o["actual"]
-            seen = np.isfinite(actual)
-            inside += ((actual >= lower) & (actual <= upper))[seen].sum()
-            known += seen.sum()
-        out[f"{name} coverage"] = inside / known
+        out[f"{name} coverage"] = _coverage(year, triples)
     return out
 
 
 def airline_main(args: argparse.Namespace) -> None:
-    kept: dict[tuple[str, int], list[dict]] = {}
-    if args.keep and args.keep.exists():
-        kept = pickle.loads(args.keep.read_bytes())  # noqa: S301 (this script's own file)
     names = ("forecaster", "airline")
     print(
         f"{'collection':<15}{'cut':>5}"
@@ -622,34 +636,22 @@ def airline_main(args: argparse.Namespace) -> None:
     )
     gaps: dict[str, list[float]] = {n: [] for n in names}
     cover: dict[str, list[float]] = {n: [] for n in names}
-    for drop in (int(d) for d in args.drop_last.split(",")):
-        for collection in args.collections.split(","):
-            if (collection, drop) not in kept:
-                kept[collection, drop] = _captured_airline_year(collection, drop)
-                if args.keep:
-                    args.keep.write_bytes(pickle.dumps(kept))
-            result = compare_airline(kept[collection, drop])
-            for n in names:
-                gaps[n].append(result[n])
-                cover[n].append(result[f"{n} coverage"])
-            cells = "".join(
-                f"{result[n]:>+16.1%}{result[n + ' vs five']:>+9.1%}{result[n + ' coverage']:>8.1%}"
-                for n in names
-            )
-            print(
-                f"{collection:<15}{drop:>5}{cells}   {result['best member name']} "
-                f"({result['best member']:.4f})   {result['airline member']:.4f}   "
-                f"{result['reproduced']}",
-                flush=True,
-            )
-    for n in names:
-        g, c = np.array(gaps[n]), np.array(cover[n])
-        print(
-            f"{n}: mean gap {g.mean():+.1%}, within 2% in {int((g <= 0.02).sum())} of {len(g)}, "
-            f"worst {g.max():+.1%}; coverage in 76-84% in "
-            f"{int(((c >= 0.76) & (c <= 0.84)).sum())} of {len(c)}, mean |coverage - 80%| "
-            f"{np.abs(c - 0.8).mean():.1%}, mean coverage {c.mean():.1%}"
+    for collection, drop, year in _years(args, _captured_airline_year):
+        result = compare_airline(year)
+        for n in names:
+            gaps[n].append(result[n])
+            cover[n].append(result[f"{n} coverage"])
+        cells = "".join(
+            f"{result[n]:>+16.1%}{result[n + ' vs five']:>+9.1%}{result[n + ' coverage']:>8.1%}"
+            for n in names
         )
+        print(
+            f"{collection:<15}{drop:>5}{cells}   {result['best member name']} "
+            f"({result['best member']:.4f})   {result['airline member']:.4f}   "
+            f"{result['reproduced']}",
+            flush=True,
+        )
+    _print_rule_summary(names, gaps, cover)
 
 
 def main() -> None:
@@ -681,10 +683,6 @@ def main() -> None:
     if args.dense_origins:
         dense_main(args)
         return
-    kept: dict[tuple[str, int], list[dict]] = {}
-    if args.keep and args.keep.exists():
-        # Only a file this script wrote itself is read back (the option's help says so).
-        kept = pickle.loads(args.keep.read_bytes())  # noqa: S301
     names = ["forecaster", *_combiners()]
     print(
         f"{'collection':<15}{'cut':>5}"
@@ -692,21 +690,16 @@ def main() -> None:
         + "   best member (WAPE)"
     )
     gaps: dict[str, list[float]] = {n: [] for n in names}
-    for drop in (int(d) for d in args.drop_last.split(",")):
-        for collection in args.collections.split(","):
-            if (collection, drop) not in kept:
-                kept[collection, drop] = _captured_year(collection, drop)
-                if args.keep:
-                    args.keep.write_bytes(pickle.dumps(kept))
-            result = compare(kept[collection, drop])
-            best = result["best member"]
-            for n in names:
-                gaps[n].append(result[n] / best - 1)
-            cells = "".join(f"{gaps[n][-1]:>+{max(len(n), 8) + 2}.1%}" for n in names)
-            print(
-                f"{collection:<15}{drop:>5}{cells}   {result['best member name']} ({best:.4f})",
-                flush=True,
-            )
+    for collection, drop, year in _years(args, _captured_year):
+        result = compare(year)
+        best = result["best member"]
+        for n in names:
+            gaps[n].append(result[n] / best - 1)
+        cells = "".join(f"{gaps[n][-1]:>+{max(len(n), 8) + 2}.1%}" for n in names)
+        print(
+            f"{collection:<15}{drop:>5}{cells}   {result['best member name']} ({best:.4f})",
+            flush=True,
+        )
     summaries = {
         "mean": lambda g: f"{np.mean(g):+.1%}",
         "within 2%": lambda g: f"{int((np.array(g) <= 0.02).sum())} of {len(g)}",

@@ -265,7 +265,9 @@ class PasswordChangeView(ApiViewMixin, APIView):
             "page) the answer is 429, even to the right password. The new password follows "
             "the site's password rules. Every other session and every API token of the "
             "account ends; a call made with a token gets a new one in `token` (null for a "
-            "call made in a signed-in browser session, which stays signed in)."
+            "call made in a signed-in browser session, which stays signed in). The login's "
+            "credentials in other apps end too: `ended` lists each kind that ended something "
+            "(its Open311 keys), how many, and what to tell the person, in their language."
         ),
         request=PasswordChangeSerializer,
         responses={
@@ -311,7 +313,9 @@ class PasswordChangeView(ApiViewMixin, APIView):
                 "your API tokens no longer work."
             )
         response = Response(
-            PasswordChangedSerializer({"detail": detail, "token": changed.token}).data
+            PasswordChangedSerializer(
+                {"detail": detail, "token": changed.token, "ended": changed.ended}
+            ).data
         )
         response["Cache-Control"] = "no-store"
         return response

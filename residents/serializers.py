@@ -266,9 +266,34 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=4096)
 
 
+class CredentialsEndedSerializer(serializers.Serializer):
+    """One kind of the login's credentials in other apps that its new password ended, and
+    how many, as its owner is told."""
+
+    kind = serializers.CharField(
+        help_text=(
+            "What ended, as a stable code for programs: `open311_keys` (the login's working "
+            "Open311 keys)."
+        )
+    )
+    count = serializers.IntegerField(min_value=1, help_text="How many ended.")
+    message = serializers.CharField(
+        source="to_owner",
+        help_text="What ended and what to do, in the caller's language, to show to a person.",
+    )
+
+
 class PasswordChangedSerializer(serializers.Serializer):
-    """The answer to a password change: what happened, and a new token when the call came
-    with one (its old token, and every other, no longer works)."""
+    """The answer to a password change: what happened, a new token when the call came with
+    one (its old token, and every other, no longer works), and the other credentials the old
+    password took with it."""
 
     detail = serializers.CharField()
     token = serializers.CharField(allow_null=True)
+    ended = CredentialsEndedSerializer(
+        many=True,
+        help_text=(
+            "The login's credentials in other apps that ended with the old password, one item "
+            "per kind that ended something; empty when nothing else ended."
+        ),
+    )

@@ -31,6 +31,12 @@ class CredentialsEnded(Protocol):
     integration stops."""
 
     @property
+    def kind(self) -> str:
+        """What ended, as a stable code for programs (``open311_keys``); never shown to a
+        person, who reads ``to_owner``."""
+        ...
+
+    @property
     def count(self) -> int: ...
 
     def to_owner(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,8 @@ class Open311KeysEnded:
     language active when they are shown."""
 
     count: int
+    # The code the API gives programs for these (``PasswordChangedSerializer.ended``).
+    kind: ClassVar[str] = "open311_keys"
 
     def to_owner(self) -> str:
         return ngettext(

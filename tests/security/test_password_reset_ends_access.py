@@ -271,3 +271,38 @@ def test_nothing_is_said_of_keys_to_a_person_who_had_none():
     )
     assert "Your password has been changed." in page.content.decode()
     assert "Open311" not in page.content.decode()
+
+
+# The API was not told either (7 December 2026, late): ``POST /api/v1/me/password/`` answered
+# with the new token alone, so an integration changing its password learnt that its Open311
+# keys had stopped only when they were refused. Its answer now lists what ended, as the page
+# says it, in the caller's language.
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_api_tells_the_caller_how_many_keys_ended(two_keys, language):
+    client = api_client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=two_keys).key}")
+    answer = client.post(
+        "/api/v1/me/password/",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["ended"] == [
+        {"kind": "open311_keys", "count": 2, "message": ENDED_FOR_OWNER[language]}
+    ]
+
+
+def test_the_api_lists_nothing_ended_for_a_caller_who_had_no_keys():
+    worker = WorkerFactory(communities=[CommunityFactory()])
+    client = api_client(None)
+    client.force_login(worker, backend=BACKEND)
+    answer = client.post(
+        "/api/v1/me/password/",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["ended"] == []
