@@ -129,6 +129,13 @@ DJANGO_ADMIN_MESSAGES = (
         "Deleting the selected %(objects_name)s would result in deleting related objects, but "
         "your account doesn't have permission to delete the following types of objects:"
     ),
+    # The admin sign-in's refusal, which anyone signing in there with a wrong password or
+    # without staff rights reads: Django's Chinese spaces the field's name and ends each
+    # sentence with an ASCII full stop.
+    gettext_noop(
+        "Please enter the correct %(username)s and password for a staff account. Note that "
+        "both fields may be case-sensitive."
+    ),
     # The suffix Django's forms put after every label (``Form.label_suffix``), which the
     # admin's editable and read-only fields show: Django's Chinese keeps the ASCII colon.
     # Our own pages' fields carry no suffix (``includes/field.html``).

@@ -3,6 +3,7 @@ Chinese, with no status, provider or reason code where a label belongs, and no p
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -22,6 +23,7 @@ from tests.factories import (
     ResidentFactory,
     ServiceRequestFactory,
     SupplyCapacityFactory,
+    WorkerFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +270,89 @@ def test_a_list_filters_title_is_one_phrase_of_the_readers_language(chinese_admi
     with translation.override("en"):
         page = chinese_admin.get(reverse("admin:residents_community_changelist")).content.decode()
     assert _filter_titles(page) == ["By urban or rural", "By region", "By city"]
+
+
+def _problems(page: str, html: str) -> list[str]:
+    text = _visible(html)
+    return [
+        f"{page}: {text[max(0, m.start() - 30) : m.end() + 30]!r}"
+        for pattern in (RAW_CODES, ENGLISH)
+        for m in pattern.finditer(text)
+    ]
+
+
+def test_the_sign_in_page_reads_chinese_whoever_signs_in(client):
+    # A worker (not staff) signing in at the admin's door is refused there, as is a wrong
+    # password: Django's Chinese refusal reads "工作人员账户 用户名 和密码. 注意…" and the page's
+    # title "Error: 登录" (with Django's "Error:" untranslated and a space after it).
+    worker = WorkerFactory(username="w-door")
+    worker.set_password("right-password-1")
+    worker.save()
+    page = "/zh-hans/admin/login/"
+    problems = _problems(page, client.get(page).content.decode())
+    refusal = "请输入工作人员账户的正确用户名和密码。注意两者都可能区分大小写。"
+    for password in ("right-password-1", "wrong-password-1"):
+        html = client.post(page, {"username": "w-door", "password": password}).content.decode()
+        assert refusal in html
+        assert re.search(r"<title>错误：登录 \| 社区公共服务</title>", html)
+        problems += _problems(page, html)
+    # Signed in without the rights the admin asks for, the page says so.
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get(page).content.decode()
+    assert "您当前以w-door登录" in html
+    problems += _problems(page, html)
+    assert problems == []
+
+
+def test_the_sign_in_refusal_and_title_stay_english_in_english(client):
+    html = client.post("/admin/login/", {"username": "nobody", "password": "x"}).content.decode()
+    assert "Please enter the correct username and password for a staff account." in html
+    assert re.search(r"<title>Error: Log in \| Community public services</title>", html)
+
+
+def test_a_form_with_errors_is_titled_as_a_label_in_chinese(chinese_admin):
+    with translation.override("zh-hans"):
+        page = reverse("admin:services_servicecategory_add")
+    html = chinese_admin.post(page, {}).content.decode()
+    title = re.sub(r"\s+", " ", re.search(r"<title>(.*?)</title>", html, re.S)[1]).strip()
+    assert title == "错误：增加服务类别 | 社区公共服务"
+
+
+def test_the_identifier_lookup_reads_chinese(chinese_admin):
+    with translation.override("zh-hans"):
+        page = reverse("admin:residents_resident_find")
+    problems = _problems(page, chinese_admin.get(page).content.decode())
+    html = chinese_admin.post(page, {"kind": "phone", "value": "13800000000"}).content.decode()
+    problems += _problems(page, html)
+    assert problems == []
+
+
+def test_the_admins_scripts_read_chinese_as_our_pages(chinese_admin):
+    # The two-box chooser of a user's communities, groups and permissions, and the calendar
+    # of every date field, take their words from the admin's script catalogue: Django's
+    # Chinese spaces the field's name ("可用 社区"), lacks the choosers' newer texts (they read
+    # "Choose all 组") and leaves the weekdays in English.
+    response = chinese_admin.get("/zh-hans/admin/jsi18n/")
+    assert response.status_code == 200
+    script = response.content.decode()
+    for english, chinese in [
+        ("Available %s", "可用的%s"),
+        ("Chosen %s", "选中的%s"),
+        ("one letter Sunday\x04S", "日"),
+        ("one letter Monday\x04M", "一"),
+        ("one letter Saturday\x04S", "六"),
+        ("Choose all %s", "全选%s"),
+        ("Remove all %s", "删除全部%s"),
+        ("Choose selected %s", "选择选中的%s"),
+        ("Remove selected %s", "删除选中的%s"),
+        (
+            'Choose %s by selecting them and then select the "Choose" arrow button.',
+            "在下面选中%s，然后点击“选择”箭头按钮。",
+        ),
+        (
+            'Remove %s by selecting them and then select the "Remove" arrow button.',
+            "在下面选中%s，然后点击“删除”箭头按钮。",
+        ),
+        ("(click to clear)", "（点击清除）"),
+    ]:
+        assert f"{json.dumps(english)}: {json.dumps(chinese)}" in script
