@@ -133,6 +133,21 @@ def test_read_only_and_editable_labels_end_in_the_languages_colon(
     assert [label for label in read_only + editable if label.endswith(other)] == []
 
 
+@pytest.mark.parametrize(
+    ("language", "summary"),
+    [("zh-hans", "<strong>算法</strong>：<bdi>"), ("en", "<strong>algorithm</strong>: <bdi>")],
+)
+def test_a_logins_stored_password_is_summarised_with_the_readers_colon(
+    superuser_client, language, summary
+):
+    # Django's widget reads "算法: pbkdf2_sha256 迭代次数: …" on Chinese pages.
+    login = WorkerFactory()
+    page = _get(superuser_client, language, "admin:residents_user_change", login.pk)
+    assert summary in page
+    if language == "zh-hans":
+        assert "</strong>: " not in page
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_person_is_named_by_their_display_name_in_the_admin(superuser_client, run, language):
     """Who started a run, who a request is assigned to: by ``User.display_name``, as the
