@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,6 +89,9 @@ REJECTION_REASONS = tuple(r for r in REJECT_REASONS if r not in REASONS_NEEDING_
 # counties rural). A district's city is its code's first four digits + "00".
 DISTRICTS_CSV = Path(__file__).with_name("demo_city_districts.csv")
 COMMUNITY_PREFIX = Community.DEMO_CODE_PREFIX
+# The current month's requests take their steps from the seed with this key added (the
+# generator's open-month stream is another), so the complete months' steps stay the seed's.
+OPEN_MONTH_LIFECYCLE_STREAM = 2
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉梅文辉海燕红"
@@ -235,30 +239,42 @@ def _lifecycle(created: np.ndarray, now, sla_hours: np.ndarray, rng: np.random.G
 
 @transaction.atomic
 def demo_city_seed(
-    *, seed: int = 2026, reset: bool = False, size: DemoSize = DEMO_SIZE
+    *,
+    seed: int = 2026,
+    reset: bool = False,
+    size: DemoSize = DEMO_SIZE,
+    now: datetime | None = None,
 ) -> DemoSummary:
-    """Create the SYNTHETIC demo. Deterministic for a given seed (apart from 'now')."""
+    """Create the SYNTHETIC demo: ``size.months`` complete months and the current one up to
+    ``now`` (default: the clock's). Deterministic for a given seed and ``now``; the complete
+    months' requests depend on the seed and the month of ``now`` only."""
     if demo_exists() and not reset:
         requests = ServiceRequest.objects.filter(community__code__startswith=COMMUNITY_PREFIX)
         return DemoSummary(0, 0, 0, requests.count(), 0, 0, "", "", already_seeded=True)
     _wipe_demo()
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
-    now = timezone.now()
+    # The months are counted from the clock's (UTC) month, as they always were, so a given
+    # seed keeps its complete months.
+    now = (now or timezone.now()).astimezone(UTC)
     first_month = (pd.Period(now.strftime("%Y-%m"), freq="M") - size.months).strftime("%Y-%m")
     # On PostgreSQL the history's months get their partitions before it is written (the
     # migrations make them only from the month they ran in): in the default partition every
     # page's date bound would read all three years. Nothing to do on SQLite.
     month_partitions_ensure(
-        today=timezone.localdate(), since=pd.Period(first_month, freq="M").start_time.date()
+        today=timezone.localdate(now), since=pd.Period(first_month, freq="M").start_time.date()
     )
     cities = _demo_cities()
+    # The current month runs up to now, so the last days' requests are at every step of the
+    # work whatever the day of the month (its draws are a stream of their own: the complete
+    # months, which the forecast and the documented figures read, stay the seed's).
     demand = generate_synthetic_demand(
         n_communities=size.communities,
         n_residents=size.residents,
         n_months=size.months,
         start=first_month,
         seed=seed,
+        open_month_until=pd.Timestamp(timezone.localtime(now).replace(tzinfo=None)),
     )
     # Accounts and places through the residents app's actions, with the checks every other
     # path has (the administrator first: it creates the communities).
@@ -341,12 +357,23 @@ def demo_city_seed(
     resident_account_link(resident=residents[0], account=resident_user)
 
     categories = {c.code: c for c in ServiceCategory.objects.filter(parent__isnull=False)}
-    frame = demand.requests
+    complete = len(demand.requests)
+    frame = pd.concat([demand.requests, demand.open_month.requests], ignore_index=True)
     created = pd.to_datetime(frame["created"]).dt.tz_localize(timezone.get_current_timezone())
     created = created.to_numpy(dtype="datetime64[ns]")  # UTC instants
     created = pd.DatetimeIndex(created, tz="UTC")
     sla = frame["category"].map(lambda code: categories[code].sla_hours or 72).to_numpy(float)
-    steps, rejected, times = _lifecycle(created, now, sla, np_rng)
+    # The open month's steps from a stream of their own too, leaving the complete months'.
+    steps, rejected, times = _lifecycle(created[:complete], now, sla[:complete], np_rng)
+    open_steps, open_rejected, open_times = _lifecycle(
+        created[complete:],
+        now,
+        sla[complete:],
+        np.random.default_rng([seed, OPEN_MONTH_LIFECYCLE_STREAM]),
+    )
+    steps = np.concatenate([steps, open_steps])
+    rejected = np.concatenate([rejected, open_rejected])
+    times = [t.append(o) for t, o in zip(times, open_times, strict=True)]
     order = [
         ServiceRequest.Status.SUBMITTED,
         ServiceRequest.Status.ACCEPTED,
@@ -419,7 +446,7 @@ def demo_city_seed(
     changes_count = sum(len(h) for h in histories)
     # The overview's kept counts of the closed months, as the nightly task would make them
     # (the overview counts any month without them from the requests: the same figures).
-    request_months_count()
+    request_months_count(now=now)
 
     # Current supply: a government baseline for this month and the next, short of demand in
     # places (the allocation plans the first month not yet complete).

@@ -5,16 +5,23 @@ and five demo logins that work (the worker serving one city, two administrators 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
+from collections import Counter
+from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from analytics.engine.equalization import generate_synthetic_panel, run_equalization
 from analytics.engine.paper import adl_for_equity, estimate_adl
 from demo.city import (
     DEMO_CITY_ADCODES,
+    DEMO_SIZE,
     DEMO_STAFF_NAMES,
     DEMO_USERS,
     DISTRICTS_CSV,
@@ -23,14 +30,21 @@ from demo.city import (
     demo_city_seed,
     district_city,
 )
+from demo.demand import generate_synthetic_demand
 from geography import load_prefecture_cities
 from residents.login_protection import DEMO_PASSWORD
 from residents.models import Community, User
-from services.models import RequestStatusChange, ServiceRequest
-from services.queries import request_list
+from services.filters import DEFAULT_VIEW
+from services.models import RequestCountedMonth, RequestStatusChange, ServiceRequest
+from services.partitions import partition_name, partitions_listed
+from services.queries import overdue_condition, request_list
 
 # Small enough for a test, big enough that every city gets urban and rural communities.
 SMALL = DemoSize(communities=16, residents=160, months=3)
+# Digests of seed 2026's complete months from December 2023 (the demo seeded in December 2026),
+# as the generator made them before the month under way was added.
+SEED_2026_COUNTS_SHA256 = "8ac86070bd364025e3dbea25802ed867982c83586434d35e8ddf8566b774d3c1"
+SEED_2026_REQUESTS_SHA256 = "6caa79e96ef6cf0be2e9c1c9033200d74967be9daec7f2d4f41e434e9d8415b4"
 
 
 def _districts() -> list[dict[str, str]]:
@@ -175,10 +189,128 @@ def test_the_demo_residents_write_their_requests_in_their_language():
 def test_the_seeded_demo_shows_the_overview_from_its_counted_months_as_counted_directly():
     """``seed_demo`` rolls up the closed months as the nightly task would: nobody runs a
     command, and the overview's figures are those counted request by request."""
-    from services.models import RequestCountedMonth
     from tests.services.test_request_counts import assert_same_as_direct
 
     demo_city_seed(seed=7, size=SMALL)
     assert RequestCountedMonth.objects.exists()
     for username in ("admin", "admin-sichuan"):
         assert_same_as_direct(User.objects.get(username=username))
+
+
+# The demo's clock, fixed: its history is laid out from "now". The site's time zone is
+# Shanghai's (UTC+8): 10:00 on the 15th, 10:00 on the 1st, and 00:30 on the 1st, when the
+# clock's UTC month is still the one before.
+MID_MONTH = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+FIRST_OF_MONTH = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+FIRST_HALF_HOUR = datetime(2026, 5, 31, 16, 30, tzinfo=UTC)
+# The demo's communities (the worker serves a quarter of them) over a short history.
+QUEUE_SIZE = DemoSize(communities=48, residents=400, months=3)
+WORK_UNDER_WAY = (
+    ServiceRequest.Status.SUBMITTED,
+    ServiceRequest.Status.ACCEPTED,
+    ServiceRequest.Status.ASSIGNED,
+    ServiceRequest.Status.IN_PROGRESS,
+    ServiceRequest.Status.RESOLVED,
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.demo_city
+@override_settings(DEBUG=True)
+@pytest.mark.parametrize(
+    "now",
+    [MID_MONTH, FIRST_OF_MONTH, FIRST_HALF_HOUR],
+    ids=["mid-month", "first-of-month", "first-half-hour"],
+)
+def test_the_demo_worker_finds_work_at_every_step_whatever_the_day_it_is_seeded(monkeypatch, now):
+    """The history runs up to the seed's moment, so its last days' requests are new,
+    accepted, assigned, in progress (some past their deadline) and resolved awaiting closure,
+    and the worker's queue opens on them."""
+    monkeypatch.setattr(timezone, "now", lambda: now)  # the pages' clock (overdue) too
+    demo_city_seed(seed=2026, size=QUEUE_SIZE, now=now)
+    requests = ServiceRequest.objects.all()
+    assert not requests.filter(created_at__gt=now).exists()
+    statuses = Counter(requests.values_list("status", flat=True))
+    assert all(statuses[status] > 0 for status in WORK_UNDER_WAY), statuses
+    assert requests.filter(overdue_condition(True)).exists()
+
+    worker = User.objects.get(username="worker")
+    client = Client()
+    client.force_login(worker)
+    response = client.get(reverse("services:queue"))
+    assert response.status_code == 200
+    tabs = {tab["code"]: tab["count"] for tab in response.context["tabs"]}
+    assert response.context["view"] == DEFAULT_VIEW
+    assert tabs[DEFAULT_VIEW] >= 15, tabs
+    assert tabs["unassigned"] > 0 and tabs["overdue"] > 0, tabs
+
+
+@pytest.mark.django_db
+@pytest.mark.demo_city
+@override_settings(DEBUG=True)
+def test_the_current_month_adds_to_the_complete_months_the_generator_makes_alone(monkeypatch):
+    """The complete months, which the forecast and the documented figures read, are the
+    generator's for the seed whether or not the month under way is added; the month under way
+    holds the requests of its elapsed share, and it is neither closed nor left unpartitioned."""
+    monkeypatch.setattr(timezone, "now", lambda: MID_MONTH)
+    summary = demo_city_seed(seed=2026, size=QUEUE_SIZE, now=MID_MONTH)
+    assert (summary.start, summary.end) == ("2026-03", "2026-06")
+    alone = generate_synthetic_demand(
+        n_communities=QUEUE_SIZE.communities,
+        n_residents=QUEUE_SIZE.residents,
+        n_months=QUEUE_SIZE.months,
+        start=summary.start,
+        seed=2026,
+    )
+    code_of = dict(
+        zip(
+            alone.communities["community"],
+            Community.objects.order_by("pk").values_list("code", flat=True),
+            strict=True,
+        )
+    )
+    expected = alone.counts[alone.counts["count"] > 0]
+    expected = Counter(
+        {
+            (code_of[row.community], row.category, row.period): row.count
+            for row in expected.itertuples(index=False)
+        }
+    )
+    month_start = datetime(2026, 6, 1, tzinfo=timezone.get_current_timezone())
+    seeded = Counter(
+        (code, category, timezone.localtime(created).strftime("%Y-%m"))
+        for code, category, created in ServiceRequest.objects.filter(
+            created_at__lt=month_start
+        ).values_list("community__code", "category__code", "created_at")
+    )
+    assert seeded == expected
+    # Half the month gone (14 days and 10 hours of 30): about half a month's requests.
+    current = ServiceRequest.objects.filter(created_at__gte=month_start).count()
+    monthly = alone.counts["count"].sum() / QUEUE_SIZE.months
+    assert 0.35 * monthly < current < 0.65 * monthly
+    counted = RequestCountedMonth.objects.values_list("month", flat=True)
+    assert max(counted) == date(2026, 5, 1)
+    if connection.vendor == "postgresql":
+        names = [name for name, _rows in partitions_listed("services_servicerequest")]
+        assert partition_name("services_servicerequest", date(2026, 6, 1)) in names
+
+
+@pytest.mark.demo_city  # the demo's size (a few seconds)
+def test_the_demo_seeds_complete_months_are_those_its_figures_were_measured_on():
+    """Seed 2026's 36 complete months (the README's and docs' forecast, allocation and
+    portrait figures) as they were before the month under way was added: the counts of every
+    community × service × month and every request, as digests of their CSV. A change to the
+    generator (or to numpy's draws) that moves them moves those figures: measure them again."""
+    city = generate_synthetic_demand(
+        n_communities=DEMO_SIZE.communities,
+        n_residents=DEMO_SIZE.residents,
+        n_months=DEMO_SIZE.months,
+        start="2023-12",
+        seed=2026,
+        open_month_until=pd.Timestamp("2026-12-08 16:00"),
+    )
+    counts = city.counts[["community", "category", "period", "count"]].to_csv(index=False)
+    requests = city.requests.to_csv(index=False)
+    assert hashlib.sha256(counts.encode()).hexdigest() == SEED_2026_COUNTS_SHA256
+    assert hashlib.sha256(requests.encode()).hexdigest() == SEED_2026_REQUESTS_SHA256
+    assert city.open_month.period == "2026-12" and len(city.open_month.requests) > 0
