@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11:
 #   make demo   set up, migrate, seed the synthetic demo city and serve on 127.0.0.1:8000
+#               (another port: make demo DEMO_PORT=8010)
 #   make test   install and run the lint and the whole test suite
 #   make test-fast   lint and the quick tier (no browser, property, demo-city, real-worker or slow tests)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,6 +9,7 @@ PY := $(VENV)/bin/python
 # The demo runs analyses in a background worker, as production does, on a broker that needs
 # no server: messages are files under var/broker (Celery's filesystem transport).
 DEMO_ENV := DJANGO_DEBUG=1 CELERY_BROKER_URL=filesystem://
+DEMO_PORT ?= 8000
 
 .PHONY: install demo serve test test-fast lint format migrate seed
 FAST_TIER := not browser and not slow and not celery_worker and not hypothesis and not demo_city
@@ -28,11 +30,11 @@ seed: migrate
 
 demo: seed
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore '.venv' -v0 || true
-	@echo "Serving on http://127.0.0.1:8000/ with a background worker for analysis runs (Ctrl-C stops both)"
+	@echo "Serving on http://127.0.0.1:$(DEMO_PORT)/ with a background worker for analysis runs (Ctrl-C stops both)"
 	@$(DEMO_ENV) $(PY) -m celery -A config worker --beat --schedule var/celerybeat-schedule \
 		--queues interactive,heavy --concurrency=1 --without-gossip --without-mingle --loglevel=WARNING & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
