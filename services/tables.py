@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 
 from core.exports import spreadsheet_text_read
 from core.rows import HEADER_ROW, spreadsheet_row
-from services.xlsx_sheet import first_sheet_rows
 
 # The largest file read, whatever the channel (the upload page, the import commands). A CSV
 # is decoded and parsed as a stream, so reading one costs about its size in cell text (it
@@ -332,13 +331,16 @@ def _read_xlsx(file: IO[bytes]) -> tuple[list[str], list[list[str]]]:
     into memory: the pre-scan and the sheet reader (``services.xlsx_sheet``) go through the
     zip's directory to one entry at a time and unpack it as a stream, and the sheet is
     parsed row by row. What the table's cells hold is all that grows with the file."""
+    # Imported here, as openpyxl was: a process that reads no workbook does not load it.
+    from services import xlsx_sheet
+
     start = file.tell()
     _xlsx_prescan(file)
     file.seek(start)
     under = _RowsUnderHeader([])
     expected = HEADER_ROW  # the number of the next row, as a spreadsheet shows it
     try:
-        with closing(first_sheet_rows(file)) as rows:
+        with closing(xlsx_sheet.first_sheet_rows(file)) as rows:
             for number, cells in rows:
                 if number < expected:
                     continue  # a row numbered before one already read: openpyxl skipped it too

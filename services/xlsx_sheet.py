@@ -13,8 +13,9 @@ library's streaming parser, as openpyxl parses them, element by element, each ro
 elements cleared once read. A cell's value follows openpyxl's reading rule for rule
 (``tests/services/test_xlsx_sheet.py`` checks both agree on generated workbooks).
 
-Unlike openpyxl, a row or column past the sheet's declared size (``<dimension>``) is read,
-not dropped: what the import reads is what the sheet holds.
+Unlike openpyxl, a row or column past the sheet's declared size (``<dimension>``), or a cell
+written after one right of it in its row, is read, not dropped: what the import reads is
+what the sheet holds.
 """
 
 from __future__ import annotations
