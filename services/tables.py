@@ -5,8 +5,10 @@ summed (``zipfile`` also stops at the declared size when it unpacks, so a lying 
 fails the check sum); then every entry (the sheets and shared strings under whatever names
 the workbook gives them) is streamed through ``zlib`` once, counting rows and measuring the
 longest text run between two tags (one no cell within the limit could make).
-Only a file within every limit is read, row by row, by openpyxl in read-only mode, which
-checks columns, cell lengths and NUL characters as it goes. A file over a limit is refused
+Only a file within every limit is read, row by row, by ``services.xlsx_sheet`` (openpyxl's
+reading of the workbook's structure, the sheet's cells parsed as openpyxl's read-only mode
+parses them, without its objects per cell); columns, cell lengths and NUL characters are
+checked here as each row arrives. A file over a limit is refused
 in well under a second (``bench/bench_uploads.py``), never after parsing it all. Neither
 format is copied into memory whole: both are read from the file as streams.
 

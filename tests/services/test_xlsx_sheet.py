@@ -279,9 +279,9 @@ def test_sheets_of_other_writers_read_as_openpyxl_reads_them(rows, shared_string
 
 
 def test_a_value_far_right_or_far_down_is_refused_without_reading_its_distance():
-    """openpyxl filled a row out to its farthest cell and the sheet down to its last row, so a
-    file of two cells, one at XFD1048576, had the reader walk a million rows of 16,384 cells.
-    The reader refuses at the row that crosses a limit, from the cell's place alone."""
+    """A value far right of the header or far down the sheet is refused at the row where it
+    crosses a limit, from the cell's place alone: the reader does not fill in the rows or
+    cells between (openpyxl's reading refused both files at the same places)."""
     far_right = _with_sheet(
         '<row r="1"><c r="A1" t="inlineStr"><is><t>community</t></is></c></row>'
         '<row r="2"><c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row>'
