@@ -565,7 +565,10 @@ def _recombined(o: dict, columns: list[int]) -> tuple[np.ndarray, ...]:
         _learn,
     )
 
-    config = ForecastConfig(horizon=HORIZON, interval=0.8)
+    # The config whose members are those columns, so that the calibration names them.
+    config = ForecastConfig(
+        horizon=HORIZON, interval=0.8, airline_member=len(columns) > len(MEMBERS)
+    )
     learnt = []
     for f, y, hz, org, squared, sc, groups, names in o["rows"]:
         rows = _CalibrationRows(
