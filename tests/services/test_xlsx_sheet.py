@@ -21,10 +21,10 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from services import tables, xlsx_sheet
-from tests.security.test_upload_limits import HEADER
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET_PART = "xl/worksheets/sheet1.xml"
+HEADER = ["community", "category", "description", "created_at"]
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 
 
