@@ -61,6 +61,17 @@ def with_code(name: object, code: object) -> str:
     return gettext("%(name)s (%(code)s)") % {"name": name, "code": code}
 
 
+def choices_with_codes(choices: Iterable[tuple[object, object]]) -> str:
+    """The choices a field allows, listed in a sentence for whoever must send one: each by its
+    label in the active language, with the code to send in brackets ("Hotline (hotline)";
+    "热线（hotline）"), separated as the language separates a list. A refusal that lists bare
+    codes put English words into a Chinese sentence; one that lists labels alone did not say
+    what to send. A choice labelled by its own code is listed once."""
+    return join_list(
+        code if str(label) == str(code) else with_code(label, code) for code, label in choices
+    )
+
+
 def brackets() -> tuple[str, str]:
     """The brackets around an aside after a text (a list's count before "Show all"): " (" and
     ")" in English, full-width "（" and "）" in Chinese, as ``with_code`` puts them."""
