@@ -354,5 +354,7 @@ def test_the_admins_scripts_read_chinese_as_our_pages(chinese_admin):
             "在下面选中%s，然后点击“删除”箭头按钮。",
         ),
         ("(click to clear)", "（点击清除）"),
+        # Our script's caption of the calendar's month (static/js/admin_calendar_caption.js).
+        ("%(month_name)s %(year)s", "%(year)s年%(month)s月"),
     ]:
         assert f"{json.dumps(english)}: {json.dumps(chinese)}" in script
