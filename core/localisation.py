@@ -152,6 +152,15 @@ DJANGO_ADMIN_MESSAGES = (
     # Our own pages' fields carry no suffix (``includes/field.html``).
     # Translators: the colon after a form field's label.
     gettext_noop(":"),
+    # A login's user name, on the admin's add and change pages of a user (``AbstractUser``'s
+    # help, ``UnicodeUsernameValidator``'s refusal): Django's Chinese leaves "+" out of the
+    # characters allowed, and its refusal allows "English letters" only, where any letter is
+    # allowed (a Chinese name too).
+    gettext_noop("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+    gettext_noop(
+        "Enter a valid username. This value may contain only letters, numbers, and "
+        "@/./+/-/_ characters."
+    ),
 )
 # Django's length limits of a text field, whose Chinese calls the field "this variable" and
 # puts an ASCII bracket after a space ("确保该变量包含不超过 2000 字符 (目前字符数 2001)。").
