@@ -47,13 +47,21 @@ STATEFUL_STEPS = 6
 CREATING_ROLES = ("resident", "worker", "area_admin", "national_admin")
 # Operations whose every rule a create with fields that exist reaches is stated in the schema
 # (or is one of ``BEYOND_THE_SCHEMA``): the capacities, since the schema lists only the
-# sources a client writes and states the budget's bound.
+# sources a client writes and states the budget's bound; and a request's create, since the
+# schema gives each media type what it carries (a file in multipart only, a form's null as
+# an empty value; ``core.api_schema.bodies_as_each_media_type_carries_them``).
 ACCEPTANCE_CHECKED = ("/api/v1/capacities/",)
+ACCEPTANCE_CHECKED_OPERATIONS = {"POST /api/v1/requests/"}
 
 
 def accepts_what_the_schema_allows_where_stated(ctx, response, case) -> None:
-    """``accepts_what_the_schema_allows`` on the operations of ``ACCEPTANCE_CHECKED``."""
-    if case.operation.path.startswith(ACCEPTANCE_CHECKED):
+    """``accepts_what_the_schema_allows`` on the operations of ``ACCEPTANCE_CHECKED`` and
+    ``ACCEPTANCE_CHECKED_OPERATIONS``."""
+    operation = case.operation
+    if (
+        operation.path.startswith(ACCEPTANCE_CHECKED)
+        or operation.label in ACCEPTANCE_CHECKED_OPERATIONS
+    ):
         accepts_what_the_schema_allows(ctx, response, case)
 
 
