@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
-from core.localisation import join_list, join_sentences
+from core.localisation import choices_with_codes, join_list, join_sentences
 from core.roles import is_administrator, is_worker
 from core.rows import HEADER_ROW, spreadsheet_row
 from core.time_bounds import EARLIEST, future_message, too_early_message
@@ -212,13 +212,21 @@ def _required(frame: pd.DataFrame, required: tuple[str, ...], out: _Collector) -
 
 
 def _choice(
-    frame: pd.DataFrame, column: str, values: list[str], out: _Collector, *, default: str = ""
+    frame: pd.DataFrame,
+    column: str,
+    choices: list[tuple[str, object]],
+    out: _Collector,
+    *,
+    default: str = "",
 ) -> pd.Series:
+    """A column of codes, each one of ``choices`` (code, label); a refusal names each choice by
+    its label in the operator's language with the code to write in brackets."""
+    values = [code for code, _label in choices]
     series = frame[column].str.lower() if column in frame else pd.Series("", index=frame.index)
     if default:
         series = series.where(series != "", default)
     bad = (series != "") & ~series.isin(values)
-    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": join_list(values)})
+    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": choices_with_codes(choices)})
     return series
 
 
@@ -336,15 +344,15 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
     household = _integer(frame, "household_size", 1, 30, out, default=None)
     children = _integer(frame, "children_in_household", 0, 20, out, default=None)
     choices = {
-        "gender": _choice(frame, "gender", Resident.Gender.values, out),
-        "employment_status": _choice(frame, "employment_status", Resident.Employment.values, out),
-        "income_band": _choice(frame, "income_band", Resident.IncomeBand.values, out),
-        "education": _choice(frame, "education", Resident.Education.values, out),
-        "health_needs": _choice(frame, "health_needs", Resident.HealthNeeds.values, out),
-        "hukou_type": _choice(frame, "hukou_type", Resident.Hukou.values, out),
+        "gender": _choice(frame, "gender", Resident.Gender.choices, out),
+        "employment_status": _choice(frame, "employment_status", Resident.Employment.choices, out),
+        "income_band": _choice(frame, "income_band", Resident.IncomeBand.choices, out),
+        "education": _choice(frame, "education", Resident.Education.choices, out),
+        "health_needs": _choice(frame, "health_needs", Resident.HealthNeeds.choices, out),
+        "hukou_type": _choice(frame, "hukou_type", Resident.Hukou.choices, out),
     }
     # Blank is the action's default (``Resident.channel_unless_told``).
-    preferred_channel = _choice(frame, "preferred_channel", Resident.Channel.values, out)
+    preferred_channel = _choice(frame, "preferred_channel", Resident.Channel.choices, out)
     elderly_raw = _column(frame, "elderly_living_alone").str.lower()
     out.add(
         ~elderly_raw.isin(TRUE_WORDS | FALSE_WORDS),
@@ -472,9 +480,13 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
         % {"max": DESCRIPTION_MAX_LENGTH},
     )
     answers = _answers(frame, codes.map(categories), out)
-    urgency = _choice(frame, "urgency", ServiceRequest.Urgency.values, out, default="normal")
+    urgency = _choice(frame, "urgency", ServiceRequest.Urgency.choices, out, default="normal")
     channel = _choice(
-        frame, "channel", [str(c) for c in STAFF_CHANNELS], out, default="community_worker"
+        frame,
+        "channel",
+        [(c.value, c.label) for c in STAFF_CHANNELS],
+        out,
+        default="community_worker",
     )
     created_at = _created_at(frame, now, out)
 
