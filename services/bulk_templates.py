@@ -50,7 +50,8 @@ class Code:
         if not self.default:
             return self.meaning
         opening, closing = brackets()
-        return f"{self.meaning}{opening}{_('a blank cell means this')}{closing}"
+        blank = _("a blank cell means this")
+        return f"{self.meaning}{opening}{blank}{closing}"
 
 
 @dataclass(frozen=True)

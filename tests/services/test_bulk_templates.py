@@ -232,9 +232,13 @@ def test_every_column_the_importer_constrains_is_in_the_codes_list(only_road_rep
     assert constrained <= set(listed), constrained - set(listed)
     for column in constrained:
         assert listed[column].rule
-        # A listed code is never refused for what refuses a value that is no code (a
-        # consent of "no" beside the portrait facts is refused, but for another reason).
-        refused = _problems(kind, user, {**good, column: NOT_A_CODE})
+        # A listed code is never refused for what refuses a value that is no code and not a
+        # blank cell (a consent of "no" beside the portrait facts is refused, as a blank one
+        # is: for another reason than its word).
+        refused = _problems(kind, user, {**good, column: NOT_A_CODE}) - _problems(
+            kind, user, {**good, column: ""}
+        )
+        assert refused, column
         for code in listed[column].codes:
             assert not refused & _problems(kind, user, {**good, column: code.code}), code
 
