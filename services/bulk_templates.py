@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exports import CONTENT_TYPES, csv_stream, xlsx_workbook_bytes
-from core.localisation import brackets, join_sentences, labelled, localised_name
+from core.localisation import brackets, join_sentences, localised_name
 from core.time_bounds import EARLIEST
 from residents.models import PORTRAIT_FIELDS, User
 from residents.queries import community_choices
@@ -145,9 +145,16 @@ def _answers(services: list[ServiceCategory]) -> Iterator[ColumnCodes]:
             datatype = spec.get("datatype", "string")
             values = spec.get("values", []) if datatype in LIST_DATATYPES else []
             codes = tuple(Code(v["key"], _(v.get("name") or v["key"])) for v in values)
-            asked = labelled(localised_name(service), _(spec.get("label") or spec["code"]))
-            need = _("Required for this service.") if spec.get("required") else _("Optional.")
-            rule = join_sentences(asked, need, _answer_rule(datatype))
+            names = {
+                "service": localised_name(service),
+                "question": _(spec.get("label") or spec["code"]),
+            }
+            asked = (
+                _("%(service)s asks “%(question)s”; an answer is required.")
+                if spec.get("required")
+                else _("%(service)s asks “%(question)s”; an answer is optional.")
+            ) % names
+            rule = join_sentences(asked, _answer_rule(datatype))
             yield ColumnCodes(_answer_column(spec["code"]), rule, codes, len(codes))
 
 
