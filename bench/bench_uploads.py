@@ -11,8 +11,15 @@ how much more memory reading the file allocated at its peak (``tracemalloc``). A
 under the upload limit, of long descriptions, and a workbook of the same under the limit
 are read as the upload page reads them.
 
+With ``--page``, the two files at the upload limit are posted to the upload page instead
+(``/bulk/upload/`` through Django's test client, as a worker of the community the rows
+name, on a scratch PostgreSQL database): the time of the whole request (reading, checking
+every row, writing them), to set against the web server's worker timeout
+(docs/deployment.md).
+
     python bench/bench_uploads.py
     python bench/bench_uploads.py --as-bytes --case "50 MB XLSX"   # a copy read whole first
+    python bench/bench_uploads.py --page                             # the whole page request
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import argparse
 import io
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -29,6 +37,10 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGE_DATABASE_URL = os.environ.get(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/precision_supply_bench_uploads"
+)
+PAGE_CASES = ("50 MB CSV", "50 MB XLSX")
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -63,6 +75,8 @@ SHEET_HEAD = (
 )
 SHEET_TAIL = "</sheetData></worksheet>"
 HEADER = ("community", "category", "description", "created_at")
+# The community and service every row of the files at the upload limit names.
+HEADER_VALUES = ("DEMO-0001", "home_care")
 
 
 def _cell(ref: str, text: str) -> str:
@@ -134,7 +148,7 @@ def long_descriptions_xlsx() -> bytes:
         # The deflated sheet grows at about 0.6 bytes a letter; stop short of the limit.
         while written * 0.6 < MAX_UPLOAD_BYTES * 0.93:
             description = bytes(random.choices(letters, k=3_990)).decode()
-            row = _row(n, ("DEMO-0001", "home_care", description, "2025-03-01T09:30:00"))
+            row = _row(n, (*HEADER_VALUES, description, "2025-03-01T09:30:00"))
             sheet.write(row.encode())
             written += len(row)
             n += 1
@@ -146,7 +160,7 @@ def long_descriptions_csv() -> bytes:
     """A CSV just under the upload limit: about 13,000 rows of 3,990-character descriptions."""
     from services.tables import MAX_UPLOAD_BYTES
 
-    row = ",".join(("DEMO-0001", "home_care", "d" * 3_990, "2025-03-01T09:30:00")) + "\n"
+    row = ",".join((*HEADER_VALUES, "d" * 3_990, "2025-03-01T09:30:00")) + "\n"
     header = ",".join(HEADER) + "\n"
     return (header + row * ((MAX_UPLOAD_BYTES - len(header)) // len(row))).encode()
 
@@ -195,6 +209,60 @@ def _measure(case: str, path: str, as_bytes: bool = False) -> dict:
     }
 
 
+def _measure_page(case: str, path: str) -> dict:
+    """The whole upload request of the file at ``path``: the worker's POST to the page, as a
+    browser sends it, until the page's answer."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from residents.models import City, Community, Region, User
+    from services.models import ServiceCategory
+
+    region = Region.objects.order_by("order").first()
+    city, _ = City.objects.get_or_create(
+        adcode="990100",
+        defaults={"name": "Synthetic bench city", "province": "Synthetic", "region": region},
+    )
+    community, _ = Community.objects.get_or_create(
+        code=HEADER_VALUES[0],
+        defaults={
+            "city": city,
+            "name": "Synthetic community",
+            "kind": "urban",
+            "population": 10_000,
+            "households": 4_000,
+        },
+    )
+    if not ServiceCategory.objects.filter(code=HEADER_VALUES[1]).exists():
+        # A service of the catalogue under the code the files name, asking no questions.
+        service = ServiceCategory.objects.filter(parent__isnull=False, active=True).first()
+        service.pk = None
+        service.code = HEADER_VALUES[1]
+        service.name = service.name_zh = "Synthetic bench service"
+        service.extra_fields = []
+        service.save()
+    worker, _ = User.objects.get_or_create(
+        username="synthetic-bench-worker", defaults={"role": User.Role.WORKER}
+    )
+    worker.communities.set([community])
+    client = Client()
+    client.force_login(worker)
+    start = time.perf_counter()
+    with open(path, "rb") as upload:
+        answer = client.post("/bulk/upload/", {"kind": "requests", "file": upload})
+    seconds = time.perf_counter() - start
+    page = answer.content.decode()
+    imported = re.search(r"Imported ([\d,]+) rows", page)
+    outcome = f"HTTP {answer.status_code}, " + (
+        f"imported {imported.group(1)} rows" if imported else "not imported"
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": case, "outcome": outcome, "seconds": seconds, "peak_mb": peak_mb}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--measure", nargs=2, metavar=("CASE", "FILE"), help=argparse.SUPPRESS)
@@ -205,17 +273,32 @@ def main() -> None:
         "7 December 2026), instead of the file",
     )
     parser.add_argument("--case", action="append", choices=sorted(CASES), help="only these")
+    parser.add_argument(
+        "--page",
+        action="store_true",
+        help="post the files at the upload limit to the upload page and time the request",
+    )
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(_measure(*args.measure, as_bytes=args.as_bytes)))
+        if args.page:
+            print(json.dumps(_measure_page(*args.measure)))
+        else:
+            print(json.dumps(_measure(*args.measure, as_bytes=args.as_bytes)))
         return
     sys.path.insert(0, str(ROOT))  # this checkout's limits, as the measuring subprocess
     scratch = ROOT / "var" / "bench_uploads"
     scratch.mkdir(parents=True, exist_ok=True)
+    environment = None
+    if args.page:
+        from bench import scratch_db
+
+        environment = scratch_db.django_env(PAGE_DATABASE_URL)
     print(f"{'file':<18} {'size MB':>8} {'seconds':>8} {'peak MB':>8} {'grew MB':>8}  outcome")
     for case, build in CASES.items():
-        if args.case and case not in args.case:
+        if (args.case and case not in args.case) or (args.page and case not in PAGE_CASES):
             continue
+        if args.page:  # every upload into an empty database
+            scratch_db.recreate_database(PAGE_DATABASE_URL)
         suffix = ".csv" if "CSV" in case else ".xlsx"
         path = scratch / (case.replace(" ", "_").replace(",", "") + suffix)
         path.write_bytes(build())
@@ -228,7 +311,9 @@ def main() -> None:
                     case,
                     str(path),
                     *(["--as-bytes"] if args.as_bytes else []),
+                    *(["--page"] if args.page else []),
                 ],
+                env=environment,
                 check=True,
                 capture_output=True,
                 text=True,
@@ -239,7 +324,7 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         print(
             f"{case:<18} {size:>8.2f} {result['seconds']:>8.3f} {result['peak_mb']:>8.0f} "
-            f"{result['growth_mb']:>8.0f}  {result['outcome']}"
+            f"{result.get('growth_mb', float('nan')):>8.0f}  {result['outcome']}"
         )
         path.unlink()
 

@@ -57,6 +57,17 @@ reproduce the engine's own forecasts and intervals with the member on). Reported
 collection-year: each one's WAPE relative to the best of the six regular members (the
 airline model included) and to the best of the five others, and its 80% coverage.
 
+``--mcs`` (its own ``--keep`` file) scores **trimming by a Model Confidence Set, then equal
+weights** (Hansen, Lunde & Nason 2011; Samuels & Sekkel 2017): per month ahead, on the rows
+the forecaster's weights for it are learnt on, one loss per backtest origin per member, the
+T_max test with a stationary bootstrap over the origins (alpha 0.10) eliminating the
+significantly worse members; equal weights over the rest, and the conformal interval of that
+ensemble cross-fitted over origins as the forecaster's is. The forecaster runs as it is; from
+the rows its ``_learn`` was given the script recomputes it (checked to reproduce the engine's
+forecasts and intervals) and the trimmed ensemble. Reported per collection-year: each one's
+WAPE relative to the best of the five regular members, its 80% coverage, and the mean number
+of members kept.
+
 The internal backtest rows are read by wrapping the engine's private ``_CalibrationRows``
 (``_learn`` with ``--dense-origins``) while the forecaster runs (a benchmark's look inside,
 not an interface). Not a test.
@@ -510,11 +521,19 @@ def dense_main(args: argparse.Namespace) -> None:
 
 
 def _captured_airline_year(name: str, drop: int) -> list[dict]:
+    return _captured_learnt_year(name, drop, airline=True)
+
+
+def _captured_learnt_year(name: str, drop: int, *, airline: bool = False) -> list[dict]:
+    """The forecaster's run at each origin of the year (with the airline member or not),
+    keeping what its ``_learn`` was given (the backtest rows of the regular series, then of
+    the intermittent ones), the members at the origin and the engine's own forecasts and
+    interval, so that another way of learning from the same rows is scored against it."""
     from analytics.engine.supply import forecast as engine
 
     frame = _drop(load_collection(name), drop)
     full = engine.prepare_history(frame, group_column=None)
-    config = engine.ForecastConfig(horizon=HORIZON, interval=0.8, airline_member=True)
+    config = engine.ForecastConfig(horizon=HORIZON, interval=0.8, airline_member=airline)
     first = full.n_months - 1 - HELD_OUT
     year = []
     for origin in range(first, first + HELD_OUT, STEP):
@@ -554,9 +573,11 @@ def _captured_airline_year(name: str, drop: int) -> list[dict]:
     return year
 
 
-def _recombined(o: dict, columns: list[int]) -> tuple[np.ndarray, ...]:
-    """The ensemble and its interval at one origin learnt by the engine's ``_learn`` from the
-    kept backtest rows of the members in ``columns`` only."""
+def _recombined(
+    o: dict, columns: list[int], learn: Callable | None = None
+) -> tuple[np.ndarray, ...]:
+    """The ensemble and its interval at one origin learnt by ``learn`` (the engine's
+    ``_learn`` unless given) from the kept backtest rows of the members in ``columns`` only."""
     from analytics.engine.supply.forecast import (
         MEMBERS,
         ForecastConfig,
@@ -565,13 +586,16 @@ def _recombined(o: dict, columns: list[int]) -> tuple[np.ndarray, ...]:
         _learn,
     )
 
-    config = ForecastConfig(horizon=HORIZON, interval=0.8)
+    # The config whose members are those columns, so that the calibration names them.
+    config = ForecastConfig(
+        horizon=HORIZON, interval=0.8, airline_member=len(columns) > len(MEMBERS)
+    )
     learnt = []
     for f, y, hz, org, squared, sc, groups, names in o["rows"]:
         rows = _CalibrationRows(
             f[:, columns], y, hz, org, config, squared_scale=sc if squared else None
         )
-        learnt.append(_learn(rows, sc, groups, names))
+        learnt.append((learn or _learn)(rows, sc, groups, names))
     calibration = replace(learnt[0], intermittent=learnt[1])
     at = replace(o["at"], members=o["at"].members[columns])
     if not np.isfinite(at.members[MEMBERS.index("gbm")]).any():
@@ -654,6 +678,231 @@ def airline_main(args: argparse.Namespace) -> None:
     _print_rule_summary(names, gaps, cover)
 
 
+# The Model Confidence Set (Hansen, Lunde & Nason 2011) before equal weights (Samuels &
+# Sekkel 2017); fixed before any figure was seen (docs/forecasting.md).
+MCS_ALPHA = 0.10  # a member stays while the set containing it is not rejected at 10%
+MCS_BOOTSTRAPS = 2_000
+MCS_MIN_ORIGINS = 3  # fewer backtest origins than this: nothing is eliminated
+
+
+def _stationary_bootstrap(
+    n: int, mean_block: float, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``count`` resamples (count × n indices) of a sequence of ``n`` by the stationary
+    bootstrap (Politis & Romano 1994): blocks of consecutive indices, wrapping around, of
+    geometric length with mean ``mean_block``, so that neighbouring origins, which share
+    market-wide shocks, are resampled together."""
+    starts = rng.integers(0, n, size=(count, n))
+    new_block = rng.random((count, n)) < 1.0 / mean_block
+    out = np.empty((count, n), dtype=int)
+    out[:, 0] = starts[:, 0]
+    for t in range(1, n):
+        out[:, t] = np.where(new_block[:, t], starts[:, t], (out[:, t - 1] + 1) % n)
+    return out
+
+
+def mcs_survivors(
+    loss: np.ndarray,
+    *,
+    alpha: float = MCS_ALPHA,
+    mean_block: float = 2.0,
+    bootstraps: int = MCS_BOOTSTRAPS,
+    seed: int = 0,
+) -> np.ndarray:
+    """The members (columns of ``loss``, origins in time order × members) in the Model
+    Confidence Set at level 1 - ``alpha``: Hansen, Lunde & Nason's T_max test of equal
+    expected loss, each member's mean loss against the set's average divided by its
+    bootstrap standard error; while the test rejects, the member with the largest such
+    statistic is eliminated and the test repeated on the rest. The bootstrap resamples are
+    drawn once and shared by every step, as the paper's procedure does."""
+    n, m = loss.shape
+    alive = np.ones(m, dtype=bool)
+    if n < MCS_MIN_ORIGINS or m < 2:
+        return alive
+    rng = np.random.default_rng(seed)
+    means = loss.mean(axis=0)
+    resampled = loss[_stationary_bootstrap(n, mean_block, bootstraps, rng)].mean(axis=1)
+    while alive.sum() > 1:
+        relative = means[alive] - means[alive].mean()
+        boot = resampled[:, alive] - resampled[:, alive].mean(axis=1, keepdims=True)
+        spread = np.sqrt(np.square(boot - relative).mean(axis=0))
+        if not (spread > 0).any():
+            break  # members that never differ: nothing to test
+        spread = np.where(spread > 0, spread, np.inf)
+        statistic = relative / spread
+        null = ((boot - relative) / spread).max(axis=1)
+        if (null >= statistic.max()).mean() >= alpha:
+            break
+        alive[np.nonzero(alive)[0][int(np.argmax(statistic))]] = False
+    return alive
+
+
+def mcs_weights(rows, among: np.ndarray) -> np.ndarray:
+    """Per horizon (horizon × member): equal weights over the members in the Model
+    Confidence Set, the test run on the backtest rows of ``among`` that the forecaster's
+    own weights for that horizon are learnt on (horizons h - 1 to h + 1; all horizons where
+    those are fewer than the forecaster's ``MIN_WEIGHT_ROWS``). Each origin is one
+    observation: its rows' mean loss as the forecaster scores them (absolute error with the
+    origin counting equally; scaled squared error for intermittent series). Equal weights
+    over the members that count where there is no backtest."""
+    from analytics.engine.supply.forecast import MIN_WEIGHT_ROWS
+
+    config = rows.config
+    out = np.tile(rows.equal(), (config.horizon, 1))
+    present = np.nonzero(rows.present)[0]
+    usable = rows.complete & among
+    if not len(present) or not usable.any():
+        return out
+    for h in range(1, config.horizon + 1):
+        near = usable & (np.abs(rows.hz - h) <= 1)
+        if near.sum() < MIN_WEIGHT_ROWS:
+            near = usable
+        origins = np.unique(rows.org[near])  # in time order
+        error = rows.row_weight[near, None] * rows._error(
+            rows.y[near, None] - rows.f[near][:, present]
+        )
+        at = np.searchsorted(origins, rows.org[near])
+        loss = np.zeros((len(origins), len(present)))
+        np.add.at(loss, at, error)
+        loss /= np.bincount(at, minlength=len(origins))[:, None]
+        # The h-month-ahead targets of origins 3 months apart overlap for ceil(h / 3) of
+        # them; the blocks are at least 2 origins long since market-wide shocks last.
+        block = max(2.0, float(np.ceil(h / config.backtest_step)))
+        alive = mcs_survivors(loss, mean_block=block, seed=config.seed)
+        out[h - 1] = 0.0
+        out[h - 1, present[alive]] = 1.0 / alive.sum()
+    return out
+
+
+def mcs_learn(rows, sc: np.ndarray, groups: np.ndarray, names) -> object:
+    """The engine's ``_learn`` with the Model Confidence Set's equal weights in place of the
+    forecaster's weighting: the weights from every backtest origin, and the conformal
+    quantiles from each origin's residuals under the weights learnt without it (the
+    forecaster's cross-fitting), so that the interval is that of the trimmed ensemble. No
+    weights per group (none of the evaluated collections has groups)."""
+    from analytics.engine.supply.forecast import (
+        MIN_CONFORMAL_ROWS,
+        _Calibration,
+        _combine,
+        _conformal_quantiles,
+        _member_names,
+    )
+
+    config = rows.config
+    horizon = config.horizon
+    f, y, hz, org = rows.f, rows.y, rows.hz, rows.org
+    weights = mcs_weights(rows, np.ones(len(y), dtype=bool))
+    origins = np.unique(org)
+    ensemble = np.full(len(y), np.nan)
+    for origin in origins:
+        mine = org == origin
+        base = mcs_weights(rows, ~mine) if len(origins) > 1 else weights
+        for h in range(1, horizon + 1):
+            at_h = mine & (hz == h)
+            if at_h.any():
+                ensemble[at_h] = _combine(f[at_h], np.tile(base[h - 1], (int(at_h.sum()), 1)))
+    score = (y - ensemble) / sc
+    usable = np.isfinite(score)
+    tail = (1 - config.interval) / 2
+    lower, upper = np.full(horizon, np.nan), np.full(horizon, np.nan)
+    interval_basis: list[str] = []
+    for h in range(1, horizon + 1):
+        own = score[usable & (hz == h)]
+        if len(own) >= MIN_CONFORMAL_ROWS:
+            lower[h - 1], upper[h - 1] = _conformal_quantiles(own, tail)
+            interval_basis.append("conformal")
+        elif usable.sum() >= MIN_CONFORMAL_ROWS:
+            lower[h - 1], upper[h - 1] = _conformal_quantiles(score[usable], tail)
+            interval_basis.append("conformal_pooled")
+        else:
+            interval_basis.append("poisson")
+    return _Calibration(
+        weights=weights,
+        weight_basis=["equal"] * horizon,
+        lower=lower,
+        upper=upper,
+        interval_basis=interval_basis,
+        rows=len(y),
+        origins=sorted(int(o) for o in origins),
+        kept=0.0,
+        member_names=_member_names(config),
+    )
+
+
+def compare_mcs(year: list[dict]) -> dict:
+    """The forecaster (its ``_learn`` recomputed from the kept rows: checked to reproduce
+    the engine's forecasts and intervals) and the Model Confidence Set's trimmed equal
+    weights: WAPE relative to the best member, 80% coverage, and the mean number of members
+    kept per origin and horizon, over the year."""
+    from analytics.engine.supply.forecast import MEMBERS, ForecastConfig, _CalibrationRows
+
+    columns = list(range(len(MEMBERS)))
+    made = {
+        "forecaster": [_recombined(o, columns) for o in year],
+        "mcs": [_recombined(o, columns, learn=mcs_learn) for o in year],
+    }
+    reproduced = all(
+        np.array_equal(a, b, equal_nan=True)
+        for o, mine in zip(year, made["forecaster"], strict=True)
+        for a, b in zip(mine, o["engine"], strict=True)
+    )
+    config = ForecastConfig(horizon=HORIZON, interval=0.8)
+    kept = []
+    for o in year:
+        f, y, hz, org, _squared, _sc, _groups, _names = o["rows"][0]
+        weights = mcs_weights(_CalibrationRows(f, y, hz, org, config), np.ones(len(y), bool))
+        kept.extend((weights > 0).sum(axis=1))
+
+    def wape(forecasts: list[np.ndarray]) -> float:
+        error = total = 0.0
+        for o, forecast in zip(year, forecasts, strict=True):
+            known = np.isfinite(o["actual"]) & np.isfinite(forecast)
+            error += np.abs(o["actual"][known] - forecast[known]).sum()
+            total += o["actual"][known].sum()
+        return error / total
+
+    members = {
+        name: wape([o["at"].members[m] for o in year])
+        for m, name in enumerate(MEMBERS)
+        if name != "tsb"
+    }
+    best = min(members.values())
+    out: dict = {
+        "best member": best,
+        "best member name": min(members, key=members.get),
+        "reproduced": reproduced,
+        "members kept": float(np.mean(kept)),
+    }
+    for name, triples in made.items():
+        out[name] = wape([t[0] for t in triples]) / best - 1
+        out[f"{name} coverage"] = _coverage(year, triples)
+    return out
+
+
+def mcs_main(args: argparse.Namespace) -> None:
+    names = ("forecaster", "mcs")
+    print(
+        f"{'collection':<15}{'cut':>5}"
+        + "".join(f"{n + ' gap':>16}{'cover':>8}" for n in names)
+        + "   members kept   best member (WAPE)   reproduced"
+    )
+    gaps: dict[str, list[float]] = {n: [] for n in names}
+    cover: dict[str, list[float]] = {n: [] for n in names}
+    for collection, drop, year in _years(args, _captured_learnt_year):
+        result = compare_mcs(year)
+        for n in names:
+            gaps[n].append(result[n])
+            cover[n].append(result[f"{n} coverage"])
+        cells = "".join(f"{result[n]:>+16.1%}{result[n + ' coverage']:>8.1%}" for n in names)
+        print(
+            f"{collection:<15}{drop:>5}{cells}   {result['members kept']:>12.2f}   "
+            f"{result['best member name']} ({result['best member']:.4f})   "
+            f"{result['reproduced']}",
+            flush=True,
+        )
+    _print_rule_summary(names, gaps, cover)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -676,7 +925,16 @@ def main() -> None:
         action="store_true",
         help="score the airline model as a seventh member against the forecaster (see the header)",
     )
+    parser.add_argument(
+        "--mcs",
+        action="store_true",
+        help="score the Model Confidence Set's trimmed equal weights against the forecaster "
+        "(see the header)",
+    )
     args = parser.parse_args()
+    if args.mcs:
+        mcs_main(args)
+        return
     if args.airline:
         airline_main(args)
         return

@@ -5,8 +5,10 @@ summed (``zipfile`` also stops at the declared size when it unpacks, so a lying 
 fails the check sum); then every entry (the sheets and shared strings under whatever names
 the workbook gives them) is streamed through ``zlib`` once, counting rows and measuring the
 longest text run between two tags (one no cell within the limit could make).
-Only a file within every limit is read, row by row, by openpyxl in read-only mode, which
-checks columns, cell lengths and NUL characters as it goes. A file over a limit is refused
+Only a file within every limit is read, row by row, by ``services.xlsx_sheet`` (openpyxl's
+reading of the workbook's structure, the sheet's cells parsed as openpyxl's read-only mode
+parses them, without its objects per cell); columns, cell lengths and NUL characters are
+checked here as each row arrives. A file over a limit is refused
 in well under a second (``bench/bench_uploads.py``), never after parsing it all. Neither
 format is copied into memory whole: both are read from the file as streams.
 
@@ -19,6 +21,7 @@ import csv
 import io
 import re
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO
@@ -327,38 +330,50 @@ def _cell_text(value: object) -> str:
 
 def _read_xlsx(file: IO[bytes]) -> tuple[list[str], list[list[str]]]:
     """The file is read where it lies (an upload spooled to disk, say), never copied whole
-    into memory: the pre-scan and openpyxl, in read-only mode, go through the zip's
-    directory to one entry at a time and unpack it as a stream, and the sheet is parsed row
-    by row. What the table's cells hold is all that grows with the file."""
-    import openpyxl
+    into memory: the pre-scan and the sheet reader (``services.xlsx_sheet``) go through the
+    zip's directory to one entry at a time and unpack it as a stream, and the sheet is
+    parsed row by row. What the table's cells hold is all that grows with the file."""
+    # Imported here, as openpyxl was: a process that reads no workbook does not load it.
+    from services import xlsx_sheet
 
     start = file.tell()
     _xlsx_prescan(file)
     file.seek(start)
+    under = _RowsUnderHeader([])
+    expected = HEADER_ROW  # the number of the next row, as a spreadsheet shows it
     try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # any parser failure: say so, without a stack trace
-        raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
-    try:
-        under = _RowsUnderHeader([])
-        for number, values in enumerate(
-            workbook.worksheets[0].iter_rows(values_only=True), start=HEADER_ROW
-        ):
-            if number > MAX_ROWS + 1:
-                raise _too_many_rows()
-            if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
-                raise _refuse(
-                    number, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS}
-                )
-            cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
-            if number == HEADER_ROW:
-                under = _RowsUnderHeader(_header(cells))
-                continue
-            under.add(number, cells)
+        with closing(xlsx_sheet.first_sheet_rows(file)) as rows:
+            for number, cells in rows:
+                if number < expected:
+                    continue  # a row numbered before one already read: openpyxl skipped it too
+                if number > MAX_ROWS + 1:  # the header row is a row too
+                    raise _too_many_rows()
+                # Rows the sheet leaves out are blank rows, and keep the rows under them in place.
+                for blank in range(expected, number):
+                    under = _xlsx_row(under, blank, [])
+                under = _xlsx_row(under, number, cells)
+                expected = number + 1
     except TableRefused:
         raise
-    except Exception:  # a malformed sheet: say so, without a stack trace
+    except Exception:  # any parser failure, a malformed part: say so, without a stack trace
         raise _refuse(1, "file", _("The file could not be read as xlsx.")) from None
-    finally:
-        workbook.close()
     return under.header, under.rows
+
+
+def _xlsx_row(
+    under: _RowsUnderHeader, number: int, cells: list[tuple[int, object]]
+) -> _RowsUnderHeader:
+    """The row added under the header (or read as the header), its cells as text; a value
+    right of ``MAX_COLUMNS`` refuses the file at this row."""
+    width = max((column for column, _value in cells), default=0)
+    if width > MAX_COLUMNS:
+        raise _refuse(
+            number, "file", _("At most %(max)d columns per upload.") % {"max": MAX_COLUMNS}
+        )
+    texts = [""] * width
+    for column, value in cells:
+        texts[column - 1] = _cell_text(value)
+    if number == HEADER_ROW:
+        return _RowsUnderHeader(_header(texts))
+    under.add(number, texts)
+    return under

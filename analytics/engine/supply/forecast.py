@@ -891,8 +891,7 @@ class _OriginCache:
         horizon = config.horizon
         n_series = len(history.series)
         rows = np.arange(n_series) if every_series else self.calibration_series
-        n_members = len(MEMBERS) + int(config.airline_member)
-        members = np.full((n_members, n_series, horizon), np.nan)
+        members = np.full((len(_member_names(config)), n_series, horizon), np.nan)
         values = history.values[:, : origin + 1]
         # Every member forecasts the counts adjusted for trading days and leap years (effects
         # estimated from the data up to the origin); the target months' calendar is known in
@@ -931,7 +930,8 @@ class _OriginCache:
         )
         members[INTERMITTENT_MEMBER, rows] = statistical.tsb(adjusted[rows], horizon) * ahead[rows]
         if config.airline_member:
-            members[len(MEMBERS), rows] = statistical.airline(adjusted[rows], horizon) * ahead[rows]
+            airline = _member_names(config).index(AIRLINE_MEMBER)
+            members[airline, rows] = statistical.airline(adjusted[rows], horizon) * ahead[rows]
         self.statistical_seconds += time.perf_counter() - started
         result = _AtOrigin(
             origin,
@@ -1022,10 +1022,12 @@ def _finite_mean(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _member_names(count: int) -> tuple[str, ...]:
-    """The names of the first ``count`` members: those of every run, then the airline model
-    where ``ForecastConfig.airline_member`` added it."""
-    return (*MEMBERS, AIRLINE_MEMBER)[:count]
+def _member_names(config: ForecastConfig) -> tuple[str, ...]:
+    """The members a run with ``config`` forecasts, in the order of every member array's
+    member axis: those of every run, then the airline model where
+    ``ForecastConfig.airline_member`` adds it. The one source of how many members there are
+    and what each column is."""
+    return (*MEMBERS, AIRLINE_MEMBER) if config.airline_member else MEMBERS
 
 
 def _simplex_grid(n_members: int, step: float) -> np.ndarray:
@@ -1148,6 +1150,8 @@ class _Calibration:
     group_kept: float = 0.0  # share of a group's own weights kept (the rest: the overall ones)
     # The same learnt on the intermittent series' backtest rows, for those series.
     intermittent: _Calibration | None = None
+    # The name of each column of the weights (``_member_names`` of the run's config).
+    member_names: tuple[str, ...] = MEMBERS
 
     def table(self, *, intermittent: bool = False) -> list[EnsembleWeights]:
         """Per horizon: each member's weight, how the weights and the interval were found;
@@ -1157,13 +1161,7 @@ class _Calibration:
             EnsembleWeights(
                 horizon=k + 1,
                 group=None,
-                weights=dict(
-                    zip(
-                        _member_names(self.weights.shape[1]),
-                        map(float, self.weights[k]),
-                        strict=True,
-                    )
-                ),
+                weights=dict(zip(self.member_names, map(float, self.weights[k]), strict=True)),
                 basis=self.weight_basis[k],
                 learnt_share=self.kept,
                 interval=self.interval_basis[k],
@@ -1175,9 +1173,7 @@ class _Calibration:
                 EnsembleWeights(
                     horizon=k + 1,
                     group=group,
-                    weights=dict(
-                        zip(_member_names(weights.shape[1]), map(float, weights[k]), strict=True)
-                    ),
+                    weights=dict(zip(self.member_names, map(float, weights[k]), strict=True)),
                     basis="group",
                     learnt_share=self.group_kept,
                     interval=self.interval_basis[k],
@@ -1224,7 +1220,7 @@ def _calibrate(cache: _OriginCache, cutoff: int) -> _Calibration:
     config = cache.config
     history = cache.history
     horizon = config.horizon
-    n_members = len(MEMBERS) + int(config.airline_member)
+    n_members = len(_member_names(config))
     chosen = cache.calibration_series
     n_chosen = len(chosen)
     forecasts, actual, scale, horizons, from_origin, series, kinds = [], [], [], [], [], [], []
@@ -1407,6 +1403,7 @@ def _learn(
         kept=float(kept),
         group_weights={str(names[g]): w for g, w in group_weights.items()},
         group_kept=float(group_kept),
+        member_names=_member_names(config),
     )
 
 
@@ -1644,7 +1641,7 @@ class DemandForecaster:
         )
         for name in history.labels:
             out[name] = history.attributes[name].astype(str).to_numpy()[s]
-        for m, name in enumerate(_member_names(len(self.members))):
+        for m, name in enumerate(_member_names(self.config)):
             out[f"member_{name}"] = self.members[m].ravel()
         return out
 
