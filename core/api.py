@@ -37,7 +37,7 @@ from core.errors import (
     ServiceUnavailable,
     StateConflict,
 )
-from core.localisation import join_sentences
+from core.localisation import choices_with_codes, join_sentences
 from core.roles import is_administrator, is_worker
 
 logger = logging.getLogger(__name__)
@@ -95,13 +95,14 @@ class CodeRelatedField(serializers.SlugRelatedField):
 
 class ChoiceFieldWithoutEcho(serializers.ChoiceField):
     """A choice field whose error names the allowed values instead of echoing the input (DRF's
-    says ``"<input>" is not a valid choice.``), for the same reason as above."""
+    says ``"<input>" is not a valid choice.``), for the same reason as above: each by its label
+    in the caller's language with the code to send in brackets (``core.localisation``)."""
 
     default_error_messages = {"invalid_choice": _("Choose one of: {choices}.")}
 
     def fail(self, key: str, **kwargs) -> None:
         if key == "invalid_choice":
-            kwargs = {"choices": ", ".join(self.choice_strings_to_values)}
+            kwargs = {"choices": choices_with_codes(self.choices.items())}
         super().fail(key, **kwargs)
 
 

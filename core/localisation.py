@@ -61,6 +61,17 @@ def with_code(name: object, code: object) -> str:
     return gettext("%(name)s (%(code)s)") % {"name": name, "code": code}
 
 
+def choices_with_codes(choices: Iterable[tuple[object, object]]) -> str:
+    """The choices a field allows, listed in a sentence for whoever must send one: each by its
+    label in the active language, with the code to send in brackets ("Hotline (hotline)";
+    "热线（hotline）"), separated as the language separates a list. A refusal that lists bare
+    codes put English words into a Chinese sentence; one that lists labels alone did not say
+    what to send. A choice labelled by its own code is listed once."""
+    return join_list(
+        code if str(label) == str(code) else with_code(label, code) for code, label in choices
+    )
+
+
 def brackets() -> tuple[str, str]:
     """The brackets around an aside after a text (a list's count before "Show all"): " (" and
     ")" in English, full-width "（" and "）" in Chinese, as ``with_code`` puts them."""
@@ -141,6 +152,15 @@ DJANGO_ADMIN_MESSAGES = (
     # Our own pages' fields carry no suffix (``includes/field.html``).
     # Translators: the colon after a form field's label.
     gettext_noop(":"),
+    # A login's user name, on the admin's add and change pages of a user (``AbstractUser``'s
+    # help, ``UnicodeUsernameValidator``'s refusal): Django's Chinese leaves "+" out of the
+    # characters allowed, and its refusal allows "English letters" only, where any letter is
+    # allowed (a Chinese name too).
+    gettext_noop("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+    gettext_noop(
+        "Enter a valid username. This value may contain only letters, numbers, and "
+        "@/./+/-/_ characters."
+    ),
 )
 # Django's length limits of a text field, whose Chinese calls the field "this variable" and
 # puts an ASCII bracket after a space ("确保该变量包含不超过 2000 字符 (目前字符数 2001)。").

@@ -893,9 +893,9 @@ def account_password_set(*, user: User, account: User, password: str | None) -> 
 
     A password is reset because it was forgotten or stolen: whoever held the old one must
     be out. Its sessions end by themselves (Django checks each session against the
-    password's hash), and its API tokens and Open311 keys, which would keep acting as it, are
-    ended here (``_password_replace``; the owner asks for a new token, an administrator
-    replaces the keys). The result lists what ended, for the administrator to be told."""
+    password's hash), and its API tokens and the credentials the apps above hold for it, which
+    would keep acting as it, are ended here (``_password_replace``; the owner asks for a new
+    token, an administrator replaces the others). The result lists what ended, for the administrator to be told."""
     _check_administrator(user)
     _check_may_manage(user, account)
     _check_account_in_area(user, account)
@@ -909,7 +909,7 @@ def account_password_replace(*, account: User, password: str) -> PasswordSet:
     There is no signed-in person to check: whoever runs commands on the server holds the
     database already. The rest is an administrator's reset (``_password_replace``): the site's
     password rules, checked before anything is written, then the login's other sessions, its
-    API tokens and its Open311 keys end. Django's own command set the password alone, and
+    API tokens and the credentials the apps above hold for it end. Django's own command set the password alone, and
     left them acting as the login. The result lists what ended, for the operator to be
     told."""
     ended = _password_replace(account, password)
@@ -924,7 +924,7 @@ def _password_replace(
     closed. The login's other web sessions end by themselves (Django checks each session
     against the password's hash; a page that keeps the changer signed in updates their own),
     its API tokens, which would keep acting as it, are deleted, and the apps above end the
-    credentials they hold for it (``password_replaced``: its Open311 keys are revoked).
+    credentials they hold for it (``password_replaced``; each tells what it ended).
     A reset may follow a theft, and a thief signed in as the login could have been given
     either; whoever reset it cannot tell which were theirs, so none survives. Returns what
     the apps above ended, those that ended something, so the person can be told."""
@@ -966,8 +966,8 @@ def account_password_change(
     login's failures (``residents.login_protection.password_confirmed``), so a stolen
     session cannot guess it faster than the login page allows. The new password follows
     the site's rules (a refusal names ``field``, the channel's field for it); the person's
-    other sessions, their API tokens and their Open311 keys end, as after an administrator's
-    reset. The channel keeps the caller signed in: the page its own session, the API with
+    other sessions, their API tokens and the credentials the apps above hold for them end, as
+    after an administrator's reset. The channel keeps the caller signed in: the page its own session, the API with
     ``new_token`` a new token in place of the one the call came with (a client signed in only
     by a token would otherwise have locked itself out)."""
     from rest_framework.authtoken.models import Token

@@ -266,8 +266,8 @@ class PasswordChangeView(ApiViewMixin, APIView):
             "the site's password rules. Every other session and every API token of the "
             "account ends; a call made with a token gets a new one in `token` (null for a "
             "call made in a signed-in browser session, which stays signed in). The login's "
-            "credentials in other apps end too: `ended` lists each kind that ended something "
-            "(its Open311 keys), how many, and what to tell the person, in their language."
+            "credentials in other apps end too: `ended` lists each kind that ended something, "
+            "how many, and what to tell the person, in their language."
         ),
         request=PasswordChangeSerializer,
         responses={

@@ -272,8 +272,7 @@ class CredentialsEndedSerializer(serializers.Serializer):
 
     kind = serializers.CharField(
         help_text=(
-            "What ended, as a stable code for programs: `open311_keys` (the login's working "
-            "Open311 keys)."
+            "What ended, as a stable code for programs, set by the app that holds the credential."
         )
     )
     count = serializers.IntegerField(min_value=1, help_text="How many ended.")

@@ -38,7 +38,7 @@ from core.errors import (
     RowsInvalid,
     StateConflict,
 )
-from core.localisation import join_list, join_sentences, labelled
+from core.localisation import choices_with_codes, join_list, join_sentences, labelled
 from core.roles import is_administrator, is_resident, is_worker
 from core.text import text_errors, text_problem
 from geography.distance import haversine_km
@@ -273,7 +273,8 @@ def _check_request_fields(
         ]
     if urgency not in ServiceRequest.Urgency.values:
         errors["urgency"] = [
-            _("Choose one of: %(values)s.") % {"values": ", ".join(ServiceRequest.Urgency.values)}
+            _("Choose one of: %(values)s.")
+            % {"values": choices_with_codes(ServiceRequest.Urgency.choices)}
         ]
     address_string = (address_string or "").strip()
     if len(address_string) > ADDRESS_MAX_LENGTH:
@@ -307,8 +308,8 @@ def _check_staff_channel(channel: str) -> tuple[str, dict[str, list[str]]]:
         return channel, {}
     message = _(
         "Staff log needs taken by a worker, on the hotline or through Open311 (self-service is "
-        "residents' own): choose one of %(channels)s."
-    ) % {"channels": ", ".join(STAFF_CHANNELS)}
+        "residents' own): choose one of: %(channels)s."
+    ) % {"channels": choices_with_codes((c.value, c.label) for c in STAFF_CHANNELS)}
     return channel, {"channel": [message]}
 
 

@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
-from core.localisation import join_list, join_sentences
+from core.localisation import choices_with_codes, join_list, join_sentences
 from core.roles import is_administrator, is_worker
 from core.rows import HEADER_ROW, spreadsheet_row
 from core.time_bounds import EARLIEST, future_message, too_early_message
@@ -261,13 +261,21 @@ def _required(frame: pd.DataFrame, required: tuple[str, ...], out: _Collector) -
 
 
 def _choice(
-    frame: pd.DataFrame, column: str, values: list[str], out: _Collector, *, default: str = ""
+    frame: pd.DataFrame,
+    column: str,
+    choices: list[tuple[str, object]],
+    out: _Collector,
+    *,
+    default: str = "",
 ) -> pd.Series:
+    """A column of codes, each one of ``choices`` (code, label); a refusal names each choice by
+    its label in the operator's language with the code to write in brackets."""
+    values = [code for code, _label in choices]
     series = frame[column].str.lower() if column in frame else pd.Series("", index=frame.index)
     if default:
         series = series.where(series != "", default)
     bad = (series != "") & ~series.isin(values)
-    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": join_list(values)})
+    out.add(bad, column, _("Choose one of: %(values)s.") % {"values": choices_with_codes(choices)})
     return series
 
 
@@ -385,7 +393,7 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
         for column in RESIDENT_NUMBERS
     }
     choices = {
-        column: _choice(frame, column, choice_codes(codes), out)
+        column: _choice(frame, column, list(codes), out)
         for column, codes in RESIDENT_CHOICES.items()
     }
     # Blank is the action's default (``Resident.channel_unless_told``).
@@ -511,7 +519,7 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
     )
     answers = _answers(frame, codes.map(categories), out)
     choices = {
-        column: _choice(frame, column, choice_codes(codes), out, default=REQUEST_DEFAULTS[column])
+        column: _choice(frame, column, list(codes), out, default=REQUEST_DEFAULTS[column])
         for column, codes in REQUEST_CHOICES.items()
     }
     created_at = _created_at(frame, now, out)

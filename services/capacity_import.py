@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.localisation import choices_with_codes
 from core.rows import FIRST_DATA_ROW, HEADER_ROW
 from residents.models import Community
 from services.actions import CapacityLine
@@ -115,7 +116,8 @@ def capacity_file_read(text: str) -> CapacityFile:
         if provider not in providers:
             problem(
                 "provider",
-                _("Write one of: %(choices)s.") % {"choices": ", ".join(sorted(providers))},
+                _("Write one of: %(choices)s.")
+                % {"choices": choices_with_codes(SupplyCapacity.Provider.choices)},
             )
         if len(result.problems) > problems:
             continue

@@ -433,7 +433,9 @@ class RequestCreateSerializer(serializers.Serializer):
             "the enum lists every channel. A resident's own requests come through "
             "self_service (their default); any other from a resident is refused, 400 on "
             "channel. Workers and administrators log community_worker (their default), "
-            "hotline or open311; self_service from them is refused, 400 on channel."
+            "hotline or open311; self_service from them is refused, 400 on channel. The "
+            "refusal names each channel the caller may send by its label in the caller's "
+            "language, with the code to send in brackets."
         ),
     )
     attributes = serializers.DictField(

@@ -45,6 +45,8 @@ ENGLISH = re.compile(
     # Django's Chinese titles put a space between the verb and the model's name ("查看 分析运行",
     # "增加 服务类别", "删除所选的 分析运行"), and an ASCII colon after each label ("类型:").
     r"|(?:查看|修改|增加|删除所选的) (?=[\u4e00-\u9fff])|[\u4e00-\u9fff）]:"
+    # A straight quote beside Chinese, where Chinese quotes with “”.
+    r'|[\u4e00-\u9fff，。：；]["\']|["\'][\u4e00-\u9fff]'
 )
 
 
@@ -318,6 +320,31 @@ def test_a_form_with_errors_is_titled_as_a_label_in_chinese(chinese_admin):
     assert title == "错误：增加服务类别 | 社区公共服务"
 
 
+# A user name's help and refusal as Django's Chinese has them leave "+" out of the characters
+# allowed, and the refusal allows English letters only (any letter is allowed).
+USERNAME_HELP = "必填。最多 150 个字符，只能包含字母、数字及符号“@”、“.”、“+”、“-”、“_”。"
+USERNAME_REFUSAL = "请输入有效的用户名：只能包含字母、数字及符号“@”、“.”、“+”、“-”、“_”。"
+
+
+def test_a_user_names_help_and_refusal_read_chinese(chinese_admin):
+    root = AdministratorFactory(is_superuser=True)
+    with translation.override("zh-hans"):
+        add, change = (
+            reverse("admin:residents_user_add"),
+            reverse("admin:residents_user_change", args=[root.pk]),
+        )
+    for page in (add, change):
+        html = chinese_admin.get(page).content.decode()
+        assert (
+            re.search(
+                r'<div class="help" id="id_username_helptext">\s*<div>(.*?)</div>', html, re.S
+            )[1].strip()
+            == USERNAME_HELP
+        )
+    refused = chinese_admin.post(add, {"username": "synthetic name!", "usable_password": "false"})
+    assert USERNAME_REFUSAL in refused.content.decode()
+
+
 def test_the_identifier_lookup_reads_chinese(chinese_admin):
     with translation.override("zh-hans"):
         page = reverse("admin:residents_resident_find")
@@ -354,5 +381,7 @@ def test_the_admins_scripts_read_chinese_as_our_pages(chinese_admin):
             "在下面选中%s，然后点击“删除”箭头按钮。",
         ),
         ("(click to clear)", "（点击清除）"),
+        # Our script's caption of the calendar's month (static/js/admin_calendar_caption.js).
+        ("%(month_name)s %(year)s", "%(year)s年%(month)s月"),
     ]:
         assert f"{json.dumps(english)}: {json.dumps(chinese)}" in script

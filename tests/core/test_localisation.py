@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-from core.localisation import join_list, join_sentences, labelled
+from core.localisation import choices_with_codes, join_list, join_sentences, labelled
 
 
 @pytest.mark.parametrize(
@@ -67,3 +68,17 @@ def test_a_list_in_a_sentence_is_separated_as_the_language_separates_it(language
     with translation.override(language):
         items = [f"“{translation.gettext(verb)}”" for verb in ("Accept", "Reject")]
         assert join_list(items) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "listed"),
+    [
+        ("en", "Hotline (hotline), Open311 client (open311), manual"),
+        ("zh-hans", "热线（hotline）、Open311 客户端（open311）、manual"),
+    ],
+)
+def test_choices_are_listed_by_label_with_the_code_to_send(language, listed):
+    choices = [("hotline", gettext_lazy("Hotline")), ("open311", gettext_lazy("Open311 client"))]
+    with translation.override(language):
+        # A choice labelled by its own code is named once.
+        assert choices_with_codes([*choices, ("manual", "manual")]) == listed

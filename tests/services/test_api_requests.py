@@ -564,10 +564,13 @@ CHANNEL_REFUSALS = {
     ("resident", "en"): "Residents submit their own requests through self-service: leave the "
     "channel out, or choose self-service.",
     ("resident", "zh-hans"): "居民本人的诉求只能通过自助渠道提交：请不填写渠道，或选择自助渠道。",
+    # Each channel by its label in the reader's language, with the code to send in brackets.
     ("worker", "en"): "Staff log needs taken by a worker, on the hotline or through Open311 "
-    "(self-service is residents' own): choose one of community_worker, hotline, open311.",
+    "(self-service is residents' own): choose one of: Community worker (community_worker), "
+    "Hotline (hotline), Open311 client (open311).",
     ("worker", "zh-hans"): "工作人员登记的是工作人员受理、热线接到或经 Open311 传来的诉求"
-    "（自助渠道仅供居民本人使用）：请从以下渠道中选择：community_worker, hotline, open311。",
+    "（自助渠道仅供居民本人使用）：请从以下渠道中选择：社区工作者（community_worker）、"
+    "热线（hotline）、Open311 客户端（open311）。",
 }
 
 

@@ -594,7 +594,7 @@ def test_a_file_starting_with_blank_rows_is_refused_at_row_1(place, suffix):
     assert "first row must hold the column names" in problem.reason
 
 
-def test_a_refused_choice_lists_the_codes_as_the_readers_language_lists(place):
+def test_a_refused_choice_names_each_by_its_label_with_the_code_to_write(place):
     from django.utils import translation
 
     with translation.override("zh-hans"), pytest.raises(bulk.BulkImportError) as refused:
@@ -605,4 +605,8 @@ def test_a_refused_choice_lists_the_codes_as_the_readers_language_lists(place):
         )
     (problem,) = refused.value.problems
     assert problem.column == "urgency"
-    assert "low、normal、high、critical" in problem.reason
+    # The reader's words, the code the cell must hold in brackets, the reader's list comma.
+    assert (
+        problem.reason
+        == "请从以下选项中选择：低（low）、一般（normal）、高（high）、特急（critical）。"
+    )

@@ -88,7 +88,9 @@ def test_a_plans_source_is_refused_naming_the_sources_offered(body):
         URL, {**body, "source": SupplyCapacity.Source.PLAN}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"source": ["Choose one of: manual, import."]}
+    assert response.json() == {
+        "source": ["Choose one of: Entered by hand (manual), Imported (import)."]
+    }
     assert not SupplyCapacity.objects.exists()
 
 

@@ -94,3 +94,30 @@ def test_a_missing_column_and_a_non_administrator_are_refused(tmp_path):
     with pytest.raises(CommandError, match="Only an administrator"):
         _import(tmp_path, text, world.worker_assigned.username)
     assert not SupplyCapacity.objects.filter(source=SupplyCapacity.Source.IMPORT).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        (
+            "en",
+            "Write one of: Government (government), Social organisation "
+            "(social_organisation), Market (market).",
+        ),
+        (
+            "zh-hans",
+            "请填写以下之一：政府（government）、社会组织（social_organisation）、市场（market）。",
+        ),
+    ],
+)
+def test_an_unknown_provider_is_refused_naming_each_by_its_label_and_code(language, reason):
+    from django.utils import translation
+
+    from services.capacity_import import capacity_file_read
+
+    world = make_world()
+    service = world.owner_request.category.code
+    text = HEADER + f"2031-03,{world.home.code},{service},12,2400,army\n"
+    with translation.override(language):
+        [problem] = capacity_file_read(text).problems
+        assert (problem.column, problem.message) == ("provider", reason)

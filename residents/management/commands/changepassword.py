@@ -1,11 +1,15 @@
 """``manage.py changepassword``: Django's command of that name, through the password action.
 
-Django's own sets the password alone, so a login's API tokens and Open311 keys kept acting as
-it after an operator replaced a stolen password. This one (``residents`` is listed before
-``django.contrib.auth``, so its command is the one ``manage.py`` runs) takes the same command
-line, prompts the same way, and sets the password with ``account_password_replace``: the
-site's password rules, then everything the old password opened ends. It speaks the
-operator's language (``DJANGO_LANGUAGE_CODE``).
+Django's own sets the password alone, so a login's API tokens (and the credentials other apps
+hold for it) kept acting as it after an operator replaced a stolen password. This one
+(``residents`` is listed before ``django.contrib.auth``, so its command is the one ``manage.py``
+runs) takes the same command line, prompts the same way, and sets the password with
+``account_password_replace``: the site's password rules, then everything the old password
+opened ends. It speaks the operator's language (``DJANGO_LANGUAGE_CODE``).
+
+Its own lines name only what this app ends (sessions, API tokens): the other apps' credentials
+are told by the lines their ``CredentialsEnded`` words, and only when some ended, so a login
+without any is not told they ended, and this app names no credential it does not know.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ MAX_TRIES = 3
 class Command(LocalisedCommand):
     help = gettext_noop(
         "Change a login's password. The site's password rules apply, and the login's other "
-        "sessions, API tokens and Open311 keys end."
+        "sessions and API tokens end, with any credentials other parts of the site hold for it."
     )
     requires_migrations_checks = True
     requires_system_checks: list = []
@@ -82,8 +86,8 @@ class Command(LocalisedCommand):
                 continue
             self.stdout.write(
                 gettext(
-                    "The password of %(username)s is changed; its other sessions, API tokens "
-                    "and Open311 keys have ended."
+                    "The password of %(username)s is changed; its other sessions and API "
+                    "tokens have ended."
                 )
                 % {"username": repr(username)}
             )
