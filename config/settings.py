@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "core.api_schema.document_error_responses",
         "core.api_schema.decimals_need_a_digit",
         "core.api_schema.empty_query_values_are_unset",
+        "core.api_schema.bodies_as_each_media_type_carries_them",
         "core.api_schema.bodies_with_required_fields_are_required",
         "core.api_schema.links_follow_each_resource",
     ],

@@ -18,6 +18,7 @@ Nothing here invents an answer a view cannot give; the fuzzing tests
 
 from __future__ import annotations
 
+import copy
 import re
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -144,6 +145,91 @@ def empty_query_values_are_unset(result: dict, generator, request, public) -> di
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
+    return result
+
+
+COMPONENT_PREFIX = "#/components/schemas/"
+JSON = "application/json"
+URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+FORM_MEDIA_TYPES = (URLENCODED, MULTIPART)
+# A body component as a media type carries it, named after the original (JSON keeps the name).
+_MEDIA_TYPE_SUFFIX = {JSON: "", URLENCODED: "Form", MULTIPART: "Multipart"}
+# A form's empty value of a nullable number: DRF reads it as null, as a browser sends a field
+# left empty (an optional field's null is its default: not sent).
+_FORM_EMPTY_VALUE = {"type": "string", "maxLength": 0}
+
+
+def _is_file(schema: dict) -> bool:
+    return schema.get("format") == "binary"
+
+
+def _as_carried(schema: dict, media_type: str, originals: dict, components: dict) -> dict:
+    """``schema`` (a body's object, or a choice of them) as ``media_type`` carries it."""
+    schema = copy.deepcopy(schema)
+    renamed: dict[str, str] = {}
+    for key in ("oneOf", "anyOf"):
+        for branch in schema.get(key, []):
+            if "$ref" in branch:
+                old = branch["$ref"]
+                branch["$ref"] = COMPONENT_PREFIX + _carried_component(
+                    old.removeprefix(COMPONENT_PREFIX), media_type, originals, components
+                )
+                renamed[old] = branch["$ref"]
+    mapping = schema.get("discriminator", {}).get("mapping", {})
+    for value, ref in mapping.items():
+        mapping[value] = renamed.get(ref, ref)
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    for name, prop in list(properties.items()):
+        if media_type != MULTIPART and _is_file(prop) and name not in required:
+            del properties[name]  # only a multipart body carries a file
+        elif media_type in FORM_MEDIA_TYPES:
+            nullable = prop.pop("nullable", False)  # a form has no null
+            if nullable and prop.get("type") in ("number", "integer"):
+                properties[name] = {
+                    "anyOf": [prop, _FORM_EMPTY_VALUE],
+                    "description": "In a form, null is sent as an empty value.",
+                }
+    return schema
+
+
+def _carried_component(name: str, media_type: str, originals: dict, components: dict) -> str:
+    """The name of the component ``name`` as ``media_type`` carries it: the same name where
+    nothing differs (and for JSON, whose variant replaces the original), else a new one."""
+    carried = _as_carried(originals[name], media_type, originals, components)
+    if carried == originals[name]:
+        return name
+    new_name = name + _MEDIA_TYPE_SUFFIX[media_type]
+    components[new_name] = carried
+    return new_name
+
+
+def bodies_as_each_media_type_carries_them(result: dict, generator, request, public) -> dict:
+    """A request body's schema per media type, as that media type carries it. drf-spectacular
+    gives every media type the serializer's one schema, which promised what a media type
+    cannot carry:
+
+    * a file (``format: binary``) travels in a multipart body only: a JSON or URL-encoded
+      body has no such property (text in its place is refused, saying to send a file);
+    * a form (URL-encoded or multipart) has no null, and sends a number as text: its
+      properties are not nullable (a client that writes "null" is refused, saying what to
+      send), and a nullable number admits the empty value instead, which DRF reads as null,
+      as a browser sends a field left empty."""
+    components = result.get("components", {}).get("schemas", {})
+    originals = copy.deepcopy(components)
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            for media_type, content in (body or {}).get("content", {}).items():
+                ref = content.get("schema", {}).get("$ref", "")
+                if media_type in _MEDIA_TYPE_SUFFIX and ref.startswith(COMPONENT_PREFIX):
+                    name = _carried_component(
+                        ref.removeprefix(COMPONENT_PREFIX), media_type, originals, components
+                    )
+                    content["schema"] = {"$ref": COMPONENT_PREFIX + name}
     return result
 
 

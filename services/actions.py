@@ -90,6 +90,27 @@ NOTE_MAX_LENGTH = 2000
 ADDRESS_MAX_LENGTH = 255
 STRING_ANSWER_MAX_LENGTH = 500
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# A request's point, in degrees (WGS-84), lies within these bounds. The one rule for every
+# channel: this check, the API's fields and schema (``services.serializers.CoordinateField``)
+# and the web form use the bounds, and refuse with the one message of each coordinate.
+LATITUDE_BOUND = 90
+LONGITUDE_BOUND = 180
+
+
+def latitude_problem() -> str:
+    """What to send instead of a latitude that is no number or beyond the bound."""
+    return _("Give the latitude as a number from -%(bound)d to %(bound)d.") % {
+        "bound": LATITUDE_BOUND
+    }
+
+
+def longitude_problem() -> str:
+    """What to send instead of a longitude that is no number or beyond the bound."""
+    return _("Give the longitude as a number from -%(bound)d to %(bound)d.") % {
+        "bound": LONGITUDE_BOUND
+    }
+
+
 IMPORT_BATCH_SIZE = 2_000
 # The moves a resident makes that the request's workers are told of (notifications).
 RESIDENT_MOVE_EVENTS = {"withdraw": Event.WITHDRAWN, "reopen": Event.REOPENED}
@@ -285,10 +306,14 @@ def _check_request_fields(
         errors["latitude" if latitude is None else "longitude"] = [
             _("Give both latitude and longitude, or neither.")
         ]
-    if latitude is not None and not (_is_number(latitude) and -90 <= latitude <= 90):
-        errors["latitude"] = [_("Latitude lies between -90 and 90.")]
-    if longitude is not None and not (_is_number(longitude) and -180 <= longitude <= 180):
-        errors["longitude"] = [_("Longitude lies between -180 and 180.")]
+    if latitude is not None and not (
+        _is_number(latitude) and -LATITUDE_BOUND <= latitude <= LATITUDE_BOUND
+    ):
+        errors["latitude"] = [latitude_problem()]
+    if longitude is not None and not (
+        _is_number(longitude) and -LONGITUDE_BOUND <= longitude <= LONGITUDE_BOUND
+    ):
+        errors["longitude"] = [longitude_problem()]
     for field, problems in text_errors(
         {"description": (description, True), "address_string": (address_string, False)}
     ).items():

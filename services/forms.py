@@ -21,6 +21,7 @@ from residents.community_picker import PickerScope, picker_scope
 from residents.community_tree import use_community_tree
 from residents.models import Community
 from services import workflow
+from services.actions import LATITUDE_BOUND, LONGITUDE_BOUND
 from services.models import ReviewTask, ServiceCategory, ServiceRequest
 
 EXTRA_PREFIX = "extra__"
@@ -204,15 +205,15 @@ class RequestForm(Form):
     latitude = forms.FloatField(
         label=_("Latitude"),
         required=False,
-        min_value=-90,
-        max_value=90,
+        min_value=-LATITUDE_BOUND,
+        max_value=LATITUDE_BOUND,
         widget=forms.NumberInput(attrs={"step": "any", "data-location": "latitude"}),
     )
     longitude = forms.FloatField(
         label=_("Longitude"),
         required=False,
-        min_value=-180,
-        max_value=180,
+        min_value=-LONGITUDE_BOUND,
+        max_value=LONGITUDE_BOUND,
         widget=forms.NumberInput(attrs={"step": "any", "data-location": "longitude"}),
     )
     location_datum = forms.ChoiceField(

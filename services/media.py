@@ -39,8 +39,19 @@ def photo_problem(photo: UploadedFile | None) -> str | None:
     # is served as the type it names (``photo_content_type``).
     found = {getattr(photo, "content_type", None), photo_content_type(photo.name or "")}
     if not found & set(PHOTO_TYPES) or photo_content_type(photo.name or "") is None:
-        return _("Send the photo as a JPEG, PNG, GIF or WebP image.")
+        return photo_type_problem()
     return None
+
+
+def photo_type_problem() -> str:
+    """What to send instead of a file that is not a photo of ``PHOTO_TYPES``."""
+    return _("Send the photo as a JPEG, PNG, GIF or WebP image.")
+
+
+def photo_not_a_file() -> str:
+    """What to send instead of a photo given as text (a JSON or URL-encoded body, or a form's
+    text field): only a multipart body carries a file."""
+    return _("Send the photo as a file in a multipart/form-data body, or leave it out.")
 
 
 def photo_content_type(name: str) -> str | None:

@@ -3,8 +3,11 @@ shape; every write goes through ``services.actions``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.functional import lazy
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -21,7 +24,14 @@ from core.api_schema import body_needs_a_field
 from residents.models import Community, Resident, User
 from residents.queries import resident_list
 from services import queries, workflow
+from services.actions import (
+    LATITUDE_BOUND,
+    LONGITUDE_BOUND,
+    latitude_problem,
+    longitude_problem,
+)
 from services.extra_fields import DATATYPES
+from services.media import photo_not_a_file, photo_type_problem
 from services.models import (
     CAPACITY_BUDGET_MINIMUM,
     CAPACITY_BUDGET_NEGATIVE,
@@ -62,6 +72,48 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if user is None or not user.is_authenticated:
             return self.queryset
         return self.scope(user=user)
+
+
+def _every_refusal_says(problem: Callable[[], str], keys: Iterable[str]) -> dict[str, str]:
+    """DRF's error messages of a field, each replaced by ``problem()`` in the reader's
+    language (evaluated when a refusal is made, not at import)."""
+    message = lazy(problem, str)()
+    return dict.fromkeys(keys, message)
+
+
+class CoordinateField(serializers.FloatField):
+    """A request's optional latitude or longitude within ``bound`` degrees: anything else
+    (text that is no number, such as a form's "null", or a number beyond the bound) is
+    refused with the action's one message, ``problem()``, which says what to send. A form's
+    empty value is not sent (DRF reads an empty form field as null), and null is the default.
+    """
+
+    def __init__(self, *, bound: int, problem: Callable[[], str], **kwargs):
+        keys = ("invalid", "min_value", "max_value", "max_string_length", "overflow")
+        kwargs.setdefault("error_messages", _every_refusal_says(problem, keys))
+        super().__init__(
+            min_value=-bound,
+            max_value=bound,
+            required=False,
+            allow_null=True,
+            default=None,
+            **kwargs,
+        )
+
+
+class PhotoField(serializers.ImageField):
+    """An optional photo: a file in a multipart body. Text in its place (any JSON or
+    URL-encoded value, a form's "null") is refused saying to send a file; a file that is no
+    image, or is empty, with the type rule of ``services.media``, which the action checks too
+    (with the size)."""
+
+    def __init__(self, **kwargs):
+        error_messages = {
+            **_every_refusal_says(photo_not_a_file, ("invalid", "no_name")),
+            **_every_refusal_says(photo_type_problem, ("empty", "invalid_image")),
+        }
+        kwargs.setdefault("error_messages", error_messages)
+        super().__init__(required=False, allow_null=True, default=None, **kwargs)
 
 
 # Categories -------------------------------------------------------------------------------------
@@ -446,13 +498,9 @@ class RequestCreateSerializer(serializers.Serializer):
     address_string = serializers.CharField(
         max_length=255, required=False, allow_blank=True, default=""
     )
-    latitude = serializers.FloatField(
-        min_value=-90, max_value=90, required=False, allow_null=True, default=None
-    )
-    longitude = serializers.FloatField(
-        min_value=-180, max_value=180, required=False, allow_null=True, default=None
-    )
-    photo = serializers.ImageField(required=False, allow_null=True, default=None)
+    latitude = CoordinateField(bound=LATITUDE_BOUND, problem=latitude_problem)
+    longitude = CoordinateField(bound=LONGITUDE_BOUND, problem=longitude_problem)
+    photo = PhotoField()
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("community") is None:
@@ -555,7 +603,7 @@ class ReplyAddSerializer(serializers.Serializer):
 @body_needs_a_field  # text, a photo or both: an empty body is refused, naming text
 class InformationAddSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    photo = serializers.ImageField(required=False, allow_null=True, default=None)
+    photo = PhotoField()
 
 
 def _one_of_bodies(component: str, branches: dict[str, dict]) -> PolymorphicProxySerializer:

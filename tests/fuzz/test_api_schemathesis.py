@@ -121,7 +121,7 @@ BEYOND_THE_SCHEMA = {
         "category",
         "community",
         "resident",
-        "photo",
+        "photo",  # the file must be an image (``FILES``)
         "attributes",
         "channel",
     },
@@ -135,7 +135,7 @@ BEYOND_THE_SCHEMA = {
     "PATCH /api/v1/capacities/{id}/": {"community", "category", "period"},
     "POST /api/v1/requests/{id}/assign/": {"assignee"},
     "POST /api/v1/requests/{id}/replies/": {"canned"},  # one offered for the request's service
-    # The file must be an image; text or a photo (the body is required, but a oneOf with a
+    # The file must be an image (``FILES``); text or a photo (the body is required, but a oneOf with a
     # binary photo is more than schemathesis can generate: "Unsupported type: 'Binary'").
     "POST /api/v1/requests/{id}/information/": {"photo", "text"},
     "POST /api/v1/analysis-runs/": {"params"},  # a community served, a month with data
@@ -166,10 +166,26 @@ def _has_control_character(value: object) -> bool:
     return isinstance(value, str) and forbidden_character(value, multiline=True) is not None
 
 
+# An operation's point, its coordinates by name. Two rules of a point are beyond the schema:
+# both coordinates or neither (a pair rule, which only a choice of shapes could state, and a
+# choice holding a file is more than schemathesis generates), and a point near the request's
+# community (which depends on the community). A refusal naming them is accepted where a
+# coordinate was sent as a number, never where none was (null, a form's empty value, absent).
+POINTS = {"POST /api/v1/requests/": ("latitude", "longitude")}
+
+
+def _gives_a_point(label: str, sent: dict) -> bool:
+    """Whether ``sent`` gives a coordinate of the operation's point as a number."""
+    return any(
+        isinstance(sent.get(name), int | float) and not isinstance(sent.get(name), bool)
+        for name in POINTS.get(label, ())
+    )
+
+
 def accepts_what_the_schema_allows(ctx, response, case) -> None:
     """Schema-valid input is not refused (schemathesis' ``positive_data_acceptance``), except
-    by a rule of ``BEYOND_THE_SCHEMA`` for the fields it names, or for typed text holding a
-    control character (``core.text``)."""
+    by a rule of ``BEYOND_THE_SCHEMA`` for the fields it names, a point's rules (``POINTS``),
+    or for typed text holding a control character (``core.text``)."""
     try:
         positive_data_acceptance(ctx, response, case)
     except Failure:
@@ -177,15 +193,21 @@ def accepts_what_the_schema_allows(ctx, response, case) -> None:
         allowed = set(BEYOND_THE_SCHEMA.get(case.operation.label, set()))
         sent = case.body if isinstance(case.body, dict) else {}
         allowed |= {name for name, value in sent.items() if _has_control_character(value)}
-        if case.media_type in FORM_MEDIA_TYPES:
-            # A form cannot say null: a field the schema allows to be null, sent so, reaches
-            # the server as some text (a number field refuses it), not as null.
-            allowed |= {name for name, value in sent.items() if value is None}
+        if _gives_a_point(case.operation.label, sent):
+            allowed |= set(POINTS[case.operation.label])
+        if case.media_type != MULTIPART:
+            # Whether a file is an image is beyond the schema; whether a file was sent is not
+            # (only a multipart body carries one, and the other media types' schemas say so).
+            allowed -= FILES
         if not (isinstance(body, dict) and body and set(body) <= allowed):
             raise
 
 
-FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+MULTIPART = "multipart/form-data"
+FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", MULTIPART}
+# The fields of ``BEYOND_THE_SCHEMA`` that take a file: their rule beyond the schema is the
+# file's content (an image), so a refusal naming them is accepted for a multipart body only.
+FILES = {"photo"}
 
 
 def refuses_what_the_schema_forbids(ctx, response, case) -> None:

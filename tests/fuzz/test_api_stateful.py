@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability
 
 from config.wsgi import application
 from residents.models import Resident
+from services.models import ServiceRequest
 from tests.factories import synthetic_national_id
 from tests.fuzz.test_api_schemathesis import (
     BEYOND_THE_SCHEMA,
@@ -47,13 +48,21 @@ STATEFUL_STEPS = 6
 CREATING_ROLES = ("resident", "worker", "area_admin", "national_admin")
 # Operations whose every rule a create with fields that exist reaches is stated in the schema
 # (or is one of ``BEYOND_THE_SCHEMA``): the capacities, since the schema lists only the
-# sources a client writes and states the budget's bound.
+# sources a client writes and states the budget's bound; and a request's create, since the
+# schema gives each media type what it carries (a file in multipart only, a form's null as
+# an empty value; ``core.api_schema.bodies_as_each_media_type_carries_them``).
 ACCEPTANCE_CHECKED = ("/api/v1/capacities/",)
+ACCEPTANCE_CHECKED_OPERATIONS = {"POST /api/v1/requests/"}
 
 
 def accepts_what_the_schema_allows_where_stated(ctx, response, case) -> None:
-    """``accepts_what_the_schema_allows`` on the operations of ``ACCEPTANCE_CHECKED``."""
-    if case.operation.path.startswith(ACCEPTANCE_CHECKED):
+    """``accepts_what_the_schema_allows`` on the operations of ``ACCEPTANCE_CHECKED`` and
+    ``ACCEPTANCE_CHECKED_OPERATIONS``."""
+    operation = case.operation
+    if (
+        operation.path.startswith(ACCEPTANCE_CHECKED)
+        or operation.label in ACCEPTANCE_CHECKED_OPERATIONS
+    ):
         accepts_what_the_schema_allows(ctx, response, case)
 
 
@@ -78,9 +87,10 @@ def _linked_schema():
     return schema
 
 
-def _existing(world: dict) -> dict[str, object]:
-    """Values that exist for the fields whose validity depends on what exists: the world's
-    community, one of its services and its resident, this month, a valid ID number."""
+def _existing(world: dict, role: str) -> dict[str, object]:
+    """Values that exist for the fields whose validity depends on what exists or on the
+    caller: the world's community, one of its services and its resident, this month, a valid
+    ID number, the role's own channel (a resident's self-service, staff's the others)."""
     resident = Resident.objects.get(user=world["resident"])
     numbers = itertools.count(7_000_000)
     return {
@@ -91,10 +101,21 @@ def _existing(world: dict) -> dict[str, object]:
         "national_id": lambda: synthetic_national_id(next(numbers)),
         "phone": "",
         "attributes": {},
+        "channel": (
+            ServiceRequest.Channel.SELF_SERVICE
+            if role == "resident"
+            else ServiceRequest.Channel.COMMUNITY_WORKER
+        ),
     }
 
 
-def _run(headers: dict, existing: dict, tally: Tally, scenarios: int) -> None:
+def _run(
+    headers: dict,
+    existing: dict,
+    tally: Tally,
+    scenarios: int,
+    needed_by_caller: tuple[str, ...] = (),
+) -> None:
     class Workflow(_linked_schema().as_state_machine()):
         def setup(self):
             # Each scenario starts from the same database and counters, so a scenario that
@@ -117,7 +138,10 @@ def _run(headers: dict, existing: dict, tally: Tally, scenarios: int) -> None:
             positive = case.meta is None or case.meta.generation.mode is GenerationMode.POSITIVE
             if case.method.upper() != "POST" or not positive or not isinstance(case.body, dict):
                 return
-            for name in BEYOND_THE_SCHEMA.get(case.operation.label, set()) & set(case.body):
+            names = BEYOND_THE_SCHEMA.get(case.operation.label, set()) & set(case.body)
+            if case.operation.label in CREATES_NAMING_THE_COMMUNITY:
+                names |= set(needed_by_caller)
+            for name in names:
                 if name in existing:
                     value = existing[name]
                     case.body[name] = value() if callable(value) else value
@@ -146,9 +170,15 @@ def _run(headers: dict, existing: dict, tally: Tally, scenarios: int) -> None:
     )
 
 
+# Creates whose optional ``community`` staff must name (a resident's own is used): the schema
+# cannot say a field is required of some callers, so staff's creates are given one.
+CREATES_NAMING_THE_COMMUNITY = {"POST /api/v1/requests/"}
+
+
 @pytest.mark.parametrize("role", CREATING_ROLES)
 def test_chained_calls_answer_as_documented(world, role, in_test_transaction):
     tally = Tally()
-    _run(_headers(world)[role], _existing(world), tally, STATEFUL_SCENARIOS)
+    needed_by_caller = () if role == "resident" else ("community",)
+    _run(_headers(world)[role], _existing(world, role), tally, STATEFUL_SCENARIOS, needed_by_caller)
     failures = _report(f"stateful, {role}", tally)
     assert not failures, "\n".join(failures)

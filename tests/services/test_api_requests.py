@@ -3,14 +3,19 @@ counts, request creation rules and bad input."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from PIL import Image
 
+from services.actions import LATITUDE_BOUND
 from services.catalogue import sync_catalogue
 from services.models import RequestStatusChange, ServiceCategory, ServiceRequest
 from tests.factories import (
@@ -598,3 +603,120 @@ def test_the_schema_says_who_may_send_which_channel(worker):
     description = request_body["channel"]["description"]
     assert "A resident's own requests come through self_service" in description
     assert "self_service from them is refused" in description
+
+
+# Form bodies ----------------------------------------------------------------------------------
+# A form (URL-encoded or multipart) has no null and sends numbers as text; only a multipart
+# body carries a file. The schema says so per media type, the server reads a form's empty
+# value as null, and a refusal names the field and says what to send.
+
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+COORDINATE_REFUSALS = {
+    ("latitude", "en"): "Give the latitude as a number from -90 to 90.",
+    ("latitude", "zh-hans"): "纬度请填写 -90 到 90 之间的数字。",
+    ("longitude", "en"): "Give the longitude as a number from -180 to 180.",
+    ("longitude", "zh-hans"): "经度请填写 -180 到 180 之间的数字。",
+}
+NOT_A_FILE = {
+    "en": "Send the photo as a file in a multipart/form-data body, or leave it out.",
+    "zh-hans": "请将照片作为文件放在 multipart/form-data 请求体中发送，或不发送照片。",
+}
+
+
+def _png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(buffer, format="PNG")
+    return SimpleUploadedFile("synthetic.png", buffer.getvalue(), content_type="image/png")
+
+
+def _post(user, url: str, body: dict, media_type: str, language: str = "en"):
+    client = api_client(user)
+    if media_type == FORM:
+        return client.post(url, urlencode(body), content_type=FORM, HTTP_ACCEPT_LANGUAGE=language)
+    body_format = "multipart" if media_type == MULTIPART else "json"
+    return client.post(url, body, format=body_format, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def _new_request(community) -> dict:
+    return {
+        "category": ServiceCategoryFactory().code,
+        "community": community.pk,
+        "description": "Synthetic leak.",
+    }
+
+
+def _request_body(schema: dict, path: str, method: str, media_type: str) -> dict:
+    ref = schema["paths"][path][method]["requestBody"]["content"][media_type]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+@pytest.mark.parametrize("media_type", [FORM, MULTIPART])
+def test_a_forms_empty_coordinates_and_resident_are_null(community, worker, media_type):
+    body = {**_new_request(community), "latitude": "", "longitude": "", "resident": ""}
+    if media_type == MULTIPART:
+        body["photo"] = _png()
+    response = _post(worker, URL, body, media_type)
+    assert response.status_code == 201, response.content
+    item = ServiceRequest.objects.get()
+    assert (item.latitude, item.longitude, item.resident) == (None, None, None)
+    assert bool(item.photo) is (media_type == MULTIPART)
+    # What the schema says of each form: null is the empty value, and no "null".
+    schema = api_client(worker).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    body_schema = _request_body(schema, URL, "post", media_type)
+    for name in ("latitude", "longitude", "resident"):
+        number, empty = body_schema["properties"][name]["anyOf"]
+        assert empty == {"type": "string", "maxLength": 0}
+        assert "nullable" not in number
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("media_type", [FORM, MULTIPART, "application/json"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("latitude", "null"), ("latitude", "north"), ("latitude", "90.5"), ("longitude", "-181")],
+)
+def test_a_coordinate_that_is_no_number_in_bounds_is_refused_saying_what_to_send(
+    community, worker, media_type, field, value, language
+):
+    body = {**_new_request(community), "latitude": "32", "longitude": "118.7", field: value}
+    response = _post(worker, URL, body, media_type, language)
+    assert response.status_code == 400, response.content
+    assert response.json() == {field: [COORDINATE_REFUSALS[(field, language)]]}
+    _assert_nothing_written()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("media_type", [FORM, MULTIPART, "application/json"])
+def test_a_photo_sent_as_text_is_refused_saying_to_send_a_file(
+    community, worker, resident, media_type, language
+):
+    body = {**_new_request(community), "photo": "null"}
+    response = _post(worker, URL, body, media_type, language)
+    assert response.status_code == 400, response.content
+    assert response.json() == {"photo": [NOT_A_FILE[language]]}
+    _assert_nothing_written()
+    item = ServiceRequestFactory(community=community, resident=resident, status="in_progress")
+    information = f"{URL}{item.pk}/information/"
+    response = _post(resident.user, information, {"photo": "null"}, media_type, language)
+    assert response.status_code == 400, response.content
+    assert response.json() == {"photo": [NOT_A_FILE[language]]}
+
+
+@pytest.mark.parametrize("path", [URL, URL + "{id}/information/"], ids=["create", "information"])
+def test_the_schema_gives_each_media_type_what_it_carries(worker, path):
+    schema = api_client(worker).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    content = schema["paths"][path]["post"]["requestBody"]["content"]
+    for media_type in content:
+        properties = _request_body(schema, path, "post", media_type)["properties"]
+        if media_type == MULTIPART:
+            assert properties["photo"] == {"type": "string", "format": "binary"}
+        else:  # a JSON or URL-encoded body carries no file
+            assert "photo" not in properties
+    if path == URL:  # JSON says null, with the action's bounds
+        latitude = _request_body(schema, path, "post", "application/json")["properties"]
+        assert latitude["latitude"]["nullable"] is True
+        assert (latitude["latitude"]["minimum"], latitude["latitude"]["maximum"]) == (
+            -LATITUDE_BOUND,
+            LATITUDE_BOUND,
+        )
