@@ -68,6 +68,14 @@ forecasts and intervals) and the trimmed ensemble. Reported per collection-year:
 WAPE relative to the best of the five regular members, its 80% coverage, and the mean number
 of members kept.
 
+``--mcs-range`` is ``--mcs`` with the paper's range statistic T_R and its elimination rule
+e_R in place of T_max: every pair of members compared directly (their mean loss difference
+over its bootstrap standard error); the set is rejected where the largest of these in
+absolute value exceeds its bootstrap distribution's 90th percentile, and the member
+eliminated is the one whose largest standardized difference against the others is largest.
+The same bootstrap, level and block length; the same ``--keep`` file as ``--mcs`` (the
+captured rows are the same).
+
 The internal backtest rows are read by wrapping the engine's private ``_CalibrationRows``
 (``_learn`` with ``--dense-origins``) while the forecaster runs (a benchmark's look inside,
 not an interface). Not a test.
@@ -80,6 +88,7 @@ import pickle
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -683,6 +692,7 @@ def airline_main(args: argparse.Namespace) -> None:
 MCS_ALPHA = 0.10  # a member stays while the set containing it is not rejected at 10%
 MCS_BOOTSTRAPS = 2_000
 MCS_MIN_ORIGINS = 3  # fewer backtest origins than this: nothing is eliminated
+MCS_STATISTICS = ("max", "range")  # T_max (the first trial) and T_R (the second)
 
 
 def _stationary_bootstrap(
@@ -704,17 +714,26 @@ def _stationary_bootstrap(
 def mcs_survivors(
     loss: np.ndarray,
     *,
+    statistic: str = "max",
     alpha: float = MCS_ALPHA,
     mean_block: float = 2.0,
     bootstraps: int = MCS_BOOTSTRAPS,
     seed: int = 0,
 ) -> np.ndarray:
     """The members (columns of ``loss``, origins in time order × members) in the Model
-    Confidence Set at level 1 - ``alpha``: Hansen, Lunde & Nason's T_max test of equal
-    expected loss, each member's mean loss against the set's average divided by its
-    bootstrap standard error; while the test rejects, the member with the largest such
-    statistic is eliminated and the test repeated on the rest. The bootstrap resamples are
-    drawn once and shared by every step, as the paper's procedure does."""
+    Confidence Set at level 1 - ``alpha`` by Hansen, Lunde & Nason's test of equal expected
+    loss and its elimination rule; while the test rejects, the member the rule names is
+    eliminated and the test repeated on the rest. The bootstrap resamples are drawn once and
+    shared by every step, as the paper's procedure does.
+
+    ``statistic="max"`` (T_max, e_max): each member's mean loss against the set's average
+    divided by its bootstrap standard error; the largest is the statistic, and its member is
+    eliminated. ``statistic="range"`` (T_R, e_R): every pair's mean loss difference divided
+    by its bootstrap standard error; the largest in absolute value over the pairs in the set
+    is the statistic, and the member eliminated is the one whose largest standardized
+    difference against the others in the set is largest."""
+    if statistic not in MCS_STATISTICS:
+        raise ValueError(f"statistic must be one of {MCS_STATISTICS}, not {statistic!r}")
     n, m = loss.shape
     alive = np.ones(m, dtype=bool)
     if n < MCS_MIN_ORIGINS or m < 2:
@@ -722,22 +741,62 @@ def mcs_survivors(
     rng = np.random.default_rng(seed)
     means = loss.mean(axis=0)
     resampled = loss[_stationary_bootstrap(n, mean_block, bootstraps, rng)].mean(axis=1)
+    step = _mcs_range_step(means, resampled) if statistic == "range" else _mcs_max_step
     while alive.sum() > 1:
-        relative = means[alive] - means[alive].mean()
-        boot = resampled[:, alive] - resampled[:, alive].mean(axis=1, keepdims=True)
-        spread = np.sqrt(np.square(boot - relative).mean(axis=0))
-        if not (spread > 0).any():
+        tested = step(means, resampled, alive)
+        if tested is None:
             break  # members that never differ: nothing to test
-        spread = np.where(spread > 0, spread, np.inf)
-        statistic = relative / spread
-        null = ((boot - relative) / spread).max(axis=1)
-        if (null >= statistic.max()).mean() >= alpha:
+        observed, null, eliminate = tested
+        if (null >= observed).mean() >= alpha:
             break
-        alive[np.nonzero(alive)[0][int(np.argmax(statistic))]] = False
+        alive[np.nonzero(alive)[0][eliminate]] = False
     return alive
 
 
-def mcs_weights(rows, among: np.ndarray) -> np.ndarray:
+def _mcs_max_step(
+    means: np.ndarray, resampled: np.ndarray, alive: np.ndarray
+) -> tuple[float, np.ndarray, int] | None:
+    """T_max on the members ``alive``: the statistic, its bootstrap distribution, and the
+    position (among ``alive``) of the member e_max eliminates; None where no member's loss
+    ever differs from the set's average."""
+    relative = means[alive] - means[alive].mean()
+    boot = resampled[:, alive] - resampled[:, alive].mean(axis=1, keepdims=True)
+    spread = np.sqrt(np.square(boot - relative).mean(axis=0))
+    if not (spread > 0).any():
+        return None
+    spread = np.where(spread > 0, spread, np.inf)
+    statistic = relative / spread
+    null = ((boot - relative) / spread).max(axis=1)
+    return float(statistic.max()), null, int(np.argmax(statistic))
+
+
+def _mcs_range_step(means: np.ndarray, resampled: np.ndarray) -> Callable:
+    """T_R on the members ``alive``, as ``_mcs_max_step`` returns T_max. The pairs' mean
+    differences and bootstrap standard errors do not depend on the set, so they are
+    computed once for all pairs and restricted to the set at each step."""
+    difference = means[:, None] - means[None, :]  # d_ij, member i's loss less member j's
+    boot = resampled[:, :, None] - resampled[:, None, :] - difference
+    spread = np.sqrt(np.square(boot).mean(axis=0))
+    differs = spread > 0
+    spread = np.where(differs, spread, np.inf)
+    standardized = difference / spread  # t_ij
+    null = np.abs(boot) / spread  # |d*_ij - d_ij| / se(d_ij), per resample
+
+    def step(
+        _means: np.ndarray, _resampled: np.ndarray, alive: np.ndarray
+    ) -> tuple[float, np.ndarray, int] | None:
+        pairs = np.ix_(alive, alive)
+        if not differs[pairs].any():
+            return None
+        t = standardized[pairs]
+        observed = float(np.abs(t).max())
+        null_range = null[(slice(None), *pairs)].max(axis=(1, 2))
+        return observed, null_range, int(np.argmax(t.max(axis=1)))
+
+    return step
+
+
+def mcs_weights(rows, among: np.ndarray, *, statistic: str = "max") -> np.ndarray:
     """Per horizon (horizon × member): equal weights over the members in the Model
     Confidence Set, the test run on the backtest rows of ``among`` that the forecaster's
     own weights for that horizon are learnt on (horizons h - 1 to h + 1; all horizons where
@@ -768,13 +827,13 @@ def mcs_weights(rows, among: np.ndarray) -> np.ndarray:
         # The h-month-ahead targets of origins 3 months apart overlap for ceil(h / 3) of
         # them; the blocks are at least 2 origins long since market-wide shocks last.
         block = max(2.0, float(np.ceil(h / config.backtest_step)))
-        alive = mcs_survivors(loss, mean_block=block, seed=config.seed)
+        alive = mcs_survivors(loss, statistic=statistic, mean_block=block, seed=config.seed)
         out[h - 1] = 0.0
         out[h - 1, present[alive]] = 1.0 / alive.sum()
     return out
 
 
-def mcs_learn(rows, sc: np.ndarray, groups: np.ndarray, names) -> object:
+def mcs_learn(rows, sc: np.ndarray, groups: np.ndarray, names, *, statistic: str = "max") -> object:
     """The engine's ``_learn`` with the Model Confidence Set's equal weights in place of the
     forecaster's weighting: the weights from every backtest origin, and the conformal
     quantiles from each origin's residuals under the weights learnt without it (the
@@ -791,12 +850,12 @@ def mcs_learn(rows, sc: np.ndarray, groups: np.ndarray, names) -> object:
     config = rows.config
     horizon = config.horizon
     f, y, hz, org = rows.f, rows.y, rows.hz, rows.org
-    weights = mcs_weights(rows, np.ones(len(y), dtype=bool))
+    weights = mcs_weights(rows, np.ones(len(y), dtype=bool), statistic=statistic)
     origins = np.unique(org)
     ensemble = np.full(len(y), np.nan)
     for origin in origins:
         mine = org == origin
-        base = mcs_weights(rows, ~mine) if len(origins) > 1 else weights
+        base = mcs_weights(rows, ~mine, statistic=statistic) if len(origins) > 1 else weights
         for h in range(1, horizon + 1):
             at_h = mine & (hz == h)
             if at_h.any():
@@ -829,7 +888,7 @@ def mcs_learn(rows, sc: np.ndarray, groups: np.ndarray, names) -> object:
     )
 
 
-def compare_mcs(year: list[dict]) -> dict:
+def compare_mcs(year: list[dict], statistic: str = "max") -> dict:
     """The forecaster (its ``_learn`` recomputed from the kept rows: checked to reproduce
     the engine's forecasts and intervals) and the Model Confidence Set's trimmed equal
     weights: WAPE relative to the best member, 80% coverage, and the mean number of members
@@ -839,7 +898,9 @@ def compare_mcs(year: list[dict]) -> dict:
     columns = list(range(len(MEMBERS)))
     made = {
         "forecaster": [_recombined(o, columns) for o in year],
-        "mcs": [_recombined(o, columns, learn=mcs_learn) for o in year],
+        "mcs": [
+            _recombined(o, columns, learn=partial(mcs_learn, statistic=statistic)) for o in year
+        ],
     }
     reproduced = all(
         np.array_equal(a, b, equal_nan=True)
@@ -850,7 +911,9 @@ def compare_mcs(year: list[dict]) -> dict:
     kept = []
     for o in year:
         f, y, hz, org, _squared, _sc, _groups, _names = o["rows"][0]
-        weights = mcs_weights(_CalibrationRows(f, y, hz, org, config), np.ones(len(y), bool))
+        weights = mcs_weights(
+            _CalibrationRows(f, y, hz, org, config), np.ones(len(y), bool), statistic=statistic
+        )
         kept.extend((weights > 0).sum(axis=1))
 
     def wape(forecasts: list[np.ndarray]) -> float:
@@ -879,8 +942,9 @@ def compare_mcs(year: list[dict]) -> dict:
     return out
 
 
-def mcs_main(args: argparse.Namespace) -> None:
+def mcs_main(args: argparse.Namespace, statistic: str = "max") -> None:
     names = ("forecaster", "mcs")
+    print(f"Model Confidence Set statistic: T_{'max' if statistic == 'max' else 'R'}")
     print(
         f"{'collection':<15}{'cut':>5}"
         + "".join(f"{n + ' gap':>16}{'cover':>8}" for n in names)
@@ -889,7 +953,7 @@ def mcs_main(args: argparse.Namespace) -> None:
     gaps: dict[str, list[float]] = {n: [] for n in names}
     cover: dict[str, list[float]] = {n: [] for n in names}
     for collection, drop, year in _years(args, _captured_learnt_year):
-        result = compare_mcs(year)
+        result = compare_mcs(year, statistic)
         for n in names:
             gaps[n].append(result[n])
             cover[n].append(result[f"{n} coverage"])
@@ -931,9 +995,14 @@ def main() -> None:
         help="score the Model Confidence Set's trimmed equal weights against the forecaster "
         "(see the header)",
     )
+    parser.add_argument(
+        "--mcs-range",
+        action="store_true",
+        help="as --mcs with the range statistic T_R and its elimination rule (see the header)",
+    )
     args = parser.parse_args()
-    if args.mcs:
-        mcs_main(args)
+    if args.mcs or args.mcs_range:
+        mcs_main(args, "range" if args.mcs_range else "max")
         return
     if args.airline:
         airline_main(args)

@@ -72,10 +72,18 @@ def _csv_cell(value: object) -> object:
 
 
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as an XLSX workbook of one sheet, header first. openpyxl stores any text
-    starting with ``=`` as a formula, so text goes through ``spreadsheet_text`` first."""
+    """A table as an XLSX workbook of one sheet, header first."""
+    return xlsx_workbook_bytes([("Sheet1", frame)])
+
+
+def xlsx_workbook_bytes(sheets: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
+    """Tables as the named sheets of one XLSX workbook, in order, each header first. openpyxl
+    stores any text starting with ``=`` as a formula, so text goes through
+    ``spreadsheet_text`` first."""
     buffer = io.BytesIO()
-    frame.map(spreadsheet_text).to_excel(buffer, index=False, engine="openpyxl")
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets:
+            frame.map(spreadsheet_text).to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
 
 

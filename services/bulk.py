@@ -20,6 +20,7 @@ from typing import IO
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.errors import ActionNotAllowed, LimitReached, RowsInvalid
@@ -33,7 +34,8 @@ from residents.models import PORTRAIT_FIELDS, Community, Resident, User
 from residents.queries import community_choices, resident_list
 from services import actions, tables
 from services.actions import DESCRIPTION_MAX_LENGTH, STAFF_CHANNELS
-from services.models import ServiceCategory, ServiceRequest
+from services.models import ServiceRequest
+from services.queries import active_services
 
 RESIDENT_COLUMNS = (
     "community",
@@ -64,8 +66,55 @@ ANSWER_PREFIX = "answer:"
 NAME_MAX_LENGTH = 100
 MAX_ROWS = tables.MAX_ROWS
 BATCH_SIZE = 2_000
-TRUE_WORDS = frozenset({"true", "yes", "1", "y", "是"})
-FALSE_WORDS = frozenset({"false", "no", "0", "n", "否", ""})
+# The words a yes/no cell may hold (any case; a blank cell is no), first the ones to write.
+YES_WORDS = ("yes", "true", "1", "y", "是")
+NO_WORDS = ("no", "false", "0", "n", "否")
+TRUE_WORDS = frozenset(YES_WORDS)
+FALSE_WORDS = frozenset((*NO_WORDS, ""))
+
+# The codes each choice column takes, with their meanings: the importer checks cells against
+# these, and the upload page and the templates' Codes sheet list them (``services.bulk_codes``).
+Choices = tuple[tuple[str, str | Promise], ...]
+REQUEST_CHOICES: dict[str, Choices] = {
+    "urgency": tuple(ServiceRequest.Urgency.choices),
+    # Staff log a need taken by a worker, on the hotline or through Open311, never self-service.
+    "channel": tuple((str(channel), channel.label) for channel in STAFF_CHANNELS),
+}
+# What a blank cell of a choice column means (columns not named here: nothing given).
+REQUEST_DEFAULTS = {
+    "urgency": str(ServiceRequest.Urgency.NORMAL),
+    "channel": str(ServiceRequest.Channel.COMMUNITY_WORKER),
+}
+RESIDENT_CHOICES: dict[str, Choices] = {
+    "preferred_channel": tuple(Resident.Channel.choices),
+    "gender": tuple(Resident.Gender.choices),
+    "employment_status": tuple(Resident.Employment.choices),
+    "income_band": tuple(Resident.IncomeBand.choices),
+    "education": tuple(Resident.Education.choices),
+    "health_needs": tuple(Resident.HealthNeeds.choices),
+    "hukou_type": tuple(Resident.Hukou.choices),
+}
+# A blank channel is the action's default for a profile without a login.
+RESIDENT_DEFAULTS = {"preferred_channel": str(Resident.channel_unless_told(has_login=False))}
+RESIDENT_YES_NO = ("portrait_consent", "elderly_living_alone")
+# Whole-number columns: (lowest, highest); a highest of None is the current year.
+RESIDENT_NUMBERS: dict[str, tuple[int, int | None]] = {
+    "birth_year": (1900, None),
+    "household_size": (1, 30),
+    "children_in_household": (0, 20),
+}
+# How a ``created_at`` cell is written (ISO 8601; without an offset, the site's time zone).
+CREATED_AT_EXAMPLE = "2025-03-01T09:30:00+08:00"
+
+
+def number_range(column: str) -> tuple[int, int]:
+    """The lowest and highest whole number a resident number column takes today."""
+    low, high = RESIDENT_NUMBERS[column]
+    return low, high if high is not None else timezone.now().year
+
+
+def choice_codes(choices: Choices) -> list[str]:
+    return [code for code, _label in choices]
 
 
 @dataclass(frozen=True)
@@ -339,20 +388,16 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
         return [], [Problem(HEADER_ROW, "national_id", exc.messages[0])]
     out.add(already_registered, "national_id", _("A resident with this ID number already exists."))
 
-    this_year = timezone.now().year
-    birth_year = _integer(frame, "birth_year", 1900, this_year, out, default=None)
-    household = _integer(frame, "household_size", 1, 30, out, default=None)
-    children = _integer(frame, "children_in_household", 0, 20, out, default=None)
+    numbers = {
+        column: _integer(frame, column, *number_range(column), out, default=None)
+        for column in RESIDENT_NUMBERS
+    }
     choices = {
-        "gender": _choice(frame, "gender", Resident.Gender.choices, out),
-        "employment_status": _choice(frame, "employment_status", Resident.Employment.choices, out),
-        "income_band": _choice(frame, "income_band", Resident.IncomeBand.choices, out),
-        "education": _choice(frame, "education", Resident.Education.choices, out),
-        "health_needs": _choice(frame, "health_needs", Resident.HealthNeeds.choices, out),
-        "hukou_type": _choice(frame, "hukou_type", Resident.Hukou.choices, out),
+        column: _choice(frame, column, list(codes), out)
+        for column, codes in RESIDENT_CHOICES.items()
     }
     # Blank is the action's default (``Resident.channel_unless_told``).
-    preferred_channel = _choice(frame, "preferred_channel", Resident.Channel.choices, out)
+    preferred_channel = choices.pop("preferred_channel")
     elderly_raw = _column(frame, "elderly_living_alone").str.lower()
     out.add(
         ~elderly_raw.isin(TRUE_WORDS | FALSE_WORDS),
@@ -392,9 +437,7 @@ def validate_residents(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], 
             "phone": phones,
             "national_id": national_ids,
             "preferred_channel": preferred_channel,
-            "birth_year": where_consented(birth_year, None),
-            "household_size": where_consented(household, None),
-            "children_in_household": where_consented(children, None),
+            **{name: where_consented(series, None) for name, series in numbers.items()},
             "elderly_living_alone": where_consented(elderly_raw.isin(TRUE_WORDS), None),
             **{name: where_consented(series, "") for name, series in choices.items()},
             "portrait_consent": consented,
@@ -462,12 +505,7 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
     community_ids = _communities(frame, user, out)
 
     codes = frame["category"]
-    categories = {
-        c.code: c
-        for c in ServiceCategory.objects.filter(
-            code__in=set(codes) - {""}, parent__isnull=False, active=True
-        )
-    }
+    categories = {c.code: c for c in active_services().filter(code__in=set(codes) - {""})}
     out.add(
         (codes != "") & ~codes.isin(categories),
         "category",
@@ -480,14 +518,10 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
         % {"max": DESCRIPTION_MAX_LENGTH},
     )
     answers = _answers(frame, codes.map(categories), out)
-    urgency = _choice(frame, "urgency", ServiceRequest.Urgency.choices, out, default="normal")
-    channel = _choice(
-        frame,
-        "channel",
-        [(c.value, c.label) for c in STAFF_CHANNELS],
-        out,
-        default="community_worker",
-    )
+    choices = {
+        column: _choice(frame, column, list(codes), out, default=REQUEST_DEFAULTS[column])
+        for column, codes in REQUEST_CHOICES.items()
+    }
     created_at = _created_at(frame, now, out)
 
     _ids, id_hashes = _identifier(frame, "resident_national_id", pii.validate_national_id, out)
@@ -521,8 +555,8 @@ def validate_requests(*, user: User, frame: pd.DataFrame) -> tuple[list[dict], l
             "community_id": community_ids,
             "category": codes.map(categories),
             "description": frame["description"],
-            "urgency": urgency,
-            "channel": channel,
+            "urgency": choices["urgency"],
+            "channel": choices["channel"],
             "created_at": created_at,
             "resident_id": resident_ids.astype(object).where(resident_ids.notna(), None),
             "attributes": answers,

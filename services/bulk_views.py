@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import Form
 from core.localisation import join_list
 from core.roles import STAFF, role_required
-from services import bulk, exports, tables
+from services import bulk, bulk_templates, exports, tables
 
 IMPORTERS = {
     "requests": bulk.bulk_import_requests,
@@ -25,7 +25,7 @@ IMPORTERS = {
 class BulkUploadForm(Form):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
-        choices=[("requests", _("Service requests")), ("residents", _("Residents"))],
+        choices=list(bulk_templates.KINDS.items()),
     )
     file = forms.FileField(label=_("CSV or XLSX file"))
 
@@ -55,6 +55,8 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
         "imported": None,
         "request_columns": _columns(bulk.REQUEST_COLUMNS, bulk.REQUEST_REQUIRED),
         "resident_columns": _columns(bulk.RESIDENT_COLUMNS, bulk.RESIDENT_REQUIRED),
+        "codes": bulk_templates.page_codes(user=request.user),
+        "communities_on_page": bulk_templates.COMMUNITIES_ON_PAGE,
     }
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -80,6 +82,22 @@ def _download(export: exports.ExportFile) -> HttpResponse:
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
+
+
+@role_required(*STAFF)
+def upload_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """A kind's template: its header, an example row and (XLSX) the Codes sheet."""
+    if kind not in bulk_templates.KINDS or fmt not in exports.FORMATS:
+        raise Http404
+    return _download(bulk_templates.template_file(user=request.user, kind=kind, fmt=fmt))
+
+
+@role_required(*STAFF)
+def upload_codes(request: HttpRequest, kind: str) -> HttpResponse:
+    """The Codes sheet as a CSV file, for those filling in the CSV template."""
+    if kind not in bulk_templates.KINDS:
+        raise Http404
+    return _download(bulk_templates.codes_file(user=request.user, kind=kind))
 
 
 @role_required(*STAFF)

@@ -89,6 +89,14 @@ def category_tree(*, include_inactive: bool = False) -> QuerySet[ServiceCategory
     )
 
 
+def active_services() -> QuerySet[ServiceCategory]:
+    """The services a new request may name: second-level categories still offered, in
+    catalogue order (the bulk import's rule for its ``category`` column, and its codes list)."""
+    return ServiceCategory.objects.filter(parent__isnull=False, active=True).order_by(
+        "parent__order", "order", "code"
+    )
+
+
 def category_for_request(*, code: str) -> ServiceCategory | None:
     return ServiceCategory.objects.select_related("parent").filter(code=code).first()
 

@@ -144,7 +144,16 @@ STEPS: dict[str, dict[int, Callable[[Json], Json]]] = {
     # Version 6: a province plan's summary names each city's budget (``city_budgets``), empty
     # for older runs (the province runs stored before the typed summary had them and keep
     # them).
-    "allocation": {1: _stamp(2), 2: _allocation_3, 3: _stamp(4), 4: _stamp(5), 5: _stamp(6)},
+    # Version 7: each plan of the frontier carries ``run_weighted_coverage`` (the run's
+    # objective), null for older runs (their stored cost parts are worded as before).
+    "allocation": {
+        1: _stamp(2),
+        2: _allocation_3,
+        3: _stamp(4),
+        4: _stamp(5),
+        5: _stamp(6),
+        6: _stamp(7),
+    },
 }
 CURRENT = {kind: max(steps) + 1 for kind, steps in STEPS.items()}
 

@@ -793,6 +793,21 @@ def _fairness_price(part: Part) -> str:
             "requests": _number(part["requests"], ",.0f"),
         }
     if code == "fairness_price_recommended":
+        bought = _what_the_price_buys(part)
+        if bought:
+            return gettext(
+                "The recommended plan covers %(cost)s fewer requests than the plan that covers "
+                "the most; that buys %(bought)s. The population-proportional baseline covers "
+                "its lowest community at %(baseline)s and %(baseline_covered)s requests in all, "
+                "against the recommended plan's %(covered)s."
+            ) % {
+                "cost": _number(part["covered_cost"], ".1%"),
+                "bought": gettext(", ").join(bought),
+                "baseline": _number(part["baseline_lowest"], ".0%"),
+                "baseline_covered": _number(part["baseline_covered"], ",.0f"),
+                "covered": _number(part["covered"], ",.0f"),
+            }
+        # Stored before the frontier carried the run's objective, or nothing bought.
         return gettext(
             "The recommended plan covers its lowest community at %(lowest)s (%(efficient)s in "
             "the plan that covers the most requests) for %(cost)s fewer requests covered; the "
@@ -806,7 +821,78 @@ def _fairness_price(part: Part) -> str:
             "baseline_covered": _number(part["baseline_covered"], ",.0f"),
             "covered": _number(part["covered"], ",.0f"),
         }
+    if code == "recommended_dominated":
+        plans = gettext("; ").join(_sweep_plan(plan) for plan in part["plans"])
+        # A lead within float noise is a tie: nothing to show for being off the frontier.
+        if part["weighted_lead"] > 1e-9:
+            return gettext(
+                "The recommended plan is off the frontier, matched or beaten on both requests "
+                "covered and lowest community coverage by %(plans)s. It is still recommended "
+                "because it covers more of the equity-weighted demand, the measure it "
+                "maximises (requests of communities with a higher equity weight, such as rural "
+                "communities and lagging cities, count more): %(weighted)s against at most "
+                "%(best)s in those plans, %(lead)s percentage points more."
+            ) % {
+                "plans": plans,
+                "weighted": _number(part["weighted"], ".2%"),
+                "best": _number(part["weighted"] - part["weighted_lead"], ".2%"),
+                "lead": _number(100 * part["weighted_lead"], ".2g"),
+            }
+        return gettext(
+            "The recommended plan is off the frontier, matched or beaten on both requests "
+            "covered and lowest community coverage by %(plans)s, and it covers no more of "
+            "the equity-weighted demand it maximises (%(weighted)s against %(best)s in those "
+            "plans): within the solver's gap, those plans are at least as good."
+        ) % {
+            "plans": plans,
+            "weighted": _number(part["weighted"], ".2%"),
+            "best": _number(part["weighted"] - part["weighted_lead"], ".2%"),
+        }
     raise _Unworded(part)
+
+
+def _what_the_price_buys(part: Part) -> list[str]:
+    """What the recommended plan gains over the plan that covers the most requests, for the
+    requests it covers fewer: a higher lowest community coverage, a higher equity-weighted
+    coverage (its objective). Empty when it covers no fewer, or for a part stored before the
+    frontier carried the objective (no ``weighted``)."""
+    weighted, efficient_weighted = part.get("weighted"), part.get("efficient_weighted")
+    if weighted is None or efficient_weighted is None or not part["covered_cost"] > 0:
+        return []
+    bought = []
+    if part["lowest"] > part["efficient_lowest"]:
+        bought.append(
+            gettext("a lowest community coverage of %(lowest)s (against %(efficient)s)")
+            % {
+                "lowest": _number(part["lowest"], ".1%"),
+                "efficient": _number(part["efficient_lowest"], ".1%"),
+            }
+        )
+    if weighted > efficient_weighted:
+        bought.append(
+            gettext(
+                "an equity-weighted coverage, the measure the plan maximises, of %(weighted)s "
+                "(against %(efficient)s)"
+            )
+            % {
+                "weighted": _number(weighted, ".2%"),
+                "efficient": _number(efficient_weighted, ".2%"),
+            }
+        )
+    return bought
+
+
+def _sweep_plan(plan: Part) -> str:
+    """One plan of the price-of-fairness sweep by its strength and floor, with its figures."""
+    return gettext(
+        "the plan of strength %(strength)s at a floor of %(floor)s (%(covered)s requests "
+        "covered, lowest community %(lowest)s)"
+    ) % {
+        "strength": _number(plan["strength"], ".1f"),
+        "floor": _number(plan["floor_share"], ".0%"),
+        "covered": _number(plan["covered"], ",.0f"),
+        "lowest": _number(plan["lowest"], ".1%"),
+    }
 
 
 def fairness_price_texts(*, parts: object) -> list[str]:

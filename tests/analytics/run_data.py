@@ -414,6 +414,28 @@ def frontier_point(
     }
 
 
+def engine_frontier() -> dict:
+    """A frontier as the engine stores it, solved for two SYNTHETIC communities: an urban one
+    of cheap requests and a rural one of dear requests weighing 3. The recommended plan
+    (strength 1, floor 90%: 13 requests, lowest community 60%, equity-weighted coverage
+    67.5%) is beaten on requests covered at the same lowest coverage by the plans of
+    strength 0 and 0.5 (14 requests, 65.0% weighted)."""
+    import pandas as pd
+
+    from analytics.engine.supply.allocation import AllocationConfig, fairness_frontier
+
+    return fairness_frontier(
+        pd.DataFrame({"community": ["u", "r"], "category": ["a", "b"], "forecast": [10.0] * 2}),
+        budget=20.0,
+        communities=pd.DataFrame(
+            {"community": ["u", "r"], "population": [1000] * 2, "kind": ["urban", "rural"]}
+        ),
+        unit_costs={"a": 1.0, "b": 2.0},
+        equity_weights=pd.DataFrame({"community": ["r"], "weight": [3.0], "reason": ["rural"]}),
+        config=AllocationConfig(strength=1.0, epsilon=0.1),
+    ).to_dict()
+
+
 def frontier() -> dict:
     """A stored frontier: lowest coverage 64% -> 90% costs 3% of the requests covered."""
     efficient = frontier_point(1.0, 0.0, 1000.0, 0.64)

@@ -980,6 +980,53 @@ def test_the_frontier_is_charted_and_priced_in_words_in_both_languages(client, r
     assert 'id="frontier"' not in older.content.decode()
 
 
+def test_a_recommended_plan_off_the_frontier_says_why_in_both_languages(client, runs):
+    """The recommended plan covers fewer requests than plans of the sweep at the same lowest
+    coverage: the table shows the measure it maximises, and the card names the plans that
+    beat it on the chart and how far it leads them on that measure, and what its cost buys."""
+    run = run_data.allocation_run(runs.world, budget=60_000.0, frontier=run_data.engine_frontier())
+    c = _client(client, runs.world.admin)
+    english = c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).content.decode()
+    assert "Equity-weighted coverage (the recommended plan's objective)</th>" in english
+    recommended_row = english.split('data-recommended="true"')[1].split("</tr>")[0]
+    assert '<td class="num" data-column="objective">67.50%</td>' in recommended_row
+    assert (
+        "The recommended plan is off the frontier, matched or beaten on both requests covered "
+        "and lowest community coverage by the plan of strength 0.0 at a floor of 90% (14 "
+        "requests covered, lowest community 60.0%); the plan of strength 0.5 at a floor of 90% "
+        "(14 requests covered, lowest community 60.0%). It is still recommended because it "
+        "covers more of the equity-weighted demand" in english
+    )
+    assert "67.50% against at most 65.00% in those plans, 2.5 percentage points more." in english
+    assert (
+        "The recommended plan covers 7.1% fewer requests than the plan that covers the most; "
+        "that buys an equity-weighted coverage, the measure the plan maximises, of 67.50% "
+        "(against 65.00%)." in english
+    )
+    chinese = c.get(f"/zh-hans/analytics/runs/{run.pk}/").content.decode()
+    assert "公平加权覆盖率（推荐方案的优化目标）" in chinese
+    assert (
+        "推荐方案不在前沿上：强度 0.0、底线 90% 的方案（覆盖 14 项需求，覆盖率最低社区为 60.0%）；"
+        "强度 0.5、底线 90% 的方案（覆盖 14 项需求，覆盖率最低社区为 60.0%）在覆盖需求数和"
+        "覆盖率最低社区的覆盖率上都不低于推荐方案。" in chinese
+    )
+    assert "公平加权覆盖率为 67.50%，这些方案中最高为 65.00%，高出 2.5 个百分点。" in chinese
+    assert "换来公平加权覆盖率 67.50%（该方案为 65.00%，即推荐方案所优化的目标）。" in chinese
+    assert "off the frontier" not in chinese and "equity-weighted" not in chinese
+
+
+def test_a_frontier_stored_without_the_objective_renders_as_before(client, runs):
+    """A run stored before the frontier carried the run's objective: the column shows no
+    figure, the cost is worded as before, and nothing is said of plans beating it."""
+    run = run_data.allocation_run(runs.world, budget=60_000.0, frontier=run_data.frontier())
+    c = _client(client, runs.world.admin)
+    english = c.get(reverse("analytics:run_detail", kwargs={"pk": run.pk})).content.decode()
+    recommended_row = english.split('data-recommended="true"')[1].split("</tr>")[0]
+    assert '<td class="num" data-column="objective">—</td>' in recommended_row
+    assert "for 1.5% fewer requests covered" in english
+    assert "off the frontier" not in english and "that buys" not in english
+
+
 def test_the_frontier_is_in_the_api(runs):
     from tests.factories import api_client
 

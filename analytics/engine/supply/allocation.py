@@ -1455,14 +1455,29 @@ def _spent(units: np.ndarray, cost: np.ndarray) -> float:
     return float((units * cost).sum())
 
 
+def _covered(problem: _Problem, added_per_cell: np.ndarray) -> np.ndarray:
+    """Requests covered per cell after adding ``added_per_cell`` units: a whole unit beyond
+    the gap serves no forecast request, so coverage counts up to the need."""
+    cells = problem.cells
+    return cells["covered_before"].to_numpy() + np.minimum(added_per_cell, cells["gap"].to_numpy())
+
+
+def _weighted_coverage(problem: _Problem, covered: np.ndarray, strength: float) -> float:
+    """Equity-weighted coverage: the share of need covered, each community's requests
+    counted ``weight ** strength`` times (the plan stage maximises its numerator). The
+    summary's figure is at strength 1 (the weights as given); the frontier's
+    ``run_weighted_coverage`` at the run's strength, for every plan of the sweep."""
+    cells = problem.cells
+    need = cells["need"].to_numpy()
+    weight = problem.communities["weight"].reindex(cells["community"]).to_numpy() ** strength
+    weighted_need = (weight * need).sum()
+    return float((weight * covered).sum() / weighted_need) if weighted_need > 0 else float("nan")
+
+
 def _plan_metrics(problem: _Problem, added_per_cell: np.ndarray, spent: float) -> dict[str, float]:
     cells, comm = problem.cells, problem.communities
     need = cells["need"].to_numpy()
-    # A whole unit beyond the gap serves no forecast request: coverage counts up to the need.
-    covered = cells["covered_before"].to_numpy() + np.minimum(
-        added_per_cell, cells["gap"].to_numpy()
-    )
-    weight = comm["weight"].reindex(cells["community"]).to_numpy()
+    covered = _covered(problem, added_per_cell)
     by_comm = (
         pd.DataFrame({"c": cells["community"], "need": need, "covered": covered})
         .groupby("c", sort=False)[["need", "covered"]]
@@ -1481,9 +1496,7 @@ def _plan_metrics(problem: _Problem, added_per_cell: np.ndarray, spent: float) -
         "total_covered": float(covered.sum()),
         "coverage": float(covered.sum() / total_need) if total_need > 0 else float("nan"),
         "weighted_coverage": (
-            float((weight * covered).sum() / (weight * need).sum())
-            if total_need > 0
-            else float("nan")
+            _weighted_coverage(problem, covered, 1.0) if total_need > 0 else float("nan")
         ),
         "coverage_cv": (
             float(ratio.std(ddof=0) / ratio.mean())
@@ -1856,6 +1869,10 @@ class FrontierPoint:
     total_covered: float
     coverage: float
     weighted_coverage: float
+    # Equity-weighted coverage with the RUN's weights at the RUN's strength, whatever this
+    # plan's own strength: the measure the recommended plan maximises (at its floor), so every
+    # plan of the sweep is measured by it alike.
+    run_weighted_coverage: float
     min_community_coverage: float
     coverage_cv: float
     urban_rural_gap: float
@@ -1886,10 +1903,22 @@ class FairnessFrontier:
     # False when the time budget stopped the sweep early (the points solved are kept).
     complete: bool
 
+    def dominating(self) -> list[FrontierPoint]:
+        """The plans of the sweep that beat the recommended plan on the chart's two measures
+        (requests covered and lowest community coverage), the most requests covered first."""
+        return sorted(
+            (p for p in self.points if _dominates(p, self.recommended)),
+            key=lambda p: (-p.total_covered, -_lowest(p)),
+        )
+
     def cost_parts(self) -> list[dict]:
         """What moving along the frontier costs, as language-neutral parts:
-        ``fairness_price`` (from its most efficient plan to its most equal one) and
-        ``fairness_price_recommended`` (from the most efficient plan to the recommended)."""
+        ``fairness_price`` (from its most efficient plan to its most equal one),
+        ``fairness_price_recommended`` (from the most efficient plan to the recommended, and
+        what that buys in equity-weighted coverage, the run's objective) and, when plans of
+        the sweep beat the recommended one on both measures charted,
+        ``recommended_dominated`` (those plans and the objective the recommended plan leads
+        them by: it maximises equity-weighted coverage, which the chart does not show)."""
         if not self.frontier:
             return []
         efficient, equal = self.frontier[0], self.frontier[-1]
@@ -1919,8 +1948,32 @@ class FairnessFrontier:
                 "baseline_lowest": self.baseline.min_community_coverage,
                 "baseline_covered": self.baseline.total_covered,
                 "covered": self.recommended.total_covered,
+                "weighted": self.recommended.run_weighted_coverage,
+                "efficient_weighted": efficient.run_weighted_coverage,
             }
         )
+        dominating = self.dominating()
+        if dominating:
+            parts.append(
+                {
+                    "code": "recommended_dominated",
+                    "weighted": self.recommended.run_weighted_coverage,
+                    # How far the recommended plan's objective is above the best of them
+                    # (negative only if the solver left it short: its gap is stated).
+                    "weighted_lead": self.recommended.run_weighted_coverage
+                    - max(p.run_weighted_coverage for p in dominating),
+                    "plans": [
+                        {
+                            "strength": p.strength,
+                            "floor_share": p.floor_share,
+                            "covered": p.total_covered,
+                            "lowest": p.min_community_coverage,
+                            "weighted": p.run_weighted_coverage,
+                        }
+                        for p in dominating
+                    ],
+                }
+            )
         return parts
 
     def to_dict(self) -> dict:
@@ -1942,6 +1995,14 @@ def _lowest(point: FrontierPoint) -> float:
     return 1.0 if not np.isfinite(value) else value
 
 
+def _dominates(one: FrontierPoint, other: FrontierPoint) -> bool:
+    """``one`` is no worse than ``other`` on requests covered and lowest community coverage
+    and better on one of them (whole units: within a hundredth of a request is a tie)."""
+    covered = one.total_covered - other.total_covered
+    lowest = _lowest(one) - _lowest(other)
+    return covered >= -1e-2 and lowest >= -1e-9 and (covered > 1e-2 or lowest > 1e-9)
+
+
 def _efficient(points: list[FrontierPoint]) -> list[FrontierPoint]:
     """The plans no other beats on both requests covered and lowest community coverage,
     lowest community coverage rising (so requests covered falling)."""
@@ -1957,14 +2018,25 @@ def _efficient(points: list[FrontierPoint]) -> list[FrontierPoint]:
 
 
 def _point(
-    problem: _Problem, metrics: dict[str, float], *, strength: float, floor: float, gap: float
+    problem: _Problem,
+    added_per_cell: np.ndarray,
+    spent: float,
+    *,
+    run_strength: float,
+    strength: float,
+    floor: float,
+    gap: float,
 ) -> FrontierPoint:
+    metrics = _plan_metrics(problem, added_per_cell, spent)
     return FrontierPoint(
         strength=float(strength),
         floor_share=float(floor),
         total_covered=metrics["total_covered"],
         coverage=metrics["coverage"],
         weighted_coverage=metrics["weighted_coverage"],
+        run_weighted_coverage=_weighted_coverage(
+            problem, _covered(problem, added_per_cell), run_strength
+        ),
         min_community_coverage=metrics["min_community_coverage"],
         coverage_cv=metrics["coverage_cv"],
         urban_rural_gap=metrics["urban_rural_gap"],
@@ -2041,15 +2113,24 @@ def fairness_frontier(
             cache,
         )
         added = np.bincount(options["cell"], weights=solution.units, minlength=len(cells))
-        metrics = _plan_metrics(problem, added, _spent(solution.units, cost))
         points.append(
-            _point(problem, metrics, strength=strength, floor=floor, gap=solution.report.gap)
+            _point(
+                problem,
+                added,
+                _spent(solution.units, cost),
+                run_strength=own[0],
+                strength=strength,
+                floor=floor,
+                gap=solution.report.gap,
+            )
         )
     baseline_units = _proportional_baseline(problem, whole=config.whole_units)
     baseline_added = np.bincount(options["cell"], weights=baseline_units, minlength=len(cells))
     baseline = _point(
         problem,
-        _plan_metrics(problem, baseline_added, _spent(baseline_units, cost)),
+        baseline_added,
+        _spent(baseline_units, cost),
+        run_strength=own[0],
         strength=float("nan"),
         floor=float("nan"),
         gap=float("nan"),

@@ -259,6 +259,7 @@ def frontier_view_data(result: AllocationResult) -> dict | None:
             "floor_share": finite(p.floor_share),
             "total_covered": finite(p.total_covered),
             "min_community_coverage": finite(p.min_community_coverage),
+            "run_weighted_coverage": finite(p.run_weighted_coverage),
             "coverage_cv": finite(p.coverage_cv),
             "urban_rural_gap": finite(p.urban_rural_gap),
             "spent": finite(p.spent),

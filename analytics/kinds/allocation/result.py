@@ -51,6 +51,9 @@ class FrontierPoint:
     total_covered: float | None = None
     coverage: float | None = None
     weighted_coverage: float | None = None
+    # Equity-weighted coverage with the run's weights at the run's strength: the measure the
+    # recommended plan maximises (None: stored before the frontier carried it).
+    run_weighted_coverage: float | None = None
     min_community_coverage: float | None = None
     coverage_cv: float | None = None
     urban_rural_gap: float | None = None
@@ -197,7 +200,9 @@ class AllocationResult(Result):
     # older run has none).
     # 6: a province plan's summary names each city's budget (``city_budgets``; empty for a
     # plan made whole and for older runs).
-    SCHEMA_VERSION = 6
+    # 7: each plan of the frontier carries its equity-weighted coverage at the run's weights
+    # and strength (``run_weighted_coverage``; null for older runs).
+    SCHEMA_VERSION = 7
     KIND = "allocation"
 
     # Budget, spend by service and supplier, the coverage floor, the solver; city-wide.

@@ -67,10 +67,10 @@ def test_texts_stored_without_parts_become_text_parts_and_english_beside_parts_g
 
 @pytest.mark.slow  # a real forecast, allocation and portraits run (about a minute on two cores)
 def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_current_one():
-    """Forecast 3 -> 4 (typed backtest errors), allocation 5 -> 6 (the summary's cities'
-    budgets, empty for a plan made whole) and portraits 3 -> 4 (typed traits and needs): the
-    stored shape did not change, so a run stored under the previous version
-    loads to the same typed result, and writing it back gives the stored JSON again."""
+    """Forecast 3 -> 4 (typed backtest errors), allocation 6 -> 7 (each plan of the frontier's
+    ``run_weighted_coverage``, null for older runs) and portraits 3 -> 4 (typed traits and
+    needs): a run stored under the previous version by the same runner loads to the same
+    typed result, and writing it back gives the stored JSON again."""
     from analytics import actions
     from analytics.kinds.allocation.result import AllocationSummary, AuditGroup, FairnessAudit
     from analytics.kinds.forecast.result import BacktestErrors, BacktestGroup
@@ -95,7 +95,7 @@ def test_runs_of_the_previous_schema_built_by_the_real_runners_read_as_the_curre
     assert (
         forecast.status == allocation.status == portraits.status == AnalysisRun.Status.SUCCEEDED
     ), forecast.error or allocation.error or portraits.error
-    for run, previous in ((forecast, 3), (allocation, 5), (portraits, 3)):
+    for run, previous in ((forecast, 3), (allocation, 6), (portraits, 3)):
         kind = kinds.get(run.kind)
         assert run.result["schema_version"] == previous + 1
         current = kind.load(run)

@@ -609,6 +609,91 @@ def test_the_frontier_on_demo_data_prices_fairness_in_words(demo_allocation):
     assert frontier.recommended.min_community_coverage > frontier.baseline.min_community_coverage
 
 
+def test_the_frontier_measures_every_plan_by_the_runs_objective_on_demo_data(demo_allocation):
+    """On the demo data the recommended plan (strength 1, floor 90%) is off the frontier: a
+    plan of the sweep covers more requests with as high a lowest community coverage. Every
+    plan carries the run's objective (its equity-weighted coverage, the summary's measure at
+    the run's strength), the recommended plan leads every plan that keeps its floor on it,
+    and the cost parts say which plans beat it on the chart and by how much it leads them."""
+    from analytics.engine.supply.allocation import fairness_frontier
+
+    inputs, gap_cost, _ = demo_allocation
+    config = AllocationConfig(epsilon=0.1)
+    frontier = fairness_frontier(budget=0.4 * gap_cost, config=config, **inputs)
+    recommended = frontier.recommended
+    plan = allocate(budget=0.4 * gap_cost, config=config, **inputs).summary["lp"]
+    # One definition: the summary's equity-weighted coverage (strength 1 here).
+    assert recommended.run_weighted_coverage == pytest.approx(plan["weighted_coverage"])
+    for point in [*frontier.points, frontier.baseline]:
+        assert point.run_weighted_coverage == pytest.approx(point.weighted_coverage)
+    # What the recommended plan maximises, no plan keeping its floor beats by more than the
+    # solver's gap (no recommendation bug: being dominated on the chart is the weights' doing).
+    for point in frontier.points:
+        if point.floor_share >= recommended.floor_share - 1e-9:
+            assert point.run_weighted_coverage <= recommended.run_weighted_coverage * (
+                1 + max(recommended.gap, 0.005)
+            )
+    dominating = frontier.dominating()
+    assert dominating and not recommended.efficient
+    for point in dominating:
+        assert point.total_covered >= recommended.total_covered
+        assert point.min_community_coverage >= recommended.min_community_coverage - 1e-9
+        assert point.run_weighted_coverage < recommended.run_weighted_coverage
+    parts = {p["code"]: p for p in frontier.cost_parts()}
+    dominated = parts["recommended_dominated"]
+    assert [(p["strength"], p["floor_share"]) for p in dominated["plans"]] == [
+        (p.strength, p.floor_share) for p in dominating
+    ]
+    assert dominated["weighted_lead"] == pytest.approx(
+        recommended.run_weighted_coverage - max(p.run_weighted_coverage for p in dominating)
+    )
+    price = parts["fairness_price_recommended"]
+    assert price["weighted"] == recommended.run_weighted_coverage
+    assert price["efficient_weighted"] == frontier.frontier[0].run_weighted_coverage
+    assert json.loads(json.dumps(frontier.to_dict(), allow_nan=False))["points"][0][
+        "run_weighted_coverage"
+    ] == pytest.approx(recommended.run_weighted_coverage)
+
+
+def _two_communities_frontier(strength: float):
+    """An urban community of cheap requests and a rural one of dear requests weighing 3:
+    above the floor, strength 0 buys the cheap requests (more covered, the same lowest
+    coverage) and strength 1 the weighted ones."""
+    from analytics.engine.supply.allocation import fairness_frontier
+
+    return fairness_frontier(
+        pd.DataFrame({"community": ["u", "r"], "category": ["a", "b"], "forecast": [10.0] * 2}),
+        budget=20.0,
+        communities=pd.DataFrame(
+            {"community": ["u", "r"], "population": [1000] * 2, "kind": ["urban", "rural"]}
+        ),
+        unit_costs={"a": 1.0, "b": 2.0},
+        equity_weights=pd.DataFrame({"community": ["r"], "weight": [3.0], "reason": ["rural"]}),
+        config=AllocationConfig(strength=strength, epsilon=0.1),
+    )
+
+
+def test_the_frontier_weighs_every_plan_with_the_runs_strength():
+    """Every plan is measured with the run's weights at the run's strength, whatever its own:
+    at strength 2 the rural community's requests count 3 ** 2 = 9 times."""
+    frontier = _two_communities_frontier(2.0)
+    recommended = frontier.recommended
+    # 6 urban and 7 rural requests covered, of 10 each.
+    assert (recommended.total_covered, recommended.min_community_coverage) == (13.0, 0.6)
+    assert recommended.run_weighted_coverage == pytest.approx((6 + 9 * 7) / (10 + 9 * 10))
+    assert recommended.weighted_coverage == pytest.approx((6 + 3 * 7) / (10 + 3 * 10))
+    plain = next(p for p in frontier.points if p.strength == 0.0)
+    # Strength 0 covers 8 urban and 6 rural requests: more in all, the same lowest coverage.
+    assert (plain.total_covered, plain.min_community_coverage) == (14.0, 0.6)
+    assert plain.run_weighted_coverage == pytest.approx((8 + 9 * 6) / 100)
+    assert frontier.baseline.run_weighted_coverage == pytest.approx((10 + 9 * 5) / 100)
+    parts = {p["code"]: p for p in frontier.cost_parts()}
+    assert parts["recommended_dominated"]["weighted_lead"] == pytest.approx(0.69 - 0.62)
+    # Not dominated: no such part.
+    alone = replace(frontier, points=[recommended])
+    assert "recommended_dominated" not in {p["code"] for p in alone.cost_parts()}
+
+
 def test_a_small_plan_its_relaxation_leaves_open_is_proven_optimal():
     """Found by the gap bench (bench/bench_allocation_gap.py): one community needs 2 requests
     at 2.00 a unit and the budget is 3.00. One unit is all the budget buys, and the plan buys
